@@ -1,0 +1,2 @@
+//! Collocation building blocks: Gauss–Lobatto, Radau and Gauss nodes,
+//! Lagrange and Hermite matrices.
