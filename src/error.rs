@@ -1,9 +1,133 @@
 //! The crate's one error type.
+//!
+//! Every fallible odeon API returns `Result<_, Error>`. Each variant carries
+//! what is wrong and where (a time, a component, an option's name), and
+//! integration failures keep the solution computed up to the failure.
+
+use crate::integrate::Solution;
+use std::fmt;
+
+/// The part of a solution computed before an integration failed (the real
+/// parts of the states when integrating with dual numbers).
+#[derive(Clone, PartialEq)]
+pub struct Partial(pub Box<Solution>);
+
+impl fmt::Debug for Partial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Short on purpose: a partial solution can hold thousands of points.
+        let last = self.0.t.last().copied();
+        write!(
+            f,
+            "Partial {{ points: {}, t_last: {last:?} }}",
+            self.0.len()
+        )
+    }
+}
 
 /// Every fallible odeon API returns `Result<_, Error>`.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// An input that must be finite is NaN or infinite.
+    #[error("{what}[{index}] is not finite ({value})")]
+    NonFinite {
+        /// Which input (e.g. "y0", "p", "t_span").
+        what: &'static str,
+        /// Position within it.
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// A vector has the wrong length.
+    #[error("{what} has length {got}, expected {expected}")]
+    DimensionMismatch {
+        /// Which input.
+        what: &'static str,
+        /// The length the model or problem requires.
+        expected: usize,
+        /// The length given.
+        got: usize,
+    },
+    /// A tolerance is not a positive finite number.
+    #[error("{name}[{index}] = {value} must be positive and finite")]
+    InvalidTolerance {
+        /// "rtol" or "atol".
+        name: &'static str,
+        /// Component (0 for a scalar tolerance).
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// An option has a value that cannot be used.
+    #[error("option `{name}`: {reason}")]
+    InvalidOption {
+        /// The option's name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A requested output time is outside `t_span` or out of order.
+    #[error("t_eval[{index}] = {t}: {reason}")]
+    InvalidTEval {
+        /// Position in `t_eval`.
+        index: usize,
+        /// The offending time.
+        t: f64,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The step size fell below `h_min` (or below what the arithmetic can
+    /// resolve at `t`): typically a stiff problem on an explicit method.
+    #[error("step size {h:e} at t = {t} is below the minimum {h_min:e} (is the problem stiff?)")]
+    StepSizeTooSmall {
+        /// Time reached.
+        t: f64,
+        /// The step size that was rejected.
+        h: f64,
+        /// The smallest admissible step at `t`.
+        h_min: f64,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
+    /// `max_steps` steps (accepted and rejected) did not reach the end.
+    #[error("max_steps = {max_steps} reached at t = {t} before the end of t_span")]
+    MaxStepsExceeded {
+        /// Time reached.
+        t: f64,
+        /// The limit.
+        max_steps: usize,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
+    /// The right-hand side produced NaN or infinity and smaller steps could
+    /// not get past it.
+    #[error("the right-hand side is not finite in component {component} near t = {t}")]
+    NonFiniteRhs {
+        /// Time of the last good state.
+        t: f64,
+        /// First state component that became non-finite.
+        component: usize,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
+    /// `interpolate` was asked for a time outside the last step.
+    #[error("cannot interpolate at t = {t}: the last step covers [{t_from}, {t_to}]")]
+    OutOfStep {
+        /// Requested time.
+        t: f64,
+        /// Start of the last step.
+        t_from: f64,
+        /// End of the last step.
+        t_to: f64,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The operating system's or parser's message.
+        message: String,
+    },
     /// Too few nodes were asked of a node family (e.g. LGL needs n ≥ 2).
     #[error("{family} needs at least {min} nodes, got {n}")]
     TooFewNodes {
@@ -24,4 +148,44 @@ pub enum Error {
         /// Their common value.
         x: f64,
     },
+}
+
+impl Error {
+    /// Attach the solution computed so far to an integration failure.
+    pub(crate) fn with_partial(mut self, sol: Solution) -> Self {
+        match &mut self {
+            Error::StepSizeTooSmall { partial, .. }
+            | Error::MaxStepsExceeded { partial, .. }
+            | Error::NonFiniteRhs { partial, .. } => *partial = Some(Partial(Box::new(sol))),
+            _ => {}
+        }
+        self
+    }
+
+    /// The solution computed before an integration failure, if any.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::{models::VanDerPol, solve, Method, Options};
+    /// let opts = Options::default().max_steps(20);
+    /// let err = solve(&VanDerPol, Method::Dopri5, (0.0, 20.0), &[2.0, 0.0], &[1.0], &opts)
+    ///     .unwrap_err();
+    /// let partial = err.partial().expect("the steps taken are kept");
+    /// assert!(partial.len() > 1 && *partial.t.last().unwrap() < 20.0);
+    /// ```
+    pub fn partial(&self) -> Option<&Solution> {
+        match self {
+            Error::StepSizeTooSmall { partial, .. }
+            | Error::MaxStepsExceeded { partial, .. }
+            | Error::NonFiniteRhs { partial, .. } => partial.as_ref().map(|p| &*p.0),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn io(path: &std::path::Path, e: impl fmt::Display) -> Self {
+        Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
 }

@@ -1,6 +1,53 @@
-//! odeon: differentiable ODE models.
+//! # odeon: differentiable ODE models
+//!
+//! A model is written once, generic over its scalar type. With `f64` it
+//! simulates through adaptive Runge–Kutta integrators; with num-dual's dual
+//! numbers the same integrator carries exact derivatives of the solution.
+//!
+//! ```
+//! use nalgebra::{Const, SVector};
+//! use odeon::{solve, DualScalar, Method, OdeSystem, Options};
+//!
+//! struct Logistic;
+//! impl OdeSystem for Logistic {
+//!     type Dim = Const<1>;
+//!     fn dim(&self) -> Const<1> { Const }
+//!     fn n_params(&self) -> usize { 2 }
+//!     fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+//!         // r y (1 - y / K)
+//!         dy[0] = p[0] * y[0] * (-y[0] / p[1] + 1.0);
+//!     }
+//! }
+//!
+//! let opts = Options::default().rtol(1e-10).atol(1e-10);
+//! let sol = solve(&Logistic, Method::Dopri5, (0.0, 5.0), &[0.1], &[1.0, 2.0], &opts)?;
+//! let exact = 2.0 / (1.0 + 19.0 * (-5.0f64).exp());
+//! assert!((sol.last().unwrap().1[0] - exact).abs() < 1e-9);
+//! # Ok::<(), odeon::Error>(())
+//! ```
+//!
+//! Modules: [`integrate`] (methods, options, solutions), [`models`] (classic
+//! test models), [`collocation`] (nodes and matrices for optimal control),
+//! `plot` (plotters helpers, `plot` feature).
 
 pub mod collocation;
 pub mod error;
+pub mod integrate;
+pub mod models;
+#[cfg(feature = "plot")]
+pub mod plot;
+pub mod scalar;
+pub mod system;
 
 pub use error::Error;
+pub use integrate::{Method, Options, Solution, solve};
+pub use scalar::DualScalar;
+pub use system::{OdeSystem, State};
+
+/// The names most programs need.
+pub mod prelude {
+    pub use crate::integrate::{Method, Options, Save, Solution, solve};
+    pub use crate::{DualScalar, Error, OdeSystem, State};
+    pub use nalgebra::{Const, DVector, Dyn, SVector};
+    pub use num_dual::{DualNum, DualStruct};
+}

@@ -1,0 +1,176 @@
+//! Step-size control: Hairer's PI controller and the initial step.
+//!
+//! Reference: Hairer, Nørsett & Wanner, *Solving Ordinary Differential
+//! Equations I*, 2nd ed., Springer 1993, §II.4 (initial step, error norm)
+//! and the PI ("stabilized") control of the codes DOPRI5 and DOP853
+//! (Gustafsson's controller in the form of §IV.2 of volume II).
+
+use crate::Error;
+use serde::{Deserialize, Serialize};
+
+/// Parameters of the PI step-size controller.
+///
+/// After a step with scaled error `err ≤ 1` the next step is
+/// `h · clamp(safety · err^(−α) · err_prev^β, fac_min, fac_max)` with
+/// `α = 1/q − 0.75 β`, where `q` is one more than the order of the embedded
+/// solution. After a rejection the step shrinks by
+/// `max(fac_min, safety · err^(−α))` and does not grow on the next success.
+///
+/// # Example
+/// ```
+/// use odeon::{integrate::Controller, Options};
+/// // A more cautious controller than the method's default.
+/// let opts = Options::default().controller(Controller { safety: 0.8, ..Controller::HAIRER });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Controller {
+    /// Safety factor (0 < safety ≤ 1).
+    pub safety: f64,
+    /// Smallest ratio `h_new / h` (0 < fac_min < 1).
+    pub fac_min: f64,
+    /// Largest ratio `h_new / h` (> 1).
+    pub fac_max: f64,
+    /// Weight of the previous error (0 ≤ β ≤ 0.2; 0 gives the classic
+    /// integral controller).
+    pub beta: f64,
+}
+
+impl Controller {
+    /// Hairer's DOPRI5 defaults: safety 0.9, factors in [0.2, 10], β = 0.04.
+    pub const HAIRER: Controller = Controller {
+        safety: 0.9,
+        fac_min: 0.2,
+        fac_max: 10.0,
+        beta: 0.04,
+    };
+    /// Hairer's DOP853 defaults: safety 0.9, factors in [1/3, 6], β = 0.
+    pub const DOP853: Controller = Controller {
+        safety: 0.9,
+        fac_min: 0.333,
+        fac_max: 6.0,
+        beta: 0.0,
+    };
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        let bad = |name, reason: &str| {
+            Err(Error::InvalidOption {
+                name,
+                reason: reason.into(),
+            })
+        };
+        if !(self.safety > 0.0 && self.safety <= 1.0) {
+            return bad("controller.safety", "must lie in (0, 1]");
+        }
+        if !(self.fac_min > 0.0 && self.fac_min < 1.0) {
+            return bad("controller.fac_min", "must lie in (0, 1)");
+        }
+        if !(self.fac_max > 1.0 && self.fac_max.is_finite()) {
+            return bad("controller.fac_max", "must be finite and greater than 1");
+        }
+        if !(0.0..=0.2).contains(&self.beta) {
+            return bad("controller.beta", "must lie in [0, 0.2]");
+        }
+        Ok(())
+    }
+
+    /// The ratio `h_new / h` after an accepted step, from the logarithms of
+    /// the step's error and of the previous accepted one (one `exp`
+    /// instead of two `powf` a step).
+    #[inline]
+    pub(crate) fn accept(&self, ln_err: f64, ln_err_prev: f64, q: f64) -> f64 {
+        let alpha = 1.0 / q - 0.75 * self.beta;
+        let fac = self.safety * (self.beta * ln_err_prev - alpha * ln_err.max(-23.0)).exp();
+        fac.clamp(self.fac_min, self.fac_max)
+    }
+
+    /// The ratio `h_new / h` after a rejected step with error `err > 1`.
+    #[inline]
+    pub(crate) fn reject(&self, err: f64, q: f64) -> f64 {
+        let alpha = 1.0 / q - 0.75 * self.beta;
+        (self.safety * err.powf(-alpha)).clamp(self.fac_min, 1.0)
+    }
+}
+
+/// The root-mean-square of `xs`.
+#[inline]
+pub(crate) fn rms(xs: impl Iterator<Item = f64>, n: usize) -> f64 {
+    (xs.map(|x| x * x).sum::<f64>() / n as f64).sqrt()
+}
+
+/// Hairer–Nørsett–Wanner's starting step (§II.4, algorithm of the codes
+/// DOPRI5 and DOP853, with RMS norms as in scipy's `select_initial_step`).
+///
+/// `d0 = ‖y0‖`, `d1 = ‖f0‖` (scaled); `h0 = 0.01 d0/d1`; after one Euler
+/// step `d2 = ‖f1 − f0‖ / h0`; `h = min(100 h0, (0.01 / max(d1, d2))^(1/q))`.
+/// `eval(h0)` returns `‖f(t0 + h0, y0 + h0 f0) − f0‖` (scaled).
+pub(crate) fn initial_step(
+    d0: f64,
+    d1: f64,
+    q: f64,
+    h_max: f64,
+    eval: impl FnOnce(f64) -> f64,
+) -> f64 {
+    let h0 = if d0 < 1e-5 || d1 < 1e-5 {
+        1e-6
+    } else {
+        0.01 * d0 / d1
+    };
+    let h0 = h0.min(h_max);
+    let d2 = eval(h0) / h0;
+    let d = d1.max(d2);
+    let h1 = if d <= 1e-15 || !d.is_finite() {
+        (h0 * 1e-3).max(1e-6)
+    } else {
+        (0.01 / d).powf(1.0 / q)
+    };
+    (100.0 * h0).min(h1).min(h_max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factors_stay_within_limits() {
+        let c = Controller::HAIRER;
+        assert_eq!(c.accept(0.0f64.ln(), 1e-4f64.ln(), 5.0), c.fac_max);
+        assert_eq!(c.accept(1e30f64.ln(), 0.0, 5.0), c.fac_min);
+        assert_eq!(c.reject(1e30, 5.0), c.fac_min);
+        assert!(c.reject(1.01, 5.0) < 1.0);
+    }
+
+    #[test]
+    fn integral_controller_matches_classic_formula() {
+        let c = Controller {
+            beta: 0.0,
+            ..Controller::HAIRER
+        };
+        let f = c.accept(0.5f64.ln(), 0.7f64.ln(), 5.0);
+        assert!((f - 0.9 * 0.5f64.powf(-0.2)).abs() < 1e-15);
+        let c = Controller::HAIRER;
+        let f = c.accept(0.5f64.ln(), 0.7f64.ln(), 5.0);
+        assert!((f - 0.9 * 0.5f64.powf(-0.17) * 0.7f64.powf(0.04)).abs() < 1e-14);
+    }
+
+    #[test]
+    fn validation_names_the_option() {
+        let c = Controller {
+            fac_min: 1.5,
+            ..Controller::HAIRER
+        };
+        match c.validate() {
+            Err(Error::InvalidOption { name, .. }) => assert_eq!(name, "controller.fac_min"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn initial_step_scales_with_tolerance() {
+        // y' = y at y = 1: derivatives of size one; tighter tolerances give
+        // larger scaled norms and smaller steps.
+        let h = |tol: f64| initial_step(1.0 / tol, 1.0 / tol, 5.0, f64::INFINITY, |h0| h0 / tol);
+        assert!(h(1e-8) < h(1e-4));
+        assert!(h(1e-8) > 0.0);
+    }
+}

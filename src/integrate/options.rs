@@ -1,0 +1,351 @@
+//! Integration options: tolerances, step limits, what to save.
+
+use super::Controller;
+use crate::Error;
+use serde::{Deserialize, Serialize};
+
+/// A tolerance: one value for every component, or one per component.
+///
+/// # Example
+/// ```
+/// use odeon::integrate::Tolerance;
+/// let scalar: Tolerance = 1e-8.into();
+/// let per_component: Tolerance = vec![1e-8, 1e-10].into();
+/// assert_eq!(scalar.expand(2).unwrap(), vec![1e-8, 1e-8]);
+/// assert_eq!(per_component.expand(2).unwrap(), vec![1e-8, 1e-10]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Tolerance {
+    /// The same tolerance for every component.
+    Scalar(f64),
+    /// One tolerance per state component.
+    PerComponent(Vec<f64>),
+}
+
+impl From<f64> for Tolerance {
+    fn from(x: f64) -> Self {
+        Tolerance::Scalar(x)
+    }
+}
+
+impl From<Vec<f64>> for Tolerance {
+    fn from(x: Vec<f64>) -> Self {
+        Tolerance::PerComponent(x)
+    }
+}
+
+impl From<&[f64]> for Tolerance {
+    fn from(x: &[f64]) -> Self {
+        Tolerance::PerComponent(x.to_vec())
+    }
+}
+
+impl Tolerance {
+    /// One value per component, checked to be positive and finite.
+    pub fn expand(&self, n: usize) -> Result<Vec<f64>, Error> {
+        self.expand_named("tol", n)
+    }
+
+    fn expand_named(&self, name: &'static str, n: usize) -> Result<Vec<f64>, Error> {
+        let v = match self {
+            Tolerance::Scalar(x) => vec![*x; n],
+            Tolerance::PerComponent(v) if v.len() == n => v.clone(),
+            Tolerance::PerComponent(v) => {
+                return Err(Error::DimensionMismatch {
+                    what: name,
+                    expected: n,
+                    got: v.len(),
+                });
+            }
+        };
+        if let Some((index, &value)) = v
+            .iter()
+            .enumerate()
+            .find(|(_, x)| !(x.is_finite() && **x > 0.0))
+        {
+            return Err(Error::InvalidTolerance { name, index, value });
+        }
+        Ok(v)
+    }
+}
+
+/// Which states a solve keeps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Save {
+    /// The initial state and the state after every accepted step.
+    Steps,
+    /// The states at these times (`t_eval`), by the method's dense output:
+    /// the steps are not shortened to hit them. Sorted in the direction of
+    /// integration and inside `t_span`.
+    At(Vec<f64>),
+    /// Only the final state.
+    Final,
+}
+
+/// Options of a solve. Build with the chained setters or with serde; every
+/// value is checked when the solve starts.
+///
+/// # Example
+/// ```
+/// use odeon::Options;
+/// let opts = Options::default().rtol(1e-8).atol(1e-10).t_eval((0..=10).map(f64::from).collect());
+/// let json = serde_json::to_string(&opts).unwrap();
+/// let back: Options = serde_json::from_str(&json).unwrap();
+/// assert_eq!(back, opts);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Options {
+    /// Relative tolerance (default 1e-6).
+    pub rtol: Tolerance,
+    /// Absolute tolerance (default 1e-9).
+    pub atol: Tolerance,
+    /// First step size to try (its sign is ignored); default: Hairer's
+    /// automatic choice.
+    pub h0: Option<f64>,
+    /// Smallest step before the solve fails with `StepSizeTooSmall`
+    /// (default 0: only the floating-point limit at `t`).
+    pub h_min: f64,
+    /// Largest step (default: the length of `t_span`).
+    pub h_max: Option<f64>,
+    /// Largest number of steps, accepted and rejected (default 100 000).
+    pub max_steps: usize,
+    /// Fixed step: when set, the span is divided into `⌈|t1 − t0| / dt⌉`
+    /// equal steps and no error control is done. Required by methods
+    /// without an error estimate (Euler, Heun, RK4).
+    pub dt: Option<f64>,
+    /// What to save (default: every step).
+    pub save: Save,
+    /// Step-size controller; default: the method's own (Hairer's values).
+    pub controller: Option<Controller>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            rtol: Tolerance::Scalar(1e-6),
+            atol: Tolerance::Scalar(1e-9),
+            h0: None,
+            h_min: 0.0,
+            h_max: None,
+            max_steps: 100_000,
+            dt: None,
+            save: Save::Steps,
+            controller: None,
+        }
+    }
+}
+
+impl Options {
+    /// Set the relative tolerance (a scalar or one per component).
+    pub fn rtol(mut self, rtol: impl Into<Tolerance>) -> Self {
+        self.rtol = rtol.into();
+        self
+    }
+    /// Set the absolute tolerance (a scalar or one per component).
+    pub fn atol(mut self, atol: impl Into<Tolerance>) -> Self {
+        self.atol = atol.into();
+        self
+    }
+    /// Set the first step to try.
+    pub fn h0(mut self, h0: f64) -> Self {
+        self.h0 = Some(h0);
+        self
+    }
+    /// Set the smallest admissible step.
+    pub fn h_min(mut self, h_min: f64) -> Self {
+        self.h_min = h_min;
+        self
+    }
+    /// Set the largest step.
+    pub fn h_max(mut self, h_max: f64) -> Self {
+        self.h_max = Some(h_max);
+        self
+    }
+    /// Set the step limit.
+    pub fn max_steps(mut self, max_steps: usize) -> Self {
+        self.max_steps = max_steps;
+        self
+    }
+    /// Integrate with a fixed step `dt` (no error control).
+    pub fn dt(mut self, dt: f64) -> Self {
+        self.dt = Some(dt);
+        self
+    }
+    /// Save the states at these times (dense output).
+    pub fn t_eval(mut self, t_eval: Vec<f64>) -> Self {
+        self.save = Save::At(t_eval);
+        self
+    }
+    /// Save only the final state.
+    pub fn save_final(mut self) -> Self {
+        self.save = Save::Final;
+        self
+    }
+    /// Use this step-size controller instead of the method's default.
+    pub fn controller(mut self, controller: Controller) -> Self {
+        self.controller = Some(controller);
+        self
+    }
+
+    /// Check `t_eval` against the span: inside it, sorted in the direction
+    /// of integration.
+    pub(crate) fn check_t_eval(&self, t0: f64, t1: f64) -> Result<(), Error> {
+        let Save::At(ts) = &self.save else {
+            return Ok(());
+        };
+        let dir = if t1 >= t0 { 1.0 } else { -1.0 };
+        for (index, &t) in ts.iter().enumerate() {
+            if !t.is_finite() {
+                return Err(Error::InvalidTEval {
+                    index,
+                    t,
+                    reason: "not finite",
+                });
+            }
+            if dir * (t - t0) < 0.0 || dir * (t - t1) > 0.0 {
+                return Err(Error::InvalidTEval {
+                    index,
+                    t,
+                    reason: "outside t_span",
+                });
+            }
+            if index > 0 && dir * (t - ts[index - 1]) < 0.0 {
+                return Err(Error::InvalidTEval {
+                    index,
+                    t,
+                    reason: "not sorted in the direction of integration",
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Options checked and expanded for a system of `n` states.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub rtol: Vec<f64>,
+    pub atol: Vec<f64>,
+    pub h0: Option<f64>,
+    pub h_min: f64,
+    pub h_max: f64,
+    pub max_steps: usize,
+    pub dt: Option<f64>,
+    pub controller: Controller,
+}
+
+impl Settings {
+    pub fn new(
+        o: &Options,
+        n: usize,
+        span: f64,
+        default: Controller,
+        adaptive: bool,
+    ) -> Result<Self, Error> {
+        let bad = |name, reason: &str| {
+            Err(Error::InvalidOption {
+                name,
+                reason: reason.into(),
+            })
+        };
+        let rtol = o.rtol.expand_named("rtol", n)?;
+        let atol = o.atol.expand_named("atol", n)?;
+        if let Some(h0) = o.h0
+            && !(h0.is_finite() && h0 != 0.0)
+        {
+            return bad("h0", "must be finite and non-zero");
+        }
+        if !(o.h_min.is_finite() && o.h_min >= 0.0) {
+            return bad("h_min", "must be finite and non-negative");
+        }
+        let h_max = match o.h_max {
+            Some(h) if !(h > 0.0) => return bad("h_max", "must be positive"),
+            Some(h) => h.min(span),
+            None => span,
+        };
+        if o.h_min > h_max && span > 0.0 {
+            return bad("h_min", "exceeds h_max");
+        }
+        if o.max_steps == 0 {
+            return bad("max_steps", "must be at least 1");
+        }
+        if let Some(dt) = o.dt
+            && !(dt.is_finite() && dt > 0.0)
+        {
+            return bad("dt", "must be positive and finite");
+        }
+        if o.dt.is_none() && !adaptive {
+            return bad(
+                "dt",
+                "this method has no error estimate: give a fixed step dt",
+            );
+        }
+        let controller = o.controller.unwrap_or(default);
+        controller.validate()?;
+        Ok(Settings {
+            rtol,
+            atol,
+            h0: o.h0.map(f64::abs),
+            h_min: o.h_min,
+            h_max,
+            max_steps: o.max_steps,
+            dt: o.dt,
+            controller,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_component_tolerance_must_match_dimension() {
+        let e = Tolerance::PerComponent(vec![1e-6])
+            .expand_named("atol", 2)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            Error::DimensionMismatch {
+                what: "atol",
+                expected: 2,
+                got: 1
+            }
+        ));
+    }
+
+    #[test]
+    fn non_positive_tolerance_is_named() {
+        let e = Tolerance::PerComponent(vec![1e-6, 0.0])
+            .expand_named("rtol", 2)
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            Error::InvalidTolerance {
+                name: "rtol",
+                index: 1,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn t_eval_backward_must_decrease() {
+        let o = Options::default().t_eval(vec![1.0, 0.5, 0.7]);
+        assert!(o.check_t_eval(1.0, 0.0).is_err());
+        let o = Options::default().t_eval(vec![1.0, 0.7, 0.5, 0.0]);
+        assert!(o.check_t_eval(1.0, 0.0).is_ok());
+    }
+
+    #[test]
+    fn save_modes_serialize_readably() {
+        assert_eq!(serde_json::to_string(&Save::Final).unwrap(), "\"final\"");
+        assert_eq!(
+            serde_json::to_string(&Save::At(vec![1.0])).unwrap(),
+            "{\"at\":[1.0]}"
+        );
+    }
+}

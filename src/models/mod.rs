@@ -1,0 +1,15 @@
+//! The classic models, written once over the scalar type. They serve
+//! tests, examples and benchmarks, and are a template for your own.
+//!
+//! Each model's parameters are passed to the solver (`p`), in the order
+//! given by its `param_names`; `PARAMS` holds the textbook values and `Y0`
+//! a textbook initial state.
+
+mod classic;
+mod lorenz96;
+
+pub use classic::{
+    ExponentialDecay, HarmonicOscillator, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir,
+    VanDerPol,
+};
+pub use lorenz96::Lorenz96;

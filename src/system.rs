@@ -1,0 +1,86 @@
+//! Models: an ODE system written once, generic over its scalar.
+
+use crate::DualScalar;
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim, OVector};
+
+/// A state vector of a system with dimension `N` (`Const<K>` or `Dyn`).
+pub type State<D, N> = OVector<D, N>;
+
+/// An ODE system `y' = f(t, y, p)`.
+///
+/// The right-hand side is a *generic method*: one definition runs with
+/// `f64` (simulation) and with any num-dual number (derivatives with respect
+/// to `y0` and `p`). The parameters `p` are passed as values of the scalar
+/// type, not stored in the struct, so that they can carry derivatives.
+/// Time is a plain `f64`.
+///
+/// The state dimension is `Dim`: `Const<K>` when it is known at compile
+/// time (stack-allocated states, loops the compiler unrolls) or `Dyn` when
+/// it is known only at run time (a model read from a file, a discretized
+/// PDE). The same integrator serves both.
+///
+/// # Example
+/// ```
+/// use nalgebra::{Const, SVector};
+/// use odeon::{solve, DualScalar, Method, OdeSystem, Options};
+///
+/// /// A damped spring: x'' = -k x - c x'.
+/// struct Spring;
+///
+/// impl OdeSystem for Spring {
+///     type Dim = Const<2>;
+///     fn dim(&self) -> Const<2> {
+///         Const
+///     }
+///     fn n_params(&self) -> usize {
+///         2
+///     }
+///     fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
+///         let (k, c) = (p[0], p[1]);
+///         dy[0] = y[1];
+///         dy[1] = -k * y[0] - c * y[1];
+///     }
+/// }
+///
+/// let sol = solve(&Spring, Method::Tsit5, (0.0, 10.0), &[1.0, 0.0], &[4.0, 0.1], &Options::default())?;
+/// let (t, y) = sol.last().unwrap();
+/// assert_eq!(t, 10.0);
+/// assert!(y[0].abs() < 1.0); // damped
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub trait OdeSystem {
+    /// The state dimension: `Const<K>` or `Dyn`.
+    type Dim: Dim;
+
+    /// The state dimension as a value (`Const` or `Dyn(n)`).
+    fn dim(&self) -> Self::Dim;
+
+    /// Number of parameters `p` the right-hand side expects.
+    fn n_params(&self) -> usize;
+
+    /// Write `f(t, y, p)` into `dydt`.
+    fn rhs<D: DualScalar>(
+        &self,
+        t: f64,
+        y: &State<D, Self::Dim>,
+        p: &[D],
+        dydt: &mut State<D, Self::Dim>,
+    ) where
+        DefaultAllocator: Allocator<Self::Dim>;
+
+    /// Names of the state components (for tables and plots).
+    fn state_names(&self) -> Vec<String> {
+        (0..self.dim().value()).map(|i| format!("y{i}")).collect()
+    }
+
+    /// Names of the parameters (for reports and plots).
+    fn param_names(&self) -> Vec<String> {
+        (0..self.n_params()).map(|i| format!("p{i}")).collect()
+    }
+}
+
+/// The number of states of a system.
+pub fn n_states<S: OdeSystem>(system: &S) -> usize {
+    system.dim().value()
+}
