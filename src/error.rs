@@ -16,11 +16,7 @@ impl fmt::Debug for Partial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Short on purpose: a partial solution can hold thousands of points.
         let last = self.0.t.last().copied();
-        write!(
-            f,
-            "Partial {{ points: {}, t_last: {last:?} }}",
-            self.0.len()
-        )
+        write!(f, "Partial {{ points: {}, t_last: {last:?} }}", self.0.len())
     }
 }
 
@@ -183,9 +179,6 @@ impl Error {
     }
 
     pub(crate) fn io(path: &std::path::Path, e: impl fmt::Display) -> Self {
-        Error::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        }
+        Error::Io { path: path.display().to_string(), message: e.to_string() }
     }
 }

@@ -40,13 +40,13 @@ pub mod scalar;
 pub mod system;
 
 pub use error::Error;
-pub use integrate::{Method, Options, Solution, solve};
+pub use integrate::{Method, Options, Solution, solve, solve_dual};
 pub use scalar::DualScalar;
 pub use system::{OdeSystem, State};
 
 /// The names most programs need.
 pub mod prelude {
-    pub use crate::integrate::{Method, Options, Save, Solution, solve};
+    pub use crate::integrate::{Method, Options, Save, Solution, solve, solve_dual};
     pub use crate::{DualScalar, Error, OdeSystem, State};
     pub use nalgebra::{Const, DVector, Dyn, SVector};
     pub use num_dual::{DualNum, DualStruct};

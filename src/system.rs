@@ -60,13 +60,8 @@ pub trait OdeSystem {
     fn n_params(&self) -> usize;
 
     /// Write `f(t, y, p)` into `dydt`.
-    fn rhs<D: DualScalar>(
-        &self,
-        t: f64,
-        y: &State<D, Self::Dim>,
-        p: &[D],
-        dydt: &mut State<D, Self::Dim>,
-    ) where
+    fn rhs<D: DualScalar>(&self, t: f64, y: &State<D, Self::Dim>, p: &[D], dydt: &mut State<D, Self::Dim>)
+    where
         DefaultAllocator: Allocator<Self::Dim>;
 
     /// Names of the state components (for tables and plots).

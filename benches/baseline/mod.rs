@@ -61,20 +61,12 @@ pub fn dopri5<const N: usize>(
     let sc0: [f64; N] = std::array::from_fn(|i| tol + tol * y[i].abs());
     let d0 = rms(std::array::from_fn(|i| y[i] / sc0[i]));
     let d1 = rms(std::array::from_fn(|i| k1[i] / sc0[i]));
-    let h0 = if d0 < 1e-5 || d1 < 1e-5 {
-        1e-6
-    } else {
-        0.01 * d0 / d1
-    };
+    let h0 = if d0 < 1e-5 || d1 < 1e-5 { 1e-6 } else { 0.01 * d0 / d1 };
     let y1: [f64; N] = std::array::from_fn(|i| y[i] + h0 * k1[i]);
     let f1 = f(t + h0, &y1);
     let d2 = rms(std::array::from_fn(|i| (f1[i] - k1[i]) / sc0[i])) / h0;
     let d = d1.max(d2);
-    let hh = if d <= 1e-15 {
-        (h0 * 1e-3).max(1e-6)
-    } else {
-        (0.01 / d).powf(0.2)
-    };
+    let hh = if d <= 1e-15 { (h0 * 1e-3).max(1e-6) } else { (0.01 / d).powf(0.2) };
     let mut h = (100.0 * h0).min(hh).min(t1 - t0);
     let mut ln_err_prev: f64 = 1e-4f64.ln();
     let mut rejected = false;
@@ -86,32 +78,14 @@ pub fn dopri5<const N: usize>(
         }
         let k2 = f(t + C[1] * h, &comb(&y, h, &[(A21, &k1)]));
         let k3 = f(t + C[2] * h, &comb(&y, h, &[(A31, &k1), (A32, &k2)]));
-        let k4 = f(
-            t + C[3] * h,
-            &comb(&y, h, &[(A41, &k1), (A42, &k2), (A43, &k3)]),
-        );
-        let k5 = f(
-            t + C[4] * h,
-            &comb(&y, h, &[(A51, &k1), (A52, &k2), (A53, &k3), (A54, &k4)]),
-        );
-        let k6 = f(
-            t + C[5] * h,
-            &comb(
-                &y,
-                h,
-                &[(A61, &k1), (A62, &k2), (A63, &k3), (A64, &k4), (A65, &k5)],
-            ),
-        );
-        let ynew = comb(
-            &y,
-            h,
-            &[(A71, &k1), (A73, &k3), (A74, &k4), (A75, &k5), (A76, &k6)],
-        );
+        let k4 = f(t + C[3] * h, &comb(&y, h, &[(A41, &k1), (A42, &k2), (A43, &k3)]));
+        let k5 = f(t + C[4] * h, &comb(&y, h, &[(A51, &k1), (A52, &k2), (A53, &k3), (A54, &k4)]));
+        let k6 = f(t + C[5] * h, &comb(&y, h, &[(A61, &k1), (A62, &k2), (A63, &k3), (A64, &k4), (A65, &k5)]));
+        let ynew = comb(&y, h, &[(A71, &k1), (A73, &k3), (A74, &k4), (A75, &k5), (A76, &k6)]);
         let k7 = f(t + h, &ynew);
         let mut s = 0.0;
         for i in 0..N {
-            let e =
-                h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
+            let e = h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]);
             let sc = tol + tol * y[i].abs().max(ynew[i].abs());
             s += (e / sc) * (e / sc);
         }
@@ -120,8 +94,7 @@ pub fn dopri5<const N: usize>(
         if err <= 1.0 {
             // PI control, err^-alpha * err_prev^beta, as one exp of logarithms.
             let ln_err = err.ln();
-            let mut fac =
-                (0.9 * (0.04 * ln_err_prev - alpha * ln_err.max(-23.0)).exp()).clamp(0.2, 10.0);
+            let mut fac = (0.9 * (0.04 * ln_err_prev - alpha * ln_err.max(-23.0)).exp()).clamp(0.2, 10.0);
             if rejected {
                 fac = fac.min(1.0);
             }
@@ -149,11 +122,5 @@ pub fn van_der_pol(mu: f64) -> impl Fn(f64, &[f64; 2]) -> [f64; 2] {
 /// Lorenz right-hand side.
 #[inline(always)]
 pub fn lorenz(s: f64, r: f64, b: f64) -> impl Fn(f64, &[f64; 3]) -> [f64; 3] {
-    move |_t, y| {
-        [
-            s * (y[1] - y[0]),
-            y[0] * (r - y[2]) - y[1],
-            y[0] * y[1] - b * y[2],
-        ]
-    }
+    move |_t, y| [s * (y[1] - y[0]), y[0] * (r - y[2]) - y[1], y[0] * y[1] - b * y[2]]
 }

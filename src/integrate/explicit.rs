@@ -97,21 +97,11 @@ where
 {
     const STAGES: usize = M::TABLEAU.b.len();
     /// Where `f(t1, y1)` lives after a step.
-    const FNEW: usize = if M::TABLEAU.fsal {
-        Self::STAGES - 1
-    } else {
-        Self::STAGES
-    };
+    const FNEW: usize = if M::TABLEAU.fsal { Self::STAGES - 1 } else { Self::STAGES };
 
     /// Check the inputs, allocate the work buffers, evaluate `f(t0, y0)` and
     /// choose the first step.
-    pub fn new(
-        system: &'a S,
-        t_span: (f64, f64),
-        y0: &[D],
-        p: &'a [D],
-        options: &Options,
-    ) -> Result<Self, Error> {
+    pub fn new(system: &'a S, t_span: (f64, f64), y0: &[D], p: &'a [D], options: &Options) -> Result<Self, Error> {
         let dim = system.dim();
         let n = dim.value();
         check_inputs(t_span, y0, p, n, system.n_params())?;
@@ -165,11 +155,7 @@ where
         system.rhs(it.t, &it.y, p, &mut it.k[0]);
         it.stats.rhs_evals += 1;
         if let Some(component) = it.k[0].iter().position(|v| !v.re().is_finite()) {
-            return Err(Error::NonFiniteRhs {
-                t: it.t,
-                component,
-                partial: None,
-            });
+            return Err(Error::NonFiniteRhs { t: it.t, component, partial: None });
         }
         it.h = it.dir
             * match (it.set.dt, it.set.h0, q) {
@@ -244,28 +230,15 @@ where
         let q = M::TABLEAU.error.controller_order().unwrap_or(1) as f64;
         loop {
             if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
-                return Err(Error::MaxStepsExceeded {
-                    t: self.t,
-                    max_steps: self.set.max_steps,
-                    partial: None,
-                });
+                return Err(Error::MaxStepsExceeded { t: self.t, max_steps: self.set.max_steps, partial: None });
             }
             let (h, last) = self.next_h();
             if adaptive && !last && self.too_small(h) {
                 return Err(match self.nonfinite {
-                    Some(component) => Error::NonFiniteRhs {
-                        t: self.t,
-                        component,
-                        partial: None,
-                    },
+                    Some(component) => Error::NonFiniteRhs { t: self.t, component, partial: None },
                     None => {
                         let h_min = self.set.h_min.max(10.0 * self.t.abs() * f64::EPSILON);
-                        Error::StepSizeTooSmall {
-                            t: self.t,
-                            h,
-                            h_min,
-                            partial: None,
-                        }
+                        Error::StepSizeTooSmall { t: self.t, h, h_min, partial: None }
                     }
                 });
             }
@@ -274,11 +247,7 @@ where
             if let Some(component) = bad {
                 // Non-finite trial values: retry with a much smaller step.
                 if !adaptive {
-                    return Err(Error::NonFiniteRhs {
-                        t: self.t,
-                        component,
-                        partial: None,
-                    });
+                    return Err(Error::NonFiniteRhs { t: self.t, component, partial: None });
                 }
                 self.nonfinite = Some(component);
                 self.reject(h * 0.25);
@@ -316,11 +285,7 @@ where
             Some(n) => self.stats.accepted + 1 >= n,
             None => self.dir * (self.t + 1.01 * self.h - self.t_end) >= 0.0,
         };
-        if last {
-            (self.t_end - self.t, true)
-        } else {
-            (self.h, false)
-        }
+        if last { (self.t_end - self.t, true) } else { (self.h, false) }
     }
 
     /// Whether `h` is below `h_min` or too small to change `t`.
@@ -408,19 +373,13 @@ where
         let err = match M::TABLEAU.error {
             ErrorEstimator::Dop853 { .. } => {
                 let den = s5 + 0.01 * s3;
-                if den > 0.0 {
-                    h.abs() * s5 / (den * self.n as f64).sqrt()
-                } else {
-                    0.0
-                }
+                if den > 0.0 { h.abs() * s5 / (den * self.n as f64).sqrt() } else { 0.0 }
             }
             _ => (s5 / self.n as f64).sqrt(),
         };
         if bad.is_none() && !err.is_finite() {
             // A non-finite stage that cancelled out of y_new still poisons the step.
-            bad = (0..self.n)
-                .find(|&i| k.iter().any(|k| !k[i].re().is_finite()))
-                .or(Some(0));
+            bad = (0..self.n).find(|&i| k.iter().any(|k| !k[i].re().is_finite())).or(Some(0));
         }
         (err, bad)
     }
@@ -445,8 +404,7 @@ where
 
     fn ensure_fnew(&mut self) {
         if !self.fnew_ready {
-            self.system
-                .rhs(self.t, &self.y, self.p, &mut self.k[Self::FNEW]);
+            self.system.rhs(self.t, &self.y, self.p, &mut self.k[Self::FNEW]);
             self.stats.rhs_evals += 1;
             self.fnew_ready = true;
         }
@@ -471,9 +429,7 @@ where
             Interpolant::Hermite => {
                 self.ensure_fnew();
                 let (f0, f1) = (&self.k[0], &self.k[Self::FNEW]);
-                let [d0, d1, d2] = &mut self.dense[..] else {
-                    unreachable!("three Hermite coefficients")
-                };
+                let [d0, d1, d2] = &mut self.dense[..] else { unreachable!("three Hermite coefficients") };
                 for i in 0..self.n {
                     let dy = self.y[i] - self.y_new[i];
                     d0[i] = f0[i] * h;
@@ -487,8 +443,7 @@ where
                     let idx = Self::FNEW + 1 + e;
                     let (done, rest) = self.k.split_at_mut(idx);
                     combine(&mut self.y_stage, &self.y_new, h, row, done);
-                    self.system
-                        .rhs(self.t_prev + ce * h, &self.y_stage, self.p, &mut rest[0]);
+                    self.system.rhs(self.t_prev + ce * h, &self.y_stage, self.p, &mut rest[0]);
                 }
                 self.stats.rhs_evals += c.len();
                 let (f0, f1) = (&self.k[0], &self.k[Self::FNEW]);
@@ -519,11 +474,7 @@ where
     pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
         let (a, b) = (self.t_prev, self.t);
         if !(self.dir * (t - a) >= 0.0 && self.dir * (b - t) >= 0.0) {
-            return Err(Error::OutOfStep {
-                t,
-                t_from: a,
-                t_to: b,
-            });
+            return Err(Error::OutOfStep { t, t_from: a, t_to: b });
         }
         if t == b {
             out.copy_from(&self.y);
@@ -544,7 +495,7 @@ where
                 for i in 0..self.n {
                     let mut acc = self.dense[self.dense.len() - 1][i];
                     for (r, d) in self.dense.iter().enumerate().rev().skip(1) {
-                        acc = d[i] + acc * if r % 2 == 0 { theta } else { th1 };
+                        acc = d[i] + acc * if r % 2 == 0 { th1 } else { theta };
                     }
                     out[i] = y0[i] + acc * theta;
                 }
@@ -575,53 +526,33 @@ where
 {
     let k = &k[..w.len()];
     for i in 0..y.len() {
-        let mut acc = D::from(0.0);
+        // Start from the first non-zero term: no `0 + …` for the compiler to keep.
+        let mut acc: Option<D> = None;
         for j in 0..w.len() {
             if w[j] != 0.0 {
-                acc += k[j][i] * w[j];
+                let term = k[j][i] * w[j];
+                acc = Some(acc.map_or(term, |a| a + term));
             }
         }
-        out[i] = y[i] + acc * h;
+        out[i] = acc.map_or(y[i], |a| y[i] + a * h);
     }
 }
 
-fn check_inputs<D: DualScalar>(
-    t_span: (f64, f64),
-    y0: &[D],
-    p: &[D],
-    n: usize,
-    n_params: usize,
-) -> Result<(), Error> {
+fn check_inputs<D: DualScalar>(t_span: (f64, f64), y0: &[D], p: &[D], n: usize, n_params: usize) -> Result<(), Error> {
     for (index, t) in [t_span.0, t_span.1].into_iter().enumerate() {
         if !t.is_finite() {
-            return Err(Error::NonFinite {
-                what: "t_span",
-                index,
-                value: t,
-            });
+            return Err(Error::NonFinite { what: "t_span", index, value: t });
         }
     }
     if y0.len() != n {
-        return Err(Error::DimensionMismatch {
-            what: "y0",
-            expected: n,
-            got: y0.len(),
-        });
+        return Err(Error::DimensionMismatch { what: "y0", expected: n, got: y0.len() });
     }
     if p.len() != n_params {
-        return Err(Error::DimensionMismatch {
-            what: "p",
-            expected: n_params,
-            got: p.len(),
-        });
+        return Err(Error::DimensionMismatch { what: "p", expected: n_params, got: p.len() });
     }
     for (what, v) in [("y0", y0), ("p", p)] {
         if let Some((index, x)) = v.iter().enumerate().find(|(_, x)| !x.re().is_finite()) {
-            return Err(Error::NonFinite {
-                what,
-                index,
-                value: x.re(),
-            });
+            return Err(Error::NonFinite { what, index, value: x.re() });
         }
     }
     Ok(())

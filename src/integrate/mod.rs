@@ -14,9 +14,7 @@ pub use controller::Controller;
 pub use explicit::{Integrator, StepResult};
 pub use options::{Options, Save, Tolerance};
 pub use solution::{Solution, Stats};
-pub use tableau::{
-    Bs3, Dop853, Dopri5, ErrorEstimator, Euler, ExplicitRk, Heun, Interpolant, Rk4, Tableau, Tsit5,
-};
+pub use tableau::{Bs3, Dop853, Dopri5, ErrorEstimator, Euler, ExplicitRk, Heun, Interpolant, Rk4, Tableau, Tsit5};
 
 use crate::{DualScalar, Error, OdeSystem};
 use nalgebra::DefaultAllocator;
@@ -56,15 +54,8 @@ pub enum Method {
 
 impl Method {
     /// Every method, in order of increasing order.
-    pub const ALL: [Method; 7] = [
-        Method::Euler,
-        Method::Heun,
-        Method::Rk4,
-        Method::Bs3,
-        Method::Dopri5,
-        Method::Tsit5,
-        Method::Dop853,
-    ];
+    pub const ALL: [Method; 7] =
+        [Method::Euler, Method::Heun, Method::Rk4, Method::Bs3, Method::Dopri5, Method::Tsit5, Method::Dop853];
 
     /// The method's tableau.
     pub fn tableau(self) -> &'static Tableau {
@@ -99,24 +90,21 @@ impl fmt::Display for Method {
 impl FromStr for Method {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        Method::ALL
-            .into_iter()
-            .find(|m| m.tableau().name.eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                let names: Vec<_> = Method::ALL.iter().map(|m| m.tableau().name).collect();
-                Error::InvalidOption {
-                    name: "method",
-                    reason: format!("unknown method {s:?}; known: {}", names.join(", ")),
-                }
-            })
+        Method::ALL.into_iter().find(|m| m.tableau().name.eq_ignore_ascii_case(s)).ok_or_else(|| {
+            let names: Vec<_> = Method::ALL.iter().map(|m| m.tableau().name).collect();
+            Error::InvalidOption {
+                name: "method",
+                reason: format!("unknown method {s:?}; known: {}", names.join(", ")),
+            }
+        })
     }
 }
 
 /// Integrate `y' = f(t, y, p)` over `t_span` from `y0`.
 ///
-/// Works with `f64` and with dual numbers alike (the steps are chosen from
-/// the real parts only). Integration runs backward when `t_span.1 < t_span.0`.
-/// What is saved follows `options.save` (every step by default).
+/// Integration runs backward when `t_span.1 < t_span.0`. What is saved
+/// follows `options.save` (every step by default). To carry derivatives,
+/// use [`solve_dual`], the same solve over any [`DualScalar`].
 ///
 /// # Errors
 /// Invalid inputs or options; step size below `h_min`; `max_steps`
@@ -134,7 +122,39 @@ impl FromStr for Method {
 /// println!("{} steps, {} evaluations", sol.stats.accepted, sol.stats.rhs_evals);
 /// # Ok::<(), odeon::Error>(())
 /// ```
-pub fn solve<S, D>(
+pub fn solve<S>(
+    system: &S,
+    method: Method,
+    t_span: (f64, f64),
+    y0: &[f64],
+    p: &[f64],
+    options: &Options,
+) -> Result<Solution, Error>
+where
+    S: OdeSystem,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    solve_dual(system, method, t_span, y0, p, options)
+}
+
+/// [`solve`] over any scalar: `f64` or a num-dual number seeded by the
+/// caller. Steps are chosen from the real parts only, so the run takes
+/// exactly the steps of the `f64` run and the derivative parts are the
+/// exact derivatives of the discrete solution.
+///
+/// # Example
+/// ```
+/// use num_dual::Dual64;
+/// use odeon::{integrate::solve_dual, models::ExponentialDecay, Method, Options};
+/// // d y(1) / d k for y' = -k y, y(0) = 1, at k = 0.5: -exp(-0.5).
+/// let k = Dual64::new(0.5, 1.0);
+/// let opts = Options::default().rtol(1e-12).atol(1e-12).save_final();
+/// let sol = solve_dual(&ExponentialDecay, Method::Tsit5, (0.0, 1.0), &[Dual64::from(1.0)], &[k], &opts)?;
+/// let y = sol.last().unwrap().1[0];
+/// assert!((y.eps + (-0.5f64).exp()).abs() < 1e-10);
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub fn solve_dual<S, D>(
     system: &S,
     method: Method,
     t_span: (f64, f64),

@@ -52,18 +52,10 @@ impl Tolerance {
             Tolerance::Scalar(x) => vec![*x; n],
             Tolerance::PerComponent(v) if v.len() == n => v.clone(),
             Tolerance::PerComponent(v) => {
-                return Err(Error::DimensionMismatch {
-                    what: name,
-                    expected: n,
-                    got: v.len(),
-                });
+                return Err(Error::DimensionMismatch { what: name, expected: n, got: v.len() });
             }
         };
-        if let Some((index, &value)) = v
-            .iter()
-            .enumerate()
-            .find(|(_, x)| !(x.is_finite() && **x > 0.0))
-        {
+        if let Some((index, &value)) = v.iter().enumerate().find(|(_, x)| !(x.is_finite() && **x > 0.0)) {
             return Err(Error::InvalidTolerance { name, index, value });
         }
         Ok(v)
@@ -199,25 +191,13 @@ impl Options {
         let dir = if t1 >= t0 { 1.0 } else { -1.0 };
         for (index, &t) in ts.iter().enumerate() {
             if !t.is_finite() {
-                return Err(Error::InvalidTEval {
-                    index,
-                    t,
-                    reason: "not finite",
-                });
+                return Err(Error::InvalidTEval { index, t, reason: "not finite" });
             }
             if dir * (t - t0) < 0.0 || dir * (t - t1) > 0.0 {
-                return Err(Error::InvalidTEval {
-                    index,
-                    t,
-                    reason: "outside t_span",
-                });
+                return Err(Error::InvalidTEval { index, t, reason: "outside t_span" });
             }
             if index > 0 && dir * (t - ts[index - 1]) < 0.0 {
-                return Err(Error::InvalidTEval {
-                    index,
-                    t,
-                    reason: "not sorted in the direction of integration",
-                });
+                return Err(Error::InvalidTEval { index, t, reason: "not sorted in the direction of integration" });
             }
         }
         Ok(())
@@ -238,19 +218,8 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    pub fn new(
-        o: &Options,
-        n: usize,
-        span: f64,
-        default: Controller,
-        adaptive: bool,
-    ) -> Result<Self, Error> {
-        let bad = |name, reason: &str| {
-            Err(Error::InvalidOption {
-                name,
-                reason: reason.into(),
-            })
-        };
+    pub fn new(o: &Options, n: usize, span: f64, default: Controller, adaptive: bool) -> Result<Self, Error> {
+        let bad = |name, reason: &str| Err(Error::InvalidOption { name, reason: reason.into() });
         let rtol = o.rtol.expand_named("rtol", n)?;
         let atol = o.atol.expand_named("atol", n)?;
         if let Some(h0) = o.h0
@@ -278,10 +247,7 @@ impl Settings {
             return bad("dt", "must be positive and finite");
         }
         if o.dt.is_none() && !adaptive {
-            return bad(
-                "dt",
-                "this method has no error estimate: give a fixed step dt",
-            );
+            return bad("dt", "this method has no error estimate: give a fixed step dt");
         }
         let controller = o.controller.unwrap_or(default);
         controller.validate()?;
@@ -304,32 +270,14 @@ mod tests {
 
     #[test]
     fn per_component_tolerance_must_match_dimension() {
-        let e = Tolerance::PerComponent(vec![1e-6])
-            .expand_named("atol", 2)
-            .unwrap_err();
-        assert!(matches!(
-            e,
-            Error::DimensionMismatch {
-                what: "atol",
-                expected: 2,
-                got: 1
-            }
-        ));
+        let e = Tolerance::PerComponent(vec![1e-6]).expand_named("atol", 2).unwrap_err();
+        assert!(matches!(e, Error::DimensionMismatch { what: "atol", expected: 2, got: 1 }));
     }
 
     #[test]
     fn non_positive_tolerance_is_named() {
-        let e = Tolerance::PerComponent(vec![1e-6, 0.0])
-            .expand_named("rtol", 2)
-            .unwrap_err();
-        assert!(matches!(
-            e,
-            Error::InvalidTolerance {
-                name: "rtol",
-                index: 1,
-                ..
-            }
-        ));
+        let e = Tolerance::PerComponent(vec![1e-6, 0.0]).expand_named("rtol", 2).unwrap_err();
+        assert!(matches!(e, Error::InvalidTolerance { name: "rtol", index: 1, .. }));
     }
 
     #[test]
@@ -343,9 +291,6 @@ mod tests {
     #[test]
     fn save_modes_serialize_readably() {
         assert_eq!(serde_json::to_string(&Save::Final).unwrap(), "\"final\"");
-        assert_eq!(
-            serde_json::to_string(&Save::At(vec![1.0])).unwrap(),
-            "{\"at\":[1.0]}"
-        );
+        assert_eq!(serde_json::to_string(&Save::At(vec![1.0])).unwrap(), "{\"at\":[1.0]}");
     }
 }

@@ -47,12 +47,7 @@ pub struct Solution<D = f64> {
 impl<D: Copy> Solution<D> {
     /// An empty solution for `n_states` components.
     pub fn new(n_states: usize) -> Self {
-        Solution {
-            t: Vec::new(),
-            y: Vec::new(),
-            n_states,
-            stats: Stats::default(),
-        }
+        Solution { t: Vec::new(), y: Vec::new(), n_states, stats: Stats::default() }
     }
 
     /// Number of saved times.
@@ -92,12 +87,7 @@ impl<D: Copy> Solution<D> {
 
     /// The solution with every state value mapped by `f`.
     pub fn map<E>(&self, f: impl FnMut(&D) -> E) -> Solution<E> {
-        Solution {
-            t: self.t.clone(),
-            y: self.y.iter().map(f).collect(),
-            n_states: self.n_states,
-            stats: self.stats,
-        }
+        Solution { t: self.t.clone(), y: self.y.iter().map(f).collect(), n_states: self.n_states, stats: self.stats }
     }
 }
 
@@ -158,12 +148,7 @@ impl Solution {
         if sol.y.len() != sol.t.len() * sol.n_states {
             return Err(Error::io(
                 path,
-                format!(
-                    "{} values for {} times of {} states",
-                    sol.y.len(),
-                    sol.t.len(),
-                    sol.n_states
-                ),
+                format!("{} values for {} times of {} states", sol.y.len(), sol.t.len(), sol.n_states),
             ));
         }
         Ok(sol)
@@ -204,12 +189,7 @@ mod tests {
         let csv = sample().to_csv(&["x", "v"]).unwrap();
         let mut lines = csv.lines();
         assert_eq!(lines.next(), Some("t,x,v"));
-        let row: Vec<f64> = lines
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .map(|x| x.parse().unwrap())
-            .collect();
+        let row: Vec<f64> = lines.nth(1).unwrap().split(',').map(|x| x.parse().unwrap()).collect();
         assert_eq!(row, vec![0.5, 3.0, 4.0]);
         assert!(sample().to_csv(&["x"]).is_err());
     }
@@ -220,8 +200,11 @@ mod tests {
         let path = dir.join("s.json");
         sample().write_json(&path).unwrap();
         assert_eq!(Solution::read_json(&path).unwrap(), sample());
-        std::fs::write(&path, "{\"t\":[0.0],\"y\":[1.0],\"n_states\":2,\"stats\":{\"rhs_evals\":0,\"accepted\":0,\"rejected\":0}}")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "{\"t\":[0.0],\"y\":[1.0],\"n_states\":2,\"stats\":{\"rhs_evals\":0,\"accepted\":0,\"rejected\":0}}",
+        )
+        .unwrap();
         assert!(matches!(Solution::read_json(&path), Err(Error::Io { .. })));
         std::fs::remove_dir_all(dir).ok();
     }

@@ -8,8 +8,5 @@
 mod classic;
 mod lorenz96;
 
-pub use classic::{
-    ExponentialDecay, HarmonicOscillator, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir,
-    VanDerPol,
-};
+pub use classic::{ExponentialDecay, HarmonicOscillator, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, VanDerPol};
 pub use lorenz96::Lorenz96;

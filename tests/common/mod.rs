@@ -1,0 +1,56 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use nalgebra::{Const, SVector};
+use odeon::{DualScalar, OdeSystem};
+
+/// Least-squares slope of log(err) against log(h).
+pub fn slope(hs: &[f64], errs: &[f64]) -> f64 {
+    let xs: Vec<f64> = hs.iter().map(|h| h.ln()).collect();
+    let ys: Vec<f64> = errs.iter().map(|e| e.ln()).collect();
+    let n = xs.len() as f64;
+    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
+    sxy / sxx
+}
+
+/// The shared reference values (tests/data/reference.json).
+pub fn reference() -> serde_json::Value {
+    serde_json::from_str(include_str!("../data/reference.json")).expect("valid reference.json")
+}
+
+/// Read a JSON array of numbers.
+pub fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
+}
+
+/// Max-abs difference.
+pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+}
+
+/// A non-autonomous problem, `y' = −y + 2 cos t + p`, with `p = 0` and
+/// `y(0) = 1`: `y(t) = cos t + sin t`. The `t`-dependence makes a wrong
+/// node `c_i` in a tableau visible (autonomous problems cannot see it).
+pub struct Forced;
+
+impl Forced {
+    pub fn exact(t: f64) -> f64 {
+        t.cos() + t.sin()
+    }
+}
+
+impl OdeSystem for Forced {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, t: f64, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = -y[0] + 2.0 * t.cos() + p[0];
+    }
+}

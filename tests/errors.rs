@@ -1,0 +1,205 @@
+//! Bad input gets a typed error that says what and where; never a panic.
+
+mod common;
+
+use nalgebra::{Const, SVector};
+use odeon::integrate::{Controller, Dopri5, Integrator};
+use odeon::models::{ExponentialDecay, HarmonicOscillator, Robertson, VanDerPol};
+use odeon::{DualScalar, Error, Method, OdeSystem, Options, solve};
+use std::time::Instant;
+
+fn decay(opts: &Options) -> Result<odeon::Solution, Error> {
+    solve(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), &[1.0], &[1.0], opts)
+}
+
+#[test]
+fn non_finite_inputs_are_named() {
+    let o = Options::default();
+    let e = solve(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), &[f64::NAN], &[1.0], &o).unwrap_err();
+    assert!(matches!(e, Error::NonFinite { what: "y0", index: 0, .. }), "{e}");
+    let e = solve(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), &[1.0], &[f64::INFINITY], &o).unwrap_err();
+    assert!(matches!(e, Error::NonFinite { what: "p", index: 0, .. }), "{e}");
+    let e = solve(&ExponentialDecay, Method::Dopri5, (0.0, f64::NAN), &[1.0], &[1.0], &o).unwrap_err();
+    assert!(matches!(e, Error::NonFinite { what: "t_span", index: 1, .. }), "{e}");
+}
+
+#[test]
+fn tolerances_must_be_positive() {
+    for (opts, name, index) in [
+        (Options::default().rtol(0.0), "rtol", 0),
+        (Options::default().atol(-1e-6), "atol", 0),
+        (Options::default().rtol(f64::NAN), "rtol", 0),
+        (Options::default().atol(vec![1e-6, 0.0]), "atol", 1),
+    ] {
+        let e = solve(&HarmonicOscillator, Method::Tsit5, (0.0, 1.0), &[1.0, 0.0], &[1.0], &opts).unwrap_err();
+        assert!(matches!(e, Error::InvalidTolerance { name: n, index: i, .. } if n == name && i == index), "{e}");
+    }
+    let e = decay(&Options::default().atol(vec![1e-6, 1e-6])).unwrap_err();
+    assert!(matches!(e, Error::DimensionMismatch { what: "atol", expected: 1, got: 2 }), "{e}");
+}
+
+#[test]
+fn t_eval_outside_or_unsorted() {
+    let e = decay(&Options::default().t_eval(vec![0.5, 1.5])).unwrap_err();
+    assert!(matches!(e, Error::InvalidTEval { index: 1, reason: "outside t_span", .. }), "{e}");
+    let e = decay(&Options::default().t_eval(vec![0.5, 0.2])).unwrap_err();
+    assert!(matches!(e, Error::InvalidTEval { index: 1, .. }), "{e}");
+    let e = decay(&Options::default().t_eval(vec![f64::NAN])).unwrap_err();
+    assert!(matches!(e, Error::InvalidTEval { index: 0, reason: "not finite", .. }), "{e}");
+}
+
+#[test]
+fn dimension_mismatches() {
+    let o = Options::default();
+    let e = solve(&HarmonicOscillator, Method::Dopri5, (0.0, 1.0), &[1.0], &[1.0], &o).unwrap_err();
+    assert!(matches!(e, Error::DimensionMismatch { what: "y0", expected: 2, got: 1 }), "{e}");
+    let e = solve(&HarmonicOscillator, Method::Dopri5, (0.0, 1.0), &[1.0, 0.0], &[], &o).unwrap_err();
+    assert!(matches!(e, Error::DimensionMismatch { what: "p", expected: 1, got: 0 }), "{e}");
+}
+
+#[test]
+fn options_with_bad_values_are_named() {
+    let cases: Vec<(Options, &str)> = vec![
+        (Options::default().h0(0.0), "h0"),
+        (Options::default().h_min(-1.0), "h_min"),
+        (Options::default().h_max(0.0), "h_max"),
+        (Options::default().max_steps(0), "max_steps"),
+        (Options::default().dt(-0.1), "dt"),
+        (Options::default().controller(Controller { safety: 2.0, ..Controller::HAIRER }), "controller.safety"),
+    ];
+    for (opts, name) in cases {
+        match decay(&opts) {
+            Err(Error::InvalidOption { name: n, .. }) => assert_eq!(n, name),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // A fixed-step method needs dt.
+    let e = solve(&ExponentialDecay, Method::Rk4, (0.0, 1.0), &[1.0], &[1.0], &Options::default()).unwrap_err();
+    assert!(matches!(e, Error::InvalidOption { name: "dt", .. }), "{e}");
+    assert!(matches!("Dopri45".parse::<Method>(), Err(Error::InvalidOption { name: "method", .. })));
+}
+
+#[test]
+fn stiff_problem_below_h_min_fails_at_once() {
+    let start = Instant::now();
+    let opts = Options::default().h_min(1e-3);
+    let e = solve(&Robertson, Method::Dopri5, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap_err();
+    assert!(start.elapsed().as_secs_f64() < 1.0);
+    match e {
+        Error::StepSizeTooSmall { t, h, partial, .. } => {
+            assert!(h.abs() < 1e-3 && t < 1e5);
+            let partial = partial.expect("solution up to the failure");
+            assert_eq!(*partial.0.t.last().unwrap(), t);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn stiff_problems_hit_the_step_limit_in_under_a_second() {
+    let start = Instant::now();
+    let e = solve(&Robertson, Method::Dopri5, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS, &Options::default())
+        .unwrap_err();
+    assert!(matches!(e, Error::MaxStepsExceeded { max_steps: 100_000, .. }), "{e}");
+    let e = solve(&VanDerPol, Method::Dopri5, (0.0, 3000.0), &[2.0, 0.0], &[1e6], &Options::default()).unwrap_err();
+    assert!(matches!(e, Error::MaxStepsExceeded { .. }), "{e}");
+    assert!(start.elapsed().as_secs_f64() < 1.0, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn max_steps_keeps_the_partial_solution() {
+    let opts = Options::default().max_steps(10);
+    let e = solve(&VanDerPol, Method::Dopri5, (0.0, 20.0), &[2.0, 0.0], &[1.0], &opts).unwrap_err();
+    let Error::MaxStepsExceeded { t, max_steps: 10, .. } = e else { panic!("{e:?}") };
+    let partial = e.partial().unwrap();
+    assert_eq!(partial.t[0], 0.0);
+    assert_eq!(*partial.t.last().unwrap(), t);
+    assert_eq!(partial.stats.accepted + partial.stats.rejected, 10);
+    // The Debug form stays short however long the partial solution is.
+    assert!(format!("{e:?}").len() < 200);
+}
+
+/// `y' = −y`, written so that it is NaN for negative `y` (`exp(ln y)`).
+struct LogDecay;
+impl OdeSystem for LogDecay {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 1>, _p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = -y[0].ln().exp();
+    }
+}
+
+#[test]
+fn non_finite_trial_steps_are_retried_smaller() {
+    // A first step of 10 sends the stages to negative y, where the
+    // right-hand side is NaN; the integrator shrinks the step and goes on.
+    let opts = Options::default().h0(10.0).rtol(1e-8).atol(1e-10);
+    let sol = solve(&LogDecay, Method::Dopri5, (0.0, 3.0), &[1.0], &[], &opts).unwrap();
+    assert!(sol.stats.rejected >= 1);
+    assert!((sol.last().unwrap().1[0] - (-3.0f64).exp()).abs() < 1e-8);
+}
+
+/// A right-hand side that turns NaN in component 1 after t = 1.
+struct BreaksAtOne;
+impl OdeSystem for BreaksAtOne {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, t: f64, _y: &SVector<D, 2>, _p: &[D], dy: &mut SVector<D, 2>) {
+        dy[0] = D::from(1.0);
+        dy[1] = D::from(if t > 1.0 { f64::NAN } else { 1.0 });
+    }
+}
+
+#[test]
+fn persistent_nan_is_reported_with_time_and_component() {
+    for m in [Method::Bs3, Method::Dopri5, Method::Tsit5, Method::Dop853] {
+        let e = solve(&BreaksAtOne, m, (0.0, 2.0), &[0.0, 0.0], &[], &Options::default()).unwrap_err();
+        match &e {
+            Error::NonFiniteRhs { t, component, .. } => {
+                assert!((t - 1.0).abs() < 1e-6 && *t <= 1.0, "{m}: t = {t}");
+                assert_eq!(*component, 1, "{m}");
+            }
+            other => panic!("{m}: {other:?}"),
+        }
+        assert!(e.partial().is_some());
+    }
+    // With a fixed step there is no smaller step to try.
+    let e = solve(&BreaksAtOne, Method::Rk4, (0.0, 2.0), &[0.0, 0.0], &[], &Options::default().dt(0.3)).unwrap_err();
+    assert!(matches!(e, Error::NonFiniteRhs { component: 1, .. }), "{e}");
+}
+
+#[test]
+fn non_finite_derivative_at_the_start() {
+    let e = solve(&BreaksAtOne, Method::Dopri5, (1.5, 2.0), &[0.0, 0.0], &[], &Options::default()).unwrap_err();
+    assert!(matches!(e, Error::NonFiniteRhs { t: 1.5, component: 1, .. }), "{e}");
+}
+
+#[test]
+fn interpolation_outside_the_last_step() {
+    let p = [1.0];
+    let mut it =
+        Integrator::<_, Dopri5, f64>::new(&HarmonicOscillator, (0.0, 1.0), &[1.0, 0.0], &p, &Options::default())
+            .unwrap();
+    it.step().unwrap();
+    let mut y = SVector::<f64, 2>::zeros();
+    let e = it.interpolate(it.t() + 0.5, &mut y).unwrap_err();
+    assert!(matches!(e, Error::OutOfStep { .. }), "{e}");
+}
+
+#[test]
+fn messages_say_what_and_where() {
+    let e = decay(&Options::default().t_eval(vec![2.0])).unwrap_err();
+    assert_eq!(e.to_string(), "t_eval[0] = 2: outside t_span");
+    let e = solve(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), &[1.0, 2.0], &[1.0], &Options::default()).unwrap_err();
+    assert_eq!(e.to_string(), "y0 has length 2, expected 1");
+}
