@@ -2,7 +2,6 @@
 //! the baselines the generic integrator is measured against. Same error
 //! norm, PI controller and initial step as odeon's, written out for one
 //! model with fixed-size arrays, no abstraction.
-#![allow(dead_code)]
 
 const C: [f64; 7] = [0.0, 0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0];
 const A21: f64 = 0.2;

@@ -340,12 +340,12 @@ where
         let (k, y, y1) = (&self.k, &self.y, &self.y_new);
         let (rtol, atol) = (&self.set.rtol, &self.set.atol);
         let sc = |i: usize| atol[i] + rtol[i] * y[i].re().abs().max(y1[i].re().abs());
-        let k = &k[..Self::STAGES];
+        let ks = stage_slices(k, Self::STAGES, self.n);
         let dot = |w: &[f64], i: usize| {
             let mut acc = 0.0;
             for j in 0..Self::STAGES {
                 if w[j] != 0.0 {
-                    acc += w[j] * k[j][i].re();
+                    acc += w[j] * ks[j][i].re();
                 }
             }
             acc
@@ -516,7 +516,8 @@ where
 
 /// `out = y + h Σ_j w_j k_j` over the non-zero weights, component by
 /// component (with constant weights the inner loop unrolls and the zero
-/// weights vanish).
+/// weights vanish; the stage slices are gathered once so that the
+/// component loop has no bounds checks and vectorizes for large states).
 #[inline(always)]
 fn combine<D, N>(out: &mut State<D, N>, y: &State<D, N>, h: f64, w: &[f64], k: &[State<D, N>])
 where
@@ -524,18 +525,36 @@ where
     N: Dim,
     DefaultAllocator: Allocator<N>,
 {
-    let k = &k[..w.len()];
-    for i in 0..y.len() {
+    let n = y.len();
+    let y = &y.as_slice()[..n];
+    let out = &mut out.as_mut_slice()[..n];
+    let ks = stage_slices(k, w.len(), n);
+    for i in 0..n {
         // Start from the first non-zero term: no `0 + …` for the compiler to keep.
         let mut acc: Option<D> = None;
         for j in 0..w.len() {
             if w[j] != 0.0 {
-                let term = k[j][i] * w[j];
+                let term = ks[j][i] * w[j];
                 acc = Some(acc.map_or(term, |a| a + term));
             }
         }
         out[i] = acc.map_or(y[i], |a| y[i] + a * h);
     }
+}
+
+/// The first `m ≤ 16` stage vectors as slices of length `n`.
+#[inline(always)]
+fn stage_slices<D, N>(k: &[State<D, N>], m: usize, n: usize) -> [&[D]; 16]
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    let mut ks: [&[D]; 16] = [&[]; 16];
+    for (slot, kj) in ks.iter_mut().zip(&k[..m]) {
+        *slot = &kj.as_slice()[..n];
+    }
+    ks
 }
 
 fn check_inputs<D: DualScalar>(t_span: (f64, f64), y0: &[D], p: &[D], n: usize, n_params: usize) -> Result<(), Error> {

@@ -83,7 +83,7 @@ impl Method {
 
 impl fmt::Display for Method {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.tableau().name)
+        f.pad(self.tableau().name)
     }
 }
 

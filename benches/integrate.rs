@@ -1,0 +1,69 @@
+//! Speed of the generic integrator against hand-written, model-specific
+//! Dopri5 loops in plain f64 (same tableau, norm and controller), measured
+//! in the same run; and compile-time against run-time state sizes.
+//!
+//! Run: `cargo bench --bench integrate`.
+
+mod baseline;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use nalgebra::Const;
+use odeon::models::{Lorenz, Lorenz96, VanDerPol};
+use odeon::{Method, Options, solve};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn nonstiff(c: &mut Criterion) {
+    let opts = Options::default().rtol(1e-8).atol(1e-8).save_final();
+
+    let mut g = c.benchmark_group("van_der_pol_1e-8");
+    g.bench_function("hand-written Dopri5 (baseline)", |b| {
+        b.iter(|| baseline::dopri5(baseline::van_der_pol(1.0), 0.0, 20.0, black_box([2.0, 0.0]), 1e-8))
+    });
+    for m in [Method::Dopri5, Method::Tsit5, Method::Dop853] {
+        g.bench_function(format!("odeon {m}"), |b| {
+            b.iter(|| solve(&VanDerPol, m, (0.0, 20.0), black_box(&[2.0, 0.0]), &[1.0], &opts).unwrap())
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("lorenz_1e-8");
+    g.bench_function("hand-written Dopri5 (baseline)", |b| {
+        b.iter(|| baseline::dopri5(baseline::lorenz(10.0, 28.0, 8.0 / 3.0), 0.0, 10.0, black_box([1.0; 3]), 1e-8))
+    });
+    for m in [Method::Dopri5, Method::Tsit5, Method::Dop853] {
+        g.bench_function(format!("odeon {m}"), |b| {
+            b.iter(|| solve(&Lorenz, m, (0.0, 10.0), black_box(&[1.0; 3]), &Lorenz::PARAMS, &opts).unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn sizes(c: &mut Criterion) {
+    let opts = Options::default().rtol(1e-8).atol(1e-8).save_final();
+    let mut g = c.benchmark_group("lorenz96_const_vs_dyn");
+    let fixed8 = Lorenz96::<Const<8>>::fixed();
+    let dyn8 = Lorenz96::new(8).unwrap();
+    let y8 = dyn8.perturbed_rest(8.0);
+    g.bench_function("n=8 Const", |b| {
+        b.iter(|| solve(&fixed8, Method::Dopri5, (0.0, 5.0), black_box(&y8), &[8.0], &opts))
+    });
+    g.bench_function("n=8 Dyn", |b| b.iter(|| solve(&dyn8, Method::Dopri5, (0.0, 5.0), black_box(&y8), &[8.0], &opts)));
+    let fixed40 = Lorenz96::<Const<40>>::fixed();
+    let dyn40 = Lorenz96::new(40).unwrap();
+    let y40 = dyn40.perturbed_rest(8.0);
+    g.bench_function("n=40 Const", |b| {
+        b.iter(|| solve(&fixed40, Method::Dopri5, (0.0, 5.0), black_box(&y40), &[8.0], &opts))
+    });
+    g.bench_function("n=40 Dyn", |b| {
+        b.iter(|| solve(&dyn40, Method::Dopri5, (0.0, 5.0), black_box(&y40), &[8.0], &opts))
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    targets = nonstiff, sizes
+}
+criterion_main!(benches);

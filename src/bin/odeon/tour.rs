@@ -1,0 +1,81 @@
+//! The built-in tour: what odeon does, in one run.
+
+use odeon::models::{Lorenz, VanDerPol};
+use odeon::{Method, OdeSystem, Options, Solution, solve};
+use std::error::Error;
+use std::path::Path;
+use std::time::Instant;
+
+/// Reference end states (scipy DOP853 at rtol = atol = 1e-13, cross-checked
+/// against diffrax Dopri8 at 1e-14; see tests/data/reference.json).
+const VDP_END: [f64; 2] = [2.0081497621749387, -0.04250887527313421];
+const LORENZ_END: [f64; 3] = [-4.902687541136661, -3.7438729218034874, 24.690858102794625];
+
+pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
+    println!("odeon tour: results in {}/\n", out.display());
+    simulate(out)?;
+    Ok(())
+}
+
+/// Time `f` over enough repetitions to fill ~50 ms; returns seconds per call.
+fn time_per_call<T>(mut f: impl FnMut() -> T) -> f64 {
+    let start = Instant::now();
+    let mut n = 0u32;
+    while start.elapsed().as_secs_f64() < 0.05 {
+        std::hint::black_box(f());
+        n += 1;
+    }
+    start.elapsed().as_secs_f64() / f64::from(n)
+}
+
+fn simulate(out: &Path) -> Result<(), Box<dyn Error>> {
+    println!("1. Simulate: Van der Pol (mu = 1, t in [0, 20]) and Lorenz (t in [0, 10]), rtol = atol = 1e-8");
+    println!(
+        "   {:<12} {:<7} {:>6} {:>6} {:>7} {:>10} {:>10}",
+        "problem", "method", "steps", "rej", "f evals", "error", "time"
+    );
+    let opts = Options::default().rtol(1e-8).atol(1e-8);
+    let mut keep: Vec<(String, Solution, Vec<String>)> = Vec::new();
+    for method in [Method::Dopri5, Method::Tsit5, Method::Dop853] {
+        let vdp = || solve(&VanDerPol, method, (0.0, 20.0), &VanDerPol::Y0, &VanDerPol::PARAMS, &opts);
+        let lorenz = || solve(&Lorenz, method, (0.0, 10.0), &Lorenz::Y0, &Lorenz::PARAMS, &opts);
+        for (name, sol, reference, secs, names) in [
+            ("van_der_pol", vdp()?, &VDP_END[..], time_per_call(vdp), VanDerPol.state_names()),
+            ("lorenz", lorenz()?, &LORENZ_END[..], time_per_call(lorenz), Lorenz.state_names()),
+        ] {
+            let (_, y) = sol.last().ok_or("empty solution")?;
+            let err = y.iter().zip(reference).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            let s = sol.stats;
+            println!(
+                "   {name:<12} {method:<7} {:>6} {:>6} {:>7} {err:>10.2e} {:>7.1} us",
+                s.accepted,
+                s.rejected,
+                s.rhs_evals,
+                secs * 1e6
+            );
+            keep.push((format!("{name}_{}", method.to_string().to_lowercase()), sol, names));
+        }
+    }
+    for (stem, sol, names) in &keep {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        sol.write_json(out.join(format!("{stem}.json")))?;
+        sol.write_csv(out.join(format!("{stem}.csv")), &names)?;
+    }
+    #[cfg(feature = "plot")]
+    {
+        let dense = Options::default().rtol(1e-8).atol(1e-8).t_eval((0..=2000).map(|i| i as f64 * 0.01).collect());
+        let vdp = solve(&VanDerPol, Method::Tsit5, (0.0, 20.0), &VanDerPol::Y0, &VanDerPol::PARAMS, &dense)?;
+        odeon::plot::trajectory(
+            &vdp,
+            &VanDerPol.state_names(),
+            "Van der Pol, mu = 1 (Tsit5, dense output)",
+            out.join("van_der_pol.svg"),
+        )?;
+        let dense = Options::default().rtol(1e-10).atol(1e-10).t_eval((0..=5000).map(|i| i as f64 * 0.01).collect());
+        let lorenz = solve(&Lorenz, Method::Dop853, (0.0, 50.0), &Lorenz::Y0, &Lorenz::PARAMS, &dense)?;
+        odeon::plot::phase(&lorenz, (0, 2), ("x", "z"), "Lorenz attractor (Dop853)", out.join("lorenz.svg"))?;
+        println!("   plots: van_der_pol.svg, lorenz.svg");
+    }
+    println!("   solutions: <problem>_<method>.json and .csv\n");
+    Ok(())
+}
