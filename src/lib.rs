@@ -51,3 +51,8 @@ pub mod prelude {
     pub use nalgebra::{Const, DVector, Dyn, SVector};
     pub use num_dual::{DualNum, DualStruct};
 }
+
+/// The README's example, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -91,6 +91,13 @@ fn as_efficient_as_scipy() {
         };
         let (nfev, scipy_err) = (w["nfev"].as_u64().unwrap() as f64, w["err_final_maxabs"].as_f64().unwrap());
         let label = format!("{method} on {} at {tol:e}", w["problem"]);
+        // `cargo test --release --test accuracy -- --nocapture as_efficient` prints the table for the docs.
+        println!(
+            "| {} | {tol:e} | {} | {method} | {nfev} | {} | {scipy_err:.2e} | {err:.2e} |",
+            w["problem"].as_str().unwrap(),
+            w["method"].as_str().unwrap(),
+            sol.stats.rhs_evals,
+        );
         assert!(sol.stats.rhs_evals as f64 <= 1.1 * nfev, "{label}: {} evaluations, scipy {nfev}", sol.stats.rhs_evals);
         assert!(err <= scipy_err * 1.01, "{label}: error {err:e}, scipy {scipy_err:e}");
     }

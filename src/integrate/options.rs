@@ -231,7 +231,7 @@ impl Settings {
             return bad("h_min", "must be finite and non-negative");
         }
         let h_max = match o.h_max {
-            Some(h) if !(h > 0.0) => return bad("h_max", "must be positive"),
+            Some(h) if h.is_nan() || h <= 0.0 => return bad("h_max", "must be positive"),
             Some(h) => h.min(span),
             None => span,
         };

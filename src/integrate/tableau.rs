@@ -1,3 +1,4 @@
+#![allow(clippy::excessive_precision)] // the published coefficients, digit for digit
 //! Butcher tableaux held as data.
 //!
 //! One generic stepper ([`Integrator`](super::Integrator)) runs every method;

@@ -1,3 +1,4 @@
+#![allow(clippy::excessive_precision)] // the published coefficients, digit for digit
 //! Dormand–Prince 8(5,3): the coefficients of Hairer's DOP853
 //! (Hairer, Nørsett & Wanner, *Solving Ordinary Differential Equations I*,
 //! 2nd ed., Springer 1993, §II.10; the same values as scipy's DOP853).
