@@ -106,6 +106,29 @@ pub enum Error {
         /// The solution up to `t`.
         partial: Option<Partial>,
     },
+    /// A derivative carried by a dual number became NaN or infinite (e.g.
+    /// `sqrt`, `powf` or `ln` evaluated at an exact zero of the state).
+    #[error("the derivative of component {component} with respect to {wrt} is not finite at t = {t}")]
+    NonFiniteDerivative {
+        /// Time of the first state with a non-finite derivative.
+        t: f64,
+        /// The state component.
+        component: usize,
+        /// The derivative direction (index into the seeded directions).
+        direction: usize,
+        /// What the direction is (e.g. "parameter b").
+        wrt: String,
+        /// The solution up to the step before.
+        partial: Option<Partial>,
+    },
+    /// A requested direction of differentiation does not exist.
+    #[error("wrt[{index}]: {reason}")]
+    InvalidWrt {
+        /// Position in the list of directions.
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `interpolate` was asked for a time outside the last step.
     #[error("cannot interpolate at t = {t}: the last step covers [{t_from}, {t_to}]")]
     OutOfStep {
@@ -152,7 +175,8 @@ impl Error {
         match &mut self {
             Error::StepSizeTooSmall { partial, .. }
             | Error::MaxStepsExceeded { partial, .. }
-            | Error::NonFiniteRhs { partial, .. } => *partial = Some(Partial(Box::new(sol))),
+            | Error::NonFiniteRhs { partial, .. }
+            | Error::NonFiniteDerivative { partial, .. } => *partial = Some(Partial(Box::new(sol))),
             _ => {}
         }
         self
@@ -173,7 +197,8 @@ impl Error {
         match self {
             Error::StepSizeTooSmall { partial, .. }
             | Error::MaxStepsExceeded { partial, .. }
-            | Error::NonFiniteRhs { partial, .. } => partial.as_ref().map(|p| &*p.0),
+            | Error::NonFiniteRhs { partial, .. }
+            | Error::NonFiniteDerivative { partial, .. } => partial.as_ref().map(|p| &*p.0),
             _ => None,
         }
     }

@@ -37,6 +37,7 @@ pub mod models;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod scalar;
+pub mod sensitivity;
 pub mod system;
 
 pub use error::Error;

@@ -4,7 +4,7 @@
 //! `D = f64` it simulates; with a num-dual number (`Dual64`,
 //! `DualSVec64<K>`, `HyperDual64`, …) the same code carries derivatives.
 
-use num_dual::{DualNum, DualNumCopy};
+use num_dual::{Dual2_64, Dual2SVec64, Dual64, DualNum, DualNumCopy, DualSVec64, HyperDual64, HyperDualSVec64};
 
 /// A real number or a num-dual dual number over `f64`.
 ///
@@ -32,6 +32,82 @@ use num_dual::{DualNum, DualNumCopy};
 /// assert_eq!(y.re, 0.5);
 /// assert_eq!(y.eps, 0.25); // d/dr [x r (1 - x)] = x (1 - x)
 /// ```
-pub trait DualScalar: DualNumCopy + DualNum<Primitive = f64> + nalgebra::Scalar {}
+pub trait DualScalar: DualNumCopy + DualNum<Primitive = f64> + nalgebra::Scalar + Derivatives {}
 
-impl<T> DualScalar for T where T: DualNumCopy + DualNum<Primitive = f64> + nalgebra::Scalar {}
+impl<T> DualScalar for T where T: DualNumCopy + DualNum<Primitive = f64> + nalgebra::Scalar + Derivatives {}
+
+/// Read access to the first-order derivative parts of a scalar, so that
+/// the integrator can check them for finiteness and, on request, hold them
+/// to the tolerance. Implemented for `f64` and num-dual's `Copy` types over
+/// `f64`.
+///
+/// # Example
+/// ```
+/// use num_dual::{Dual64, DualSVec64};
+/// use odeon::scalar::Derivatives;
+/// assert_eq!(<f64 as Derivatives>::N_EPS, 0);
+/// assert_eq!(Dual64::new(1.0, 2.0).eps_part(0), 2.0);
+/// let x = DualSVec64::<3>::from_re(1.0).derivative(2);
+/// assert_eq!((0..3).map(|l| x.eps_part(l)).collect::<Vec<_>>(), vec![0.0, 0.0, 1.0]);
+/// ```
+pub trait Derivatives {
+    /// Number of first-order derivative parts (directions) carried.
+    const N_EPS: usize;
+    /// The `l`-th first-order part (zero where none is carried).
+    fn eps_part(&self, l: usize) -> f64;
+}
+
+impl Derivatives for f64 {
+    const N_EPS: usize = 0;
+    fn eps_part(&self, _: usize) -> f64 {
+        0.0
+    }
+}
+
+impl Derivatives for Dual64 {
+    const N_EPS: usize = 1;
+    #[inline]
+    fn eps_part(&self, _: usize) -> f64 {
+        self.eps
+    }
+}
+
+impl Derivatives for Dual2_64 {
+    const N_EPS: usize = 1;
+    #[inline]
+    fn eps_part(&self, _: usize) -> f64 {
+        self.v1
+    }
+}
+
+impl Derivatives for HyperDual64 {
+    const N_EPS: usize = 2;
+    #[inline]
+    fn eps_part(&self, l: usize) -> f64 {
+        if l == 0 { self.eps1 } else { self.eps2 }
+    }
+}
+
+impl<const K: usize> Derivatives for DualSVec64<K> {
+    const N_EPS: usize = K;
+    #[inline]
+    fn eps_part(&self, l: usize) -> f64 {
+        self.eps.0.as_ref().map_or(0.0, |e| e[l])
+    }
+}
+
+impl<const K: usize> Derivatives for Dual2SVec64<K> {
+    const N_EPS: usize = K;
+    #[inline]
+    fn eps_part(&self, l: usize) -> f64 {
+        self.v1.0.as_ref().map_or(0.0, |e| e[l])
+    }
+}
+
+impl<const M: usize, const N: usize> Derivatives for HyperDualSVec64<M, N> {
+    const N_EPS: usize = M + N;
+    #[inline]
+    fn eps_part(&self, l: usize) -> f64 {
+        if l < M { self.eps1.0.as_ref().map_or(0.0, |e| e[l]) } else { self.eps2.0.as_ref().map_or(0.0, |e| e[l - M]) }
+    }
+}

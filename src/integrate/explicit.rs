@@ -268,7 +268,7 @@ where
                 self.ln_err_prev = ln_err.max(-9.210_340_371_976_184);
                 self.h = self.dir * (h.abs() * fac).min(self.set.h_max);
             }
-            self.accept(h, last);
+            self.accept(h, last)?;
             return Ok(StepResult::Stepped);
         }
     }
@@ -334,57 +334,68 @@ where
     }
 
     /// The scaled RMS error of the trial step and the first component whose
-    /// trial value (or error estimate) is not finite.
+    /// trial value (or error estimate) is not finite. With
+    /// `sensitivity_error_control` the error is the largest of the state's
+    /// and each derivative direction's (as CVODES' `errconS`).
     #[inline(always)]
     fn error_norm(&self, h: f64) -> (f64, Option<usize>) {
-        let (k, y, y1) = (&self.k, &self.y, &self.y_new);
-        let (rtol, atol) = (&self.set.rtol, &self.set.atol);
-        let sc = |i: usize| atol[i] + rtol[i] * y[i].re().abs().max(y1[i].re().abs());
-        let ks = stage_slices(k, Self::STAGES, self.n);
-        let dot = |w: &[f64], i: usize| {
-            let mut acc = 0.0;
-            for j in 0..Self::STAGES {
-                if w[j] != 0.0 {
-                    acc += w[j] * ks[j][i].re();
-                }
-            }
-            acc
-        };
-        let mut bad = None;
-        let mut s5 = 0.0;
-        let mut s3 = 0.0;
-        for i in 0..self.n {
-            if !y1[i].re().is_finite() {
-                bad.get_or_insert(i);
-            }
-            match M::TABLEAU.error {
-                ErrorEstimator::None => {}
-                ErrorEstimator::Embedded { e, .. } => {
-                    let ei = h * dot(e, i) / sc(i);
-                    s5 += ei * ei;
-                }
-                ErrorEstimator::Dop853 { e5, e3 } => {
-                    let (e5i, e3i) = (dot(e5, i) / sc(i), dot(e3, i) / sc(i));
-                    s5 += e5i * e5i;
-                    s3 += e3i * e3i;
-                }
+        let n = self.n;
+        let ks = stage_slices(&self.k, Self::STAGES, n);
+        let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
+        let mut bad = y1.iter().position(|v| !v.re().is_finite());
+        let mut err = self.scaled_error(h, |v| v.re(), &ks, y, y1);
+        if self.set.sensitivity_error_control {
+            for l in 0..D::N_EPS {
+                err = err.max(self.scaled_error(h, |v| v.eps_part(l), &ks, y, y1));
             }
         }
-        let err = match M::TABLEAU.error {
-            ErrorEstimator::Dop853 { .. } => {
-                let den = s5 + 0.01 * s3;
-                if den > 0.0 { h.abs() * s5 / (den * self.n as f64).sqrt() } else { 0.0 }
-            }
-            _ => (s5 / self.n as f64).sqrt(),
-        };
         if bad.is_none() && !err.is_finite() {
             // A non-finite stage that cancelled out of y_new still poisons the step.
-            bad = (0..self.n).find(|&i| k.iter().any(|k| !k[i].re().is_finite())).or(Some(0));
+            bad = (0..n).find(|&i| ks[..Self::STAGES].iter().any(|k| !k[i].re().is_finite())).or(Some(0));
         }
         (err, bad)
     }
 
-    fn accept(&mut self, h: f64, last: bool) {
+    /// The method's error estimate of one part (`part`: the real part or a
+    /// derivative direction) of the trial step, scaled by the tolerances.
+    #[inline(always)]
+    fn scaled_error(&self, h: f64, part: impl Fn(&D) -> f64, ks: &[&[D]; 16], y: &[D], y1: &[D]) -> f64 {
+        let n = self.n;
+        let (rtol, atol) = (&self.set.rtol[..n], &self.set.atol[..n]);
+        let sc = |i: usize| atol[i] + rtol[i] * part(&y[i]).abs().max(part(&y1[i]).abs());
+        let dot = |w: &[f64], i: usize| {
+            let mut acc = 0.0;
+            for j in 0..Self::STAGES {
+                if w[j] != 0.0 {
+                    acc += w[j] * part(&ks[j][i]);
+                }
+            }
+            acc
+        };
+        match M::TABLEAU.error {
+            ErrorEstimator::None => 0.0,
+            ErrorEstimator::Embedded { e, .. } => {
+                let mut s = 0.0;
+                for i in 0..n {
+                    let ei = h * dot(e, i) / sc(i);
+                    s += ei * ei;
+                }
+                (s / n as f64).sqrt()
+            }
+            ErrorEstimator::Dop853 { e5, e3 } => {
+                let (mut s5, mut s3) = (0.0, 0.0);
+                for i in 0..n {
+                    let (e5i, e3i) = (dot(e5, i) / sc(i), dot(e3, i) / sc(i));
+                    s5 += e5i * e5i;
+                    s3 += e3i * e3i;
+                }
+                let den = s5 + 0.01 * s3;
+                if den > 0.0 { h.abs() * s5 / (den * n as f64).sqrt() } else { 0.0 }
+            }
+        }
+    }
+
+    fn accept(&mut self, h: f64, last: bool) -> Result<(), Error> {
         self.stats.accepted += 1;
         self.rejected_last = false;
         self.nonfinite = None;
@@ -400,6 +411,20 @@ where
         self.k0_ready = false;
         self.fnew_ready = M::TABLEAU.fsal;
         self.dense_ready = false;
+        // Derivatives that are not finite (e.g. sqrt at an exact zero) would
+        // otherwise spread silently: stop and say where.
+        for (component, v) in self.y.iter().enumerate() {
+            if let Some(direction) = (0..D::N_EPS).find(|&l| !v.eps_part(l).is_finite()) {
+                return Err(Error::NonFiniteDerivative {
+                    t: self.t,
+                    component,
+                    direction,
+                    wrt: format!("direction {direction}"),
+                    partial: None,
+                });
+            }
+        }
+        Ok(())
     }
 
     fn ensure_fnew(&mut self) {

@@ -112,6 +112,11 @@ pub struct Options {
     pub save: Save,
     /// Step-size controller; default: the method's own (Hairer's values).
     pub controller: Option<Controller>,
+    /// When integrating with dual numbers, also hold every derivative
+    /// direction to `rtol`/`atol` (the error is the largest of the state's
+    /// and the directions', as CVODES' `errconS`). Default `false`: steps
+    /// are chosen from the real parts only, exactly those of the `f64` run.
+    pub sensitivity_error_control: bool,
 }
 
 impl Default for Options {
@@ -126,6 +131,7 @@ impl Default for Options {
             dt: None,
             save: Save::Steps,
             controller: None,
+            sensitivity_error_control: false,
         }
     }
 }
@@ -182,6 +188,13 @@ impl Options {
         self
     }
 
+    /// Hold derivative directions to the tolerance too (see
+    /// [`sensitivity_error_control`](Self::sensitivity_error_control)).
+    pub fn sensitivity_error_control(mut self, on: bool) -> Self {
+        self.sensitivity_error_control = on;
+        self
+    }
+
     /// Check `t_eval` against the span: inside it, sorted in the direction
     /// of integration.
     pub(crate) fn check_t_eval(&self, t0: f64, t1: f64) -> Result<(), Error> {
@@ -215,6 +228,7 @@ pub(crate) struct Settings {
     pub max_steps: usize,
     pub dt: Option<f64>,
     pub controller: Controller,
+    pub sensitivity_error_control: bool,
 }
 
 impl Settings {
@@ -260,6 +274,7 @@ impl Settings {
             max_steps: o.max_steps,
             dt: o.dt,
             controller,
+            sensitivity_error_control: o.sensitivity_error_control,
         })
     }
 }
