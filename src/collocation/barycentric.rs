@@ -6,8 +6,8 @@ use nalgebra::DMatrix;
 use crate::Error;
 
 /// A node set prepared for barycentric Lagrange interpolation: the nodes
-/// xⱼ, their barycentric weights wⱼ = 1 / Πₖ≠ⱼ (xⱼ − xₖ) (scaled so that
-/// max |wⱼ| = 1) and the derivatives ℓⱼ′(xⱼ) = Σₖ≠ⱼ 1/(xⱼ − xₖ) of the
+/// xⱼ, their barycentric weights wⱼ = 1 / Πₖ≠ⱼ ρ(xⱼ − xₖ) with
+/// ρ = 4/(b − a) for the hull [a, b] of the nodes, and the derivatives ℓⱼ′(xⱼ) = Σₖ≠ⱼ 1/(xⱼ − xₖ) of the
 /// Lagrange basis polynomials at their own nodes.
 ///
 /// Building it costs O(n²) once; every matrix built from it afterwards
@@ -35,8 +35,8 @@ use crate::Error;
 /// ```
 /// use odeon::collocation::Barycentric;
 /// let basis = Barycentric::new(&[-1.0, 0.0, 1.0])?;
-/// // Weights ∝ 1/2, −1, 1/2, scaled to max |w| = 1.
-/// assert_eq!(basis.weights(), &[0.5, -1.0, 0.5]);
+/// // 1/Πₖ≠ⱼ 2(xⱼ − xₖ) with ρ = 4/2: 1/8, −1/4, 1/8.
+/// assert_eq!(basis.weights(), &[0.125, -0.25, 0.125]);
 /// # Ok::<(), odeon::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,8 @@ pub struct Barycentric {
     x: Vec<f64>,
     w: Vec<f64>,
     dl: Vec<f64>,
+    /// The capacity scale 4/(b − a) the weights were computed with.
+    scale: f64,
 }
 
 /// Where an evaluation point lies: on node `m` (to within the smallest
@@ -110,11 +112,7 @@ impl Barycentric {
                 prod[k] *= -s;
             }
         }
-        let mut w: Vec<f64> = prod.iter().map(|p| 1.0 / p).collect();
-        let wmax = w.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        for v in &mut w {
-            *v /= wmax;
-        }
+        let w: Vec<f64> = prod.iter().map(|p| 1.0 / p).collect();
         let fits = |v: &f64| v.is_finite() && *v != 0.0;
         if !scale.is_finite() || !w.iter().all(fits) || !dl.iter().all(|v| v.is_finite()) {
             return Err(Error::WeightsOutOfRange { set, n });
@@ -123,6 +121,7 @@ impl Barycentric {
             x: x.to_vec(),
             w,
             dl,
+            scale,
         })
     }
 
@@ -138,17 +137,22 @@ impl Barycentric {
         &self.x
     }
 
-    /// The barycentric weights, scaled so that the largest magnitude is 1
-    /// (every barycentric formula is invariant under a common scaling).
+    /// The barycentric weights wⱼ = 1 / Πₖ≠ⱼ ρ(xⱼ − xₖ), ρ = 4/(b − a)
+    /// (the second barycentric form is invariant under a common scaling).
     ///
     /// # Example
     /// ```
     /// let basis = odeon::collocation::Barycentric::new(&[0.0, 1.0])?;
-    /// assert_eq!(basis.weights(), &[-1.0, 1.0]);
+    /// assert_eq!(basis.weights(), &[-0.25, 0.25]);
     /// # Ok::<(), odeon::Error>(())
     /// ```
     pub fn weights(&self) -> &[f64] {
         &self.w
+    }
+
+    /// The capacity scale ρ = 4/(b − a) of the weights (1 for one node).
+    pub(crate) fn capacity_scale(&self) -> f64 {
+        self.scale
     }
 
     /// ℓⱼ′(xⱼ) = Σₖ≠ⱼ 1/(xⱼ − xₖ) for each node.
@@ -171,13 +175,17 @@ impl Barycentric {
     /// Fills row `i` of `l` with ℓⱼ(x) and of `d` with ℓⱼ′(x), for x not a
     /// node (see [`Barycentric::locate`]).
     ///
-    /// ℓⱼ(x) = (wⱼ/(x − xⱼ)) / Σₖ wₖ/(x − xₖ) (second barycentric form,
-    /// Berrut & Trefethen 2004 §4); ℓⱼ′(x) = ℓⱼ(x) (T − 1/(x − xⱼ)) with
-    /// T = Σₖ ℓₖ(x)/(x − xₖ) (Schneider & Werner, "Some new aspects of
-    /// rational interpolation", Math. Comp. 47 (1986)). The entry of the nearest node, the only one that suffers
-    /// cancellation when x is close to a node, is set from the row-sum
-    /// identity Σⱼ ℓⱼ′ = 0 (Baltensperger & Trummer, SIAM J. Sci. Comput. 24
-    /// (2003)). Row `i` of `d` serves as scratch for 1/(x − xⱼ).
+    /// With m the node nearest to x, ℓ̂(x) = Πₖ≠ₘ ρ(x − xₖ) and
+    /// σ = Σₖ≠ₘ 1/(x − xₖ), the first (modified Lagrange) barycentric form
+    /// gives every entry to a few ulps relative to itself (Higham 2004):
+    ///
+    /// * ℓₘ(x) = ℓ̂ wₘ, ℓⱼ(x) = ℓ̂ (x − xₘ) wⱼ/(x − xⱼ) for j ≠ m;
+    /// * ℓₘ′(x) = ℓₘ(x) σ, ℓⱼ′(x) = ℓⱼ(x) (σ + 1/(x − xₘ) − 1/(x − xⱼ)),
+    ///   from ℓⱼ′/ℓⱼ = Σₖ≠ⱼ 1/(x − xₖ) (Berrut & Trefethen 2004, §9),
+    ///   arranged so that the large term 1/(x − xₘ) never cancels in the
+    ///   entry of the nearest node.
+    ///
+    /// Rows `i` of `l` and `d` serve as scratch for x − xⱼ and 1/(x − xⱼ).
     pub(crate) fn fill_between(
         &self,
         x: f64,
@@ -185,36 +193,38 @@ impl Barycentric {
         d: &mut DMatrix<f64>,
         i: usize,
     ) {
-        let mut sum = 0.0;
-        let mut nearest = 0;
+        let n = self.x.len();
+        let mut m = 0;
         let mut nearest_dist = f64::INFINITY;
-        for (j, (&xj, &wj)) in self.x.iter().zip(&self.w).enumerate() {
+        for (j, &xj) in self.x.iter().enumerate() {
             let diff = x - xj;
             if diff.abs() < nearest_dist {
                 nearest_dist = diff.abs();
-                nearest = j;
+                m = j;
             }
-            let inv = 1.0 / diff;
-            let t = wj * inv;
-            d[(i, j)] = inv;
-            l[(i, j)] = t;
-            sum += t;
+            l[(i, j)] = diff;
+            d[(i, j)] = 1.0 / diff;
         }
-        let mut big_t = 0.0;
-        for j in 0..self.x.len() {
-            let lj = l[(i, j)] / sum;
-            l[(i, j)] = lj;
-            big_t += lj * d[(i, j)];
+        let mut ell = 1.0;
+        let mut sigma = 0.0;
+        for j in (0..n).filter(|&j| j != m) {
+            ell *= self.scale * l[(i, j)];
+            sigma += d[(i, j)];
         }
-        let mut others = 0.0;
-        for j in 0..self.x.len() {
-            let dj = l[(i, j)] * (big_t - d[(i, j)]);
-            d[(i, j)] = dj;
-            if j != nearest {
-                others += dj;
+        let diff_m = l[(i, m)];
+        let sigma_all = sigma + d[(i, m)];
+        for j in 0..n {
+            if j == m {
+                let lm = ell * self.w[m];
+                l[(i, m)] = lm;
+                d[(i, m)] = lm * sigma;
+            } else {
+                let inv = d[(i, j)];
+                let lj = ell * diff_m * self.w[j] * inv;
+                l[(i, j)] = lj;
+                d[(i, j)] = lj * (sigma_all - inv);
             }
         }
-        d[(i, nearest)] = -others;
     }
 
     /// Fills row `i` of `l` with eₘ and of `d` with ℓⱼ′(xₘ):

@@ -19,8 +19,8 @@ use crate::Error;
 /// is in τ; the caller applies dt/dτ.
 ///
 /// Each entry is an ⌈n/2⌉-point Gauss–Legendre quadrature on [−1, x_eval[i]]
-/// of the barycentric ℓⱼ, exact for degree n − 1: O(n²·n_eval/2) operations,
-/// no linear solve, no monomial basis.
+/// of ℓⱼ in first barycentric form, exact for degree n − 1:
+/// O(n²·n_eval/2) operations, no linear solve, no monomial basis.
 ///
 /// # Reference
 /// Garg, Patterson, Hager, Rao, Benson & Huntington, "A unified framework
@@ -161,6 +161,7 @@ impl Barycentric {
         check_finite("x_eval", x_eval)?;
         let nodes = self.nodes();
         let weights = self.weights();
+        let rho = self.capacity_scale();
         let n = nodes.len();
         check_shape("a", a, x_eval.len(), n)?;
         a.fill(0.0);
@@ -175,14 +176,12 @@ impl Barycentric {
                 match self.locate(s) {
                     Locus::Node(k) => a[(i, k)] += c,
                     Locus::Between => {
-                        let sum: f64 = nodes
-                            .iter()
-                            .zip(weights)
-                            .map(|(&xj, &wj)| wj / (s - xj))
-                            .sum();
-                        let scale = c / sum;
+                        // First barycentric form: ℓⱼ(s) = ℓ(s) wⱼ / (ρ(s − xⱼ)),
+                        // ℓ(s) = Πₖ ρ(s − xₖ), accurate entry by entry.
+                        let ell: f64 = nodes.iter().map(|&xk| rho * (s - xk)).product();
+                        let f = c * ell / rho;
                         for (j, (&xj, &wj)) in nodes.iter().zip(weights).enumerate() {
-                            a[(i, j)] += scale * wj / (s - xj);
+                            a[(i, j)] += f * wj / (s - xj);
                         }
                     }
                 }

@@ -185,7 +185,7 @@ pub fn lgl(n: usize) -> Result<Nodes, Error> {
 /// Legendre–Gauss–Radau nodes and weights with the left end point: −1 and
 /// the n − 1 roots of (Pₙ₋₁ + Pₙ)/(1 + x). Quadrature exact for polynomials
 /// of degree ≤ 2n − 2; weights 2/n² at −1 and (1 − xᵢ)/(n Pₙ₋₁(xᵢ))²
-/// elsewhere.
+/// elsewhere (evaluated in the equivalent form 4/((1 − xᵢ)(P′ₙ₋₁ + P′ₙ)²)).
 ///
 /// Requires n ≥ 1. Same as dymos's `lgr(n, include_endpoint=False)`; see
 /// [`lgr_with_endpoint`] for the Radau pseudospectral state nodes.
@@ -227,9 +227,15 @@ pub fn lgr(n: usize) -> Result<Nodes, Error> {
             hi,
             guess,
         );
-        let p_prev = legendre(n, root).p_prev;
+        // At a root, (1 − x²)P′ₖ = k(Pₖ₋₁ − xPₖ) and the recurrence give
+        // P′ₙ₋₁ + P′ₙ = 2nPₙ₋₁/(1 − x), so the textbook weight
+        // (1 − x)/(nPₙ₋₁)² equals 4/((1 − x)(P′ₙ₋₁ + P′ₙ)²). The latter is
+        // far less sensitive to the last-ulp error of the node near x = 1
+        // (relative 1e-14 instead of 5e-13 at n = 20).
+        let p = legendre(n, root);
+        let slope = p.dp_prev + p.dp;
         x.push(root);
-        w.push((1.0 - root) / (nf * p_prev).powi(2));
+        w.push(4.0 / ((1.0 - root) * slope * slope));
         lo = hi;
     }
     Ok(Nodes { x, w })
@@ -360,7 +366,7 @@ pub(crate) fn gauss_node(n: usize, q: usize) -> (f64, f64) {
     let nf = n as f64;
     let i = (n - q) as f64; // descending index 1..=n
     let theta = std::f64::consts::PI * (4.0 * i - 1.0) / (4.0 * nf + 2.0);
-    let mut x = -(1.0 - (nf - 1.0) / (8.0 * nf * nf * nf)) * theta.cos();
+    let mut x = (1.0 - (nf - 1.0) / (8.0 * nf * nf * nf)) * theta.cos();
     // Newton converges quadratically from the asymptotic guess: once a step
     // is below 1e-14 the iterate it produced is exact to rounding.
     for _ in 0..100 {
