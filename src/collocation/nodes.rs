@@ -154,18 +154,20 @@ pub fn lgl(n: usize) -> Result<Nodes, Error> {
     w[n - 1] = scale;
     // Interior node k + 1 (k = 0..n−3) lies between LG roots k and k + 1 of
     // P_N; compute the left half and mirror.
+    // P′_N has the sign of (−1)^(N−1−k) at LG root k. The midpoint in
+    // θ = arccos x of the bracket is a good first guess.
     let half = (n - 2) / 2;
-    let mut lo = gauss_node(big_n, 0).0;
+    let mut lo = gauss_root(big_n, 0);
     for k in 0..half {
-        let hi = gauss_node(big_n, k + 1).0;
-        let guess = -(std::f64::consts::PI * (k + 1) as f64 / big_n as f64).cos();
+        let hi = gauss_root(big_n, k + 1);
+        let guess = (0.5 * (lo.acos() + hi.acos())).cos();
         let root = rtsafe(
             |t| {
                 let p = legendre(big_n, t);
                 (p.dp, p.ddp)
             },
-            lo,
-            hi,
+            (lo, hi),
+            (big_n - 1 - k) % 2 == 1,
             guess,
         );
         let wk = scale / legendre(big_n, root).p.powi(2);
@@ -213,18 +215,19 @@ pub fn lgr(n: usize) -> Result<Nodes, Error> {
     x.push(-1.0);
     w.push(2.0 / (nf * nf));
     // Interior node k + 1 lies between LG roots k and k + 1 of P_n, where
-    // P_{n−1} + P_n = P_{n−1} alternates in sign.
-    let mut lo = gauss_node(n, 0).0;
+    // P_{n−1} + P_n = P_{n−1} has the sign of (−1)^(n−1−k). First guess:
+    // the Chebyshev–Gauss–Radau point.
+    let mut lo = gauss_root(n, 0);
     for k in 0..n - 1 {
-        let hi = gauss_node(n, k + 1).0;
+        let hi = gauss_root(n, k + 1);
         let guess = -(2.0 * std::f64::consts::PI * (k + 1) as f64 / (2.0 * nf - 1.0)).cos();
         let root = rtsafe(
             |t| {
                 let p = legendre(n, t);
                 (p.p_prev + p.p, p.dp_prev + p.dp)
             },
-            lo,
-            hi,
+            (lo, hi),
+            (n - 1 - k) % 2 == 1,
             guess,
         );
         // At a root, (1 − x²)P′ₖ = k(Pₖ₋₁ − xPₖ) and the recurrence give
@@ -334,16 +337,19 @@ pub(crate) struct Legendre {
 }
 
 /// Pₙ and its derivatives at x by the Bonnet recurrence
-/// (k + 1) Pₖ₊₁ = (2k + 1) x Pₖ − k Pₖ₋₁ and its derivatives
-/// P′ₖ₊₁ = (k + 1) Pₖ + x P′ₖ, P″ₖ₊₁ = (k + 2) P′ₖ + x P″ₖ
-/// (Abramowitz & Stegun 22.7.10 and 22.8.5); no division by 1 − x², so
-/// valid at ±1.
+/// (k + 1) Pₖ₊₁ = (2k + 1) x Pₖ − k Pₖ₋₁, written as
+/// Pₖ₊₁ = xPₖ + (k/(k + 1))(xPₖ − Pₖ₋₁) so that the division is off the
+/// dependency chain, and its derivatives P′ₖ₊₁ = (k + 1) Pₖ + x P′ₖ,
+/// P″ₖ₊₁ = (k + 2) P′ₖ + x P″ₖ (Abramowitz & Stegun 22.7.10 and 22.8.5);
+/// no division by 1 − x², so valid at ±1.
 pub(crate) fn legendre(n: usize, x: f64) -> Legendre {
     let (mut p_prev, mut p) = (0.0, 1.0);
     let (mut dp_prev, mut dp, mut ddp) = (0.0, 0.0, 0.0);
     for k in 0..n {
         let kf = k as f64;
-        let p_next = ((2.0 * kf + 1.0) * x * p - kf * p_prev) / (kf + 1.0);
+        let ratio = kf / (kf + 1.0);
+        let xp = x * p;
+        let p_next = xp + ratio * (xp - p_prev);
         let dp_next = (kf + 1.0) * p + x * dp;
         ddp = (kf + 2.0) * dp + x * ddp;
         p_prev = p;
@@ -360,9 +366,17 @@ pub(crate) fn legendre(n: usize, x: f64) -> Legendre {
     }
 }
 
-/// The q-th (ascending, 0-based) root of Pₙ and its Gauss weight, by Newton
-/// from Tricomi's guess cos(π(4i − 1)/(4n + 2))·(1 − (n − 1)/(8n³)).
+/// The q-th (ascending, 0-based) root of Pₙ and its Gauss weight
+/// 2/((1 − x²)P′ₙ(x)²).
 pub(crate) fn gauss_node(n: usize, q: usize) -> (f64, f64) {
+    let x = gauss_root(n, q);
+    let dp = legendre(n, x).dp;
+    (x, 2.0 / ((1.0 - x) * (1.0 + x) * dp * dp))
+}
+
+/// The q-th (ascending, 0-based) root of Pₙ, by Newton from Tricomi's guess
+/// cos(π(4i − 1)/(4n + 2))·(1 − (n − 1)/(8n³)).
+fn gauss_root(n: usize, q: usize) -> f64 {
     let nf = n as f64;
     let i = (n - q) as f64; // descending index 1..=n
     let theta = std::f64::consts::PI * (4.0 * i - 1.0) / (4.0 * nf + 2.0);
@@ -377,8 +391,7 @@ pub(crate) fn gauss_node(n: usize, q: usize) -> (f64, f64) {
             break;
         }
     }
-    let dp = legendre(n, x).dp;
-    (x, 2.0 / ((1.0 - x) * (1.0 + x) * dp * dp))
+    x
 }
 
 /// Newton steps below this (absolute, on [-1, 1]) end the iteration: with
@@ -386,14 +399,18 @@ pub(crate) fn gauss_node(n: usize, q: usize) -> (f64, f64) {
 const STEP_TOL: f64 = 1e-14;
 
 /// Safeguarded Newton iteration for the single simple root of `f` in
-/// (lo, hi), where f(lo) and f(hi) have opposite signs; `f` returns the value
-/// and the derivative. Newton steps that leave the bracket are replaced by
-/// bisection (Numerical Recipes, 3rd ed., §9.4 `rtsafe`), so it converges for
-/// any guess.
-fn rtsafe(f: impl Fn(f64) -> (f64, f64), lo: f64, hi: f64, guess: f64) -> f64 {
-    let f_lo = f(lo).0;
+/// (lo, hi), where f(lo) and f(hi) have opposite signs (f(lo) < 0 if
+/// `lo_negative`); `f` returns the value and the derivative. Newton steps
+/// that leave the bracket are replaced by bisection (Numerical Recipes,
+/// 3rd ed., §9.4 `rtsafe`), so it converges for any guess.
+fn rtsafe(
+    f: impl Fn(f64) -> (f64, f64),
+    (lo, hi): (f64, f64),
+    lo_negative: bool,
+    guess: f64,
+) -> f64 {
     // Orient the bracket so that f(neg) < 0 < f(pos).
-    let (mut neg, mut pos) = if f_lo < 0.0 { (lo, hi) } else { (hi, lo) };
+    let (mut neg, mut pos) = if lo_negative { (lo, hi) } else { (hi, lo) };
     let mut x = if guess > lo && guess < hi {
         guess
     } else {
@@ -411,7 +428,9 @@ fn rtsafe(f: impl Fn(f64) -> (f64, f64), lo: f64, hi: f64, guess: f64) -> f64 {
         }
         let newton = x - fx / dfx;
         let (a, b) = if neg < pos { (neg, pos) } else { (pos, neg) };
-        let inside = newton > a && newton < b;
+        // Inclusive: a converged iterate is an end of the bracket and its
+        // Newton step may be zero.
+        let inside = newton >= a && newton <= b;
         let next = if inside { newton } else { 0.5 * (neg + pos) };
         let step = (next - x).abs();
         x = next;
@@ -455,7 +474,7 @@ mod tests {
     #[test]
     fn rtsafe_recovers_when_the_guess_is_outside_the_bracket() {
         // x³ − 2 on (1, 2): root 2^{1/3}.
-        let root = rtsafe(|x| (x * x * x - 2.0, 3.0 * x * x), 1.0, 2.0, 10.0);
+        let root = rtsafe(|x| (x * x * x - 2.0, 3.0 * x * x), (1.0, 2.0), true, 10.0);
         assert!((root - 2f64.cbrt()).abs() < 1e-15);
     }
 
