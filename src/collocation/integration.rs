@@ -18,7 +18,7 @@ use crate::Error;
 /// [`gauss_integration_matrix`] for the pseudospectral forms. The integral
 /// is in τ; the caller applies dt/dτ.
 ///
-/// Each entry is an ⌈n/2⌉-point Gauss–Legendre quadrature on [−1, x_eval[i]]
+/// Each entry is an ⌈n/2⌉-point Gauss–Legendre quadrature on [−1, `x_eval[i]`]
 /// of ℓⱼ in first barycentric form, exact for degree n − 1:
 /// O(n²·n_eval/2) operations, no linear solve, no monomial basis.
 ///

@@ -17,12 +17,24 @@ use crate::Error;
 /// respect to the variable of the nodes (τ on [-1, 1]); the caller applies
 /// dτ/dt.
 ///
+/// With wⱼ the barycentric weights ([`Barycentric`]), m the node nearest to
+/// x, ℓ̂ = Πₖ≠ₘ ρ(x − xₖ) (ρ the weights' scale) and σ = Σₖ≠ₘ 1/(x − xₖ):
+///
+/// * off the nodes, ℓₘ(x) = ℓ̂wₘ, ℓⱼ(x) = ℓ̂(x − xₘ)wⱼ/(x − xⱼ), and
+///   ℓₘ′(x) = ℓₘσ, ℓⱼ′(x) = ℓⱼ(σ + 1/(x − xₘ) − 1/(x − xⱼ)) — the first
+///   barycentric form, accurate entry by entry, with the large term
+///   1/(x − xₘ) kept out of the one entry where it would cancel;
+/// * at a node x = xₘ, the row of `L` is eₘ and `D` has
+///   (wⱼ/wₘ)/(xₘ − xⱼ) off the diagonal and, on it, minus the sum of the
+///   others (the row-sum identity), so that `D` annihilates constants to
+///   rounding.
+///
 /// # Reference
 /// Berrut & Trefethen, "Barycentric Lagrange interpolation", SIAM Review 46
-/// (2004), §4 and §9; Schneider & Werner, Math. Comp. 47 (1986) for the
-/// derivative off the nodes; Baltensperger & Trummer, SIAM J. Sci. Comput. 24
-/// (2003) for the row-sum diagonal. See [`Barycentric::fill_between`](Barycentric)
-/// for the formulas.
+/// (2004), §3 and §9; Higham, "The numerical stability of barycentric
+/// Lagrange interpolation", IMA J. Numer. Anal. 24 (2004) for the first
+/// form; Baltensperger & Trummer, "Spectral differencing with a twist",
+/// SIAM J. Sci. Comput. 24 (2003) for the row-sum diagonal.
 ///
 /// # Errors
 /// [`Error::TooFewNodes`] if `x_disc` is empty, [`Error::NonFiniteNode`]
