@@ -92,25 +92,31 @@ impl Barycentric {
         // Capacity scaling: products of 4(xⱼ − xₖ)/(b − a) stay O(1) for
         // well-spread nodes instead of decaying like 2⁻ⁿ.
         let scale = if n > 1 { 4.0 / (hi - lo) } else { 1.0 };
+        // Each pair (j, k), j < k, once: xⱼ − xₖ feeds node j, its negative
+        // node k.
         let mut prod = vec![1.0; n];
         let mut dl = vec![0.0; n];
         for j in 0..n {
-            for k in j + 1..n {
-                let diff = x[j] - x[k];
+            let (xj, (mut pj, mut dj)) = (x[j], (prod[j], dl[j]));
+            let rest = (&x[j + 1..], &mut prod[j + 1..], &mut dl[j + 1..]);
+            for (offset, ((&xk, pk), dk)) in rest.0.iter().zip(rest.1).zip(rest.2).enumerate() {
+                let diff = xj - xk;
                 if diff == 0.0 {
                     return Err(Error::RepeatedNode {
                         i: j,
-                        j: k,
-                        x: x[j],
+                        j: j + 1 + offset,
+                        x: xj,
                     });
                 }
                 let inv = 1.0 / diff;
-                dl[j] += inv;
-                dl[k] -= inv;
                 let s = scale * diff;
-                prod[j] *= s;
-                prod[k] *= -s;
+                dj += inv;
+                *dk -= inv;
+                pj *= s;
+                *pk *= -s;
             }
+            prod[j] = pj;
+            dl[j] = dj;
         }
         let w: Vec<f64> = prod.iter().map(|p| 1.0 / p).collect();
         let fits = |v: &f64| v.is_finite() && *v != 0.0;
@@ -232,12 +238,12 @@ impl Barycentric {
     /// (Berrut & Trefethen 2004, §9).
     pub(crate) fn fill_node(&self, m: usize, l: &mut DMatrix<f64>, d: &mut DMatrix<f64>, i: usize) {
         let xm = self.x[m];
-        let wm = self.w[m];
+        let inv_wm = 1.0 / self.w[m];
         let mut others = 0.0;
         for (j, (&xj, &wj)) in self.x.iter().zip(&self.w).enumerate() {
             l[(i, j)] = 0.0;
             if j != m {
-                let dj = (wj / wm) / (xm - xj);
+                let dj = wj * inv_wm / (xm - xj);
                 d[(i, j)] = dj;
                 others += dj;
             }
