@@ -14,9 +14,11 @@
 //! * **Scaling is the caller's.** Derivatives and integrals are in τ. On a
 //!   segment [t₀, t₁], dt/dτ = (t₁ − t₀)/2: divide `D` (and `ad`) by it,
 //!   multiply `bi` and integration matrices by it.
-//! * **Exact node hits.** An evaluation point equal to a node gives the
-//!   exact unit row for interpolation and the barycentric node formula for
-//!   differentiation, with the diagonal from the row-sum identity.
+//! * **Exact node hits.** An evaluation point equal to a node (closer than
+//!   the smallest normal `f64`) gives the exact unit row for interpolation
+//!   and the barycentric node formula for differentiation, with the diagonal
+//!   from the row-sum identity; points merely close to a node are handled by
+//!   a formula that does not cancel there.
 //! * **Cost.** [`Barycentric`] holds the O(n²) precomputation; each matrix
 //!   costs O(n) per evaluation point after it (O(n²/2) for integration).
 //!   The `*_into` methods of [`Barycentric`] fill caller buffers and
