@@ -11,8 +11,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use nalgebra::DMatrix;
 use odeon::collocation::{
-    Barycentric, HermiteMatrices, hermite_matrices, integration_matrix, lagrange_matrices, lg, lgl,
-    lgr,
+    Barycentric, HermiteMatrices, hermite_matrices, integration_matrix, lagrange_matrices, lg, lgl, lgr,
 };
 
 const SIZES: [usize; 5] = [10, 20, 30, 50, 100];
@@ -22,29 +21,17 @@ const SIZES: [usize; 5] = [10, 20, 30, 50, 100];
 /// D by a sum over k of (n − 2)-fold products per entry — O(n³) and O(n⁴).
 fn product_formula_lagrange(x_disc: &[f64], x_eval: &[f64]) -> (DMatrix<f64>, DMatrix<f64>) {
     let (nd, ni) = (x_disc.len(), x_eval.len());
-    let wb: Vec<f64> = (0..nd)
-        .map(|j| {
-            (0..nd)
-                .filter(|&k| k != j)
-                .map(|k| 1.0 / (x_disc[j] - x_disc[k]))
-                .product()
-        })
-        .collect();
+    let wb: Vec<f64> =
+        (0..nd).map(|j| (0..nd).filter(|&k| k != j).map(|k| 1.0 / (x_disc[j] - x_disc[k])).product()).collect();
     let mut l = DMatrix::zeros(ni, nd);
     let mut d = DMatrix::zeros(ni, nd);
     for i in 0..ni {
         for j in 0..nd {
-            let prod: f64 = (0..nd)
-                .filter(|&m| m != j)
-                .map(|m| x_eval[i] - x_disc[m])
-                .product();
+            let prod: f64 = (0..nd).filter(|&m| m != j).map(|m| x_eval[i] - x_disc[m]).product();
             l[(i, j)] = wb[j] * prod;
             let mut sum = 0.0;
             for k in (0..nd).filter(|&k| k != j) {
-                let prod: f64 = (0..nd)
-                    .filter(|&m| m != j && m != k)
-                    .map(|m| x_eval[i] - x_disc[m])
-                    .product();
+                let prod: f64 = (0..nd).filter(|&m| m != j && m != k).map(|m| x_eval[i] - x_disc[m]).product();
                 sum += wb[j] * prod;
             }
             d[(i, j)] = sum;
@@ -89,12 +76,7 @@ fn check_baselines() {
     assert!((l - l0).amax() < 1e-12 && (d - d0).amax() < 1e-11);
     let h = hermite_matrices(&x, &y).unwrap();
     let h0 = product_formula_hermite(&x, &y);
-    for (a, b) in [
-        (&h.ai, &h0.ai),
-        (&h.bi, &h0.bi),
-        (&h.ad, &h0.ad),
-        (&h.bd, &h0.bd),
-    ] {
+    for (a, b) in [(&h.ai, &h0.ai), (&h.bi, &h0.bi), (&h.ad, &h0.ad), (&h.bd, &h0.bd)] {
         assert!((a - b).amax() < 1e-10);
     }
 }
@@ -110,11 +92,7 @@ fn lagrange(c: &mut Criterion) {
         let basis = Barycentric::new(&x).unwrap();
         let (mut l, mut d) = (DMatrix::zeros(n, n), DMatrix::zeros(n, n));
         group.bench_with_input(BenchmarkId::new("odeon_into", n), &x, |b, x| {
-            b.iter(|| {
-                basis
-                    .lagrange_matrices_into(black_box(x), &mut l, &mut d)
-                    .unwrap()
-            })
+            b.iter(|| basis.lagrange_matrices_into(black_box(x), &mut l, &mut d).unwrap())
         });
         group.bench_with_input(BenchmarkId::new("product_formula", n), &x, |b, x| {
             b.iter(|| product_formula_lagrange(black_box(x), black_box(x)))
@@ -169,15 +147,9 @@ fn hermite(c: &mut Criterion) {
 fn nodes_and_integration(c: &mut Criterion) {
     let mut group = c.benchmark_group("nodes");
     for n in [10, 50, 100, 200] {
-        group.bench_with_input(BenchmarkId::new("lgl", n), &n, |b, &n| {
-            b.iter(|| lgl(black_box(n)).unwrap())
-        });
-        group.bench_with_input(BenchmarkId::new("lgr", n), &n, |b, &n| {
-            b.iter(|| lgr(black_box(n)).unwrap())
-        });
-        group.bench_with_input(BenchmarkId::new("lg", n), &n, |b, &n| {
-            b.iter(|| lg(black_box(n)).unwrap())
-        });
+        group.bench_with_input(BenchmarkId::new("lgl", n), &n, |b, &n| b.iter(|| lgl(black_box(n)).unwrap()));
+        group.bench_with_input(BenchmarkId::new("lgr", n), &n, |b, &n| b.iter(|| lgr(black_box(n)).unwrap()));
+        group.bench_with_input(BenchmarkId::new("lg", n), &n, |b, &n| b.iter(|| lg(black_box(n)).unwrap()));
     }
     group.finish();
 

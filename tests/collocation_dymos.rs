@@ -9,18 +9,14 @@
 
 use nalgebra::DMatrix;
 use odeon::collocation::{
-    Barycentric, HermiteMatrices, hermite_matrices, lagrange_matrices, lg, lgl, lgr,
-    lgr_with_endpoint,
+    Barycentric, HermiteMatrices, hermite_matrices, lagrange_matrices, lg, lgl, lgr, lgr_with_endpoint,
 };
 use serde_json::Value;
 
 const TOL: f64 = 1e-12;
 
 fn cases() -> Vec<Value> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/collocation/dymos_reference.json"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/collocation/dymos_reference.json");
     let text = std::fs::read_to_string(path).expect("reference file");
     let data: Value = serde_json::from_str(&quote_numbers(&text)).expect("valid JSON");
     let cases = data["cases"].as_array().expect("cases").clone();
@@ -65,10 +61,7 @@ fn quote_numbers(text: &str) -> String {
 }
 
 fn number(v: &Value) -> f64 {
-    v.as_str()
-        .expect("quoted number")
-        .parse()
-        .expect("a number")
+    v.as_str().expect("quoted number").parse().expect("a number")
 }
 
 fn count(case: &Value) -> usize {
@@ -88,10 +81,7 @@ fn matrix(v: &Value) -> DMatrix<f64> {
 fn assert_close_vec(what: &str, n: usize, got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "{what} n={n}: length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= TOL,
-            "{what} n={n} [{i}]: odeon {g:e}, dymos {w:e}"
-        );
+        assert!((g - w).abs() <= TOL, "{what} n={n} [{i}]: odeon {g:e}, dymos {w:e}");
     }
 }
 
@@ -151,18 +141,8 @@ fn lagrange_lgl_to_lg_matches_dymos() {
         assert_close_mat("Lagrange LGL→LG D", n, &d, &matrix(&reference["D"]));
         // And from odeon's own nodes, end to end.
         let (l, d) = lagrange_matrices(&lgl(n).unwrap().x, &lg(n).unwrap().x).unwrap();
-        assert_close_mat(
-            "Lagrange LGL→LG L (odeon nodes)",
-            n,
-            &l,
-            &matrix(&reference["L"]),
-        );
-        assert_close_mat(
-            "Lagrange LGL→LG D (odeon nodes)",
-            n,
-            &d,
-            &matrix(&reference["D"]),
-        );
+        assert_close_mat("Lagrange LGL→LG L (odeon nodes)", n, &l, &matrix(&reference["L"]));
+        assert_close_mat("Lagrange LGL→LG D (odeon nodes)", n, &d, &matrix(&reference["D"]));
     }
 }
 
@@ -206,10 +186,7 @@ fn hermite_disc_to_col_matches_dymos_for_gauss_lobatto_orders_3_to_9() {
         assert_close_mat("Hermite Bd", n, &h.bd, &matrix(&reference["Bd"]));
         // The buffer-filling variant writes the same numbers.
         let mut into = HermiteMatrices::zeros(col.len(), disc.len());
-        Barycentric::new(&disc)
-            .unwrap()
-            .hermite_matrices_into(&col, &mut into)
-            .unwrap();
+        Barycentric::new(&disc).unwrap().hermite_matrices_into(&col, &mut into).unwrap();
         assert_eq!(into, h);
         orders.push(n);
     }

@@ -3,9 +3,8 @@
 use nalgebra::DMatrix;
 use odeon::Error;
 use odeon::collocation::{
-    Barycentric, HermiteMatrices, MAX_NODES, Nodes, gauss_integration_matrix, hermite_matrices,
-    integration_matrix, lagrange_matrices, lg, lgl, lgr, lgr_with_endpoint, quadrature_weights,
-    radau_integration_matrix,
+    Barycentric, HermiteMatrices, MAX_NODES, Nodes, gauss_integration_matrix, hermite_matrices, integration_matrix,
+    lagrange_matrices, lg, lgl, lgr, lgr_with_endpoint, quadrature_weights, radau_integration_matrix,
 };
 use proptest::prelude::*;
 
@@ -20,30 +19,12 @@ fn too_few_and_too_many_nodes() {
     for r in [lgl(MAX_NODES + 1), lgr(usize::MAX), lg(usize::MAX)] {
         assert!(matches!(r, Err(Error::TooManyNodes { max: MAX_NODES, .. })));
     }
-    assert!(matches!(
-        radau_integration_matrix(0),
-        Err(Error::TooFewNodes { .. })
-    ));
-    assert!(matches!(
-        gauss_integration_matrix(0),
-        Err(Error::TooFewNodes { .. })
-    ));
-    assert!(matches!(
-        lagrange_matrices(&[], &[0.0]),
-        Err(Error::TooFewNodes { n: 0, .. })
-    ));
-    assert!(matches!(
-        hermite_matrices(&[], &[0.0]),
-        Err(Error::TooFewNodes { n: 0, .. })
-    ));
-    assert!(matches!(
-        integration_matrix(&[], &[0.0]),
-        Err(Error::TooFewNodes { n: 0, .. })
-    ));
-    assert!(matches!(
-        quadrature_weights(&[]),
-        Err(Error::TooFewNodes { n: 0, .. })
-    ));
+    assert!(matches!(radau_integration_matrix(0), Err(Error::TooFewNodes { .. })));
+    assert!(matches!(gauss_integration_matrix(0), Err(Error::TooFewNodes { .. })));
+    assert!(matches!(lagrange_matrices(&[], &[0.0]), Err(Error::TooFewNodes { n: 0, .. })));
+    assert!(matches!(hermite_matrices(&[], &[0.0]), Err(Error::TooFewNodes { n: 0, .. })));
+    assert!(matches!(integration_matrix(&[], &[0.0]), Err(Error::TooFewNodes { n: 0, .. })));
+    assert!(matches!(quadrature_weights(&[]), Err(Error::TooFewNodes { n: 0, .. })));
 }
 
 #[test]
@@ -58,47 +39,20 @@ fn repeated_nodes_name_both_indices() {
 
 #[test]
 fn non_finite_values_name_the_argument_and_index() {
-    let nan_at = |e: Error, s: &str, i: usize| matches!(e, Error::NonFiniteNode { set, index, .. } if set == s && index == i);
+    let nan_at =
+        |e: Error, s: &str, i: usize| matches!(e, Error::NonFiniteNode { set, index, .. } if set == s && index == i);
     let good = [-1.0, 0.0, 1.0];
     let bad = [-1.0, 0.0, f64::NAN];
     let inf = [0.3, f64::NEG_INFINITY];
-    assert!(nan_at(
-        lagrange_matrices(&bad, &good).unwrap_err(),
-        "x_disc",
-        2
-    ));
-    assert!(nan_at(
-        lagrange_matrices(&good, &inf).unwrap_err(),
-        "x_eval",
-        1
-    ));
-    assert!(nan_at(
-        hermite_matrices(&bad, &good).unwrap_err(),
-        "x_given",
-        2
-    ));
-    assert!(nan_at(
-        hermite_matrices(&good, &inf).unwrap_err(),
-        "x_eval",
-        1
-    ));
-    assert!(nan_at(
-        integration_matrix(&bad, &good).unwrap_err(),
-        "x_nodes",
-        2
-    ));
-    assert!(nan_at(
-        integration_matrix(&good, &inf).unwrap_err(),
-        "x_eval",
-        1
-    ));
+    assert!(nan_at(lagrange_matrices(&bad, &good).unwrap_err(), "x_disc", 2));
+    assert!(nan_at(lagrange_matrices(&good, &inf).unwrap_err(), "x_eval", 1));
+    assert!(nan_at(hermite_matrices(&bad, &good).unwrap_err(), "x_given", 2));
+    assert!(nan_at(hermite_matrices(&good, &inf).unwrap_err(), "x_eval", 1));
+    assert!(nan_at(integration_matrix(&bad, &good).unwrap_err(), "x_nodes", 2));
+    assert!(nan_at(integration_matrix(&good, &inf).unwrap_err(), "x_eval", 1));
     assert!(nan_at(Barycentric::new(&bad).unwrap_err(), "x", 2));
     let nodes = lg(2).unwrap();
-    assert!(nan_at(
-        nodes.on_interval(f64::NAN, 1.0).unwrap_err(),
-        "interval",
-        0
-    ));
+    assert!(nan_at(nodes.on_interval(f64::NAN, 1.0).unwrap_err(), "interval", 0));
 }
 
 #[test]
@@ -107,72 +61,28 @@ fn wrong_buffer_shapes_are_reported_and_leave_buffers_untouched() {
     let x_eval = [0.25, 0.5];
     let mut l = DMatrix::from_element(2, 3, 9.0);
     let mut d = DMatrix::from_element(3, 2, 9.0);
-    let err = basis
-        .lagrange_matrices_into(&x_eval, &mut l, &mut d)
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::ShapeMismatch {
-            name: "d",
-            expected_rows: 2,
-            expected_cols: 3,
-            rows: 3,
-            cols: 2
-        }
-    ));
-    assert!(
-        l.iter().all(|&v| v == 9.0),
-        "l was written before the shape check"
-    );
+    let err = basis.lagrange_matrices_into(&x_eval, &mut l, &mut d).unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { name: "d", expected_rows: 2, expected_cols: 3, rows: 3, cols: 2 }));
+    assert!(l.iter().all(|&v| v == 9.0), "l was written before the shape check");
     let mut h = HermiteMatrices::zeros(2, 3);
     h.ad = DMatrix::zeros(2, 2);
     let err = basis.hermite_matrices_into(&x_eval, &mut h).unwrap_err();
     assert!(matches!(err, Error::ShapeMismatch { name: "ad", .. }));
     let mut a = DMatrix::zeros(1, 3);
     let err = basis.integration_matrix_into(&x_eval, &mut a).unwrap_err();
-    assert!(matches!(
-        err,
-        Error::ShapeMismatch {
-            name: "a",
-            expected_rows: 2,
-            rows: 1,
-            ..
-        }
-    ));
+    assert!(matches!(err, Error::ShapeMismatch { name: "a", expected_rows: 2, rows: 1, .. }));
     let err = lg(3).unwrap().integrate(&[1.0, 2.0]).unwrap_err();
-    assert!(matches!(
-        err,
-        Error::LengthMismatch {
-            name: "values",
-            expected: 3,
-            len: 2
-        }
-    ));
+    assert!(matches!(err, Error::LengthMismatch { name: "values", expected: 3, len: 2 }));
 }
 
 #[test]
 fn ill_conditioned_node_sets_are_refused() {
     let equispaced: Vec<f64> = (0..3000).map(|i| i as f64).collect();
-    assert!(matches!(
-        lagrange_matrices(&equispaced, &[0.5]),
-        Err(Error::WeightsOutOfRange {
-            set: "x_disc",
-            n: 3000
-        })
-    ));
-    assert!(matches!(
-        hermite_matrices(&[0.0, 1e-320], &[0.5]),
-        Err(Error::WeightsOutOfRange {
-            set: "x_given",
-            n: 2
-        })
-    ));
+    assert!(matches!(lagrange_matrices(&equispaced, &[0.5]), Err(Error::WeightsOutOfRange { set: "x_disc", n: 3000 })));
+    assert!(matches!(hermite_matrices(&[0.0, 1e-320], &[0.5]), Err(Error::WeightsOutOfRange { set: "x_given", n: 2 })));
     assert!(matches!(
         integration_matrix(&[-f64::MAX, f64::MAX], &[0.0]),
-        Err(Error::WeightsOutOfRange {
-            set: "x_nodes",
-            n: 2
-        })
+        Err(Error::WeightsOutOfRange { set: "x_nodes", n: 2 })
     ));
 }
 

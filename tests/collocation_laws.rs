@@ -4,9 +4,8 @@
 
 use nalgebra::{DMatrix, DVector};
 use odeon::collocation::{
-    Barycentric, HermiteMatrices, gauss_integration_matrix, hermite_matrices, integration_matrix,
-    lagrange_matrices, lg, lgl, lgr, lgr_with_endpoint, quadrature_weights,
-    radau_integration_matrix,
+    Barycentric, HermiteMatrices, gauss_integration_matrix, hermite_matrices, integration_matrix, lagrange_matrices,
+    lg, lgl, lgr, lgr_with_endpoint, quadrature_weights, radau_integration_matrix,
 };
 use proptest::prelude::*;
 
@@ -20,20 +19,11 @@ impl Poly {
     }
     fn slope(&self, x: f64) -> f64 {
         let n = self.0.len();
-        (1..n)
-            .rev()
-            .fold(0.0, |acc, k| acc * x + k as f64 * self.0[k])
+        (1..n).rev().fold(0.0, |acc, k| acc * x + k as f64 * self.0[k])
     }
     /// ∫₋₁ˣ p.
     fn integral(&self, x: f64) -> f64 {
-        let anti = |t: f64| {
-            self.0
-                .iter()
-                .enumerate()
-                .rev()
-                .fold(0.0, |acc, (k, c)| acc * t + c / (k + 1) as f64)
-                * t
-        };
+        let anti = |t: f64| self.0.iter().enumerate().rev().fold(0.0, |acc, (k, c)| acc * t + c / (k + 1) as f64) * t;
         anti(x) - anti(-1.0)
     }
     /// Σ |cₖ|: bounds |p| on [−1, 1].
@@ -42,12 +32,7 @@ impl Poly {
     }
     /// Σ k |cₖ|: bounds |p′| on [−1, 1].
     fn slope_size(&self) -> f64 {
-        self.0
-            .iter()
-            .enumerate()
-            .map(|(k, c)| k as f64 * c.abs())
-            .sum::<f64>()
-            .max(1e-300)
+        self.0.iter().enumerate().map(|(k, c)| k as f64 * c.abs()).sum::<f64>().max(1e-300)
     }
 }
 
@@ -68,25 +53,15 @@ fn family_nodes(family: Family, n: usize, jitter: f64) -> Vec<f64> {
         Family::Lgr => lgr(n).unwrap().x,
         Family::LgrWithEnd => lgr_with_endpoint(n.saturating_sub(1).max(1)).unwrap().x,
         Family::Lg => lg(n).unwrap().x,
-        Family::Chebyshev => (0..n)
-            .map(|k| -(std::f64::consts::PI * (k as f64 + 0.5) / n as f64).cos())
-            .collect(),
+        Family::Chebyshev => (0..n).map(|k| -(std::f64::consts::PI * (k as f64 + 0.5) / n as f64).cos()).collect(),
         Family::JitteredLgl => {
             // Move each LGL node by up to a fifth of the gap to its neighbours.
             let x = lgl(n.max(2)).unwrap().x;
             let m = x.len();
             (0..m)
                 .map(|i| {
-                    let left = if i > 0 {
-                        x[i] - x[i - 1]
-                    } else {
-                        f64::INFINITY
-                    };
-                    let right = if i + 1 < m {
-                        x[i + 1] - x[i]
-                    } else {
-                        f64::INFINITY
-                    };
+                    let left = if i > 0 { x[i] - x[i - 1] } else { f64::INFINITY };
+                    let right = if i + 1 < m { x[i + 1] - x[i] } else { f64::INFINITY };
                     let s = ((i as f64 + 1.0) * 12.9898 + jitter * 78.233).sin();
                     x[i] + 0.2 * s * left.min(right)
                 })
@@ -287,10 +262,7 @@ fn lgl_quadrature_is_exact_to_degree_2n_minus_3_and_no_further() {
     for n in 2..=100 {
         let nodes = lgl(n).unwrap();
         let (exact, beyond) = quadrature_errors(&nodes.x, &nodes.w, 2 * n - 3);
-        assert!(
-            exact < 1e-14,
-            "LGL n={n}: error {exact:e} below degree 2n−2"
-        );
+        assert!(exact < 1e-14, "LGL n={n}: error {exact:e} below degree 2n−2");
         assert!(beyond > 1e-3, "LGL n={n}: degree 2n−2 integrated exactly?");
     }
 }
@@ -300,10 +272,7 @@ fn lgr_quadrature_is_exact_to_degree_2n_minus_2_and_no_further() {
     for n in 1..=100 {
         let nodes = lgr(n).unwrap();
         let (exact, beyond) = quadrature_errors(&nodes.x, &nodes.w, 2 * n - 2);
-        assert!(
-            exact < 1e-14,
-            "LGR n={n}: error {exact:e} below degree 2n−1"
-        );
+        assert!(exact < 1e-14, "LGR n={n}: error {exact:e} below degree 2n−1");
         assert!(beyond > 1e-3, "LGR n={n}: degree 2n−1 integrated exactly?");
     }
 }
@@ -341,10 +310,7 @@ fn interpolatory_weights_equal_the_gauss_weights() {
     // Two independent computations: ∫ℓⱼ by quadrature of the barycentric
     // basis, and the closed-form Legendre weight formulas.
     for n in 1..=40 {
-        for nodes in [lgr(n).unwrap(), lg(n).unwrap()]
-            .into_iter()
-            .chain((n >= 2).then(|| lgl(n).unwrap()))
-        {
+        for nodes in [lgr(n).unwrap(), lg(n).unwrap()].into_iter().chain((n >= 2).then(|| lgl(n).unwrap())) {
             let w = quadrature_weights(&nodes.x).unwrap();
             for (a, b) in w.iter().zip(&nodes.w) {
                 assert!((a - b).abs() < 1e-14, "n={n}: {a} vs {b}");
@@ -357,8 +323,7 @@ fn interpolatory_weights_equal_the_gauss_weights() {
 fn radau_integration_matrix_inverts_the_radau_differentiation_matrix() {
     // Garg et al. (2010): I = D[:, 1..]⁻¹ for the n × (n+1) LGR D.
     for n in 1..=30 {
-        let (_, d) =
-            lagrange_matrices(&lgr_with_endpoint(n).unwrap().x, &lgr(n).unwrap().x).unwrap();
+        let (_, d) = lagrange_matrices(&lgr_with_endpoint(n).unwrap().x, &lgr(n).unwrap().x).unwrap();
         let i = radau_integration_matrix(n).unwrap();
         let err = (d.columns(1, n) * &i - DMatrix::identity(n, n)).amax();
         assert!(err < 1e-12, "n={n}: |D I − 1| = {err:e}");
@@ -388,9 +353,6 @@ fn identical_nodes_give_identity_interpolation() {
         let big_n = (n - 1) as f64;
         let corner = -big_n * (big_n + 1.0) / 4.0;
         assert!((d[(0, 0)] - corner).abs() < 1e-13 * corner.abs(), "n={n}");
-        assert!(
-            (d[(n - 1, n - 1)] + corner).abs() < 1e-13 * corner.abs(),
-            "n={n}"
-        );
+        assert!((d[(n - 1, n - 1)] + corner).abs() < 1e-13 * corner.abs(), "n={n}");
     }
 }

@@ -40,26 +40,15 @@ fn golub_welsch(a: &[f64], b: &[f64]) -> Vec<(f64, f64)> {
         }
     });
     let eig = SymmetricEigen::new(j);
-    let mut pairs: Vec<(f64, f64)> = (0..m)
-        .map(|k| (eig.eigenvalues[k], eig.eigenvectors[(0, k)]))
-        .collect();
+    let mut pairs: Vec<(f64, f64)> = (0..m).map(|k| (eig.eigenvalues[k], eig.eigenvectors[(0, k)])).collect();
     pairs.sort_by(|p, q| p.0.total_cmp(&q.0));
     pairs
 }
 
 fn assert_ascending_in_interval(nodes: &Nodes, name: &str) {
-    assert!(
-        nodes.x.windows(2).all(|w| w[0] < w[1]),
-        "{name}: not strictly ascending"
-    );
-    assert!(
-        nodes.x.iter().all(|x| (-1.0..=1.0).contains(x)),
-        "{name}: outside [-1, 1]"
-    );
-    assert!(
-        nodes.w.iter().all(|w| *w > 0.0),
-        "{name}: non-positive weight"
-    );
+    assert!(nodes.x.windows(2).all(|w| w[0] < w[1]), "{name}: not strictly ascending");
+    assert!(nodes.x.iter().all(|x| (-1.0..=1.0).contains(x)), "{name}: outside [-1, 1]");
+    assert!(nodes.w.iter().all(|w| *w > 0.0), "{name}: non-positive weight");
 }
 
 #[test]
@@ -106,20 +95,12 @@ fn lgl_200_nodes_are_the_roots_of_one_minus_x2_times_dp199() {
     let reference = golub_welsch(&vec![0.0; m], &b);
     for (i, (x, _)) in reference.iter().enumerate() {
         let got = nodes.x[i + 1];
-        assert!(
-            (got - x).abs() < 1e-13,
-            "node {}: {got} vs eigenvalue {x}",
-            i + 1
-        );
+        assert!((got - x).abs() < 1e-13, "node {}: {got} vs eigenvalue {x}", i + 1);
     }
     // Each node is within 1e-15 of a root: one Newton step on P′₁₉₉ is tiny.
     for &x in &nodes.x[1..n - 1] {
         let (_, dp, ddp) = legendre(n - 1, x);
-        assert!(
-            (dp / ddp).abs() < 1e-15,
-            "Newton step {:e} at {x}",
-            dp / ddp
-        );
+        assert!((dp / ddp).abs() < 1e-15, "Newton step {:e} at {x}", dp / ddp);
     }
     let sum: f64 = nodes.w.iter().sum();
     assert!((sum - 2.0).abs() < 1e-13, "weights sum to {sum}");
@@ -199,10 +180,7 @@ fn large_sets_stay_well_formed() {
             assert_eq!(nodes.len(), n);
             assert_ascending_in_interval(&nodes, name);
             let sum: f64 = nodes.w.iter().sum();
-            assert!(
-                (sum - 2.0).abs() < 1e-13,
-                "{name}({n}) weights sum to {sum}"
-            );
+            assert!((sum - 2.0).abs() < 1e-13, "{name}({n}) weights sum to {sum}");
         }
     }
 }

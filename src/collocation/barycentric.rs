@@ -77,18 +77,10 @@ impl Barycentric {
     pub(crate) fn for_set(x: &[f64], set: &'static str) -> Result<Self, Error> {
         let n = x.len();
         if n == 0 {
-            return Err(Error::TooFewNodes {
-                family: "interpolation nodes",
-                n,
-                min: 1,
-            });
+            return Err(Error::TooFewNodes { family: "interpolation nodes", n, min: 1 });
         }
         check_finite(set, x)?;
-        let (lo, hi) = x
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-                (lo.min(v), hi.max(v))
-            });
+        let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
         // Capacity scaling: products of 4(xⱼ − xₖ)/(b − a) stay O(1) for
         // well-spread nodes instead of decaying like 2⁻ⁿ.
         let scale = if n > 1 { 4.0 / (hi - lo) } else { 1.0 };
@@ -102,11 +94,7 @@ impl Barycentric {
             for (offset, ((&xk, pk), dk)) in rest.0.iter().zip(rest.1).zip(rest.2).enumerate() {
                 let diff = xj - xk;
                 if diff == 0.0 {
-                    return Err(Error::RepeatedNode {
-                        i: j,
-                        j: j + 1 + offset,
-                        x: xj,
-                    });
+                    return Err(Error::RepeatedNode { i: j, j: j + 1 + offset, x: xj });
                 }
                 let inv = 1.0 / diff;
                 let s = scale * diff;
@@ -123,12 +111,7 @@ impl Barycentric {
         if !scale.is_finite() || !w.iter().all(fits) || !dl.iter().all(|v| v.is_finite()) {
             return Err(Error::WeightsOutOfRange { set, n });
         }
-        Ok(Barycentric {
-            x: x.to_vec(),
-            w,
-            dl,
-            scale,
-        })
+        Ok(Barycentric { x: x.to_vec(), w, dl, scale })
     }
 
     /// The nodes, in the order given.
@@ -168,11 +151,7 @@ impl Barycentric {
 
     /// Whether `x` is one of the nodes.
     pub(crate) fn locate(&self, x: f64) -> Locus {
-        match self
-            .x
-            .iter()
-            .position(|&xj| (x - xj).abs() < f64::MIN_POSITIVE)
-        {
+        match self.x.iter().position(|&xj| (x - xj).abs() < f64::MIN_POSITIVE) {
             Some(m) => Locus::Node(m),
             None => Locus::Between,
         }
@@ -192,13 +171,7 @@ impl Barycentric {
     ///   entry of the nearest node.
     ///
     /// Rows `i` of `l` and `d` serve as scratch for x − xⱼ and 1/(x − xⱼ).
-    pub(crate) fn fill_between(
-        &self,
-        x: f64,
-        l: &mut DMatrix<f64>,
-        d: &mut DMatrix<f64>,
-        i: usize,
-    ) {
+    pub(crate) fn fill_between(&self, x: f64, l: &mut DMatrix<f64>, d: &mut DMatrix<f64>, i: usize) {
         let n = self.x.len();
         let mut m = 0;
         let mut nearest_dist = f64::INFINITY;
@@ -256,22 +229,13 @@ impl Barycentric {
 /// [`Error::NonFiniteNode`] for the first NaN or infinite entry of `x`.
 pub(crate) fn check_finite(set: &'static str, x: &[f64]) -> Result<(), Error> {
     match x.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(Error::NonFiniteNode {
-            set,
-            index,
-            x: x[index],
-        }),
+        Some(index) => Err(Error::NonFiniteNode { set, index, x: x[index] }),
         None => Ok(()),
     }
 }
 
 /// [`Error::ShapeMismatch`] unless `m` is `rows × cols`.
-pub(crate) fn check_shape(
-    name: &'static str,
-    m: &DMatrix<f64>,
-    rows: usize,
-    cols: usize,
-) -> Result<(), Error> {
+pub(crate) fn check_shape(name: &'static str, m: &DMatrix<f64>, rows: usize, cols: usize) -> Result<(), Error> {
     if m.shape() != (rows, cols) {
         return Err(Error::ShapeMismatch {
             name,
@@ -308,28 +272,13 @@ mod tests {
 
     #[test]
     fn bad_nodes_are_errors() {
-        assert!(matches!(
-            Barycentric::new(&[]),
-            Err(Error::TooFewNodes { .. })
-        ));
-        assert!(matches!(
-            Barycentric::new(&[0.0, f64::NAN]),
-            Err(Error::NonFiniteNode { index: 1, .. })
-        ));
-        assert!(matches!(
-            Barycentric::new(&[0.0, 1.0, -0.0]),
-            Err(Error::RepeatedNode { i: 0, j: 2, .. })
-        ));
+        assert!(matches!(Barycentric::new(&[]), Err(Error::TooFewNodes { .. })));
+        assert!(matches!(Barycentric::new(&[0.0, f64::NAN]), Err(Error::NonFiniteNode { index: 1, .. })));
+        assert!(matches!(Barycentric::new(&[0.0, 1.0, -0.0]), Err(Error::RepeatedNode { i: 0, j: 2, .. })));
         // Nodes 1e−310 apart: 1/(xⱼ − xₖ) overflows.
-        assert!(matches!(
-            Barycentric::new(&[0.0, 1e-310]),
-            Err(Error::WeightsOutOfRange { n: 2, .. })
-        ));
+        assert!(matches!(Barycentric::new(&[0.0, 1e-310]), Err(Error::WeightsOutOfRange { n: 2, .. })));
         // 2000 equispaced nodes: weights span more than 2^1100.
         let x: Vec<f64> = (0..2000).map(|i| i as f64).collect();
-        assert!(matches!(
-            Barycentric::new(&x),
-            Err(Error::WeightsOutOfRange { n: 2000, .. })
-        ));
+        assert!(matches!(Barycentric::new(&x), Err(Error::WeightsOutOfRange { n: 2000, .. })));
     }
 }

@@ -117,11 +117,7 @@ impl Barycentric {
     /// }
     /// # Ok::<(), odeon::Error>(())
     /// ```
-    pub fn hermite_matrices_into(
-        &self,
-        x_eval: &[f64],
-        out: &mut HermiteMatrices,
-    ) -> Result<(), Error> {
+    pub fn hermite_matrices_into(&self, x_eval: &[f64], out: &mut HermiteMatrices) -> Result<(), Error> {
         check_finite("x_eval", x_eval)?;
         let n = self.nodes().len();
         let ne = x_eval.len();
@@ -201,13 +197,7 @@ mod tests {
         let b = Barycentric::new(&[-1.0, 1.0]).unwrap();
         let mut h = HermiteMatrices::zeros(2, 2);
         h.bd = DMatrix::zeros(2, 1);
-        assert!(matches!(
-            b.hermite_matrices_into(&[0.0, 0.5], &mut h),
-            Err(Error::ShapeMismatch { name: "bd", .. })
-        ));
-        assert!(matches!(
-            hermite_matrices(&[1.0, 1.0], &[0.0]),
-            Err(Error::RepeatedNode { .. })
-        ));
+        assert!(matches!(b.hermite_matrices_into(&[0.0, 0.5], &mut h), Err(Error::ShapeMismatch { name: "bd", .. })));
+        assert!(matches!(hermite_matrices(&[1.0, 1.0], &[0.0]), Err(Error::RepeatedNode { .. })));
     }
 }

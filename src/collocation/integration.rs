@@ -153,11 +153,7 @@ impl Barycentric {
     /// }
     /// # Ok::<(), odeon::Error>(())
     /// ```
-    pub fn integration_matrix_into(
-        &self,
-        x_eval: &[f64],
-        a: &mut DMatrix<f64>,
-    ) -> Result<(), Error> {
+    pub fn integration_matrix_into(&self, x_eval: &[f64], a: &mut DMatrix<f64>) -> Result<(), Error> {
         check_finite("x_eval", x_eval)?;
         let nodes = self.nodes();
         let weights = self.weights();
@@ -210,20 +206,9 @@ mod tests {
         let mut a = DMatrix::zeros(2, 2);
         assert!(matches!(
             b.integration_matrix_into(&[0.0], &mut a),
-            Err(Error::ShapeMismatch {
-                name: "a",
-                expected_rows: 1,
-                rows: 2,
-                ..
-            })
+            Err(Error::ShapeMismatch { name: "a", expected_rows: 1, rows: 2, .. })
         ));
-        assert!(matches!(
-            integration_matrix(&[], &[0.0]),
-            Err(Error::TooFewNodes { .. })
-        ));
-        assert!(matches!(
-            radau_integration_matrix(0),
-            Err(Error::TooFewNodes { .. })
-        ));
+        assert!(matches!(integration_matrix(&[], &[0.0]), Err(Error::TooFewNodes { .. })));
+        assert!(matches!(radau_integration_matrix(0), Err(Error::TooFewNodes { .. })));
     }
 }

@@ -58,10 +58,7 @@ use crate::Error;
 /// }
 /// # Ok::<(), odeon::Error>(())
 /// ```
-pub fn lagrange_matrices(
-    x_disc: &[f64],
-    x_eval: &[f64],
-) -> Result<(DMatrix<f64>, DMatrix<f64>), Error> {
+pub fn lagrange_matrices(x_disc: &[f64], x_eval: &[f64]) -> Result<(DMatrix<f64>, DMatrix<f64>), Error> {
     let basis = Barycentric::for_set(x_disc, "x_disc")?;
     let mut l = DMatrix::zeros(x_eval.len(), x_disc.len());
     let mut d = DMatrix::zeros(x_eval.len(), x_disc.len());
@@ -148,29 +145,16 @@ mod tests {
         let mut d = DMatrix::zeros(1, 2);
         assert!(matches!(
             b.lagrange_matrices_into(&[0.0], &mut l, &mut d),
-            Err(Error::ShapeMismatch {
-                name: "l",
-                expected_cols: 2,
-                cols: 3,
-                ..
-            })
+            Err(Error::ShapeMismatch { name: "l", expected_cols: 2, cols: 3, .. })
         ));
         let mut l = DMatrix::zeros(1, 2);
         assert!(matches!(
             b.lagrange_matrices_into(&[f64::INFINITY], &mut l, &mut d),
-            Err(Error::NonFiniteNode {
-                set: "x_eval",
-                index: 0,
-                ..
-            })
+            Err(Error::NonFiniteNode { set: "x_eval", index: 0, .. })
         ));
         assert!(matches!(
             lagrange_matrices(&[0.0, f64::NAN], &[0.0]),
-            Err(Error::NonFiniteNode {
-                set: "x_disc",
-                index: 1,
-                ..
-            })
+            Err(Error::NonFiniteNode { set: "x_disc", index: 1, .. })
         ));
     }
 }

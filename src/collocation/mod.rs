@@ -46,8 +46,6 @@ mod nodes;
 
 pub use barycentric::Barycentric;
 pub use hermite::{HermiteMatrices, hermite_matrices};
-pub use integration::{
-    gauss_integration_matrix, integration_matrix, quadrature_weights, radau_integration_matrix,
-};
+pub use integration::{gauss_integration_matrix, integration_matrix, quadrature_weights, radau_integration_matrix};
 pub use lagrange::lagrange_matrices;
 pub use nodes::{MAX_NODES, Nodes, lg, lgl, lgr, lgr_with_endpoint};

@@ -79,11 +79,7 @@ impl Nodes {
     /// ```
     pub fn integrate(&self, values: &[f64]) -> Result<f64, Error> {
         if values.len() != self.w.len() {
-            return Err(Error::LengthMismatch {
-                name: "values",
-                expected: self.w.len(),
-                len: values.len(),
-            });
+            return Err(Error::LengthMismatch { name: "values", expected: self.w.len(), len: values.len() });
         }
         Ok(self.w.iter().zip(values).map(|(w, f)| w * f).sum())
     }
@@ -105,19 +101,12 @@ impl Nodes {
     pub fn on_interval(&self, a: f64, b: f64) -> Result<Nodes, Error> {
         for (index, x) in [a, b].into_iter().enumerate() {
             if !x.is_finite() {
-                return Err(Error::NonFiniteNode {
-                    set: "interval",
-                    index,
-                    x,
-                });
+                return Err(Error::NonFiniteNode { set: "interval", index, x });
             }
         }
         let half = 0.5 * (b - a);
         let mid = 0.5 * (a + b);
-        Ok(Nodes {
-            x: self.x.iter().map(|x| mid + half * x).collect(),
-            w: self.w.iter().map(|w| half * w).collect(),
-        })
+        Ok(Nodes { x: self.x.iter().map(|x| mid + half * x).collect(), w: self.w.iter().map(|w| half * w).collect() })
     }
 }
 
@@ -311,11 +300,7 @@ fn check_count(family: &'static str, n: usize, min: usize) -> Result<(), Error> 
         return Err(Error::TooFewNodes { family, n, min });
     }
     if n > MAX_NODES {
-        return Err(Error::TooManyNodes {
-            family,
-            n,
-            max: MAX_NODES,
-        });
+        return Err(Error::TooManyNodes { family, n, max: MAX_NODES });
     }
     Ok(())
 }
@@ -357,13 +342,7 @@ pub(crate) fn legendre(n: usize, x: f64) -> Legendre {
         dp_prev = dp;
         dp = dp_next;
     }
-    Legendre {
-        p_prev,
-        p,
-        dp_prev,
-        dp,
-        ddp,
-    }
+    Legendre { p_prev, p, dp_prev, dp, ddp }
 }
 
 /// The q-th (ascending, 0-based) root of Pₙ and its Gauss weight
@@ -403,19 +382,10 @@ const STEP_TOL: f64 = 1e-14;
 /// `lo_negative`); `f` returns the value and the derivative. Newton steps
 /// that leave the bracket are replaced by bisection (Numerical Recipes,
 /// 3rd ed., §9.4 `rtsafe`), so it converges for any guess.
-fn rtsafe(
-    f: impl Fn(f64) -> (f64, f64),
-    (lo, hi): (f64, f64),
-    lo_negative: bool,
-    guess: f64,
-) -> f64 {
+fn rtsafe(f: impl Fn(f64) -> (f64, f64), (lo, hi): (f64, f64), lo_negative: bool, guess: f64) -> f64 {
     // Orient the bracket so that f(neg) < 0 < f(pos).
     let (mut neg, mut pos) = if lo_negative { (lo, hi) } else { (hi, lo) };
-    let mut x = if guess > lo && guess < hi {
-        guess
-    } else {
-        0.5 * (lo + hi)
-    };
+    let mut x = if guess > lo && guess < hi { guess } else { 0.5 * (lo + hi) };
     for _ in 0..200 {
         let (fx, dfx) = f(x);
         if fx == 0.0 {
@@ -480,38 +450,16 @@ mod tests {
 
     #[test]
     fn counts_out_of_range_are_errors() {
-        assert!(matches!(
-            lgl(1),
-            Err(Error::TooFewNodes { n: 1, min: 2, .. })
-        ));
-        assert!(matches!(
-            lg(0),
-            Err(Error::TooFewNodes { n: 0, min: 1, .. })
-        ));
-        assert!(matches!(
-            lgr(0),
-            Err(Error::TooFewNodes { n: 0, min: 1, .. })
-        ));
-        assert!(matches!(
-            lgl(usize::MAX),
-            Err(Error::TooManyNodes { max: MAX_NODES, .. })
-        ));
+        assert!(matches!(lgl(1), Err(Error::TooFewNodes { n: 1, min: 2, .. })));
+        assert!(matches!(lg(0), Err(Error::TooFewNodes { n: 0, min: 1, .. })));
+        assert!(matches!(lgr(0), Err(Error::TooFewNodes { n: 0, min: 1, .. })));
+        assert!(matches!(lgl(usize::MAX), Err(Error::TooManyNodes { max: MAX_NODES, .. })));
     }
 
     #[test]
     fn on_interval_rejects_infinite_ends() {
         let g = lg(2).unwrap();
-        assert!(matches!(
-            g.on_interval(0.0, f64::INFINITY),
-            Err(Error::NonFiniteNode { index: 1, .. })
-        ));
-        assert!(matches!(
-            g.integrate(&[1.0]),
-            Err(Error::LengthMismatch {
-                expected: 2,
-                len: 1,
-                ..
-            })
-        ));
+        assert!(matches!(g.on_interval(0.0, f64::INFINITY), Err(Error::NonFiniteNode { index: 1, .. })));
+        assert!(matches!(g.integrate(&[1.0]), Err(Error::LengthMismatch { expected: 2, len: 1, .. })));
     }
 }
