@@ -8,6 +8,7 @@ use odeon::collocation::{
     lg, lgl, lgr, lgr_with_endpoint, quadrature_weights, radau_integration_matrix,
 };
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 /// A polynomial Σ cₖ xᵏ with its derivative and antiderivative from −1.
 #[derive(Debug, Clone)]
@@ -93,7 +94,7 @@ fn values(nodes: &[f64], f: impl Fn(f64) -> f64) -> DVector<f64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 200, rng_seed: RngSeed::Fixed(0x0de0), ..ProptestConfig::default() })]
 
     /// L and D reproduce values and slopes of every polynomial of degree < n.
     #[test]
@@ -132,8 +133,12 @@ proptest! {
     ) {
         let nodes = family_nodes(fam, n, 0.5);
         let p = Poly(coeffs[..nodes.len()].to_vec());
-        let delta = 10f64.powf(-exponent) * if side { 1.0 } else { -1.0 };
-        let x = nodes[node % nodes.len()] + delta;
+        // Step off the node towards the inside of [−1, 1]: interpolation,
+        // not extrapolation, is what this law is about.
+        let xn = nodes[node % nodes.len()];
+        let step = 10f64.powf(-exponent) * if side { 1.0 } else { -1.0 };
+        let delta = if (xn + step).abs() > 1.0 { -step } else { step };
+        let x = xn + delta;
         let (_, d) = lagrange_matrices(&nodes, &[x]).unwrap();
         let slope = (&d * values(&nodes, |x| p.value(x)))[0];
         prop_assert!((slope - p.slope(x)).abs() <= 1e-12 * p.slope_size(),
