@@ -181,10 +181,10 @@ fn time_end_points() {
     let h = 1e-5;
     let at = |start: f64| solve(&VanDerPol, Method::Dop853, (start, t1), &y0, &[1.0], &opts).unwrap();
     let (plus, minus) = (at(t0 + h), at(t0 - h));
-    for i in 0..ts.len() {
+    for (i, t) in ts.iter().enumerate() {
         for j in 0..2 {
             let fd = (plus.state(i)[j] - minus.state(i)[j]) / (2.0 * h);
-            assert!((fd - s.jacobians[i][(j, 0)]).abs() < 1e-6, "dy{j}({})/dt0", ts[i]);
+            assert!((fd - s.jacobians[i][(j, 0)]).abs() < 1e-6, "dy{j}({t})/dt0");
         }
     }
     // d y(t1)/d t1 = f(t1, y(t1)); earlier saved states do not depend on t1.

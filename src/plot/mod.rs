@@ -3,6 +3,10 @@
 //! Every function takes an output path, creates its directory, and returns
 //! `Error::Io` naming the file when drawing fails.
 
+mod sensitivity;
+
+pub use sensitivity::{Scale, sensitivities};
+
 use crate::{Error, Solution};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -40,7 +44,8 @@ pub(crate) fn svg_area(path: &Path) -> Result<DrawingArea<SVGBackend<'_>, Shift>
     Ok(area)
 }
 
-/// Draw one line per series `(label, points)` on shared axes.
+/// Draw one line per series `(label, points)` on shared axes (with a
+/// legend unless every label is empty).
 pub fn lines(
     path: impl AsRef<Path>,
     title: &str,
@@ -60,7 +65,14 @@ pub fn lines(
         .y_label_area_size(70)
         .build_cartesian_2d(xs, ys)
         .map_err(|e| io(&e))?;
-    chart.configure_mesh().x_desc(x_label).y_desc(y_label).draw().map_err(|e| io(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()
+        .map_err(|e| io(&e))?;
     for (i, (label, points)) in series.iter().enumerate() {
         let c = color(i);
         chart
@@ -69,9 +81,11 @@ pub fn lines(
             .label(label.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     }
-    if series.len() > 1 {
+    if series.iter().any(|(label, _)| !label.is_empty()) {
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 14))
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()
@@ -121,7 +135,7 @@ pub fn phase(
         }
     }
     let points = sol.component(i).zip(sol.component(j)).collect();
-    lines(path, title, xi, xj, &[(format!("{xj} against {xi}"), points)])
+    lines(path, title, xi, xj, &[(String::new(), points)])
 }
 
 fn check_names(sol: &Solution, names: &[String]) -> Result<(), Error> {

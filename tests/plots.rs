@@ -1,0 +1,37 @@
+//! Plots are written as SVG, name their series, and refuse what was not
+//! computed.
+#![cfg(feature = "plot")]
+
+use odeon::models::LotkaVolterra as LV;
+use odeon::plot::{Scale, sensitivities};
+use odeon::sensitivity::{Wrt, solve_sensitivities};
+use odeon::{Error, Method, Options};
+
+fn sens() -> odeon::sensitivity::Sensitivities {
+    let opts = Options::default().t_eval((0..=50).map(|i| i as f64 * 0.2).collect());
+    solve_sensitivities(&LV, Method::Tsit5, (0.0, 10.0), &LV::Y0, &LV::PARAMS, &[Wrt::Param(0), Wrt::Y0(1)], &opts)
+        .unwrap()
+}
+
+#[test]
+fn sensitivity_plot_labels_its_series() {
+    let path = std::env::temp_dir().join(format!("odeon-test-sens-{}.svg", std::process::id()));
+    let s = sens();
+    sensitivities(&LV, &s, &[(0, Wrt::Param(0)), (1, Wrt::Y0(1))], Scale::Absolute, "test", &path).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("∂x/∂a") && svg.contains("∂y/∂y(t0)"));
+    let scale = Scale::Normalized { p: &LV::PARAMS, y0: &LV::Y0 };
+    sensitivities(&LV, &s, &[(0, Wrt::Param(0))], scale, "test", &path).unwrap();
+    assert!(std::fs::read_to_string(&path).unwrap().contains("(a/x) ∂x/∂a"));
+    std::fs::remove_file(path).ok();
+}
+
+#[test]
+fn missing_pairs_are_typed_errors() {
+    let s = sens();
+    let path = std::env::temp_dir().join("odeon-never-written.svg");
+    let e = sensitivities(&LV, &s, &[(0, Wrt::Param(0)), (0, Wrt::Param(3))], Scale::Absolute, "t", &path).unwrap_err();
+    assert!(matches!(e, Error::InvalidWrt { index: 1, .. }), "{e}");
+    let e = sensitivities(&LV, &s, &[(5, Wrt::Param(0))], Scale::Absolute, "t", &path).unwrap_err();
+    assert!(matches!(e, Error::InvalidWrt { index: 0, .. }), "{e}");
+}
