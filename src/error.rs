@@ -129,6 +129,38 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A fit names a parameter the model does not have.
+    #[error("unknown parameter {name:?} (the model has: {known})")]
+    UnknownParameter {
+        /// The name given.
+        name: String,
+        /// The model's parameter names.
+        known: String,
+    },
+    /// A fit parameter cannot be used as given.
+    #[error("parameter {name}: {reason}")]
+    InvalidParameter {
+        /// The parameter.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Observations that cannot be used.
+    #[error("experiment {experiment:?}{}: {reason}", row.map(|r| format!(", row {r}")).unwrap_or_default())]
+    InvalidData {
+        /// The experiment's name.
+        experiment: String,
+        /// The data row (0-based), where one is at fault.
+        row: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An optimizer stopped with an error of its own.
+    #[error("solver: {reason}")]
+    Solver {
+        /// The solver's message.
+        reason: String,
+    },
     /// `interpolate` was asked for a time outside the last step.
     #[error("cannot interpolate at t = {t}: the last step covers [{t_from}, {t_to}]")]
     OutOfStep {

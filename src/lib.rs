@@ -32,6 +32,7 @@
 
 pub mod collocation;
 pub mod error;
+pub mod fit;
 pub mod integrate;
 pub mod models;
 #[cfg(feature = "plot")]

@@ -3,8 +3,10 @@
 //! Every function takes an output path, creates its directory, and returns
 //! `Error::Io` naming the file when drawing fails.
 
+mod fit;
 mod sensitivity;
 
+pub use fit::{fit_curves, fit_residuals};
 pub use sensitivity::{Scale, sensitivities};
 
 use crate::{Error, Solution};
@@ -16,7 +18,7 @@ use std::path::Path;
 const SIZE: (u32, u32) = (900, 600);
 
 /// A color per series, cycling through plotters' palette.
-fn color(i: usize) -> RGBColor {
+pub(crate) fn color(i: usize) -> RGBColor {
     let p = Palette99::pick(i).to_rgba();
     RGBColor(p.0, p.1, p.2)
 }

@@ -1,0 +1,78 @@
+//! The Lotka–Volterra fit of the peers' benchmark (W3): odeon's
+//! Levenberg–Marquardt with exact Jacobians from the sensitivities, against
+//! the same solver fed a 2-point finite-difference Jacobian (scipy's
+//! approach), measured in the same run.
+//!
+//! Run: `cargo bench --bench fit`.
+
+use argmin::core::{Error, Executor, Jacobian, Operator};
+use criterion::{Criterion, criterion_group, criterion_main};
+use nalgebra::DMatrix;
+use odeon::fit::{Data, Experiment, FitOptions, FitProblem, LevenbergMarquardt, Objective, Parameter, States, fit};
+use odeon::models::LotkaVolterra;
+use odeon::{Method, Options};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn problem() -> FitProblem<'static, LotkaVolterra, States> {
+    let path = format!("{}/examples/data/lv_noisy.csv", env!("CARGO_MANIFEST_DIR"));
+    let data = Data::from_csv(path, "t", &["x", "y"], None).unwrap();
+    // The peers' setup: start (1, 0.5, 2, 0.5), ODE at rtol = atol = 1e-8.
+    let mut p = FitProblem::new(&LotkaVolterra, Method::Dopri5, States(vec![0, 1]))
+        .options(Options::default().rtol(1e-8).atol(1e-8))
+        .experiment(Experiment::new("lv", &[1.0, 1.0], data));
+    for (name, guess) in [("a", 1.0), ("b", 0.5), ("c", 2.0), ("d", 0.5)] {
+        p = p.parameter(Parameter::new(name, guess));
+    }
+    p
+}
+
+/// The fit problem with its Jacobian replaced by forward differences.
+struct FiniteDifferences<'p, 'a>(Objective<'p, 'a, LotkaVolterra, States>);
+
+impl Operator for FiniteDifferences<'_, '_> {
+    type Param = Vec<f64>;
+    type Output = Vec<f64>;
+    fn apply(&self, z: &Vec<f64>) -> Result<Vec<f64>, Error> {
+        Ok(self.0.residuals(z)?.as_slice().to_vec())
+    }
+}
+
+impl Jacobian for FiniteDifferences<'_, '_> {
+    type Param = Vec<f64>;
+    type Jacobian = DMatrix<f64>;
+    fn jacobian(&self, z: &Vec<f64>) -> Result<DMatrix<f64>, Error> {
+        let r0 = self.0.residuals(z)?;
+        let mut j = DMatrix::zeros(r0.len(), z.len());
+        for c in 0..z.len() {
+            let h = 1.49e-8 * z[c].abs().max(1.0);
+            let mut zc = z.clone();
+            zc[c] += h;
+            j.set_column(c, &((self.0.residuals(&zc)? - &r0) / h));
+        }
+        Ok(j)
+    }
+}
+
+fn lotka_volterra_fit(c: &mut Criterion) {
+    let p = problem();
+    let mut g = c.benchmark_group("lotka_volterra_fit");
+    g.bench_function("odeon LM, exact Jacobian", |b| b.iter(|| fit(black_box(&p), &FitOptions::default()).unwrap()));
+    g.bench_function("same LM, finite-difference Jacobian (baseline)", |b| {
+        b.iter(|| {
+            let objective = FiniteDifferences(p.objective().unwrap());
+            let z0 = objective.0.layout().start();
+            let solver = LevenbergMarquardt::new().with_tolerances(1e-10, 1e-10, 1e-10).unwrap();
+            let res = Executor::new(objective, solver).configure(|s| s.param(z0).max_iters(500)).run().unwrap();
+            black_box(res.state.best_cost)
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    targets = lotka_volterra_fit
+}
+criterion_main!(benches);

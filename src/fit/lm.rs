@@ -1,0 +1,312 @@
+//! Levenberg–Marquardt as an argmin `Solver`, with Moré's scaling and
+//! trust-region update; bounds by projection.
+//!
+//! Reference: J. J. Moré, "The Levenberg–Marquardt algorithm:
+//! implementation and theory", in *Numerical Analysis*, Lecture Notes in
+//! Mathematics 630, Springer 1978, 105–116 (the MINPACK `lmder` design).
+//! The step for a trust radius Δ solves `min ‖r + Jδ‖` subject to
+//! `‖Dδ‖ ≤ Δ` with `D` the running maxima of the column norms of `J`; it is
+//! computed from the SVD of `J D⁻¹`, with a safeguarded Newton iteration on
+//! the damping parameter λ (Moré & Sorensen's secular equation).
+
+use argmin::core::{
+    Error, IterState, Jacobian, KV, Operator, Problem, Solver, State, TerminationReason, TerminationStatus,
+};
+use nalgebra::{DMatrix, DVector};
+
+/// The state the solver works on: parameters and residuals as `Vec<f64>`,
+/// the Jacobian as an nalgebra matrix.
+pub type LmState = IterState<Vec<f64>, (), DMatrix<f64>, (), Vec<f64>, f64>;
+
+/// Levenberg–Marquardt for `min ½‖r(z)‖²` (odeon's default fit solver).
+///
+/// # Requirements
+/// The problem implements argmin's `Operator` (residuals, `Vec<f64>`) and
+/// `Jacobian` (`DMatrix<f64>`). A trial point where either fails is
+/// rejected (the trust region shrinks), never an abort.
+///
+/// # Example
+/// ```
+/// use argmin::core::{Error, Executor, Jacobian, Operator};
+/// use nalgebra::DMatrix;
+/// use odeon::fit::LevenbergMarquardt;
+///
+/// /// Rosenbrock as least squares: r = (10 (y − x²), 1 − x).
+/// struct Rosenbrock;
+/// impl Operator for Rosenbrock {
+///     type Param = Vec<f64>;
+///     type Output = Vec<f64>;
+///     fn apply(&self, z: &Vec<f64>) -> Result<Vec<f64>, Error> {
+///         Ok(vec![10.0 * (z[1] - z[0] * z[0]), 1.0 - z[0]])
+///     }
+/// }
+/// impl Jacobian for Rosenbrock {
+///     type Param = Vec<f64>;
+///     type Jacobian = DMatrix<f64>;
+///     fn jacobian(&self, z: &Vec<f64>) -> Result<DMatrix<f64>, Error> {
+///         Ok(DMatrix::from_row_slice(2, 2, &[-20.0 * z[0], 10.0, -1.0, 0.0]))
+///     }
+/// }
+/// let res = Executor::new(Rosenbrock, LevenbergMarquardt::new())
+///     .configure(|s| s.param(vec![-1.2, 1.0]).max_iters(100))
+///     .run()?;
+/// let z = res.state.best_param.unwrap();
+/// assert!((z[0] - 1.0).abs() < 1e-10 && (z[1] - 1.0).abs() < 1e-10);
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct LevenbergMarquardt {
+    lower: Option<Vec<f64>>,
+    upper: Option<Vec<f64>>,
+    ftol: f64,
+    xtol: f64,
+    gtol: f64,
+    factor: f64,
+    gauss_newton: bool,
+    /// Column scaling `D`.
+    diag: Vec<f64>,
+    /// Trust radius Δ (scaled).
+    delta: f64,
+    converged: Option<&'static str>,
+}
+
+impl Default for LevenbergMarquardt {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LevenbergMarquardt {
+    /// Defaults: `ftol = xtol = gtol = 1e-10`, initial radius `100 ‖D z0‖`.
+    pub fn new() -> Self {
+        LevenbergMarquardt {
+            lower: None,
+            upper: None,
+            ftol: 1e-10,
+            xtol: 1e-10,
+            gtol: 1e-10,
+            factor: 100.0,
+            gauss_newton: false,
+            diag: Vec::new(),
+            delta: 0.0,
+            converged: None,
+        }
+    }
+
+    /// Safeguarded Gauss–Newton: take full Gauss–Newton steps (λ = 0) as
+    /// long as they reduce the cost; damp only after a failed step.
+    pub fn gauss_newton(mut self) -> Self {
+        self.gauss_newton = true;
+        self
+    }
+
+    /// Keep the parameters in `[lower, upper]` (steps are projected).
+    pub fn with_bounds(mut self, lower: Vec<f64>, upper: Vec<f64>) -> Result<Self, Error> {
+        if lower.len() != upper.len() || lower.iter().zip(&upper).any(|(l, u)| l.is_nan() || u.is_nan() || l > u) {
+            return Err(
+                argmin::core::ArgminError::InvalidParameter { text: "bounds must be ordered pairs".into() }.into()
+            );
+        }
+        self.lower = Some(lower);
+        self.upper = Some(upper);
+        Ok(self)
+    }
+
+    /// Tolerances: relative reduction of the cost (`ftol`), relative size
+    /// of the step (`xtol`), cosine between residual and Jacobian columns
+    /// (`gtol`).
+    pub fn with_tolerances(mut self, ftol: f64, xtol: f64, gtol: f64) -> Result<Self, Error> {
+        if [ftol, xtol, gtol].iter().any(|t| !(t.is_finite() && *t >= 0.0)) {
+            return Err(
+                argmin::core::ArgminError::InvalidParameter { text: "tolerances must be non-negative".into() }.into()
+            );
+        }
+        (self.ftol, self.xtol, self.gtol) = (ftol, xtol, gtol);
+        Ok(self)
+    }
+
+    fn project(&self, z: &mut [f64]) {
+        if let (Some(lo), Some(hi)) = (&self.lower, &self.upper) {
+            for ((z, l), h) in z.iter_mut().zip(lo).zip(hi) {
+                *z = z.clamp(*l, *h);
+            }
+        }
+    }
+}
+
+/// The step `δ` with `‖D δ‖ ≈ Δ` (or the Gauss–Newton step if shorter) and
+/// its damping λ.
+fn lm_step(j: &DMatrix<f64>, r: &DVector<f64>, diag: &[f64], delta: f64) -> (DVector<f64>, f64) {
+    let n = j.ncols();
+    let mut js = j.clone();
+    for (c, d) in diag.iter().enumerate() {
+        js.column_mut(c).unscale_mut(*d);
+    }
+    let svd = js.svd(true, true);
+    let (u, vt, s) = (svd.u.expect("U requested"), svd.v_t.expect("V requested"), svd.singular_values);
+    let g = u.transpose() * r;
+    let tol = s.max() * f64::EPSILON * (j.nrows().max(n) as f64);
+    // p(λ) = −V diag(σ/(σ² + λ)) Uᵀ r in scaled coordinates.
+    let p = |lambda: f64| -> DVector<f64> {
+        let coef = DVector::from_iterator(
+            s.len(),
+            (0..s.len()).map(|i| if s[i] > tol { s[i] / (s[i] * s[i] + lambda) * g[i] } else { 0.0 }),
+        );
+        -(vt.transpose() * coef)
+    };
+    let unscale = |mut ps: DVector<f64>| {
+        for (c, d) in diag.iter().enumerate() {
+            ps[c] /= d;
+        }
+        ps
+    };
+    let p0 = p(0.0);
+    if p0.norm() <= 1.1 * delta {
+        return (unscale(p0), 0.0);
+    }
+    // Newton on φ(λ) = 1/Δ − 1/‖p(λ)‖ (nearly linear in λ), safeguarded by
+    // the bracket [lo, hi].
+    let norm_dp = |lambda: f64| {
+        // ‖p‖ and d‖p‖/dλ.
+        let mut n2 = 0.0;
+        let mut dn2 = 0.0;
+        for i in 0..s.len() {
+            if s[i] > tol {
+                let c = s[i] * g[i];
+                let den = s[i] * s[i] + lambda;
+                n2 += c * c / (den * den);
+                dn2 += -2.0 * c * c / (den * den * den);
+            }
+        }
+        let nrm = n2.sqrt();
+        (nrm, dn2 / (2.0 * nrm))
+    };
+    let gnorm = (0..s.len()).map(|i| (s[i] * g[i]).powi(2)).sum::<f64>().sqrt();
+    let (mut lo, mut hi) = (0.0, gnorm / delta);
+    // From λ = 0 the Newton iterates increase monotonically to the root.
+    let mut lambda = 0.0;
+    for _ in 0..50 {
+        let (nrm, dnrm) = norm_dp(lambda);
+        let phi = nrm - delta;
+        if phi.abs() <= 0.1 * delta {
+            break;
+        }
+        if phi > 0.0 {
+            lo = lambda
+        } else {
+            hi = lambda
+        }
+        // Newton step for 1/‖p‖ = 1/Δ.
+        let step = (nrm / delta) * (phi / -dnrm);
+        lambda += step;
+        if !(lambda > lo && lambda < hi) {
+            lambda = if lo > 0.0 { (lo * hi).sqrt() } else { 0.5 * hi };
+        }
+    }
+    (unscale(p(lambda)), lambda)
+}
+
+impl<O> Solver<O, LmState> for LevenbergMarquardt
+where
+    O: Operator<Param = Vec<f64>, Output = Vec<f64>> + Jacobian<Param = Vec<f64>, Jacobian = DMatrix<f64>>,
+{
+    fn name(&self) -> &str {
+        if self.gauss_newton { "Gauss-Newton" } else { "Levenberg-Marquardt" }
+    }
+
+    fn init(&mut self, problem: &mut Problem<O>, mut state: LmState) -> Result<(LmState, Option<KV>), Error> {
+        let mut z = state.take_param().ok_or_else(|| argmin::core::ArgminError::NotInitialized {
+            text: "Levenberg-Marquardt needs an initial parameter vector".into(),
+        })?;
+        if let (Some(lo), _) = (&self.lower, &self.upper)
+            && lo.len() != z.len()
+        {
+            return Err(argmin::core::ArgminError::InvalidParameter {
+                text: "bounds and parameters differ in length".into(),
+            }
+            .into());
+        }
+        self.project(&mut z);
+        let j = problem.jacobian(&z)?;
+        let r = problem.apply(&z)?;
+        let cost = 0.5 * r.iter().map(|v| v * v).sum::<f64>();
+        self.diag = (0..j.ncols()).map(|c| j.column(c).norm()).map(|d| if d > 0.0 { d } else { 1.0 }).collect();
+        let dz = z.iter().zip(&self.diag).map(|(z, d)| (z * d).powi(2)).sum::<f64>().sqrt();
+        self.delta = if self.gauss_newton {
+            f64::INFINITY
+        } else if dz > 0.0 {
+            self.factor * dz
+        } else {
+            self.factor
+        };
+        Ok((state.param(z).jacobian(j).residuals(r).cost(cost), None))
+    }
+
+    fn next_iter(&mut self, problem: &mut Problem<O>, mut state: LmState) -> Result<(LmState, Option<KV>), Error> {
+        let z = state.take_param().expect("initialized");
+        let j = state.take_jacobian().expect("initialized");
+        let r = DVector::from_vec(state.take_residuals().expect("initialized"));
+        let fnorm = r.norm();
+        for (c, d) in self.diag.iter_mut().enumerate() {
+            *d = d.max(j.column(c).norm());
+        }
+        // Gradient test: the residual is orthogonal to every column of J.
+        let jt_r = j.transpose() * &r;
+        let gnorm = (0..j.ncols())
+            .filter(|&c| j.column(c).norm() > 0.0)
+            .map(|c| jt_r[c].abs() / (j.column(c).norm() * fnorm))
+            .fold(0.0, f64::max);
+        if fnorm == 0.0 || gnorm <= self.gtol {
+            self.converged =
+                Some(if fnorm == 0.0 { "zero residual" } else { "gradient orthogonal to the residual (gtol)" });
+            return Ok((state.param(z).jacobian(j).residuals(r.as_slice().to_vec()), None));
+        }
+        let (delta_step, lambda) = lm_step(&j, &r, &self.diag, self.delta);
+        let mut trial: Vec<f64> = z.iter().zip(delta_step.iter()).map(|(a, b)| a + b).collect();
+        self.project(&mut trial);
+        let dp = DVector::from_iterator(z.len(), trial.iter().zip(&z).map(|(a, b)| a - b));
+        let pnorm = dp.iter().zip(&self.diag).map(|(v, d)| (v * d).powi(2)).sum::<f64>().sqrt();
+        if state.get_iter() == 0 && self.delta.is_finite() {
+            self.delta = self.delta.min(pnorm);
+        }
+        let predicted = (fnorm * fnorm - (&r + &j * &dp).norm_squared()) / (fnorm * fnorm);
+        // Evaluate the trial point; failure to integrate is a rejection.
+        let trial_eval = problem.jacobian(&trial).and_then(|jt| Ok((jt, problem.apply(&trial)?)));
+        let (ratio, actual, accepted) = match &trial_eval {
+            Ok((_, rt)) => {
+                let fnorm1 = rt.iter().map(|v| v * v).sum::<f64>().sqrt();
+                let actual = if 0.1 * fnorm1 < fnorm { 1.0 - (fnorm1 / fnorm).powi(2) } else { -1.0 };
+                let ratio = if predicted > 0.0 { actual / predicted } else { 0.0 };
+                (ratio, actual, ratio >= 1e-4)
+            }
+            Err(_) => (-1.0, -1.0, false),
+        };
+        // Trust-region update (Moré 1978, §4).
+        if ratio < 0.25 {
+            self.delta = 0.25 * pnorm.min(if self.delta.is_finite() { self.delta } else { pnorm });
+        } else if (ratio > 0.75 || lambda == 0.0) && !self.gauss_newton {
+            self.delta = self.delta.max(2.0 * pnorm);
+        }
+        let znorm = z.iter().zip(&self.diag).map(|(z, d)| (z * d).powi(2)).sum::<f64>().sqrt();
+        if actual.abs() <= self.ftol && predicted <= self.ftol && ratio <= 2.0 && accepted {
+            self.converged = Some("relative reduction of the cost below ftol");
+        } else if self.delta <= self.xtol * znorm.max(f64::MIN_POSITIVE) {
+            self.converged = Some("step below xtol");
+        }
+        let kv = argmin::kv!("lambda" => lambda; "delta" => self.delta; "ratio" => ratio;);
+        if accepted {
+            let (jt, rt) = trial_eval.expect("accepted");
+            let cost = 0.5 * rt.iter().map(|v| v * v).sum::<f64>();
+            Ok((state.param(trial).jacobian(jt).residuals(rt).cost(cost), Some(kv)))
+        } else {
+            Ok((state.param(z).jacobian(j).residuals(r.as_slice().to_vec()), Some(kv)))
+        }
+    }
+
+    fn terminate(&mut self, _state: &LmState) -> TerminationStatus {
+        match self.converged {
+            Some(why) => TerminationStatus::Terminated(TerminationReason::SolverExit(why.into())),
+            None => TerminationStatus::NotTerminated,
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Multistart: Latin-hypercube starts inside the bounds, fitted in
+//! parallel, deterministic for a seed.
+
+use super::{FitOptions, FitReport, Observable, Outcome, report_at, run_solver};
+use crate::fit::FitProblem;
+use crate::{Error, OdeSystem};
+use nalgebra::DefaultAllocator;
+use nalgebra::allocator::Allocator;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How many starts, from which seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Multistart {
+    /// Number of starts (Latin hypercube in the bounds, in solver
+    /// coordinates: log-uniform for log-transformed parameters).
+    pub starts: usize,
+    /// Seed: the same seed gives the same starts and results for any
+    /// number of threads.
+    pub seed: u64,
+    /// Show progress on stderr (when it is a terminal).
+    pub progress: bool,
+}
+
+/// A distinct local optimum found by one or more starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LocalOptimum {
+    /// Its cost `½Σr²`.
+    pub cost: f64,
+    /// Its parameter values (user units).
+    pub values: Vec<f64>,
+    /// How many starts ended there.
+    pub starts: usize,
+}
+
+/// The best fit and every distinct optimum, best first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MultistartReport {
+    /// The full report at the best optimum (evaluation counts over all starts).
+    pub best: FitReport,
+    /// Distinct local optima, by increasing cost.
+    pub optima: Vec<LocalOptimum>,
+    /// Starts that failed (model not integrable at the start, solver error).
+    pub failed: usize,
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a small, well-mixed generator
+/// used to draw the Latin hypercube deterministically from the seed.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `n` Latin-hypercube points in the box `[lo, hi]` (McKay, Beckman &
+/// Conover 1979): each coordinate's `n` strata are each hit once.
+pub(crate) fn latin_hypercube(n: usize, lo: &[f64], hi: &[f64], seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = SplitMix64(seed);
+    let mut points = vec![vec![0.0; lo.len()]; n];
+    for d in 0..lo.len() {
+        let mut perm: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            let j = (rng.next() % (i as u64 + 1)) as usize;
+            perm.swap(i, j);
+        }
+        for (i, p) in points.iter_mut().enumerate() {
+            let u = (perm[i] as f64 + rng.uniform()) / n as f64;
+            p[d] = lo[d] + u * (hi[d] - lo[d]);
+        }
+    }
+    points
+}
+
+/// Fit from `ms.starts` Latin-hypercube starts in parallel (rayon) and
+/// return the best fit and the distinct local optima.
+///
+/// # Errors
+/// Every free parameter needs finite bounds; the problem must be valid. If
+/// every start fails, the error of the first.
+///
+/// # Example
+/// ```
+/// use odeon::fit::{multistart, Data, Experiment, FitOptions, FitProblem, Multistart, Parameter, States};
+/// use odeon::{models::ExponentialDecay, Method};
+/// let t: Vec<f64> = (1..=6).map(f64::from).collect();
+/// let y: Vec<f64> = t.iter().map(|t| (-0.4 * t).exp()).collect();
+/// let problem = FitProblem::new(&ExponentialDecay, Method::Tsit5, States(vec![0]))
+///     .parameter(Parameter::new("k", 1.0).bounds(0.01, 10.0).log())
+///     .experiment(Experiment::new("e", &[1.0], Data::new(t, y)?));
+/// let ms = Multistart { starts: 8, seed: 1, progress: false };
+/// let r = multistart(&problem, &FitOptions::default(), &ms)?;
+/// assert!((r.best.values()[0] - 0.4).abs() < 1e-6);
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub fn multistart<S, O>(
+    problem: &FitProblem<'_, S, O>,
+    options: &FitOptions,
+    ms: &Multistart,
+) -> Result<MultistartReport, Error>
+where
+    S: OdeSystem + Sync,
+    O: Observable + Sync,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    let layout = problem.validate()?;
+    let (lo, hi) = layout.bounds();
+    for (slot, (l, h)) in layout.free.iter().zip(lo.iter().zip(&hi)) {
+        if !(l.is_finite() && h.is_finite()) {
+            return Err(Error::InvalidParameter {
+                name: slot.parameter.name.clone(),
+                reason: "multistart draws starts inside the bounds: give finite bounds".into(),
+            });
+        }
+    }
+    if ms.starts == 0 {
+        return Err(Error::InvalidOption { name: "starts", reason: "multistart needs at least one start".into() });
+    }
+    let starts = latin_hypercube(ms.starts, &lo, &hi, ms.seed);
+    let done = AtomicUsize::new(0);
+    let show = ms.progress && std::io::stderr().is_terminal();
+    let results: Vec<Result<(Outcome, f64), Error>> = starts
+        .into_par_iter()
+        .map(|z0| {
+            let result = problem.objective().and_then(|obj| run_solver(obj, z0, options)).and_then(|outcome| {
+                let cost = 0.5 * problem.objective()?.residuals(&outcome.z)?.norm_squared();
+                Ok((outcome, cost))
+            });
+            let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if show {
+                eprint!("\rmultistart: {k}/{} starts", ms.starts);
+            }
+            result
+        })
+        .collect();
+    if show {
+        eprintln!();
+    }
+    let mut evaluations = (0, 0);
+    let mut found: Vec<(f64, Outcome)> = Vec::new();
+    let mut first_error = None;
+    for r in results {
+        match r {
+            Ok((outcome, cost)) if cost.is_finite() => {
+                evaluations = (evaluations.0 + outcome.evaluations.0 + 1, evaluations.1 + outcome.evaluations.1);
+                found.push((cost, outcome));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let failed = ms.starts - found.len();
+    if found.is_empty() {
+        return Err(first_error.unwrap_or(Error::Solver { reason: "no start produced a finite cost".into() }));
+    }
+    // Stable sort: equal costs keep start order, so the result does not
+    // depend on scheduling.
+    found.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut optima: Vec<(LocalOptimum, Vec<f64>)> = Vec::new();
+    for (cost, outcome) in &found {
+        let same = |z: &Vec<f64>| {
+            let d: f64 = z.iter().zip(&outcome.z).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+            let n: f64 = z.iter().map(|a| a * a).sum::<f64>().sqrt();
+            d <= 1e-4 * (1.0 + n)
+        };
+        match optima.iter_mut().find(|(o, z)| same(z) && (o.cost - cost).abs() <= 1e-6 * (1.0 + cost.abs())) {
+            Some((o, _)) => o.starts += 1,
+            None => optima
+                .push((LocalOptimum { cost: *cost, values: layout.values(&outcome.z), starts: 1 }, outcome.z.clone())),
+        }
+    }
+    let (_, mut best) = found.swap_remove(0);
+    best.evaluations = evaluations;
+    let report = report_at(problem.objective()?, best, options)?;
+    Ok(MultistartReport { best: report, optima: optima.into_iter().map(|(o, _)| o).collect(), failed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin_hypercube_hits_every_stratum_once() {
+        let n = 16;
+        let pts = latin_hypercube(n, &[0.0, -1.0], &[1.0, 1.0], 7);
+        for d in 0..2 {
+            let (lo, w) = if d == 0 { (0.0, 1.0) } else { (-1.0, 2.0) };
+            let mut strata: Vec<usize> = pts.iter().map(|p| ((p[d] - lo) / w * n as f64) as usize).collect();
+            strata.sort();
+            assert_eq!(strata, (0..n).collect::<Vec<_>>());
+        }
+        assert_eq!(pts, latin_hypercube(n, &[0.0, -1.0], &[1.0, 1.0], 7));
+        assert_ne!(pts, latin_hypercube(n, &[0.0, -1.0], &[1.0, 1.0], 8));
+    }
+}
