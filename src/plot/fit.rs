@@ -1,7 +1,7 @@
 //! Fit plots: data with error bars, fitted curves with their 95% band, and
 //! residuals.
 
-use super::{color, padded_range, svg_area};
+use super::{color, frame, legend, padded_range, svg_area};
 use crate::fit::{FitProblem, FitReport, Observable};
 use crate::{Error, OdeSystem};
 use nalgebra::DefaultAllocator;
@@ -59,21 +59,8 @@ where
             .chain(exp.data.values.iter().enumerate().flat_map(|(k, v)| [v - bar(k), v + bar(k)])),
     );
     let area = svg_area(path)?;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(format!("{}: fit with 95% band", exp.name), ("sans-serif", 24))
-        .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(padded_range([t0, t1].into_iter()), ys)
-        .map_err(|e| io(&e))?;
-    chart
-        .configure_mesh()
-        .x_desc("t")
-        .y_desc("observed")
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 16))
-        .draw()
-        .map_err(|e| io(&e))?;
+    let title = format!("{}: fit with 95% band", exp.name);
+    let mut chart = frame(&area, path, &title, (padded_range([t0, t1].into_iter()), ys), ("t", "observed"))?;
     for j in 0..n_out {
         let c = color(j);
         let row = |i: usize| i * n_out + j;
@@ -105,14 +92,7 @@ where
             .label(format!("{name} (data)"))
             .legend(move |(x, y)| Circle::new((x + 10, y), 3, c.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 14))
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| io(&e))?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, path)?;
     area.present().map_err(|e| io(&e))
 }
 
@@ -148,24 +128,8 @@ where
         }
     }
     let area = svg_area(path)?;
-    let mut chart = ChartBuilder::on(&area)
-        .caption("Residuals", ("sans-serif", 24))
-        .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
-        .build_cartesian_2d(
-            padded_range(points.iter().map(|p| p.1)),
-            padded_range(points.iter().map(|p| p.2).chain([0.0])),
-        )
-        .map_err(|e| io(&e))?;
-    chart
-        .configure_mesh()
-        .x_desc("t")
-        .y_desc("residual")
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 16))
-        .draw()
-        .map_err(|e| io(&e))?;
+    let ranges = (padded_range(points.iter().map(|p| p.1)), padded_range(points.iter().map(|p| p.2).chain([0.0])));
+    let mut chart = frame(&area, path, "Residuals", ranges, ("t", "residual"))?;
     for (e, exp) in problem.experiments.iter().enumerate() {
         let c = color(e);
         chart
@@ -174,13 +138,6 @@ where
             .label(exp.name.clone())
             .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 14))
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| io(&e))?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, path)?;
     area.present().map_err(|e| io(&e))
 }

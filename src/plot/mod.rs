@@ -11,6 +11,7 @@ pub use sensitivity::{Scale, sensitivities};
 
 use crate::{Error, Solution};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -46,21 +47,19 @@ pub(crate) fn svg_area(path: &Path) -> Result<DrawingArea<SVGBackend<'_>, Shift>
     Ok(area)
 }
 
-/// Draw one line per series `(label, points)` on shared axes (with a
-/// legend unless every label is empty).
-pub fn lines(
-    path: impl AsRef<Path>,
+/// A chart on an SVG area, in the crate's style.
+pub(crate) type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The crate's chart frame: caption, margins, a mesh with axis labels.
+pub(crate) fn frame<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    path: &Path,
     title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[(String, Vec<(f64, f64)>)],
-) -> Result<(), Error> {
-    let path = path.as_ref();
+    (xs, ys): (std::ops::Range<f64>, std::ops::Range<f64>),
+    (x_label, y_label): (&str, &str),
+) -> Result<Chart<'a, 'b>, Error> {
     let io = |e: &dyn std::fmt::Display| Error::io(path, e);
-    let area = svg_area(path)?;
-    let xs = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)));
-    let ys = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)));
-    let mut chart = ChartBuilder::on(&area)
+    let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 24))
         .margin(15)
         .x_label_area_size(45)
@@ -75,6 +74,40 @@ pub fn lines(
         .axis_desc_style(("sans-serif", 16))
         .draw()
         .map_err(|e| io(&e))?;
+    Ok(chart)
+}
+
+/// Draw the legend of the labelled series.
+pub(crate) fn legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    position: SeriesLabelPosition,
+    path: &Path,
+) -> Result<(), Error> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Draw one line per series `(label, points)` on shared axes (with a
+/// legend unless every label is empty).
+pub fn lines(
+    path: impl AsRef<Path>,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> Result<(), Error> {
+    let path = path.as_ref();
+    let io = |e: &dyn std::fmt::Display| Error::io(path, e);
+    let area = svg_area(path)?;
+    let xs = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)));
+    let ys = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)));
+    let mut chart = frame(&area, path, title, (xs, ys), (x_label, y_label))?;
     for (i, (label, points)) in series.iter().enumerate() {
         let c = color(i);
         chart
@@ -84,14 +117,7 @@ pub fn lines(
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     }
     if series.iter().any(|(label, _)| !label.is_empty()) {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| io(&e))?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, path)?;
     }
     area.present().map_err(|e| io(&e))
 }
