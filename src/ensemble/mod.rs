@@ -37,6 +37,7 @@ mod rng;
 mod runner;
 mod sketch;
 mod sobol;
+mod sobol_seq;
 pub mod spec;
 mod stats;
 mod summary;
@@ -46,7 +47,7 @@ pub use dist::{Dist, Draw, Independent, LatinHypercube, Sampler};
 pub use morris::{Morris, MorrisIndices};
 pub use rng::{SampleRng, normal_quantile};
 pub use sketch::DdSketch;
-pub use sobol::{Sobol, SobolIndices};
+pub use sobol::{Sobol, SobolIndices, SobolSampling};
 pub use stats::{QUANTILE_LEVELS, SeriesStats};
 pub use summary::{EnsembleSummary, Failure, Layout, QuantileMethod};
 

@@ -26,6 +26,8 @@ pub(crate) enum Domain {
     Bootstrap = 2,
     /// Morris trajectory `r` (stream `r`).
     Morris = 3,
+    /// The digital shift of Sobol' points (stream 0).
+    Sobol = 4,
 }
 
 /// The random stream of one sample: ChaCha8 keyed by the ensemble's seed,
