@@ -431,7 +431,7 @@ fn failure(index: u64, draw: Draw, e: &Error) -> Failure {
 }
 
 /// Errors that every sample would hit: the run stops instead.
-fn is_configuration_error(e: &Error) -> bool {
+pub(crate) fn is_configuration_error(e: &Error) -> bool {
     matches!(
         e,
         Error::InvalidOption { .. }

@@ -3,8 +3,10 @@
 //! Every function takes an output path, creates its directory, and returns
 //! `Error::Io` naming the file when drawing fails.
 
+mod ensemble;
 mod sensitivity;
 
+pub use ensemble::{fan_chart, histogram};
 pub use sensitivity::{Scale, sensitivities};
 
 use crate::{Error, Solution};
