@@ -107,7 +107,7 @@ fn bad_input_gets_clear_errors() {
     let e = run(&SPEC.replace("samples = 2000", "samples = 2000\nsampels = 3"), &[]);
     assert!(e.contains("`sampels`") && e.contains("line 10"), "{e}");
     let e = run(&SPEC.replace("t_span = [0.0, 10.0]", "t_span = [0.0, 10.0"), &[]);
-    assert!(e.contains("line 4"), "{e}");
+    assert!(e.contains("spec line 5") && e.contains("expected `,`"), "{e}"); // where toml notices
     let e = run(SPEC, &["--shard", "4/4"]);
     assert!(e.contains("shard 4/4 is out of range"), "{e}");
     let e = run(SPEC, &["--shard", "three"]);
