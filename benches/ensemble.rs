@@ -6,10 +6,11 @@
 //!
 //! Run: `cargo bench --bench ensemble`.
 
+#[allow(dead_code)] // the shared baselines serve several benches
 mod baseline;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use odeon::ensemble::{Dist, Ensemble, Independent, Sampler, SampleRng};
+use odeon::ensemble::{Dist, Ensemble, Independent, SampleRng, Sampler};
 use odeon::models::VanDerPol;
 use odeon::{Method, Options, solve};
 use std::hint::black_box;

@@ -3,7 +3,8 @@
 //! memory.
 //!
 //! Run: `cargo run --release --example ensemble_van_der_pol` (writes to
-//! `out/`; `-- --quick` skips the 10⁶-sample run).
+//! `out/`); `-- --memory` runs only the 10⁶-sample runs, in a fresh
+//! process, and reports their peak memory.
 
 use odeon::ensemble::{Dist, Ensemble, Independent, Keep};
 use odeon::models::VanDerPol;
@@ -28,7 +29,13 @@ fn peak_mib() -> Option<f64> {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let opts = Options::default().rtol(1e-6).atol(1e-6);
-    let w4 = |n| Ensemble::new(&VanDerPol, Method::Dopri5, (0.0, 20.0), sampler().unwrap(), n).options(opts.clone()).seed(42);
+    let w4 = |n| {
+        Ensemble::new(&VanDerPol, Method::Dopri5, (0.0, 20.0), sampler().unwrap(), n).options(opts.clone()).seed(42)
+    };
+
+    if std::env::args().any(|a| a == "--memory") {
+        return million(&w4);
+    }
 
     // 1. Throughput: 10,000 runs, final state, best of 5 per thread count.
     let mut best = [f64::INFINITY; 2];
@@ -47,7 +54,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("  2 threads: {:.3} s, {:>7.0} runs/s", best[1], 1e4 / best[1]);
     println!("  parallel efficiency: {:.0}%", 100.0 * best[0] / (2.0 * best[1]));
     println!("  vs diffrax vmap (18,865 runs/s): {:.1}x", 1e4 / best[1] / 18_865.0);
-    println!("  x(20): mean {:.5}, std {:.5} (reference, other draws: 0.53905, 1.41401)", x.mean, x.std().unwrap_or(f64::NAN));
+    println!(
+        "  x(20): mean {:.5}, std {:.5} (reference, other draws: 0.53905, 1.41401)",
+        x.mean,
+        x.std().unwrap_or(f64::NAN)
+    );
 
     // 2. Pictures: x(t) at 201 times, fan chart; histogram of x(20).
     let times: Vec<f64> = (0..=200).map(|i| i as f64 * 0.1).collect();
@@ -62,10 +73,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("plots: out/ensemble_vdp_fan.svg, out/ensemble_vdp_hist.svg");
     }
 
-    // 3. Memory: 10⁶ samples, final-state statistics (exact quantiles: 16 MB of values).
-    if std::env::args().any(|a| a == "--quick") {
-        return Ok(());
-    }
+    Ok(())
+}
+
+/// 10⁶ samples, final-state statistics (exact quantiles: 16 MB of values),
+/// then with a 1 MiB quantile budget (sketches).
+fn million(w4: &dyn Fn(u64) -> Ensemble<'static, VanDerPol, Independent>) -> Result<(), Box<dyn Error>> {
     let before = peak_mib();
     let start = Instant::now();
     let big = w4(1_000_000).progress(true).run()?;
@@ -87,7 +100,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         sketched.quantile_method
     );
     let (a, b) = (big.stat(0, 0).ok_or("stats")?, sketched.stat(0, 0).ok_or("stats")?);
-    println!("  median x(20): exact {:.6}, sketch {:.6}; means identical: {}", a.quantiles[2], b.quantiles[2], a.mean == b.mean);
-    big.write_json("out/ensemble_vdp_1e6.json")?;
+    println!(
+        "  median x(20): exact {:.6}, sketch {:.6}; means identical: {}",
+        a.quantiles[2],
+        b.quantiles[2],
+        a.mean == b.mean
+    );
     Ok(())
 }

@@ -46,10 +46,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // The epidemic curves under the same uncertainty: a fan chart of I(t).
-    let sampler = Independent::new(
-        vec![Dist::Fixed(990.0), factors[2], Dist::Fixed(0.0)],
-        vec![factors[0], factors[1]],
-    )?;
+    let sampler =
+        Independent::new(vec![Dist::Fixed(990.0), factors[2], Dist::Fixed(0.0)], vec![factors[0], factors[1]])?;
     let summary = Ensemble::new(&Sir, Method::Tsit5, (0.0, 160.0), sampler, 5000)
         .options(Options::default().rtol(1e-8).atol(1e-8))
         .keep(Keep::At(times))

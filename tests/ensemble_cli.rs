@@ -103,7 +103,10 @@ fn bad_input_gets_clear_errors() {
         stderr(&o)
     };
     let e = run(&SPEC.replace("van_der_pol", "van_der_waals"), &[]);
-    assert!(e.contains("unknown model \"van_der_waals\"") && e.contains("lotka_volterra") && e.contains("line 2"), "{e}");
+    assert!(
+        e.contains("unknown model \"van_der_waals\"") && e.contains("lotka_volterra") && e.contains("line 2"),
+        "{e}"
+    );
     let e = run(&SPEC.replace("samples = 2000", "samples = 2000\nsampels = 3"), &[]);
     assert!(e.contains("`sampels`") && e.contains("line 10"), "{e}");
     let e = run(&SPEC.replace("t_span = [0.0, 10.0]", "t_span = [0.0, 10.0"), &[]);

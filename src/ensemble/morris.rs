@@ -66,7 +66,7 @@ impl Morris {
         for (i, d) in factors.iter().enumerate() {
             d.validate(&format!("factor {i}"))?;
         }
-        if levels < 2 || levels % 2 != 0 {
+        if levels < 2 || !levels.is_multiple_of(2) {
             return Err(Error::InvalidOption {
                 name: "levels",
                 reason: format!("must be even and at least 2, got {levels}"),

@@ -246,7 +246,7 @@ impl Sobol {
         }
         let all: Vec<usize> = (0..rows.len()).collect();
         let (first, total, variance) = estimate(&rows, d, &all);
-        let boots: Vec<(Vec<f64>, Vec<f64>)> = (0..self.bootstrap as u64)
+        let boots: Vec<Replicate> = (0..self.bootstrap as u64)
             .into_par_iter()
             .map(|r| {
                 let mut rng = SampleRng::new(self.seed, Domain::Bootstrap, r);
@@ -256,7 +256,7 @@ impl Sobol {
             })
             .collect();
         let (lo, hi) = ((1.0 - self.confidence) / 2.0, (1.0 + self.confidence) / 2.0);
-        let ci = |pick: &dyn Fn(&(Vec<f64>, Vec<f64>)) -> f64, point: f64| {
+        let ci = |pick: &dyn Fn(&Replicate) -> f64, point: f64| {
             let mut v: Vec<f64> = boots.iter().map(pick).filter(|x| x.is_finite()).collect();
             if v.is_empty() {
                 return (point, point);
@@ -278,6 +278,9 @@ impl Sobol {
         })
     }
 }
+
+/// First-order and total indices of one bootstrap replicate.
+type Replicate = (Vec<f64>, Vec<f64>);
 
 /// The estimators over the rows `idx` (with repetition for the bootstrap).
 /// Row layout: `[f(A), f(B), f(A_B⁽⁰⁾), …]`.
