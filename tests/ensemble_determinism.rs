@@ -112,3 +112,17 @@ proptest! {
         prop_assert_eq!(bits(&merged), bits(&whole));
     }
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<EnsembleSummary>();
+    check::<Independent>();
+    check::<odeon::ensemble::LatinHypercube>();
+    check::<odeon::ensemble::Sobol>();
+    check::<odeon::ensemble::Morris>();
+    check::<odeon::ensemble::DdSketch>();
+    check::<odeon::ensemble::spec::EnsembleSpec>();
+    check::<odeon::ensemble::spec::EnsemblePart>();
+    check::<Ensemble<'static, VanDerPol, Independent>>();
+}
