@@ -253,6 +253,57 @@ pub enum Error {
         /// Length given.
         len: usize,
     },
+    /// The parameters of an input distribution are invalid.
+    #[error("distribution of {name}: {reason}")]
+    InvalidDistribution {
+        /// The input, e.g. "p[0]" or "params.mu".
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A shard index is not below the number of shards.
+    #[error("shard {index}/{count} is out of range: shards are numbered 0 to count - 1")]
+    InvalidShard {
+        /// The shard asked for (0-based).
+        index: u64,
+        /// The number of shards.
+        count: u64,
+    },
+    /// Ensemble summaries that cannot be merged (different layouts,
+    /// overlapping or missing parts).
+    #[error("cannot merge: {reason}")]
+    MergeConflict {
+        /// Why.
+        reason: String,
+    },
+    /// An ensemble spec (TOML) is malformed.
+    #[error("spec{}: `{key}`: {reason}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    InvalidSpec {
+        /// The offending key (dotted path), or "" for the whole file.
+        key: String,
+        /// 1-based line in the spec file, when known.
+        line: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No built-in model has this name.
+    #[error("unknown model {name:?}; built-in models: {known}")]
+    UnknownModel {
+        /// The name asked for.
+        name: String,
+        /// The known names, comma-separated.
+        known: String,
+    },
+    /// A part was produced from a different spec than the others.
+    #[error("{part} comes from a different spec (hash {found}, expected {expected})")]
+    SpecMismatch {
+        /// The part (file name).
+        part: String,
+        /// Hash of the first part's spec.
+        expected: String,
+        /// Hash of this part's spec.
+        found: String,
+    },
 }
 
 impl Error {

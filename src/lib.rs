@@ -31,6 +31,7 @@
 //! `plot` (plotters helpers, `plot` feature).
 
 pub mod collocation;
+pub mod ensemble;
 pub mod error;
 pub mod fit;
 pub mod integrate;

@@ -3,9 +3,11 @@
 //! Every function takes an output path, creates its directory, and returns
 //! `Error::Io` naming the file when drawing fails.
 
+mod ensemble;
 mod fit;
 mod sensitivity;
 
+pub use ensemble::{fan_chart, histogram};
 pub use fit::{fit_curves, fit_residuals};
 pub use sensitivity::{Scale, sensitivities};
 

@@ -1,5 +1,6 @@
 //! The odeon command line. With no arguments it runs the tour.
 
+mod ensemble;
 mod tour;
 
 use clap::{Parser, Subcommand};
@@ -22,12 +23,50 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
+    /// Run a Monte Carlo ensemble described in a TOML spec, or one shard of it.
+    Ensemble {
+        /// The spec (see docs/ensembles.md).
+        spec: PathBuf,
+        /// Run only shard K of N (0-based), e.g. `--shard 3/64`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Where to write the part (JSON).
+        #[arg(long, default_value = "ensemble.json")]
+        out: PathBuf,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress bar (it is drawn only on a terminal anyway).
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Merge the parts of a sharded ensemble into one summary.
+    Merge {
+        /// Part files written by `odeon ensemble --shard`.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Where to write the merged summary (JSON).
+        #[arg(long)]
+        out: PathBuf,
+        /// Accept missing shards.
+        #[arg(long)]
+        partial: bool,
+        /// Also draw a fan chart of the first component (SVG).
+        #[arg(long)]
+        plot: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Tour { out: PathBuf::from("out") }) {
         Command::Tour { out } => tour::run(&out),
+        Command::Ensemble { spec, shard, out, threads, no_progress } => {
+            ensemble::run(&spec, shard.as_deref(), &out, threads, !no_progress).map_err(Into::into)
+        }
+        Command::Merge { parts, out, partial, plot } => {
+            ensemble::merge(&parts, &out, partial, plot.as_deref()).map_err(Into::into)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,6 +17,7 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     simulate(out)?;
     differentiate(out)?;
     fit(out)?;
+    crate::ensemble::tour(out)?;
     Ok(())
 }
 

@@ -1,0 +1,453 @@
+//! Monte Carlo ensembles: many solves with uncertain inputs, on all cores,
+//! reproducibly, with streaming statistics that merge across machines.
+//!
+//! An [`Ensemble`] is a model, a method, a time span, options, a number of
+//! samples and a [`Sampler`] that draws sample `i`'s `(y0, p)` from its own
+//! random stream ([`SampleRng`], seeded by `(seed, i)`). [`Ensemble::run`]
+//! integrates every sample with rayon and returns an [`EnsembleSummary`]:
+//! per saved time and component the mean, variance, min, max and
+//! quantiles, plus the failed samples with their inputs and errors.
+//!
+//! Results do not depend on the number of threads, nor on how the samples
+//! are split into shards: samples are reduced in blocks of consecutive
+//! indices, and blocks are combined along a fixed dyadic tree (see the
+//! module `tree`), so [`EnsembleSummary::merge`] of the shards' summaries is
+//! the unsharded summary bit for bit.
+//!
+//! ```
+//! use odeon::ensemble::{Dist, Ensemble, Independent};
+//! use odeon::{models::ExponentialDecay, Method, Options};
+//!
+//! // y' = -k y, y(0) = 1, k ~ U(0.5, 1.5): E[y(1)] = (e^-0.5 - e^-1.5) / 1.
+//! let sampler = Independent::new(vec![Dist::Fixed(1.0)], vec![Dist::Uniform { low: 0.5, high: 1.5 }])?;
+//! let summary = Ensemble::new(&ExponentialDecay, Method::Tsit5, (0.0, 1.0), sampler, 20_000)
+//!     .options(Options::default().rtol(1e-8).atol(1e-10))
+//!     .seed(7)
+//!     .run()?;
+//! let exact = (-0.5f64).exp() - (-1.5f64).exp();
+//! let s = summary.stat(0, 0).unwrap();
+//! assert!((s.mean - exact).abs() < 4.0 * s.std().unwrap() / (20_000f64).sqrt());
+//! assert_eq!(summary.failed, 0);
+//! # Ok::<(), odeon::Error>(())
+//! ```
+
+mod dist;
+mod morris;
+mod rng;
+mod runner;
+mod sketch;
+mod sobol;
+mod sobol_seq;
+pub mod spec;
+mod stats;
+mod summary;
+mod tree;
+
+pub use dist::{Dist, Draw, Independent, LatinHypercube, Sampler};
+pub use morris::{Morris, MorrisIndices};
+pub use rng::{SampleRng, normal_quantile};
+pub use sketch::DdSketch;
+pub use sobol::{Sobol, SobolIndices, SobolSampling};
+pub use stats::{QUANTILE_LEVELS, SeriesStats};
+pub use summary::{EnsembleSummary, Failure, Layout, QuantileMethod};
+
+use crate::integrate::Save;
+use crate::{Error, Method, OdeSystem, Options, Solution, solve};
+use nalgebra::DefaultAllocator;
+use nalgebra::allocator::Allocator;
+use runner::Plan;
+use serde::{Deserialize, Serialize};
+use stats::Block;
+use std::path::Path;
+
+/// What each sample keeps for the statistics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Keep {
+    /// The final state.
+    Final,
+    /// The states at these times (the method's dense output).
+    At(Vec<f64>),
+}
+
+/// Default samples per block.
+pub const DEFAULT_BLOCK_SIZE: u64 = 256;
+/// Default memory budget for exact quantiles, in bytes (64 MiB).
+pub const DEFAULT_QUANTILE_BUDGET: u64 = 64 << 20;
+/// Default relative accuracy of the quantile sketch.
+pub const DEFAULT_SKETCH_ALPHA: f64 = 0.005;
+/// Default number of failures listed (all are counted).
+pub const DEFAULT_MAX_FAILURES_LISTED: usize = 1000;
+
+/// A Monte Carlo ensemble of solves. Build with [`new`](Self::new) and the
+/// `with`-style setters, then [`run`](Self::run),
+/// [`run_map`](Self::run_map) or [`collect`](Self::collect).
+///
+/// # Reproducibility
+/// Sample `i` draws from [`SampleRng::for_sample`]`(seed, i)`; blocks of
+/// `block_size` samples are reduced sequentially and combined in a fixed
+/// tree order. Results are bit-identical for any number of threads and any
+/// sharding (the same build on the same platform: the model's `exp`, `sin`
+/// … come from the platform's math library).
+///
+/// # Memory
+/// Exact quantiles keep every value while a series has at most
+/// `quantile_budget / (8 · series)` of them (64 MiB by default), beyond
+/// that a [`DdSketch`] of relative accuracy `sketch_alpha`. Everything else
+/// is O(series · log(blocks)) plus the blocks in flight (32 per thread).
+#[derive(Clone)]
+pub struct Ensemble<'a, S, Sa> {
+    system: &'a S,
+    method: Method,
+    t_span: (f64, f64),
+    options: Options,
+    sampler: Sa,
+    samples: u64,
+    seed: u64,
+    keep: Keep,
+    block_size: u64,
+    quantile_budget: u64,
+    sketch_alpha: f64,
+    max_failures_listed: usize,
+    shard: Option<(u64, u64)>,
+    threads: Option<usize>,
+    progress: bool,
+}
+
+impl<'a, S, Sa> Ensemble<'a, S, Sa>
+where
+    S: OdeSystem + Sync,
+    Sa: Sampler,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    /// `samples` solves of `system` over `t_span` with inputs from
+    /// `sampler`; default options, seed 0, final state kept.
+    pub fn new(system: &'a S, method: Method, t_span: (f64, f64), sampler: Sa, samples: u64) -> Self {
+        Ensemble {
+            system,
+            method,
+            t_span,
+            options: Options::default(),
+            sampler,
+            samples,
+            seed: 0,
+            keep: Keep::Final,
+            block_size: DEFAULT_BLOCK_SIZE,
+            quantile_budget: DEFAULT_QUANTILE_BUDGET,
+            sketch_alpha: DEFAULT_SKETCH_ALPHA,
+            max_failures_listed: DEFAULT_MAX_FAILURES_LISTED,
+            shard: None,
+            threads: None,
+            progress: false,
+        }
+    }
+
+    /// The seed of every sample's stream.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Integration options (`save` is set by [`keep`](Self::keep)).
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// What each sample keeps: the final state (default) or the states at
+    /// save times.
+    pub fn keep(mut self, keep: Keep) -> Self {
+        self.keep = keep;
+        self
+    }
+
+    /// Samples per block (default 256): part of the reduction order, so
+    /// shards must share it.
+    pub fn block_size(mut self, block_size: u64) -> Self {
+        self.block_size = block_size;
+        self
+    }
+
+    /// Memory for exact quantiles, in bytes (default 64 MiB).
+    pub fn quantile_budget(mut self, bytes: u64) -> Self {
+        self.quantile_budget = bytes;
+        self
+    }
+
+    /// Relative accuracy of the quantile sketch (default 0.005).
+    pub fn sketch_alpha(mut self, alpha: f64) -> Self {
+        self.sketch_alpha = alpha;
+        self
+    }
+
+    /// How many failures to list (default 1000; all are counted).
+    pub fn max_failures_listed(mut self, n: usize) -> Self {
+        self.max_failures_listed = n;
+        self
+    }
+
+    /// Run only shard `index` of `count` (0-based): the blocks
+    /// `[index · B / count, (index + 1) · B / count)` of the `B` blocks.
+    ///
+    /// # Errors
+    /// `InvalidShard` unless `index < count`.
+    pub fn shard(mut self, index: u64, count: u64) -> Result<Self, Error> {
+        if index >= count {
+            return Err(Error::InvalidShard { index, count });
+        }
+        self.shard = Some((index, count));
+        Ok(self)
+    }
+
+    /// Use `n` worker threads (default: rayon's global pool, one per core).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n);
+        self
+    }
+
+    /// Show a progress bar on stderr (drawn only on a terminal).
+    pub fn progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
+    }
+
+    /// The layout every part of this ensemble shares.
+    pub fn layout(&self) -> Layout {
+        let times = match &self.keep {
+            Keep::Final => vec![self.t_span.1],
+            Keep::At(ts) => ts.clone(),
+        };
+        let names = self.system.state_names();
+        let series = (times.len() * names.len()).max(1) as u64;
+        Layout {
+            samples: self.samples,
+            block_size: self.block_size,
+            quantile_cap: (self.quantile_budget / (8 * series)).max(1),
+            times,
+            names,
+            sketch_alpha: self.sketch_alpha,
+            max_failures_listed: self.max_failures_listed,
+        }
+    }
+
+    fn solve_options(&self) -> Options {
+        let save = match &self.keep {
+            Keep::Final => Save::Final,
+            Keep::At(ts) => Save::At(ts.clone()),
+        };
+        Options { save, ..self.options.clone() }
+    }
+
+    /// Check the set-up, and solve sample 0 so that errors of the
+    /// configuration (options, dimensions) surface before the run.
+    fn plan(&self) -> Result<Plan, Error> {
+        let bad = |name, reason: String| Err(Error::InvalidOption { name, reason });
+        if self.samples == 0 {
+            return bad("samples", "must be at least 1".into());
+        }
+        if self.block_size == 0 {
+            return bad("block_size", "must be at least 1".into());
+        }
+        if !(self.sketch_alpha > 0.0 && self.sketch_alpha < 1.0) {
+            return bad("sketch_alpha", format!("must lie in (0, 1), got {}", self.sketch_alpha));
+        }
+        if let Some(n) = self.sampler.n_samples()
+            && n != self.samples
+        {
+            return bad("samples", format!("the sampler is built for {n} samples, the ensemble has {}", self.samples));
+        }
+        if self.threads == Some(0) {
+            return bad("threads", "must be at least 1".into());
+        }
+        if let (_, Err(e)) = self.eval(0, &self.solve_options())
+            && is_configuration_error(&e)
+        {
+            return Err(e);
+        }
+        let n_blocks = self.samples.div_ceil(self.block_size);
+        let blocks = match self.shard {
+            None => 0..n_blocks,
+            Some((k, n)) => shard_blocks(n_blocks, k, n),
+        };
+        Ok(Plan {
+            samples: self.samples,
+            block_size: self.block_size,
+            blocks,
+            threads: self.threads,
+            progress: self.progress,
+        })
+    }
+
+    fn eval(&self, i: u64, opts: &Options) -> (Draw, Result<Solution, Error>) {
+        let mut rng = SampleRng::for_sample(self.seed, i);
+        let draw = self.sampler.sample(i, &mut rng);
+        let sol = solve(self.system, self.method, self.t_span, &draw.y0, &draw.p, opts);
+        (draw, sol)
+    }
+
+    /// Integrate every sample (of the shard) and summarize: statistics per
+    /// saved time and component, failures counted and listed.
+    ///
+    /// # Errors
+    /// Invalid settings, and configuration errors found on sample 0
+    /// (options, dimensions of the sampler's draws). Integration failures
+    /// of samples are data, in the summary.
+    pub fn run(&self) -> Result<EnsembleSummary, Error> {
+        let plan = self.plan()?;
+        let layout = self.layout();
+        let policy = layout.policy();
+        let opts = self.solve_options();
+        let (mut failed, mut failures) = (0u64, Vec::new());
+        let mut forest = tree::Forest::default();
+        let merge = |a: Block, b: Block| a.merge(b, policy);
+        plan.for_each_block(
+            |_, range| {
+                let mut block = Block::empty();
+                let mut fails = Vec::new();
+                for i in range {
+                    match self.eval(i, &opts) {
+                        (_, Ok(sol)) => block.push(&sol.y),
+                        (draw, Err(e)) => fails.push(failure(i, draw, &e)),
+                    }
+                }
+                (block.finish(policy), fails)
+            },
+            |b, (block, fails)| {
+                failed += fails.len() as u64;
+                let room = layout.max_failures_listed.saturating_sub(failures.len());
+                failures.extend(fails.into_iter().take(room));
+                forest.push_block(b, block, &merge);
+            },
+        )?;
+        Ok(EnsembleSummary::new(layout, forest, failed, failures))
+    }
+
+    /// Map every successful sample to a value and reduce the values in the
+    /// fixed order (block by block, then along the dyadic tree), so the
+    /// result is the same for any number of threads. With an associative
+    /// `reduce` it is also what any grouping would give.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ensemble::{Dist, Ensemble, Independent};
+    /// use odeon::{models::ExponentialDecay, Method};
+    /// let s = Independent::new(vec![Dist::Fixed(1.0)], vec![Dist::Uniform { low: 0.5, high: 1.5 }])?;
+    /// let ens = Ensemble::new(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), s, 500);
+    /// // The largest final value, and how many samples ended below 0.4.
+    /// let m = ens.run_map(|_, _, sol| {
+    ///     let y = sol.last().unwrap().1[0];
+    ///     (y, u64::from(y < 0.4))
+    /// }, |a, b| (a.0.max(b.0), a.1 + b.1))?;
+    /// let (max, below) = m.value.unwrap();
+    /// assert!(max < (-0.5f64).exp() && below > 0 && m.succeeded == 500);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn run_map<T, M, R>(&self, map: M, reduce: R) -> Result<Mapped<T>, Error>
+    where
+        T: Send + Clone,
+        M: Fn(u64, &Draw, &Solution) -> T + Sync,
+        R: Fn(T, T) -> T + Sync,
+    {
+        let plan = self.plan()?;
+        let opts = self.solve_options();
+        let join = |a: Option<T>, b: Option<T>| match (a, b) {
+            (Some(a), Some(b)) => Some(reduce(a, b)),
+            (a, b) => a.or(b),
+        };
+        let (mut failed, mut succeeded, mut failures) = (0u64, 0u64, Vec::new());
+        let mut forest = tree::Forest::default();
+        plan.for_each_block(
+            |_, range| {
+                let (mut acc, mut fails, mut ok) = (None, Vec::new(), 0u64);
+                for i in range {
+                    match self.eval(i, &opts) {
+                        (draw, Ok(sol)) => {
+                            ok += 1;
+                            acc = join(acc, Some(map(i, &draw, &sol)));
+                        }
+                        (draw, Err(e)) => fails.push(failure(i, draw, &e)),
+                    }
+                }
+                (acc, fails, ok)
+            },
+            |b, (acc, fails, ok)| {
+                succeeded += ok;
+                failed += fails.len() as u64;
+                let room = self.max_failures_listed.saturating_sub(failures.len());
+                failures.extend(fails.into_iter().take(room));
+                forest.push_block(b, acc, &join);
+            },
+        )?;
+        let value = forest.fold(&join).flatten();
+        Ok(Mapped { value, succeeded, failed, failures })
+    }
+
+    /// Map every sample (of the shard) to a value, in index order; failed
+    /// samples give their [`Failure`].
+    pub fn collect<T, M>(&self, map: M) -> Result<Vec<Result<T, Failure>>, Error>
+    where
+        T: Send,
+        M: Fn(u64, &Draw, &Solution) -> T + Sync,
+    {
+        let plan = self.plan()?;
+        let opts = self.solve_options();
+        let mut out = Vec::new();
+        plan.for_each_block(
+            |_, range| {
+                range
+                    .map(|i| match self.eval(i, &opts) {
+                        (draw, Ok(sol)) => Ok(map(i, &draw, &sol)),
+                        (draw, Err(e)) => Err(failure(i, draw, &e)),
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |_, v| out.extend(v),
+        )?;
+        Ok(out)
+    }
+}
+
+/// The result of [`Ensemble::run_map`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mapped<T> {
+    /// The reduced value (`None` when no sample succeeded).
+    pub value: Option<T>,
+    /// Samples integrated successfully.
+    pub succeeded: u64,
+    /// Samples whose integration failed.
+    pub failed: u64,
+    /// The first failures, in index order.
+    pub failures: Vec<Failure>,
+}
+
+/// The blocks of shard `k` of `n` among `n_blocks`.
+pub(crate) fn shard_blocks(n_blocks: u64, k: u64, n: u64) -> std::ops::Range<u64> {
+    let at = |k: u64| (u128::from(n_blocks) * u128::from(k) / u128::from(n)) as u64;
+    at(k)..at(k + 1)
+}
+
+fn failure(index: u64, draw: Draw, e: &Error) -> Failure {
+    Failure { index, y0: draw.y0, p: draw.p, error: e.to_string() }
+}
+
+/// Errors that every sample would hit: the run stops instead.
+pub(crate) fn is_configuration_error(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::InvalidOption { .. }
+            | Error::InvalidTolerance { .. }
+            | Error::InvalidTEval { .. }
+            | Error::DimensionMismatch { .. }
+            | Error::NonFinite { what: "t_span", .. }
+    )
+}
+
+/// Write `text` to `path`, creating the parent directory.
+pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), Error> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    std::fs::write(path, text).map_err(|e| Error::io(path, e))
+}

@@ -1,0 +1,489 @@
+//! Ensembles described in TOML, for the command line and batch systems.
+//!
+//! ```toml
+//! model = "van_der_pol"        # a built-in model (odeon::models::registry)
+//! method = "dopri5"            # default dopri5
+//! t_span = [0.0, 20.0]
+//! save_at = [0.0, 10.0, 20.0]  # omit to keep the final state only
+//! rtol = 1e-6                  # default 1e-6
+//! atol = 1e-6                  # default 1e-9
+//! seed = 42
+//! samples = 10000
+//! sampling = "independent"     # or "latin_hypercube"
+//!
+//! [params]                     # parameters not named keep their textbook values
+//! mu = { dist = "uniform", low = 0.5, high = 2.0 }
+//!
+//! [y0]                         # so do initial-state components
+//! x = { dist = "uniform", low = 1.0, high = 3.0 }
+//! v = 0.0
+//! ```
+//!
+//! Optional keys: `max_steps` (100 000), `block_size` (256),
+//! `quantile_budget_mb` (64). The resolved spec (defaults filled in, inputs
+//! in the model's order) has a [hash](EnsembleSpec::hash) that every part
+//! of a sharded run carries, so parts of different specs cannot be merged.
+
+use super::dist::{Dist, Independent, LatinHypercube};
+use super::{Ensemble, EnsembleSummary, Keep};
+use crate::models::registry::{self, ModelVisitor};
+use crate::{Error, Method, OdeSystem, Options};
+use nalgebra::DefaultAllocator;
+use nalgebra::allocator::Allocator;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// How the inputs are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Sampling {
+    /// Independent draws ([`Independent`]).
+    #[default]
+    Independent,
+    /// A Latin hypercube over all samples ([`LatinHypercube`]).
+    LatinHypercube,
+}
+
+/// The spec as written in the file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    model: Spanned<String>,
+    method: Option<Spanned<String>>,
+    t_span: (f64, f64),
+    save_at: Option<Vec<f64>>,
+    rtol: Option<f64>,
+    atol: Option<f64>,
+    max_steps: Option<usize>,
+    seed: u64,
+    samples: Spanned<u64>,
+    block_size: Option<u64>,
+    quantile_budget_mb: Option<u64>,
+    #[serde(default)]
+    sampling: Sampling,
+    #[serde(default)]
+    params: BTreeMap<Spanned<String>, Spanned<Dist>>,
+    #[serde(default)]
+    y0: BTreeMap<Spanned<String>, Spanned<Dist>>,
+}
+
+/// A resolved ensemble spec: every default filled in, the inputs in the
+/// model's order.
+///
+/// # Example
+/// ```
+/// use odeon::ensemble::spec::EnsembleSpec;
+/// let spec = EnsembleSpec::parse(r#"
+///     model = "exponential_decay"
+///     t_span = [0.0, 1.0]
+///     seed = 1
+///     samples = 100
+///     [params]
+///     k = { dist = "uniform", low = 0.5, high = 1.5 }
+/// "#)?;
+/// let summary = spec.run(None, None, false)?;
+/// assert_eq!(summary.succeeded, 100);
+/// assert_eq!(spec.hash().len(), 16);
+/// let e = EnsembleSpec::parse("model = \"exponential_decay\"\nt_span = [0.0, 1.0]\nseed = 1\nsamples = 0\n").unwrap_err();
+/// assert!(e.to_string().contains("line 4"), "{e}");
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnsembleSpec {
+    /// Built-in model name.
+    pub model: String,
+    /// Integration method.
+    pub method: Method,
+    /// Time span.
+    pub t_span: (f64, f64),
+    /// Save times (`None`: the final state).
+    pub save_at: Option<Vec<f64>>,
+    /// Relative tolerance.
+    pub rtol: f64,
+    /// Absolute tolerance.
+    pub atol: f64,
+    /// Step limit per sample.
+    pub max_steps: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Number of samples.
+    pub samples: u64,
+    /// Samples per block.
+    pub block_size: u64,
+    /// Memory budget for exact quantiles, MiB.
+    pub quantile_budget_mb: u64,
+    /// Independent draws or a Latin hypercube.
+    pub sampling: Sampling,
+    /// Initial-state distributions, `(name, dist)` in the model's order.
+    pub y0: Vec<(String, Dist)>,
+    /// Parameter distributions, `(name, dist)` in the model's order.
+    pub params: Vec<(String, Dist)>,
+}
+
+/// 1-based line of byte offset `at`.
+fn line_of(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())].matches('\n').count() + 1
+}
+
+fn spec_error(key: &str, line: Option<usize>, reason: impl Into<String>) -> Error {
+    Error::InvalidSpec { key: key.to_string(), line, reason: reason.into() }
+}
+
+impl EnsembleSpec {
+    /// Parse and resolve a TOML spec.
+    ///
+    /// # Errors
+    /// `InvalidSpec` naming the key and line (syntax, unknown or missing
+    /// keys, bad values, unknown input names, invalid distributions);
+    /// `UnknownModel`.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let raw: RawSpec = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            let key = line
+                .and_then(|l| text.lines().nth(l - 1))
+                .and_then(|l| l.split_once('=').map(|(k, _)| k.trim().to_string()))
+                .unwrap_or_default();
+            spec_error(&key, line, e.message().trim().to_string())
+        })?;
+        let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
+        let model = registry::lookup(raw.model.get_ref()).map_err(|e| match e {
+            Error::UnknownModel { name, known } => {
+                spec_error("model", at(raw.model.span()), format!("unknown model {name:?}; built-in models: {known}"))
+            }
+            e => e,
+        })?;
+        let method = match &raw.method {
+            Some(m) => m.get_ref().parse::<Method>().map_err(|e| spec_error("method", at(m.span()), e.to_string()))?,
+            None => Method::Dopri5,
+        };
+        if raw.samples.get_ref() == &0 {
+            return Err(spec_error("samples", at(raw.samples.span()), "must be at least 1"));
+        }
+        let resolve =
+            |table: &str, names: Vec<String>, defaults: &[f64], given: &BTreeMap<Spanned<String>, Spanned<Dist>>| {
+                for (k, v) in given {
+                    let key = format!("{table}.{}", k.get_ref());
+                    if !names.contains(k.get_ref()) {
+                        return Err(spec_error(
+                            &key,
+                            at(k.span()),
+                            format!(
+                                "the model has no such {}; it has: {}",
+                                if table == "y0" { "state" } else { "parameter" },
+                                names.join(", ")
+                            ),
+                        ));
+                    }
+                    v.get_ref().validate(&key).map_err(|e| spec_error(&key, at(v.span()), e.to_string()))?;
+                }
+                Ok(names
+                    .iter()
+                    .zip(defaults)
+                    .map(|(n, &d)| {
+                        let dist =
+                            given.iter().find(|(k, _)| k.get_ref() == n).map_or(Dist::Fixed(d), |(_, v)| *v.get_ref());
+                        (n.clone(), dist)
+                    })
+                    .collect::<Vec<_>>())
+            };
+        let y0 = resolve("y0", model.state_names(), model.y0, &raw.y0)?;
+        let params = resolve("params", model.param_names(), model.params, &raw.params)?;
+        let spec = EnsembleSpec {
+            model: model.name.to_string(),
+            method,
+            t_span: raw.t_span,
+            save_at: raw.save_at,
+            rtol: raw.rtol.unwrap_or(1e-6),
+            atol: raw.atol.unwrap_or(1e-9),
+            max_steps: raw.max_steps.unwrap_or(100_000),
+            seed: raw.seed,
+            samples: *raw.samples.get_ref(),
+            block_size: raw.block_size.unwrap_or(super::DEFAULT_BLOCK_SIZE),
+            quantile_budget_mb: raw.quantile_budget_mb.unwrap_or(super::DEFAULT_QUANTILE_BUDGET >> 20),
+            sampling: raw.sampling,
+            y0,
+            params,
+        };
+        // Options and save times are checked as a solve checks them.
+        let probe =
+            crate::solve(&crate::models::ExponentialDecay, method, spec.t_span, &[1.0], &[0.0], &spec.options());
+        if let Err(e) = probe
+            && super::is_configuration_error(&e)
+        {
+            return Err(spec_error(key_of(&e), None, e.to_string()));
+        }
+        if spec.block_size == 0 {
+            return Err(spec_error("block_size", None, "must be at least 1"));
+        }
+        if spec.quantile_budget_mb == 0 {
+            return Err(spec_error("quantile_budget_mb", None, "must be at least 1"));
+        }
+        Ok(spec)
+    }
+
+    /// Read and parse a spec file (errors name the file).
+    pub fn read(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&text)
+    }
+
+    fn options(&self) -> Options {
+        let o = Options::default().rtol(self.rtol).atol(self.atol).max_steps(self.max_steps);
+        match &self.save_at {
+            Some(ts) => o.t_eval(ts.clone()),
+            None => o.save_final(),
+        }
+    }
+
+    /// A 64-bit FNV-1a hash of the resolved spec's canonical JSON, as 16
+    /// hex digits: equal for specs that mean the same run (whatever their
+    /// layout, comments or defaults written out).
+    pub fn hash(&self) -> String {
+        let json = serde_json::to_string(self).expect("a spec serializes");
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in b"odeon-ensemble-spec/1\n".iter().chain(json.as_bytes()) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+
+    /// Run the ensemble (or shard `(index, count)` of it).
+    pub fn run(
+        &self,
+        shard: Option<(u64, u64)>,
+        threads: Option<usize>,
+        progress: bool,
+    ) -> Result<EnsembleSummary, Error> {
+        registry::lookup(&self.model)?.visit(Run { spec: self, shard, threads, progress })
+    }
+}
+
+fn key_of(e: &Error) -> &'static str {
+    match e {
+        Error::InvalidTolerance { name, .. } => name,
+        Error::InvalidOption { name, .. } => name,
+        Error::InvalidTEval { .. } => "save_at",
+        Error::NonFinite { .. } => "t_span",
+        _ => "",
+    }
+}
+
+struct Run<'a> {
+    spec: &'a EnsembleSpec,
+    shard: Option<(u64, u64)>,
+    threads: Option<usize>,
+    progress: bool,
+}
+
+impl ModelVisitor for Run<'_> {
+    type Output = Result<EnsembleSummary, Error>;
+    fn visit<S>(self, system: &S) -> Self::Output
+    where
+        S: OdeSystem + Sync,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        let s = self.spec;
+        let y0: Vec<Dist> = s.y0.iter().map(|(_, d)| *d).collect();
+        let p: Vec<Dist> = s.params.iter().map(|(_, d)| *d).collect();
+        match s.sampling {
+            Sampling::Independent => self.go(system, Independent::new(y0, p)?),
+            Sampling::LatinHypercube => self.go(system, LatinHypercube::new(y0, p, s.samples, s.seed)?),
+        }
+    }
+}
+
+impl Run<'_> {
+    fn go<S, Sa>(&self, system: &S, sampler: Sa) -> Result<EnsembleSummary, Error>
+    where
+        S: OdeSystem + Sync,
+        Sa: super::Sampler,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        let s = self.spec;
+        let keep = match &s.save_at {
+            Some(ts) => Keep::At(ts.clone()),
+            None => Keep::Final,
+        };
+        let mut ens = Ensemble::new(system, s.method, s.t_span, sampler, s.samples)
+            .options(s.options())
+            .keep(keep)
+            .seed(s.seed)
+            .block_size(s.block_size)
+            .quantile_budget(s.quantile_budget_mb << 20)
+            .progress(self.progress);
+        if let Some(n) = self.threads {
+            ens = ens.threads(n);
+        }
+        if let Some((k, n)) = self.shard {
+            ens = ens.shard(k, n)?;
+        }
+        ens.run()
+    }
+}
+
+/// One part of a sharded run (or the merge of several), as written by
+/// `odeon ensemble` and read by `odeon merge`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnsemblePart {
+    /// Format tag, `odeon-ensemble/1`.
+    pub format: String,
+    /// [`EnsembleSpec::hash`] of the spec.
+    pub spec_hash: String,
+    /// The resolved spec.
+    pub spec: EnsembleSpec,
+    /// Number of shards the run was split into.
+    pub shard_count: u64,
+    /// The shards this part holds (0-based, sorted).
+    pub shards: Vec<u64>,
+    /// The statistics.
+    pub summary: EnsembleSummary,
+}
+
+/// The format tag of part files.
+pub const PART_FORMAT: &str = "odeon-ensemble/1";
+
+impl EnsemblePart {
+    /// Run shard `index` of `count` of `spec`.
+    pub fn run(
+        spec: &EnsembleSpec,
+        index: u64,
+        count: u64,
+        threads: Option<usize>,
+        progress: bool,
+    ) -> Result<Self, Error> {
+        if index >= count {
+            return Err(Error::InvalidShard { index, count });
+        }
+        let shard = (count > 1).then_some((index, count));
+        Ok(EnsemblePart {
+            format: PART_FORMAT.into(),
+            spec_hash: spec.hash(),
+            spec: spec.clone(),
+            shard_count: count,
+            shards: vec![index],
+            summary: spec.run(shard, threads, progress)?,
+        })
+    }
+
+    /// Merge parts of one spec (`names` label them in errors).
+    ///
+    /// # Errors
+    /// `SpecMismatch` for a part of another spec (or edited, so that its
+    /// spec no longer has its hash); `MergeConflict` for different shard
+    /// counts or a shard given twice; with `complete`, also for missing
+    /// shards.
+    pub fn merge(parts: Vec<(String, EnsemblePart)>, complete: bool) -> Result<EnsemblePart, Error> {
+        let conflict = |reason: String| Error::MergeConflict { reason };
+        let Some((first_name, first)) = parts.first() else {
+            return Err(conflict("no parts given".into()));
+        };
+        let (hash, count) = (first.spec_hash.clone(), first.shard_count);
+        let mut owner: BTreeMap<u64, &str> = BTreeMap::new();
+        for (name, p) in &parts {
+            if p.format != PART_FORMAT {
+                return Err(conflict(format!("{name}: unknown format {:?} (expected {PART_FORMAT})", p.format)));
+            }
+            if p.spec.hash() != p.spec_hash {
+                return Err(Error::SpecMismatch {
+                    part: name.clone(),
+                    expected: p.spec_hash.clone(),
+                    found: p.spec.hash(),
+                });
+            }
+            if p.spec_hash != hash {
+                return Err(Error::SpecMismatch {
+                    part: name.clone(),
+                    expected: hash.clone(),
+                    found: p.spec_hash.clone(),
+                });
+            }
+            if p.shard_count != count {
+                return Err(conflict(format!(
+                    "{name} is split into {} shards, {first_name} into {count}",
+                    p.shard_count
+                )));
+            }
+            for &s in &p.shards {
+                if s >= count {
+                    return Err(Error::InvalidShard { index: s, count });
+                }
+                if let Some(other) = owner.insert(s, name) {
+                    return Err(conflict(format!("shard {s} is in both {other} and {name}")));
+                }
+            }
+        }
+        let missing: Vec<String> = (0..count).filter(|s| !owner.contains_key(s)).map(|s| s.to_string()).collect();
+        if complete && !missing.is_empty() {
+            return Err(conflict(format!("missing shards {} of {count}", missing.join(", "))));
+        }
+        let spec = first.spec.clone();
+        let shards = owner.keys().copied().collect();
+        let summary = EnsembleSummary::merge(parts.into_iter().map(|(_, p)| p.summary).collect())?;
+        Ok(EnsemblePart { format: PART_FORMAT.into(), spec_hash: hash, spec, shard_count: count, shards, summary })
+    }
+
+    /// Write as JSON (exact floats; creates the directory).
+    pub fn write_json(&self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
+        let path = path.as_ref();
+        let text = serde_json::to_string(self).map_err(|e| Error::io(path, e))?;
+        super::write_file(path, &text)
+    }
+
+    /// Read a part written by [`write_json`](Self::write_json).
+    pub fn read_json(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_str(&text).map_err(|e| Error::io(path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+model = "van_der_pol"
+t_span = [0.0, 2.0]
+seed = 3
+samples = 10
+[params]
+mu = { dist = "uniform", low = 0.5, high = 2.0 }
+[y0]
+x = { dist = "normal", mean = 2.0, std = 0.1 }
+"#;
+
+    #[test]
+    fn defaults_are_filled_in_model_order() {
+        let s = EnsembleSpec::parse(SPEC).unwrap();
+        assert_eq!(s.method, Method::Dopri5);
+        assert_eq!(s.y0[1], ("v".to_string(), Dist::Fixed(0.0)));
+        assert_eq!(s.params[0].1, Dist::Uniform { low: 0.5, high: 2.0 });
+        // Same meaning, different text: same hash.
+        let reordered = SPEC.replace("seed = 3\n", "") + "";
+        let reordered = reordered.replace("samples = 10\n", "samples = 10\nseed = 3\nmethod = \"Dopri5\"\n");
+        assert_eq!(EnsembleSpec::parse(&reordered).unwrap().hash(), s.hash());
+        assert_ne!(EnsembleSpec::parse(&SPEC.replace("seed = 3", "seed = 4")).unwrap().hash(), s.hash());
+    }
+
+    #[test]
+    fn errors_name_key_and_line() {
+        let check = |text: &str, key: &str, line: Option<usize>| match EnsembleSpec::parse(text) {
+            Err(Error::InvalidSpec { key: k, line: l, reason }) => {
+                assert_eq!((k.as_str(), l), (key, line), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        };
+        check(&SPEC.replace("seed = 3", "seed = \"x\""), "seed", Some(4));
+        check(&SPEC.replace("samples = 10", "samples = 10\nsamplez = 3"), "samplez", Some(6));
+        check(&SPEC.replace("model = \"van_der_pol\"", "model = \"van_der_poll\""), "model", Some(2));
+        check(&SPEC.replace("mu = {", "nu = {"), "params.nu", Some(7));
+        check(&SPEC.replace("low = 0.5, high = 2.0", "low = 2.5, high = 2.0"), "params.mu", Some(7));
+        check(&SPEC.replace("dist = \"normal\"", "dist = \"gamma\""), "x", Some(9));
+        check(&SPEC.replace("seed = 3", "seed = 3\nrtol = -1.0"), "rtol", None);
+        check(&SPEC.replace("seed = 3", "seed = 3\nsave_at = [3.0]"), "save_at", None);
+        check(&SPEC.replace("seed = 3", "seed = 3\nmethod = \"rk45\""), "method", Some(5));
+    }
+}

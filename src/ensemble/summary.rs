@@ -1,0 +1,187 @@
+//! The result of an ensemble run: statistics per saved time and component,
+//! the failures, and the mergeable state behind them.
+
+use super::stats::{Block, QuantilePolicy, SeriesStats};
+use super::tree::Forest;
+use crate::Error;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// What every part of one ensemble shares; parts merge only when equal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Layout {
+    /// Number of samples of the whole ensemble (all shards).
+    pub samples: u64,
+    /// Samples per block (the unit of the fixed reduction order).
+    pub block_size: u64,
+    /// Saved times.
+    pub times: Vec<f64>,
+    /// State component names.
+    pub names: Vec<String>,
+    /// Largest number of values per series whose quantiles are exact.
+    pub quantile_cap: u64,
+    /// Relative accuracy of the quantile sketch beyond the cap.
+    pub sketch_alpha: f64,
+    /// Largest number of failures listed (all are counted).
+    pub max_failures_listed: usize,
+}
+
+impl Layout {
+    /// Number of blocks of the whole ensemble.
+    pub fn n_blocks(&self) -> u64 {
+        self.samples.div_ceil(self.block_size)
+    }
+
+    pub(crate) fn policy(&self) -> QuantilePolicy {
+        QuantilePolicy { cap: self.quantile_cap, alpha: self.sketch_alpha }
+    }
+}
+
+/// A sample whose integration failed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Sample index.
+    pub index: u64,
+    /// Its initial state.
+    pub y0: Vec<f64>,
+    /// Its parameters.
+    pub p: Vec<f64>,
+    /// The error, as text.
+    pub error: String,
+}
+
+/// How the quantiles of a summary were computed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuantileMethod {
+    /// From all values (at most `quantile_cap` per series).
+    Exact,
+    /// From a DDSketch: within relative error `alpha` of the order
+    /// statistic of rank `⌊q (n − 1)⌋`.
+    Sketch {
+        /// Relative accuracy.
+        alpha: f64,
+    },
+}
+
+/// Statistics of an ensemble (or of some of its shards), serializable and
+/// mergeable: [`merge`](Self::merge) of the shards' summaries is the
+/// summary of the unsharded run, bit for bit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnsembleSummary {
+    /// What the parts of this ensemble share.
+    pub layout: Layout,
+    /// The sample ranges `[first, end)` this summary covers.
+    pub covered: Vec<(u64, u64)>,
+    /// Samples integrated successfully.
+    pub succeeded: u64,
+    /// Samples whose integration failed.
+    pub failed: u64,
+    /// The failed samples with the lowest indices (at most
+    /// `layout.max_failures_listed`), in index order.
+    pub failures: Vec<Failure>,
+    /// How the quantiles were computed (`None` without successes).
+    pub quantile_method: Option<QuantileMethod>,
+    /// Statistics per saved time and component, row-major
+    /// (`stats[i * names.len() + j]`: time `i`, component `j`); empty
+    /// without successes.
+    pub stats: Vec<SeriesStats>,
+    /// The mergeable state (block statistics along the dyadic tree).
+    state: Forest<Block>,
+}
+
+impl EnsembleSummary {
+    pub(crate) fn new(layout: Layout, state: Forest<Block>, failed: u64, mut failures: Vec<Failure>) -> Self {
+        failures.sort_by_key(|f| f.index);
+        failures.truncate(layout.max_failures_listed);
+        let policy = layout.policy();
+        let total = state.fold(&|a: Block, b| a.merge(b, policy));
+        let (succeeded, stats, quantile_method) = match total {
+            Some(b) if b.n > 0 => {
+                let method = if b.n <= layout.quantile_cap {
+                    QuantileMethod::Exact
+                } else {
+                    QuantileMethod::Sketch { alpha: layout.sketch_alpha }
+                };
+                (b.n, b.series.iter().map(|s| s.stats(b.n)).collect(), Some(method))
+            }
+            _ => (0, Vec::new(), None),
+        };
+        let bs = layout.block_size;
+        let covered = state.ranges().into_iter().map(|(a, b)| (a * bs, (b * bs).min(layout.samples))).collect();
+        EnsembleSummary { layout, covered, succeeded, failed, failures, quantile_method, stats, state }
+    }
+
+    /// The statistics of component `j` at saved time `i` (`None` without
+    /// successes or out of range).
+    pub fn stat(&self, i: usize, j: usize) -> Option<&SeriesStats> {
+        let n = self.layout.names.len();
+        if j >= n {
+            return None;
+        }
+        self.stats.get(i * n + j)
+    }
+
+    /// Whether the summary covers every sample of the ensemble.
+    pub fn is_complete(&self) -> bool {
+        self.covered == [(0, self.layout.samples)]
+    }
+
+    /// Merge the summaries of disjoint parts (shards) of one ensemble, in
+    /// any order. Merging the summaries of all shards gives exactly the
+    /// summary of the unsharded run.
+    ///
+    /// # Errors
+    /// `MergeConflict` when the parts have different layouts, overlap, or
+    /// there are none.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ensemble::{Dist, Ensemble, EnsembleSummary, Independent};
+    /// use odeon::{models::ExponentialDecay, Method};
+    /// let sampler = Independent::new(vec![Dist::Fixed(1.0)], vec![Dist::Uniform { low: 0.5, high: 1.5 }])?;
+    /// let ens = Ensemble::new(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), sampler, 1000).block_size(64);
+    /// let whole = ens.run()?;
+    /// let parts = (0..3).map(|k| ens.clone().shard(k, 3)?.run()).collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(EnsembleSummary::merge(parts)?, whole);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn merge(parts: Vec<EnsembleSummary>) -> Result<EnsembleSummary, Error> {
+        let conflict = |reason: String| Error::MergeConflict { reason };
+        let Some(layout) = parts.first().map(|p| p.layout.clone()) else {
+            return Err(conflict("nothing to merge".into()));
+        };
+        if let Some((i, _)) = parts.iter().enumerate().find(|(_, p)| p.layout != layout) {
+            return Err(conflict(format!(
+                "part {i} has a different layout (samples, block size, times, names or quantile settings) than part 0"
+            )));
+        }
+        let (mut failed, mut failures) = (0, Vec::new());
+        let mut forests = Vec::with_capacity(parts.len());
+        for p in parts {
+            failed += p.failed;
+            failures.extend(p.failures);
+            forests.push(p.state);
+        }
+        let policy = layout.policy();
+        let state = Forest::union(forests, &|a: Block, b| a.merge(b, policy)).map_err(|block| {
+            let first = block * layout.block_size;
+            conflict(format!("two parts both cover samples from index {first} (block {block})"))
+        })?;
+        Ok(EnsembleSummary::new(layout, state, failed, failures))
+    }
+
+    /// Write the summary as JSON (exact round trip; creates the directory).
+    pub fn write_json(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let path = path.as_ref();
+        let text = serde_json::to_string(self).map_err(|e| Error::io(path, e))?;
+        super::write_file(path, &text)
+    }
+
+    /// Read a summary written by [`write_json`](Self::write_json).
+    pub fn read_json(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_str(&text).map_err(|e| Error::io(path, e))
+    }
+}

@@ -1,0 +1,121 @@
+//! `odeon ensemble` and `odeon merge` as a batch system runs them: four
+//! shards merged equal the single run bit for bit; bad input gets clear
+//! errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SPEC: &str = r#"
+model = "van_der_pol"
+method = "tsit5"
+t_span = [0.0, 10.0]
+save_at = [0.0, 2.5, 5.0, 7.5, 10.0]
+rtol = 1e-6
+atol = 1e-6
+seed = 7
+samples = 2000
+block_size = 100
+
+[params]
+mu = { dist = "uniform", low = 0.5, high = 2.0 }
+
+[y0]
+x = { dist = "lognormal", mu = 0.5, sigma = 0.3 }
+"#;
+
+fn odeon(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_odeon")).args(args).output().expect("odeon runs")
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("odeon-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The `summary` object of a part file, as text (exact floats).
+fn summary_text(path: &Path) -> String {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    serde_json::to_string(&v["summary"]).unwrap()
+}
+
+#[test]
+fn four_shards_merged_equal_the_single_run() {
+    let d = dir("shards");
+    let spec = d.join("spec.toml");
+    std::fs::write(&spec, SPEC).unwrap();
+    let whole = d.join("whole.json");
+    let o = odeon(&["ensemble", s(&spec), "--out", s(&whole), "--threads", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut parts = Vec::new();
+    for k in 0..4 {
+        let part = d.join(format!("part-{k}.json"));
+        let shard = format!("{k}/4");
+        let o = odeon(&["ensemble", s(&spec), "--shard", &shard, "--out", s(&part), "--threads", "1"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        parts.push(part);
+    }
+    let merged = d.join("summary.json");
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().rev().map(|p| s(p)));
+    args.extend(["--out", s(&merged)]);
+    let o = odeon(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(summary_text(&merged), summary_text(&whole));
+    // Missing shards are refused unless --partial.
+    let o = odeon(&["merge", s(&parts[0]), s(&parts[2]), "--out", s(&d.join("x.json"))]);
+    assert!(!o.status.success() && stderr(&o).contains("missing shards 1, 3 of 4"), "{}", stderr(&o));
+    let o = odeon(&["merge", s(&parts[0]), s(&parts[2]), "--out", s(&d.join("x.json")), "--partial"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The same shard twice.
+    let o = odeon(&["merge", s(&parts[1]), s(&parts[1]), "--out", s(&d.join("x.json"))]);
+    assert!(!o.status.success() && stderr(&o).contains("shard 1 is in both"), "{}", stderr(&o));
+    // A part of another spec (another seed).
+    let other = d.join("other.toml");
+    std::fs::write(&other, SPEC.replace("seed = 7", "seed = 8")).unwrap();
+    let foreign = d.join("foreign.json");
+    assert!(odeon(&["ensemble", s(&other), "--shard", "3/4", "--out", s(&foreign)]).status.success());
+    let o = odeon(&["merge", s(&parts[0]), s(&parts[1]), s(&parts[2]), s(&foreign), "--out", s(&d.join("x.json"))]);
+    assert!(!o.status.success() && stderr(&o).contains("different spec"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&d).ok();
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let d = dir("errors");
+    let run = |text: &str, extra: &[&str]| {
+        let spec = d.join("spec.toml");
+        std::fs::write(&spec, text).unwrap();
+        let mut args = vec!["ensemble", s(&spec), "--out"];
+        let out = d.join("out.json");
+        args.push(s(&out));
+        args.extend(extra);
+        let o = odeon(&args);
+        assert!(!o.status.success());
+        stderr(&o)
+    };
+    let e = run(&SPEC.replace("van_der_pol", "van_der_waals"), &[]);
+    assert!(
+        e.contains("unknown model \"van_der_waals\"") && e.contains("lotka_volterra") && e.contains("line 2"),
+        "{e}"
+    );
+    let e = run(&SPEC.replace("samples = 2000", "samples = 2000\nsampels = 3"), &[]);
+    assert!(e.contains("`sampels`") && e.contains("line 10"), "{e}");
+    let e = run(&SPEC.replace("t_span = [0.0, 10.0]", "t_span = [0.0, 10.0"), &[]);
+    assert!(e.contains("spec line 5") && e.contains("expected `,`"), "{e}"); // where toml notices
+    let e = run(SPEC, &["--shard", "4/4"]);
+    assert!(e.contains("shard 4/4 is out of range"), "{e}");
+    let e = run(SPEC, &["--shard", "three"]);
+    assert!(e.contains("expected K/N"), "{e}");
+    let e = run(&SPEC.replace("mu = {", "nu = {"), &[]);
+    assert!(e.contains("params.nu") && e.contains("it has: mu"), "{e}");
+    std::fs::remove_dir_all(&d).ok();
+}
