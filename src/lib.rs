@@ -40,6 +40,7 @@ pub mod models;
 pub mod plot;
 pub mod scalar;
 pub mod sensitivity;
+mod spec;
 pub mod system;
 
 pub use error::Error;

@@ -27,6 +27,7 @@
 use super::dist::{Dist, Independent, LatinHypercube};
 use super::{Ensemble, EnsembleSummary, Keep};
 use crate::models::registry::{self, ModelVisitor};
+use crate::spec::{line_of, parse_toml, spec_error};
 use crate::{Error, Method, OdeSystem, Options};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
@@ -121,15 +122,6 @@ pub struct EnsembleSpec {
     pub params: Vec<(String, Dist)>,
 }
 
-/// 1-based line of byte offset `at`.
-fn line_of(text: &str, at: usize) -> usize {
-    text[..at.min(text.len())].matches('\n').count() + 1
-}
-
-fn spec_error(key: &str, line: Option<usize>, reason: impl Into<String>) -> Error {
-    Error::InvalidSpec { key: key.to_string(), line, reason: reason.into() }
-}
-
 impl EnsembleSpec {
     /// Parse and resolve a TOML spec.
     ///
@@ -138,14 +130,7 @@ impl EnsembleSpec {
     /// keys, bad values, unknown input names, invalid distributions);
     /// `UnknownModel`.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let raw: RawSpec = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start));
-            let key = line
-                .and_then(|l| text.lines().nth(l - 1))
-                .and_then(|l| l.split_once('=').map(|(k, _)| k.trim().to_string()))
-                .unwrap_or_default();
-            spec_error(&key, line, e.message().trim().to_string())
-        })?;
+        let raw: RawSpec = parse_toml(text)?;
         let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
         let model = registry::lookup(raw.model.get_ref()).map_err(|e| match e {
             Error::UnknownModel { name, known } => {

@@ -33,6 +33,7 @@ mod predict;
 mod problem;
 mod report;
 mod residuals;
+mod spec;
 mod stats;
 
 pub use data::Data;
@@ -42,6 +43,7 @@ pub use objective::Objective;
 pub use predict::Prediction;
 pub use problem::{Experiment, FitProblem, Initial, Layout, Observable, Parameter, States};
 pub use report::{Estimate, Evaluations, FitReport, Identifiability};
+pub use spec::{FitRun, FitSpec, ParamSpec};
 pub use stats::{student_t_cdf, student_t_quantile};
 
 use crate::{Error, OdeSystem};

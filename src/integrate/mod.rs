@@ -13,6 +13,7 @@ pub mod tableau;
 pub use controller::Controller;
 pub use explicit::{Integrator, StepResult};
 pub use options::{Options, Save, Tolerance};
+pub(crate) use solution::write_file;
 pub use solution::{Solution, Stats};
 pub use tableau::{Bs3, Dop853, Dopri5, ErrorEstimator, Euler, ExplicitRk, Heun, Interpolant, Rk4, Tableau, Tsit5};
 

@@ -40,6 +40,14 @@ enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// Fit a built-in model to a CSV file, as described in a TOML spec.
+    Fit {
+        /// The spec (see the `odeon::fit::FitSpec` docs).
+        spec: PathBuf,
+        /// Directory for report.json and the plots.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
     /// Merge the parts of a sharded ensemble into one summary.
     Merge {
         /// Part files written by `odeon ensemble --shard`.
@@ -57,6 +65,21 @@ enum Command {
     },
 }
 
+/// `odeon fit`: run the spec, print the report, write report.json and plots.
+fn fit(spec: &std::path::Path, out: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let spec = odeon::fit::FitSpec::read(spec)?;
+    let run = spec.run(Some(out))?;
+    println!("{} fitted to {}\n{}", run.model, spec.data.display(), run.report);
+    if !run.optima.is_empty() {
+        println!("{} distinct optima:", run.optima.len());
+        for o in &run.optima {
+            println!("  cost {:>14.8} at {:.6?} ({} starts)", o.cost, o.values, o.starts);
+        }
+    }
+    println!("wrote {}", out.join("report.json").display());
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Tour { out: PathBuf::from("out") }) {
@@ -64,6 +87,7 @@ fn main() -> ExitCode {
         Command::Ensemble { spec, shard, out, threads, no_progress } => {
             ensemble::run(&spec, shard.as_deref(), &out, threads, !no_progress).map_err(Into::into)
         }
+        Command::Fit { spec, out } => fit(&spec, &out),
         Command::Merge { parts, out, partial, plot } => {
             ensemble::merge(&parts, &out, partial, plot.as_deref()).map_err(Into::into)
         }

@@ -1,0 +1,301 @@
+//! Fits described in TOML, for `odeon fit spec.toml`.
+//!
+//! ```toml
+//! model = "lotka_volterra"          # a built-in model (odeon::models::registry)
+//! method = "dopri5"                 # optional (default dopri5)
+//! rtol = 1e-10                      # optional (default 1e-8), also atol, max_steps
+//! data = "lv_noisy.csv"             # CSV, relative to this file; header names the columns
+//! time = "t"                        # time column (default "t")
+//! solver = "levenberg_marquardt"    # or gauss_newton, lbfgs, nelder_mead
+//! multistart = 32                   # optional: starts drawn in the bounds
+//! seed = 1                          # optional (default 0)
+//!
+//! [observe]                         # state = "data column"
+//! x = "x"
+//! y = "y"
+//!
+//! [sigma]                           # optional: state = "column of standard deviations"
+//!
+//! [y0]                              # known initial values (default: the model's)
+//! x = 1.0                           # ... or estimated: y = { guess = 1.0, lower = 0.0 }
+//! y = 1.0
+//!
+//! [params]                          # parameters not listed keep the model's value, fixed
+//! a = { guess = 1.0, lower = 0.1, upper = 5.0 }
+//! b = { guess = 0.5, lower = 0.1, upper = 5.0, log = true }
+//! ```
+
+use super::{
+    Data, Experiment, FitOptions, FitProblem, FitReport, FitSolver, Initial, LocalOptimum, Multistart, Parameter,
+    States,
+};
+use crate::models::registry::{self, ModelVisitor};
+use crate::spec::{line_of, parse_toml, spec_error};
+use crate::{Error, Method, OdeSystem, Options};
+use nalgebra::DefaultAllocator;
+use nalgebra::allocator::Allocator;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFitSpec {
+    model: Spanned<String>,
+    method: Option<Spanned<String>>,
+    rtol: Option<f64>,
+    atol: Option<f64>,
+    max_steps: Option<usize>,
+    data: Spanned<String>,
+    time: Option<String>,
+    t0: Option<f64>,
+    solver: Option<FitSolver>,
+    multistart: Option<usize>,
+    seed: Option<u64>,
+    observe: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    sigma: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    y0: BTreeMap<Spanned<String>, Spanned<InitialSpec>>,
+    #[serde(default)]
+    params: BTreeMap<Spanned<String>, Spanned<ParamSpec>>,
+}
+
+/// A parameter in a spec: its guess, bounds and transform.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    /// Initial guess.
+    pub guess: f64,
+    /// Lower bound.
+    pub lower: Option<f64>,
+    /// Upper bound.
+    pub upper: Option<f64>,
+    /// Estimate the logarithm.
+    #[serde(default)]
+    pub log: bool,
+    /// Hold at `guess`.
+    #[serde(default)]
+    pub fixed: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+enum InitialSpec {
+    Known(f64),
+    Estimated(ParamSpec),
+}
+
+impl ParamSpec {
+    fn parameter(&self, name: &str) -> Parameter {
+        let mut p = Parameter::new(name, self.guess)
+            .bounds(self.lower.unwrap_or(f64::NEG_INFINITY), self.upper.unwrap_or(f64::INFINITY));
+        p.log = self.log;
+        p.fixed = self.fixed;
+        p
+    }
+}
+
+/// A resolved fit spec.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitSpec {
+    /// Built-in model name.
+    pub model: String,
+    /// Integration method.
+    pub method: Method,
+    /// Integration options.
+    pub options: Options,
+    /// The CSV file.
+    pub data: PathBuf,
+    /// Its time column.
+    pub time: String,
+    /// Start time.
+    pub t0: f64,
+    /// Observed states and their data columns, in state order.
+    pub observe: Vec<(usize, String)>,
+    /// Standard-deviation columns, one per observed state (if given).
+    pub sigma: Option<Vec<String>>,
+    /// Initial state.
+    pub y0: Vec<Initial>,
+    /// Every model parameter.
+    pub parameters: Vec<Parameter>,
+    /// Solver options.
+    pub fit: FitOptions,
+    /// Multistart, if asked.
+    pub multistart: Option<Multistart>,
+}
+
+/// What `odeon fit` found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitRun {
+    /// The model.
+    pub model: String,
+    /// The report at the best fit.
+    pub report: FitReport,
+    /// Distinct local optima (multistart only).
+    pub optima: Vec<LocalOptimum>,
+}
+
+impl FitSpec {
+    /// Parse a spec; relative data paths are taken from `base`.
+    ///
+    /// # Errors
+    /// `InvalidSpec` naming the key and line; `UnknownModel`.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::fit::FitSpec;
+    /// let spec = FitSpec::parse("model = \"exponential_decay\"\ndata = \"d.csv\"\n[observe]\ny = \"y\"\n[params]\nk = { guess = 1.0 }\n", ".".as_ref())?;
+    /// assert_eq!(spec.observe, vec![(0, "y".to_string())]);
+    /// let e = FitSpec::parse("model = \"exponential_decay\"\ndata = \"d.csv\"\n[observe]\ny = \"y\"\n[params]\nkk = { guess = 1.0 }\n", ".".as_ref());
+    /// assert!(e.unwrap_err().to_string().contains("line 6"));
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn parse(text: &str, base: &Path) -> Result<Self, Error> {
+        let raw: RawFitSpec = parse_toml(text)?;
+        let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
+        let model = registry::lookup(raw.model.get_ref())
+            .map_err(|e| spec_error("model", at(raw.model.span()), e.to_string()))?;
+        let method = match &raw.method {
+            Some(m) => m.get_ref().parse::<Method>().map_err(|e| spec_error("method", at(m.span()), e.to_string()))?,
+            None => Method::Dopri5,
+        };
+        let (states, params) = (model.state_names(), model.param_names());
+        let find = |table: &str, names: &[String], key: &Spanned<String>| {
+            names.iter().position(|n| n == key.get_ref()).ok_or_else(|| {
+                spec_error(
+                    &format!("{table}.{}", key.get_ref()),
+                    at(key.span()),
+                    format!("the model has no such name; it has: {}", names.join(", ")),
+                )
+            })
+        };
+        let mut observe = Vec::new();
+        for (state, column) in &raw.observe {
+            observe.push((find("observe", &states, state)?, column.get_ref().clone()));
+        }
+        if observe.is_empty() {
+            return Err(spec_error("observe", None, "observe at least one state"));
+        }
+        observe.sort();
+        let sigma = if raw.sigma.is_empty() {
+            None
+        } else {
+            let mut cols = Vec::new();
+            for (j, _) in &observe {
+                let (_, col) = raw.sigma.iter().find(|(k, _)| k.get_ref() == &states[*j]).ok_or_else(|| {
+                    spec_error(
+                        "sigma",
+                        None,
+                        format!(
+                            "give a standard-deviation column for every observed state ({} is missing)",
+                            states[*j]
+                        ),
+                    )
+                })?;
+                cols.push(col.get_ref().clone());
+            }
+            for k in raw.sigma.keys() {
+                find("sigma", &states, k)?;
+            }
+            Some(cols)
+        };
+        let mut y0: Vec<Initial> = model.y0.iter().map(|&v| Initial::Known(v)).collect();
+        for (k, v) in &raw.y0 {
+            let j = find("y0", &states, k)?;
+            y0[j] = match v.get_ref() {
+                InitialSpec::Known(x) => Initial::Known(*x),
+                InitialSpec::Estimated(p) => Initial::Estimated(p.parameter(&format!("{}(0)", states[j]))),
+            };
+        }
+        let mut parameters: Vec<Parameter> =
+            params.iter().zip(model.params).map(|(n, &v)| Parameter::new(n, v).fixed()).collect();
+        for (k, v) in &raw.params {
+            let i = find("params", &params, k)?;
+            parameters[i] = v.get_ref().parameter(&params[i]);
+        }
+        let options = Options::default()
+            .rtol(raw.rtol.unwrap_or(1e-8))
+            .atol(raw.atol.unwrap_or(1e-8))
+            .max_steps(raw.max_steps.unwrap_or(20_000));
+        let multistart = match raw.multistart {
+            Some(0) => return Err(spec_error("multistart", None, "must be at least 1")),
+            Some(starts) => Some(Multistart { starts, seed: raw.seed.unwrap_or(0), progress: true }),
+            None => None,
+        };
+        Ok(FitSpec {
+            model: model.name.to_string(),
+            method,
+            options,
+            data: base.join(raw.data.get_ref()),
+            time: raw.time.unwrap_or_else(|| "t".into()),
+            t0: raw.t0.unwrap_or(0.0),
+            observe,
+            sigma,
+            y0,
+            parameters,
+            fit: FitOptions { solver: raw.solver.unwrap_or_default(), ..FitOptions::default() },
+            multistart,
+        })
+    }
+
+    /// Read a spec file (data paths relative to it).
+    pub fn read(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&text, path.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// Run the fit; with `out`, write `report.json` and the plots there.
+    pub fn run(&self, out: Option<&Path>) -> Result<FitRun, Error> {
+        registry::lookup(&self.model)?.visit(Run { spec: self, out })
+    }
+}
+
+struct Run<'a> {
+    spec: &'a FitSpec,
+    out: Option<&'a Path>,
+}
+
+impl ModelVisitor for Run<'_> {
+    type Output = Result<FitRun, Error>;
+    fn visit<S>(self, system: &S) -> Self::Output
+    where
+        S: OdeSystem + Sync,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        let spec = self.spec;
+        let columns: Vec<&str> = spec.observe.iter().map(|(_, c)| c.as_str()).collect();
+        let sigma: Option<Vec<&str>> = spec.sigma.as_ref().map(|s| s.iter().map(String::as_str).collect());
+        let data = Data::from_csv(&spec.data, &spec.time, &columns, sigma.as_deref())?;
+        let name = spec.data.file_name().map_or("data".into(), |f| f.to_string_lossy().to_string());
+        let mut experiment = Experiment::new(name, &[], data);
+        experiment.t0 = spec.t0;
+        experiment.y0 = spec.y0.clone();
+        let mut problem = FitProblem::new(system, spec.method, States(spec.observe.iter().map(|(j, _)| *j).collect()))
+            .options(spec.options.clone())
+            .experiment(experiment);
+        problem.parameters = spec.parameters.clone();
+        let (report, optima) = match &spec.multistart {
+            Some(ms) => {
+                let r = super::multistart(&problem, &spec.fit, ms)?;
+                (r.best, r.optima)
+            }
+            None => (super::fit(&problem, &spec.fit)?, Vec::new()),
+        };
+        let run = FitRun { model: spec.model.clone(), report, optima };
+        if let Some(out) = self.out {
+            crate::integrate::write_file(
+                &out.join("report.json"),
+                &serde_json::to_string_pretty(&run).map_err(|e| Error::io(out, e))?,
+            )?;
+            #[cfg(feature = "plot")]
+            {
+                crate::plot::fit_curves(&problem, &run.report, 0, out.join("fit.svg"))?;
+                crate::plot::fit_residuals(&problem, &run.report, out.join("residuals.svg"))?;
+            }
+        }
+        Ok(run)
+    }
+}

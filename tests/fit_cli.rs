@@ -1,0 +1,80 @@
+//! `odeon fit spec.toml`: the report, report.json, and errors that name the
+//! key and the line.
+
+use odeon::fit::{FitRun, FitSpec};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("odeon-fit-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(format!("{}/examples/data/lv_noisy.csv", env!("CARGO_MANIFEST_DIR")), dir.join("lv.csv")).unwrap();
+    dir
+}
+
+const SPEC: &str = r#"model = "lotka_volterra"
+rtol = 1e-10
+atol = 1e-10
+data = "lv.csv"
+
+[observe]
+x = "x"
+y = "y"
+
+[params]
+a = { guess = 1.0, lower = 0.1, upper = 5.0 }
+b = { guess = 0.5, lower = 0.1, upper = 5.0 }
+c = { guess = 2.0, lower = 0.1, upper = 5.0 }
+d = { guess = 0.5, lower = 0.1, upper = 5.0 }
+"#;
+
+#[test]
+fn fit_from_the_command_line() {
+    let dir = workdir("ok");
+    std::fs::write(dir.join("spec.toml"), SPEC).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_odeon"))
+        .arg("fit")
+        .arg(dir.join("spec.toml"))
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("parameter") && stdout.contains("95% interval"), "{stdout}");
+    let run: FitRun = serde_json::from_str(&std::fs::read_to_string(dir.join("out/report.json")).unwrap()).unwrap();
+    // The local minimum from this start (scipy's reference: 55.8893943301).
+    assert!((run.report.cost - 55.8893943301).abs() < 1e-5 * 55.9, "{}", run.report.cost);
+    #[cfg(feature = "plot")]
+    assert!(dir.join("out/fit.svg").exists() && dir.join("out/residuals.svg").exists());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn spec_errors_name_key_and_line() {
+    let base = std::path::Path::new(".");
+    let check = |text: &str, key: &str, line: Option<usize>| match FitSpec::parse(text, base) {
+        Err(odeon::Error::InvalidSpec { key: k, line: l, reason }) => {
+            assert_eq!((k.as_str(), l), (key, line), "{reason}")
+        }
+        other => panic!("{key}: {other:?}"),
+    };
+    check(&SPEC.replace("rtol = 1e-10", "rtoll = 1e-10"), "rtoll", Some(2));
+    check(&SPEC.replace("a = { guess", "alpha = { guess"), "params.alpha", Some(11));
+    check(&SPEC.replace("x = \"x\"", "z = \"x\""), "observe.z", Some(7));
+    check(&SPEC.replace("lotka_volterra", "lotka"), "model", Some(1));
+    check(&SPEC.replace("guess = 0.5, lower", "gues = 0.5, lower"), "b", Some(12));
+    // A missing data file names the file.
+    let dir = workdir("missing");
+    std::fs::write(dir.join("spec.toml"), SPEC.replace("lv.csv", "nowhere.csv")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_odeon"))
+        .arg("fit")
+        .arg(dir.join("spec.toml"))
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere.csv"));
+    std::fs::remove_dir_all(dir).ok();
+}
