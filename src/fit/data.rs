@@ -48,6 +48,12 @@ impl Data {
         self
     }
 
+    /// Weights `w` per value (row-major): the same as `σ = 1/√w`.
+    pub fn with_weights(self, weights: Vec<f64>) -> Self {
+        let sigma = weights.iter().map(|w| 1.0 / w.sqrt()).collect();
+        self.with_sigmas(sigma)
+    }
+
     /// One standard deviation per value (row-major).
     pub fn with_sigmas(mut self, sigma: Vec<f64>) -> Self {
         self.sigma = Some(sigma);
