@@ -26,9 +26,18 @@
 //! # Ok::<(), odeon::Error>(())
 //! ```
 //!
-//! Modules: [`integrate`] (methods, options, solutions), [`models`] (classic
-//! test models), [`collocation`] (nodes and matrices for optimal control),
-//! `plot` (plotters helpers, `plot` feature).
+//! Modules, in the order of the data flow:
+//! - [`integrate`]: methods (tableaux as data), options, solutions;
+//! - [`sensitivity`]: exact forward sensitivities, JVPs, gradients and
+//!   Hessians of functionals, by dual numbers through the same integrator;
+//! - [`fit`]: parameter estimation with argmin (Levenberg–Marquardt, …),
+//!   uncertainty, identifiability, multistart;
+//! - [`ensemble`]: Monte Carlo ensembles with rayon, mergeable statistics,
+//!   Sobol and Morris sensitivity;
+//! - [`collocation`]: Gauss–Lobatto, Radau and Gauss nodes, Lagrange and
+//!   Hermite matrices for optimal control;
+//! - [`models`]: classic test models and a registry of them by name;
+//! - `plot` (feature `plot`, default): SVG plots with plotters.
 
 pub mod collocation;
 pub mod ensemble;
@@ -38,6 +47,7 @@ pub mod integrate;
 pub mod models;
 #[cfg(feature = "plot")]
 pub mod plot;
+mod progress;
 pub mod scalar;
 pub mod sensitivity;
 mod spec;

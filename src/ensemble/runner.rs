@@ -2,7 +2,7 @@
 //! the fixed order of [`tree`](super::tree) with bounded memory.
 
 use crate::Error;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -82,16 +82,6 @@ impl Plan {
     }
 
     fn progress_bar(&self) -> ProgressBar {
-        if !self.progress {
-            return ProgressBar::hidden();
-        }
-        // indicatif draws nothing when stderr is not a terminal.
-        let bar = ProgressBar::with_draw_target(Some(self.n_samples()), ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("{bar:40} {pos}/{len} samples, {per_sec}, eta {eta} ({elapsed})")
-        {
-            bar.set_style(style);
-        }
-        bar
+        crate::progress::bar(self.n_samples(), "samples", self.progress)
     }
 }

@@ -8,8 +8,6 @@ use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::io::IsTerminal;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How many starts, from which seed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -127,8 +125,7 @@ where
         return Err(Error::InvalidOption { name: "starts", reason: "multistart needs at least one start".into() });
     }
     let starts = latin_hypercube(ms.starts, &lo, &hi, ms.seed);
-    let done = AtomicUsize::new(0);
-    let show = ms.progress && std::io::stderr().is_terminal();
+    let bar = crate::progress::bar(ms.starts as u64, "starts", ms.progress);
     let results: Vec<Result<(Outcome, f64), Error>> = starts
         .into_par_iter()
         .map(|z0| {
@@ -136,16 +133,11 @@ where
                 let cost = 0.5 * problem.objective()?.residuals(&outcome.z)?.norm_squared();
                 Ok((outcome, cost))
             });
-            let k = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if show {
-                eprint!("\rmultistart: {k}/{} starts", ms.starts);
-            }
+            bar.inc(1);
             result
         })
         .collect();
-    if show {
-        eprintln!();
-    }
+    bar.finish_and_clear();
     let mut evaluations = (0, 0);
     let mut found: Vec<(f64, Outcome)> = Vec::new();
     let mut first_error = None;
