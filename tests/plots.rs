@@ -35,3 +35,12 @@ fn missing_pairs_are_typed_errors() {
     let e = sensitivities(&LV, &s, &[(5, Wrt::Param(0))], Scale::Absolute, "t", &path).unwrap_err();
     assert!(matches!(e, Error::InvalidWrt { index: 0, .. }), "{e}");
 }
+
+#[test]
+fn png_output_needs_no_system_library() {
+    let path = std::env::temp_dir().join(format!("odeon-test-sens-{}.png", std::process::id()));
+    sensitivities(&LV, &sens(), &[(0, Wrt::Param(0))], Scale::Absolute, "PNG", &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    std::fs::remove_file(path).ok();
+}

@@ -1,7 +1,7 @@
 //! Fit plots: data with error bars, fitted curves with their 95% band, and
 //! residuals.
 
-use super::{color, frame, legend, padded_range, svg_area};
+use super::{Canvas, color, frame, legend, padded_range};
 use crate::fit::{FitProblem, FitReport, Observable};
 use crate::{Error, OdeSystem};
 use nalgebra::DefaultAllocator;
@@ -58,42 +58,46 @@ where
             .flat_map(|(m, w)| [m - w, m + w])
             .chain(exp.data.values.iter().enumerate().flat_map(|(k, v)| [v - bar(k), v + bar(k)])),
     );
-    let area = svg_area(path)?;
-    let title = format!("{}: fit with 95% band", exp.name);
-    let mut chart = frame(&area, path, &title, (padded_range([t0, t1].into_iter()), ys), ("t", "observed"))?;
-    for j in 0..n_out {
-        let c = color(j);
-        let row = |i: usize| i * n_out + j;
-        let band: Vec<(f64, f64)> = (0..grid.len())
-            .map(|i| (grid[i], pred.mean[row(i)] + pred.half_width[row(i)]))
-            .chain((0..grid.len()).rev().map(|i| (grid[i], pred.mean[row(i)] - pred.half_width[row(i)])))
-            .collect();
-        chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled()))).map_err(|e| io(&e))?;
-        let name = names.get(j).cloned().unwrap_or_else(|| format!("h{j}"));
-        chart
-            .draw_series(LineSeries::new((0..grid.len()).map(|i| (grid[i], pred.mean[row(i)])), c.stroke_width(2)))
-            .map_err(|e| io(&e))?
-            .label(format!("{name} (fit)"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-        let points: Vec<(f64, f64, f64)> = exp
-            .data
-            .t
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &t)| {
-                let k = i * n_out + j;
-                let v = exp.data.values[k];
-                (!v.is_nan()).then(|| (t, v, bar(k)))
-            })
-            .collect();
-        chart
-            .draw_series(points.iter().map(|&(t, v, s)| ErrorBar::new_vertical(t, v - s, v, v + s, c.filled(), 6)))
-            .map_err(|e| io(&e))?
-            .label(format!("{name} (data)"))
-            .legend(move |(x, y)| Circle::new((x + 10, y), 3, c.filled()));
+    let mut canvas = Canvas::new(path)?;
+    {
+        let area = canvas.area()?;
+        let title = format!("{}: fit with 95% band", exp.name);
+        let mut chart = frame(&area, path, &title, (padded_range([t0, t1].into_iter()), ys), ("t", "observed"))?;
+        for j in 0..n_out {
+            let c = color(j);
+            let row = |i: usize| i * n_out + j;
+            let band: Vec<(f64, f64)> = (0..grid.len())
+                .map(|i| (grid[i], pred.mean[row(i)] + pred.half_width[row(i)]))
+                .chain((0..grid.len()).rev().map(|i| (grid[i], pred.mean[row(i)] - pred.half_width[row(i)])))
+                .collect();
+            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled()))).map_err(|e| io(&e))?;
+            let name = names.get(j).cloned().unwrap_or_else(|| format!("h{j}"));
+            chart
+                .draw_series(LineSeries::new((0..grid.len()).map(|i| (grid[i], pred.mean[row(i)])), c.stroke_width(2)))
+                .map_err(|e| io(&e))?
+                .label(format!("{name} (fit)"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            let points: Vec<(f64, f64, f64)> = exp
+                .data
+                .t
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &t)| {
+                    let k = i * n_out + j;
+                    let v = exp.data.values[k];
+                    (!v.is_nan()).then(|| (t, v, bar(k)))
+                })
+                .collect();
+            chart
+                .draw_series(points.iter().map(|&(t, v, s)| ErrorBar::new_vertical(t, v - s, v, v + s, c.filled(), 6)))
+                .map_err(|e| io(&e))?
+                .label(format!("{name} (data)"))
+                .legend(move |(x, y)| Circle::new((x + 10, y), 3, c.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight, path)?;
+        area.present().map_err(|e| io(&e))?;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight, path)?;
-    area.present().map_err(|e| io(&e))
+    canvas.finish()
 }
 
 /// Draw the residuals of every experiment against time.
@@ -127,17 +131,21 @@ where
             }
         }
     }
-    let area = svg_area(path)?;
-    let ranges = (padded_range(points.iter().map(|p| p.1)), padded_range(points.iter().map(|p| p.2).chain([0.0])));
-    let mut chart = frame(&area, path, "Residuals", ranges, ("t", "residual"))?;
-    for (e, exp) in problem.experiments.iter().enumerate() {
-        let c = color(e);
-        chart
-            .draw_series(points.iter().filter(|p| p.0 == e).map(|&(_, t, r)| Circle::new((t, r), 4, c.filled())))
-            .map_err(|e| io(&e))?
-            .label(exp.name.clone())
-            .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+    let mut canvas = Canvas::new(path)?;
+    {
+        let area = canvas.area()?;
+        let ranges = (padded_range(points.iter().map(|p| p.1)), padded_range(points.iter().map(|p| p.2).chain([0.0])));
+        let mut chart = frame(&area, path, "Residuals", ranges, ("t", "residual"))?;
+        for (e, exp) in problem.experiments.iter().enumerate() {
+            let c = color(e);
+            chart
+                .draw_series(points.iter().filter(|p| p.0 == e).map(|&(_, t, r)| Circle::new((t, r), 4, c.filled())))
+                .map_err(|e| io(&e))?
+                .label(exp.name.clone())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight, path)?;
+        area.present().map_err(|e| io(&e))?;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight, path)?;
-    area.present().map_err(|e| io(&e))
+    canvas.finish()
 }

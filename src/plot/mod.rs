@@ -1,4 +1,5 @@
-//! Plots with plotters, written as SVG (no system libraries needed).
+//! Plots with plotters, written as SVG, or as PNG when the path ends in
+//! `.png` (rendered by resvg with an embedded font: no system libraries).
 //!
 //! Every function takes an output path, creates its directory, and returns
 //! `Error::Io` naming the file when drawing fails.
@@ -15,7 +16,7 @@ use crate::{Error, Solution};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Size of every plot, in pixels.
 const SIZE: (u32, u32) = (900, 600);
@@ -37,16 +38,53 @@ pub(crate) fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range
     (lo - pad)..(hi + pad)
 }
 
-/// Open an SVG drawing area at `path` (creating its directory).
-pub(crate) fn svg_area(path: &Path) -> Result<DrawingArea<SVGBackend<'_>, Shift>, Error> {
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+/// DejaVu Sans (a subset: Latin, Greek, mathematical symbols) for PNG
+/// output; see assets/LICENSE-DejaVu.txt.
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans-subset.ttf");
+
+/// Where a plot is drawn: SVG, or, for a path ending in `.png`, the same
+/// SVG rendered to PNG by resvg with the embedded font.
+pub(crate) struct Canvas {
+    path: PathBuf,
+    svg: String,
+}
+
+impl Canvas {
+    /// A canvas for `path` (its directory is created).
+    pub(crate) fn new(path: &Path) -> Result<Self, Error> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        Ok(Canvas { path: path.to_path_buf(), svg: String::new() })
     }
-    let area = SVGBackend::new(path, SIZE).into_drawing_area();
-    area.fill(&WHITE).map_err(|e| Error::io(path, e))?;
-    Ok(area)
+
+    /// The drawing area, filled white.
+    pub(crate) fn area(&mut self) -> Result<DrawingArea<SVGBackend<'_>, Shift>, Error> {
+        let area = SVGBackend::with_string(&mut self.svg, SIZE).into_drawing_area();
+        area.fill(&WHITE).map_err(|e| Error::io(&self.path, e))?;
+        Ok(area)
+    }
+
+    /// Write the file (after the area has been presented and dropped).
+    pub(crate) fn finish(self) -> Result<(), Error> {
+        let png = self.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+        if !png {
+            return std::fs::write(&self.path, &self.svg).map_err(|e| Error::io(&self.path, e));
+        }
+        let io = |e: &dyn std::fmt::Display| Error::io(&self.path, e);
+        let mut options = resvg::usvg::Options::default();
+        let mut fonts = resvg::usvg::fontdb::Database::new();
+        fonts.load_font_data(FONT.to_vec());
+        fonts.set_sans_serif_family("DejaVu Sans");
+        options.fontdb = std::sync::Arc::new(fonts);
+        options.font_family = "DejaVu Sans".into();
+        let tree = resvg::usvg::Tree::from_str(&self.svg, &options).map_err(|e| io(&e))?;
+        let mut pixmap = resvg::tiny_skia::Pixmap::new(SIZE.0, SIZE.1).ok_or_else(|| io(&"empty image"))?;
+        resvg::render(&tree, resvg::tiny_skia::Transform::identity(), &mut pixmap.as_mut());
+        pixmap.save_png(&self.path).map_err(|e| io(&e))
+    }
 }
 
 /// A chart on an SVG area, in the crate's style.
@@ -106,22 +144,26 @@ pub fn lines(
 ) -> Result<(), Error> {
     let path = path.as_ref();
     let io = |e: &dyn std::fmt::Display| Error::io(path, e);
-    let area = svg_area(path)?;
-    let xs = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)));
-    let ys = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)));
-    let mut chart = frame(&area, path, title, (xs, ys), (x_label, y_label))?;
-    for (i, (label, points)) in series.iter().enumerate() {
-        let c = color(i);
-        chart
-            .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
-            .map_err(|e| io(&e))?
-            .label(label.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    let mut canvas = Canvas::new(path)?;
+    {
+        let area = canvas.area()?;
+        let xs = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)));
+        let ys = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)));
+        let mut chart = frame(&area, path, title, (xs, ys), (x_label, y_label))?;
+        for (i, (label, points)) in series.iter().enumerate() {
+            let c = color(i);
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+                .map_err(|e| io(&e))?
+                .label(label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        }
+        if series.iter().any(|(label, _)| !label.is_empty()) {
+            legend(&mut chart, SeriesLabelPosition::UpperLeft, path)?;
+        }
+        area.present().map_err(|e| io(&e))?;
     }
-    if series.iter().any(|(label, _)| !label.is_empty()) {
-        legend(&mut chart, SeriesLabelPosition::UpperLeft, path)?;
-    }
-    area.present().map_err(|e| io(&e))
+    canvas.finish()
 }
 
 /// Plot every state component of a solution against time.
