@@ -34,6 +34,7 @@ pub mod collocation;
 pub mod error;
 pub mod integrate;
 pub mod models;
+pub mod ocp;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod scalar;

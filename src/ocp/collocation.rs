@@ -1,0 +1,758 @@
+//! A transcribed phase as a sparse NLP, with exact derivatives by duals.
+//!
+//! The NLP is a sum of small *blocks*, each a generic function of a few
+//! variables: one per segment (defects, path constraints, running cost),
+//! one per boundary (boundary constraints, Mayer term), one per control
+//! rate-continuity link. Each block is evaluated with `f64` for values,
+//! with `DualSVec64<8>` (chunks of eight seeded local variables) for its
+//! dense local Jacobian, and with `HyperDualSVec64<4, 4>` (pairs of chunks)
+//! for its local Hessian of the weighted outputs. The global Jacobian and
+//! Hessian are the scattered sums of the blocks, so their sparsity comes
+//! from the segment structure; within a block, entries that vanish at
+//! random probe points near the initial guess are left out of the
+//! structure (as OpenMDAO's total coloring does).
+//!
+//! Variables and constraints are scaled as described in [`Phase`]: the
+//! duals are seeded with the variable's scale and the outputs multiplied by
+//! the row scale, so the derivatives are those of the scaled NLP.
+
+use super::duals::{HK, JK, hess_part, hess_seed, jac_seed};
+use super::guess::Guess;
+use super::nlp::Nlp;
+use super::phase::Phase;
+use super::problem::{End, OptimalControl};
+use super::transcription::{Grid, Kind, Locals, Transcription, gauss_lobatto_segment, radau_segment};
+use crate::scalar::Derivatives;
+use crate::{DualScalar, Error};
+use nalgebra::{DMatrix, SymmetricEigen};
+use std::collections::HashMap;
+
+const NONE: usize = usize::MAX;
+
+/// How a block Hessian is made positive semidefinite for the convex QP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Convexify {
+    /// Negative eigenvalues replaced by their absolute values.
+    Mirror,
+    /// Negative eigenvalues replaced by zero.
+    Clip,
+    /// No change: the exact block Hessian.
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum BlockKind {
+    Segment(usize, Locals),
+    Boundary(End),
+    Rate { seg: usize },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Block {
+    pub kind: BlockKind,
+    /// Global variable of each local variable.
+    pub vars: Vec<usize>,
+    /// Global row of each local output (the objective, if any, is last).
+    pub rows: Vec<usize>,
+    pub row_scale: Vec<f64>,
+    pub objective: bool,
+    /// Position in the Jacobian values of (local row r, local var i), r-major.
+    jac_pos: Vec<usize>,
+    /// Local variables with second derivatives.
+    hess_vars: Vec<usize>,
+    /// Position in the Hessian values of (a, b), a ≥ b, over `hess_vars`.
+    hess_pos: Vec<usize>,
+}
+
+impl Block {
+    fn n_out(&self) -> usize {
+        self.rows.len() + usize::from(self.objective)
+    }
+}
+
+/// Variable layout of the transcription.
+#[derive(Clone, Debug)]
+pub(crate) struct Layout {
+    /// Global variable of state k at (segment s, local node j): `[(s·npn + j)·nx + k]`, NONE off state nodes.
+    pub state: Vec<usize>,
+    /// Global variable of control c at (s, j): `[(s·npn + j)·nu + c]`.
+    pub control: Vec<usize>,
+    /// t₀; the duration and the parameters follow.
+    pub t0: usize,
+}
+
+/// One phase transcribed into a sparse NLP ([`Nlp`]).
+///
+/// # Example
+/// ```
+/// use odeon::DualScalar;
+/// use odeon::ocp::{Collocation, Dynamics, Nlp, OptimalControl, Phase, StateVar, TimeVar, Transcription};
+/// struct Decay;
+/// impl Dynamics for Decay {
+///     fn n_states(&self) -> usize { 1 }
+///     fn n_controls(&self) -> usize { 1 }
+///     fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) { dx[0] = -x[0] + u[0]; }
+/// }
+/// impl OptimalControl for Decay {}
+/// let phase = Phase::new(&Decay).time(TimeVar::fixed(0.0, 1.0)).state(0, StateVar::new().fix_initial(1.0));
+/// let nlp = Collocation::new(&Decay, &phase, Transcription::GaussLobatto { segments: 4, order: 3 })?;
+/// // 9 nodes: 5 state values, 9 control values, t0, duration; 4 defects.
+/// assert_eq!((nlp.n(), nlp.m()), (5 + 9 + 2, 4));
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub struct Collocation<'a, P: OptimalControl> {
+    pub(crate) problem: &'a P,
+    pub(crate) phase: Phase,
+    pub(crate) grid: Grid,
+    pub(crate) layout: Layout,
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) n: usize,
+    pub(crate) m: usize,
+    /// Scale of each variable (physical = scaled · scale).
+    pub(crate) scale: Vec<f64>,
+    xl: Vec<f64>,
+    xu: Vec<f64>,
+    gl: Vec<f64>,
+    gu: Vec<f64>,
+    pub(crate) x0: Vec<f64>,
+    jac: Vec<(usize, usize)>,
+    hess: Vec<(usize, usize)>,
+    obj_scale: f64,
+    max_local: usize,
+    convexify: Convexify,
+}
+
+impl<'a, P: OptimalControl> Collocation<'a, P> {
+    /// Transcribe `phase` of `problem` with uniform segments; the initial
+    /// guess is the phase's linear guess.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTranscription`] (zero segments, even Gauss–Lobatto
+    /// order), the errors of [`Phase::check`], and
+    /// [`Error::NonFiniteEvaluation`] when the functions are not finite at
+    /// the initial guess.
+    pub fn new(problem: &'a P, phase: &Phase, transcription: Transcription) -> Result<Self, Error> {
+        Self::with_grid(problem, phase, transcription, None, &Guess::Linear)
+    }
+
+    /// As [`new`](Self::new), with segment ends (any strictly increasing
+    /// values; rescaled to the phase) and an initial guess.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new); [`Error::DimensionMismatch`] for segment ends
+    /// or a guess of the wrong size.
+    pub fn with_grid(
+        problem: &'a P,
+        phase: &Phase,
+        transcription: Transcription,
+        segment_ends: Option<&[f64]>,
+        guess: &Guess,
+    ) -> Result<Self, Error> {
+        phase.check(problem)?;
+        let grid = Grid::new(transcription, segment_ends)?;
+        let (nx, nu, np) = (problem.n_states(), problem.n_controls(), problem.n_params());
+        let (nseg, npn) = (grid.segments, grid.npn);
+        // Variables, node by node.
+        let mut state = vec![NONE; nseg * npn * nx];
+        let mut control = vec![NONE; nseg * npn * nu];
+        let mut n = 0;
+        for s in 0..nseg {
+            for j in 0..npn {
+                let shared = s > 0 && j == 0;
+                if grid.is_state_node(j) {
+                    for k in 0..nx {
+                        state[(s * npn + j) * nx + k] = if shared {
+                            state[((s - 1) * npn + npn - 1) * nx + k]
+                        } else {
+                            n += 1;
+                            n - 1
+                        };
+                    }
+                }
+                for c in 0..nu {
+                    control[(s * npn + j) * nu + c] = if shared && phase.controls[c].continuity {
+                        control[((s - 1) * npn + npn - 1) * nu + c]
+                    } else {
+                        n += 1;
+                        n - 1
+                    };
+                }
+            }
+        }
+        let t0 = n;
+        n += 2 + np;
+        let layout = Layout { state, control, t0 };
+        let mut this = Collocation {
+            problem,
+            phase: phase.clone(),
+            grid,
+            layout,
+            blocks: Vec::new(),
+            n,
+            m: 0,
+            scale: vec![1.0; n],
+            xl: vec![f64::NEG_INFINITY; n],
+            xu: vec![f64::INFINITY; n],
+            gl: Vec::new(),
+            gu: Vec::new(),
+            x0: vec![0.0; n],
+            jac: Vec::new(),
+            hess: Vec::new(),
+            obj_scale: phase.objective_scale,
+            max_local: 0,
+            convexify: Convexify::Mirror,
+        };
+        this.variable_bounds();
+        this.build_blocks();
+        this.x0 = guess.point(&this)?;
+        this.structure()?;
+        Ok(this)
+    }
+
+    /// Choose how [`Nlp::convex_hessian_values`] convexifies the block
+    /// Hessians (default [`Convexify::Mirror`]); the exact Hessian is
+    /// unaffected.
+    pub fn convexify(mut self, c: Convexify) -> Self {
+        self.convexify = c;
+        self
+    }
+
+    /// The transcription.
+    pub fn transcription(&self) -> Transcription {
+        self.grid.transcription
+    }
+
+    /// The phase.
+    pub fn phase(&self) -> &Phase {
+        &self.phase
+    }
+
+    /// The problem.
+    pub fn problem(&self) -> &'a P {
+        self.problem
+    }
+
+    fn variable_bounds(&mut self) {
+        let (nx, nu) = (self.problem.n_states(), self.problem.n_controls());
+        let (nseg, npn) = (self.grid.segments, self.grid.npn);
+        let (states, controls) = (self.phase.states.clone(), self.phase.controls.clone());
+        for s in 0..nseg {
+            for j in 0..npn {
+                for (k, sv) in states.iter().enumerate() {
+                    let v = self.layout.state[(s * npn + j) * nx + k];
+                    if v == NONE {
+                        continue;
+                    }
+                    let (mut lo, mut hi) = sv.bounds;
+                    if s == 0 && j == 0 {
+                        if let Some(x) = sv.initial {
+                            (lo, hi) = (x, x);
+                        }
+                    } else if s + 1 == nseg && j + 1 == npn {
+                        if let Some(x) = sv.final_value {
+                            (lo, hi) = (x, x);
+                        }
+                    }
+                    self.set_var(v, (lo, hi), sv.scale);
+                }
+                for (c, cv) in controls.iter().enumerate() {
+                    self.set_var(self.layout.control[(s * npn + j) * nu + c], cv.bounds, cv.scale);
+                }
+            }
+        }
+        let t = self.phase.time.clone();
+        let t0 = self.layout.t0;
+        self.set_var(t0, t.initial_bounds, t.initial_scale);
+        self.set_var(t0 + 1, t.duration_bounds, t.duration_scale);
+        for (i, p) in self.phase.params.clone().iter().enumerate() {
+            let b = if p.optimize { p.bounds } else { (p.value, p.value) };
+            self.set_var(t0 + 2 + i, b, p.scale);
+        }
+    }
+
+    fn set_var(&mut self, v: usize, (lo, hi): (f64, f64), scale: f64) {
+        let (a, b) = (lo / scale, hi / scale);
+        self.scale[v] = scale;
+        (self.xl[v], self.xu[v]) = if scale > 0.0 { (a, b) } else { (b, a) };
+    }
+
+    fn build_blocks(&mut self) {
+        let pr = self.problem;
+        let (nx, nu, np) = (pr.n_states(), pr.n_controls(), pr.n_params());
+        let (nseg, npn) = (self.grid.segments, self.grid.npn);
+        let tail = |t0: usize| t0..t0 + 2 + np;
+        let mut row = 0;
+        let all_continuous = self.phase.controls.iter().all(|c| c.continuity);
+        let n_path = pr.n_path();
+        let mut blocks = Vec::new();
+        let (mut gl, mut gu) = (Vec::new(), Vec::new());
+        for s in 0..nseg {
+            let mut vars = Vec::new();
+            for &j in &self.grid.state_nodes {
+                vars.extend_from_slice(&self.layout.state[(s * npn + j) * nx..(s * npn + j + 1) * nx]);
+            }
+            let u0 = vars.len();
+            vars.extend_from_slice(&self.layout.control[s * npn * nu..(s + 1) * npn * nu]);
+            let t0 = vars.len();
+            vars.extend(tail(self.layout.t0));
+            let path_from = usize::from(s > 0 && all_continuous);
+            let with_cost = pr.has_running_cost();
+            let loc = Locals { nx, nu, u0, t0, path_from, n_path, with_cost };
+            let (mut rows, mut row_scale) = (Vec::new(), Vec::new());
+            for _ in 0..self.grid.col_nodes.len() {
+                for sv in &self.phase.states {
+                    rows.push(row);
+                    row += 1;
+                    row_scale.push(1.0 / sv.defect_scale.unwrap_or(sv.scale));
+                    gl.push(0.0);
+                    gu.push(0.0);
+                }
+            }
+            for _ in path_from..npn {
+                for b in &self.phase.path {
+                    push_bounds(b, &mut row, &mut rows, &mut row_scale, &mut gl, &mut gu);
+                }
+            }
+            blocks.push(Block::new(BlockKind::Segment(s, loc), vars, rows, row_scale, with_cost));
+        }
+        for end in [End::Initial, End::Final] {
+            let (s, j) = if end == End::Initial { (0, 0) } else { (nseg - 1, npn - 1) };
+            let mut vars = self.layout.state[(s * npn + j) * nx..(s * npn + j + 1) * nx].to_vec();
+            vars.extend_from_slice(&self.layout.control[(s * npn + j) * nu..(s * npn + j + 1) * nu]);
+            vars.extend(tail(self.layout.t0));
+            let (mut rows, mut row_scale) = (Vec::new(), Vec::new());
+            let list = if end == End::Initial { &self.phase.initial } else { &self.phase.final_ };
+            for b in list {
+                push_bounds(b, &mut row, &mut rows, &mut row_scale, &mut gl, &mut gu);
+            }
+            let objective = end == End::Final;
+            if !rows.is_empty() || objective {
+                blocks.push(Block::new(BlockKind::Boundary(end), vars, rows, row_scale, objective));
+            }
+        }
+        for (c, cv) in self.phase.controls.iter().enumerate() {
+            if !cv.rate_continuity {
+                continue;
+            }
+            for s in 0..nseg.saturating_sub(1) {
+                let vars: Vec<usize> =
+                    (0..2 * npn).map(|i| self.layout.control[((s + i / npn) * npn + i % npn) * nu + c]).collect();
+                blocks.push(Block::new(BlockKind::Rate { seg: s }, vars, vec![row], vec![1.0 / cv.scale], false));
+                row += 1;
+                gl.push(0.0);
+                gu.push(0.0);
+            }
+        }
+        self.m = row;
+        self.gl = gl;
+        self.gu = gu;
+        self.max_local = blocks.iter().map(|b| b.vars.len().max(b.n_out())).max().unwrap_or(0);
+        self.blocks = blocks;
+    }
+
+    /// Evaluate block `b` at local (physical) variables `z`.
+    pub(crate) fn eval_block<D: DualScalar>(&self, b: &Block, z: &[D], out: &mut [D], xall: &mut [D], fall: &mut [D]) {
+        let pr = self.problem;
+        let (nx, nu) = (pr.n_states(), pr.n_controls());
+        match &b.kind {
+            BlockKind::Segment(s, loc) => match self.grid.kind {
+                Kind::GaussLobatto { .. } => gauss_lobatto_segment(pr, &self.grid, *s, z, loc, out, xall, fall),
+                Kind::Radau { .. } => radau_segment(pr, &self.grid, *s, z, loc, out, xall, fall),
+            },
+            BlockKind::Boundary(end) => {
+                let (x, u) = (&z[..nx], &z[nx..nx + nu]);
+                let (t0, dur) = (z[nx + nu], z[nx + nu + 1]);
+                let p = &z[nx + nu + 2..];
+                let t = if *end == End::Initial { t0 } else { t0 + dur };
+                let nb = b.rows.len();
+                if nb > 0 {
+                    pr.boundary(*end, t, x, u, p, &mut out[..nb]);
+                }
+                if b.objective {
+                    out[nb] = pr.mayer(t, x, u, p);
+                }
+            }
+            BlockKind::Rate { seg } => {
+                let (g, npn) = (&self.grid, self.grid.npn);
+                let (mut left, mut right) = (D::from(0.0), D::from(0.0));
+                for j in 0..npn {
+                    left += z[j] * g.d_all[(npn - 1, j)];
+                    right += z[npn + j] * g.d_all[(0, j)];
+                }
+                out[0] = left * (1.0 / g.width(*seg)) - right * (1.0 / g.width(seg + 1));
+            }
+        }
+    }
+
+    fn scratch<D: DualScalar>(&self) -> (Vec<D>, Vec<D>, Vec<D>, Vec<D>) {
+        let nx = self.problem.n_states();
+        let zero = D::from(0.0);
+        let w = self.grid.npn * nx;
+        (vec![zero; self.max_local], vec![zero; self.max_local], vec![zero; w], vec![zero; w])
+    }
+
+    /// All block outputs in f64, scaled: g (when given) and the objective.
+    fn values(&self, x: &[f64], mut g: Option<&mut [f64]>) -> f64 {
+        let (mut z, mut out, mut xa, mut fa) = self.scratch::<f64>();
+        let mut f = 0.0;
+        for b in &self.blocks {
+            if g.is_none() && !b.objective {
+                continue;
+            }
+            for (zi, &v) in z.iter_mut().zip(&b.vars) {
+                *zi = x[v] * self.scale[v];
+            }
+            self.eval_block(b, &z[..b.vars.len()], &mut out[..b.n_out()], &mut xa, &mut fa);
+            if let Some(g) = g.as_deref_mut() {
+                for (r, &row) in b.rows.iter().enumerate() {
+                    g[row] = out[r] * b.row_scale[r];
+                }
+            }
+            if b.objective {
+                f += out[b.rows.len()] * self.obj_scale;
+            }
+        }
+        f
+    }
+
+    /// Dense local Jacobian of block `b` (outputs × local vars, scaled) into `jl`.
+    fn local_jacobian(&self, b: &Block, x: &[f64], jl: &mut [f64], bufs: &mut JacBufs) {
+        let nl = b.vars.len();
+        let no = b.n_out();
+        let JacBufs { z, out, xa, fa } = bufs;
+        for c0 in (0..nl).step_by(JK) {
+            for (i, &v) in b.vars.iter().enumerate() {
+                let l = (i >= c0 && i < c0 + JK).then(|| i - c0);
+                z[i] = jac_seed(x[v] * self.scale[v], l, self.scale[v]);
+            }
+            self.eval_block(b, &z[..nl], &mut out[..no], xa, fa);
+            for r in 0..no {
+                let rs = if r < b.rows.len() { b.row_scale[r] } else { self.obj_scale };
+                for i in c0..(c0 + JK).min(nl) {
+                    jl[r * nl + i] = out[r].eps_part(i - c0) * rs;
+                }
+            }
+        }
+    }
+
+    /// Dense local Hessian over `vars` (local indices) of Σ w_r out_r.
+    fn local_hessian(&self, b: &Block, x: &[f64], vars: &[usize], w: &[f64], h: &mut DMatrix<f64>, bufs: &mut HessBufs) {
+        let k = vars.len();
+        let HessBufs { z, out, xa, fa } = bufs;
+        let nl = b.vars.len();
+        let no = b.n_out();
+        let nchunks = k.div_ceil(HK);
+        for ca in 0..nchunks {
+            for cb in ca..nchunks {
+                for (i, &v) in b.vars.iter().enumerate() {
+                    z[i] = hess_seed(x[v] * self.scale[v], None, None, 0.0);
+                }
+                for (a, &li) in vars.iter().enumerate() {
+                    let v = b.vars[li];
+                    let ia = (a / HK == ca).then(|| a % HK);
+                    let ib = (a / HK == cb).then(|| a % HK);
+                    z[li] = hess_seed(x[v] * self.scale[v], ia, ib, self.scale[v]);
+                }
+                self.eval_block(b, &z[..nl], &mut out[..no], xa, fa);
+                let mut l = hess_seed(0.0, None, None, 0.0);
+                for r in 0..no {
+                    if w[r] != 0.0 {
+                        l += out[r] * w[r];
+                    }
+                }
+                for a in ca * HK..((ca + 1) * HK).min(k) {
+                    for bb in cb * HK..((cb + 1) * HK).min(k) {
+                        let val = hess_part(&l, a % HK, bb % HK);
+                        h[(a, bb)] = val;
+                        h[(bb, a)] = val;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sparsity from random probes near the initial guess.
+    fn structure(&mut self) -> Result<(), Error> {
+        // Finite values at the guess, or a typed error naming the row.
+        let mut g = vec![0.0; self.m];
+        let f = self.values(&self.x0, Some(&mut g));
+        if let Some(r) = g.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFiniteEvaluation { what: self.row_name(r), value: g[r] });
+        }
+        if !f.is_finite() {
+            return Err(Error::NonFiniteEvaluation { what: "objective".into(), value: f });
+        }
+        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
+        let probes: Vec<Vec<f64>> = (0..2)
+            .map(|_| {
+                self.x0
+                    .iter()
+                    .map(|&v| {
+                        rng ^= rng << 13;
+                        rng ^= rng >> 7;
+                        rng ^= rng << 17;
+                        let r = (rng >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+                        v + 0.05 * r * (1.0 + v.abs())
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut jac_map: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut hess_map: HashMap<(usize, usize), usize> = HashMap::new();
+        let (mut jac, mut hess) = (Vec::new(), Vec::new());
+        for i in 0..self.n {
+            hess_map.insert((i, i), hess.len());
+            hess.push((i, i));
+        }
+        let mut jb = JacBufs::new(self);
+        let mut hb = HessBufs::new(self);
+        let mut blocks = std::mem::take(&mut self.blocks);
+        for b in &mut blocks {
+            let (nl, no, nr) = (b.vars.len(), b.n_out(), b.rows.len());
+            let mut nz = vec![false; no * nl];
+            let mut jl = vec![0.0; no * nl];
+            let all: Vec<usize> = (0..nl).collect();
+            let mut hz = vec![false; nl * nl];
+            let mut h = DMatrix::zeros(nl, nl);
+            for (pi, x) in probes.iter().enumerate() {
+                self.local_jacobian(b, x, &mut jl, &mut jb);
+                for (flag, v) in nz.iter_mut().zip(&jl) {
+                    *flag |= *v != 0.0;
+                }
+                let w: Vec<f64> = (0..no).map(|r| 1.0 + 0.37 * ((r + pi) % 5) as f64).collect();
+                self.local_hessian(b, x, &all, &w, &mut h, &mut hb);
+                for (flag, v) in hz.iter_mut().zip(h.iter()) {
+                    *flag |= *v != 0.0;
+                }
+            }
+            b.jac_pos = vec![NONE; nr * nl];
+            for r in 0..nr {
+                for i in 0..nl {
+                    if nz[r * nl + i] {
+                        let key = (b.rows[r], b.vars[i]);
+                        let pos = *jac_map.entry(key).or_insert_with(|| {
+                            jac.push(key);
+                            jac.len() - 1
+                        });
+                        b.jac_pos[r * nl + i] = pos;
+                    }
+                }
+            }
+            b.hess_vars = (0..nl).filter(|&i| (0..nl).any(|j| hz[i * nl + j])).collect();
+            let k = b.hess_vars.len();
+            b.hess_pos = vec![NONE; k * k];
+            for a in 0..k {
+                for c in 0..=a {
+                    let (gi, gj) = (b.vars[b.hess_vars[a]], b.vars[b.hess_vars[c]]);
+                    let key = (gi.max(gj), gi.min(gj));
+                    let pos = *hess_map.entry(key).or_insert_with(|| {
+                        hess.push(key);
+                        hess.len() - 1
+                    });
+                    b.hess_pos[a * k + c] = pos;
+                }
+            }
+        }
+        self.blocks = blocks;
+        self.jac = jac;
+        self.hess = hess;
+        Ok(())
+    }
+
+    /// A readable name of constraint row `r`.
+    pub(crate) fn row_name(&self, r: usize) -> String {
+        for b in &self.blocks {
+            if let Some(i) = b.rows.iter().position(|&x| x == r) {
+                return match &b.kind {
+                    BlockKind::Segment(s, _) => {
+                        let nd = self.grid.col_nodes.len() * self.problem.n_states();
+                        if i < nd {
+                            let names = self.problem.state_names();
+                            let k = i % self.problem.n_states();
+                            format!("defect of state {} in segment {s}", names[k])
+                        } else {
+                            format!("path constraint {} in segment {s}", (i - nd) % self.problem.n_path().max(1))
+                        }
+                    }
+                    BlockKind::Boundary(end) => format!("{end:?} boundary constraint {i}"),
+                    BlockKind::Rate { seg } => format!("control rate continuity after segment {seg}"),
+                };
+            }
+        }
+        format!("constraint {r}")
+    }
+}
+
+fn push_bounds(
+    b: &super::Bounds,
+    row: &mut usize,
+    rows: &mut Vec<usize>,
+    row_scale: &mut Vec<f64>,
+    gl: &mut Vec<f64>,
+    gu: &mut Vec<f64>,
+) {
+    rows.push(*row);
+    *row += 1;
+    row_scale.push(1.0 / b.scale);
+    let (lo, hi) = (b.lower / b.scale, b.upper / b.scale);
+    let (lo, hi) = if b.scale > 0.0 { (lo, hi) } else { (hi, lo) };
+    gl.push(lo);
+    gu.push(hi);
+}
+
+impl Block {
+    fn new(kind: BlockKind, vars: Vec<usize>, rows: Vec<usize>, row_scale: Vec<f64>, objective: bool) -> Self {
+        Block { kind, vars, rows, row_scale, objective, jac_pos: Vec::new(), hess_vars: Vec::new(), hess_pos: Vec::new() }
+    }
+}
+
+type Jd = num_dual::DualSVec64<JK>;
+type Hd = num_dual::HyperDualSVec64<HK, HK>;
+
+struct JacBufs {
+    z: Vec<Jd>,
+    out: Vec<Jd>,
+    xa: Vec<Jd>,
+    fa: Vec<Jd>,
+}
+
+impl JacBufs {
+    fn new<P: OptimalControl>(c: &Collocation<'_, P>) -> Self {
+        let (z, out, xa, fa) = c.scratch::<Jd>();
+        JacBufs { z, out, xa, fa }
+    }
+}
+
+struct HessBufs {
+    z: Vec<Hd>,
+    out: Vec<Hd>,
+    xa: Vec<Hd>,
+    fa: Vec<Hd>,
+}
+
+impl HessBufs {
+    fn new<P: OptimalControl>(c: &Collocation<'_, P>) -> Self {
+        let (z, out, xa, fa) = c.scratch::<Hd>();
+        HessBufs { z, out, xa, fa }
+    }
+}
+
+impl<P: OptimalControl> Nlp for Collocation<'_, P> {
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn m(&self) -> usize {
+        self.m
+    }
+    fn x_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
+        lower.copy_from_slice(&self.xl);
+        upper.copy_from_slice(&self.xu);
+    }
+    fn g_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
+        lower.copy_from_slice(&self.gl);
+        upper.copy_from_slice(&self.gu);
+    }
+    fn initial_point(&self, x: &mut [f64]) {
+        x.copy_from_slice(&self.x0);
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        self.values(x, None)
+    }
+    fn gradient(&self, x: &[f64], grad: &mut [f64]) {
+        grad.fill(0.0);
+        let mut bufs = JacBufs::new(self);
+        let mut jl = vec![0.0; self.max_local * self.max_local];
+        for b in self.blocks.iter().filter(|b| b.objective) {
+            let nl = b.vars.len();
+            self.local_jacobian(b, x, &mut jl, &mut bufs);
+            let r = b.rows.len();
+            for (i, &v) in b.vars.iter().enumerate() {
+                grad[v] += jl[r * nl + i];
+            }
+        }
+    }
+    fn constraints(&self, x: &[f64], g: &mut [f64]) {
+        self.values(x, Some(g));
+    }
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        self.jac.clone()
+    }
+    fn jacobian_values(&self, x: &[f64], values: &mut [f64]) {
+        values.fill(0.0);
+        let mut bufs = JacBufs::new(self);
+        let mut jl = vec![0.0; self.max_local * self.max_local];
+        for b in &self.blocks {
+            let nl = b.vars.len();
+            if b.rows.is_empty() {
+                continue;
+            }
+            self.local_jacobian(b, x, &mut jl, &mut bufs);
+            for (pos, v) in b.jac_pos.iter().zip(&jl) {
+                if *pos != NONE {
+                    values[*pos] += v;
+                }
+            }
+            let _ = nl;
+        }
+    }
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        Some(self.hess.clone())
+    }
+    fn hessian_values(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64]) {
+        self.hessian_into(x, sigma, lambda, values, Convexify::None);
+    }
+    fn convex_hessian_values(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64]) -> bool {
+        self.hessian_into(x, sigma, lambda, values, self.convexify);
+        true
+    }
+}
+
+impl<P: OptimalControl> Collocation<'_, P> {
+    /// Σ of the block Hessians, each convexified as `how`.
+    fn hessian_into(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64], how: Convexify) {
+        values.fill(0.0);
+        let mut bufs = HessBufs::new(self);
+        let mut w = vec![0.0; self.max_local];
+        for b in &self.blocks {
+            let k = b.hess_vars.len();
+            if k == 0 {
+                continue;
+            }
+            for (r, &row) in b.rows.iter().enumerate() {
+                w[r] = lambda[row] * b.row_scale[r];
+            }
+            if b.objective {
+                w[b.rows.len()] = sigma * self.obj_scale;
+            }
+            let mut h = DMatrix::zeros(k, k);
+            self.local_hessian(b, x, &b.hess_vars, &w[..b.n_out()], &mut h, &mut bufs);
+            if h.iter().any(|v| !v.is_finite()) {
+                values.fill(f64::NAN);
+                return;
+            }
+            let h = convexify(h, how);
+            for a in 0..k {
+                for c in 0..=a {
+                    values[b.hess_pos[a * k + c]] += h[(a, c)];
+                }
+            }
+        }
+    }
+}
+
+/// The block Hessian `h`, or with its negative eigenvalues mirrored or
+/// clipped (a positive semidefinite block for solvers that need one).
+fn convexify(h: DMatrix<f64>, how: Convexify) -> DMatrix<f64> {
+    if how == Convexify::None {
+        return h;
+    }
+    let eig = SymmetricEigen::new(h.clone());
+    if eig.eigenvalues.iter().all(|&l| l >= 0.0) {
+        return h;
+    }
+    let lam = eig.eigenvalues.map(|l| match how {
+        Convexify::Mirror => l.abs(),
+        Convexify::Clip | Convexify::None => l.max(0.0),
+    });
+    &eig.eigenvectors * DMatrix::from_diagonal(&lam) * eig.eigenvectors.transpose()
+}

@@ -1,0 +1,689 @@
+//! Line-search SQP with an ℓ1 merit function, second-order correction and
+//! elastic mode.
+//!
+//! Each iteration solves the convex QP
+//! min ∇fᵀd + ½dᵀHd s.t. g_L ≤ g + J d ≤ g_U, x_L ≤ x + d ≤ x_U
+//! (H the Hessian of the Lagrangian, convexified by the problem, or a
+//! damped BFGS matrix) with clarabel, then backtracks on
+//! φ(x) = f(x) + μ‖v(x)‖₁ (v the constraint violation) with the Armijo
+//! condition on the directional derivative D = ∇fᵀd − μ‖v(x)‖₁ (linearized
+//! violation for elastic steps). When the full step is rejected a
+//! second-order correction (re-solve with the constraints shifted by the
+//! curvature seen at x + d) is tried before backtracking, against the
+//! Maratos effect. When the linearization is infeasible the QP is solved in
+//! elastic mode (ℓ1-penalized slacks); if even that predicts no decrease of
+//! the violation at an infeasible point, the problem is reported locally
+//! infeasible.
+//!
+//! Termination follows IPOPT's KKT test: primal infeasibility ≤
+//! `constr_tol`, dual infeasibility (scaled by s_d as IPOPT) ≤ `tol`,
+//! complementarity ≤ `tol`.
+//!
+//! # Reference
+//! Nocedal & Wright, *Numerical Optimization*, 2nd ed. (2006): Algorithm
+//! 18.3 (line-search SQP), §18.3 (ℓ1 merit, penalty update 18.36, elastic
+//! mode 18.12), §18.5 (second-order correction), Procedure 18.2 (damped
+//! BFGS); Wächter & Biegler, Math. Program. 106 (2006), §2.1 (scaled KKT
+//! test) and §3.6 (least-squares multiplier estimate).
+
+use super::convexify::Convexifier;
+use super::qp::{Qp, QpSolution, QpStatus};
+use clarabel::algebra::CscMatrix;
+use crate::Error;
+use crate::ocp::Nlp;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// Which second derivatives the QP uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HessianMode {
+    /// The problem's Hessian of the Lagrangian (quasi-Newton if it has none).
+    Exact,
+    /// Damped BFGS (dense; for small problems).
+    Bfgs,
+}
+
+/// Options of the SQP solver.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::SqpOptions;
+/// let o = SqpOptions::default().max_iter(50).verbose(true);
+/// assert_eq!((o.max_iter, o.tol, o.constr_tol), (50, 1e-6, 1e-8));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SqpOptions {
+    /// Largest number of iterations (default 200).
+    pub max_iter: usize,
+    /// Wall-time limit in seconds (default 60).
+    pub max_time: f64,
+    /// Tolerance of the (scaled) dual infeasibility and complementarity
+    /// (default 1e-6).
+    pub tol: f64,
+    /// Tolerance of the constraint violation of the scaled NLP (default 1e-8).
+    pub constr_tol: f64,
+    /// Exact Hessian or BFGS (default exact).
+    pub hessian: HessianMode,
+    /// Second-order corrections (default on).
+    pub soc: bool,
+    /// Print the iteration log to stderr (default off; the log is in the
+    /// result either way).
+    pub verbose: bool,
+}
+
+impl Default for SqpOptions {
+    fn default() -> Self {
+        SqpOptions {
+            max_iter: 200,
+            max_time: 60.0,
+            tol: 1e-6,
+            constr_tol: 1e-8,
+            hessian: HessianMode::Exact,
+            soc: true,
+            verbose: false,
+        }
+    }
+}
+
+impl SqpOptions {
+    /// Largest number of iterations.
+    pub fn max_iter(mut self, n: usize) -> Self {
+        self.max_iter = n;
+        self
+    }
+    /// Wall-time limit in seconds.
+    pub fn max_time(mut self, s: f64) -> Self {
+        self.max_time = s;
+        self
+    }
+    /// Print the iteration log.
+    pub fn verbose(mut self, on: bool) -> Self {
+        self.verbose = on;
+        self
+    }
+    /// Exact Hessian or BFGS.
+    pub fn hessian(mut self, h: HessianMode) -> Self {
+        self.hessian = h;
+        self
+    }
+    /// KKT tolerances: optimality and constraint violation.
+    pub fn tolerances(mut self, tol: f64, constr_tol: f64) -> Self {
+        self.tol = tol;
+        self.constr_tol = constr_tol;
+        self
+    }
+    fn check(&self) -> Result<(), Error> {
+        let bad = |name, reason: &str| Err(Error::InvalidOption { name, reason: reason.into() });
+        if !(self.tol > 0.0 && self.tol.is_finite()) {
+            return bad("tol", "must be positive and finite");
+        }
+        if !(self.constr_tol > 0.0 && self.constr_tol.is_finite()) {
+            return bad("constr_tol", "must be positive and finite");
+        }
+        if !(self.max_time > 0.0) {
+            return bad("max_time", "must be positive");
+        }
+        Ok(())
+    }
+}
+
+/// How a solve ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    /// The KKT conditions hold to the tolerances.
+    Optimal,
+    /// A stationary point of the constraint violation that is not
+    /// feasible: the constraints (locally) contradict each other.
+    Infeasible,
+    /// `max_iter` reached.
+    MaxIterations,
+    /// `max_time` reached.
+    TimeLimit,
+    /// The functions are not finite at the starting point, or stayed
+    /// non-finite along the whole search direction.
+    NonFiniteEvaluation,
+    /// The line search or the QP failed (see the message).
+    Failed,
+}
+
+/// One line of the iteration log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IterLog {
+    /// Iteration (0: the starting point).
+    pub iter: usize,
+    /// Objective (scaled).
+    pub objective: f64,
+    /// Largest constraint violation (scaled).
+    pub primal_inf: f64,
+    /// Scaled dual infeasibility.
+    pub dual_inf: f64,
+    /// Step length taken to reach this point.
+    pub alpha: f64,
+    /// Largest step component.
+    pub step: f64,
+    /// Penalty parameter of the merit function.
+    pub mu: f64,
+    /// Interior-point iterations of the QP.
+    pub qp_iters: u32,
+    /// Flags: 's' second-order correction, 'e' elastic mode.
+    pub flags: String,
+}
+
+/// Result of [`solve_nlp`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NlpResult {
+    /// How it ended.
+    pub status: Status,
+    /// Final point.
+    pub x: Vec<f64>,
+    /// Constraint multipliers (∇f + Jᵀλ + bound multipliers = 0).
+    pub lambda: Vec<f64>,
+    /// Objective at `x`.
+    pub objective: f64,
+    /// Largest constraint violation at `x`.
+    pub constraint_violation: f64,
+    /// Scaled dual infeasibility at `x`.
+    pub dual_infeasibility: f64,
+    /// SQP iterations.
+    pub iterations: usize,
+    /// The iteration log.
+    pub log: Vec<IterLog>,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// What went wrong, when something did.
+    pub message: String,
+}
+
+/// Evaluations at one point.
+struct Point {
+    x: Vec<f64>,
+    f: f64,
+    g: Vec<f64>,
+}
+
+struct Problem<'a, N: Nlp> {
+    nlp: &'a N,
+    n: usize,
+    m: usize,
+    xl: Vec<f64>,
+    xu: Vec<f64>,
+    gl: Vec<f64>,
+    gu: Vec<f64>,
+    jidx: Vec<(usize, usize)>,
+}
+
+impl<N: Nlp> Problem<'_, N> {
+    fn point(&self, x: Vec<f64>) -> Point {
+        let f = self.nlp.objective(&x);
+        let mut g = vec![0.0; self.m];
+        self.nlp.constraints(&x, &mut g);
+        Point { x, f, g }
+    }
+    /// ℓ1 norm of the violation of g_L ≤ g ≤ g_U (∞ if non-finite).
+    fn viol1(&self, g: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for i in 0..self.m {
+            if !g[i].is_finite() {
+                return f64::INFINITY;
+            }
+            s += (self.gl[i] - g[i]).max(0.0) + (g[i] - self.gu[i]).max(0.0);
+        }
+        s
+    }
+    fn viol_max(&self, g: &[f64]) -> f64 {
+        (0..self.m).map(|i| (self.gl[i] - g[i]).max(g[i] - self.gu[i]).max(0.0)).fold(0.0, f64::max)
+    }
+    fn merit(&self, p: &Point, mu: f64) -> f64 {
+        let v = p.f + mu * self.viol1(&p.g);
+        if v.is_nan() { f64::INFINITY } else { v }
+    }
+    /// ∇f + Jᵀλ.
+    fn lagrangian_gradient(&self, grad: &[f64], jval: &[f64], lambda: &[f64]) -> Vec<f64> {
+        let mut r = grad.to_vec();
+        for (&(row, col), &v) in self.jidx.iter().zip(jval) {
+            r[col] += v * lambda[row];
+        }
+        r
+    }
+    /// Scaled dual infeasibility and complementarity at x, with bound
+    /// multipliers `z` (∇f + Jᵀλ + z = 0 at a KKT point).
+    fn kkt(&self, x: &[f64], g: &[f64], r: &[f64], lambda: &[f64], z: &[f64]) -> (f64, f64) {
+        let mut dual: f64 = 0.0;
+        let mut compl: f64 = 0.0;
+        for i in 0..self.n {
+            if self.xl[i] == self.xu[i] {
+                continue;
+            }
+            dual = dual.max((r[i] + z[i]).abs());
+            // z > 0: upper bound active; z < 0: lower.
+            let gap = if z[i] > 0.0 { self.xu[i] - x[i] } else { x[i] - self.xl[i] };
+            compl = compl.max(if gap.is_finite() { z[i].abs() * gap.max(0.0) } else { z[i].abs() });
+        }
+        for i in 0..self.m {
+            if self.gl[i] == self.gu[i] {
+                continue;
+            }
+            let l = lambda[i];
+            let gap = if l > 0.0 { self.gu[i] - g[i] } else { g[i] - self.gl[i] };
+            compl = compl.max(if gap.is_finite() { l.abs() * gap.max(0.0) } else { l.abs() });
+        }
+        let lsum: f64 = lambda.iter().chain(z).map(|l| l.abs()).sum::<f64>();
+        let sd = (lsum / (self.n + self.m).max(1) as f64).max(100.0) / 100.0;
+        (dual / sd, compl / sd)
+    }
+}
+
+/// Solve `nlp` by SQP.
+///
+/// Requirements: an [`Nlp`] with a positive semidefinite Hessian (or none:
+/// BFGS is used). The QPs are solved by clarabel.
+///
+/// # Errors
+/// [`Error::InvalidOption`] for bad options; [`Error::DimensionMismatch`]
+/// for structures that do not fit `n`, `m`. Everything else that can go
+/// wrong in a solve is a [`Status`] in the result.
+///
+/// # Example
+/// See [`Nlp`].
+pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Error> {
+    options.check()?;
+    let start = Instant::now();
+    let (n, m) = (nlp.n(), nlp.m());
+    let (mut xl, mut xu, mut gl, mut gu) = (vec![0.0; n], vec![0.0; n], vec![0.0; m], vec![0.0; m]);
+    nlp.x_bounds(&mut xl, &mut xu);
+    nlp.g_bounds(&mut gl, &mut gu);
+    let jidx = nlp.jacobian_structure();
+    if let Some(&(r, c)) = jidx.iter().find(|&&(r, c)| r >= m || c >= n) {
+        let (what, expected, got) = if r >= m { ("jacobian row", m, r + 1) } else { ("jacobian column", n, c + 1) };
+        return Err(Error::DimensionMismatch { what, expected, got });
+    }
+    let hidx = if options.hessian == HessianMode::Exact { nlp.hessian_structure() } else { None };
+    if let Some(h) = &hidx
+        && let Some(&(r, c)) = h.iter().find(|&&(r, c)| r >= n || c > r)
+    {
+        return Err(Error::DimensionMismatch { what: "hessian entry (lower triangle)", expected: n, got: r.max(c) + 1 });
+    }
+    let pb = Problem { nlp, n, m, xl, xu, gl, gu, jidx };
+    let mut x0 = vec![0.0; n];
+    nlp.initial_point(&mut x0);
+    for i in 0..n {
+        x0[i] = x0[i].clamp(pb.xl[i].min(pb.xu[i]), pb.xu[i].max(pb.xl[i]));
+    }
+    let mut cur = pb.point(x0);
+    let mut grad = vec![0.0; n];
+    let mut jval = vec![0.0; pb.jidx.len()];
+    nlp.gradient(&cur.x, &mut grad);
+    nlp.jacobian_values(&cur.x, &mut jval);
+    let mut log = Vec::new();
+    let finish = |status: Status, cur: &Point, lambda: Vec<f64>, dual: f64, iters: usize, log: Vec<IterLog>, msg: &str| {
+        Ok(NlpResult {
+            status,
+            constraint_violation: pb.viol_max(&cur.g),
+            x: cur.x.clone(),
+            lambda,
+            objective: cur.f,
+            dual_infeasibility: dual,
+            iterations: iters,
+            log,
+            seconds: start.elapsed().as_secs_f64(),
+            message: msg.to_string(),
+        })
+    };
+    let finite = |p: &Point| p.f.is_finite() && p.g.iter().all(|v| v.is_finite());
+    if !finite(&cur) || grad.iter().chain(&jval).any(|v| !v.is_finite()) {
+        return finish(Status::NonFiniteEvaluation, &cur, vec![0.0; m], f64::NAN, 0, log, "not finite at the start");
+    }
+    let mut hval = vec![0.0; hidx.as_ref().map_or(0, Vec::len)];
+    let mut bfgs: Option<Vec<f64>> = hidx.is_none().then(|| {
+        let mut b = vec![0.0; n * n];
+        for i in 0..n {
+            b[i * n + i] = 1.0;
+        }
+        b
+    });
+    let empty: Vec<(usize, usize)> = Vec::new();
+    let mut cvx = Convexifier::new(n, m, hidx.as_ref().unwrap_or(&empty), &pb.jidx);
+    let mut lambda = least_squares_multipliers(&pb, &grad, &jval);
+    let mut zb = vec![0.0; n];
+    let mut mu: f64 = 1.0;
+    let (mut alpha, mut step, mut qp_iters, mut flags) = (0.0, 0.0, 0u32, String::new());
+    let mut elastic_stall = 0usize;
+    // Exact-Hessian (Newton) steps once the convexified steps are short.
+    let mut newton = false;
+    for iter in 0..=options.max_iter {
+        let r = pb.lagrangian_gradient(&grad, &jval, &lambda);
+        let (dual, compl) = pb.kkt(&cur.x, &cur.g, &r, &lambda, &zb);
+        let primal = pb.viol_max(&cur.g);
+        let line = IterLog {
+            iter,
+            objective: cur.f,
+            primal_inf: primal,
+            dual_inf: dual.max(compl),
+            alpha,
+            step,
+            mu,
+            qp_iters,
+            flags: flags.clone(),
+        };
+        if options.verbose {
+            if iter == 0 {
+                eprintln!("{:>4} {:>14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>4}", "iter", "objective", "inf_pr", "inf_du", "alpha", "||d||", "mu", "qp");
+            }
+            eprintln!(
+                "{:>4} {:>14.7e} {:>9.2e} {:>9.2e} {:>9.2e} {:>9.2e} {:>9.2e} {:>4} {}",
+                iter, line.objective, line.primal_inf, line.dual_inf, alpha, step, mu, qp_iters, flags
+            );
+        }
+        log.push(line);
+        if primal <= options.constr_tol && dual <= options.tol && compl <= options.tol {
+            return finish(Status::Optimal, &cur, lambda, dual, iter, log, "");
+        }
+        if iter == options.max_iter {
+            return finish(Status::MaxIterations, &cur, lambda, dual, iter, log, "iteration limit");
+        }
+        if start.elapsed().as_secs_f64() > options.max_time {
+            return finish(Status::TimeLimit, &cur, lambda, dual, iter, log, "time limit");
+        }
+        // The convex QP Hessian: the problem's convexified Hessian far from
+        // a solution, the exact one + ρ A_ᵀA_ + δI near it (Newton), or BFGS.
+        flags.clear();
+        let (mut rho, mut shift) = (0.0, 0.0);
+        let mut active_rows = vec![false; m];
+        let mut active_vars = vec![false; n];
+        let pmat = if let Some(b) = bfgs.as_deref() {
+            cvx.dense(b, 1e-10)
+        } else {
+            let mut exact = newton;
+            if !exact && !nlp.convex_hessian_values(&cur.x, 1.0, &lambda, &mut hval) {
+                exact = true;
+            }
+            if exact {
+                nlp.hessian_values(&cur.x, 1.0, &lambda, &mut hval);
+            }
+            if hval.iter().any(|v| !v.is_finite()) {
+                return finish(Status::NonFiniteEvaluation, &cur, lambda, dual, iter, log, "Hessian not finite");
+            }
+            for r in 0..m {
+                active_rows[r] = pb.gl[r] == pb.gu[r] || lambda[r].abs() > 1e-6;
+            }
+            for i in 0..n {
+                active_vars[i] = pb.xl[i] == pb.xu[i] || zb[i].abs() > 1e-6;
+            }
+            (rho, shift) = cvx.convexify(&hval, &jval, &active_rows, &active_vars);
+            if newton && rho == 0.0 && shift > 1e-6 {
+                // Not convex on the constraints' null space: back to the
+                // convexified Hessian until the steps are short again.
+                newton = false;
+                if nlp.convex_hessian_values(&cur.x, 1.0, &lambda, &mut hval) {
+                    (rho, shift) = cvx.convexify(&hval, &jval, &active_rows, &active_vars);
+                }
+            }
+            if newton {
+                flags.push('n');
+            }
+            cvx.p.clone()
+        };
+        let rl: Vec<f64> = (0..m).map(|i| pb.gl[i] - cur.g[i]).collect();
+        let ru: Vec<f64> = (0..m).map(|i| pb.gu[i] - cur.g[i]).collect();
+        let dl: Vec<f64> = (0..n).map(|i| pb.xl[i] - cur.x[i]).collect();
+        let du: Vec<f64> = (0..n).map(|i| pb.xu[i] - cur.x[i]).collect();
+        let mut qp = Qp {
+            n,
+            m,
+            p: &pmat,
+            c: &grad,
+            j_idx: &pb.jidx,
+            j_val: &jval,
+            rl: &rl,
+            ru: &ru,
+            dl: &dl,
+            du: &du,
+            elastic: None,
+        };
+        if shift > 1e-6 {
+            flags.push('d');
+        }
+        if std::env::var("SQP_DEBUG").is_ok() {
+            eprintln!("rho {rho:e} shift {shift:e}");
+        }
+        let mut sol = qp.solve();
+        let mut tries = 0;
+        while matches!(sol.status, QpStatus::Unbounded | QpStatus::Failed) && tries < 6 {
+            // Make the QP strictly convex (and its steps shorter).
+            let mut extra = pmat.clone();
+            let add = 10f64.powi(tries - 4);
+            for c in 0..n {
+                for k in extra.colptr[c]..extra.colptr[c + 1] {
+                    if extra.rowval[k] == c {
+                        extra.nzval[k] += add;
+                    }
+                }
+            }
+            sol = Qp { p: &extra, ..qp }.solve();
+            tries += 1;
+            flags.push('r');
+        }
+        let v_now = pb.viol1(&cur.g);
+        let mut elastic = false;
+        if sol.status == QpStatus::Infeasible {
+            let rho = (10.0 * mu).max(1e3);
+            qp.elastic = Some(rho);
+            sol = qp.solve();
+            elastic = true;
+            flags.push('e');
+            if sol.status == QpStatus::Solved {
+                let lin: f64 = sol.slack.iter().sum();
+                if v_now - lin <= 1e-6 * v_now.max(1.0) {
+                    elastic_stall += 1;
+                    if elastic_stall >= 2 || lin > 0.999 * v_now {
+                        return finish(
+                            Status::Infeasible,
+                            &cur,
+                            lambda,
+                            dual,
+                            iter,
+                            log,
+                            "the linearized constraints cannot be satisfied and the violation cannot be reduced",
+                        );
+                    }
+                }
+                mu = mu.max(rho);
+            }
+        }
+        if sol.status != QpStatus::Solved {
+            let msg = format!("QP subproblem: {:?}", sol.status);
+            let status = if sol.status == QpStatus::Infeasible { Status::Infeasible } else { Status::Failed };
+            return finish(status, &cur, lambda, dual, iter, log, &msg);
+        }
+        qp_iters = sol.iterations;
+        if rho > 0.0 {
+            // The QP minimized ½ρ‖A_d‖² more: λ = λ' + ρ A_d, z = z' + ρ d.
+            let mut jd = vec![0.0; m];
+            for (&(r, c), &v) in pb.jidx.iter().zip(&jval) {
+                jd[r] += v * sol.d[c];
+            }
+            for r in (0..m).filter(|&r| active_rows[r]) {
+                sol.lambda[r] += rho * jd[r];
+            }
+            for i in (0..n).filter(|&i| active_vars[i] && pb.xl[i] != pb.xu[i]) {
+                sol.z[i] += rho * sol.d[i];
+            }
+        }
+        let d = &sol.d;
+        step = d.iter().fold(0.0, |a: f64, v| a.max(v.abs()));
+        // Penalty parameter: larger than the multipliers (N&W 18.3).
+        let lmax = sol.lambda.iter().fold(0.0, |a: f64, v| a.max(v.abs()));
+        if !elastic && mu < 1.1 * lmax {
+            mu = (1.5 * lmax).max(1e-6);
+        }
+        // Directional derivative of the merit function along d.
+        let gd: f64 = grad.iter().zip(d).map(|(a, b)| a * b).sum();
+        let lin_viol: f64 = if elastic { sol.slack.iter().sum() } else { 0.0 };
+        let ddir = gd + mu * (lin_viol - v_now);
+        let phi0 = pb.merit(&cur, mu);
+        let trial_x = |a: f64, d: &[f64]| -> Vec<f64> {
+            (0..n).map(|i| (cur.x[i] + a * d[i]).clamp(pb.xl[i].min(pb.xu[i]), pb.xu[i].max(pb.xl[i]))).collect()
+        };
+        let eta = 1e-4;
+        let mut accepted: Option<(Point, f64)> = None;
+        if step <= 1e-14 * (1.0 + cur.x.iter().fold(0.0, |a: f64, v| a.max(v.abs()))) {
+            // Nothing left to do along d: take the multipliers and re-test.
+            accepted = Some((pb.point(cur.x.clone()), 1.0));
+        } else {
+            let mut a = 1.0;
+            while a >= 1e-10 {
+                let t = pb.point(trial_x(a, d));
+                let phi = pb.merit(&t, mu);
+                if phi <= phi0 + eta * a * ddir.min(0.0) {
+                    accepted = Some((t, a));
+                    break;
+                }
+                if a == 1.0 && options.soc && finite(&t) && !elastic {
+                    if let Some(p) = second_order_correction(&pb, &qp, &cur, &t, d, &jval) {
+                        if pb.merit(&p, mu) <= phi0 + eta * ddir.min(0.0) {
+                            flags.push('s');
+                            accepted = Some((p, 1.0));
+                            break;
+                        }
+                    }
+                }
+                a *= if phi.is_finite() { 0.5 } else { 0.25 };
+            }
+        }
+        let Some((next, a)) = accepted else {
+            let msg = "line search failed: no decrease of the merit function along the QP step";
+            let status = if pb.merit(&pb.point(trial_x(1e-10, d)), mu).is_finite() {
+                Status::Failed
+            } else {
+                Status::NonFiniteEvaluation
+            };
+            return finish(status, &cur, lambda, dual, iter, log, msg);
+        };
+        alpha = a;
+        newton = a == 1.0 && step < 0.1 && (newton || rho >= 0.0);
+        for (l, lq) in lambda.iter_mut().zip(&sol.lambda) {
+            *l += a * (lq - *l);
+        }
+        for (l, lq) in zb.iter_mut().zip(&sol.z) {
+            *l += a * (lq - *l);
+        }
+        let mut grad_new = vec![0.0; n];
+        let mut jval_new = vec![0.0; jval.len()];
+        nlp.gradient(&next.x, &mut grad_new);
+        nlp.jacobian_values(&next.x, &mut jval_new);
+        if grad_new.iter().chain(&jval_new).any(|v| !v.is_finite()) {
+            return finish(Status::NonFiniteEvaluation, &cur, lambda, dual, iter, log, "derivatives not finite");
+        }
+        if let Some(b) = bfgs.as_mut() {
+            let s: Vec<f64> = (0..n).map(|i| next.x[i] - cur.x[i]).collect();
+            let r_new = pb.lagrangian_gradient(&grad_new, &jval_new, &lambda);
+            let r_old = pb.lagrangian_gradient(&grad, &jval, &lambda);
+            let y: Vec<f64> = (0..n).map(|i| r_new[i] - r_old[i]).collect();
+            damped_bfgs(b, &s, &y, n);
+        }
+        if !elastic {
+            elastic_stall = 0;
+        }
+        cur = next;
+        grad = grad_new;
+        jval = jval_new;
+    }
+    unreachable!("the loop returns at max_iter")
+}
+
+/// Second-order correction: the QP again, with the linearized constraints
+/// shifted by g(x + d) − g(x) − J d (N&W §18.5, eq. 18.51).
+fn second_order_correction<N: Nlp>(
+    pb: &Problem<'_, N>,
+    qp: &Qp<'_>,
+    cur: &Point,
+    trial: &Point,
+    d: &[f64],
+    jval: &[f64],
+) -> Option<Point> {
+    let mut jd = vec![0.0; pb.m];
+    for (&(r, c), &v) in pb.jidx.iter().zip(jval) {
+        jd[r] += v * d[c];
+    }
+    let shift: Vec<f64> = (0..pb.m).map(|i| trial.g[i] - cur.g[i] - jd[i]).collect();
+    let rl: Vec<f64> = (0..pb.m).map(|i| qp.rl[i] - shift[i]).collect();
+    let ru: Vec<f64> = (0..pb.m).map(|i| qp.ru[i] - shift[i]).collect();
+    let soc = Qp { rl: &rl, ru: &ru, ..*qp };
+    let s: QpSolution = soc.solve();
+    if s.status != QpStatus::Solved {
+        return None;
+    }
+    let x: Vec<f64> =
+        (0..pb.n).map(|i| (cur.x[i] + s.d[i]).clamp(pb.xl[i].min(pb.xu[i]), pb.xu[i].max(pb.xl[i]))).collect();
+    Some(pb.point(x))
+}
+
+/// Least-squares multipliers: min ‖∇f + Jᵀλ‖² (IPOPT's initial λ), by
+/// the QP solver; zero if they come out larger than 1000.
+fn least_squares_multipliers<N: Nlp>(pb: &Problem<'_, N>, grad: &[f64], jval: &[f64]) -> Vec<f64> {
+    let (n, m) = (pb.n, pb.m);
+    if m == 0 {
+        return Vec::new();
+    }
+    // Variables (w ∈ ℝⁿ, λ ∈ ℝᵐ): min ½‖w‖² s.t. w − Jᵀλ = ∇f, as a QP
+    // with n + m variables and n equality rows; reuse the QP type with
+    // "constraints" the n rows.
+    let nv = n + m;
+    // P = diag(1 (w), 1e-10 (λ)).
+    let p = CscMatrix::new(nv, nv, (0..=nv).collect(), (0..nv).collect(), (0..nv).map(|i| if i < n { 1.0 } else { 1e-10 }).collect());
+    let mut j_idx = Vec::new();
+    let mut j_val = Vec::new();
+    for i in 0..n {
+        j_idx.push((i, i));
+        j_val.push(1.0);
+    }
+    for (&(r, c), &v) in pb.jidx.iter().zip(jval) {
+        j_idx.push((c, n + r));
+        j_val.push(-v);
+    }
+    let c = vec![0.0; nv];
+    let inf = vec![f64::INFINITY; nv];
+    let ninf = vec![f64::NEG_INFINITY; nv];
+    let qp = Qp {
+        n: nv,
+        m: n,
+        p: &p,
+        c: &c,
+        j_idx: &j_idx,
+        j_val: &j_val,
+        rl: grad,
+        ru: grad,
+        dl: &ninf,
+        du: &inf,
+        elastic: None,
+    };
+    let s = qp.solve();
+    // w = ∇f + Jᵀλ with λ as defined: w − Jᵀλ' = ∇f → λ = −λ'.
+    let lam: Vec<f64> = s.d[n..].iter().map(|v| -v).collect();
+    if s.status != QpStatus::Solved || lam.iter().any(|v| !v.is_finite() || v.abs() > 1e3) {
+        return vec![0.0; m];
+    }
+    lam
+}
+
+/// Powell's damped BFGS update of the dense matrix `b` (N&W Procedure 18.2).
+fn damped_bfgs(b: &mut [f64], s: &[f64], y: &[f64], n: usize) {
+    let bs: Vec<f64> = (0..n).map(|i| (0..n).map(|j| b[i * n + j] * s[j]).sum()).collect();
+    let sbs: f64 = s.iter().zip(&bs).map(|(a, c)| a * c).sum();
+    let sy: f64 = s.iter().zip(y).map(|(a, c)| a * c).sum();
+    if !(sbs > 1e-16) {
+        return;
+    }
+    let theta = if sy >= 0.2 * sbs { 1.0 } else { 0.8 * sbs / (sbs - sy) };
+    let r: Vec<f64> = (0..n).map(|i| theta * y[i] + (1.0 - theta) * bs[i]).collect();
+    let sr: f64 = s.iter().zip(&r).map(|(a, c)| a * c).sum();
+    if !(sr > 1e-16) {
+        return;
+    }
+    for i in 0..n {
+        for j in 0..n {
+            b[i * n + j] += -bs[i] * bs[j] / sbs + r[i] * r[j] / sr;
+        }
+    }
+}
