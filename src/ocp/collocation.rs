@@ -200,7 +200,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
             hess: Vec::new(),
             obj_scale: phase.objective_scale,
             max_local: 0,
-            convexify: Convexify::Mirror,
+            convexify: if std::env::var("CLIP").is_ok() { Convexify::Clip } else { Convexify::Mirror },
         };
         this.variable_bounds();
         this.build_blocks();

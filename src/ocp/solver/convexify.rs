@@ -164,16 +164,17 @@ impl Convexifier {
             }
             rho *= 10.0;
         }
-        // Far from a minimum: a diagonal shift (a trust region in disguise).
-        self.rho = 0.0;
-        let mut delta = if self.delta > tiny { (self.delta / 3.0).max(1e-4 * hmax) } else { 1e-4 * hmax };
+        // Not convex on the null space: a diagonal shift on top (IPOPT's
+        // inertia correction), smallest of δ₀·4ᵏ that works.
+        let rho = 100.0 * rho0;
+        let mut delta = if self.delta > tiny { (self.delta / 3.0).max(1e-6 * hmax) } else { 1e-4 * hmax };
         loop {
-            self.fill(h, jval, active_rows, active_vars, 0.0, delta);
+            self.fill(h, jval, active_rows, active_vars, rho, delta);
             if self.positive_definite() || delta > 1e12 * hmax {
-                self.delta = delta;
-                return (0.0, delta);
+                (self.rho, self.delta) = (rho, delta);
+                return (rho, delta);
             }
-            delta *= 8.0;
+            delta *= 4.0;
         }
     }
 

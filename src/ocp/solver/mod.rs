@@ -1,6 +1,7 @@
 //! The NLP solver: a line-search SQP with convex QP subproblems (clarabel).
 
 mod convexify;
+mod filter;
 mod qp;
 mod sqp;
 

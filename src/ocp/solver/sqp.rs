@@ -27,6 +27,7 @@
 //! test) and §3.6 (least-squares multiplier estimate).
 
 use super::convexify::Convexifier;
+use super::filter::{Accept, Filter};
 use super::qp::{Qp, QpSolution, QpStatus};
 use clarabel::algebra::CscMatrix;
 use crate::Error;
@@ -162,8 +163,6 @@ pub struct IterLog {
     pub alpha: f64,
     /// Largest step component.
     pub step: f64,
-    /// Penalty parameter of the merit function.
-    pub mu: f64,
     /// Interior-point iterations of the QP.
     pub qp_iters: u32,
     /// Flags: 's' second-order correction, 'e' elastic mode.
@@ -345,12 +344,14 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
     let empty: Vec<(usize, usize)> = Vec::new();
     let mut cvx = Convexifier::new(n, m, hidx.as_ref().unwrap_or(&empty), &pb.jidx);
     let mut lambda = least_squares_multipliers(&pb, &grad, &jval);
+    let mut filter = Filter::new(pb.viol1(&cur.g));
     let mut zb = vec![0.0; n];
-    let mut mu: f64 = 1.0;
     let (mut alpha, mut step, mut qp_iters, mut flags) = (0.0, 0.0, 0u32, String::new());
     let mut elastic_stall = 0usize;
     // Exact-Hessian (Newton) steps once the convexified steps are short.
     let mut newton = false;
+    let mut newton_tol = 0.1;
+    let mut radius = f64::INFINITY;
     for iter in 0..=options.max_iter {
         let r = pb.lagrangian_gradient(&grad, &jval, &lambda);
         let (dual, compl) = pb.kkt(&cur.x, &cur.g, &r, &lambda, &zb);
@@ -362,17 +363,16 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
             dual_inf: dual.max(compl),
             alpha,
             step,
-            mu,
             qp_iters,
             flags: flags.clone(),
         };
         if options.verbose {
             if iter == 0 {
-                eprintln!("{:>4} {:>14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>4}", "iter", "objective", "inf_pr", "inf_du", "alpha", "||d||", "mu", "qp");
+                eprintln!("{:>4} {:>14} {:>9} {:>9} {:>9} {:>9} {:>4}", "iter", "objective", "inf_pr", "inf_du", "alpha", "||d||", "qp");
             }
             eprintln!(
-                "{:>4} {:>14.7e} {:>9.2e} {:>9.2e} {:>9.2e} {:>9.2e} {:>9.2e} {:>4} {}",
-                iter, line.objective, line.primal_inf, line.dual_inf, alpha, step, mu, qp_iters, flags
+                "{:>4} {:>14.7e} {:>9.2e} {:>9.2e} {:>9.2e} {:>9.2e} {:>4} {}",
+                iter, line.objective, line.primal_inf, line.dual_inf, alpha, step, qp_iters, flags
             );
         }
         log.push(line);
@@ -388,46 +388,92 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
         // The convex QP Hessian: the problem's convexified Hessian far from
         // a solution, the exact one + ρ A_ᵀA_ + δI near it (Newton), or BFGS.
         flags.clear();
-        let (mut rho, mut shift) = (0.0, 0.0);
-        let mut active_rows = vec![false; m];
-        let mut active_vars = vec![false; n];
-        let pmat = if let Some(b) = bfgs.as_deref() {
-            cvx.dense(b, 1e-10)
-        } else {
-            let mut exact = newton;
-            if !exact && !nlp.convex_hessian_values(&cur.x, 1.0, &lambda, &mut hval) {
-                exact = true;
-            }
-            if exact {
-                nlp.hessian_values(&cur.x, 1.0, &lambda, &mut hval);
-            }
-            if hval.iter().any(|v| !v.is_finite()) {
-                return finish(Status::NonFiniteEvaluation, &cur, lambda, dual, iter, log, "Hessian not finite");
-            }
-            for r in 0..m {
-                active_rows[r] = pb.gl[r] == pb.gu[r] || lambda[r].abs() > 1e-6;
-            }
-            for i in 0..n {
-                active_vars[i] = pb.xl[i] == pb.xu[i] || zb[i].abs() > 1e-6;
-            }
-            (rho, shift) = cvx.convexify(&hval, &jval, &active_rows, &active_vars);
-            if newton && rho == 0.0 && shift > 1e-6 {
-                // Not convex on the constraints' null space: back to the
-                // convexified Hessian until the steps are short again.
-                newton = false;
-                if nlp.convex_hessian_values(&cur.x, 1.0, &lambda, &mut hval) {
-                    (rho, shift) = cvx.convexify(&hval, &jval, &active_rows, &active_vars);
-                }
-            }
-            if newton {
-                flags.push('n');
-            }
-            cvx.p.clone()
-        };
         let rl: Vec<f64> = (0..m).map(|i| pb.gl[i] - cur.g[i]).collect();
         let ru: Vec<f64> = (0..m).map(|i| pb.gu[i] - cur.g[i]).collect();
-        let dl: Vec<f64> = (0..n).map(|i| pb.xl[i] - cur.x[i]).collect();
-        let du: Vec<f64> = (0..n).map(|i| pb.xu[i] - cur.x[i]).collect();
+        // Newton steps stay in a box trust region of radius `radius`.
+        let tr = if newton { radius } else { f64::INFINITY };
+        let dl: Vec<f64> =
+            (0..n).map(|i| if pb.xl[i] == pb.xu[i] { pb.xl[i] - cur.x[i] } else { (pb.xl[i] - cur.x[i]).max(-tr) }).collect();
+        let du: Vec<f64> =
+            (0..n).map(|i| if pb.xl[i] == pb.xu[i] { pb.xu[i] - cur.x[i] } else { (pb.xu[i] - cur.x[i]).min(tr) }).collect();
+        let mut active_rows = vec![false; m];
+        let mut active_vars = vec![false; n];
+        for r in 0..m {
+            active_rows[r] = pb.gl[r] == pb.gu[r] || lambda[r].abs() > 1e-6;
+        }
+        for i in 0..n {
+            active_vars[i] = pb.xl[i] == pb.xu[i] || (std::env::var("ZB").is_ok() && zb[i].abs() > 1e-6);
+        }
+        let (pmat, rho, shift, mut sol) = loop {
+            let (mut rho, mut shift) = (0.0, 0.0);
+            let pmat = if let Some(b) = bfgs.as_deref() {
+                cvx.dense(b, 1e-10)
+            } else {
+                let mut exact = newton || std::env::var("EXACT").is_ok();
+                if !exact && !nlp.convex_hessian_values(&cur.x, 1.0, &lambda, &mut hval) {
+                    exact = true;
+                }
+                if exact {
+                    nlp.hessian_values(&cur.x, 1.0, &lambda, &mut hval);
+                }
+                if hval.iter().any(|v| !v.is_finite()) {
+                    return finish(Status::NonFiniteEvaluation, &cur, lambda, dual, iter, log, "Hessian not finite");
+                }
+                (rho, shift) = cvx.convexify(&hval, &jval, &active_rows, &active_vars);
+                if std::env::var("SQP_DEBUG").is_ok() && newton {
+                    eprintln!("newton try: rho {rho:e} shift {shift:e}");
+                }
+                if newton && shift > 1e-6 && std::env::var("KEEP").is_err() {
+                    // Not convex on the constraints' null space: back to the
+                    // convexified Hessian until the steps are short again.
+                    newton = false;
+                    newton_tol /= 10.0;
+                    continue;
+                }
+                cvx.p.clone()
+            };
+            let qp = Qp {
+                n,
+                m,
+                p: &pmat,
+                c: &grad,
+                j_idx: &pb.jidx,
+                j_val: &jval,
+                rl: &rl,
+                ru: &ru,
+                dl: &dl,
+                du: &du,
+                elastic: None,
+            };
+            let mut sol = qp.solve();
+            let mut tries = 0;
+            while matches!(sol.status, QpStatus::Unbounded | QpStatus::Failed) && tries < 6 {
+                // Make the QP strictly convex (and its steps shorter).
+                let mut extra = pmat.clone();
+                let add = 10f64.powi(tries - 4);
+                for c in 0..n {
+                    for k in extra.colptr[c]..extra.colptr[c + 1] {
+                        if extra.rowval[k] == c {
+                            extra.nzval[k] += add;
+                        }
+                    }
+                }
+                sol = Qp { p: &extra, ..qp }.solve();
+                tries += 1;
+                flags.push('r');
+            }
+            let len = sol.d.iter().fold(0.0, |a: f64, v| a.max(v.abs()));
+            if std::env::var("SQP_DEBUG").is_ok() && newton {
+                eprintln!("newton step {len:e} vs {step:e}");
+            }
+            break (pmat, rho, shift, sol);
+        };
+        if newton {
+            flags.push('n');
+        }
+        if shift > 1e-6 {
+            flags.push('d');
+        }
         let mut qp = Qp {
             n,
             m,
@@ -441,33 +487,17 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
             du: &du,
             elastic: None,
         };
-        if shift > 1e-6 {
-            flags.push('d');
-        }
-        if std::env::var("SQP_DEBUG").is_ok() {
-            eprintln!("rho {rho:e} shift {shift:e}");
-        }
-        let mut sol = qp.solve();
-        let mut tries = 0;
-        while matches!(sol.status, QpStatus::Unbounded | QpStatus::Failed) && tries < 6 {
-            // Make the QP strictly convex (and its steps shorter).
-            let mut extra = pmat.clone();
-            let add = 10f64.powi(tries - 4);
-            for c in 0..n {
-                for k in extra.colptr[c]..extra.colptr[c + 1] {
-                    if extra.rowval[k] == c {
-                        extra.nzval[k] += add;
-                    }
-                }
-            }
-            sol = Qp { p: &extra, ..qp }.solve();
-            tries += 1;
-            flags.push('r');
-        }
         let v_now = pb.viol1(&cur.g);
         let mut elastic = false;
+        if sol.status == QpStatus::Infeasible && newton {
+            // The trust region cut off the linearized constraints.
+            newton = false;
+            flags.push('N');
+            continue;
+        }
         if sol.status == QpStatus::Infeasible {
-            let rho = (10.0 * mu).max(1e3);
+            let lmax = lambda.iter().fold(0.0, |a: f64, v| a.max(v.abs()));
+            let rho = (100.0 * lmax).max(1e3);
             qp.elastic = Some(rho);
             sol = qp.solve();
             elastic = true;
@@ -488,7 +518,6 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
                         );
                     }
                 }
-                mu = mu.max(rho);
             }
         }
         if sol.status != QpStatus::Solved {
@@ -511,57 +540,76 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
             }
         }
         let d = &sol.d;
+        let prev_step = step;
         step = d.iter().fold(0.0, |a: f64, v| a.max(v.abs()));
-        // Penalty parameter: larger than the multipliers (N&W 18.3).
-        let lmax = sol.lambda.iter().fold(0.0, |a: f64, v| a.max(v.abs()));
-        if !elastic && mu < 1.1 * lmax {
-            mu = (1.5 * lmax).max(1e-6);
-        }
-        // Directional derivative of the merit function along d.
+        // Filter line search on (θ, f), θ the ℓ1 violation.
         let gd: f64 = grad.iter().zip(d).map(|(a, b)| a * b).sum();
-        let lin_viol: f64 = if elastic { sol.slack.iter().sum() } else { 0.0 };
-        let ddir = gd + mu * (lin_viol - v_now);
-        let phi0 = pb.merit(&cur, mu);
+        let here = (v_now, cur.f);
         let trial_x = |a: f64, d: &[f64]| -> Vec<f64> {
             (0..n).map(|i| (cur.x[i] + a * d[i]).clamp(pb.xl[i].min(pb.xu[i]), pb.xu[i].max(pb.xl[i]))).collect()
         };
-        let eta = 1e-4;
-        let mut accepted: Option<(Point, f64)> = None;
+        let mut accepted: Option<(Point, f64, Accept)> = None;
         if step <= 1e-14 * (1.0 + cur.x.iter().fold(0.0, |a: f64, v| a.max(v.abs()))) {
             // Nothing left to do along d: take the multipliers and re-test.
-            accepted = Some((pb.point(cur.x.clone()), 1.0));
+            accepted = Some((pb.point(cur.x.clone()), 1.0, Accept::Objective));
         } else {
+            let a_min = filter.alpha_min(v_now, gd);
             let mut a = 1.0;
-            while a >= 1e-10 {
+            while a >= a_min {
                 let t = pb.point(trial_x(a, d));
-                let phi = pb.merit(&t, mu);
-                if phi <= phi0 + eta * a * ddir.min(0.0) {
-                    accepted = Some((t, a));
+                let tt = (pb.viol1(&t.g), t.f);
+                if let Some(kind) = filter.accept(tt, here, a, gd) {
+                    accepted = Some((t, a, kind));
                     break;
                 }
-                if a == 1.0 && options.soc && finite(&t) && !elastic {
+                if a == 1.0 && options.soc && finite(&t) && !elastic && tt.0 >= v_now {
                     if let Some(p) = second_order_correction(&pb, &qp, &cur, &t, d, &jval) {
-                        if pb.merit(&p, mu) <= phi0 + eta * ddir.min(0.0) {
+                        if let Some(kind) = filter.accept((pb.viol1(&p.g), p.f), here, 1.0, gd) {
                             flags.push('s');
-                            accepted = Some((p, 1.0));
+                            accepted = Some((p, 1.0, kind));
                             break;
                         }
                     }
                 }
-                a *= if phi.is_finite() { 0.5 } else { 0.25 };
+                if newton {
+                    // The Newton step is not accepted whole: the local
+                    // model is not yet to be trusted. Redo this iteration
+                    // with the convexified Hessian; retry Newton once the
+                    // steps have halved.
+                    break;
+                }
+                a *= if finite(&t) { 0.5 } else { 0.25 };
             }
         }
-        let Some((next, a)) = accepted else {
-            let msg = "line search failed: no decrease of the merit function along the QP step";
-            let status = if pb.merit(&pb.point(trial_x(1e-10, d)), mu).is_finite() {
-                Status::Failed
-            } else {
-                Status::NonFiniteEvaluation
-            };
+        if accepted.is_none() && newton {
+            // Shrink the trust region; give up on Newton once it is far
+            // below the steps that brought us here.
+            radius = 0.25 * radius.min(step);
+            flags.push('N');
+            if radius < 0.05 * newton_tol {
+                newton = false;
+                newton_tol = 0.5 * prev_step;
+            }
+            continue;
+        }
+        let Some((next, a, kind)) = accepted else {
+            let msg = "line search failed: no acceptable point along the QP step";
+            let t = pb.point(trial_x(1e-10, d));
+            let status = if finite(&t) { Status::Failed } else { Status::NonFiniteEvaluation };
             return finish(status, &cur, lambda, dual, iter, log, msg);
         };
+        if kind == Accept::Either {
+            filter.augment(v_now, cur.f);
+        }
         alpha = a;
-        newton = a == 1.0 && step < 0.1 && (newton || rho >= 0.0);
+        if newton {
+            if step >= 0.9 * radius {
+                radius *= 2.0;
+            }
+        } else if a == 1.0 && step < newton_tol {
+            newton = true;
+            radius = 2.0 * step;
+        }
         for (l, lq) in lambda.iter_mut().zip(&sol.lambda) {
             *l += a * (lq - *l);
         }
@@ -590,6 +638,19 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
         jval = jval_new;
     }
     unreachable!("the loop returns at max_iter")
+}
+
+/// dᵀ P d for the upper triangle P.
+fn quad_form(p: &CscMatrix<f64>, d: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for c in 0..p.n {
+        for k in p.colptr[c]..p.colptr[c + 1] {
+            let r = p.rowval[k];
+            let v = p.nzval[k] * d[r] * d[c];
+            s += if r == c { v } else { 2.0 * v };
+        }
+    }
+    s
 }
 
 /// Second-order correction: the QP again, with the linearized constraints
