@@ -156,7 +156,7 @@ impl Convexifier {
         // Start from the last working ρ when there is one (as IPOPT's δ).
         let rho0 = hmax / (jmax * jmax);
         let mut rho = if self.rho > 0.0 { (self.rho / 10.0).max(rho0) } else { rho0 };
-        while rho <= 1e4 * rho0 {
+        while rho <= 1e7 * rho0 {
             self.fill(h, jval, active_rows, active_vars, rho, tiny);
             if self.positive_definite() {
                 (self.rho, self.delta) = (rho, tiny);
