@@ -45,6 +45,10 @@ pub(crate) enum BlockKind {
     Segment(usize, Locals),
     Boundary(End),
     Rate { seg: usize },
+    /// Radau: the control at a segment end that no defect uses equals the
+    /// extrapolation of the segment's control polynomial from the
+    /// collocation nodes (Garg et al. 2010).
+    ControlEnd,
 }
 
 #[derive(Clone, Debug)]
@@ -200,7 +204,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
             hess: Vec::new(),
             obj_scale: phase.objective_scale,
             max_local: 0,
-            convexify: if std::env::var("CLIP").is_ok() { Convexify::Clip } else { Convexify::Mirror },
+            convexify: Convexify::Mirror,
         };
         this.variable_bounds();
         this.build_blocks();
@@ -343,6 +347,20 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                 gu.push(0.0);
             }
         }
+        if !self.grid.end_weights.is_empty() {
+            for (c, cv) in self.phase.controls.iter().enumerate() {
+                for s in 0..nseg {
+                    if s + 1 < nseg && cv.continuity {
+                        continue; // shared with the next segment's first collocation node
+                    }
+                    let vars: Vec<usize> = (0..npn).map(|j| self.layout.control[(s * npn + j) * nu + c]).collect();
+                    blocks.push(Block::new(BlockKind::ControlEnd, vars, vec![row], vec![1.0 / cv.scale], false));
+                    row += 1;
+                    gl.push(0.0);
+                    gu.push(0.0);
+                }
+            }
+        }
         self.m = row;
         self.gl = gl;
         self.gu = gu;
@@ -380,6 +398,14 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                     right += z[npn + j] * g.d_all[(0, j)];
                 }
                 out[0] = left * (1.0 / g.width(*seg)) - right * (1.0 / g.width(seg + 1));
+            }
+            BlockKind::ControlEnd => {
+                let n = self.grid.npn - 1;
+                let mut e = z[n];
+                for (j, w) in self.grid.end_weights.iter().enumerate() {
+                    e -= z[j] * *w;
+                }
+                out[0] = e;
             }
         }
     }
@@ -576,6 +602,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                     }
                     BlockKind::Boundary(end) => format!("{end:?} boundary constraint {i}"),
                     BlockKind::Rate { seg } => format!("control rate continuity after segment {seg}"),
+                    BlockKind::ControlEnd => "control at a Radau segment end".into(),
                 };
             }
         }

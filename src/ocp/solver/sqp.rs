@@ -1,30 +1,41 @@
-//! Line-search SQP with an ℓ1 merit function, second-order correction and
-//! elastic mode.
+//! Line-search SQP with a filter, second-order correction, Newton steps in
+//! a trust region, and elastic mode.
 //!
 //! Each iteration solves the convex QP
-//! min ∇fᵀd + ½dᵀHd s.t. g_L ≤ g + J d ≤ g_U, x_L ≤ x + d ≤ x_U
-//! (H the Hessian of the Lagrangian, convexified by the problem, or a
-//! damped BFGS matrix) with clarabel, then backtracks on
-//! φ(x) = f(x) + μ‖v(x)‖₁ (v the constraint violation) with the Armijo
-//! condition on the directional derivative D = ∇fᵀd − μ‖v(x)‖₁ (linearized
-//! violation for elastic steps). When the full step is rejected a
-//! second-order correction (re-solve with the constraints shifted by the
-//! curvature seen at x + d) is tried before backtracking, against the
-//! Maratos effect. When the linearization is infeasible the QP is solved in
-//! elastic mode (ℓ1-penalized slacks); if even that predicts no decrease of
-//! the violation at an infeasible point, the problem is reported locally
-//! infeasible.
+//! min ∇fᵀd + ½dᵀPd s.t. g_L ≤ g + J d ≤ g_U, x_L ≤ x + d ≤ x_U
+//! with clarabel. P comes in two flavours:
+//!
+//! * far from a solution, the problem's convexified Hessian
+//!   ([`Nlp::convex_hessian_values`]; for a [`Collocation`](crate::ocp::Collocation)
+//!   the block Hessians with mirrored negative eigenvalues), a robust but
+//!   only linearly convergent model;
+//! * once full steps are accepted and short, the exact Hessian of the
+//!   Lagrangian made convex by ρ·AᵀA over the equality constraints (which
+//!   changes nothing on the QP's feasible set, so the step is the exact SQP
+//!   step; see the `convexify` module), inside a box trust region that
+//!   doubles when hit and shrinks when the step is rejected: quadratic
+//!   convergence, as an exact-Hessian interior-point method has.
+//!
+//! Steps are accepted by a filter on (θ, f), θ the ℓ1 constraint violation
+//! (Fletcher & Leyffer; the switching and sufficient-decrease rules of
+//! Wächter & Biegler), after a second-order correction (re-solve with the
+//! constraints shifted by the curvature seen at x + d) when the full step
+//! is rejected, against the Maratos effect. When the linearization is
+//! infeasible the QP is solved in elastic mode (ℓ1-penalized slacks); if
+//! even that predicts no decrease of the violation at an infeasible point,
+//! the problem is reported locally infeasible.
 //!
 //! Termination follows IPOPT's KKT test: primal infeasibility ≤
-//! `constr_tol`, dual infeasibility (scaled by s_d as IPOPT) ≤ `tol`,
-//! complementarity ≤ `tol`.
+//! `constr_tol`, dual infeasibility and complementarity (scaled by s_d as
+//! IPOPT) ≤ `tol`. Iteration and wall-time limits end every solve.
 //!
 //! # Reference
 //! Nocedal & Wright, *Numerical Optimization*, 2nd ed. (2006): Algorithm
-//! 18.3 (line-search SQP), §18.3 (ℓ1 merit, penalty update 18.36, elastic
-//! mode 18.12), §18.5 (second-order correction), Procedure 18.2 (damped
-//! BFGS); Wächter & Biegler, Math. Program. 106 (2006), §2.1 (scaled KKT
-//! test) and §3.6 (least-squares multiplier estimate).
+//! 18.3 (line-search SQP), §18.3 (elastic mode 18.12), §18.5 (second-order
+//! correction), Procedure 18.2 (damped BFGS), §17.3 (augmented
+//! Lagrangian); Fletcher & Leyffer, Math. Program. 91 (2002) (filter);
+//! Wächter & Biegler, Math. Program. 106 (2006), §2.1 (scaled KKT test),
+//! §2.3 (filter rules) and §3.6 (least-squares multiplier estimate).
 
 use super::convexify::Convexifier;
 use super::filter::{Accept, Filter};
@@ -233,10 +244,6 @@ impl<N: Nlp> Problem<'_, N> {
     fn viol_max(&self, g: &[f64]) -> f64 {
         (0..self.m).map(|i| (self.gl[i] - g[i]).max(g[i] - self.gu[i]).max(0.0)).fold(0.0, f64::max)
     }
-    fn merit(&self, p: &Point, mu: f64) -> f64 {
-        let v = p.f + mu * self.viol1(&p.g);
-        if v.is_nan() { f64::INFINITY } else { v }
-    }
     /// ∇f + Jᵀλ.
     fn lagrangian_gradient(&self, grad: &[f64], jval: &[f64], lambda: &[f64]) -> Vec<f64> {
         let mut r = grad.to_vec();
@@ -402,14 +409,16 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
             active_rows[r] = pb.gl[r] == pb.gu[r] || lambda[r].abs() > 1e-6;
         }
         for i in 0..n {
-            active_vars[i] = pb.xl[i] == pb.xu[i] || (std::env::var("ZB").is_ok() && zb[i].abs() > 1e-6);
+            // Fixed variables only: a bound active now may not be after the
+            // step, and a ρ on it would hold the variable back.
+            active_vars[i] = pb.xl[i] == pb.xu[i];
         }
         let (pmat, rho, shift, mut sol) = loop {
             let (mut rho, mut shift) = (0.0, 0.0);
             let pmat = if let Some(b) = bfgs.as_deref() {
                 cvx.dense(b, 1e-10)
             } else {
-                let mut exact = newton || std::env::var("EXACT").is_ok();
+                let mut exact = newton;
                 if !exact && !nlp.convex_hessian_values(&cur.x, 1.0, &lambda, &mut hval) {
                     exact = true;
                 }
@@ -420,10 +429,7 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
                     return finish(Status::NonFiniteEvaluation, &cur, lambda, dual, iter, log, "Hessian not finite");
                 }
                 (rho, shift) = cvx.convexify(&hval, &jval, &active_rows, &active_vars);
-                if std::env::var("SQP_DEBUG").is_ok() && newton {
-                    eprintln!("newton try: rho {rho:e} shift {shift:e}");
-                }
-                if newton && shift > 1e-6 && std::env::var("KEEP").is_err() {
+                if newton && shift > 1e-6 {
                     // Not convex on the constraints' null space: back to the
                     // convexified Hessian until the steps are short again.
                     newton = false;
@@ -461,10 +467,6 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
                 sol = Qp { p: &extra, ..qp }.solve();
                 tries += 1;
                 flags.push('r');
-            }
-            let len = sol.d.iter().fold(0.0, |a: f64, v| a.max(v.abs()));
-            if std::env::var("SQP_DEBUG").is_ok() && newton {
-                eprintln!("newton step {len:e} vs {step:e}");
             }
             break (pmat, rho, shift, sol);
         };
@@ -638,19 +640,6 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
         jval = jval_new;
     }
     unreachable!("the loop returns at max_iter")
-}
-
-/// dᵀ P d for the upper triangle P.
-fn quad_form(p: &CscMatrix<f64>, d: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for c in 0..p.n {
-        for k in p.colptr[c]..p.colptr[c + 1] {
-            let r = p.rowval[k];
-            let v = p.nzval[k] * d[r] * d[c];
-            s += if r == c { v } else { 2.0 * v };
-        }
-    }
-    s
 }
 
 /// Second-order correction: the QP again, with the linearized constraints

@@ -128,6 +128,9 @@ pub(crate) struct Grid {
     pub d_all: DMatrix<f64>,
     /// Barycentric weights of the local nodes (control interpolation).
     pub bary: Vec<f64>,
+    /// Radau: weights extrapolating values at the collocation nodes to the
+    /// segment end (empty for Gauss–Lobatto).
+    pub end_weights: Vec<f64>,
     pub kind: Kind,
 }
 
@@ -169,7 +172,24 @@ impl Grid {
         };
         let (_, d_all) = lagrange_matrices(&tau, &tau)?;
         let bary = Barycentric::new(&tau)?.weights().to_vec();
-        Ok(Grid { transcription, segments, npn: tau.len(), tau, quad, state_nodes, col_nodes, ends, d_all, bary, kind })
+        let end_weights = match kind {
+            Kind::Radau { .. } => lagrange_matrices(&tau[..tau.len() - 1], &[1.0])?.0.as_slice().to_vec(),
+            Kind::GaussLobatto { .. } => Vec::new(),
+        };
+        Ok(Grid {
+            transcription,
+            segments,
+            npn: tau.len(),
+            tau,
+            quad,
+            state_nodes,
+            col_nodes,
+            ends,
+            d_all,
+            bary,
+            end_weights,
+            kind,
+        })
     }
 
     /// Phase fraction of local node `j` of segment `s`.
