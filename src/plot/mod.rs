@@ -3,8 +3,10 @@
 //! Every function takes an output path, creates its directory, and returns
 //! `Error::Io` naming the file when drawing fails.
 
+mod ocp;
 mod sensitivity;
 
+pub use ocp::{ocp_controls, ocp_states};
 pub use sensitivity::{Scale, sensitivities};
 
 use crate::{Error, Solution};
