@@ -1,6 +1,7 @@
 //! The odeon command line. With no arguments it runs the tour.
 
 mod tour;
+mod trajectory;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -16,6 +16,7 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     println!("odeon tour: results in {}/\n", out.display());
     simulate(out)?;
     differentiate(out)?;
+    crate::trajectory::run(out)?;
     Ok(())
 }
 
