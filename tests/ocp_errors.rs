@@ -47,7 +47,7 @@ fn contradictory_boundary_constraints_are_infeasible() {
     let phase = phase.boundary_constraint(End::Initial, 0, Bounds::lower(1.0));
     for t in [GL, Transcription::Radau { segments: 10, order: 3 }] {
         let sol = Collocation::new(&Constrained, &phase, t).unwrap().solve(&SqpOptions::default()).unwrap();
-        assert_eq!(sol.status, Status::Infeasible, "{t:?}: {}", sol.message);
+        assert_eq!(sol.status, Status::Infeasible, "{t:?}: {} after {} iterations", sol.message, sol.iterations);
         assert!(sol.iterations < 20, "{t:?}: {} iterations", sol.iterations);
         assert!(sol.constraint_violation >= 0.99, "{t:?}: {}", sol.constraint_violation);
     }

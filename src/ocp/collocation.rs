@@ -564,7 +564,11 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                     }
                 }
             }
-            b.hess_vars = (0..nl).filter(|&i| (0..nl).any(|j| hz[i * nl + j])).collect();
+            // Fixed variables (equal bounds) do not move in any step: their
+            // rows of the Hessian are left out, so that convexifying a
+            // block cannot spread their cross terms onto the free variables.
+            let free = |i: usize| self.xl[b.vars[i]] != self.xu[b.vars[i]];
+            b.hess_vars = (0..nl).filter(|&i| free(i) && (0..nl).any(|j| free(j) && hz[i * nl + j])).collect();
             let k = b.hess_vars.len();
             b.hess_pos = vec![NONE; k * k];
             for a in 0..k {

@@ -60,7 +60,8 @@ pub trait Nlp {
     fn jacobian_values(&self, x: &[f64], values: &mut [f64]);
     /// Lower triangle (row ≥ column) of the Hessian of the Lagrangian
     /// σ f + λᵀ g, or `None` (the solver then uses a quasi-Newton
-    /// approximation).
+    /// approximation). Rows and columns of fixed variables (equal bounds)
+    /// may be left out: no step moves them.
     fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
         None
     }

@@ -547,19 +547,23 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
         // Filter line search on (θ, f), θ the ℓ1 violation.
         let gd: f64 = grad.iter().zip(d).map(|(a, b)| a * b).sum();
         let here = (v_now, cur.f);
+
         let trial_x = |a: f64, d: &[f64]| -> Vec<f64> {
             (0..n).map(|i| (cur.x[i] + a * d[i]).clamp(pb.xl[i].min(pb.xu[i]), pb.xu[i].max(pb.xl[i]))).collect()
         };
         let mut accepted: Option<(Point, f64, Accept)> = None;
-        if step <= 1e-14 * (1.0 + cur.x.iter().fold(0.0, |a: f64, v| a.max(v.abs()))) {
-            // Nothing left to do along d: take the multipliers and re-test.
-            accepted = Some((pb.point(cur.x.clone()), 1.0, Accept::Objective));
+        if step <= 1e-9 * (1.0 + cur.x.iter().fold(0.0, |a: f64, v| a.max(v.abs()))) {
+            // A step at the QP's accuracy: nothing left to gain along d (the
+            // filter would see only rounding). Take it with the multipliers
+            // and re-test.
+            accepted = Some((pb.point(trial_x(1.0, d)), 1.0, Accept::Objective));
         } else {
             let a_min = filter.alpha_min(v_now, gd);
             let mut a = 1.0;
             while a >= a_min {
                 let t = pb.point(trial_x(a, d));
                 let tt = (pb.viol1(&t.g), t.f);
+
                 if let Some(kind) = filter.accept(tt, here, a, gd) {
                     accepted = Some((t, a, kind));
                     break;
