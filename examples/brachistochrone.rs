@@ -92,8 +92,15 @@ fn main() -> Result<(), Box<dyn Error>> {
             &[("collocation".into(), path), ("simulated".into(), simulated)],
         )?;
         let names = Brachistochrone.state_names();
-        odeon::plot::ocp_states(&sol, Some(&check), &names, "Brachistochrone: states", "out/brachistochrone_states.svg")?;
-        let theta = vec![("theta (deg)".to_string(), ts.control(0).iter().map(|(t, u)| (*t, u.to_degrees())).collect())];
+        odeon::plot::ocp_states(
+            &sol,
+            Some(&check),
+            &names,
+            "Brachistochrone: states",
+            "out/brachistochrone_states.svg",
+        )?;
+        let theta =
+            vec![("theta (deg)".to_string(), ts.control(0).iter().map(|(t, u)| (*t, u.to_degrees())).collect())];
         odeon::plot::lines("out/brachistochrone_control.svg", "Brachistochrone: control", "t (s)", "deg", &theta)?;
         println!("wrote out/brachistochrone_{{path,states,control}}.svg and out/brachistochrone.json");
     }

@@ -2,12 +2,12 @@
 //! endless loop.
 
 use odeon::DualScalar;
+use odeon::Error;
 use odeon::ocp::problems::{Brachistochrone, DoubleIntegrator};
 use odeon::ocp::{
     Bounds, Collocation, Dynamics, End, Guess, OptimalControl, Phase, SqpOptions, StateVar, Status, Timeseries,
     Transcription,
 };
-use odeon::Error;
 
 const GL: Transcription = Transcription::GaussLobatto { segments: 10, order: 3 };
 
@@ -121,9 +121,10 @@ fn inconsistent_dimensions_are_errors() {
         .unwrap();
     assert!(matches!(e, Error::DimensionMismatch { what: "segment ends", expected: 11, got: 2 }), "{e}");
     let t = Transcription::GaussLobatto { segments: 2, order: 3 };
-    let e = Collocation::with_grid(&Brachistochrone, &Brachistochrone::phase(), t, Some(&[0.0, 0.7, 0.5]), &Guess::Linear)
-        .err()
-        .unwrap();
+    let e =
+        Collocation::with_grid(&Brachistochrone, &Brachistochrone::phase(), t, Some(&[0.0, 0.7, 0.5]), &Guess::Linear)
+            .err()
+            .unwrap();
     assert!(matches!(e, Error::InvalidTranscription { .. }), "{e}");
 }
 

@@ -44,7 +44,9 @@ pub enum Convexify {
 pub(crate) enum BlockKind {
     Segment(usize, Locals),
     Boundary(End),
-    Rate { seg: usize },
+    Rate {
+        seg: usize,
+    },
     /// Radau: the control at a segment end that no defect uses equals the
     /// extrapolation of the segment's control polynomial from the
     /// collocation nodes (Garg et al. 2010).
@@ -252,10 +254,11 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                         if let Some(x) = sv.initial {
                             (lo, hi) = (x, x);
                         }
-                    } else if s + 1 == nseg && j + 1 == npn {
-                        if let Some(x) = sv.final_value {
-                            (lo, hi) = (x, x);
-                        }
+                    } else if s + 1 == nseg
+                        && j + 1 == npn
+                        && let Some(x) = sv.final_value
+                    {
+                        (lo, hi) = (x, x);
                     }
                     self.set_var(v, (lo, hi), sv.scale);
                 }
@@ -462,7 +465,15 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
     }
 
     /// Dense local Hessian over `vars` (local indices) of Σ w_r out_r.
-    fn local_hessian(&self, b: &Block, x: &[f64], vars: &[usize], w: &[f64], h: &mut DMatrix<f64>, bufs: &mut HessBufs) {
+    fn local_hessian(
+        &self,
+        b: &Block,
+        x: &[f64],
+        vars: &[usize],
+        w: &[f64],
+        h: &mut DMatrix<f64>,
+        bufs: &mut HessBufs,
+    ) {
         let k = vars.len();
         let HessBufs { z, out, xa, fa } = bufs;
         let nl = b.vars.len();
@@ -475,8 +486,8 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                 }
                 for (a, &li) in vars.iter().enumerate() {
                     let v = b.vars[li];
-                    let ia = (a / HK == ca).then(|| a % HK);
-                    let ib = (a / HK == cb).then(|| a % HK);
+                    let ia = (a / HK == ca).then_some(a % HK);
+                    let ib = (a / HK == cb).then_some(a % HK);
                     z[li] = hess_seed(x[v] * self.scale[v], ia, ib, self.scale[v]);
                 }
                 self.eval_block(b, &z[..nl], &mut out[..no], xa, fa);
@@ -633,7 +644,16 @@ fn push_bounds(
 
 impl Block {
     fn new(kind: BlockKind, vars: Vec<usize>, rows: Vec<usize>, row_scale: Vec<f64>, objective: bool) -> Self {
-        Block { kind, vars, rows, row_scale, objective, jac_pos: Vec::new(), hess_vars: Vec::new(), hess_pos: Vec::new() }
+        Block {
+            kind,
+            vars,
+            rows,
+            row_scale,
+            objective,
+            jac_pos: Vec::new(),
+            hess_vars: Vec::new(),
+            hess_pos: Vec::new(),
+        }
     }
 }
 

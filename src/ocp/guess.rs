@@ -75,7 +75,7 @@ impl Guess {
             Guess::Trajectory { series, params } => {
                 series.check(nx, nu)?;
                 let (a, b) = (series.time[0], series.time[series.time.len() - 1]);
-                if !(b > a) {
+                if b.partial_cmp(&a) != Some(std::cmp::Ordering::Greater) {
                     return Err(Error::InvalidOcp {
                         what: "guess trajectory".into(),
                         reason: "needs increasing times spanning a positive duration".into(),

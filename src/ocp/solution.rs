@@ -46,7 +46,8 @@ impl Timeseries {
         if n < 2 {
             return Err(Error::DimensionMismatch { what: "timeseries nodes (at least)", expected: 2, got: n });
         }
-        for (what, rows, width) in [("timeseries states", &self.states, nx), ("timeseries controls", &self.controls, nu)]
+        for (what, rows, width) in
+            [("timeseries states", &self.states, nx), ("timeseries controls", &self.controls, nu)]
         {
             if rows.len() != n {
                 return Err(Error::DimensionMismatch { what, expected: n, got: rows.len() });
@@ -55,7 +56,7 @@ impl Timeseries {
                 return Err(Error::DimensionMismatch { what, expected: width, got: r.len() });
             }
         }
-        if self.time.windows(2).any(|w| !(w[1] >= w[0])) {
+        if self.time.iter().any(|t| t.is_nan()) || self.time.windows(2).any(|w| w[1] < w[0]) {
             return Err(Error::InvalidOcp { what: "timeseries time".into(), reason: "must be non-decreasing".into() });
         }
         Ok(())
@@ -229,8 +230,7 @@ impl OcpSolution {
         let nx = problem.n_states();
         self.timeseries.check(nx, problem.n_controls())?;
         let grid = Grid::new(self.transcription, Some(&self.segment_ends))?;
-        let (method, base) =
-            options.unwrap_or((Method::Dop853, Options::default().rtol(1e-10).atol(1e-10)));
+        let (method, base) = options.unwrap_or((Method::Dop853, Options::default().rtol(1e-10).atol(1e-10)));
         let npn = grid.npn;
         let mut y = self.timeseries.states[0].clone();
         let mut out = SimulationCheck { time: Vec::new(), states: Vec::new(), max_error: vec![0.0; nx] };

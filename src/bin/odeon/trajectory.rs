@@ -8,7 +8,10 @@ use std::time::Instant;
 
 pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     println!("3. Optimize: brachistochrone, minimum time from (0, 10) to (10, 5), Gauss–Lobatto order 3, SQP");
-    println!("   {:<9} {:>6} {:>7} {:>10} {:>14} {:>11}", "segments", "iters", "status", "time", "t_f (s)", "vs cycloid");
+    println!(
+        "   {:<9} {:>6} {:>7} {:>10} {:>14} {:>11}",
+        "segments", "iters", "status", "time", "t_f (s)", "vs cycloid"
+    );
     let mut last = None;
     for segments in [10, 20, 40] {
         let t = Transcription::GaussLobatto { segments, order: 3 };
@@ -47,7 +50,13 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
             &[("collocation".into(), path), ("simulated".into(), simulated)],
         )?;
         let names = Brachistochrone.state_names();
-        odeon::plot::ocp_states(&sol, Some(&check), &names, "Brachistochrone: states", out.join("brachistochrone_states.svg"))?;
+        odeon::plot::ocp_states(
+            &sol,
+            Some(&check),
+            &names,
+            "Brachistochrone: states",
+            out.join("brachistochrone_states.svg"),
+        )?;
         println!("   plots: brachistochrone_path.svg, brachistochrone_states.svg");
     }
     println!("   solution: brachistochrone.json\n");

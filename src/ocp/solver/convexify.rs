@@ -126,7 +126,8 @@ impl Convexifier {
         }
         let fresh = self.fact.is_none();
         if fresh {
-            let settings = QDLDLSettingsBuilder::default().regularize_enable(false).build().expect("valid QDLDL settings");
+            let settings =
+                QDLDLSettingsBuilder::default().regularize_enable(false).build().expect("valid QDLDL settings");
             match QDLDLFactorisation::new(&self.p, Some(settings)) {
                 Ok(f) => self.fact = Some(f),
                 Err(_) => return false,

@@ -40,9 +40,9 @@
 use super::convexify::Convexifier;
 use super::filter::{Accept, Filter};
 use super::qp::{Qp, QpSolution, QpStatus};
-use clarabel::algebra::CscMatrix;
 use crate::Error;
 use crate::ocp::Nlp;
+use clarabel::algebra::CscMatrix;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -133,7 +133,7 @@ impl SqpOptions {
         if !(self.constr_tol > 0.0 && self.constr_tol.is_finite()) {
             return bad("constr_tol", "must be positive and finite");
         }
-        if !(self.max_time > 0.0) {
+        if self.max_time.is_nan() || self.max_time <= 0.0 {
             return bad("max_time", "must be positive");
         }
         Ok(())
@@ -233,11 +233,11 @@ impl<N: Nlp> Problem<'_, N> {
     /// ℓ1 norm of the violation of g_L ≤ g ≤ g_U (∞ if non-finite).
     fn viol1(&self, g: &[f64]) -> f64 {
         let mut s = 0.0;
-        for i in 0..self.m {
-            if !g[i].is_finite() {
+        for ((&g, &lo), &hi) in g.iter().zip(&self.gl).zip(&self.gu) {
+            if !g.is_finite() {
                 return f64::INFINITY;
             }
-            s += (self.gl[i] - g[i]).max(0.0) + (g[i] - self.gu[i]).max(0.0);
+            s += (lo - g).max(0.0) + (g - hi).max(0.0);
         }
         s
     }
@@ -308,13 +308,17 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
     if let Some(h) = &hidx
         && let Some(&(r, c)) = h.iter().find(|&&(r, c)| r >= n || c > r)
     {
-        return Err(Error::DimensionMismatch { what: "hessian entry (lower triangle)", expected: n, got: r.max(c) + 1 });
+        return Err(Error::DimensionMismatch {
+            what: "hessian entry (lower triangle)",
+            expected: n,
+            got: r.max(c) + 1,
+        });
     }
     let pb = Problem { nlp, n, m, xl, xu, gl, gu, jidx };
     let mut x0 = vec![0.0; n];
     nlp.initial_point(&mut x0);
-    for i in 0..n {
-        x0[i] = x0[i].clamp(pb.xl[i].min(pb.xu[i]), pb.xu[i].max(pb.xl[i]));
+    for ((x, &lo), &hi) in x0.iter_mut().zip(&pb.xl).zip(&pb.xu) {
+        *x = x.clamp(lo.min(hi), hi.max(lo));
     }
     let mut cur = pb.point(x0);
     let mut grad = vec![0.0; n];
@@ -322,20 +326,21 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
     nlp.gradient(&cur.x, &mut grad);
     nlp.jacobian_values(&cur.x, &mut jval);
     let mut log = Vec::new();
-    let finish = |status: Status, cur: &Point, lambda: Vec<f64>, dual: f64, iters: usize, log: Vec<IterLog>, msg: &str| {
-        Ok(NlpResult {
-            status,
-            constraint_violation: pb.viol_max(&cur.g),
-            x: cur.x.clone(),
-            lambda,
-            objective: cur.f,
-            dual_infeasibility: dual,
-            iterations: iters,
-            log,
-            seconds: start.elapsed().as_secs_f64(),
-            message: msg.to_string(),
-        })
-    };
+    let finish =
+        |status: Status, cur: &Point, lambda: Vec<f64>, dual: f64, iters: usize, log: Vec<IterLog>, msg: &str| {
+            Ok(NlpResult {
+                status,
+                constraint_violation: pb.viol_max(&cur.g),
+                x: cur.x.clone(),
+                lambda,
+                objective: cur.f,
+                dual_infeasibility: dual,
+                iterations: iters,
+                log,
+                seconds: start.elapsed().as_secs_f64(),
+                message: msg.to_string(),
+            })
+        };
     let finite = |p: &Point| p.f.is_finite() && p.g.iter().all(|v| v.is_finite());
     if !finite(&cur) || grad.iter().chain(&jval).any(|v| !v.is_finite()) {
         return finish(Status::NonFiniteEvaluation, &cur, vec![0.0; m], f64::NAN, 0, log, "not finite at the start");
@@ -375,7 +380,10 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
         };
         if options.verbose {
             if iter == 0 {
-                eprintln!("{:>4} {:>14} {:>9} {:>9} {:>9} {:>9} {:>4}", "iter", "objective", "inf_pr", "inf_du", "alpha", "||d||", "qp");
+                eprintln!(
+                    "{:>4} {:>14} {:>9} {:>9} {:>9} {:>9} {:>4}",
+                    "iter", "objective", "inf_pr", "inf_du", "alpha", "||d||", "qp"
+                );
             }
             eprintln!(
                 "{:>4} {:>14.7e} {:>9.2e} {:>9.2e} {:>9.2e} {:>9.2e} {:>4} {}",
@@ -399,20 +407,16 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
         let ru: Vec<f64> = (0..m).map(|i| pb.gu[i] - cur.g[i]).collect();
         // Newton steps stay in a box trust region of radius `radius`.
         let tr = if newton { radius } else { f64::INFINITY };
-        let dl: Vec<f64> =
-            (0..n).map(|i| if pb.xl[i] == pb.xu[i] { pb.xl[i] - cur.x[i] } else { (pb.xl[i] - cur.x[i]).max(-tr) }).collect();
-        let du: Vec<f64> =
-            (0..n).map(|i| if pb.xl[i] == pb.xu[i] { pb.xu[i] - cur.x[i] } else { (pb.xu[i] - cur.x[i]).min(tr) }).collect();
-        let mut active_rows = vec![false; m];
-        let mut active_vars = vec![false; n];
-        for r in 0..m {
-            active_rows[r] = pb.gl[r] == pb.gu[r] || lambda[r].abs() > 1e-6;
-        }
-        for i in 0..n {
-            // Fixed variables only: a bound active now may not be after the
-            // step, and a ρ on it would hold the variable back.
-            active_vars[i] = pb.xl[i] == pb.xu[i];
-        }
+        let dl: Vec<f64> = (0..n)
+            .map(|i| if pb.xl[i] == pb.xu[i] { pb.xl[i] - cur.x[i] } else { (pb.xl[i] - cur.x[i]).max(-tr) })
+            .collect();
+        let du: Vec<f64> = (0..n)
+            .map(|i| if pb.xl[i] == pb.xu[i] { pb.xu[i] - cur.x[i] } else { (pb.xu[i] - cur.x[i]).min(tr) })
+            .collect();
+        let active_rows: Vec<bool> = (0..m).map(|r| pb.gl[r] == pb.gu[r] || lambda[r].abs() > 1e-6).collect();
+        // Fixed variables only: a bound active now may not be after the
+        // step, and a ρ on it would hold the variable back.
+        let active_vars: Vec<bool> = (0..n).map(|i| pb.xl[i] == pb.xu[i]).collect();
         let (pmat, rho, shift, mut sol) = loop {
             let (mut rho, mut shift) = (0.0, 0.0);
             let pmat = if let Some(b) = bfgs.as_deref() {
@@ -568,14 +572,17 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
                     accepted = Some((t, a, kind));
                     break;
                 }
-                if a == 1.0 && options.soc && finite(&t) && !elastic && tt.0 >= v_now {
-                    if let Some(p) = second_order_correction(&pb, &qp, &cur, &t, d, &jval) {
-                        if let Some(kind) = filter.accept((pb.viol1(&p.g), p.f), here, 1.0, gd) {
-                            flags.push('s');
-                            accepted = Some((p, 1.0, kind));
-                            break;
-                        }
-                    }
+                if a == 1.0
+                    && options.soc
+                    && finite(&t)
+                    && !elastic
+                    && tt.0 >= v_now
+                    && let Some(p) = second_order_correction(&pb, &qp, &cur, &t, d, &jval)
+                    && let Some(kind) = filter.accept((pb.viol1(&p.g), p.f), here, 1.0, gd)
+                {
+                    flags.push('s');
+                    accepted = Some((p, 1.0, kind));
+                    break;
                 }
                 if newton {
                     // The Newton step is not accepted whole: the local
@@ -685,7 +692,13 @@ fn least_squares_multipliers<N: Nlp>(pb: &Problem<'_, N>, grad: &[f64], jval: &[
     // "constraints" the n rows.
     let nv = n + m;
     // P = diag(1 (w), 1e-10 (λ)).
-    let p = CscMatrix::new(nv, nv, (0..=nv).collect(), (0..nv).collect(), (0..nv).map(|i| if i < n { 1.0 } else { 1e-10 }).collect());
+    let p = CscMatrix::new(
+        nv,
+        nv,
+        (0..=nv).collect(),
+        (0..nv).collect(),
+        (0..nv).map(|i| if i < n { 1.0 } else { 1e-10 }).collect(),
+    );
     let mut j_idx = Vec::new();
     let mut j_val = Vec::new();
     for i in 0..n {
@@ -726,13 +739,13 @@ fn damped_bfgs(b: &mut [f64], s: &[f64], y: &[f64], n: usize) {
     let bs: Vec<f64> = (0..n).map(|i| (0..n).map(|j| b[i * n + j] * s[j]).sum()).collect();
     let sbs: f64 = s.iter().zip(&bs).map(|(a, c)| a * c).sum();
     let sy: f64 = s.iter().zip(y).map(|(a, c)| a * c).sum();
-    if !(sbs > 1e-16) {
+    if sbs.is_nan() || sbs <= 1e-16 {
         return;
     }
     let theta = if sy >= 0.2 * sbs { 1.0 } else { 0.8 * sbs / (sbs - sy) };
     let r: Vec<f64> = (0..n).map(|i| theta * y[i] + (1.0 - theta) * bs[i]).collect();
     let sr: f64 = s.iter().zip(&r).map(|(a, c)| a * c).sum();
-    if !(sr > 1e-16) {
+    if sr.is_nan() || sr <= 1e-16 {
         return;
     }
     for i in 0..n {

@@ -14,6 +14,7 @@ use crate::ocp::OptimalControl;
 /// i.e. (ẋ_interp − f)·dt/dτ at the odd (collocation) nodes (Betts 2010,
 /// §4.5; dymos `GaussLobatto`). `xall`/`fall` are scratch of
 /// `npn · n_states` entries.
+#[allow(clippy::too_many_arguments)] // the segment's inputs and its two scratch buffers
 pub(crate) fn segment<P: OptimalControl, D: DualScalar>(
     problem: &P,
     grid: &Grid,

@@ -209,7 +209,7 @@ impl Grid {
     /// Whether local node `j` holds state variables.
     pub fn is_state_node(&self, j: usize) -> bool {
         match self.kind {
-            Kind::GaussLobatto { .. } => j % 2 == 0,
+            Kind::GaussLobatto { .. } => j.is_multiple_of(2),
             Kind::Radau { .. } => true,
         }
     }
@@ -237,7 +237,7 @@ fn check_ends(transcription: Transcription, e: &[f64]) -> Result<Vec<f64>, Error
         return Err(Error::DimensionMismatch { what: "segment ends", expected: segments + 1, got: e.len() });
     }
     let (a, b) = (e[0], e[segments]);
-    if !(a.is_finite() && b.is_finite()) || e.windows(2).any(|w| !(w[1] > w[0])) {
+    if e.iter().any(|x| !x.is_finite()) || e.windows(2).any(|w| w[1] <= w[0]) {
         return Err(Error::InvalidTranscription {
             transcription,
             reason: "segment ends must be finite and strictly increasing".into(),

@@ -8,6 +8,7 @@ use crate::ocp::OptimalControl;
 /// `D x − (dt/dτ) f(t_c, x_c, u_c, p)` at the LGR nodes, `D` the Lagrange
 /// differentiation matrix of all `order + 1` nodes at the LGR nodes
 /// (Garg et al., Automatica 46 (2010), eq. 24; dymos `Radau`).
+#[allow(clippy::too_many_arguments)] // the segment's inputs and its two scratch buffers
 pub(crate) fn segment<P: OptimalControl, D: DualScalar>(
     problem: &P,
     grid: &Grid,
