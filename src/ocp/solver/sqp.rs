@@ -221,14 +221,47 @@ struct Problem<'a, N: Nlp> {
     gl: Vec<f64>,
     gu: Vec<f64>,
     jidx: Vec<(usize, usize)>,
+    /// Gradient-based scale of the objective (IPOPT's, max gradient 100).
+    sf: f64,
+    /// Gradient-based scale of each constraint.
+    sr: Vec<f64>,
 }
 
 impl<N: Nlp> Problem<'_, N> {
+    /// f and g at x, in the solver's (gradient-scaled) units.
     fn point(&self, x: Vec<f64>) -> Point {
-        let f = self.nlp.objective(&x);
+        let f = self.nlp.objective(&x) * self.sf;
         let mut g = vec![0.0; self.m];
         self.nlp.constraints(&x, &mut g);
+        for (gi, s) in g.iter_mut().zip(&self.sr) {
+            *gi *= s;
+        }
         Point { x, f, g }
+    }
+    /// ∇f and the Jacobian values at x, scaled.
+    fn derivatives(&self, x: &[f64], grad: &mut [f64], jval: &mut [f64]) {
+        self.nlp.gradient(x, grad);
+        self.nlp.jacobian_values(x, jval);
+        for v in grad.iter_mut() {
+            *v *= self.sf;
+        }
+        for (v, &(r, _)) in jval.iter_mut().zip(&self.jidx) {
+            *v *= self.sr[r];
+        }
+    }
+    /// The problem's multipliers from the solver's: λ = λ'·s_r / s_f.
+    fn user_lambda(&self, lambda: &[f64]) -> Vec<f64> {
+        lambda.iter().zip(&self.sr).map(|(l, s)| l * s / self.sf).collect()
+    }
+    /// The Hessian of the scaled Lagrangian (exact or the problem's convex one).
+    fn hessian(&self, x: &[f64], lambda: &[f64], values: &mut [f64], convex: bool) -> bool {
+        let l: Vec<f64> = lambda.iter().zip(&self.sr).map(|(l, s)| l * s).collect();
+        if convex {
+            self.nlp.convex_hessian_values(x, self.sf, &l, values)
+        } else {
+            self.nlp.hessian_values(x, self.sf, &l, values);
+            true
+        }
     }
     /// ℓ1 norm of the violation of g_L ≤ g ≤ g_U (∞ if non-finite).
     fn viol1(&self, g: &[f64]) -> f64 {
@@ -314,17 +347,31 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
             got: r.max(c) + 1,
         });
     }
-    let pb = Problem { nlp, n, m, xl, xu, gl, gu, jidx };
     let mut x0 = vec![0.0; n];
     nlp.initial_point(&mut x0);
-    for ((x, &lo), &hi) in x0.iter_mut().zip(&pb.xl).zip(&pb.xu) {
+    for ((x, &lo), &hi) in x0.iter_mut().zip(&xl).zip(&xu) {
         *x = x.clamp(lo.min(hi), hi.max(lo));
     }
-    let mut cur = pb.point(x0);
+    // IPOPT's gradient-based scaling: objective and rows with gradients
+    // above 100 at the start are scaled down to 100.
     let mut grad = vec![0.0; n];
-    let mut jval = vec![0.0; pb.jidx.len()];
-    nlp.gradient(&cur.x, &mut grad);
-    nlp.jacobian_values(&cur.x, &mut jval);
+    let mut jval = vec![0.0; jidx.len()];
+    nlp.gradient(&x0, &mut grad);
+    nlp.jacobian_values(&x0, &mut jval);
+    let big = |v: f64| if v.is_finite() && v > 100.0 { 100.0 / v } else { 1.0 };
+    let sf = big(grad.iter().fold(0.0f64, |a, v| a.max(v.abs())));
+    let mut sr = vec![0.0f64; m];
+    for (&(r, _), v) in jidx.iter().zip(&jval) {
+        sr[r] = sr[r].max(v.abs());
+    }
+    let sr: Vec<f64> = sr.into_iter().map(big).collect();
+    for ((lo, hi), s) in gl.iter_mut().zip(gu.iter_mut()).zip(&sr) {
+        *lo *= s;
+        *hi *= s;
+    }
+    let pb = Problem { nlp, n, m, xl, xu, gl, gu, jidx, sf, sr };
+    let mut cur = pb.point(x0);
+    pb.derivatives(&cur.x, &mut grad, &mut jval);
     let mut log = Vec::new();
     let finish =
         |status: Status, cur: &Point, lambda: Vec<f64>, dual: f64, iters: usize, log: Vec<IterLog>, msg: &str| {
@@ -332,8 +379,8 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
                 status,
                 constraint_violation: pb.viol_max(&cur.g),
                 x: cur.x.clone(),
-                lambda,
-                objective: cur.f,
+                lambda: pb.user_lambda(&lambda),
+                objective: cur.f / pb.sf,
                 dual_infeasibility: dual,
                 iterations: iters,
                 log,
@@ -370,7 +417,7 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
         let primal = pb.viol_max(&cur.g);
         let line = IterLog {
             iter,
-            objective: cur.f,
+            objective: cur.f / pb.sf,
             primal_inf: primal,
             dual_inf: dual.max(compl),
             alpha,
@@ -423,11 +470,11 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
                 cvx.dense(b, 1e-10)
             } else {
                 let mut exact = newton;
-                if !exact && !nlp.convex_hessian_values(&cur.x, 1.0, &lambda, &mut hval) {
+                if !exact && !pb.hessian(&cur.x, &lambda, &mut hval, true) {
                     exact = true;
                 }
                 if exact {
-                    nlp.hessian_values(&cur.x, 1.0, &lambda, &mut hval);
+                    pb.hessian(&cur.x, &lambda, &mut hval, false);
                 }
                 if hval.iter().any(|v| !v.is_finite()) {
                     return finish(Status::NonFiniteEvaluation, &cur, lambda, dual, iter, log, "Hessian not finite");
@@ -631,8 +678,7 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
         }
         let mut grad_new = vec![0.0; n];
         let mut jval_new = vec![0.0; jval.len()];
-        nlp.gradient(&next.x, &mut grad_new);
-        nlp.jacobian_values(&next.x, &mut jval_new);
+        pb.derivatives(&next.x, &mut grad_new, &mut jval_new);
         if grad_new.iter().chain(&jval_new).any(|v| !v.is_finite()) {
             return finish(Status::NonFiniteEvaluation, &cur, lambda, dual, iter, log, "derivatives not finite");
         }
