@@ -29,7 +29,17 @@ use std::collections::HashMap;
 
 const NONE: usize = usize::MAX;
 
-/// How a block Hessian is made positive semidefinite for the convex QP.
+/// How a block Hessian is made positive semidefinite for the SQP's
+/// iterations far from a solution ([`Nlp::convex_hessian_values`]).
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::Brachistochrone, Collocation, Convexify, SqpOptions, Transcription};
+/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
+/// let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?.convexify(Convexify::Clip);
+/// assert!((ocp.solve(&SqpOptions::default())?.duration - 1.8016).abs() < 1e-4);
+/// # Ok::<(), odeon::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Convexify {
     /// Negative eigenvalues replaced by their absolute values.
@@ -147,6 +157,20 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
     /// # Errors
     /// As [`new`](Self::new); [`Error::DimensionMismatch`] for segment ends
     /// or a guess of the wrong size.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ocp::{problems::Brachistochrone, Collocation, Guess, SqpOptions, Transcription};
+    /// let (p, phase) = (Brachistochrone, Brachistochrone::phase());
+    /// let coarse = Collocation::new(&p, &phase, Transcription::GaussLobatto { segments: 5, order: 3 })?
+    ///     .solve(&SqpOptions::default())?;
+    /// // Warm start on a finer, non-uniform Radau grid.
+    /// let ends = [0.0, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0];
+    /// let fine = Collocation::with_grid(&p, &phase, Transcription::Radau { segments: 6, order: 4 }, Some(&ends), &Guess::from(&coarse))?
+    ///     .solve(&SqpOptions::default())?;
+    /// assert!((fine.duration - 1.8016031).abs() < 1e-6);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
     pub fn with_grid(
         problem: &'a P,
         phase: &Phase,

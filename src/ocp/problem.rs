@@ -67,6 +67,13 @@ pub trait Dynamics {
 }
 
 /// Which end of the phase a boundary constraint applies to.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::MoonLanding, End, OptimalControl};
+/// assert_eq!(MoonLanding.n_boundary(End::Final), 2); // h(t_f) = v(t_f) = 0
+/// assert_eq!(MoonLanding.n_boundary(End::Initial), 0);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum End {
     /// At the initial time t₀.

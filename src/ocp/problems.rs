@@ -76,6 +76,14 @@ impl OptimalControl for Brachistochrone {
 
 /// Double integrator: maximize x(1) with ẋ = v, v̇ = u, |u| ≤ 1,
 /// v(0) = v(1) = 0. Optimum x(1) = 0.25 (bang-bang, switch at t = 0.5).
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::DoubleIntegrator, Collocation, SqpOptions, Transcription};
+/// let sol = Collocation::new(&DoubleIntegrator, &DoubleIntegrator::phase(), Transcription::Radau { segments: 10, order: 3 })?.solve(&SqpOptions::default())?;
+/// assert!((sol.objective + 0.25).abs() < 1e-6);
+/// # Ok::<(), odeon::Error>(())
+/// ```
 pub struct DoubleIntegrator;
 
 impl DoubleIntegrator {
@@ -116,6 +124,14 @@ impl OptimalControl for DoubleIntegrator {
 
 /// Hyper-sensitive problem (Rao & Mease): ẋ = −x + u,
 /// J = ∫ ½(x² + u²) dt, x(0) = 1.5, x(t_f) = 1.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::HyperSensitive, Collocation, SqpOptions, Transcription};
+/// let sol = Collocation::new(&HyperSensitive, &HyperSensitive::phase(10.0), Transcription::Radau { segments: 10, order: 3 })?.solve(&SqpOptions::default())?;
+/// assert!((sol.objective - HyperSensitive::optimum(10.0)).abs() < 1e-3);
+/// # Ok::<(), odeon::Error>(())
+/// ```
 pub struct HyperSensitive;
 
 impl HyperSensitive {
@@ -164,6 +180,14 @@ impl OptimalControl for HyperSensitive {
 /// 0.3, pole length 0.5, g = 9.81, T = 2 s, minimum ∫ f² dt moving the cart
 /// from 0 to 1 and the pole from 0 to π, |f| ≤ 20, f(T) = 0.
 /// Parameters (m_cart, m_pole, l_pole).
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::CartPole, Collocation, SqpOptions, Transcription};
+/// let sol = Collocation::new(&CartPole, &CartPole::phase(), Transcription::Radau { segments: 20, order: 3 })?.solve(&SqpOptions::default())?;
+/// assert!((sol.objective - 58.88).abs() < 0.02 * 58.88);
+/// # Ok::<(), odeon::Error>(())
+/// ```
 pub struct CartPole;
 
 impl CartPole {
@@ -241,6 +265,20 @@ impl OptimalControl for CartPole {
 
 /// Goddard rocket, dymos's variant: maximize the final altitude with drag
 /// σ v² e^{−h/h₀}, thrust T ∈ [0, 200] lbf, mass 3 → 1 slug.
+///
+/// The thrust has a singular arc (the Hamiltonian is linear in it), so the
+/// reduced Hessian is singular there: the SQP reaches the altitude quickly
+/// and then creeps, often ending on the iteration limit.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::GoddardRocket, Collocation, SqpOptions, Transcription};
+/// let t = Transcription::Radau { segments: 10, order: 3 };
+/// let sol = Collocation::new(&GoddardRocket, &GoddardRocket::phase(), t)?.solve(&SqpOptions::default().max_iter(60))?;
+/// let hf = sol.timeseries.states.last().unwrap()[0];
+/// assert!((hf - 18745.0).abs() < 2e-3 * 18745.0);
+/// # Ok::<(), odeon::Error>(())
+/// ```
 pub struct GoddardRocket;
 
 impl GoddardRocket {
@@ -286,6 +324,14 @@ impl OptimalControl for GoddardRocket {
 
 /// Moon landing (dymos's moon_landing example): ḣ = v, v̇ = −1 + T/m,
 /// ṁ = −T/2.349, T ∈ [0, 1.227], land softly (h = v = 0) with the most mass.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::MoonLanding, Collocation, SqpOptions, Transcription};
+/// let sol = Collocation::new(&MoonLanding, &MoonLanding::phase(), Transcription::Radau { segments: 10, order: 3 })?.solve(&SqpOptions::default())?;
+/// assert!((sol.timeseries.states.last().unwrap()[2] - 0.3953).abs() < 1e-3);
+/// # Ok::<(), odeon::Error>(())
+/// ```
 pub struct MoonLanding;
 
 impl MoonLanding {

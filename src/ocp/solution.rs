@@ -12,6 +12,20 @@ use serde::{Deserialize, Serialize};
 
 /// Values at every node, segment by segment (a segment boundary appears
 /// once per segment, as in dymos's timeseries).
+///
+/// # Example
+/// ```
+/// use odeon::ocp::Timeseries;
+/// let ts = Timeseries {
+///     time: vec![0.0, 0.5, 1.0],
+///     states: vec![vec![0.0], vec![0.25], vec![1.0]],
+///     controls: vec![vec![1.0]; 3],
+///     control_rates: vec![vec![0.0]; 3],
+/// };
+/// assert_eq!(ts.len(), 3);
+/// assert_eq!(ts.state(0)[1], (0.5, 0.25));
+/// assert_eq!(ts.control(0)[2], (1.0, 1.0));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timeseries {
     /// Node times.
@@ -64,6 +78,18 @@ impl Timeseries {
 }
 
 /// The solution of an optimal-control problem.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::HyperSensitive, Collocation, SqpOptions, Status, Transcription};
+/// let t = Transcription::Radau { segments: 20, order: 3 };
+/// let sol = Collocation::new(&HyperSensitive, &HyperSensitive::phase(10.0), t)?.solve(&SqpOptions::default())?;
+/// assert_eq!(sol.status, Status::Optimal);
+/// assert!((sol.objective - HyperSensitive::optimum(10.0)).abs() < 1e-3);
+/// let json = serde_json::to_string(&sol).unwrap();
+/// assert!(json.contains("timeseries"));
+/// # Ok::<(), odeon::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OcpSolution {
     /// How the NLP solve ended.
@@ -98,6 +124,16 @@ pub struct OcpSolution {
 
 /// Result of [`OcpSolution::simulate`]: the dynamics re-integrated under the
 /// interpolated controls, compared with the collocation states at the nodes.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::DoubleIntegrator, Collocation, SqpOptions, Transcription};
+/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
+/// let sol = Collocation::new(&DoubleIntegrator, &DoubleIntegrator::phase(), t)?.solve(&SqpOptions::default())?;
+/// let check = sol.simulate(&DoubleIntegrator, None)?;
+/// assert!(check.max_error.iter().all(|e| *e < 1e-3));
+/// # Ok::<(), odeon::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SimulationCheck {
     /// Node times.
@@ -115,7 +151,14 @@ impl<P: OptimalControl> Collocation<'_, P> {
     /// Invalid options. Non-convergence is a [`Status`], not an error.
     ///
     /// # Example
-    /// See the [module documentation](crate::ocp).
+    /// ```
+    /// use odeon::ocp::{problems::MoonLanding, Collocation, SqpOptions, Status, Transcription};
+    /// let t = Transcription::Radau { segments: 10, order: 3 };
+    /// let sol = Collocation::new(&MoonLanding, &MoonLanding::phase(), t)?.solve(&SqpOptions::default().max_iter(100))?;
+    /// assert_eq!(sol.status, Status::Optimal);
+    /// assert!((sol.timeseries.states.last().unwrap()[2] - 0.3953).abs() < 1e-3);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
     pub fn solve(&self, options: &SqpOptions) -> Result<OcpSolution, Error> {
         let r = solve_nlp(self, options)?;
         Ok(self.unpack(r))
@@ -221,7 +264,17 @@ impl OcpSolution {
     /// [`Error::DimensionMismatch`] if `problem` does not match the solution.
     ///
     /// # Example
-    /// See the [module documentation](crate::ocp).
+    /// ```
+    /// use odeon::ocp::{problems::Brachistochrone, Collocation, SqpOptions, Transcription};
+    /// use odeon::{Method, Options};
+    /// let t = Transcription::GaussLobatto { segments: 20, order: 3 };
+    /// let sol = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?.solve(&SqpOptions::default())?;
+    /// let opts = Options::default().rtol(1e-8).atol(1e-8);
+    /// let check = sol.simulate(&Brachistochrone, Some((Method::Tsit5, opts)))?;
+    /// let end = check.states.last().unwrap();
+    /// assert!((end[0] - 10.0).abs() < 1e-3 && (end[1] - 5.0).abs() < 1e-3);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
     pub fn simulate<P: OptimalControl>(
         &self,
         problem: &P,

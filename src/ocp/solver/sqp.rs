@@ -47,6 +47,14 @@ use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// Which second derivatives the QP uses.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{HessianMode, SqpOptions};
+/// let o = SqpOptions::default().hessian(HessianMode::Bfgs);
+/// assert_eq!(o.hessian, HessianMode::Bfgs);
+/// assert_eq!(SqpOptions::default().hessian, HessianMode::Exact);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HessianMode {
     /// The problem's Hessian of the Lagrangian (quasi-Newton if it has none).
@@ -141,6 +149,15 @@ impl SqpOptions {
 }
 
 /// How a solve ended.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::Brachistochrone, Collocation, SqpOptions, Status, Transcription};
+/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
+/// let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?;
+/// assert_eq!(ocp.solve(&SqpOptions::default().max_iter(1))?.status, Status::MaxIterations);
+/// # Ok::<(), odeon::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
     /// The KKT conditions hold to the tolerances.
@@ -159,7 +176,18 @@ pub enum Status {
     Failed,
 }
 
-/// One line of the iteration log.
+/// One line of the iteration log (printed to stderr with
+/// [`SqpOptions::verbose`]).
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::Brachistochrone, Collocation, SqpOptions, Transcription};
+/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
+/// let sol = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?.solve(&SqpOptions::default())?;
+/// let last = sol.log.last().unwrap();
+/// assert!(last.primal_inf <= 1e-8 && last.dual_inf <= 1e-6);
+/// # Ok::<(), odeon::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IterLog {
     /// Iteration (0: the starting point).
@@ -181,6 +209,9 @@ pub struct IterLog {
 }
 
 /// Result of [`solve_nlp`].
+///
+/// # Example
+/// See [`Nlp`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NlpResult {
     /// How it ended.
