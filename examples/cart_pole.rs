@@ -29,7 +29,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::write("out/cart_pole.json", serde_json::to_string_pretty(&sol)?)?;
     #[cfg(feature = "plot")]
     {
-        odeon::plot::ocp_states(&sol, Some(&check), &CartPole.state_names(), "CartPole: states", "out/cart_pole_states.svg")?;
+        odeon::plot::ocp_states(
+            &sol,
+            Some(&check),
+            &CartPole.state_names(),
+            "CartPole: states",
+            "out/cart_pole_states.svg",
+        )?;
         odeon::plot::ocp_controls(&sol, &CartPole.control_names(), "CartPole: controls", "out/cart_pole_controls.svg")?;
         println!("wrote out/cart_pole_{{states,controls}}.svg and out/cart_pole.json");
     }

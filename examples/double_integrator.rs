@@ -29,8 +29,19 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::write("out/double_integrator.json", serde_json::to_string_pretty(&sol)?)?;
     #[cfg(feature = "plot")]
     {
-        odeon::plot::ocp_states(&sol, Some(&check), &DoubleIntegrator.state_names(), "DoubleIntegrator: states", "out/double_integrator_states.svg")?;
-        odeon::plot::ocp_controls(&sol, &DoubleIntegrator.control_names(), "DoubleIntegrator: controls", "out/double_integrator_controls.svg")?;
+        odeon::plot::ocp_states(
+            &sol,
+            Some(&check),
+            &DoubleIntegrator.state_names(),
+            "DoubleIntegrator: states",
+            "out/double_integrator_states.svg",
+        )?;
+        odeon::plot::ocp_controls(
+            &sol,
+            &DoubleIntegrator.control_names(),
+            "DoubleIntegrator: controls",
+            "out/double_integrator_controls.svg",
+        )?;
         println!("wrote out/double_integrator_{{states,controls}}.svg and out/double_integrator.json");
     }
     Ok(())

@@ -29,8 +29,19 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::write("out/goddard_rocket.json", serde_json::to_string_pretty(&sol)?)?;
     #[cfg(feature = "plot")]
     {
-        odeon::plot::ocp_states(&sol, Some(&check), &GoddardRocket.state_names(), "GoddardRocket: states", "out/goddard_rocket_states.svg")?;
-        odeon::plot::ocp_controls(&sol, &GoddardRocket.control_names(), "GoddardRocket: controls", "out/goddard_rocket_controls.svg")?;
+        odeon::plot::ocp_states(
+            &sol,
+            Some(&check),
+            &GoddardRocket.state_names(),
+            "GoddardRocket: states",
+            "out/goddard_rocket_states.svg",
+        )?;
+        odeon::plot::ocp_controls(
+            &sol,
+            &GoddardRocket.control_names(),
+            "GoddardRocket: controls",
+            "out/goddard_rocket_controls.svg",
+        )?;
         println!("wrote out/goddard_rocket_{{states,controls}}.svg and out/goddard_rocket.json");
     }
     Ok(())

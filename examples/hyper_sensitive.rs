@@ -29,8 +29,19 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::write("out/hyper_sensitive.json", serde_json::to_string_pretty(&sol)?)?;
     #[cfg(feature = "plot")]
     {
-        odeon::plot::ocp_states(&sol, Some(&check), &HyperSensitive.state_names(), "HyperSensitive: states", "out/hyper_sensitive_states.svg")?;
-        odeon::plot::ocp_controls(&sol, &HyperSensitive.control_names(), "HyperSensitive: controls", "out/hyper_sensitive_controls.svg")?;
+        odeon::plot::ocp_states(
+            &sol,
+            Some(&check),
+            &HyperSensitive.state_names(),
+            "HyperSensitive: states",
+            "out/hyper_sensitive_states.svg",
+        )?;
+        odeon::plot::ocp_controls(
+            &sol,
+            &HyperSensitive.control_names(),
+            "HyperSensitive: controls",
+            "out/hyper_sensitive_controls.svg",
+        )?;
         println!("wrote out/hyper_sensitive_{{states,controls}}.svg and out/hyper_sensitive.json");
     }
     Ok(())

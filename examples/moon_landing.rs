@@ -29,8 +29,19 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::write("out/moon_landing.json", serde_json::to_string_pretty(&sol)?)?;
     #[cfg(feature = "plot")]
     {
-        odeon::plot::ocp_states(&sol, Some(&check), &MoonLanding.state_names(), "MoonLanding: states", "out/moon_landing_states.svg")?;
-        odeon::plot::ocp_controls(&sol, &MoonLanding.control_names(), "MoonLanding: controls", "out/moon_landing_controls.svg")?;
+        odeon::plot::ocp_states(
+            &sol,
+            Some(&check),
+            &MoonLanding.state_names(),
+            "MoonLanding: states",
+            "out/moon_landing_states.svg",
+        )?;
+        odeon::plot::ocp_controls(
+            &sol,
+            &MoonLanding.control_names(),
+            "MoonLanding: controls",
+            "out/moon_landing_controls.svg",
+        )?;
         println!("wrote out/moon_landing_{{states,controls}}.svg and out/moon_landing.json");
     }
     Ok(())
