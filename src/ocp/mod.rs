@@ -47,6 +47,7 @@
 //! ```
 
 mod collocation;
+mod derivatives;
 mod duals;
 mod guess;
 mod nlp;

@@ -2,7 +2,10 @@
 
 mod convexify;
 mod filter;
+mod options;
 mod qp;
 mod sqp;
+mod updates;
 
-pub use sqp::{HessianMode, IterLog, NlpResult, SqpOptions, Status, solve_nlp};
+pub use options::{HessianMode, IterLog, NlpResult, SqpOptions, Status};
+pub use sqp::solve_nlp;

@@ -39,202 +39,12 @@
 
 use super::convexify::Convexifier;
 use super::filter::{Accept, Filter};
+use super::options::{HessianMode, IterLog, NlpResult, SqpOptions, Status};
 use super::qp::{Qp, QpSolution, QpStatus};
+use super::updates::{damped_bfgs, least_squares_multipliers};
 use crate::Error;
 use crate::ocp::Nlp;
-use clarabel::algebra::CscMatrix;
-use serde::{Deserialize, Serialize};
 use std::time::Instant;
-
-/// Which second derivatives the QP uses.
-///
-/// # Example
-/// ```
-/// use odeon::ocp::{HessianMode, SqpOptions};
-/// let o = SqpOptions::default().hessian(HessianMode::Bfgs);
-/// assert_eq!(o.hessian, HessianMode::Bfgs);
-/// assert_eq!(SqpOptions::default().hessian, HessianMode::Exact);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum HessianMode {
-    /// The problem's Hessian of the Lagrangian (quasi-Newton if it has none).
-    Exact,
-    /// Damped BFGS (dense; for small problems).
-    Bfgs,
-}
-
-/// Options of the SQP solver.
-///
-/// # Example
-/// ```
-/// use odeon::ocp::SqpOptions;
-/// let o = SqpOptions::default().max_iter(50).verbose(true);
-/// assert_eq!((o.max_iter, o.tol, o.constr_tol), (50, 1e-6, 1e-8));
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SqpOptions {
-    /// Largest number of iterations (default 200).
-    pub max_iter: usize,
-    /// Wall-time limit in seconds (default 60).
-    pub max_time: f64,
-    /// Tolerance of the (scaled) dual infeasibility and complementarity
-    /// (default 1e-6).
-    pub tol: f64,
-    /// Tolerance of the constraint violation of the scaled NLP (default 1e-8).
-    pub constr_tol: f64,
-    /// Exact Hessian or BFGS (default exact).
-    pub hessian: HessianMode,
-    /// Second-order corrections (default on).
-    pub soc: bool,
-    /// Print the iteration log to stderr (default off; the log is in the
-    /// result either way).
-    pub verbose: bool,
-}
-
-impl Default for SqpOptions {
-    fn default() -> Self {
-        SqpOptions {
-            max_iter: 200,
-            max_time: 60.0,
-            tol: 1e-6,
-            constr_tol: 1e-8,
-            hessian: HessianMode::Exact,
-            soc: true,
-            verbose: false,
-        }
-    }
-}
-
-impl SqpOptions {
-    /// Largest number of iterations.
-    pub fn max_iter(mut self, n: usize) -> Self {
-        self.max_iter = n;
-        self
-    }
-    /// Wall-time limit in seconds.
-    pub fn max_time(mut self, s: f64) -> Self {
-        self.max_time = s;
-        self
-    }
-    /// Print the iteration log.
-    pub fn verbose(mut self, on: bool) -> Self {
-        self.verbose = on;
-        self
-    }
-    /// Exact Hessian or BFGS.
-    pub fn hessian(mut self, h: HessianMode) -> Self {
-        self.hessian = h;
-        self
-    }
-    /// KKT tolerances: optimality and constraint violation.
-    pub fn tolerances(mut self, tol: f64, constr_tol: f64) -> Self {
-        self.tol = tol;
-        self.constr_tol = constr_tol;
-        self
-    }
-    fn check(&self) -> Result<(), Error> {
-        let bad = |name, reason: &str| Err(Error::InvalidOption { name, reason: reason.into() });
-        if !(self.tol > 0.0 && self.tol.is_finite()) {
-            return bad("tol", "must be positive and finite");
-        }
-        if !(self.constr_tol > 0.0 && self.constr_tol.is_finite()) {
-            return bad("constr_tol", "must be positive and finite");
-        }
-        if self.max_time.is_nan() || self.max_time <= 0.0 {
-            return bad("max_time", "must be positive");
-        }
-        Ok(())
-    }
-}
-
-/// How a solve ended.
-///
-/// # Example
-/// ```
-/// use odeon::ocp::{problems::Brachistochrone, Collocation, SqpOptions, Status, Transcription};
-/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
-/// let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?;
-/// assert_eq!(ocp.solve(&SqpOptions::default().max_iter(1))?.status, Status::MaxIterations);
-/// # Ok::<(), odeon::Error>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Status {
-    /// The KKT conditions hold to the tolerances.
-    Optimal,
-    /// A stationary point of the constraint violation that is not
-    /// feasible: the constraints (locally) contradict each other.
-    Infeasible,
-    /// `max_iter` reached.
-    MaxIterations,
-    /// `max_time` reached.
-    TimeLimit,
-    /// The functions are not finite at the starting point, or stayed
-    /// non-finite along the whole search direction.
-    NonFiniteEvaluation,
-    /// The line search or the QP failed (see the message).
-    Failed,
-}
-
-/// One line of the iteration log (printed to stderr with
-/// [`SqpOptions::verbose`]).
-///
-/// # Example
-/// ```
-/// use odeon::ocp::{problems::Brachistochrone, Collocation, SqpOptions, Transcription};
-/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
-/// let sol = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?.solve(&SqpOptions::default())?;
-/// let last = sol.log.last().unwrap();
-/// assert!(last.primal_inf <= 1e-8 && last.dual_inf <= 1e-6);
-/// # Ok::<(), odeon::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct IterLog {
-    /// Iteration (0: the starting point).
-    pub iter: usize,
-    /// Objective (scaled).
-    pub objective: f64,
-    /// Largest constraint violation (scaled).
-    pub primal_inf: f64,
-    /// Scaled dual infeasibility.
-    pub dual_inf: f64,
-    /// Step length taken to reach this point.
-    pub alpha: f64,
-    /// Largest step component.
-    pub step: f64,
-    /// Interior-point iterations of the QP.
-    pub qp_iters: u32,
-    /// Flags: 's' second-order correction, 'e' elastic mode.
-    pub flags: String,
-}
-
-/// Result of [`solve_nlp`].
-///
-/// # Example
-/// See [`Nlp`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct NlpResult {
-    /// How it ended.
-    pub status: Status,
-    /// Final point.
-    pub x: Vec<f64>,
-    /// Constraint multipliers (∇f + Jᵀλ + bound multipliers = 0).
-    pub lambda: Vec<f64>,
-    /// Objective at `x`.
-    pub objective: f64,
-    /// Largest constraint violation at `x`.
-    pub constraint_violation: f64,
-    /// Scaled dual infeasibility at `x`.
-    pub dual_infeasibility: f64,
-    /// SQP iterations.
-    pub iterations: usize,
-    /// The iteration log.
-    pub log: Vec<IterLog>,
-    /// Wall time in seconds.
-    pub seconds: f64,
-    /// What went wrong, when something did.
-    pub message: String,
-}
 
 /// Evaluations at one point.
 struct Point {
@@ -243,15 +53,15 @@ struct Point {
     g: Vec<f64>,
 }
 
-struct Problem<'a, N: Nlp> {
+pub(crate) struct Problem<'a, N: Nlp> {
     nlp: &'a N,
-    n: usize,
-    m: usize,
+    pub n: usize,
+    pub m: usize,
     xl: Vec<f64>,
     xu: Vec<f64>,
     gl: Vec<f64>,
     gu: Vec<f64>,
-    jidx: Vec<(usize, usize)>,
+    pub jidx: Vec<(usize, usize)>,
     /// Gradient-based scale of the objective (IPOPT's, max gradient 100).
     sf: f64,
     /// Gradient-based scale of each constraint.
@@ -755,79 +565,4 @@ fn second_order_correction<N: Nlp>(
     let x: Vec<f64> =
         (0..pb.n).map(|i| (cur.x[i] + s.d[i]).clamp(pb.xl[i].min(pb.xu[i]), pb.xu[i].max(pb.xl[i]))).collect();
     Some(pb.point(x))
-}
-
-/// Least-squares multipliers: min ‖∇f + Jᵀλ‖² (IPOPT's initial λ), by
-/// the QP solver; zero if they come out larger than 1000.
-fn least_squares_multipliers<N: Nlp>(pb: &Problem<'_, N>, grad: &[f64], jval: &[f64]) -> Vec<f64> {
-    let (n, m) = (pb.n, pb.m);
-    if m == 0 {
-        return Vec::new();
-    }
-    // Variables (w ∈ ℝⁿ, λ ∈ ℝᵐ): min ½‖w‖² s.t. w − Jᵀλ = ∇f, as a QP
-    // with n + m variables and n equality rows; reuse the QP type with
-    // "constraints" the n rows.
-    let nv = n + m;
-    // P = diag(1 (w), 1e-10 (λ)).
-    let p = CscMatrix::new(
-        nv,
-        nv,
-        (0..=nv).collect(),
-        (0..nv).collect(),
-        (0..nv).map(|i| if i < n { 1.0 } else { 1e-10 }).collect(),
-    );
-    let mut j_idx = Vec::new();
-    let mut j_val = Vec::new();
-    for i in 0..n {
-        j_idx.push((i, i));
-        j_val.push(1.0);
-    }
-    for (&(r, c), &v) in pb.jidx.iter().zip(jval) {
-        j_idx.push((c, n + r));
-        j_val.push(-v);
-    }
-    let c = vec![0.0; nv];
-    let inf = vec![f64::INFINITY; nv];
-    let ninf = vec![f64::NEG_INFINITY; nv];
-    let qp = Qp {
-        n: nv,
-        m: n,
-        p: &p,
-        c: &c,
-        j_idx: &j_idx,
-        j_val: &j_val,
-        rl: grad,
-        ru: grad,
-        dl: &ninf,
-        du: &inf,
-        elastic: None,
-    };
-    let s = qp.solve();
-    // w = ∇f + Jᵀλ with λ as defined: w − Jᵀλ' = ∇f → λ = −λ'.
-    let lam: Vec<f64> = s.d[n..].iter().map(|v| -v).collect();
-    if s.status != QpStatus::Solved || lam.iter().any(|v| !v.is_finite() || v.abs() > 1e3) {
-        return vec![0.0; m];
-    }
-    lam
-}
-
-/// Powell's damped BFGS update of the dense matrix `b` (N&W Procedure 18.2).
-fn damped_bfgs(b: &mut [f64], s: &[f64], y: &[f64], n: usize) {
-    let bs: Vec<f64> = (0..n).map(|i| (0..n).map(|j| b[i * n + j] * s[j]).sum()).collect();
-    let sbs: f64 = s.iter().zip(&bs).map(|(a, c)| a * c).sum();
-    let sy: f64 = s.iter().zip(y).map(|(a, c)| a * c).sum();
-    if sbs.is_nan() || sbs <= 1e-16 {
-        return;
-    }
-    let theta = if sy >= 0.2 * sbs { 1.0 } else { 0.8 * sbs / (sbs - sy) };
-    let r: Vec<f64> = (0..n).map(|i| theta * y[i] + (1.0 - theta) * bs[i]).collect();
-    let sr: f64 = s.iter().zip(&r).map(|(a, c)| a * c).sum();
-    if sr.is_nan() || sr <= 1e-16 {
-        return;
-    }
-    for i in 0..n {
-        for j in 0..n {
-            b[i * n + j] += -bs[i] * bs[j] / sbs + r[i] * r[j] / sr;
-        }
-    }
 }
