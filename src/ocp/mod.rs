@@ -64,5 +64,7 @@ pub use nlp::Nlp;
 pub use phase::{Bounds, ControlVar, ParamVar, Phase, StateVar, TimeVar};
 pub use problem::{Dynamics, End, OptimalControl};
 pub use solution::{OcpSolution, SimulationCheck, Timeseries};
+#[cfg(feature = "ipopt")]
+pub use solver::solve_nlp_ipopt;
 pub use solver::{HessianMode, IterLog, NlpResult, SqpOptions, Status, solve_nlp};
 pub use transcription::Transcription;

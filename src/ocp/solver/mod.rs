@@ -2,10 +2,14 @@
 
 mod convexify;
 mod filter;
+#[cfg(feature = "ipopt")]
+mod ipopt;
 mod options;
 mod qp;
 mod sqp;
 mod updates;
 
+#[cfg(feature = "ipopt")]
+pub use ipopt::solve_nlp_ipopt;
 pub use options::{HessianMode, IterLog, NlpResult, SqpOptions, Status};
 pub use sqp::solve_nlp;
