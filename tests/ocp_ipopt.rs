@@ -34,5 +34,6 @@ fn ipopt_and_sqp_agree() {
             ip.iterations, ip.objective, sqp.iterations, sqp.objective
         );
         assert!((ip.objective - sqp.objective).abs() < 1e-5 * sqp.objective.abs().max(1.0));
+        assert!(sqp.iterations <= ip.iterations, "{name}");
     }
 }

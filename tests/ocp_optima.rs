@@ -37,13 +37,13 @@ fn brachistochrone_minimum_time() {
         assert!((last_state(&sol, 2) - 9.902).abs() < 1.5e-3, "{t:?}: vf = {}", last_state(&sol, 2));
         let theta_f = sol.timeseries.controls.last().unwrap()[0].to_degrees();
         assert!((theta_f - 100.12).abs() < 1.5, "{t:?}: θf = {theta_f}");
-        assert!(sol.iterations <= 15, "{t:?}: {} iterations", sol.iterations);
+        assert!(sol.iterations <= 8, "{t:?}: {} iterations", sol.iterations);
     }
     // Finer grids converge to the cycloid, 1.80160312 s.
     for t in [gl(20), radau(20)] {
         let sol = solve(&Brachistochrone, &Brachistochrone::phase(), t);
         assert!((sol.duration - Brachistochrone::T_OPT).abs() < 1e-6, "{t:?}: tf = {}", sol.duration);
-        assert!(sol.iterations <= 15, "{t:?}: {} iterations", sol.iterations);
+        assert!(sol.iterations <= 8, "{t:?}: {} iterations", sol.iterations);
     }
 }
 
@@ -81,11 +81,14 @@ fn hyper_sensitive_cost() {
 #[test]
 fn cart_pole_swing_up() {
     // dymos: GL 40 segments, J = 58.8839489745 to 1e-3; the issue asks 1e-2
-    // relative of 58.88 on both transcriptions.
+    // relative of 58.88 on both transcriptions. IPOPT needs 16 iterations
+    // on the Radau NLP (tests/ocp_ipopt.rs): no more here.
     let sol = solve(&CartPole, &CartPole::phase(), gl(40));
     assert!((sol.objective - 58.8839489745).abs() < 1e-3 * 58.8839489745, "GL: J = {}", sol.objective);
+    assert!(sol.iterations <= 16, "GL: {} iterations", sol.iterations);
     let sol = solve(&CartPole, &CartPole::phase(), radau(20));
     assert!((sol.objective - 58.88).abs() < 1e-2 * 58.88, "Radau: J = {}", sol.objective);
+    assert!(sol.iterations <= 16, "Radau: {} iterations", sol.iterations);
     let end = sol.timeseries.states.last().unwrap();
     assert!((end[0] - 1.0).abs() < 1e-8 && (end[2] - std::f64::consts::PI).abs() < 1e-8);
 }

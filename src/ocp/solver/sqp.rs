@@ -250,7 +250,9 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
     let mut elastic_stall = 0usize;
     // Exact-Hessian (Newton) steps once the convexified steps are short.
     let mut newton = false;
-    let mut newton_tol = 0.1;
+    // Newton is tried after every full step until it fails; then again once
+    // the steps have become shorter than at the failure.
+    let mut newton_tol = f64::INFINITY;
     let mut radius = f64::INFINITY;
     for iter in 0..=options.max_iter {
         let r = pb.lagrangian_gradient(&grad, &jval, &lambda);
