@@ -323,7 +323,10 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
                     return finish(Status::NonFiniteEvaluation, &cur, lambda, dual, iter, log, "Hessian not finite");
                 }
                 (rho, shift) = cvx.convexify(&hval, &jval, &active_rows, &active_vars);
-                if newton && shift > 1e-6 {
+                // A small diagonal shift (IPOPT's δ_w) keeps the Newton model;
+                // a large one means the exact Hessian is far from convex on
+                // the null space here.
+                if newton && shift > 1e-3 {
                     // Not convex on the constraints' null space: back to the
                     // convexified Hessian until the steps are short again.
                     newton = false;
