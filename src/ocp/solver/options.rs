@@ -165,10 +165,10 @@ pub struct IterLog {
     pub flags: String,
 }
 
-/// Result of [`solve_nlp`].
+/// Result of [`solve_nlp`](crate::ocp::solve_nlp).
 ///
 /// # Example
-/// See [`Nlp`].
+/// See [`Nlp`](crate::ocp::Nlp).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NlpResult {
     /// How it ended.
