@@ -164,3 +164,50 @@ fn iteration_and_time_limits_end_the_solve() {
     assert_eq!(sol.status, Status::TimeLimit);
     assert!(sol.iterations <= 1);
 }
+
+/// Rosenbrock's function: an NLP with neither constraints nor bounds.
+struct Rosenbrock;
+impl odeon::ocp::Nlp for Rosenbrock {
+    fn n(&self) -> usize {
+        2
+    }
+    fn m(&self) -> usize {
+        0
+    }
+    fn x_bounds(&self, lo: &mut [f64], hi: &mut [f64]) {
+        lo.fill(f64::NEG_INFINITY);
+        hi.fill(f64::INFINITY);
+    }
+    fn g_bounds(&self, _: &mut [f64], _: &mut [f64]) {}
+    fn initial_point(&self, x: &mut [f64]) {
+        x.copy_from_slice(&[-1.2, 1.0]);
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2)
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) {
+        g[0] = -2.0 * (1.0 - x[0]) - 400.0 * x[0] * (x[1] - x[0] * x[0]);
+        g[1] = 200.0 * (x[1] - x[0] * x[0]);
+    }
+    fn constraints(&self, _: &[f64], _: &mut [f64]) {}
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        Vec::new()
+    }
+    fn jacobian_values(&self, _: &[f64], _: &mut [f64]) {}
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        Some(vec![(0, 0), (1, 0), (1, 1)])
+    }
+    fn hessian_values(&self, x: &[f64], sigma: f64, _: &[f64], v: &mut [f64]) {
+        v[0] = sigma * (2.0 - 400.0 * (x[1] - 3.0 * x[0] * x[0]));
+        v[1] = sigma * (-400.0 * x[0]);
+        v[2] = sigma * 200.0;
+    }
+}
+
+#[test]
+fn unconstrained_nlp_through_the_same_solver() {
+    let r = odeon::ocp::solve_nlp(&Rosenbrock, &SqpOptions::default()).unwrap();
+    assert_eq!(r.status, Status::Optimal, "{}", r.message);
+    assert!((r.x[0] - 1.0).abs() < 1e-5 && (r.x[1] - 1.0).abs() < 1e-5, "{:?}", r.x);
+    assert!(r.iterations < 60, "{} iterations", r.iterations);
+}

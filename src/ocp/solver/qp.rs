@@ -169,7 +169,13 @@ impl Qp<'_> {
         }
         let rows = b.len();
         let a = csc(rows, nv, at);
-        let cones = [SupportedConeT::ZeroConeT(n_eq), SupportedConeT::NonnegativeConeT(rows - n_eq)];
+        let mut cones = Vec::with_capacity(2);
+        if n_eq > 0 {
+            cones.push(SupportedConeT::ZeroConeT(n_eq));
+        }
+        if rows > n_eq {
+            cones.push(SupportedConeT::NonnegativeConeT(rows - n_eq));
+        }
         let settings = DefaultSettingsBuilder::default()
             .verbose(false)
             .max_iter(100)
