@@ -28,7 +28,8 @@
 //!
 //! Modules: [`integrate`] (methods, options, solutions), [`models`] (classic
 //! test models), [`collocation`] (nodes and matrices for optimal control),
-//! `plot` (plotters helpers, `plot` feature).
+//! [`ocp`] (trajectory optimization), `plot` (plotters helpers, `plot`
+//! feature).
 
 pub mod collocation;
 pub mod error;
