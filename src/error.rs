@@ -304,6 +304,33 @@ pub enum Error {
         /// Hash of this part's spec.
         found: String,
     },
+    /// A trajectory-optimization problem is inconsistent (a bound, a scale,
+    /// a fixed value or a guess).
+    #[error("optimal control problem, {what}: {reason}")]
+    InvalidOcp {
+        /// Which variable or constraint.
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A transcription cannot be built (zero segments, an even
+    /// Gauss–Lobatto order, …).
+    #[error("{transcription:?}: {reason}")]
+    InvalidTranscription {
+        /// The transcription asked for.
+        transcription: crate::ocp::Transcription,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A function of an optimal-control problem is NaN or infinite at the
+    /// initial guess.
+    #[error("{what} is not finite ({value}) at the initial guess")]
+    NonFiniteEvaluation {
+        /// Which constraint or objective.
+        what: String,
+        /// The value.
+        value: f64,
+    },
 }
 
 impl Error {

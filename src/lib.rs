@@ -36,8 +36,10 @@
 //!   Sobol and Morris sensitivity;
 //! - [`collocation`]: Gauss–Lobatto, Radau and Gauss nodes, Lagrange and
 //!   Hermite matrices for optimal control;
+//! - [`ocp`]: trajectory optimization — Gauss–Lobatto and Radau
+//!   transcriptions, exact sparse derivatives, a pure-Rust SQP;
 //! - [`models`]: classic test models and a registry of them by name;
-//! - `plot` (feature `plot`, default): SVG plots with plotters.
+//! - `plot` (feature `plot`, default): SVG and PNG plots with plotters.
 
 pub mod collocation;
 pub mod ensemble;
@@ -45,6 +47,7 @@ pub mod error;
 pub mod fit;
 pub mod integrate;
 pub mod models;
+pub mod ocp;
 #[cfg(feature = "plot")]
 pub mod plot;
 mod progress;

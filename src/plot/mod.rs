@@ -6,10 +6,12 @@
 
 mod ensemble;
 mod fit;
+mod ocp;
 mod sensitivity;
 
 pub use ensemble::{fan_chart, histogram};
 pub use fit::{fit_curves, fit_residuals};
+pub use ocp::{ocp_controls, ocp_states};
 pub use sensitivity::{Scale, sensitivities};
 
 use crate::{Error, Solution};

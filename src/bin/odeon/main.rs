@@ -2,6 +2,7 @@
 
 mod ensemble;
 mod tour;
+mod trajectory;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -18,6 +18,7 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     differentiate(out)?;
     fit(out)?;
     crate::ensemble::tour(out)?;
+    crate::trajectory::run(out)?;
     Ok(())
 }
 

@@ -1,0 +1,48 @@
+//! Goddard rocket (dymos variant, T ≤ 200 lbf): maximum final altitude (dymos: 18745 ft).
+//!
+//! The problem (dynamics, bounds, scaling as in dymos's test) is
+//! `odeon::ocp::problems::GoddardRocket`; see `examples/brachistochrone.rs` for how
+//! to write one. Run: `cargo run --release --example goddard_rocket`; writes
+//! `out/goddard_rocket_{states,controls}.svg` and `out/goddard_rocket.json`.
+
+use odeon::ocp::problems::GoddardRocket;
+use odeon::ocp::{Collocation, Dynamics, SqpOptions, Transcription};
+use std::error::Error;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let transcription = Transcription::Radau { segments: 20, order: 3 };
+    let start = std::time::Instant::now();
+    let ocp = Collocation::new(&GoddardRocket, &GoddardRocket::phase(), transcription)?;
+    // The iteration log goes to stderr.
+    let sol = ocp.solve(&SqpOptions::default().verbose(true))?;
+    println!(
+        "{:?} after {} iterations in {:.1} ms: h_f = {:.6} (reference {})",
+        sol.status,
+        sol.iterations,
+        start.elapsed().as_secs_f64() * 1e3,
+        sol.timeseries.states.last().ok_or("empty")?[0],
+        18745.0
+    );
+    let check = sol.simulate(&GoddardRocket, None)?;
+    println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
+    std::fs::create_dir_all("out")?;
+    std::fs::write("out/goddard_rocket.json", serde_json::to_string_pretty(&sol)?)?;
+    #[cfg(feature = "plot")]
+    {
+        odeon::plot::ocp_states(
+            &sol,
+            Some(&check),
+            &GoddardRocket.state_names(),
+            "GoddardRocket: states",
+            "out/goddard_rocket_states.svg",
+        )?;
+        odeon::plot::ocp_controls(
+            &sol,
+            &GoddardRocket.control_names(),
+            "GoddardRocket: controls",
+            "out/goddard_rocket_controls.svg",
+        )?;
+        println!("wrote out/goddard_rocket_{{states,controls}}.svg and out/goddard_rocket.json");
+    }
+    Ok(())
+}

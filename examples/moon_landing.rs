@@ -1,0 +1,48 @@
+//! Moon landing: a soft landing with the most final mass (dymos: 0.3953).
+//!
+//! The problem (dynamics, bounds, scaling as in dymos's test) is
+//! `odeon::ocp::problems::MoonLanding`; see `examples/brachistochrone.rs` for how
+//! to write one. Run: `cargo run --release --example moon_landing`; writes
+//! `out/moon_landing_{states,controls}.svg` and `out/moon_landing.json`.
+
+use odeon::ocp::problems::MoonLanding;
+use odeon::ocp::{Collocation, Dynamics, SqpOptions, Transcription};
+use std::error::Error;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let transcription = Transcription::Radau { segments: 10, order: 3 };
+    let start = std::time::Instant::now();
+    let ocp = Collocation::new(&MoonLanding, &MoonLanding::phase(), transcription)?;
+    // The iteration log goes to stderr.
+    let sol = ocp.solve(&SqpOptions::default().verbose(true))?;
+    println!(
+        "{:?} after {} iterations in {:.1} ms: m_f = {:.6} (reference {})",
+        sol.status,
+        sol.iterations,
+        start.elapsed().as_secs_f64() * 1e3,
+        sol.timeseries.states.last().ok_or("empty")?[2],
+        0.3953
+    );
+    let check = sol.simulate(&MoonLanding, None)?;
+    println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
+    std::fs::create_dir_all("out")?;
+    std::fs::write("out/moon_landing.json", serde_json::to_string_pretty(&sol)?)?;
+    #[cfg(feature = "plot")]
+    {
+        odeon::plot::ocp_states(
+            &sol,
+            Some(&check),
+            &MoonLanding.state_names(),
+            "MoonLanding: states",
+            "out/moon_landing_states.svg",
+        )?;
+        odeon::plot::ocp_controls(
+            &sol,
+            &MoonLanding.control_names(),
+            "MoonLanding: controls",
+            "out/moon_landing_controls.svg",
+        )?;
+        println!("wrote out/moon_landing_{{states,controls}}.svg and out/moon_landing.json");
+    }
+    Ok(())
+}

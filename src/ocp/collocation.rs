@@ -1,0 +1,521 @@
+//! A transcribed phase as a sparse NLP, with exact derivatives by duals.
+//!
+//! The NLP is a sum of small *blocks*, each a generic function of a few
+//! variables: one per segment (defects, path constraints, running cost),
+//! one per boundary (boundary constraints, Mayer term), one per control
+//! rate-continuity link. Each block is evaluated with `f64` for values,
+//! with `DualSVec64<8>` (chunks of eight seeded local variables) for its
+//! dense local Jacobian, and with `HyperDualSVec64<4, 4>` (pairs of chunks)
+//! for its local Hessian of the weighted outputs. The global Jacobian and
+//! Hessian are the scattered sums of the blocks, so their sparsity comes
+//! from the segment structure; within a block, entries that vanish at
+//! random probe points near the initial guess are left out of the
+//! structure (as OpenMDAO's total coloring does).
+//!
+//! Variables and constraints are scaled as described in [`Phase`]: the
+//! duals are seeded with the variable's scale and the outputs multiplied by
+//! the row scale, so the derivatives are those of the scaled NLP.
+
+use super::guess::Guess;
+use super::phase::Phase;
+use super::problem::{End, OptimalControl};
+use super::transcription::{Grid, Kind, Locals, Transcription, gauss_lobatto_segment, radau_segment};
+use crate::{DualScalar, Error};
+
+pub(crate) const NONE: usize = usize::MAX;
+
+/// How a block Hessian is made positive semidefinite for the SQP's
+/// iterations far from a solution ([`Nlp::convex_hessian_values`](super::Nlp::convex_hessian_values)).
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::Brachistochrone, Collocation, Convexify, SqpOptions, Transcription};
+/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
+/// let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?.convexify(Convexify::Clip);
+/// assert!((ocp.solve(&SqpOptions::default())?.duration - 1.8016).abs() < 1e-4);
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Convexify {
+    /// Negative eigenvalues replaced by their absolute values.
+    Mirror,
+    /// Negative eigenvalues replaced by zero.
+    Clip,
+    /// No change: the exact block Hessian.
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum BlockKind {
+    Segment(usize, Locals),
+    Boundary(End),
+    Rate {
+        seg: usize,
+    },
+    /// Radau: the control at a segment end that no defect uses equals the
+    /// extrapolation of the segment's control polynomial from the
+    /// collocation nodes (Garg et al. 2010).
+    ControlEnd,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Block {
+    pub kind: BlockKind,
+    /// Global variable of each local variable.
+    pub vars: Vec<usize>,
+    /// Global row of each local output (the objective, if any, is last).
+    pub rows: Vec<usize>,
+    pub row_scale: Vec<f64>,
+    pub objective: bool,
+    /// Position in the Jacobian values of (local row r, local var i), r-major.
+    pub jac_pos: Vec<usize>,
+    /// Local variables with second derivatives.
+    pub hess_vars: Vec<usize>,
+    /// Position in the Hessian values of (a, b), a ≥ b, over `hess_vars`.
+    pub hess_pos: Vec<usize>,
+}
+
+impl Block {
+    pub(crate) fn n_out(&self) -> usize {
+        self.rows.len() + usize::from(self.objective)
+    }
+}
+
+/// Variable layout of the transcription.
+#[derive(Clone, Debug)]
+pub(crate) struct Layout {
+    /// Global variable of state k at (segment s, local node j): `[(s·npn + j)·nx + k]`, NONE off state nodes.
+    pub state: Vec<usize>,
+    /// Global variable of control c at (s, j): `[(s·npn + j)·nu + c]`.
+    pub control: Vec<usize>,
+    /// t₀; the duration and the parameters follow.
+    pub t0: usize,
+}
+
+/// One phase transcribed into a sparse NLP ([`Nlp`](super::Nlp)).
+///
+/// # Example
+/// ```
+/// use odeon::DualScalar;
+/// use odeon::ocp::{Collocation, Dynamics, Nlp, OptimalControl, Phase, StateVar, TimeVar, Transcription};
+/// struct Decay;
+/// impl Dynamics for Decay {
+///     fn n_states(&self) -> usize { 1 }
+///     fn n_controls(&self) -> usize { 1 }
+///     fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) { dx[0] = -x[0] + u[0]; }
+/// }
+/// impl OptimalControl for Decay {}
+/// let phase = Phase::new(&Decay).time(TimeVar::fixed(0.0, 1.0)).state(0, StateVar::new().fix_initial(1.0));
+/// let nlp = Collocation::new(&Decay, &phase, Transcription::GaussLobatto { segments: 4, order: 3 })?;
+/// // 9 nodes: 5 state values, 9 control values, t0, duration; 4 defects.
+/// assert_eq!((nlp.n(), nlp.m()), (5 + 9 + 2, 4));
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub struct Collocation<'a, P: OptimalControl> {
+    pub(crate) problem: &'a P,
+    pub(crate) phase: Phase,
+    pub(crate) grid: Grid,
+    pub(crate) layout: Layout,
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) n: usize,
+    pub(crate) m: usize,
+    /// Scale of each variable (physical = scaled · scale).
+    pub(crate) scale: Vec<f64>,
+    pub(crate) xl: Vec<f64>,
+    pub(crate) xu: Vec<f64>,
+    pub(crate) gl: Vec<f64>,
+    pub(crate) gu: Vec<f64>,
+    pub(crate) x0: Vec<f64>,
+    pub(crate) jac: Vec<(usize, usize)>,
+    pub(crate) hess: Vec<(usize, usize)>,
+    pub(crate) obj_scale: f64,
+    pub(crate) max_local: usize,
+    pub(crate) convexify: Convexify,
+}
+
+impl<'a, P: OptimalControl> Collocation<'a, P> {
+    /// Transcribe `phase` of `problem` with uniform segments; the initial
+    /// guess is the phase's linear guess.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTranscription`] (zero segments, even Gauss–Lobatto
+    /// order), the errors of [`Phase::check`], and
+    /// [`Error::NonFiniteEvaluation`] when the functions are not finite at
+    /// the initial guess.
+    pub fn new(problem: &'a P, phase: &Phase, transcription: Transcription) -> Result<Self, Error> {
+        Self::with_grid(problem, phase, transcription, None, &Guess::Linear)
+    }
+
+    /// As [`new`](Self::new), with segment ends (any strictly increasing
+    /// values; rescaled to the phase) and an initial guess.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new); [`Error::DimensionMismatch`] for segment ends
+    /// or a guess of the wrong size.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ocp::{problems::Brachistochrone, Collocation, Guess, SqpOptions, Transcription};
+    /// let (p, phase) = (Brachistochrone, Brachistochrone::phase());
+    /// let coarse = Collocation::new(&p, &phase, Transcription::GaussLobatto { segments: 5, order: 3 })?
+    ///     .solve(&SqpOptions::default())?;
+    /// // Warm start on a finer, non-uniform Radau grid.
+    /// let ends = [0.0, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0];
+    /// let fine = Collocation::with_grid(&p, &phase, Transcription::Radau { segments: 6, order: 4 }, Some(&ends), &Guess::from(&coarse))?
+    ///     .solve(&SqpOptions::default())?;
+    /// assert!((fine.duration - 1.8016031).abs() < 1e-6);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn with_grid(
+        problem: &'a P,
+        phase: &Phase,
+        transcription: Transcription,
+        segment_ends: Option<&[f64]>,
+        guess: &Guess,
+    ) -> Result<Self, Error> {
+        phase.check(problem)?;
+        let grid = Grid::new(transcription, segment_ends)?;
+        let (nx, nu, np) = (problem.n_states(), problem.n_controls(), problem.n_params());
+        let (nseg, npn) = (grid.segments, grid.npn);
+        // Variables, node by node.
+        let mut state = vec![NONE; nseg * npn * nx];
+        let mut control = vec![NONE; nseg * npn * nu];
+        let mut n = 0;
+        for s in 0..nseg {
+            for j in 0..npn {
+                let shared = s > 0 && j == 0;
+                if grid.is_state_node(j) {
+                    for k in 0..nx {
+                        state[(s * npn + j) * nx + k] = if shared {
+                            state[((s - 1) * npn + npn - 1) * nx + k]
+                        } else {
+                            n += 1;
+                            n - 1
+                        };
+                    }
+                }
+                for c in 0..nu {
+                    control[(s * npn + j) * nu + c] = if shared && phase.controls[c].continuity {
+                        control[((s - 1) * npn + npn - 1) * nu + c]
+                    } else {
+                        n += 1;
+                        n - 1
+                    };
+                }
+            }
+        }
+        let t0 = n;
+        n += 2 + np;
+        let layout = Layout { state, control, t0 };
+        let mut this = Collocation {
+            problem,
+            phase: phase.clone(),
+            grid,
+            layout,
+            blocks: Vec::new(),
+            n,
+            m: 0,
+            scale: vec![1.0; n],
+            xl: vec![f64::NEG_INFINITY; n],
+            xu: vec![f64::INFINITY; n],
+            gl: Vec::new(),
+            gu: Vec::new(),
+            x0: vec![0.0; n],
+            jac: Vec::new(),
+            hess: Vec::new(),
+            obj_scale: phase.objective_scale,
+            max_local: 0,
+            convexify: Convexify::Mirror,
+        };
+        this.variable_bounds();
+        this.build_blocks();
+        this.x0 = guess.point(&this)?;
+        this.structure()?;
+        Ok(this)
+    }
+
+    /// Choose how [`Nlp::convex_hessian_values`](super::Nlp::convex_hessian_values) convexifies the block
+    /// Hessians (default [`Convexify::Mirror`]); the exact Hessian is
+    /// unaffected.
+    pub fn convexify(mut self, c: Convexify) -> Self {
+        self.convexify = c;
+        self
+    }
+
+    /// The transcription.
+    pub fn transcription(&self) -> Transcription {
+        self.grid.transcription
+    }
+
+    /// The phase.
+    pub fn phase(&self) -> &Phase {
+        &self.phase
+    }
+
+    /// The problem.
+    pub fn problem(&self) -> &'a P {
+        self.problem
+    }
+
+    fn variable_bounds(&mut self) {
+        let (nx, nu) = (self.problem.n_states(), self.problem.n_controls());
+        let (nseg, npn) = (self.grid.segments, self.grid.npn);
+        let (states, controls) = (self.phase.states.clone(), self.phase.controls.clone());
+        for s in 0..nseg {
+            for j in 0..npn {
+                for (k, sv) in states.iter().enumerate() {
+                    let v = self.layout.state[(s * npn + j) * nx + k];
+                    if v == NONE {
+                        continue;
+                    }
+                    let (mut lo, mut hi) = sv.bounds;
+                    if s == 0 && j == 0 {
+                        if let Some(x) = sv.initial {
+                            (lo, hi) = (x, x);
+                        }
+                    } else if s + 1 == nseg
+                        && j + 1 == npn
+                        && let Some(x) = sv.final_value
+                    {
+                        (lo, hi) = (x, x);
+                    }
+                    self.set_var(v, (lo, hi), sv.scale);
+                }
+                for (c, cv) in controls.iter().enumerate() {
+                    self.set_var(self.layout.control[(s * npn + j) * nu + c], cv.bounds, cv.scale);
+                }
+            }
+        }
+        let t = self.phase.time.clone();
+        let t0 = self.layout.t0;
+        self.set_var(t0, t.initial_bounds, t.initial_scale);
+        self.set_var(t0 + 1, t.duration_bounds, t.duration_scale);
+        for (i, p) in self.phase.params.clone().iter().enumerate() {
+            let b = if p.optimize { p.bounds } else { (p.value, p.value) };
+            self.set_var(t0 + 2 + i, b, p.scale);
+        }
+    }
+
+    fn set_var(&mut self, v: usize, (lo, hi): (f64, f64), scale: f64) {
+        let (a, b) = (lo / scale, hi / scale);
+        self.scale[v] = scale;
+        (self.xl[v], self.xu[v]) = if scale > 0.0 { (a, b) } else { (b, a) };
+    }
+
+    fn build_blocks(&mut self) {
+        let pr = self.problem;
+        let (nx, nu, np) = (pr.n_states(), pr.n_controls(), pr.n_params());
+        let (nseg, npn) = (self.grid.segments, self.grid.npn);
+        let tail = |t0: usize| t0..t0 + 2 + np;
+        let mut row = 0;
+        let all_continuous = self.phase.controls.iter().all(|c| c.continuity);
+        let n_path = pr.n_path();
+        let mut blocks = Vec::new();
+        let (mut gl, mut gu) = (Vec::new(), Vec::new());
+        for s in 0..nseg {
+            let mut vars = Vec::new();
+            for &j in &self.grid.state_nodes {
+                vars.extend_from_slice(&self.layout.state[(s * npn + j) * nx..(s * npn + j + 1) * nx]);
+            }
+            let u0 = vars.len();
+            vars.extend_from_slice(&self.layout.control[s * npn * nu..(s + 1) * npn * nu]);
+            let t0 = vars.len();
+            vars.extend(tail(self.layout.t0));
+            let path_from = usize::from(s > 0 && all_continuous);
+            let with_cost = pr.has_running_cost();
+            let loc = Locals { nx, nu, u0, t0, path_from, n_path, with_cost };
+            let (mut rows, mut row_scale) = (Vec::new(), Vec::new());
+            for _ in 0..self.grid.col_nodes.len() {
+                for sv in &self.phase.states {
+                    rows.push(row);
+                    row += 1;
+                    row_scale.push(1.0 / sv.defect_scale.unwrap_or(sv.scale));
+                    gl.push(0.0);
+                    gu.push(0.0);
+                }
+            }
+            for _ in path_from..npn {
+                for b in &self.phase.path {
+                    push_bounds(b, &mut row, &mut rows, &mut row_scale, &mut gl, &mut gu);
+                }
+            }
+            blocks.push(Block::new(BlockKind::Segment(s, loc), vars, rows, row_scale, with_cost));
+        }
+        for end in [End::Initial, End::Final] {
+            let (s, j) = if end == End::Initial { (0, 0) } else { (nseg - 1, npn - 1) };
+            let mut vars = self.layout.state[(s * npn + j) * nx..(s * npn + j + 1) * nx].to_vec();
+            vars.extend_from_slice(&self.layout.control[(s * npn + j) * nu..(s * npn + j + 1) * nu]);
+            vars.extend(tail(self.layout.t0));
+            let (mut rows, mut row_scale) = (Vec::new(), Vec::new());
+            let list = if end == End::Initial { &self.phase.initial } else { &self.phase.final_ };
+            for b in list {
+                push_bounds(b, &mut row, &mut rows, &mut row_scale, &mut gl, &mut gu);
+            }
+            let objective = end == End::Final;
+            if !rows.is_empty() || objective {
+                blocks.push(Block::new(BlockKind::Boundary(end), vars, rows, row_scale, objective));
+            }
+        }
+        for (c, cv) in self.phase.controls.iter().enumerate() {
+            if !cv.rate_continuity {
+                continue;
+            }
+            for s in 0..nseg.saturating_sub(1) {
+                let vars: Vec<usize> =
+                    (0..2 * npn).map(|i| self.layout.control[((s + i / npn) * npn + i % npn) * nu + c]).collect();
+                blocks.push(Block::new(BlockKind::Rate { seg: s }, vars, vec![row], vec![1.0 / cv.scale], false));
+                row += 1;
+                gl.push(0.0);
+                gu.push(0.0);
+            }
+        }
+        if !self.grid.end_weights.is_empty() {
+            for (c, cv) in self.phase.controls.iter().enumerate() {
+                for s in 0..nseg {
+                    if s + 1 < nseg && cv.continuity {
+                        continue; // shared with the next segment's first collocation node
+                    }
+                    let vars: Vec<usize> = (0..npn).map(|j| self.layout.control[(s * npn + j) * nu + c]).collect();
+                    blocks.push(Block::new(BlockKind::ControlEnd, vars, vec![row], vec![1.0 / cv.scale], false));
+                    row += 1;
+                    gl.push(0.0);
+                    gu.push(0.0);
+                }
+            }
+        }
+        self.m = row;
+        self.gl = gl;
+        self.gu = gu;
+        self.max_local = blocks.iter().map(|b| b.vars.len().max(b.n_out())).max().unwrap_or(0);
+        self.blocks = blocks;
+    }
+
+    /// Evaluate block `b` at local (physical) variables `z`.
+    pub(crate) fn eval_block<D: DualScalar>(&self, b: &Block, z: &[D], out: &mut [D], xall: &mut [D], fall: &mut [D]) {
+        let pr = self.problem;
+        let (nx, nu) = (pr.n_states(), pr.n_controls());
+        match &b.kind {
+            BlockKind::Segment(s, loc) => match self.grid.kind {
+                Kind::GaussLobatto { .. } => gauss_lobatto_segment(pr, &self.grid, *s, z, loc, out, xall, fall),
+                Kind::Radau { .. } => radau_segment(pr, &self.grid, *s, z, loc, out, xall, fall),
+            },
+            BlockKind::Boundary(end) => {
+                let (x, u) = (&z[..nx], &z[nx..nx + nu]);
+                let (t0, dur) = (z[nx + nu], z[nx + nu + 1]);
+                let p = &z[nx + nu + 2..];
+                let t = if *end == End::Initial { t0 } else { t0 + dur };
+                let nb = b.rows.len();
+                if nb > 0 {
+                    pr.boundary(*end, t, x, u, p, &mut out[..nb]);
+                }
+                if b.objective {
+                    out[nb] = pr.mayer(t, x, u, p);
+                }
+            }
+            BlockKind::Rate { seg } => {
+                let (g, npn) = (&self.grid, self.grid.npn);
+                let (mut left, mut right) = (D::from(0.0), D::from(0.0));
+                for j in 0..npn {
+                    left += z[j] * g.d_all[(npn - 1, j)];
+                    right += z[npn + j] * g.d_all[(0, j)];
+                }
+                out[0] = left * (1.0 / g.width(*seg)) - right * (1.0 / g.width(seg + 1));
+            }
+            BlockKind::ControlEnd => {
+                let n = self.grid.npn - 1;
+                let mut e = z[n];
+                for (j, w) in self.grid.end_weights.iter().enumerate() {
+                    e -= z[j] * *w;
+                }
+                out[0] = e;
+            }
+        }
+    }
+
+    pub(crate) fn scratch<D: DualScalar>(&self) -> (Vec<D>, Vec<D>, Vec<D>, Vec<D>) {
+        let nx = self.problem.n_states();
+        let zero = D::from(0.0);
+        let w = self.grid.npn * nx;
+        (vec![zero; self.max_local], vec![zero; self.max_local], vec![zero; w], vec![zero; w])
+    }
+
+    /// All block outputs in f64, scaled: g (when given) and the objective.
+    pub(crate) fn values(&self, x: &[f64], mut g: Option<&mut [f64]>) -> f64 {
+        let (mut z, mut out, mut xa, mut fa) = self.scratch::<f64>();
+        let mut f = 0.0;
+        for b in &self.blocks {
+            if g.is_none() && !b.objective {
+                continue;
+            }
+            for (zi, &v) in z.iter_mut().zip(&b.vars) {
+                *zi = x[v] * self.scale[v];
+            }
+            self.eval_block(b, &z[..b.vars.len()], &mut out[..b.n_out()], &mut xa, &mut fa);
+            if let Some(g) = g.as_deref_mut() {
+                for (r, &row) in b.rows.iter().enumerate() {
+                    g[row] = out[r] * b.row_scale[r];
+                }
+            }
+            if b.objective {
+                f += out[b.rows.len()] * self.obj_scale;
+            }
+        }
+        f
+    }
+
+    /// A readable name of constraint row `r`.
+    pub(crate) fn row_name(&self, r: usize) -> String {
+        for b in &self.blocks {
+            if let Some(i) = b.rows.iter().position(|&x| x == r) {
+                return match &b.kind {
+                    BlockKind::Segment(s, _) => {
+                        let nd = self.grid.col_nodes.len() * self.problem.n_states();
+                        if i < nd {
+                            let names = self.problem.state_names();
+                            let k = i % self.problem.n_states();
+                            format!("defect of state {} in segment {s}", names[k])
+                        } else {
+                            format!("path constraint {} in segment {s}", (i - nd) % self.problem.n_path().max(1))
+                        }
+                    }
+                    BlockKind::Boundary(end) => format!("{end:?} boundary constraint {i}"),
+                    BlockKind::Rate { seg } => format!("control rate continuity after segment {seg}"),
+                    BlockKind::ControlEnd => "control at a Radau segment end".into(),
+                };
+            }
+        }
+        format!("constraint {r}")
+    }
+}
+
+fn push_bounds(
+    b: &super::Bounds,
+    row: &mut usize,
+    rows: &mut Vec<usize>,
+    row_scale: &mut Vec<f64>,
+    gl: &mut Vec<f64>,
+    gu: &mut Vec<f64>,
+) {
+    rows.push(*row);
+    *row += 1;
+    row_scale.push(1.0 / b.scale);
+    let (lo, hi) = (b.lower / b.scale, b.upper / b.scale);
+    let (lo, hi) = if b.scale > 0.0 { (lo, hi) } else { (hi, lo) };
+    gl.push(lo);
+    gu.push(hi);
+}
+
+impl Block {
+    fn new(kind: BlockKind, vars: Vec<usize>, rows: Vec<usize>, row_scale: Vec<f64>, objective: bool) -> Self {
+        Block {
+            kind,
+            vars,
+            rows,
+            row_scale,
+            objective,
+            jac_pos: Vec::new(),
+            hess_vars: Vec::new(),
+            hess_pos: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,497 @@
+//! A phase: bounds, fixed values, initial guesses and scaling of every
+//! variable, and the bounds of the constraints. Data, serde-serializable.
+//!
+//! # Scaling
+//! As dymos: every variable has a reference value `scale` ("ref"); the
+//! optimizer sees `value / scale`. State defects are divided by the
+//! state's `defect_scale` (default: its `scale`), constraints by their
+//! [`Bounds::scale`], and the objective is multiplied by
+//! [`Phase::objective_scale`]. Good scales make the scaled variables and
+//! constraints of order one.
+
+use super::problem::{End, OptimalControl};
+use crate::Error;
+use serde::{Deserialize, Serialize};
+
+/// Lower and upper bound of a constraint (equal for an equality), and its
+/// scale.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::Bounds;
+/// assert!(Bounds::equal(1.0).is_equality());
+/// let b = Bounds::between(-1.0, 2.0).scale(10.0);
+/// assert_eq!((b.lower, b.upper, b.scale), (-1.0, 2.0, 10.0));
+/// assert_eq!(Bounds::upper(3.0).lower, f64::NEG_INFINITY);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bounds {
+    /// Lower bound (may be −∞).
+    pub lower: f64,
+    /// Upper bound (may be +∞).
+    pub upper: f64,
+    /// Reference value: the constraint is divided by it.
+    pub scale: f64,
+}
+
+impl Bounds {
+    /// `lower ≤ g ≤ upper`.
+    pub fn between(lower: f64, upper: f64) -> Self {
+        Bounds { lower, upper, scale: 1.0 }
+    }
+    /// `g = value`.
+    pub fn equal(value: f64) -> Self {
+        Self::between(value, value)
+    }
+    /// `g ≥ lower`.
+    pub fn lower(lower: f64) -> Self {
+        Self::between(lower, f64::INFINITY)
+    }
+    /// `g ≤ upper`.
+    pub fn upper(upper: f64) -> Self {
+        Self::between(f64::NEG_INFINITY, upper)
+    }
+    /// No bound.
+    pub fn free() -> Self {
+        Self::between(f64::NEG_INFINITY, f64::INFINITY)
+    }
+    /// With reference value `scale` (the constraint is divided by it).
+    pub fn scale(mut self, scale: f64) -> Self {
+        self.scale = scale;
+        self
+    }
+    /// Whether lower = upper.
+    pub fn is_equality(&self) -> bool {
+        self.lower == self.upper
+    }
+}
+
+/// Options of one state.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::StateVar;
+/// let x = StateVar::new().fix_initial(0.0).fix_final(10.0).scale(10.0);
+/// assert_eq!(x.guess, (0.0, 10.0)); // guessed from the fixed ends
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StateVar {
+    /// Bounds at every node.
+    pub bounds: (f64, f64),
+    /// Fixed initial value.
+    pub initial: Option<f64>,
+    /// Fixed final value.
+    pub final_value: Option<f64>,
+    /// Initial guess at t₀ and t_f (interpolated linearly in between).
+    pub guess: (f64, f64),
+    /// Reference value ("ref").
+    pub scale: f64,
+    /// Reference value of the defects (default: `scale`).
+    pub defect_scale: Option<f64>,
+}
+
+impl Default for StateVar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StateVar {
+    /// Free, unbounded, scale 1, guess 0.
+    pub fn new() -> Self {
+        StateVar {
+            bounds: (f64::NEG_INFINITY, f64::INFINITY),
+            initial: None,
+            final_value: None,
+            guess: (0.0, 0.0),
+            scale: 1.0,
+            defect_scale: None,
+        }
+    }
+    /// Fix the initial value (also the guess at t₀).
+    pub fn fix_initial(mut self, v: f64) -> Self {
+        self.initial = Some(v);
+        self.guess.0 = v;
+        self
+    }
+    /// Fix the final value (also the guess at t_f).
+    pub fn fix_final(mut self, v: f64) -> Self {
+        self.final_value = Some(v);
+        self.guess.1 = v;
+        self
+    }
+    /// Bounds at every node.
+    pub fn bounds(mut self, lower: f64, upper: f64) -> Self {
+        self.bounds = (lower, upper);
+        self
+    }
+    /// Initial guess at t₀ and t_f.
+    pub fn guess(mut self, initial: f64, final_value: f64) -> Self {
+        self.guess = (initial, final_value);
+        self
+    }
+    /// Reference value.
+    pub fn scale(mut self, scale: f64) -> Self {
+        self.scale = scale;
+        self
+    }
+    /// Reference value of the defects.
+    pub fn defect_scale(mut self, scale: f64) -> Self {
+        self.defect_scale = Some(scale);
+        self
+    }
+}
+
+/// Options of one control.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::ControlVar;
+/// let u = ControlVar::new().bounds(-1.0, 1.0).continuity(false);
+/// assert!(!u.continuity && !u.rate_continuity);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ControlVar {
+    /// Bounds at every node.
+    pub bounds: (f64, f64),
+    /// Initial guess at t₀ and t_f.
+    pub guess: (f64, f64),
+    /// Reference value.
+    pub scale: f64,
+    /// Continuous across segment boundaries (one shared value; default true).
+    pub continuity: bool,
+    /// Continuous rate across segment boundaries (default false).
+    pub rate_continuity: bool,
+}
+
+impl Default for ControlVar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ControlVar {
+    /// Unbounded, continuous, scale 1, guess 0.
+    pub fn new() -> Self {
+        ControlVar {
+            bounds: (f64::NEG_INFINITY, f64::INFINITY),
+            guess: (0.0, 0.0),
+            scale: 1.0,
+            continuity: true,
+            rate_continuity: false,
+        }
+    }
+    /// Bounds at every node.
+    pub fn bounds(mut self, lower: f64, upper: f64) -> Self {
+        self.bounds = (lower, upper);
+        self
+    }
+    /// Initial guess at t₀ and t_f.
+    pub fn guess(mut self, initial: f64, final_value: f64) -> Self {
+        self.guess = (initial, final_value);
+        self
+    }
+    /// Reference value.
+    pub fn scale(mut self, scale: f64) -> Self {
+        self.scale = scale;
+        self
+    }
+    /// Value continuity across segments.
+    pub fn continuity(mut self, on: bool) -> Self {
+        self.continuity = on;
+        if !on {
+            self.rate_continuity = false;
+        }
+        self
+    }
+    /// Rate continuity across segments (implies value continuity).
+    pub fn rate_continuity(mut self, on: bool) -> Self {
+        self.rate_continuity = on;
+        if on {
+            self.continuity = true;
+        }
+        self
+    }
+}
+
+/// A static parameter: a fixed value or a design parameter.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::ParamVar;
+/// assert!(!ParamVar::fixed(9.81).optimize);
+/// assert!(ParamVar::free(1.0).bounds(0.0, 2.0).optimize);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParamVar {
+    /// Value (the guess of a design parameter).
+    pub value: f64,
+    /// Whether the optimizer chooses it.
+    pub optimize: bool,
+    /// Bounds of a design parameter.
+    pub bounds: (f64, f64),
+    /// Reference value.
+    pub scale: f64,
+}
+
+impl ParamVar {
+    /// A fixed value.
+    pub fn fixed(value: f64) -> Self {
+        ParamVar { value, optimize: false, bounds: (value, value), scale: 1.0 }
+    }
+    /// A design parameter with initial guess `value`, unbounded.
+    pub fn free(value: f64) -> Self {
+        ParamVar { value, optimize: true, bounds: (f64::NEG_INFINITY, f64::INFINITY), scale: 1.0 }
+    }
+    /// Bounds.
+    pub fn bounds(mut self, lower: f64, upper: f64) -> Self {
+        self.bounds = (lower, upper);
+        self
+    }
+    /// Reference value.
+    pub fn scale(mut self, scale: f64) -> Self {
+        self.scale = scale;
+        self
+    }
+}
+
+/// Initial time and duration: each fixed, or free within bounds.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::TimeVar;
+/// let t = TimeVar::fixed(0.0, 2.0).free_duration(0.5, 10.0);
+/// assert_eq!(t.duration_bounds, (0.5, 10.0));
+/// assert_eq!(t.initial_bounds, (0.0, 0.0));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimeVar {
+    /// Initial time (the guess when free).
+    pub initial: f64,
+    /// Duration (the guess when free).
+    pub duration: f64,
+    /// Bounds of the initial time (equal when fixed).
+    pub initial_bounds: (f64, f64),
+    /// Bounds of the duration (equal when fixed).
+    pub duration_bounds: (f64, f64),
+    /// Reference value of the initial time.
+    pub initial_scale: f64,
+    /// Reference value of the duration.
+    pub duration_scale: f64,
+}
+
+impl TimeVar {
+    /// Fixed initial time and duration.
+    pub fn fixed(initial: f64, duration: f64) -> Self {
+        TimeVar {
+            initial,
+            duration,
+            initial_bounds: (initial, initial),
+            duration_bounds: (duration, duration),
+            initial_scale: 1.0,
+            duration_scale: 1.0,
+        }
+    }
+    /// Free duration within bounds (the current duration is the guess).
+    pub fn free_duration(mut self, lower: f64, upper: f64) -> Self {
+        self.duration_bounds = (lower, upper);
+        self
+    }
+    /// Free initial time within bounds.
+    pub fn free_initial(mut self, lower: f64, upper: f64) -> Self {
+        self.initial_bounds = (lower, upper);
+        self
+    }
+    /// Reference value of the duration.
+    pub fn duration_scale(mut self, scale: f64) -> Self {
+        self.duration_scale = scale;
+        self
+    }
+}
+
+/// One phase of an optimal-control problem: everything but the functions.
+///
+/// Built from the problem's dimensions with defaults (free unbounded
+/// states and controls, fixed parameters at 0, t ∈ [0, 1]) and refined with
+/// the builder methods. [`Phase::check`] validates it against the problem.
+///
+/// # Example
+/// ```
+/// use odeon::DualScalar;
+/// use odeon::ocp::{Dynamics, OptimalControl, Phase, StateVar, TimeVar};
+/// struct Decay;
+/// impl Dynamics for Decay {
+///     fn n_states(&self) -> usize { 1 }
+///     fn n_controls(&self) -> usize { 1 }
+///     fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) { dx[0] = -x[0] + u[0]; }
+/// }
+/// impl OptimalControl for Decay {}
+/// let phase = Phase::new(&Decay).time(TimeVar::fixed(0.0, 10.0)).state(0, StateVar::new().fix_initial(1.5));
+/// phase.check(&Decay)?;
+/// assert_eq!(phase.states[0].initial, Some(1.5));
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    /// One entry per state.
+    pub states: Vec<StateVar>,
+    /// One entry per control.
+    pub controls: Vec<ControlVar>,
+    /// One entry per parameter.
+    pub params: Vec<ParamVar>,
+    /// Initial time and duration.
+    pub time: TimeVar,
+    /// Bounds of the path constraints.
+    pub path: Vec<Bounds>,
+    /// Bounds of the initial boundary constraints.
+    pub initial: Vec<Bounds>,
+    /// Bounds of the final boundary constraints.
+    pub final_: Vec<Bounds>,
+    /// The objective is multiplied by this (dymos's `scaler`).
+    pub objective_scale: f64,
+}
+
+impl Phase {
+    /// Defaults sized for `problem`; constraints unbounded.
+    pub fn new<P: OptimalControl>(problem: &P) -> Self {
+        Phase {
+            states: vec![StateVar::new(); problem.n_states()],
+            controls: vec![ControlVar::new(); problem.n_controls()],
+            params: vec![ParamVar::fixed(0.0); problem.n_params()],
+            time: TimeVar::fixed(0.0, 1.0),
+            path: vec![Bounds::free(); problem.n_path()],
+            initial: vec![Bounds::free(); problem.n_boundary(End::Initial)],
+            final_: vec![Bounds::free(); problem.n_boundary(End::Final)],
+            objective_scale: 1.0,
+        }
+    }
+    /// Set state `i` (ignored if out of range; [`check`](Self::check) reports sizes).
+    pub fn state(mut self, i: usize, s: StateVar) -> Self {
+        if let Some(x) = self.states.get_mut(i) {
+            *x = s;
+        }
+        self
+    }
+    /// Set control `i`.
+    pub fn control(mut self, i: usize, c: ControlVar) -> Self {
+        if let Some(x) = self.controls.get_mut(i) {
+            *x = c;
+        }
+        self
+    }
+    /// Set parameter `i`.
+    pub fn param(mut self, i: usize, p: ParamVar) -> Self {
+        if let Some(x) = self.params.get_mut(i) {
+            *x = p;
+        }
+        self
+    }
+    /// Set the time options.
+    pub fn time(mut self, t: TimeVar) -> Self {
+        self.time = t;
+        self
+    }
+    /// Bounds of path constraint `i`.
+    pub fn path_constraint(mut self, i: usize, b: Bounds) -> Self {
+        if let Some(x) = self.path.get_mut(i) {
+            *x = b;
+        }
+        self
+    }
+    /// Bounds of boundary constraint `i` at `end`.
+    pub fn boundary_constraint(mut self, end: End, i: usize, b: Bounds) -> Self {
+        let v = match end {
+            End::Initial => &mut self.initial,
+            End::Final => &mut self.final_,
+        };
+        if let Some(x) = v.get_mut(i) {
+            *x = b;
+        }
+        self
+    }
+    /// Multiply the objective by `s`.
+    pub fn objective_scale(mut self, s: f64) -> Self {
+        self.objective_scale = s;
+        self
+    }
+
+    /// Check sizes against `problem` and every bound, scale and guess.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] for a list of the wrong length,
+    /// [`Error::InvalidOcp`] naming the variable for a bad bound, scale or
+    /// fixed value.
+    pub fn check<P: OptimalControl>(&self, problem: &P) -> Result<(), Error> {
+        let sizes = [
+            ("phase.states", problem.n_states(), self.states.len()),
+            ("phase.controls", problem.n_controls(), self.controls.len()),
+            ("phase.params", problem.n_params(), self.params.len()),
+            ("phase.path", problem.n_path(), self.path.len()),
+            ("phase.initial", problem.n_boundary(End::Initial), self.initial.len()),
+            ("phase.final_", problem.n_boundary(End::Final), self.final_.len()),
+        ];
+        for (what, expected, got) in sizes {
+            if expected != got {
+                return Err(Error::DimensionMismatch { what, expected, got });
+            }
+        }
+        let bad = |what: String, reason: &str| Err(Error::InvalidOcp { what, reason: reason.to_string() });
+        let check_bounds = |what: String, (lo, hi): (f64, f64)| {
+            if lo.is_nan() || hi.is_nan() || lo > hi || lo == f64::INFINITY || hi == f64::NEG_INFINITY {
+                return bad(what, "bounds must satisfy lower <= upper and be finite on their own side");
+            }
+            Ok(())
+        };
+        let check_scale = |what: String, s: f64| {
+            if !(s.is_finite() && s != 0.0) {
+                return bad(what, "scale must be finite and nonzero");
+            }
+            Ok(())
+        };
+        for (i, s) in self.states.iter().enumerate() {
+            check_bounds(format!("state {i} bounds"), s.bounds)?;
+            check_scale(format!("state {i} scale"), s.scale)?;
+            check_scale(format!("state {i} defect_scale"), s.defect_scale.unwrap_or(s.scale))?;
+            for v in [s.initial, s.final_value].into_iter().flatten().chain([s.guess.0, s.guess.1]) {
+                if !v.is_finite() {
+                    return bad(format!("state {i}"), "fixed values and guesses must be finite");
+                }
+            }
+        }
+        for (i, c) in self.controls.iter().enumerate() {
+            check_bounds(format!("control {i} bounds"), c.bounds)?;
+            check_scale(format!("control {i} scale"), c.scale)?;
+            if !(c.guess.0.is_finite() && c.guess.1.is_finite()) {
+                return bad(format!("control {i}"), "guesses must be finite");
+            }
+        }
+        for (i, p) in self.params.iter().enumerate() {
+            check_bounds(format!("param {i} bounds"), p.bounds)?;
+            check_scale(format!("param {i} scale"), p.scale)?;
+            if !p.value.is_finite() {
+                return bad(format!("param {i}"), "value must be finite");
+            }
+        }
+        let t = &self.time;
+        check_bounds("initial time bounds".into(), t.initial_bounds)?;
+        check_bounds("duration bounds".into(), t.duration_bounds)?;
+        check_scale("initial time scale".into(), t.initial_scale)?;
+        check_scale("duration scale".into(), t.duration_scale)?;
+        if !(t.initial.is_finite() && t.duration.is_finite() && t.duration > 0.0) {
+            return bad("time".into(), "initial time must be finite and the duration positive");
+        }
+        if t.duration_bounds.1 <= 0.0 {
+            return bad("duration bounds".into(), "the duration must be allowed to be positive");
+        }
+        for (name, list) in [("path", &self.path), ("initial", &self.initial), ("final", &self.final_)] {
+            for (i, b) in list.iter().enumerate() {
+                check_bounds(format!("{name} constraint {i}"), (b.lower, b.upper))?;
+                check_scale(format!("{name} constraint {i} scale"), b.scale)?;
+            }
+        }
+        if !(self.objective_scale.is_finite() && self.objective_scale != 0.0) {
+            return bad("objective_scale".into(), "must be finite and nonzero");
+        }
+        Ok(())
+    }
+}

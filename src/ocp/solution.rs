@@ -1,0 +1,309 @@
+//! The result of a trajectory optimization and its check by simulation.
+
+use super::collocation::Collocation;
+use super::problem::OptimalControl;
+use super::solver::{IterLog, NlpResult, SqpOptions, Status, solve_nlp};
+use super::transcription::{Grid, Transcription};
+use crate::integrate::{Save, solve};
+use crate::system::State;
+use crate::{DualScalar, Error, Method, OdeSystem, Options};
+use nalgebra::{DefaultAllocator, Dyn, allocator::Allocator};
+use serde::{Deserialize, Serialize};
+
+/// Values at every node, segment by segment (a segment boundary appears
+/// once per segment, as in dymos's timeseries).
+///
+/// # Example
+/// ```
+/// use odeon::ocp::Timeseries;
+/// let ts = Timeseries {
+///     time: vec![0.0, 0.5, 1.0],
+///     states: vec![vec![0.0], vec![0.25], vec![1.0]],
+///     controls: vec![vec![1.0]; 3],
+///     control_rates: vec![vec![0.0]; 3],
+/// };
+/// assert_eq!(ts.len(), 3);
+/// assert_eq!(ts.state(0)[1], (0.5, 0.25));
+/// assert_eq!(ts.control(0)[2], (1.0, 1.0));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timeseries {
+    /// Node times.
+    pub time: Vec<f64>,
+    /// States at each node (`states[i][k]`).
+    pub states: Vec<Vec<f64>>,
+    /// Controls at each node.
+    pub controls: Vec<Vec<f64>>,
+    /// Control rates du/dt at each node (from the segment's control polynomial).
+    pub control_rates: Vec<Vec<f64>>,
+}
+
+impl Timeseries {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+    /// Whether there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+    /// `(t, x_k)` pairs of state `k` (for plots).
+    pub fn state(&self, k: usize) -> Vec<(f64, f64)> {
+        self.time.iter().zip(&self.states).map(|(&t, x)| (t, x[k])).collect()
+    }
+    /// `(t, u_c)` pairs of control `c`.
+    pub fn control(&self, c: usize) -> Vec<(f64, f64)> {
+        self.time.iter().zip(&self.controls).map(|(&t, u)| (t, u[c])).collect()
+    }
+    pub(crate) fn check(&self, nx: usize, nu: usize) -> Result<(), Error> {
+        let n = self.time.len();
+        if n < 2 {
+            return Err(Error::DimensionMismatch { what: "timeseries nodes (at least)", expected: 2, got: n });
+        }
+        for (what, rows, width) in
+            [("timeseries states", &self.states, nx), ("timeseries controls", &self.controls, nu)]
+        {
+            if rows.len() != n {
+                return Err(Error::DimensionMismatch { what, expected: n, got: rows.len() });
+            }
+            if let Some(r) = rows.iter().find(|r| r.len() != width) {
+                return Err(Error::DimensionMismatch { what, expected: width, got: r.len() });
+            }
+        }
+        if self.time.iter().any(|t| t.is_nan()) || self.time.windows(2).any(|w| w[1] < w[0]) {
+            return Err(Error::InvalidOcp { what: "timeseries time".into(), reason: "must be non-decreasing".into() });
+        }
+        Ok(())
+    }
+}
+
+/// The solution of an optimal-control problem.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::HyperSensitive, Collocation, SqpOptions, Status, Transcription};
+/// let t = Transcription::Radau { segments: 20, order: 3 };
+/// let sol = Collocation::new(&HyperSensitive, &HyperSensitive::phase(10.0), t)?.solve(&SqpOptions::default())?;
+/// assert_eq!(sol.status, Status::Optimal);
+/// assert!((sol.objective - HyperSensitive::optimum(10.0)).abs() < 1e-3);
+/// let json = serde_json::to_string(&sol).unwrap();
+/// assert!(json.contains("timeseries"));
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OcpSolution {
+    /// How the NLP solve ended.
+    pub status: Status,
+    /// SQP iterations.
+    pub iterations: usize,
+    /// The objective, unscaled (Mayer + Lagrange terms).
+    pub objective: f64,
+    /// Largest violation of the scaled constraints.
+    pub constraint_violation: f64,
+    /// Scaled dual infeasibility.
+    pub dual_infeasibility: f64,
+    /// Initial time.
+    pub t0: f64,
+    /// Duration.
+    pub duration: f64,
+    /// Parameter values (fixed and optimized).
+    pub params: Vec<f64>,
+    /// The values at all nodes.
+    pub timeseries: Timeseries,
+    /// The transcription solved.
+    pub transcription: Transcription,
+    /// Segment ends as fractions of the phase.
+    pub segment_ends: Vec<f64>,
+    /// The SQP's iteration log.
+    pub log: Vec<IterLog>,
+    /// Wall time of the NLP solve, in seconds.
+    pub seconds: f64,
+    /// The solver's message when it did not converge.
+    pub message: String,
+}
+
+/// Result of [`OcpSolution::simulate`]: the dynamics re-integrated under the
+/// interpolated controls, compared with the collocation states at the nodes.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::DoubleIntegrator, Collocation, SqpOptions, Transcription};
+/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
+/// let sol = Collocation::new(&DoubleIntegrator, &DoubleIntegrator::phase(), t)?.solve(&SqpOptions::default())?;
+/// let check = sol.simulate(&DoubleIntegrator, None)?;
+/// assert!(check.max_error.iter().all(|e| *e < 1e-3));
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimulationCheck {
+    /// Node times.
+    pub time: Vec<f64>,
+    /// Simulated states at the nodes.
+    pub states: Vec<Vec<f64>>,
+    /// Largest |simulated − collocation| of each state over the nodes.
+    pub max_error: Vec<f64>,
+}
+
+impl<P: OptimalControl> Collocation<'_, P> {
+    /// Solve the NLP by SQP and unpack the solution.
+    ///
+    /// # Errors
+    /// Invalid options. Non-convergence is a [`Status`], not an error.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ocp::{problems::MoonLanding, Collocation, SqpOptions, Status, Transcription};
+    /// let t = Transcription::Radau { segments: 10, order: 3 };
+    /// let sol = Collocation::new(&MoonLanding, &MoonLanding::phase(), t)?.solve(&SqpOptions::default().max_iter(100))?;
+    /// assert_eq!(sol.status, Status::Optimal);
+    /// assert!((sol.timeseries.states.last().unwrap()[2] - 0.3953).abs() < 1e-3);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn solve(&self, options: &SqpOptions) -> Result<OcpSolution, Error> {
+        let r = solve_nlp(self, options)?;
+        Ok(self.unpack(r))
+    }
+
+    /// The NLP result as an [`OcpSolution`].
+    pub fn unpack(&self, r: NlpResult) -> OcpSolution {
+        let x: Vec<f64> = r.x.iter().zip(&self.scale).map(|(v, s)| v * s).collect();
+        let pr = self.problem;
+        let (nx, nu, np) = (pr.n_states(), pr.n_controls(), pr.n_params());
+        let (nseg, npn) = (self.grid.segments, self.grid.npn);
+        let t0 = x[self.layout.t0];
+        let duration = x[self.layout.t0 + 1];
+        let params = x[self.layout.t0 + 2..self.layout.t0 + 2 + np].to_vec();
+        let mut ts = Timeseries::default();
+        let mut xa = vec![0.0; npn * nx];
+        let mut fa = vec![0.0; npn * nx];
+        for (s, b) in self.blocks.iter().take(nseg).enumerate() {
+            // Evaluating the segment fills the states at every node (Hermite at the GL collocation nodes).
+            let z: Vec<f64> = b.vars.iter().map(|&v| x[v]).collect();
+            let mut out = vec![0.0; b.rows.len() + usize::from(b.objective)];
+            self.eval_block(b, &z, &mut out, &mut xa, &mut fa);
+            let h = duration * 0.5 * self.grid.width(s);
+            for j in 0..npn {
+                ts.time.push(t0 + duration * self.grid.frac(s, j));
+                ts.states.push(xa[j * nx..(j + 1) * nx].to_vec());
+                let u = |c: usize, jj: usize| x[self.layout.control[(s * npn + jj) * nu + c]];
+                ts.controls.push((0..nu).map(|c| u(c, j)).collect());
+                ts.control_rates.push(
+                    (0..nu).map(|c| (0..npn).map(|jj| self.grid.d_all[(j, jj)] * u(c, jj)).sum::<f64>() / h).collect(),
+                );
+            }
+        }
+        OcpSolution {
+            status: r.status,
+            iterations: r.iterations,
+            objective: r.objective / self.phase.objective_scale,
+            constraint_violation: r.constraint_violation,
+            dual_infeasibility: r.dual_infeasibility,
+            t0,
+            duration,
+            params,
+            timeseries: ts,
+            transcription: self.grid.transcription,
+            segment_ends: self.grid.ends.clone(),
+            log: r.log,
+            seconds: r.seconds,
+            message: r.message,
+        }
+    }
+}
+
+/// The dynamics under the controls of one segment, as an [`OdeSystem`].
+struct Driven<'a, P> {
+    problem: &'a P,
+    grid: &'a Grid,
+    sol: &'a OcpSolution,
+    seg: usize,
+}
+
+impl<P: OptimalControl> OdeSystem for Driven<'_, P> {
+    type Dim = Dyn;
+    fn dim(&self) -> Dyn {
+        Dyn(self.problem.n_states())
+    }
+    fn n_params(&self) -> usize {
+        self.problem.n_params()
+    }
+    fn rhs<D: DualScalar>(&self, t: f64, y: &State<D, Dyn>, p: &[D], dydt: &mut State<D, Dyn>)
+    where
+        DefaultAllocator: Allocator<Dyn>,
+    {
+        let nu = self.problem.n_controls();
+        let npn = self.grid.npn;
+        let (a, b) = (self.sol.segment_ends[self.seg], self.sol.segment_ends[self.seg + 1]);
+        let (ta, tb) = (self.sol.t0 + self.sol.duration * a, self.sol.t0 + self.sol.duration * b);
+        let tau = (2.0 * (t - ta) / (tb - ta) - 1.0).clamp(-1.0, 1.0);
+        let mut buf = [D::from(0.0); 16];
+        let mut heap;
+        let u: &mut [D] = if nu <= 16 {
+            &mut buf[..nu]
+        } else {
+            heap = vec![D::from(0.0); nu];
+            &mut heap
+        };
+        for (c, uc) in u.iter_mut().enumerate() {
+            *uc = D::from(self.grid.interpolate(tau, |j| self.sol.timeseries.controls[self.seg * npn + j][c]));
+        }
+        self.problem.rhs(D::from(t), y.as_slice(), u, p, dydt.as_mut_slice());
+    }
+}
+
+impl OcpSolution {
+    /// Re-integrate the dynamics from the initial state with odeon's own
+    /// Runge–Kutta integrator under the controls interpolated by each
+    /// segment's polynomial, segment by segment, and compare with the
+    /// collocation states at the nodes.
+    ///
+    /// `options` default to Dop853 at rtol = atol = 1e-10 when `None`.
+    ///
+    /// # Errors
+    /// Integration errors ([`Error::NonFiniteRhs`], step-size failures);
+    /// [`Error::DimensionMismatch`] if `problem` does not match the solution.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ocp::{problems::Brachistochrone, Collocation, SqpOptions, Transcription};
+    /// use odeon::{Method, Options};
+    /// let t = Transcription::GaussLobatto { segments: 20, order: 3 };
+    /// let sol = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?.solve(&SqpOptions::default())?;
+    /// let opts = Options::default().rtol(1e-8).atol(1e-8);
+    /// let check = sol.simulate(&Brachistochrone, Some((Method::Tsit5, opts)))?;
+    /// let end = check.states.last().unwrap();
+    /// assert!((end[0] - 10.0).abs() < 1e-3 && (end[1] - 5.0).abs() < 1e-3);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn simulate<P: OptimalControl>(
+        &self,
+        problem: &P,
+        options: Option<(Method, Options)>,
+    ) -> Result<SimulationCheck, Error> {
+        let nx = problem.n_states();
+        self.timeseries.check(nx, problem.n_controls())?;
+        let grid = Grid::new(self.transcription, Some(&self.segment_ends))?;
+        let (method, base) = options.unwrap_or((Method::Dop853, Options::default().rtol(1e-10).atol(1e-10)));
+        let npn = grid.npn;
+        let mut y = self.timeseries.states[0].clone();
+        let mut out = SimulationCheck { time: Vec::new(), states: Vec::new(), max_error: vec![0.0; nx] };
+        for seg in 0..grid.segments {
+            let times: Vec<f64> = (0..npn).map(|j| self.timeseries.time[seg * npn + j]).collect();
+            let sys = Driven { problem, grid: &grid, sol: self, seg };
+            let mut opts = base.clone();
+            opts.save = Save::At(times.clone());
+            let sol = solve(&sys, method, (times[0], times[npn - 1]), &y, &self.params, &opts)?;
+            for (j, &t) in times.iter().enumerate() {
+                let state = sol.state(j);
+                let col = &self.timeseries.states[seg * npn + j];
+                for k in 0..nx {
+                    out.max_error[k] = out.max_error[k].max((state[k] - col[k]).abs());
+                }
+                out.time.push(t);
+                out.states.push(state.to_vec());
+            }
+            y = out.states.last().expect("saved states").clone();
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,15 @@
+//! The NLP solver: a line-search SQP with convex QP subproblems (clarabel).
+
+mod convexify;
+mod filter;
+#[cfg(feature = "ipopt")]
+mod ipopt;
+mod options;
+mod qp;
+mod sqp;
+mod updates;
+
+#[cfg(feature = "ipopt")]
+pub use ipopt::solve_nlp_ipopt;
+pub use options::{HessianMode, IterLog, NlpResult, SqpOptions, Status};
+pub use sqp::solve_nlp;

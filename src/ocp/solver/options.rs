@@ -1,0 +1,194 @@
+//! Options, status and result of the SQP solver.
+
+use crate::Error;
+use serde::{Deserialize, Serialize};
+
+/// Which second derivatives the QP uses.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{HessianMode, SqpOptions};
+/// let o = SqpOptions::default().hessian(HessianMode::Bfgs);
+/// assert_eq!(o.hessian, HessianMode::Bfgs);
+/// assert_eq!(SqpOptions::default().hessian, HessianMode::Exact);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HessianMode {
+    /// The problem's Hessian of the Lagrangian (quasi-Newton if it has none).
+    Exact,
+    /// Damped BFGS (dense; for small problems).
+    Bfgs,
+}
+
+/// Options of the SQP solver.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::SqpOptions;
+/// let o = SqpOptions::default().max_iter(50).verbose(true);
+/// assert_eq!((o.max_iter, o.tol, o.constr_tol), (50, 1e-6, 1e-8));
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SqpOptions {
+    /// Largest number of iterations (default 200).
+    pub max_iter: usize,
+    /// Wall-time limit in seconds (default 60).
+    pub max_time: f64,
+    /// Tolerance of the (scaled) dual infeasibility and complementarity
+    /// (default 1e-6).
+    pub tol: f64,
+    /// Tolerance of the constraint violation of the scaled NLP (default 1e-8).
+    pub constr_tol: f64,
+    /// Exact Hessian or BFGS (default exact).
+    pub hessian: HessianMode,
+    /// Second-order corrections (default on).
+    pub soc: bool,
+    /// Print the iteration log to stderr (default off; the log is in the
+    /// result either way).
+    pub verbose: bool,
+}
+
+impl Default for SqpOptions {
+    fn default() -> Self {
+        SqpOptions {
+            max_iter: 200,
+            max_time: 60.0,
+            tol: 1e-6,
+            constr_tol: 1e-8,
+            hessian: HessianMode::Exact,
+            soc: true,
+            verbose: false,
+        }
+    }
+}
+
+impl SqpOptions {
+    /// Largest number of iterations.
+    pub fn max_iter(mut self, n: usize) -> Self {
+        self.max_iter = n;
+        self
+    }
+    /// Wall-time limit in seconds.
+    pub fn max_time(mut self, s: f64) -> Self {
+        self.max_time = s;
+        self
+    }
+    /// Print the iteration log.
+    pub fn verbose(mut self, on: bool) -> Self {
+        self.verbose = on;
+        self
+    }
+    /// Exact Hessian or BFGS.
+    pub fn hessian(mut self, h: HessianMode) -> Self {
+        self.hessian = h;
+        self
+    }
+    /// KKT tolerances: optimality and constraint violation.
+    pub fn tolerances(mut self, tol: f64, constr_tol: f64) -> Self {
+        self.tol = tol;
+        self.constr_tol = constr_tol;
+        self
+    }
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        let bad = |name, reason: &str| Err(Error::InvalidOption { name, reason: reason.into() });
+        if !(self.tol > 0.0 && self.tol.is_finite()) {
+            return bad("tol", "must be positive and finite");
+        }
+        if !(self.constr_tol > 0.0 && self.constr_tol.is_finite()) {
+            return bad("constr_tol", "must be positive and finite");
+        }
+        if self.max_time.is_nan() || self.max_time <= 0.0 {
+            return bad("max_time", "must be positive");
+        }
+        Ok(())
+    }
+}
+
+/// How a solve ended.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::Brachistochrone, Collocation, SqpOptions, Status, Transcription};
+/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
+/// let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?;
+/// assert_eq!(ocp.solve(&SqpOptions::default().max_iter(1))?.status, Status::MaxIterations);
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    /// The KKT conditions hold to the tolerances.
+    Optimal,
+    /// A stationary point of the constraint violation that is not
+    /// feasible: the constraints (locally) contradict each other.
+    Infeasible,
+    /// `max_iter` reached.
+    MaxIterations,
+    /// `max_time` reached.
+    TimeLimit,
+    /// The functions are not finite at the starting point, or stayed
+    /// non-finite along the whole search direction.
+    NonFiniteEvaluation,
+    /// The line search or the QP failed (see the message).
+    Failed,
+}
+
+/// One line of the iteration log (printed to stderr with
+/// [`SqpOptions::verbose`]).
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::Brachistochrone, Collocation, SqpOptions, Transcription};
+/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
+/// let sol = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?.solve(&SqpOptions::default())?;
+/// let last = sol.log.last().unwrap();
+/// assert!(last.primal_inf <= 1e-8 && last.dual_inf <= 1e-6);
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IterLog {
+    /// Iteration (0: the starting point).
+    pub iter: usize,
+    /// Objective (scaled).
+    pub objective: f64,
+    /// Largest constraint violation (scaled).
+    pub primal_inf: f64,
+    /// Scaled dual infeasibility.
+    pub dual_inf: f64,
+    /// Step length taken to reach this point.
+    pub alpha: f64,
+    /// Largest step component.
+    pub step: f64,
+    /// Interior-point iterations of the QP.
+    pub qp_iters: u32,
+    /// Flags: 's' second-order correction, 'e' elastic mode.
+    pub flags: String,
+}
+
+/// Result of [`solve_nlp`](crate::ocp::solve_nlp).
+///
+/// # Example
+/// See [`Nlp`](crate::ocp::Nlp).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NlpResult {
+    /// How it ended.
+    pub status: Status,
+    /// Final point.
+    pub x: Vec<f64>,
+    /// Constraint multipliers (∇f + Jᵀλ + bound multipliers = 0).
+    pub lambda: Vec<f64>,
+    /// Objective at `x`.
+    pub objective: f64,
+    /// Largest constraint violation at `x`.
+    pub constraint_violation: f64,
+    /// Scaled dual infeasibility at `x`.
+    pub dual_infeasibility: f64,
+    /// SQP iterations.
+    pub iterations: usize,
+    /// The iteration log.
+    pub log: Vec<IterLog>,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// What went wrong, when something did.
+    pub message: String,
+}

@@ -1,0 +1,310 @@
+//! Transcriptions: how a phase becomes a finite-dimensional NLP.
+//!
+//! # Node layout
+//! The phase's normalized time φ ∈ [0, 1] is split into segments at the
+//! segment ends e₀ = 0 < e₁ < … < e_S = 1 (uniform unless given). Each
+//! segment maps its nodes τ ∈ [−1, 1] to t = t₀ + T·(eₛ + (τ + 1)/2·wₛ),
+//! wₛ = eₛ₊₁ − eₛ, so dt/dτ = T·wₛ/2 (T the duration). Neighbouring
+//! segments share their boundary node (the "compressed" transcription of
+//! dymos): one set of state values there, and one set of control values
+//! for controls with value continuity.
+//!
+//! * [`Transcription::GaussLobatto`] `{ segments, order }` (odd order):
+//!   `order` LGL nodes per segment; states are design variables at the even
+//!   nodes, controls at all nodes; states at the odd (collocation) nodes come
+//!   from Hermite interpolation of the state values and slopes
+//!   `f·dt/dτ` at the even nodes, and the defects there are
+//!   `(ẋ_interp − f)·dt/dτ` (Herman & Conway 1996; Betts, *Practical
+//!   Methods for Optimal Control*, 2nd ed., §4.5; dymos's GaussLobatto).
+//!   Order 3 is Hermite–Simpson.
+//! * [`Transcription::Radau`] `{ segments, order }`: `order` LGR nodes plus
+//!   the segment end per segment; states and controls at all of them;
+//!   defects `D·x − (dt/dτ)·f` at the LGR nodes, `D` the Lagrange
+//!   differentiation matrix (Garg et al., "A unified framework for the
+//!   numerical solution of optimal control problems using pseudospectral
+//!   methods", Automatica 46, 2010; dymos's Radau).
+
+mod gauss_lobatto;
+mod radau;
+
+use crate::Error;
+use crate::collocation::{Barycentric, hermite_matrices, lagrange_matrices, lgl, lgr_with_endpoint};
+use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+
+/// A transcription of one phase.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::Transcription;
+/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
+/// assert_eq!(t.nodes_per_segment(), 3);
+/// assert_eq!(Transcription::Radau { segments: 5, order: 3 }.nodes_per_segment(), 4);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Transcription {
+    /// Gauss–Lobatto collocation; `order` odd, ≥ 3.
+    GaussLobatto {
+        /// Number of segments (≥ 1).
+        segments: usize,
+        /// Number of LGL nodes per segment (odd, ≥ 3).
+        order: usize,
+    },
+    /// Radau pseudospectral collocation; `order` ≥ 1 LGR nodes per segment.
+    Radau {
+        /// Number of segments (≥ 1).
+        segments: usize,
+        /// Number of LGR (collocation) nodes per segment.
+        order: usize,
+    },
+}
+
+impl Transcription {
+    /// Number of segments.
+    pub fn segments(&self) -> usize {
+        match *self {
+            Transcription::GaussLobatto { segments, .. } | Transcription::Radau { segments, .. } => segments,
+        }
+    }
+
+    /// Nodes per segment, including both ends.
+    pub fn nodes_per_segment(&self) -> usize {
+        match *self {
+            Transcription::GaussLobatto { order, .. } => order,
+            Transcription::Radau { order, .. } => order + 1,
+        }
+    }
+
+    /// Check the segment count and order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTranscription`] for zero segments, an even or too
+    /// small Gauss–Lobatto order, a zero Radau order, or an order above 40.
+    pub fn check(&self) -> Result<(), Error> {
+        let bad = |reason: String| Err(Error::InvalidTranscription { transcription: *self, reason });
+        let (segments, order) = match *self {
+            Transcription::GaussLobatto { segments, order } => {
+                if order < 3 || order % 2 == 0 {
+                    return bad(format!("Gauss–Lobatto order must be odd and at least 3, got {order}"));
+                }
+                (segments, order)
+            }
+            Transcription::Radau { segments, order } => {
+                if order == 0 {
+                    return bad("Radau order must be at least 1".into());
+                }
+                (segments, order)
+            }
+        };
+        if segments == 0 {
+            return bad("at least one segment is needed".into());
+        }
+        if order > 40 {
+            return bad(format!("order {order} is above the supported maximum 40"));
+        }
+        Ok(())
+    }
+}
+
+/// The collocation grid: nodes, segments and the constant matrices.
+#[derive(Clone, Debug)]
+pub(crate) struct Grid {
+    pub transcription: Transcription,
+    pub segments: usize,
+    /// Nodes per segment.
+    pub npn: usize,
+    /// Local nodes on [−1, 1].
+    pub tau: Vec<f64>,
+    /// Quadrature weights on [−1, 1] at the local nodes (0 where unused).
+    pub quad: Vec<f64>,
+    /// Local indices of the nodes holding state variables.
+    pub state_nodes: Vec<usize>,
+    /// Local indices of the collocation nodes.
+    pub col_nodes: Vec<usize>,
+    /// Segment ends as fractions of the phase, `segments + 1` values.
+    pub ends: Vec<f64>,
+    /// Lagrange differentiation over all local nodes, at the local nodes
+    /// (`npn × npn`, in τ): control rates.
+    pub d_all: DMatrix<f64>,
+    /// Barycentric weights of the local nodes (control interpolation).
+    pub bary: Vec<f64>,
+    /// Radau: weights extrapolating values at the collocation nodes to the
+    /// segment end (empty for Gauss–Lobatto).
+    pub end_weights: Vec<f64>,
+    pub kind: Kind,
+}
+
+/// Transcription-specific matrices.
+#[derive(Clone, Debug)]
+pub(crate) enum Kind {
+    /// Hermite matrices from state nodes to collocation nodes.
+    GaussLobatto { ai: DMatrix<f64>, bi: DMatrix<f64>, ad: DMatrix<f64>, bd: DMatrix<f64> },
+    /// Differentiation from all nodes to the collocation nodes.
+    Radau { d: DMatrix<f64> },
+}
+
+impl Grid {
+    /// Build the grid; `ends` are segment ends in [0, 1] (or uniform).
+    pub fn new(transcription: Transcription, ends: Option<&[f64]>) -> Result<Grid, Error> {
+        transcription.check()?;
+        let segments = transcription.segments();
+        let ends = match ends {
+            None => (0..=segments).map(|s| s as f64 / segments as f64).collect::<Vec<_>>(),
+            Some(e) => check_ends(transcription, e)?,
+        };
+        let (tau, quad, state_nodes, col_nodes, kind) = match transcription {
+            Transcription::GaussLobatto { order, .. } => {
+                let n = lgl(order)?;
+                let sn: Vec<usize> = (0..order).step_by(2).collect();
+                let cn: Vec<usize> = (1..order).step_by(2).collect();
+                let xs: Vec<f64> = sn.iter().map(|&i| n.x[i]).collect();
+                let xc: Vec<f64> = cn.iter().map(|&i| n.x[i]).collect();
+                let h = hermite_matrices(&xs, &xc)?;
+                (n.x, n.w, sn, cn, Kind::GaussLobatto { ai: h.ai, bi: h.bi, ad: h.ad, bd: h.bd })
+            }
+            Transcription::Radau { order, .. } => {
+                let n = lgr_with_endpoint(order)?;
+                let cn: Vec<usize> = (0..order).collect();
+                let xc: Vec<f64> = n.x[..order].to_vec();
+                let (_, d) = lagrange_matrices(&n.x, &xc)?;
+                (n.x, n.w, (0..=order).collect(), cn, Kind::Radau { d })
+            }
+        };
+        let (_, d_all) = lagrange_matrices(&tau, &tau)?;
+        let bary = Barycentric::new(&tau)?.weights().to_vec();
+        let end_weights = match kind {
+            Kind::Radau { .. } => lagrange_matrices(&tau[..tau.len() - 1], &[1.0])?.0.as_slice().to_vec(),
+            Kind::GaussLobatto { .. } => Vec::new(),
+        };
+        Ok(Grid {
+            transcription,
+            segments,
+            npn: tau.len(),
+            tau,
+            quad,
+            state_nodes,
+            col_nodes,
+            ends,
+            d_all,
+            bary,
+            end_weights,
+            kind,
+        })
+    }
+
+    /// Phase fraction of local node `j` of segment `s`.
+    pub fn frac(&self, s: usize, j: usize) -> f64 {
+        let w = self.ends[s + 1] - self.ends[s];
+        if j + 1 == self.npn {
+            return self.ends[s + 1];
+        }
+        self.ends[s] + 0.5 * (self.tau[j] + 1.0) * w
+    }
+
+    /// Width of segment `s` as a fraction of the phase.
+    pub fn width(&self, s: usize) -> f64 {
+        self.ends[s + 1] - self.ends[s]
+    }
+
+    /// Whether local node `j` holds state variables.
+    pub fn is_state_node(&self, j: usize) -> bool {
+        match self.kind {
+            Kind::GaussLobatto { .. } => j.is_multiple_of(2),
+            Kind::Radau { .. } => true,
+        }
+    }
+
+    /// Value at `tau` of the polynomial through `values` at the local nodes
+    /// (barycentric formula, second form).
+    pub fn interpolate(&self, tau: f64, values: impl Fn(usize) -> f64) -> f64 {
+        let (mut num, mut den) = (0.0, 0.0);
+        for (j, (&x, &w)) in self.tau.iter().zip(&self.bary).enumerate() {
+            let d = tau - x;
+            if d == 0.0 {
+                return values(j);
+            }
+            let c = w / d;
+            num += c * values(j);
+            den += c;
+        }
+        num / den
+    }
+}
+
+fn check_ends(transcription: Transcription, e: &[f64]) -> Result<Vec<f64>, Error> {
+    let segments = transcription.segments();
+    if e.len() != segments + 1 {
+        return Err(Error::DimensionMismatch { what: "segment ends", expected: segments + 1, got: e.len() });
+    }
+    let (a, b) = (e[0], e[segments]);
+    if e.iter().any(|x| !x.is_finite()) || e.windows(2).any(|w| w[1] <= w[0]) {
+        return Err(Error::InvalidTranscription {
+            transcription,
+            reason: "segment ends must be finite and strictly increasing".into(),
+        });
+    }
+    // Normalize to [0, 1] (dymos gives them on [−1, 1]).
+    Ok(e.iter().map(|x| (x - a) / (b - a)).collect())
+}
+
+pub(crate) use gauss_lobatto::segment as gauss_lobatto_segment;
+pub(crate) use radau::segment as radau_segment;
+
+/// Where things are in a segment's local variable vector
+/// `[x at the state nodes, u at all nodes, t₀, T, p]`, and what the segment
+/// outputs after its defects.
+#[derive(Clone, Debug)]
+pub(crate) struct Locals {
+    pub nx: usize,
+    pub nu: usize,
+    /// Offset of the controls.
+    pub u0: usize,
+    /// Offset of t₀ (T follows, then the parameters).
+    pub t0: usize,
+    /// First local node whose path constraints this segment outputs.
+    pub path_from: usize,
+    /// Number of path constraints per node.
+    pub n_path: usize,
+    /// Whether the running-cost integral is the last output.
+    pub with_cost: bool,
+}
+
+impl Locals {
+    /// The controls at local node `j`.
+    pub fn u<'a, D>(&self, z: &'a [D], j: usize) -> &'a [D] {
+        &z[self.u0 + j * self.nu..self.u0 + (j + 1) * self.nu]
+    }
+}
+
+/// Path constraints at the nodes from `loc.path_from` on, then the
+/// running-cost integral (quadrature of the segment's nodes times dt/dτ).
+fn path_and_cost<P: super::OptimalControl, D: crate::DualScalar>(
+    problem: &P,
+    grid: &Grid,
+    s: usize,
+    z: &[D],
+    loc: &Locals,
+    out: &mut [D],
+    xall: &[D],
+) {
+    let nx = loc.nx;
+    let (t0, dur) = (z[loc.t0], z[loc.t0 + 1]);
+    let p = &z[loc.t0 + 2..];
+    let np = loc.n_path;
+    if np > 0 {
+        for (r, j) in (loc.path_from..grid.npn).enumerate() {
+            let t = t0 + dur * grid.frac(s, j);
+            problem.path(t, &xall[j * nx..(j + 1) * nx], loc.u(z, j), p, &mut out[r * np..(r + 1) * np]);
+        }
+    }
+    if loc.with_cost {
+        let mut sum = D::from(0.0);
+        for j in 0..grid.npn {
+            if grid.quad[j] != 0.0 {
+                let t = t0 + dur * grid.frac(s, j);
+                sum += problem.running_cost(t, &xall[j * nx..(j + 1) * nx], loc.u(z, j), p) * grid.quad[j];
+            }
+        }
+        out[(grid.npn - loc.path_from) * np] = sum * dur * (0.5 * grid.width(s));
+    }
+}

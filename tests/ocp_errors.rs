@@ -1,0 +1,213 @@
+//! Bad problems end in a clear status or a typed error: no panic, no
+//! endless loop.
+
+use odeon::DualScalar;
+use odeon::Error;
+use odeon::ocp::problems::{Brachistochrone, DoubleIntegrator};
+use odeon::ocp::{
+    Bounds, Collocation, Dynamics, End, Guess, OptimalControl, Phase, SqpOptions, StateVar, Status, Timeseries,
+    Transcription,
+};
+
+const GL: Transcription = Transcription::GaussLobatto { segments: 10, order: 3 };
+
+/// The double integrator with an initial boundary constraint on x(0).
+struct Constrained;
+impl Dynamics for Constrained {
+    fn n_states(&self) -> usize {
+        2
+    }
+    fn n_controls(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], dx: &mut [D]) {
+        DoubleIntegrator.rhs(t, x, u, p, dx);
+    }
+}
+impl OptimalControl for Constrained {
+    fn mayer<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D]) -> D {
+        DoubleIntegrator.mayer(t, x, u, p)
+    }
+    fn n_boundary(&self, end: End) -> usize {
+        usize::from(end == End::Initial)
+    }
+    fn boundary<D: DualScalar>(&self, _end: End, _t: D, x: &[D], _u: &[D], _p: &[D], out: &mut [D]) {
+        out[0] = x[0];
+    }
+}
+
+#[test]
+fn contradictory_boundary_constraints_are_infeasible() {
+    // x(0) is fixed at 0 and constrained to be ≥ 1.
+    let mut phase = Phase::new(&Constrained);
+    phase.states = DoubleIntegrator::phase().states;
+    phase.controls = DoubleIntegrator::phase().controls;
+    phase.time = DoubleIntegrator::phase().time;
+    let phase_ok = phase.clone().boundary_constraint(End::Initial, 0, Bounds::upper(0.0));
+    let phase = phase.boundary_constraint(End::Initial, 0, Bounds::lower(1.0));
+    for t in [GL, Transcription::Radau { segments: 10, order: 3 }] {
+        let sol = Collocation::new(&Constrained, &phase, t).unwrap().solve(&SqpOptions::default()).unwrap();
+        assert_eq!(sol.status, Status::Infeasible, "{t:?}: {} after {} iterations", sol.message, sol.iterations);
+        assert!(sol.iterations < 20, "{t:?}: {} iterations", sol.iterations);
+        assert!(sol.constraint_violation >= 0.99, "{t:?}: {}", sol.constraint_violation);
+    }
+    // Consistent bounds solve.
+    let sol = Collocation::new(&Constrained, &phase_ok, GL).unwrap().solve(&SqpOptions::default()).unwrap();
+    assert_eq!(sol.status, Status::Optimal);
+}
+
+/// The brachistochrone whose dynamics are NaN above y = `ceiling`.
+struct Holed {
+    ceiling: f64,
+}
+impl Dynamics for Holed {
+    fn n_states(&self) -> usize {
+        3
+    }
+    fn n_controls(&self) -> usize {
+        1
+    }
+    fn n_params(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], dx: &mut [D]) {
+        Brachistochrone.rhs(t, x, u, p, dx);
+        if x[1].re() > self.ceiling {
+            dx[0] = D::from(f64::NAN);
+        }
+    }
+}
+impl OptimalControl for Holed {
+    fn mayer<D: DualScalar>(&self, t: D, _x: &[D], _u: &[D], _p: &[D]) -> D {
+        t
+    }
+}
+
+#[test]
+fn nan_in_part_of_the_domain() {
+    // The optimal path stays below y = 10: steps into the hole are cut back.
+    let sol = Collocation::new(&Holed { ceiling: 10.0 + 1e-9 }, &Brachistochrone::phase(), GL)
+        .unwrap()
+        .solve(&SqpOptions::default())
+        .unwrap();
+    assert_eq!(sol.status, Status::Optimal, "{}", sol.message);
+    assert!((sol.duration - 1.8016).abs() < 1.5e-4);
+    // NaN at the initial guess is a typed error naming the row.
+    let e = Collocation::new(&Holed { ceiling: 7.0 }, &Brachistochrone::phase(), GL).err().unwrap();
+    match e {
+        Error::NonFiniteEvaluation { what, .. } => assert!(what.contains("defect of state x0"), "{what}"),
+        e => panic!("unexpected {e}"),
+    }
+}
+
+#[test]
+fn inconsistent_dimensions_are_errors() {
+    // A phase built for another problem.
+    let e = Collocation::new(&Brachistochrone, &DoubleIntegrator::phase(), GL).err().unwrap();
+    assert!(matches!(e, Error::DimensionMismatch { what: "phase.states", expected: 3, got: 2 }), "{e}");
+    // A guess trajectory of the wrong width.
+    let series = Timeseries {
+        time: vec![0.0, 1.0],
+        states: vec![vec![0.0; 2], vec![0.0; 2]],
+        controls: vec![vec![0.0], vec![0.0]],
+        control_rates: vec![],
+    };
+    let guess = Guess::Trajectory { series, params: None };
+    let e = Collocation::with_grid(&Brachistochrone, &Brachistochrone::phase(), GL, None, &guess).err().unwrap();
+    assert!(matches!(e, Error::DimensionMismatch { what: "timeseries states", .. }), "{e}");
+    // Segment ends of the wrong length or out of order.
+    let e = Collocation::with_grid(&Brachistochrone, &Brachistochrone::phase(), GL, Some(&[0.0, 1.0]), &Guess::Linear)
+        .err()
+        .unwrap();
+    assert!(matches!(e, Error::DimensionMismatch { what: "segment ends", expected: 11, got: 2 }), "{e}");
+    let t = Transcription::GaussLobatto { segments: 2, order: 3 };
+    let e =
+        Collocation::with_grid(&Brachistochrone, &Brachistochrone::phase(), t, Some(&[0.0, 0.7, 0.5]), &Guess::Linear)
+            .err()
+            .unwrap();
+    assert!(matches!(e, Error::InvalidTranscription { .. }), "{e}");
+}
+
+#[test]
+fn bad_transcriptions_are_errors() {
+    for t in [
+        Transcription::GaussLobatto { segments: 10, order: 4 },
+        Transcription::GaussLobatto { segments: 10, order: 1 },
+        Transcription::GaussLobatto { segments: 0, order: 3 },
+        Transcription::Radau { segments: 0, order: 3 },
+        Transcription::Radau { segments: 3, order: 0 },
+    ] {
+        let e = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t).err().unwrap();
+        assert!(matches!(e, Error::InvalidTranscription { transcription, .. } if transcription == t), "{e}");
+        assert!(!e.to_string().is_empty());
+    }
+}
+
+#[test]
+fn bad_phases_and_options_are_errors() {
+    let phase = Brachistochrone::phase().state(0, StateVar::new().bounds(1.0, 0.0));
+    let e = Collocation::new(&Brachistochrone, &phase, GL).err().unwrap();
+    assert!(matches!(e, Error::InvalidOcp { ref what, .. } if what.contains("state 0")), "{e}");
+    let phase = Brachistochrone::phase().state(2, StateVar::new().scale(0.0));
+    assert!(matches!(Collocation::new(&Brachistochrone, &phase, GL), Err(Error::InvalidOcp { .. })));
+    let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), GL).unwrap();
+    let e = ocp.solve(&SqpOptions::default().tolerances(0.0, 1e-8)).unwrap_err();
+    assert!(matches!(e, Error::InvalidOption { name: "tol", .. }), "{e}");
+}
+
+#[test]
+fn iteration_and_time_limits_end_the_solve() {
+    let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), GL).unwrap();
+    let sol = ocp.solve(&SqpOptions::default().max_iter(2)).unwrap();
+    assert_eq!((sol.status, sol.iterations), (Status::MaxIterations, 2));
+    let sol = ocp.solve(&SqpOptions::default().max_time(1e-9)).unwrap();
+    assert_eq!(sol.status, Status::TimeLimit);
+    assert!(sol.iterations <= 1);
+}
+
+/// Rosenbrock's function: an NLP with neither constraints nor bounds.
+struct Rosenbrock;
+impl odeon::ocp::Nlp for Rosenbrock {
+    fn n(&self) -> usize {
+        2
+    }
+    fn m(&self) -> usize {
+        0
+    }
+    fn x_bounds(&self, lo: &mut [f64], hi: &mut [f64]) {
+        lo.fill(f64::NEG_INFINITY);
+        hi.fill(f64::INFINITY);
+    }
+    fn g_bounds(&self, _: &mut [f64], _: &mut [f64]) {}
+    fn initial_point(&self, x: &mut [f64]) {
+        x.copy_from_slice(&[-1.2, 1.0]);
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2)
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) {
+        g[0] = -2.0 * (1.0 - x[0]) - 400.0 * x[0] * (x[1] - x[0] * x[0]);
+        g[1] = 200.0 * (x[1] - x[0] * x[0]);
+    }
+    fn constraints(&self, _: &[f64], _: &mut [f64]) {}
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        Vec::new()
+    }
+    fn jacobian_values(&self, _: &[f64], _: &mut [f64]) {}
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        Some(vec![(0, 0), (1, 0), (1, 1)])
+    }
+    fn hessian_values(&self, x: &[f64], sigma: f64, _: &[f64], v: &mut [f64]) {
+        v[0] = sigma * (2.0 - 400.0 * (x[1] - 3.0 * x[0] * x[0]));
+        v[1] = sigma * (-400.0 * x[0]);
+        v[2] = sigma * 200.0;
+    }
+}
+
+#[test]
+fn unconstrained_nlp_through_the_same_solver() {
+    let r = odeon::ocp::solve_nlp(&Rosenbrock, &SqpOptions::default()).unwrap();
+    assert_eq!(r.status, Status::Optimal, "{}", r.message);
+    assert!((r.x[0] - 1.0).abs() < 1e-5 && (r.x[1] - 1.0).abs() < 1e-5, "{:?}", r.x);
+    assert!(r.iterations < 60, "{} iterations", r.iterations);
+}

@@ -1,0 +1,140 @@
+//! Published optima of classic optimal-control problems, on Gauss–Lobatto
+//! and Radau, with the tolerances of the corresponding dymos tests
+//! (`dymos/examples/*/test`, see `src/ocp/problems.rs` for the setups).
+
+use odeon::ocp::problems::{Brachistochrone, CartPole, DoubleIntegrator, GoddardRocket, HyperSensitive, MoonLanding};
+use odeon::ocp::{Collocation, OcpSolution, OptimalControl, Phase, SqpOptions, Status, Transcription};
+
+fn gl(segments: usize) -> Transcription {
+    Transcription::GaussLobatto { segments, order: 3 }
+}
+
+fn radau(segments: usize) -> Transcription {
+    Transcription::Radau { segments, order: 3 }
+}
+
+fn solve<P: OptimalControl>(problem: &P, phase: &Phase, t: Transcription) -> OcpSolution {
+    let sol = Collocation::new(problem, phase, t).unwrap().solve(&SqpOptions::default()).unwrap();
+    assert_eq!(sol.status, Status::Optimal, "{t:?}: {}", sol.message);
+    assert!(sol.constraint_violation <= 1e-8);
+    sol
+}
+
+fn last_state(sol: &OcpSolution, k: usize) -> f64 {
+    sol.timeseries.states.last().unwrap()[k]
+}
+
+#[test]
+fn brachistochrone_minimum_time() {
+    // dymos: 8 segments of order 3, tf = 1.8016 to 4 decimals, vf = 9.902
+    // to 3, θf = 100.12° to 0; and no more SQP iterations than IPOPT needs
+    // (15, shared/peers/RESULTS.md).
+    for t in [gl(8), radau(8)] {
+        let sol = solve(&Brachistochrone, &Brachistochrone::phase(), t);
+        assert!((sol.duration - 1.8016).abs() < 1.5e-4, "{t:?}: tf = {}", sol.duration);
+        assert!((sol.objective - sol.duration).abs() < 1e-12);
+        assert!((last_state(&sol, 0) - 10.0).abs() < 1e-9 && (last_state(&sol, 1) - 5.0).abs() < 1e-9);
+        assert!((last_state(&sol, 2) - 9.902).abs() < 1.5e-3, "{t:?}: vf = {}", last_state(&sol, 2));
+        let theta_f = sol.timeseries.controls.last().unwrap()[0].to_degrees();
+        assert!((theta_f - 100.12).abs() < 1.5, "{t:?}: θf = {theta_f}");
+        assert!(sol.iterations <= 8, "{t:?}: {} iterations", sol.iterations);
+    }
+    // Finer grids converge to the cycloid, 1.80160312 s.
+    for t in [gl(20), radau(20)] {
+        let sol = solve(&Brachistochrone, &Brachistochrone::phase(), t);
+        assert!((sol.duration - Brachistochrone::T_OPT).abs() < 1e-6, "{t:?}: tf = {}", sol.duration);
+        assert!(sol.iterations <= 8, "{t:?}: {} iterations", sol.iterations);
+    }
+}
+
+#[test]
+fn double_integrator_reaches_a_quarter() {
+    // dymos: 30 segments, x(1) = 0.25 to 1e-4 (relative).
+    for t in [gl(30), radau(30)] {
+        let sol = solve(&DoubleIntegrator, &DoubleIntegrator::phase(), t);
+        let xf = last_state(&sol, 0);
+        assert!((xf - 0.25).abs() < 0.25e-4, "{t:?}: x_f = {xf}");
+        assert!((sol.objective + 0.25).abs() < 0.25e-4);
+        // Bang-bang: u = 1 on the first half, −1 on the second.
+        let ts = &sol.timeseries;
+        for (t, u) in ts.time.iter().zip(&ts.controls) {
+            if *t < 0.45 {
+                assert!((u[0] - 1.0).abs() < 1e-3, "u({t}) = {}", u[0]);
+            } else if *t > 0.55 {
+                assert!((u[0] + 1.0).abs() < 1e-3, "u({t}) = {}", u[0]);
+            }
+        }
+    }
+}
+
+#[test]
+fn hyper_sensitive_cost() {
+    // Analytic J(10) = 1.6730940; dymos checks it to 1e-4 (relative).
+    let j = HyperSensitive::optimum(10.0);
+    assert!((j - 1.6730940).abs() < 1e-7, "formula: {j}");
+    for t in [gl(40), radau(30)] {
+        let sol = solve(&HyperSensitive, &HyperSensitive::phase(10.0), t);
+        assert!((sol.objective - j).abs() < 1e-4 * j, "{t:?}: J = {}", sol.objective);
+    }
+}
+
+#[test]
+fn cart_pole_swing_up() {
+    // dymos: GL 40 segments, J = 58.8839489745 to 1e-3; the issue asks 1e-2
+    // relative of 58.88 on both transcriptions. IPOPT needs 16 iterations
+    // on the Radau NLP (tests/ocp_ipopt.rs): no more here.
+    let sol = solve(&CartPole, &CartPole::phase(), gl(40));
+    assert!((sol.objective - 58.8839489745).abs() < 1e-3 * 58.8839489745, "GL: J = {}", sol.objective);
+    assert!(sol.iterations <= 16, "GL: {} iterations", sol.iterations);
+    let sol = solve(&CartPole, &CartPole::phase(), radau(20));
+    assert!((sol.objective - 58.88).abs() < 1e-2 * 58.88, "Radau: J = {}", sol.objective);
+    assert!(sol.iterations <= 16, "Radau: {} iterations", sol.iterations);
+    let end = sol.timeseries.states.last().unwrap();
+    assert!((end[0] - 1.0).abs() < 1e-8 && (end[2] - std::f64::consts::PI).abs() < 1e-8);
+}
+
+#[test]
+fn moon_landing_final_mass() {
+    // dymos: m_f = 0.3953 to 1e-3, h_f = v_f = 0, T(0) = 0, T(t_f) = 1.227.
+    for t in [gl(20), radau(10)] {
+        let sol = solve(&MoonLanding, &MoonLanding::phase(), t);
+        let mf = last_state(&sol, 2);
+        assert!((mf - 0.3953).abs() < 1e-3 * 0.3953, "{t:?}: m_f = {mf}");
+        assert!(last_state(&sol, 0).abs() < 1e-8 && last_state(&sol, 1).abs() < 1e-8);
+        let u = &sol.timeseries.controls;
+        assert!(u[0][0].abs() < 1e-5 && (u.last().unwrap()[0] - 1.227).abs() < 1e-5, "{t:?}");
+    }
+}
+
+#[test]
+fn goddard_rocket_final_altitude() {
+    // dymos (variant with T_max = 200 lbf): h_f = 18745 ft to 1e-3 relative.
+    // The thrust has a singular arc, so the iterations end on the
+    // iteration limit with the objective converged; the altitude is checked
+    // either way.
+    for t in [gl(30), radau(20)] {
+        let sol = Collocation::new(&GoddardRocket, &GoddardRocket::phase(), t)
+            .unwrap()
+            .solve(&SqpOptions::default().max_iter(100))
+            .unwrap();
+        assert!(matches!(sol.status, Status::Optimal | Status::MaxIterations), "{t:?}: {:?}", sol.status);
+        assert!(sol.constraint_violation < 1e-6);
+        let hf = last_state(&sol, 0);
+        assert!((hf - 18745.0).abs() < 1e-3 * 18745.0, "{t:?}: h_f = {hf}");
+        assert!((last_state(&sol, 2) - 1.0).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn simulation_of_the_brachistochrone_reaches_the_target() {
+    // The issue: simulate() of the optimum with 20 segments reaches (10, 5)
+    // within 1e-3.
+    for t in [gl(20), radau(20)] {
+        let sol = solve(&Brachistochrone, &Brachistochrone::phase(), t);
+        let check = sol.simulate(&Brachistochrone, None).unwrap();
+        let end = check.states.last().unwrap();
+        assert!((end[0] - 10.0).abs() < 1e-3 && (end[1] - 5.0).abs() < 1e-3, "{t:?}: end {end:?}");
+        assert!(check.max_error.iter().all(|e| *e < 1e-3), "{t:?}: {:?}", check.max_error);
+        assert_eq!(check.time.len(), sol.timeseries.len());
+    }
+}
