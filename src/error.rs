@@ -256,7 +256,7 @@ pub enum Error {
     /// The parameters of an input distribution are invalid.
     #[error("distribution of {name}: {reason}")]
     InvalidDistribution {
-        /// The input, e.g. "p[0]" or "params.mu".
+        /// The input, e.g. `p[0]` or `params.mu`.
         name: String,
         /// What is wrong.
         reason: String,
