@@ -2,6 +2,7 @@
 //! parallel, deterministic for a seed.
 
 use super::{FitOptions, FitReport, Observable, Outcome, report_at, run_solver};
+use crate::ensemble::{Dist, LatinHypercube, SampleRng, Sampler};
 use crate::fit::FitProblem;
 use crate::{Error, OdeSystem};
 use nalgebra::DefaultAllocator;
@@ -42,42 +43,6 @@ pub struct MultistartReport {
     pub optima: Vec<LocalOptimum>,
     /// Starts that failed (model not integrable at the start, solver error).
     pub failed: usize,
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a small, well-mixed generator
-/// used to draw the Latin hypercube deterministically from the seed.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// `n` Latin-hypercube points in the box `[lo, hi]` (McKay, Beckman &
-/// Conover 1979): each coordinate's `n` strata are each hit once.
-pub(crate) fn latin_hypercube(n: usize, lo: &[f64], hi: &[f64], seed: u64) -> Vec<Vec<f64>> {
-    let mut rng = SplitMix64(seed);
-    let mut points = vec![vec![0.0; lo.len()]; n];
-    for d in 0..lo.len() {
-        let mut perm: Vec<usize> = (0..n).collect();
-        for i in (1..n).rev() {
-            let j = (rng.next() % (i as u64 + 1)) as usize;
-            perm.swap(i, j);
-        }
-        for (i, p) in points.iter_mut().enumerate() {
-            let u = (perm[i] as f64 + rng.uniform()) / n as f64;
-            p[d] = lo[d] + u * (hi[d] - lo[d]);
-        }
-    }
-    points
 }
 
 /// Fit from `ms.starts` Latin-hypercube starts in parallel (rayon) and
@@ -124,7 +89,11 @@ where
     if ms.starts == 0 {
         return Err(Error::InvalidOption { name: "starts", reason: "multistart needs at least one start".into() });
     }
-    let starts = latin_hypercube(ms.starts, &lo, &hi, ms.seed);
+    // The ensemble's Latin hypercube, uniform in solver coordinates.
+    let dims = lo.iter().zip(&hi).map(|(&low, &high)| Dist::Uniform { low, high }).collect();
+    let lhs = LatinHypercube::new(Vec::new(), dims, ms.starts as u64, ms.seed)?;
+    let starts: Vec<Vec<f64>> =
+        (0..ms.starts as u64).map(|i| lhs.sample(i, &mut SampleRng::for_sample(ms.seed, i)).p).collect();
     let bar = crate::progress::bar(ms.starts as u64, "starts", ms.progress);
     let results: Vec<Result<(Outcome, f64), Error>> = starts
         .into_par_iter()
@@ -177,23 +146,4 @@ where
     best.evaluations = evaluations;
     let report = report_at(problem.objective()?, best, options)?;
     Ok(MultistartReport { best: report, optima: optima.into_iter().map(|(o, _)| o).collect(), failed })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn latin_hypercube_hits_every_stratum_once() {
-        let n = 16;
-        let pts = latin_hypercube(n, &[0.0, -1.0], &[1.0, 1.0], 7);
-        for d in 0..2 {
-            let (lo, w) = if d == 0 { (0.0, 1.0) } else { (-1.0, 2.0) };
-            let mut strata: Vec<usize> = pts.iter().map(|p| ((p[d] - lo) / w * n as f64) as usize).collect();
-            strata.sort();
-            assert_eq!(strata, (0..n).collect::<Vec<_>>());
-        }
-        assert_eq!(pts, latin_hypercube(n, &[0.0, -1.0], &[1.0, 1.0], 7));
-        assert_ne!(pts, latin_hypercube(n, &[0.0, -1.0], &[1.0, 1.0], 8));
-    }
 }
