@@ -108,21 +108,28 @@ fn moon_landing_final_mass() {
 
 #[test]
 fn goddard_rocket_final_altitude() {
-    // dymos (variant with T_max = 200 lbf): h_f = 18745 ft to 1e-3 relative.
-    // The thrust has a singular arc, so the iterations end on the
-    // iteration limit with the objective converged; the altitude is checked
-    // either way.
-    for t in [gl(30), radau(20)] {
-        let sol = Collocation::new(&GoddardRocket, &GoddardRocket::phase(), t)
-            .unwrap()
-            .solve(&SqpOptions::default().max_iter(100))
-            .unwrap();
-        assert!(matches!(sol.status, Status::Optimal | Status::MaxIterations), "{t:?}: {:?}", sol.status);
-        assert!(sol.constraint_violation < 1e-6);
+    // dymos (variant with T_max = 200 lbf): h_f = 18745 ft to 1e-4
+    // relative. The thrust has a singular arc (T enters linearly): the
+    // exact Hessian is convex on the null space only once the bang arcs'
+    // active thrust bounds are counted, and then Newton steps converge.
+    for segments in [20, 40] {
+        let sol = solve(&GoddardRocket, &GoddardRocket::phase(), radau(segments));
         let hf = last_state(&sol, 0);
-        assert!((hf - 18745.0).abs() < 1e-3 * 18745.0, "{t:?}: h_f = {hf}");
+        assert!((hf - 18745.0).abs() < 1e-4 * 18745.0, "Radau {segments}: h_f = {hf}");
         assert!((last_state(&sol, 2) - 1.0).abs() < 1e-9);
+        assert!(sol.iterations <= 20, "Radau {segments}: {} iterations", sol.iterations);
     }
+    // On Gauss–Lobatto (Hermite–Simpson) the singular arc leaves the
+    // reduced Hessian indefinite and the iterations converge only
+    // linearly: at the iteration limit the altitude is within 1e-3.
+    let sol = Collocation::new(&GoddardRocket, &GoddardRocket::phase(), gl(30))
+        .unwrap()
+        .solve(&SqpOptions::default().max_iter(100))
+        .unwrap();
+    assert!(matches!(sol.status, Status::Optimal | Status::MaxIterations), "{:?}", sol.status);
+    assert!(sol.constraint_violation < 1e-6);
+    let hf = last_state(&sol, 0);
+    assert!((hf - 18745.0).abs() < 1e-3 * 18745.0, "GL 30: h_f = {hf}");
 }
 
 #[test]

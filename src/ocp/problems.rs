@@ -266,17 +266,20 @@ impl OptimalControl for CartPole {
 /// Goddard rocket, dymos's variant: maximize the final altitude with drag
 /// σ v² e^{−h/h₀}, thrust T ∈ [0, 200] lbf, mass 3 → 1 slug.
 ///
-/// The thrust has a singular arc (the Hamiltonian is linear in it), so the
-/// reduced Hessian is singular there: the SQP reaches the altitude quickly
-/// and then creeps, often ending on the iteration limit.
+/// The thrust has a singular arc (the Hamiltonian is linear in it). On
+/// Radau the SQP converges in a dozen iterations; on Gauss–Lobatto the
+/// reduced Hessian stays indefinite along the arc and the iterations
+/// converge only linearly, ending on the iteration limit with h_f within
+/// 1e-3.
 ///
 /// # Example
 /// ```
-/// use odeon::ocp::{problems::GoddardRocket, Collocation, SqpOptions, Transcription};
+/// use odeon::ocp::{problems::GoddardRocket, Collocation, SqpOptions, Status, Transcription};
 /// let t = Transcription::Radau { segments: 10, order: 3 };
-/// let sol = Collocation::new(&GoddardRocket, &GoddardRocket::phase(), t)?.solve(&SqpOptions::default().max_iter(60))?;
+/// let sol = Collocation::new(&GoddardRocket, &GoddardRocket::phase(), t)?.solve(&SqpOptions::default())?;
+/// assert_eq!(sol.status, Status::Optimal);
 /// let hf = sol.timeseries.states.last().unwrap()[0];
-/// assert!((hf - 18745.0).abs() < 2e-3 * 18745.0);
+/// assert!((hf - 18745.0).abs() < 1e-4 * 18745.0);
 /// # Ok::<(), odeon::Error>(())
 /// ```
 pub struct GoddardRocket;

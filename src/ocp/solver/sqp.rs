@@ -304,9 +304,19 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
             .map(|i| if pb.xl[i] == pb.xu[i] { pb.xu[i] - cur.x[i] } else { (pb.xu[i] - cur.x[i]).min(tr) })
             .collect();
         let active_rows: Vec<bool> = (0..m).map(|r| pb.gl[r] == pb.gu[r] || lambda[r].abs() > 1e-6).collect();
-        // Fixed variables only: a bound active now may not be after the
-        // step, and a ρ on it would hold the variable back.
-        let active_vars: Vec<bool> = (0..n).map(|i| pb.xl[i] == pb.xu[i]).collect();
+        // Fixed variables, and variables on a bound whose multiplier holds
+        // them there (strongly active): the reduced Hessian lives on the
+        // null space of these too. Where T enters linearly (a bang arc),
+        // H + ρ AᵀA is convex only with them. A weakly active bound is
+        // left out: a ρ on it would hold back a variable that leaves it.
+        let zmax = zb.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+        let active_vars: Vec<bool> = (0..n)
+            .map(|i| {
+                let at = |b: f64| b.is_finite() && (cur.x[i] - b).abs() <= 1e-10 * (1.0 + b.abs());
+                pb.xl[i] == pb.xu[i]
+                    || (zb[i].abs() > 1e-6 * zmax.max(1.0) && if zb[i] > 0.0 { at(pb.xu[i]) } else { at(pb.xl[i]) })
+            })
+            .collect();
         let (pmat, rho, shift, mut sol) = loop {
             let (mut rho, mut shift) = (0.0, 0.0);
             let pmat = if let Some(b) = bfgs.as_deref() {
