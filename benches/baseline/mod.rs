@@ -3,33 +3,33 @@
 //! norm, PI controller and initial step as odeon's, written out for one
 //! model with fixed-size arrays, no abstraction.
 
-const C: [f64; 7] = [0.0, 0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0];
-const A21: f64 = 0.2;
-const A31: f64 = 3.0 / 40.0;
-const A32: f64 = 9.0 / 40.0;
-const A41: f64 = 44.0 / 45.0;
-const A42: f64 = -56.0 / 15.0;
-const A43: f64 = 32.0 / 9.0;
-const A51: f64 = 19372.0 / 6561.0;
-const A52: f64 = -25360.0 / 2187.0;
-const A53: f64 = 64448.0 / 6561.0;
-const A54: f64 = -212.0 / 729.0;
-const A61: f64 = 9017.0 / 3168.0;
-const A62: f64 = -355.0 / 33.0;
-const A63: f64 = 46732.0 / 5247.0;
-const A64: f64 = 49.0 / 176.0;
-const A65: f64 = -5103.0 / 18656.0;
-const A71: f64 = 35.0 / 384.0;
-const A73: f64 = 500.0 / 1113.0;
-const A74: f64 = 125.0 / 192.0;
-const A75: f64 = -2187.0 / 6784.0;
-const A76: f64 = 11.0 / 84.0;
-const E1: f64 = 71.0 / 57600.0;
-const E3: f64 = -71.0 / 16695.0;
-const E4: f64 = 71.0 / 1920.0;
-const E5: f64 = -17253.0 / 339200.0;
-const E6: f64 = 22.0 / 525.0;
-const E7: f64 = -1.0 / 40.0;
+pub const C: [f64; 7] = [0.0, 0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0];
+pub const A21: f64 = 0.2;
+pub const A31: f64 = 3.0 / 40.0;
+pub const A32: f64 = 9.0 / 40.0;
+pub const A41: f64 = 44.0 / 45.0;
+pub const A42: f64 = -56.0 / 15.0;
+pub const A43: f64 = 32.0 / 9.0;
+pub const A51: f64 = 19372.0 / 6561.0;
+pub const A52: f64 = -25360.0 / 2187.0;
+pub const A53: f64 = 64448.0 / 6561.0;
+pub const A54: f64 = -212.0 / 729.0;
+pub const A61: f64 = 9017.0 / 3168.0;
+pub const A62: f64 = -355.0 / 33.0;
+pub const A63: f64 = 46732.0 / 5247.0;
+pub const A64: f64 = 49.0 / 176.0;
+pub const A65: f64 = -5103.0 / 18656.0;
+pub const A71: f64 = 35.0 / 384.0;
+pub const A73: f64 = 500.0 / 1113.0;
+pub const A74: f64 = 125.0 / 192.0;
+pub const A75: f64 = -2187.0 / 6784.0;
+pub const A76: f64 = 11.0 / 84.0;
+pub const E1: f64 = 71.0 / 57600.0;
+pub const E3: f64 = -71.0 / 16695.0;
+pub const E4: f64 = 71.0 / 1920.0;
+pub const E5: f64 = -17253.0 / 339200.0;
+pub const E6: f64 = 22.0 / 525.0;
+pub const E7: f64 = -1.0 / 40.0;
 
 /// Integrate `f` with Dopri5 from `t0` to `t1` at `rtol = atol = tol`;
 /// returns the final state and the number of accepted steps.
@@ -52,21 +52,10 @@ pub fn dopri5<const N: usize>(
         }
         out
     };
-    let rms = |v: [f64; N]| (v.iter().map(|x| x * x).sum::<f64>() / N as f64).sqrt();
     let mut t = t0;
     let mut y = y0;
     let mut k1 = f(t, &y);
-    // Initial step (Hairer–Nørsett–Wanner).
-    let sc0: [f64; N] = std::array::from_fn(|i| tol + tol * y[i].abs());
-    let d0 = rms(std::array::from_fn(|i| y[i] / sc0[i]));
-    let d1 = rms(std::array::from_fn(|i| k1[i] / sc0[i]));
-    let h0 = if d0 < 1e-5 || d1 < 1e-5 { 1e-6 } else { 0.01 * d0 / d1 };
-    let y1: [f64; N] = std::array::from_fn(|i| y[i] + h0 * k1[i]);
-    let f1 = f(t + h0, &y1);
-    let d2 = rms(std::array::from_fn(|i| (f1[i] - k1[i]) / sc0[i])) / h0;
-    let d = d1.max(d2);
-    let hh = if d <= 1e-15 { (h0 * 1e-3).max(1e-6) } else { (0.01 / d).powf(0.2) };
-    let mut h = (100.0 * h0).min(hh).min(t1 - t0);
+    let mut h = initial_step(&f, t0, t1, &y, &k1, tol);
     let mut ln_err_prev: f64 = 1e-4f64.ln();
     let mut rejected = false;
     let mut steps = 0;
@@ -110,6 +99,30 @@ pub fn dopri5<const N: usize>(
         }
     }
     (y, steps)
+}
+
+/// The initial step of Hairer, Nørsett & Wanner (as odeon's), from the
+/// state `y` and its derivative `k1` at `t0`.
+#[inline(always)]
+pub fn initial_step<const N: usize>(
+    f: &impl Fn(f64, &[f64; N]) -> [f64; N],
+    t0: f64,
+    t1: f64,
+    y: &[f64; N],
+    k1: &[f64; N],
+    tol: f64,
+) -> f64 {
+    let rms = |v: [f64; N]| (v.iter().map(|x| x * x).sum::<f64>() / N as f64).sqrt();
+    let sc0: [f64; N] = std::array::from_fn(|i| tol + tol * y[i].abs());
+    let d0 = rms(std::array::from_fn(|i| y[i] / sc0[i]));
+    let d1 = rms(std::array::from_fn(|i| k1[i] / sc0[i]));
+    let h0 = if d0 < 1e-5 || d1 < 1e-5 { 1e-6 } else { 0.01 * d0 / d1 };
+    let y1: [f64; N] = std::array::from_fn(|i| y[i] + h0 * k1[i]);
+    let f1 = f(t0 + h0, &y1);
+    let d2 = rms(std::array::from_fn(|i| (f1[i] - k1[i]) / sc0[i])) / h0;
+    let d = d1.max(d2);
+    let hh = if d <= 1e-15 { (h0 * 1e-3).max(1e-6) } else { (0.01 / d).powf(0.2) };
+    (100.0 * h0).min(hh).min(t1 - t0)
 }
 
 /// Van der Pol right-hand side.
