@@ -317,7 +317,7 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
                     || (zb[i].abs() > 1e-6 * zmax.max(1.0) && if zb[i] > 0.0 { at(pb.xu[i]) } else { at(pb.xl[i]) })
             })
             .collect();
-        let (pmat, rho, shift, mut sol) = loop {
+        let (pmat, rho, shift) = loop {
             let (mut rho, mut shift) = (0.0, 0.0);
             let pmat = if let Some(b) = bfgs.as_deref() {
                 cvx.dense(b, 1e-10)
@@ -345,45 +345,9 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
                 }
                 cvx.p.clone()
             };
-            let qp = Qp {
-                n,
-                m,
-                p: &pmat,
-                c: &grad,
-                j_idx: &pb.jidx,
-                j_val: &jval,
-                rl: &rl,
-                ru: &ru,
-                dl: &dl,
-                du: &du,
-                elastic: None,
-            };
-            let mut sol = qp.solve();
-            let mut tries = 0;
-            while matches!(sol.status, QpStatus::Unbounded | QpStatus::Failed) && tries < 6 {
-                // Make the QP strictly convex (and its steps shorter).
-                let mut extra = pmat.clone();
-                let add = 10f64.powi(tries - 4);
-                for c in 0..n {
-                    for k in extra.colptr[c]..extra.colptr[c + 1] {
-                        if extra.rowval[k] == c {
-                            extra.nzval[k] += add;
-                        }
-                    }
-                }
-                sol = Qp { p: &extra, ..qp }.solve();
-                tries += 1;
-                flags.push('r');
-            }
-            break (pmat, rho, shift, sol);
+            break (pmat, rho, shift);
         };
-        if newton {
-            flags.push('n');
-        }
-        if shift > 1e-6 {
-            flags.push('d');
-        }
-        let mut qp = Qp {
+        let base = Qp {
             n,
             m,
             p: &pmat,
@@ -396,6 +360,34 @@ pub fn solve_nlp<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResult, Err
             du: &du,
             elastic: None,
         };
+        let mut sol = base.solve();
+        // An unbounded or failed QP is made strictly convex (its steps
+        // shorter) by a growing diagonal; the rest of the iteration uses
+        // the matrix that worked.
+        let mut shifted = None;
+        let mut tries = 0;
+        while matches!(sol.status, QpStatus::Unbounded | QpStatus::Failed) && tries < 6 {
+            let mut extra = pmat.clone();
+            let add = 10f64.powi(tries - 4);
+            for c in 0..n {
+                for k in extra.colptr[c]..extra.colptr[c + 1] {
+                    if extra.rowval[k] == c {
+                        extra.nzval[k] += add;
+                    }
+                }
+            }
+            sol = Qp { p: &extra, ..base }.solve();
+            shifted = Some(extra);
+            tries += 1;
+            flags.push('r');
+        }
+        if newton {
+            flags.push('n');
+        }
+        if shift > 1e-6 {
+            flags.push('d');
+        }
+        let mut qp = Qp { p: shifted.as_ref().unwrap_or(&pmat), ..base };
         let v_now = pb.viol1(&cur.g);
         let mut elastic = false;
         if sol.status == QpStatus::Infeasible && newton {
