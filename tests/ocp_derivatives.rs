@@ -2,8 +2,11 @@
 //! differences of its own functions, on small grids, for every classic
 //! problem and both transcriptions.
 
+use odeon::DualScalar;
 use odeon::ocp::problems::{Brachistochrone, CartPole, DoubleIntegrator, GoddardRocket, HyperSensitive, MoonLanding};
-use odeon::ocp::{Collocation, Nlp, OptimalControl, Phase, Transcription};
+use odeon::ocp::{
+    Collocation, ControlVar, Dynamics, Nlp, OptimalControl, Phase, SqpOptions, StateVar, Status, TimeVar, Transcription,
+};
 
 /// A point near the initial guess (deterministic perturbation `seed`;
 /// fixed variables are perturbed too, so that no value sits at a special
@@ -145,4 +148,80 @@ fn jacobian_gradient_and_hessian_match_finite_differences() {
         check("goddard", &GoddardRocket, &GoddardRocket::phase(), t);
         check("moon landing", &MoonLanding, &MoonLanding::phase(), t);
     }
+}
+
+/// A double integrator pushed to the greatest x(1) against a spring that
+/// engages only beyond x = 0.1: ∂v̇/∂x is zero wherever x < 0.1.
+struct Spring;
+
+impl Dynamics for Spring {
+    fn n_states(&self) -> usize {
+        2
+    }
+    fn n_controls(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
+        let stretch = x[0] - D::from(0.1);
+        dx[0] = x[1];
+        dx[1] = u[0] - if stretch.re() > 0.0 { stretch * D::from(20.0) } else { D::from(0.0) };
+    }
+}
+
+impl OptimalControl for Spring {
+    fn mayer<D: DualScalar>(&self, _t: D, x: &[D], _u: &[D], _p: &[D]) -> D {
+        -x[0]
+    }
+}
+
+fn spring_phase(x_final_guess: f64) -> Phase {
+    Phase::new(&Spring)
+        .time(TimeVar::fixed(0.0, 1.0))
+        .state(0, StateVar::new().fix_initial(0.0).guess(0.0, x_final_guess))
+        .state(1, StateVar::new().fix_initial(0.0).fix_final(0.0))
+        .control(0, ControlVar::new().bounds(-1.0, 1.0).guess(1.0, -1.0))
+}
+
+#[test]
+fn entries_the_probes_missed_join_the_structure() {
+    let t = Transcription::Radau { segments: 20, order: 3 };
+    // A guess that stretches the spring: the probes see every entry.
+    let engaged = Collocation::new(&Spring, &spring_phase(0.25), t).unwrap();
+    let reference = engaged.solve(&SqpOptions::default()).unwrap();
+    assert_eq!(reference.status, Status::Optimal);
+    // A guess at rest: the probes see ∂v̇/∂x = 0 and leave it out, until
+    // the iterates stretch the spring.
+    let resting = Collocation::new(&Spring, &spring_phase(0.0), t).unwrap();
+    let before = resting.jacobian_structure().len();
+    assert!(before < engaged.jacobian_structure().len());
+    let sol = resting.solve(&SqpOptions::default()).unwrap();
+    assert_eq!(sol.status, Status::Optimal, "{}", sol.message);
+    assert!(resting.jacobian_structure().len() > before);
+    assert!((sol.objective - reference.objective).abs() < 1e-9, "{} vs {}", sol.objective, reference.objective);
+    // A log line per iteration and per start (iteration 0 of each round).
+    assert_eq!(sol.log.len(), sol.iterations + 2);
+    let restart = sol.log.iter().skip(1).position(|l| l.iter == 0).unwrap() + 1;
+    // Near the stretched guess the grown structure (grown again by any
+    // entry met there first) gives the whole Jacobian.
+    let x = point(&engaged, 1);
+    resting.jacobian_values(&x, &mut vec![0.0; resting.jacobian_structure().len()]);
+    let idx = resting.jacobian_structure();
+    let mut vals = vec![0.0; idx.len()];
+    resting.jacobian_values(&x, &mut vals);
+    let mut dense = vec![vec![0.0; resting.n()]; resting.m()];
+    for (&(r, c), &v) in idx.iter().zip(&vals) {
+        dense[r][c] += v;
+    }
+    let reference = fd(&x, resting.m(), 1e-6, |x, g| resting.constraints(x, g));
+    for (row, row_ref) in dense.iter().zip(&reference) {
+        for (v, r) in row.iter().zip(row_ref) {
+            assert!(close(*v, *r, 1.0), "J = {v} vs FD {r}");
+        }
+    }
+    // With no iterations left to start again, the result is a failure,
+    // not a claim made with the incomplete Jacobian.
+    let fresh = Collocation::new(&Spring, &spring_phase(0.0), t).unwrap();
+    let first = fresh.solve(&SqpOptions::default().max_iter(restart - 1)).unwrap();
+    assert_eq!(first.status, Status::Failed, "{}", first.message);
+    assert!(first.message.contains("structure grew"));
 }

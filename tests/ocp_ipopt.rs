@@ -11,7 +11,7 @@ fn ipopt_and_sqp_agree() {
     for segments in [10, 20, 40] {
         let t = Transcription::GaussLobatto { segments, order: 3 };
         let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t).unwrap();
-        let ip = ocp.unpack(solve_nlp_ipopt(&ocp, &opts).unwrap());
+        let ip = ocp.solve_with(&opts, solve_nlp_ipopt).unwrap();
         let sqp = ocp.solve(&opts).unwrap();
         assert_eq!((ip.status, sqp.status), (Status::Optimal, Status::Optimal));
         assert!((ip.duration - sqp.duration).abs() < 1e-7, "{} vs {}", ip.duration, sqp.duration);
@@ -22,11 +22,11 @@ fn ipopt_and_sqp_agree() {
     for (name, ip, sqp) in [
         {
             let ocp = Collocation::new(&CartPole, &CartPole::phase(), t).unwrap();
-            ("cart-pole", ocp.unpack(solve_nlp_ipopt(&ocp, &opts).unwrap()), ocp.solve(&opts).unwrap())
+            ("cart-pole", ocp.solve_with(&opts, solve_nlp_ipopt).unwrap(), ocp.solve(&opts).unwrap())
         },
         {
             let ocp = Collocation::new(&MoonLanding, &MoonLanding::phase(), t).unwrap();
-            ("moon landing", ocp.unpack(solve_nlp_ipopt(&ocp, &opts).unwrap()), ocp.solve(&opts).unwrap())
+            ("moon landing", ocp.solve_with(&opts, solve_nlp_ipopt).unwrap(), ocp.solve(&opts).unwrap())
         },
     ] {
         println!(

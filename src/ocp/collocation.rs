@@ -10,7 +10,10 @@
 //! Hessian are the scattered sums of the blocks, so their sparsity comes
 //! from the segment structure; within a block, entries that vanish at
 //! random probe points near the initial guess are left out of the
-//! structure (as OpenMDAO's total coloring does).
+//! structure (as OpenMDAO's total coloring does). An entry that turns out
+//! nonzero later (a branch the probes did not take) is caught at the
+//! evaluation that meets it: the structure grows and
+//! [`Collocation::solve`] starts again with it.
 //!
 //! Variables and constraints are scaled as described in [`Phase`]: the
 //! duals are seeded with the variable's scale and the outputs multiplied by
@@ -21,6 +24,9 @@ use super::phase::Phase;
 use super::problem::{End, OptimalControl};
 use super::transcription::{Grid, Kind, Locals, Transcription, gauss_lobatto_segment, radau_segment};
 use crate::{DualScalar, Error};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 pub(crate) const NONE: usize = usize::MAX;
 
@@ -131,6 +137,12 @@ pub struct Collocation<'a, P: OptimalControl> {
     pub(crate) obj_scale: f64,
     pub(crate) max_local: usize,
     pub(crate) convexify: Convexify,
+    /// Jacobian entries met nonzero outside the probed structure, each
+    /// with its position after `jac` ([`Collocation::solve`] restarts with
+    /// them).
+    pub(crate) extra: Mutex<HashMap<(usize, usize), usize>>,
+    /// Whether an evaluation met an entry outside the structure its caller holds.
+    pub(crate) missed: AtomicBool,
 }
 
 impl<'a, P: OptimalControl> Collocation<'a, P> {
@@ -226,6 +238,8 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
             obj_scale: phase.objective_scale,
             max_local: 0,
             convexify: Convexify::Mirror,
+            extra: Mutex::new(HashMap::new()),
+            missed: AtomicBool::new(false),
         };
         this.variable_bounds();
         this.build_blocks();

@@ -9,7 +9,8 @@
 //! global sparse Jacobian and Hessian are scattered sums of the blocks;
 //! their structure is found once, by evaluating every block at random
 //! probe points near the initial guess and keeping the entries that are
-//! nonzero at any of them (as OpenMDAO's total coloring does).
+//! nonzero at any of them (as OpenMDAO's total coloring does); an entry
+//! met nonzero later joins the structure then (`off_structure`).
 
 use super::collocation::{Block, Collocation, Convexify, NONE};
 use super::duals::{HK, JK, hess_part, hess_seed, jac_seed};
@@ -19,6 +20,7 @@ use crate::Error;
 use crate::scalar::Derivatives;
 use nalgebra::{DMatrix, SymmetricEigen};
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 impl<P: OptimalControl> Collocation<'_, P> {
     /// Dense local Jacobian of block `b` (outputs × local vars, scaled) into `jl`.
@@ -247,7 +249,10 @@ impl<P: OptimalControl> Nlp for Collocation<'_, P> {
         self.values(x, Some(g));
     }
     fn jacobian_structure(&self) -> Vec<(usize, usize)> {
-        self.jac.clone()
+        let extra = self.extra.lock().unwrap_or_else(|e| e.into_inner());
+        let mut grown: Vec<(usize, (usize, usize))> = extra.iter().map(|(&key, &pos)| (pos, key)).collect();
+        grown.sort_unstable();
+        self.jac.iter().copied().chain(grown.into_iter().map(|(_, key)| key)).collect()
     }
     fn jacobian_values(&self, x: &[f64], values: &mut [f64]) {
         values.fill(0.0);
@@ -259,12 +264,13 @@ impl<P: OptimalControl> Nlp for Collocation<'_, P> {
                 continue;
             }
             self.local_jacobian(b, x, &mut jl, &mut bufs);
-            for (pos, v) in b.jac_pos.iter().zip(&jl) {
+            for (k, (pos, v)) in b.jac_pos.iter().zip(&jl).enumerate() {
                 if *pos != NONE {
                     values[*pos] += v;
+                } else if *v != 0.0 {
+                    self.off_structure((b.rows[k / nl], b.vars[k % nl]), *v, values);
                 }
             }
-            let _ = nl;
         }
     }
     fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
@@ -280,6 +286,20 @@ impl<P: OptimalControl> Nlp for Collocation<'_, P> {
 }
 
 impl<P: OptimalControl> Collocation<'_, P> {
+    /// A Jacobian entry the probes did not see: added to `values` when the
+    /// caller's structure has grown to hold it, else recorded (the
+    /// structure grows and `missed` is set).
+    fn off_structure(&self, key: (usize, usize), v: f64, values: &mut [f64]) {
+        let mut extra = self.extra.lock().unwrap_or_else(|e| e.into_inner());
+        let next = self.jac.len() + extra.len();
+        let pos = *extra.entry(key).or_insert(next);
+        if pos < values.len() {
+            values[pos] += v;
+        } else {
+            self.missed.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Σ of the block Hessians, each convexified as `how`.
     fn hessian_into(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64], how: Convexify) {
         values.fill(0.0);

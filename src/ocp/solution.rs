@@ -9,6 +9,7 @@ use crate::system::State;
 use crate::{DualScalar, Error, Method, OdeSystem, Options};
 use nalgebra::{DefaultAllocator, Dyn, allocator::Allocator};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
 
 /// Values at every node, segment by segment (a segment boundary appears
 /// once per segment, as in dymos's timeseries).
@@ -159,9 +160,60 @@ impl<P: OptimalControl> Collocation<'_, P> {
     /// assert!((sol.timeseries.states.last().unwrap()[2] - 0.3953).abs() < 1e-3);
     /// # Ok::<(), odeon::Error>(())
     /// ```
+    ///
+    /// A Jacobian entry that the structure's probes missed restarts the
+    /// solve with it ([`solve_with`](Self::solve_with)).
     pub fn solve(&self, options: &SqpOptions) -> Result<OcpSolution, Error> {
-        let r = solve_nlp(self, options)?;
-        Ok(self.unpack(r))
+        self.solve_with(options, solve_nlp)
+    }
+
+    /// Solve with any NLP solver: [`solve_nlp`] (what [`solve`](Self::solve)
+    /// does) or, with the `ipopt` feature, `solve_nlp_ipopt`.
+    ///
+    /// The Jacobian's structure was probed near the initial guess; when an
+    /// iterate meets an entry the probes saw as zero (a branch of the
+    /// model they did not take), the structure grows and the solve starts
+    /// again from the guess, in what is left of `max_iter` and `max_time`.
+    /// The iterations, time and log of the result count every round.
+    ///
+    /// # Errors
+    /// What `solver` returns.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ocp::{problems::MoonLanding, solve_nlp, Collocation, SqpOptions, Transcription};
+    /// let ocp = Collocation::new(&MoonLanding, &MoonLanding::phase(), Transcription::Radau { segments: 10, order: 3 })?;
+    /// let sol = ocp.solve_with(&SqpOptions::default(), solve_nlp)?;
+    /// assert_eq!(sol.iterations, ocp.solve(&SqpOptions::default())?.iterations);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn solve_with(
+        &self,
+        options: &SqpOptions,
+        solver: impl Fn(&Self, &SqpOptions) -> Result<NlpResult, Error>,
+    ) -> Result<OcpSolution, Error> {
+        let mut budget = options.clone();
+        let (mut iterations, mut seconds, mut log) = (0, 0.0, Vec::new());
+        loop {
+            self.missed.store(false, Ordering::Relaxed);
+            let mut r = solver(self, &budget)?;
+            (iterations, seconds) = (iterations + r.iterations, seconds + r.seconds);
+            log.append(&mut r.log);
+            budget.max_iter = budget.max_iter.saturating_sub(r.iterations);
+            budget.max_time -= r.seconds;
+            let missed = self.missed.load(Ordering::Relaxed);
+            let spent = budget.max_iter == 0 || budget.max_time <= 0.0;
+            if missed && spent {
+                r.status = Status::Failed;
+                r.message = "the Jacobian's structure grew during the solve and no iterations or time are left \
+                             to start again with it"
+                    .into();
+            }
+            if !missed || spent {
+                (r.iterations, r.seconds, r.log) = (iterations, seconds, log);
+                return Ok(self.unpack(r));
+            }
+        }
     }
 
     /// The NLP result as an [`OcpSolution`].
