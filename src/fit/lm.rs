@@ -1,5 +1,5 @@
 //! Levenberg–Marquardt as an argmin `Solver`, with Moré's scaling and
-//! trust-region update; bounds by projection.
+//! trust-region update; bounds by an active set and projection.
 //!
 //! Reference: J. J. Moré, "The Levenberg–Marquardt algorithm:
 //! implementation and theory", in *Numerical Analysis*, Lecture Notes in
@@ -7,7 +7,12 @@
 //! The step for a trust radius Δ solves `min ‖r + Jδ‖` subject to
 //! `‖Dδ‖ ≤ Δ` with `D` the running maxima of the column norms of `J`; it is
 //! computed from the SVD of `J D⁻¹`, with a safeguarded Newton iteration on
-//! the damping parameter λ (Moré & Sorensen's secular equation).
+//! the damping parameter λ (Moré & Sorensen's secular equation). A
+//! parameter on a bound that the gradient pushes outwards is held there
+//! and the step is taken in the others (the active set of projected
+//! Gauss–Newton methods, e.g. Kanzow, Yamashita & Fukushima, J. Comput.
+//! Appl. Math. 172 (2004)); the convergence tests look at the free
+//! parameters, so a fit ending on a bound converges like any other.
 
 use argmin::core::{
     Error, IterState, Jacobian, KV, Operator, Problem, Solver, State, TerminationReason, TerminationStatus,
@@ -123,6 +128,15 @@ impl LevenbergMarquardt {
         }
         (self.ftol, self.xtol, self.gtol) = (ftol, xtol, gtol);
         Ok(self)
+    }
+
+    /// Whether parameter `c` at `z` sits on a bound that the cost's
+    /// gradient `g` pushes it through.
+    fn held(&self, c: usize, z: f64, g: f64) -> bool {
+        match (&self.lower, &self.upper) {
+            (Some(lo), Some(hi)) => (z <= lo[c] && g > 0.0) || (z >= hi[c] && g < 0.0),
+            _ => false,
+        }
     }
 
     fn project(&self, z: &mut [f64]) {
@@ -250,18 +264,33 @@ where
         for (c, d) in self.diag.iter_mut().enumerate() {
             *d = d.max(j.column(c).norm());
         }
-        // Gradient test: the residual is orthogonal to every column of J.
+        // Parameters on a bound that the gradient pushes outwards are held
+        // there (the active set of a bound-constrained Gauss–Newton step);
+        // the others take the LM step.
         let jt_r = j.transpose() * &r;
-        let gnorm = (0..j.ncols())
-            .filter(|&c| j.column(c).norm() > 0.0)
-            .map(|c| jt_r[c].abs() / (j.column(c).norm() * fnorm))
+        let free: Vec<usize> = (0..j.ncols()).filter(|&c| !self.held(c, z[c], jt_r[c])).collect();
+        // Gradient test: the residual is orthogonal to every free column of J.
+        let gnorm = free
+            .iter()
+            .filter(|&&c| j.column(c).norm() > 0.0)
+            .map(|&c| jt_r[c].abs() / (j.column(c).norm() * fnorm))
             .fold(0.0, f64::max);
         if fnorm == 0.0 || gnorm <= self.gtol {
             self.converged =
                 Some(if fnorm == 0.0 { "zero residual" } else { "gradient orthogonal to the residual (gtol)" });
             return Ok((state.param(z).jacobian(j).residuals(r.as_slice().to_vec()), None));
         }
-        let (delta_step, lambda) = lm_step(&j, &r, &self.diag, self.delta);
+        let (delta_step, lambda) = if free.len() == j.ncols() {
+            lm_step(&j, &r, &self.diag, self.delta)
+        } else {
+            let diag: Vec<f64> = free.iter().map(|&c| self.diag[c]).collect();
+            let (step, lambda) = lm_step(&j.select_columns(&free), &r, &diag, self.delta);
+            let mut full = DVector::zeros(j.ncols());
+            for (k, &c) in free.iter().enumerate() {
+                full[c] = step[k];
+            }
+            (full, lambda)
+        };
         let mut trial: Vec<f64> = z.iter().zip(delta_step.iter()).map(|(a, b)| a + b).collect();
         self.project(&mut trial);
         let dp = DVector::from_iterator(z.len(), trial.iter().zip(&z).map(|(a, b)| a - b));
@@ -308,5 +337,43 @@ where
             Some(why) => TerminationStatus::Terminated(TerminationReason::SolverExit(why.into())),
             None => TerminationStatus::NotTerminated,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argmin::core::Executor;
+
+    /// Rosenbrock as least squares, r = (10 (y − x²), 1 − x).
+    struct Rosenbrock;
+    impl Operator for Rosenbrock {
+        type Param = Vec<f64>;
+        type Output = Vec<f64>;
+        fn apply(&self, z: &Vec<f64>) -> Result<Vec<f64>, Error> {
+            Ok(vec![10.0 * (z[1] - z[0] * z[0]), 1.0 - z[0]])
+        }
+    }
+    impl Jacobian for Rosenbrock {
+        type Param = Vec<f64>;
+        type Jacobian = DMatrix<f64>;
+        fn jacobian(&self, z: &Vec<f64>) -> Result<DMatrix<f64>, Error> {
+            Ok(DMatrix::from_row_slice(2, 2, &[-20.0 * z[0], 10.0, -1.0, 0.0]))
+        }
+    }
+
+    #[test]
+    fn an_optimum_on_a_bound_converges() {
+        // x ≤ 0.5: the constrained minimum is (0.5, 0.25), where the
+        // gradient pushes x through its bound and y is stationary.
+        let lm = LevenbergMarquardt::new().with_bounds(vec![-2.0, -2.0], vec![0.5, 2.0]).unwrap();
+        let res = Executor::new(Rosenbrock, lm).configure(|s| s.param(vec![-1.2, 1.0]).max_iters(100)).run().unwrap();
+        let z = res.state.best_param.clone().unwrap();
+        assert!((z[0] - 0.5).abs() < 1e-12 && (z[1] - 0.25).abs() < 1e-10, "{z:?}");
+        assert!(res.state.iter < 30, "{} iterations", res.state.iter);
+        assert!(matches!(
+            res.state.termination_status,
+            TerminationStatus::Terminated(TerminationReason::SolverExit(_))
+        ));
     }
 }
