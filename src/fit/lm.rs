@@ -9,10 +9,10 @@
 //! computed from the SVD of `J D⁻¹`, with a safeguarded Newton iteration on
 //! the damping parameter λ (Moré & Sorensen's secular equation). A
 //! parameter on a bound that the gradient pushes outwards is held there
-//! and the step is taken in the others (the active set of projected
-//! Gauss–Newton methods, e.g. Kanzow, Yamashita & Fukushima, J. Comput.
-//! Appl. Math. 172 (2004)); the convergence tests look at the free
-//! parameters, so a fit ending on a bound converges like any other.
+//! and the step is taken in the others (the binding set of Bertsekas's
+//! projected Newton method, SIAM J. Control Optim. 20 (1982) 221–246); the
+//! convergence tests look at the free parameters, so a fit ending on a
+//! bound converges like any other.
 
 use argmin::core::{
     Error, IterState, Jacobian, KV, Operator, Problem, Solver, State, TerminationReason, TerminationStatus,

@@ -148,6 +148,9 @@ pub struct SimulationCheck {
 impl<P: OptimalControl> Collocation<'_, P> {
     /// Solve the NLP by SQP and unpack the solution.
     ///
+    /// A Jacobian entry that the structure's probes missed restarts the
+    /// solve with it ([`solve_with`](Self::solve_with)).
+    ///
     /// # Errors
     /// Invalid options. Non-convergence is a [`Status`], not an error.
     ///
@@ -160,9 +163,6 @@ impl<P: OptimalControl> Collocation<'_, P> {
     /// assert!((sol.timeseries.states.last().unwrap()[2] - 0.3953).abs() < 1e-3);
     /// # Ok::<(), odeon::Error>(())
     /// ```
-    ///
-    /// A Jacobian entry that the structure's probes missed restarts the
-    /// solve with it ([`solve_with`](Self::solve_with)).
     pub fn solve(&self, options: &SqpOptions) -> Result<OcpSolution, Error> {
         self.solve_with(options, solve_nlp)
     }
