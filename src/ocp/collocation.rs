@@ -4,8 +4,8 @@
 //! variables: one per segment (defects, path constraints, running cost),
 //! one per boundary (boundary constraints, Mayer term), one per control
 //! rate-continuity link. Each block is evaluated with `f64` for values,
-//! with `DualSVec64<8>` (chunks of eight seeded local variables) for its
-//! dense local Jacobian, and with `HyperDualSVec64<4, 4>` (pairs of chunks)
+//! with `InlineDual64<8>` (chunks of eight seeded local variables) for its
+//! dense local Jacobian, and with `InlineHyperDual64<4, 4>` (pairs of chunks)
 //! for its local Hessian of the weighted outputs. The global Jacobian and
 //! Hessian are the scattered sums of the blocks, so their sparsity comes
 //! from the segment structure; within a block, entries that vanish at

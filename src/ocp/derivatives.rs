@@ -1,9 +1,9 @@
 //! Derivatives of the transcribed NLP, block by block, by dual numbers.
 //!
 //! Each block is a generic function of a few local variables. Its dense
-//! local Jacobian comes from passes with `DualSVec64<8>` (eight seeded
+//! local Jacobian comes from passes with `InlineDual64<8>` (eight seeded
 //! local variables per pass), its local Hessian of the weighted outputs
-//! from `HyperDualSVec64<4, 4>` passes over pairs of four-variable chunks.
+//! from `InlineHyperDual64<4, 4>` passes over pairs of four-variable chunks.
 //! Duals are seeded with each variable's scale and outputs multiplied by
 //! their row scale, so the derivatives are those of the scaled NLP. The
 //! global sparse Jacobian and Hessian are scattered sums of the blocks;
@@ -180,8 +180,8 @@ impl<P: OptimalControl> Collocation<'_, P> {
     }
 }
 
-type Jd = num_dual::DualSVec64<JK>;
-type Hd = num_dual::HyperDualSVec64<HK, HK>;
+type Jd = crate::scalar::InlineDual64<JK>;
+type Hd = crate::scalar::InlineHyperDual64<HK, HK>;
 
 struct JacBufs {
     z: Vec<Jd>,

@@ -1,6 +1,6 @@
 //! Exact forward sensitivities through the integrators, by dual numbers.
 //!
-//! The model's generic right-hand side is run with `DualSVec64<K>` numbers
+//! The model's generic right-hand side is run with `InlineDual64<K>` numbers
 //! seeded in the requested directions (parameters, initial states, the
 //! initial time). Step control looks at the real parts only, so every pass
 //! takes exactly the steps of the `f64` run: the derivatives are the exact
@@ -23,10 +23,10 @@ pub use wrt::Wrt;
 
 use crate::integrate::{Save, solve_dual};
 use crate::scalar::Derivatives;
+use crate::scalar::InlineDual64;
 use crate::{Error, Method, OdeSystem, Options, Solution};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DefaultAllocator};
-use num_dual::DualSVec64;
 use serde::{Deserialize, Serialize};
 
 /// Solution and sensitivities at the saved times.
@@ -79,7 +79,7 @@ impl Sensitivities {
 /// initial states, `t0` and the end time).
 ///
 /// Up to 8 directions run in one pass with the smallest fitting
-/// `DualSVec64<K>` (K ∈ {1, 2, 3, 4, 6, 8}); more run in chunks of 8.
+/// `InlineDual64<K>` (K ∈ {1, 2, 3, 4, 6, 8}); more run in chunks of 8.
 /// Use [`solve_sensitivities_chunked`] to choose `K` yourself.
 ///
 /// # Errors
@@ -125,7 +125,7 @@ where
 }
 
 /// [`solve_sensitivities`] with a chosen chunk width `K`: the directions
-/// are processed `K` at a time with `DualSVec64<K>` numbers.
+/// are processed `K` at a time with `InlineDual64<K>` numbers.
 ///
 /// # Example
 /// ```
@@ -208,12 +208,10 @@ where
     Ok(out)
 }
 
-/// A `DualSVec64<K>` with real part `re` and derivative parts `eps(l)`.
+/// An `InlineDual64<K>` with real part `re` and derivative parts `eps(l)`.
 ///
 /// (Kept free of the callers' `Allocator<S::Dim>` bounds, which would
 /// otherwise steer nalgebra's trait resolution.)
-pub(crate) fn seeded<const K: usize>(re: f64, eps: impl Fn(usize) -> f64) -> DualSVec64<K> {
-    let mut d = DualSVec64::<K>::from_re(re);
-    d.eps = num_dual::Derivative::some(nalgebra::SVector::<f64, K>::from_fn(|l, _| eps(l)));
-    d
+pub(crate) fn seeded<const K: usize>(re: f64, eps: impl Fn(usize) -> f64) -> InlineDual64<K> {
+    InlineDual64::<K>::from_parts(re, std::array::from_fn(eps))
 }

@@ -1,18 +1,18 @@
 //! Gradient and Hessian of a scalar functional of the solution, with
-//! second-order dual numbers (`HyperDualSVec64<4, 4>`, in 4×4 blocks).
+//! second-order dual numbers (`InlineHyperDual64<4, 4>`, in 4×4 blocks).
 
 use super::Wrt;
 use super::wrt::Seeds;
 use crate::integrate::solve_dual;
+use crate::scalar::{InlineDual64, InlineHyperDual64};
 use crate::{DualScalar, Error, Method, OdeSystem, Options, Solution};
 use nalgebra::allocator::Allocator;
-use nalgebra::{DMatrix, DVector, DefaultAllocator, RowSVector, SVector};
-use num_dual::{Derivative, HyperDualSVec64};
+use nalgebra::{DMatrix, DVector, DefaultAllocator};
 use serde::{Deserialize, Serialize};
 
 /// Block width: directions are differentiated 4 × 4 at a time.
 const B: usize = 4;
-type Hd = HyperDualSVec64<B, B>;
+type Hd = InlineHyperDual64<B, B>;
 
 /// A scalar functional of a solution, written once over the scalar type
 /// (like a model's right-hand side), so that it can be differentiated.
@@ -101,7 +101,7 @@ pub struct SecondOrder {
 /// parameters and initial states, exact for the discrete solution.
 ///
 /// Directions are taken in blocks of 4: `⌈m/4⌉(⌈m/4⌉+1)/2` passes with
-/// `HyperDualSVec64<4, 4>` for `m` directions (one pass up to 4).
+/// `InlineHyperDual64<4, 4>` for `m` directions (one pass up to 4).
 ///
 /// # Example
 /// ```
@@ -169,7 +169,7 @@ where
             })?;
             let f = functional.eval(&sol)?;
             out.passes += 1;
-            out.value = f.re;
+            out.value = f.re.re;
             let (g1, h12) = blocks_of(&f);
             for (a, i) in ri.clone().enumerate() {
                 if bi == bj {
@@ -185,22 +185,16 @@ where
     Ok(out)
 }
 
-/// A `HyperDualSVec64<4, 4>` seeded with `e1` in the first and `e2` in the
-/// second set of directions.
+/// An `InlineHyperDual64<4, 4>` seeded with `e1` in the first (inner) and
+/// `e2` in the second (outer) set of directions.
 fn hyper(re: f64, e1: [f64; B], e2: [f64; B]) -> Hd {
-    Hd::new(
-        re,
-        Derivative::some(SVector::<f64, B>::from(e1)),
-        Derivative::some(RowSVector::<f64, B>::from(e2)),
-        Derivative::none(),
-    )
+    Hd::from_parts(InlineDual64::from_parts(re, e1), e2.map(InlineDual64::from_re))
 }
 
 /// The first-direction gradient block and the mixed second-derivative
-/// block of a result (zeros where num-dual carried none).
+/// block `h[a][b] = ∂²/∂e1_a ∂e2_b` of a result.
 fn blocks_of(f: &Hd) -> ([f64; B], [[f64; B]; B]) {
-    let g = f.eps1.0.as_ref().map_or([0.0; B], |e| std::array::from_fn(|a| e[a]));
-    let h =
-        f.eps1eps2.0.as_ref().map_or([[0.0; B]; B], |e| std::array::from_fn(|a| std::array::from_fn(|b| e[(a, b)])));
+    let g = std::array::from_fn(|a| f.re.eps.0[a]);
+    let h = std::array::from_fn(|a| std::array::from_fn(|b| f.eps.0[b].eps.0[a]));
     (g, h)
 }

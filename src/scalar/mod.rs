@@ -4,6 +4,10 @@
 //! `D = f64` it simulates; with a num-dual number (`Dual64`,
 //! `DualSVec64<K>`, `HyperDual64`, …) the same code carries derivatives.
 
+mod dual;
+
+pub use dual::{InlineDual, InlineDual64, InlineHyperDual64, Partials};
+
 use num_dual::{Dual2_64, Dual2SVec64, Dual64, DualNum, DualNumCopy, DualSVec64, HyperDual64, HyperDualSVec64};
 
 /// A real number or a num-dual dual number over `f64`.
@@ -109,5 +113,18 @@ impl<const M: usize, const N: usize> Derivatives for HyperDualSVec64<M, N> {
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         if l < M { self.eps1.0.as_ref().map_or(0.0, |e| e[l]) } else { self.eps2.0.as_ref().map_or(0.0, |e| e[l - M]) }
+    }
+}
+
+/// Nested [`InlineDual`]s list the inner number's directions first, then
+/// their own (as `HyperDualSVec64<M, N>` lists `eps1`, then `eps2`).
+impl<T, const K: usize> Derivatives for InlineDual<T, nalgebra::Const<K>>
+where
+    T: Derivatives + DualNum<Primitive = f64> + Copy,
+{
+    const N_EPS: usize = T::N_EPS + K;
+    #[inline]
+    fn eps_part(&self, l: usize) -> f64 {
+        if l < T::N_EPS { self.re.eps_part(l) } else { self.eps.0[l - T::N_EPS].re() }
     }
 }
