@@ -26,11 +26,9 @@
 
 use super::dist::{Dist, Independent, LatinHypercube};
 use super::{Ensemble, EnsembleSummary, Keep};
-use crate::models::registry::{self, ModelVisitor};
+use crate::models::registry::{self, BuiltIn};
 use crate::spec::{line_of, parse_toml, spec_error};
 use crate::{Error, Method, OdeSystem, Options};
-use nalgebra::DefaultAllocator;
-use nalgebra::allocator::Allocator;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -242,7 +240,7 @@ impl EnsembleSpec {
         threads: Option<usize>,
         progress: bool,
     ) -> Result<EnsembleSummary, Error> {
-        registry::lookup(&self.model)?.visit(Run { spec: self, shard, threads, progress })
+        Run { spec: self, shard, threads, progress }.run(&registry::lookup(&self.model)?)
     }
 }
 
@@ -263,13 +261,8 @@ struct Run<'a> {
     progress: bool,
 }
 
-impl ModelVisitor for Run<'_> {
-    type Output = Result<EnsembleSummary, Error>;
-    fn visit<S>(self, system: &S) -> Self::Output
-    where
-        S: OdeSystem + Sync,
-        DefaultAllocator: Allocator<S::Dim>,
-    {
+impl Run<'_> {
+    fn run(self, system: &BuiltIn) -> Result<EnsembleSummary, Error> {
         let s = self.spec;
         let y0: Vec<Dist> = s.y0.iter().map(|(_, d)| *d).collect();
         let p: Vec<Dist> = s.params.iter().map(|(_, d)| *d).collect();
@@ -278,15 +271,8 @@ impl ModelVisitor for Run<'_> {
             Sampling::LatinHypercube => self.go(system, LatinHypercube::new(y0, p, s.samples, s.seed)?),
         }
     }
-}
 
-impl Run<'_> {
-    fn go<S, Sa>(&self, system: &S, sampler: Sa) -> Result<EnsembleSummary, Error>
-    where
-        S: OdeSystem + Sync,
-        Sa: super::Sampler,
-        DefaultAllocator: Allocator<S::Dim>,
-    {
+    fn go<Sa: super::Sampler>(&self, system: &BuiltIn, sampler: Sa) -> Result<EnsembleSummary, Error> {
         let s = self.spec;
         let keep = match &s.save_at {
             Some(ts) => Keep::At(ts.clone()),

@@ -29,11 +29,9 @@ use super::{
     Data, Experiment, FitOptions, FitProblem, FitReport, FitSolver, Initial, LocalOptimum, Multistart, Parameter,
     States,
 };
-use crate::models::registry::{self, ModelVisitor};
+use crate::models::registry::{self, BuiltIn};
 use crate::spec::{line_of, parse_toml, spec_error};
 use crate::{Error, Method, OdeSystem, Options};
-use nalgebra::DefaultAllocator;
-use nalgebra::allocator::Allocator;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -249,53 +247,40 @@ impl FitSpec {
 
     /// Run the fit; with `out`, write `report.json` and the plots there.
     pub fn run(&self, out: Option<&Path>) -> Result<FitRun, Error> {
-        registry::lookup(&self.model)?.visit(Run { spec: self, out })
+        run(self, &registry::lookup(&self.model)?, out)
     }
 }
 
-struct Run<'a> {
-    spec: &'a FitSpec,
-    out: Option<&'a Path>,
-}
-
-impl ModelVisitor for Run<'_> {
-    type Output = Result<FitRun, Error>;
-    fn visit<S>(self, system: &S) -> Self::Output
-    where
-        S: OdeSystem + Sync,
-        DefaultAllocator: Allocator<S::Dim>,
-    {
-        let spec = self.spec;
-        let columns: Vec<&str> = spec.observe.iter().map(|(_, c)| c.as_str()).collect();
-        let sigma: Option<Vec<&str>> = spec.sigma.as_ref().map(|s| s.iter().map(String::as_str).collect());
-        let data = Data::from_csv(&spec.data, &spec.time, &columns, sigma.as_deref())?;
-        let name = spec.data.file_name().map_or("data".into(), |f| f.to_string_lossy().to_string());
-        let mut experiment = Experiment::new(name, &[], data);
-        experiment.t0 = spec.t0;
-        experiment.y0 = spec.y0.clone();
-        let mut problem = FitProblem::new(system, spec.method, States(spec.observe.iter().map(|(j, _)| *j).collect()))
-            .options(spec.options.clone())
-            .experiment(experiment);
-        problem.parameters = spec.parameters.clone();
-        let (report, optima) = match &spec.multistart {
-            Some(ms) => {
-                let r = super::multistart(&problem, &spec.fit, ms)?;
-                (r.best, r.optima)
-            }
-            None => (super::fit(&problem, &spec.fit)?, Vec::new()),
-        };
-        let run = FitRun { model: spec.model.clone(), report, optima };
-        if let Some(out) = self.out {
-            crate::integrate::write_file(
-                &out.join("report.json"),
-                &serde_json::to_string_pretty(&run).map_err(|e| Error::io(out, e))?,
-            )?;
-            #[cfg(feature = "plot")]
-            {
-                crate::plot::fit_curves(&problem, &run.report, 0, out.join("fit.svg"))?;
-                crate::plot::fit_residuals(&problem, &run.report, out.join("residuals.svg"))?;
-            }
+fn run(spec: &FitSpec, system: &BuiltIn, out: Option<&Path>) -> Result<FitRun, Error> {
+    let columns: Vec<&str> = spec.observe.iter().map(|(_, c)| c.as_str()).collect();
+    let sigma: Option<Vec<&str>> = spec.sigma.as_ref().map(|s| s.iter().map(String::as_str).collect());
+    let data = Data::from_csv(&spec.data, &spec.time, &columns, sigma.as_deref())?;
+    let name = spec.data.file_name().map_or("data".into(), |f| f.to_string_lossy().to_string());
+    let mut experiment = Experiment::new(name, &[], data);
+    experiment.t0 = spec.t0;
+    experiment.y0 = spec.y0.clone();
+    let mut problem = FitProblem::new(system, spec.method, States(spec.observe.iter().map(|(j, _)| *j).collect()))
+        .options(spec.options.clone())
+        .experiment(experiment);
+    problem.parameters = spec.parameters.clone();
+    let (report, optima) = match &spec.multistart {
+        Some(ms) => {
+            let r = super::multistart(&problem, &spec.fit, ms)?;
+            (r.best, r.optima)
         }
-        Ok(run)
+        None => (super::fit(&problem, &spec.fit)?, Vec::new()),
+    };
+    let run = FitRun { model: spec.model.clone(), report, optima };
+    if let Some(out) = out {
+        crate::integrate::write_file(
+            &out.join("report.json"),
+            &serde_json::to_string_pretty(&run).map_err(|e| Error::io(out, e))?,
+        )?;
+        #[cfg(feature = "plot")]
+        {
+            crate::plot::fit_curves(&problem, &run.report, 0, out.join("fit.svg"))?;
+            crate::plot::fit_residuals(&problem, &run.report, out.join("residuals.svg"))?;
+        }
     }
+    Ok(run)
 }

@@ -1,53 +1,30 @@
 //! The built-in models by name, for command-line tools and spec files.
 //!
 //! [`lookup`] maps a name to a [`BuiltIn`]: its metadata (state and
-//! parameter names, textbook values) and [`BuiltIn::visit`], which hands
-//! the concrete model type to generic code through a [`ModelVisitor`], so
-//! the run is monomorphized (full speed) whatever the model.
+//! parameter names, textbook values) and the model itself — a `BuiltIn` is
+//! an [`OdeSystem`] with a run-time size, so the command line, fit specs
+//! and ensemble specs compile their generic code once for every built-in
+//! model (as they will for models read from files), not once per model.
+//! Rust programs that name a model type directly (`VanDerPol`, …) keep its
+//! compile-time size.
 
 use super::{ExponentialDecay, HarmonicOscillator, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, VanDerPol};
-use crate::{Error, OdeSystem};
-use nalgebra::DefaultAllocator;
-use nalgebra::allocator::Allocator;
+use crate::{DualScalar, Error, OdeSystem, State};
+use nalgebra::{Const, Dyn, SVector};
 
-/// Generic code to run on a model chosen by name.
+/// A built-in model: name, metadata, and the model (an [`OdeSystem`] of
+/// run-time size that runs the named model's right-hand side).
 ///
 /// # Example
 /// ```
-/// use nalgebra::{allocator::Allocator, DefaultAllocator};
-/// use odeon::models::registry::{lookup, ModelVisitor};
-/// use odeon::{solve, Method, OdeSystem, Options};
-///
-/// /// Solve a model at its textbook values; return the final state.
-/// struct Textbook<'a>(&'a [f64], &'a [f64]);
-/// impl ModelVisitor for Textbook<'_> {
-///     type Output = Result<Vec<f64>, odeon::Error>;
-///     fn visit<S>(self, system: &S) -> Self::Output
-///     where
-///         S: OdeSystem + Sync,
-///         DefaultAllocator: Allocator<S::Dim>,
-///     {
-///         let sol = solve(system, Method::Dopri5, (0.0, 1.0), self.0, self.1, &Options::default().save_final())?;
-///         Ok(sol.y)
-///     }
-/// }
+/// use odeon::models::registry::lookup;
+/// use odeon::{solve, Method, Options};
 ///
 /// let m = lookup("exponential_decay")?;
-/// let y = m.visit(Textbook(m.y0, m.params))?;
-/// assert!((y[0] - (-1.0f64).exp()).abs() < 1e-6);
+/// let sol = solve(&m, Method::Dopri5, (0.0, 1.0), m.y0, m.params, &Options::default().save_final())?;
+/// assert!((sol.y[0] - (-1.0f64).exp()).abs() < 1e-6);
 /// # Ok::<(), odeon::Error>(())
 /// ```
-pub trait ModelVisitor {
-    /// What the visit returns.
-    type Output;
-    /// Run on the concrete model.
-    fn visit<S>(self, system: &S) -> Self::Output
-    where
-        S: OdeSystem + Sync,
-        DefaultAllocator: Allocator<S::Dim>;
-}
-
-/// A built-in model: name, metadata and a way to run generic code on it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BuiltIn {
     /// The name `lookup` accepts (snake case).
@@ -73,6 +50,21 @@ enum Which {
     Robertson,
 }
 
+/// `model.rhs` on a run-time-size state: copied into and out of the
+/// model's fixed-size vectors (a few values; the copies cost far less than
+/// a right-hand side).
+#[inline]
+fn fixed<M, D, const N: usize>(model: &M, t: f64, y: &State<D, Dyn>, p: &[D], dydt: &mut State<D, Dyn>)
+where
+    M: OdeSystem<Dim = Const<N>>,
+    D: DualScalar,
+{
+    let ys = SVector::<D, N>::from_column_slice(y.as_slice());
+    let mut out = SVector::<D, N>::from_element(D::from(0.0));
+    model.rhs(t, &ys, p, &mut out);
+    dydt.as_mut_slice().copy_from_slice(out.as_slice());
+}
+
 macro_rules! builtins {
     ($($name:literal, $ty:ident, $desc:literal;)+) => {
         /// Every built-in model.
@@ -84,23 +76,31 @@ macro_rules! builtins {
             which: Which::$ty,
         }),+];
 
-        impl BuiltIn {
-            /// Run `visitor` on the model.
-            pub fn visit<V: ModelVisitor>(&self, visitor: V) -> V::Output {
+        impl OdeSystem for BuiltIn {
+            type Dim = Dyn;
+
+            fn dim(&self) -> Dyn {
+                Dyn(self.y0.len())
+            }
+
+            fn n_params(&self) -> usize {
+                self.params.len()
+            }
+
+            #[inline]
+            fn rhs<D: DualScalar>(&self, t: f64, y: &State<D, Dyn>, p: &[D], dydt: &mut State<D, Dyn>) {
                 match self.which {
-                    $(Which::$ty => visitor.visit(&$ty),)+
+                    $(Which::$ty => fixed(&$ty, t, y, p, dydt),)+
                 }
             }
 
-            /// Names of the state components.
-            pub fn state_names(&self) -> Vec<String> {
+            fn state_names(&self) -> Vec<String> {
                 match self.which {
                     $(Which::$ty => $ty.state_names(),)+
                 }
             }
 
-            /// Names of the parameters.
-            pub fn param_names(&self) -> Vec<String> {
+            fn param_names(&self) -> Vec<String> {
                 match self.which {
                     $(Which::$ty => $ty.param_names(),)+
                 }
@@ -159,6 +159,14 @@ mod tests {
             assert_eq!(m.y0.len(), m.state_names().len(), "{}", m.name);
             assert_eq!(lookup(m.name).unwrap(), *m);
         }
+        // The run-time-size model computes what the fixed-size one does.
+        let m = lookup("lorenz").unwrap();
+        let y = nalgebra::DVector::from_column_slice(&[1.0, 2.0, 3.0]);
+        let mut dy = nalgebra::DVector::zeros(3);
+        m.rhs(0.0, &y, m.params, &mut dy);
+        let mut fixed = SVector::<f64, 3>::zeros();
+        Lorenz.rhs(0.0, &SVector::from([1.0, 2.0, 3.0]), m.params, &mut fixed);
+        assert_eq!(dy.as_slice(), fixed.as_slice());
         let e = lookup("brusselator").unwrap_err().to_string();
         assert!(e.contains("brusselator") && e.contains("van_der_pol"), "{e}");
     }
