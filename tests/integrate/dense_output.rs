@@ -1,9 +1,7 @@
 //! Dense output: values at off-step times converge with the stepper's own
 //! order, and saving at `t_eval` does not change the steps taken.
 
-mod common;
-
-use common::{Forced, slope};
+use crate::common::{Forced, slope};
 use odeon::integrate::{self, ExplicitRk};
 use odeon::models::HarmonicOscillator;
 use odeon::{Method, Options, solve};

@@ -2,9 +2,7 @@
 //! cross-checked with diffrax Dopri8 at 1e-14; tests/data/reference.json),
 //! work counts against scipy's, and pinned work counts.
 
-mod common;
-
-use common::{floats, max_abs_diff, reference, slope};
+use crate::common::{floats, max_abs_diff, reference, slope};
 use odeon::models::{Lorenz, LotkaVolterra, VanDerPol};
 use odeon::{Method, OdeSystem, Options, Solution, solve};
 

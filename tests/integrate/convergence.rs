@@ -1,9 +1,7 @@
 //! Convergence order of every method, measured on fixed step sequences:
 //! the slope of log(error) against log(h) must be within 0.2 of the order.
 
-mod common;
-
-use common::{Forced, slope};
+use crate::common::{Forced, slope};
 use odeon::integrate::{self, ErrorEstimator, ExplicitRk, Tableau};
 use odeon::models::HarmonicOscillator;
 use odeon::{Method, Options};

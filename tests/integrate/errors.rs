@@ -1,7 +1,5 @@
 //! Bad input gets a typed error that says what and where; never a panic.
 
-mod common;
-
 use nalgebra::{Const, SVector};
 use odeon::integrate::{Controller, Dopri5, Integrator};
 use odeon::models::{ExponentialDecay, HarmonicOscillator, Robertson, VanDerPol};

@@ -2,9 +2,7 @@
 //! reference, consistency with finite differences of the solver, chunking,
 //! rejected steps, and typed errors.
 
-mod common;
-
-use common::Forced;
+use crate::common::Forced;
 use nalgebra::{Const, DVector, SVector};
 use odeon::models::{ExponentialDecay, HarmonicOscillator, LotkaVolterra, VanDerPol};
 use odeon::sensitivity::{Wrt, solve_jvp, solve_sensitivities, solve_sensitivities_chunked};
@@ -63,7 +61,7 @@ fn harmonic_oscillator_analytic() {
 /// at 1e-12, at all 101 times (tests/data/lv_sens_ref.csv).
 #[test]
 fn lotka_volterra_against_variational_reference() {
-    let text = include_str!("data/lv_sens_ref.csv");
+    let text = include_str!("../data/lv_sens_ref.csv");
     let rows: Vec<Vec<f64>> =
         text.lines().skip(1).map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
     let ts: Vec<f64> = rows.iter().map(|r| r[0]).collect();

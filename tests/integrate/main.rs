@@ -1,0 +1,10 @@
+//! Integration: accuracy against references, convergence orders, dense output, errors, scalar types.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod accuracy;
+mod convergence;
+mod dense_output;
+mod errors;
+mod scalar_types;
