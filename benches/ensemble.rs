@@ -10,9 +10,10 @@
 mod baseline;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use odeon::Dopri5;
 use odeon::ensemble::{Dist, Ensemble, Independent, SampleRng, Sampler};
 use odeon::models::VanDerPol;
-use odeon::{Method, Options, solve};
+use odeon::{Options, solve};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -41,16 +42,13 @@ fn w4(c: &mut Criterion) {
     });
     g.bench_function("solve loop, 1 thread", |b| {
         b.iter(|| {
-            draws
-                .iter()
-                .map(|d| solve(&VanDerPol, Method::Dopri5, (0.0, 20.0), &d.y0, &d.p, &opts).unwrap().y[0])
-                .sum::<f64>()
+            draws.iter().map(|d| solve(&VanDerPol, Dopri5, (0.0, 20.0), &d.y0, &d.p, &opts).unwrap().y[0]).sum::<f64>()
         })
     });
     for threads in [1, 2] {
         g.bench_function(format!("odeon ensemble, {threads} thread(s)"), |b| {
             b.iter(|| {
-                Ensemble::new(&VanDerPol, Method::Dopri5, (0.0, 20.0), sampler(), black_box(N))
+                Ensemble::new(&VanDerPol, Dopri5, (0.0, 20.0), sampler(), black_box(N))
                     .options(opts.clone())
                     .seed(42)
                     .threads(threads)

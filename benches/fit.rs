@@ -8,17 +8,18 @@
 use argmin::core::{Error, Executor, Jacobian, Operator};
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::DMatrix;
+use odeon::Dopri5;
+use odeon::Options;
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, LevenbergMarquardt, Objective, Parameter, States, fit};
 use odeon::models::LotkaVolterra;
-use odeon::{Method, Options};
 use std::hint::black_box;
 use std::time::Duration;
 
-fn problem() -> FitProblem<'static, LotkaVolterra, States> {
+fn problem() -> FitProblem<'static, LotkaVolterra, States, Dopri5> {
     let path = format!("{}/examples/data/lv_noisy.csv", env!("CARGO_MANIFEST_DIR"));
     let data = Data::from_csv(path, "t", &["x", "y"], None).unwrap();
     // The peers' setup: start (1, 0.5, 2, 0.5), ODE at rtol = atol = 1e-8.
-    let mut p = FitProblem::new(&LotkaVolterra, Method::Dopri5, States(vec![0, 1]))
+    let mut p = FitProblem::new(&LotkaVolterra, Dopri5, States(vec![0, 1]))
         .options(Options::default().rtol(1e-8).atol(1e-8))
         .experiment(Experiment::new("lv", &[1.0, 1.0], data));
     for (name, guess) in [("a", 1.0), ("b", 0.5), ("c", 2.0), ("d", 0.5)] {
@@ -28,7 +29,7 @@ fn problem() -> FitProblem<'static, LotkaVolterra, States> {
 }
 
 /// The fit problem with its Jacobian replaced by forward differences.
-struct FiniteDifferences<'p, 'a>(Objective<'p, 'a, LotkaVolterra, States>);
+struct FiniteDifferences<'p, 'a>(Objective<'p, 'a, LotkaVolterra, States, Dopri5>);
 
 impl Operator for FiniteDifferences<'_, '_> {
     type Param = Vec<f64>;

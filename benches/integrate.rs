@@ -8,6 +8,7 @@ mod baseline;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::Const;
+use odeon::Dopri5;
 use odeon::models::{Lorenz, Lorenz96, VanDerPol};
 use odeon::{Method, Options, solve};
 use std::hint::black_box;
@@ -45,19 +46,13 @@ fn sizes(c: &mut Criterion) {
     let fixed8 = Lorenz96::<Const<8>>::fixed();
     let dyn8 = Lorenz96::new(8).unwrap();
     let y8 = dyn8.perturbed_rest(8.0);
-    g.bench_function("n=8 Const", |b| {
-        b.iter(|| solve(&fixed8, Method::Dopri5, (0.0, 5.0), black_box(&y8), &[8.0], &opts))
-    });
-    g.bench_function("n=8 Dyn", |b| b.iter(|| solve(&dyn8, Method::Dopri5, (0.0, 5.0), black_box(&y8), &[8.0], &opts)));
+    g.bench_function("n=8 Const", |b| b.iter(|| solve(&fixed8, Dopri5, (0.0, 5.0), black_box(&y8), &[8.0], &opts)));
+    g.bench_function("n=8 Dyn", |b| b.iter(|| solve(&dyn8, Dopri5, (0.0, 5.0), black_box(&y8), &[8.0], &opts)));
     let fixed40 = Lorenz96::<Const<40>>::fixed();
     let dyn40 = Lorenz96::new(40).unwrap();
     let y40 = dyn40.perturbed_rest(8.0);
-    g.bench_function("n=40 Const", |b| {
-        b.iter(|| solve(&fixed40, Method::Dopri5, (0.0, 5.0), black_box(&y40), &[8.0], &opts))
-    });
-    g.bench_function("n=40 Dyn", |b| {
-        b.iter(|| solve(&dyn40, Method::Dopri5, (0.0, 5.0), black_box(&y40), &[8.0], &opts))
-    });
+    g.bench_function("n=40 Const", |b| b.iter(|| solve(&fixed40, Dopri5, (0.0, 5.0), black_box(&y40), &[8.0], &opts)));
+    g.bench_function("n=40 Dyn", |b| b.iter(|| solve(&dyn40, Dopri5, (0.0, 5.0), black_box(&y40), &[8.0], &opts)));
     g.finish();
 }
 

@@ -6,6 +6,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::Const;
 use num_dual::DualSVec64;
+use odeon::Dopri5;
 use odeon::models::{Lorenz96, LotkaVolterra as LV};
 use odeon::sensitivity::{Wrt, solve_sensitivities, solve_sensitivities_chunked};
 use odeon::{Method, Options, solve, solve_dual};
@@ -39,11 +40,11 @@ fn chunking(c: &mut Criterion) {
     wrt.push(Wrt::Param(0));
     let mut g = c.benchmark_group("chunking_24_directions");
     g.bench_function("f64 solve (reference)", |b| {
-        b.iter(|| solve(&model, Method::Dopri5, (0.0, 2.0), black_box(&y0), &[8.0], &opts).unwrap())
+        b.iter(|| solve(&model, Dopri5, (0.0, 2.0), black_box(&y0), &[8.0], &opts).unwrap())
     });
     g.bench_function("solve_sensitivities, 3 chunks of 8", |b| {
         b.iter(|| {
-            solve_sensitivities_chunked::<_, 8>(&model, Method::Dopri5, (0.0, 2.0), black_box(&y0), &[8.0], &wrt, &opts)
+            solve_sensitivities_chunked::<_, _, 8>(&model, Dopri5, (0.0, 2.0), black_box(&y0), &[8.0], &wrt, &opts)
                 .unwrap()
         })
     });
@@ -58,24 +59,14 @@ fn chunking(c: &mut Criterion) {
                     d
                 };
                 let y: Vec<_> = y0.iter().enumerate().map(|(i, &v)| seed(v, i)).collect();
-                black_box(
-                    solve_dual(&model, Method::Dopri5, (0.0, 2.0), black_box(&y), &[seed(8.0, 23)], &opts).unwrap(),
-                );
+                black_box(solve_dual(&model, Dopri5, (0.0, 2.0), black_box(&y), &[seed(8.0, 23)], &opts).unwrap());
             }
         })
     });
     g.bench_function("one DualSVec64<24> pass", |b| {
         b.iter(|| {
-            solve_sensitivities_chunked::<_, 24>(
-                &model,
-                Method::Dopri5,
-                (0.0, 2.0),
-                black_box(&y0),
-                &[8.0],
-                &wrt,
-                &opts,
-            )
-            .unwrap()
+            solve_sensitivities_chunked::<_, _, 24>(&model, Dopri5, (0.0, 2.0), black_box(&y0), &[8.0], &wrt, &opts)
+                .unwrap()
         })
     });
     g.finish();

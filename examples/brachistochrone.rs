@@ -69,7 +69,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         elapsed.as_secs_f64() * 1e3,
         sol.duration
     );
-    let check = sol.simulate(&Brachistochrone, None)?;
+    let check = sol.simulate(&Brachistochrone)?;
     let end = check.states.last().ok_or("no simulated states")?;
     println!(
         "simulated end point ({:.5}, {:.5}); largest state difference at the nodes {:.1e}",

@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         sol.objective,
         58.8839489745
     );
-    let check = sol.simulate(&CartPole, None)?;
+    let check = sol.simulate(&CartPole)?;
     println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
     std::fs::create_dir_all("out")?;
     std::fs::write("out/cart_pole.json", serde_json::to_string_pretty(&sol)?)?;

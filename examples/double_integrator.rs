@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         sol.timeseries.states.last().ok_or("empty")?[0],
         0.25
     );
-    let check = sol.simulate(&DoubleIntegrator, None)?;
+    let check = sol.simulate(&DoubleIntegrator)?;
     println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
     std::fs::create_dir_all("out")?;
     std::fs::write("out/double_integrator.json", serde_json::to_string_pretty(&sol)?)?;

@@ -7,9 +7,10 @@
 //! process, and reports their peak memory (`-- --memory --sketch`: with a
 //! 1 MiB quantile budget).
 
+use odeon::Dopri5;
+use odeon::Options;
 use odeon::ensemble::{Dist, Ensemble, Independent, Keep};
 use odeon::models::VanDerPol;
-use odeon::{Method, Options};
 use std::error::Error;
 use std::time::Instant;
 
@@ -30,9 +31,7 @@ fn peak_mib() -> Option<f64> {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let opts = Options::default().rtol(1e-6).atol(1e-6);
-    let w4 = |n| {
-        Ensemble::new(&VanDerPol, Method::Dopri5, (0.0, 20.0), sampler().unwrap(), n).options(opts.clone()).seed(42)
-    };
+    let w4 = |n| Ensemble::new(&VanDerPol, Dopri5, (0.0, 20.0), sampler().unwrap(), n).options(opts.clone()).seed(42);
 
     if std::env::args().any(|a| a == "--memory") {
         return million(&w4);
@@ -79,7 +78,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 /// 10⁶ samples, final-state statistics (exact quantiles: 16 MB of values),
 /// then with a 1 MiB quantile budget (sketches).
-fn million(w4: &dyn Fn(u64) -> Ensemble<'static, VanDerPol, Independent>) -> Result<(), Box<dyn Error>> {
+fn million(w4: &dyn Fn(u64) -> Ensemble<'static, VanDerPol, Independent, Dopri5>) -> Result<(), Box<dyn Error>> {
     // `--sketch`: a 1 MiB quantile budget, so the quantiles come from DDSketches.
     let sketch = std::env::args().any(|a| a == "--sketch");
     let budget = if sketch { 1 << 20 } else { odeon::ensemble::DEFAULT_QUANTILE_BUDGET };

@@ -3,15 +3,16 @@
 //!
 //! Run: `cargo run --release --example fit_lotka_volterra` (writes to `out/`).
 
+use odeon::Dopri5;
+use odeon::Options;
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Multistart, Parameter, States, fit, multistart};
 use odeon::models::LotkaVolterra;
-use odeon::{Method, Options};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
     // x' = a x − b x y, y' = −c y + d x y; both populations observed.
     let data = Data::from_csv("examples/data/lv_noisy.csv", "t", &["x", "y"], None)?;
-    let mut problem = FitProblem::new(&LotkaVolterra, Method::Dopri5, States(vec![0, 1]))
+    let mut problem = FitProblem::new(&LotkaVolterra, Dopri5, States(vec![0, 1]))
         .options(Options::default().rtol(1e-10).atol(1e-10))
         .experiment(Experiment::new("predator-prey", &[1.0, 1.0], data));
     for (name, guess) in [("a", 1.0), ("b", 0.5), ("c", 2.0), ("d", 0.5)] {

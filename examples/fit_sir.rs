@@ -5,7 +5,8 @@
 
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Observable, Parameter, fit};
 use odeon::models::Sir;
-use odeon::{DualScalar, Method, Options, solve};
+use odeon::{Dop853, Tsit5};
+use odeon::{DualScalar, Options, solve};
 use std::error::Error;
 
 /// Only the infected compartment is observed.
@@ -29,14 +30,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (beta, gamma) = (0.35, 0.1);
     let y0 = [990.0, 10.0, 0.0];
     let times: Vec<f64> = (1..=30).map(|d| 3.0 * d as f64).collect();
-    let truth = solve(
-        &Sir,
-        Method::Dop853,
-        (0.0, 90.0),
-        &y0,
-        &[beta, gamma],
-        &Options::default().rtol(1e-10).t_eval(times.clone()),
-    )?;
+    let truth =
+        solve(&Sir, Dop853, (0.0, 90.0), &y0, &[beta, gamma], &Options::default().rtol(1e-10).t_eval(times.clone()))?;
     let mut seed = 7u64;
     let mut uniform = move || {
         // xorshift64*: a small deterministic generator for the example's noise.
@@ -57,7 +52,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .collect();
     let data = Data::new(times, counts)?.with_sigmas(sigma);
 
-    let problem = FitProblem::new(&Sir, Method::Tsit5, Infected)
+    let problem = FitProblem::new(&Sir, Tsit5, Infected)
         .parameter(Parameter::new("beta", 0.5).bounds(1e-3, 5.0).log())
         .parameter(Parameter::new("gamma", 0.5).bounds(1e-3, 5.0).log())
         .experiment(Experiment::new("outbreak", &y0, data));

@@ -5,7 +5,8 @@
 
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Parameter, States, fit};
 use odeon::models::Pendulum;
-use odeon::{Method, Options, solve};
+use odeon::{Dop853, Tsit5};
+use odeon::{Options, solve};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -16,7 +17,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let record = |theta0: f64, wobble: f64| -> Result<Data, odeon::Error> {
         let sol = solve(
             &Pendulum,
-            Method::Dop853,
+            Dop853,
             (0.0, 8.0),
             &[theta0, 0.0],
             &truth,
@@ -26,7 +27,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let angle = sol.component(0).enumerate().map(|(i, v)| v + 0.01 * (wobble * i as f64).sin()).collect();
         Ok(Data::new(times.clone(), angle)?.with_sigma(0.01))
     };
-    let problem = FitProblem::new(&Pendulum, Method::Tsit5, States(vec![0]))
+    let problem = FitProblem::new(&Pendulum, Tsit5, States(vec![0]))
         // g is known; the length and the damping are estimated.
         .parameter(Parameter::new("g", 9.81).fixed())
         .parameter(Parameter::new("l", 1.5).bounds(0.1, 5.0).log())

@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         sol.timeseries.states.last().ok_or("empty")?[0],
         18745.0
     );
-    let check = sol.simulate(&GoddardRocket, None)?;
+    let check = sol.simulate(&GoddardRocket)?;
     println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
     std::fs::create_dir_all("out")?;
     std::fs::write("out/goddard_rocket.json", serde_json::to_string_pretty(&sol)?)?;

@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         sol.objective,
         HyperSensitive::optimum(10.0)
     );
-    let check = sol.simulate(&HyperSensitive, None)?;
+    let check = sol.simulate(&HyperSensitive)?;
     println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
     std::fs::create_dir_all("out")?;
     std::fs::write("out/hyper_sensitive.json", serde_json::to_string_pretty(&sol)?)?;

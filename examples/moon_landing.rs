@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         sol.timeseries.states.last().ok_or("empty")?[2],
         0.3953
     );
-    let check = sol.simulate(&MoonLanding, None)?;
+    let check = sol.simulate(&MoonLanding)?;
     println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
     std::fs::create_dir_all("out")?;
     std::fs::write("out/moon_landing.json", serde_json::to_string_pretty(&sol)?)?;

@@ -5,9 +5,10 @@
 //!
 //! Run: `cargo run --release --example sobol_sir` (writes to `out/`).
 
+use odeon::Tsit5;
 use odeon::ensemble::{Dist, Ensemble, Independent, Keep, Morris, Sobol};
 use odeon::models::Sir;
-use odeon::{Method, Options, solve};
+use odeon::{Options, solve};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -22,7 +23,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(times.clone());
     // The output: the peak number infected over [0, 160] days.
     let peak = |x: &[f64]| -> Result<f64, odeon::Error> {
-        let sol = solve(&Sir, Method::Tsit5, (0.0, 160.0), &[1000.0 - x[2], x[2], 0.0], &[x[0], x[1]], &opts)?;
+        let sol = solve(&Sir, Tsit5, (0.0, 160.0), &[1000.0 - x[2], x[2], 0.0], &[x[0], x[1]], &opts)?;
         Ok(sol.component(1).fold(0.0, f64::max))
     };
 
@@ -48,7 +49,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // The epidemic curves under the same uncertainty: a fan chart of I(t).
     let sampler =
         Independent::new(vec![Dist::Fixed(990.0), factors[2], Dist::Fixed(0.0)], vec![factors[0], factors[1]])?;
-    let summary = Ensemble::new(&Sir, Method::Tsit5, (0.0, 160.0), sampler, 5000)
+    let summary = Ensemble::new(&Sir, Tsit5, (0.0, 160.0), sampler, 5000)
         .options(Options::default().rtol(1e-8).atol(1e-8))
         .keep(Keep::At(times))
         .seed(2)

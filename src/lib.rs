@@ -57,13 +57,17 @@ mod spec;
 pub mod system;
 
 pub use error::Error;
-pub use integrate::{Method, Options, Solution, solve, solve_dual};
+pub use integrate::{
+    Algorithm, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Solution, Tsit5, solve, solve_dual,
+};
 pub use scalar::DualScalar;
 pub use system::{OdeSystem, State};
 
 /// The names most programs need.
 pub mod prelude {
-    pub use crate::integrate::{Method, Options, Save, Solution, solve, solve_dual};
+    pub use crate::integrate::{
+        Algorithm, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Save, Solution, Tsit5, solve, solve_dual,
+    };
     pub use crate::{DualScalar, Error, OdeSystem, State};
     pub use nalgebra::{Const, DVector, Dyn, SVector};
     pub use num_dual::{DualNum, DualStruct};

@@ -52,7 +52,7 @@ pub use stats::{QUANTILE_LEVELS, SeriesStats};
 pub use summary::{EnsembleSummary, Failure, Layout, QuantileMethod};
 
 use crate::integrate::Save;
-use crate::{Error, Method, OdeSystem, Options, Solution, solve};
+use crate::{Algorithm, Error, Method, OdeSystem, Options, Solution, solve};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use runner::Plan;
@@ -96,9 +96,9 @@ pub const DEFAULT_MAX_FAILURES_LISTED: usize = 1000;
 /// that a [`DdSketch`] of relative accuracy `sketch_alpha`. Everything else
 /// is O(series · log(blocks)) plus the blocks in flight (32 per thread).
 #[derive(Clone)]
-pub struct Ensemble<'a, S, Sa> {
+pub struct Ensemble<'a, S, Sa, A = Method> {
     system: &'a S,
-    method: Method,
+    method: A,
     t_span: (f64, f64),
     options: Options,
     sampler: Sa,
@@ -114,15 +114,16 @@ pub struct Ensemble<'a, S, Sa> {
     progress: bool,
 }
 
-impl<'a, S, Sa> Ensemble<'a, S, Sa>
+impl<'a, S, Sa, A> Ensemble<'a, S, Sa, A>
 where
     S: OdeSystem + Sync,
     Sa: Sampler,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     /// `samples` solves of `system` over `t_span` with inputs from
     /// `sampler`; default options, seed 0, final state kept.
-    pub fn new(system: &'a S, method: Method, t_span: (f64, f64), sampler: Sa, samples: u64) -> Self {
+    pub fn new(system: &'a S, method: A, t_span: (f64, f64), sampler: Sa, samples: u64) -> Self {
         Ensemble {
             system,
             method,

@@ -189,8 +189,8 @@ impl EnsembleSpec {
             params,
         };
         // Options and save times are checked as a solve checks them.
-        let probe =
-            crate::solve(&crate::models::ExponentialDecay, method, spec.t_span, &[1.0], &[0.0], &spec.options());
+        let decay = registry::lookup("exponential_decay")?;
+        let probe = crate::solve(&decay, method, spec.t_span, &[1.0], &[0.0], &spec.options());
         if let Err(e) = probe
             && super::is_configuration_error(&e)
         {

@@ -46,7 +46,7 @@ pub use report::{Estimate, Evaluations, FitReport, Identifiability};
 pub use spec::{FitRun, FitSpec, ParamSpec};
 pub use stats::{student_t_cdf, student_t_quantile};
 
-use crate::{Error, OdeSystem};
+use crate::{Algorithm, Error, OdeSystem};
 use argmin::core::{Executor, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch as MoreThuente;
 use argmin::solver::neldermead::NelderMead;
@@ -102,14 +102,15 @@ pub(crate) struct Outcome {
 }
 
 /// Run the chosen solver from `z0` on `objective`.
-pub(crate) fn run_solver<S, O>(
-    objective: Objective<'_, '_, S, O>,
+pub(crate) fn run_solver<S, O, A>(
+    objective: Objective<'_, '_, S, O, A>,
     z0: Vec<f64>,
     options: &FitOptions,
 ) -> Result<Outcome, Error>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     let solver_error = |e: argmin::core::Error| match e.downcast::<Error>() {
@@ -172,10 +173,11 @@ where
 /// data: typed errors naming the parameter or the experiment and row); a
 /// model that cannot be integrated at the initial guess. Failures at trial
 /// points during the fit only reject those points.
-pub fn fit<S, O>(problem: &FitProblem<'_, S, O>, options: &FitOptions) -> Result<FitReport, Error>
+pub fn fit<S, O, A>(problem: &FitProblem<'_, S, O, A>, options: &FitOptions) -> Result<FitReport, Error>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     let objective = problem.objective()?;
@@ -185,14 +187,15 @@ where
 }
 
 /// Build the report at a solver's outcome (one more Jacobian evaluation).
-pub(crate) fn report_at<S, O>(
-    objective: Objective<'_, '_, S, O>,
+pub(crate) fn report_at<S, O, A>(
+    objective: Objective<'_, '_, S, O, A>,
     outcome: Outcome,
     options: &FitOptions,
 ) -> Result<FitReport, Error>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     let (r, jz) = objective.residuals_and_jacobian(&outcome.z)?;

@@ -4,7 +4,7 @@
 use super::{FitOptions, FitReport, Observable, Outcome, report_at, run_solver};
 use crate::ensemble::{Dist, LatinHypercube, SampleRng, Sampler};
 use crate::fit::FitProblem;
-use crate::{Error, OdeSystem};
+use crate::{Algorithm, Error, OdeSystem};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use rayon::prelude::*;
@@ -66,14 +66,15 @@ pub struct MultistartReport {
 /// assert!((r.best.values()[0] - 0.4).abs() < 1e-6);
 /// # Ok::<(), odeon::Error>(())
 /// ```
-pub fn multistart<S, O>(
-    problem: &FitProblem<'_, S, O>,
+pub fn multistart<S, O, A>(
+    problem: &FitProblem<'_, S, O, A>,
     options: &FitOptions,
     ms: &Multistart,
 ) -> Result<MultistartReport, Error>
 where
     S: OdeSystem + Sync,
     O: Observable + Sync,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     let layout = problem.validate()?;

@@ -5,7 +5,7 @@
 
 use super::problem::{FitProblem, Layout, Observable};
 use super::residuals::Residuals;
-use crate::{Error, OdeSystem};
+use crate::{Algorithm, Error, OdeSystem};
 use argmin::core::{CostFunction, Gradient, Jacobian, Operator};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DVector, DefaultAllocator};
@@ -47,8 +47,8 @@ const BOUND_PENALTY: f64 = 1e8;
 /// assert!((k - 0.7).abs() < 1e-5);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct Objective<'p, 'a, S, O> {
-    problem: &'p FitProblem<'a, S, O>,
+pub struct Objective<'p, 'a, S, O, A> {
+    problem: &'p FitProblem<'a, S, O, A>,
     layout: Layout,
     lower: Vec<f64>,
     upper: Vec<f64>,
@@ -78,14 +78,15 @@ impl Counts {
     }
 }
 
-impl<'a, S, O> FitProblem<'a, S, O>
+impl<'a, S, O, A> FitProblem<'a, S, O, A>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     /// Validate the problem and wrap it for argmin.
-    pub fn objective(&self) -> Result<Objective<'_, 'a, S, O>, Error> {
+    pub fn objective(&self) -> Result<Objective<'_, 'a, S, O, A>, Error> {
         let layout = self.validate()?;
         let (lower, upper) = layout.bounds();
         Ok(Objective {
@@ -101,10 +102,11 @@ where
     }
 }
 
-impl<S, O> Objective<'_, '_, S, O>
+impl<S, O, A> Objective<'_, '_, S, O, A>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     /// The free parameters: names, start, bounds, transforms.
@@ -128,7 +130,7 @@ where
     }
 
     /// The problem behind this objective.
-    pub fn problem(&self) -> &FitProblem<'_, S, O> {
+    pub fn problem(&self) -> &FitProblem<'_, S, O, A> {
         self.problem
     }
 
@@ -169,10 +171,11 @@ where
     }
 }
 
-impl<S, O> Operator for Objective<'_, '_, S, O>
+impl<S, O, A> Operator for Objective<'_, '_, S, O, A>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     type Param = Vec<f64>;
@@ -182,10 +185,11 @@ where
     }
 }
 
-impl<S, O> Jacobian for Objective<'_, '_, S, O>
+impl<S, O, A> Jacobian for Objective<'_, '_, S, O, A>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     type Param = Vec<f64>;
@@ -199,10 +203,11 @@ where
 /// many times those of the last good point.
 const FAILED_FACTOR: f64 = 1e3;
 
-impl<S, O> CostFunction for Objective<'_, '_, S, O>
+impl<S, O, A> CostFunction for Objective<'_, '_, S, O, A>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     type Param = Vec<f64>;
@@ -223,10 +228,11 @@ where
     }
 }
 
-impl<S, O> Gradient for Objective<'_, '_, S, O>
+impl<S, O, A> Gradient for Objective<'_, '_, S, O, A>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     type Param = Vec<f64>;

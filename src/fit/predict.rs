@@ -4,7 +4,7 @@
 use super::problem::{FitProblem, Observable};
 use super::report::FitReport;
 use super::stats::student_t_quantile;
-use crate::{Error, OdeSystem};
+use crate::{Algorithm, Error, OdeSystem};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use serde::{Deserialize, Serialize};
@@ -23,10 +23,11 @@ pub struct Prediction {
     pub n_outputs: usize,
 }
 
-impl<S, O> FitProblem<'_, S, O>
+impl<S, O, A> FitProblem<'_, S, O, A>
 where
     S: OdeSystem,
     O: Observable + Clone,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     /// Predict experiment `experiment` at times `t` (sorted, from its `t0`)

@@ -1,7 +1,7 @@
 //! The fit problem: parameters, experiments, data and what is observed.
 
 use super::data::Data;
-use crate::{DualScalar, Error, Method, OdeSystem, Options};
+use crate::{Algorithm, DualScalar, Error, Method, OdeSystem, Options};
 use serde::{Deserialize, Serialize};
 
 /// An unknown (or fixed) quantity of a fit: a model parameter or an
@@ -199,11 +199,11 @@ impl Observable for States {
 /// # Ok::<(), odeon::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct FitProblem<'a, S, O = States> {
+pub struct FitProblem<'a, S, O = States, A = Method> {
     /// The model.
     pub system: &'a S,
-    /// Integration method.
-    pub method: Method,
+    /// Integration method: a method type (`Tsit5`, …) or a [`Method`].
+    pub method: A,
     /// Integration options (tolerances, `max_steps`; the output times are
     /// the data's).
     pub options: Options,
@@ -215,7 +215,7 @@ pub struct FitProblem<'a, S, O = States> {
     pub observable: O,
 }
 
-impl<S, O: Clone> Clone for FitProblem<'_, S, O> {
+impl<S, O: Clone, A: Copy> Clone for FitProblem<'_, S, O, A> {
     fn clone(&self) -> Self {
         FitProblem {
             system: self.system,
@@ -228,11 +228,11 @@ impl<S, O: Clone> Clone for FitProblem<'_, S, O> {
     }
 }
 
-impl<'a, S: OdeSystem, O: Observable> FitProblem<'a, S, O> {
+impl<'a, S: OdeSystem, O: Observable, A: Algorithm> FitProblem<'a, S, O, A> {
     /// A problem with no parameters or experiments yet. Integration
     /// defaults to `rtol = atol = 1e-8` and at most 20 000 steps (a trial
     /// point where the model cannot be integrated is rejected quickly).
-    pub fn new(system: &'a S, method: Method, observable: O) -> Self {
+    pub fn new(system: &'a S, method: A, observable: O) -> Self {
         FitProblem {
             system,
             method,

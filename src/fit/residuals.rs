@@ -3,7 +3,7 @@
 
 use super::problem::{FitProblem, Initial, Layout, Observable, Target};
 use crate::sensitivity::{Wrt, solve_sensitivities};
-use crate::{Error, OdeSystem, solve};
+use crate::{Algorithm, Error, OdeSystem, solve};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DVector, DefaultAllocator};
 use num_dual::Dual64;
@@ -16,10 +16,11 @@ pub(crate) struct Residuals {
     pub jac: Option<DMatrix<f64>>,
 }
 
-impl<S, O> FitProblem<'_, S, O>
+impl<S, O, A> FitProblem<'_, S, O, A>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     /// Model parameters and initial states of experiment `e` at `z`.

@@ -101,6 +101,93 @@ impl FromStr for Method {
     }
 }
 
+/// A method a solve can run: a method type chosen at compile time
+/// ([`Tsit5`], [`Dopri5`], … — only that method's stepper is compiled into
+/// the program) or a [`Method`] chosen at run time (every method is
+/// compiled in, so that any can be picked by name).
+///
+/// Every function that integrates takes `impl Algorithm`, so both work
+/// everywhere:
+/// ```
+/// use odeon::{models::VanDerPol, solve, Method, Options, Tsit5};
+/// let opts = Options::default().save_final();
+/// let fixed = solve(&VanDerPol, Tsit5, (0.0, 5.0), &[2.0, 0.0], &[1.0], &opts)?;
+/// let named: Method = "tsit5".parse()?;
+/// let chosen = solve(&VanDerPol, named, (0.0, 5.0), &[2.0, 0.0], &[1.0], &opts)?;
+/// assert_eq!(fixed.y, chosen.y);
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub trait Algorithm: Copy + Send + Sync + 'static {
+    /// The method's literature name.
+    fn name(&self) -> &'static str;
+
+    /// [`solve_dual`] with this method.
+    fn solve_dual<S, D>(
+        &self,
+        system: &S,
+        t_span: (f64, f64),
+        y0: &[D],
+        p: &[D],
+        options: &Options,
+    ) -> Result<Solution<D>, Error>
+    where
+        S: OdeSystem,
+        D: DualScalar,
+        DefaultAllocator: Allocator<S::Dim>;
+}
+
+impl<M: ExplicitRk> Algorithm for M {
+    fn name(&self) -> &'static str {
+        M::TABLEAU.name
+    }
+
+    fn solve_dual<S, D>(
+        &self,
+        system: &S,
+        t_span: (f64, f64),
+        y0: &[D],
+        p: &[D],
+        options: &Options,
+    ) -> Result<Solution<D>, Error>
+    where
+        S: OdeSystem,
+        D: DualScalar,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        solve_with::<S, M, D>(system, t_span, y0, p, options)
+    }
+}
+
+impl Algorithm for Method {
+    fn name(&self) -> &'static str {
+        self.tableau().name
+    }
+
+    fn solve_dual<S, D>(
+        &self,
+        system: &S,
+        t_span: (f64, f64),
+        y0: &[D],
+        p: &[D],
+        options: &Options,
+    ) -> Result<Solution<D>, Error>
+    where
+        S: OdeSystem,
+        D: DualScalar,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        match self {
+            Method::Euler => Euler.solve_dual(system, t_span, y0, p, options),
+            Method::Heun => Heun.solve_dual(system, t_span, y0, p, options),
+            Method::Rk4 => Rk4.solve_dual(system, t_span, y0, p, options),
+            Method::Bs3 => Bs3.solve_dual(system, t_span, y0, p, options),
+            Method::Dopri5 => Dopri5.solve_dual(system, t_span, y0, p, options),
+            Method::Tsit5 => Tsit5.solve_dual(system, t_span, y0, p, options),
+            Method::Dop853 => Dop853.solve_dual(system, t_span, y0, p, options),
+        }
+    }
+}
+
 /// Integrate `y' = f(t, y, p)` over `t_span` from `y0`.
 ///
 /// Integration runs backward when `t_span.1 < t_span.0`. What is saved
@@ -125,7 +212,7 @@ impl FromStr for Method {
 /// ```
 pub fn solve<S>(
     system: &S,
-    method: Method,
+    method: impl Algorithm,
     t_span: (f64, f64),
     y0: &[f64],
     p: &[f64],
@@ -157,7 +244,7 @@ where
 /// ```
 pub fn solve_dual<S, D>(
     system: &S,
-    method: Method,
+    method: impl Algorithm,
     t_span: (f64, f64),
     y0: &[D],
     p: &[D],
@@ -168,19 +255,11 @@ where
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
-    match method {
-        Method::Euler => solve_with::<S, Euler, D>(system, t_span, y0, p, options),
-        Method::Heun => solve_with::<S, Heun, D>(system, t_span, y0, p, options),
-        Method::Rk4 => solve_with::<S, Rk4, D>(system, t_span, y0, p, options),
-        Method::Bs3 => solve_with::<S, Bs3, D>(system, t_span, y0, p, options),
-        Method::Dopri5 => solve_with::<S, Dopri5, D>(system, t_span, y0, p, options),
-        Method::Tsit5 => solve_with::<S, Tsit5, D>(system, t_span, y0, p, options),
-        Method::Dop853 => solve_with::<S, Dop853, D>(system, t_span, y0, p, options),
-    }
+    method.solve_dual(system, t_span, y0, p, options)
 }
 
-/// [`solve`] with the method as a type parameter (also for user-defined
-/// tableaux, see [`ExplicitRk`]).
+/// The explicit Runge–Kutta driver, the method as a type parameter (also
+/// for user-defined tableaux, see [`ExplicitRk`]).
 pub fn solve_with<S, M, D>(
     system: &S,
     t_span: (f64, f64),

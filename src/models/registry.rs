@@ -133,7 +133,7 @@ pub fn names() -> Vec<&'static str> {
 ///
 /// # Example
 /// ```
-/// use odeon::models::registry::lookup;
+/// use odeon::{models::registry::lookup, OdeSystem};
 /// assert_eq!(lookup("VanDerPol")?.param_names(), vec!["mu"]);
 /// assert!(lookup("van_der_poll").is_err());
 /// # Ok::<(), odeon::Error>(())

@@ -41,7 +41,7 @@
 //! let sol = ocp.solve(&SqpOptions::default())?;
 //! assert_eq!(sol.status, Status::Optimal);
 //! assert!((sol.objective - 1.8016).abs() < 1e-4);
-//! let check = sol.simulate(&Brachistochrone, None)?;
+//! let check = sol.simulate(&Brachistochrone)?;
 //! assert!(check.max_error.iter().all(|e| *e < 1e-2));
 //! # Ok::<(), odeon::Error>(())
 //! ```

@@ -6,7 +6,7 @@ use super::solver::{IterLog, NlpResult, SqpOptions, Status, solve_nlp};
 use super::transcription::{Grid, Transcription};
 use crate::integrate::{Save, solve};
 use crate::system::State;
-use crate::{DualScalar, Error, Method, OdeSystem, Options};
+use crate::{Algorithm, Dop853, DualScalar, Error, OdeSystem, Options};
 use nalgebra::{DefaultAllocator, Dyn, allocator::Allocator};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
@@ -131,7 +131,7 @@ pub struct OcpSolution {
 /// use odeon::ocp::{problems::DoubleIntegrator, Collocation, SqpOptions, Transcription};
 /// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
 /// let sol = Collocation::new(&DoubleIntegrator, &DoubleIntegrator::phase(), t)?.solve(&SqpOptions::default())?;
-/// let check = sol.simulate(&DoubleIntegrator, None)?;
+/// let check = sol.simulate(&DoubleIntegrator)?;
 /// assert!(check.max_error.iter().all(|e| *e < 1e-3));
 /// # Ok::<(), odeon::Error>(())
 /// ```
@@ -305,37 +305,43 @@ impl<P: OptimalControl> OdeSystem for Driven<'_, P> {
 
 impl OcpSolution {
     /// Re-integrate the dynamics from the initial state with odeon's own
-    /// Runge–Kutta integrator under the controls interpolated by each
-    /// segment's polynomial, segment by segment, and compare with the
-    /// collocation states at the nodes.
-    ///
-    /// `options` default to Dop853 at rtol = atol = 1e-10 when `None`.
+    /// Runge–Kutta integrator (Dop853 at rtol = atol = 1e-10) under the
+    /// controls interpolated by each segment's polynomial, segment by
+    /// segment, and compare with the collocation states at the nodes.
     ///
     /// # Errors
     /// Integration errors ([`Error::NonFiniteRhs`], step-size failures);
     /// [`Error::DimensionMismatch`] if `problem` does not match the solution.
+    pub fn simulate<P: OptimalControl>(&self, problem: &P) -> Result<SimulationCheck, Error> {
+        self.simulate_with(problem, Dop853, &Options::default().rtol(1e-10).atol(1e-10))
+    }
+
+    /// [`simulate`](Self::simulate) with a chosen method and options.
+    ///
+    /// # Errors
+    /// As [`simulate`](Self::simulate).
     ///
     /// # Example
     /// ```
     /// use odeon::ocp::{problems::Brachistochrone, Collocation, SqpOptions, Transcription};
-    /// use odeon::{Method, Options};
+    /// use odeon::{Options, Tsit5};
     /// let t = Transcription::GaussLobatto { segments: 20, order: 3 };
     /// let sol = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?.solve(&SqpOptions::default())?;
     /// let opts = Options::default().rtol(1e-8).atol(1e-8);
-    /// let check = sol.simulate(&Brachistochrone, Some((Method::Tsit5, opts)))?;
+    /// let check = sol.simulate_with(&Brachistochrone, Tsit5, &opts)?;
     /// let end = check.states.last().unwrap();
     /// assert!((end[0] - 10.0).abs() < 1e-3 && (end[1] - 5.0).abs() < 1e-3);
     /// # Ok::<(), odeon::Error>(())
     /// ```
-    pub fn simulate<P: OptimalControl>(
+    pub fn simulate_with<P: OptimalControl>(
         &self,
         problem: &P,
-        options: Option<(Method, Options)>,
+        method: impl Algorithm,
+        base: &Options,
     ) -> Result<SimulationCheck, Error> {
         let nx = problem.n_states();
         self.timeseries.check(nx, problem.n_controls())?;
         let grid = Grid::new(self.transcription, Some(&self.segment_ends))?;
-        let (method, base) = options.unwrap_or((Method::Dop853, Options::default().rtol(1e-10).atol(1e-10)));
         let npn = grid.npn;
         let mut y = self.timeseries.states[0].clone();
         let mut out = SimulationCheck { time: Vec::new(), states: Vec::new(), max_error: vec![0.0; nx] };

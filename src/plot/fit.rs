@@ -3,7 +3,7 @@
 
 use super::{Canvas, color, frame, legend, padded_range};
 use crate::fit::{FitProblem, FitReport, Observable};
-use crate::{Error, OdeSystem};
+use crate::{Algorithm, Error, OdeSystem};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use plotters::prelude::*;
@@ -26,8 +26,8 @@ use std::path::Path;
 /// plot::fit_curves(&problem, &report, 0, &path)?;
 /// # Ok::<(), odeon::Error>(())
 /// ```
-pub fn fit_curves<S, O>(
-    problem: &FitProblem<'_, S, O>,
+pub fn fit_curves<S, O, A>(
+    problem: &FitProblem<'_, S, O, A>,
     report: &FitReport,
     experiment: usize,
     path: impl AsRef<Path>,
@@ -35,6 +35,7 @@ pub fn fit_curves<S, O>(
 where
     S: OdeSystem,
     O: Observable + Clone,
+    A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
     let path = path.as_ref();
@@ -101,14 +102,15 @@ where
 }
 
 /// Draw the residuals of every experiment against time.
-pub fn fit_residuals<S, O>(
-    problem: &FitProblem<'_, S, O>,
+pub fn fit_residuals<S, O, A>(
+    problem: &FitProblem<'_, S, O, A>,
     report: &FitReport,
     path: impl AsRef<Path>,
 ) -> Result<(), Error>
 where
     S: OdeSystem,
     O: Observable,
+    A: Algorithm,
 {
     let path = path.as_ref();
     let io = |e: &dyn std::fmt::Display| Error::io(path, e);

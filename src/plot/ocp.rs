@@ -20,7 +20,7 @@ use std::path::Path;
 /// use odeon::{plot, ocp::Dynamics};
 /// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
 /// let sol = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?.solve(&SqpOptions::default())?;
-/// let sim = sol.simulate(&Brachistochrone, None)?;
+/// let sim = sol.simulate(&Brachistochrone)?;
 /// let path = std::env::temp_dir().join("odeon-doc-brach-states.svg");
 /// plot::ocp_states(&sol, Some(&sim), &Brachistochrone.state_names(), "Brachistochrone", &path)?;
 /// assert!(std::fs::read_to_string(&path).unwrap().contains("<svg"));

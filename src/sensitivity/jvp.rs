@@ -3,7 +3,7 @@
 use super::Wrt;
 use super::wrt::Seeds;
 use crate::integrate::solve_dual;
-use crate::{Error, Method, OdeSystem, Options, Solution};
+use crate::{Algorithm, Error, OdeSystem, Options, Solution};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DVector, DefaultAllocator};
 use num_dual::Dual64;
@@ -36,9 +36,9 @@ pub struct Tangent {
 /// assert!((&full.jacobians[0] * weights - &jvp.dy[0]).norm() < 1e-12);
 /// # Ok::<(), odeon::Error>(())
 /// ```
-pub fn solve_jvp<S>(
+pub fn solve_jvp<S, A: Algorithm>(
     system: &S,
-    method: Method,
+    method: A,
     t_span: (f64, f64),
     y0: &[f64],
     p: &[f64],

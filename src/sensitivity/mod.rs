@@ -24,7 +24,7 @@ pub use wrt::Wrt;
 use crate::integrate::{Save, solve_dual};
 use crate::scalar::Derivatives;
 use crate::scalar::InlineDual64;
-use crate::{Error, Method, OdeSystem, Options, Solution};
+use crate::{Algorithm, Error, OdeSystem, Options, Solution};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DefaultAllocator};
 use serde::{Deserialize, Serialize};
@@ -100,9 +100,9 @@ impl Sensitivities {
 /// assert!((jac[(0, 1)] - (-1.0f64).exp()).abs() < 1e-10);
 /// # Ok::<(), odeon::Error>(())
 /// ```
-pub fn solve_sensitivities<S>(
+pub fn solve_sensitivities<S, A: Algorithm>(
     system: &S,
-    method: Method,
+    method: A,
     t_span: (f64, f64),
     y0: &[f64],
     p: &[f64],
@@ -115,12 +115,12 @@ where
 {
     let args = (system, method, t_span, y0, p, wrt, options);
     match wrt.len() {
-        0 | 1 => chunked::<S, 1>(args),
-        2 => chunked::<S, 2>(args),
-        3 => chunked::<S, 3>(args),
-        4 => chunked::<S, 4>(args),
-        5 | 6 => chunked::<S, 6>(args),
-        _ => chunked::<S, 8>(args),
+        0 | 1 => chunked::<S, A, 1>(args),
+        2 => chunked::<S, A, 2>(args),
+        3 => chunked::<S, A, 3>(args),
+        4 => chunked::<S, A, 4>(args),
+        5 | 6 => chunked::<S, A, 6>(args),
+        _ => chunked::<S, A, 8>(args),
     }
 }
 
@@ -134,14 +134,14 @@ where
 /// let opts = Options::default().rtol(1e-8).atol(1e-8);
 /// let wrt = Wrt::all(&LV);
 /// let one_pass = solve_sensitivities(&LV, Method::Dopri5, (0.0, 10.0), &LV::Y0, &LV::PARAMS, &wrt, &opts)?;
-/// let chunked = solve_sensitivities_chunked::<_, 2>(&LV, Method::Dopri5, (0.0, 10.0), &LV::Y0, &LV::PARAMS, &wrt, &opts)?;
+/// let chunked = solve_sensitivities_chunked::<_, _, 2>(&LV, Method::Dopri5, (0.0, 10.0), &LV::Y0, &LV::PARAMS, &wrt, &opts)?;
 /// assert_eq!(chunked.passes, 3);
 /// assert_eq!(one_pass.jacobians, chunked.jacobians); // the same arithmetic per direction
 /// # Ok::<(), odeon::Error>(())
 /// ```
-pub fn solve_sensitivities_chunked<S, const K: usize>(
+pub fn solve_sensitivities_chunked<S, A: Algorithm, const K: usize>(
     system: &S,
-    method: Method,
+    method: A,
     t_span: (f64, f64),
     y0: &[f64],
     p: &[f64],
@@ -152,13 +152,13 @@ where
     S: OdeSystem,
     DefaultAllocator: Allocator<S::Dim>,
 {
-    chunked::<S, K>((system, method, t_span, y0, p, wrt, options))
+    chunked::<S, A, K>((system, method, t_span, y0, p, wrt, options))
 }
 
-type Args<'a, S> = (&'a S, Method, (f64, f64), &'a [f64], &'a [f64], &'a [Wrt], &'a Options);
+type Args<'a, S, A> = (&'a S, A, (f64, f64), &'a [f64], &'a [f64], &'a [Wrt], &'a Options);
 
-fn chunked<S, const K: usize>(
-    (system, method, t_span, y0, p, wrt, options): Args<'_, S>,
+fn chunked<S, A: Algorithm, const K: usize>(
+    (system, method, t_span, y0, p, wrt, options): Args<'_, S, A>,
 ) -> Result<Sensitivities, Error>
 where
     S: OdeSystem,

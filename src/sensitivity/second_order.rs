@@ -5,7 +5,7 @@ use super::Wrt;
 use super::wrt::Seeds;
 use crate::integrate::solve_dual;
 use crate::scalar::{InlineDual64, InlineHyperDual64};
-use crate::{DualScalar, Error, Method, OdeSystem, Options, Solution};
+use crate::{Algorithm, DualScalar, Error, OdeSystem, Options, Solution};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DVector, DefaultAllocator};
 use serde::{Deserialize, Serialize};
@@ -116,9 +116,9 @@ pub struct SecondOrder {
 /// # Ok::<(), odeon::Error>(())
 /// ```
 #[allow(clippy::too_many_arguments)]
-pub fn gradient_hessian<S, F>(
+pub fn gradient_hessian<S, F, A: Algorithm>(
     system: &S,
-    method: Method,
+    method: A,
     t_span: (f64, f64),
     y0: &[f64],
     p: &[f64],

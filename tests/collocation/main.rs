@@ -1,6 +1,6 @@
 //! Collocation: nodes, matrices against dymos, laws, bad input.
 
-mod nodes;
 mod dymos;
-mod laws;
 mod errors;
+mod laws;
+mod nodes;

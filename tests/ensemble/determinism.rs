@@ -1,7 +1,8 @@
 //! Bit-identical results for any thread count and any sharding.
 
+use odeon::Dopri5;
 use odeon::ensemble::{Dist, Ensemble, EnsembleSummary, Independent, Keep};
-use odeon::{Method, Options, models::ExponentialDecay, models::VanDerPol};
+use odeon::{Options, models::ExponentialDecay, models::VanDerPol};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -10,14 +11,14 @@ fn bits(s: &EnsembleSummary) -> String {
     serde_json::to_string(s).unwrap()
 }
 
-fn vdp(samples: u64) -> Ensemble<'static, VanDerPol, Independent> {
+fn vdp(samples: u64) -> Ensemble<'static, VanDerPol, Independent, Dopri5> {
     // The peers' W4 distributions, saved at five times.
     let sampler = Independent::new(
         vec![Dist::Uniform { low: 1.0, high: 3.0 }, Dist::Fixed(0.0)],
         vec![Dist::Uniform { low: 0.5, high: 2.0 }],
     )
     .unwrap();
-    Ensemble::new(&VanDerPol, Method::Dopri5, (0.0, 20.0), sampler, samples)
+    Ensemble::new(&VanDerPol, Dopri5, (0.0, 20.0), sampler, samples)
         .options(Options::default().rtol(1e-6).atol(1e-6))
         .keep(Keep::At(vec![0.0, 5.0, 10.0, 15.0, 20.0]))
         .seed(11)
@@ -70,11 +71,11 @@ fn merge_refuses_overlaps_and_foreign_parts() {
     assert!(e.to_string().contains("layout"), "{e}");
 }
 
-fn decay(samples: u64, block: u64, budget: u64) -> Ensemble<'static, ExponentialDecay, Independent> {
+fn decay(samples: u64, block: u64, budget: u64) -> Ensemble<'static, ExponentialDecay, Independent, Dopri5> {
     let sampler =
         Independent::new(vec![Dist::Normal { mean: 1.0, std: 0.2 }], vec![Dist::LogNormal { mu: 0.0, sigma: 0.5 }])
             .unwrap();
-    Ensemble::new(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), sampler, samples)
+    Ensemble::new(&ExponentialDecay, Dopri5, (0.0, 1.0), sampler, samples)
         .keep(Keep::At(vec![0.25, 1.0]))
         .block_size(block)
         .quantile_budget(budget)
@@ -124,5 +125,5 @@ fn public_types_are_send_and_sync() {
     check::<odeon::ensemble::DdSketch>();
     check::<odeon::ensemble::spec::EnsembleSpec>();
     check::<odeon::ensemble::spec::EnsemblePart>();
-    check::<Ensemble<'static, VanDerPol, Independent>>();
+    check::<Ensemble<'static, VanDerPol, Independent, Dopri5>>();
 }

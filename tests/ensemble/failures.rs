@@ -1,8 +1,9 @@
 //! Failures are data: an ensemble where 10% of the draws blow up.
 
 use nalgebra::{Const, SVector};
+use odeon::Dopri5;
 use odeon::ensemble::{Dist, Ensemble, Independent, SampleRng};
-use odeon::{DualScalar, Method, OdeSystem, Options};
+use odeon::{DualScalar, OdeSystem, Options};
 
 /// `y' = c y²`, `y(0) = 1`: `y(t) = 1 / (1 − c t)`, infinite at `t = 1/c`.
 /// The parameter `u ~ U(0, 1)` sets `c = u / 2` for `u < 0.9` (finite on
@@ -28,7 +29,7 @@ fn failed_samples_are_listed_and_the_rest_summarized() {
     let n = 4000;
     let seed = 99;
     let sampler = Independent::new(vec![Dist::Fixed(1.0)], vec![Dist::Uniform { low: 0.0, high: 1.0 }]).unwrap();
-    let s = Ensemble::new(&BlowUp, Method::Dopri5, (0.0, 1.0), sampler, n)
+    let s = Ensemble::new(&BlowUp, Dopri5, (0.0, 1.0), sampler, n)
         .options(Options::default().rtol(1e-9).atol(1e-9))
         .seed(seed)
         .max_failures_listed(n as usize)
@@ -69,7 +70,7 @@ fn failed_samples_are_listed_and_the_rest_summarized() {
 #[test]
 fn failure_list_is_capped_but_all_are_counted() {
     let sampler = Independent::new(vec![Dist::Fixed(1.0)], vec![Dist::Uniform { low: 0.0, high: 1.0 }]).unwrap();
-    let ens = Ensemble::new(&BlowUp, Method::Dopri5, (0.0, 1.0), sampler, 1000).seed(3).max_failures_listed(5);
+    let ens = Ensemble::new(&BlowUp, Dopri5, (0.0, 1.0), sampler, 1000).seed(3).max_failures_listed(5);
     let s = ens.run().unwrap();
     assert_eq!(s.failures.len(), 5);
     assert!(s.failed > 50);
@@ -82,14 +83,13 @@ fn failure_list_is_capped_but_all_are_counted() {
 #[test]
 fn configuration_errors_stop_the_run() {
     let sampler = Independent::new(vec![Dist::Fixed(1.0)], vec![Dist::Uniform { low: 0.0, high: 0.5 }]).unwrap();
-    let bad_tol = Ensemble::new(&BlowUp, Method::Dopri5, (0.0, 1.0), sampler.clone(), 10)
-        .options(Options::default().rtol(-1.0))
-        .run();
+    let bad_tol =
+        Ensemble::new(&BlowUp, Dopri5, (0.0, 1.0), sampler.clone(), 10).options(Options::default().rtol(-1.0)).run();
     assert!(matches!(bad_tol, Err(odeon::Error::InvalidTolerance { name: "rtol", .. })));
     // A sampler that draws two parameters for a one-parameter model.
     let wrong = |_: u64, _: &mut SampleRng| (vec![1.0], vec![0.1, 0.2]);
-    let r = Ensemble::new(&BlowUp, Method::Dopri5, (0.0, 1.0), wrong, 10).run();
+    let r = Ensemble::new(&BlowUp, Dopri5, (0.0, 1.0), wrong, 10).run();
     assert!(matches!(r, Err(odeon::Error::DimensionMismatch { what: "p", expected: 1, got: 2 })));
-    let r = Ensemble::new(&BlowUp, Method::Dopri5, (0.0, 1.0), sampler, 10).shard(4, 4);
+    let r = Ensemble::new(&BlowUp, Dopri5, (0.0, 1.0), sampler, 10).shard(4, 4);
     assert!(matches!(r, Err(odeon::Error::InvalidShard { index: 4, count: 4 })));
 }

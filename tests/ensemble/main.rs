@@ -1,7 +1,7 @@
 //! Ensembles: statistics, determinism, failures, Sobol and Morris, the command line.
 
-mod stats;
+mod cli;
 mod determinism;
 mod failures;
 mod sobol_morris;
-mod cli;
+mod stats;

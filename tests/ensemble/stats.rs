@@ -1,8 +1,9 @@
 //! Ensemble statistics against closed forms: exponential decay with a
 //! uniformly distributed rate, 10⁵ samples, within Monte Carlo error.
 
+use odeon::Tsit5;
 use odeon::ensemble::{Dist, Ensemble, Independent, Keep, QUANTILE_LEVELS, QuantileMethod};
-use odeon::{Method, Options, models::ExponentialDecay};
+use odeon::{Options, models::ExponentialDecay};
 
 const N: u64 = 100_000;
 const A: f64 = 0.5;
@@ -31,7 +32,7 @@ fn exact_quantile(t: f64, q: f64) -> (f64, f64) {
 
 fn ensemble(budget: u64) -> odeon::ensemble::EnsembleSummary {
     let sampler = Independent::new(vec![Dist::Fixed(1.0)], vec![Dist::Uniform { low: A, high: B }]).unwrap();
-    Ensemble::new(&ExponentialDecay, Method::Tsit5, (0.0, 2.0), sampler, N)
+    Ensemble::new(&ExponentialDecay, Tsit5, (0.0, 2.0), sampler, N)
         .options(Options::default().rtol(1e-10).atol(1e-12))
         .keep(Keep::At(TIMES.to_vec()))
         .seed(2024)
@@ -75,7 +76,7 @@ fn latin_hypercube_mean_is_far_more_accurate() {
     // plain Monte Carlo error of 10⁴ samples.
     let n = 10_000;
     let lhs = LatinHypercube::new(vec![Dist::Fixed(1.0)], vec![Dist::Uniform { low: A, high: B }], n, 5).unwrap();
-    let s = Ensemble::new(&ExponentialDecay, Method::Tsit5, (0.0, 1.0), lhs, n)
+    let s = Ensemble::new(&ExponentialDecay, Tsit5, (0.0, 1.0), lhs, n)
         .options(Options::default().rtol(1e-10).atol(1e-12))
         .seed(5)
         .run()

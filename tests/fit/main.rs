@@ -1,4 +1,4 @@
 //! Parameter estimation: problems, solvers and reports; fit specs from the command line.
 
-mod problems;
 mod cli;
+mod problems;

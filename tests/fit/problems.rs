@@ -8,7 +8,8 @@ use odeon::fit::{
     Data, Experiment, FitOptions, FitProblem, FitSolver, Multistart, Observable, Parameter, States, fit, multistart,
 };
 use odeon::models::LotkaVolterra as LV;
-use odeon::{DualScalar, Error, Method, OdeSystem, Options, solve};
+use odeon::{Dop853, Dopri5, Tsit5};
+use odeon::{DualScalar, Error, OdeSystem, Options, solve};
 use rayon::prelude::*;
 
 const TRUE: [f64; 4] = [1.5, 1.0, 3.0, 1.0];
@@ -18,9 +19,8 @@ fn data_path() -> String {
     format!("{}/examples/data/lv_noisy.csv", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn lv_problem(data: Data, start: [f64; 4], tol: f64) -> FitProblem<'static, LV, States> {
-    let mut p =
-        FitProblem::new(&LV, Method::Dopri5, States(vec![0, 1])).options(Options::default().rtol(tol).atol(tol));
+fn lv_problem(data: Data, start: [f64; 4], tol: f64) -> FitProblem<'static, LV, States, Dopri5> {
+    let mut p = FitProblem::new(&LV, Dopri5, States(vec![0, 1])).options(Options::default().rtol(tol).atol(tol));
     for (name, guess) in NAMES.iter().zip(start) {
         p = p.parameter(Parameter::new(*name, guess).bounds(0.1, 5.0));
     }
@@ -30,7 +30,7 @@ fn lv_problem(data: Data, start: [f64; 4], tol: f64) -> FitProblem<'static, LV, 
 fn synthetic(p: &[f64], times: &[f64]) -> Data {
     let sol = solve(
         &LV,
-        Method::Dop853,
+        Dop853,
         (0.0, *times.last().unwrap()),
         &[1.0, 1.0],
         p,
@@ -177,7 +177,7 @@ impl OdeSystem for Product {
 fn parameters_entering_as_a_product_are_unidentifiable() {
     let t: Vec<f64> = (1..=10).map(f64::from).collect();
     let y: Vec<f64> = t.iter().map(|t| (-0.5 * t).exp()).collect();
-    let problem = FitProblem::new(&Product, Method::Tsit5, States(vec![0]))
+    let problem = FitProblem::new(&Product, Tsit5, States(vec![0]))
         .parameter(Parameter::new("k1", 2.0).log())
         .parameter(Parameter::new("k2", 0.1).log())
         .experiment(Experiment::new("e", &[1.0], Data::new(t, y).unwrap()));
@@ -213,7 +213,7 @@ fn trial_points_that_cannot_be_integrated_are_rejected() {
     let t: Vec<f64> = (1..=8).map(|i| i as f64 * 0.25).collect();
     let y: Vec<f64> = t.iter().map(|t| 1.0 / (1.0 - 0.4 * t)).collect();
     for solver in [FitSolver::LevenbergMarquardt, FitSolver::Lbfgs, FitSolver::NelderMead] {
-        let problem = FitProblem::new(&BlowUp, Method::Dopri5, States(vec![0]))
+        let problem = FitProblem::new(&BlowUp, Dopri5, States(vec![0]))
             .options(Options::default().rtol(1e-10).atol(1e-10).max_steps(2000))
             .parameter(Parameter::new("p0", 0.05))
             .experiment(Experiment::new("e", &[1.0], Data::new(t.clone(), y.clone()).unwrap()));
@@ -241,7 +241,7 @@ fn two_experiments_share_parameters_and_estimate_initial_states() {
     let run = |y0: [f64; 3]| {
         let sol = solve(
             &Sir,
-            Method::Dop853,
+            Dop853,
             (0.0, 60.0),
             &y0,
             &p,
@@ -250,7 +250,7 @@ fn two_experiments_share_parameters_and_estimate_initial_states() {
         .unwrap();
         Data::new(times.clone(), sol.component(1).collect()).unwrap()
     };
-    let problem = FitProblem::new(&Sir, Method::Tsit5, Infected)
+    let problem = FitProblem::new(&Sir, Tsit5, Infected)
         .options(Options::default().rtol(1e-10).atol(1e-10))
         .parameter(Parameter::new("beta", 0.2).log())
         .parameter(Parameter::new("gamma", 0.2).log())
@@ -269,7 +269,7 @@ fn two_experiments_share_parameters_and_estimate_initial_states() {
 fn bad_input_is_named() {
     let times = vec![0.5, 1.0];
     let good = Data::new(times.clone(), vec![1.0, 1.0, 2.0, 2.0]).unwrap();
-    let check = |problem: FitProblem<'_, LV, States>, expect: &dyn Fn(&Error) -> bool| {
+    let check = |problem: FitProblem<'_, LV, States, Dopri5>, expect: &dyn Fn(&Error) -> bool| {
         let e = fit(&problem, &FitOptions::default()).unwrap_err();
         assert!(expect(&e), "{e}");
     };

@@ -2,6 +2,7 @@
 //! order, and saving at `t_eval` does not change the steps taken.
 
 use crate::common::{Forced, slope};
+use odeon::Dopri5;
 use odeon::integrate::{self, ExplicitRk};
 use odeon::models::HarmonicOscillator;
 use odeon::{Method, Options, solve};
@@ -75,10 +76,9 @@ fn t_eval_does_not_change_the_steps() {
 #[test]
 fn t_eval_at_the_ends_is_exact() {
     let opts = Options::default().t_eval(vec![0.0, 0.0, 5.0]);
-    let sol = solve(&HarmonicOscillator, Method::Dopri5, (0.0, 5.0), &[1.0, 0.0], &[1.0], &opts).unwrap();
+    let sol = solve(&HarmonicOscillator, Dopri5, (0.0, 5.0), &[1.0, 0.0], &[1.0], &opts).unwrap();
     assert_eq!(sol.t, vec![0.0, 0.0, 5.0]);
     assert_eq!(sol.state(0), &[1.0, 0.0]);
-    let full =
-        solve(&HarmonicOscillator, Method::Dopri5, (0.0, 5.0), &[1.0, 0.0], &[1.0], &Options::default()).unwrap();
+    let full = solve(&HarmonicOscillator, Dopri5, (0.0, 5.0), &[1.0, 0.0], &[1.0], &Options::default()).unwrap();
     assert_eq!(sol.state(2), full.last().unwrap().1);
 }

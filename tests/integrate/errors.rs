@@ -1,23 +1,24 @@
 //! Bad input gets a typed error that says what and where; never a panic.
 
 use nalgebra::{Const, SVector};
-use odeon::integrate::{Controller, Dopri5, Integrator};
+use odeon::integrate::{Controller, Integrator};
 use odeon::models::{ExponentialDecay, HarmonicOscillator, Robertson, VanDerPol};
+use odeon::{Dopri5, Rk4, Tsit5};
 use odeon::{DualScalar, Error, Method, OdeSystem, Options, solve};
 use std::time::Instant;
 
 fn decay(opts: &Options) -> Result<odeon::Solution, Error> {
-    solve(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), &[1.0], &[1.0], opts)
+    solve(&ExponentialDecay, Dopri5, (0.0, 1.0), &[1.0], &[1.0], opts)
 }
 
 #[test]
 fn non_finite_inputs_are_named() {
     let o = Options::default();
-    let e = solve(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), &[f64::NAN], &[1.0], &o).unwrap_err();
+    let e = solve(&ExponentialDecay, Dopri5, (0.0, 1.0), &[f64::NAN], &[1.0], &o).unwrap_err();
     assert!(matches!(e, Error::NonFinite { what: "y0", index: 0, .. }), "{e}");
-    let e = solve(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), &[1.0], &[f64::INFINITY], &o).unwrap_err();
+    let e = solve(&ExponentialDecay, Dopri5, (0.0, 1.0), &[1.0], &[f64::INFINITY], &o).unwrap_err();
     assert!(matches!(e, Error::NonFinite { what: "p", index: 0, .. }), "{e}");
-    let e = solve(&ExponentialDecay, Method::Dopri5, (0.0, f64::NAN), &[1.0], &[1.0], &o).unwrap_err();
+    let e = solve(&ExponentialDecay, Dopri5, (0.0, f64::NAN), &[1.0], &[1.0], &o).unwrap_err();
     assert!(matches!(e, Error::NonFinite { what: "t_span", index: 1, .. }), "{e}");
 }
 
@@ -29,7 +30,7 @@ fn tolerances_must_be_positive() {
         (Options::default().rtol(f64::NAN), "rtol", 0),
         (Options::default().atol(vec![1e-6, 0.0]), "atol", 1),
     ] {
-        let e = solve(&HarmonicOscillator, Method::Tsit5, (0.0, 1.0), &[1.0, 0.0], &[1.0], &opts).unwrap_err();
+        let e = solve(&HarmonicOscillator, Tsit5, (0.0, 1.0), &[1.0, 0.0], &[1.0], &opts).unwrap_err();
         assert!(matches!(e, Error::InvalidTolerance { name: n, index: i, .. } if n == name && i == index), "{e}");
     }
     let e = decay(&Options::default().atol(vec![1e-6, 1e-6])).unwrap_err();
@@ -49,9 +50,9 @@ fn t_eval_outside_or_unsorted() {
 #[test]
 fn dimension_mismatches() {
     let o = Options::default();
-    let e = solve(&HarmonicOscillator, Method::Dopri5, (0.0, 1.0), &[1.0], &[1.0], &o).unwrap_err();
+    let e = solve(&HarmonicOscillator, Dopri5, (0.0, 1.0), &[1.0], &[1.0], &o).unwrap_err();
     assert!(matches!(e, Error::DimensionMismatch { what: "y0", expected: 2, got: 1 }), "{e}");
-    let e = solve(&HarmonicOscillator, Method::Dopri5, (0.0, 1.0), &[1.0, 0.0], &[], &o).unwrap_err();
+    let e = solve(&HarmonicOscillator, Dopri5, (0.0, 1.0), &[1.0, 0.0], &[], &o).unwrap_err();
     assert!(matches!(e, Error::DimensionMismatch { what: "p", expected: 1, got: 0 }), "{e}");
 }
 
@@ -72,7 +73,7 @@ fn options_with_bad_values_are_named() {
         }
     }
     // A fixed-step method needs dt.
-    let e = solve(&ExponentialDecay, Method::Rk4, (0.0, 1.0), &[1.0], &[1.0], &Options::default()).unwrap_err();
+    let e = solve(&ExponentialDecay, Rk4, (0.0, 1.0), &[1.0], &[1.0], &Options::default()).unwrap_err();
     assert!(matches!(e, Error::InvalidOption { name: "dt", .. }), "{e}");
     assert!(matches!("Dopri45".parse::<Method>(), Err(Error::InvalidOption { name: "method", .. })));
 }
@@ -81,7 +82,7 @@ fn options_with_bad_values_are_named() {
 fn stiff_problem_below_h_min_fails_at_once() {
     let start = Instant::now();
     let opts = Options::default().h_min(1e-3);
-    let e = solve(&Robertson, Method::Dopri5, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap_err();
+    let e = solve(&Robertson, Dopri5, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap_err();
     assert!(start.elapsed().as_secs_f64() < 1.0);
     match e {
         Error::StepSizeTooSmall { t, h, partial, .. } => {
@@ -96,10 +97,9 @@ fn stiff_problem_below_h_min_fails_at_once() {
 #[test]
 fn stiff_problems_hit_the_step_limit_in_under_a_second() {
     let start = Instant::now();
-    let e = solve(&Robertson, Method::Dopri5, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS, &Options::default())
-        .unwrap_err();
+    let e = solve(&Robertson, Dopri5, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS, &Options::default()).unwrap_err();
     assert!(matches!(e, Error::MaxStepsExceeded { max_steps: 100_000, .. }), "{e}");
-    let e = solve(&VanDerPol, Method::Dopri5, (0.0, 3000.0), &[2.0, 0.0], &[1e6], &Options::default()).unwrap_err();
+    let e = solve(&VanDerPol, Dopri5, (0.0, 3000.0), &[2.0, 0.0], &[1e6], &Options::default()).unwrap_err();
     assert!(matches!(e, Error::MaxStepsExceeded { .. }), "{e}");
     assert!(start.elapsed().as_secs_f64() < 1.0, "took {:?}", start.elapsed());
 }
@@ -107,7 +107,7 @@ fn stiff_problems_hit_the_step_limit_in_under_a_second() {
 #[test]
 fn max_steps_keeps_the_partial_solution() {
     let opts = Options::default().max_steps(10);
-    let e = solve(&VanDerPol, Method::Dopri5, (0.0, 20.0), &[2.0, 0.0], &[1.0], &opts).unwrap_err();
+    let e = solve(&VanDerPol, Dopri5, (0.0, 20.0), &[2.0, 0.0], &[1.0], &opts).unwrap_err();
     let Error::MaxStepsExceeded { t, max_steps: 10, .. } = e else { panic!("{e:?}") };
     let partial = e.partial().unwrap();
     assert_eq!(partial.t[0], 0.0);
@@ -137,7 +137,7 @@ fn non_finite_trial_steps_are_retried_smaller() {
     // A first step of 10 sends the stages to negative y, where the
     // right-hand side is NaN; the integrator shrinks the step and goes on.
     let opts = Options::default().h0(10.0).rtol(1e-8).atol(1e-10);
-    let sol = solve(&LogDecay, Method::Dopri5, (0.0, 3.0), &[1.0], &[], &opts).unwrap();
+    let sol = solve(&LogDecay, Dopri5, (0.0, 3.0), &[1.0], &[], &opts).unwrap();
     assert!(sol.stats.rejected >= 1);
     assert!((sol.last().unwrap().1[0] - (-3.0f64).exp()).abs() < 1e-8);
 }
@@ -172,13 +172,13 @@ fn persistent_nan_is_reported_with_time_and_component() {
         assert!(e.partial().is_some());
     }
     // With a fixed step there is no smaller step to try.
-    let e = solve(&BreaksAtOne, Method::Rk4, (0.0, 2.0), &[0.0, 0.0], &[], &Options::default().dt(0.3)).unwrap_err();
+    let e = solve(&BreaksAtOne, Rk4, (0.0, 2.0), &[0.0, 0.0], &[], &Options::default().dt(0.3)).unwrap_err();
     assert!(matches!(e, Error::NonFiniteRhs { component: 1, .. }), "{e}");
 }
 
 #[test]
 fn non_finite_derivative_at_the_start() {
-    let e = solve(&BreaksAtOne, Method::Dopri5, (1.5, 2.0), &[0.0, 0.0], &[], &Options::default()).unwrap_err();
+    let e = solve(&BreaksAtOne, Dopri5, (1.5, 2.0), &[0.0, 0.0], &[], &Options::default()).unwrap_err();
     assert!(matches!(e, Error::NonFiniteRhs { t: 1.5, component: 1, .. }), "{e}");
 }
 
@@ -198,6 +198,6 @@ fn interpolation_outside_the_last_step() {
 fn messages_say_what_and_where() {
     let e = decay(&Options::default().t_eval(vec![2.0])).unwrap_err();
     assert_eq!(e.to_string(), "t_eval[0] = 2: outside t_span");
-    let e = solve(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), &[1.0, 2.0], &[1.0], &Options::default()).unwrap_err();
+    let e = solve(&ExponentialDecay, Dopri5, (0.0, 1.0), &[1.0, 2.0], &[1.0], &Options::default()).unwrap_err();
     assert_eq!(e.to_string(), "y0 has length 2, expected 1");
 }

@@ -6,6 +6,7 @@ use nalgebra::Const;
 use num_dual::{Dual64, DualSVec64, HyperDual64};
 use odeon::integrate::{Controller, Integrator, Options as Opts, Save, Solution, Stats, Tolerance};
 use odeon::models::{ExponentialDecay, HarmonicOscillator, Lorenz, Lorenz96, LotkaVolterra, VanDerPol};
+use odeon::{Dop853, Dopri5, Rk4};
 use odeon::{DualScalar, Error, Method, Options, solve, solve_dual};
 
 fn primal_matches<D: DualScalar>(sol: &Solution<D>, reference: &Solution) {
@@ -52,7 +53,7 @@ fn dual_numbers_carry_the_derivative() {
     let opts = Options::default().rtol(1e-12).atol(1e-14).save_final();
     let k = DualSVec64::<2>::from_re(0.7).derivative(0);
     let y0 = DualSVec64::<2>::from_re(2.0).derivative(1);
-    let sol = solve_dual(&ExponentialDecay, Method::Dop853, (0.0, 3.0), &[y0], &[k], &opts).unwrap();
+    let sol = solve_dual(&ExponentialDecay, Dop853, (0.0, 3.0), &[y0], &[k], &opts).unwrap();
     let y = sol.last().unwrap().1[0];
     let d = y.eps.unwrap_generic(Const::<2>, Const::<1>);
     let e = (-0.7f64 * 3.0).exp();
@@ -88,7 +89,7 @@ fn backward_integration_returns_to_the_start() {
     // Fixed steps backward.
     let sol = solve(
         &HarmonicOscillator,
-        Method::Rk4,
+        Rk4,
         (1.0, 0.0),
         &[1.0f64.cos(), -1.0f64.sin()],
         &[1.0],
@@ -101,8 +102,7 @@ fn backward_integration_returns_to_the_start() {
 
 #[test]
 fn empty_span_returns_the_initial_state() {
-    let sol =
-        solve(&Lorenz, Method::Dopri5, (1.0, 1.0), &[1.0, 2.0, 3.0], &Lorenz::PARAMS, &Options::default()).unwrap();
+    let sol = solve(&Lorenz, Dopri5, (1.0, 1.0), &[1.0, 2.0, 3.0], &Lorenz::PARAMS, &Options::default()).unwrap();
     assert_eq!(sol.t, vec![1.0]);
     assert_eq!(sol.y, vec![1.0, 2.0, 3.0]);
 }

@@ -1,8 +1,8 @@
 //! Optimal control: derivatives, optima, features, solutions, bad input, IPOPT.
 
 mod derivatives;
-mod optima;
-mod features;
-mod solution;
 mod errors;
+mod features;
 mod ipopt;
+mod optima;
+mod solution;

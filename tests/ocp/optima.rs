@@ -138,7 +138,7 @@ fn simulation_of_the_brachistochrone_reaches_the_target() {
     // within 1e-3.
     for t in [gl(20), radau(20)] {
         let sol = solve(&Brachistochrone, &Brachistochrone::phase(), t);
-        let check = sol.simulate(&Brachistochrone, None).unwrap();
+        let check = sol.simulate(&Brachistochrone).unwrap();
         let end = check.states.last().unwrap();
         assert!((end[0] - 10.0).abs() < 1e-3 && (end[1] - 5.0).abs() < 1e-3, "{t:?}: end {end:?}");
         assert!(check.max_error.iter().all(|e| *e < 1e-3), "{t:?}: {:?}", check.max_error);

@@ -6,6 +6,7 @@ use crate::common::Forced;
 use nalgebra::{Const, DVector, SVector};
 use odeon::models::{ExponentialDecay, HarmonicOscillator, LotkaVolterra, VanDerPol};
 use odeon::sensitivity::{Wrt, solve_jvp, solve_sensitivities, solve_sensitivities_chunked};
+use odeon::{Dop853, Dopri5, Tsit5};
 use odeon::{DualScalar, Error, Method, OdeSystem, Options, solve};
 
 fn rel(a: f64, b: f64) -> f64 {
@@ -130,11 +131,11 @@ fn agree_with_finite_differences_of_the_same_steps() {
 fn chunked_equals_unchunked() {
     let opts = Options::default().rtol(1e-9).atol(1e-9);
     let wrt = Wrt::all(&LotkaVolterra);
-    let args = (&LotkaVolterra, Method::Tsit5, (0.0, 10.0), &[1.0, 1.0][..], &LotkaVolterra::PARAMS[..]);
-    let full = solve_sensitivities_chunked::<_, 6>(args.0, args.1, args.2, args.3, args.4, &wrt, &opts).unwrap();
+    let args = (&LotkaVolterra, Tsit5, (0.0, 10.0), &[1.0, 1.0][..], &LotkaVolterra::PARAMS[..]);
+    let full = solve_sensitivities_chunked::<_, _, 6>(args.0, args.1, args.2, args.3, args.4, &wrt, &opts).unwrap();
     for chunked in [
-        solve_sensitivities_chunked::<_, 1>(args.0, args.1, args.2, args.3, args.4, &wrt, &opts).unwrap(),
-        solve_sensitivities_chunked::<_, 4>(args.0, args.1, args.2, args.3, args.4, &wrt, &opts).unwrap(),
+        solve_sensitivities_chunked::<_, _, 1>(args.0, args.1, args.2, args.3, args.4, &wrt, &opts).unwrap(),
+        solve_sensitivities_chunked::<_, _, 4>(args.0, args.1, args.2, args.3, args.4, &wrt, &opts).unwrap(),
     ] {
         assert_eq!(chunked.solution.t, full.solution.t);
         for (a, b) in chunked.jacobians.iter().zip(&full.jacobians) {
@@ -148,18 +149,11 @@ fn chunked_equals_unchunked() {
 fn subsets_and_mixes_pick_their_columns() {
     let opts = Options::default().rtol(1e-9).atol(1e-9).save_final();
     let p = LotkaVolterra::PARAMS;
-    let all = solve_sensitivities(
-        &LotkaVolterra,
-        Method::Dopri5,
-        (0.0, 4.0),
-        &[1.0, 1.0],
-        &p,
-        &Wrt::all(&LotkaVolterra),
-        &opts,
-    )
-    .unwrap();
+    let all =
+        solve_sensitivities(&LotkaVolterra, Dopri5, (0.0, 4.0), &[1.0, 1.0], &p, &Wrt::all(&LotkaVolterra), &opts)
+            .unwrap();
     let mix = [Wrt::Y0(1), Wrt::Param(2)];
-    let some = solve_sensitivities(&LotkaVolterra, Method::Dopri5, (0.0, 4.0), &[1.0, 1.0], &p, &mix, &opts).unwrap();
+    let some = solve_sensitivities(&LotkaVolterra, Dopri5, (0.0, 4.0), &[1.0, 1.0], &p, &mix, &opts).unwrap();
     assert_eq!(some.jacobians[0].column(0), all.jacobians[0].column(5));
     assert_eq!(some.jacobians[0].column(1), all.jacobians[0].column(2));
     assert_eq!(some.dy_dp(0), all.jacobians[0].columns(2, 1));
@@ -173,11 +167,10 @@ fn time_end_points() {
     let y0 = [2.0, 0.0];
     let ts = vec![1.0, 2.0, t1];
     let opts = Options::default().rtol(1e-12).atol(1e-12).t_eval(ts.clone());
-    let s =
-        solve_sensitivities(&VanDerPol, Method::Dop853, (t0, t1), &y0, &[1.0], &[Wrt::T0, Wrt::TEnd], &opts).unwrap();
+    let s = solve_sensitivities(&VanDerPol, Dop853, (t0, t1), &y0, &[1.0], &[Wrt::T0, Wrt::TEnd], &opts).unwrap();
     // d y(t)/d t0 by central differences of the exact flow (tight tolerance).
     let h = 1e-5;
-    let at = |start: f64| solve(&VanDerPol, Method::Dop853, (start, t1), &y0, &[1.0], &opts).unwrap();
+    let at = |start: f64| solve(&VanDerPol, Dop853, (start, t1), &y0, &[1.0], &opts).unwrap();
     let (plus, minus) = (at(t0 + h), at(t0 - h));
     for (i, t) in ts.iter().enumerate() {
         for j in 0..2 {
@@ -217,8 +210,7 @@ fn exact_after_rejected_steps() {
     };
     let ts: Vec<f64> = (1..=6).map(|i| i as f64 * 0.5).collect();
     let opts = Options::default().rtol(1e-11).atol(1e-12).h0(1.0).t_eval(ts.clone());
-    let s = solve_sensitivities(&QuarticGrowth, Method::Dopri5, (0.0, 3.0), &[1.0], &[theta], &[Wrt::Param(0)], &opts)
-        .unwrap();
+    let s = solve_sensitivities(&QuarticGrowth, Dopri5, (0.0, 3.0), &[1.0], &[theta], &[Wrt::Param(0)], &opts).unwrap();
     assert!(s.solution.stats.rejected >= 2, "the test needs rejections: {:?}", s.solution.stats);
     for (i, &t) in ts.iter().enumerate() {
         let (u, du) = exact(t);
@@ -237,8 +229,7 @@ fn sensitivity_error_control() {
     let du = u * (theta.powi(4) - (t - theta).powi(4)) / 10.0;
     let run = |on: bool| {
         let opts = Options::default().rtol(1e-6).atol(1e-6).save_final().sensitivity_error_control(on);
-        solve_sensitivities(&QuarticGrowth, Method::Dopri5, (0.0, t), &[1.0], &[theta], &[Wrt::Param(0)], &opts)
-            .unwrap()
+        solve_sensitivities(&QuarticGrowth, Dopri5, (0.0, t), &[1.0], &[theta], &[Wrt::Param(0)], &opts).unwrap()
     };
     let (off, on) = (run(false), run(true));
     let err = |s: &odeon::sensitivity::Sensitivities| (s.jacobians[0][(0, 0)] - du).abs();
@@ -251,7 +242,7 @@ fn sensitivity_error_control() {
 fn jvp_equals_jacobian_times_direction() {
     let opts = Options::default().rtol(1e-9).atol(1e-9).t_eval(vec![1.0, 3.0, 6.0]);
     let v = [(Wrt::Param(1), 0.3), (Wrt::Y0(0), -2.0), (Wrt::T0, 0.7)];
-    let args = (&LotkaVolterra, Method::Tsit5, (0.0, 6.0), &[1.0, 1.0][..], &LotkaVolterra::PARAMS[..]);
+    let args = (&LotkaVolterra, Tsit5, (0.0, 6.0), &[1.0, 1.0][..], &LotkaVolterra::PARAMS[..]);
     let jvp = solve_jvp(args.0, args.1, args.2, args.3, args.4, &v, &opts).unwrap();
     let wrt: Vec<Wrt> = v.iter().map(|(w, _)| *w).collect();
     let full = solve_sensitivities(args.0, args.1, args.2, args.3, args.4, &wrt, &opts).unwrap();
@@ -267,7 +258,7 @@ fn jvp_equals_jacobian_times_direction() {
 fn forced_problem_time_dependence_is_differentiated() {
     // y' = −y + 2 cos t + c: ∂y/∂c = 1 − e^{−t}.
     let opts = Options::default().rtol(1e-12).atol(1e-12).save_final();
-    let s = solve_sensitivities(&Forced, Method::Tsit5, (0.0, 2.0), &[1.0], &[0.0], &[Wrt::Param(0)], &opts).unwrap();
+    let s = solve_sensitivities(&Forced, Tsit5, (0.0, 2.0), &[1.0], &[0.0], &[Wrt::Param(0)], &opts).unwrap();
     assert!(rel(s.jacobians[0][(0, 0)], 1.0 - (-2.0f64).exp()) < 1e-10);
 }
 
@@ -311,7 +302,7 @@ impl OdeSystem for AbsDecay {
 fn exact_zero_under_sqrt_is_a_typed_error() {
     let e = solve_sensitivities(
         &SqrtAtZero,
-        Method::Dopri5,
+        Dopri5,
         (0.0, 1.0),
         &[0.0, 0.0],
         &[1.0],
@@ -329,24 +320,21 @@ fn exact_zero_under_sqrt_is_a_typed_error() {
     }
     assert!(e.to_string().contains("not finite at t ="), "{e}");
     // Plain simulation of the same model is fine: only derivatives are affected.
-    assert!(solve(&SqrtAtZero, Method::Dopri5, (0.0, 1.0), &[0.0, 0.0], &[1.0], &Options::default()).is_ok());
+    assert!(solve(&SqrtAtZero, Dopri5, (0.0, 1.0), &[0.0, 0.0], &[1.0], &Options::default()).is_ok());
 }
 
 #[test]
 fn abs_at_an_exact_zero_stays_finite() {
     let opts = Options::default().save_final();
-    let s =
-        solve_sensitivities(&AbsDecay, Method::Dopri5, (0.0, 1.0), &[0.0], &[1.0], &[Wrt::Param(0), Wrt::Y0(0)], &opts)
-            .unwrap();
+    let s = solve_sensitivities(&AbsDecay, Dopri5, (0.0, 1.0), &[0.0], &[1.0], &[Wrt::Param(0), Wrt::Y0(0)], &opts)
+        .unwrap();
     assert!(s.jacobians[0].iter().all(|v| v.is_finite()));
 }
 
 #[test]
 fn bad_requests_are_typed_errors() {
     let o = Options::default();
-    let lv = |p: &[f64], wrt: &[Wrt]| {
-        solve_sensitivities(&LotkaVolterra, Method::Dopri5, (0.0, 1.0), &[1.0, 1.0], p, wrt, &o)
-    };
+    let lv = |p: &[f64], wrt: &[Wrt]| solve_sensitivities(&LotkaVolterra, Dopri5, (0.0, 1.0), &[1.0, 1.0], p, wrt, &o);
     let e = lv(&[1.0, 2.0], &[Wrt::Param(0)]).unwrap_err();
     assert!(matches!(e, Error::DimensionMismatch { what: "p", expected: 4, got: 2 }), "{e}");
     let e = lv(&LotkaVolterra::PARAMS, &[Wrt::Param(0), Wrt::Param(4)]).unwrap_err();

@@ -4,5 +4,5 @@
 mod common;
 
 mod forward;
-mod second_order;
 mod plots;
+mod second_order;

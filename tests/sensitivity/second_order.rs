@@ -4,13 +4,14 @@
 
 use odeon::models::LotkaVolterra;
 use odeon::sensitivity::{SumOfSquares, Wrt, gradient_hessian, solve_sensitivities};
-use odeon::{Error, Method, Options, solve};
+use odeon::{Dop853, Dopri5, Tsit5};
+use odeon::{Error, Options, solve};
 
 fn setup() -> (Options, SumOfSquares, Vec<f64>) {
     let ts: Vec<f64> = (1..=10).map(|i| i as f64).collect();
     let opts = Options::default().rtol(1e-10).atol(1e-10).t_eval(ts);
     // Data from perturbed parameters, one value missing.
-    let truth = solve(&LotkaVolterra, Method::Dopri5, (0.0, 10.0), &[1.0, 1.0], &[1.4, 0.9, 3.1, 1.05], &opts).unwrap();
+    let truth = solve(&LotkaVolterra, Dopri5, (0.0, 10.0), &[1.0, 1.0], &[1.4, 0.9, 3.1, 1.05], &opts).unwrap();
     let mut data = truth.y.clone();
     data[3] = f64::NAN;
     let weights: Vec<f64> = (0..data.len()).map(|i| 1.0 + 0.1 * i as f64).collect();
@@ -23,7 +24,7 @@ fn hessian_is_symmetric_and_matches_finite_differences_of_the_gradient() {
     let wrt = Wrt::all(&LotkaVolterra); // 6 directions: 2 blocks, 3 passes
     let p = LotkaVolterra::PARAMS;
     let at = |p: &[f64], y0: &[f64]| {
-        gradient_hessian(&LotkaVolterra, Method::Dop853, (0.0, 10.0), y0, p, &wrt, &sse, &opts).unwrap()
+        gradient_hessian(&LotkaVolterra, Dop853, (0.0, 10.0), y0, p, &wrt, &sse, &opts).unwrap()
     };
     let r = at(&p, &[1.0, 1.0]);
     assert_eq!(r.passes, 3);
@@ -50,8 +51,8 @@ fn gradient_equals_jacobian_transpose_residual() {
     let (opts, sse, weights) = setup();
     let wrt = Wrt::params(&LotkaVolterra);
     let p = LotkaVolterra::PARAMS;
-    let r = gradient_hessian(&LotkaVolterra, Method::Tsit5, (0.0, 10.0), &[1.0, 1.0], &p, &wrt, &sse, &opts).unwrap();
-    let s = solve_sensitivities(&LotkaVolterra, Method::Tsit5, (0.0, 10.0), &[1.0, 1.0], &p, &wrt, &opts).unwrap();
+    let r = gradient_hessian(&LotkaVolterra, Tsit5, (0.0, 10.0), &[1.0, 1.0], &p, &wrt, &sse, &opts).unwrap();
+    let s = solve_sensitivities(&LotkaVolterra, Tsit5, (0.0, 10.0), &[1.0, 1.0], &p, &wrt, &opts).unwrap();
     let mut grad = nalgebra::DVector::zeros(4);
     let mut value = 0.0;
     for i in 0..s.jacobians.len() {
@@ -75,7 +76,7 @@ fn data_must_match_the_saved_states() {
     let sse = SumOfSquares::new(vec![1.0; 3]);
     let e = gradient_hessian(
         &LotkaVolterra,
-        Method::Dopri5,
+        Dopri5,
         (0.0, 2.0),
         &[1.0, 1.0],
         &LotkaVolterra::PARAMS,
@@ -87,7 +88,7 @@ fn data_must_match_the_saved_states() {
     assert!(matches!(e, Error::DimensionMismatch { expected: 4, got: 3, .. }), "{e}");
     let e = gradient_hessian(
         &LotkaVolterra,
-        Method::Dopri5,
+        Dopri5,
         (0.0, 2.0),
         &[1.0, 1.0],
         &LotkaVolterra::PARAMS,

@@ -9,6 +9,7 @@
 mod baseline;
 
 use nalgebra::{Const, SVector};
+use odeon::{Dopri5, Tsit5};
 use odeon::sensitivity::{Wrt, solve_sensitivities};
 use odeon::{DualScalar, Method, OdeSystem, Options, solve};
 use std::hint::black_box;
@@ -82,7 +83,7 @@ fn main() {
             black_box(baseline::dopri5(baseline::van_der_pol(1.0), 0.0, 20.0, black_box([2.0, 0.0]), 1e-8));
         },
         || {
-            black_box(solve(&VanDerPol, Method::Dopri5, (0.0, 20.0), black_box(&[2.0, 0.0]), &[1.0], &opts).unwrap());
+            black_box(solve(&VanDerPol, Dopri5, (0.0, 20.0), black_box(&[2.0, 0.0]), &[1.0], &opts).unwrap());
         },
     );
     println!(

@@ -1,10 +1,11 @@
 //! `odeon ensemble` (run a spec, or one shard of it), `odeon merge`, and
 //! the tour's ensemble section.
 
+use odeon::Dopri5;
 use odeon::ensemble::spec::{EnsemblePart, EnsembleSpec};
 use odeon::ensemble::{Dist, Ensemble, EnsembleSummary, Independent, Keep};
 use odeon::models::VanDerPol;
-use odeon::{Error, Method, Options};
+use odeon::{Error, Options};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -119,7 +120,7 @@ pub fn tour(out: &Path) -> Result<(), Box<dyn std::error::Error>> {
         vec![Dist::Uniform { low: 0.5, high: 2.0 }],
     )?;
     let times: Vec<f64> = (0..=40).map(|i| i as f64 * 0.5).collect();
-    let ens = Ensemble::new(&VanDerPol, Method::Dopri5, (0.0, 20.0), sampler, 2000)
+    let ens = Ensemble::new(&VanDerPol, Dopri5, (0.0, 20.0), sampler, 2000)
         .options(Options::default().rtol(1e-6).atol(1e-6))
         .keep(Keep::At(times))
         .seed(42);

@@ -2,6 +2,7 @@
 
 use odeon::models::{Lorenz, LotkaVolterra as LV, VanDerPol};
 use odeon::sensitivity::{Wrt, solve_sensitivities};
+use odeon::{Dop853, Dopri5, Tsit5};
 use odeon::{Method, OdeSystem, Options, Solution, solve};
 use std::error::Error;
 use std::path::Path;
@@ -69,7 +70,7 @@ fn simulate(out: &Path) -> Result<(), Box<dyn Error>> {
     #[cfg(feature = "plot")]
     {
         let dense = Options::default().rtol(1e-8).atol(1e-8).t_eval((0..=2000).map(|i| i as f64 * 0.01).collect());
-        let vdp = solve(&VanDerPol, Method::Tsit5, (0.0, 20.0), &VanDerPol::Y0, &VanDerPol::PARAMS, &dense)?;
+        let vdp = solve(&VanDerPol, Tsit5, (0.0, 20.0), &VanDerPol::Y0, &VanDerPol::PARAMS, &dense)?;
         odeon::plot::trajectory(
             &vdp,
             &VanDerPol.state_names(),
@@ -77,7 +78,7 @@ fn simulate(out: &Path) -> Result<(), Box<dyn Error>> {
             out.join("van_der_pol.svg"),
         )?;
         let dense = Options::default().rtol(1e-10).atol(1e-10).t_eval((0..=5000).map(|i| i as f64 * 0.01).collect());
-        let lorenz = solve(&Lorenz, Method::Dop853, (0.0, 50.0), &Lorenz::Y0, &Lorenz::PARAMS, &dense)?;
+        let lorenz = solve(&Lorenz, Dop853, (0.0, 50.0), &Lorenz::Y0, &Lorenz::PARAMS, &dense)?;
         odeon::plot::phase(&lorenz, (0, 2), ("x", "z"), "Lorenz attractor (Dop853)", out.join("lorenz.svg"))?;
         odeon::plot::phase(&lorenz, (0, 2), ("x", "z"), "Lorenz attractor (Dop853)", out.join("lorenz.png"))?;
         println!("   plots: van_der_pol.svg, lorenz.svg (and lorenz.png: any plot path ending in .png)");
@@ -114,8 +115,8 @@ fn differentiate(out: &Path) -> Result<(), Box<dyn Error>> {
     let t_eval: Vec<f64> = (0..=100).map(|i| i as f64 * 0.1).collect();
     let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(t_eval);
     let wrt = Wrt::all(&LV);
-    let sens = || solve_sensitivities(&LV, Method::Tsit5, (0.0, 10.0), &LV::Y0, &LV::PARAMS, &wrt, &opts);
-    let plain = || solve(&LV, Method::Tsit5, (0.0, 10.0), &LV::Y0, &LV::PARAMS, &opts);
+    let sens = || solve_sensitivities(&LV, Tsit5, (0.0, 10.0), &LV::Y0, &LV::PARAMS, &wrt, &opts);
+    let plain = || solve(&LV, Tsit5, (0.0, 10.0), &LV::Y0, &LV::PARAMS, &opts);
     let s = sens()?;
     let (t_sens, t_plain) = (time_per_call(sens), time_per_call(plain));
     let jac = s.jacobians.last().ok_or("no saved times")?;
@@ -160,7 +161,7 @@ fn fit(out: &Path) -> Result<(), Box<dyn Error>> {
         LV_NOISY.lines().skip(1).map(|l| l.split(',').map(|v| v.parse()).collect()).collect::<Result<_, _>>()?;
     let t = rows.iter().map(|r| r[0]).collect();
     let values = rows.iter().flat_map(|r| [r[1], r[2]]).collect();
-    let mut problem = FitProblem::new(&LV, Method::Dopri5, States(vec![0, 1]))
+    let mut problem = FitProblem::new(&LV, Dopri5, States(vec![0, 1]))
         .options(Options::default().rtol(1e-10).atol(1e-10))
         .experiment(Experiment::new("predator-prey", &[1.0, 1.0], Data::new(t, values)?));
     for (name, guess) in [("a", 1.0), ("b", 0.5), ("c", 2.0), ("d", 0.5)] {

@@ -29,7 +29,7 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
         last = Some(sol);
     }
     let sol = last.ok_or("no solution")?;
-    let check = sol.simulate(&Brachistochrone, None)?;
+    let check = sol.simulate(&Brachistochrone)?;
     let end = check.states.last().ok_or("no simulated states")?;
     println!(
         "   re-integrated (Dop853) under the optimal control: ends at ({:.6}, {:.6}), largest node difference {:.1e}",
