@@ -5,11 +5,11 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::Const;
-use num_dual::DualSVec64;
-use odeon::Dopri5;
 use odeon::models::{Lorenz96, LotkaVolterra as LV};
+use odeon::scalar::InlineDual64;
 use odeon::sensitivity::{Wrt, solve_sensitivities, solve_sensitivities_chunked};
-use odeon::{Method, Options, solve, solve_dual};
+use odeon::{Algorithm, Dopri5, Tsit5};
+use odeon::{Options, solve, solve_dual};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -20,15 +20,24 @@ fn lotka_volterra(c: &mut Criterion) {
     let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(t_eval);
     let wrt = Wrt::all(&LV);
     let mut g = c.benchmark_group("lotka_volterra_sensitivities");
-    for m in [Method::Dopri5, Method::Tsit5] {
-        g.bench_function(format!("{m} f64 solve (baseline)"), |b| {
-            b.iter(|| solve(&LV, m, (0.0, 10.0), black_box(&LV::Y0), &LV::PARAMS, &opts).unwrap())
-        });
-        g.bench_function(format!("{m} 6 directions, DualSVec64<6>"), |b| {
-            b.iter(|| solve_sensitivities(&LV, m, (0.0, 10.0), black_box(&LV::Y0), &LV::PARAMS, &wrt, &opts).unwrap())
-        });
-    }
+    lv_pair(&mut g, Dopri5, &opts, &wrt);
+    lv_pair(&mut g, Tsit5, &opts, &wrt);
     g.finish();
+}
+
+/// The f64 solve and the 6-direction sensitivities with one method.
+fn lv_pair<A: Algorithm + std::fmt::Display>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    m: A,
+    opts: &Options,
+    wrt: &[Wrt],
+) {
+    g.bench_function(format!("{m} f64 solve (baseline)"), |b| {
+        b.iter(|| solve(&LV, m, (0.0, 10.0), black_box(&LV::Y0), &LV::PARAMS, opts).unwrap())
+    });
+    g.bench_function(format!("{m} 6 directions, InlineDual64<6>"), |b| {
+        b.iter(|| solve_sensitivities(&LV, m, (0.0, 10.0), black_box(&LV::Y0), &LV::PARAMS, wrt, opts).unwrap())
+    });
 }
 
 fn chunking(c: &mut Criterion) {
@@ -48,11 +57,11 @@ fn chunking(c: &mut Criterion) {
                 .unwrap()
         })
     });
-    g.bench_function("3 direct DualSVec64<8> passes (baseline)", |b| {
+    g.bench_function("3 direct InlineDual64<8> passes (baseline)", |b| {
         b.iter(|| {
             for chunk in 0..3 {
                 let seed = |v: f64, dir: usize| {
-                    let mut d = DualSVec64::<8>::from_re(v);
+                    let mut d = InlineDual64::<8>::from_re(v);
                     if dir / 8 == chunk {
                         d = d.derivative(dir % 8);
                     }
@@ -63,7 +72,7 @@ fn chunking(c: &mut Criterion) {
             }
         })
     });
-    g.bench_function("one DualSVec64<24> pass", |b| {
+    g.bench_function("one InlineDual64<24> pass", |b| {
         b.iter(|| {
             solve_sensitivities_chunked::<_, _, 24>(&model, Dopri5, (0.0, 2.0), black_box(&y0), &[8.0], &wrt, &opts)
                 .unwrap()

@@ -199,6 +199,11 @@ macro_rules! method {
         impl ExplicitRk for $ty {
             const TABLEAU: Tableau = $tab;
         }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad($tab.name)
+            }
+        }
         const _: () = $tab.check();
     };
 }

@@ -21,12 +21,11 @@ use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, DimName, OVector, U1};
 use num_dual::DualStruct;
 use num_dual::{
-    DualNum, DualNumFloat, chain_rule, first, forward_binop, impl_add_sub_rem, impl_assign_ops, impl_comparisons,
-    impl_derivatives, impl_dual, impl_dual_struct, impl_first_derivatives, impl_float_const, impl_from_f,
-    impl_from_primitive, impl_inv, impl_iterator, impl_neg, impl_num, impl_scalar_op, impl_signed, impl_zero_one,
-    second, third, zeroth,
+    DualNum, DualNumFloat, chain_rule, first, impl_comparisons, impl_derivatives, impl_dual_struct,
+    impl_first_derivatives, impl_float_const, impl_from_f, impl_from_primitive, impl_inv, impl_iterator, impl_num,
+    impl_scalar_op, impl_signed, impl_zero_one, second, third, zeroth,
 };
-use num_traits::{FloatConst, FromPrimitive, Inv, Num, One, Signed, Zero};
+use num_traits::{Float, FloatConst, FromPrimitive, Inv, Num, One, Signed, Zero};
 use std::fmt;
 use std::iter::{Product, Sum};
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, RemAssign, Sub, SubAssign};
@@ -66,88 +65,6 @@ where
     }
 }
 
-impl<T: DualNum, D: Dim> Neg for Partials<T, D>
-where
-    DefaultAllocator: Allocator<D>,
-{
-    type Output = Self;
-    #[inline]
-    fn neg(mut self) -> Self {
-        for a in self.0.iter_mut() {
-            *a = -a.clone();
-        }
-        self
-    }
-}
-
-impl<T: DualNum, D: Dim> Add<&Partials<T, D>> for Partials<T, D>
-where
-    DefaultAllocator: Allocator<D>,
-{
-    type Output = Self;
-    #[inline]
-    fn add(mut self, other: &Self) -> Self {
-        self += other.clone();
-        self
-    }
-}
-
-impl<T: DualNum, D: Dim> Sub<&Partials<T, D>> for Partials<T, D>
-where
-    DefaultAllocator: Allocator<D>,
-{
-    type Output = Self;
-    #[inline]
-    fn sub(mut self, other: &Self) -> Self {
-        self -= other.clone();
-        self
-    }
-}
-
-impl<T: DualNum, D: Dim> Add for Partials<T, D>
-where
-    DefaultAllocator: Allocator<D>,
-{
-    type Output = Self;
-    #[inline]
-    fn add(mut self, other: Self) -> Self {
-        self += other;
-        self
-    }
-}
-
-impl<T: DualNum, D: Dim> Sub for Partials<T, D>
-where
-    DefaultAllocator: Allocator<D>,
-{
-    type Output = Self;
-    #[inline]
-    fn sub(mut self, other: Self) -> Self {
-        self -= other;
-        self
-    }
-}
-
-impl<T: DualNum, D: Dim> AddAssign for Partials<T, D>
-where
-    DefaultAllocator: Allocator<D>,
-{
-    #[inline]
-    fn add_assign(&mut self, other: Self) {
-        self.zip_assign(&other, |a, b| *a += b.clone());
-    }
-}
-
-impl<T: DualNum, D: Dim> SubAssign for Partials<T, D>
-where
-    DefaultAllocator: Allocator<D>,
-{
-    #[inline]
-    fn sub_assign(&mut self, other: Self) {
-        self.zip_assign(&other, |a, b| *a -= b.clone());
-    }
-}
-
 impl<T: DualNum, D: Dim> MulAssign<T> for Partials<T, D>
 where
     DefaultAllocator: Allocator<D>,
@@ -169,18 +86,6 @@ where
         for a in self.0.iter_mut() {
             *a /= f.clone();
         }
-    }
-}
-
-impl<T: DualNum, D: Dim> Mul<T> for Partials<T, D>
-where
-    DefaultAllocator: Allocator<D>,
-{
-    type Output = Self;
-    #[inline]
-    fn mul(mut self, f: T) -> Self {
-        self *= f;
-        self
     }
 }
 
@@ -284,34 +189,149 @@ impl<T: DualNum, const K: usize> InlineDual<T, Const<K>> {
     }
 }
 
-/* product rule */
-impl<T: DualNum, D: Dim> Mul<&InlineDual<T, D>> for &InlineDual<T, D>
+// Arithmetic by value, in place: with many directions (or nested numbers)
+// the parts are too large for copies to be free, so no operation clones
+// an operand it can consume.
+
+impl<T: DualNum, D: Dim> InlineDual<T, D>
 where
     DefaultAllocator: Allocator<D>,
 {
-    type Output = InlineDual<T, D>;
+    /// `self · other` (product rule), reusing `self`'s storage.
     #[inline]
-    fn mul(self, other: &InlineDual<T, D>) -> InlineDual<T, D> {
+    fn mul_by(mut self, other: &Self) -> Self {
         let (a, b) = (self.re.clone(), other.re.clone());
-        let mut eps = self.eps.clone();
-        eps.zip_assign(&other.eps, |x, y| *x = x.clone() * b.clone() + y.clone() * a.clone());
-        InlineDual::new(a * b, eps)
+        self.eps.zip_assign(&other.eps, |x, y| *x = x.clone() * b.clone() + y.clone() * a.clone());
+        self.re = a * b;
+        self
+    }
+
+    /// `self / other` (quotient rule), reusing `self`'s storage.
+    #[inline]
+    fn div_by(mut self, other: &Self) -> Self {
+        let inv = other.re.recip();
+        let q = self.re.clone() * inv.clone();
+        self.eps.zip_assign(&other.eps, |x, y| *x = (x.clone() - y.clone() * q.clone()) * inv.clone());
+        self.re = q;
+        self
+    }
+
+    /// `self % other = self − trunc(self/other)·other`, differentiated
+    /// where the quotient's integer part is constant.
+    #[inline]
+    fn rem_by(mut self, other: &Self) -> Self {
+        let n = (self.re.re() / other.re.re()).trunc();
+        self.eps.zip_assign(&other.eps, |x, y| *x -= y.clone() * n);
+        self.re = self.re.clone() - other.re.clone() * n;
+        self
+    }
+
+    #[inline]
+    fn add_to(mut self, other: &Self) -> Self {
+        self.re += other.re.clone();
+        self.eps.zip_assign(&other.eps, |x, y| *x += y.clone());
+        self
+    }
+
+    #[inline]
+    fn sub_from(mut self, other: &Self) -> Self {
+        self.re -= other.re.clone();
+        self.eps.zip_assign(&other.eps, |x, y| *x -= y.clone());
+        self
     }
 }
 
-/* quotient rule */
-impl<T: DualNum, D: Dim> Div<&InlineDual<T, D>> for &InlineDual<T, D>
+/// The four owned/borrowed forms of a binary operator and its assignment,
+/// all through one by-value method.
+macro_rules! binop {
+    ($trait:ident, $method:ident, $assign:ident, $assign_method:ident, $by:ident) => {
+        impl<T: DualNum, D: Dim> $trait for InlineDual<T, D>
+        where
+            DefaultAllocator: Allocator<D>,
+        {
+            type Output = Self;
+            #[inline]
+            fn $method(self, other: Self) -> Self {
+                self.$by(&other)
+            }
+        }
+
+        impl<T: DualNum, D: Dim> $trait<&InlineDual<T, D>> for InlineDual<T, D>
+        where
+            DefaultAllocator: Allocator<D>,
+        {
+            type Output = Self;
+            #[inline]
+            fn $method(self, other: &Self) -> Self {
+                self.$by(other)
+            }
+        }
+
+        impl<T: DualNum, D: Dim> $trait<InlineDual<T, D>> for &InlineDual<T, D>
+        where
+            DefaultAllocator: Allocator<D>,
+        {
+            type Output = InlineDual<T, D>;
+            #[inline]
+            fn $method(self, other: InlineDual<T, D>) -> InlineDual<T, D> {
+                self.clone().$by(&other)
+            }
+        }
+
+        impl<T: DualNum, D: Dim> $trait<&InlineDual<T, D>> for &InlineDual<T, D>
+        where
+            DefaultAllocator: Allocator<D>,
+        {
+            type Output = InlineDual<T, D>;
+            #[inline]
+            fn $method(self, other: &InlineDual<T, D>) -> InlineDual<T, D> {
+                self.clone().$by(other)
+            }
+        }
+
+        impl<T: DualNum, D: Dim> $assign for InlineDual<T, D>
+        where
+            DefaultAllocator: Allocator<D>,
+        {
+            #[inline]
+            fn $assign_method(&mut self, other: Self) {
+                // Take the value out (leaving a cheap zero) to operate in place.
+                let lhs = std::mem::replace(self, InlineDual::from_re(T::zero()));
+                *self = lhs.$by(&other);
+            }
+        }
+    };
+}
+
+binop!(Add, add, AddAssign, add_assign, add_to);
+binop!(Sub, sub, SubAssign, sub_assign, sub_from);
+binop!(Mul, mul, MulAssign, mul_assign, mul_by);
+binop!(Div, div, DivAssign, div_assign, div_by);
+binop!(Rem, rem, RemAssign, rem_assign, rem_by);
+
+impl<T: DualNum, D: Dim> Neg for InlineDual<T, D>
+where
+    DefaultAllocator: Allocator<D>,
+{
+    type Output = Self;
+    #[inline]
+    fn neg(mut self) -> Self {
+        self.re = -self.re;
+        for x in self.eps.0.iter_mut() {
+            *x = -x.clone();
+        }
+        self
+    }
+}
+
+impl<T: DualNum, D: Dim> Neg for &InlineDual<T, D>
 where
     DefaultAllocator: Allocator<D>,
 {
     type Output = InlineDual<T, D>;
     #[inline]
-    fn div(self, other: &InlineDual<T, D>) -> InlineDual<T, D> {
-        let inv = other.re.recip();
-        let a = self.re.clone() * inv.clone();
-        let mut eps = self.eps.clone();
-        eps.zip_assign(&other.eps, |x, y| *x = (x.clone() - y.clone() * a.clone()) * inv.clone());
-        InlineDual::new(a, eps)
+    fn neg(self) -> InlineDual<T, D> {
+        -self.clone()
     }
 }
 
@@ -326,8 +346,20 @@ where
     }
 }
 
+// The elementary functions (chain rules), conversions, constants and
+// comparisons: num-dual's own macros, as for its types.
 impl_first_derivatives!(InlineDual, [eps], [D], [D]);
-impl_dual!(InlineDual, [eps], [D], [D]);
+impl_from_f!(InlineDual, [eps], [D], [D]);
+impl_zero_one!(InlineDual, [D], [D]);
+impl_scalar_op!(InlineDual, [eps], [D], [D]);
+impl_inv!(InlineDual, [D], [D]);
+impl_iterator!(InlineDual, [D], [D]);
+impl_from_primitive!(InlineDual, [D], [D]);
+impl_signed!(InlineDual, [D], [D]);
+impl_num!(InlineDual, [D], [D]);
+impl_float_const!(InlineDual, [D], [D]);
+impl_dual_struct!(InlineDual, [D], [D]);
+impl_comparisons!(InlineDual, [D], [D]);
 
 #[cfg(test)]
 mod tests {
@@ -399,6 +431,19 @@ mod tests {
         assert!((mixed - exact).abs() < 1e-14);
         assert_eq!(<InlineHyperDual64<1, 1> as Derivatives>::N_EPS, 2);
         assert_eq!(r.eps_part(1), r.eps.0[0].re);
+    }
+
+    #[test]
+    fn remainder_is_differentiated_where_the_quotient_is_constant() {
+        // x % y = x − 3y for x = 7.3, y = 2 (quotient 3.65, integer part 3).
+        let x = InlineDual64::<2>::from_re(7.3).derivative(0);
+        let y = InlineDual64::<2>::from_re(2.0).derivative(1);
+        let r = x % y;
+        assert!((r.re - 1.3).abs() < 1e-14);
+        assert_eq!(r.eps.0.as_slice(), &[1.0, -3.0]);
+        let mut z = x;
+        z %= y;
+        assert_eq!(z.re, r.re);
     }
 
     #[test]

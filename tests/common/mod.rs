@@ -54,3 +54,15 @@ impl OdeSystem for Forced {
         dy[0] = -y[0] + 2.0 * t.cos() + p[0];
     }
 }
+
+/// Run `body` once per method type with `$m` bound to it: each copy
+/// compiles only its own stepper, where a loop over `Method` values would
+/// compile every method for every scalar type the body uses.
+macro_rules! each_method {
+    ($m:ident in [$($ty:ident),+ $(,)?] $body:block) => {
+        $({
+            let $m = odeon::$ty;
+            $body
+        })+
+    };
+}

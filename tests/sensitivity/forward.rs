@@ -7,7 +7,7 @@ use nalgebra::{Const, DVector, SVector};
 use odeon::models::{ExponentialDecay, HarmonicOscillator, LotkaVolterra, VanDerPol};
 use odeon::sensitivity::{Wrt, solve_jvp, solve_sensitivities, solve_sensitivities_chunked};
 use odeon::{Dop853, Dopri5, Tsit5};
-use odeon::{DualScalar, Error, Method, OdeSystem, Options, solve};
+use odeon::{DualScalar, Error, OdeSystem, Options, solve};
 
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
@@ -18,7 +18,7 @@ fn exponential_decay_analytic() {
     let (k, y0) = (0.8, 2.5);
     let ts: Vec<f64> = (1..=10).map(|i| i as f64 * 0.5).collect();
     let opts = Options::default().rtol(1e-12).atol(1e-14).t_eval(ts.clone());
-    for m in [Method::Dopri5, Method::Tsit5, Method::Dop853] {
+    each_method!(m in [Dopri5, Tsit5, Dop853] {
         let s = solve_sensitivities(&ExponentialDecay, m, (0.0, 5.0), &[y0], &[k], &[Wrt::Param(0), Wrt::Y0(0)], &opts)
             .unwrap();
         for (i, t) in ts.iter().enumerate() {
@@ -26,7 +26,7 @@ fn exponential_decay_analytic() {
             assert!(rel(s.jacobians[i][(0, 0)], -t * y0 * e) < 1e-10, "{m} dy/dk at {t}");
             assert!(rel(s.jacobians[i][(0, 1)], e) < 1e-10, "{m} dy/dy0 at {t}");
         }
-    }
+    });
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn harmonic_oscillator_analytic() {
     let ts: Vec<f64> = (1..=8).map(|i| i as f64).collect();
     let opts = Options::default().rtol(1e-12).atol(1e-14).t_eval(ts.clone());
     let wrt = Wrt::all(&HarmonicOscillator);
-    for m in [Method::Dopri5, Method::Tsit5, Method::Dop853] {
+    each_method!(m in [Dopri5, Tsit5, Dop853] {
         let s = solve_sensitivities(&HarmonicOscillator, m, (0.0, 8.0), &[x0, v0], &[w], &wrt, &opts).unwrap();
         for (i, &t) in ts.iter().enumerate() {
             let (sn, cs) = (w * t).sin_cos();
@@ -55,7 +55,7 @@ fn harmonic_oscillator_analytic() {
                 }
             }
         }
-    }
+    });
 }
 
 /// The shared reference: the variational equations solved by scipy DOP853
@@ -68,7 +68,7 @@ fn lotka_volterra_against_variational_reference() {
     let ts: Vec<f64> = rows.iter().map(|r| r[0]).collect();
     let opts = Options::default().rtol(1e-10).atol(1e-10).t_eval(ts);
     let wrt = Wrt::all(&LotkaVolterra);
-    for m in [Method::Dopri5, Method::Tsit5, Method::Dop853] {
+    each_method!(m in [Dopri5, Tsit5, Dop853] {
         let s = solve_sensitivities(&LotkaVolterra, m, (0.0, 10.0), &[1.0, 1.0], &LotkaVolterra::PARAMS, &wrt, &opts)
             .unwrap();
         let max_s = rows.iter().flat_map(|r| r[3..].iter()).fold(0.0f64, |a, v| a.max(v.abs()));
@@ -92,7 +92,7 @@ fn lotka_volterra_against_variational_reference() {
                 assert!(rel(at10[(j, c)], last[3 + 6 * j + c]) < 1e-6, "{m} S_t10[{j}][{c}]");
             }
         }
-    }
+    });
 }
 
 /// Derivatives of the discrete solution: central differences of the solver
@@ -102,7 +102,7 @@ fn agree_with_finite_differences_of_the_same_steps() {
     let opts = Options::default().dt(0.05).t_eval(vec![2.0, 5.0]);
     let p = LotkaVolterra::PARAMS;
     let y0 = [1.0, 1.0];
-    for m in [Method::Rk4, Method::Dopri5, Method::Dop853] {
+    each_method!(m in [Rk4, Dopri5, Dop853] {
         let s = solve_sensitivities(&LotkaVolterra, m, (0.0, 5.0), &y0, &p, &Wrt::all(&LotkaVolterra), &opts).unwrap();
         for c in 0..6 {
             let h = 1e-6;
@@ -124,7 +124,7 @@ fn agree_with_finite_differences_of_the_same_steps() {
                 }
             }
         }
-    }
+    });
 }
 
 #[test]

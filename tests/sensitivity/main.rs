@@ -1,6 +1,7 @@
 //! Sensitivities: forward Jacobians, second order, their plots.
 
 #[path = "../common/mod.rs"]
+#[macro_use]
 mod common;
 
 mod forward;
