@@ -5,7 +5,7 @@ use crate::common::{Forced, slope};
 use odeon::Dopri5;
 use odeon::integrate::{self, ExplicitRk};
 use odeon::models::HarmonicOscillator;
-use odeon::{Method, Options, solve};
+use odeon::{Options, solve};
 
 /// Max error at off-step times (θ = 0.3 and 0.77 inside every step) of
 /// fixed-step runs.
@@ -58,7 +58,7 @@ fn own_interpolants_keep_the_order() {
 
 #[test]
 fn t_eval_does_not_change_the_steps() {
-    for m in [Method::Bs3, Method::Dopri5, Method::Tsit5, Method::Dop853] {
+    each_method!(m in [Bs3, Dopri5, Tsit5, Dop853] {
         let base = Options::default().rtol(1e-8).atol(1e-8);
         let steps = solve(&HarmonicOscillator, m, (0.0, 10.0), &[1.0, 0.0], &[1.0], &base).unwrap();
         let t_eval: Vec<f64> = (0..=1000).map(|i| i as f64 * 0.01).collect();
@@ -70,7 +70,7 @@ fn t_eval_does_not_change_the_steps() {
         // Dense values are as accurate as the steps themselves.
         let err = (0..dense.len()).map(|i| (dense.state(i)[0] - dense.t[i].cos()).abs()).fold(0.0, f64::max);
         assert!(err < 1e-6, "{m}: dense error {err:e}");
-    }
+    });
 }
 
 #[test]

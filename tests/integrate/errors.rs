@@ -160,7 +160,7 @@ impl OdeSystem for BreaksAtOne {
 
 #[test]
 fn persistent_nan_is_reported_with_time_and_component() {
-    for m in [Method::Bs3, Method::Dopri5, Method::Tsit5, Method::Dop853] {
+    each_method!(m in [Bs3, Dopri5, Tsit5, Dop853] {
         let e = solve(&BreaksAtOne, m, (0.0, 2.0), &[0.0, 0.0], &[], &Options::default()).unwrap_err();
         match &e {
             Error::NonFiniteRhs { t, component, .. } => {
@@ -170,7 +170,7 @@ fn persistent_nan_is_reported_with_time_and_component() {
             other => panic!("{m}: {other:?}"),
         }
         assert!(e.partial().is_some());
-    }
+    });
     // With a fixed step there is no smaller step to try.
     let e = solve(&BreaksAtOne, Rk4, (0.0, 2.0), &[0.0, 0.0], &[], &Options::default().dt(0.3)).unwrap_err();
     assert!(matches!(e, Error::NonFiniteRhs { component: 1, .. }), "{e}");

@@ -1,6 +1,7 @@
 //! Integration: accuracy against references, convergence orders, dense output, errors, scalar types.
 
 #[path = "../common/mod.rs"]
+#[macro_use]
 mod common;
 
 mod accuracy;

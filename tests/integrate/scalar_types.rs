@@ -20,7 +20,7 @@ fn primal_matches<D: DualScalar>(sol: &Solution<D>, reference: &Solution) {
 fn dual_runs_take_the_f64_steps() {
     let opts = Options::default().rtol(1e-7).atol(1e-9);
     let p = LotkaVolterra::PARAMS;
-    for m in [Method::Bs3, Method::Dopri5, Method::Tsit5, Method::Dop853] {
+    each_method!(m in [Bs3, Dopri5, Tsit5, Dop853] {
         let base = solve(&LotkaVolterra, m, (0.0, 10.0), &[1.0, 1.0], &p, &opts).unwrap();
         // Dual64: derivative with respect to a.
         let pd: Vec<Dual64> =
@@ -44,7 +44,7 @@ fn dual_runs_take_the_f64_steps() {
             .collect();
         let y0 = [HyperDual64::from(1.0), HyperDual64::from(1.0)];
         primal_matches(&solve_dual(&LotkaVolterra, m, (0.0, 10.0), &y0, &pd, &opts).unwrap(), &base);
-    }
+    });
 }
 
 #[test]
@@ -66,26 +66,26 @@ fn const_and_dyn_sizes_run_the_same_arithmetic() {
     let dynamic = Lorenz96::new(10).unwrap();
     let fixed = Lorenz96::<Const<10>>::fixed();
     let y0 = dynamic.perturbed_rest(8.0);
-    for m in [Method::Dopri5, Method::Dop853] {
+    each_method!(m in [Dopri5, Dop853] {
         let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(vec![0.5, 1.0, 2.0]);
         let a = solve(&dynamic, m, (0.0, 2.0), &y0, &[8.0], &opts).unwrap();
         let b = solve(&fixed, m, (0.0, 2.0), &y0, &[8.0], &opts).unwrap();
         assert_eq!(a, b, "{m}");
-    }
+    });
     assert!(matches!(Lorenz96::new(3), Err(Error::InvalidOption { name: "n", .. })));
 }
 
 #[test]
 fn backward_integration_returns_to_the_start() {
     let opts = Options::default().rtol(1e-10).atol(1e-12);
-    for m in [Method::Dopri5, Method::Tsit5, Method::Dop853] {
+    each_method!(m in [Dopri5, Tsit5, Dop853] {
         let fwd: Solution = solve(&VanDerPol, m, (0.0, 5.0), &[2.0, 0.0], &[1.0], &opts).unwrap();
         let y5 = fwd.last().unwrap().1.to_vec();
         let t_eval = vec![5.0, 2.5, 0.0];
         let back = solve(&VanDerPol, m, (5.0, 0.0), &y5, &[1.0], &opts.clone().t_eval(t_eval.clone())).unwrap();
         assert_eq!(back.t, t_eval);
         assert!((back.state(2)[0] - 2.0).abs() < 1e-7 && back.state(2)[1].abs() < 1e-7, "{m}: {:?}", back.state(2));
-    }
+    });
     // Fixed steps backward.
     let sol = solve(
         &HarmonicOscillator,
