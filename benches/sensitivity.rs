@@ -5,6 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::Const;
+use num_dual::DualSVec64;
 use odeon::models::{Lorenz96, LotkaVolterra as LV};
 use odeon::scalar::InlineDual64;
 use odeon::sensitivity::{Wrt, solve_sensitivities, solve_sensitivities_chunked};
@@ -61,11 +62,22 @@ fn chunking(c: &mut Criterion) {
         b.iter(|| {
             for chunk in 0..3 {
                 let seed = |v: f64, dir: usize| {
-                    let mut d = InlineDual64::<8>::from_re(v);
-                    if dir / 8 == chunk {
-                        d = d.derivative(dir % 8);
-                    }
-                    d
+                    let d = InlineDual64::<8>::from_re(v);
+                    if dir / 8 == chunk { d.derivative(dir % 8) } else { d }
+                };
+                let y: Vec<_> = y0.iter().enumerate().map(|(i, &v)| seed(v, i)).collect();
+                black_box(solve_dual(&model, Dopri5, (0.0, 2.0), black_box(&y), &[seed(8.0, 23)], &opts).unwrap());
+            }
+        })
+    });
+    // The same passes with num-dual's DualSVec64<8>, whose arithmetic is
+    // not inlined across codegen units: why odeon seeds InlineDual64.
+    g.bench_function("3 direct num-dual DualSVec64<8> passes", |b| {
+        b.iter(|| {
+            for chunk in 0..3 {
+                let seed = |v: f64, dir: usize| {
+                    let d = DualSVec64::<8>::from_re(v);
+                    if dir / 8 == chunk { d.derivative(dir % 8) } else { d }
                 };
                 let y: Vec<_> = y0.iter().enumerate().map(|(i, &v)| seed(v, i)).collect();
                 black_box(solve_dual(&model, Dopri5, (0.0, 2.0), black_box(&y), &[seed(8.0, 23)], &opts).unwrap());
