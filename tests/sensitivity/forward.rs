@@ -19,8 +19,10 @@ fn exponential_decay_analytic() {
     let ts: Vec<f64> = (1..=10).map(|i| i as f64 * 0.5).collect();
     let opts = Options::default().rtol(1e-12).atol(1e-14).t_eval(ts.clone());
     each_method!(m in [Dopri5, Tsit5, Dop853] {
-        let s = solve_sensitivities(&ExponentialDecay, m, (0.0, 5.0), &[y0], &[k], &[Wrt::Param(0), Wrt::Y0(0)], &opts)
-            .unwrap();
+        // One chunk of exactly the directions asked for (a per-method test
+        // needs no run-time choice of chunk width, which compiles six).
+        let wrt = [Wrt::Param(0), Wrt::Y0(0)];
+        let s = solve_sensitivities_chunked::<_, _, 2>(&ExponentialDecay, m, (0.0, 5.0), &[y0], &[k], &wrt, &opts).unwrap();
         for (i, t) in ts.iter().enumerate() {
             let e = (-k * t).exp();
             assert!(rel(s.jacobians[i][(0, 0)], -t * y0 * e) < 1e-10, "{m} dy/dk at {t}");
@@ -36,7 +38,8 @@ fn harmonic_oscillator_analytic() {
     let opts = Options::default().rtol(1e-12).atol(1e-14).t_eval(ts.clone());
     let wrt = Wrt::all(&HarmonicOscillator);
     each_method!(m in [Dopri5, Tsit5, Dop853] {
-        let s = solve_sensitivities(&HarmonicOscillator, m, (0.0, 8.0), &[x0, v0], &[w], &wrt, &opts).unwrap();
+        let s = solve_sensitivities_chunked::<_, _, 3>(&HarmonicOscillator, m, (0.0, 8.0), &[x0, v0], &[w], &wrt, &opts)
+            .unwrap();
         for (i, &t) in ts.iter().enumerate() {
             let (sn, cs) = (w * t).sin_cos();
             let expected = [
@@ -69,8 +72,8 @@ fn lotka_volterra_against_variational_reference() {
     let opts = Options::default().rtol(1e-10).atol(1e-10).t_eval(ts);
     let wrt = Wrt::all(&LotkaVolterra);
     each_method!(m in [Dopri5, Tsit5, Dop853] {
-        let s = solve_sensitivities(&LotkaVolterra, m, (0.0, 10.0), &[1.0, 1.0], &LotkaVolterra::PARAMS, &wrt, &opts)
-            .unwrap();
+        let (y0, p) = ([1.0, 1.0], LotkaVolterra::PARAMS);
+        let s = solve_sensitivities_chunked::<_, _, 6>(&LotkaVolterra, m, (0.0, 10.0), &y0, &p, &wrt, &opts).unwrap();
         let max_s = rows.iter().flat_map(|r| r[3..].iter()).fold(0.0f64, |a, v| a.max(v.abs()));
         for (i, r) in rows.iter().enumerate() {
             for j in 0..2 {
@@ -103,7 +106,8 @@ fn agree_with_finite_differences_of_the_same_steps() {
     let p = LotkaVolterra::PARAMS;
     let y0 = [1.0, 1.0];
     each_method!(m in [Rk4, Dopri5, Dop853] {
-        let s = solve_sensitivities(&LotkaVolterra, m, (0.0, 5.0), &y0, &p, &Wrt::all(&LotkaVolterra), &opts).unwrap();
+        let s = solve_sensitivities_chunked::<_, _, 6>(&LotkaVolterra, m, (0.0, 5.0), &y0, &p, &Wrt::all(&LotkaVolterra), &opts)
+            .unwrap();
         for c in 0..6 {
             let h = 1e-6;
             let shifted = |sign: f64| {
