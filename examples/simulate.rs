@@ -17,7 +17,7 @@ impl OdeSystem for Brusselator {
     fn n_params(&self) -> usize {
         2
     }
-    fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
         let (a, b) = (p[0], p[1]);
         let x2y = y[0] * y[0] * y[1];
         dy[0] = a + x2y - (b + 1.0) * y[0];

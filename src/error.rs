@@ -106,6 +106,35 @@ pub enum Error {
         /// The solution up to `t`.
         partial: Option<Partial>,
     },
+    /// An explicit method found the problem stiff: over many successive
+    /// steps the step size was limited by stability (`h·|λ|` at the edge of
+    /// the method's stability region, estimated as in Hairer's DOPRI5), not
+    /// by accuracy. Use a stiff method ([`Rodas5P`](crate::Rodas5P)) or
+    /// [`Method::Auto`](crate::Method::Auto).
+    #[error("the problem became stiff near t = {t} ({method} was held to steps of about {h:e}); use a stiff method such as Rodas5P or Method::Auto")]
+    Stiff {
+        /// Time where stiffness was confirmed.
+        t: f64,
+        /// The last accepted step.
+        h: f64,
+        /// The explicit method.
+        method: &'static str,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
+    /// The iteration matrix `I/(hγ) − J` of an implicit method stayed
+    /// singular (or its Jacobian non-finite) however small the step.
+    #[error("the iteration matrix is singular at t = {t} (elimination column {column}; non-finite Jacobian: {non_finite_jacobian})")]
+    SingularMatrix {
+        /// Time of the last good state.
+        t: f64,
+        /// The elimination step that met a zero or non-finite pivot.
+        column: usize,
+        /// Whether the Jacobian itself had a NaN or infinite entry.
+        non_finite_jacobian: bool,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
     /// A derivative carried by a dual number became NaN or infinite (e.g.
     /// `sqrt`, `powf` or `ln` evaluated at an exact zero of the state).
     #[error("the derivative of component {component} with respect to {wrt} is not finite at t = {t}")]
@@ -340,6 +369,8 @@ impl Error {
             Error::StepSizeTooSmall { partial, .. }
             | Error::MaxStepsExceeded { partial, .. }
             | Error::NonFiniteRhs { partial, .. }
+            | Error::Stiff { partial, .. }
+            | Error::SingularMatrix { partial, .. }
             | Error::NonFiniteDerivative { partial, .. } => *partial = Some(Partial(Box::new(sol))),
             _ => {}
         }
@@ -362,6 +393,8 @@ impl Error {
             Error::StepSizeTooSmall { partial, .. }
             | Error::MaxStepsExceeded { partial, .. }
             | Error::NonFiniteRhs { partial, .. }
+            | Error::Stiff { partial, .. }
+            | Error::SingularMatrix { partial, .. }
             | Error::NonFiniteDerivative { partial, .. } => partial.as_ref().map(|p| &*p.0),
             _ => None,
         }

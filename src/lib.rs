@@ -13,7 +13,7 @@
 //!     type Dim = Const<1>;
 //!     fn dim(&self) -> Const<1> { Const }
 //!     fn n_params(&self) -> usize { 2 }
-//!     fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+//!     fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
 //!         // r y (1 - y / K)
 //!         dy[0] = p[0] * y[0] * (-y[0] / p[1] + 1.0);
 //!     }
@@ -50,6 +50,7 @@ pub mod models;
 pub mod ocp;
 #[cfg(feature = "plot")]
 pub mod plot;
+mod problem;
 mod progress;
 pub mod scalar;
 pub mod sensitivity;
@@ -57,8 +58,10 @@ mod spec;
 pub mod system;
 
 pub use error::Error;
+pub use problem::OdeProblem;
 pub use integrate::{
-    Algorithm, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Solution, Tsit5, solve, solve_dual,
+    Algorithm, Auto, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Rodas4P, Rodas5P, Rosenbrock23, Solution, Tsit5, solve,
+    solve_dual,
 };
 pub use scalar::DualScalar;
 pub use system::{OdeSystem, State};
@@ -66,9 +69,10 @@ pub use system::{OdeSystem, State};
 /// The names most programs need.
 pub mod prelude {
     pub use crate::integrate::{
-        Algorithm, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Save, Solution, Tsit5, solve, solve_dual,
+        Algorithm, Auto, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Rodas4P, Rodas5P, Rosenbrock23, Save, Solution, Tsit5,
+        solve, solve_dual,
     };
-    pub use crate::{DualScalar, Error, OdeSystem, State};
+    pub use crate::{DualScalar, Error, OdeProblem, OdeSystem, State};
     pub use nalgebra::{Const, DVector, Dyn, SVector};
     pub use num_dual::{DualNum, DualStruct};
 }

@@ -13,7 +13,9 @@ pub type State<D, N> = OVector<D, N>;
 /// `f64` (simulation) and with any num-dual number (derivatives with respect
 /// to `y0` and `p`). The parameters `p` are passed as values of the scalar
 /// type, not stored in the struct, so that they can carry derivatives.
-/// Time is a plain `f64`.
+/// Time comes as the same scalar: the integrator passes a plain time
+/// (no derivative parts), and the stiff methods seed it to get `∂f/∂t`
+/// of non-autonomous models exactly. Branch on `t.re()`, not on `t`.
 ///
 /// The state dimension is `Dim`: `Const<K>` when it is known at compile
 /// time (stack-allocated states, loops the compiler unrolls) or `Dyn` when
@@ -36,7 +38,7 @@ pub type State<D, N> = OVector<D, N>;
 ///     fn n_params(&self) -> usize {
 ///         2
 ///     }
-///     fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
+///     fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
 ///         let (k, c) = (p[0], p[1]);
 ///         dy[0] = y[1];
 ///         dy[1] = -k * y[0] - c * y[1];
@@ -60,7 +62,7 @@ pub trait OdeSystem {
     fn n_params(&self) -> usize;
 
     /// Write `f(t, y, p)` into `dydt`.
-    fn rhs<D: DualScalar>(&self, t: f64, y: &State<D, Self::Dim>, p: &[D], dydt: &mut State<D, Self::Dim>)
+    fn rhs<D: DualScalar>(&self, t: D, y: &State<D, Self::Dim>, p: &[D], dydt: &mut State<D, Self::Dim>)
     where
         DefaultAllocator: Allocator<Self::Dim>;
 

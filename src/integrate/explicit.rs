@@ -8,20 +8,20 @@
 
 use super::controller::{initial_step, rms};
 use super::options::Settings;
-use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant};
+use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
+use super::stepper::{StepResult, Stepper, check_derivatives, check_inputs};
 use super::{Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 use std::marker::PhantomData;
 
-/// What [`Integrator::step`] did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StepResult {
-    /// One step was accepted; the integrator is at the new time.
-    Stepped,
-    /// The end of `t_span` had been reached; nothing was done.
-    Finished,
+/// The state of Hairer's stiffness test.
+#[derive(Clone, Copy, Debug, Default)]
+struct StiffnessCount {
+    rho: f64,
+    positives: u32,
+    negatives: u32,
 }
 
 /// A step-by-step explicit Runge–Kutta integrator.
@@ -84,6 +84,7 @@ where
     t0: f64,
     /// Number of steps of a fixed-step run.
     n_fixed: Option<usize>,
+    stiffness: StiffnessCount,
     stats: Stats,
     _method: PhantomData<M>,
 }
@@ -144,6 +145,7 @@ where
             nonfinite: None,
             t0: t_span.0,
             n_fixed: None,
+            stiffness: StiffnessCount::default(),
             stats: Stats::default(),
             set,
             _method: PhantomData,
@@ -152,7 +154,7 @@ where
         if span == 0.0 {
             return Ok(it);
         }
-        system.rhs(it.t, &it.y, p, &mut it.k[0]);
+        system.rhs(D::from(it.t), &it.y, p, &mut it.k[0]);
         it.stats.rhs_evals += 1;
         if let Some(component) = it.k[0].iter().position(|v| !v.re().is_finite()) {
             return Err(Error::NonFiniteRhs { t: it.t, component, partial: None });
@@ -211,7 +213,7 @@ where
             for i in 0..n {
                 y_stage[i] = y[i] + f0[i] * (dir * h0);
             }
-            system.rhs(t + dir * h0, y_stage, p, f1);
+            system.rhs(D::from(t + dir * h0), y_stage, p, f1);
             evals += 1;
             rms((0..n).map(|i| (f1[i].re() - f0[i].re()) / sc(i)), n)
         });
@@ -300,7 +302,7 @@ where
         if self.fnew_ready {
             self.k.swap(0, Self::FNEW);
         } else {
-            self.system.rhs(self.t, &self.y, self.p, &mut self.k[0]);
+            self.system.rhs(D::from(self.t), &self.y, self.p, &mut self.k[0]);
             self.stats.rhs_evals += 1;
         }
         self.k0_ready = true;
@@ -321,7 +323,7 @@ where
                     let (done, rest) = self.k.split_at_mut($j);
                     let target = if tab.fsal && $j == s - 1 { &mut self.y_new } else { &mut self.y_stage };
                     combine(target, &self.y, h, tab.a[$j], done);
-                    self.system.rhs(self.t + tab.c[$j] * h, target, self.p, &mut rest[0]);
+                    self.system.rhs(D::from(self.t + tab.c[$j] * h), target, self.p, &mut rest[0]);
                 }
             )+};
         }
@@ -397,6 +399,8 @@ where
 
     fn accept(&mut self, h: f64, last: bool) -> Result<(), Error> {
         self.stats.accepted += 1;
+        // Stiffness is tested after adaptive steps that did not end the span.
+        let stage_done = !last && self.n_fixed.is_none();
         self.rejected_last = false;
         self.nonfinite = None;
         self.t_prev = self.t;
@@ -411,25 +415,76 @@ where
         self.k0_ready = false;
         self.fnew_ready = M::TABLEAU.fsal;
         self.dense_ready = false;
-        // Derivatives that are not finite (e.g. sqrt at an exact zero) would
-        // otherwise spread silently: stop and say where.
-        for (component, v) in self.y.iter().enumerate() {
-            if let Some(direction) = (0..D::N_EPS).find(|&l| !v.eps_part(l).is_finite()) {
-                return Err(Error::NonFiniteDerivative {
-                    t: self.t,
-                    component,
-                    direction,
-                    wrt: format!("direction {direction}"),
-                    partial: None,
-                });
+        check_derivatives(self.t, &self.y)?;
+        if stage_done && let Some(test) = M::STIFFNESS {
+            self.test_stiffness(test, h)?;
+        }
+        Ok(())
+    }
+
+    /// Hairer's stiffness test after an accepted step (see
+    /// [`StiffnessTest`]); ends the solve with [`Error::Stiff`] after 15
+    /// positive tests not interrupted by 6 negative ones in a row.
+    fn test_stiffness(&mut self, test: StiffnessTest, h: f64) -> Result<(), Error> {
+        self.ensure_fnew();
+        let (f1, ks) = (&self.k[Self::FNEW], &self.k[test.stage]);
+        let (mut num, mut den) = (0.0, 0.0);
+        for i in 0..self.n {
+            let (a, b) = (f1[i].re() - ks[i].re(), self.y[i].re() - self.y_stage[i].re());
+            num += a * a;
+            den += b * b;
+        }
+        if den > 0.0 {
+            self.stiffness.rho = h.abs() * (num / den).sqrt();
+        }
+        let s = &mut self.stiffness;
+        if s.rho > test.bound {
+            s.positives += 1;
+            s.negatives = 0;
+            if s.positives >= 15 && self.set.detect_stiffness {
+                return Err(Error::Stiff { t: self.t, h, method: M::TABLEAU.name, partial: None });
+            }
+        } else {
+            s.negatives += 1;
+            if s.negatives == 6 {
+                s.positives = 0;
             }
         }
         Ok(())
     }
 
+    /// The last stiffness estimate `ρ ≈ |h λ|` divided by the method's
+    /// stability bound (above 1: the step is limited by stability), or 0
+    /// for methods without a stiffness test.
+    pub fn stiffness_ratio(&self) -> f64 {
+        M::STIFFNESS.map_or(0.0, |test| self.stiffness.rho / test.bound)
+    }
+
+    /// The last estimate `ρ ≈ |h λ|` of the stiffness test (0 before one).
+    pub(crate) fn stiffness_estimate(&self) -> f64 {
+        self.stiffness.rho
+    }
+
+    /// Continue from `(t, y)` with first step `h`, as after a method switch
+    /// (the buffers are kept; the step history is dropped).
+    pub(crate) fn restart(&mut self, t: f64, y: &State<D, S::Dim>, h: f64) {
+        self.t = t;
+        self.t_prev = t;
+        self.y.copy_from(y);
+        self.y_new.copy_from(y);
+        self.h = self.dir * h.abs().min(self.set.h_max);
+        self.k0_ready = false;
+        self.fnew_ready = false;
+        self.dense_ready = false;
+        self.rejected_last = false;
+        self.nonfinite = None;
+        self.ln_err_prev = 1e-4f64.ln();
+        self.stiffness = StiffnessCount::default();
+    }
+
     fn ensure_fnew(&mut self) {
         if !self.fnew_ready {
-            self.system.rhs(self.t, &self.y, self.p, &mut self.k[Self::FNEW]);
+            self.system.rhs(D::from(self.t), &self.y, self.p, &mut self.k[Self::FNEW]);
             self.stats.rhs_evals += 1;
             self.fnew_ready = true;
         }
@@ -468,7 +523,7 @@ where
                     let idx = Self::FNEW + 1 + e;
                     let (done, rest) = self.k.split_at_mut(idx);
                     combine(&mut self.y_stage, &self.y_new, h, row, done);
-                    self.system.rhs(self.t_prev + ce * h, &self.y_stage, self.p, &mut rest[0]);
+                    self.system.rhs(D::from(self.t_prev + ce * h), &self.y_stage, self.p, &mut rest[0]);
                 }
                 self.stats.rhs_evals += c.len();
                 let (f0, f1) = (&self.k[0], &self.k[Self::FNEW]);
@@ -582,22 +637,29 @@ where
     ks
 }
 
-fn check_inputs<D: DualScalar>(t_span: (f64, f64), y0: &[D], p: &[D], n: usize, n_params: usize) -> Result<(), Error> {
-    for (index, t) in [t_span.0, t_span.1].into_iter().enumerate() {
-        if !t.is_finite() {
-            return Err(Error::NonFinite { what: "t_span", index, value: t });
-        }
+impl<S, M, D> Stepper<D, S::Dim> for Integrator<'_, S, M, D>
+where
+    S: OdeSystem,
+    M: ExplicitRk,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    fn t(&self) -> f64 {
+        self.t
     }
-    if y0.len() != n {
-        return Err(Error::DimensionMismatch { what: "y0", expected: n, got: y0.len() });
+    fn t_prev(&self) -> f64 {
+        self.t_prev
     }
-    if p.len() != n_params {
-        return Err(Error::DimensionMismatch { what: "p", expected: n_params, got: p.len() });
+    fn y(&self) -> &State<D, S::Dim> {
+        &self.y
     }
-    for (what, v) in [("y0", y0), ("p", p)] {
-        if let Some((index, x)) = v.iter().enumerate().find(|(_, x)| !x.re().is_finite()) {
-            return Err(Error::NonFinite { what, index, value: x.re() });
-        }
+    fn step(&mut self) -> Result<StepResult, Error> {
+        Integrator::step(self)
     }
-    Ok(())
+    fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
+        Integrator::interpolate(self, t, out)
+    }
+    fn stats(&self) -> Stats {
+        self.stats
+    }
 }

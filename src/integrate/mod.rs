@@ -1,21 +1,36 @@
-//! Explicit Runge–Kutta integration with adaptive steps and dense output.
+//! Integration with adaptive steps and dense output: explicit Runge–Kutta
+//! methods for non-stiff problems, Rosenbrock methods for stiff ones.
 //!
-//! [`solve`] is the driver most code wants; [`Integrator`] takes steps one
-//! at a time. Methods are data ([`tableau`]): fixed-step [`Euler`],
-//! [`Heun`], [`Rk4`]; adaptive [`Bs3`], [`Dopri5`], [`Tsit5`], [`Dop853`].
+//! [`solve`] is the driver most code wants; a [`Stepper`] takes steps one
+//! at a time. Methods are data: explicit tableaux ([`tableau`]: fixed-step
+//! [`Euler`], [`Heun`], [`Rk4`]; adaptive [`Bs3`], [`Dopri5`], [`Tsit5`],
+//! [`Dop853`]) and Rosenbrock tableaux ([`rosenbrock::tableau`]:
+//! [`Rodas5P`], [`Rodas4P`], [`Rosenbrock23`]), whose Jacobians come from
+//! dual numbers through the model's own right-hand side.
 
+mod auto;
 mod controller;
 mod explicit;
+mod jacobian;
+pub mod linalg;
 mod options;
+pub mod rosenbrock;
 mod solution;
+mod stepper;
 pub mod tableau;
 
+pub use auto::{Auto, AutoStepper};
 pub use controller::Controller;
-pub use explicit::{Integrator, StepResult};
+pub use explicit::Integrator;
 pub use options::{Options, Save, Tolerance};
+pub use rosenbrock::RosenbrockStepper;
+pub use rosenbrock::tableau::{Rodas4P, Rodas5P, RosenbrockMethod, RosenbrockTableau, Rosenbrock23};
 pub(crate) use solution::write_file;
 pub use solution::{Solution, Stats};
-pub use tableau::{Bs3, Dop853, Dopri5, ErrorEstimator, Euler, ExplicitRk, Heun, Interpolant, Rk4, Tableau, Tsit5};
+pub use stepper::{StepResult, Stepper, drive};
+pub use tableau::{
+    Bs3, Dop853, Dopri5, ErrorEstimator, Euler, ExplicitRk, Heun, Interpolant, Rk4, StiffnessTest, Tableau, Tsit5,
+};
 
 use crate::{DualScalar, Error, OdeSystem};
 use nalgebra::DefaultAllocator;
@@ -33,6 +48,7 @@ use std::str::FromStr;
 /// assert_eq!(m, Method::Dopri5);
 /// assert_eq!(m.order(), 5);
 /// assert!(m.is_adaptive() && !Method::Rk4.is_adaptive());
+/// assert!(Method::Rodas5P.is_stiff() && !m.is_stiff());
 /// # Ok::<(), odeon::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,16 +67,36 @@ pub enum Method {
     Tsit5,
     /// Dormand–Prince 8(5,3), adaptive.
     Dop853,
+    /// Rosenbrock 2(3) (MATLAB's `ode23s`), stiff, for loose tolerances.
+    Rosenbrock23,
+    /// Rodas4P, stiff, order 4(3).
+    Rodas4P,
+    /// Rodas5P, stiff, order 5(4): the default stiff method.
+    Rodas5P,
+    /// Tsit5 switching to Rodas5P while the problem is stiff ([`Auto`]):
+    /// the choice when you do not know.
+    Auto,
 }
 
 impl Method {
-    /// Every method, in order of increasing order.
-    pub const ALL: [Method; 7] =
-        [Method::Euler, Method::Heun, Method::Rk4, Method::Bs3, Method::Dopri5, Method::Tsit5, Method::Dop853];
+    /// Every method, explicit ones by increasing order, then the stiff ones.
+    pub const ALL: [Method; 11] = [
+        Method::Euler,
+        Method::Heun,
+        Method::Rk4,
+        Method::Bs3,
+        Method::Dopri5,
+        Method::Tsit5,
+        Method::Dop853,
+        Method::Rosenbrock23,
+        Method::Rodas4P,
+        Method::Rodas5P,
+        Method::Auto,
+    ];
 
-    /// The method's tableau.
-    pub fn tableau(self) -> &'static Tableau {
-        match self {
+    /// The explicit method's tableau (`None` for stiff methods).
+    pub fn tableau(self) -> Option<&'static Tableau> {
+        Some(match self {
             Method::Euler => &Euler::TABLEAU,
             Method::Heun => &Heun::TABLEAU,
             Method::Rk4 => &Rk4::TABLEAU,
@@ -68,31 +104,60 @@ impl Method {
             Method::Dopri5 => &Dopri5::TABLEAU,
             Method::Tsit5 => &Tsit5::TABLEAU,
             Method::Dop853 => &Dop853::TABLEAU,
+            _ => return None,
+        })
+    }
+
+    /// The Rosenbrock method's tableau (`None` for explicit methods).
+    pub fn rosenbrock_tableau(self) -> Option<&'static RosenbrockTableau> {
+        Some(match self {
+            Method::Rosenbrock23 => &Rosenbrock23::TABLEAU,
+            Method::Rodas4P => &Rodas4P::TABLEAU,
+            Method::Rodas5P => &Rodas5P::TABLEAU,
+            _ => return None,
+        })
+    }
+
+    /// The method's literature name.
+    pub fn name(self) -> &'static str {
+        match (self.tableau(), self.rosenbrock_tableau()) {
+            (Some(t), _) => t.name,
+            (_, Some(t)) => t.name,
+            _ => "Auto",
         }
     }
 
     /// Order of the propagated solution.
     pub fn order(self) -> u32 {
-        self.tableau().order
+        match (self.tableau(), self.rosenbrock_tableau()) {
+            (Some(t), _) => t.order,
+            (_, Some(t)) => t.order,
+            _ => 5, // Tsit5 and Rodas5P
+        }
     }
 
     /// Whether the method has an error estimate (and so adaptive steps).
     pub fn is_adaptive(self) -> bool {
-        self.tableau().error.controller_order().is_some()
+        self.tableau().is_none_or(|t| t.error.controller_order().is_some())
+    }
+
+    /// Whether the method solves stiff problems efficiently.
+    pub fn is_stiff(self) -> bool {
+        self.rosenbrock_tableau().is_some() || self == Method::Auto
     }
 }
 
 impl fmt::Display for Method {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.tableau().name)
+        f.pad(self.name())
     }
 }
 
 impl FromStr for Method {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        Method::ALL.into_iter().find(|m| m.tableau().name.eq_ignore_ascii_case(s)).ok_or_else(|| {
-            let names: Vec<_> = Method::ALL.iter().map(|m| m.tableau().name).collect();
+        Method::ALL.into_iter().find(|m| m.name().eq_ignore_ascii_case(s)).ok_or_else(|| {
+            let names: Vec<_> = Method::ALL.iter().map(|m| m.name()).collect();
             Error::InvalidOption {
                 name: "method",
                 reason: format!("unknown method {s:?}; known: {}", names.join(", ")),
@@ -158,9 +223,59 @@ impl<M: ExplicitRk> Algorithm for M {
     }
 }
 
+macro_rules! rosenbrock_algorithm {
+    ($($ty:ident)+) => {$(
+        impl Algorithm for $ty {
+            fn name(&self) -> &'static str {
+                $ty::TABLEAU.name
+            }
+
+            fn solve_dual<S, D>(
+                &self,
+                system: &S,
+                t_span: (f64, f64),
+                y0: &[D],
+                p: &[D],
+                options: &Options,
+            ) -> Result<Solution<D>, Error>
+            where
+                S: OdeSystem,
+                D: DualScalar,
+                DefaultAllocator: Allocator<S::Dim>,
+            {
+                drive(RosenbrockStepper::<S, $ty, D>::new(system, t_span, y0, p, options)?, t_span, options)
+            }
+        }
+    )+};
+}
+
+rosenbrock_algorithm!(Rosenbrock23 Rodas4P Rodas5P);
+
+impl Algorithm for Auto {
+    fn name(&self) -> &'static str {
+        "Auto"
+    }
+
+    fn solve_dual<S, D>(
+        &self,
+        system: &S,
+        t_span: (f64, f64),
+        y0: &[D],
+        p: &[D],
+        options: &Options,
+    ) -> Result<Solution<D>, Error>
+    where
+        S: OdeSystem,
+        D: DualScalar,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        drive(AutoStepper::new(system, t_span, y0, p, options)?, t_span, options)
+    }
+}
+
 impl Algorithm for Method {
     fn name(&self) -> &'static str {
-        self.tableau().name
+        Method::name(*self)
     }
 
     fn solve_dual<S, D>(
@@ -184,6 +299,10 @@ impl Algorithm for Method {
             Method::Dopri5 => Dopri5.solve_dual(system, t_span, y0, p, options),
             Method::Tsit5 => Tsit5.solve_dual(system, t_span, y0, p, options),
             Method::Dop853 => Dop853.solve_dual(system, t_span, y0, p, options),
+            Method::Rosenbrock23 => Rosenbrock23.solve_dual(system, t_span, y0, p, options),
+            Method::Rodas4P => Rodas4P.solve_dual(system, t_span, y0, p, options),
+            Method::Rodas5P => Rodas5P.solve_dual(system, t_span, y0, p, options),
+            Method::Auto => Auto.solve_dual(system, t_span, y0, p, options),
         }
     }
 }
@@ -273,46 +392,5 @@ where
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
-    let mut it = Integrator::<S, M, D>::new(system, t_span, y0, p, options)?;
-    let n = y0.len();
-    let mut sol = Solution::new(n);
-    let dir = if t_span.1 >= t_span.0 { 1.0 } else { -1.0 };
-    let mut buf = it.y().clone();
-    let mut next = 0;
-    match &options.save {
-        Save::Steps => sol.push(t_span.0, y0.iter().copied()),
-        Save::At(ts) => {
-            while next < ts.len() && ts[next] == t_span.0 {
-                sol.push(t_span.0, y0.iter().copied());
-                next += 1;
-            }
-        }
-        Save::Final => {}
-    }
-    loop {
-        match it.step() {
-            Ok(StepResult::Finished) => break,
-            Ok(StepResult::Stepped) => {}
-            Err(e) => {
-                sol.stats = it.stats();
-                return Err(e.with_partial(sol.primal()));
-            }
-        }
-        match &options.save {
-            Save::Steps => sol.push(it.t(), it.y().iter().copied()),
-            Save::At(ts) => {
-                while next < ts.len() && dir * (ts[next] - it.t()) <= 0.0 {
-                    it.interpolate(ts[next], &mut buf)?;
-                    sol.push(ts[next], buf.iter().copied());
-                    next += 1;
-                }
-            }
-            Save::Final => {}
-        }
-    }
-    if options.save == Save::Final {
-        sol.push(it.t(), it.y().iter().copied());
-    }
-    sol.stats = it.stats();
-    Ok(sol)
+    drive(Integrator::<S, M, D>::new(system, t_span, y0, p, options)?, t_span, options)
 }

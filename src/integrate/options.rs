@@ -117,6 +117,11 @@ pub struct Options {
     /// and the directions', as CVODES' `errconS`). Default `false`: steps
     /// are chosen from the real parts only, exactly those of the `f64` run.
     pub sensitivity_error_control: bool,
+    /// Let explicit methods that can (Dopri5, Tsit5, Dop853) stop with
+    /// [`Error::Stiff`] when the problem turns out to be stiff: 15 steps
+    /// limited by stability, not accuracy, without 6 in a row that were
+    /// not (Hairer's test). Default `true`; `false` lets them grind on.
+    pub detect_stiffness: bool,
 }
 
 impl Default for Options {
@@ -132,6 +137,7 @@ impl Default for Options {
             save: Save::Steps,
             controller: None,
             sensitivity_error_control: false,
+            detect_stiffness: true,
         }
     }
 }
@@ -195,6 +201,13 @@ impl Options {
         self
     }
 
+    /// Whether explicit methods stop with [`Error::Stiff`] on stiff
+    /// problems (see [`detect_stiffness`](Self::detect_stiffness)).
+    pub fn detect_stiffness(mut self, on: bool) -> Self {
+        self.detect_stiffness = on;
+        self
+    }
+
     /// Check `t_eval` against the span: inside it, sorted in the direction
     /// of integration.
     pub(crate) fn check_t_eval(&self, t0: f64, t1: f64) -> Result<(), Error> {
@@ -229,6 +242,7 @@ pub(crate) struct Settings {
     pub dt: Option<f64>,
     pub controller: Controller,
     pub sensitivity_error_control: bool,
+    pub detect_stiffness: bool,
 }
 
 impl Settings {
@@ -275,6 +289,7 @@ impl Settings {
             dt: o.dt,
             controller,
             sensitivity_error_control: o.sensitivity_error_control,
+            detect_stiffness: o.detect_stiffness,
         })
     }
 }

@@ -13,8 +13,27 @@ pub struct Stats {
     pub rhs_evals: usize,
     /// Accepted steps.
     pub accepted: usize,
-    /// Rejected steps (error test failures and non-finite trial steps).
+    /// Rejected steps (error test failures, non-finite trial steps and,
+    /// for implicit methods, singular iteration matrices).
     pub rejected: usize,
+    /// Jacobians `∂f/∂y` evaluated (implicit methods; each costs
+    /// `⌈(n + 1)/4⌉` dual-number passes through the right-hand side, which
+    /// also give `f` and `∂f/∂t`, and are not in `rhs_evals`).
+    #[serde(default)]
+    pub jac_evals: usize,
+    /// LU factorizations of the iteration matrix.
+    #[serde(default)]
+    pub factorizations: usize,
+    /// Linear solves with a factorization.
+    #[serde(default)]
+    pub linear_solves: usize,
+    /// Accepted steps taken by a stiff method (all of them for a stiff
+    /// method, those after switches for [`Auto`](super::Auto)).
+    #[serde(default)]
+    pub stiff_steps: usize,
+    /// Switches between methods ([`Auto`](super::Auto)).
+    #[serde(default)]
+    pub switches: usize,
 }
 
 /// Saved times and states of a solve.

@@ -189,15 +189,34 @@ impl Tableau {
 pub trait ExplicitRk: Copy + Default + Send + Sync + 'static {
     /// The method's data.
     const TABLEAU: Tableau;
+    /// How the method detects stiffness, if it does (`None` by default).
+    const STIFFNESS: Option<StiffnessTest> = None;
+}
+
+/// Hairer's stiffness test for an explicit method (*Solving ODEs II*,
+/// §IV.2; the codes DOPRI5 and DOP853): after each accepted step,
+/// `ρ = |h| ‖f(t₁, y₁) − k_s‖₂ / ‖y₁ − Y_s‖₂`, where `Y_s` is the argument of
+/// a stage at `c_s = 1` and `k_s` its slope, estimates `|h λ|` for the
+/// dominant eigenvalue `λ`. When `ρ` exceeds a bound near the edge of the
+/// stability region on the negative real axis, the step is being limited
+/// by stability rather than accuracy.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StiffnessTest {
+    /// Index of the stage at `c = 1` (its argument and slope are compared
+    /// with `y₁` and `f(t₁, y₁)`).
+    pub stage: usize,
+    /// The bound on `ρ` (DOPRI5: 3.25; DOP853: 6.1).
+    pub bound: f64,
 }
 
 macro_rules! method {
-    ($(#[$doc:meta])* $ty:ident, $tab:ident) => {
+    ($(#[$doc:meta])* $ty:ident, $tab:ident $(, stiffness = $stage:literal, $bound:literal)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $ty;
         impl ExplicitRk for $ty {
             const TABLEAU: Tableau = $tab;
+            $(const STIFFNESS: Option<StiffnessTest> = Some(StiffnessTest { stage: $stage, bound: $bound });)?
         }
         impl std::fmt::Display for $ty {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -410,15 +429,18 @@ method!(
 method!(
     /// Dormand–Prince 5(4): see [`DOPRI5`].
     Dopri5,
-    DOPRI5
+    DOPRI5,
+    stiffness = 5, 3.25
 );
 method!(
     /// Tsitouras 5(4): see [`TSIT5`].
     Tsit5,
-    TSIT5
+    TSIT5,
+    stiffness = 5, 3.44
 );
 method!(
     /// Dormand–Prince 8(5,3): see [`DOP853`].
     Dop853,
-    DOP853
+    DOP853,
+    stiffness = 11, 6.1
 );

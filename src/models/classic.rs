@@ -34,7 +34,7 @@ macro_rules! model {
             #[allow(unused_variables)]
             fn rhs<D: DualScalar>(
                 &self,
-                $t: f64,
+                $t: D,
                 $y: &SVector<D, { [$($s),+].len() }>,
                 $pp: &[D],
                 $dy: &mut SVector<D, { [$($s),+].len() }>,
@@ -175,10 +175,12 @@ model!(
     /// typed error.
     ///
     /// ```
-    /// use odeon::{models::Robertson as M, solve, Error, Method, Options};
-    /// let opts = Options::default().max_steps(10_000);
-    /// let r = solve(&M, Method::Dopri5, (0.0, 1e5), &M::Y0, &M::PARAMS, &opts);
-    /// assert!(matches!(r, Err(Error::MaxStepsExceeded { .. })));
+    /// use odeon::{models::Robertson as M, solve, Error, Method, Options, Rodas5P};
+    /// let r = solve(&M, Method::Dopri5, (0.0, 1e5), &M::Y0, &M::PARAMS, &Options::default());
+    /// assert!(matches!(r, Err(Error::Stiff { .. })));
+    /// let sol = solve(&M, Rodas5P, (0.0, 1e5), &M::Y0, &M::PARAMS, &Options::default().atol(1e-10))?;
+    /// assert!(sol.stats.accepted < 200);
+    /// # Ok::<(), odeon::Error>(())
     /// ```
     Robertson, states = ["y1", "y2", "y3"], params = ["k1" = 0.04, "k2" = 3e7, "k3" = 1e4], y0 = [1.0, 0.0, 0.0],
     |t, y, p, dy| {
@@ -188,5 +190,60 @@ model!(
         dy[0] = -r1 + r3;
         dy[1] = r1 - r2 - r3;
         dy[2] = r2;
+    }
+);
+
+model!(
+    /// Van der Pol in Hairer's scaled, stiff form (*Solving ODEs II*,
+    /// §IV.1; the IVP test set's `vdpol`): `y1' = y2`,
+    /// `y2' = ((1 − y1²) y2 − y1)/ε`. With `ε = 1e-6` the relaxation
+    /// oscillation has layers of width ~ε: explicit methods cannot follow it.
+    ///
+    /// ```
+    /// use odeon::{models::StiffVanDerPol as M, solve, Options, Rodas5P};
+    /// let opts = Options::default().rtol(1e-6).atol(1e-6).save_final();
+    /// let sol = solve(&M, Rodas5P, (0.0, 2.0), &M::Y0, &M::PARAMS, &opts)?;
+    /// assert!((sol.last().unwrap().1[0] - 1.7061674375431832).abs() < 1e-4); // scipy Radau at 1e-12
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    StiffVanDerPol, states = ["y1", "y2"], params = ["eps" = 1e-6], y0 = [2.0, -0.66],
+    |t, y, p, dy| {
+        dy[0] = y[1];
+        dy[1] = ((-y[0] * y[0] + 1.0) * y[1] - y[0]) / p[0];
+    }
+);
+
+model!(
+    /// HIRES: the "High Irradiance RESponse" of plant photomorphogenesis
+    /// (Schäfer 1975; Hairer & Wanner, *Solving ODEs II*, §IV.10; the IVP
+    /// test set's `hires`), 8 stiff states, usually solved to t = 321.8122.
+    /// The twelve rate constants are the parameters.
+    ///
+    /// ```
+    /// use odeon::{models::Hires as M, solve, Options, Rodas5P};
+    /// let opts = Options::default().rtol(1e-8).atol(1e-12).save_final();
+    /// let sol = solve(&M, Rodas5P, (0.0, 321.8122), &M::Y0, &M::PARAMS, &opts)?;
+    /// assert!((sol.last().unwrap().1[7] / 0.0028500016048143497 - 1.0).abs() < 1e-5); // scipy Radau at 1e-12
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    Hires,
+    states = ["y1", "y2", "y3", "y4", "y5", "y6", "y7", "y8"],
+    params = [
+        "k1" = 1.71, "k2" = 0.43, "k3" = 8.32, "k4" = 0.0007, "k5" = 8.75, "k6" = 10.03,
+        "k7" = 0.035, "k8" = 1.12, "k9" = 1.745, "k10" = 280.0, "k11" = 0.69, "k12" = 1.81
+    ],
+    y0 = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0057],
+    |t, y, p, dy| {
+        let (k1, k2, k3, k4, k5, k6) = (p[0], p[1], p[2], p[3], p[4], p[5]);
+        let (k7, k8, k9, k10, k11, k12) = (p[6], p[7], p[8], p[9], p[10], p[11]);
+        let r = k10 * y[5] * y[7];
+        dy[0] = -k1 * y[0] + k2 * y[1] + k3 * y[2] + k4;
+        dy[1] = k1 * y[0] - k5 * y[1];
+        dy[2] = -k6 * y[2] + k2 * y[3] + k7 * y[4];
+        dy[3] = k3 * y[1] + k1 * y[2] - k8 * y[3];
+        dy[4] = -k9 * y[4] + k2 * y[5] + k2 * y[6];
+        dy[5] = -r + k11 * y[3] + k1 * y[4] - k2 * y[5] + k11 * y[6];
+        dy[6] = r - k12 * y[6];
+        dy[7] = -r + k12 * y[6];
     }
 );

@@ -71,7 +71,7 @@ impl<N: Dim> OdeSystem for Lorenz96<N> {
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: f64, x: &State<D, N>, p: &[D], dx: &mut State<D, N>)
+    fn rhs<D: DualScalar>(&self, _t: D, x: &State<D, N>, p: &[D], dx: &mut State<D, N>)
     where
         DefaultAllocator: Allocator<N>,
     {

@@ -9,5 +9,7 @@ mod classic;
 mod lorenz96;
 pub mod registry;
 
-pub use classic::{ExponentialDecay, HarmonicOscillator, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, VanDerPol};
+pub use classic::{
+    ExponentialDecay, HarmonicOscillator, Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, StiffVanDerPol, VanDerPol,
+};
 pub use lorenz96::Lorenz96;

@@ -8,7 +8,9 @@
 //! Rust programs that name a model type directly (`VanDerPol`, …) keep its
 //! compile-time size.
 
-use super::{ExponentialDecay, HarmonicOscillator, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, VanDerPol};
+use super::{
+    ExponentialDecay, HarmonicOscillator, Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, StiffVanDerPol, VanDerPol,
+};
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::{Const, Dyn, SVector};
 
@@ -48,13 +50,15 @@ enum Which {
     Pendulum,
     Sir,
     Robertson,
+    StiffVanDerPol,
+    Hires,
 }
 
 /// `model.rhs` on a run-time-size state: copied into and out of the
 /// model's fixed-size vectors (a few values; the copies cost far less than
 /// a right-hand side).
 #[inline]
-fn fixed<M, D, const N: usize>(model: &M, t: f64, y: &State<D, Dyn>, p: &[D], dydt: &mut State<D, Dyn>)
+fn fixed<M, D, const N: usize>(model: &M, t: D, y: &State<D, Dyn>, p: &[D], dydt: &mut State<D, Dyn>)
 where
     M: OdeSystem<Dim = Const<N>>,
     D: DualScalar,
@@ -88,7 +92,7 @@ macro_rules! builtins {
             }
 
             #[inline]
-            fn rhs<D: DualScalar>(&self, t: f64, y: &State<D, Dyn>, p: &[D], dydt: &mut State<D, Dyn>) {
+            fn rhs<D: DualScalar>(&self, t: D, y: &State<D, Dyn>, p: &[D], dydt: &mut State<D, Dyn>) {
                 match self.which {
                     $(Which::$ty => fixed(&$ty, t, y, p, dydt),)+
                 }
@@ -118,6 +122,8 @@ builtins! {
     "pendulum", Pendulum, "damped pendulum theta' = omega, omega' = -(g/l) sin theta - b omega";
     "sir", Sir, "SIR epidemic (beta, gamma)";
     "robertson", Robertson, "Robertson's stiff chemical kinetics";
+    "stiff_van_der_pol", StiffVanDerPol, "Hairer's scaled Van der Pol y2' = ((1 - y1^2) y2 - y1) / eps (stiff)";
+    "hires", Hires, "HIRES plant photomorphogenesis, 8 stiff states";
 }
 
 /// The names of the built-in models.

@@ -279,7 +279,7 @@ impl<P: OptimalControl> OdeSystem for Driven<'_, P> {
     fn n_params(&self) -> usize {
         self.problem.n_params()
     }
-    fn rhs<D: DualScalar>(&self, t: f64, y: &State<D, Dyn>, p: &[D], dydt: &mut State<D, Dyn>)
+    fn rhs<D: DualScalar>(&self, t: D, y: &State<D, Dyn>, p: &[D], dydt: &mut State<D, Dyn>)
     where
         DefaultAllocator: Allocator<Dyn>,
     {
@@ -287,7 +287,7 @@ impl<P: OptimalControl> OdeSystem for Driven<'_, P> {
         let npn = self.grid.npn;
         let (a, b) = (self.sol.segment_ends[self.seg], self.sol.segment_ends[self.seg + 1]);
         let (ta, tb) = (self.sol.t0 + self.sol.duration * a, self.sol.t0 + self.sol.duration * b);
-        let tau = (2.0 * (t - ta) / (tb - ta) - 1.0).clamp(-1.0, 1.0);
+        let tau = (2.0 * (t.re() - ta) / (tb - ta) - 1.0).clamp(-1.0, 1.0);
         let mut buf = [D::from(0.0); 16];
         let mut heap;
         let u: &mut [D] = if nu <= 16 {
@@ -299,7 +299,7 @@ impl<P: OptimalControl> OdeSystem for Driven<'_, P> {
         for (c, uc) in u.iter_mut().enumerate() {
             *uc = D::from(self.grid.interpolate(tau, |j| self.sol.timeseries.controls[self.seg * npn + j][c]));
         }
-        self.problem.rhs(D::from(t), y.as_slice(), u, p, dydt.as_mut_slice());
+        self.problem.rhs(t, y.as_slice(), u, p, dydt.as_mut_slice());
     }
 }
 

@@ -57,12 +57,16 @@ impl<T> DualScalar for T where T: DualNumCopy + DualNum<Primitive = f64> + nalge
 pub trait Derivatives {
     /// Number of first-order derivative parts (directions) carried.
     const N_EPS: usize;
+    /// The highest order of derivative carried (0 for `f64`, 1 for dual
+    /// numbers, 2 for hyper-dual and nested ones).
+    const ORDER: usize;
     /// The `l`-th first-order part (zero where none is carried).
     fn eps_part(&self, l: usize) -> f64;
 }
 
 impl Derivatives for f64 {
     const N_EPS: usize = 0;
+    const ORDER: usize = 0;
     fn eps_part(&self, _: usize) -> f64 {
         0.0
     }
@@ -70,6 +74,7 @@ impl Derivatives for f64 {
 
 impl Derivatives for Dual64 {
     const N_EPS: usize = 1;
+    const ORDER: usize = 1;
     #[inline]
     fn eps_part(&self, _: usize) -> f64 {
         self.eps
@@ -78,6 +83,7 @@ impl Derivatives for Dual64 {
 
 impl Derivatives for Dual2_64 {
     const N_EPS: usize = 1;
+    const ORDER: usize = 2;
     #[inline]
     fn eps_part(&self, _: usize) -> f64 {
         self.v1
@@ -86,6 +92,7 @@ impl Derivatives for Dual2_64 {
 
 impl Derivatives for HyperDual64 {
     const N_EPS: usize = 2;
+    const ORDER: usize = 2;
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         if l == 0 { self.eps1 } else { self.eps2 }
@@ -94,6 +101,7 @@ impl Derivatives for HyperDual64 {
 
 impl<const K: usize> Derivatives for DualSVec64<K> {
     const N_EPS: usize = K;
+    const ORDER: usize = 1;
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         self.eps.0.as_ref().map_or(0.0, |e| e[l])
@@ -102,6 +110,7 @@ impl<const K: usize> Derivatives for DualSVec64<K> {
 
 impl<const K: usize> Derivatives for Dual2SVec64<K> {
     const N_EPS: usize = K;
+    const ORDER: usize = 2;
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         self.v1.0.as_ref().map_or(0.0, |e| e[l])
@@ -110,6 +119,7 @@ impl<const K: usize> Derivatives for Dual2SVec64<K> {
 
 impl<const M: usize, const N: usize> Derivatives for HyperDualSVec64<M, N> {
     const N_EPS: usize = M + N;
+    const ORDER: usize = 2;
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         if l < M { self.eps1.0.as_ref().map_or(0.0, |e| e[l]) } else { self.eps2.0.as_ref().map_or(0.0, |e| e[l - M]) }
@@ -123,6 +133,7 @@ where
     T: Derivatives + DualNum<Primitive = f64> + Copy,
 {
     const N_EPS: usize = T::N_EPS + K;
+    const ORDER: usize = T::ORDER + 1;
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         if l < T::N_EPS { self.re.eps_part(l) } else { self.eps.0[l - T::N_EPS].re() }

@@ -50,8 +50,8 @@ impl OdeSystem for Forced {
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, t: f64, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
-        dy[0] = -y[0] + 2.0 * t.cos() + p[0];
+    fn rhs<D: DualScalar>(&self, t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = -y[0] + t.cos() * 2.0 + p[0];
     }
 }
 

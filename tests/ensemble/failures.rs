@@ -18,7 +18,7 @@ impl OdeSystem for BlowUp {
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
         let c = if p[0].re() < 0.9 { p[0] * 0.5 } else { p[0] + 2.0 };
         dy[0] = c * y[0] * y[0];
     }

@@ -165,7 +165,7 @@ impl OdeSystem for Product {
     fn n_params(&self) -> usize {
         2
     }
-    fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
         dy[0] = -p[0] * p[1] * y[0];
     }
     fn param_names(&self) -> Vec<String> {
@@ -202,7 +202,7 @@ impl OdeSystem for BlowUp {
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
         dy[0] = p[0] * y[0] * y[0];
     }
 }

@@ -5,7 +5,6 @@ use odeon::integrate::{Controller, Integrator};
 use odeon::models::{ExponentialDecay, HarmonicOscillator, Robertson, VanDerPol};
 use odeon::{Dopri5, Rk4, Tsit5};
 use odeon::{DualScalar, Error, Method, OdeSystem, Options, solve};
-use std::time::Instant;
 
 fn decay(opts: &Options) -> Result<odeon::Solution, Error> {
     solve(&ExponentialDecay, Dopri5, (0.0, 1.0), &[1.0], &[1.0], opts)
@@ -80,28 +79,28 @@ fn options_with_bad_values_are_named() {
 
 #[test]
 fn stiff_problem_below_h_min_fails_at_once() {
-    let start = Instant::now();
-    let opts = Options::default().h_min(1e-3);
+    let opts = Options::default().h_min(1e-3).detect_stiffness(false);
     let e = solve(&Robertson, Dopri5, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap_err();
-    assert!(start.elapsed().as_secs_f64() < 1.0);
     match e {
         Error::StepSizeTooSmall { t, h, partial, .. } => {
             assert!(h.abs() < 1e-3 && t < 1e5);
             let partial = partial.expect("solution up to the failure");
             assert_eq!(*partial.0.t.last().unwrap(), t);
+            assert!(partial.0.stats.accepted + partial.0.stats.rejected < 100, "{:?}", partial.0.stats);
         }
         other => panic!("{other:?}"),
     }
 }
 
 #[test]
-fn stiff_problems_hit_the_step_limit_in_under_a_second() {
-    let start = Instant::now();
+fn stiff_problems_stop_with_stiff_or_at_the_step_limit() {
     let e = solve(&Robertson, Dopri5, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS, &Options::default()).unwrap_err();
+    assert!(matches!(e, Error::Stiff { .. }), "{e}");
+    let opts = Options::default().detect_stiffness(false);
+    let e = solve(&Robertson, Dopri5, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap_err();
     assert!(matches!(e, Error::MaxStepsExceeded { max_steps: 100_000, .. }), "{e}");
     let e = solve(&VanDerPol, Dopri5, (0.0, 3000.0), &[2.0, 0.0], &[1e6], &Options::default()).unwrap_err();
-    assert!(matches!(e, Error::MaxStepsExceeded { .. }), "{e}");
-    assert!(start.elapsed().as_secs_f64() < 1.0, "took {:?}", start.elapsed());
+    assert!(matches!(e, Error::Stiff { .. }), "{e}");
 }
 
 #[test]
@@ -127,7 +126,7 @@ impl OdeSystem for LogDecay {
     fn n_params(&self) -> usize {
         0
     }
-    fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 1>, _p: &[D], dy: &mut SVector<D, 1>) {
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, _p: &[D], dy: &mut SVector<D, 1>) {
         dy[0] = -y[0].ln().exp();
     }
 }
@@ -152,9 +151,9 @@ impl OdeSystem for BreaksAtOne {
     fn n_params(&self) -> usize {
         0
     }
-    fn rhs<D: DualScalar>(&self, t: f64, _y: &SVector<D, 2>, _p: &[D], dy: &mut SVector<D, 2>) {
+    fn rhs<D: DualScalar>(&self, t: D, _y: &SVector<D, 2>, _p: &[D], dy: &mut SVector<D, 2>) {
         dy[0] = D::from(1.0);
-        dy[1] = D::from(if t > 1.0 { f64::NAN } else { 1.0 });
+        dy[1] = D::from(if t.re() > 1.0 { f64::NAN } else { 1.0 });
     }
 }
 

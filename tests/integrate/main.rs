@@ -8,4 +8,6 @@ mod accuracy;
 mod convergence;
 mod dense_output;
 mod errors;
+mod rosenbrock;
 mod scalar_types;
+mod stiffness;

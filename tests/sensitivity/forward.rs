@@ -200,7 +200,7 @@ impl OdeSystem for QuarticGrowth {
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, t: f64, u: &SVector<D, 1>, p: &[D], du: &mut SVector<D, 1>) {
+    fn rhs<D: DualScalar>(&self, t: D, u: &SVector<D, 1>, p: &[D], du: &mut SVector<D, 1>) {
         du[0] = (-p[0] + t).powi(4) * u[0] * 0.1;
     }
 }
@@ -278,7 +278,7 @@ impl OdeSystem for SqrtAtZero {
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
         dy[0] = y[1].sqrt() * p[0];
         dy[1] = D::from(0.0);
     }
@@ -297,7 +297,7 @@ impl OdeSystem for AbsDecay {
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
         dy[0] = -y[0].abs() * p[0];
     }
 }

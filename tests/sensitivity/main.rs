@@ -6,4 +6,5 @@ mod common;
 
 mod forward;
 mod plots;
+mod rosenbrock;
 mod second_order;

@@ -26,7 +26,7 @@ impl OdeSystem for VanDerPol {
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
         dy[0] = y[1];
         dy[1] = p[0] * (-y[0] * y[0] + 1.0) * y[1] - y[0];
     }
@@ -43,7 +43,7 @@ impl OdeSystem for LotkaVolterra {
     fn n_params(&self) -> usize {
         4
     }
-    fn rhs<D: DualScalar>(&self, _t: f64, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
         let (a, b, c, d) = (p[0], p[1], p[2], p[3]);
         dy[0] = a * y[0] - b * y[0] * y[1];
         dy[1] = -c * y[1] + d * y[0] * y[1];

@@ -1,0 +1,65 @@
+//! Stiff problems (the peers' W6 workloads): Robertson to t = 40 and to
+//! 1e11, Hairer's scaled Van der Pol (ε = 1e-6) and HIRES, each at W6's
+//! loose and tight tolerance pair, with the Rosenbrock methods; and the
+//! cost of Robertson's sensitivities to its three rate constants against
+//! the `f64` solve in the same run.
+//!
+//! Run: `cargo bench --bench stiff`. The peers' times come from their own
+//! script (`w6_stiff.py`), run beside this bench; see `docs/benchmarks.md`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use odeon::models::{Hires, Robertson, StiffVanDerPol};
+use odeon::sensitivity::{Wrt, solve_sensitivities};
+use odeon::{Algorithm, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, solve};
+use std::hint::black_box;
+use std::time::Duration;
+
+/// W6's problems: name, system, t_end, y0, p, (rtol, atol) pairs.
+fn solve_row<S, A>(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, name: &str, s: &S, m: A, t1: f64, y0: &[f64], p: &[f64], tols: [(f64, f64); 2])
+where
+    S: OdeSystem,
+    A: Algorithm + std::fmt::Display,
+    nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<S::Dim>,
+{
+    for (rtol, atol) in tols {
+        let opts = Options::default().rtol(rtol).atol(atol).save_final().max_steps(10_000_000);
+        g.bench_function(format!("{name} {m} rtol={rtol:e}"), |b| {
+            b.iter(|| solve(s, m, (0.0, t1), black_box(y0), p, &opts).unwrap())
+        });
+    }
+}
+
+fn problems(c: &mut Criterion) {
+    let rob = [(1e-6, 1e-10), (1e-10, 1e-14)];
+    let mut g = c.benchmark_group("stiff");
+    g.measurement_time(Duration::from_secs(3)).sample_size(20);
+    for m in [Rodas5P] {
+        solve_row(&mut g, "robertson_t40", &Robertson, m, 40.0, &Robertson::Y0, &Robertson::PARAMS, rob);
+        solve_row(&mut g, "robertson_t1e11", &Robertson, m, 1e11, &Robertson::Y0, &Robertson::PARAMS, rob);
+        let vdp = [(1e-6, 1e-6), (1e-8, 1e-8)];
+        solve_row(&mut g, "vdpol", &StiffVanDerPol, m, 2.0, &StiffVanDerPol::Y0, &StiffVanDerPol::PARAMS, vdp);
+        solve_row(&mut g, "hires", &Hires, m, 321.8122, &Hires::Y0, &Hires::PARAMS, rob);
+    }
+    solve_row(&mut g, "robertson_t40", &Robertson, Rodas4P, 40.0, &Robertson::Y0, &Robertson::PARAMS, rob);
+    solve_row(&mut g, "robertson_t40", &Robertson, Rosenbrock23, 40.0, &Robertson::Y0, &Robertson::PARAMS, rob);
+    g.finish();
+}
+
+fn sensitivities(c: &mut Criterion) {
+    let opts = Options::default().rtol(1e-6).atol(1e-10).save_final();
+    let wrt = Wrt::params(&Robertson);
+    let mut g = c.benchmark_group("robertson_sensitivities");
+    g.bench_function("Rodas5P f64 solve (baseline)", |b| {
+        b.iter(|| solve(&Robertson, Rodas5P, (0.0, 40.0), black_box(&Robertson::Y0), &Robertson::PARAMS, &opts).unwrap())
+    });
+    g.bench_function("Rodas5P 3 rate constants", |b| {
+        b.iter(|| {
+            solve_sensitivities(&Robertson, Rodas5P, (0.0, 40.0), black_box(&Robertson::Y0), &Robertson::PARAMS, &wrt, &opts)
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, problems, sensitivities);
+criterion_main!(benches);

@@ -1,0 +1,494 @@
+//! The one Rosenbrock stepper, generic over the tableau, the system and the
+//! scalar.
+//!
+//! Every step evaluates `J = ∂f/∂y`, `T = ∂f/∂t` and `f` at the step's
+//! start by dual-number passes through the model's generic right-hand side
+//! ([`jacobian`](super::jacobian)), factors `W = I/(hγ) − J` once and
+//! solves one linear system per stage. A rejected step keeps `J` and only
+//! re-factors `W`. As in the explicit stepper, step control sees only the
+//! real parts: a dual-number solve takes the `f64` solve's steps, and its
+//! linear solves recover the derivative parts from the real factorization
+//! ([`linalg`](super::linalg)), so they are exact derivatives of the
+//! discrete solution.
+
+pub mod tableau;
+
+use super::controller::{initial_step, rms};
+use super::jacobian::DualJacobian;
+use super::linalg::{DenseLu, DenseMatrix, LinearSolver, Singular};
+use super::options::Settings;
+use super::stepper::{StepResult, Stepper, check_derivatives, check_inputs};
+use super::{Controller, Options, Stats};
+use crate::{DualScalar, Error, OdeSystem, State};
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim};
+use std::marker::PhantomData;
+use tableau::RosenbrockMethod;
+
+/// Why the last trial step failed, for the error if the step collapses.
+#[derive(Clone, Copy, Debug)]
+enum Failure {
+    NonFinite(usize),
+    Singular(Singular, bool),
+}
+
+/// A step-by-step Rosenbrock integrator ([`Rodas5P`](tableau::Rodas5P),
+/// [`Rodas4P`](tableau::Rodas4P), [`Rosenbrock23`](tableau::Rosenbrock23)).
+///
+/// # Example
+/// ```
+/// use odeon::integrate::{RosenbrockStepper, StepResult, Stepper};
+/// use odeon::{models::Robertson, Options, Rodas5P};
+///
+/// let opts = Options::default().rtol(1e-6).atol(1e-10);
+/// let p = Robertson::PARAMS;
+/// let mut it = RosenbrockStepper::<_, Rodas5P, f64>::new(&Robertson, (0.0, 1e5), &Robertson::Y0, &p, &opts)?;
+/// while it.step()? == StepResult::Stepped {}
+/// assert!(it.stats().accepted < 200);
+/// assert!((it.y().sum() - 1.0).abs() < 1e-9); // mass is conserved
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub struct RosenbrockStepper<'a, S, M, D>
+where
+    S: OdeSystem,
+    M: RosenbrockMethod,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    system: &'a S,
+    p: &'a [D],
+    set: Settings,
+    n: usize,
+    t: f64,
+    t_end: f64,
+    dir: f64,
+    /// Signed step to try next.
+    h: f64,
+    y: State<D, S::Dim>,
+    /// The trial state; after an accepted step, the state at `t_prev`.
+    y_new: State<D, S::Dim>,
+    y_stage: State<D, S::Dim>,
+    /// `f`, `∂f/∂t` and `∂f/∂y` at `(t, y)`.
+    f0: State<D, S::Dim>,
+    dfdt: State<D, S::Dim>,
+    jac: DenseMatrix<D>,
+    jac_ready: bool,
+    jacobian: DualJacobian<D, S::Dim>,
+    lu: DenseLu<D>,
+    /// The stage increments `k_i`.
+    k: Vec<State<D, S::Dim>>,
+    /// `K_r = Σ_i H_ri k_i` of the last accepted step.
+    dense: Vec<State<D, S::Dim>>,
+    dense_ready: bool,
+    t_prev: f64,
+    h_prev: f64,
+    ln_err_prev: f64,
+    rejected_last: bool,
+    failure: Option<Failure>,
+    t0: f64,
+    /// Number of steps of a fixed-step run (`Options::dt`).
+    n_fixed: Option<usize>,
+    stats: Stats,
+    _method: PhantomData<M>,
+}
+
+/// The Rosenbrock methods' default controller: Hairer's PI values with the
+/// growth limited to 6× per step (as `rodas.f`).
+const CONTROLLER: Controller = Controller { safety: 0.9, fac_min: 0.2, fac_max: 6.0, beta: 0.04 };
+
+impl<'a, S, M, D> RosenbrockStepper<'a, S, M, D>
+where
+    S: OdeSystem,
+    M: RosenbrockMethod,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    const STAGES: usize = M::TABLEAU.b.len();
+
+    /// Check the inputs, allocate the work buffers, evaluate `f`, `J` and
+    /// `T` at `(t0, y0)` and choose the first step.
+    pub fn new(system: &'a S, t_span: (f64, f64), y0: &[D], p: &'a [D], options: &Options) -> Result<Self, Error> {
+        let dim = system.dim();
+        let n = dim.value();
+        check_inputs(t_span, y0, p, n, system.n_params())?;
+        options.check_t_eval(t_span.0, t_span.1)?;
+        let span = (t_span.1 - t_span.0).abs();
+        let set = Settings::new(options, n, span, CONTROLLER, true)?;
+        let zero = || State::<D, S::Dim>::from_element_generic(dim, nalgebra::U1, D::from(0.0));
+        let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
+        let mut it = RosenbrockStepper {
+            system,
+            p,
+            n,
+            t: t_span.0,
+            t_end: t_span.1,
+            dir: if t_span.1 >= t_span.0 { 1.0 } else { -1.0 },
+            h: 0.0,
+            y_new: y.clone(),
+            y,
+            y_stage: zero(),
+            f0: zero(),
+            dfdt: zero(),
+            jac: DenseMatrix::from_element(n, D::from(0.0)),
+            jac_ready: false,
+            jacobian: DualJacobian::new(dim, p),
+            lu: DenseLu::new(n),
+            k: (0..Self::STAGES).map(|_| zero()).collect(),
+            dense: (0..M::TABLEAU.h.len()).map(|_| zero()).collect(),
+            dense_ready: false,
+            t_prev: t_span.0,
+            h_prev: 0.0,
+            ln_err_prev: 1e-4f64.ln(),
+            rejected_last: false,
+            failure: None,
+            t0: t_span.0,
+            n_fixed: None,
+            stats: Stats::default(),
+            set,
+            _method: PhantomData,
+        };
+        if span == 0.0 {
+            return Ok(it);
+        }
+        it.prepare_jacobian()?;
+        it.h = it.dir
+            * match (it.set.dt, it.set.h0) {
+                (Some(dt), _) => {
+                    let steps = (span / dt * (1.0 - 1e-12)).ceil().max(1.0);
+                    it.n_fixed = Some(steps as usize);
+                    span / steps
+                }
+                (None, Some(h0)) => h0.min(it.set.h_max),
+                (None, None) => it.initial_step(),
+            };
+        Ok(it)
+    }
+
+    /// Continue from `(t, y)` with first step `h`, as after a method switch
+    /// (the buffers are kept; the step history is dropped).
+    pub(crate) fn restart(&mut self, t: f64, y: &State<D, S::Dim>, h: f64) {
+        self.t = t;
+        self.t_prev = t;
+        self.y.copy_from(y);
+        self.y_new.copy_from(y);
+        self.h = self.dir * h.abs().min(self.set.h_max);
+        self.jac_ready = false;
+        self.dense_ready = false;
+        self.rejected_last = false;
+        self.failure = None;
+        self.ln_err_prev = 1e-4f64.ln();
+    }
+
+    /// The step size the stepper will try next (signed).
+    pub fn h(&self) -> f64 {
+        self.h
+    }
+
+    /// `‖J‖_∞` (largest absolute row sum of the real parts) of the last
+    /// Jacobian: an upper bound of the spectral radius, used to decide when
+    /// a problem has stopped being stiff.
+    pub fn jacobian_norm(&self) -> f64 {
+        (0..self.n).map(|i| (0..self.n).map(|j| self.jac.get(i, j).re().abs()).sum::<f64>()).fold(0.0, f64::max)
+    }
+
+    fn prepare_jacobian(&mut self) -> Result<(), Error> {
+        if self.jac_ready {
+            return Ok(());
+        }
+        let (t, y) = (self.t, &self.y);
+        self.jacobian.eval(self.system, t, y, &mut self.f0, &mut self.jac, &mut self.dfdt);
+        self.stats.jac_evals += 1;
+        if let Some(component) = self.f0.iter().position(|v| !v.re().is_finite()) {
+            return Err(Error::NonFiniteRhs { t, component, partial: None });
+        }
+        self.jac_ready = true;
+        Ok(())
+    }
+
+    fn initial_step(&mut self) -> f64 {
+        let q = M::TABLEAU.controller_order as f64;
+        let (y, f0) = (&self.y, &self.f0);
+        let sc = |i: usize| self.set.atol[i] + self.set.rtol[i] * y[i].re().abs();
+        let d0 = rms((0..self.n).map(|i| y[i].re() / sc(i)), self.n);
+        let d1 = rms((0..self.n).map(|i| f0[i].re() / sc(i)), self.n);
+        let (system, p, dir, t, n) = (self.system, self.p, self.dir, self.t, self.n);
+        let (y_stage, f1) = (&mut self.y_stage, &mut self.k[0]);
+        let mut evals = 0;
+        let h = initial_step(d0, d1, q, self.set.h_max, |h0| {
+            for i in 0..n {
+                y_stage[i] = y[i] + f0[i] * (dir * h0);
+            }
+            system.rhs(D::from(t + dir * h0), y_stage, p, f1);
+            evals += 1;
+            rms((0..n).map(|i| (f1[i].re() - f0[i].re()) / sc(i)), n)
+        });
+        self.stats.rhs_evals += evals;
+        h
+    }
+
+    /// Take one accepted step (retrying rejected ones), or report that the
+    /// end of the span has been reached.
+    pub fn step(&mut self) -> Result<StepResult, Error> {
+        if self.t == self.t_end {
+            return Ok(StepResult::Finished);
+        }
+        self.prepare_jacobian()?;
+        let q = M::TABLEAU.controller_order as f64;
+        loop {
+            if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
+                return Err(Error::MaxStepsExceeded { t: self.t, max_steps: self.set.max_steps, partial: None });
+            }
+            let (h, last) = self.next_h();
+            let adaptive = self.n_fixed.is_none();
+            if adaptive && !last && self.too_small(h) {
+                return Err(self.collapse_error(h));
+            }
+            if let Err(s) = self.lu.factor(&self.jac, 1.0 / (h * M::TABLEAU.gamma)) {
+                let bad_jac = self.jac.as_slice().iter().any(|v| !v.re().is_finite());
+                self.failure = Some(Failure::Singular(s, bad_jac));
+                if !adaptive {
+                    return Err(self.collapse_error(h));
+                }
+                self.reject(h * 0.25);
+                continue;
+            }
+            self.stats.factorizations += 1;
+            self.stages(h);
+            let (err, bad) = self.error_norm();
+            if let Some(component) = bad {
+                self.failure = Some(Failure::NonFinite(component));
+                if !adaptive {
+                    return Err(self.collapse_error(h));
+                }
+                self.reject(h * 0.25);
+                continue;
+            }
+            if !adaptive {
+                self.accept(h, last)?;
+                return Ok(StepResult::Stepped);
+            }
+            if err > 1.0 {
+                self.failure = None;
+                self.reject(h * self.set.controller.reject(err, q));
+                continue;
+            }
+            let ln_err = err.ln();
+            let mut fac = self.set.controller.accept(ln_err, self.ln_err_prev, q);
+            if self.rejected_last {
+                fac = fac.min(1.0);
+            }
+            self.ln_err_prev = ln_err.max(-9.210_340_371_976_184);
+            self.h = self.dir * (h.abs() * fac).min(self.set.h_max);
+            self.accept(h, last)?;
+            return Ok(StepResult::Stepped);
+        }
+    }
+
+    fn collapse_error(&self, h: f64) -> Error {
+        match self.failure {
+            Some(Failure::NonFinite(component)) => Error::NonFiniteRhs { t: self.t, component, partial: None },
+            Some(Failure::Singular(s, non_finite_jacobian)) => {
+                Error::SingularMatrix { t: self.t, column: s.column, non_finite_jacobian, partial: None }
+            }
+            None => {
+                let h_min = self.set.h_min.max(10.0 * self.t.abs() * f64::EPSILON);
+                Error::StepSizeTooSmall { t: self.t, h, h_min, partial: None }
+            }
+        }
+    }
+
+    fn reject(&mut self, h_next: f64) {
+        self.stats.rejected += 1;
+        self.rejected_last = true;
+        self.h = h_next;
+    }
+
+    /// The step to try and whether it ends the span.
+    fn next_h(&self) -> (f64, bool) {
+        let last = match self.n_fixed {
+            Some(n) => self.stats.accepted + 1 >= n,
+            None => self.dir * (self.t + 1.01 * self.h - self.t_end) >= 0.0,
+        };
+        if last { (self.t_end - self.t, true) } else { (self.h, false) }
+    }
+
+    /// Whether `h` is below `h_min` or too small to change `t`.
+    fn too_small(&self, h: f64) -> bool {
+        h.abs() < self.set.h_min || 0.1 * h.abs() <= self.t.abs() * f64::EPSILON
+    }
+
+    /// The stages `k_i` and the trial state `y_new`.
+    fn stages(&mut self, h: f64) {
+        let tab = &M::TABLEAU;
+        let n = self.n;
+        for i in 0..Self::STAGES {
+            let (done, rest) = self.k.split_at_mut(i);
+            let ki = &mut rest[0];
+            if i == 0 {
+                ki.copy_from(&self.f0);
+            } else {
+                let a = tab.a[i];
+                for c in 0..n {
+                    let mut acc = self.y[c];
+                    for (j, kj) in done.iter().enumerate() {
+                        if a[j] != 0.0 {
+                            acc += kj[c] * a[j];
+                        }
+                    }
+                    self.y_stage[c] = acc;
+                }
+                self.system.rhs(D::from(self.t + tab.c[i] * h), &self.y_stage, self.p, ki);
+            }
+            let (hd, cm) = (h * tab.d[i], tab.c_mat[i]);
+            for c in 0..n {
+                let mut acc = ki[c];
+                if hd != 0.0 {
+                    acc += self.dfdt[c] * hd;
+                }
+                for (j, kj) in done.iter().enumerate() {
+                    acc += kj[c] * (cm[j] / h);
+                }
+                ki[c] = acc;
+            }
+            self.lu.solve(&self.jac, ki.as_mut_slice());
+        }
+        self.stats.rhs_evals += Self::STAGES - 1;
+        self.stats.linear_solves += Self::STAGES;
+        for c in 0..n {
+            let mut acc = self.y[c];
+            for (kj, &b) in self.k.iter().zip(tab.b) {
+                if b != 0.0 {
+                    acc += kj[c] * b;
+                }
+            }
+            self.y_new[c] = acc;
+        }
+    }
+
+    /// The scaled RMS error of the trial step (the largest over the real
+    /// part and, with `sensitivity_error_control`, each derivative
+    /// direction) and the first non-finite component.
+    fn error_norm(&self) -> (f64, Option<usize>) {
+        let n = self.n;
+        let e = M::TABLEAU.btilde;
+        let est = |i: usize| -> D {
+            let mut acc = D::from(0.0);
+            for (kj, &w) in self.k.iter().zip(e) {
+                if w != 0.0 {
+                    acc += kj[i] * w;
+                }
+            }
+            acc
+        };
+        let scaled = |part: &dyn Fn(&D) -> f64| {
+            let mut s = 0.0;
+            for i in 0..n {
+                let sc = self.set.atol[i] + self.set.rtol[i] * part(&self.y[i]).abs().max(part(&self.y_new[i]).abs());
+                let v = part(&est(i)) / sc;
+                s += v * v;
+            }
+            (s / n as f64).sqrt()
+        };
+        let mut err = scaled(&|v: &D| v.re());
+        if self.set.sensitivity_error_control {
+            for l in 0..D::N_EPS {
+                err = err.max(scaled(&|v: &D| v.eps_part(l)));
+            }
+        }
+        let bad = self.y_new.iter().position(|v| !v.re().is_finite());
+        match bad {
+            None if !err.is_finite() => (err, Some((0..n).find(|&i| !est(i).re().is_finite()).unwrap_or(0))),
+            _ => (err, bad),
+        }
+    }
+
+    fn accept(&mut self, h: f64, last: bool) -> Result<(), Error> {
+        self.stats.accepted += 1;
+        self.stats.stiff_steps += 1;
+        self.rejected_last = false;
+        self.failure = None;
+        self.t_prev = self.t;
+        self.h_prev = h;
+        self.t = match (last, self.n_fixed) {
+            (true, _) => self.t_end,
+            // Fixed steps: t0 + i h, without accumulating rounding.
+            (false, Some(_)) => self.t0 + self.stats.accepted as f64 * self.h,
+            (false, None) => self.t + h,
+        };
+        std::mem::swap(&mut self.y, &mut self.y_new);
+        self.jac_ready = false;
+        self.dense_ready = false;
+        check_derivatives(self.t, &self.y)
+    }
+
+    fn build_dense(&mut self) {
+        for (row, d) in M::TABLEAU.h.iter().zip(&mut self.dense) {
+            for c in 0..self.n {
+                let mut acc = D::from(0.0);
+                for (kj, &w) in self.k.iter().zip(*row) {
+                    if w != 0.0 {
+                        acc += kj[c] * w;
+                    }
+                }
+                d[c] = acc;
+            }
+        }
+        self.dense_ready = true;
+    }
+
+    /// The solution at `t` inside the last accepted step, by the method's
+    /// stiff-aware continuous extension.
+    pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
+        let (a, b) = (self.t_prev, self.t);
+        if !(self.dir * (t - a) >= 0.0 && self.dir * (b - t) >= 0.0) {
+            return Err(Error::OutOfStep { t, t_from: a, t_to: b });
+        }
+        if t == b {
+            out.copy_from(&self.y);
+            return Ok(());
+        }
+        if t == a {
+            out.copy_from(&self.y_new);
+            return Ok(());
+        }
+        if !self.dense_ready {
+            self.build_dense();
+        }
+        let theta = (t - a) / self.h_prev;
+        for c in 0..self.n {
+            let mut acc = self.dense[self.dense.len() - 1][c];
+            for d in self.dense.iter().rev().skip(1) {
+                acc = d[c] + acc * theta;
+            }
+            out[c] = self.y_new[c] * (1.0 - theta) + (self.y[c] + acc * (1.0 - theta)) * theta;
+        }
+        Ok(())
+    }
+}
+
+impl<S, M, D> Stepper<D, S::Dim> for RosenbrockStepper<'_, S, M, D>
+where
+    S: OdeSystem,
+    M: RosenbrockMethod,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    fn t(&self) -> f64 {
+        self.t
+    }
+    fn t_prev(&self) -> f64 {
+        self.t_prev
+    }
+    fn y(&self) -> &State<D, S::Dim> {
+        &self.y
+    }
+    fn step(&mut self) -> Result<StepResult, Error> {
+        RosenbrockStepper::step(self)
+    }
+    fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
+        RosenbrockStepper::interpolate(self, t, out)
+    }
+    fn stats(&self) -> Stats {
+        self.stats
+    }
+}

@@ -1,0 +1,137 @@
+//! The stepper interface every method implements, and the one driver that
+//! turns steps into a [`Solution`].
+
+use super::{Options, Save, Solution, Stats};
+use crate::{DualScalar, Error, State};
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim};
+
+/// What [`Stepper::step`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepResult {
+    /// One step was accepted; the stepper is at the new time.
+    Stepped,
+    /// The end of `t_span` had been reached; nothing was done.
+    Finished,
+}
+
+/// A method that advances a solution step by step: explicit Runge–Kutta
+/// ([`Integrator`](super::Integrator)), Rosenbrock
+/// ([`RosenbrockStepper`](super::RosenbrockStepper)), and the automatic
+/// switch between them. A stepper is created at the start of `t_span`
+/// (checking its inputs and options) and owns all its work buffers.
+pub trait Stepper<D, N>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    /// Current time.
+    fn t(&self) -> f64;
+
+    /// Start of the last accepted step (equal to `t()` before the first).
+    fn t_prev(&self) -> f64;
+
+    /// Current state.
+    fn y(&self) -> &State<D, N>;
+
+    /// Take one accepted step (retrying rejected ones), or report that the
+    /// end of the span has been reached.
+    fn step(&mut self) -> Result<StepResult, Error>;
+
+    /// The solution at `t` inside the last accepted step, by the method's
+    /// continuous extension (exact copies at the step's end points).
+    fn interpolate(&mut self, t: f64, out: &mut State<D, N>) -> Result<(), Error>;
+
+    /// Work done so far.
+    fn stats(&self) -> Stats;
+}
+
+/// Run a stepper to the end of `t_span`, saving what `options.save` asks
+/// for. A failure carries the solution up to it ([`Error::partial`]).
+pub fn drive<D, N, St>(mut it: St, t_span: (f64, f64), options: &Options) -> Result<Solution<D>, Error>
+where
+    D: DualScalar,
+    N: Dim,
+    St: Stepper<D, N>,
+    DefaultAllocator: Allocator<N>,
+{
+    let n = it.y().len();
+    let mut sol = Solution::new(n);
+    let dir = if t_span.1 >= t_span.0 { 1.0 } else { -1.0 };
+    let mut buf = it.y().clone();
+    let mut next = 0;
+    match &options.save {
+        Save::Steps => sol.push(t_span.0, it.y().iter().copied()),
+        Save::At(ts) => {
+            while next < ts.len() && ts[next] == t_span.0 {
+                sol.push(t_span.0, it.y().iter().copied());
+                next += 1;
+            }
+        }
+        Save::Final => {}
+    }
+    loop {
+        match it.step() {
+            Ok(StepResult::Finished) => break,
+            Ok(StepResult::Stepped) => {}
+            Err(e) => {
+                sol.stats = it.stats();
+                return Err(e.with_partial(sol.primal()));
+            }
+        }
+        match &options.save {
+            Save::Steps => sol.push(it.t(), it.y().iter().copied()),
+            Save::At(ts) => {
+                while next < ts.len() && dir * (ts[next] - it.t()) <= 0.0 {
+                    it.interpolate(ts[next], &mut buf)?;
+                    sol.push(ts[next], buf.iter().copied());
+                    next += 1;
+                }
+            }
+            Save::Final => {}
+        }
+    }
+    if options.save == Save::Final {
+        sol.push(it.t(), it.y().iter().copied());
+    }
+    sol.stats = it.stats();
+    Ok(sol)
+}
+
+/// Check `t_span`, `y0` and `p` against the system.
+pub(crate) fn check_inputs<D: DualScalar>(t_span: (f64, f64), y0: &[D], p: &[D], n: usize, n_params: usize) -> Result<(), Error> {
+    for (index, t) in [t_span.0, t_span.1].into_iter().enumerate() {
+        if !t.is_finite() {
+            return Err(Error::NonFinite { what: "t_span", index, value: t });
+        }
+    }
+    if y0.len() != n {
+        return Err(Error::DimensionMismatch { what: "y0", expected: n, got: y0.len() });
+    }
+    if p.len() != n_params {
+        return Err(Error::DimensionMismatch { what: "p", expected: n_params, got: p.len() });
+    }
+    for (what, v) in [("y0", y0), ("p", p)] {
+        if let Some((index, x)) = v.iter().enumerate().find(|(_, x)| !x.re().is_finite()) {
+            return Err(Error::NonFinite { what, index, value: x.re() });
+        }
+    }
+    Ok(())
+}
+
+/// Derivatives that are not finite (e.g. `sqrt` at an exact zero) would
+/// otherwise spread silently: stop and say where.
+pub(crate) fn check_derivatives<D, N>(t: f64, y: &State<D, N>) -> Result<(), Error>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    for (component, v) in y.iter().enumerate() {
+        if let Some(direction) = (0..D::N_EPS).find(|&l| !v.eps_part(l).is_finite()) {
+            return Err(Error::NonFiniteDerivative { t, component, direction, wrt: format!("direction {direction}"), partial: None });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! Rosenbrock methods: measured order (non-autonomous and stiff linear
+//! problems), accuracy on the stiff reference problems, dense output,
+//! backward time, failures.
+
+use crate::common::{Forced, slope};
+use nalgebra::{Const, SVector};
+use odeon::models::{Hires, Robertson, StiffVanDerPol};
+use odeon::{DualScalar, Error, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, solve};
+
+/// Prothero–Robinson `y' = λ (y − g(t)) + g'(t)`, `g = sin`, `y(0) = 0`:
+/// `y = sin t` for every `λ`; with `λ = −1e6` it is stiff, and methods that
+/// are not stiffly accurate lose order on it.
+struct ProtheroRobinson;
+
+impl OdeSystem for ProtheroRobinson {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = p[0] * (y[0] - t.sin()) + t.cos();
+    }
+}
+
+/// The slope of log(error at `t1`) against log(h) over fixed-step runs
+/// of `n` steps, `n` in `$ns`.
+macro_rules! order_of {
+    ($m:expr, $sys:expr, $p:expr, $y0:expr, $t1:expr, $exact:expr, $ns:expr) => {{
+        let ns: &[usize] = $ns;
+        let hs: Vec<f64> = ns.iter().map(|&n| $t1 / n as f64).collect();
+        let errs: Vec<f64> = hs
+            .iter()
+            .map(|&h| {
+                let opts = Options::default().dt(h).save_final();
+                let y = solve(&$sys, $m, (0.0, $t1), &[$y0], &$p, &opts).unwrap().last().unwrap().1[0];
+                (y - $exact).abs()
+            })
+            .collect();
+        slope(&hs, &errs)
+    }};
+}
+
+#[test]
+fn order_on_a_non_autonomous_problem() {
+    // y' = −y + 2 cos t: the time derivative T enters every stage.
+    let ns = [10, 20, 40, 80];
+    let exact = Forced::exact(2.0);
+    for (name, order, got) in [
+        ("Rosenbrock23", 2.0, order_of!(Rosenbrock23, Forced, [0.0], 1.0, 2.0, exact, &ns)),
+        ("Rodas4P", 4.0, order_of!(Rodas4P, Forced, [0.0], 1.0, 2.0, exact, &ns)),
+        ("Rodas5P", 5.0, order_of!(Rodas5P, Forced, [0.0], 1.0, 2.0, exact, &[5, 10, 20, 40])),
+    ] {
+        assert!((got - order).abs() < 0.25, "{name}: slope {got}, order {order}");
+    }
+}
+
+#[test]
+fn order_on_prothero_robinson() {
+    // Stiff (λ = −1e6, h λ up to −1e5): Rodas4P and Rodas5P were built to
+    // keep their order here; Rosenbrock23 keeps order 2.
+    let ns = [10, 20, 40, 80];
+    let exact = 1.0f64.sin();
+    for (name, order, got) in [
+        ("Rosenbrock23", 2.0, order_of!(Rosenbrock23, ProtheroRobinson, [-1e6], 0.0, 1.0, exact, &ns)),
+        ("Rodas4P", 4.0, order_of!(Rodas4P, ProtheroRobinson, [-1e6], 0.0, 1.0, exact, &ns)),
+        ("Rodas5P", 5.0, order_of!(Rodas5P, ProtheroRobinson, [-1e6], 0.0, 1.0, exact, &[4, 8, 16, 32])),
+    ] {
+        assert!(got > order - 0.25, "{name}: slope {got}, order {order}");
+    }
+}
+
+/// The reference end states (tests/data/stiff_reference.json).
+fn reference(problem: &str) -> (f64, Vec<f64>, Vec<f64>) {
+    let v: serde_json::Value = serde_json::from_str(include_str!("../data/stiff_reference.json")).unwrap();
+    let p = &v["problems"][problem];
+    let floats = |x: &serde_json::Value| crate::common::floats(x);
+    (p["t_end"].as_f64().unwrap(), floats(&p["y0"]), floats(&p["y_end"]))
+}
+
+/// `max_i |y_i − ref_i| / (atol + rtol |ref_i|)`.
+fn scaled_error(y: &[f64], reference: &[f64], rtol: f64, atol: f64) -> f64 {
+    y.iter().zip(reference).map(|(a, b)| (a - b).abs() / (atol + rtol * b.abs())).fold(0.0, f64::max)
+}
+
+/// W6's problems and tolerance pairs; every method within 10 scaled units
+/// of the reference at the end.
+#[test]
+fn stiff_reference_problems_to_tolerance() {
+    let cases: [(&str, [(f64, f64); 2]); 4] = [
+        ("robertson_t40", [(1e-6, 1e-10), (1e-10, 1e-14)]),
+        ("robertson_t1e11", [(1e-6, 1e-10), (1e-10, 1e-14)]),
+        ("vdpol", [(1e-6, 1e-6), (1e-8, 1e-8)]),
+        ("hires", [(1e-6, 1e-10), (1e-10, 1e-14)]),
+    ];
+    for (problem, tols) in cases {
+        let (t1, y0, want) = reference(problem);
+        for (rtol, atol) in tols {
+            let opts = Options::default().rtol(rtol).atol(atol).save_final().max_steps(2_000_000);
+            each_method!(m in [Rosenbrock23, Rodas4P, Rodas5P] {
+                let sol = match problem {
+                    "vdpol" => solve(&StiffVanDerPol, m, (0.0, t1), &y0, &StiffVanDerPol::PARAMS, &opts),
+                    "hires" => solve(&Hires, m, (0.0, t1), &y0, &Hires::PARAMS, &opts),
+                    _ => solve(&Robertson, m, (0.0, t1), &y0, &Robertson::PARAMS, &opts),
+                }
+                .unwrap_or_else(|e| panic!("{m} on {problem} at {rtol:e}: {e}"));
+                let err = scaled_error(sol.last().unwrap().1, &want, rtol, atol);
+                assert!(err <= 10.0, "{m} on {problem} at rtol {rtol:e}: scaled error {err:.2}, {:?}", sol.stats);
+            });
+        }
+    }
+}
+
+#[test]
+fn dense_output_is_close_between_steps_and_exact_at_them() {
+    // Forced: y = cos t + sin t; t_eval does not change the steps.
+    let ts: Vec<f64> = (0..=40).map(|i| i as f64 * 0.25).collect();
+    each_method!(m in [Rosenbrock23, Rodas4P, Rodas5P] {
+        let opts = Options::default().rtol(1e-8).atol(1e-10);
+        let steps = solve(&Forced, m, (0.0, 10.0), &[1.0], &[0.0], &opts).unwrap();
+        let dense = solve(&Forced, m, (0.0, 10.0), &[1.0], &[0.0], &opts.clone().t_eval(ts.clone())).unwrap();
+        assert_eq!(steps.stats, dense.stats, "{m}: t_eval changed the steps");
+        let tol = if m.to_string() == "Rosenbrock23" { 1e-4 } else { 1e-6 };
+        for (i, &t) in dense.t.iter().enumerate() {
+            let y = dense.state(i)[0];
+            assert!((y - Forced::exact(t)).abs() < tol, "{m} at {t}: {}", y - Forced::exact(t));
+        }
+    });
+}
+
+#[test]
+fn backward_in_time() {
+    // Integrate HIRES forward, then back to a mid point: the backward solve
+    // ends at the forward solve's mid state (the problem is only mildly
+    // unstable backward over this short span).
+    let opts = Options::default().rtol(1e-10).atol(1e-14).save_final();
+    let fwd = solve(&Hires, Rodas5P, (0.0, 1.0), &Hires::Y0, &Hires::PARAMS, &opts).unwrap();
+    let y1 = fwd.last().unwrap().1.to_vec();
+    let mid = solve(&Hires, Rodas5P, (0.0, 0.5), &Hires::Y0, &Hires::PARAMS, &opts).unwrap();
+    let back = solve(&Hires, Rodas5P, (1.0, 0.5), &y1, &Hires::PARAMS, &opts).unwrap();
+    let (tb, yb) = back.last().unwrap();
+    assert_eq!(tb, 0.5);
+    for (a, b) in yb.iter().zip(mid.last().unwrap().1) {
+        assert!((a - b).abs() < 1e-8 * b.abs().max(1e-3), "{a} vs {b}");
+    }
+}
+
+#[test]
+fn work_statistics_count_jacobians_and_factorizations() {
+    let opts = Options::default().rtol(1e-6).atol(1e-10).save_final();
+    let sol = solve(&Robertson, Rodas5P, (0.0, 40.0), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap();
+    let s = sol.stats;
+    // One Jacobian per accepted step plus the first; one LU per attempt;
+    // eight solves per LU; seven right-hand sides per attempt (the first
+    // stage's f comes with the Jacobian) plus the initial-step probe.
+    assert_eq!(s.jac_evals, s.accepted + 1);
+    assert_eq!(s.factorizations, s.accepted + s.rejected);
+    assert_eq!(s.linear_solves, 8 * s.factorizations);
+    assert_eq!(s.rhs_evals, 7 * s.factorizations + 1);
+    assert_eq!(s.stiff_steps, s.accepted);
+}
+
+/// `y' = −y / (1 − t)`: blows up at t = 1 (its Jacobian too).
+struct Singularity;
+
+impl OdeSystem for Singularity {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, t: D, y: &SVector<D, 1>, _p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = y[0] / (-t + 1.0);
+    }
+}
+
+/// `f` is finite everywhere, `J` infinite everywhere: `sqrt` of a value
+/// that is exactly zero but carries a derivative.
+struct NanJacobian;
+
+impl OdeSystem for NanJacobian {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, _p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = (y[0] - y[0].re()).abs().sqrt() - 0.1;
+    }
+}
+
+#[test]
+fn failures_are_typed_with_the_partial_solution() {
+    let opts = Options::default();
+    let e = solve(&Singularity, Rodas5P, (0.0, 2.0), &[1.0], &[], &opts).unwrap_err();
+    match &e {
+        Error::StepSizeTooSmall { t, .. } | Error::NonFiniteRhs { t, .. } | Error::SingularMatrix { t, .. } => {
+            assert!(*t < 1.0 && *t > 0.9, "{e}")
+        }
+        _ => panic!("unexpected {e}"),
+    }
+    assert!(e.partial().is_some_and(|p| !p.is_empty()));
+
+    let e = solve(&NanJacobian, Rodas5P, (0.0, 10.0), &[1.0], &[], &opts).unwrap_err();
+    match &e {
+        Error::SingularMatrix { non_finite_jacobian: true, t, .. } => assert_eq!(*t, 0.0, "{e}"),
+        _ => panic!("unexpected {e}"),
+    }
+    assert!(e.partial().is_some());
+
+    let bad = solve(&Robertson, Rodas5P, (0.0, 1.0), &[1.0, 0.0], &Robertson::PARAMS, &opts).unwrap_err();
+    assert!(matches!(bad, Error::DimensionMismatch { what: "y0", .. }));
+    let nan = solve(&Robertson, Rodas5P, (0.0, f64::NAN), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap_err();
+    assert!(matches!(nan, Error::NonFinite { what: "t_span", .. }));
+}

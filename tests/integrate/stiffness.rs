@@ -1,0 +1,85 @@
+//! Stiffness: explicit methods stop early with a typed error; `Auto`
+//! switches to Rodas5P and back, and solves stiff problems to tolerance.
+
+use odeon::models::{Robertson, StiffVanDerPol, VanDerPol};
+use odeon::{Auto, Dopri5, Error, Method, Options, Rodas5P, Tsit5, solve};
+
+#[test]
+fn explicit_methods_report_stiffness_within_a_few_hundred_steps() {
+    let opts = Options::default().rtol(1e-6).atol(1e-10);
+    each_method!(m in [Dopri5, Tsit5, Dop853] {
+        let e = solve(&Robertson, m, (0.0, 40.0), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap_err();
+        let Error::Stiff { t, method, .. } = &e else { panic!("{m}: {e}") };
+        assert_eq!(*method, m.to_string());
+        let steps = e.partial().unwrap().stats.accepted + e.partial().unwrap().stats.rejected;
+        assert!(steps < 2000, "{m}: {steps} steps before giving up");
+        assert!(*t > 0.0 && *t < 40.0);
+        assert!(e.to_string().contains("Rodas5P"), "the message suggests a stiff method: {e}");
+    });
+}
+
+#[test]
+fn non_stiff_problems_are_not_flagged() {
+    // Van der Pol with mu = 1 at loose and tight tolerances; the stiffness
+    // test must stay quiet.
+    for tol in [1e-3, 1e-6, 1e-10] {
+        let opts = Options::default().rtol(tol).atol(tol);
+        each_method!(m in [Dopri5, Tsit5, Dop853] {
+            solve(&VanDerPol, m, (0.0, 100.0), &[2.0, 0.0], &[1.0], &opts).unwrap_or_else(|e| panic!("{m} at {tol}: {e}"));
+        });
+    }
+}
+
+#[test]
+fn detection_can_be_turned_off() {
+    let opts = Options::default().detect_stiffness(false).max_steps(3000);
+    let e = solve(&Robertson, Dopri5, (0.0, 40.0), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap_err();
+    assert!(matches!(e, Error::MaxStepsExceeded { .. }), "{e}");
+}
+
+/// `max_i |y_i − ref_i| / (atol + rtol |ref_i|)`.
+fn scaled_error(y: &[f64], reference: &[f64], rtol: f64, atol: f64) -> f64 {
+    y.iter().zip(reference).map(|(a, b)| (a - b).abs() / (atol + rtol * b.abs())).fold(0.0, f64::max)
+}
+
+#[test]
+fn auto_solves_robertson_and_vdpol_to_tolerance() {
+    // References: tests/data/stiff_reference.json (scipy Radau at 1e-12).
+    let (rtol, atol) = (1e-6, 1e-10);
+    let opts = Options::default().rtol(rtol).atol(atol).save_final();
+    let rob = solve(&Robertson, Auto, (0.0, 40.0), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap();
+    let want = [0.7158270687194067, 9.185534764557781e-06, 0.2841637457458304];
+    assert!(scaled_error(rob.last().unwrap().1, &want, rtol, atol) <= 10.0);
+    let s = rob.stats;
+    assert!(s.switches >= 1 && s.stiff_steps > 0 && s.stiff_steps < s.accepted, "{s:?}");
+    println!("Auto on Robertson: {} Tsit5 steps, {} Rodas5P steps, {} switches", s.accepted - s.stiff_steps, s.stiff_steps, s.switches);
+
+    let opts = Options::default().rtol(1e-6).atol(1e-6).save_final();
+    let vdp = solve(&StiffVanDerPol, Method::Auto, (0.0, 2.0), &[2.0, -0.66], &StiffVanDerPol::PARAMS, &opts).unwrap();
+    let want = [1.7061674375431832, -0.8928100165511125];
+    assert!(scaled_error(vdp.last().unwrap().1, &want, 1e-6, 1e-6) <= 10.0);
+    let s = vdp.stats;
+    assert!(s.stiff_steps > 0, "{s:?}");
+    println!("Auto on VDPOL: {} Tsit5 steps, {} Rodas5P steps, {} switches", s.accepted - s.stiff_steps, s.stiff_steps, s.switches);
+}
+
+#[test]
+fn auto_stays_explicit_on_a_non_stiff_problem_and_matches_tsit5() {
+    let opts = Options::default().rtol(1e-8).atol(1e-10);
+    let auto = solve(&VanDerPol, Auto, (0.0, 20.0), &[2.0, 0.0], &[1.0], &opts).unwrap();
+    let tsit5 = solve(&VanDerPol, Tsit5, (0.0, 20.0), &[2.0, 0.0], &[1.0], &opts).unwrap();
+    assert_eq!(auto.stats.switches, 0);
+    assert_eq!(auto.y, tsit5.y);
+}
+
+#[test]
+fn auto_and_rodas5p_agree_with_t_eval_across_switches() {
+    let ts: Vec<f64> = (0..=40).map(|i| i as f64).collect();
+    let opts = Options::default().rtol(1e-8).atol(1e-12).t_eval(ts.clone());
+    let auto = solve(&Robertson, Auto, (0.0, 40.0), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap();
+    let rodas = solve(&Robertson, Rodas5P, (0.0, 40.0), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap();
+    assert_eq!(auto.t, ts);
+    for (a, b) in auto.y.iter().zip(&rodas.y) {
+        assert!((a - b).abs() <= 1e-6 * b.abs() + 1e-11, "{a} vs {b}");
+    }
+}
