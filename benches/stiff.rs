@@ -10,13 +10,18 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use odeon::models::{Hires, Robertson, StiffVanDerPol};
 use odeon::sensitivity::{Wrt, solve_sensitivities};
-use odeon::{Algorithm, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, solve};
+use odeon::{Algorithm, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, solve};
 use std::hint::black_box;
 use std::time::Duration;
 
-/// W6's problems: name, system, t_end, y0, p, (rtol, atol) pairs.
-fn solve_row<S, A>(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, name: &str, s: &S, m: A, t1: f64, y0: &[f64], p: &[f64], tols: [(f64, f64); 2])
-where
+/// One problem at W6's two tolerance pairs.
+fn solve_row<S, A>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    problem: &OdeProblem<'_, S>,
+    m: A,
+    tols: [(f64, f64); 2],
+) where
     S: OdeSystem,
     A: Algorithm + std::fmt::Display,
     nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<S::Dim>,
@@ -24,24 +29,26 @@ where
     for (rtol, atol) in tols {
         let opts = Options::default().rtol(rtol).atol(atol).save_final().max_steps(10_000_000);
         g.bench_function(format!("{name} {m} rtol={rtol:e}"), |b| {
-            b.iter(|| solve(s, m, (0.0, t1), black_box(y0), p, &opts).unwrap())
+            b.iter(|| black_box(problem).solve(m, &opts).unwrap())
         });
     }
 }
 
 fn problems(c: &mut Criterion) {
     let rob = [(1e-6, 1e-10), (1e-10, 1e-14)];
+    let vdp = [(1e-6, 1e-6), (1e-8, 1e-8)];
+    let rob40 = OdeProblem::new(&Robertson, (0.0, 40.0), &Robertson::Y0, &Robertson::PARAMS);
+    let rob11 = OdeProblem::new(&Robertson, (0.0, 1e11), &Robertson::Y0, &Robertson::PARAMS);
+    let vdpol = OdeProblem::new(&StiffVanDerPol, (0.0, 2.0), &StiffVanDerPol::Y0, &StiffVanDerPol::PARAMS);
+    let hires = OdeProblem::new(&Hires, (0.0, 321.8122), &Hires::Y0, &Hires::PARAMS);
     let mut g = c.benchmark_group("stiff");
     g.measurement_time(Duration::from_secs(3)).sample_size(20);
-    for m in [Rodas5P] {
-        solve_row(&mut g, "robertson_t40", &Robertson, m, 40.0, &Robertson::Y0, &Robertson::PARAMS, rob);
-        solve_row(&mut g, "robertson_t1e11", &Robertson, m, 1e11, &Robertson::Y0, &Robertson::PARAMS, rob);
-        let vdp = [(1e-6, 1e-6), (1e-8, 1e-8)];
-        solve_row(&mut g, "vdpol", &StiffVanDerPol, m, 2.0, &StiffVanDerPol::Y0, &StiffVanDerPol::PARAMS, vdp);
-        solve_row(&mut g, "hires", &Hires, m, 321.8122, &Hires::Y0, &Hires::PARAMS, rob);
-    }
-    solve_row(&mut g, "robertson_t40", &Robertson, Rodas4P, 40.0, &Robertson::Y0, &Robertson::PARAMS, rob);
-    solve_row(&mut g, "robertson_t40", &Robertson, Rosenbrock23, 40.0, &Robertson::Y0, &Robertson::PARAMS, rob);
+    solve_row(&mut g, "robertson_t40", &rob40, Rodas5P, rob);
+    solve_row(&mut g, "robertson_t1e11", &rob11, Rodas5P, rob);
+    solve_row(&mut g, "vdpol", &vdpol, Rodas5P, vdp);
+    solve_row(&mut g, "hires", &hires, Rodas5P, rob);
+    solve_row(&mut g, "robertson_t40", &rob40, Rodas4P, rob);
+    solve_row(&mut g, "robertson_t40", &rob40, Rosenbrock23, rob);
     g.finish();
 }
 
@@ -50,12 +57,22 @@ fn sensitivities(c: &mut Criterion) {
     let wrt = Wrt::params(&Robertson);
     let mut g = c.benchmark_group("robertson_sensitivities");
     g.bench_function("Rodas5P f64 solve (baseline)", |b| {
-        b.iter(|| solve(&Robertson, Rodas5P, (0.0, 40.0), black_box(&Robertson::Y0), &Robertson::PARAMS, &opts).unwrap())
+        b.iter(|| {
+            solve(&Robertson, Rodas5P, (0.0, 40.0), black_box(&Robertson::Y0), &Robertson::PARAMS, &opts).unwrap()
+        })
     });
     g.bench_function("Rodas5P 3 rate constants", |b| {
         b.iter(|| {
-            solve_sensitivities(&Robertson, Rodas5P, (0.0, 40.0), black_box(&Robertson::Y0), &Robertson::PARAMS, &wrt, &opts)
-                .unwrap()
+            solve_sensitivities(
+                &Robertson,
+                Rodas5P,
+                (0.0, 40.0),
+                black_box(&Robertson::Y0),
+                &Robertson::PARAMS,
+                &wrt,
+                &opts,
+            )
+            .unwrap()
         })
     });
     g.finish();

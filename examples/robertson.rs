@@ -13,7 +13,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let t_eval: Vec<f64> = (0..=170).map(|i| 10f64.powf(-6.0 + i as f64 / 10.0)).collect();
     let opts = Options::default().rtol(1e-8).atol(1e-14).t_eval(t_eval);
     let t_span = (0.0, 1e11);
-    println!("{:<13} {:>7} {:>9} {:>10} {:>12} {:>14}", "method", "steps", "rejected", "Jacobians", "y3(1e11)", "mass - 1");
+    println!(
+        "{:<13} {:>7} {:>9} {:>10} {:>12} {:>14}",
+        "method", "steps", "rejected", "Jacobians", "y3(1e11)", "mass - 1"
+    );
     let mut best = None;
     for method in [Method::Rosenbrock23, Method::Rodas4P, Method::Rodas5P, Method::Auto] {
         let sol = solve(&Robertson, method, t_span, &Robertson::Y0, &Robertson::PARAMS, &opts)?;

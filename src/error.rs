@@ -111,7 +111,9 @@ pub enum Error {
     /// the method's stability region, estimated as in Hairer's DOPRI5), not
     /// by accuracy. Use a stiff method ([`Rodas5P`](crate::Rodas5P)) or
     /// [`Method::Auto`](crate::Method::Auto).
-    #[error("the problem became stiff near t = {t} ({method} was held to steps of about {h:e}); use a stiff method such as Rodas5P or Method::Auto")]
+    #[error(
+        "the problem became stiff near t = {t} ({method} was held to steps of about {h:e}); use a stiff method such as Rodas5P or Method::Auto"
+    )]
     Stiff {
         /// Time where stiffness was confirmed.
         t: f64,
@@ -124,7 +126,9 @@ pub enum Error {
     },
     /// The iteration matrix `I/(hγ) − J` of an implicit method stayed
     /// singular (or its Jacobian non-finite) however small the step.
-    #[error("the iteration matrix is singular at t = {t} (elimination column {column}; non-finite Jacobian: {non_finite_jacobian})")]
+    #[error(
+        "the iteration matrix is singular at t = {t} (elimination column {column}; non-finite Jacobian: {non_finite_jacobian})"
+    )]
     SingularMatrix {
         /// Time of the last good state.
         t: f64,

@@ -58,19 +58,19 @@ mod spec;
 pub mod system;
 
 pub use error::Error;
-pub use problem::OdeProblem;
 pub use integrate::{
-    Algorithm, Auto, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Rodas4P, Rodas5P, Rosenbrock23, Solution, Tsit5, solve,
-    solve_dual,
+    Algorithm, Auto, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Rodas4P, Rodas5P, Rosenbrock23, Solution,
+    Tsit5, solve, solve_dual,
 };
+pub use problem::OdeProblem;
 pub use scalar::DualScalar;
 pub use system::{OdeSystem, State};
 
 /// The names most programs need.
 pub mod prelude {
     pub use crate::integrate::{
-        Algorithm, Auto, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Rodas4P, Rodas5P, Rosenbrock23, Save, Solution, Tsit5,
-        solve, solve_dual,
+        Algorithm, Auto, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Rodas4P, Rodas5P, Rosenbrock23, Save,
+        Solution, Tsit5, solve, solve_dual,
     };
     pub use crate::{DualScalar, Error, OdeProblem, OdeSystem, State};
     pub use nalgebra::{Const, DVector, Dyn, SVector};

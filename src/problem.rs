@@ -92,7 +92,12 @@ where
 
     /// Exact forward sensitivities `∂y(t_i)/∂wrt` at the saved times (see
     /// [`solve_sensitivities`]).
-    pub fn sensitivities(&self, method: impl Algorithm, wrt: &[Wrt], options: &Options) -> Result<Sensitivities, Error> {
+    pub fn sensitivities(
+        &self,
+        method: impl Algorithm,
+        wrt: &[Wrt],
+        options: &Options,
+    ) -> Result<Sensitivities, Error> {
         solve_sensitivities(self.system, method, self.t_span, &self.y0, &self.p, wrt, options)
     }
 

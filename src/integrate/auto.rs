@@ -17,9 +17,11 @@ use nalgebra::allocator::Allocator;
 /// After every step a vote: on Tsit5, Hairer's estimate of `|hλ|` at more
 /// than 0.9 of Tsit5's stability bound votes stiff; on Rodas5P,
 /// `‖J‖_∞ |h|` below 0.9 of that bound votes non-stiff. Eleven stiff votes
-/// in a row switch to Rodas5P (doubling the step), four non-stiff votes
-/// in a row switch back (halving it) — OrdinaryDiffEq's `AutoSwitch`
-/// defaults. [`Stats::stiff_steps`] and [`Stats::switches`] report how the
+/// switch to Rodas5P (doubling the step) — counted as Hairer counts them,
+/// forgiven only by six non-stiff votes in a row, because a step held at
+/// the stability limit by the controller alternates just above and just
+/// below it; four non-stiff votes in a row switch back (halving the
+/// step), as OrdinaryDiffEq's `AutoSwitch`. [`Stats::stiff_steps`] and [`Stats::switches`] report how the
 /// steps were shared.
 ///
 /// # Example
@@ -66,6 +68,9 @@ where
     pending: bool,
     /// Consecutive votes: positive for stiff, negative for non-stiff.
     votes: i32,
+    /// Stiff votes on the explicit side since the last six non-stiff ones
+    /// in a row.
+    stiff_votes: i32,
     switches: usize,
 }
 
@@ -79,7 +84,10 @@ where
     pub fn new(system: &'a S, t_span: (f64, f64), y0: &[D], p: &'a [D], options: &Options) -> Result<Self, Error> {
         options.check_t_eval(t_span.0, t_span.1)?;
         if options.dt.is_some() {
-            return Err(Error::InvalidOption { name: "dt", reason: "Auto chooses its own steps; give no fixed step".into() });
+            return Err(Error::InvalidOption {
+                name: "dt",
+                reason: "Auto chooses its own steps; give no fixed step".into(),
+            });
         }
         let mut inner = options.clone();
         inner.save = Save::Final;
@@ -95,6 +103,7 @@ where
             on_stiff: false,
             pending: false,
             votes: 0,
+            stiff_votes: 0,
             switches: 0,
         })
     }
@@ -160,6 +169,7 @@ where
                     let (t, h) = (s.t(), 0.5 * s.h());
                     self.explicit.restart(t, s.y(), h);
                     self.on_stiff = false;
+                    self.stiff_votes = 0;
                 }
                 _ => self.switch_to_stiff()?,
             }
@@ -179,7 +189,12 @@ where
                     return Ok(StepResult::Finished);
                 }
                 self.vote(self.explicit.stiffness_estimate() > VOTE * TSIT5_STABILITY);
-                self.pending = self.votes >= TO_STIFF && self.explicit.t() != self.t_end;
+                if self.votes > 0 {
+                    self.stiff_votes += 1;
+                } else if self.votes <= -6 {
+                    self.stiff_votes = 0;
+                }
+                self.pending = self.stiff_votes >= TO_STIFF && self.explicit.t() != self.t_end;
             }
         }
         Ok(StepResult::Stepped)

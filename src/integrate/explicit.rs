@@ -8,8 +8,8 @@
 
 use super::controller::{initial_step, rms};
 use super::options::Settings;
-use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
 use super::stepper::{StepResult, Stepper, check_derivatives, check_inputs};
+use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
 use super::{Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::allocator::Allocator;
@@ -429,8 +429,12 @@ where
         self.ensure_fnew();
         let (f1, ks) = (&self.k[Self::FNEW], &self.k[test.stage]);
         let (mut num, mut den) = (0.0, 0.0);
+        // Both differences in the error weights: the stiff mode often lives
+        // in a component much smaller than the others (Robertson's y2), and
+        // unweighted norms would see only the slow ones.
         for i in 0..self.n {
-            let (a, b) = (f1[i].re() - ks[i].re(), self.y[i].re() - self.y_stage[i].re());
+            let sc = self.set.atol[i] + self.set.rtol[i] * self.y[i].re().abs();
+            let (a, b) = ((f1[i].re() - ks[i].re()) / sc, (self.y[i].re() - self.y_stage[i].re()) / sc);
             num += a * a;
             den += b * b;
         }

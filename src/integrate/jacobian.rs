@@ -84,9 +84,8 @@ where
                         dfdt[i] = self.f[i].eps.0[l];
                     }
                 } else {
-                    let col = jac.column_mut(dir);
-                    for i in 0..n {
-                        col[i] = self.f[i].eps.0[l];
+                    for (c, f) in jac.column_mut(dir).iter_mut().zip(self.f.iter()) {
+                        *c = f.eps.0[l];
                     }
                 }
             }

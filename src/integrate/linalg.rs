@@ -199,10 +199,9 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
             for i in 0..n {
                 r[i] = rhs[i] - b[i] * self.shift;
             }
-            for j in 0..n {
-                let (col, xj) = (jac.column(j), b[j]);
-                for i in 0..n {
-                    r[i] += col[i] * xj;
+            for (j, &xj) in b.iter().enumerate().take(n) {
+                for (ri, &a) in r.iter_mut().zip(jac.column(j)) {
+                    *ri += a * xj;
                 }
             }
             for ri in r.iter_mut() {

@@ -24,7 +24,7 @@ pub use controller::Controller;
 pub use explicit::Integrator;
 pub use options::{Options, Save, Tolerance};
 pub use rosenbrock::RosenbrockStepper;
-pub use rosenbrock::tableau::{Rodas4P, Rodas5P, RosenbrockMethod, RosenbrockTableau, Rosenbrock23};
+pub use rosenbrock::tableau::{Rodas4P, Rodas5P, Rosenbrock23, RosenbrockMethod, RosenbrockTableau};
 pub(crate) use solution::write_file;
 pub use solution::{Solution, Stats};
 pub use stepper::{StepResult, Stepper, drive};

@@ -10,6 +10,7 @@ mod lorenz96;
 pub mod registry;
 
 pub use classic::{
-    ExponentialDecay, HarmonicOscillator, Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, StiffVanDerPol, VanDerPol,
+    ExponentialDecay, HarmonicOscillator, Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, StiffVanDerPol,
+    VanDerPol,
 };
 pub use lorenz96::Lorenz96;

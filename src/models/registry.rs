@@ -9,7 +9,8 @@
 //! compile-time size.
 
 use super::{
-    ExponentialDecay, HarmonicOscillator, Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, StiffVanDerPol, VanDerPol,
+    ExponentialDecay, HarmonicOscillator, Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, StiffVanDerPol,
+    VanDerPol,
 };
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::{Const, Dyn, SVector};

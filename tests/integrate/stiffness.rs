@@ -52,7 +52,12 @@ fn auto_solves_robertson_and_vdpol_to_tolerance() {
     assert!(scaled_error(rob.last().unwrap().1, &want, rtol, atol) <= 10.0);
     let s = rob.stats;
     assert!(s.switches >= 1 && s.stiff_steps > 0 && s.stiff_steps < s.accepted, "{s:?}");
-    println!("Auto on Robertson: {} Tsit5 steps, {} Rodas5P steps, {} switches", s.accepted - s.stiff_steps, s.stiff_steps, s.switches);
+    println!(
+        "Auto on Robertson: {} Tsit5 steps, {} Rodas5P steps, {} switches",
+        s.accepted - s.stiff_steps,
+        s.stiff_steps,
+        s.switches
+    );
 
     let opts = Options::default().rtol(1e-6).atol(1e-6).save_final();
     let vdp = solve(&StiffVanDerPol, Method::Auto, (0.0, 2.0), &[2.0, -0.66], &StiffVanDerPol::PARAMS, &opts).unwrap();
@@ -60,7 +65,12 @@ fn auto_solves_robertson_and_vdpol_to_tolerance() {
     assert!(scaled_error(vdp.last().unwrap().1, &want, 1e-6, 1e-6) <= 10.0);
     let s = vdp.stats;
     assert!(s.stiff_steps > 0, "{s:?}");
-    println!("Auto on VDPOL: {} Tsit5 steps, {} Rodas5P steps, {} switches", s.accepted - s.stiff_steps, s.stiff_steps, s.switches);
+    println!(
+        "Auto on VDPOL: {} Tsit5 steps, {} Rodas5P steps, {} switches",
+        s.accepted - s.stiff_steps,
+        s.stiff_steps,
+        s.switches
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@
 mod baseline;
 
 use nalgebra::{Const, SVector};
-use odeon::{Dopri5, Tsit5};
+use odeon::Dopri5;
 use odeon::sensitivity::{Wrt, solve_sensitivities};
 use odeon::{DualScalar, Method, OdeSystem, Options, solve};
 use std::hint::black_box;

@@ -225,7 +225,14 @@ fn stiff(out: &Path) -> Result<(), Box<dyn Error>> {
         );
     }
     let t_eval: Vec<f64> = (0..=170).map(|i| 10f64.powf(-6.0 + i as f64 / 10.0)).collect();
-    let sol = solve(&Robertson, odeon::Rodas5P, (0.0, 1e11), &y0, &p, &Options::default().rtol(1e-8).atol(1e-14).t_eval(t_eval))?;
+    let sol = solve(
+        &Robertson,
+        odeon::Rodas5P,
+        (0.0, 1e11),
+        &y0,
+        &p,
+        &Options::default().rtol(1e-8).atol(1e-14).t_eval(t_eval),
+    )?;
     sol.write_csv(out.join("robertson.csv"), &["y1", "y2", "y3"])?;
     #[cfg(feature = "plot")]
     {

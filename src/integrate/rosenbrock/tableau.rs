@@ -133,7 +133,16 @@ pub const RODAS5P: RosenbrockTableau = RosenbrockTableau {
         ],
     ],
     c: &[0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716, 0.4288403609558664, 1.0, 1.0, 1.0],
-    d: &[0.21193756319429014, -0.42387512638858027, -0.3384627126235924, 1.8046452872882734, 2.325825639765069, 0.0, 0.0, 0.0],
+    d: &[
+        0.21193756319429014,
+        -0.42387512638858027,
+        -0.3384627126235924,
+        1.8046452872882734,
+        2.325825639765069,
+        0.0,
+        0.0,
+        0.0,
+    ],
     b: &[R5P_A6[0], R5P_A6[1], R5P_A6[2], R5P_A6[3], R5P_A6[4], 1.0, 1.0, 1.0],
     btilde: &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
     h: &[
@@ -230,6 +239,7 @@ pub const ROSENBROCK23: RosenbrockTableau = RosenbrockTableau {
 };
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)] // the formulas' indices, as printed
 mod tests {
     //! Order conditions of Rosenbrock methods (Hairer & Wanner, *Solving
     //! ODEs II*, Table IV.7.1) in B-series form, evaluated from the
