@@ -147,3 +147,66 @@ where
     }
     Ok(())
 }
+
+/// What every stepper's interpolation shares: `t` must lie in the last
+/// step `[t_prev, t]` (in the direction of integration), and at the step's
+/// end points the states are copied exactly. `Ok(true)`: `out` is filled.
+pub(crate) fn at_step_ends<D, N>(
+    t: f64,
+    (a, b): (f64, f64),
+    dir: f64,
+    (y_a, y_b): (&State<D, N>, &State<D, N>),
+    out: &mut State<D, N>,
+) -> Result<bool, Error>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    if !(dir * (t - a) >= 0.0 && dir * (b - t) >= 0.0) {
+        return Err(Error::OutOfStep { t, t_from: a, t_to: b });
+    }
+    if t == b {
+        out.copy_from(y_b);
+        return Ok(true);
+    }
+    if t == a {
+        out.copy_from(y_a);
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// `Stepper` for a stepper type with fields `t`, `t_prev`, `y`, `stats` and
+/// inherent `step` and `interpolate`, generic over `<S, M: $bound, D>`.
+macro_rules! delegate_stepper {
+    ($ty:ident, $bound:ident) => {
+        impl<S, M, D> super::stepper::Stepper<D, S::Dim> for $ty<'_, S, M, D>
+        where
+            S: OdeSystem,
+            M: $bound,
+            D: DualScalar,
+            DefaultAllocator: Allocator<S::Dim>,
+        {
+            fn t(&self) -> f64 {
+                self.t
+            }
+            fn t_prev(&self) -> f64 {
+                self.t_prev
+            }
+            fn y(&self) -> &State<D, S::Dim> {
+                &self.y
+            }
+            fn step(&mut self) -> Result<StepResult, Error> {
+                $ty::step(self)
+            }
+            fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
+                $ty::interpolate(self, t, out)
+            }
+            fn stats(&self) -> Stats {
+                self.stats
+            }
+        }
+    };
+}
+pub(crate) use delegate_stepper;

@@ -17,7 +17,7 @@ use super::controller::{initial_step, rms};
 use super::jacobian::DualJacobian;
 use super::linalg::{DenseLu, DenseMatrix, LinearSolver, Singular};
 use super::options::Settings;
-use super::stepper::{StepResult, Stepper, check_derivatives, check_inputs};
+use super::stepper::{StepResult, at_step_ends, check_derivatives, check_inputs, delegate_stepper};
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::allocator::Allocator;
@@ -439,18 +439,10 @@ where
     /// The solution at `t` inside the last accepted step, by the method's
     /// stiff-aware continuous extension.
     pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
-        let (a, b) = (self.t_prev, self.t);
-        if !(self.dir * (t - a) >= 0.0 && self.dir * (b - t) >= 0.0) {
-            return Err(Error::OutOfStep { t, t_from: a, t_to: b });
-        }
-        if t == b {
-            out.copy_from(&self.y);
+        if at_step_ends(t, (self.t_prev, self.t), self.dir, (&self.y_new, &self.y), out)? {
             return Ok(());
         }
-        if t == a {
-            out.copy_from(&self.y_new);
-            return Ok(());
-        }
+        let a = self.t_prev;
         if !self.dense_ready {
             self.build_dense();
         }
@@ -466,29 +458,4 @@ where
     }
 }
 
-impl<S, M, D> Stepper<D, S::Dim> for RosenbrockStepper<'_, S, M, D>
-where
-    S: OdeSystem,
-    M: RosenbrockMethod,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
-    fn t(&self) -> f64 {
-        self.t
-    }
-    fn t_prev(&self) -> f64 {
-        self.t_prev
-    }
-    fn y(&self) -> &State<D, S::Dim> {
-        &self.y
-    }
-    fn step(&mut self) -> Result<StepResult, Error> {
-        RosenbrockStepper::step(self)
-    }
-    fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
-        RosenbrockStepper::interpolate(self, t, out)
-    }
-    fn stats(&self) -> Stats {
-        self.stats
-    }
-}
+delegate_stepper!(RosenbrockStepper, RosenbrockMethod);
