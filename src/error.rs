@@ -112,7 +112,7 @@ pub enum Error {
     /// by accuracy. Use a stiff method ([`Rodas5P`](crate::Rodas5P)) or
     /// [`Method::Auto`](crate::Method::Auto).
     #[error(
-        "the problem became stiff near t = {t} ({method} was held to steps of about {h:e}); use a stiff method such as Rodas5P or Method::Auto"
+        "the problem became stiff near t = {t:.6e} ({method} was held to steps of about {h:.1e}); use a stiff method such as Rodas5P or Method::Auto"
     )]
     Stiff {
         /// Time where stiffness was confirmed.
