@@ -103,7 +103,10 @@ where
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
-    const STAGES: usize = M::TABLEAU.b.len();
+    const STAGES: usize = {
+        assert!(M::TABLEAU.b.len() <= 16, "the stepper holds at most 16 stages");
+        M::TABLEAU.b.len()
+    };
 
     /// Check the inputs, allocate the work buffers, evaluate `f`, `J` and
     /// `T` at `(t0, y0)` and choose the first step.
@@ -339,14 +342,19 @@ where
                 }
                 self.system.rhs(D::from(self.t + tab.c[i] * h), &self.y_stage, self.p, ki);
             }
-            let (hd, cm) = (h * tab.d[i], tab.c_mat[i]);
+            // C_ij / h once per stage, not once per component.
+            let hd = h * tab.d[i];
+            let mut c_over_h = [0.0; 16];
+            for (x, &cij) in c_over_h.iter_mut().zip(tab.c_mat[i]) {
+                *x = cij / h;
+            }
             for c in 0..n {
                 let mut acc = ki[c];
                 if hd != 0.0 {
                     acc += self.dfdt[c] * hd;
                 }
-                for (j, kj) in done.iter().enumerate() {
-                    acc += kj[c] * (cm[j] / h);
+                for (kj, &w) in done.iter().zip(&c_over_h) {
+                    acc += kj[c] * w;
                 }
                 ki[c] = acc;
             }
