@@ -79,10 +79,11 @@ impl Sensitivities {
 /// initial states, `t0` and the end time).
 ///
 /// Up to 8 directions run in one pass with the smallest fitting
-/// `InlineDual64<K>`, K ∈ {2, 4, 6, 8}; more run in chunks of 8. Even
+/// `InlineDual64<K>`, K ∈ {4, 6, 8}; more run in chunks of 8. Even
 /// widths fill the two-lane vector registers of the baseline x86-64
 /// target, so an odd count of directions costs about what the next even
-/// one does, and a program compiles four widths instead of six. Use
+/// one does; one or two directions at width 4 cost about 3% more than at
+/// width 2, and a program compiles three widths instead of four. Use
 /// [`solve_sensitivities_chunked`] to choose `K` yourself.
 ///
 /// # Errors
@@ -118,8 +119,7 @@ where
 {
     let args = (system, method, t_span, y0, p, wrt, options);
     match wrt.len() {
-        0..=2 => chunked::<S, A, 2>(args),
-        3 | 4 => chunked::<S, A, 4>(args),
+        0..=4 => chunked::<S, A, 4>(args),
         5 | 6 => chunked::<S, A, 6>(args),
         _ => chunked::<S, A, 8>(args),
     }

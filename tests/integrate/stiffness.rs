@@ -2,7 +2,7 @@
 //! switches to Rodas5P and back, and solves stiff problems to tolerance.
 
 use odeon::models::{Robertson, StiffVanDerPol, VanDerPol};
-use odeon::{Auto, Dopri5, Error, Method, Options, Rodas5P, Tsit5, solve};
+use odeon::{Auto, Dopri5, Error, Options, Rodas5P, Tsit5, solve};
 
 #[test]
 fn explicit_methods_report_stiffness_within_a_few_hundred_steps() {
@@ -60,7 +60,7 @@ fn auto_solves_robertson_and_vdpol_to_tolerance() {
     );
 
     let opts = Options::default().rtol(1e-6).atol(1e-6).save_final();
-    let vdp = solve(&StiffVanDerPol, Method::Auto, (0.0, 2.0), &[2.0, -0.66], &StiffVanDerPol::PARAMS, &opts).unwrap();
+    let vdp = solve(&StiffVanDerPol, Auto, (0.0, 2.0), &[2.0, -0.66], &StiffVanDerPol::PARAMS, &opts).unwrap();
     let want = [1.7061674375431832, -0.8928100165511125];
     assert!(scaled_error(vdp.last().unwrap().1, &want, 1e-6, 1e-6) <= 10.0);
     let s = vdp.stats;

@@ -171,7 +171,9 @@ fn time_end_points() {
     let y0 = [2.0, 0.0];
     let ts = vec![1.0, 2.0, t1];
     let opts = Options::default().rtol(1e-12).atol(1e-12).t_eval(ts.clone());
-    let s = solve_sensitivities(&VanDerPol, Dop853, (t0, t1), &y0, &[1.0], &[Wrt::T0, Wrt::TEnd], &opts).unwrap();
+    let s =
+        solve_sensitivities_chunked::<_, _, 4>(&VanDerPol, Dop853, (t0, t1), &y0, &[1.0], &[Wrt::T0, Wrt::TEnd], &opts)
+            .unwrap();
     // d y(t)/d t0 by central differences of the exact flow (tight tolerance).
     let h = 1e-5;
     let at = |start: f64| solve(&VanDerPol, Dop853, (start, t1), &y0, &[1.0], &opts).unwrap();
@@ -214,7 +216,16 @@ fn exact_after_rejected_steps() {
     };
     let ts: Vec<f64> = (1..=6).map(|i| i as f64 * 0.5).collect();
     let opts = Options::default().rtol(1e-11).atol(1e-12).h0(1.0).t_eval(ts.clone());
-    let s = solve_sensitivities(&QuarticGrowth, Dopri5, (0.0, 3.0), &[1.0], &[theta], &[Wrt::Param(0)], &opts).unwrap();
+    let s = solve_sensitivities_chunked::<_, _, 4>(
+        &QuarticGrowth,
+        Dopri5,
+        (0.0, 3.0),
+        &[1.0],
+        &[theta],
+        &[Wrt::Param(0)],
+        &opts,
+    )
+    .unwrap();
     assert!(s.solution.stats.rejected >= 2, "the test needs rejections: {:?}", s.solution.stats);
     for (i, &t) in ts.iter().enumerate() {
         let (u, du) = exact(t);
@@ -233,7 +244,16 @@ fn sensitivity_error_control() {
     let du = u * (theta.powi(4) - (t - theta).powi(4)) / 10.0;
     let run = |on: bool| {
         let opts = Options::default().rtol(1e-6).atol(1e-6).save_final().sensitivity_error_control(on);
-        solve_sensitivities(&QuarticGrowth, Dopri5, (0.0, t), &[1.0], &[theta], &[Wrt::Param(0)], &opts).unwrap()
+        solve_sensitivities_chunked::<_, _, 4>(
+            &QuarticGrowth,
+            Dopri5,
+            (0.0, t),
+            &[1.0],
+            &[theta],
+            &[Wrt::Param(0)],
+            &opts,
+        )
+        .unwrap()
     };
     let (off, on) = (run(false), run(true));
     let err = |s: &odeon::sensitivity::Sensitivities| (s.jacobians[0][(0, 0)] - du).abs();
@@ -262,7 +282,8 @@ fn jvp_equals_jacobian_times_direction() {
 fn forced_problem_time_dependence_is_differentiated() {
     // y' = −y + 2 cos t + c: ∂y/∂c = 1 − e^{−t}.
     let opts = Options::default().rtol(1e-12).atol(1e-12).save_final();
-    let s = solve_sensitivities(&Forced, Tsit5, (0.0, 2.0), &[1.0], &[0.0], &[Wrt::Param(0)], &opts).unwrap();
+    let s = solve_sensitivities_chunked::<_, _, 4>(&Forced, Tsit5, (0.0, 2.0), &[1.0], &[0.0], &[Wrt::Param(0)], &opts)
+        .unwrap();
     assert!(rel(s.jacobians[0][(0, 0)], 1.0 - (-2.0f64).exp()) < 1e-10);
 }
 
@@ -304,7 +325,7 @@ impl OdeSystem for AbsDecay {
 
 #[test]
 fn exact_zero_under_sqrt_is_a_typed_error() {
-    let e = solve_sensitivities(
+    let e = solve_sensitivities_chunked::<_, _, 4>(
         &SqrtAtZero,
         Dopri5,
         (0.0, 1.0),
@@ -330,8 +351,16 @@ fn exact_zero_under_sqrt_is_a_typed_error() {
 #[test]
 fn abs_at_an_exact_zero_stays_finite() {
     let opts = Options::default().save_final();
-    let s = solve_sensitivities(&AbsDecay, Dopri5, (0.0, 1.0), &[0.0], &[1.0], &[Wrt::Param(0), Wrt::Y0(0)], &opts)
-        .unwrap();
+    let s = solve_sensitivities_chunked::<_, _, 4>(
+        &AbsDecay,
+        Dopri5,
+        (0.0, 1.0),
+        &[0.0],
+        &[1.0],
+        &[Wrt::Param(0), Wrt::Y0(0)],
+        &opts,
+    )
+    .unwrap();
     assert!(s.jacobians[0].iter().all(|v| v.is_finite()));
 }
 

@@ -5,12 +5,21 @@
 use odeon::Tsit5;
 use odeon::models::LotkaVolterra as LV;
 use odeon::plot::{Scale, sensitivities};
-use odeon::sensitivity::{Wrt, solve_sensitivities};
+use odeon::sensitivity::{Wrt, solve_sensitivities_chunked};
 use odeon::{Error, Options};
 
 fn sens() -> odeon::sensitivity::Sensitivities {
     let opts = Options::default().t_eval((0..=50).map(|i| i as f64 * 0.2).collect());
-    solve_sensitivities(&LV, Tsit5, (0.0, 10.0), &LV::Y0, &LV::PARAMS, &[Wrt::Param(0), Wrt::Y0(1)], &opts).unwrap()
+    solve_sensitivities_chunked::<_, _, 4>(
+        &LV,
+        Tsit5,
+        (0.0, 10.0),
+        &LV::Y0,
+        &LV::PARAMS,
+        &[Wrt::Param(0), Wrt::Y0(1)],
+        &opts,
+    )
+    .unwrap()
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use odeon::integrate::solve_dual;
 use odeon::models::{Robertson, StiffVanDerPol};
 use odeon::scalar::InlineDual64;
-use odeon::sensitivity::{SumOfSquares, Wrt, gradient_hessian, solve_sensitivities};
+use odeon::sensitivity::{SumOfSquares, Wrt, gradient_hessian, solve_sensitivities_chunked};
 use odeon::{Options, Rodas5P, solve};
 
 #[test]
@@ -42,7 +42,7 @@ fn check_against_differences<S: odeon::OdeSystem>(
     let opts = Options::default().dt(dt).t_eval(vec![t_span.0 + 0.25 * (t_span.1 - t_span.0), t_span.1]);
     let wrt = Wrt::all(system);
     let np = p.len();
-    let s = solve_sensitivities(system, Rodas5P, t_span, y0, p, &wrt, &opts).unwrap();
+    let s = solve_sensitivities_chunked::<_, _, 6>(system, Rodas5P, t_span, y0, p, &wrt, &opts).unwrap();
     for c in 0..wrt.len() {
         let base = if c < np { p[c] } else { y0[c - np] };
         // Central differences, Richardson-extrapolated (error O(h⁴)): the

@@ -3,7 +3,7 @@
 //! gradient equals Jᵀ r from the first-order sensitivities.
 
 use odeon::models::LotkaVolterra;
-use odeon::sensitivity::{SumOfSquares, Wrt, gradient_hessian, solve_sensitivities};
+use odeon::sensitivity::{SumOfSquares, Wrt, gradient_hessian, solve_sensitivities_chunked};
 use odeon::{Dop853, Dopri5, Tsit5};
 use odeon::{Error, Options, solve};
 
@@ -52,7 +52,8 @@ fn gradient_equals_jacobian_transpose_residual() {
     let wrt = Wrt::params(&LotkaVolterra);
     let p = LotkaVolterra::PARAMS;
     let r = gradient_hessian(&LotkaVolterra, Tsit5, (0.0, 10.0), &[1.0, 1.0], &p, &wrt, &sse, &opts).unwrap();
-    let s = solve_sensitivities(&LotkaVolterra, Tsit5, (0.0, 10.0), &[1.0, 1.0], &p, &wrt, &opts).unwrap();
+    let s = solve_sensitivities_chunked::<_, _, 4>(&LotkaVolterra, Tsit5, (0.0, 10.0), &[1.0, 1.0], &p, &wrt, &opts)
+        .unwrap();
     let mut grad = nalgebra::DVector::zeros(4);
     let mut value = 0.0;
     for i in 0..s.jacobians.len() {

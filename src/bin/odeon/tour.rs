@@ -2,8 +2,8 @@
 
 use odeon::models::{Lorenz, LotkaVolterra as LV, VanDerPol};
 use odeon::sensitivity::{Wrt, solve_sensitivities};
-use odeon::{Dop853, Dopri5, Tsit5};
-use odeon::{Method, OdeSystem, Options, Solution, solve};
+use odeon::{Algorithm, Auto, Dop853, Dopri5, Rodas4P, Rodas5P, Rosenbrock23, Tsit5};
+use odeon::{OdeSystem, Options, Solution, solve};
 use std::error::Error;
 use std::path::Path;
 use std::time::Instant;
@@ -43,26 +43,10 @@ fn simulate(out: &Path) -> Result<(), Box<dyn Error>> {
     );
     let opts = Options::default().rtol(1e-8).atol(1e-8);
     let mut keep: Vec<(String, Solution, Vec<String>)> = Vec::new();
-    for method in [Method::Dopri5, Method::Tsit5, Method::Dop853] {
-        let vdp = || solve(&VanDerPol, method, (0.0, 20.0), &VanDerPol::Y0, &VanDerPol::PARAMS, &opts);
-        let lorenz = || solve(&Lorenz, method, (0.0, 10.0), &Lorenz::Y0, &Lorenz::PARAMS, &opts);
-        for (name, sol, reference, secs, names) in [
-            ("van_der_pol", vdp()?, &VDP_END[..], time_per_call(vdp), VanDerPol.state_names()),
-            ("lorenz", lorenz()?, &LORENZ_END[..], time_per_call(lorenz), Lorenz.state_names()),
-        ] {
-            let (_, y) = sol.last().ok_or("empty solution")?;
-            let err = y.iter().zip(reference).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-            let s = sol.stats;
-            println!(
-                "   {name:<12} {method:<7} {:>6} {:>6} {:>7} {err:>10.2e} {:>7.1} us",
-                s.accepted,
-                s.rejected,
-                s.rhs_evals,
-                secs * 1e6
-            );
-            keep.push((format!("{name}_{}", method.to_string().to_lowercase()), sol, names));
-        }
-    }
+    // One method type at a time: each compiles only its own stepper.
+    simulate_with(Dopri5, &opts, &mut keep)?;
+    simulate_with(Tsit5, &opts, &mut keep)?;
+    simulate_with(Dop853, &opts, &mut keep)?;
     for (stem, sol, names) in &keep {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         sol.write_json(out.join(format!("{stem}.json")))?;
@@ -89,6 +73,35 @@ fn simulate(out: &Path) -> Result<(), Box<dyn Error>> {
 }
 
 /// ∂(x, y)(10)/∂(a, b, c, d, x0, y0) of Lotka–Volterra from the variational
+/// Section 1's two problems with one method: a row each, and the solutions
+/// kept for the files.
+fn simulate_with<A: Algorithm>(
+    method: A,
+    opts: &Options,
+    keep: &mut Vec<(String, Solution, Vec<String>)>,
+) -> Result<(), Box<dyn Error>> {
+    let vdp = || solve(&VanDerPol, method, (0.0, 20.0), &VanDerPol::Y0, &VanDerPol::PARAMS, opts);
+    let lorenz = || solve(&Lorenz, method, (0.0, 10.0), &Lorenz::Y0, &Lorenz::PARAMS, opts);
+    for (name, sol, reference, secs, names) in [
+        ("van_der_pol", vdp()?, &VDP_END[..], time_per_call(vdp), VanDerPol.state_names()),
+        ("lorenz", lorenz()?, &LORENZ_END[..], time_per_call(lorenz), Lorenz.state_names()),
+    ] {
+        let (_, y) = sol.last().ok_or("empty solution")?;
+        let err = y.iter().zip(reference).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        let s = sol.stats;
+        println!(
+            "   {name:<12} {:<7} {:>6} {:>6} {:>7} {err:>10.2e} {:>7.1} us",
+            method.name(),
+            s.accepted,
+            s.rejected,
+            s.rhs_evals,
+            secs * 1e6
+        );
+        keep.push((format!("{name}_{}", method.name().to_lowercase()), sol, names));
+    }
+    Ok(())
+}
+
 /// equations (scipy DOP853 at 1e-12; tests/data/reference.json).
 const LV_S10: [[f64; 6]; 2] = [
     [
@@ -203,36 +216,18 @@ fn stiff(out: &Path) -> Result<(), Box<dyn Error>> {
     println!("\n6. Stiff: Robertson's kinetics (rates 0.04, 3e7, 1e4) from t = 0 to 1e11, rtol = 1e-8, atol = 1e-14");
     let opts = Options::default().rtol(1e-8).atol(1e-14).save_final();
     let (y0, p) = (Robertson::Y0, Robertson::PARAMS);
-    match solve(&Robertson, Method::Dopri5, (0.0, 1e11), &y0, &p, &opts) {
+    match solve(&Robertson, Dopri5, (0.0, 1e11), &y0, &p, &opts) {
         Err(e) => println!("   Dopri5: {e}"),
         Ok(_) => println!("   Dopri5 finished (unexpectedly)"),
     }
     println!("   {:<13} {:>6} {:>5} {:>9} {:>10} {:>10}", "method", "steps", "rej", "Jacobians", "rel. error", "time");
-    for method in [Method::Rosenbrock23, Method::Rodas4P, Method::Rodas5P, Method::Auto] {
-        let run = || solve(&Robertson, method, (0.0, 1e11), &y0, &p, &opts);
-        let sol = run()?;
-        let (_, y) = sol.last().ok_or("empty solution")?;
-        let err = y.iter().zip(ROBERTSON_END).map(|(a, b)| ((a - b) / b).abs()).fold(0.0, f64::max);
-        let s = sol.stats;
-        let secs = time_per_call(run);
-        println!(
-            "   {:<13} {:>6} {:>5} {:>9} {err:>10.2e} {:>7.2} ms",
-            method.to_string(),
-            s.accepted,
-            s.rejected,
-            s.jac_evals,
-            secs * 1e3
-        );
-    }
+    stiff_row(Rosenbrock23, &opts)?;
+    stiff_row(Rodas4P, &opts)?;
+    stiff_row(Rodas5P, &opts)?;
+    stiff_row(Auto, &opts)?;
     let t_eval: Vec<f64> = (0..=170).map(|i| 10f64.powf(-6.0 + i as f64 / 10.0)).collect();
-    let sol = solve(
-        &Robertson,
-        odeon::Rodas5P,
-        (0.0, 1e11),
-        &y0,
-        &p,
-        &Options::default().rtol(1e-8).atol(1e-14).t_eval(t_eval),
-    )?;
+    let sol =
+        solve(&Robertson, Rodas5P, (0.0, 1e11), &y0, &p, &Options::default().rtol(1e-8).atol(1e-14).t_eval(t_eval))?;
     sol.write_csv(out.join("robertson.csv"), &["y1", "y2", "y3"])?;
     #[cfg(feature = "plot")]
     {
@@ -246,5 +241,26 @@ fn stiff(out: &Path) -> Result<(), Box<dyn Error>> {
         odeon::plot::lines(out.join("robertson.svg"), "Robertson (Rodas5P)", "log10 t", "concentration", &series)?;
     }
     println!("   Jacobians come from dual numbers through the model's own rhs; see robertson.csv / robertson.svg");
+    Ok(())
+}
+
+/// One row of section 6: Robertson to 1e11 with `method`.
+fn stiff_row<A: Algorithm>(method: A, opts: &Options) -> Result<(), Box<dyn Error>> {
+    use odeon::models::Robertson;
+    let (y0, p) = (Robertson::Y0, Robertson::PARAMS);
+    let run = || solve(&Robertson, method, (0.0, 1e11), &y0, &p, opts);
+    let sol = run()?;
+    let (_, y) = sol.last().ok_or("empty solution")?;
+    let err = y.iter().zip(ROBERTSON_END).map(|(a, b)| ((a - b) / b).abs()).fold(0.0, f64::max);
+    let s = sol.stats;
+    let secs = time_per_call(run);
+    println!(
+        "   {:<13} {:>6} {:>5} {:>9} {err:>10.2e} {:>7.2} ms",
+        method.name(),
+        s.accepted,
+        s.rejected,
+        s.jac_evals,
+        secs * 1e3
+    );
     Ok(())
 }
