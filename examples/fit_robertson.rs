@@ -6,7 +6,7 @@
 
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Parameter, States, fit};
 use odeon::models::Robertson;
-use odeon::{Options, Rodas5P, solve};
+use odeon::{OdeProblem, Options, Rodas5P};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -15,7 +15,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let times: Vec<f64> = (0..30).map(|i| 10f64.powf(-3.0 + 8.0 * i as f64 / 29.0)).collect();
     let truth = Robertson::PARAMS;
     let opts = Options::default().rtol(1e-8).atol(1e-12);
-    let clean = solve(&Robertson, Rodas5P, (0.0, 1e5), &Robertson::Y0, &truth, &opts.clone().t_eval(times.clone()))?;
+    let clean = OdeProblem::new(&Robertson, (0.0, 1e5), &Robertson::Y0, &truth)
+        .solve(Rodas5P, &opts.clone().t_eval(times.clone()))?;
     let mut seed = 11u64;
     let mut normal = move || {
         // xorshift64* and Box–Muller: deterministic noise for the example.

@@ -6,7 +6,7 @@
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Observable, Parameter, fit};
 use odeon::models::Sir;
 use odeon::{Dop853, Tsit5};
-use odeon::{DualScalar, Options, solve};
+use odeon::{DualScalar, OdeProblem, Options};
 use std::error::Error;
 
 /// Only the infected compartment is observed.
@@ -30,8 +30,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (beta, gamma) = (0.35, 0.1);
     let y0 = [990.0, 10.0, 0.0];
     let times: Vec<f64> = (1..=30).map(|d| 3.0 * d as f64).collect();
-    let truth =
-        solve(&Sir, Dop853, (0.0, 90.0), &y0, &[beta, gamma], &Options::default().rtol(1e-10).t_eval(times.clone()))?;
+    let truth = OdeProblem::new(&Sir, (0.0, 90.0), &y0, &[beta, gamma])
+        .solve(Dop853, &Options::default().rtol(1e-10).t_eval(times.clone()))?;
     let mut seed = 7u64;
     let mut uniform = move || {
         // xorshift64*: a small deterministic generator for the example's noise.

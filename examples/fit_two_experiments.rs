@@ -6,7 +6,7 @@
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Parameter, States, fit};
 use odeon::models::Pendulum;
 use odeon::{Dop853, Tsit5};
-use odeon::{Options, solve};
+use odeon::{OdeProblem, Options};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -15,14 +15,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let truth = [9.81, 0.8, 0.3];
     let times: Vec<f64> = (1..=40).map(|i| i as f64 * 0.2).collect();
     let record = |theta0: f64, wobble: f64| -> Result<Data, odeon::Error> {
-        let sol = solve(
-            &Pendulum,
-            Dop853,
-            (0.0, 8.0),
-            &[theta0, 0.0],
-            &truth,
-            &Options::default().rtol(1e-10).t_eval(times.clone()),
-        )?;
+        let sol = OdeProblem::new(&Pendulum, (0.0, 8.0), &[theta0, 0.0], &truth)
+            .solve(Dop853, &Options::default().rtol(1e-10).t_eval(times.clone()))?;
         // A deterministic "measurement error" pattern for the example.
         let angle = sol.component(0).enumerate().map(|(i, v)| v + 0.01 * (wobble * i as f64).sin()).collect();
         Ok(Data::new(times.clone(), angle)?.with_sigma(0.01))

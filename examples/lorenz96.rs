@@ -3,7 +3,7 @@
 
 use odeon::Tsit5;
 use odeon::models::Lorenz96;
-use odeon::{Options, solve};
+use odeon::{OdeProblem, Options};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -12,7 +12,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let forcing = 8.0;
     let y0 = model.perturbed_rest(forcing);
     let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval((0..=200).map(|i| i as f64 * 0.05).collect());
-    let sol = solve(&model, Tsit5, (0.0, 10.0), &y0, &[forcing], &opts)?;
+    let sol = OdeProblem::new(&model, (0.0, 10.0), &y0, &[forcing]).solve(Tsit5, &opts)?;
     let mean_energy: f64 = sol.last().unwrap().1.iter().map(|x| 0.5 * x * x).sum::<f64>() / n as f64;
     println!("Lorenz-96, n = {n}: {} steps, {} evaluations", sol.stats.accepted, sol.stats.rhs_evals);
     println!("mean energy per site at t = 10: {mean_energy:.4}");

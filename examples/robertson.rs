@@ -4,7 +4,7 @@
 //! Run: `cargo run --release --example robertson` (writes to `out/`).
 
 use odeon::models::Robertson;
-use odeon::{Method, Options, solve};
+use odeon::{Algorithm, Auto, OdeProblem, Options, Rodas4P, Rodas5P, Rosenbrock23, Solution};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -12,30 +12,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     // without shortening the steps.
     let t_eval: Vec<f64> = (0..=170).map(|i| 10f64.powf(-6.0 + i as f64 / 10.0)).collect();
     let opts = Options::default().rtol(1e-8).atol(1e-14).t_eval(t_eval);
-    let t_span = (0.0, 1e11);
     println!(
         "{:<13} {:>7} {:>9} {:>10} {:>12} {:>14}",
         "method", "steps", "rejected", "Jacobians", "y3(1e11)", "mass - 1"
     );
-    let mut best = None;
-    for method in [Method::Rosenbrock23, Method::Rodas4P, Method::Rodas5P, Method::Auto] {
-        let sol = solve(&Robertson, method, t_span, &Robertson::Y0, &Robertson::PARAMS, &opts)?;
-        let (_, y) = sol.last().unwrap();
-        let s = sol.stats;
-        println!(
-            "{:<13} {:>7} {:>9} {:>10} {:>12.10} {:>14.2e}",
-            method.to_string(),
-            s.accepted,
-            s.rejected,
-            s.jac_evals,
-            y[2],
-            y.iter().sum::<f64>() - 1.0
-        );
-        if method == Method::Rodas5P {
-            best = Some(sol);
-        }
-    }
-    let sol = best.expect("Rodas5P ran");
+    let problem = OdeProblem::new(&Robertson, (0.0, 1e11), &Robertson::Y0, &Robertson::PARAMS);
+    run(&problem, Rosenbrock23, &opts)?;
+    run(&problem, Rodas4P, &opts)?;
+    let sol = run(&problem, Rodas5P, &opts)?;
+    run(&problem, Auto, &opts)?;
     std::fs::create_dir_all("out")?;
     sol.write_csv("out/robertson.csv", &["y1", "y2", "y3"])?;
     #[cfg(feature = "plot")]
@@ -53,4 +38,22 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("wrote out/robertson.svg");
     }
     Ok(())
+}
+
+/// Solve with one method (a type: each compiles only its own stepper) and
+/// print a row of the table.
+fn run(problem: &OdeProblem<Robertson>, method: impl Algorithm, opts: &Options) -> Result<Solution, odeon::Error> {
+    let sol = problem.solve(method, opts)?;
+    let (_, y) = sol.last().expect("t_eval is not empty");
+    let s = sol.stats;
+    println!(
+        "{:<13} {:>7} {:>9} {:>10} {:>12.10} {:>14.2e}",
+        method.name(),
+        s.accepted,
+        s.rejected,
+        s.jac_evals,
+        y[2],
+        y.iter().sum::<f64>() - 1.0
+    );
+    Ok(sol)
 }

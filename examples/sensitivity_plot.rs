@@ -4,9 +4,9 @@
 
 use odeon::models::{LotkaVolterra as LV, Pendulum};
 use odeon::plot::{Scale, sensitivities};
-use odeon::sensitivity::{Wrt, solve_sensitivities};
+use odeon::sensitivity::Wrt;
 use odeon::{Dopri5, Tsit5};
-use odeon::{OdeSystem, Options};
+use odeon::{OdeProblem, OdeSystem, Options};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // Lotka–Volterra: how prey x and predators y respond to each rate.
     let opts = Options::default().rtol(1e-9).atol(1e-9).t_eval(grid(15.0, 600));
-    let s = solve_sensitivities(&LV, Tsit5, (0.0, 15.0), &LV::Y0, &LV::PARAMS, &Wrt::all(&LV), &opts)?;
+    let s = OdeProblem::new(&LV, (0.0, 15.0), &LV::Y0, &LV::PARAMS).sensitivities(Tsit5, &Wrt::all(&LV), &opts)?;
     println!(
         "Lotka–Volterra: {} steps, {} passes; ∂y(15)/∂(a, b, c, d, x0, y0) =",
         s.solution.stats.accepted, s.passes
@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Damped pendulum: the angle's dependence on g, the length and the damping.
     let (y0, p) = ([1.0, 0.0], Pendulum::PARAMS);
     let opts = Options::default().rtol(1e-9).atol(1e-9).t_eval(grid(10.0, 500));
-    let s = solve_sensitivities(&Pendulum, Dopri5, (0.0, 10.0), &y0, &p, &Wrt::params(&Pendulum), &opts)?;
+    let s = OdeProblem::new(&Pendulum, (0.0, 10.0), &y0, &p).sensitivities(Dopri5, &Wrt::params(&Pendulum), &opts)?;
     let angle: Vec<_> = (0..3).map(|k| (0, Wrt::Param(k))).collect();
     sensitivities(
         &Pendulum,

@@ -3,7 +3,7 @@
 //! Run: `cargo run --release --example simulate` (writes to `out/`).
 
 use nalgebra::{Const, SVector};
-use odeon::{DualScalar, Method, OdeSystem, Options, solve};
+use odeon::{DualScalar, Method, OdeProblem, OdeSystem, Options};
 use std::error::Error;
 
 /// The Brusselator: x' = a + x² y − (b + 1) x, y' = b x − x² y.
@@ -33,8 +33,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Save on a uniform grid through each method's dense output.
     let t_eval: Vec<f64> = (0..=400).map(|i| i as f64 * 0.05).collect();
     let opts = Options::default().rtol(1e-8).atol(1e-10).t_eval(t_eval);
-    for method in [Method::Tsit5, Method::Dop853] {
-        let sol = solve(&Brusselator, method, (0.0, 20.0), &y0, &p, &opts)?;
+    let problem = OdeProblem::new(&Brusselator, (0.0, 20.0), &y0, &p);
+    // Methods chosen by name at run time (`Method`); a method type such as
+    // `odeon::Tsit5` compiles only its own stepper.
+    for name in ["tsit5", "dop853"] {
+        let method: Method = name.parse()?;
+        let sol = problem.solve(method, &opts)?;
         let (t, y) = sol.last().unwrap();
         println!(
             "{method:<7} x({t}) = {:.10}, y = {:.10}: {} steps, {} evaluations",

@@ -8,7 +8,7 @@
 use odeon::Tsit5;
 use odeon::ensemble::{Dist, Ensemble, Independent, Keep, Morris, Sobol};
 use odeon::models::Sir;
-use odeon::{Options, solve};
+use odeon::{OdeProblem, Options};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -23,7 +23,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(times.clone());
     // The output: the peak number infected over [0, 160] days.
     let peak = |x: &[f64]| -> Result<f64, odeon::Error> {
-        let sol = solve(&Sir, Tsit5, (0.0, 160.0), &[1000.0 - x[2], x[2], 0.0], &[x[0], x[1]], &opts)?;
+        let sol =
+            OdeProblem::new(&Sir, (0.0, 160.0), &[1000.0 - x[2], x[2], 0.0], &[x[0], x[1]]).solve(Tsit5, &opts)?;
         Ok(sol.component(1).fold(0.0, f64::max))
     };
 
