@@ -323,53 +323,39 @@ where
     /// The stages `k_i` and the trial state `y_new`.
     fn stages(&mut self, h: f64) {
         let tab = &M::TABLEAU;
-        let n = self.n;
         for i in 0..Self::STAGES {
             let (done, rest) = self.k.split_at_mut(i);
             let ki = &mut rest[0];
             if i == 0 {
                 ki.copy_from(&self.f0);
             } else {
-                let a = tab.a[i];
-                for c in 0..n {
-                    let mut acc = self.y[c];
-                    for (j, kj) in done.iter().enumerate() {
-                        if a[j] != 0.0 {
-                            acc += kj[c] * a[j];
-                        }
+                // Whole-vector updates, one earlier stage at a time: the same
+                // sums in the same order per component as a loop over
+                // components, but contiguous and vectorizable.
+                self.y_stage.copy_from(&self.y);
+                for (kj, &aij) in done.iter().zip(tab.a[i]) {
+                    if aij != 0.0 {
+                        axpy(&mut self.y_stage, aij, kj);
                     }
-                    self.y_stage[c] = acc;
                 }
                 self.system.rhs(D::from(self.t + tab.c[i] * h), &self.y_stage, self.p, ki);
             }
-            // C_ij / h once per stage, not once per component.
             let hd = h * tab.d[i];
-            let mut c_over_h = [0.0; 16];
-            for (x, &cij) in c_over_h.iter_mut().zip(tab.c_mat[i]) {
-                *x = cij / h;
+            if hd != 0.0 {
+                axpy(ki, hd, &self.dfdt);
             }
-            for c in 0..n {
-                let mut acc = ki[c];
-                if hd != 0.0 {
-                    acc += self.dfdt[c] * hd;
-                }
-                for (kj, &w) in done.iter().zip(&c_over_h) {
-                    acc += kj[c] * w;
-                }
-                ki[c] = acc;
+            for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
+                axpy(ki, cij / h, kj);
             }
             self.lu.solve(&self.jac, ki.as_mut_slice());
         }
         self.stats.rhs_evals += Self::STAGES - 1;
         self.stats.linear_solves += Self::STAGES;
-        for c in 0..n {
-            let mut acc = self.y[c];
-            for (kj, &b) in self.k.iter().zip(tab.b) {
-                if b != 0.0 {
-                    acc += kj[c] * b;
-                }
+        self.y_new.copy_from(&self.y);
+        for (kj, &b) in self.k.iter().zip(tab.b) {
+            if b != 0.0 {
+                axpy(&mut self.y_new, b, kj);
             }
-            self.y_new[c] = acc;
         }
     }
 
@@ -467,3 +453,14 @@ where
 }
 
 delegate_stepper!(RosenbrockStepper, RosenbrockMethod);
+
+/// `y ← y + a·x`, component by component.
+#[inline]
+fn axpy<D: DualScalar, N: Dim>(y: &mut State<D, N>, a: f64, x: &State<D, N>)
+where
+    DefaultAllocator: Allocator<N>,
+{
+    for (yi, &xi) in y.iter_mut().zip(x.iter()) {
+        *yi += xi * a;
+    }
+}
