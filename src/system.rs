@@ -61,6 +61,16 @@ pub trait OdeSystem {
     /// Number of parameters `p` the right-hand side expects.
     fn n_params(&self) -> usize;
 
+    /// `true`: [`solve_sensitivities`](crate::sensitivity::solve_sensitivities)
+    /// (and fits through it) always works in chunks of 8 directions, so a
+    /// program compiles one chunk width for this system instead of three
+    /// (4, 6 and 8, picked by the number of directions), at the price of
+    /// unused lanes when there are fewer than 8. Meant for run-time-sized
+    /// systems that serve many problems, such as the command line's
+    /// built-in models; the default `false` suits a model written for a
+    /// problem.
+    const FIXED_SENSITIVITY_CHUNKS: bool = false;
+
     /// Write `f(t, y, p)` into `dydt`.
     fn rhs<D: DualScalar>(&self, t: D, y: &State<D, Self::Dim>, p: &[D], dydt: &mut State<D, Self::Dim>)
     where

@@ -84,7 +84,9 @@ impl Sensitivities {
 /// target, so an odd count of directions costs about what the next even
 /// one does; one or two directions at width 4 cost about 3% more than at
 /// width 2, and a program compiles three widths instead of four. Use
-/// [`solve_sensitivities_chunked`] to choose `K` yourself.
+/// [`solve_sensitivities_chunked`] to choose `K` yourself, or
+/// [`OdeSystem::FIXED_SENSITIVITY_CHUNKS`] to compile one width for a
+/// system.
 ///
 /// # Errors
 /// Those of [`solve`](crate::solve); `Error::InvalidWrt` for an index out of
@@ -118,6 +120,11 @@ where
     DefaultAllocator: Allocator<S::Dim>,
 {
     let args = (system, method, t_span, y0, p, wrt, options);
+    // A constant condition: the widths of the other branch are not
+    // compiled for such a system.
+    if S::FIXED_SENSITIVITY_CHUNKS {
+        return chunked::<S, A, 8>(args);
+    }
     match wrt.len() {
         0..=4 => chunked::<S, A, 4>(args),
         5 | 6 => chunked::<S, A, 6>(args),

@@ -149,6 +149,37 @@ fn chunked_equals_unchunked() {
     assert_eq!(full.passes, 1);
 }
 
+/// Lotka–Volterra asking for one chunk width.
+struct FixedChunks;
+
+impl OdeSystem for FixedChunks {
+    type Dim = Const<2>;
+    const FIXED_SENSITIVITY_CHUNKS: bool = true;
+    fn dim(&self) -> Const<2> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        4
+    }
+    fn rhs<D: DualScalar>(&self, t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
+        LotkaVolterra.rhs(t, y, p, dy);
+    }
+}
+
+#[test]
+fn fixed_chunks_give_the_same_jacobians() {
+    let opts = Options::default().rtol(1e-9).atol(1e-9).t_eval(vec![2.0, 10.0]);
+    let p = LotkaVolterra::PARAMS;
+    // 2 and 6 directions: one pass of 8 each, against widths 4 and 6.
+    for wrt in [vec![Wrt::Param(0), Wrt::Y0(1)], Wrt::all(&LotkaVolterra)] {
+        let fixed = solve_sensitivities(&FixedChunks, Tsit5, (0.0, 10.0), &[1.0, 1.0], &p, &wrt, &opts).unwrap();
+        let picked = solve_sensitivities(&LotkaVolterra, Tsit5, (0.0, 10.0), &[1.0, 1.0], &p, &wrt, &opts).unwrap();
+        assert_eq!(fixed.solution.y, picked.solution.y);
+        assert_eq!(fixed.jacobians, picked.jacobians, "{} directions", wrt.len());
+        assert_eq!(fixed.passes, 1);
+    }
+}
+
 #[test]
 fn subsets_and_mixes_pick_their_columns() {
     let opts = Options::default().rtol(1e-9).atol(1e-9).save_final();

@@ -3,7 +3,7 @@
 //!
 //! Every step evaluates `J = ∂f/∂y`, `T = ∂f/∂t` and `f` at the step's
 //! start by dual-number passes through the model's generic right-hand side
-//! ([`jacobian`](super::jacobian)), factors `W = I/(hγ) − J` once and
+//! (the `jacobian` module), factors `W = I/(hγ) − J` once and
 //! solves one linear system per stage. A rejected step keeps `J` and only
 //! re-factors `W`. As in the explicit stepper, step control sees only the
 //! real parts: a dual-number solve takes the `f64` solve's steps, and its
