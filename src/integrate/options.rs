@@ -122,6 +122,14 @@ pub struct Options {
     /// limited by stability, not accuracy, without 6 in a row that were
     /// not (Hairer's test). Default `true`; `false` lets them grind on.
     pub detect_stiffness: bool,
+    /// Most accepted steps one Jacobian serves (default 1: a fresh
+    /// Jacobian every step). Above 1 only for W-methods (Rosenbrock23),
+    /// whose order holds for any approximation of the Jacobian: a step
+    /// after a rejection, or `max_jacobian_age` steps after the last
+    /// evaluation, evaluates a new one. Dual-number solves keep the stale
+    /// Jacobian's derivative parts, so their derivatives stay those of the
+    /// discrete solution.
+    pub max_jacobian_age: usize,
 }
 
 impl Default for Options {
@@ -138,6 +146,7 @@ impl Default for Options {
             controller: None,
             sensitivity_error_control: false,
             detect_stiffness: true,
+            max_jacobian_age: 1,
         }
     }
 }
@@ -208,6 +217,13 @@ impl Options {
         self
     }
 
+    /// Reuse a W-method's Jacobian for up to `steps` accepted steps (see
+    /// [`max_jacobian_age`](Self::max_jacobian_age)).
+    pub fn max_jacobian_age(mut self, steps: usize) -> Self {
+        self.max_jacobian_age = steps;
+        self
+    }
+
     /// Check `t_eval` against the span: inside it, sorted in the direction
     /// of integration.
     pub(crate) fn check_t_eval(&self, t0: f64, t1: f64) -> Result<(), Error> {
@@ -243,6 +259,7 @@ pub(crate) struct Settings {
     pub controller: Controller,
     pub sensitivity_error_control: bool,
     pub detect_stiffness: bool,
+    pub max_jacobian_age: usize,
 }
 
 impl Settings {
@@ -269,6 +286,9 @@ impl Settings {
         if o.max_steps == 0 {
             return bad("max_steps", "must be at least 1");
         }
+        if o.max_jacobian_age == 0 {
+            return bad("max_jacobian_age", "must be at least 1");
+        }
         if let Some(dt) = o.dt
             && !(dt.is_finite() && dt > 0.0)
         {
@@ -290,6 +310,7 @@ impl Settings {
             controller,
             sensitivity_error_control: o.sensitivity_error_control,
             detect_stiffness: o.detect_stiffness,
+            max_jacobian_age: o.max_jacobian_age,
         })
     }
 }

@@ -7,7 +7,7 @@ use odeon::integrate::solve_dual;
 use odeon::models::{Robertson, StiffVanDerPol};
 use odeon::scalar::InlineDual64;
 use odeon::sensitivity::{SumOfSquares, Wrt, gradient_hessian, solve_sensitivities_chunked};
-use odeon::{Options, Rodas5P, solve};
+use odeon::{Algorithm, Options, Rodas5P, Rosenbrock23, solve};
 
 #[test]
 fn dual_solve_takes_the_f64_steps() {
@@ -29,20 +29,21 @@ fn dual_solve_takes_the_f64_steps() {
 
 /// Central differences of fixed-step solves against the dual solve, each
 /// column relative to its largest entry.
-fn check_against_differences<S: odeon::OdeSystem>(
+fn check_against_differences<S: odeon::OdeSystem, A: Algorithm>(
     system: &S,
+    method: A,
+    steps: Options,
     y0: &[f64],
     p: &[f64],
     t_span: (f64, f64),
-    dt: f64,
     tol: f64,
 ) where
     nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<S::Dim>,
 {
-    let opts = Options::default().dt(dt).t_eval(vec![t_span.0 + 0.25 * (t_span.1 - t_span.0), t_span.1]);
+    let opts = steps.t_eval(vec![t_span.0 + 0.25 * (t_span.1 - t_span.0), t_span.1]);
     let wrt = Wrt::all(system);
     let np = p.len();
-    let s = solve_sensitivities_chunked::<_, _, 6>(system, Rodas5P, t_span, y0, p, &wrt, &opts).unwrap();
+    let s = solve_sensitivities_chunked::<_, _, 6>(system, method, t_span, y0, p, &wrt, &opts).unwrap();
     for c in 0..wrt.len() {
         let base = if c < np { p[c] } else { y0[c - np] };
         // Central differences, Richardson-extrapolated (error O(h⁴)): the
@@ -56,7 +57,7 @@ fn check_against_differences<S: odeon::OdeSystem>(
                 } else {
                     yy[c - np] += sign * h;
                 }
-                solve(system, Rodas5P, t_span, &yy, &pp, &opts).unwrap()
+                solve(system, method, t_span, &yy, &pp, &opts).unwrap()
             };
             let (plus, minus) = (shifted(1.0), shifted(-1.0));
             (0..2)
@@ -84,13 +85,38 @@ fn check_against_differences<S: odeon::OdeSystem>(
 #[test]
 fn robertson_rate_constants_match_differences_of_the_same_steps() {
     // Fixed steps small enough for the initial transient (time scale ~5e-4).
-    check_against_differences(&Robertson, &Robertson::Y0, &Robertson::PARAMS, (0.0, 1.0), 1e-4, 1e-7);
+    check_against_differences(
+        &Robertson,
+        Rodas5P,
+        Options::default().dt(1e-4),
+        &Robertson::Y0,
+        &Robertson::PARAMS,
+        (0.0, 1.0),
+        1e-7,
+    );
+}
+
+#[test]
+fn stale_jacobians_of_a_w_method_keep_the_derivatives_exact() {
+    // Rosenbrock23 reusing each Jacobian for 3 steps: the dual solve keeps
+    // the stale Jacobian's derivative parts, so it still differentiates
+    // the discrete solution exactly.
+    let steps = Options::default().dt(1e-4).max_jacobian_age(3);
+    check_against_differences(&Robertson, Rosenbrock23, steps, &Robertson::Y0, &Robertson::PARAMS, (0.0, 1.0), 1e-7);
 }
 
 #[test]
 fn stiff_van_der_pol_matches_differences_of_the_same_steps() {
     // eps = 1e-3 keeps the fixed-step solution close to the true one.
-    check_against_differences(&StiffVanDerPol, &StiffVanDerPol::Y0, &[1e-3], (0.0, 0.5), 1e-3, 1e-7);
+    check_against_differences(
+        &StiffVanDerPol,
+        Rodas5P,
+        Options::default().dt(1e-3),
+        &StiffVanDerPol::Y0,
+        &[1e-3],
+        (0.0, 0.5),
+        1e-7,
+    );
 }
 
 #[test]

@@ -73,6 +73,8 @@ where
     dfdt: State<D, S::Dim>,
     jac: DenseMatrix<D>,
     jac_ready: bool,
+    /// Accepted steps since the Jacobian was evaluated (W-methods reuse it).
+    jac_age: usize,
     jacobian: DualJacobian<D, S::Dim>,
     lu: DenseLu<D>,
     /// The stage increments `k_i`.
@@ -117,6 +119,15 @@ where
         options.check_t_eval(t_span.0, t_span.1)?;
         let span = (t_span.1 - t_span.0).abs();
         let set = Settings::new(options, n, span, CONTROLLER, true)?;
+        if set.max_jacobian_age > 1 && !M::TABLEAU.w_method {
+            return Err(Error::InvalidOption {
+                name: "max_jacobian_age",
+                reason: format!(
+                    "{} needs the exact Jacobian every step; only W-methods (Rosenbrock23) can reuse one",
+                    M::TABLEAU.name
+                ),
+            });
+        }
         let zero = || State::<D, S::Dim>::from_element_generic(dim, nalgebra::U1, D::from(0.0));
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
         let mut it = RosenbrockStepper {
@@ -134,6 +145,7 @@ where
             dfdt: zero(),
             jac: DenseMatrix::from_element(n, D::from(0.0)),
             jac_ready: false,
+            jac_age: 0,
             jacobian: DualJacobian::new(dim, p),
             lu: DenseLu::new(n),
             k: (0..Self::STAGES).map(|_| zero()).collect(),
@@ -176,6 +188,7 @@ where
         self.y_new.copy_from(y);
         self.h = self.dir * h.abs().min(self.set.h_max);
         self.jac_ready = false;
+        self.jac_age = 0;
         self.dense_ready = false;
         self.rejected_last = false;
         self.failure = None;
@@ -199,8 +212,16 @@ where
             return Ok(());
         }
         let (t, y) = (self.t, &self.y);
-        self.jacobian.eval(self.system, t, y, &mut self.f0, &mut self.jac, &mut self.dfdt);
-        self.stats.jac_evals += 1;
+        if self.jac_age > 0 && self.jac_age < self.set.max_jacobian_age {
+            // A W-method's stale Jacobian (and `T`) serves again: only `f`
+            // is new.
+            self.system.rhs(D::from(t), y, self.p, &mut self.f0);
+            self.stats.rhs_evals += 1;
+        } else {
+            self.jacobian.eval(self.system, t, y, &mut self.f0, &mut self.jac, &mut self.dfdt);
+            self.stats.jac_evals += 1;
+            self.jac_age = 0;
+        }
         if let Some(component) = self.f0.iter().position(|v| !v.re().is_finite()) {
             return Err(Error::NonFiniteRhs { t, component, partial: None });
         }
@@ -273,6 +294,12 @@ where
             if err > 1.0 {
                 self.failure = None;
                 self.reject(h * self.set.controller.reject(err, q));
+                if self.jac_age > 0 {
+                    // A stale Jacobian may be why: retry with a fresh one.
+                    self.jac_age = self.set.max_jacobian_age;
+                    self.jac_ready = false;
+                    self.prepare_jacobian()?;
+                }
                 continue;
             }
             let ln_err = err.ln();
@@ -411,6 +438,7 @@ where
         };
         std::mem::swap(&mut self.y, &mut self.y_new);
         self.jac_ready = false;
+        self.jac_age += 1;
         self.dense_ready = false;
         check_derivatives(self.t, &self.y)
     }

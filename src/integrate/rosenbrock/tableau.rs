@@ -41,6 +41,9 @@ pub struct RosenbrockTableau {
     pub btilde: &'static [f64],
     /// Dense-output rows `H_r` (two or three).
     pub h: &'static [&'static [f64]],
+    /// A W-method: the order holds with any approximation of the Jacobian,
+    /// so one may serve several steps (`Options::max_jacobian_age`).
+    pub w_method: bool,
 }
 
 /// A Rosenbrock method chosen at compile time (see [`Rodas5P`]).
@@ -177,6 +180,7 @@ pub const RODAS5P: RosenbrockTableau = RosenbrockTableau {
             4.883087185713722,
         ],
     ],
+    w_method: false,
 };
 
 const R4P_A5: [f64; 4] = [-7.170454962423024, -4.741636671481785, -16.31002631330971, -1.062004044111401];
@@ -211,6 +215,7 @@ pub const RODAS4P: RosenbrockTableau = RosenbrockTableau {
         &[25.09876703708589, 11.62013104361867, 28.49148307714626, -5.664021568594133, 0.0, 0.0],
         &[1.638054557396973, -0.7373619806678748, 8.47791821923899, 15.9925314877952, -1.882352941176471, 0.0],
     ],
+    w_method: false,
 };
 
 /// `1/(2 + √2)`, Rosenbrock23's `γ`.
@@ -236,6 +241,7 @@ pub const ROSENBROCK23: RosenbrockTableau = RosenbrockTableau {
     b: &[1.0 / R23_D, 1.0 / R23_D, 0.0],
     btilde: &[1.0 / (6.0 * R23_D), (R23_E32 - 2.0) / (6.0 * R23_D), 1.0 / (6.0 * R23_D)],
     h: &[&[0.0, -1.0 / (R23_D * (1.0 - 2.0 * R23_D)), 0.0]],
+    w_method: true,
 };
 
 #[cfg(test)]
@@ -407,6 +413,39 @@ mod tests {
         check(&ROSENBROCK23, 3, -1.0, 2);
         assert_eq!(trees(4).len(), 4);
         assert_eq!(trees(5).len(), 9);
+    }
+
+    /// W-methods (Steihaug & Wolfbrandt): with any matrix `A` for `J`,
+    /// the `f`-terms and the `A`-terms of the B-series must match the
+    /// solution apart (with the exact `J` only their sums count). Order 2:
+    /// `Σ B_i α_i = 1/2`, `Σ B_i γ_i = 0`; order 3 adds `Σ B_i α_i² = 1/3`,
+    /// `Σ B_i α_ij α_j = 1/6` and `Σ B_i x_ij y_j = 0` for the three
+    /// pairs with an `A`. The `w_method` flag must hold exactly for the
+    /// tableaux that keep their order (checked to 3) with a stale `J`.
+    #[test]
+    fn w_method_flags_match_the_w_order_conditions() {
+        for t in [&RODAS5P, &RODAS4P, &ROSENBROCK23] {
+            let (cl, g) = classical(t);
+            let s = t.b.len();
+            let bb: Vec<f64> = (0..s).map(|j| (j..s).map(|i| t.b[i] * g[i][j]).sum()).collect();
+            let (al, ga) = (&cl.alpha, &g);
+            let av: Vec<f64> = al.iter().map(|r| r.iter().sum()).collect();
+            let gv: Vec<f64> = ga.iter().map(|r| r.iter().sum()).collect();
+            let sum = |f: &dyn Fn(usize) -> f64| (0..s).map(|i| bb[i] * f(i)).sum::<f64>();
+            let dot = |m: &Vec<Vec<f64>>, v: &Vec<f64>, i: usize| (0..s).map(|j| m[i][j] * v[j]).sum::<f64>();
+            let mut residuals = vec![sum(&|i| av[i]) - 0.5, sum(&|i| gv[i])];
+            if t.order >= 3 {
+                residuals.extend([
+                    sum(&|i| av[i] * av[i]) - 1.0 / 3.0,
+                    sum(&|i| dot(al, &av, i)) - 1.0 / 6.0,
+                    sum(&|i| dot(al, &gv, i)),
+                    sum(&|i| dot(ga, &av, i)),
+                    sum(&|i| dot(ga, &gv, i)),
+                ]);
+            }
+            let worst = residuals.iter().fold(0.0f64, |m, r| m.max(r.abs()));
+            assert_eq!(worst < 1e-12, t.w_method, "{}: residuals {residuals:?}", t.name);
+        }
     }
 
     #[test]
