@@ -59,11 +59,15 @@ fn order_on_a_non_autonomous_problem() {
 
 #[test]
 fn order_on_prothero_robinson() {
-    // Stiff (λ = −1e6, h λ from −2.5e5 to −1.25e4): all three lose order
-    // here. Measured: Rosenbrock23 2.0 (its full order), Rodas4P 3.0,
-    // Rodas5P 3.0 — the order of the stiffly accurate methods' local error
-    // in the stiff limit, where the global error is the last step's. Not
-    // yet checked against Steinebach's published PR orders (issue 12).
+    // Stiff (λ = −1e6, h λ from −2.5e5 to −1.25e4). Measured: Rosenbrock23
+    // 2.0 (its classical order: no reduction), Rodas4P 3.0, Rodas5P 3.0.
+    // No published stiff-limit PR order was found for these methods;
+    // Rodas4P and Rodas5P satisfy Scholz's Prothero–Robinson condition
+    // (Steinebach, `hbrs-cse/RosenbrockMethods` paper: "No.10 Prot-Rob,
+    // order 3: C₂(H) = Σ A_i Hⁱ = 0"), which with R(∞) = 0 leaves a local
+    // error O(h³) in the stiff limit, where the global error is the last
+    // step's: order 3. (B-convergence, uniform over all stiffness, is
+    // stated there as order 2: the medium-stiff range is not tested here.)
     for (name, order, got) in [
         (
             "Rosenbrock23",
