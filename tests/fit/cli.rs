@@ -78,3 +78,22 @@ fn spec_errors_name_key_and_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere.csv"));
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A stiff model from a spec file: `docs/examples/fit_robertson.toml`
+/// (Rodas5P, rates on a log scale, starts 3–10× off). The data were made
+/// from the rates (0.04, 3e7, 1e4) with 1% noise, so those must lie in the
+/// reported 95% intervals and χ²/dof must be near 1.
+#[test]
+fn stiff_fit_from_the_docs_spec() {
+    let dir = std::env::temp_dir().join(format!("odeon-fit-cli-stiff-{}", std::process::id()));
+    let spec = format!("{}/docs/examples/fit_robertson.toml", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_odeon")).arg("fit").arg(spec).arg("--out").arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run: FitRun = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    for (e, truth) in run.report.estimates.iter().zip([0.04, 3e7, 1e4]) {
+        assert!(e.ci95[0] < truth && truth < e.ci95[1], "{}: {truth} outside {:?}", e.name, e.ci95);
+    }
+    let chi2_dof = 2.0 * run.report.cost / run.report.dof as f64;
+    assert!((0.6..1.5).contains(&chi2_dof), "χ²/dof = {chi2_dof}");
+    std::fs::remove_dir_all(dir).ok();
+}
