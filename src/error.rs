@@ -188,6 +188,13 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A fit's observable does not fit the model (e.g. `States` naming a
+    /// state the model does not have).
+    #[error("observable: {reason}")]
+    InvalidObservable {
+        /// What is wrong.
+        reason: String,
+    },
     /// An optimizer stopped with an error of its own.
     #[error("solver: {reason}")]
     Solver {

@@ -108,6 +108,10 @@ pub struct Experiment {
     pub y0: Vec<Initial>,
     /// Observations of the observable's outputs.
     pub data: Data,
+    /// An [`estimate_initial`](Self::estimate_initial) index past the
+    /// initial state, reported by [`FitProblem::validate`].
+    #[serde(skip)]
+    pub(crate) bad_initial: Option<usize>,
 }
 
 impl Experiment {
@@ -122,14 +126,18 @@ impl Experiment {
     /// # Ok::<(), odeon::Error>(())
     /// ```
     pub fn new(name: impl Into<String>, y0: &[f64], data: Data) -> Self {
-        Experiment { name: name.into(), t0: 0.0, y0: y0.iter().map(|&v| Initial::Known(v)).collect(), data }
+        let y0 = y0.iter().map(|&v| Initial::Known(v)).collect();
+        Experiment { name: name.into(), t0: 0.0, y0, data, bad_initial: None }
     }
 
     /// Estimate initial state `j` (starting from `guess`) instead of
-    /// knowing it; the parameter is named `<experiment>.<name>`.
+    /// knowing it; the parameter is named `<experiment>.<name>`. A `j` past
+    /// the initial state is an `Error::InvalidData` when the problem is
+    /// validated.
     pub fn estimate_initial(mut self, j: usize, parameter: Parameter) -> Self {
-        if let Some(slot) = self.y0.get_mut(j) {
-            *slot = Initial::Estimated(parameter);
+        match self.y0.get_mut(j) {
+            Some(slot) => *slot = Initial::Estimated(parameter),
+            None => self.bad_initial = Some(j),
         }
         self
     }
@@ -151,6 +159,11 @@ pub trait Observable {
     }
     /// Write `h(t, y, p)` into `out`.
     fn eval<D: DualScalar>(&self, t: f64, y: &[D], p: &[D], out: &mut [D]);
+    /// Whether the observable fits a model of `n_states` states (checked
+    /// by [`FitProblem::validate`], before any solve); the reason if not.
+    fn check(&self, _n_states: usize) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Observe some state components directly (the default).
@@ -180,6 +193,12 @@ impl Observable for States {
     fn eval<D: DualScalar>(&self, _t: f64, y: &[D], _p: &[D], out: &mut [D]) {
         for (o, &j) in out.iter_mut().zip(&self.0) {
             *o = y[j];
+        }
+    }
+    fn check(&self, n_states: usize) -> Result<(), String> {
+        match self.0.iter().find(|&&j| j >= n_states) {
+            Some(j) => Err(format!("States observes state {j}; the model has {n_states} states")),
+            None => Ok(()),
         }
     }
 }
@@ -265,9 +284,12 @@ impl<'a, S: OdeSystem, O: Observable, A: Algorithm> FitProblem<'a, S, O, A> {
     /// free parameters.
     pub fn validate(&self) -> Result<Layout, Error> {
         let names = self.system.param_names();
-        for p in &self.parameters {
+        for (i, p) in self.parameters.iter().enumerate() {
             if !names.contains(&p.name) {
                 return Err(Error::UnknownParameter { name: p.name.clone(), known: names.join(", ") });
+            }
+            if self.parameters[..i].iter().any(|q| q.name == p.name) {
+                return Err(Error::InvalidParameter { name: p.name.clone(), reason: "given twice".into() });
             }
         }
         let mut model = Vec::with_capacity(names.len());
@@ -283,6 +305,7 @@ impl<'a, S: OdeSystem, O: Observable, A: Algorithm> FitProblem<'a, S, O, A> {
             return Err(Error::InvalidData { experiment: String::new(), row: None, reason: "no experiments".into() });
         }
         let n = crate::system::n_states(self.system);
+        self.observable.check(n).map_err(|reason| Error::InvalidObservable { reason })?;
         let mut free = Vec::new();
         for (k, p) in model.iter().enumerate() {
             if !p.fixed {
@@ -291,8 +314,14 @@ impl<'a, S: OdeSystem, O: Observable, A: Algorithm> FitProblem<'a, S, O, A> {
         }
         for (e, exp) in self.experiments.iter().enumerate() {
             let bad = |row, reason: String| Err(Error::InvalidData { experiment: exp.name.clone(), row, reason });
+            if self.experiments[..e].iter().any(|other| other.name == exp.name) {
+                return bad(None, "two experiments share this name".into());
+            }
             if exp.y0.len() != n {
                 return bad(None, format!("{} initial values for a model of {n} states", exp.y0.len()));
+            }
+            if let Some(j) = exp.bad_initial {
+                return bad(None, format!("estimate_initial({j}): the initial state has {} components", exp.y0.len()));
             }
             exp.data.validate(&exp.name, self.observable.n_outputs(), exp.t0)?;
             if !exp.t0.is_finite() {
