@@ -349,6 +349,10 @@ pub struct Phase {
     pub final_: Vec<Bounds>,
     /// The objective is multiplied by this (dymos's `scaler`).
     pub objective_scale: f64,
+    /// The first setter call whose index was out of range (what, index),
+    /// reported by [`check`](Self::check).
+    #[serde(skip)]
+    pub(crate) out_of_range: Option<(&'static str, usize)>,
 }
 
 impl Phase {
@@ -363,27 +367,22 @@ impl Phase {
             initial: vec![Bounds::free(); problem.n_boundary(End::Initial)],
             final_: vec![Bounds::free(); problem.n_boundary(End::Final)],
             objective_scale: 1.0,
+            out_of_range: None,
         }
     }
-    /// Set state `i` (ignored if out of range; [`check`](Self::check) reports sizes).
+    /// Set state `i` (an `i` out of range is reported by [`check`](Self::check)).
     pub fn state(mut self, i: usize, s: StateVar) -> Self {
-        if let Some(x) = self.states.get_mut(i) {
-            *x = s;
-        }
+        set(&mut self.states, i, s, "state", &mut self.out_of_range);
         self
     }
     /// Set control `i`.
     pub fn control(mut self, i: usize, c: ControlVar) -> Self {
-        if let Some(x) = self.controls.get_mut(i) {
-            *x = c;
-        }
+        set(&mut self.controls, i, c, "control", &mut self.out_of_range);
         self
     }
     /// Set parameter `i`.
     pub fn param(mut self, i: usize, p: ParamVar) -> Self {
-        if let Some(x) = self.params.get_mut(i) {
-            *x = p;
-        }
+        set(&mut self.params, i, p, "param", &mut self.out_of_range);
         self
     }
     /// Set the time options.
@@ -393,19 +392,14 @@ impl Phase {
     }
     /// Bounds of path constraint `i`.
     pub fn path_constraint(mut self, i: usize, b: Bounds) -> Self {
-        if let Some(x) = self.path.get_mut(i) {
-            *x = b;
-        }
+        set(&mut self.path, i, b, "path_constraint", &mut self.out_of_range);
         self
     }
     /// Bounds of boundary constraint `i` at `end`.
     pub fn boundary_constraint(mut self, end: End, i: usize, b: Bounds) -> Self {
-        let v = match end {
-            End::Initial => &mut self.initial,
-            End::Final => &mut self.final_,
-        };
-        if let Some(x) = v.get_mut(i) {
-            *x = b;
+        match end {
+            End::Initial => set(&mut self.initial, i, b, "boundary_constraint (initial)", &mut self.out_of_range),
+            End::Final => set(&mut self.final_, i, b, "boundary_constraint (final)", &mut self.out_of_range),
         }
         self
     }
@@ -422,6 +416,12 @@ impl Phase {
     /// [`Error::InvalidOcp`] naming the variable for a bad bound, scale or
     /// fixed value.
     pub fn check<P: OptimalControl>(&self, problem: &P) -> Result<(), Error> {
+        if let Some((what, i)) = self.out_of_range {
+            return Err(Error::InvalidOcp {
+                what: format!("phase.{what}({i}, …)"),
+                reason: "index out of range for this problem".into(),
+            });
+        }
         let sizes = [
             ("phase.states", problem.n_states(), self.states.len()),
             ("phase.controls", problem.n_controls(), self.controls.len()),
@@ -493,5 +493,15 @@ impl Phase {
             return bad("objective_scale".into(), "must be finite and nonzero");
         }
         Ok(())
+    }
+}
+
+/// `v[i] = x`, or the first out-of-range index recorded for `Phase::check`.
+fn set<T>(v: &mut [T], i: usize, x: T, what: &'static str, out_of_range: &mut Option<(&'static str, usize)>) {
+    match v.get_mut(i) {
+        Some(slot) => *slot = x,
+        None => {
+            out_of_range.get_or_insert((what, i));
+        }
     }
 }

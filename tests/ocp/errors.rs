@@ -211,3 +211,26 @@ fn unconstrained_nlp_through_the_same_solver() {
     assert!((r.x[0] - 1.0).abs() < 1e-5 && (r.x[1] - 1.0).abs() < 1e-5, "{:?}", r.x);
     assert!(r.iterations < 60, "{} iterations", r.iterations);
 }
+
+/// A setter given an index past the problem's sizes is a typed error when
+/// the phase is checked (and so when it is transcribed), never a silently
+/// dropped bound.
+#[test]
+fn setter_indices_out_of_range_are_errors() {
+    let base = || DoubleIntegrator::phase();
+    let cases: [(Phase, &str); 6] = [
+        (base().state(2, StateVar::new().fix_initial(0.0)), "phase.state(2"),
+        (base().control(1, odeon::ocp::ControlVar::new()), "phase.control(1"),
+        (base().param(0, odeon::ocp::ParamVar::fixed(1.0)), "phase.param(0"),
+        (base().path_constraint(0, Bounds::free()), "phase.path_constraint(0"),
+        (base().boundary_constraint(End::Initial, 0, Bounds::free()), "(initial)(0"),
+        (base().boundary_constraint(End::Final, 3, Bounds::free()), "(final)(3"),
+    ];
+    for (phase, what) in cases {
+        let e = phase.check(&DoubleIntegrator).unwrap_err();
+        assert!(matches!(&e, Error::InvalidOcp { what: w, .. } if w.contains(what)), "{what}: {e}");
+        assert!(matches!(Collocation::new(&DoubleIntegrator, &phase, GL), Err(Error::InvalidOcp { .. })), "{what}");
+    }
+    // In range, the same setters leave a valid phase.
+    base().state(1, StateVar::new()).check(&DoubleIntegrator).unwrap();
+}
