@@ -44,8 +44,9 @@ pub enum Error {
         /// The length given.
         got: usize,
     },
-    /// A tolerance is not a positive finite number.
-    #[error("{name}[{index}] = {value} must be positive and finite")]
+    /// A tolerance is not a positive finite number, or (`rtol`) is below
+    /// what double precision can meet.
+    #[error("{name}[{index}] = {value}: {reason}")]
     InvalidTolerance {
         /// "rtol" or "atol".
         name: &'static str,
@@ -53,6 +54,8 @@ pub enum Error {
         index: usize,
         /// The offending value.
         value: f64,
+        /// What is wrong with it.
+        reason: &'static str,
     },
     /// An option has a value that cannot be used.
     #[error("option `{name}`: {reason}")]

@@ -56,11 +56,26 @@ impl Tolerance {
             }
         };
         if let Some((index, &value)) = v.iter().enumerate().find(|(_, x)| !(x.is_finite() && **x > 0.0)) {
-            return Err(Error::InvalidTolerance { name, index, value });
+            return Err(Error::InvalidTolerance { name, index, value, reason: "must be positive and finite" });
+        }
+        // As CVODE: a relative tolerance near the unit roundoff cannot be
+        // met by any step; the solve would grind to `StepSizeTooSmall`.
+        if name == "rtol"
+            && let Some((index, &value)) = v.iter().enumerate().find(|(_, x)| **x < MIN_RTOL)
+        {
+            return Err(Error::InvalidTolerance {
+                name,
+                index,
+                value,
+                reason: "below 100·ε (2.2e-14), more than f64 can resolve",
+            });
         }
         Ok(v)
     }
 }
+
+/// The smallest relative tolerance accepted: 100 units of roundoff.
+const MIN_RTOL: f64 = 100.0 * f64::EPSILON;
 
 /// Which states a solve keeps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -230,6 +245,12 @@ impl Options {
         let Save::At(ts) = &self.save else {
             return Ok(());
         };
+        if ts.is_empty() {
+            return Err(Error::InvalidOption {
+                name: "t_eval",
+                reason: "empty: nothing would be saved (save_final() keeps only the end)".into(),
+            });
+        }
         let dir = if t1 >= t0 { 1.0 } else { -1.0 };
         for (index, &t) in ts.iter().enumerate() {
             if !t.is_finite() {

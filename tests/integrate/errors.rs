@@ -28,12 +28,24 @@ fn tolerances_must_be_positive() {
         (Options::default().atol(-1e-6), "atol", 0),
         (Options::default().rtol(f64::NAN), "rtol", 0),
         (Options::default().atol(vec![1e-6, 0.0]), "atol", 1),
+        // Below 100 units of roundoff no step can meet it (as CVODE).
+        (Options::default().rtol(1e-15), "rtol", 0),
+        (Options::default().rtol(vec![1e-8, 1e-16]), "rtol", 1),
     ] {
         let e = solve(&HarmonicOscillator, Tsit5, (0.0, 1.0), &[1.0, 0.0], &[1.0], &opts).unwrap_err();
         assert!(matches!(e, Error::InvalidTolerance { name: n, index: i, .. } if n == name && i == index), "{e}");
     }
     let e = decay(&Options::default().atol(vec![1e-6, 1e-6])).unwrap_err();
     assert!(matches!(e, Error::DimensionMismatch { what: "atol", expected: 1, got: 2 }), "{e}");
+}
+
+#[test]
+fn empty_t_eval_is_an_error() {
+    let e = decay(&Options::default().t_eval(vec![])).unwrap_err();
+    assert!(matches!(e, Error::InvalidOption { name: "t_eval", .. }), "{e}");
+    // The smallest accepted rtol still solves.
+    let sol = decay(&Options::default().rtol(2.3e-14).atol(1e-14).save_final()).unwrap();
+    assert!((sol.last().unwrap().1[0] - (-1.0f64).exp()).abs() < 1e-12);
 }
 
 #[test]
