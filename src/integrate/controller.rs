@@ -61,14 +61,20 @@ impl Controller {
         Ok(())
     }
 
-    /// The ratio `h_new / h` after an accepted step, from the logarithms of
-    /// the step's error and of the previous accepted one (one `exp`
+    /// The ratio `h_new / h` after an accepted step with error `err`, from
+    /// its logarithm and that of the previous accepted one (one `exp`
     /// instead of two `powf` a step).
+    /// Right after a rejection the step does not grow. `ln_err_prev` is
+    /// the history, updated here (Hairer: the previous error enters as
+    /// max(err, 1e-4)).
     #[inline]
-    pub(crate) fn accept(&self, ln_err: f64, ln_err_prev: f64, q: f64) -> f64 {
+    pub(crate) fn accept(&self, err: f64, ln_err_prev: &mut f64, q: f64, after_reject: bool) -> f64 {
+        let ln_err = err.ln();
         let alpha = 1.0 / q - 0.75 * self.beta;
-        let fac = self.safety * (self.beta * ln_err_prev - alpha * ln_err.max(-23.0)).exp();
-        fac.clamp(self.fac_min, self.fac_max)
+        let fac = self.safety * (self.beta * *ln_err_prev - alpha * ln_err.max(-23.0)).exp();
+        *ln_err_prev = ln_err.max(-9.210_340_371_976_184);
+        let fac = fac.clamp(self.fac_min, self.fac_max);
+        if after_reject { fac.min(1.0) } else { fac }
     }
 
     /// The ratio `h_new / h` after a rejected step with error `err > 1`.
@@ -100,6 +106,24 @@ pub(crate) fn initial_step(d0: f64, d1: f64, q: f64, h_max: f64, eval: impl FnOn
     (100.0 * h0).min(h1).min(h_max)
 }
 
+/// The step to try from `t` and whether it ends the span: the rest of the
+/// span when `h` would come within 1% of `t_end`, or the last of a fixed
+/// number of steps (`fixed` = (steps taken, steps in all)).
+#[inline]
+pub(crate) fn next_step(t: f64, h: f64, t_end: f64, dir: f64, fixed: Option<(usize, usize)>) -> (f64, bool) {
+    let last = match fixed {
+        Some((taken, n)) => taken + 1 >= n,
+        None => dir * (t + 1.01 * h - t_end) >= 0.0,
+    };
+    if last { (t_end - t, true) } else { (h, false) }
+}
+
+/// Whether `h` is below `h_min` or too small to change `t`.
+#[inline]
+pub(crate) fn too_small(h: f64, t: f64, h_min: f64) -> bool {
+    h.abs() < h_min || 0.1 * h.abs() <= t.abs() * f64::EPSILON
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,8 +131,11 @@ mod tests {
     #[test]
     fn factors_stay_within_limits() {
         let c = Controller::HAIRER;
-        assert_eq!(c.accept(0.0f64.ln(), 1e-4f64.ln(), 5.0), c.fac_max);
-        assert_eq!(c.accept(1e30f64.ln(), 0.0, 5.0), c.fac_min);
+        assert_eq!(c.accept(0.0, &mut 1e-4f64.ln(), 5.0, false), c.fac_max);
+        assert_eq!(c.accept(0.0, &mut 1e-4f64.ln(), 5.0, true), 1.0, "no growth after a rejection");
+        let mut prev = 0.0;
+        assert_eq!(c.accept(1e30, &mut prev, 5.0, false), c.fac_min);
+        assert_eq!(prev, 1e30f64.ln(), "the history keeps the error");
         assert_eq!(c.reject(1e30, 5.0), c.fac_min);
         assert!(c.reject(1.01, 5.0) < 1.0);
     }
@@ -116,10 +143,10 @@ mod tests {
     #[test]
     fn integral_controller_matches_classic_formula() {
         let c = Controller { beta: 0.0, ..Controller::HAIRER };
-        let f = c.accept(0.5f64.ln(), 0.7f64.ln(), 5.0);
+        let f = c.accept(0.5, &mut 0.7f64.ln(), 5.0, false);
         assert!((f - 0.9 * 0.5f64.powf(-0.2)).abs() < 1e-15);
         let c = Controller::HAIRER;
-        let f = c.accept(0.5f64.ln(), 0.7f64.ln(), 5.0);
+        let f = c.accept(0.5, &mut 0.7f64.ln(), 5.0, false);
         assert!((f - 0.9 * 0.5f64.powf(-0.17) * 0.7f64.powf(0.04)).abs() < 1e-14);
     }
 

@@ -6,7 +6,7 @@
 //! derivatives are those of the discrete solution. All work buffers are
 //! allocated once, in [`Integrator::new`].
 
-use super::controller::{initial_step, rms};
+use super::controller::{initial_step, next_step, rms, too_small};
 use super::options::Settings;
 use super::stepper::{StepResult, at_step_ends, check_derivatives, check_inputs, delegate_stepper};
 use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
@@ -261,13 +261,7 @@ where
                     self.reject(h * self.set.controller.reject(err, q));
                     continue;
                 }
-                let ln_err = err.ln();
-                let mut fac = self.set.controller.accept(ln_err, self.ln_err_prev, q);
-                if self.rejected_last {
-                    fac = fac.min(1.0);
-                }
-                // Hairer: the previous error enters as max(err, 1e-4).
-                self.ln_err_prev = ln_err.max(-9.210_340_371_976_184);
+                let fac = self.set.controller.accept(err, &mut self.ln_err_prev, q, self.rejected_last);
                 self.h = self.dir * (h.abs() * fac).min(self.set.h_max);
             }
             self.accept(h, last)?;
@@ -283,16 +277,12 @@ where
 
     /// The step to try and whether it ends the span.
     fn next_h(&self) -> (f64, bool) {
-        let last = match self.n_fixed {
-            Some(n) => self.stats.accepted + 1 >= n,
-            None => self.dir * (self.t + 1.01 * self.h - self.t_end) >= 0.0,
-        };
-        if last { (self.t_end - self.t, true) } else { (self.h, false) }
+        next_step(self.t, self.h, self.t_end, self.dir, self.n_fixed.map(|n| (self.stats.accepted, n)))
     }
 
     /// Whether `h` is below `h_min` or too small to change `t`.
     fn too_small(&self, h: f64) -> bool {
-        h.abs() < self.set.h_min || 0.1 * h.abs() <= self.t.abs() * f64::EPSILON
+        too_small(h, self.t, self.set.h_min)
     }
 
     fn prepare_k0(&mut self) {

@@ -13,7 +13,7 @@
 
 pub mod tableau;
 
-use super::controller::{initial_step, rms};
+use super::controller::{initial_step, next_step, rms, too_small};
 use super::jacobian::DualJacobian;
 use super::linalg::{DenseLu, DenseMatrix, LinearSolver, Singular};
 use super::options::Settings;
@@ -302,12 +302,7 @@ where
                 }
                 continue;
             }
-            let ln_err = err.ln();
-            let mut fac = self.set.controller.accept(ln_err, self.ln_err_prev, q);
-            if self.rejected_last {
-                fac = fac.min(1.0);
-            }
-            self.ln_err_prev = ln_err.max(-9.210_340_371_976_184);
+            let fac = self.set.controller.accept(err, &mut self.ln_err_prev, q, self.rejected_last);
             self.h = self.dir * (h.abs() * fac).min(self.set.h_max);
             self.accept(h, last)?;
             return Ok(StepResult::Stepped);
@@ -335,16 +330,12 @@ where
 
     /// The step to try and whether it ends the span.
     fn next_h(&self) -> (f64, bool) {
-        let last = match self.n_fixed {
-            Some(n) => self.stats.accepted + 1 >= n,
-            None => self.dir * (self.t + 1.01 * self.h - self.t_end) >= 0.0,
-        };
-        if last { (self.t_end - self.t, true) } else { (self.h, false) }
+        next_step(self.t, self.h, self.t_end, self.dir, self.n_fixed.map(|n| (self.stats.accepted, n)))
     }
 
     /// Whether `h` is below `h_min` or too small to change `t`.
     fn too_small(&self, h: f64) -> bool {
-        h.abs() < self.set.h_min || 0.1 * h.abs() <= self.t.abs() * f64::EPSILON
+        too_small(h, self.t, self.set.h_min)
     }
 
     /// The stages `k_i` and the trial state `y_new`.
