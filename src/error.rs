@@ -142,6 +142,17 @@ pub enum Error {
         /// The solution up to `t`.
         partial: Option<Partial>,
     },
+    /// The Newton iterations of an implicit method (BDF) failed to converge
+    /// with a fresh Jacobian however small the step.
+    #[error("the Newton iterations do not converge at t = {t} even with a fresh Jacobian and a step of {h:e}")]
+    NewtonFailure {
+        /// Time of the last good state.
+        t: f64,
+        /// The last step tried.
+        h: f64,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
     /// A derivative carried by a dual number became NaN or infinite (e.g.
     /// `sqrt`, `powf` or `ln` evaluated at an exact zero of the state).
     #[error("the derivative of component {component} with respect to {wrt} is not finite at t = {t}")]
@@ -385,6 +396,7 @@ impl Error {
             | Error::NonFiniteRhs { partial, .. }
             | Error::Stiff { partial, .. }
             | Error::SingularMatrix { partial, .. }
+            | Error::NewtonFailure { partial, .. }
             | Error::NonFiniteDerivative { partial, .. } => *partial = Some(Partial(Box::new(sol))),
             _ => {}
         }
@@ -409,6 +421,7 @@ impl Error {
             | Error::NonFiniteRhs { partial, .. }
             | Error::Stiff { partial, .. }
             | Error::SingularMatrix { partial, .. }
+            | Error::NewtonFailure { partial, .. }
             | Error::NonFiniteDerivative { partial, .. } => partial.as_ref().map(|p| &*p.0),
             _ => None,
         }

@@ -73,6 +73,12 @@ pub trait LinearSolver<D: DualScalar> {
     /// Overwrite `b` with `(shift·I − J)⁻¹ b`, `J` being the matrix of the
     /// last [`factor`](Self::factor) with its derivative parts.
     fn solve(&mut self, jac: &DenseMatrix<D>, b: &mut [D]);
+
+    /// Overwrite `b` with `W₀⁻¹ b`, `W₀` the real matrix of the last
+    /// [`factor`](Self::factor), applied alike to every part of `b`: the
+    /// preconditioner of a Newton iteration, whose fixed point (and so its
+    /// derivative parts) does not depend on it.
+    fn solve_primal<E: DualScalar>(&self, b: &mut [E]);
 }
 
 /// Dense LU with partial pivoting (LAPACK's `getf2` order), allocation-free
@@ -113,7 +119,7 @@ impl<D: DualScalar> DenseLu<D> {
 
     /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic (the factors are
     /// real, so every part of `b` is transformed alike).
-    fn substitute(&self, b: &mut [D]) {
+    fn substitute<E: DualScalar>(&self, b: &mut [E]) {
         let n = self.n;
         let lu = &self.lu[..n * n];
         for k in 0..n {
@@ -214,6 +220,10 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
         }
         self.b = rhs;
         self.r = r;
+    }
+
+    fn solve_primal<E: DualScalar>(&self, b: &mut [E]) {
+        self.substitute(b);
     }
 }
 

@@ -5,10 +5,12 @@
 //! at a time. Methods are data: explicit tableaux ([`tableau`]: fixed-step
 //! [`Euler`], [`Heun`], [`Rk4`]; adaptive [`Bs3`], [`Dopri5`], [`Tsit5`],
 //! [`Dop853`]) and Rosenbrock tableaux ([`rosenbrock::tableau`]:
-//! [`Rodas5P`], [`Rodas4P`], [`Rosenbrock23`]), whose Jacobians come from
-//! dual numbers through the model's own right-hand side.
+//! [`Rodas5P`], [`Rodas4P`], [`Rosenbrock23`]) and variable-order [`Bdf`],
+//! whose Jacobians come from dual numbers through the model's own
+//! right-hand side.
 
 mod auto;
+pub mod bdf;
 mod controller;
 mod explicit;
 mod jacobian;
@@ -20,6 +22,7 @@ mod stepper;
 pub mod tableau;
 
 pub use auto::{Auto, AutoStepper};
+pub use bdf::{Bdf, BdfStepper};
 pub use controller::Controller;
 pub use explicit::Integrator;
 pub use options::{Options, Save, Tolerance};
@@ -73,6 +76,9 @@ pub enum Method {
     Rodas4P,
     /// Rodas5P, stiff, order 5(4): the default stiff method.
     Rodas5P,
+    /// Variable-order BDF (orders 1–5, NDF form), stiff: for larger systems
+    /// and long horizons.
+    Bdf,
     /// Tsit5 switching to Rodas5P while the problem is stiff ([`Auto`]):
     /// the choice when you do not know.
     Auto,
@@ -80,7 +86,7 @@ pub enum Method {
 
 impl Method {
     /// Every method, explicit ones by increasing order, then the stiff ones.
-    pub const ALL: [Method; 11] = [
+    pub const ALL: [Method; 12] = [
         Method::Euler,
         Method::Heun,
         Method::Rk4,
@@ -91,6 +97,7 @@ impl Method {
         Method::Rosenbrock23,
         Method::Rodas4P,
         Method::Rodas5P,
+        Method::Bdf,
         Method::Auto,
     ];
 
@@ -123,16 +130,17 @@ impl Method {
         match (self.tableau(), self.rosenbrock_tableau()) {
             (Some(t), _) => t.name,
             (_, Some(t)) => t.name,
+            _ if self == Method::Bdf => "BDF",
             _ => "Auto",
         }
     }
 
-    /// Order of the propagated solution.
+    /// Order of the propagated solution (the highest, for BDF).
     pub fn order(self) -> u32 {
         match (self.tableau(), self.rosenbrock_tableau()) {
             (Some(t), _) => t.order,
             (_, Some(t)) => t.order,
-            _ => 5, // Tsit5 and Rodas5P
+            _ => 5, // Tsit5 and Rodas5P; BDF's highest order
         }
     }
 
@@ -143,7 +151,7 @@ impl Method {
 
     /// Whether the method solves stiff problems efficiently.
     pub fn is_stiff(self) -> bool {
-        self.rosenbrock_tableau().is_some() || self == Method::Auto
+        self.rosenbrock_tableau().is_some() || matches!(self, Method::Bdf | Method::Auto)
     }
 }
 
@@ -251,6 +259,28 @@ macro_rules! rosenbrock_algorithm {
 
 rosenbrock_algorithm!(Rosenbrock23 Rodas4P Rodas5P);
 
+impl Algorithm for Bdf {
+    fn name(&self) -> &'static str {
+        "BDF"
+    }
+
+    fn solve_dual<S, D>(
+        &self,
+        system: &S,
+        t_span: (f64, f64),
+        y0: &[D],
+        p: &[D],
+        options: &Options,
+    ) -> Result<Solution<D>, Error>
+    where
+        S: OdeSystem,
+        D: DualScalar,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        drive(BdfStepper::new(system, t_span, y0, p, options)?, t_span, options)
+    }
+}
+
 impl Algorithm for Auto {
     fn name(&self) -> &'static str {
         "Auto"
@@ -302,6 +332,7 @@ impl Algorithm for Method {
             Method::Rosenbrock23 => Rosenbrock23.solve_dual(system, t_span, y0, p, options),
             Method::Rodas4P => Rodas4P.solve_dual(system, t_span, y0, p, options),
             Method::Rodas5P => Rodas5P.solve_dual(system, t_span, y0, p, options),
+            Method::Bdf => Bdf.solve_dual(system, t_span, y0, p, options),
             Method::Auto => Auto.solve_dual(system, t_span, y0, p, options),
         }
     }

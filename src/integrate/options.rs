@@ -137,14 +137,24 @@ pub struct Options {
     /// limited by stability, not accuracy, without 6 in a row that were
     /// not (Hairer's test). Default `true`; `false` lets them grind on.
     pub detect_stiffness: bool,
-    /// Most accepted steps one Jacobian serves (default 1: a fresh
-    /// Jacobian every step). Above 1 only for W-methods (Rosenbrock23),
-    /// whose order holds for any approximation of the Jacobian: a step
-    /// after a rejection, or `max_jacobian_age` steps after the last
-    /// evaluation, evaluates a new one. Dual-number solves keep the stale
-    /// Jacobian's derivative parts, so their derivatives stay those of the
-    /// discrete solution.
-    pub max_jacobian_age: usize,
+    /// Most accepted steps one Jacobian serves; default: the method's own
+    /// (1 for Rosenbrock methods, a fresh Jacobian every step; 50 for
+    /// [`Bdf`](super::Bdf), as CVODE). Rosenbrock methods accept more than
+    /// 1 only if they are W-methods (Rosenbrock23), whose order holds for
+    /// any approximation of the Jacobian: a step after a rejection, or
+    /// `max_jacobian_age` steps after the last evaluation, evaluates a new
+    /// one. Dual-number solves keep the stale Jacobian's derivative parts,
+    /// so their derivatives stay those of the discrete solution. Newton
+    /// methods (BDF) also evaluate a new Jacobian when their iterations
+    /// fail to converge.
+    pub max_jacobian_age: Option<usize>,
+    /// Convergence tolerance of the Newton iterations of implicit methods
+    /// (BDF): the largest estimated remaining correction, as an RMS norm
+    /// scaled by `atol + rtol·|y|`; default: 1% of what the error test
+    /// allows at the current order (CVODE's rule, with its 10% tightened). Smaller values
+    /// solve each step's equations more exactly; sensitivities are those of
+    /// the exactly solved equations whatever this is.
+    pub newton_tol: Option<f64>,
 }
 
 impl Default for Options {
@@ -161,7 +171,8 @@ impl Default for Options {
             controller: None,
             sensitivity_error_control: false,
             detect_stiffness: true,
-            max_jacobian_age: 1,
+            max_jacobian_age: None,
+            newton_tol: None,
         }
     }
 }
@@ -232,10 +243,17 @@ impl Options {
         self
     }
 
-    /// Reuse a W-method's Jacobian for up to `steps` accepted steps (see
+    /// Reuse a Jacobian for up to `steps` accepted steps (see
     /// [`max_jacobian_age`](Self::max_jacobian_age)).
     pub fn max_jacobian_age(mut self, steps: usize) -> Self {
-        self.max_jacobian_age = steps;
+        self.max_jacobian_age = Some(steps);
+        self
+    }
+
+    /// Set the Newton tolerance of implicit methods (see
+    /// [`newton_tol`](Self::newton_tol)).
+    pub fn newton_tol(mut self, tol: f64) -> Self {
+        self.newton_tol = Some(tol);
         self
     }
 
@@ -280,7 +298,8 @@ pub(crate) struct Settings {
     pub controller: Controller,
     pub sensitivity_error_control: bool,
     pub detect_stiffness: bool,
-    pub max_jacobian_age: usize,
+    pub max_jacobian_age: Option<usize>,
+    pub newton_tol: Option<f64>,
 }
 
 impl Settings {
@@ -307,8 +326,13 @@ impl Settings {
         if o.max_steps == 0 {
             return bad("max_steps", "must be at least 1");
         }
-        if o.max_jacobian_age == 0 {
+        if o.max_jacobian_age == Some(0) {
             return bad("max_jacobian_age", "must be at least 1");
+        }
+        if let Some(tol) = o.newton_tol
+            && !(tol > 0.0 && tol < 1.0)
+        {
+            return bad("newton_tol", "must lie in (0, 1)");
         }
         if let Some(dt) = o.dt
             && !(dt.is_finite() && dt > 0.0)
@@ -332,6 +356,7 @@ impl Settings {
             sensitivity_error_control: o.sensitivity_error_control,
             detect_stiffness: o.detect_stiffness,
             max_jacobian_age: o.max_jacobian_age,
+            newton_tol: o.newton_tol,
         })
     }
 }

@@ -34,6 +34,14 @@ pub struct Stats {
     /// Switches between methods ([`Auto`](super::Auto)).
     #[serde(default)]
     pub switches: usize,
+    /// Newton iterations (BDF), each one right-hand-side evaluation and one
+    /// linear solve.
+    #[serde(default)]
+    pub newton_iters: usize,
+    /// Newton iterations that failed to converge (BDF): a new Jacobian or a
+    /// smaller step follows.
+    #[serde(default)]
+    pub newton_failures: usize,
 }
 
 /// Saved times and states of a solve.

@@ -1,6 +1,7 @@
 //! The stepper interface every method implements, and the one driver that
 //! turns steps into a [`Solution`].
 
+use super::linalg::Singular;
 use super::{Options, Save, Solution, Stats};
 use crate::{DualScalar, Error, State};
 use nalgebra::allocator::Allocator;
@@ -175,6 +176,31 @@ where
         return Ok(true);
     }
     Ok(false)
+}
+
+/// Why an implicit method's last trial step failed, for the error if the
+/// step collapses.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Failure {
+    /// A non-finite right-hand side or trial state, in this component.
+    NonFinite(usize),
+    /// A singular iteration matrix; whether the Jacobian was non-finite.
+    Singular(Singular, bool),
+    /// Newton iterations that did not converge.
+    Newton,
+}
+
+/// The error of a step that collapsed at `t` with step `h`: what made the
+/// last trial fail, or a too-small step if it merely failed the error test.
+pub(crate) fn collapse_error(failure: Option<Failure>, t: f64, h: f64, h_min: f64) -> Error {
+    match failure {
+        Some(Failure::NonFinite(component)) => Error::NonFiniteRhs { t, component, partial: None },
+        Some(Failure::Singular(s, non_finite_jacobian)) => {
+            Error::SingularMatrix { t, column: s.column, non_finite_jacobian, partial: None }
+        }
+        Some(Failure::Newton) => Error::NewtonFailure { t, h, partial: None },
+        None => Error::StepSizeTooSmall { t, h, h_min: h_min.max(10.0 * t.abs() * f64::EPSILON), partial: None },
+    }
 }
 
 /// `Stepper` for a stepper type with fields `t`, `t_prev`, `y`, `stats` and

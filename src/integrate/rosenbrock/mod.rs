@@ -15,22 +15,17 @@ pub mod tableau;
 
 use super::controller::{initial_step, next_step, rms, too_small};
 use super::jacobian::DualJacobian;
-use super::linalg::{DenseLu, DenseMatrix, LinearSolver, Singular};
+use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
 use super::options::Settings;
-use super::stepper::{StepResult, at_step_ends, check_derivatives, check_inputs, delegate_stepper};
+use super::stepper::{
+    Failure, StepResult, at_step_ends, check_derivatives, check_inputs, collapse_error, delegate_stepper,
+};
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 use std::marker::PhantomData;
 use tableau::RosenbrockMethod;
-
-/// Why the last trial step failed, for the error if the step collapses.
-#[derive(Clone, Copy, Debug)]
-enum Failure {
-    NonFinite(usize),
-    Singular(Singular, bool),
-}
 
 /// A step-by-step Rosenbrock integrator ([`Rodas5P`](tableau::Rodas5P),
 /// [`Rodas4P`](tableau::Rodas4P), [`Rosenbrock23`](tableau::Rosenbrock23)).
@@ -119,7 +114,7 @@ where
         options.check_t_eval(t_span.0, t_span.1)?;
         let span = (t_span.1 - t_span.0).abs();
         let set = Settings::new(options, n, span, CONTROLLER, true)?;
-        if set.max_jacobian_age > 1 && !M::TABLEAU.w_method {
+        if set.max_jacobian_age.unwrap_or(1) > 1 && !M::TABLEAU.w_method {
             return Err(Error::InvalidOption {
                 name: "max_jacobian_age",
                 reason: format!(
@@ -207,12 +202,16 @@ where
         (0..self.n).map(|i| (0..self.n).map(|j| self.jac.get(i, j).re().abs()).sum::<f64>()).fold(0.0, f64::max)
     }
 
+    fn max_jacobian_age(&self) -> usize {
+        self.set.max_jacobian_age.unwrap_or(1)
+    }
+
     fn prepare_jacobian(&mut self) -> Result<(), Error> {
         if self.jac_ready {
             return Ok(());
         }
         let (t, y) = (self.t, &self.y);
-        if self.jac_age > 0 && self.jac_age < self.set.max_jacobian_age {
+        if self.jac_age > 0 && self.jac_age < self.max_jacobian_age() {
             // A W-method's stale Jacobian (and `T`) serves again: only `f`
             // is new.
             self.system.rhs(D::from(t), y, self.p, &mut self.f0);
@@ -296,7 +295,7 @@ where
                 self.reject(h * self.set.controller.reject(err, q));
                 if self.jac_age > 0 {
                     // A stale Jacobian may be why: retry with a fresh one.
-                    self.jac_age = self.set.max_jacobian_age;
+                    self.jac_age = self.max_jacobian_age();
                     self.jac_ready = false;
                     self.prepare_jacobian()?;
                 }
@@ -310,16 +309,7 @@ where
     }
 
     fn collapse_error(&self, h: f64) -> Error {
-        match self.failure {
-            Some(Failure::NonFinite(component)) => Error::NonFiniteRhs { t: self.t, component, partial: None },
-            Some(Failure::Singular(s, non_finite_jacobian)) => {
-                Error::SingularMatrix { t: self.t, column: s.column, non_finite_jacobian, partial: None }
-            }
-            None => {
-                let h_min = self.set.h_min.max(10.0 * self.t.abs() * f64::EPSILON);
-                Error::StepSizeTooSmall { t: self.t, h, h_min, partial: None }
-            }
-        }
+        collapse_error(self.failure, self.t, h, self.set.h_min)
     }
 
     fn reject(&mut self, h_next: f64) {
