@@ -634,12 +634,12 @@ where
             for (j, o) in old.iter_mut().enumerate().take(k + 1) {
                 *o = self.diff[j][c];
             }
-            for i in 0..=k {
+            for (i, d) in self.diff.iter_mut().enumerate().take(k + 1) {
                 let mut acc = D::from(0.0);
-                for (j, o) in old.iter().enumerate().take(k + 1) {
-                    acc += *o * ru[j][i];
+                for (o, row) in old.iter().zip(&ru).take(k + 1) {
+                    acc += *o * row[i];
                 }
-                self.diff[i][c] = acc;
+                d[c] = acc;
             }
         }
     }
@@ -670,8 +670,9 @@ fn step_change_matrix(k: usize, factor: f64) -> [[f64; MAX_ORDER + 1]; MAX_ORDER
     let mut r = [[0.0; MAX_ORDER + 1]; MAX_ORDER + 1];
     r[0] = [1.0; MAX_ORDER + 1];
     for i in 1..=k {
-        for j in 1..=k {
-            r[i][j] = r[i - 1][j] * ((i - 1) as f64 - factor * j as f64) / i as f64;
+        let prev = r[i - 1];
+        for (j, v) in r[i].iter_mut().enumerate().take(k + 1).skip(1) {
+            *v = prev[j] * ((i - 1) as f64 - factor * j as f64) / i as f64;
         }
     }
     r

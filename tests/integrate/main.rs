@@ -5,6 +5,7 @@
 mod common;
 
 mod accuracy;
+mod bdf;
 mod convergence;
 mod dense_output;
 mod errors;

@@ -82,7 +82,7 @@ fn order_on_prothero_robinson() {
 }
 
 /// The reference end states (tests/data/stiff_reference.json).
-fn reference(problem: &str) -> (f64, Vec<f64>, Vec<f64>) {
+pub(crate) fn reference(problem: &str) -> (f64, Vec<f64>, Vec<f64>) {
     let v: serde_json::Value = serde_json::from_str(include_str!("../data/stiff_reference.json")).unwrap();
     let p = &v["problems"][problem];
     let floats = |x: &serde_json::Value| crate::common::floats(x);
@@ -90,7 +90,7 @@ fn reference(problem: &str) -> (f64, Vec<f64>, Vec<f64>) {
 }
 
 /// `max_i |y_i − ref_i| / (atol + rtol |ref_i|)`.
-fn scaled_error(y: &[f64], reference: &[f64], rtol: f64, atol: f64) -> f64 {
+pub(crate) fn scaled_error(y: &[f64], reference: &[f64], rtol: f64, atol: f64) -> f64 {
     y.iter().zip(reference).map(|(a, b)| (a - b).abs() / (atol + rtol * b.abs())).fold(0.0, f64::max)
 }
 
@@ -181,7 +181,7 @@ fn work_statistics_count_jacobians_and_factorizations() {
 }
 
 /// `y' = −y / (1 − t)`: blows up at t = 1 (its Jacobian too).
-struct Singularity;
+pub(crate) struct Singularity;
 
 impl OdeSystem for Singularity {
     type Dim = Const<1>;
@@ -198,7 +198,7 @@ impl OdeSystem for Singularity {
 
 /// `f` is finite everywhere, `J` infinite everywhere: `sqrt` of a value
 /// that is exactly zero but carries a derivative.
-struct NanJacobian;
+pub(crate) struct NanJacobian;
 
 impl OdeSystem for NanJacobian {
     type Dim = Const<1>;

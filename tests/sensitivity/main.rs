@@ -4,6 +4,7 @@
 #[macro_use]
 mod common;
 
+mod bdf;
 mod forward;
 mod plots;
 mod rosenbrock;

@@ -1,0 +1,140 @@
+//! BDF: accuracy on the stiff reference problems, Robertson's long horizon
+//! without negative concentrations, dense output, backward time, the reuse
+//! of Jacobians and factorizations, options it refuses, failures.
+
+use super::rosenbrock::{NanJacobian, Singularity, reference, scaled_error};
+use crate::common::Forced;
+use odeon::integrate::Controller;
+use odeon::models::{Hires, Robertson, StiffVanDerPol};
+use odeon::{Bdf, Error, Options, solve};
+
+/// W6's problems and tolerance pairs: within 10 scaled units of the
+/// reference (Hairer & Wanner's / the IVP test set's values) at the end.
+#[test]
+fn stiff_reference_problems_to_tolerance() {
+    let cases: [(&str, [(f64, f64); 2]); 4] = [
+        ("robertson_t40", [(1e-6, 1e-10), (1e-10, 1e-14)]),
+        ("robertson_t1e11", [(1e-6, 1e-10), (1e-10, 1e-14)]),
+        ("vdpol", [(1e-6, 1e-6), (1e-8, 1e-8)]),
+        ("hires", [(1e-6, 1e-10), (1e-10, 1e-14)]),
+    ];
+    let mut failures = Vec::new();
+    for (problem, tols) in cases {
+        let (t1, y0, want) = reference(problem);
+        for (rtol, atol) in tols {
+            let opts = Options::default().rtol(rtol).atol(atol).save_final();
+            let sol = match problem {
+                "vdpol" => solve(&StiffVanDerPol, Bdf, (0.0, t1), &y0, &StiffVanDerPol::PARAMS, &opts),
+                "hires" => solve(&Hires, Bdf, (0.0, t1), &y0, &Hires::PARAMS, &opts),
+                _ => solve(&Robertson, Bdf, (0.0, t1), &y0, &Robertson::PARAMS, &opts),
+            }
+            .unwrap_or_else(|e| panic!("BDF on {problem} at {rtol:e}: {e}"));
+            let err = scaled_error(sol.last().unwrap().1, &want, rtol, atol);
+            println!("BDF on {problem} at rtol {rtol:e}: scaled error {err:.2}, {:?}", sol.stats);
+            if err > 10.0 {
+                failures.push(format!("BDF on {problem} at rtol {rtol:e}: scaled error {err:.2}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn robertson_to_1e11_keeps_concentrations_nonnegative_and_mass() {
+    let (rtol, atol) = (1e-6, 1e-10);
+    let opts = Options::default().rtol(rtol).atol(atol);
+    let sol = solve(&Robertson, Bdf, (0.0, 1e11), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap();
+    for i in 0..sol.len() {
+        let y = sol.state(i);
+        assert!(y.iter().all(|&v| v >= -atol), "t = {}: {y:?}", sol.t[i]);
+        // Linear invariants are kept by every linear multistep method, up
+        // to the Newton iterations' remaining error.
+        assert!((y.iter().sum::<f64>() - 1.0).abs() < 1e-9, "mass at t = {}", sol.t[i]);
+    }
+}
+
+#[test]
+fn dense_output_is_close_between_steps_and_exact_at_them() {
+    // Forced: y = cos t + sin t; t_eval does not change the steps.
+    let ts: Vec<f64> = (0..=40).map(|i| i as f64 * 0.25).collect();
+    let opts = Options::default().rtol(1e-8).atol(1e-10);
+    let steps = solve(&Forced, Bdf, (0.0, 10.0), &[1.0], &[0.0], &opts).unwrap();
+    let dense = solve(&Forced, Bdf, (0.0, 10.0), &[1.0], &[0.0], &opts.clone().t_eval(ts.clone())).unwrap();
+    assert_eq!(steps.stats, dense.stats, "t_eval changed the steps");
+    assert_eq!(dense.t, ts);
+    let at_steps = steps.t.iter().enumerate().map(|(i, &t)| (steps.state(i)[0] - Forced::exact(t)).abs());
+    let step_err = at_steps.fold(0.0, f64::max);
+    for (i, &t) in dense.t.iter().enumerate() {
+        let err = (dense.state(i)[0] - Forced::exact(t)).abs();
+        // The interpolant is as accurate as the steps themselves.
+        assert!(err < 1e-6 && err < 3.0 * step_err, "at {t}: {err:e} (steps: {step_err:e})");
+    }
+}
+
+#[test]
+fn backward_in_time() {
+    let opts = Options::default().rtol(1e-9).atol(1e-12).t_eval(vec![4.0, 2.0, 0.0]);
+    let sol = solve(&Forced, Bdf, (4.0, 0.0), &[Forced::exact(4.0)], &[0.0], &opts).unwrap();
+    assert_eq!(sol.t, vec![4.0, 2.0, 0.0]);
+    for (i, &t) in sol.t.iter().enumerate() {
+        assert!((sol.state(i)[0] - Forced::exact(t)).abs() < 1e-7, "at {t}");
+    }
+}
+
+#[test]
+fn jacobians_and_factorizations_are_reused() {
+    // Counts from odeon's own runs: they detect a change in the reuse
+    // rules, not correctness (that is the reference test's job).
+    let opts = Options::default().rtol(1e-6).atol(1e-10).save_final();
+    let s = solve(&Robertson, Bdf, (0.0, 1e11), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap().stats;
+    assert!(s.jac_evals * 20 < s.accepted, "{s:?}");
+    assert!(s.factorizations * 5 < s.accepted, "{s:?}");
+    assert!(s.newton_iters < 2 * s.accepted, "{s:?}");
+    assert_eq!(s.linear_solves, s.newton_iters);
+    assert_eq!(s.stiff_steps, s.accepted);
+    // A Jacobian per step when asked: every step starts with a fresh one.
+    let fresh = opts.clone().max_jacobian_age(1);
+    let f = solve(&Robertson, Bdf, (0.0, 1e11), &Robertson::Y0, &Robertson::PARAMS, &fresh).unwrap().stats;
+    assert!(f.jac_evals >= f.accepted, "{f:?}");
+    assert_eq!(f.newton_failures, 0, "{f:?}");
+}
+
+#[test]
+fn options_bdf_does_not_take_are_refused() {
+    let run = |o: Options| solve(&Robertson, Bdf, (0.0, 1.0), &Robertson::Y0, &Robertson::PARAMS, &o).unwrap_err();
+    let name = |e: Error| match e {
+        Error::InvalidOption { name, .. } => name,
+        other => panic!("unexpected {other}"),
+    };
+    assert_eq!(name(run(Options::default().dt(0.1))), "dt");
+    assert_eq!(name(run(Options::default().controller(Controller::HAIRER))), "controller");
+    assert_eq!(name(run(Options::default().newton_tol(0.0))), "newton_tol");
+    assert_eq!(name(run(Options::default().newton_tol(f64::NAN))), "newton_tol");
+    assert_eq!(name(run(Options::default().max_jacobian_age(0))), "max_jacobian_age");
+}
+
+#[test]
+fn failures_are_typed_with_the_partial_solution() {
+    let opts = Options::default();
+    let e = solve(&Singularity, Bdf, (0.0, 2.0), &[1.0], &[], &opts).unwrap_err();
+    match &e {
+        Error::StepSizeTooSmall { t, .. }
+        | Error::NonFiniteRhs { t, .. }
+        | Error::SingularMatrix { t, .. }
+        | Error::NewtonFailure { t, .. } => assert!(*t < 1.0 && *t > 0.9, "{e}"),
+        _ => panic!("unexpected {e}"),
+    }
+    assert!(e.partial().is_some_and(|p| !p.is_empty()));
+
+    let e = solve(&NanJacobian, Bdf, (0.0, 10.0), &[1.0], &[], &opts).unwrap_err();
+    match &e {
+        Error::SingularMatrix { non_finite_jacobian: true, t, .. } => assert_eq!(*t, 0.0, "{e}"),
+        _ => panic!("unexpected {e}"),
+    }
+    assert!(e.partial().is_some());
+
+    let e = solve(&Robertson, Bdf, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS, &opts.clone().max_steps(20))
+        .unwrap_err();
+    assert!(matches!(e, Error::MaxStepsExceeded { .. }), "{e}");
+    assert!(e.partial().is_some_and(|p| p.len() > 5));
+}
