@@ -1,8 +1,8 @@
 //! Stiff problems (the peers' W6 workloads): Robertson to t = 40 and to
 //! 1e11, Hairer's scaled Van der Pol (ε = 1e-6) and HIRES, each at W6's
-//! loose and tight tolerance pair, with the Rosenbrock methods; and the
-//! cost of Robertson's sensitivities to its three rate constants against
-//! the `f64` solve in the same run.
+//! loose and tight tolerance pair, with the Rosenbrock methods and BDF;
+//! and the cost of Robertson's sensitivities to its three rate constants
+//! against the `f64` solve in the same run.
 //!
 //! Run: `cargo bench --bench stiff`. The peers' times come from their own
 //! script (`w6_stiff.py`), run beside this bench; see `docs/benchmarks.md`.
@@ -10,7 +10,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use odeon::models::{Hires, Robertson, StiffVanDerPol};
 use odeon::sensitivity::{Wrt, solve_sensitivities};
-use odeon::{Algorithm, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, solve};
+use odeon::{Algorithm, Bdf, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, solve};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -47,6 +47,10 @@ fn problems(c: &mut Criterion) {
     solve_row(&mut g, "robertson_t1e11", &rob11, Rodas5P, rob);
     solve_row(&mut g, "vdpol", &vdpol, Rodas5P, vdp);
     solve_row(&mut g, "hires", &hires, Rodas5P, rob);
+    solve_row(&mut g, "robertson_t40", &rob40, Bdf, rob);
+    solve_row(&mut g, "robertson_t1e11", &rob11, Bdf, rob);
+    solve_row(&mut g, "vdpol", &vdpol, Bdf, vdp);
+    solve_row(&mut g, "hires", &hires, Bdf, rob);
     solve_row(&mut g, "robertson_t40", &rob40, Rodas4P, rob);
     solve_row(&mut g, "robertson_t40", &rob40, Rosenbrock23, rob);
     g.finish();
@@ -59,6 +63,23 @@ fn sensitivities(c: &mut Criterion) {
     g.bench_function("Rodas5P f64 solve (baseline)", |b| {
         b.iter(|| {
             solve(&Robertson, Rodas5P, (0.0, 40.0), black_box(&Robertson::Y0), &Robertson::PARAMS, &opts).unwrap()
+        })
+    });
+    g.bench_function("BDF f64 solve (baseline)", |b| {
+        b.iter(|| solve(&Robertson, Bdf, (0.0, 40.0), black_box(&Robertson::Y0), &Robertson::PARAMS, &opts).unwrap())
+    });
+    g.bench_function("BDF 3 rate constants", |b| {
+        b.iter(|| {
+            solve_sensitivities(
+                &Robertson,
+                Bdf,
+                (0.0, 40.0),
+                black_box(&Robertson::Y0),
+                &Robertson::PARAMS,
+                &wrt,
+                &opts,
+            )
+            .unwrap()
         })
     });
     g.bench_function("Rodas5P 3 rate constants", |b| {

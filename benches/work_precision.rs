@@ -1,11 +1,11 @@
 //! Work-precision diagrams for the stiff problems of the peers' W6
 //! (Robertson to t = 40 and 1e11, Hairer's scaled Van der Pol, HIRES):
-//! odeon's Rosenbrock methods over a sweep of tolerances against the
-//! peers' points, error at the end time against time per solve.
+//! odeon's Rosenbrock methods and BDF over a sweep of tolerances against
+//! the peers' points, error at the end time against time per solve.
 //!
-//! Run: `cargo bench --bench work_precision` (about 15 s). Prints a table per problem,
-//! then each peer row against Rodas5P at the same error (Rodas5P's time
-//! interpolated log–log along its curve), and writes
+//! Run: `cargo bench --bench work_precision` (about 20 s). Prints a table per problem,
+//! then each peer row against Rodas5P and BDF at the same error (their
+//! times interpolated log–log along their curves), and writes
 //! `out/work_precision_<problem>.svg`.
 //!
 //! The error is the peers' own measure: max over components of
@@ -16,7 +16,7 @@
 //! with odeon's from the same machine and day (see `docs/benchmarks.md`).
 
 use odeon::models::{Hires, Robertson, StiffVanDerPol};
-use odeon::{Algorithm, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23};
+use odeon::{Algorithm, Bdf, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23};
 use serde_json::Value;
 use std::hint::black_box;
 use std::time::Instant;
@@ -81,7 +81,7 @@ where
     Curve { label: format!("odeon {}", method.name()), points }
 }
 
-/// Rodas5P's time at the error `err`, interpolated log–log between the two
+/// A curve's time at the error `err`, interpolated log–log between the two
 /// points of its curve around it (None outside the curve).
 fn time_at_error(curve: &Curve, err: f64) -> Option<f64> {
     let mut pts: Vec<Point> = curve.points.clone();
@@ -137,14 +137,15 @@ fn report(name: &str, ours: &[Curve], theirs: &[Curve]) {
         }
     }
     println!(
-        "\nAgainst Rodas5P at the same error:\n\n| peer | error | peer ms | Rodas5P ms | peer / Rodas5P |\n|---|---|---|---|---|"
+        "\nAgainst Rodas5P and BDF at the same error:\n\n| peer | error | peer ms | Rodas5P ms | peer / Rodas5P | BDF ms | peer / BDF |\n|---|---|---|---|---|---|---|"
     );
+    let at = |curve: &Curve, p: &Point| match time_at_error(curve, p.err) {
+        Some(t) => format!("{t:.4} | {:.1}×", p.ms / t),
+        None => "outside the sweep | —".to_string(),
+    };
     for c in theirs {
         for p in &c.points {
-            match time_at_error(&ours[0], p.err) {
-                Some(t) => println!("| {} | {:.2e} | {:.4} | {:.4} | {:.1}× |", c.label, p.err, p.ms, t, p.ms / t),
-                None => println!("| {} | {:.2e} | {:.4} | outside the sweep | — |", c.label, p.err, p.ms),
-            }
+            println!("| {} | {:.2e} | {:.4} | {} | {} |", c.label, p.err, p.ms, at(&ours[0], p), at(&ours[1], p));
         }
     }
     #[cfg(feature = "plot")]
@@ -182,6 +183,7 @@ fn main() {
             // run into the hundreds of thousands.
             let ours = vec![
                 sweep(&$problem, Rodas5P, &y_ref, $atol_ratio, 1e-11),
+                sweep(&$problem, Bdf, &y_ref, $atol_ratio, 1e-11),
                 sweep(&$problem, Rodas4P, &y_ref, $atol_ratio, 1e-11),
                 sweep(&$problem, Rosenbrock23, &y_ref, $atol_ratio, 1e-8),
             ];
