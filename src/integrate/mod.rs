@@ -15,6 +15,7 @@ mod controller;
 mod explicit;
 mod jacobian;
 pub mod linalg;
+pub mod newton;
 mod options;
 pub mod rosenbrock;
 mod solution;

@@ -1,0 +1,331 @@
+//! Simplified Newton iterations for the implicit methods (BDF and ESDIRK):
+//! one equation form, Jacobian and factorization reuse as CVODE does it,
+//! and the derivative parts of dual-number solves iterated to convergence.
+//!
+//! Every implicit step or stage here solves, for `d`,
+//!
+//! `d − c·f(t, y_pred + d) + ψ = 0`
+//!
+//! (BDF: `c = h/α_k`, `ψ` from the difference table; an ESDIRK stage:
+//! `c = hγ`, `ψ = y_pred − (yₙ + h Σⱼ aᵢⱼ Fⱼ)`). Newton's matrix is
+//! `I − c_J·J` for a Jacobian `J` evaluated by dual numbers at an earlier
+//! state and a `c_J` within 30% of `c` (the correction is scaled by
+//! `2/(1 + c/c_J)`, as CVODE's). A new Jacobian is evaluated after
+//! `max_jacobian_age` steps or when the iterations fail with an old one;
+//! with a fresh one, a failure asks the method for a smaller step.
+//!
+//! **Derivatives.** With dual numbers every iteration runs in the scalar's
+//! arithmetic with the real factorization: the real parts take exactly
+//! the `f64` solve's iterations (bit-identical), and the derivative parts
+//! follow the same contraction towards the solution of the linearized
+//! equation. When the real parts have converged, iterations continue on
+//! the derivative parts alone (the real parts stay fixed) until they have
+//! converged ten times more tightly — CVODES' staggered corrector. So the
+//! derivatives are those of the equation solved exactly at the computed
+//! state (the implicit function theorem), whatever the Newton tolerance:
+//! finite differences of the `f64` solver agree with them to about the
+//! Newton tolerance, and exactly as it goes to zero. If the derivative
+//! iterations do not contract, a Jacobian at the solved state gives the
+//! exact matrix.
+
+use super::controller::rms;
+use super::jacobian::DualJacobian;
+use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
+use super::stepper::Failure;
+use super::{OdeSystem, Stats};
+use crate::{DualScalar, State};
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim, U1};
+
+/// Iterations before a step is declared not converging (CVODE's `maxcor`).
+const MAX_ITERS: usize = 3;
+/// Iterations on the derivative parts after the real parts converged.
+const SENS_MAX_ITERS: usize = 8;
+/// Refactor when `c` has moved by more than this from the factored one
+/// (CVODE's `dgmax`).
+const MAX_C_CHANGE: f64 = 0.3;
+
+/// One equation `d − c·f(t, y_pred + d) + ψ = 0` and its tolerances.
+pub(crate) struct Equation<'a, S, D>
+where
+    S: OdeSystem,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    pub system: &'a S,
+    pub p: &'a [D],
+    pub t: f64,
+    pub c: f64,
+    pub y_pred: &'a State<D, S::Dim>,
+    pub psi: &'a State<D, S::Dim>,
+    pub atol: &'a [f64],
+    pub rtol: &'a [f64],
+    /// Convergence tolerance (RMS norm scaled by `atol + rtol·|y_pred|`).
+    pub tol: f64,
+}
+
+/// The Newton solver's state and buffers, allocated once per solve.
+pub(crate) struct Newton<D, N>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    n: usize,
+    /// The unknown `d` and the iterate `y = y_pred + d`.
+    pub d: State<D, N>,
+    pub y: State<D, N>,
+    f: State<D, N>,
+    dy: State<D, N>,
+    /// `atol + rtol·|y_pred|`.
+    scale: Vec<f64>,
+    /// The convergence rate, carried from step to step.
+    rate: f64,
+    jac: DenseMatrix<f64>,
+    /// Whether `jac` was evaluated since the last accepted step.
+    jac_current: bool,
+    jac_age: usize,
+    max_age: usize,
+    jacobian: DualJacobian<f64, N>,
+    y_re: State<f64, N>,
+    f_re: State<f64, N>,
+    dfdt_re: State<f64, N>,
+    lu: DenseLu<f64>,
+    /// The `c` of the factorization (`None`: none valid).
+    lu_c: Option<f64>,
+    /// The exact matrix at a solved state, for derivative iterations that
+    /// do not contract (allocated when first needed).
+    exact: Option<(DenseMatrix<f64>, DenseLu<f64>)>,
+}
+
+impl<D, N> Newton<D, N>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    /// Buffers for a system of dimension `dim` with parameters `p`; a
+    /// Jacobian serves at most `max_age` accepted steps.
+    pub fn new(dim: N, p: &[D], max_age: usize) -> Self {
+        let n = dim.value();
+        let zero = || State::<D, N>::from_element_generic(dim, U1, D::from(0.0));
+        let zero_re = || State::<f64, N>::from_element_generic(dim, U1, 0.0);
+        let p_re: Vec<f64> = p.iter().map(|v| v.re()).collect();
+        Newton {
+            n,
+            d: zero(),
+            y: zero(),
+            f: zero(),
+            dy: zero(),
+            scale: vec![0.0; n],
+            rate: 1.0,
+            jac: DenseMatrix::from_element(n, 0.0),
+            jac_current: false,
+            jac_age: usize::MAX,
+            max_age,
+            jacobian: DualJacobian::new(dim, &p_re),
+            y_re: zero_re(),
+            f_re: zero_re(),
+            dfdt_re: zero_re(),
+            lu: DenseLu::new(n),
+            lu_c: None,
+            exact: None,
+        }
+    }
+
+    /// A new step begins at `(t, y)`: evaluate a new Jacobian there if the
+    /// old one has served its steps.
+    pub fn start_step<S: OdeSystem<Dim = N>>(&mut self, system: &S, t: f64, y: &State<D, N>, stats: &mut Stats) {
+        if self.jac_age >= self.max_age {
+            self.eval_jacobian(system, t, y, stats);
+        }
+    }
+
+    /// The step was accepted.
+    pub fn accepted(&mut self) {
+        self.jac_current = false;
+        self.jac_age = self.jac_age.saturating_add(1);
+    }
+
+    /// A new Jacobian at `(t, y)` (real parts); the factorization must
+    /// follow.
+    pub fn eval_jacobian<S: OdeSystem<Dim = N>>(&mut self, system: &S, t: f64, y: &State<D, N>, stats: &mut Stats) {
+        for (r, v) in self.y_re.iter_mut().zip(y.iter()) {
+            *r = v.re();
+        }
+        self.jacobian.eval(system, t, &self.y_re, &mut self.f_re, &mut self.jac, &mut self.dfdt_re);
+        stats.jac_evals += 1;
+        self.jac_current = true;
+        self.jac_age = 0;
+        self.lu_c = None;
+    }
+
+    /// Factor `I − cJ` unless the factored `c` is within 30% of `c`.
+    pub fn prepare(&mut self, c: f64, stats: &mut Stats) -> Result<(), Failure> {
+        if self.lu_c.is_some_and(|lc| (c / lc - 1.0).abs() <= MAX_C_CHANGE) {
+            return Ok(());
+        }
+        self.lu_c = None;
+        if let Err(s) = self.lu.factor(&self.jac, 1.0 / c) {
+            let bad_jac = self.jac.as_slice().iter().any(|v| !v.is_finite());
+            return Err(Failure::Singular(s, bad_jac));
+        }
+        stats.factorizations += 1;
+        self.lu_c = Some(c);
+        self.rate = 1.0;
+        Ok(())
+    }
+
+    /// After a failed attempt at `t` from the prediction `y_pred`: with an
+    /// old Jacobian, evaluate a new one there (as scipy's BDF) and return
+    /// `true` (retry with the same step); with a fresh one, `false` (the
+    /// method must shrink the step).
+    pub fn recover<S: OdeSystem<Dim = N>>(
+        &mut self,
+        system: &S,
+        t: f64,
+        y_pred: &State<D, N>,
+        stats: &mut Stats,
+    ) -> bool {
+        if self.jac_current {
+            return false;
+        }
+        self.eval_jacobian(system, t, y_pred, stats);
+        true
+    }
+
+    /// Solve for `d` from `d = 0`, with CVODE's convergence test: the rate
+    /// `ρ` is estimated from successive corrections and carried from step
+    /// to step (`max(0.3 ρ_old, ‖Δ_m‖/‖Δ_{m−1}‖)`, reset to 1 by a new
+    /// factorization); converged when `‖Δ‖·min(1, ρ) ≤ tol` (an RMS norm
+    /// scaled by `atol + rtol·|y_pred|`); failed when a correction more
+    /// than doubles or after three iterations. `prepare` must have
+    /// succeeded. Returns the iterations used.
+    pub fn solve<S: OdeSystem<Dim = N>>(
+        &mut self,
+        eq: &Equation<'_, S, D>,
+        stats: &mut Stats,
+    ) -> Result<usize, Failure> {
+        let (atol, rtol, y_pred) = (eq.atol, eq.rtol, eq.y_pred);
+        for i in 0..self.n {
+            self.scale[i] = atol[i] + rtol[i] * y_pred[i].re().abs();
+        }
+        self.d.fill(D::from(0.0));
+        self.y.copy_from(y_pred);
+        let mut norm_old = 0.0;
+        for k in 0..MAX_ITERS {
+            self.correction(eq, false, stats)?;
+            let norm = rms(self.dy.iter().zip(&self.scale).map(|(v, s)| v.re() / s), self.n);
+            if k > 0 {
+                if norm > 2.0 * norm_old {
+                    return Err(Failure::Newton);
+                }
+                self.rate = (0.3 * self.rate).max(norm / norm_old);
+            }
+            self.y += &self.dy;
+            self.d += &self.dy;
+            if norm * self.rate.min(1.0) <= eq.tol {
+                return Ok(k + 1);
+            }
+            norm_old = norm;
+        }
+        Err(Failure::Newton)
+    }
+
+    /// `Δ = (I − c_J J)⁻¹ (c f(t, y) − ψ − d)·2/(1 + c/c_J)` into `dy`;
+    /// with `exact`, the matrix at the solved state instead.
+    fn correction<S: OdeSystem<Dim = N>>(
+        &mut self,
+        eq: &Equation<'_, S, D>,
+        exact: bool,
+        stats: &mut Stats,
+    ) -> Result<(), Failure> {
+        let (c, psi) = (eq.c, eq.psi);
+        eq.system.rhs(D::from(eq.t), &self.y, eq.p, &mut self.f);
+        stats.rhs_evals += 1;
+        stats.newton_iters += 1;
+        stats.linear_solves += 1;
+        if let Some(i) = self.f.iter().position(|v| !v.re().is_finite()) {
+            return Err(Failure::NonFinite(i));
+        }
+        let lu_c = if exact { c } else { self.lu_c.unwrap_or(c) };
+        // (1/c_J·I − J)⁻¹ = c_J (I − c_J J)⁻¹: divide by c_J first.
+        let scale = 2.0 / (1.0 + c / lu_c) / lu_c;
+        for i in 0..self.n {
+            self.dy[i] = (self.f[i] * c - psi[i] - self.d[i]) * scale;
+        }
+        match (&self.exact, exact) {
+            (Some((_, lu)), true) => lu.solve_primal(self.dy.as_mut_slice()),
+            _ => self.lu.solve_primal(self.dy.as_mut_slice()),
+        }
+        Ok(())
+    }
+
+    /// After the real parts converged: iterate on the derivative parts
+    /// alone until they have converged to `0.1·tol` (scaled by
+    /// `atol + rtol·|derivative part|`), with the exact matrix at the
+    /// solved state if the old one does not contract them.
+    pub fn converge_derivatives<S: OdeSystem<Dim = N>>(&mut self, eq: &Equation<'_, S, D>, stats: &mut Stats) {
+        let (atol, rtol) = (eq.atol, eq.rtol);
+        if D::N_EPS == 0 {
+            return;
+        }
+        let tol = 0.1 * eq.tol;
+        let mut exact = false;
+        let mut norm_old: Option<f64> = None;
+        let mut iters = 0;
+        loop {
+            if self.correction(eq, exact, stats).is_err() {
+                // The real part was finite a moment ago; only derivative
+                // parts can differ, and the method checks them.
+                return;
+            }
+            for v in self.dy.iter_mut() {
+                *v -= D::from(v.re());
+            }
+            let norm = (0..D::N_EPS)
+                .map(|l| {
+                    let s = self
+                        .dy
+                        .iter()
+                        .zip(self.y.iter())
+                        .enumerate()
+                        .map(|(i, (dv, yv))| dv.eps_part(l) / (atol[i] + rtol[i] * yv.eps_part(l).abs()));
+                    rms(s, self.n)
+                })
+                .fold(0.0, f64::max);
+            self.y += &self.dy;
+            self.d += &self.dy;
+            iters += 1;
+            let rate = norm_old.map(|o| norm / o);
+            if norm == 0.0 || rate.is_some_and(|r| r < 1.0 && r / (1.0 - r) * norm < tol) || (exact && iters >= 3) {
+                return;
+            }
+            if !exact && (iters >= SENS_MAX_ITERS || rate.is_some_and(|r| r >= 0.9)) {
+                exact = self.factor_exact(eq.system, eq.t, eq.c, stats);
+                if !exact {
+                    return;
+                }
+                norm_old = None;
+                iters = 0;
+                continue;
+            }
+            norm_old = Some(norm);
+        }
+    }
+
+    /// The exact Newton matrix at the solved state, in its own buffers
+    /// (the real solve's Jacobian and factorization stay as they are).
+    /// `false` if it is singular.
+    fn factor_exact<S: OdeSystem<Dim = N>>(&mut self, system: &S, t: f64, c: f64, stats: &mut Stats) -> bool {
+        let n = self.n;
+        let (jac, lu) = self.exact.get_or_insert_with(|| (DenseMatrix::from_element(n, 0.0), DenseLu::new(n)));
+        for (r, v) in self.y_re.iter_mut().zip(self.y.iter()) {
+            *r = v.re();
+        }
+        self.jacobian.eval(system, t, &self.y_re, &mut self.f_re, jac, &mut self.dfdt_re);
+        stats.jac_evals += 1;
+        stats.factorizations += 1;
+        lu.factor(jac, 1.0 / c).is_ok()
+    }
+}
