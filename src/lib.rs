@@ -59,8 +59,8 @@ pub mod system;
 
 pub use error::Error;
 pub use integrate::{
-    Algorithm, Auto, Bdf, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Rodas4P, Rodas5P, Rosenbrock23,
-    Solution, Tsit5, solve, solve_dual,
+    Algorithm, Auto, Bdf, Bs3, Dop853, Dopri5, Euler, Heun, Kvaerno5, Method, Options, Rk4, Rodas4P, Rodas5P,
+    Rosenbrock23, Solution, TrBdf2, Tsit5, solve, solve_dual,
 };
 pub use problem::OdeProblem;
 pub use scalar::DualScalar;
@@ -69,8 +69,8 @@ pub use system::{OdeSystem, State};
 /// The names most programs need.
 pub mod prelude {
     pub use crate::integrate::{
-        Algorithm, Auto, Bdf, Bs3, Dop853, Dopri5, Euler, Heun, Method, Options, Rk4, Rodas4P, Rodas5P, Rosenbrock23,
-        Save, Solution, Tsit5, solve, solve_dual,
+        Algorithm, Auto, Bdf, Bs3, Dop853, Dopri5, Euler, Heun, Kvaerno5, Method, Options, Rk4, Rodas4P, Rodas5P,
+        Rosenbrock23, Save, Solution, TrBdf2, Tsit5, solve, solve_dual,
     };
     pub use crate::{DualScalar, Error, OdeProblem, OdeSystem, State};
     pub use nalgebra::{Const, DVector, Dyn, SVector};

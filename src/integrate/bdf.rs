@@ -58,7 +58,8 @@ impl std::fmt::Display for Bdf {
 
 /// Highest order.
 pub const MAX_ORDER: usize = 5;
-/// Newton's iteration limit, for the step-size safety factor.
+/// Newton's iteration limit (CVODE's `maxcor`), also in the step-size
+/// safety factor.
 const NEWTON_MAXITER: usize = 3;
 /// Newton's tolerance as a fraction of the error test's (CVODE's
 /// `nlscoef`, which is 0.1 there): the iterations stop when their
@@ -182,7 +183,7 @@ where
             y_pred: zero(),
             psi: zero(),
             newton_tol: set.newton_tol,
-            newton: Newton::new(dim, p, set.max_jacobian_age.unwrap_or(JACOBIAN_AGE)),
+            newton: Newton::new(dim, p, set.max_jacobian_age.unwrap_or(JACOBIAN_AGE), NEWTON_MAXITER),
             n_err_fail: 0,
             failure: None,
             stats: Stats::default(),

@@ -5,13 +5,15 @@
 //! at a time. Methods are data: explicit tableaux ([`tableau`]: fixed-step
 //! [`Euler`], [`Heun`], [`Rk4`]; adaptive [`Bs3`], [`Dopri5`], [`Tsit5`],
 //! [`Dop853`]) and Rosenbrock tableaux ([`rosenbrock::tableau`]:
-//! [`Rodas5P`], [`Rodas4P`], [`Rosenbrock23`]) and variable-order [`Bdf`],
-//! whose Jacobians come from dual numbers through the model's own
+//! [`Rodas5P`], [`Rodas4P`], [`Rosenbrock23`]), ESDIRK tableaux
+//! ([`esdirk::tableau`]: [`Kvaerno5`], [`TrBdf2`]) and variable-order
+//! [`Bdf`], whose Jacobians come from dual numbers through the model's own
 //! right-hand side.
 
 mod auto;
 pub mod bdf;
 mod controller;
+pub mod esdirk;
 mod explicit;
 mod jacobian;
 pub mod linalg;
@@ -21,10 +23,14 @@ pub mod rosenbrock;
 mod solution;
 mod stepper;
 pub mod tableau;
+#[cfg(test)]
+mod trees;
 
 pub use auto::{Auto, AutoStepper};
 pub use bdf::{Bdf, BdfStepper};
 pub use controller::Controller;
+pub use esdirk::EsdirkStepper;
+pub use esdirk::tableau::{EsdirkMethod, EsdirkTableau, Kvaerno5, TrBdf2};
 pub use explicit::Integrator;
 pub use options::{Options, Save, Tolerance};
 pub use rosenbrock::RosenbrockStepper;
@@ -77,6 +83,10 @@ pub enum Method {
     Rodas4P,
     /// Rodas5P, stiff, order 5(4): the default stiff method.
     Rodas5P,
+    /// Kværnø's ESDIRK 5(4), stiff, L-stable (diffrax's default).
+    Kvaerno5,
+    /// TR-BDF2, stiff, order 2(3), L-stable (MATLAB's `ode23tb`).
+    TrBdf2,
     /// Variable-order BDF (orders 1–5, NDF form), stiff: for larger systems
     /// and long horizons.
     Bdf,
@@ -87,7 +97,7 @@ pub enum Method {
 
 impl Method {
     /// Every method, explicit ones by increasing order, then the stiff ones.
-    pub const ALL: [Method; 12] = [
+    pub const ALL: [Method; 14] = [
         Method::Euler,
         Method::Heun,
         Method::Rk4,
@@ -98,6 +108,8 @@ impl Method {
         Method::Rosenbrock23,
         Method::Rodas4P,
         Method::Rodas5P,
+        Method::TrBdf2,
+        Method::Kvaerno5,
         Method::Bdf,
         Method::Auto,
     ];
@@ -126,11 +138,21 @@ impl Method {
         })
     }
 
+    /// The ESDIRK method's tableau (`None` for other methods).
+    pub fn esdirk_tableau(self) -> Option<&'static EsdirkTableau> {
+        Some(match self {
+            Method::Kvaerno5 => &Kvaerno5::TABLEAU,
+            Method::TrBdf2 => &TrBdf2::TABLEAU,
+            _ => return None,
+        })
+    }
+
     /// The method's literature name.
     pub fn name(self) -> &'static str {
-        match (self.tableau(), self.rosenbrock_tableau()) {
-            (Some(t), _) => t.name,
-            (_, Some(t)) => t.name,
+        match (self.tableau(), self.rosenbrock_tableau(), self.esdirk_tableau()) {
+            (Some(t), _, _) => t.name,
+            (_, Some(t), _) => t.name,
+            (_, _, Some(t)) => t.name,
             _ if self == Method::Bdf => "BDF",
             _ => "Auto",
         }
@@ -138,9 +160,10 @@ impl Method {
 
     /// Order of the propagated solution (the highest, for BDF).
     pub fn order(self) -> u32 {
-        match (self.tableau(), self.rosenbrock_tableau()) {
-            (Some(t), _) => t.order,
-            (_, Some(t)) => t.order,
+        match (self.tableau(), self.rosenbrock_tableau(), self.esdirk_tableau()) {
+            (Some(t), _, _) => t.order,
+            (_, Some(t), _) => t.order,
+            (_, _, Some(t)) => t.order,
             _ => 5, // Tsit5 and Rodas5P; BDF's highest order
         }
     }
@@ -152,7 +175,9 @@ impl Method {
 
     /// Whether the method solves stiff problems efficiently.
     pub fn is_stiff(self) -> bool {
-        self.rosenbrock_tableau().is_some() || matches!(self, Method::Bdf | Method::Auto)
+        self.rosenbrock_tableau().is_some()
+            || self.esdirk_tableau().is_some()
+            || matches!(self, Method::Bdf | Method::Auto)
     }
 }
 
@@ -232,8 +257,9 @@ impl<M: ExplicitRk> Algorithm for M {
     }
 }
 
-macro_rules! rosenbrock_algorithm {
-    ($($ty:ident)+) => {$(
+/// `Algorithm` for method types whose stepper is `$stepper<S, $ty, D>`.
+macro_rules! stepper_algorithm {
+    ($stepper:ident: $($ty:ident)+) => {$(
         impl Algorithm for $ty {
             fn name(&self) -> &'static str {
                 $ty::TABLEAU.name
@@ -252,13 +278,14 @@ macro_rules! rosenbrock_algorithm {
                 D: DualScalar,
                 DefaultAllocator: Allocator<S::Dim>,
             {
-                drive(RosenbrockStepper::<S, $ty, D>::new(system, t_span, y0, p, options)?, t_span, options)
+                drive($stepper::<S, $ty, D>::new(system, t_span, y0, p, options)?, t_span, options)
             }
         }
     )+};
 }
 
-rosenbrock_algorithm!(Rosenbrock23 Rodas4P Rodas5P);
+stepper_algorithm!(RosenbrockStepper: Rosenbrock23 Rodas4P Rodas5P);
+stepper_algorithm!(EsdirkStepper: Kvaerno5 TrBdf2);
 
 impl Algorithm for Bdf {
     fn name(&self) -> &'static str {
@@ -333,6 +360,8 @@ impl Algorithm for Method {
             Method::Rosenbrock23 => Rosenbrock23.solve_dual(system, t_span, y0, p, options),
             Method::Rodas4P => Rodas4P.solve_dual(system, t_span, y0, p, options),
             Method::Rodas5P => Rodas5P.solve_dual(system, t_span, y0, p, options),
+            Method::TrBdf2 => TrBdf2.solve_dual(system, t_span, y0, p, options),
+            Method::Kvaerno5 => Kvaerno5.solve_dual(system, t_span, y0, p, options),
             Method::Bdf => Bdf.solve_dual(system, t_span, y0, p, options),
             Method::Auto => Auto.solve_dual(system, t_span, y0, p, options),
         }

@@ -37,8 +37,6 @@ use crate::{DualScalar, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, U1};
 
-/// Iterations before a step is declared not converging (CVODE's `maxcor`).
-const MAX_ITERS: usize = 3;
 /// Iterations on the derivative parts after the real parts converged.
 const SENS_MAX_ITERS: usize = 8;
 /// Refactor when `c` has moved by more than this from the factored one
@@ -86,6 +84,8 @@ where
     jac_current: bool,
     jac_age: usize,
     max_age: usize,
+    /// Iterations before the equation is declared not converging.
+    max_iters: usize,
     jacobian: DualJacobian<f64, N>,
     y_re: State<f64, N>,
     f_re: State<f64, N>,
@@ -105,8 +105,9 @@ where
     DefaultAllocator: Allocator<N>,
 {
     /// Buffers for a system of dimension `dim` with parameters `p`; a
-    /// Jacobian serves at most `max_age` accepted steps.
-    pub fn new(dim: N, p: &[D], max_age: usize) -> Self {
+    /// Jacobian serves at most `max_age` accepted steps; `max_iters`
+    /// iterations without convergence are a failure.
+    pub fn new(dim: N, p: &[D], max_age: usize, max_iters: usize) -> Self {
         let n = dim.value();
         let zero = || State::<D, N>::from_element_generic(dim, U1, D::from(0.0));
         let zero_re = || State::<f64, N>::from_element_generic(dim, U1, 0.0);
@@ -123,6 +124,7 @@ where
             jac_current: false,
             jac_age: usize::MAX,
             max_age,
+            max_iters,
             jacobian: DualJacobian::new(dim, &p_re),
             y_re: zero_re(),
             f_re: zero_re(),
@@ -199,7 +201,7 @@ where
     /// to step (`max(0.3 ρ_old, ‖Δ_m‖/‖Δ_{m−1}‖)`, reset to 1 by a new
     /// factorization); converged when `‖Δ‖·min(1, ρ) ≤ tol` (an RMS norm
     /// scaled by `atol + rtol·|y_pred|`); failed when a correction more
-    /// than doubles or after three iterations. `prepare` must have
+    /// than doubles or after `max_iters` iterations. `prepare` must have
     /// succeeded. Returns the iterations used.
     pub fn solve<S: OdeSystem<Dim = N>>(
         &mut self,
@@ -213,7 +215,7 @@ where
         self.d.fill(D::from(0.0));
         self.y.copy_from(y_pred);
         let mut norm_old = 0.0;
-        for k in 0..MAX_ITERS {
+        for k in 0..self.max_iters {
             self.correction(eq, false, stats)?;
             let norm = rms(self.dy.iter().zip(&self.scale).map(|(v, s)| v.re() / s), self.n);
             if k > 0 {

@@ -178,6 +178,17 @@ where
     Ok(false)
 }
 
+/// `y ← y + a·x`, component by component.
+#[inline]
+pub(crate) fn axpy<D: DualScalar, N: Dim>(y: &mut State<D, N>, a: f64, x: &State<D, N>)
+where
+    DefaultAllocator: Allocator<N>,
+{
+    for (yi, &xi) in y.iter_mut().zip(x.iter()) {
+        *yi += xi * a;
+    }
+}
+
 /// Why an implicit method's last trial step failed, for the error if the
 /// step collapses.
 #[derive(Clone, Copy, Debug)]

@@ -66,3 +66,22 @@ macro_rules! each_method {
         })+
     };
 }
+
+/// The slope of log(error at `t1`) against log(h) over fixed-step runs
+/// of `n` steps, `n` in `$ns`.
+#[allow(unused_macros)]
+macro_rules! order_of {
+    ($m:expr, $sys:expr, $p:expr, $y0:expr, $t1:expr, $exact:expr, $ns:expr) => {{
+        let ns: &[usize] = $ns;
+        let hs: Vec<f64> = ns.iter().map(|&n| $t1 / n as f64).collect();
+        let errs: Vec<f64> = hs
+            .iter()
+            .map(|&h| {
+                let opts = odeon::Options::default().dt(h).save_final();
+                let y = odeon::solve(&$sys, $m, (0.0, $t1), &[$y0], &$p, &opts).unwrap().last().unwrap().1[0];
+                (y - $exact).abs()
+            })
+            .collect();
+        $crate::common::slope(&hs, &errs)
+    }};
+}

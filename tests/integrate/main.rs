@@ -9,6 +9,7 @@ mod bdf;
 mod convergence;
 mod dense_output;
 mod errors;
+mod esdirk;
 mod rosenbrock;
 mod scalar_types;
 mod stiffness;

@@ -10,7 +10,7 @@ use odeon::{DualScalar, Error, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock2
 /// Prothero–Robinson `y' = λ (y − g(t)) + g'(t)`, `g = sin`, `y(0) = 0`:
 /// `y = sin t` for every `λ`; with `λ = −1e6` it is stiff, and methods that
 /// are not stiffly accurate lose order on it.
-struct ProtheroRobinson;
+pub(crate) struct ProtheroRobinson;
 
 impl OdeSystem for ProtheroRobinson {
     type Dim = Const<1>;
@@ -23,24 +23,6 @@ impl OdeSystem for ProtheroRobinson {
     fn rhs<D: DualScalar>(&self, t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
         dy[0] = p[0] * (y[0] - t.sin()) + t.cos();
     }
-}
-
-/// The slope of log(error at `t1`) against log(h) over fixed-step runs
-/// of `n` steps, `n` in `$ns`.
-macro_rules! order_of {
-    ($m:expr, $sys:expr, $p:expr, $y0:expr, $t1:expr, $exact:expr, $ns:expr) => {{
-        let ns: &[usize] = $ns;
-        let hs: Vec<f64> = ns.iter().map(|&n| $t1 / n as f64).collect();
-        let errs: Vec<f64> = hs
-            .iter()
-            .map(|&h| {
-                let opts = Options::default().dt(h).save_final();
-                let y = solve(&$sys, $m, (0.0, $t1), &[$y0], &$p, &opts).unwrap().last().unwrap().1[0];
-                (y - $exact).abs()
-            })
-            .collect();
-        slope(&hs, &errs)
-    }};
 }
 
 #[test]

@@ -4,8 +4,8 @@
 #[macro_use]
 mod common;
 
-mod bdf;
 mod forward;
+mod newton;
 mod plots;
 mod rosenbrock;
 mod second_order;

@@ -18,7 +18,7 @@ use super::jacobian::DualJacobian;
 use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, at_step_ends, check_derivatives, check_inputs, collapse_error, delegate_stepper,
+    Failure, StepResult, at_step_ends, axpy, check_derivatives, check_inputs, collapse_error, delegate_stepper,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -462,14 +462,3 @@ where
 }
 
 delegate_stepper!(RosenbrockStepper, RosenbrockMethod);
-
-/// `y ← y + a·x`, component by component.
-#[inline]
-fn axpy<D: DualScalar, N: Dim>(y: &mut State<D, N>, a: f64, x: &State<D, N>)
-where
-    DefaultAllocator: Allocator<N>,
-{
-    for (yi, &xi) in y.iter_mut().zip(x.iter()) {
-        *yi += xi * a;
-    }
-}

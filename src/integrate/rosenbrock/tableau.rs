@@ -252,11 +252,7 @@ mod tests {
     //! transformed coefficients: `Γ_ii = γ`, `Γ_ij = γ Σ_{k=j}^{i−1} C_ik Γ_kj`,
     //! `α = aΓ`, classical weights `B = bΓ`, `β̃ = α + Γ`.
     use super::*;
-
-    struct Classical {
-        alpha: Vec<Vec<f64>>,
-        beta: Vec<Vec<f64>>,
-    }
+    use crate::integrate::trees::{Classical, trees};
 
     fn classical(t: &RosenbrockTableau) -> (Classical, Vec<Vec<f64>>) {
         let s = t.c.len();
@@ -275,68 +271,6 @@ mod tests {
         }
         let beta = (0..s).map(|i| (0..s).map(|j| alpha[i][j] + g[i][j]).collect()).collect();
         (Classical { alpha, beta }, g)
-    }
-
-    /// A rooted tree as the list of its children.
-    #[derive(Clone)]
-    struct Tree(Vec<Tree>);
-
-    impl Tree {
-        fn order(&self) -> usize {
-            1 + self.0.iter().map(Tree::order).sum::<usize>()
-        }
-        fn density(&self) -> f64 {
-            self.order() as f64 * self.0.iter().map(Tree::density).product::<f64>()
-        }
-        /// The stage vector `Φ_j(t)`.
-        fn phi(&self, m: &Classical) -> Vec<f64> {
-            let s = m.alpha.len();
-            match self.0.len() {
-                0 => vec![1.0; s],
-                1 => {
-                    let c = self.0[0].phi(m);
-                    (0..s).map(|j| (0..s).map(|k| m.beta[j][k] * c[k]).sum()).collect()
-                }
-                _ => {
-                    let mut out = vec![1.0; s];
-                    for child in &self.0 {
-                        let c = child.phi(m);
-                        for j in 0..s {
-                            out[j] *= (0..s).map(|k| m.alpha[j][k] * c[k]).sum::<f64>();
-                        }
-                    }
-                    out
-                }
-            }
-        }
-    }
-
-    /// Every rooted tree with `n` nodes (with repeats; harmless here).
-    fn trees(n: usize) -> Vec<Tree> {
-        if n == 1 {
-            return vec![Tree(vec![])];
-        }
-        // Children: multisets of trees whose orders sum to n − 1.
-        let mut out = Vec::new();
-        fn forests(n: usize, max: usize, out: &mut Vec<Vec<Tree>>, cur: &mut Vec<Tree>) {
-            if n == 0 {
-                out.push(cur.clone());
-                return;
-            }
-            for k in (1..=n.min(max)).rev() {
-                for t in trees(k) {
-                    cur.push(t);
-                    forests(n - k, k, out, cur);
-                    cur.pop();
-                }
-            }
-        }
-        let mut fs = Vec::new();
-        forests(n - 1, n - 1, &mut fs, &mut Vec::new());
-        for f in fs {
-            out.push(Tree(f));
-        }
-        out
     }
 
     /// The largest residual `|Σ_j B_j Φ_j(t) − θ^|t| / γ(t)|` over trees of

@@ -1,14 +1,15 @@
-//! Exact sensitivities through BDF steps: the dual solve takes the `f64`
-//! solve's steps (bit-identical real parts); its derivatives — those of
-//! the step equations solved exactly — match central differences of the
-//! `f64` solver run with a tight Newton tolerance, and converge to the
-//! continuous sensitivities as the tolerance shrinks.
+//! Exact sensitivities through Newton iterations (BDF, Kvaerno5, TR-BDF2):
+//! the dual solve takes the `f64` solve's steps (bit-identical real parts);
+//! its derivatives — those of the step equations solved exactly — match
+//! central differences of the `f64` solver run with a tight Newton
+//! tolerance, and converge to the continuous sensitivities as the
+//! tolerance shrinks.
 
 use odeon::integrate::solve_dual;
 use odeon::models::{Robertson, StiffVanDerPol};
 use odeon::scalar::InlineDual64;
 use odeon::sensitivity::{Sensitivities, Wrt, solve_sensitivities};
-use odeon::{Bdf, OdeSystem, Options, Rodas5P, solve};
+use odeon::{Algorithm, Bdf, Kvaerno5, OdeSystem, Options, Rodas5P, TrBdf2, solve};
 
 #[test]
 fn dual_solve_takes_the_f64_steps() {
@@ -17,22 +18,25 @@ fn dual_solve_takes_the_f64_steps() {
     let seeded: Vec<InlineDual64<3>> =
         p.iter().enumerate().map(|(i, &v)| InlineDual64::<3>::from_re(v).derivative(i)).collect();
     let y0: Vec<InlineDual64<3>> = Robertson::Y0.iter().map(|&v| InlineDual64::from_re(v)).collect();
-    let plain = solve(&Robertson, Bdf, (0.0, 1e4), &Robertson::Y0, &p, &opts).unwrap();
-    let dual = solve_dual(&Robertson, Bdf, (0.0, 1e4), &y0, &seeded, &opts).unwrap();
-    assert_eq!(dual.t, plain.t, "different steps");
-    assert_eq!((dual.stats.accepted, dual.stats.rejected), (plain.stats.accepted, plain.stats.rejected));
-    for (a, b) in dual.y.iter().zip(&plain.y) {
-        assert_eq!(a.re, *b, "real parts differ");
-    }
-    // The derivative parts cost extra iterations, not extra steps.
-    assert!(dual.stats.newton_iters > plain.stats.newton_iters);
+    each_method!(m in [Bdf, Kvaerno5, TrBdf2] {
+        let plain = solve(&Robertson, m, (0.0, 1e4), &Robertson::Y0, &p, &opts).unwrap();
+        let dual = solve_dual(&Robertson, m, (0.0, 1e4), &y0, &seeded, &opts).unwrap();
+        assert_eq!(dual.t, plain.t, "{m}: different steps");
+        assert_eq!((dual.stats.accepted, dual.stats.rejected), (plain.stats.accepted, plain.stats.rejected));
+        for (a, b) in dual.y.iter().zip(&plain.y) {
+            assert_eq!(a.re, *b, "{m}: real parts differ");
+        }
+        // The derivative parts cost extra iterations, not extra steps.
+        assert!(dual.stats.newton_iters > plain.stats.newton_iters, "{m}");
+    });
 }
 
 /// Every column of the dual-number sensitivities against Richardson-
 /// extrapolated central differences of the `f64` solver, each column
 /// relative to its largest entry.
-fn check_against_differences<S: OdeSystem>(
+fn check_against_differences<S: OdeSystem, A: Algorithm>(
     system: &S,
+    method: A,
     opts: &Options,
     y0: &[f64],
     p: &[f64],
@@ -43,13 +47,13 @@ where
     nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<S::Dim>,
 {
     let wrt = Wrt::params(system);
-    let s = solve_sensitivities(system, Bdf, t_span, y0, p, &wrt, opts).unwrap();
+    let s = solve_sensitivities(system, method, t_span, y0, p, &wrt, opts).unwrap();
     for c in 0..p.len() {
         let central = |h: f64| {
             let shifted = |sign: f64| {
                 let mut pp = p.to_vec();
                 pp[c] += sign * h;
-                solve(system, Bdf, t_span, y0, &pp, opts).unwrap()
+                solve(system, method, t_span, y0, &pp, opts).unwrap()
             };
             let (plus, minus) = (shifted(1.0), shifted(-1.0));
             (0..2)
@@ -83,14 +87,24 @@ where
 fn robertson_matches_differences_of_the_solver() {
     let opts = Options::default().rtol(1e-3).atol(1e-6).h0(1e-3).h_max(1e-3).newton_tol(1e-10);
     let opts = opts.t_eval(vec![10.0, 40.0]);
-    check_against_differences(&Robertson, &opts, &Robertson::Y0, &Robertson::PARAMS, (0.0, 40.0), 1e-6);
+    check_against_differences(&Robertson, Bdf, &opts, &Robertson::Y0, &Robertson::PARAMS, (0.0, 40.0), 1e-6);
 }
 
 #[test]
 fn stiff_van_der_pol_matches_differences_of_the_solver() {
     let opts = Options::default().rtol(1e-3).atol(1e-6).h0(1e-4).h_max(1e-4).newton_tol(1e-10);
     let opts = opts.t_eval(vec![0.25, 0.5]);
-    check_against_differences(&StiffVanDerPol, &opts, &StiffVanDerPol::Y0, &[1e-3], (0.0, 0.5), 1e-6);
+    check_against_differences(&StiffVanDerPol, Bdf, &opts, &StiffVanDerPol::Y0, &[1e-3], (0.0, 0.5), 1e-6);
+}
+
+#[test]
+fn esdirk_matches_differences_of_the_same_fixed_steps() {
+    // ESDIRK methods take fixed steps (`dt`): the differences see exactly
+    // the dual solve's steps.
+    let opts = Options::default().dt(1e-4).newton_tol(1e-10).t_eval(vec![0.25, 1.0]);
+    check_against_differences(&Robertson, Kvaerno5, &opts, &Robertson::Y0, &Robertson::PARAMS, (0.0, 1.0), 1e-6);
+    let opts = Options::default().dt(1e-4).newton_tol(1e-10).t_eval(vec![0.25, 0.5]);
+    check_against_differences(&StiffVanDerPol, TrBdf2, &opts, &StiffVanDerPol::Y0, &[1e-3], (0.0, 0.5), 1e-6);
 }
 
 #[test]
