@@ -1,6 +1,7 @@
 //! Stiff problems (the peers' W6 workloads): Robertson to t = 40 and to
 //! 1e11, Hairer's scaled Van der Pol (ε = 1e-6) and HIRES, each at W6's
-//! loose and tight tolerance pair, with the Rosenbrock methods and BDF;
+//! loose and tight tolerance pair, with the Rosenbrock methods, BDF and
+//! the ESDIRK methods;
 //! and the cost of Robertson's sensitivities to its three rate constants
 //! against the `f64` solve in the same run.
 //!
@@ -10,7 +11,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use odeon::models::{Hires, Robertson, StiffVanDerPol};
 use odeon::sensitivity::{Wrt, solve_sensitivities};
-use odeon::{Algorithm, Bdf, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, solve};
+use odeon::{Algorithm, Bdf, Kvaerno5, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, TrBdf2, solve};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -51,6 +52,11 @@ fn problems(c: &mut Criterion) {
     solve_row(&mut g, "robertson_t1e11", &rob11, Bdf, rob);
     solve_row(&mut g, "vdpol", &vdpol, Bdf, vdp);
     solve_row(&mut g, "hires", &hires, Bdf, rob);
+    solve_row(&mut g, "robertson_t40", &rob40, Kvaerno5, rob);
+    solve_row(&mut g, "robertson_t1e11", &rob11, Kvaerno5, rob);
+    solve_row(&mut g, "vdpol", &vdpol, Kvaerno5, vdp);
+    solve_row(&mut g, "hires", &hires, Kvaerno5, rob);
+    solve_row(&mut g, "robertson_t40", &rob40, TrBdf2, rob);
     solve_row(&mut g, "robertson_t40", &rob40, Rodas4P, rob);
     solve_row(&mut g, "robertson_t40", &rob40, Rosenbrock23, rob);
     g.finish();

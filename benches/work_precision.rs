@@ -1,6 +1,6 @@
 //! Work-precision diagrams for the stiff problems of the peers' W6
 //! (Robertson to t = 40 and 1e11, Hairer's scaled Van der Pol, HIRES):
-//! odeon's Rosenbrock methods and BDF over a sweep of tolerances against
+//! odeon's Rosenbrock, BDF and ESDIRK methods over a sweep of tolerances against
 //! the peers' points, error at the end time against time per solve.
 //!
 //! Run: `cargo bench --bench work_precision` (about 20 s). Prints a table per problem,
@@ -16,7 +16,7 @@
 //! with odeon's from the same machine and day (see `docs/benchmarks.md`).
 
 use odeon::models::{Hires, Robertson, StiffVanDerPol};
-use odeon::{Algorithm, Bdf, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23};
+use odeon::{Algorithm, Bdf, Kvaerno5, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, TrBdf2};
 use serde_json::Value;
 use std::hint::black_box;
 use std::time::Instant;
@@ -179,11 +179,13 @@ fn main() {
     macro_rules! diagram {
         ($name:literal, $problem:expr, $atol_ratio:expr) => {{
             let y_ref = problem_ref(&refs, $name);
-            // Rosenbrock23 (order 2) only down to 1e-8: below, its steps
-            // run into the hundreds of thousands.
+            // Rosenbrock23 and TR-BDF2 (order 2) only down to 1e-8: below,
+            // their steps run into the hundreds of thousands.
             let ours = vec![
                 sweep(&$problem, Rodas5P, &y_ref, $atol_ratio, 1e-11),
                 sweep(&$problem, Bdf, &y_ref, $atol_ratio, 1e-11),
+                sweep(&$problem, Kvaerno5, &y_ref, $atol_ratio, 1e-11),
+                sweep(&$problem, TrBdf2, &y_ref, $atol_ratio, 1e-8),
                 sweep(&$problem, Rodas4P, &y_ref, $atol_ratio, 1e-11),
                 sweep(&$problem, Rosenbrock23, &y_ref, $atol_ratio, 1e-8),
             ];
