@@ -4,7 +4,7 @@
 //! the peers' points, error at the end time against time per solve.
 //!
 //! Run: `cargo bench --bench work_precision` (about 20 s). Prints a table per problem,
-//! then each peer row against Rodas5P and BDF at the same error (their
+//! then each peer row against Rodas5P, BDF and Kvaerno5 at the same error (their
 //! times interpolated log–log along their curves), and writes
 //! `out/work_precision_<problem>.svg`.
 //!
@@ -137,7 +137,7 @@ fn report(name: &str, ours: &[Curve], theirs: &[Curve]) {
         }
     }
     println!(
-        "\nAgainst Rodas5P and BDF at the same error:\n\n| peer | error | peer ms | Rodas5P ms | peer / Rodas5P | BDF ms | peer / BDF |\n|---|---|---|---|---|---|---|"
+        "\nAgainst Rodas5P, BDF and Kvaerno5 at the same error:\n\n| peer | error | peer ms | Rodas5P ms | peer / Rodas5P | BDF ms | peer / BDF | Kvaerno5 ms | peer / Kvaerno5 |\n|---|---|---|---|---|---|---|---|---|"
     );
     let at = |curve: &Curve, p: &Point| match time_at_error(curve, p.err) {
         Some(t) => format!("{t:.4} | {:.1}×", p.ms / t),
@@ -145,7 +145,8 @@ fn report(name: &str, ours: &[Curve], theirs: &[Curve]) {
     };
     for c in theirs {
         for p in &c.points {
-            println!("| {} | {:.2e} | {:.4} | {} | {} |", c.label, p.err, p.ms, at(&ours[0], p), at(&ours[1], p));
+            let (r, b, k) = (at(&ours[0], p), at(&ours[1], p), at(&ours[2], p));
+            println!("| {} | {:.2e} | {:.4} | {r} | {b} | {k} |", c.label, p.err, p.ms);
         }
     }
     #[cfg(feature = "plot")]

@@ -139,7 +139,7 @@ pub struct Options {
     pub detect_stiffness: bool,
     /// Most accepted steps one Jacobian serves; default: the method's own
     /// (1 for Rosenbrock methods, a fresh Jacobian every step; 50 for
-    /// [`Bdf`](super::Bdf), as CVODE). Rosenbrock methods accept more than
+    /// [`Bdf`](super::Bdf), as CVODE; 5 for the ESDIRK methods). Rosenbrock methods accept more than
     /// 1 only if they are W-methods (Rosenbrock23), whose order holds for
     /// any approximation of the Jacobian: a step after a rejection, or
     /// `max_jacobian_age` steps after the last evaluation, evaluates a new

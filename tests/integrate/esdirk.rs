@@ -130,7 +130,7 @@ fn one_factorization_serves_every_stage_and_many_steps() {
     // rules, not correctness.
     let opts = Options::default().rtol(1e-6).atol(1e-10).save_final();
     let s = solve(&Robertson, Kvaerno5, (0.0, 1e11), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap().stats;
-    assert!(s.jac_evals * 5 < s.accepted, "{s:?}");
+    assert!(s.jac_evals * 3 < s.accepted, "{s:?}");
     assert!(s.factorizations < s.accepted + s.rejected, "{s:?}");
     assert_eq!(s.linear_solves, s.newton_iters);
 }
