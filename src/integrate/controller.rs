@@ -5,6 +5,8 @@
 //! and the PI ("stabilized") control of the codes DOPRI5 and DOP853
 //! (Gustafsson's controller in the form of §IV.2 of volume II).
 
+use super::Stats;
+use super::options::Settings;
 use crate::Error;
 use serde::{Deserialize, Serialize};
 
@@ -122,6 +124,127 @@ pub(crate) fn next_step(t: f64, h: f64, t_end: f64, dir: f64, fixed: Option<(usi
 #[inline]
 pub(crate) fn too_small(h: f64, t: f64, h_min: f64) -> bool {
     h.abs() < h_min || 0.1 * h.abs() <= t.abs() * f64::EPSILON
+}
+
+/// Where a one-step method stands in its span and the step it tries next:
+/// the time bookkeeping and PI step control that the explicit, Rosenbrock
+/// and ESDIRK steppers share.
+#[derive(Clone, Debug)]
+pub(crate) struct Clock {
+    pub t: f64,
+    /// Start of the last accepted step (`t` before the first).
+    pub t_prev: f64,
+    pub t_end: f64,
+    /// 1 forward in time, −1 backward.
+    pub dir: f64,
+    /// Signed step to try next.
+    pub h: f64,
+    /// The last accepted step (signed).
+    pub h_prev: f64,
+    t0: f64,
+    /// Number of steps of a fixed-step run (`Options::dt`).
+    pub n_fixed: Option<usize>,
+    /// `ln(max(err, 1e-4))` of the last accepted step (PI control).
+    ln_err_prev: f64,
+    pub rejected_last: bool,
+}
+
+impl Clock {
+    /// At the start of `t_span`, no step chosen yet.
+    pub fn new(t_span: (f64, f64)) -> Self {
+        Clock {
+            t: t_span.0,
+            t_prev: t_span.0,
+            t_end: t_span.1,
+            dir: if t_span.1 >= t_span.0 { 1.0 } else { -1.0 },
+            h: 0.0,
+            h_prev: 0.0,
+            t0: t_span.0,
+            n_fixed: None,
+            ln_err_prev: 1e-4f64.ln(),
+            rejected_last: false,
+        }
+    }
+
+    /// Whether the first step is the automatic choice (neither `dt` nor
+    /// `h0` given).
+    pub fn needs_initial_step(set: &Settings) -> bool {
+        set.dt.is_none() && set.h0.is_none()
+    }
+
+    /// Choose the first step: `⌈span/dt⌉` equal steps with `dt`, else
+    /// `h0`, else `auto` (the automatic choice).
+    pub fn start(&mut self, set: &Settings, auto: f64) {
+        let span = (self.t_end - self.t).abs();
+        self.h = self.dir
+            * match (set.dt, set.h0) {
+                (Some(dt), _) => {
+                    let steps = (span / dt * (1.0 - 1e-12)).ceil().max(1.0);
+                    self.n_fixed = Some(steps as usize);
+                    span / steps
+                }
+                (None, Some(h0)) => h0.min(set.h_max),
+                (None, None) => auto,
+            };
+    }
+
+    /// Whether steps are chosen by error control (not fixed).
+    #[inline]
+    pub fn adaptive(&self) -> bool {
+        self.n_fixed.is_none()
+    }
+
+    /// The step to try after `accepted` steps and whether it ends the span.
+    #[inline]
+    pub fn next(&self, accepted: usize) -> (f64, bool) {
+        next_step(self.t, self.h, self.t_end, self.dir, self.n_fixed.map(|n| (accepted, n)))
+    }
+
+    /// Whether `h` is below `h_min` or too small to change `t`.
+    #[inline]
+    pub fn too_small(&self, h: f64, h_min: f64) -> bool {
+        too_small(h, self.t, h_min)
+    }
+
+    /// A rejected attempt; `h_next` is tried next.
+    #[inline]
+    pub fn reject(&mut self, h_next: f64, stats: &mut Stats) {
+        stats.rejected += 1;
+        self.rejected_last = true;
+        self.h = h_next;
+    }
+
+    /// After an adaptive step `h` accepted with error `err`: the next step
+    /// by the PI controller, at most `h_max`.
+    #[inline]
+    pub fn control(&mut self, controller: &Controller, err: f64, q: f64, h: f64, h_max: f64) {
+        let fac = controller.accept(err, &mut self.ln_err_prev, q, self.rejected_last);
+        self.h = self.dir * (h.abs() * fac).min(h_max);
+    }
+
+    /// Move to the end of the accepted step `h`, the `accepted`-th.
+    #[inline]
+    pub fn advance(&mut self, h: f64, last: bool, accepted: usize) {
+        self.rejected_last = false;
+        self.t_prev = self.t;
+        self.h_prev = h;
+        self.t = match (last, self.n_fixed) {
+            (true, _) => self.t_end,
+            // Fixed steps: t0 + i h, without accumulating rounding.
+            (false, Some(_)) => self.t0 + accepted as f64 * self.h,
+            (false, None) => self.t + h,
+        };
+    }
+
+    /// Continue from `t` with first step `h`, as after a method switch (the
+    /// step history is dropped).
+    pub fn restart(&mut self, t: f64, h: f64, h_max: f64) {
+        self.t = t;
+        self.t_prev = t;
+        self.h = self.dir * h.abs().min(h_max);
+        self.rejected_last = false;
+        self.ln_err_prev = 1e-4f64.ln();
+    }
 }
 
 #[cfg(test)]

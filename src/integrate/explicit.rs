@@ -6,7 +6,7 @@
 //! derivatives are those of the discrete solution. All work buffers are
 //! allocated once, in [`Integrator::new`].
 
-use super::controller::{initial_step, next_step, rms, too_small};
+use super::controller::{Clock, initial_step, rms};
 use super::options::Settings;
 use super::stepper::{StepResult, at_step_ends, check_derivatives, check_inputs, delegate_stepper};
 use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
@@ -58,11 +58,7 @@ where
     p: &'a [D],
     set: Settings,
     n: usize,
-    t: f64,
-    t_end: f64,
-    dir: f64,
-    /// Signed step to try next.
-    h: f64,
+    clock: Clock,
     y: State<D, S::Dim>,
     /// The trial state; after an accepted step, the state at `t_prev`.
     y_new: State<D, S::Dim>,
@@ -71,19 +67,11 @@ where
     k: Vec<State<D, S::Dim>>,
     /// Coefficients of the continuous extension of the last step.
     dense: Vec<State<D, S::Dim>>,
-    t_prev: f64,
-    h_prev: f64,
     k0_ready: bool,
     fnew_ready: bool,
     dense_ready: bool,
-    /// `ln(max(err, 1e-4))` of the last accepted step (PI control).
-    ln_err_prev: f64,
-    rejected_last: bool,
     /// The component that made the last trial step non-finite.
     nonfinite: Option<usize>,
-    t0: f64,
-    /// Number of steps of a fixed-step run.
-    n_fixed: Option<usize>,
     stiffness: StiffnessCount,
     stats: Stats,
     _method: PhantomData<M>,
@@ -126,25 +114,16 @@ where
             system,
             p,
             n,
-            t: t_span.0,
-            t_end: t_span.1,
-            dir: if t_span.1 >= t_span.0 { 1.0 } else { -1.0 },
-            h: 0.0,
+            clock: Clock::new(t_span),
             y: State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied()),
             y_new: zero(),
             y_stage: zero(),
             k: (0..Self::FNEW + 1 + extra).map(|_| zero()).collect(),
             dense: (0..n_dense).map(|_| zero()).collect(),
-            t_prev: t_span.0,
-            h_prev: 0.0,
             k0_ready: true,
             fnew_ready: false,
             dense_ready: false,
-            ln_err_prev: 1e-4f64.ln(),
-            rejected_last: false,
             nonfinite: None,
-            t0: t_span.0,
-            n_fixed: None,
             stiffness: StiffnessCount::default(),
             stats: Stats::default(),
             set,
@@ -154,30 +133,23 @@ where
         if span == 0.0 {
             return Ok(it);
         }
-        system.rhs(D::from(it.t), &it.y, p, &mut it.k[0]);
+        system.rhs(D::from(it.clock.t), &it.y, p, &mut it.k[0]);
         it.stats.rhs_evals += 1;
         if let Some(component) = it.k[0].iter().position(|v| !v.re().is_finite()) {
-            return Err(Error::NonFiniteRhs { t: it.t, component, partial: None });
+            return Err(Error::NonFiniteRhs { t: it.clock.t, component, partial: None });
         }
-        it.h = it.dir
-            * match (it.set.dt, it.set.h0, q) {
-                (Some(dt), _, _) => {
-                    let steps = (span / dt * (1.0 - 1e-12)).ceil().max(1.0);
-                    it.n_fixed = Some(steps as usize);
-                    span / steps
-                }
-                (None, Some(h0), _) => h0.min(it.set.h_max),
-                (None, None, Some(q)) => it.initial_step(q as f64),
-                (None, None, None) => {
-                    unreachable!("Settings::new requires dt for fixed-step methods")
-                }
-            };
+        let auto = match q {
+            Some(q) if Clock::needs_initial_step(&it.set) => it.initial_step(q as f64),
+            // Fixed-step methods have `dt` (Settings::new requires it).
+            _ => 0.0,
+        };
+        it.clock.start(&it.set, auto);
         Ok(it)
     }
 
     /// Current time.
     pub fn t(&self) -> f64 {
-        self.t
+        self.clock.t
     }
 
     /// Current state.
@@ -187,12 +159,12 @@ where
 
     /// Start of the last accepted step (equal to `t()` before the first).
     pub fn t_prev(&self) -> f64 {
-        self.t_prev
+        self.clock.t_prev
     }
 
     /// The step size the integrator will try next (signed).
     pub fn h(&self) -> f64 {
-        self.h
+        self.clock.h
     }
 
     /// Work done so far.
@@ -206,7 +178,7 @@ where
         let sc = |i: usize| self.set.atol[i] + self.set.rtol[i] * y[i].re().abs();
         let d0 = rms((0..self.n).map(|i| y[i].re() / sc(i)), self.n);
         let d1 = rms((0..self.n).map(|i| f0[i].re() / sc(i)), self.n);
-        let (system, p, dir, t, n) = (self.system, self.p, self.dir, self.t, self.n);
+        let (system, p, dir, t, n) = (self.system, self.p, self.clock.dir, self.clock.t, self.n);
         let y_stage = &mut self.y_stage;
         let mut evals = 0;
         let h = initial_step(d0, d1, q, self.set.h_max, |h0| {
@@ -224,7 +196,7 @@ where
     /// Take one accepted step (retrying rejected ones), or report that the
     /// end of the span has been reached.
     pub fn step(&mut self) -> Result<StepResult, Error> {
-        if self.t == self.t_end {
+        if self.clock.t == self.clock.t_end {
             return Ok(StepResult::Finished);
         }
         self.prepare_k0();
@@ -232,15 +204,15 @@ where
         let q = M::TABLEAU.error.controller_order().unwrap_or(1) as f64;
         loop {
             if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
-                return Err(Error::MaxStepsExceeded { t: self.t, max_steps: self.set.max_steps, partial: None });
+                return Err(Error::MaxStepsExceeded { t: self.clock.t, max_steps: self.set.max_steps, partial: None });
             }
-            let (h, last) = self.next_h();
-            if adaptive && !last && self.too_small(h) {
+            let (h, last) = self.clock.next(self.stats.accepted);
+            if adaptive && !last && self.clock.too_small(h, self.set.h_min) {
                 return Err(match self.nonfinite {
-                    Some(component) => Error::NonFiniteRhs { t: self.t, component, partial: None },
+                    Some(component) => Error::NonFiniteRhs { t: self.clock.t, component, partial: None },
                     None => {
-                        let h_min = self.set.h_min.max(10.0 * self.t.abs() * f64::EPSILON);
-                        Error::StepSizeTooSmall { t: self.t, h, h_min, partial: None }
+                        let h_min = self.set.h_min.max(10.0 * self.clock.t.abs() * f64::EPSILON);
+                        Error::StepSizeTooSmall { t: self.clock.t, h, h_min, partial: None }
                     }
                 });
             }
@@ -249,7 +221,7 @@ where
             if let Some(component) = bad {
                 // Non-finite trial values: retry with a much smaller step.
                 if !adaptive {
-                    return Err(Error::NonFiniteRhs { t: self.t, component, partial: None });
+                    return Err(Error::NonFiniteRhs { t: self.clock.t, component, partial: None });
                 }
                 self.nonfinite = Some(component);
                 self.reject(h * 0.25);
@@ -261,8 +233,7 @@ where
                     self.reject(h * self.set.controller.reject(err, q));
                     continue;
                 }
-                let fac = self.set.controller.accept(err, &mut self.ln_err_prev, q, self.rejected_last);
-                self.h = self.dir * (h.abs() * fac).min(self.set.h_max);
+                self.clock.control(&self.set.controller, err, q, h, self.set.h_max);
             }
             self.accept(h, last)?;
             return Ok(StepResult::Stepped);
@@ -270,19 +241,7 @@ where
     }
 
     fn reject(&mut self, h_next: f64) {
-        self.stats.rejected += 1;
-        self.rejected_last = true;
-        self.h = h_next;
-    }
-
-    /// The step to try and whether it ends the span.
-    fn next_h(&self) -> (f64, bool) {
-        next_step(self.t, self.h, self.t_end, self.dir, self.n_fixed.map(|n| (self.stats.accepted, n)))
-    }
-
-    /// Whether `h` is below `h_min` or too small to change `t`.
-    fn too_small(&self, h: f64) -> bool {
-        too_small(h, self.t, self.set.h_min)
+        self.clock.reject(h_next, &mut self.stats);
     }
 
     fn prepare_k0(&mut self) {
@@ -292,7 +251,7 @@ where
         if self.fnew_ready {
             self.k.swap(0, Self::FNEW);
         } else {
-            self.system.rhs(D::from(self.t), &self.y, self.p, &mut self.k[0]);
+            self.system.rhs(D::from(self.clock.t), &self.y, self.p, &mut self.k[0]);
             self.stats.rhs_evals += 1;
         }
         self.k0_ready = true;
@@ -313,7 +272,7 @@ where
                     let (done, rest) = self.k.split_at_mut($j);
                     let target = if tab.fsal && $j == s - 1 { &mut self.y_new } else { &mut self.y_stage };
                     combine(target, &self.y, h, tab.a[$j], done);
-                    self.system.rhs(D::from(self.t + tab.c[$j] * h), target, self.p, &mut rest[0]);
+                    self.system.rhs(D::from(self.clock.t + tab.c[$j] * h), target, self.p, &mut rest[0]);
                 }
             )+};
         }
@@ -390,22 +349,14 @@ where
     fn accept(&mut self, h: f64, last: bool) -> Result<(), Error> {
         self.stats.accepted += 1;
         // Stiffness is tested after adaptive steps that did not end the span.
-        let stage_done = !last && self.n_fixed.is_none();
-        self.rejected_last = false;
+        let stage_done = !last && self.clock.adaptive();
         self.nonfinite = None;
-        self.t_prev = self.t;
-        self.h_prev = h;
-        self.t = match (last, self.n_fixed) {
-            (true, _) => self.t_end,
-            // Fixed steps: t0 + i h, without accumulating rounding.
-            (false, Some(_)) => self.t0 + self.stats.accepted as f64 * self.h,
-            (false, None) => self.t + h,
-        };
+        self.clock.advance(h, last, self.stats.accepted);
         std::mem::swap(&mut self.y, &mut self.y_new);
         self.k0_ready = false;
         self.fnew_ready = M::TABLEAU.fsal;
         self.dense_ready = false;
-        check_derivatives(self.t, &self.y)?;
+        check_derivatives(self.clock.t, &self.y)?;
         if stage_done && let Some(test) = M::STIFFNESS {
             self.test_stiffness(test, h)?;
         }
@@ -436,7 +387,7 @@ where
             s.positives += 1;
             s.negatives = 0;
             if s.positives >= 15 && self.set.detect_stiffness {
-                return Err(Error::Stiff { t: self.t, h, method: M::TABLEAU.name, partial: None });
+                return Err(Error::Stiff { t: self.clock.t, h, method: M::TABLEAU.name, partial: None });
             }
         } else {
             s.negatives += 1;
@@ -462,30 +413,26 @@ where
     /// Continue from `(t, y)` with first step `h`, as after a method switch
     /// (the buffers are kept; the step history is dropped).
     pub(crate) fn restart(&mut self, t: f64, y: &State<D, S::Dim>, h: f64) {
-        self.t = t;
-        self.t_prev = t;
+        self.clock.restart(t, h, self.set.h_max);
         self.y.copy_from(y);
         self.y_new.copy_from(y);
-        self.h = self.dir * h.abs().min(self.set.h_max);
         self.k0_ready = false;
         self.fnew_ready = false;
         self.dense_ready = false;
-        self.rejected_last = false;
         self.nonfinite = None;
-        self.ln_err_prev = 1e-4f64.ln();
         self.stiffness = StiffnessCount::default();
     }
 
     fn ensure_fnew(&mut self) {
         if !self.fnew_ready {
-            self.system.rhs(D::from(self.t), &self.y, self.p, &mut self.k[Self::FNEW]);
+            self.system.rhs(D::from(self.clock.t), &self.y, self.p, &mut self.k[Self::FNEW]);
             self.stats.rhs_evals += 1;
             self.fnew_ready = true;
         }
     }
 
     fn build_dense(&mut self) {
-        let h = self.h_prev;
+        let h = self.clock.h_prev;
         match M::TABLEAU.dense {
             Interpolant::Polynomial(p) => {
                 for (j, d) in self.dense.iter_mut().enumerate() {
@@ -517,7 +464,7 @@ where
                     let idx = Self::FNEW + 1 + e;
                     let (done, rest) = self.k.split_at_mut(idx);
                     combine(&mut self.y_stage, &self.y_new, h, row, done);
-                    self.system.rhs(D::from(self.t_prev + ce * h), &self.y_stage, self.p, &mut rest[0]);
+                    self.system.rhs(D::from(self.clock.t_prev + ce * h), &self.y_stage, self.p, &mut rest[0]);
                 }
                 self.stats.rhs_evals += c.len();
                 let (f0, f1) = (&self.k[0], &self.k[Self::FNEW]);
@@ -546,14 +493,14 @@ where
     /// The solution at `t` inside the last accepted step, by the method's
     /// continuous extension (exact copies at the step's end points).
     pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
-        if at_step_ends(t, (self.t_prev, self.t), self.dir, (&self.y_new, &self.y), out)? {
+        if at_step_ends(t, (self.clock.t_prev, self.clock.t), self.clock.dir, (&self.y_new, &self.y), out)? {
             return Ok(());
         }
-        let a = self.t_prev;
+        let a = self.clock.t_prev;
         if !self.dense_ready {
             self.build_dense();
         }
-        let theta = (t - a) / self.h_prev;
+        let theta = (t - a) / self.clock.h_prev;
         let y0 = &self.y_new;
         match M::TABLEAU.dense {
             Interpolant::Dop853 { .. } => {

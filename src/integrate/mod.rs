@@ -257,12 +257,13 @@ impl<M: ExplicitRk> Algorithm for M {
     }
 }
 
-/// `Algorithm` for method types whose stepper is `$stepper<S, $ty, D>`.
+/// `Algorithm` for a method type: its name and the stepper it drives
+/// (generic over the system `S` and the scalar `D`).
 macro_rules! stepper_algorithm {
-    ($stepper:ident: $($ty:ident)+) => {$(
+    ($($ty:ident: $name:expr => $stepper:ident<$($g:ty),+>;)+) => {$(
         impl Algorithm for $ty {
             fn name(&self) -> &'static str {
-                $ty::TABLEAU.name
+                $name
             }
 
             fn solve_dual<S, D>(
@@ -278,57 +279,20 @@ macro_rules! stepper_algorithm {
                 D: DualScalar,
                 DefaultAllocator: Allocator<S::Dim>,
             {
-                drive($stepper::<S, $ty, D>::new(system, t_span, y0, p, options)?, t_span, options)
+                drive($stepper::<$($g),+>::new(system, t_span, y0, p, options)?, t_span, options)
             }
         }
     )+};
 }
 
-stepper_algorithm!(RosenbrockStepper: Rosenbrock23 Rodas4P Rodas5P);
-stepper_algorithm!(EsdirkStepper: Kvaerno5 TrBdf2);
-
-impl Algorithm for Bdf {
-    fn name(&self) -> &'static str {
-        "BDF"
-    }
-
-    fn solve_dual<S, D>(
-        &self,
-        system: &S,
-        t_span: (f64, f64),
-        y0: &[D],
-        p: &[D],
-        options: &Options,
-    ) -> Result<Solution<D>, Error>
-    where
-        S: OdeSystem,
-        D: DualScalar,
-        DefaultAllocator: Allocator<S::Dim>,
-    {
-        drive(BdfStepper::new(system, t_span, y0, p, options)?, t_span, options)
-    }
-}
-
-impl Algorithm for Auto {
-    fn name(&self) -> &'static str {
-        "Auto"
-    }
-
-    fn solve_dual<S, D>(
-        &self,
-        system: &S,
-        t_span: (f64, f64),
-        y0: &[D],
-        p: &[D],
-        options: &Options,
-    ) -> Result<Solution<D>, Error>
-    where
-        S: OdeSystem,
-        D: DualScalar,
-        DefaultAllocator: Allocator<S::Dim>,
-    {
-        drive(AutoStepper::new(system, t_span, y0, p, options)?, t_span, options)
-    }
+stepper_algorithm! {
+    Rosenbrock23: Rosenbrock23::TABLEAU.name => RosenbrockStepper<S, Rosenbrock23, D>;
+    Rodas4P: Rodas4P::TABLEAU.name => RosenbrockStepper<S, Rodas4P, D>;
+    Rodas5P: Rodas5P::TABLEAU.name => RosenbrockStepper<S, Rodas5P, D>;
+    Kvaerno5: Kvaerno5::TABLEAU.name => EsdirkStepper<S, Kvaerno5, D>;
+    TrBdf2: TrBdf2::TABLEAU.name => EsdirkStepper<S, TrBdf2, D>;
+    Bdf: "BDF" => BdfStepper<S, D>;
+    Auto: "Auto" => AutoStepper<S, D>;
 }
 
 impl Algorithm for Method {

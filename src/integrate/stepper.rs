@@ -214,7 +214,7 @@ pub(crate) fn collapse_error(failure: Option<Failure>, t: f64, h: f64, h_min: f6
     }
 }
 
-/// `Stepper` for a stepper type with fields `t`, `t_prev`, `y`, `stats` and
+/// `Stepper` for a stepper type with fields `clock`, `y`, `stats` and
 /// inherent `step` and `interpolate`, generic over `<S, M: $bound, D>`.
 macro_rules! delegate_stepper {
     ($ty:ident, $bound:ident) => {
@@ -226,10 +226,10 @@ macro_rules! delegate_stepper {
             DefaultAllocator: Allocator<S::Dim>,
         {
             fn t(&self) -> f64 {
-                self.t
+                self.clock.t
             }
             fn t_prev(&self) -> f64 {
-                self.t_prev
+                self.clock.t_prev
             }
             fn y(&self) -> &State<D, S::Dim> {
                 &self.y

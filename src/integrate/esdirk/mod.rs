@@ -11,7 +11,7 @@
 
 pub mod tableau;
 
-use super::controller::{initial_step, next_step, rms, too_small};
+use super::controller::{Clock, initial_step, rms};
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
@@ -70,11 +70,7 @@ where
     p: &'a [D],
     set: Settings,
     n: usize,
-    t: f64,
-    t_end: f64,
-    dir: f64,
-    /// Signed step to try next.
-    h: f64,
+    clock: Clock,
     y: State<D, S::Dim>,
     /// The trial state; after an accepted step, the state at `t_prev`.
     y_new: State<D, S::Dim>,
@@ -89,14 +85,7 @@ where
     k_dense: Vec<State<D, S::Dim>>,
     newton: Newton<D, S::Dim>,
     newton_tol: f64,
-    t_prev: f64,
-    h_prev: f64,
-    ln_err_prev: f64,
-    rejected_last: bool,
     failure: Option<Failure>,
-    t0: f64,
-    /// Number of steps of a fixed-step run (`Options::dt`).
-    n_fixed: Option<usize>,
     stats: Stats,
     _method: PhantomData<M>,
 }
@@ -125,10 +114,7 @@ where
             system,
             p,
             n,
-            t: t_span.0,
-            t_end: t_span.1,
-            dir: if t_span.1 >= t_span.0 { 1.0 } else { -1.0 },
-            h: 0.0,
+            clock: Clock::new(t_span),
             y_new: y.clone(),
             y,
             base: zero(),
@@ -139,13 +125,7 @@ where
             k_dense: (0..Self::STAGES).map(|_| zero()).collect(),
             newton: Newton::new(dim, p, set.max_jacobian_age.unwrap_or(JACOBIAN_AGE), NEWTON_MAX_ITERS),
             newton_tol: set.newton_tol.unwrap_or(NEWTON_TOL),
-            t_prev: t_span.0,
-            h_prev: 0.0,
-            ln_err_prev: 1e-4f64.ln(),
-            rejected_last: false,
             failure: None,
-            t0: t_span.0,
-            n_fixed: None,
             stats: Stats::default(),
             set,
             _method: PhantomData,
@@ -153,27 +133,19 @@ where
         if span == 0.0 {
             return Ok(it);
         }
-        it.system.rhs(D::from(it.t), &it.y, p, &mut it.k[0]);
+        it.system.rhs(D::from(it.clock.t), &it.y, p, &mut it.k[0]);
         it.stats.rhs_evals += 1;
         if let Some(component) = it.k[0].iter().position(|v| !v.re().is_finite()) {
-            return Err(Error::NonFiniteRhs { t: it.t, component, partial: None });
+            return Err(Error::NonFiniteRhs { t: it.clock.t, component, partial: None });
         }
-        it.h = it.dir
-            * match (it.set.dt, it.set.h0) {
-                (Some(dt), _) => {
-                    let steps = (span / dt * (1.0 - 1e-12)).ceil().max(1.0);
-                    it.n_fixed = Some(steps as usize);
-                    span / steps
-                }
-                (None, Some(h0)) => h0.min(it.set.h_max),
-                (None, None) => it.initial_step(),
-            };
+        let auto = if Clock::needs_initial_step(&it.set) { it.initial_step() } else { 0.0 };
+        it.clock.start(&it.set, auto);
         Ok(it)
     }
 
     fn initial_step(&mut self) -> f64 {
         let q = M::TABLEAU.controller_order as f64;
-        let (set, n, dir, t) = (&self.set, self.n, self.dir, self.t);
+        let (set, n, dir, t) = (&self.set, self.n, self.clock.dir, self.clock.t);
         let (y, f0) = (&self.y, &self.k[0]);
         let sc = |i: usize| set.atol[i] + set.rtol[i] * y[i].re().abs();
         let d0 = rms((0..n).map(|i| y[i].re() / sc(i)), n);
@@ -194,37 +166,36 @@ where
 
     /// The step size the stepper will try next (signed).
     pub fn h(&self) -> f64 {
-        self.h
+        self.clock.h
     }
 
     /// Take one accepted step (retrying rejected ones), or report that the
     /// end of the span has been reached.
     pub fn step(&mut self) -> Result<StepResult, Error> {
-        if self.t == self.t_end {
+        if self.clock.t == self.clock.t_end {
             return Ok(StepResult::Finished);
         }
-        self.newton.start_step(self.system, self.t, &self.y, &mut self.stats);
+        self.newton.start_step(self.system, self.clock.t, &self.y, &mut self.stats);
         let q = M::TABLEAU.controller_order as f64;
         loop {
             if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
-                return Err(Error::MaxStepsExceeded { t: self.t, max_steps: self.set.max_steps, partial: None });
+                return Err(Error::MaxStepsExceeded { t: self.clock.t, max_steps: self.set.max_steps, partial: None });
             }
-            let (h, last) =
-                next_step(self.t, self.h, self.t_end, self.dir, self.n_fixed.map(|n| (self.stats.accepted, n)));
-            let adaptive = self.n_fixed.is_none();
-            if adaptive && !last && too_small(h, self.t, self.set.h_min) {
-                return Err(collapse_error(self.failure, self.t, h, self.set.h_min));
+            let (h, last) = self.clock.next(self.stats.accepted);
+            let adaptive = self.clock.adaptive();
+            if adaptive && !last && self.clock.too_small(h, self.set.h_min) {
+                return Err(collapse_error(self.failure, self.clock.t, h, self.set.h_min));
             }
             if let Err(f) = self.stages(h) {
                 if matches!(f, Failure::Newton | Failure::NonFinite(_)) {
                     self.stats.newton_failures += 1;
                 }
                 self.failure = Some(f);
-                if self.newton.recover(self.system, self.t, &self.y, &mut self.stats) {
+                if self.newton.recover(self.system, self.clock.t, &self.y, &mut self.stats) {
                     continue;
                 }
                 if !adaptive {
-                    return Err(collapse_error(self.failure, self.t, h, self.set.h_min));
+                    return Err(collapse_error(self.failure, self.clock.t, h, self.set.h_min));
                 }
                 self.reject(h * if matches!(f, Failure::Newton) { 0.5 } else { 0.25 });
                 continue;
@@ -234,7 +205,7 @@ where
                 let component = self.y_new.iter().position(|v| !v.re().is_finite()).unwrap_or(0);
                 self.failure = Some(Failure::NonFinite(component));
                 if !adaptive {
-                    return Err(collapse_error(self.failure, self.t, h, self.set.h_min));
+                    return Err(collapse_error(self.failure, self.clock.t, h, self.set.h_min));
                 }
                 self.reject(h * 0.25);
                 continue;
@@ -248,17 +219,14 @@ where
                 self.reject(h * self.set.controller.reject(err, q));
                 continue;
             }
-            let fac = self.set.controller.accept(err, &mut self.ln_err_prev, q, self.rejected_last);
-            self.h = self.dir * (h.abs() * fac).min(self.set.h_max);
+            self.clock.control(&self.set.controller, err, q, h, self.set.h_max);
             self.accept(h, last)?;
             return Ok(StepResult::Stepped);
         }
     }
 
     fn reject(&mut self, h_next: f64) {
-        self.stats.rejected += 1;
-        self.rejected_last = true;
-        self.h = h_next;
+        self.clock.reject(h_next, &mut self.stats);
     }
 
     /// The implicit stages of a step of size `h`, the trial state `y_new`
@@ -285,7 +253,7 @@ where
             let eq = Equation {
                 system: self.system,
                 p: self.p,
-                t: self.t + tab.c[i] * h,
+                t: self.clock.t + tab.c[i] * h,
                 c,
                 y_pred: &self.y_pred,
                 psi: &self.psi,
@@ -341,17 +309,9 @@ where
     fn accept(&mut self, h: f64, last: bool) -> Result<(), Error> {
         self.stats.accepted += 1;
         self.stats.stiff_steps += 1;
-        self.rejected_last = false;
         self.failure = None;
         self.newton.accepted();
-        self.t_prev = self.t;
-        self.h_prev = h;
-        self.t = match (last, self.n_fixed) {
-            (true, _) => self.t_end,
-            // Fixed steps: t0 + i h, without accumulating rounding.
-            (false, Some(_)) => self.t0 + self.stats.accepted as f64 * self.h,
-            (false, None) => self.t + h,
-        };
+        self.clock.advance(h, last, self.stats.accepted);
         std::mem::swap(&mut self.y, &mut self.y_new);
         std::mem::swap(&mut self.k, &mut self.k_dense);
         // The next step's F_1: the last stage's (stiffly accurate methods),
@@ -359,21 +319,21 @@ where
         if M::TABLEAU.stiffly_accurate {
             self.k[0].copy_from(&self.k_dense[Self::STAGES - 1]);
         } else {
-            self.system.rhs(D::from(self.t), &self.y, self.p, &mut self.k[0]);
+            self.system.rhs(D::from(self.clock.t), &self.y, self.p, &mut self.k[0]);
             self.stats.rhs_evals += 1;
         }
-        check_derivatives(self.t, &self.y)
+        check_derivatives(self.clock.t, &self.y)
     }
 
     /// The solution at `t` inside the last accepted step: the tableau's
     /// continuous extension, or cubic Hermite interpolation.
     pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
-        if at_step_ends(t, (self.t_prev, self.t), self.dir, (&self.y_new, &self.y), out)? {
+        if at_step_ends(t, (self.clock.t_prev, self.clock.t), self.clock.dir, (&self.y_new, &self.y), out)? {
             return Ok(());
         }
         let tab = &M::TABLEAU;
-        let h = self.h_prev;
-        let theta = (t - self.t_prev) / h;
+        let h = self.clock.h_prev;
+        let theta = (t - self.clock.t_prev) / h;
         if tab.dense.is_empty() {
             let (f0, f1) = (&self.k_dense[0], &self.k_dense[Self::STAGES - 1]);
             let t2 = theta * theta;

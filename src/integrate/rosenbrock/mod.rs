@@ -13,7 +13,7 @@
 
 pub mod tableau;
 
-use super::controller::{initial_step, next_step, rms, too_small};
+use super::controller::{Clock, initial_step, rms};
 use super::jacobian::DualJacobian;
 use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
 use super::options::Settings;
@@ -54,11 +54,7 @@ where
     p: &'a [D],
     set: Settings,
     n: usize,
-    t: f64,
-    t_end: f64,
-    dir: f64,
-    /// Signed step to try next.
-    h: f64,
+    clock: Clock,
     y: State<D, S::Dim>,
     /// The trial state; after an accepted step, the state at `t_prev`.
     y_new: State<D, S::Dim>,
@@ -77,14 +73,7 @@ where
     /// `K_r = Σ_i H_ri k_i` of the last accepted step.
     dense: Vec<State<D, S::Dim>>,
     dense_ready: bool,
-    t_prev: f64,
-    h_prev: f64,
-    ln_err_prev: f64,
-    rejected_last: bool,
     failure: Option<Failure>,
-    t0: f64,
-    /// Number of steps of a fixed-step run (`Options::dt`).
-    n_fixed: Option<usize>,
     stats: Stats,
     _method: PhantomData<M>,
 }
@@ -129,10 +118,7 @@ where
             system,
             p,
             n,
-            t: t_span.0,
-            t_end: t_span.1,
-            dir: if t_span.1 >= t_span.0 { 1.0 } else { -1.0 },
-            h: 0.0,
+            clock: Clock::new(t_span),
             y_new: y.clone(),
             y,
             y_stage: zero(),
@@ -146,13 +132,7 @@ where
             k: (0..Self::STAGES).map(|_| zero()).collect(),
             dense: (0..M::TABLEAU.h.len()).map(|_| zero()).collect(),
             dense_ready: false,
-            t_prev: t_span.0,
-            h_prev: 0.0,
-            ln_err_prev: 1e-4f64.ln(),
-            rejected_last: false,
             failure: None,
-            t0: t_span.0,
-            n_fixed: None,
             stats: Stats::default(),
             set,
             _method: PhantomData,
@@ -161,38 +141,26 @@ where
             return Ok(it);
         }
         it.prepare_jacobian()?;
-        it.h = it.dir
-            * match (it.set.dt, it.set.h0) {
-                (Some(dt), _) => {
-                    let steps = (span / dt * (1.0 - 1e-12)).ceil().max(1.0);
-                    it.n_fixed = Some(steps as usize);
-                    span / steps
-                }
-                (None, Some(h0)) => h0.min(it.set.h_max),
-                (None, None) => it.initial_step(),
-            };
+        let auto = if Clock::needs_initial_step(&it.set) { it.initial_step() } else { 0.0 };
+        it.clock.start(&it.set, auto);
         Ok(it)
     }
 
     /// Continue from `(t, y)` with first step `h`, as after a method switch
     /// (the buffers are kept; the step history is dropped).
     pub(crate) fn restart(&mut self, t: f64, y: &State<D, S::Dim>, h: f64) {
-        self.t = t;
-        self.t_prev = t;
+        self.clock.restart(t, h, self.set.h_max);
         self.y.copy_from(y);
         self.y_new.copy_from(y);
-        self.h = self.dir * h.abs().min(self.set.h_max);
         self.jac_ready = false;
         self.jac_age = 0;
         self.dense_ready = false;
-        self.rejected_last = false;
         self.failure = None;
-        self.ln_err_prev = 1e-4f64.ln();
     }
 
     /// The step size the stepper will try next (signed).
     pub fn h(&self) -> f64 {
-        self.h
+        self.clock.h
     }
 
     /// `‖J‖_∞` (largest absolute row sum of the real parts) of the last
@@ -210,7 +178,7 @@ where
         if self.jac_ready {
             return Ok(());
         }
-        let (t, y) = (self.t, &self.y);
+        let (t, y) = (self.clock.t, &self.y);
         if self.jac_age > 0 && self.jac_age < self.max_jacobian_age() {
             // A W-method's stale Jacobian (and `T`) serves again: only `f`
             // is new.
@@ -234,7 +202,7 @@ where
         let sc = |i: usize| self.set.atol[i] + self.set.rtol[i] * y[i].re().abs();
         let d0 = rms((0..self.n).map(|i| y[i].re() / sc(i)), self.n);
         let d1 = rms((0..self.n).map(|i| f0[i].re() / sc(i)), self.n);
-        let (system, p, dir, t, n) = (self.system, self.p, self.dir, self.t, self.n);
+        let (system, p, dir, t, n) = (self.system, self.p, self.clock.dir, self.clock.t, self.n);
         let (y_stage, f1) = (&mut self.y_stage, &mut self.k[0]);
         let mut evals = 0;
         let h = initial_step(d0, d1, q, self.set.h_max, |h0| {
@@ -252,18 +220,18 @@ where
     /// Take one accepted step (retrying rejected ones), or report that the
     /// end of the span has been reached.
     pub fn step(&mut self) -> Result<StepResult, Error> {
-        if self.t == self.t_end {
+        if self.clock.t == self.clock.t_end {
             return Ok(StepResult::Finished);
         }
         self.prepare_jacobian()?;
         let q = M::TABLEAU.controller_order as f64;
         loop {
             if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
-                return Err(Error::MaxStepsExceeded { t: self.t, max_steps: self.set.max_steps, partial: None });
+                return Err(Error::MaxStepsExceeded { t: self.clock.t, max_steps: self.set.max_steps, partial: None });
             }
-            let (h, last) = self.next_h();
-            let adaptive = self.n_fixed.is_none();
-            if adaptive && !last && self.too_small(h) {
+            let (h, last) = self.clock.next(self.stats.accepted);
+            let adaptive = self.clock.adaptive();
+            if adaptive && !last && self.clock.too_small(h, self.set.h_min) {
                 return Err(self.collapse_error(h));
             }
             if let Err(s) = self.lu.factor(&self.jac, 1.0 / (h * M::TABLEAU.gamma)) {
@@ -301,31 +269,18 @@ where
                 }
                 continue;
             }
-            let fac = self.set.controller.accept(err, &mut self.ln_err_prev, q, self.rejected_last);
-            self.h = self.dir * (h.abs() * fac).min(self.set.h_max);
+            self.clock.control(&self.set.controller, err, q, h, self.set.h_max);
             self.accept(h, last)?;
             return Ok(StepResult::Stepped);
         }
     }
 
     fn collapse_error(&self, h: f64) -> Error {
-        collapse_error(self.failure, self.t, h, self.set.h_min)
+        collapse_error(self.failure, self.clock.t, h, self.set.h_min)
     }
 
     fn reject(&mut self, h_next: f64) {
-        self.stats.rejected += 1;
-        self.rejected_last = true;
-        self.h = h_next;
-    }
-
-    /// The step to try and whether it ends the span.
-    fn next_h(&self) -> (f64, bool) {
-        next_step(self.t, self.h, self.t_end, self.dir, self.n_fixed.map(|n| (self.stats.accepted, n)))
-    }
-
-    /// Whether `h` is below `h_min` or too small to change `t`.
-    fn too_small(&self, h: f64) -> bool {
-        too_small(h, self.t, self.set.h_min)
+        self.clock.reject(h_next, &mut self.stats);
     }
 
     /// The stages `k_i` and the trial state `y_new`.
@@ -346,7 +301,7 @@ where
                         axpy(&mut self.y_stage, aij, kj);
                     }
                 }
-                self.system.rhs(D::from(self.t + tab.c[i] * h), &self.y_stage, self.p, ki);
+                self.system.rhs(D::from(self.clock.t + tab.c[i] * h), &self.y_stage, self.p, ki);
             }
             let hd = h * tab.d[i];
             if hd != 0.0 {
@@ -407,21 +362,13 @@ where
     fn accept(&mut self, h: f64, last: bool) -> Result<(), Error> {
         self.stats.accepted += 1;
         self.stats.stiff_steps += 1;
-        self.rejected_last = false;
         self.failure = None;
-        self.t_prev = self.t;
-        self.h_prev = h;
-        self.t = match (last, self.n_fixed) {
-            (true, _) => self.t_end,
-            // Fixed steps: t0 + i h, without accumulating rounding.
-            (false, Some(_)) => self.t0 + self.stats.accepted as f64 * self.h,
-            (false, None) => self.t + h,
-        };
+        self.clock.advance(h, last, self.stats.accepted);
         std::mem::swap(&mut self.y, &mut self.y_new);
         self.jac_ready = false;
         self.jac_age += 1;
         self.dense_ready = false;
-        check_derivatives(self.t, &self.y)
+        check_derivatives(self.clock.t, &self.y)
     }
 
     fn build_dense(&mut self) {
@@ -442,14 +389,14 @@ where
     /// The solution at `t` inside the last accepted step, by the method's
     /// stiff-aware continuous extension.
     pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
-        if at_step_ends(t, (self.t_prev, self.t), self.dir, (&self.y_new, &self.y), out)? {
+        if at_step_ends(t, (self.clock.t_prev, self.clock.t), self.clock.dir, (&self.y_new, &self.y), out)? {
             return Ok(());
         }
-        let a = self.t_prev;
+        let a = self.clock.t_prev;
         if !self.dense_ready {
             self.build_dense();
         }
-        let theta = (t - a) / self.h_prev;
+        let theta = (t - a) / self.clock.h_prev;
         for c in 0..self.n {
             let mut acc = self.dense[self.dense.len() - 1][c];
             for d in self.dense.iter().rev().skip(1) {
