@@ -62,46 +62,28 @@ fn problems(c: &mut Criterion) {
     g.finish();
 }
 
+/// Robertson to 40 with `m`: the `f64` solve (the baseline) and the
+/// sensitivities to the three rate constants, in one group.
+fn sensitivity_pair<A: Algorithm + std::fmt::Display>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    m: A,
+    opts: &Options,
+) {
+    let wrt = Wrt::params(&Robertson);
+    let (y0, p) = (Robertson::Y0, Robertson::PARAMS);
+    g.bench_function(format!("{m} f64 solve (baseline)"), |b| {
+        b.iter(|| solve(&Robertson, m, (0.0, 40.0), black_box(&y0), &p, opts).unwrap())
+    });
+    g.bench_function(format!("{m} 3 rate constants"), |b| {
+        b.iter(|| solve_sensitivities(&Robertson, m, (0.0, 40.0), black_box(&y0), &p, &wrt, opts).unwrap())
+    });
+}
+
 fn sensitivities(c: &mut Criterion) {
     let opts = Options::default().rtol(1e-6).atol(1e-10).save_final();
-    let wrt = Wrt::params(&Robertson);
     let mut g = c.benchmark_group("robertson_sensitivities");
-    g.bench_function("Rodas5P f64 solve (baseline)", |b| {
-        b.iter(|| {
-            solve(&Robertson, Rodas5P, (0.0, 40.0), black_box(&Robertson::Y0), &Robertson::PARAMS, &opts).unwrap()
-        })
-    });
-    g.bench_function("BDF f64 solve (baseline)", |b| {
-        b.iter(|| solve(&Robertson, Bdf, (0.0, 40.0), black_box(&Robertson::Y0), &Robertson::PARAMS, &opts).unwrap())
-    });
-    g.bench_function("BDF 3 rate constants", |b| {
-        b.iter(|| {
-            solve_sensitivities(
-                &Robertson,
-                Bdf,
-                (0.0, 40.0),
-                black_box(&Robertson::Y0),
-                &Robertson::PARAMS,
-                &wrt,
-                &opts,
-            )
-            .unwrap()
-        })
-    });
-    g.bench_function("Rodas5P 3 rate constants", |b| {
-        b.iter(|| {
-            solve_sensitivities(
-                &Robertson,
-                Rodas5P,
-                (0.0, 40.0),
-                black_box(&Robertson::Y0),
-                &Robertson::PARAMS,
-                &wrt,
-                &opts,
-            )
-            .unwrap()
-        })
-    });
+    sensitivity_pair(&mut g, Rodas5P, &opts);
+    sensitivity_pair(&mut g, Bdf, &opts);
     g.finish();
 }
 

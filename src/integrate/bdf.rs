@@ -22,7 +22,7 @@
 //! difference-table rescaling; A. C. Hindmarsh et al., "SUNDIALS", ACM
 //! TOMS 31 (2005) — the reuse of Jacobians and factorizations.
 
-use super::controller::{initial_step, rms, too_small};
+use super::controller::{initial_step_for, rms, too_small};
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{Failure, StepResult, Stepper, at_step_ends, check_derivatives, check_inputs, collapse_error};
@@ -210,23 +210,10 @@ where
     }
 
     fn initial_step(&mut self) -> f64 {
-        let (set, n, dir, t) = (&self.set, self.n, self.dir, self.t);
-        let (y, f0) = (&self.diff[0], &self.psi);
-        let sc = |i: usize| set.atol[i] + set.rtol[i] * y[i].re().abs();
-        let d0 = rms((0..n).map(|i| y[i].re() / sc(i)), n);
-        let d1 = rms((0..n).map(|i| f0[i].re() / sc(i)), n);
-        let (y1, f1, system, p) = (&mut self.newton.y, &mut self.y_pred, self.system, self.p);
-        let mut evals = 0;
-        let h = initial_step(d0, d1, 2.0, set.h_max, |h0| {
-            for i in 0..n {
-                y1[i] = y[i] + f0[i] * (dir * h0);
-            }
-            system.rhs(D::from(t + dir * h0), y1, p, f1);
-            evals += 1;
-            rms((0..n).map(|i| (f1[i].re() - f0[i].re()) / sc(i)), n)
-        });
-        self.stats.rhs_evals += evals;
-        h
+        let f = (self.system, self.p);
+        let at = (self.t, self.dir);
+        let scratch = (&mut self.newton.y, &mut self.y_pred);
+        initial_step_for(f, at, (&self.diff[0], &self.psi), scratch, &self.set, 2.0, &mut self.stats)
     }
 
     /// The current order.

@@ -7,7 +7,9 @@
 
 use super::Stats;
 use super::options::Settings;
-use crate::Error;
+use crate::{DualScalar, Error, OdeSystem, State};
+use nalgebra::DefaultAllocator;
+use nalgebra::allocator::Allocator;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the PI step-size controller.
@@ -106,6 +108,42 @@ pub(crate) fn initial_step(d0: f64, d1: f64, q: f64, h_max: f64, eval: impl FnOn
     let d = d1.max(d2);
     let h1 = if d <= 1e-15 || !d.is_finite() { (h0 * 1e-3).max(1e-6) } else { (0.01 / d).powf(1.0 / q) };
     (100.0 * h0).min(h1).min(h_max)
+}
+
+/// A state and its derivative.
+type StatePair<'a, D, N> = (&'a State<D, N>, &'a State<D, N>);
+/// Two scratch states.
+type ScratchPair<'a, D, N> = (&'a mut State<D, N>, &'a mut State<D, N>);
+
+/// [`initial_step`] for `system` at `(t, y)` with `f0 = f(t, y)` in the
+/// direction `dir`, with `y1`, `f1` as scratch; the one evaluation is
+/// counted in `stats`.
+pub(crate) fn initial_step_for<S, D>(
+    (system, p): (&S, &[D]),
+    (t, dir): (f64, f64),
+    (y, f0): StatePair<'_, D, S::Dim>,
+    (y1, f1): ScratchPair<'_, D, S::Dim>,
+    set: &Settings,
+    q: f64,
+    stats: &mut Stats,
+) -> f64
+where
+    S: OdeSystem,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    let n = y.len();
+    let sc = |i: usize| set.atol[i] + set.rtol[i] * y[i].re().abs();
+    let d0 = rms((0..n).map(|i| y[i].re() / sc(i)), n);
+    let d1 = rms((0..n).map(|i| f0[i].re() / sc(i)), n);
+    initial_step(d0, d1, q, set.h_max, |h0| {
+        for i in 0..n {
+            y1[i] = y[i] + f0[i] * (dir * h0);
+        }
+        system.rhs(D::from(t + dir * h0), y1, p, f1);
+        stats.rhs_evals += 1;
+        rms((0..n).map(|i| (f1[i].re() - f0[i].re()) / sc(i)), n)
+    })
 }
 
 /// The step to try from `t` and whether it ends the span: the rest of the

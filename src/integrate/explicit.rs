@@ -6,7 +6,7 @@
 //! derivatives are those of the discrete solution. All work buffers are
 //! allocated once, in [`Integrator::new`].
 
-use super::controller::{Clock, initial_step, rms};
+use super::controller::{Clock, initial_step_for};
 use super::options::Settings;
 use super::stepper::{StepResult, at_step_ends, check_derivatives, check_inputs, delegate_stepper};
 use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
@@ -174,23 +174,9 @@ where
 
     fn initial_step(&mut self, q: f64) -> f64 {
         let (head, tail) = self.k.split_at_mut(1);
-        let (y, f0, f1) = (&self.y, &head[0], &mut tail[0]);
-        let sc = |i: usize| self.set.atol[i] + self.set.rtol[i] * y[i].re().abs();
-        let d0 = rms((0..self.n).map(|i| y[i].re() / sc(i)), self.n);
-        let d1 = rms((0..self.n).map(|i| f0[i].re() / sc(i)), self.n);
-        let (system, p, dir, t, n) = (self.system, self.p, self.clock.dir, self.clock.t, self.n);
-        let y_stage = &mut self.y_stage;
-        let mut evals = 0;
-        let h = initial_step(d0, d1, q, self.set.h_max, |h0| {
-            for i in 0..n {
-                y_stage[i] = y[i] + f0[i] * (dir * h0);
-            }
-            system.rhs(D::from(t + dir * h0), y_stage, p, f1);
-            evals += 1;
-            rms((0..n).map(|i| (f1[i].re() - f0[i].re()) / sc(i)), n)
-        });
-        self.stats.rhs_evals += evals;
-        h
+        let f = (self.system, self.p);
+        let at = (self.clock.t, self.clock.dir);
+        initial_step_for(f, at, (&self.y, &head[0]), (&mut self.y_stage, &mut tail[0]), &self.set, q, &mut self.stats)
     }
 
     /// Take one accepted step (retrying rejected ones), or report that the

@@ -11,7 +11,7 @@
 
 pub mod tableau;
 
-use super::controller::{Clock, initial_step, rms};
+use super::controller::{Clock, initial_step_for, rms};
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
@@ -145,23 +145,10 @@ where
 
     fn initial_step(&mut self) -> f64 {
         let q = M::TABLEAU.controller_order as f64;
-        let (set, n, dir, t) = (&self.set, self.n, self.clock.dir, self.clock.t);
-        let (y, f0) = (&self.y, &self.k[0]);
-        let sc = |i: usize| set.atol[i] + set.rtol[i] * y[i].re().abs();
-        let d0 = rms((0..n).map(|i| y[i].re() / sc(i)), n);
-        let d1 = rms((0..n).map(|i| f0[i].re() / sc(i)), n);
-        let (y1, f1, system, p) = (&mut self.y_new, &mut self.err, self.system, self.p);
-        let mut evals = 0;
-        let h = initial_step(d0, d1, q, set.h_max, |h0| {
-            for i in 0..n {
-                y1[i] = y[i] + f0[i] * (dir * h0);
-            }
-            system.rhs(D::from(t + dir * h0), y1, p, f1);
-            evals += 1;
-            rms((0..n).map(|i| (f1[i].re() - f0[i].re()) / sc(i)), n)
-        });
-        self.stats.rhs_evals += evals;
-        h
+        let f = (self.system, self.p);
+        let at = (self.clock.t, self.clock.dir);
+        let scratch = (&mut self.y_new, &mut self.err);
+        initial_step_for(f, at, (&self.y, &self.k[0]), scratch, &self.set, q, &mut self.stats)
     }
 
     /// The step size the stepper will try next (signed).

@@ -13,7 +13,7 @@
 
 pub mod tableau;
 
-use super::controller::{Clock, initial_step, rms};
+use super::controller::{Clock, initial_step_for};
 use super::jacobian::DualJacobian;
 use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
 use super::options::Settings;
@@ -198,23 +198,10 @@ where
 
     fn initial_step(&mut self) -> f64 {
         let q = M::TABLEAU.controller_order as f64;
-        let (y, f0) = (&self.y, &self.f0);
-        let sc = |i: usize| self.set.atol[i] + self.set.rtol[i] * y[i].re().abs();
-        let d0 = rms((0..self.n).map(|i| y[i].re() / sc(i)), self.n);
-        let d1 = rms((0..self.n).map(|i| f0[i].re() / sc(i)), self.n);
-        let (system, p, dir, t, n) = (self.system, self.p, self.clock.dir, self.clock.t, self.n);
-        let (y_stage, f1) = (&mut self.y_stage, &mut self.k[0]);
-        let mut evals = 0;
-        let h = initial_step(d0, d1, q, self.set.h_max, |h0| {
-            for i in 0..n {
-                y_stage[i] = y[i] + f0[i] * (dir * h0);
-            }
-            system.rhs(D::from(t + dir * h0), y_stage, p, f1);
-            evals += 1;
-            rms((0..n).map(|i| (f1[i].re() - f0[i].re()) / sc(i)), n)
-        });
-        self.stats.rhs_evals += evals;
-        h
+        let f = (self.system, self.p);
+        let at = (self.clock.t, self.clock.dir);
+        let scratch = (&mut self.y_stage, &mut self.k[0]);
+        initial_step_for(f, at, (&self.y, &self.f0), scratch, &self.set, q, &mut self.stats)
     }
 
     /// Take one accepted step (retrying rejected ones), or report that the
