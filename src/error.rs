@@ -153,6 +153,35 @@ pub enum Error {
         /// The solution up to `t`.
         partial: Option<Partial>,
     },
+    /// The error test failed [`MAX_ERROR_TEST_FAILURES`](crate::integrate::MAX_ERROR_TEST_FAILURES)
+    /// times in a row at one time: no step, however small, is accurate
+    /// there (a discontinuity or a singularity of the right-hand side).
+    #[error(
+        "the error test failed {failures} times in a row at t = {t} (last step {h:e}): is the right-hand side discontinuous or singular there?"
+    )]
+    ErrorTestFailures {
+        /// Time of the last good state.
+        t: f64,
+        /// Consecutive failures.
+        failures: usize,
+        /// The last step tried.
+        h: f64,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
+    /// The solution is blowing up: a component of an accepted state passed
+    /// ±1e150 (beyond it, products of two components overflow to infinity).
+    #[error("the solution is blowing up: component {component} reached {value:e} at t = {t}")]
+    Unstable {
+        /// Time of the state.
+        t: f64,
+        /// The component.
+        component: usize,
+        /// Its value.
+        value: f64,
+        /// The solution up to the step before.
+        partial: Option<Partial>,
+    },
     /// A derivative carried by a dual number became NaN or infinite (e.g.
     /// `sqrt`, `powf` or `ln` evaluated at an exact zero of the state).
     #[error("the derivative of component {component} with respect to {wrt} is not finite at t = {t}")]
@@ -397,6 +426,8 @@ impl Error {
             | Error::Stiff { partial, .. }
             | Error::SingularMatrix { partial, .. }
             | Error::NewtonFailure { partial, .. }
+            | Error::ErrorTestFailures { partial, .. }
+            | Error::Unstable { partial, .. }
             | Error::NonFiniteDerivative { partial, .. } => *partial = Some(Partial(Box::new(sol))),
             _ => {}
         }
@@ -422,6 +453,8 @@ impl Error {
             | Error::Stiff { partial, .. }
             | Error::SingularMatrix { partial, .. }
             | Error::NewtonFailure { partial, .. }
+            | Error::ErrorTestFailures { partial, .. }
+            | Error::Unstable { partial, .. }
             | Error::NonFiniteDerivative { partial, .. } => partial.as_ref().map(|p| &*p.0),
             _ => None,
         }

@@ -22,10 +22,10 @@
 //! difference-table rescaling; A. C. Hindmarsh et al., "SUNDIALS", ACM
 //! TOMS 31 (2005) — the reuse of Jacobians and factorizations.
 
-use super::controller::{initial_step_for, rms, too_small};
+use super::controller::{MAX_ERROR_TEST_FAILURES, initial_step_for, rms, too_small};
 use super::newton::{Equation, Newton};
 use super::options::Settings;
-use super::stepper::{Failure, StepResult, Stepper, at_step_ends, check_derivatives, check_inputs, collapse_error};
+use super::stepper::{Failure, StepResult, Stepper, at_step_ends, check_accepted, check_inputs, collapse_error};
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::allocator::Allocator;
@@ -298,6 +298,10 @@ where
                     factor = factor.min(0.25);
                 }
                 self.reduce(factor);
+                if self.n_err_fail >= MAX_ERROR_TEST_FAILURES {
+                    let failures = self.n_err_fail;
+                    return Err(Error::ErrorTestFailures { t: self.t, failures, h, partial: None });
+                }
                 continue;
             }
             self.accept(t_new, err, safety)?;
@@ -354,7 +358,7 @@ where
         self.failure = None;
         self.newton.accepted();
         self.push_difference(t_new);
-        check_derivatives(self.t, &self.diff[0])?;
+        check_accepted(self.t, &self.diff[0])?;
         let k = self.order;
         if self.n_equal_steps < k + 1 {
             return Ok(());

@@ -164,6 +164,12 @@ pub(crate) fn too_small(h: f64, t: f64, h_min: f64) -> bool {
     h.abs() < h_min || 0.1 * h.abs() <= t.abs() * f64::EPSILON
 }
 
+/// Error-test failures in a row at one time before a solve stops with
+/// [`Error::ErrorTestFailures`] (CVODE stops at 7 with step cuts of 10×;
+/// here each cut is at most 5×, so 15 cuts reach 3e-11 of the first step:
+/// room for a discontinuity to be stepped over, none for an endless loop).
+pub const MAX_ERROR_TEST_FAILURES: usize = 15;
+
 /// Where a one-step method stands in its span and the step it tries next:
 /// the time bookkeeping and PI step control that the explicit, Rosenbrock
 /// and ESDIRK steppers share.
@@ -185,6 +191,8 @@ pub(crate) struct Clock {
     /// `ln(max(err, 1e-4))` of the last accepted step (PI control).
     ln_err_prev: f64,
     pub rejected_last: bool,
+    /// Consecutive error-test failures at the current time.
+    err_fails: usize,
 }
 
 impl Clock {
@@ -201,6 +209,7 @@ impl Clock {
             n_fixed: None,
             ln_err_prev: 1e-4f64.ln(),
             rejected_last: false,
+            err_fails: 0,
         }
     }
 
@@ -252,6 +261,18 @@ impl Clock {
         self.h = h_next;
     }
 
+    /// A step `h` failed the error test; `h_next` is tried next, unless
+    /// this was the [`MAX_ERROR_TEST_FAILURES`]-th failure in a row at this
+    /// time: then the typed error.
+    pub fn fail_error_test(&mut self, h: f64, h_next: f64, stats: &mut Stats) -> Result<(), Error> {
+        self.err_fails += 1;
+        self.reject(h_next, stats);
+        if self.err_fails >= MAX_ERROR_TEST_FAILURES {
+            return Err(Error::ErrorTestFailures { t: self.t, failures: self.err_fails, h, partial: None });
+        }
+        Ok(())
+    }
+
     /// After an adaptive step `h` accepted with error `err`: the next step
     /// by the PI controller, at most `h_max`.
     #[inline]
@@ -264,6 +285,7 @@ impl Clock {
     #[inline]
     pub fn advance(&mut self, h: f64, last: bool, accepted: usize) {
         self.rejected_last = false;
+        self.err_fails = 0;
         self.t_prev = self.t;
         self.h_prev = h;
         self.t = match (last, self.n_fixed) {
@@ -281,6 +303,7 @@ impl Clock {
         self.t_prev = t;
         self.h = self.dir * h.abs().min(h_max);
         self.rejected_last = false;
+        self.err_fails = 0;
         self.ln_err_prev = 1e-4f64.ln();
     }
 }

@@ -8,7 +8,7 @@
 
 use super::controller::{Clock, initial_step_for};
 use super::options::Settings;
-use super::stepper::{StepResult, at_step_ends, check_derivatives, check_inputs, delegate_stepper};
+use super::stepper::{StepResult, at_step_ends, check_accepted, check_inputs, delegate_stepper};
 use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
 use super::{Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -216,7 +216,8 @@ where
             if adaptive {
                 if err > 1.0 {
                     self.nonfinite = None;
-                    self.reject(h * self.set.controller.reject(err, q));
+                    let h_next = h * self.set.controller.reject(err, q);
+                    self.clock.fail_error_test(h, h_next, &mut self.stats)?;
                     continue;
                 }
                 self.clock.control(&self.set.controller, err, q, h, self.set.h_max);
@@ -342,7 +343,7 @@ where
         self.k0_ready = false;
         self.fnew_ready = M::TABLEAU.fsal;
         self.dense_ready = false;
-        check_derivatives(self.clock.t, &self.y)?;
+        check_accepted(self.clock.t, &self.y)?;
         if stage_done && let Some(test) = M::STIFFNESS {
             self.test_stiffness(test, h)?;
         }

@@ -28,7 +28,7 @@ mod trees;
 
 pub use auto::{Auto, AutoStepper};
 pub use bdf::{Bdf, BdfStepper};
-pub use controller::Controller;
+pub use controller::{Controller, MAX_ERROR_TEST_FAILURES};
 pub use esdirk::EsdirkStepper;
 pub use esdirk::tableau::{EsdirkMethod, EsdirkTableau, Kvaerno5, TrBdf2};
 pub use explicit::Integrator;

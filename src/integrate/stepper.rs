@@ -85,7 +85,13 @@ where
             Save::Steps => sol.push(it.t(), it.y().iter().copied()),
             Save::At(ts) => {
                 while next < ts.len() && dir * (ts[next] - it.t()) <= 0.0 {
-                    it.interpolate(ts[next], &mut buf)?;
+                    // The continuous extension may use stages the step's
+                    // error test never saw (extra dense stages, the final
+                    // right-hand side): check what it gives.
+                    if let Err(e) = it.interpolate(ts[next], &mut buf).and_then(|()| check_accepted(ts[next], &buf)) {
+                        sol.stats = it.stats();
+                        return Err(e.with_partial(sol.primal()));
+                    }
                     sol.push(ts[next], buf.iter().copied());
                     next += 1;
                 }
@@ -127,14 +133,27 @@ pub(crate) fn check_inputs<D: DualScalar>(
     Ok(())
 }
 
-/// Derivatives that are not finite (e.g. `sqrt` at an exact zero) would
-/// otherwise spread silently: stop and say where.
-pub(crate) fn check_derivatives<D, N>(t: f64, y: &State<D, N>) -> Result<(), Error>
+/// Past this magnitude an accepted state counts as blowing up
+/// ([`Error::Unstable`]): products of two such components overflow.
+pub(crate) const UNSTABLE: f64 = 1e150;
+
+/// Checks of every state a solve returns (accepted or interpolated): a
+/// value that is not finite is an error (never NaN inside an `Ok`), a
+/// component past ±[`UNSTABLE`] is a blow-up, and derivatives that are
+/// not finite (e.g. `sqrt` at an exact zero) would otherwise spread
+/// silently. Stop and say where.
+pub(crate) fn check_accepted<D, N>(t: f64, y: &State<D, N>) -> Result<(), Error>
 where
     D: DualScalar,
     N: Dim,
     DefaultAllocator: Allocator<N>,
 {
+    if let Some(component) = y.iter().position(|v| !v.re().is_finite()) {
+        return Err(Error::NonFiniteRhs { t, component, partial: None });
+    }
+    if let Some((component, v)) = y.iter().enumerate().find(|(_, v)| v.re().abs() > UNSTABLE) {
+        return Err(Error::Unstable { t, component, value: v.re(), partial: None });
+    }
     for (component, v) in y.iter().enumerate() {
         if let Some(direction) = (0..D::N_EPS).find(|&l| !v.eps_part(l).is_finite()) {
             return Err(Error::NonFiniteDerivative {

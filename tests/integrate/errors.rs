@@ -3,7 +3,7 @@
 use nalgebra::{Const, SVector};
 use odeon::integrate::{Controller, Integrator};
 use odeon::models::{ExponentialDecay, HarmonicOscillator, Robertson, VanDerPol};
-use odeon::{Dopri5, Rk4, Tsit5};
+use odeon::{Dop853, Dopri5, Rk4, Tsit5};
 use odeon::{DualScalar, Error, Method, OdeSystem, Options, solve};
 
 fn decay(opts: &Options) -> Result<odeon::Solution, Error> {
@@ -211,4 +211,82 @@ fn messages_say_what_and_where() {
     assert_eq!(e.to_string(), "t_eval[0] = 2: outside t_span");
     let e = solve(&ExponentialDecay, Dopri5, (0.0, 1.0), &[1.0, 2.0], &[1.0], &Options::default()).unwrap_err();
     assert_eq!(e.to_string(), "y0 has length 2, expected 1");
+}
+
+/// `y' = 0` at `t = 0`, `1e30` after: every step from `t = 0` crosses the
+/// jump, and none is accurate until it is far below any useful size (a
+/// jump met while approaching it is passed by shrinking accepted steps
+/// instead, and ends in `StepSizeTooSmall`).
+struct Jump;
+
+impl OdeSystem for Jump {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, t: D, _y: &SVector<D, 1>, _p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = D::from(if t.re() > 0.0 { 1e30 } else { 0.0 });
+    }
+}
+
+#[test]
+fn repeated_error_test_failures_at_one_time_are_typed() {
+    let opts = Options::default();
+    each_method!(m in [Dopri5, Rodas5P, Kvaerno5, Bdf] {
+        let e = solve(&Jump, m, (0.0, 2.0), &[0.0], &[], &opts).unwrap_err();
+        match &e {
+            Error::ErrorTestFailures { t, failures, .. } => {
+                assert_eq!(*t, 0.0, "{m}: {e}");
+                assert_eq!(*failures, odeon::integrate::MAX_ERROR_TEST_FAILURES, "{m}");
+            }
+            _ => panic!("{m}: unexpected {e}"),
+        }
+        assert!(e.partial().is_some_and(|p| p.len() == 1), "{m}: the initial state");
+    });
+}
+
+#[test]
+fn a_blow_up_is_unstable_not_an_ok() {
+    // y' = y to t = 400: e^400 ≈ 5e173 passes 1e150 near t = 345.4.
+    let opts = Options::default().save_final();
+    each_method!(m in [Dopri5, Rodas5P, Kvaerno5, Bdf] {
+        let e = solve(&ExponentialDecay, m, (0.0, 400.0), &[1.0], &[-1.0], &opts).unwrap_err();
+        match &e {
+            Error::Unstable { t, component: 0, value, .. } => {
+                assert!(*value > 1e150 && (*t - 1e150f64.ln()).abs() < 5.0, "{m}: {e}");
+            }
+            _ => panic!("{m}: unexpected {e}"),
+        }
+        assert!(e.partial().is_some(), "{m}");
+    });
+}
+
+/// `y' = −y`, except NaN in a window around `t = 0.1`: with one step from
+/// 0 to 1, only Dop853's extra dense-output stage (at `c = 0.1`) sees it.
+struct HiddenNan;
+
+impl OdeSystem for HiddenNan {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, t: D, y: &SVector<D, 1>, _p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = if (t.re() - 0.1).abs() < 1e-9 { D::from(f64::NAN) } else { -y[0] };
+    }
+}
+
+#[test]
+fn interpolated_values_are_checked_too() {
+    let steps = Options::default().dt(1.0);
+    let sol = solve(&HiddenNan, Dop853, (0.0, 1.0), &[1.0], &[], &steps).unwrap();
+    assert!(sol.y.iter().all(|v| v.is_finite()), "the step itself never meets the NaN");
+    let e = solve(&HiddenNan, Dop853, (0.0, 1.0), &[1.0], &[], &steps.t_eval(vec![0.5])).unwrap_err();
+    assert!(matches!(e, Error::NonFiniteRhs { t, component: 0, .. } if t == 0.5), "{e}");
+    assert!(e.partial().is_some());
 }

@@ -15,7 +15,7 @@ use super::controller::{Clock, initial_step_for, rms};
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, at_step_ends, axpy, check_derivatives, check_inputs, collapse_error, delegate_stepper,
+    Failure, StepResult, at_step_ends, axpy, check_accepted, check_inputs, collapse_error, delegate_stepper,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -203,7 +203,8 @@ where
             }
             if err > 1.0 {
                 self.failure = None;
-                self.reject(h * self.set.controller.reject(err, q));
+                let h_next = h * self.set.controller.reject(err, q);
+                self.clock.fail_error_test(h, h_next, &mut self.stats)?;
                 continue;
             }
             self.clock.control(&self.set.controller, err, q, h, self.set.h_max);
@@ -309,7 +310,7 @@ where
             self.system.rhs(D::from(self.clock.t), &self.y, self.p, &mut self.k[0]);
             self.stats.rhs_evals += 1;
         }
-        check_derivatives(self.clock.t, &self.y)
+        check_accepted(self.clock.t, &self.y)
     }
 
     /// The solution at `t` inside the last accepted step: the tableau's

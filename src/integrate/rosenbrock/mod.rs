@@ -18,7 +18,7 @@ use super::jacobian::DualJacobian;
 use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, at_step_ends, axpy, check_derivatives, check_inputs, collapse_error, delegate_stepper,
+    Failure, StepResult, at_step_ends, axpy, check_accepted, check_inputs, collapse_error, delegate_stepper,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -247,7 +247,8 @@ where
             }
             if err > 1.0 {
                 self.failure = None;
-                self.reject(h * self.set.controller.reject(err, q));
+                let h_next = h * self.set.controller.reject(err, q);
+                self.clock.fail_error_test(h, h_next, &mut self.stats)?;
                 if self.jac_age > 0 {
                     // A stale Jacobian may be why: retry with a fresh one.
                     self.jac_age = self.max_jacobian_age();
@@ -355,7 +356,7 @@ where
         self.jac_ready = false;
         self.jac_age += 1;
         self.dense_ready = false;
-        check_derivatives(self.clock.t, &self.y)
+        check_accepted(self.clock.t, &self.y)
     }
 
     fn build_dense(&mut self) {
