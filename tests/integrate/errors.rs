@@ -250,9 +250,11 @@ fn repeated_error_test_failures_at_one_time_are_typed() {
 
 #[test]
 fn a_blow_up_is_unstable_not_an_ok() {
-    // y' = y to t = 400: e^400 ≈ 5e173 passes 1e150 near t = 345.4.
+    // y' = y to t = 400: e^400 ≈ 5e173 passes 1e150 near t = 345.4. Every
+    // stepper calls the same check on its accepted states; one one-step
+    // method and BDF keep the test binary small.
     let opts = Options::default().save_final();
-    each_method!(m in [Dopri5, Rodas5P, Kvaerno5, Bdf] {
+    each_method!(m in [Dopri5, Bdf] {
         let e = solve(&ExponentialDecay, m, (0.0, 400.0), &[1.0], &[-1.0], &opts).unwrap_err();
         match &e {
             Error::Unstable { t, component: 0, value, .. } => {

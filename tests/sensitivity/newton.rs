@@ -8,16 +8,18 @@
 use odeon::integrate::solve_dual;
 use odeon::models::{Robertson, StiffVanDerPol};
 use odeon::scalar::InlineDual64;
-use odeon::sensitivity::{Sensitivities, Wrt, solve_sensitivities};
+use odeon::sensitivity::{Sensitivities, Wrt, solve_sensitivities_chunked};
 use odeon::{Algorithm, Bdf, Kvaerno5, OdeSystem, Options, Rodas5P, TrBdf2, solve};
 
 #[test]
 fn dual_solve_takes_the_f64_steps() {
+    // Width 4 (one direction unused), the chunk width of the tests below:
+    // the same stepper copies serve both.
     let opts = Options::default().rtol(1e-6).atol(1e-10);
     let p = Robertson::PARAMS;
-    let seeded: Vec<InlineDual64<3>> =
-        p.iter().enumerate().map(|(i, &v)| InlineDual64::<3>::from_re(v).derivative(i)).collect();
-    let y0: Vec<InlineDual64<3>> = Robertson::Y0.iter().map(|&v| InlineDual64::from_re(v)).collect();
+    let seeded: Vec<InlineDual64<4>> =
+        p.iter().enumerate().map(|(i, &v)| InlineDual64::<4>::from_re(v).derivative(i)).collect();
+    let y0: Vec<InlineDual64<4>> = Robertson::Y0.iter().map(|&v| InlineDual64::from_re(v)).collect();
     each_method!(m in [Bdf, Kvaerno5, TrBdf2] {
         let plain = solve(&Robertson, m, (0.0, 1e4), &Robertson::Y0, &p, &opts).unwrap();
         let dual = solve_dual(&Robertson, m, (0.0, 1e4), &y0, &seeded, &opts).unwrap();
@@ -47,7 +49,9 @@ where
     nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<S::Dim>,
 {
     let wrt = Wrt::params(system);
-    let s = solve_sensitivities(system, method, t_span, y0, p, &wrt, opts).unwrap();
+    // One chunk width (≤ 3 directions here): each width is its own copy of
+    // the stepper in the test binary.
+    let s = solve_sensitivities_chunked::<_, _, 4>(system, method, t_span, y0, p, &wrt, opts).unwrap();
     for c in 0..p.len() {
         let central = |h: f64| {
             let shifted = |sign: f64| {
@@ -116,10 +120,11 @@ fn sensitivities_converge_to_the_continuous_ones() {
     let wrt = Wrt::params(&Robertson);
     let at = |rtol: f64| Options::default().rtol(rtol).atol(rtol * 1e-4).t_eval(ts.clone());
     let (p, y0) = (Robertson::PARAMS, Robertson::Y0);
-    let truth = solve_sensitivities(&Robertson, Rodas5P, (0.0, 40.0), &y0, &p, &wrt, &at(1e-12)).unwrap();
+    let truth =
+        solve_sensitivities_chunked::<_, _, 4>(&Robertson, Rodas5P, (0.0, 40.0), &y0, &p, &wrt, &at(1e-12)).unwrap();
     let mut errors = Vec::new();
     for rtol in [1e-5, 1e-7, 1e-9] {
-        let s = solve_sensitivities(&Robertson, Bdf, (0.0, 40.0), &y0, &p, &wrt, &at(rtol)).unwrap();
+        let s = solve_sensitivities_chunked::<_, _, 4>(&Robertson, Bdf, (0.0, 40.0), &y0, &p, &wrt, &at(rtol)).unwrap();
         let err = (0..2)
             .flat_map(|i| {
                 let (a, b) = (&s.jacobians[i], &truth.jacobians[i]);
