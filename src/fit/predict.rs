@@ -17,8 +17,9 @@ pub struct Prediction {
     pub t: Vec<f64>,
     /// Predicted outputs, row-major (one row of outputs per time).
     pub mean: Vec<f64>,
-    /// Half-widths of the 95% band, same layout.
-    pub half_width: Vec<f64>,
+    /// Half-widths of the 95% band, same layout; `None` when the report
+    /// has no covariance (no degrees of freedom).
+    pub half_width: Option<Vec<f64>>,
     /// Number of outputs per time.
     pub n_outputs: usize,
 }
@@ -44,8 +45,9 @@ where
     ///     .experiment(Experiment::new("e", &[1.0], Data::new(t, y)?));
     /// let report = fit(&problem, &FitOptions::default())?;
     /// let p = problem.predict(&report, 0, &[0.0, 2.5, 5.0])?;
-    /// assert_eq!(p.half_width[0], 0.0); // the known initial state is certain
-    /// assert!(p.half_width[2] > 0.0);
+    /// let band = p.half_width.expect("4 observations, 1 parameter: a band");
+    /// assert_eq!(band[0], 0.0); // the known initial state is certain
+    /// assert!(band[2] > 0.0);
     /// # Ok::<(), odeon::Error>(())
     /// ```
     pub fn predict(&self, report: &FitReport, experiment: usize, t: &[f64]) -> Result<Prediction, Error> {
@@ -75,25 +77,27 @@ where
         let res = probe.residuals(&layout, &z, true)?;
         let offset: usize = probe.experiments[..experiment].iter().map(|e| e.data.n_observed()).sum();
         let jac = res.jac.expect("requested");
-        let tq = if report.dof > 0 { student_t_quantile(0.975, report.dof as f64) } else { f64::INFINITY };
         let rows = t.len() * n_out;
-        let mut mean = Vec::with_capacity(rows);
+        let mean: Vec<f64> = (0..rows).map(|k| res.r[offset + k]).collect();
+        let Some(cov) = report.covariance.as_ref() else {
+            return Ok(Prediction { t: t.to_vec(), mean, half_width: None, n_outputs: n_out });
+        };
+        let tq = student_t_quantile(0.975, report.dof.max(1) as f64);
         let mut half_width = Vec::with_capacity(rows);
         for k in 0..rows {
             let row = offset + k;
-            mean.push(res.r[row]);
             // g in user units: ∂h/∂p = ∂h/∂z / (dp/dz).
             let g: Vec<f64> = (0..z.len()).map(|c| jac[(row, c)] / layout.free[c].parameter.dvalue_dz(z[c])).collect();
             let mut var = 0.0;
             for a in 0..g.len() {
                 for b in 0..g.len() {
                     if g[a] != 0.0 && g[b] != 0.0 {
-                        var += g[a] * report.covariance[(a, b)] * g[b];
+                        var += g[a] * cov[(a, b)] * g[b];
                     }
                 }
             }
             half_width.push(tq * var.max(0.0).sqrt());
         }
-        Ok(Prediction { t: t.to_vec(), mean, half_width, n_outputs: n_out })
+        Ok(Prediction { t: t.to_vec(), mean, half_width: Some(half_width), n_outputs: n_out })
     }
 }

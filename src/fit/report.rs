@@ -12,10 +12,13 @@ pub struct Estimate {
     pub name: String,
     /// Best-fit value (user units).
     pub value: f64,
-    /// Standard error from the covariance (infinite if not determined).
-    pub std_error: f64,
-    /// 95% confidence interval (Student t with the residual degrees of freedom).
-    pub ci95: [f64; 2],
+    /// Standard error from the covariance; `None` when the data do not
+    /// determine it (no degrees of freedom left, or the parameter lies in a
+    /// direction the data do not see: see [`FitReport::notes`]).
+    pub std_error: Option<f64>,
+    /// 95% confidence interval (Student t with the residual degrees of
+    /// freedom); `None` with `std_error`.
+    pub ci95: Option<[f64; 2]>,
     /// The starting value.
     pub initial: f64,
 }
@@ -60,16 +63,21 @@ pub struct FitReport {
     pub n_observations: usize,
     /// Degrees of freedom `n_observations − n_parameters`.
     pub dof: usize,
-    /// `χ² / dof`, the estimate `σ̂²` of the residual variance.
-    pub reduced_chi2: f64,
-    /// Akaike information criterion `m ln(χ²/m) + 2k`.
-    pub aic: f64,
-    /// Bayesian information criterion `m ln(χ²/m) + k ln m`.
-    pub bic: f64,
-    /// Covariance `σ̂² (JᵀJ)⁻¹` in user units.
-    pub covariance: DMatrix<f64>,
-    /// Correlation matrix.
-    pub correlation: DMatrix<f64>,
+    /// `χ² / dof`, the estimate `σ̂²` of the residual variance (`None` with
+    /// no degrees of freedom).
+    pub reduced_chi2: Option<f64>,
+    /// Akaike information criterion `m ln(χ²/m) + 2k` (`None` for an exact
+    /// fit, χ² = 0).
+    pub aic: Option<f64>,
+    /// Bayesian information criterion `m ln(χ²/m) + k ln m` (`None` for an
+    /// exact fit).
+    pub bic: Option<f64>,
+    /// Covariance `σ̂² (JᵀJ)⁺` in user units (pseudo-inverse on the
+    /// directions the data determine; `None` with no degrees of freedom).
+    pub covariance: Option<DMatrix<f64>>,
+    /// Correlation matrix (entries of parameters without a standard error
+    /// are 0 off the diagonal; `None` with the covariance).
+    pub correlation: Option<DMatrix<f64>>,
     /// Residuals at the optimum.
     pub residuals: Vec<f64>,
     /// Solver iterations.
@@ -78,6 +86,10 @@ pub struct FitReport {
     pub evaluations: Evaluations,
     /// Identifiability diagnosis.
     pub identifiability: Identifiability,
+    /// Why figures are missing: no degrees of freedom, parameters the data
+    /// do not determine.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// The pieces a report is made of.
@@ -101,7 +113,7 @@ impl FitReport {
         let (m, k) = (residuals.len(), values.len());
         let chi2 = residuals.norm_squared();
         let dof = m.saturating_sub(k);
-        let s2 = if dof > 0 { chi2 / dof as f64 } else { f64::NAN };
+        let s2 = (dof > 0).then(|| chi2 / dof as f64);
         // Scale columns by |p| so singular values compare relative changes.
         let scale: Vec<f64> = values.iter().map(|v| if *v != 0.0 { v.abs() } else { 1.0 }).collect();
         let mut js = jacobian.clone();
@@ -136,41 +148,53 @@ impl FitReport {
         }
         // Covariance in scaled coordinates from the SVD (pseudo-inverse on the
         // determined subspace), then back to user units.
-        let mut cov = DMatrix::zeros(k, k);
-        for i in 0..sv.len() {
-            if smax > 0.0 && sv[i] / smax >= 1e-8 {
-                let v = vt.row(i).transpose();
-                cov += &v * v.transpose() / (sv[i] * sv[i]);
+        let covariance = s2.map(|s2| {
+            let mut cov = DMatrix::zeros(k, k);
+            for i in 0..sv.len() {
+                if smax > 0.0 && sv[i] / smax >= 1e-8 {
+                    let v = vt.row(i).transpose();
+                    cov += &v * v.transpose() / (sv[i] * sv[i]);
+                }
             }
-        }
-        for a in 0..k {
-            for b in 0..k {
-                cov[(a, b)] *= s2 * scale[a] * scale[b];
-            }
-        }
-        let tq = if dof > 0 { student_t_quantile(0.975, dof as f64) } else { f64::INFINITY };
+            DMatrix::from_fn(k, k, |a, b| cov[(a, b)] * s2 * scale[a] * scale[b])
+        });
+        let determined = |c: usize| null_weight[c] <= 1e-2;
+        let tq = student_t_quantile(0.975, dof.max(1) as f64);
         let estimates = (0..k)
             .map(|c| {
-                let se = if null_weight[c] > 1e-2 { f64::INFINITY } else { cov[(c, c)].sqrt() };
+                let se = covariance.as_ref().filter(|_| determined(c)).map(|cov| cov[(c, c)].max(0.0).sqrt());
                 Estimate {
                     name: names[c].clone(),
                     value: values[c],
                     std_error: se,
-                    ci95: [values[c] - tq * se, values[c] + tq * se],
+                    ci95: se.map(|se| [values[c] - tq * se, values[c] + tq * se]),
                     initial: initial[c],
                 }
             })
             .collect::<Vec<_>>();
-        let correlation = DMatrix::from_fn(k, k, |a, b| {
-            let d = (cov[(a, a)] * cov[(b, b)]).sqrt();
-            if a == b {
-                1.0
-            } else if d > 0.0 {
-                cov[(a, b)] / d
-            } else {
-                f64::NAN
-            }
+        let correlation = covariance.as_ref().map(|cov| {
+            DMatrix::from_fn(k, k, |a, b| {
+                let d = (cov[(a, a)] * cov[(b, b)]).sqrt();
+                match (a == b, determined(a) && determined(b) && d > 0.0) {
+                    (true, _) => 1.0,
+                    (false, true) => cov[(a, b)] / d,
+                    (false, false) => 0.0,
+                }
+            })
         });
+        let mut notes = Vec::new();
+        if dof == 0 {
+            notes.push(format!(
+                "no degrees of freedom ({m} observations for {k} parameters): no variance estimate, so no covariance, standard errors or intervals"
+            ));
+        }
+        let undetermined: Vec<&str> = (0..k).filter(|&c| !determined(c)).map(|c| names[c].as_str()).collect();
+        if !undetermined.is_empty() {
+            notes.push(format!(
+                "not determined by the data: {} (no standard error or interval; see identifiability)",
+                undetermined.join(", ")
+            ));
+        }
         let mf = m as f64;
         let ll = mf * (chi2 / mf).ln();
         FitReport {
@@ -182,14 +206,15 @@ impl FitReport {
             n_observations: m,
             dof,
             reduced_chi2: s2,
-            aic: ll + 2.0 * k as f64,
-            bic: ll + k as f64 * mf.ln(),
-            covariance: cov,
+            aic: (chi2 > 0.0).then_some(ll + 2.0 * k as f64),
+            bic: (chi2 > 0.0).then_some(ll + k as f64 * mf.ln()),
+            covariance,
             correlation,
             residuals: residuals.as_slice().to_vec(),
             iterations,
             evaluations,
             identifiability,
+            notes,
         }
     }
 
@@ -217,28 +242,36 @@ impl fmt::Display for FitReport {
             "parameter", "estimate", "std. error", "95% interval", "start"
         )?;
         for e in &self.estimates {
-            writeln!(
-                f,
-                "{:<14} {:>14.6e} {:>12.3e} [{:>12.5e}, {:>12.5e}]  {:>12.4e}",
-                e.name, e.value, e.std_error, e.ci95[0], e.ci95[1], e.initial
-            )?;
+            let (se, ci) = match (e.std_error, e.ci95) {
+                (Some(se), Some([lo, hi])) => (format!("{se:>12.3e}"), format!("[{lo:>12.5e}, {hi:>12.5e}]")),
+                _ => (format!("{:>12}", "—"), format!("{:>27}", "—")),
+            };
+            writeln!(f, "{:<14} {:>14.6e} {se} {ci}  {:>12.4e}", e.name, e.value, e.initial)?;
         }
+        let or_dash = |x: Option<f64>, digits: usize| x.map_or("—".to_string(), |v| format!("{v:.digits$e}"));
         writeln!(
             f,
-            "cost ½Σr² = {:.6e}, χ² = {:.6e}, dof = {}, χ²/dof = {:.4e}",
-            self.cost, self.chi2, self.dof, self.reduced_chi2
+            "cost ½Σr² = {:.6e}, χ² = {:.6e}, dof = {}, χ²/dof = {}",
+            self.cost,
+            self.chi2,
+            self.dof,
+            or_dash(self.reduced_chi2, 4)
         )?;
-        writeln!(f, "AIC = {:.3}, BIC = {:.3}", self.aic, self.bic)?;
+        let or_dash_f = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.3}"));
+        writeln!(f, "AIC = {}, BIC = {}", or_dash_f(self.aic), or_dash_f(self.bic))?;
         let k = self.estimates.len();
-        if k > 1 {
+        if let Some(corr) = self.correlation.as_ref().filter(|_| k > 1) {
             writeln!(f, "correlation:")?;
             for a in 0..k {
                 write!(f, "  {:<12}", self.estimates[a].name)?;
                 for b in 0..=a {
-                    write!(f, " {:>6.3}", self.correlation[(a, b)])?;
+                    write!(f, " {:>6.3}", corr[(a, b)])?;
                 }
                 writeln!(f)?;
             }
+        }
+        for note in &self.notes {
+            writeln!(f, "note: {note}")?;
         }
         for u in &self.identifiability.unidentifiable {
             writeln!(f, "NOT IDENTIFIABLE: {u}")?;

@@ -50,13 +50,16 @@ where
     let pred = problem.predict(report, experiment, &grid)?;
     let n_out = pred.n_outputs;
     let names = problem.observable.names_for(problem.system);
-    let sigma_hat = report.reduced_chi2.sqrt();
+    // Without degrees of freedom there is no σ̂ (no error bars without
+    // given σ) and no band.
+    let sigma_hat = report.reduced_chi2.map_or(0.0, f64::sqrt);
     let bar = |k: usize| exp.data.sigma.as_ref().map_or(sigma_hat, |s| s[k]);
+    let half = |k: usize| pred.half_width.as_ref().map_or(0.0, |w| w[k]);
     let ys = padded_range(
         pred.mean
             .iter()
-            .zip(&pred.half_width)
-            .flat_map(|(m, w)| [m - w, m + w])
+            .enumerate()
+            .flat_map(|(k, m)| [m - half(k), m + half(k)])
             .chain(exp.data.values.iter().enumerate().flat_map(|(k, v)| [v - bar(k), v + bar(k)])),
     );
     let mut canvas = Canvas::new(path)?;
@@ -67,11 +70,13 @@ where
         for j in 0..n_out {
             let c = color(j);
             let row = |i: usize| i * n_out + j;
-            let band: Vec<(f64, f64)> = (0..grid.len())
-                .map(|i| (grid[i], pred.mean[row(i)] + pred.half_width[row(i)]))
-                .chain((0..grid.len()).rev().map(|i| (grid[i], pred.mean[row(i)] - pred.half_width[row(i)])))
-                .collect();
-            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled()))).map_err(|e| io(&e))?;
+            if pred.half_width.is_some() {
+                let band: Vec<(f64, f64)> = (0..grid.len())
+                    .map(|i| (grid[i], pred.mean[row(i)] + half(row(i))))
+                    .chain((0..grid.len()).rev().map(|i| (grid[i], pred.mean[row(i)] - half(row(i)))))
+                    .collect();
+                chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.2).filled()))).map_err(|e| io(&e))?;
+            }
             let name = names.get(j).cloned().unwrap_or_else(|| format!("h{j}"));
             chart
                 .draw_series(LineSeries::new((0..grid.len()).map(|i| (grid[i], pred.mean[row(i)])), c.stroke_width(2)))

@@ -92,7 +92,8 @@ fn noisy_lotka_volterra_local_minimum_from_the_peers_start() {
     assert!(rel(report.cost, LOCAL.1) < 1e-5, "cost {}", report.cost);
     for (i, e) in report.estimates.iter().enumerate() {
         assert!(rel(e.value, LOCAL.0[i]) < 1e-5, "{}: {}", e.name, e.value);
-        assert!(rel(e.std_error, LOCAL.2[i]) < 1e-3, "{} std error {}", e.name, e.std_error);
+        let se = e.std_error.unwrap();
+        assert!(rel(se, LOCAL.2[i]) < 1e-3, "{} std error {se}", e.name);
     }
 }
 
@@ -105,7 +106,8 @@ fn noisy_lotka_volterra_multistart_finds_the_global_minimum() {
     assert!(rel(r.best.cost, GLOBAL.1) < 1e-5, "cost {}", r.best.cost);
     for (i, e) in r.best.estimates.iter().enumerate() {
         assert!(rel(e.value, GLOBAL.0[i]) < 1e-5, "{}: {}", e.name, e.value);
-        assert!(rel(e.std_error, GLOBAL.2[i]) < 2e-3, "{} std error {}", e.name, e.std_error);
+        let se = e.std_error.unwrap();
+        assert!(rel(se, GLOBAL.2[i]) < 2e-3, "{} std error {se}", e.name);
     }
     assert!(r.optima.len() >= 2, "the local minimum at 55.89 is found too: {:?}", r.optima);
     assert!(r.optima.windows(2).all(|w| w[0].cost <= w[1].cost));
@@ -144,7 +146,7 @@ fn confidence_intervals_cover_the_truth() {
             let data = Data::new(times.clone(), values).unwrap();
             let report = fit(&lv_problem(data, TRUE, 1e-8), &FitOptions::default()).unwrap();
             std::array::from_fn(|i| {
-                let ci = report.estimates[i].ci95;
+                let ci = report.estimates[i].ci95.unwrap();
                 ci[0] <= TRUE[i] && TRUE[i] <= ci[1]
             })
         })
@@ -187,7 +189,8 @@ fn parameters_entering_as_a_product_are_unidentifiable() {
     let u = &report.identifiability.unidentifiable;
     assert_eq!(u.len(), 1, "{report}");
     assert!(u[0].contains("ln(k1)") && u[0].contains("ln(k2)"), "{}", u[0]);
-    assert!(report.estimates.iter().all(|e| e.std_error.is_infinite()));
+    assert!(report.estimates.iter().all(|e| e.std_error.is_none() && e.ci95.is_none()));
+    assert!(report.notes.iter().any(|n| n.contains("not determined") && n.contains("k1")), "{:?}", report.notes);
     assert!(report.to_string().contains("NOT IDENTIFIABLE"));
 }
 
@@ -306,4 +309,26 @@ fn bad_input_is_named() {
     let e = Data::from_csv(&path, "t", &["x", "z"], None).unwrap_err();
     assert!(e.to_string().contains("no column \"z\""), "{e}");
     std::fs::remove_file(path).ok();
+}
+
+#[test]
+fn no_degrees_of_freedom_means_no_uncertainty_figures_and_says_why() {
+    // One observation, one parameter: an exact fit with nothing left to
+    // estimate the noise from. No NaN anywhere: the figures are absent.
+    let problem = FitProblem::new(&odeon::models::ExponentialDecay, Tsit5, States(vec![0]))
+        .parameter(Parameter::new("k", 1.0))
+        .experiment(Experiment::new("e", &[1.0], Data::new(vec![1.0], vec![0.5]).unwrap()));
+    let report = fit(&problem, &FitOptions::default()).unwrap();
+    assert!(rel(report.values()[0], 2f64.ln()) < 1e-6, "{report}");
+    assert_eq!(report.dof, 0);
+    assert!(report.reduced_chi2.is_none() && report.covariance.is_none() && report.correlation.is_none());
+    assert!(report.estimates.iter().all(|e| e.std_error.is_none() && e.ci95.is_none()));
+    assert!(report.notes.iter().any(|n| n.contains("no degrees of freedom")), "{:?}", report.notes);
+    assert!(report.to_string().contains("no degrees of freedom"));
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
+    let back: odeon::fit::FitReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.estimates, report.estimates);
+    let p = problem.predict(&report, 0, &[0.0, 1.0, 2.0]).unwrap();
+    assert!(p.half_width.is_none() && p.mean.iter().all(|v| v.is_finite()));
 }
