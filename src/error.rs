@@ -182,6 +182,15 @@ pub enum Error {
         /// The solution up to the step before.
         partial: Option<Partial>,
     },
+    /// A variance-based analysis of an output that does not vary: its
+    /// indices are 0/0.
+    #[error("the output is constant ({value}) over all {rows} evaluated rows: Sobol indices are undefined")]
+    ConstantOutput {
+        /// Rows evaluated.
+        rows: usize,
+        /// The output's (mean) value.
+        value: f64,
+    },
     /// A derivative carried by a dual number became NaN or infinite (e.g.
     /// `sqrt`, `powf` or `ln` evaluated at an exact zero of the state).
     #[error("the derivative of component {component} with respect to {wrt} is not finite at t = {t}")]

@@ -212,8 +212,9 @@ impl Sobol {
     /// estimate the indices.
     ///
     /// # Errors
-    /// Invalid settings, or fewer than two usable rows. Evaluations that
-    /// fail drop their row (counted in `failed_rows`).
+    /// Invalid settings, fewer than two usable rows, or an output that does
+    /// not vary ([`Error::ConstantOutput`]). Evaluations that fail drop
+    /// their row (counted in `failed_rows`).
     pub fn analyze<F>(&self, f: F) -> Result<SobolIndices, Error>
     where
         F: Fn(&[f64]) -> Result<f64, Error> + Sync,
@@ -245,7 +246,13 @@ impl Sobol {
             });
         }
         let all: Vec<usize> = (0..rows.len()).collect();
+        // Variance at the level of rounding of the mean: a constant output,
+        // whose indices would be 0/0 (or ratios of rounding errors).
+        let mean = rows.iter().map(|r| r[0] + r[1]).sum::<f64>() / (2 * rows.len()) as f64;
         let (first, total, variance) = estimate(&rows, d, &all);
+        if variance <= (64.0 * f64::EPSILON * mean.abs()).powi(2) {
+            return Err(Error::ConstantOutput { rows: rows.len(), value: mean });
+        }
         let boots: Vec<Replicate> = (0..self.bootstrap as u64)
             .into_par_iter()
             .map(|r| {

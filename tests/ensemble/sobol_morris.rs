@@ -63,3 +63,16 @@ fn morris_screens_ishigami_x3_as_influential_despite_zero_first_order() {
     assert!(m.mu_star[2] > 1.0, "{:?}", m.mu_star);
     assert!(m.sigma[2] > 0.5 * m.mu_star[2]);
 }
+
+#[test]
+fn a_constant_output_is_an_error_not_nan() {
+    let u = Dist::Uniform { low: 0.0, high: 1.0 };
+    let e = Sobol::new(vec![u, u], 256).unwrap().bootstrap(10).analyze(|_| Ok(0.3)).unwrap_err();
+    assert!(matches!(e, odeon::Error::ConstantOutput { rows: 256, value } if (value - 0.3).abs() < 1e-12), "{e}");
+    let e = Sobol::new(vec![u, u], 256).unwrap().analyze(|_| Ok(0.0)).unwrap_err();
+    assert!(matches!(e, odeon::Error::ConstantOutput { .. }), "{e}");
+    // A tiny but real variation is still analysed.
+    let idx = Sobol::new(vec![u, u], 256).unwrap().analyze(|x| Ok(1.0 + 1e-9 * x[0])).unwrap();
+    assert!(idx.first.iter().chain(&idx.total).all(|v| v.is_finite()));
+    assert!(idx.total[0] > 0.9 && idx.total[1].abs() < 1e-9, "{:?}", idx.total);
+}
