@@ -42,12 +42,12 @@ pub use multistart::{LocalOptimum, Multistart, MultistartReport, multistart};
 pub use objective::Objective;
 pub use predict::Prediction;
 pub use problem::{Experiment, FitProblem, Initial, Layout, Observable, Parameter, States};
-pub use report::{Estimate, Evaluations, FitReport, Identifiability};
+pub use report::{Estimate, Evaluations, FitReport, Identifiability, Termination};
 pub use spec::{FitRun, FitSpec, ParamSpec};
 pub use stats::{student_t_cdf, student_t_quantile};
 
 use crate::{Algorithm, Error, OdeSystem};
-use argmin::core::{Executor, State};
+use argmin::core::{Executor, State, TerminationReason};
 use argmin::solver::linesearch::MoreThuenteLineSearch as MoreThuente;
 use argmin::solver::neldermead::NelderMead;
 use argmin::solver::quasinewton::LBFGS;
@@ -96,7 +96,7 @@ impl Default for FitOptions {
 pub(crate) struct Outcome {
     pub z: Vec<f64>,
     pub iterations: u64,
-    pub termination: String,
+    pub termination: Termination,
     /// Integrations `(residual-only, with sensitivities)`.
     pub evaluations: (usize, usize),
 }
@@ -122,8 +122,17 @@ where
     macro_rules! finish {
         ($res:expr) => {{
             let mut res = $res.map_err(solver_error)?;
-            let termination = res.state.get_termination_reason().map_or("unknown".into(), |r| r.text().to_string());
             let iterations = res.state.get_iter();
+            let termination = match res.state.get_termination_reason() {
+                Some(TerminationReason::MaxItersReached) => Termination::MaxIterations(iterations),
+                Some(r @ (TerminationReason::SolverConverged | TerminationReason::TargetCostReached)) => {
+                    Termination::Converged(r.text().to_string())
+                }
+                // Our Levenberg–Marquardt names its convergence test.
+                Some(TerminationReason::SolverExit(why)) => Termination::Converged(why.clone()),
+                Some(other) => Termination::Stopped(other.text().to_string()),
+                None => Termination::Stopped("no reason given".into()),
+            };
             let z = res.state.take_best_param().unwrap_or(z0.clone());
             Ok(Outcome { z, iterations, termination, evaluations: counts.get() })
         }};

@@ -46,13 +46,46 @@ pub struct Evaluations {
     pub jacobians: usize,
 }
 
+/// Why a fit's solver stopped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Termination {
+    /// A convergence test held (named: tolerance on the cost, the step,
+    /// the gradient; a zero residual; the simplex's spread).
+    Converged(String),
+    /// `max_iters` iterations without convergence.
+    MaxIterations(u64),
+    /// Stopped otherwise (interrupted, timed out, or no reason given).
+    Stopped(String),
+}
+
+impl Termination {
+    /// Whether a convergence test held.
+    pub fn converged(&self) -> bool {
+        matches!(self, Termination::Converged(_))
+    }
+}
+
+impl fmt::Display for Termination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Termination::Converged(why) => write!(f, "converged: {why}"),
+            Termination::MaxIterations(n) => write!(f, "NOT CONVERGED: iteration limit ({n}) reached"),
+            Termination::Stopped(why) => write!(f, "NOT CONVERGED: stopped ({why})"),
+        }
+    }
+}
+
 /// The result of a fit, with its uncertainty.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FitReport {
     /// The solver used.
     pub solver: String,
+    /// Whether the solver met a convergence test (a run stopped by the
+    /// iteration limit is not a success: see `termination`).
+    pub converged: bool,
     /// Why it stopped.
-    pub termination: String,
+    pub termination: Termination,
     /// Estimated parameters.
     pub estimates: Vec<Estimate>,
     /// `½ Σ r²` (residuals weighted by `1/σ` where σ is given).
@@ -95,7 +128,7 @@ pub struct FitReport {
 /// The pieces a report is made of.
 pub(crate) struct ReportInput<'a> {
     pub solver: String,
-    pub termination: String,
+    pub termination: Termination,
     pub names: Vec<String>,
     pub values: Vec<f64>,
     pub initial: Vec<f64>,
@@ -199,6 +232,7 @@ impl FitReport {
         let ll = mf * (chi2 / mf).ln();
         FitReport {
             solver,
+            converged: termination.converged(),
             termination,
             estimates,
             cost: 0.5 * chi2,

@@ -7,6 +7,7 @@
 //! data = "lv_noisy.csv"             # CSV, relative to this file; header names the columns
 //! time = "t"                        # time column (default "t")
 //! solver = "levenberg_marquardt"    # or gauss_newton, lbfgs, nelder_mead
+//! max_iters = 500                   # optional: solver iterations (default 500)
 //! multistart = 32                   # optional: starts drawn in the bounds
 //! seed = 1                          # optional (default 0)
 //!
@@ -49,6 +50,7 @@ struct RawFitSpec {
     time: Option<String>,
     t0: Option<f64>,
     solver: Option<FitSolver>,
+    max_iters: Option<u64>,
     multistart: Option<usize>,
     seed: Option<u64>,
     observe: BTreeMap<Spanned<String>, Spanned<String>>,
@@ -233,7 +235,11 @@ impl FitSpec {
             sigma,
             y0,
             parameters,
-            fit: FitOptions { solver: raw.solver.unwrap_or_default(), ..FitOptions::default() },
+            fit: FitOptions {
+                solver: raw.solver.unwrap_or_default(),
+                max_iters: raw.max_iters.unwrap_or(FitOptions::default().max_iters),
+                ..FitOptions::default()
+            },
             multistart,
         })
     }

@@ -119,3 +119,19 @@ fn bad_input_gets_clear_errors() {
     assert!(e.contains("params.nu") && e.contains("it has: mu"), "{e}");
     std::fs::remove_dir_all(&d).ok();
 }
+
+#[test]
+fn an_ensemble_whose_every_sample_fails_exits_with_code_2() {
+    let d = dir("allfail");
+    let spec = d.join("spec.toml");
+    // One step cannot reach t = 10: every sample fails.
+    std::fs::write(
+        &spec,
+        SPEC.replace("block_size = 100", "block_size = 100\nmax_steps = 1").replace("samples = 2000", "samples = 20"),
+    )
+    .unwrap();
+    let out = odeon(&["ensemble", s(&spec), "--out", s(&d.join("part.json")), "--no-progress"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("every sample failed"), "{}", stderr(&out));
+    std::fs::remove_dir_all(d).ok();
+}

@@ -98,3 +98,22 @@ fn stiff_fit_from_the_docs_spec() {
     assert!((0.6..1.5).contains(&chi2_dof), "χ²/dof = {chi2_dof}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_fit_that_does_not_converge_exits_with_code_2_and_says_so() {
+    let dir = workdir("noconv");
+    std::fs::write(dir.join("spec.toml"), SPEC.replace("data = \"lv.csv\"", "data = \"lv.csv\"\nmax_iters = 1"))
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_odeon"))
+        .arg("fit")
+        .arg(dir.join("spec.toml"))
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did not converge"));
+    let run: FitRun = serde_json::from_str(&std::fs::read_to_string(dir.join("out/report.json")).unwrap()).unwrap();
+    assert!(!run.report.converged);
+    std::fs::remove_dir_all(dir).ok();
+}

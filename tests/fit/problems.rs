@@ -59,6 +59,7 @@ fn every_solver_recovers_noise_free_parameters() {
             }
             let options = FitOptions { solver, max_iters: 5000, ftol: 1e-14, xtol: 1e-14, gtol: 1e-12 };
             let report = fit(&problem, &options).unwrap();
+            assert!(report.converged, "{solver:?} (log {log}): {}", report.termination);
             for (e, t) in report.estimates.iter().zip(TRUE) {
                 assert!(
                     rel(e.value, t) < 1e-6,
@@ -331,4 +332,17 @@ fn no_degrees_of_freedom_means_no_uncertainty_figures_and_says_why() {
     assert_eq!(back.estimates, report.estimates);
     let p = problem.predict(&report, 0, &[0.0, 1.0, 2.0]).unwrap();
     assert!(p.half_width.is_none() && p.mean.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn an_iteration_limit_is_not_a_success() {
+    let data = Data::from_csv(data_path(), "t", &["x", "y"], None).unwrap();
+    let problem = lv_problem(data, [1.0, 0.5, 2.0, 0.5], 1e-10);
+    for solver in [FitSolver::LevenbergMarquardt, FitSolver::Lbfgs, FitSolver::NelderMead] {
+        let options = FitOptions { solver, max_iters: 2, ..FitOptions::default() };
+        let report = fit(&problem, &options).unwrap();
+        assert!(!report.converged, "{solver:?}: {}", report.termination);
+        assert_eq!(report.termination, odeon::fit::Termination::MaxIterations(2), "{solver:?}");
+        assert!(report.to_string().contains("NOT CONVERGED"));
+    }
 }

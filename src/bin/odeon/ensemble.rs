@@ -20,8 +20,15 @@ pub fn parse_shard(s: &str) -> Result<(u64, u64), Error> {
     Ok((k, n))
 }
 
-/// `odeon ensemble SPEC [--shard K/N] --out PART`.
-pub fn run(spec: &Path, shard: Option<&str>, out: &Path, threads: Option<usize>, progress: bool) -> Result<(), Error> {
+/// `odeon ensemble SPEC [--shard K/N] --out PART`; `false` when every
+/// sample failed.
+pub fn run(
+    spec: &Path,
+    shard: Option<&str>,
+    out: &Path,
+    threads: Option<usize>,
+    progress: bool,
+) -> Result<bool, Error> {
     let parsed = EnsembleSpec::read(spec).map_err(|e| match e {
         Error::InvalidSpec { key, line, reason } => {
             Error::InvalidSpec { key, line, reason: format!("{reason} (in {})", spec.display()) }
@@ -45,7 +52,11 @@ pub fn run(spec: &Path, shard: Option<&str>, out: &Path, threads: Option<usize>,
     if n == 1 {
         print_final(s);
     }
-    Ok(())
+    if s.succeeded == 0 && s.failed > 0 {
+        eprintln!("every sample failed");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// `odeon merge PARTS… --out SUMMARY`.

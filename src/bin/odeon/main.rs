@@ -10,7 +10,11 @@ use std::process::ExitCode;
 
 /// odeon: differentiable ODE models.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(
+    version,
+    about,
+    after_help = "Exit codes: 0 success; 1 an error (bad input, a failed solve, I/O); 2 the run finished but its result is not usable: a fit that did not converge (report.json is still written, marked \"converged\": false), an ensemble in which every sample failed."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -66,8 +70,12 @@ enum Command {
     },
 }
 
-/// `odeon fit`: run the spec, print the report, write report.json and plots.
-fn fit(spec: &std::path::Path, out: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+/// Exit code of a run that finished with an unusable result.
+const UNUSABLE: u8 = 2;
+
+/// `odeon fit`: run the spec, print the report, write report.json and
+/// plots; `false` when the fit did not converge.
+fn fit(spec: &std::path::Path, out: &std::path::Path) -> Result<bool, Box<dyn std::error::Error>> {
     let spec = odeon::fit::FitSpec::read(spec)?;
     let run = spec.run(Some(out))?;
     println!("{} fitted to {}\n{}", run.model, spec.data.display(), run.report);
@@ -78,23 +86,29 @@ fn fit(spec: &std::path::Path, out: &std::path::Path) -> Result<(), Box<dyn std:
         }
     }
     println!("wrote {}", out.join("report.json").display());
-    Ok(())
+    if !run.report.converged {
+        eprintln!("the fit did not converge: {}", run.report.termination);
+    }
+    Ok(run.report.converged)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Tour { out: PathBuf::from("out") }) {
-        Command::Tour { out } => tour::run(&out),
-        Command::Ensemble { spec, shard, out, threads, no_progress } => {
-            ensemble::run(&spec, shard.as_deref(), &out, threads, !no_progress).map_err(Into::into)
-        }
-        Command::Fit { spec, out } => fit(&spec, &out),
-        Command::Merge { parts, out, partial, plot } => {
-            ensemble::merge(&parts, &out, partial, plot.as_deref()).map_err(Into::into)
-        }
-    };
+    // Ok(false): finished, but the result is not usable (exit code 2).
+    let result: Result<bool, Box<dyn std::error::Error>> =
+        match cli.command.unwrap_or(Command::Tour { out: PathBuf::from("out") }) {
+            Command::Tour { out } => tour::run(&out).map(|()| true),
+            Command::Ensemble { spec, shard, out, threads, no_progress } => {
+                ensemble::run(&spec, shard.as_deref(), &out, threads, !no_progress).map_err(Into::into)
+            }
+            Command::Fit { spec, out } => fit(&spec, &out),
+            Command::Merge { parts, out, partial, plot } => {
+                ensemble::merge(&parts, &out, partial, plot.as_deref()).map(|()| true).map_err(Into::into)
+            }
+        };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(UNUSABLE),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
