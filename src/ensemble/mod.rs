@@ -58,7 +58,6 @@ use nalgebra::allocator::Allocator;
 use runner::Plan;
 use serde::{Deserialize, Serialize};
 use stats::Block;
-use std::path::Path;
 
 /// What each sample keeps for the statistics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -441,14 +440,4 @@ pub(crate) fn is_configuration_error(e: &Error) -> bool {
             | Error::DimensionMismatch { .. }
             | Error::NonFinite { what: "t_span", .. }
     )
-}
-
-/// Write `text` to `path`, creating the parent directory.
-pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), Error> {
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    std::fs::write(path, text).map_err(|e| Error::io(path, e))
 }

@@ -175,7 +175,7 @@ impl EnsembleSummary {
     pub fn write_json(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let text = serde_json::to_string(self).map_err(|e| Error::io(path, e))?;
-        super::write_file(path, &text)
+        crate::files::write_atomic(path, text.as_bytes())
     }
 
     /// Read a summary written by [`write_json`](Self::write_json).

@@ -278,10 +278,8 @@ fn run(spec: &FitSpec, system: &BuiltIn, out: Option<&Path>) -> Result<FitRun, E
     };
     let run = FitRun { model: spec.model.clone(), report, optima };
     if let Some(out) = out {
-        crate::integrate::write_file(
-            &out.join("report.json"),
-            &serde_json::to_string_pretty(&run).map_err(|e| Error::io(out, e))?,
-        )?;
+        let json = serde_json::to_string_pretty(&run).map_err(|e| Error::io(out, e))?;
+        crate::files::write_atomic(out.join("report.json"), json.as_bytes())?;
         #[cfg(feature = "plot")]
         {
             crate::plot::fit_curves(&problem, &run.report, 0, out.join("fit.svg"))?;

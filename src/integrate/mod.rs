@@ -35,7 +35,6 @@ pub use explicit::Integrator;
 pub use options::{Options, Save, Tolerance};
 pub use rosenbrock::RosenbrockStepper;
 pub use rosenbrock::tableau::{Rodas4P, Rodas5P, Rosenbrock23, RosenbrockMethod, RosenbrockTableau};
-pub(crate) use solution::write_file;
 pub use solution::{Solution, Stats};
 pub use stepper::{StepResult, Stepper, drive};
 pub use tableau::{

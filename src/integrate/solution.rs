@@ -157,14 +157,14 @@ impl Solution {
 
     /// Write [`to_csv`](Self::to_csv) to a file (creating its directory).
     pub fn write_csv(&self, path: impl AsRef<Path>, names: &[&str]) -> Result<(), Error> {
-        write_file(path.as_ref(), &self.to_csv(names)?)
+        crate::files::write_atomic(path.as_ref(), self.to_csv(names)?.as_bytes())
     }
 
     /// Write the solution as JSON (creating its directory).
     pub fn write_json(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let text = serde_json::to_string_pretty(self).map_err(|e| Error::io(path, e))?;
-        write_file(path, &text)
+        crate::files::write_atomic(path, text.as_bytes())
     }
 
     /// Read a solution written by [`write_json`](Self::write_json).
@@ -180,16 +180,6 @@ impl Solution {
         }
         Ok(sol)
     }
-}
-
-/// Write `text` to `path`, creating the parent directory.
-pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), Error> {
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    std::fs::write(path, text).map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]

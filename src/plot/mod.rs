@@ -73,7 +73,7 @@ impl Canvas {
     pub(crate) fn finish(self) -> Result<(), Error> {
         let png = self.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
         if !png {
-            return std::fs::write(&self.path, &self.svg).map_err(|e| Error::io(&self.path, e));
+            return crate::files::write_atomic(&self.path, self.svg.as_bytes());
         }
         let io = |e: &dyn std::fmt::Display| Error::io(&self.path, e);
         let mut options = resvg::usvg::Options::default();
@@ -85,7 +85,8 @@ impl Canvas {
         let tree = resvg::usvg::Tree::from_str(&self.svg, &options).map_err(|e| io(&e))?;
         let mut pixmap = resvg::tiny_skia::Pixmap::new(SIZE.0, SIZE.1).ok_or_else(|| io(&"empty image"))?;
         resvg::render(&tree, resvg::tiny_skia::Transform::identity(), &mut pixmap.as_mut());
-        pixmap.save_png(&self.path).map_err(|e| io(&e))
+        let png = pixmap.encode_png().map_err(|e| io(&e))?;
+        crate::files::write_atomic(&self.path, &png)
     }
 }
 

@@ -1,0 +1,54 @@
+//! The one file writer: every file odeon writes (solutions, reports,
+//! ensemble parts and summaries, plots) goes through [`write_atomic`].
+
+use crate::Error;
+use std::io::Write;
+use std::path::Path;
+
+/// Write `bytes` to `path` atomically: into a temporary file in the same
+/// directory (created if missing), flushed to disk, then renamed over
+/// `path`. A process killed mid-write leaves `path` as it was (absent or
+/// the old complete file), never truncated.
+///
+/// # Example
+/// ```
+/// let path = std::env::temp_dir().join("odeon-doc-write-atomic.txt");
+/// odeon::files::write_atomic(&path, b"complete")?;
+/// assert_eq!(std::fs::read(&path).unwrap(), b"complete");
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<(), Error> {
+    let path = path.as_ref();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let io = |e: &dyn std::fmt::Display| Error::io(path, e);
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io(&e))?;
+    tmp.write_all(bytes).map_err(|e| io(&e))?;
+    tmp.as_file().sync_all().map_err(|e| io(&e))?;
+    tmp.persist(path).map_err(|e| io(&e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_and_leaves_no_temporary_files() {
+        let dir = std::env::temp_dir().join(format!("odeon-files-{}", std::process::id()));
+        let path = dir.join("sub/out.json");
+        write_atomic(&path, b"first").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let entries: Vec<_> = std::fs::read_dir(dir.join("sub")).unwrap().collect();
+        assert_eq!(entries.len(), 1, "no temporary file left behind");
+        // A directory where the file should go: an error naming the path.
+        let e = write_atomic(&dir, b"x").unwrap_err();
+        assert!(matches!(e, Error::Io { .. }), "{e}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
