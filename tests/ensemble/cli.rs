@@ -135,3 +135,35 @@ fn an_ensemble_whose_every_sample_fails_exits_with_code_2() {
     assert!(stderr(&out).contains("every sample failed"), "{}", stderr(&out));
     std::fs::remove_dir_all(d).ok();
 }
+
+#[test]
+fn a_shard_killed_at_any_moment_leaves_no_truncated_part() {
+    // Kill `odeon ensemble` after increasing delays: before, during or after
+    // the part is written, the final path is absent or a complete part.
+    let d = dir("kill");
+    let spec = d.join("spec.toml");
+    std::fs::write(&spec, SPEC.replace("samples = 2000", "samples = 20000")).unwrap();
+    let part = d.join("part.json");
+    let mut seen_complete = false;
+    for delay_ms in [5, 30, 80, 150, 300, 600, 1200, 2400] {
+        std::fs::remove_file(&part).ok();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_odeon"))
+            .args(["ensemble", s(&spec), "--out", s(&part), "--no-progress"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().ok(); // SIGKILL on Unix; an error if it already exited
+        child.wait().unwrap();
+        if part.exists() {
+            let read = odeon::ensemble::spec::EnsemblePart::read_json(&part);
+            assert!(read.is_ok(), "killed after {delay_ms} ms: {:?}", read.err());
+            seen_complete = true;
+        }
+    }
+    // The longest delay lets the run finish (a check that the test can see
+    // a written part at all).
+    assert!(seen_complete, "no run finished within 2.4 s");
+    std::fs::remove_dir_all(d).ok();
+}
