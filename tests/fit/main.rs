@@ -2,4 +2,5 @@
 
 mod cli;
 mod problems;
+mod svd;
 mod validation;
