@@ -44,6 +44,12 @@ pub enum Sampling {
     LatinHypercube,
 }
 
+/// Largest `block_size`: a block's outputs are held until merged.
+const MAX_BLOCK_SIZE: u64 = 1 << 20;
+/// Largest `quantile_budget_mb` (1 TiB): a typo should not plan to
+/// allocate the machine.
+const MAX_BUDGET_MB: u64 = 1 << 20;
+
 /// The spec as written in the file.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -199,8 +205,26 @@ impl EnsembleSpec {
         if spec.block_size == 0 {
             return Err(spec_error("block_size", None, "must be at least 1"));
         }
+        if spec.block_size > MAX_BLOCK_SIZE {
+            let reason = format!("at most {MAX_BLOCK_SIZE}: a block holds every sample's outputs until it is merged");
+            return Err(spec_error("block_size", None, &reason));
+        }
         if spec.quantile_budget_mb == 0 {
             return Err(spec_error("quantile_budget_mb", None, "must be at least 1"));
+        }
+        if spec.quantile_budget_mb > MAX_BUDGET_MB {
+            return Err(spec_error("quantile_budget_mb", None, &format!("at most {MAX_BUDGET_MB} (1 TiB)")));
+        }
+        // A Latin hypercube holds one permutation of the samples per input
+        // (4 bytes each): within the memory the spec allows.
+        let inputs = (spec.y0.len() + spec.params.len()) as u64;
+        let lhs_mb = spec.samples.saturating_mul(inputs).saturating_mul(4) >> 20;
+        if spec.sampling == Sampling::LatinHypercube && lhs_mb > spec.quantile_budget_mb {
+            let reason = format!(
+                "a Latin hypercube of {} samples over {inputs} inputs needs {lhs_mb} MiB of permutations, more than quantile_budget_mb = {} allows",
+                spec.samples, spec.quantile_budget_mb
+            );
+            return Err(spec_error("samples", at(raw.samples.span()), &reason));
         }
         Ok(spec)
     }
@@ -456,5 +480,24 @@ x = { dist = "normal", mean = 2.0, std = 0.1 }
         check(&SPEC.replace("seed = 3", "seed = 3\nrtol = -1.0"), "rtol", None);
         check(&SPEC.replace("seed = 3", "seed = 3\nsave_at = [3.0]"), "save_at", None);
         check(&SPEC.replace("seed = 3", "seed = 3\nmethod = \"rk45\""), "method", Some(5));
+    }
+
+    #[test]
+    fn sizes_that_would_allocate_without_bound_are_refused() {
+        let check = |text: &str, key: &str| match EnsembleSpec::parse(text) {
+            Err(Error::InvalidSpec { key: k, reason, .. }) => assert_eq!(k, key, "{reason}"),
+            other => panic!("{other:?}"),
+        };
+        check(&SPEC.replace("seed = 3", "seed = 3\nblock_size = 1000000000000"), "block_size");
+        check(&SPEC.replace("seed = 3", "seed = 3\nquantile_budget_mb = 1000000000000"), "quantile_budget_mb");
+        // 2³² samples in a Latin hypercube over the model's inputs: 16 GiB
+        // of permutations per input against the default 64 MiB.
+        let lhs = SPEC
+            .replace("samples = 10", "samples = 4294967296")
+            .replace("seed = 3", "seed = 3\nsampling = \"latin_hypercube\"");
+        check(&lhs, "samples");
+        // Within the budget it is accepted.
+        let small = SPEC.replace("seed = 3", "seed = 3\nsampling = \"latin_hypercube\"");
+        assert!(EnsembleSpec::parse(&small).is_ok());
     }
 }

@@ -38,6 +38,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+/// Most starts a spec may ask for (each start's fit is kept).
+const MAX_STARTS: usize = 100_000;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFitSpec {
@@ -221,6 +224,10 @@ impl FitSpec {
             .max_steps(raw.max_steps.unwrap_or(20_000));
         let multistart = match raw.multistart {
             Some(0) => return Err(spec_error("multistart", None, "must be at least 1")),
+            // Every start's result is kept until the optima are clustered.
+            Some(n) if n > MAX_STARTS => {
+                return Err(spec_error("multistart", None, format!("at most {MAX_STARTS} starts")));
+            }
             Some(starts) => Some(Multistart { starts, seed: raw.seed.unwrap_or(0), progress: true }),
             None => None,
         };

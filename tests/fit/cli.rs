@@ -64,6 +64,8 @@ fn spec_errors_name_key_and_line() {
     check(&SPEC.replace("x = \"x\"", "z = \"x\""), "observe.z", Some(7));
     check(&SPEC.replace("lotka_volterra", "lotka"), "model", Some(1));
     check(&SPEC.replace("guess = 0.5, lower", "gues = 0.5, lower"), "b", Some(12));
+    // Sizes that would allocate without bound.
+    check(&SPEC.replace("data = \"lv.csv\"", "data = \"lv.csv\"\nmultistart = 1000000000"), "multistart", None);
     // A missing data file names the file.
     let dir = workdir("missing");
     std::fs::write(dir.join("spec.toml"), SPEC.replace("lv.csv", "nowhere.csv")).unwrap();
