@@ -207,13 +207,13 @@ impl EnsembleSpec {
         }
         if spec.block_size > MAX_BLOCK_SIZE {
             let reason = format!("at most {MAX_BLOCK_SIZE}: a block holds every sample's outputs until it is merged");
-            return Err(spec_error("block_size", None, &reason));
+            return Err(spec_error("block_size", None, reason));
         }
         if spec.quantile_budget_mb == 0 {
             return Err(spec_error("quantile_budget_mb", None, "must be at least 1"));
         }
         if spec.quantile_budget_mb > MAX_BUDGET_MB {
-            return Err(spec_error("quantile_budget_mb", None, &format!("at most {MAX_BUDGET_MB} (1 TiB)")));
+            return Err(spec_error("quantile_budget_mb", None, format!("at most {MAX_BUDGET_MB} (1 TiB)")));
         }
         // A Latin hypercube holds one permutation of the samples per input
         // (4 bytes each): within the memory the spec allows.
@@ -224,7 +224,7 @@ impl EnsembleSpec {
                 "a Latin hypercube of {} samples over {inputs} inputs needs {lhs_mb} MiB of permutations, more than quantile_budget_mb = {} allows",
                 spec.samples, spec.quantile_budget_mb
             );
-            return Err(spec_error("samples", at(raw.samples.span()), &reason));
+            return Err(spec_error("samples", at(raw.samples.span()), reason));
         }
         Ok(spec)
     }
