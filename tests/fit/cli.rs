@@ -12,6 +12,11 @@ fn workdir(name: &str) -> PathBuf {
     dir
 }
 
+/// `odeon fit SPEC --out OUT`.
+fn odeon_fit(spec: &std::path::Path, out: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_odeon")).arg("fit").arg(spec).arg("--out").arg(out).output().unwrap()
+}
+
 const SPEC: &str = r#"model = "lotka_volterra"
 rtol = 1e-10
 atol = 1e-10
@@ -32,13 +37,7 @@ d = { guess = 0.5, lower = 0.1, upper = 5.0 }
 fn fit_from_the_command_line() {
     let dir = workdir("ok");
     std::fs::write(dir.join("spec.toml"), SPEC).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_odeon"))
-        .arg("fit")
-        .arg(dir.join("spec.toml"))
-        .arg("--out")
-        .arg(dir.join("out"))
-        .output()
-        .unwrap();
+    let out = odeon_fit(&dir.join("spec.toml"), &dir.join("out"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("parameter") && stdout.contains("95% interval"), "{stdout}");
@@ -69,13 +68,7 @@ fn spec_errors_name_key_and_line() {
     // A missing data file names the file.
     let dir = workdir("missing");
     std::fs::write(dir.join("spec.toml"), SPEC.replace("lv.csv", "nowhere.csv")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_odeon"))
-        .arg("fit")
-        .arg(dir.join("spec.toml"))
-        .arg("--out")
-        .arg(dir.join("out"))
-        .output()
-        .unwrap();
+    let out = odeon_fit(&dir.join("spec.toml"), &dir.join("out"));
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere.csv"));
     std::fs::remove_dir_all(dir).ok();
@@ -89,7 +82,7 @@ fn spec_errors_name_key_and_line() {
 fn stiff_fit_from_the_docs_spec() {
     let dir = std::env::temp_dir().join(format!("odeon-fit-cli-stiff-{}", std::process::id()));
     let spec = format!("{}/docs/examples/fit_robertson.toml", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_odeon")).arg("fit").arg(spec).arg("--out").arg(&dir).output().unwrap();
+    let out = odeon_fit(spec.as_ref(), &dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let run: FitRun = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     for (e, truth) in run.report.estimates.iter().zip([0.04, 3e7, 1e4]) {
@@ -106,13 +99,7 @@ fn a_fit_that_does_not_converge_exits_with_code_2_and_says_so() {
     let dir = workdir("noconv");
     std::fs::write(dir.join("spec.toml"), SPEC.replace("data = \"lv.csv\"", "data = \"lv.csv\"\nmax_iters = 1"))
         .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_odeon"))
-        .arg("fit")
-        .arg(dir.join("spec.toml"))
-        .arg("--out")
-        .arg(dir.join("out"))
-        .output()
-        .unwrap();
+    let out = odeon_fit(&dir.join("spec.toml"), &dir.join("out"));
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did not converge"));
     let run: FitRun = serde_json::from_str(&std::fs::read_to_string(dir.join("out/report.json")).unwrap()).unwrap();
