@@ -25,7 +25,9 @@
 use super::controller::{MAX_ERROR_TEST_FAILURES, initial_step_for, rms, too_small};
 use super::newton::{Equation, Newton};
 use super::options::Settings;
-use super::stepper::{Failure, StepResult, Stepper, at_step_ends, check_accepted, check_inputs, collapse_error};
+use super::stepper::{
+    Failure, StepResult, Stepper, at_step_ends, check_accepted, checked_settings, collapse_error, zeros,
+};
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::allocator::Allocator;
@@ -152,8 +154,6 @@ where
     pub fn new(system: &'a S, t_span: (f64, f64), y0: &[D], p: &'a [D], options: &Options) -> Result<Self, Error> {
         let dim = system.dim();
         let n = dim.value();
-        check_inputs(t_span, y0, p, n, system.n_params())?;
-        options.check_t_eval(t_span.0, t_span.1)?;
         let bad = |name, reason: &str| Err(Error::InvalidOption { name, reason: reason.into() });
         if options.dt.is_some() {
             return bad("dt", "BDF chooses its own steps; use an explicit or Rosenbrock method for fixed steps");
@@ -161,9 +161,8 @@ where
         if options.controller.is_some() {
             return bad("controller", "BDF chooses steps and orders by its own rule, not the PI controller");
         }
-        let span = (t_span.1 - t_span.0).abs();
-        let set = Settings::new(options, n, span, Controller::HAIRER, true)?;
-        let zero = || State::<D, S::Dim>::from_element_generic(dim, nalgebra::U1, D::from(0.0));
+        let set = checked_settings(system, t_span, y0, p, options, Controller::HAIRER, true)?;
+        let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
         let mut diff: Vec<_> = (0..MAX_ORDER + 3).map(|_| zero()).collect();
         diff[0].copy_from(&y);
@@ -189,7 +188,7 @@ where
             stats: Stats::default(),
             set,
         };
-        if span == 0.0 {
+        if t_span.0 == t_span.1 {
             return Ok(it);
         }
         // f(t0, y0) into `psi` while it is free.

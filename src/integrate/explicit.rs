@@ -8,7 +8,7 @@
 
 use super::controller::{Clock, initial_step_for};
 use super::options::Settings;
-use super::stepper::{StepResult, at_step_ends, check_accepted, check_inputs, delegate_stepper};
+use super::stepper::{StepResult, at_step_ends, check_accepted, checked_settings, delegate_stepper, zeros};
 use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
 use super::{Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -93,14 +93,12 @@ where
     pub fn new(system: &'a S, t_span: (f64, f64), y0: &[D], p: &'a [D], options: &Options) -> Result<Self, Error> {
         let dim = system.dim();
         let n = dim.value();
-        check_inputs(t_span, y0, p, n, system.n_params())?;
-        options.check_t_eval(t_span.0, t_span.1)?;
         let tab = &M::TABLEAU;
-        let span = (t_span.1 - t_span.0).abs();
-        let q = tab.error.controller_order();
-        let set = Settings::new(options, n, span, tab.controller, q.is_some())?;
 
-        let zero = || State::<D, S::Dim>::from_element_generic(dim, nalgebra::U1, D::from(0.0));
+        let q = tab.error.controller_order();
+        let set = checked_settings(system, t_span, y0, p, options, tab.controller, q.is_some())?;
+
+        let zero = || zeros::<D, _>(dim);
         let extra = match tab.dense {
             Interpolant::Dop853 { c, .. } => c.len(),
             _ => 0,
@@ -130,7 +128,7 @@ where
             _method: PhantomData,
         };
         it.y_new.copy_from(&it.y);
-        if span == 0.0 {
+        if t_span.0 == t_span.1 {
             return Ok(it);
         }
         system.rhs(D::from(it.clock.t), &it.y, p, &mut it.k[0]);

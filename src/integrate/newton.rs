@@ -31,11 +31,11 @@
 use super::controller::rms;
 use super::jacobian::DualJacobian;
 use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
-use super::stepper::Failure;
+use super::stepper::{Failure, zeros};
 use super::{OdeSystem, Stats};
 use crate::{DualScalar, State};
 use nalgebra::allocator::Allocator;
-use nalgebra::{DefaultAllocator, Dim, U1};
+use nalgebra::{DefaultAllocator, Dim};
 
 /// Iterations on the derivative parts after the real parts converged.
 const SENS_MAX_ITERS: usize = 8;
@@ -109,8 +109,8 @@ where
     /// iterations without convergence are a failure.
     pub fn new(dim: N, p: &[D], max_age: usize, max_iters: usize) -> Self {
         let n = dim.value();
-        let zero = || State::<D, N>::from_element_generic(dim, U1, D::from(0.0));
-        let zero_re = || State::<f64, N>::from_element_generic(dim, U1, 0.0);
+        let zero = || zeros::<D, N>(dim);
+        let zero_re = || zeros::<f64, N>(dim);
         let p_re: Vec<f64> = p.iter().map(|v| v.re()).collect();
         Newton {
             n,

@@ -2,8 +2,9 @@
 //! turns steps into a [`Solution`].
 
 use super::linalg::Singular;
-use super::{Options, Save, Solution, Stats};
-use crate::{DualScalar, Error, State};
+use super::options::Settings;
+use super::{Controller, Options, Save, Solution, Stats};
+use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 
@@ -106,14 +107,34 @@ where
     Ok(sol)
 }
 
-/// Check `t_span`, `y0` and `p` against the system.
-pub(crate) fn check_inputs<D: DualScalar>(
+/// What every stepper checks when it is created: `t_span`, `y0` and `p`
+/// against the system, `t_eval` against the span, and the options
+/// (expanded for the system, with the method's default `controller`).
+pub(crate) fn checked_settings<S: OdeSystem, D: DualScalar>(
+    system: &S,
     t_span: (f64, f64),
     y0: &[D],
     p: &[D],
-    n: usize,
-    n_params: usize,
-) -> Result<(), Error> {
+    options: &Options,
+    controller: Controller,
+    adaptive: bool,
+) -> Result<Settings, Error> {
+    let n = system.dim().value();
+    check_inputs(t_span, y0, p, n, system.n_params())?;
+    options.check_t_eval(t_span.0, t_span.1)?;
+    Settings::new(options, n, (t_span.1 - t_span.0).abs(), controller, adaptive)
+}
+
+/// A state of zeros.
+pub(crate) fn zeros<D: DualScalar, N: Dim>(dim: N) -> State<D, N>
+where
+    DefaultAllocator: Allocator<N>,
+{
+    State::from_element_generic(dim, nalgebra::U1, D::from(0.0))
+}
+
+/// Check `t_span`, `y0` and `p` against the system.
+fn check_inputs<D: DualScalar>(t_span: (f64, f64), y0: &[D], p: &[D], n: usize, n_params: usize) -> Result<(), Error> {
     for (index, t) in [t_span.0, t_span.1].into_iter().enumerate() {
         if !t.is_finite() {
             return Err(Error::NonFinite { what: "t_span", index, value: t });

@@ -15,7 +15,7 @@ use super::controller::{Clock, initial_step_for, rms};
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, at_step_ends, axpy, check_accepted, check_inputs, collapse_error, delegate_stepper,
+    Failure, StepResult, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, delegate_stepper, zeros,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -104,11 +104,8 @@ where
     pub fn new(system: &'a S, t_span: (f64, f64), y0: &[D], p: &'a [D], options: &Options) -> Result<Self, Error> {
         let dim = system.dim();
         let n = dim.value();
-        check_inputs(t_span, y0, p, n, system.n_params())?;
-        options.check_t_eval(t_span.0, t_span.1)?;
-        let span = (t_span.1 - t_span.0).abs();
-        let set = Settings::new(options, n, span, CONTROLLER, true)?;
-        let zero = || State::<D, S::Dim>::from_element_generic(dim, nalgebra::U1, D::from(0.0));
+        let set = checked_settings(system, t_span, y0, p, options, CONTROLLER, true)?;
+        let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
         let mut it = EsdirkStepper {
             system,
@@ -130,7 +127,7 @@ where
             set,
             _method: PhantomData,
         };
-        if span == 0.0 {
+        if t_span.0 == t_span.1 {
             return Ok(it);
         }
         it.system.rhs(D::from(it.clock.t), &it.y, p, &mut it.k[0]);

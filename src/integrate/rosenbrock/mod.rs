@@ -18,7 +18,7 @@ use super::jacobian::DualJacobian;
 use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, at_step_ends, axpy, check_accepted, check_inputs, collapse_error, delegate_stepper,
+    Failure, StepResult, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, delegate_stepper, zeros,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -99,10 +99,7 @@ where
     pub fn new(system: &'a S, t_span: (f64, f64), y0: &[D], p: &'a [D], options: &Options) -> Result<Self, Error> {
         let dim = system.dim();
         let n = dim.value();
-        check_inputs(t_span, y0, p, n, system.n_params())?;
-        options.check_t_eval(t_span.0, t_span.1)?;
-        let span = (t_span.1 - t_span.0).abs();
-        let set = Settings::new(options, n, span, CONTROLLER, true)?;
+        let set = checked_settings(system, t_span, y0, p, options, CONTROLLER, true)?;
         if set.max_jacobian_age.unwrap_or(1) > 1 && !M::TABLEAU.w_method {
             return Err(Error::InvalidOption {
                 name: "max_jacobian_age",
@@ -112,7 +109,7 @@ where
                 ),
             });
         }
-        let zero = || State::<D, S::Dim>::from_element_generic(dim, nalgebra::U1, D::from(0.0));
+        let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
         let mut it = RosenbrockStepper {
             system,
@@ -137,7 +134,7 @@ where
             set,
             _method: PhantomData,
         };
-        if span == 0.0 {
+        if t_span.0 == t_span.1 {
             return Ok(it);
         }
         it.prepare_jacobian()?;
