@@ -144,8 +144,7 @@ fn a_shard_killed_at_any_moment_leaves_no_truncated_part() {
     let spec = d.join("spec.toml");
     std::fs::write(&spec, SPEC.replace("samples = 2000", "samples = 20000")).unwrap();
     let part = d.join("part.json");
-    let mut seen_complete = false;
-    for delay_ms in [5, 30, 80, 150, 300, 600, 1200, 2400] {
+    for delay_ms in [5, 30, 80, 150, 300, 600] {
         std::fs::remove_file(&part).ok();
         let mut child = Command::new(env!("CARGO_BIN_EXE_odeon"))
             .args(["ensemble", s(&spec), "--out", s(&part), "--no-progress"])
@@ -159,11 +158,13 @@ fn a_shard_killed_at_any_moment_leaves_no_truncated_part() {
         if part.exists() {
             let read = odeon::ensemble::spec::EnsemblePart::read_json(&part);
             assert!(read.is_ok(), "killed after {delay_ms} ms: {:?}", read.err());
-            seen_complete = true;
         }
     }
-    // The longest delay lets the run finish (a check that the test can see
-    // a written part at all).
-    assert!(seen_complete, "no run finished within 2.4 s");
+    // Left alone, the same run writes a part that reads back (so the checks
+    // above can see one whenever a kill comes late; no timing assumed).
+    std::fs::remove_file(&part).ok();
+    let out = odeon(&["ensemble", s(&spec), "--out", s(&part), "--no-progress"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(odeon::ensemble::spec::EnsemblePart::read_json(&part).is_ok());
     std::fs::remove_dir_all(d).ok();
 }
