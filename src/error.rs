@@ -368,6 +368,18 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A file odeon wrote (an ensemble part or summary, perhaps on another
+    /// machine) does not hold together: a length, count, range or tag is
+    /// not what the rest of the file implies. Nothing was read from it.
+    #[error("{path}: `{field}`: {reason}")]
+    InvalidFile {
+        /// The file (or `"<memory>"` when deserialized without one).
+        path: String,
+        /// The offending field (dotted path).
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// An ensemble spec (TOML) is malformed.
     #[error("spec{}: `{key}`: {reason}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
     InvalidSpec {

@@ -1,5 +1,6 @@
 //! The one file writer: every file odeon writes (solutions, reports,
-//! ensemble parts and summaries, plots) goes through [`write_atomic`].
+//! ensemble parts and summaries, plots) goes through [`write_atomic`];
+//! and the one content fingerprint those files carry (`fingerprint`).
 
 use crate::Error;
 use std::io::Write;
@@ -31,6 +32,19 @@ pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<(), Error> {
     tmp.as_file().sync_all().map_err(|e| io(&e))?;
     tmp.persist(path).map_err(|e| io(&e.error))?;
     Ok(())
+}
+
+/// A 64-bit FNV-1a hash of `domain` (a format tag, so that different
+/// kinds of content never share a fingerprint by construction) followed by
+/// `bytes`, as 16 hex digits. Stable across platforms and versions of
+/// Rust: it identifies specs and runs in files that other machines read.
+pub(crate) fn fingerprint(domain: &str, bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in domain.as_bytes().iter().chain(b"\n").chain(bytes) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@
 //! # Ok::<(), odeon::Error>(())
 //! ```
 
+mod check;
 mod dist;
 mod morris;
 mod rng;
@@ -49,10 +50,10 @@ pub use rng::{SampleRng, normal_quantile};
 pub use sketch::DdSketch;
 pub use sobol::{Sobol, SobolIndices, SobolSampling};
 pub use stats::{QUANTILE_LEVELS, SeriesStats};
-pub use summary::{EnsembleSummary, Failure, Layout, QuantileMethod};
+pub use summary::{EnsembleSummary, Failure, Layout, QuantileMethod, SUMMARY_FORMAT};
 
 use crate::integrate::Save;
-use crate::{Algorithm, Error, Method, OdeSystem, Options, Solution, solve};
+use crate::{Algorithm, Error, Method, OdeSystem, Options, Solution, State, solve};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use runner::Plan;
@@ -75,6 +76,16 @@ pub const DEFAULT_BLOCK_SIZE: u64 = 256;
 pub const DEFAULT_QUANTILE_BUDGET: u64 = 64 << 20;
 /// Default relative accuracy of the quantile sketch.
 pub const DEFAULT_SKETCH_ALPHA: f64 = 0.005;
+/// Largest number of samples, 2⁵³: counts and sample indices stay exact
+/// in `f64` (means, quantile ranks).
+pub const MAX_SAMPLES: u64 = 1 << 53;
+/// Largest `block_size`: a block holds every sample's outputs until it
+/// is reduced.
+pub const MAX_BLOCK_SIZE: u64 = 1 << 20;
+/// Smallest `sketch_alpha`: a sketch's buckets span the keys of its
+/// values, about 710/α per sign for values over the whole `f64` range
+/// (28 MB per series at this bound).
+pub const MIN_SKETCH_ALPHA: f64 = 1e-4;
 /// Default number of failures listed (all are counted).
 pub const DEFAULT_MAX_FAILURES_LISTED: usize = 1000;
 
@@ -220,6 +231,7 @@ where
         let names = self.system.state_names();
         let series = (times.len() * names.len()).max(1) as u64;
         Layout {
+            run: self.fingerprint(),
             samples: self.samples,
             block_size: self.block_size,
             quantile_cap: (self.quantile_budget / (8 * series)).max(1),
@@ -228,6 +240,37 @@ where
             sketch_alpha: self.sketch_alpha,
             max_failures_listed: self.max_failures_listed,
         }
+    }
+
+    /// What decides every sample's values, as a [`Layout::run`]
+    /// fingerprint: the model (its type, and its right-hand side at the
+    /// probe samples' inputs, so that two instances with different
+    /// constants differ), the method, the time span, the options (what is
+    /// kept included), and the seed and sampler (the inputs they draw for
+    /// samples 0, n/2 and n − 1). Shards, threads and progress are left
+    /// out: they do not change a sample.
+    fn fingerprint(&self) -> String {
+        let bits = |xs: &[f64]| xs.iter().map(|x| format!("{:016x}", x.to_bits())).collect::<Vec<_>>().join(",");
+        let options = serde_json::to_string(&self.solve_options()).unwrap_or_default();
+        let mut text = format!(
+            "{}|{}|{}|{options}|{}",
+            std::any::type_name::<S>(),
+            self.method.name(),
+            bits(&[self.t_span.0, self.t_span.1]),
+            self.seed
+        );
+        let n = crate::system::n_states(self.system);
+        for i in [0, self.samples / 2, self.samples.saturating_sub(1)] {
+            let draw = self.sampler.sample(i, &mut SampleRng::for_sample(self.seed, i));
+            text += &format!("|{i}:{};{}", bits(&draw.y0), bits(&draw.p));
+            if draw.y0.len() == n && draw.p.len() == self.system.n_params() {
+                let y = State::<f64, S::Dim>::from_column_slice_generic(self.system.dim(), nalgebra::U1, &draw.y0);
+                let mut dy = y.clone();
+                self.system.rhs(self.t_span.0, &y, &draw.p, &mut dy);
+                text += &format!(";{}", bits(dy.as_slice()));
+            }
+        }
+        crate::files::fingerprint("odeon-ensemble-run/1", text.as_bytes())
     }
 
     fn solve_options(&self) -> Options {
@@ -242,14 +285,14 @@ where
     /// configuration (options, dimensions) surface before the run.
     fn plan(&self) -> Result<Plan, Error> {
         let bad = |name, reason: String| Err(Error::InvalidOption { name, reason });
-        if self.samples == 0 {
-            return bad("samples", "must be at least 1".into());
+        if !(1..=MAX_SAMPLES).contains(&self.samples) {
+            return bad("samples", format!("must lie in 1..=2^53, got {}", self.samples));
         }
-        if self.block_size == 0 {
-            return bad("block_size", "must be at least 1".into());
+        if !(1..=MAX_BLOCK_SIZE).contains(&self.block_size) {
+            return bad("block_size", format!("must lie in 1..={MAX_BLOCK_SIZE}, got {}", self.block_size));
         }
-        if !(self.sketch_alpha > 0.0 && self.sketch_alpha < 1.0) {
-            return bad("sketch_alpha", format!("must lie in (0, 1), got {}", self.sketch_alpha));
+        if !(MIN_SKETCH_ALPHA..1.0).contains(&self.sketch_alpha) {
+            return bad("sketch_alpha", format!("must lie in [{MIN_SKETCH_ALPHA}, 1), got {}", self.sketch_alpha));
         }
         if let Some(n) = self.sampler.n_samples()
             && n != self.samples

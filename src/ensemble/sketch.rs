@@ -198,6 +198,40 @@ impl DdSketch {
     }
 
     /// Number of buckets in use (memory is 8 bytes a bucket).
+    /// Check a sketch read from a file against what its summary says:
+    /// accuracy `alpha`, `n` values. The stores must lie within the keys
+    /// of the values between `min` and `max`, so that merging allocates
+    /// no more buckets than sketching values over that range would.
+    /// `Err((field, reason))`.
+    pub(crate) fn check(&self, alpha: f64, n: u64) -> Result<(), (&'static str, String)> {
+        if self.alpha.to_bits() != alpha.to_bits() {
+            return Err(("alpha", format!("{} differs from the summary's sketch_alpha {alpha}", self.alpha)));
+        }
+        if self.count != n {
+            return Err(("count", format!("{} values, the block has {n}", self.count)));
+        }
+        if !(self.min.is_finite() && self.max.is_finite() && self.min <= self.max) {
+            return Err(("min", format!("min {} and max {} are not an interval", self.min, self.max)));
+        }
+        let lowest = self.key(MIN_INDEXABLE);
+        for (name, store, top) in [("positive", &self.positive, self.max), ("negative", &self.negative, -self.min)] {
+            let (first, len) = (i64::from(store.offset), store.counts.len() as i64);
+            let highest = if top >= MIN_INDEXABLE { i64::from(self.key(top)) } else { i64::MIN };
+            if len > 0 && (first < i64::from(lowest) || first + len - 1 > highest) {
+                let reason = format!("buckets {first}..{} lie outside the keys of [min, max]", first + len);
+                return Err((name, reason));
+            }
+        }
+        let total = [&self.positive, &self.negative]
+            .iter()
+            .flat_map(|s| s.counts.iter())
+            .try_fold(self.zeros, |acc, &c| acc.checked_add(c));
+        if total != Some(self.count) {
+            return Err(("count", "the buckets and zeros do not add up to the count".into()));
+        }
+        Ok(())
+    }
+
     pub fn buckets(&self) -> usize {
         self.positive.counts.len() + self.negative.counts.len()
     }

@@ -24,8 +24,10 @@
 //! in the model's order) has a [hash](EnsembleSpec::hash) that every part
 //! of a sharded run carries, so parts of different specs cannot be merged.
 
+use super::Sampler;
+use super::check::{Invalid, SummaryFile};
 use super::dist::{Dist, Independent, LatinHypercube};
-use super::{Ensemble, EnsembleSummary, Keep};
+use super::{Ensemble, EnsembleSummary, Keep, MAX_BLOCK_SIZE};
 use crate::models::registry::{self, BuiltIn};
 use crate::spec::{line_of, parse_toml, spec_error};
 use crate::{Error, Method, OdeSystem, Options};
@@ -44,8 +46,6 @@ pub enum Sampling {
     LatinHypercube,
 }
 
-/// Largest `block_size`: a block's outputs are held until merged.
-const MAX_BLOCK_SIZE: u64 = 1 << 20;
 /// Largest `quantile_budget_mb` (1 TiB): a typo should not plan to
 /// allocate the machine.
 const MAX_BUDGET_MB: u64 = 1 << 20;
@@ -194,39 +194,68 @@ impl EnsembleSpec {
             y0,
             params,
         };
+        spec.check().map_err(|e| match e {
+            Error::InvalidSpec { key, line: None, reason } if key == "samples" => {
+                Error::InvalidSpec { key, line: at(raw.samples.span()), reason }
+            }
+            e => e,
+        })?;
+        Ok(spec)
+    }
+
+    /// Check a resolved spec, as written by [`parse`](Self::parse) or read
+    /// back from a part file: the model and its inputs, the options and
+    /// save times (as a solve checks them), and the sizes that decide
+    /// memory.
+    ///
+    /// # Errors
+    /// `InvalidSpec` naming the key.
+    pub fn check(&self) -> Result<(), Error> {
+        let model = registry::lookup(&self.model).map_err(|e| spec_error("model", None, e.to_string()))?;
+        if !(1..=super::MAX_SAMPLES).contains(&self.samples) {
+            return Err(spec_error("samples", None, "must lie in 1..=2^53"));
+        }
+        for (table, given, names) in
+            [("y0", &self.y0, model.state_names()), ("params", &self.params, model.param_names())]
+        {
+            let listed: Vec<&String> = given.iter().map(|(n, _)| n).collect();
+            if listed != names.iter().collect::<Vec<_>>() {
+                let reason = format!("lists {listed:?}, the model has {names:?}");
+                return Err(spec_error(table, None, reason));
+            }
+            for (name, dist) in given {
+                let key = format!("{table}.{name}");
+                dist.validate(&key).map_err(|e| spec_error(&key, None, e.to_string()))?;
+            }
+        }
         // Options and save times are checked as a solve checks them.
         let decay = registry::lookup("exponential_decay")?;
-        let probe = crate::solve(&decay, method, spec.t_span, &[1.0], &[0.0], &spec.options());
+        let probe = crate::solve(&decay, self.method, self.t_span, &[1.0], &[0.0], &self.options());
         if let Err(e) = probe
             && super::is_configuration_error(&e)
         {
             return Err(spec_error(key_of(&e), None, e.to_string()));
         }
-        if spec.block_size == 0 {
-            return Err(spec_error("block_size", None, "must be at least 1"));
-        }
-        if spec.block_size > MAX_BLOCK_SIZE {
-            let reason = format!("at most {MAX_BLOCK_SIZE}: a block holds every sample's outputs until it is merged");
+        if !(1..=MAX_BLOCK_SIZE).contains(&self.block_size) {
+            let reason =
+                format!("must lie in 1..={MAX_BLOCK_SIZE}: a block holds every sample's outputs until it is merged");
             return Err(spec_error("block_size", None, reason));
         }
-        if spec.quantile_budget_mb == 0 {
-            return Err(spec_error("quantile_budget_mb", None, "must be at least 1"));
-        }
-        if spec.quantile_budget_mb > MAX_BUDGET_MB {
-            return Err(spec_error("quantile_budget_mb", None, format!("at most {MAX_BUDGET_MB} (1 TiB)")));
+        if !(1..=MAX_BUDGET_MB).contains(&self.quantile_budget_mb) {
+            return Err(spec_error("quantile_budget_mb", None, format!("must lie in 1..={MAX_BUDGET_MB} (1 TiB)")));
         }
         // A Latin hypercube holds one permutation of the samples per input
         // (4 bytes each): within the memory the spec allows.
-        let inputs = (spec.y0.len() + spec.params.len()) as u64;
-        let lhs_mb = spec.samples.saturating_mul(inputs).saturating_mul(4) >> 20;
-        if spec.sampling == Sampling::LatinHypercube && lhs_mb > spec.quantile_budget_mb {
+        let inputs = (self.y0.len() + self.params.len()) as u64;
+        let lhs_mb = self.samples.saturating_mul(inputs).saturating_mul(4) >> 20;
+        if self.sampling == Sampling::LatinHypercube && lhs_mb > self.quantile_budget_mb {
             let reason = format!(
                 "a Latin hypercube of {} samples over {inputs} inputs needs {lhs_mb} MiB of permutations, more than quantile_budget_mb = {} allows",
-                spec.samples, spec.quantile_budget_mb
+                self.samples, self.quantile_budget_mb
             );
-            return Err(spec_error("samples", at(raw.samples.span()), reason));
+            return Err(spec_error("samples", None, reason));
         }
-        Ok(spec)
+        Ok(())
     }
 
     /// Read and parse a spec file (errors name the file).
@@ -249,12 +278,7 @@ impl EnsembleSpec {
     /// layout, comments or defaults written out).
     pub fn hash(&self) -> String {
         let json = serde_json::to_string(self).expect("a spec serializes");
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in b"odeon-ensemble-spec/1\n".iter().chain(json.as_bytes()) {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        format!("{h:016x}")
+        crate::files::fingerprint("odeon-ensemble-spec/1", json.as_bytes())
     }
 
     /// Run the ensemble (or shard `(index, count)` of it).
@@ -264,7 +288,41 @@ impl EnsembleSpec {
         threads: Option<usize>,
         progress: bool,
     ) -> Result<EnsembleSummary, Error> {
-        Run { spec: self, shard, threads, progress }.run(&registry::lookup(&self.model)?)
+        let system = registry::lookup(&self.model)?;
+        let mut ens = self.ensemble(&system)?.progress(progress);
+        if let Some(n) = threads {
+            ens = ens.threads(n);
+        }
+        if let Some((k, n)) = shard {
+            ens = ens.shard(k, n)?;
+        }
+        ens.run()
+    }
+
+    /// The layout (run fingerprint included) every part of this spec has.
+    pub fn layout(&self) -> Result<super::Layout, Error> {
+        Ok(self.ensemble(&registry::lookup(&self.model)?)?.layout())
+    }
+
+    fn ensemble<'a>(&self, system: &'a BuiltIn) -> Result<Ensemble<'a, BuiltIn, SpecSampler, Method>, Error> {
+        let y0: Vec<Dist> = self.y0.iter().map(|(_, d)| *d).collect();
+        let p: Vec<Dist> = self.params.iter().map(|(_, d)| *d).collect();
+        let sampler = match self.sampling {
+            Sampling::Independent => SpecSampler::Independent(Independent::new(y0, p)?),
+            Sampling::LatinHypercube => {
+                SpecSampler::LatinHypercube(LatinHypercube::new(y0, p, self.samples, self.seed)?)
+            }
+        };
+        let keep = match &self.save_at {
+            Some(ts) => Keep::At(ts.clone()),
+            None => Keep::Final,
+        };
+        Ok(Ensemble::new(system, self.method, self.t_span, sampler, self.samples)
+            .options(self.options())
+            .keep(keep)
+            .seed(self.seed)
+            .block_size(self.block_size)
+            .quantile_budget(self.quantile_budget_mb << 20))
     }
 }
 
@@ -278,50 +336,39 @@ fn key_of(e: &Error) -> &'static str {
     }
 }
 
-struct Run<'a> {
-    spec: &'a EnsembleSpec,
-    shard: Option<(u64, u64)>,
-    threads: Option<usize>,
-    progress: bool,
+/// The sampler a spec names.
+#[derive(Clone)]
+enum SpecSampler {
+    Independent(Independent),
+    LatinHypercube(LatinHypercube),
 }
 
-impl Run<'_> {
-    fn run(self, system: &BuiltIn) -> Result<EnsembleSummary, Error> {
-        let s = self.spec;
-        let y0: Vec<Dist> = s.y0.iter().map(|(_, d)| *d).collect();
-        let p: Vec<Dist> = s.params.iter().map(|(_, d)| *d).collect();
-        match s.sampling {
-            Sampling::Independent => self.go(system, Independent::new(y0, p)?),
-            Sampling::LatinHypercube => self.go(system, LatinHypercube::new(y0, p, s.samples, s.seed)?),
+impl Sampler for SpecSampler {
+    fn sample(&self, index: u64, rng: &mut super::SampleRng) -> super::Draw {
+        match self {
+            SpecSampler::Independent(s) => s.sample(index, rng),
+            SpecSampler::LatinHypercube(s) => s.sample(index, rng),
         }
     }
 
-    fn go<Sa: super::Sampler>(&self, system: &BuiltIn, sampler: Sa) -> Result<EnsembleSummary, Error> {
-        let s = self.spec;
-        let keep = match &s.save_at {
-            Some(ts) => Keep::At(ts.clone()),
-            None => Keep::Final,
-        };
-        let mut ens = Ensemble::new(system, s.method, s.t_span, sampler, s.samples)
-            .options(s.options())
-            .keep(keep)
-            .seed(s.seed)
-            .block_size(s.block_size)
-            .quantile_budget(s.quantile_budget_mb << 20)
-            .progress(self.progress);
-        if let Some(n) = self.threads {
-            ens = ens.threads(n);
+    fn n_samples(&self) -> Option<u64> {
+        match self {
+            SpecSampler::Independent(s) => s.n_samples(),
+            SpecSampler::LatinHypercube(s) => s.n_samples(),
         }
-        if let Some((k, n)) = self.shard {
-            ens = ens.shard(k, n)?;
-        }
-        ens.run()
     }
 }
 
 /// One part of a sharded run (or the merge of several), as written by
 /// `odeon ensemble` and read by `odeon merge`.
+///
+/// Deserializing checks the part as a whole: the format tag, the spec
+/// (as [`EnsembleSpec::check`]) and its hash, the shard numbers, the
+/// summary's structure, that the summary's layout is the one the spec
+/// gives (same run fingerprint) and that it covers exactly the samples of
+/// its shards.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "PartFile")]
 pub struct EnsemblePart {
     /// Format tag, `odeon-ensemble/1`.
     pub format: String,
@@ -416,7 +463,9 @@ impl EnsemblePart {
         }
         let spec = first.spec.clone();
         let shards = owner.keys().copied().collect();
-        let summary = EnsembleSummary::merge(parts.into_iter().map(|(_, p)| p.summary).collect())?;
+        let summaries = parts.into_iter().map(|(_, p)| p.summary).collect();
+        let summary =
+            if complete { EnsembleSummary::merge(summaries)? } else { EnsembleSummary::merge_partial(summaries)? };
         Ok(EnsemblePart { format: PART_FORMAT.into(), spec_hash: hash, spec, shard_count: count, shards, summary })
     }
 
@@ -427,11 +476,84 @@ impl EnsemblePart {
         crate::files::write_atomic(path, text.as_bytes())
     }
 
-    /// Read a part written by [`write_json`](Self::write_json).
+    /// Read a part written by [`write_json`](Self::write_json), on this
+    /// machine or another.
+    ///
+    /// # Errors
+    /// `Io` when the file cannot be read or is not a part's JSON;
+    /// `InvalidFile` naming the field when its contents do not agree.
     pub fn read_json(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        serde_json::from_str(&text).map_err(|e| Error::io(path, e))
+        let file: PartFile = serde_json::from_str(&text).map_err(|e| Error::io(path, e))?;
+        file.validate().map_err(|e| e.in_file(path))
+    }
+}
+
+/// A part as read, before it is trusted.
+#[derive(Deserialize)]
+struct PartFile {
+    format: String,
+    spec_hash: String,
+    spec: EnsembleSpec,
+    shard_count: u64,
+    shards: Vec<u64>,
+    summary: SummaryFile,
+}
+
+impl TryFrom<PartFile> for EnsemblePart {
+    type Error = Invalid;
+
+    fn try_from(file: PartFile) -> Result<Self, Invalid> {
+        file.validate()
+    }
+}
+
+impl PartFile {
+    fn validate(self) -> Result<EnsemblePart, Invalid> {
+        let PartFile { format, spec_hash, spec, shard_count: count, shards, summary } = self;
+        if format != PART_FORMAT {
+            return Err(Invalid::new("format", format!("{format:?}, expected {PART_FORMAT:?}")));
+        }
+        let spec_field = |e: Error| match e {
+            Error::InvalidSpec { key, reason, .. } => Invalid::new(format!("spec.{key}"), reason),
+            e => Invalid::new("spec", e.to_string()),
+        };
+        spec.check().map_err(spec_field)?;
+        if spec.hash() != spec_hash {
+            return Err(Invalid::new("spec_hash", format!("{spec_hash}, but the spec hashes to {}", spec.hash())));
+        }
+        if count == 0 || shards.is_empty() {
+            return Err(Invalid::new("shards", format!("{shards:?} of {count}: no shard")));
+        }
+        if let Some(i) = (0..shards.len()).find(|&i| shards[i] >= count || (i > 0 && shards[i - 1] >= shards[i])) {
+            return Err(Invalid::new(
+                format!("shards[{i}]"),
+                format!("{shards:?} are not increasing shard numbers below {count}"),
+            ));
+        }
+        let summary = summary.validate().map_err(|e| e.within("summary"))?;
+        let layout = spec.layout().map_err(spec_field)?;
+        if summary.layout != layout {
+            let reason = format!("is not the spec's (run {} against {})", summary.layout.run, layout.run);
+            return Err(Invalid::new("summary.layout", reason));
+        }
+        let n_blocks = layout.n_blocks();
+        let mut expected: Vec<(u64, u64)> = Vec::new();
+        for &k in &shards {
+            let blocks = super::shard_blocks(n_blocks, k, count);
+            let range = (blocks.start * layout.block_size, (blocks.end * layout.block_size).min(layout.samples));
+            match expected.last_mut() {
+                _ if range.0 == range.1 => {}
+                Some(last) if last.1 == range.0 => last.1 = range.1,
+                _ => expected.push(range),
+            }
+        }
+        if summary.covered != expected {
+            let reason = format!("{:?}, but shards {shards:?} of {count} hold samples {expected:?}", summary.covered);
+            return Err(Invalid::new("summary.covered", reason));
+        }
+        Ok(EnsemblePart { format, spec_hash, spec, shard_count: count, shards, summary })
     }
 }
 

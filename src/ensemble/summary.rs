@@ -10,6 +10,12 @@ use std::path::Path;
 /// What every part of one ensemble shares; parts merge only when equal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Layout {
+    /// Fingerprint of the run (16 hex digits): the model, method, time
+    /// span, options, seed and sampler that decide every sample's values
+    /// (see [`Ensemble::layout`](super::Ensemble::layout)). Parts of runs
+    /// that differ in any of them do not merge, even when the rest of the
+    /// layout agrees.
+    pub run: String,
     /// Number of samples of the whole ensemble (all shards).
     pub samples: u64,
     /// Samples per block (the unit of the fixed reduction order).
@@ -64,11 +70,22 @@ pub enum QuantileMethod {
     },
 }
 
+/// The format tag of summary files.
+pub const SUMMARY_FORMAT: &str = "odeon-summary/1";
+
 /// Statistics of an ensemble (or of some of its shards), serializable and
 /// mergeable: [`merge`](Self::merge) of the shards' summaries is the
 /// summary of the unsharded run, bit for bit.
+///
+/// Deserializing checks the summary's structure (lengths, counts, ranges,
+/// the format tag; see [`InvalidFile`](Error::InvalidFile)) and recomputes
+/// `stats` and `quantile_method` from the mergeable state, so a summary
+/// from another machine is either whole or refused.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "super::check::SummaryFile")]
 pub struct EnsembleSummary {
+    /// Always [`SUMMARY_FORMAT`].
+    format: Format,
     /// What the parts of this ensemble share.
     pub layout: Layout,
     /// The sample ranges `[first, end)` this summary covers.
@@ -87,7 +104,17 @@ pub struct EnsembleSummary {
     /// without successes.
     pub stats: Vec<SeriesStats>,
     /// The mergeable state (block statistics along the dyadic tree).
-    state: Forest<Block>,
+    pub(super) state: Forest<Block>,
+}
+
+/// The format tag, written as [`SUMMARY_FORMAT`] (checked when read).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Format;
+
+impl Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(SUMMARY_FORMAT)
+    }
 }
 
 impl EnsembleSummary {
@@ -109,7 +136,7 @@ impl EnsembleSummary {
         };
         let bs = layout.block_size;
         let covered = state.ranges().into_iter().map(|(a, b)| (a * bs, (b * bs).min(layout.samples))).collect();
-        EnsembleSummary { layout, covered, succeeded, failed, failures, quantile_method, stats, state }
+        EnsembleSummary { format: Format, layout, covered, succeeded, failed, failures, quantile_method, stats, state }
     }
 
     /// The statistics of component `j` at saved time `i` (`None` without
@@ -127,13 +154,20 @@ impl EnsembleSummary {
         self.covered == [(0, self.layout.samples)]
     }
 
-    /// Merge the summaries of disjoint parts (shards) of one ensemble, in
-    /// any order. Merging the summaries of all shards gives exactly the
+    /// The number of samples the summary covers (succeeded or failed).
+    pub fn samples_covered(&self) -> u64 {
+        self.covered.iter().map(|(a, b)| b - a).sum()
+    }
+
+    /// Merge the summaries of all parts (shards) of one ensemble, in any
+    /// order. Merging the summaries of all shards gives exactly the
     /// summary of the unsharded run.
     ///
     /// # Errors
-    /// `MergeConflict` when the parts have different layouts, overlap, or
-    /// there are none.
+    /// `MergeConflict` when the parts come from different runs (their
+    /// [`Layout`]s, fingerprint included, differ: another seed, model,
+    /// method, tolerance or distribution), overlap, leave samples out (see
+    /// [`merge_partial`](Self::merge_partial)), or there are none.
     ///
     /// # Example
     /// ```
@@ -143,23 +177,61 @@ impl EnsembleSummary {
     /// let ens = Ensemble::new(&ExponentialDecay, Method::Dopri5, (0.0, 1.0), sampler, 1000).block_size(64);
     /// let whole = ens.run()?;
     /// let parts = (0..3).map(|k| ens.clone().shard(k, 3)?.run()).collect::<Result<Vec<_>, _>>()?;
-    /// assert_eq!(EnsembleSummary::merge(parts)?, whole);
+    /// assert_eq!(EnsembleSummary::merge(parts.clone())?, whole);
+    /// // Two of three shards: only as an explicitly partial merge.
+    /// assert!(EnsembleSummary::merge(parts[..2].to_vec()).is_err());
+    /// let some = EnsembleSummary::merge_partial(parts[..2].to_vec())?;
+    /// assert!(some.samples_covered() < 1000);
+    /// // Another seed is another run.
+    /// let other = ens.clone().seed(1).shard(2, 3)?.run()?;
+    /// assert!(EnsembleSummary::merge(vec![parts[0].clone(), parts[1].clone(), other]).is_err());
     /// # Ok::<(), odeon::Error>(())
     /// ```
     pub fn merge(parts: Vec<EnsembleSummary>) -> Result<EnsembleSummary, Error> {
+        let merged = Self::merge_partial(parts)?;
+        if !merged.is_complete() {
+            let missing = merged.layout.samples - merged.samples_covered();
+            return Err(Error::MergeConflict {
+                reason: format!(
+                    "the parts cover {} of {} samples ({missing} missing, ranges {:?}); merge_partial merges an incomplete set",
+                    merged.samples_covered(),
+                    merged.layout.samples,
+                    merged.covered
+                ),
+            });
+        }
+        Ok(merged)
+    }
+
+    /// [`merge`](Self::merge) for a subset of the parts: the result covers
+    /// [`samples_covered`](Self::samples_covered) of the samples (the
+    /// ranges in `covered`), and merges with the remaining parts later as
+    /// exactly as any other summary.
+    ///
+    /// # Errors
+    /// As [`merge`](Self::merge), except for missing samples.
+    pub fn merge_partial(parts: Vec<EnsembleSummary>) -> Result<EnsembleSummary, Error> {
         let conflict = |reason: String| Error::MergeConflict { reason };
         let Some(layout) = parts.first().map(|p| p.layout.clone()) else {
             return Err(conflict("nothing to merge".into()));
         };
-        if let Some((i, _)) = parts.iter().enumerate().find(|(_, p)| p.layout != layout) {
-            return Err(conflict(format!(
-                "part {i} has a different layout (samples, block size, times, names or quantile settings) than part 0"
-            )));
+        if let Some((i, p)) = parts.iter().enumerate().find(|(_, p)| p.layout != layout) {
+            let what = if p.layout.run != layout.run {
+                format!(
+                    "another run (fingerprint {} against {}: a different model, method, time span, options, seed or sampler)",
+                    p.layout.run, layout.run
+                )
+            } else {
+                "a different layout (samples, block size, times, names or quantile settings)".to_string()
+            };
+            return Err(conflict(format!("part {i} comes from {what} than part 0")));
         }
         let (mut failed, mut failures) = (0, Vec::new());
         let mut forests = Vec::with_capacity(parts.len());
         for p in parts {
-            failed += p.failed;
+            // Disjoint parts count at most `samples` failures; overlapping
+            // ones are refused below.
+            failed = p.failed.saturating_add(failed);
             failures.extend(p.failures);
             forests.push(p.state);
         }
@@ -178,10 +250,16 @@ impl EnsembleSummary {
         crate::files::write_atomic(path, text.as_bytes())
     }
 
-    /// Read a summary written by [`write_json`](Self::write_json).
+    /// Read a summary written by [`write_json`](Self::write_json), on
+    /// this machine or another.
+    ///
+    /// # Errors
+    /// `Io` when the file cannot be read or is not a summary's JSON;
+    /// `InvalidFile` naming the field when its parts do not agree.
     pub fn read_json(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        serde_json::from_str(&text).map_err(|e| Error::io(path, e))
+        let file: super::check::SummaryFile = serde_json::from_str(&text).map_err(|e| Error::io(path, e))?;
+        file.validate().map_err(|e| e.in_file(path))
     }
 }

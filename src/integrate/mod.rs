@@ -36,6 +36,7 @@ pub use options::{Options, Save, Tolerance};
 pub use rosenbrock::RosenbrockStepper;
 pub use rosenbrock::tableau::{Rodas4P, Rodas5P, Rosenbrock23, RosenbrockMethod, RosenbrockTableau};
 pub use solution::{Solution, Stats};
+pub(crate) use stepper::UNSTABLE;
 pub use stepper::{StepResult, Stepper, drive};
 pub use tableau::{
     Bs3, Dop853, Dopri5, ErrorEstimator, Euler, ExplicitRk, Heun, Interpolant, Rk4, StiffnessTest, Tableau, Tsit5,

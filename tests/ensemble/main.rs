@@ -3,5 +3,6 @@
 mod cli;
 mod determinism;
 mod failures;
+mod files;
 mod sobol_morris;
 mod stats;

@@ -68,10 +68,12 @@ pub fn merge(parts: &[PathBuf], out: &Path, partial: bool, plot: Option<&Path>) 
     let merged = EnsemblePart::merge(read, !partial)?;
     merged.write_json(out)?;
     eprintln!(
-        "merged {} parts ({} of {} shards) of spec {} -> {}",
+        "merged {} parts ({} of {} shards, {} of {} samples) of spec {} -> {}",
         parts.len(),
         merged.shards.len(),
         merged.shard_count,
+        merged.summary.samples_covered(),
+        merged.summary.layout.samples,
         merged.spec_hash,
         out.display()
     );
