@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 
 /// 1-based line of byte offset `at` in `text`.
 pub(crate) fn line_of(text: &str, at: usize) -> usize {
-    text[..at.min(text.len())].matches('\n').count() + 1
+    text.as_bytes()[..at.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 /// An `InvalidSpec` error.
@@ -25,4 +25,23 @@ pub(crate) fn parse_toml<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
             .unwrap_or_default();
         spec_error(&key, line, e.message().trim().to_string())
     })
+}
+
+/// Check a spec's integration settings as a solve checks them (a probe
+/// solve of `y' = 0` over `t_span`): options, tolerances, save times and
+/// the span itself, as `InvalidSpec` naming the spec's key.
+pub(crate) fn check_options(method: crate::Method, t_span: (f64, f64), options: &crate::Options) -> Result<(), Error> {
+    let decay = crate::models::registry::lookup("exponential_decay")?;
+    match crate::solve(&decay, method, t_span, &[1.0], &[0.0], options) {
+        Err(e) if crate::ensemble::is_configuration_error(&e) => {
+            let key = match &e {
+                Error::InvalidTolerance { name, .. } | Error::InvalidOption { name, .. } => name,
+                Error::InvalidTEval { .. } => "save_at",
+                Error::NonFinite { .. } => "t_span",
+                _ => "",
+            };
+            Err(spec_error(key, None, e.to_string()))
+        }
+        _ => Ok(()),
+    }
 }

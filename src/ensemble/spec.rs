@@ -228,14 +228,7 @@ impl EnsembleSpec {
                 dist.validate(&key).map_err(|e| spec_error(&key, None, e.to_string()))?;
             }
         }
-        // Options and save times are checked as a solve checks them.
-        let decay = registry::lookup("exponential_decay")?;
-        let probe = crate::solve(&decay, self.method, self.t_span, &[1.0], &[0.0], &self.options());
-        if let Err(e) = probe
-            && super::is_configuration_error(&e)
-        {
-            return Err(spec_error(key_of(&e), None, e.to_string()));
-        }
+        crate::spec::check_options(self.method, self.t_span, &self.options())?;
         if !(1..=MAX_BLOCK_SIZE).contains(&self.block_size) {
             let reason =
                 format!("must lie in 1..={MAX_BLOCK_SIZE}: a block holds every sample's outputs until it is merged");
@@ -323,16 +316,6 @@ impl EnsembleSpec {
             .seed(self.seed)
             .block_size(self.block_size)
             .quantile_budget(self.quantile_budget_mb << 20))
-    }
-}
-
-fn key_of(e: &Error) -> &'static str {
-    match e {
-        Error::InvalidTolerance { name, .. } => name,
-        Error::InvalidOption { name, .. } => name,
-        Error::InvalidTEval { .. } => "save_at",
-        Error::NonFinite { .. } => "t_span",
-        _ => "",
     }
 }
 

@@ -222,6 +222,13 @@ impl FitSpec {
             .rtol(raw.rtol.unwrap_or(1e-8))
             .atol(raw.atol.unwrap_or(1e-8))
             .max_steps(raw.max_steps.unwrap_or(20_000));
+        let t0 = raw.t0.unwrap_or(0.0);
+        crate::spec::check_options(method, (t0, t0 + 1.0), &options).map_err(|e| match e {
+            Error::InvalidSpec { key, line, reason } if key == "t_span" => {
+                Error::InvalidSpec { key: "t0".into(), line, reason }
+            }
+            e => e,
+        })?;
         let multistart = match raw.multistart {
             Some(0) => return Err(spec_error("multistart", None, "must be at least 1")),
             // Every start's result is kept until the optima are clustered.
@@ -237,7 +244,7 @@ impl FitSpec {
             options,
             data: base.join(raw.data.get_ref()),
             time: raw.time.unwrap_or_else(|| "t".into()),
-            t0: raw.t0.unwrap_or(0.0),
+            t0,
             observe,
             sigma,
             y0,
@@ -262,9 +269,23 @@ impl FitSpec {
     pub fn run(&self, out: Option<&Path>) -> Result<FitRun, Error> {
         run(self, &registry::lookup(&self.model)?, out)
     }
+
+    /// Read the data and check the problem the spec describes (columns,
+    /// times, values, standard deviations, parameters and bounds) without
+    /// fitting: what [`run`](Self::run) would refuse, found in
+    /// milliseconds.
+    ///
+    /// # Errors
+    /// `Io` for an unreadable or malformed CSV file; `InvalidData`,
+    /// `InvalidParameter` and the other errors of
+    /// [`FitProblem::validate`].
+    pub fn check(&self) -> Result<(), Error> {
+        problem(self, &registry::lookup(&self.model)?).map(|_| ())
+    }
 }
 
-fn run(spec: &FitSpec, system: &BuiltIn, out: Option<&Path>) -> Result<FitRun, Error> {
+/// The fit problem a spec describes, validated.
+fn problem<'a>(spec: &FitSpec, system: &'a BuiltIn) -> Result<FitProblem<'a, BuiltIn>, Error> {
     let columns: Vec<&str> = spec.observe.iter().map(|(_, c)| c.as_str()).collect();
     let sigma: Option<Vec<&str>> = spec.sigma.as_ref().map(|s| s.iter().map(String::as_str).collect());
     let data = Data::from_csv(&spec.data, &spec.time, &columns, sigma.as_deref())?;
@@ -276,6 +297,12 @@ fn run(spec: &FitSpec, system: &BuiltIn, out: Option<&Path>) -> Result<FitRun, E
         .options(spec.options.clone())
         .experiment(experiment);
     problem.parameters = spec.parameters.clone();
+    problem.validate()?;
+    Ok(problem)
+}
+
+fn run(spec: &FitSpec, system: &BuiltIn, out: Option<&Path>) -> Result<FitRun, Error> {
+    let problem = problem(spec, system)?;
     let (report, optima) = match &spec.multistart {
         Some(ms) => {
             let r = super::multistart(&problem, &spec.fit, ms)?;

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use nalgebra::{Const, SVector};
 use odeon::{DualScalar, OdeSystem};
@@ -84,4 +84,77 @@ macro_rules! order_of {
             .collect();
         $crate::common::slope(&hs, &errs)
     }};
+}
+
+/// Property tests of hand-edited files: TOML literals a spec might hold,
+/// valid or not.
+pub const WILD_VALUES: &[&str] = &[
+    "0.0",
+    "-1.0",
+    "1e-300",
+    "1e300",
+    "nan",
+    "inf",
+    "-inf",
+    "0.5",
+    "1.0",
+    "2.0",
+    "1e-12",
+    "0",
+    "1",
+    "-1",
+    "3",
+    "100",
+    "4294967296",
+    "9223372036854775807",
+    "\"x\"",
+    "\"\"",
+    "true",
+    "[]",
+    "{}",
+    "[1.0, 2.0]",
+    "[2.0, 1.0]",
+    "[0.0, nan]",
+    "{ guess = 1.0 }",
+];
+
+/// A table of a spec: its header (`""` for the top level) and its keys,
+/// each with its candidate values.
+pub type Section<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])]);
+
+/// A TOML document from `sections` (a header, `""` for the top level, and
+/// its `(key, candidate values)`, the first candidate a valid one): key
+/// `k` takes its first candidate when `picks[k] == 0`, else the one at
+/// `(picks[k] − 1) % (n + 1)` among its candidates followed by
+/// [`WILD_VALUES`] (the last choice, or an empty candidate, leaves the
+/// key out); then `noise`
+/// characters are inserted at their positions. Picks mostly 0 give specs
+/// with one or two odd values.
+pub fn wild_toml(sections: &[Section], picks: &[usize], noise: &[(usize, char)]) -> String {
+    let mut text = String::new();
+    let mut k = 0;
+    for (header, keys) in sections {
+        if !header.is_empty() {
+            text += &format!("[{header}]\n");
+        }
+        for (key, own) in *keys {
+            let values: Vec<&str> = own.iter().chain(WILD_VALUES).copied().collect();
+            let pick = match picks.get(k).copied().unwrap_or(0) {
+                0 => 0,
+                p => (p - 1) % (values.len() + 1),
+            };
+            k += 1;
+            if let Some(v) = values.get(pick).filter(|v| !v.is_empty()) {
+                text += &format!("{key} = {v}\n");
+            }
+        }
+    }
+    for &(at, c) in noise {
+        let mut at = at % (text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.insert(at, c);
+    }
+    text
 }

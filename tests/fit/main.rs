@@ -1,6 +1,10 @@
 //! Parameter estimation: problems, solvers and reports; fit specs from the command line.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod cli;
 mod problems;
+mod specs;
 mod svd;
 mod validation;

@@ -292,3 +292,121 @@ fn interpolated_values_are_checked_too() {
     assert!(matches!(e, Error::NonFiniteRhs { t, component: 0, .. } if t == 0.5), "{e}");
     assert!(e.partial().is_some());
 }
+
+/// Values an option might be given, sensible or not.
+const WILD: &[f64] = &[
+    0.0,
+    -0.0,
+    -1.0,
+    1e-300,
+    1e-20,
+    1e-12,
+    1e-6,
+    1e-3,
+    0.1,
+    0.5,
+    1.0,
+    2.0,
+    10.0,
+    1e300,
+    f64::NAN,
+    f64::INFINITY,
+    -f64::INFINITY,
+    f64::MIN_POSITIVE,
+    f64::EPSILON,
+];
+
+fn wild() -> impl proptest::strategy::Strategy<Value = f64> {
+    proptest::sample::select(WILD.to_vec())
+}
+
+/// Options whose fields mostly keep their defaults (so that most solves
+/// get past the checks) and now and then take a wild value.
+fn wild_options() -> impl proptest::strategy::Strategy<Value = Options> {
+    use odeon::integrate::{Save, Tolerance};
+    use proptest::prelude::*;
+    fn or<T: Clone + std::fmt::Debug + 'static>(
+        default: T,
+        odd: impl Strategy<Value = T> + 'static,
+    ) -> BoxedStrategy<T> {
+        prop_oneof![6 => Just(default), 1 => odd].boxed()
+    }
+    let d = Options::default();
+    let tolerance = |default: Tolerance| {
+        or(
+            default,
+            prop_oneof![
+                wild().prop_map(Tolerance::Scalar),
+                proptest::collection::vec(wild(), 0..4).prop_map(Tolerance::PerComponent),
+            ],
+        )
+    };
+    let save =
+        or(Save::Steps, prop_oneof![Just(Save::Final), proptest::collection::vec(wild(), 0..4).prop_map(Save::At)]);
+    let controller = or(
+        None,
+        (wild(), wild(), wild(), wild())
+            .prop_map(|(safety, fac_min, fac_max, beta)| Some(Controller { safety, fac_min, fac_max, beta })),
+    );
+    let steps = or(1000usize, proptest::sample::select(vec![0usize, 1, 10]));
+    let option = || or(None, wild().prop_map(Some));
+    (
+        (tolerance(d.rtol), tolerance(d.atol), option(), or(0.0, wild()), option()),
+        (steps, option(), save, controller),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            or(None, proptest::sample::select(vec![Some(0usize), Some(1), Some(5), Some(1 << 40)])),
+        ),
+        option(),
+    )
+        .prop_map(
+            |((rtol, atol, h0, h_min, h_max), (max_steps, dt, save, controller), (sec, detect, age), newton_tol)| {
+                Options {
+                    rtol,
+                    atol,
+                    h0,
+                    h_min,
+                    h_max,
+                    max_steps,
+                    dt,
+                    save,
+                    controller,
+                    sensitivity_error_control: sec,
+                    detect_stiffness: detect,
+                    max_jacobian_age: age,
+                    newton_tol,
+                }
+            },
+        )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 10_000,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(14),
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    })]
+
+    /// Any options with any method: a solution whose every value is
+    /// finite, or a typed error; never a panic, and at most `max_steps`
+    /// steps (≤ 1000 here) of work.
+    #[test]
+    fn any_options_give_a_finite_solution_or_a_typed_error(
+        opts in wild_options(),
+        method in proptest::sample::select(vec![Method::Dopri5, Method::Tsit5, Method::Rk4, Method::Rodas5P, Method::Rosenbrock23, Method::Bdf, Method::Kvaerno5, Method::TrBdf2, Method::Auto]),
+        end in proptest::sample::select(vec![1.0, -1.0, 0.0, 1e-300]),
+    ) {
+        match solve(&VanDerPol, method, (0.0, end), &[2.0, 0.0], &[1.0], &opts) {
+            Ok(sol) => {
+                proptest::prop_assert!(sol.t.iter().chain(&sol.y).all(|x| x.is_finite()), "{opts:?}");
+                proptest::prop_assert!(sol.stats.accepted + sol.stats.rejected <= opts.max_steps.max(1), "{opts:?}");
+            }
+            Err(e) => {
+                let text = e.to_string();
+                proptest::prop_assert!(!text.is_empty() && !text.contains("NaN inside"), "{e:?}");
+            }
+        }
+    }
+}

@@ -234,3 +234,89 @@ fn setter_indices_out_of_range_are_errors() {
     // In range, the same setters leave a valid phase.
     base().state(1, StateVar::new()).check(&DoubleIntegrator).unwrap();
 }
+
+/// Values a phase's fields might be given, sensible or not.
+const WILD: &[f64] = &[0.0, -1.0, 1.0, 0.5, 2.0, 1e-300, 1e300, -1e300, f64::NAN, f64::INFINITY, -f64::INFINITY];
+
+/// Change one field of the double integrator's phase (`field` picks it,
+/// `v` is the new value; some fields grow or shrink a list instead).
+fn mutate(p: &mut Phase, field: usize, v: f64) {
+    let i = field / 32;
+    let s = &mut p.states[i % 2];
+    let mut spare = odeon::ocp::ControlVar::new();
+    let c = p.controls.first_mut().unwrap_or(&mut spare);
+    match field % 32 {
+        0 => s.bounds.0 = v,
+        1 => s.bounds.1 = v,
+        2 => s.initial = Some(v),
+        3 => s.final_value = Some(v),
+        4 => s.guess.0 = v,
+        5 => s.guess.1 = v,
+        6 => s.scale = v,
+        7 => s.defect_scale = Some(v),
+        8 => c.bounds.0 = v,
+        9 => c.bounds.1 = v,
+        10 => c.guess.1 = v,
+        11 => c.scale = v,
+        12 => c.rate_continuity = v > 0.0,
+        13 => p.time.initial = v,
+        14 => p.time.duration = v,
+        15 => p.time.initial_bounds = (v, p.time.initial_bounds.1),
+        16 => p.time.duration_bounds = (p.time.duration_bounds.0, v),
+        17 => p.time.duration_scale = v,
+        18 => p.time.initial_scale = v,
+        19 => p.objective_scale = v,
+        20 => p.states.push(StateVar::new().fix_initial(v)),
+        21 => {
+            p.controls.pop();
+        }
+        22 => p.params.push(odeon::ocp::ParamVar::free(v)),
+        23 => p.path.push(Bounds::between(v, 1.0)),
+        24 => p.initial.push(Bounds::equal(v)),
+        25 => p.final_.push(Bounds::lower(v)),
+        26 => p.time.duration_bounds = (v, v),
+        27 => s.bounds = (v, v),
+        _ => {}
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 10_000,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(14),
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    })]
+
+    /// Any phase: transcribed, or a typed error naming what is wrong; and
+    /// one in sixteen of those transcribed is solved (20 iterations at
+    /// most) to a status whose figures are finite.
+    #[test]
+    fn any_phase_transcribes_or_names_what_is_wrong(
+        changes in proptest::collection::vec((0usize..64, proptest::sample::select(WILD.to_vec())), 1..4),
+        radau in proptest::prelude::any::<bool>(),
+        solve in 0u8..16,
+    ) {
+        let mut phase = DoubleIntegrator::phase();
+        for &(field, v) in &changes {
+            mutate(&mut phase, field, v);
+        }
+        let t = if radau { Transcription::Radau { segments: 4, order: 3 } } else { Transcription::GaussLobatto { segments: 4, order: 3 } };
+        match Collocation::new(&DoubleIntegrator, &phase, t) {
+            Ok(c) if solve == 0 => {
+                let opts = SqpOptions { max_iter: 20, ..SqpOptions::default() };
+                if let Ok(sol) = c.solve(&opts) {
+                    let figures = [sol.objective, sol.constraint_violation, sol.t0, sol.duration];
+                    proptest::prop_assert!(
+                        sol.status != Status::Optimal || figures.iter().all(|x| x.is_finite()),
+                        "{:?} {figures:?}", sol.status
+                    );
+                }
+            }
+            Ok(_) => {}
+            // Refused when checked (`InvalidOcp`, `DimensionMismatch`, …)
+            // or when the guess is evaluated (`NonFiniteEvaluation`).
+            Err(e) => proptest::prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+}
