@@ -4,7 +4,7 @@
 //! what is wrong and where (a time, a component, an option's name), and
 //! integration failures keep the solution computed up to the failure.
 
-use crate::integrate::Solution;
+use crate::solution::Solution;
 use std::fmt;
 
 /// The part of a solution computed before an integration failed (the real
@@ -419,10 +419,11 @@ pub enum Error {
     },
     /// A transcription cannot be built (zero segments, an even
     /// Gauss–Lobatto order, …).
-    #[error("{transcription:?}: {reason}")]
+    #[error("{transcription}: {reason}")]
     InvalidTranscription {
-        /// The transcription asked for.
-        transcription: crate::ocp::Transcription,
+        /// The transcription asked for (as written in Rust, e.g.
+        /// `GaussLobatto { segments: 0, order: 3 }`).
+        transcription: String,
         /// What is wrong with it.
         reason: String,
     },

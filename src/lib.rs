@@ -53,8 +53,10 @@ pub mod ocp;
 pub mod plot;
 mod problem;
 mod progress;
+mod random;
 pub mod scalar;
 pub mod sensitivity;
+mod solution;
 mod spec;
 pub mod system;
 

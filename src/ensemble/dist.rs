@@ -5,8 +5,8 @@
 //! sampling, Latin hypercubes (stratified `u`), Sobol's matrices and
 //! Morris' grids.
 
-use super::rng::{Domain, SampleRng, normal_quantile};
 use crate::Error;
+use crate::random::{Domain, SampleRng, normal_quantile};
 use serde::{Deserialize, Serialize};
 
 /// The distribution of one uncertain input.

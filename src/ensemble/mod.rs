@@ -34,7 +34,6 @@
 mod check;
 mod dist;
 mod morris;
-mod rng;
 mod runner;
 mod sketch;
 mod sobol;
@@ -44,9 +43,9 @@ mod stats;
 mod summary;
 mod tree;
 
+pub use crate::random::{SampleRng, normal_quantile};
 pub use dist::{Dist, Draw, Independent, LatinHypercube, Sampler};
 pub use morris::{Morris, MorrisIndices};
-pub use rng::{SampleRng, normal_quantile};
 pub use sketch::DdSketch;
 pub use sobol::{Sobol, SobolIndices, SobolSampling};
 pub use stats::{QUANTILE_LEVELS, SeriesStats};

@@ -19,9 +19,9 @@
 //! Software 22, 1509–1518 (2007).
 
 use super::dist::Dist;
-use super::rng::{Domain, SampleRng};
 use super::runner::Plan;
 use crate::Error;
+use crate::random::{Domain, SampleRng};
 use serde::{Deserialize, Serialize};
 
 /// A Morris screening design.

@@ -25,11 +25,11 @@
 //! Bootstrap*, Chapman & Hall (1993), ch. 13.
 
 use super::dist::Dist;
-use super::rng::{Domain, SampleRng};
 use super::runner::Plan;
 use super::sobol_seq::{MAX_DIM, SobolSeq};
 use super::stats::exact_quantile;
 use crate::Error;
+use crate::random::{Domain, SampleRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -11,7 +11,7 @@
 //! 2–21 below); I. A. Antonov, V. M. Saleev, USSR Comput. Math. Math. Phys.
 //! 19(1), 252–256 (1979).
 
-use super::rng::SampleRng;
+use crate::random::SampleRng;
 
 /// `(s, a, m_1 … m_s)` of dimensions 2–21 (Joe & Kuo 2008).
 const JOE_KUO: [(u32, u32, &[u32]); 20] = [
@@ -100,7 +100,7 @@ impl SobolSeq {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ensemble::rng::Domain;
+    use crate::random::Domain;
 
     #[test]
     fn unshifted_points_are_the_textbook_sequence() {

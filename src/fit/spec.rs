@@ -265,9 +265,19 @@ impl FitSpec {
         Self::parse(&text, path.parent().unwrap_or(Path::new(".")))
     }
 
-    /// Run the fit; with `out`, write `report.json` and the plots there.
-    pub fn run(&self, out: Option<&Path>) -> Result<FitRun, Error> {
-        run(self, &registry::lookup(&self.model)?, out)
+    /// Run the fit (the command line then writes `report.json` and the
+    /// plots).
+    pub fn run(&self) -> Result<FitRun, Error> {
+        let system = registry::lookup(&self.model)?;
+        let problem = self.problem(&system)?;
+        let (report, optima) = match &self.multistart {
+            Some(ms) => {
+                let r = super::multistart(&problem, &self.fit, ms)?;
+                (r.best, r.optima)
+            }
+            None => (super::fit(&problem, &self.fit)?, Vec::new()),
+        };
+        Ok(FitRun { model: self.model.clone(), report, optima })
     }
 
     /// Read the data and check the problem the spec describes (columns,
@@ -280,45 +290,24 @@ impl FitSpec {
     /// `InvalidParameter` and the other errors of
     /// [`FitProblem::validate`].
     pub fn check(&self) -> Result<(), Error> {
-        problem(self, &registry::lookup(&self.model)?).map(|_| ())
+        self.problem(&registry::lookup(&self.model)?).map(|_| ())
     }
-}
 
-/// The fit problem a spec describes, validated.
-fn problem<'a>(spec: &FitSpec, system: &'a BuiltIn) -> Result<FitProblem<'a, BuiltIn>, Error> {
-    let columns: Vec<&str> = spec.observe.iter().map(|(_, c)| c.as_str()).collect();
-    let sigma: Option<Vec<&str>> = spec.sigma.as_ref().map(|s| s.iter().map(String::as_str).collect());
-    let data = Data::from_csv(&spec.data, &spec.time, &columns, sigma.as_deref())?;
-    let name = spec.data.file_name().map_or("data".into(), |f| f.to_string_lossy().to_string());
-    let mut experiment = Experiment::new(name, &[], data);
-    experiment.t0 = spec.t0;
-    experiment.y0 = spec.y0.clone();
-    let mut problem = FitProblem::new(system, spec.method, States(spec.observe.iter().map(|(j, _)| *j).collect()))
-        .options(spec.options.clone())
-        .experiment(experiment);
-    problem.parameters = spec.parameters.clone();
-    problem.validate()?;
-    Ok(problem)
-}
-
-fn run(spec: &FitSpec, system: &BuiltIn, out: Option<&Path>) -> Result<FitRun, Error> {
-    let problem = problem(spec, system)?;
-    let (report, optima) = match &spec.multistart {
-        Some(ms) => {
-            let r = super::multistart(&problem, &spec.fit, ms)?;
-            (r.best, r.optima)
-        }
-        None => (super::fit(&problem, &spec.fit)?, Vec::new()),
-    };
-    let run = FitRun { model: spec.model.clone(), report, optima };
-    if let Some(out) = out {
-        let json = serde_json::to_string_pretty(&run).map_err(|e| Error::io(out, e))?;
-        crate::files::write_atomic(out.join("report.json"), json.as_bytes())?;
-        #[cfg(feature = "plot")]
-        {
-            crate::plot::fit_curves(&problem, &run.report, 0, out.join("fit.svg"))?;
-            crate::plot::fit_residuals(&problem, &run.report, out.join("residuals.svg"))?;
-        }
+    /// The fit problem the spec describes, with its data read, validated;
+    /// `system` is the spec's model from the registry.
+    pub fn problem<'a>(&self, system: &'a BuiltIn) -> Result<FitProblem<'a, BuiltIn>, Error> {
+        let columns: Vec<&str> = self.observe.iter().map(|(_, c)| c.as_str()).collect();
+        let sigma: Option<Vec<&str>> = self.sigma.as_ref().map(|s| s.iter().map(String::as_str).collect());
+        let data = Data::from_csv(&self.data, &self.time, &columns, sigma.as_deref())?;
+        let name = self.data.file_name().map_or("data".into(), |f| f.to_string_lossy().to_string());
+        let mut experiment = Experiment::new(name, &[], data);
+        experiment.t0 = self.t0;
+        experiment.y0 = self.y0.clone();
+        let mut problem = FitProblem::new(system, self.method, States(self.observe.iter().map(|(j, _)| *j).collect()))
+            .options(self.options.clone())
+            .experiment(experiment);
+        problem.parameters = self.parameters.clone();
+        problem.validate()?;
+        Ok(problem)
     }
-    Ok(run)
 }

@@ -227,6 +227,49 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
     }
 }
 
+/// A compressed-sparse-column pattern: the one CSC builder (the SQP's QP
+/// matrices, its convexified Hessian, and sparse Jacobians to come).
+/// Entries of column `c` are `rowval[colptr[c]..colptr[c + 1]]`, rows
+/// increasing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CscPattern {
+    pub colptr: Vec<usize>,
+    pub rowval: Vec<usize>,
+}
+
+impl CscPattern {
+    /// The pattern of `entries` `(row, col)` (any order, repeats merged;
+    /// every `col < cols`), and the position of each entry in it.
+    pub fn new(cols: usize, entries: &[(usize, usize)]) -> (Self, Vec<usize>) {
+        let mut keys = entries.to_vec();
+        keys.sort_unstable_by_key(|&(r, c)| (c, r));
+        keys.dedup();
+        let mut colptr = vec![0usize; cols + 1];
+        for &(_, c) in &keys {
+            colptr[c + 1] += 1;
+        }
+        for c in 0..cols {
+            colptr[c + 1] += colptr[c];
+        }
+        let pattern = CscPattern { colptr, rowval: keys.iter().map(|&(r, _)| r).collect() };
+        let positions =
+            entries.iter().map(|&(r, c)| pattern.position(r, c).expect("an entry of the pattern")).collect();
+        (pattern, positions)
+    }
+
+    /// Where entry `(r, c)` sits in the values (`None` outside the
+    /// pattern).
+    pub fn position(&self, r: usize, c: usize) -> Option<usize> {
+        let (a, b) = (*self.colptr.get(c)?, *self.colptr.get(c + 1)?);
+        self.rowval[a..b].binary_search(&r).ok().map(|k| a + k)
+    }
+
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.rowval.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,5 +350,15 @@ mod tests {
         let mut nan = jac.clone();
         nan.column_mut(2)[1] = f64::NAN;
         assert_eq!(lu.factor(&nan, 5.0), Err(Singular { column: 2 }));
+    }
+
+    #[test]
+    fn csc_pattern_merges_repeats_and_finds_entries() {
+        let entries = [(2, 0), (0, 1), (0, 0), (2, 0), (1, 2)];
+        let (p, pos) = CscPattern::new(3, &entries);
+        assert_eq!((p.colptr.clone(), p.rowval.clone()), (vec![0, 2, 3, 4], vec![0, 2, 0, 1]));
+        assert_eq!(pos, vec![1, 2, 0, 1, 3]);
+        assert_eq!((p.position(1, 0), p.position(1, 2), p.position(0, 7)), (None, Some(3), None));
+        assert_eq!(p.nnz(), 4);
     }
 }

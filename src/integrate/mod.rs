@@ -20,12 +20,13 @@ pub mod linalg;
 pub mod newton;
 mod options;
 pub mod rosenbrock;
-mod solution;
+
 mod stepper;
 pub mod tableau;
 #[cfg(test)]
 mod trees;
 
+pub use crate::solution::{Solution, Stats};
 pub use auto::{Auto, AutoStepper};
 pub use bdf::{Bdf, BdfStepper};
 pub use controller::{Controller, MAX_ERROR_TEST_FAILURES};
@@ -35,7 +36,6 @@ pub use explicit::Integrator;
 pub use options::{Options, Save, Tolerance};
 pub use rosenbrock::RosenbrockStepper;
 pub use rosenbrock::tableau::{Rodas4P, Rodas5P, Rosenbrock23, RosenbrockMethod, RosenbrockTableau};
-pub use solution::{Solution, Stats};
 pub(crate) use stepper::UNSTABLE;
 pub use stepper::{StepResult, Stepper, drive};
 pub use tableau::{

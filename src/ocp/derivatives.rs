@@ -17,6 +17,7 @@ use super::duals::{HK, JK, hess_part, hess_seed, jac_seed};
 use super::nlp::Nlp;
 use super::problem::OptimalControl;
 use crate::Error;
+use crate::random::{Domain, SampleRng};
 use crate::scalar::Derivatives;
 use nalgebra::{DMatrix, SymmetricEigen};
 use std::collections::HashMap;
@@ -98,19 +99,10 @@ impl<P: OptimalControl> Collocation<'_, P> {
         if !f.is_finite() {
             return Err(Error::NonFiniteEvaluation { what: "objective".into(), value: f });
         }
-        let mut rng = 0x9E37_79B9_7F4A_7C15u64;
         let probes: Vec<Vec<f64>> = (0..2)
-            .map(|_| {
-                self.x0
-                    .iter()
-                    .map(|&v| {
-                        rng ^= rng << 13;
-                        rng ^= rng >> 7;
-                        rng ^= rng << 17;
-                        let r = (rng >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
-                        v + 0.05 * r * (1.0 + v.abs())
-                    })
-                    .collect()
+            .map(|k| {
+                let mut rng = SampleRng::new(0, Domain::Probe, k);
+                self.x0.iter().map(|&v| v + 0.05 * (2.0 * rng.uniform() - 1.0) * (1.0 + v.abs())).collect()
             })
             .collect();
         let mut jac_map: HashMap<(usize, usize), usize> = HashMap::new();

@@ -297,7 +297,7 @@ impl<P: OptimalControl> OdeSystem for Driven<'_, P> {
             &mut heap
         };
         for (c, uc) in u.iter_mut().enumerate() {
-            *uc = D::from(self.grid.interpolate(tau, |j| self.sol.timeseries.controls[self.seg * npn + j][c]));
+            *uc = D::from(self.grid.basis.interpolate(tau, |j| self.sol.timeseries.controls[self.seg * npn + j][c]));
         }
         self.problem.rhs(t, y.as_slice(), u, p, dydt.as_mut_slice());
     }

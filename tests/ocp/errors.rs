@@ -138,7 +138,10 @@ fn bad_transcriptions_are_errors() {
         Transcription::Radau { segments: 3, order: 0 },
     ] {
         let e = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t).err().unwrap();
-        assert!(matches!(e, Error::InvalidTranscription { transcription, .. } if transcription == t), "{e}");
+        assert!(
+            matches!(&e, Error::InvalidTranscription { transcription, .. } if *transcription == format!("{t:?}")),
+            "{e}"
+        );
         assert!(!e.to_string().is_empty());
     }
 }

@@ -77,7 +77,15 @@ const UNUSABLE: u8 = 2;
 /// plots; `false` when the fit did not converge.
 fn fit(spec: &std::path::Path, out: &std::path::Path) -> Result<bool, Box<dyn std::error::Error>> {
     let spec = odeon::fit::FitSpec::read(spec)?;
-    let run = spec.run(Some(out))?;
+    let run = spec.run()?;
+    odeon::files::write_atomic(out.join("report.json"), serde_json::to_string_pretty(&run)?.as_bytes())?;
+    #[cfg(feature = "plot")]
+    {
+        let system = odeon::models::registry::lookup(&spec.model)?;
+        let problem = spec.problem(&system)?;
+        odeon::plot::fit_curves(&problem, &run.report, 0, out.join("fit.svg"))?;
+        odeon::plot::fit_residuals(&problem, &run.report, out.join("residuals.svg"))?;
+    }
     println!("{} fitted to {}\n{}", run.model, spec.data.display(), run.report);
     if !run.optima.is_empty() {
         println!("{} distinct optima:", run.optima.len());

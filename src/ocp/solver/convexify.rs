@@ -18,9 +18,9 @@
 //! Theorem 12.6 (augmented Lagrangian, Debreu's lemma); Wächter & Biegler,
 //! Math. Program. 106 (2006), §3.1 (inertia correction).
 
+use crate::integrate::linalg::CscPattern;
 use clarabel::algebra::CscMatrix;
 use clarabel::qdldl::{QDLDLFactorisation, QDLDLSettingsBuilder};
-use std::collections::HashMap;
 
 /// The fixed pattern of P = H + ρ AᵀA + δI (upper triangle, CSC) and the
 /// maps that fill it.
@@ -61,35 +61,24 @@ impl Convexifier {
                 }
             }
         }
-        keys.sort_unstable_by_key(|&(r, c)| (c, r));
-        keys.dedup();
-        let mut colptr = vec![0usize; n + 1];
-        let mut rowval = Vec::with_capacity(keys.len());
-        let mut index = HashMap::with_capacity(keys.len());
-        for (k, &(r, c)) in keys.iter().enumerate() {
-            colptr[c + 1] += 1;
-            rowval.push(r);
-            index.insert((r, c), k);
-        }
-        for c in 0..n {
-            colptr[c + 1] += colptr[c];
-        }
-        let nnz = keys.len();
-        let p = CscMatrix::new(n, n, colptr, rowval, vec![0.0; nnz]);
-        let h_pos = h_idx.iter().map(|&(r, c)| index[&(c.min(r), c.max(r))]).collect();
-        let diag_pos = (0..n).map(|i| index[&(i, i)]).collect();
+        let (pattern, _) = CscPattern::new(n, &keys);
+        let at = |r: usize, c: usize| pattern.position(r, c).expect("a key of the pattern");
+        let h_pos = h_idx.iter().map(|&(r, c)| at(c.min(r), c.max(r))).collect();
+        let diag_pos = (0..n).map(|i| at(i, i)).collect();
         let pair_pos = rows
             .iter()
             .map(|r| {
                 let mut v = Vec::with_capacity(r.len() * (r.len() + 1) / 2);
                 for a in 0..r.len() {
                     for b in a..r.len() {
-                        v.push(index[&(r[a].1, r[b].1)]);
+                        v.push(at(r[a].1, r[b].1));
                     }
                 }
                 v
             })
             .collect();
+        let nnz = pattern.nnz();
+        let p = CscMatrix::new(n, n, pattern.colptr, pattern.rowval, vec![0.0; nnz]);
         Convexifier { n, p, h_pos, diag_pos, rows, pair_pos, fact: None, rho: 0.0, delta: 0.0 }
     }
 

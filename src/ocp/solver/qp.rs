@@ -6,6 +6,7 @@
 //! p, q ≥ 0 penalized by ρ·Σ(p + q) (Fletcher's Sℓ1QP; Nocedal & Wright,
 //! *Numerical Optimization*, 2nd ed., §18.3, eq. 18.12).
 
+use crate::integrate::linalg::CscPattern;
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT};
 
@@ -51,26 +52,14 @@ pub(crate) struct QpSolution {
 }
 
 /// Triplets → CSC (duplicates summed).
-fn csc(rows: usize, cols: usize, mut t: Vec<(usize, usize, f64)>) -> CscMatrix<f64> {
-    t.sort_unstable_by_key(|&(r, c, _)| (c, r));
-    let mut colptr = vec![0usize; cols + 1];
-    let mut rowval = Vec::with_capacity(t.len());
-    let mut nzval: Vec<f64> = Vec::with_capacity(t.len());
-    let mut last: Option<(usize, usize)> = None;
-    for (r, c, v) in t {
-        if last == Some((r, c)) {
-            *nzval.last_mut().expect("a previous entry") += v;
-            continue;
-        }
-        last = Some((r, c));
-        rowval.push(r);
-        nzval.push(v);
-        colptr[c + 1] += 1;
+fn csc(rows: usize, cols: usize, t: Vec<(usize, usize, f64)>) -> CscMatrix<f64> {
+    let entries: Vec<(usize, usize)> = t.iter().map(|&(r, c, _)| (r, c)).collect();
+    let (pattern, positions) = CscPattern::new(cols, &entries);
+    let mut nzval = vec![0.0; pattern.nnz()];
+    for (&k, &(_, _, v)) in positions.iter().zip(&t) {
+        nzval[k] += v;
     }
-    for c in 0..cols {
-        colptr[c + 1] += colptr[c];
-    }
-    CscMatrix::new(rows, cols, colptr, rowval, nzval)
+    CscMatrix::new(rows, cols, pattern.colptr, pattern.rowval, nzval)
 }
 
 impl Qp<'_> {

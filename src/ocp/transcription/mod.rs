@@ -81,7 +81,7 @@ impl Transcription {
     /// [`Error::InvalidTranscription`] for zero segments, an even or too
     /// small Gauss–Lobatto order, a zero Radau order, or an order above 40.
     pub fn check(&self) -> Result<(), Error> {
-        let bad = |reason: String| Err(Error::InvalidTranscription { transcription: *self, reason });
+        let bad = |reason: String| Err(Error::InvalidTranscription { transcription: format!("{self:?}"), reason });
         let (segments, order) = match *self {
             Transcription::GaussLobatto { segments, order } => {
                 if order < 3 || order % 2 == 0 {
@@ -126,8 +126,9 @@ pub(crate) struct Grid {
     /// Lagrange differentiation over all local nodes, at the local nodes
     /// (`npn × npn`, in τ): control rates.
     pub d_all: DMatrix<f64>,
-    /// Barycentric weights of the local nodes (control interpolation).
-    pub bary: Vec<f64>,
+    /// The local nodes prepared for interpolation (controls between
+    /// nodes).
+    pub basis: Barycentric,
     /// Radau: weights extrapolating values at the collocation nodes to the
     /// segment end (empty for Gauss–Lobatto).
     pub end_weights: Vec<f64>,
@@ -171,7 +172,7 @@ impl Grid {
             }
         };
         let (_, d_all) = lagrange_matrices(&tau, &tau)?;
-        let bary = Barycentric::new(&tau)?.weights().to_vec();
+        let basis = Barycentric::new(&tau)?;
         let end_weights = match kind {
             Kind::Radau { .. } => lagrange_matrices(&tau[..tau.len() - 1], &[1.0])?.0.as_slice().to_vec(),
             Kind::GaussLobatto { .. } => Vec::new(),
@@ -186,7 +187,7 @@ impl Grid {
             col_nodes,
             ends,
             d_all,
-            bary,
+            basis,
             end_weights,
             kind,
         })
@@ -213,22 +214,6 @@ impl Grid {
             Kind::Radau { .. } => true,
         }
     }
-
-    /// Value at `tau` of the polynomial through `values` at the local nodes
-    /// (barycentric formula, second form).
-    pub fn interpolate(&self, tau: f64, values: impl Fn(usize) -> f64) -> f64 {
-        let (mut num, mut den) = (0.0, 0.0);
-        for (j, (&x, &w)) in self.tau.iter().zip(&self.bary).enumerate() {
-            let d = tau - x;
-            if d == 0.0 {
-                return values(j);
-            }
-            let c = w / d;
-            num += c * values(j);
-            den += c;
-        }
-        num / den
-    }
 }
 
 fn check_ends(transcription: Transcription, e: &[f64]) -> Result<Vec<f64>, Error> {
@@ -239,7 +224,7 @@ fn check_ends(transcription: Transcription, e: &[f64]) -> Result<Vec<f64>, Error
     let (a, b) = (e[0], e[segments]);
     if e.iter().any(|x| !x.is_finite()) || e.windows(2).any(|w| w[1] <= w[0]) {
         return Err(Error::InvalidTranscription {
-            transcription,
+            transcription: format!("{transcription:?}"),
             reason: "segment ends must be finite and strictly increasing".into(),
         });
     }
