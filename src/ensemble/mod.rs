@@ -102,8 +102,11 @@ pub const DEFAULT_MAX_FAILURES_LISTED: usize = 1000;
 /// # Memory
 /// Exact quantiles keep every value while a series has at most
 /// `quantile_budget / (8 · series)` of them (64 MiB by default), beyond
-/// that a [`DdSketch`] of relative accuracy `sketch_alpha`. Everything else
-/// is O(series · log(blocks)) plus the blocks in flight (32 per thread).
+/// that a [`DdSketch`] of relative accuracy `sketch_alpha`. The blocks in
+/// flight (each holds `block_size · series` values until it is reduced)
+/// are at most 32 per thread and at most what fits in the same budget (at
+/// least one), so a run holds about twice `quantile_budget` at most, plus
+/// O(series · log(blocks)).
 #[derive(Clone)]
 pub struct Ensemble<'a, S, Sa, A = Method> {
     system: &'a S,
@@ -311,12 +314,17 @@ where
             None => 0..n_blocks,
             Some((k, n)) => shard_blocks(n_blocks, k, n),
         };
+        // A block holds every sample's outputs until it is reduced: as
+        // many are in flight as fit in the budget (at least one).
+        let layout = self.layout();
+        let block_bytes = self.block_size.saturating_mul((layout.times.len() * layout.names.len()) as u64 * 8);
         Ok(Plan {
             samples: self.samples,
             block_size: self.block_size,
             blocks,
             threads: self.threads,
             progress: self.progress,
+            max_in_flight: Some((self.quantile_budget / block_bytes.max(1)).max(1)),
         })
     }
 

@@ -149,6 +149,7 @@ impl Morris {
             blocks: 0..self.trajectories.div_ceil(16),
             threads: self.threads,
             progress: false,
+            max_in_flight: None,
         };
         let mut effects: Vec<Vec<f64>> = Vec::new();
         let mut failed = 0;

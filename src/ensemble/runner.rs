@@ -22,6 +22,9 @@ pub(crate) struct Plan {
     pub threads: Option<usize>,
     /// Show a progress bar on stderr (drawn only on a terminal).
     pub progress: bool,
+    /// Most blocks held at once (`None`: 32 per thread), so that the
+    /// blocks in flight stay within a memory budget.
+    pub max_in_flight: Option<u64>,
 }
 
 impl Plan {
@@ -47,7 +50,8 @@ impl Plan {
     {
         let mut work = |pool_threads: usize| {
             let bar = self.progress_bar();
-            let window = (WINDOW_PER_THREAD * pool_threads.max(1)) as u64;
+            let window =
+                ((WINDOW_PER_THREAD * pool_threads.max(1)) as u64).min(self.max_in_flight.unwrap_or(u64::MAX)).max(1);
             let mut start = self.blocks.start;
             while start < self.blocks.end {
                 let end = (start + window).min(self.blocks.end);

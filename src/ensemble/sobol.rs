@@ -230,6 +230,7 @@ impl Sobol {
             blocks: 0..self.n_base.div_ceil(64),
             threads: self.threads,
             progress: self.progress,
+            max_in_flight: None,
         };
         let mut y: Vec<Option<f64>> = Vec::with_capacity(plan.samples as usize);
         plan.for_each_block(

@@ -237,6 +237,16 @@ impl EnsembleSpec {
         if !(1..=MAX_BUDGET_MB).contains(&self.quantile_budget_mb) {
             return Err(spec_error("quantile_budget_mb", None, format!("must lie in 1..={MAX_BUDGET_MB} (1 TiB)")));
         }
+        // A block holds its samples' outputs until it is reduced.
+        let series = (self.save_at.as_ref().map_or(1, Vec::len) * self.y0.len()) as u64;
+        let block_mb = self.block_size.saturating_mul(series).saturating_mul(8) >> 20;
+        if block_mb >= self.quantile_budget_mb {
+            let reason = format!(
+                "a block of {} samples × {series} outputs needs {block_mb} MiB or more, not less than quantile_budget_mb = {}",
+                self.block_size, self.quantile_budget_mb
+            );
+            return Err(spec_error("block_size", None, reason));
+        }
         // A Latin hypercube holds one permutation of the samples per input
         // (4 bytes each): within the memory the spec allows.
         let inputs = (self.y0.len() + self.params.len()) as u64;
@@ -595,6 +605,11 @@ x = { dist = "normal", mean = 2.0, std = 0.1 }
         };
         check(&SPEC.replace("seed = 3", "seed = 3\nblock_size = 1000000000000"), "block_size");
         check(&SPEC.replace("seed = 3", "seed = 3\nquantile_budget_mb = 1000000000000"), "quantile_budget_mb");
+        // 2²⁰ samples per block × 2 states × 100 saved times: 1.6 GB in one
+        // block against a 64 MiB budget.
+        let times: Vec<String> = (1..=100).map(|i| format!("{:?}", f64::from(i) * 0.02)).collect();
+        let wide = format!("seed = 3\nblock_size = 1048576\nsave_at = [{}]", times.join(", "));
+        check(&SPEC.replace("seed = 3", &wide), "block_size");
         // 2³² samples in a Latin hypercube over the model's inputs: 16 GiB
         // of permutations per input against the default 64 MiB.
         let lhs = SPEC
