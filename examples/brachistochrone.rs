@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         check.max_error.iter().fold(0.0f64, |a, b| a.max(*b))
     );
     std::fs::create_dir_all("out")?;
-    std::fs::write("out/brachistochrone.json", serde_json::to_string_pretty(&sol)?)?;
+    odeon::files::write_json("out/brachistochrone.json", &sol, true)?;
     #[cfg(feature = "plot")]
     {
         let ts = &sol.timeseries;

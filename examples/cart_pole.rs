@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let check = sol.simulate(&CartPole)?;
     println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
     std::fs::create_dir_all("out")?;
-    std::fs::write("out/cart_pole.json", serde_json::to_string_pretty(&sol)?)?;
+    odeon::files::write_json("out/cart_pole.json", &sol, true)?;
     #[cfg(feature = "plot")]
     {
         odeon::plot::ocp_states(

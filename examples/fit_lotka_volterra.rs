@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("\nbest fit:\n{}", ms.best);
 
     std::fs::create_dir_all("out")?;
-    std::fs::write("out/fit_lotka_volterra.json", serde_json::to_string_pretty(&ms)?)?;
+    odeon::files::write_json("out/fit_lotka_volterra.json", &ms, true)?;
     #[cfg(feature = "plot")]
     {
         odeon::plot::fit_curves(&problem, &ms.best, 0, "out/fit_lotka_volterra.svg")?;

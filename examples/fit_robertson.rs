@@ -53,7 +53,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("{name}: fitted {got:.4e}, truth {want:.4e} (ratio {:.4})", got / want);
     }
     std::fs::create_dir_all("out")?;
-    std::fs::write("out/fit_robertson.json", serde_json::to_string_pretty(&report)?)?;
+    odeon::files::write_json("out/fit_robertson.json", &report, true)?;
     #[cfg(feature = "plot")]
     odeon::plot::fit_curves(&problem, &report, 0, "out/fit_robertson.svg")?;
     Ok(())

@@ -64,7 +64,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         report.values()[0] / report.values()[1]
     );
     std::fs::create_dir_all("out")?;
-    std::fs::write("out/fit_sir.json", serde_json::to_string_pretty(&report)?)?;
+    odeon::files::write_json("out/fit_sir.json", &report, true)?;
     #[cfg(feature = "plot")]
     odeon::plot::fit_curves(&problem, &report, 0, "out/fit_sir.svg")?;
     Ok(())

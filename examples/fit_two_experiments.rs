@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("{report}");
     println!("truth: l = {}, b = {}, second release angle 1.2 rad", truth[1], truth[2]);
     std::fs::create_dir_all("out")?;
-    std::fs::write("out/fit_two_experiments.json", serde_json::to_string_pretty(&report)?)?;
+    odeon::files::write_json("out/fit_two_experiments.json", &report, true)?;
     #[cfg(feature = "plot")]
     {
         odeon::plot::fit_curves(&problem, &report, 0, "out/fit_pendulum_1.svg")?;

@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let check = sol.simulate(&HyperSensitive)?;
     println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
     std::fs::create_dir_all("out")?;
-    std::fs::write("out/hyper_sensitive.json", serde_json::to_string_pretty(&sol)?)?;
+    odeon::files::write_json("out/hyper_sensitive.json", &sol, true)?;
     #[cfg(feature = "plot")]
     {
         odeon::plot::ocp_states(

@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "out/lv_sensitivity_normalized.svg",
     )?;
     s.solution.write_csv("out/lv_solution.csv", &["x", "y"])?;
-    std::fs::write("out/lv_sensitivities.json", serde_json::to_string_pretty(&s)?)?;
+    odeon::files::write_json("out/lv_sensitivities.json", &s, true)?;
 
     // Damped pendulum: the angle's dependence on g, the length and the damping.
     let (y0, p) = ([1.0, 0.0], Pendulum::PARAMS);

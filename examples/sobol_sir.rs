@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     std::fs::create_dir_all("out")?;
-    std::fs::write("out/sobol_sir.json", serde_json::to_string_pretty(&idx)?)?;
+    odeon::files::write_json("out/sobol_sir.json", &idx, true)?;
 
     let morris = Morris::new(factors.clone(), 100, 4)?.seed(1).analyze(peak)?;
     println!("Morris screening (100 trajectories, 4 levels), unit-cube effects on the peak:");

@@ -34,6 +34,21 @@ pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Write `value` as JSON (pretty or compact; floats round-trip exactly)
+/// through [`write_atomic`].
+pub fn write_json<T: serde::Serialize>(path: impl AsRef<Path>, value: &T, pretty: bool) -> Result<(), Error> {
+    let path = path.as_ref();
+    let text = if pretty { serde_json::to_string_pretty(value) } else { serde_json::to_string(value) };
+    write_atomic(path, text.map_err(|e| Error::io(path, e))?.as_bytes())
+}
+
+/// Read and parse a JSON file (errors name the file, and serde's line
+/// and column).
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| Error::io(path, e))
+}
+
 /// A 64-bit FNV-1a hash of `domain` (a format tag, so that different
 /// kinds of content never share a fingerprint by construction) followed by
 /// `bytes`, as 16 hex digits. Stable across platforms and versions of

@@ -162,16 +162,13 @@ impl Solution {
 
     /// Write the solution as JSON (creating its directory).
     pub fn write_json(&self, path: impl AsRef<Path>) -> Result<(), Error> {
-        let path = path.as_ref();
-        let text = serde_json::to_string_pretty(self).map_err(|e| Error::io(path, e))?;
-        crate::files::write_atomic(path, text.as_bytes())
+        crate::files::write_json(path, self, true)
     }
 
     /// Read a solution written by [`write_json`](Self::write_json).
     pub fn read_json(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let sol: Solution = serde_json::from_str(&text).map_err(|e| Error::io(path, e))?;
+        let sol: Solution = crate::files::read_json(path)?;
         if sol.y.len() != sol.t.len() * sol.n_states {
             return Err(Error::io(
                 path,

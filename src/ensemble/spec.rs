@@ -464,9 +464,7 @@ impl EnsemblePart {
 
     /// Write as JSON (exact floats; creates the directory).
     pub fn write_json(&self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
-        let path = path.as_ref();
-        let text = serde_json::to_string(self).map_err(|e| Error::io(path, e))?;
-        crate::files::write_atomic(path, text.as_bytes())
+        crate::files::write_json(path, self, false)
     }
 
     /// Read a part written by [`write_json`](Self::write_json), on this
@@ -477,8 +475,7 @@ impl EnsemblePart {
     /// `InvalidFile` naming the field when its contents do not agree.
     pub fn read_json(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let file: PartFile = serde_json::from_str(&text).map_err(|e| Error::io(path, e))?;
+        let file: PartFile = crate::files::read_json(path)?;
         file.validate().map_err(|e| e.in_file(path))
     }
 }

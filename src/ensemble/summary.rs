@@ -245,9 +245,7 @@ impl EnsembleSummary {
 
     /// Write the summary as JSON (exact round trip; creates the directory).
     pub fn write_json(&self, path: impl AsRef<Path>) -> Result<(), Error> {
-        let path = path.as_ref();
-        let text = serde_json::to_string(self).map_err(|e| Error::io(path, e))?;
-        crate::files::write_atomic(path, text.as_bytes())
+        crate::files::write_json(path, self, false)
     }
 
     /// Read a summary written by [`write_json`](Self::write_json), on
@@ -258,8 +256,7 @@ impl EnsembleSummary {
     /// `InvalidFile` naming the field when its parts do not agree.
     pub fn read_json(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let file: super::check::SummaryFile = serde_json::from_str(&text).map_err(|e| Error::io(path, e))?;
+        let file: super::check::SummaryFile = crate::files::read_json(path)?;
         file.validate().map_err(|e| e.in_file(path))
     }
 }

@@ -158,3 +158,29 @@ pub fn wild_toml(sections: &[Section], picks: &[usize], noise: &[(usize, char)])
     }
     text
 }
+
+/// The configuration of the arbitrary-input property tests: `cases`
+/// cases from a fixed seed (the same inputs on every run), no failure
+/// files written.
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(14),
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}
+
+/// Picks for [`wild_toml`]: mostly 0 (a key's usual value), now and then
+/// any other.
+pub fn wild_picks(keys: usize) -> impl proptest::strategy::Strategy<Value = Vec<usize>> {
+    use proptest::prelude::*;
+    prop::collection::vec(prop_oneof![8 => Just(0usize), 1 => any::<usize>()], keys)
+}
+
+/// Stray characters for [`wild_toml`]: none or one, often TOML's own.
+pub fn wild_noise() -> impl proptest::strategy::Strategy<Value = Vec<(usize, char)>> {
+    use proptest::prelude::*;
+    let c = prop_oneof![Just('"'), Just('['), Just('{'), Just('\n'), Just('='), any::<char>()];
+    prop::collection::vec((any::<usize>(), c), 0..2)
+}

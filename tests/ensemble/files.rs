@@ -8,7 +8,6 @@ use odeon::ensemble::{Dist, Ensemble, EnsembleSummary, Independent, Keep};
 use odeon::models::ExponentialDecay;
 use odeon::{Dopri5, Error, Options, Tsit5};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -311,7 +310,7 @@ fn exercise(s: &EnsembleSummary, other: &EnsembleSummary) {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 10_000, rng_seed: RngSeed::Fixed(14), failure_persistence: None, ..Config::default() })]
+    #![proptest_config(crate::common::proptest_config(10_000))]
 
     /// 10,000 mutations of a summary (exact quantiles for one part,
     /// sketched for the other) and of a part file, and truncations: each

@@ -2,11 +2,10 @@
 //! and stray characters each parse to a spec that runs, or to a typed
 //! error naming the key; never a panic or an unbounded allocation.
 
-use crate::common::wild_toml;
+use crate::common::{wild_noise, wild_picks, wild_toml};
 use odeon::Error;
 use odeon::ensemble::spec::EnsembleSpec;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 
 const DISTS: &[&str] = &[
     "{ dist = \"uniform\", low = 0.5, high = 1.5 }",
@@ -41,22 +40,11 @@ fn spec(picks: &[usize], noise: &[(usize, char)]) -> String {
     wild_toml(&[("", top), ("params", params), ("y0", y0)], picks, noise)
 }
 
-fn picks() -> impl Strategy<Value = Vec<usize>> {
-    prop::collection::vec(prop_oneof![8 => Just(0usize), 1 => any::<usize>()], 17)
-}
-
-fn noise() -> impl Strategy<Value = Vec<(usize, char)>> {
-    prop::collection::vec(
-        (any::<usize>(), prop_oneof![Just('"'), Just('['), Just('\n'), Just('='), any::<char>()]),
-        0..2,
-    )
-}
-
 proptest! {
-    #![proptest_config(Config { cases: 10_000, rng_seed: RngSeed::Fixed(14), failure_persistence: None, ..Config::default() })]
+    #![proptest_config(crate::common::proptest_config(10_000))]
 
     #[test]
-    fn a_hand_edited_spec_parses_runs_or_names_what_is_wrong(picks in picks(), noise in noise()) {
+    fn a_hand_edited_spec_parses_runs_or_names_what_is_wrong(picks in wild_picks(17), noise in wild_noise()) {
         let text = spec(&picks, &noise);
         match EnsembleSpec::parse(&text) {
             Ok(s) => {

@@ -4,11 +4,10 @@
 //! negative or missing σ) each give a problem that checks, or a typed
 //! error; never a panic.
 
-use crate::common::wild_toml;
+use crate::common::{wild_noise, wild_picks, wild_toml};
 use odeon::Error;
 use odeon::fit::{Data, FitSpec};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 use std::path::PathBuf;
 
 /// A directory with a valid data file `d.csv` (Lotka–Volterra-like).
@@ -63,17 +62,6 @@ fn spec(picks: &[usize], noise: &[(usize, char)]) -> String {
     wild_toml(&sections, picks, noise)
 }
 
-fn picks() -> impl Strategy<Value = Vec<usize>> {
-    prop::collection::vec(prop_oneof![8 => Just(0usize), 1 => any::<usize>()], 23)
-}
-
-fn noise() -> impl Strategy<Value = Vec<(usize, char)>> {
-    prop::collection::vec(
-        (any::<usize>(), prop_oneof![Just('"'), Just('{'), Just('\n'), Just('='), any::<char>()]),
-        0..2,
-    )
-}
-
 fn typed(e: &Error) -> bool {
     matches!(
         e,
@@ -121,10 +109,10 @@ fn csv() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 10_000, rng_seed: RngSeed::Fixed(14), failure_persistence: None, ..Config::default() })]
+    #![proptest_config(crate::common::proptest_config(10_000))]
 
     #[test]
-    fn a_hand_edited_fit_spec_checks_or_names_what_is_wrong(picks in picks(), noise in noise()) {
+    fn a_hand_edited_fit_spec_checks_or_names_what_is_wrong(picks in wild_picks(23), noise in wild_noise()) {
         let text = spec(&picks, &noise);
         match FitSpec::parse(&text, &base()) {
             Ok(s) => {

@@ -382,12 +382,7 @@ fn wild_options() -> impl proptest::strategy::Strategy<Value = Options> {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::test_runner::Config {
-        cases: 10_000,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(14),
-        failure_persistence: None,
-        ..proptest::test_runner::Config::default()
-    })]
+    #![proptest_config(crate::common::proptest_config(10_000))]
 
     /// Any options with any method: a solution whose every value is
     /// finite, or a typed error; never a panic, and at most `max_steps`

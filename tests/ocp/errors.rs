@@ -284,12 +284,7 @@ fn mutate(p: &mut Phase, field: usize, v: f64) {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::test_runner::Config {
-        cases: 10_000,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(14),
-        failure_persistence: None,
-        ..proptest::test_runner::Config::default()
-    })]
+    #![proptest_config(crate::common::proptest_config(10_000))]
 
     /// Any phase: transcribed, or a typed error naming what is wrong; and
     /// one in sixteen of those transcribed is solved (20 iterations at

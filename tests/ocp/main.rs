@@ -1,5 +1,8 @@
 //! Optimal control: derivatives, optima, features, solutions, bad input, IPOPT.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod derivatives;
 mod errors;
 mod features;

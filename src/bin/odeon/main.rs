@@ -78,7 +78,7 @@ const UNUSABLE: u8 = 2;
 fn fit(spec: &std::path::Path, out: &std::path::Path) -> Result<bool, Box<dyn std::error::Error>> {
     let spec = odeon::fit::FitSpec::read(spec)?;
     let run = spec.run()?;
-    odeon::files::write_atomic(out.join("report.json"), serde_json::to_string_pretty(&run)?.as_bytes())?;
+    odeon::files::write_json(out.join("report.json"), &run, true)?;
     #[cfg(feature = "plot")]
     {
         let system = odeon::models::registry::lookup(&spec.model)?;

@@ -144,7 +144,7 @@ fn differentiate(out: &Path) -> Result<(), Box<dyn Error>> {
         t_sens / t_plain,
         t_plain * 1e6
     );
-    odeon::files::write_atomic(out.join("lv_sensitivities.json"), serde_json::to_string(&s)?.as_bytes())?;
+    odeon::files::write_json(out.join("lv_sensitivities.json"), &s, false)?;
     #[cfg(feature = "plot")]
     {
         use odeon::plot::{Scale, sensitivities};
@@ -197,7 +197,7 @@ fn fit(out: &Path) -> Result<(), Box<dyn Error>> {
     for line in ms.best.to_string().lines().skip(1).take(5) {
         println!("   {line}");
     }
-    odeon::files::write_atomic(out.join("fit_report.json"), serde_json::to_string_pretty(&ms.best)?.as_bytes())?;
+    odeon::files::write_json(out.join("fit_report.json"), &ms.best, true)?;
     #[cfg(feature = "plot")]
     {
         odeon::plot::fit_curves(&problem, &ms.best, 0, out.join("fit_lotka_volterra.svg"))?;

@@ -37,7 +37,7 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
         end[1],
         check.max_error.iter().fold(0.0f64, |a, b| a.max(*b))
     );
-    odeon::files::write_atomic(out.join("brachistochrone.json"), serde_json::to_string(&sol)?.as_bytes())?;
+    odeon::files::write_json(out.join("brachistochrone.json"), &sol, false)?;
     #[cfg(feature = "plot")]
     {
         let path = sol.timeseries.states.iter().map(|x| (x[0], x[1])).collect();
