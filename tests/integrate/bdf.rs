@@ -120,3 +120,42 @@ fn failures_are_typed_with_the_partial_solution() {
     assert!(matches!(e, Error::MaxStepsExceeded { .. }), "{e}");
     assert!(e.partial().is_some_and(|p| p.len() > 5));
 }
+
+/// `y' = −1000·sign(y)`: past `y = 0` the equations of an implicit step
+/// have no solution for steps longer than the chatter, and the Jacobian
+/// (zero) does not help Newton see it.
+struct Chatter;
+
+impl odeon::OdeSystem for Chatter {
+    type Dim = nalgebra::Const<1>;
+    fn dim(&self) -> nalgebra::Const<1> {
+        nalgebra::Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: odeon::DualScalar>(
+        &self,
+        _t: D,
+        y: &nalgebra::SVector<D, 1>,
+        _p: &[D],
+        dy: &mut nalgebra::SVector<D, 1>,
+    ) {
+        dy[0] = D::from(if y[0].re() > 0.0 { -1000.0 } else { 1000.0 });
+    }
+}
+
+#[test]
+fn newton_iterations_that_never_converge_are_a_newton_failure() {
+    // y reaches 0 at t = 0.001; with h_min = 0.01 every step crosses it,
+    // and no step that long solves the implicit equations.
+    let opts = Options::default().h_min(0.01).h0(0.05);
+    for method in [odeon::Method::Bdf, odeon::Method::Kvaerno5, odeon::Method::TrBdf2] {
+        let e = solve(&Chatter, method, (0.0, 1.0), &[1.0], &[], &opts).unwrap_err();
+        match &e {
+            Error::NewtonFailure { t, h, .. } => assert!(*t == 0.0 && *h < 0.01, "{method:?}: {e}"),
+            _ => panic!("{method:?}: unexpected {e}"),
+        }
+        assert!(e.partial().is_some(), "{method:?}");
+    }
+}
