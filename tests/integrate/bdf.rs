@@ -150,12 +150,18 @@ fn newton_iterations_that_never_converge_are_a_newton_failure() {
     // y reaches 0 at t = 0.001; with h_min = 0.01 every step crosses it,
     // and no step that long solves the implicit equations.
     let opts = Options::default().h_min(0.01).h0(0.05);
-    for method in [odeon::Method::Bdf, odeon::Method::Kvaerno5, odeon::Method::TrBdf2] {
-        let e = solve(&Chatter, method, (0.0, 1.0), &[1.0], &[], &opts).unwrap_err();
+    // Method types, not `Method` values: one stepper each compiled
+    // (TR-BDF2 runs the same ESDIRK stepper as Kvaerno5).
+    let runs = [
+        ("Bdf", solve(&Chatter, Bdf, (0.0, 1.0), &[1.0], &[], &opts)),
+        ("Kvaerno5", solve(&Chatter, odeon::Kvaerno5, (0.0, 1.0), &[1.0], &[], &opts)),
+    ];
+    for (method, result) in runs {
+        let e = result.unwrap_err();
         match &e {
-            Error::NewtonFailure { t, h, .. } => assert!(*t == 0.0 && *h < 0.01, "{method:?}: {e}"),
-            _ => panic!("{method:?}: unexpected {e}"),
+            Error::NewtonFailure { t, h, .. } => assert!(*t == 0.0 && *h < 0.01, "{method}: {e}"),
+            _ => panic!("{method}: unexpected {e}"),
         }
-        assert!(e.partial().is_some(), "{method:?}");
+        assert!(e.partial().is_some(), "{method}");
     }
 }
