@@ -224,7 +224,12 @@ where
         self
     }
 
-    /// The layout every part of this ensemble shares.
+    /// The layout every part of this ensemble shares, with the run's
+    /// fingerprint ([`Layout::run`]): a hash of the model's type and its
+    /// right-hand side at the inputs of samples 0, n/2 and n − 1, the
+    /// method, time span, options (what is kept included), seed, and
+    /// those samples' drawn inputs. Shards, threads and progress are left
+    /// out: they do not change a sample.
     pub fn layout(&self) -> Layout {
         let times = match &self.keep {
             Keep::Final => vec![self.t_span.1],
@@ -244,13 +249,9 @@ where
         }
     }
 
-    /// What decides every sample's values, as a [`Layout::run`]
-    /// fingerprint: the model (its type, and its right-hand side at the
-    /// probe samples' inputs, so that two instances with different
-    /// constants differ), the method, the time span, the options (what is
-    /// kept included), and the seed and sampler (the inputs they draw for
-    /// samples 0, n/2 and n − 1). Shards, threads and progress are left
-    /// out: they do not change a sample.
+    /// The run fingerprint of [`layout`](Self::layout) (the right-hand
+    /// side at the probe inputs tells apart two instances of one model
+    /// type with different constants).
     fn fingerprint(&self) -> String {
         let bits = |xs: &[f64]| xs.iter().map(|x| format!("{:016x}", x.to_bits())).collect::<Vec<_>>().join(",");
         let options = serde_json::to_string(&self.solve_options()).unwrap_or_default();

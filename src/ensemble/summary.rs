@@ -104,7 +104,7 @@ pub struct EnsembleSummary {
     /// without successes.
     pub stats: Vec<SeriesStats>,
     /// The mergeable state (block statistics along the dyadic tree).
-    pub(super) state: Forest<Block>,
+    state: Forest<Block>,
 }
 
 /// The format tag, written as [`SUMMARY_FORMAT`] (checked when read).
