@@ -29,9 +29,9 @@ fn problem() -> FitProblem<'static, LotkaVolterra, States, Dopri5> {
 }
 
 /// The fit problem with its Jacobian replaced by forward differences.
-struct FiniteDifferences<'p, 'a>(Objective<'p, 'a, LotkaVolterra, States, Dopri5>);
+struct FiniteDifferences<'p>(Objective<'p>);
 
-impl Operator for FiniteDifferences<'_, '_> {
+impl Operator for FiniteDifferences<'_> {
     type Param = Vec<f64>;
     type Output = Vec<f64>;
     fn apply(&self, z: &Vec<f64>) -> Result<Vec<f64>, Error> {
@@ -39,7 +39,7 @@ impl Operator for FiniteDifferences<'_, '_> {
     }
 }
 
-impl Jacobian for FiniteDifferences<'_, '_> {
+impl Jacobian for FiniteDifferences<'_> {
     type Param = Vec<f64>;
     type Jacobian = DMatrix<f64>;
     fn jacobian(&self, z: &Vec<f64>) -> Result<DMatrix<f64>, Error> {

@@ -102,17 +102,7 @@ pub(crate) struct Outcome {
 }
 
 /// Run the chosen solver from `z0` on `objective`.
-pub(crate) fn run_solver<S, O, A>(
-    objective: Objective<'_, '_, S, O, A>,
-    z0: Vec<f64>,
-    options: &FitOptions,
-) -> Result<Outcome, Error>
-where
-    S: OdeSystem,
-    O: Observable,
-    A: Algorithm,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+pub(crate) fn run_solver(objective: Objective<'_>, z0: Vec<f64>, options: &FitOptions) -> Result<Outcome, Error> {
     let solver_error = |e: argmin::core::Error| match e.downcast::<Error>() {
         Ok(ours) => ours,
         Err(other) => Error::Solver { reason: other.to_string() },
@@ -196,17 +186,7 @@ where
 }
 
 /// Build the report at a solver's outcome (one more Jacobian evaluation).
-pub(crate) fn report_at<S, O, A>(
-    objective: Objective<'_, '_, S, O, A>,
-    outcome: Outcome,
-    options: &FitOptions,
-) -> Result<FitReport, Error>
-where
-    S: OdeSystem,
-    O: Observable,
-    A: Algorithm,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+pub(crate) fn report_at(objective: Objective<'_>, outcome: Outcome, options: &FitOptions) -> Result<FitReport, Error> {
     let (r, jz) = objective.residuals_and_jacobian(&outcome.z)?;
     let layout = objective.layout();
     let values = layout.values(&outcome.z);

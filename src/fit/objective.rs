@@ -47,8 +47,11 @@ const BOUND_PENALTY: f64 = 1e8;
 /// assert!((k - 0.7).abs() < 1e-5);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct Objective<'p, 'a, S, O, A> {
-    problem: &'p FitProblem<'a, S, O, A>,
+pub struct Objective<'p> {
+    /// The model-specific part, behind a trait object: the solvers
+    /// (argmin's executors, four of them) are compiled once in the
+    /// library, not once per model in every program that fits one.
+    problem: &'p dyn Evaluate,
     layout: Layout,
     lower: Vec<f64>,
     upper: Vec<f64>,
@@ -78,7 +81,25 @@ impl Counts {
     }
 }
 
-impl<'a, S, O, A> FitProblem<'a, S, O, A>
+/// What an objective needs of its problem: residuals (and their Jacobian)
+/// at solver coordinates.
+trait Evaluate {
+    fn evaluate(&self, layout: &Layout, z: &[f64], jacobian: bool) -> Result<Residuals, Error>;
+}
+
+impl<S, O, A> Evaluate for FitProblem<'_, S, O, A>
+where
+    S: OdeSystem,
+    O: Observable,
+    A: Algorithm,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    fn evaluate(&self, layout: &Layout, z: &[f64], jacobian: bool) -> Result<Residuals, Error> {
+        self.residuals(layout, z, jacobian)
+    }
+}
+
+impl<S, O, A> FitProblem<'_, S, O, A>
 where
     S: OdeSystem,
     O: Observable,
@@ -86,7 +107,7 @@ where
     DefaultAllocator: Allocator<S::Dim>,
 {
     /// Validate the problem and wrap it for argmin.
-    pub fn objective(&self) -> Result<Objective<'_, 'a, S, O, A>, Error> {
+    pub fn objective(&self) -> Result<Objective<'_>, Error> {
         let layout = self.validate()?;
         let (lower, upper) = layout.bounds();
         Ok(Objective {
@@ -102,13 +123,7 @@ where
     }
 }
 
-impl<S, O, A> Objective<'_, '_, S, O, A>
-where
-    S: OdeSystem,
-    O: Observable,
-    A: Algorithm,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+impl Objective<'_> {
     /// The free parameters: names, start, bounds, transforms.
     pub fn layout(&self) -> &Layout {
         &self.layout
@@ -129,11 +144,6 @@ where
         self
     }
 
-    /// The problem behind this objective.
-    pub fn problem(&self) -> &FitProblem<'_, S, O, A> {
-        self.problem
-    }
-
     fn check_len(&self, z: &[f64]) -> Result<(), Error> {
         let n = self.layout.n_free();
         if z.len() != n {
@@ -151,14 +161,14 @@ where
             return Ok(r.clone());
         }
         self.counts.residuals.fetch_add(1, Ordering::Relaxed);
-        Ok(self.problem.residuals(&self.layout, z, false)?.r)
+        Ok(self.problem.evaluate(&self.layout, z, false)?.r)
     }
 
     /// Residuals and their Jacobian at `z`.
     pub fn residuals_and_jacobian(&self, z: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>), Error> {
         self.check_len(z)?;
         self.counts.jacobians.fetch_add(1, Ordering::Relaxed);
-        let Residuals { r, jac } = self.problem.residuals(&self.layout, z, true)?;
+        let Residuals { r, jac } = self.problem.evaluate(&self.layout, z, true)?;
         *self.memo.lock().expect("memo lock") = Some((z.to_vec(), r.clone()));
         Ok((r, jac.expect("requested")))
     }
@@ -171,13 +181,7 @@ where
     }
 }
 
-impl<S, O, A> Operator for Objective<'_, '_, S, O, A>
-where
-    S: OdeSystem,
-    O: Observable,
-    A: Algorithm,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+impl Operator for Objective<'_> {
     type Param = Vec<f64>;
     type Output = Vec<f64>;
     fn apply(&self, z: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
@@ -185,13 +189,7 @@ where
     }
 }
 
-impl<S, O, A> Jacobian for Objective<'_, '_, S, O, A>
-where
-    S: OdeSystem,
-    O: Observable,
-    A: Algorithm,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+impl Jacobian for Objective<'_> {
     type Param = Vec<f64>;
     type Jacobian = DMatrix<f64>;
     fn jacobian(&self, z: &Vec<f64>) -> Result<DMatrix<f64>, argmin::core::Error> {
@@ -203,13 +201,7 @@ where
 /// many times those of the last good point.
 const FAILED_FACTOR: f64 = 1e3;
 
-impl<S, O, A> CostFunction for Objective<'_, '_, S, O, A>
-where
-    S: OdeSystem,
-    O: Observable,
-    A: Algorithm,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+impl CostFunction for Objective<'_> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, z: &Vec<f64>) -> Result<f64, argmin::core::Error> {
@@ -228,13 +220,7 @@ where
     }
 }
 
-impl<S, O, A> Gradient for Objective<'_, '_, S, O, A>
-where
-    S: OdeSystem,
-    O: Observable,
-    A: Algorithm,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+impl Gradient for Objective<'_> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, z: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
