@@ -373,7 +373,7 @@ pub enum Error {
     /// not what the rest of the file implies. Nothing was read from it.
     #[error("{path}: `{field}`: {reason}")]
     InvalidFile {
-        /// The file (or `"<memory>"` when deserialized without one).
+        /// The file.
         path: String,
         /// The offending field (dotted path).
         field: String,

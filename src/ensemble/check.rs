@@ -42,12 +42,6 @@ impl fmt::Display for Invalid {
     }
 }
 
-impl From<Invalid> for Error {
-    fn from(e: Invalid) -> Self {
-        Error::InvalidFile { path: "<memory>".into(), field: e.field, reason: e.reason }
-    }
-}
-
 fn ensure(ok: bool, field: impl Into<String>, reason: impl FnOnce() -> String) -> Result<(), Invalid> {
     if ok { Ok(()) } else { Err(Invalid::new(field, reason())) }
 }

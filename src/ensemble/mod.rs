@@ -236,7 +236,7 @@ where
             Keep::At(ts) => ts.clone(),
         };
         let names = self.system.state_names();
-        let series = (times.len() * names.len()).max(1) as u64;
+        let series = self.series() as u64;
         Layout {
             run: self.fingerprint(),
             samples: self.samples,
@@ -247,6 +247,15 @@ where
             sketch_alpha: self.sketch_alpha,
             max_failures_listed: self.max_failures_listed,
         }
+    }
+
+    /// Values kept per sample: saved times × state components (at least 1).
+    fn series(&self) -> usize {
+        let times = match &self.keep {
+            Keep::Final => 1,
+            Keep::At(ts) => ts.len(),
+        };
+        (times * crate::system::n_states(self.system)).max(1)
     }
 
     /// The run fingerprint of [`layout`](Self::layout) (the right-hand
@@ -317,8 +326,7 @@ where
         };
         // A block holds every sample's outputs until it is reduced: as
         // many are in flight as fit in the budget (at least one).
-        let layout = self.layout();
-        let block_bytes = self.block_size.saturating_mul((layout.times.len() * layout.names.len()) as u64 * 8);
+        let block_bytes = self.block_size.saturating_mul(self.series() as u64 * 8);
         Ok(Plan {
             samples: self.samples,
             block_size: self.block_size,

@@ -265,17 +265,20 @@ impl FitSpec {
         Self::parse(&text, path.parent().unwrap_or(Path::new(".")))
     }
 
-    /// Run the fit (the command line then writes `report.json` and the
-    /// plots).
+    /// Read the data and run the fit.
     pub fn run(&self) -> Result<FitRun, Error> {
-        let system = registry::lookup(&self.model)?;
-        let problem = self.problem(&system)?;
+        self.run_problem(&self.problem(&registry::lookup(&self.model)?)?)
+    }
+
+    /// Run the fit on this spec's [`problem`](Self::problem) (the command
+    /// line keeps the problem for its plots).
+    pub fn run_problem(&self, problem: &FitProblem<'_, BuiltIn>) -> Result<FitRun, Error> {
         let (report, optima) = match &self.multistart {
             Some(ms) => {
-                let r = super::multistart(&problem, &self.fit, ms)?;
+                let r = super::multistart(problem, &self.fit, ms)?;
                 (r.best, r.optima)
             }
-            None => (super::fit(&problem, &self.fit)?, Vec::new()),
+            None => (super::fit(problem, &self.fit)?, Vec::new()),
         };
         Ok(FitRun { model: self.model.clone(), report, optima })
     }

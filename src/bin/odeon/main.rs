@@ -77,12 +77,12 @@ const UNUSABLE: u8 = 2;
 /// plots; `false` when the fit did not converge.
 fn fit(spec: &std::path::Path, out: &std::path::Path) -> Result<bool, Box<dyn std::error::Error>> {
     let spec = odeon::fit::FitSpec::read(spec)?;
-    let run = spec.run()?;
+    let system = odeon::models::registry::lookup(&spec.model)?;
+    let problem = spec.problem(&system)?;
+    let run = spec.run_problem(&problem)?;
     odeon::files::write_json(out.join("report.json"), &run, true)?;
     #[cfg(feature = "plot")]
     {
-        let system = odeon::models::registry::lookup(&spec.model)?;
-        let problem = spec.problem(&system)?;
         odeon::plot::fit_curves(&problem, &run.report, 0, out.join("fit.svg"))?;
         odeon::plot::fit_residuals(&problem, &run.report, out.join("residuals.svg"))?;
     }
