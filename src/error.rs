@@ -182,6 +182,57 @@ pub enum Error {
         /// The solution up to the step before.
         partial: Option<Partial>,
     },
+    /// An event function or a reset gave something unusable: a value that
+    /// is not finite, a state of another dimension, a stop outside the
+    /// model's parameters or states, derivatives it cannot carry.
+    #[error("{what} at t = {t}: {reason}")]
+    InvalidEvent {
+        /// Time of the evaluation.
+        t: f64,
+        /// Which event or stop (e.g. `event 0 "ground"`).
+        what: String,
+        /// What is wrong.
+        reason: String,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
+    /// An event whose function touches zero without crossing it (`ġ =
+    /// g_t + g_y·f ≈ 0` at the root): its time has no derivative, so a
+    /// solve with dual numbers stops rather than return a wrong one.
+    #[error("{what} grazes zero at t = {t} (dg/dt = {rate:e}): its time has no derivative")]
+    GrazingEvent {
+        /// Time of the root.
+        t: f64,
+        /// Which event.
+        what: String,
+        /// `dg/dt` along the solution at the root.
+        rate: f64,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
+    /// Events firing ever faster at one point (a Zeno behaviour, such as a
+    /// ball bouncing to rest): `events` of them within `window` of time.
+    #[error("{events} events within {window:e} of t = {t}: the events accumulate (Zeno behaviour)")]
+    Zeno {
+        /// Time of the last event.
+        t: f64,
+        /// Events counted.
+        events: usize,
+        /// The time window they fell in.
+        window: f64,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
+    /// More events than [`Options::max_events`](crate::Options::max_events).
+    #[error("more than {max_events} events by t = {t}")]
+    TooManyEvents {
+        /// Time of the last event.
+        t: f64,
+        /// The limit.
+        max_events: usize,
+        /// The solution up to `t`.
+        partial: Option<Partial>,
+    },
     /// A variance-based analysis of an output that does not vary: its
     /// indices are 0/0.
     #[error("the output is constant ({value}) over all {rows} evaluated rows: Sobol indices are undefined")]
@@ -450,7 +501,11 @@ impl Error {
             | Error::NewtonFailure { partial, .. }
             | Error::ErrorTestFailures { partial, .. }
             | Error::Unstable { partial, .. }
-            | Error::NonFiniteDerivative { partial, .. } => *partial = Some(Partial(Box::new(sol))),
+            | Error::NonFiniteDerivative { partial, .. }
+            | Error::InvalidEvent { partial, .. }
+            | Error::GrazingEvent { partial, .. }
+            | Error::Zeno { partial, .. }
+            | Error::TooManyEvents { partial, .. } => *partial = Some(Partial(Box::new(sol))),
             _ => {}
         }
         self
@@ -477,7 +532,11 @@ impl Error {
             | Error::NewtonFailure { partial, .. }
             | Error::ErrorTestFailures { partial, .. }
             | Error::Unstable { partial, .. }
-            | Error::NonFiniteDerivative { partial, .. } => partial.as_ref().map(|p| &*p.0),
+            | Error::NonFiniteDerivative { partial, .. }
+            | Error::InvalidEvent { partial, .. }
+            | Error::GrazingEvent { partial, .. }
+            | Error::Zeno { partial, .. }
+            | Error::TooManyEvents { partial, .. } => partial.as_ref().map(|p| &*p.0),
             _ => None,
         }
     }

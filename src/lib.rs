@@ -44,6 +44,7 @@
 pub mod collocation;
 pub mod ensemble;
 pub mod error;
+pub mod events;
 pub mod files;
 pub mod fit;
 pub mod integrate;

@@ -1,6 +1,7 @@
 //! The result of a solve: times, states in one contiguous buffer, work
 //! statistics; JSON and CSV writers.
 
+use crate::events::EventRecord;
 use crate::{DualScalar, Error};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -69,12 +70,16 @@ pub struct Solution<D = f64> {
     pub n_states: usize,
     /// Work statistics.
     pub stats: Stats,
+    /// Events and stops that happened, in time order (see
+    /// [`integrate::events`](crate::integrate::events)).
+    #[serde(default)]
+    pub events: Vec<EventRecord<D>>,
 }
 
 impl<D: Copy> Solution<D> {
     /// An empty solution for `n_states` components.
     pub fn new(n_states: usize) -> Self {
-        Solution { t: Vec::new(), y: Vec::new(), n_states, stats: Stats::default() }
+        Solution { t: Vec::new(), y: Vec::new(), n_states, stats: Stats::default(), events: Vec::new() }
     }
 
     /// Number of saved times.
@@ -113,8 +118,14 @@ impl<D: Copy> Solution<D> {
     }
 
     /// The solution with every state value mapped by `f`.
-    pub fn map<E>(&self, f: impl FnMut(&D) -> E) -> Solution<E> {
-        Solution { t: self.t.clone(), y: self.y.iter().map(f).collect(), n_states: self.n_states, stats: self.stats }
+    pub fn map<E>(&self, mut f: impl FnMut(&D) -> E) -> Solution<E> {
+        Solution {
+            t: self.t.clone(),
+            y: self.y.iter().map(&mut f).collect(),
+            n_states: self.n_states,
+            stats: self.stats,
+            events: self.events.iter().map(|e| e.map(&mut f)).collect(),
+        }
     }
 }
 

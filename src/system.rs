@@ -1,6 +1,7 @@
 //! Models: an ODE system written once, generic over its scalar.
 
 use crate::DualScalar;
+use crate::events::{Cause, Event, Schedule};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, OVector};
 
@@ -75,6 +76,43 @@ pub trait OdeSystem {
     fn rhs<D: DualScalar>(&self, t: D, y: &State<D, Self::Dim>, p: &[D], dydt: &mut State<D, Self::Dim>)
     where
         DefaultAllocator: Allocator<Self::Dim>;
+
+    /// The model's event functions, one [`Event`] each (its direction and
+    /// whether it ends the solve); none by default. Called once per solve.
+    /// See [`integrate::events`](crate::integrate::events) for how events
+    /// are found and handled.
+    fn events(&self) -> Vec<Event> {
+        Vec::new()
+    }
+
+    /// Write the event functions `g_i(t, y, p)` into `g` (one per
+    /// [`events`](Self::events) entry): an event fires where `g_i` changes
+    /// sign. Generic like [`rhs`](Self::rhs), so event times get exact
+    /// derivatives.
+    fn event_values<D: DualScalar>(&self, t: D, y: &State<D, Self::Dim>, p: &[D], g: &mut [D])
+    where
+        DefaultAllocator: Allocator<Self::Dim>,
+    {
+        let _ = (t, y, p, g);
+    }
+
+    /// The reset map `y⁺ = R(t, y⁻, p)` at an event or a stop with
+    /// [`Action::Reset`](crate::events::Action::Reset): change `y` in
+    /// place, and `armed[i]` to switch event `i` off (or on again). The
+    /// default changes nothing. Keep the dimension, and use the scalar's
+    /// arithmetic (not `re()`) so that derivatives pass through.
+    fn reset<D: DualScalar>(&self, cause: Cause, t: D, y: &mut State<D, Self::Dim>, p: &[D], armed: &mut [bool])
+    where
+        DefaultAllocator: Allocator<Self::Dim>,
+    {
+        let _ = (cause, t, y, p, armed);
+    }
+
+    /// Stops at known times (doses, input switches); none by default.
+    /// Called once per solve.
+    fn schedule(&self) -> Schedule {
+        Schedule::new()
+    }
 
     /// Names of the state components (for tables and plots).
     fn state_names(&self) -> Vec<String> {

@@ -120,7 +120,7 @@ where
     fn switch_to_stiff(&mut self) -> Result<(), Error> {
         let (t, h) = (self.explicit.t(), 2.0 * self.explicit.h());
         match &mut self.stiff {
-            Some(s) => s.restart(t, self.explicit.y(), h),
+            Some(s) => s.resume(t, self.explicit.y(), h, self.t_end),
             None => {
                 let mut o = self.options.clone();
                 o.h0 = Some(h.abs());
@@ -167,7 +167,7 @@ where
             match (&mut self.stiff, self.on_stiff) {
                 (Some(s), true) => {
                     let (t, h) = (s.t(), 0.5 * s.h());
-                    self.explicit.restart(t, s.y(), h);
+                    self.explicit.resume(t, s.y(), h, self.t_end);
                     self.on_stiff = false;
                     self.stiff_votes = 0;
                 }
@@ -204,6 +204,17 @@ where
         match (&mut self.stiff, self.on_stiff) {
             (Some(s), true) => s.interpolate(t, out),
             _ => self.explicit.interpolate(t, out),
+        }
+    }
+
+    fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
+        self.t_end = t_end;
+        self.pending = false;
+        self.votes = 0;
+        self.stiff_votes = 0;
+        match (&mut self.stiff, self.on_stiff) {
+            (Some(s), true) => s.restart(t, y, t_end),
+            _ => self.explicit.restart(t, y, t_end),
         }
     }
 

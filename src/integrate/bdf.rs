@@ -188,24 +188,51 @@ where
             stats: Stats::default(),
             set,
         };
-        if t_span.0 == t_span.1 {
-            return Ok(it);
+        it.begin(t_span.0, t_span.1)?;
+        Ok(it)
+    }
+
+    /// Start at `(t, diff[0])` towards `t_end` at order 1, with no step
+    /// history, no Jacobian and the first step chosen afresh.
+    fn begin(&mut self, t: f64, t_end: f64) -> Result<(), Error> {
+        self.t = t;
+        self.t_prev = t;
+        self.t_end = t_end;
+        self.order = 1;
+        self.n_equal_steps = 0;
+        self.n_err_fail = 0;
+        self.failure = None;
+        self.y_prev.copy_from(&self.diff[0]);
+        for d in &mut self.diff[1..] {
+            d.fill(D::from(0.0));
+        }
+        self.newton.invalidate();
+        if t == t_end {
+            return Ok(());
         }
         // f(t0, y0) into `psi` while it is free.
-        it.system.rhs(D::from(it.t), &it.diff[0], p, &mut it.psi);
-        it.stats.rhs_evals += 1;
-        if let Some(component) = it.psi.iter().position(|v| !v.re().is_finite()) {
-            return Err(Error::NonFiniteRhs { t: it.t, component, partial: None });
+        self.system.rhs(D::from(t), &self.diff[0], self.p, &mut self.psi);
+        self.stats.rhs_evals += 1;
+        if let Some(component) = self.psi.iter().position(|v| !v.re().is_finite()) {
+            return Err(Error::NonFiniteRhs { t, component, partial: None });
         }
-        it.h_abs = match it.set.h0 {
-            Some(h0) => h0.min(it.set.h_max),
-            None => it.initial_step(),
+        self.h_abs = match self.set.h0 {
+            Some(h0) => h0.min(self.set.h_max),
+            None => self.initial_step(),
         };
-        let h = it.dir * it.h_abs;
-        for i in 0..n {
-            it.diff[1][i] = it.psi[i] * h;
+        let h = self.dir * self.h_abs;
+        for i in 0..self.n {
+            self.diff[1][i] = self.psi[i] * h;
         }
-        Ok(it)
+        Ok(())
+    }
+
+    /// Start again at `(t, y)` towards `t_end`, as after an event's reset
+    /// or a stop: order 1, the difference table and the Jacobian dropped,
+    /// the first step chosen afresh.
+    pub fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
+        self.diff[0].copy_from(y);
+        self.begin(t, t_end)
     }
 
     fn initial_step(&mut self) -> f64 {
@@ -480,6 +507,9 @@ where
     }
     fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
         BdfStepper::interpolate(self, t, out)
+    }
+    fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
+        BdfStepper::restart(self, t, y, t_end)
     }
     fn stats(&self) -> Stats {
         self.stats

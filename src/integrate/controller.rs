@@ -186,6 +186,8 @@ pub(crate) struct Clock {
     /// The last accepted step (signed).
     pub h_prev: f64,
     t0: f64,
+    /// Accepted steps before `t0` (fixed steps count from there).
+    base: usize,
     /// Number of steps of a fixed-step run (`Options::dt`).
     pub n_fixed: Option<usize>,
     /// `ln(max(err, 1e-4))` of the last accepted step (PI control).
@@ -198,7 +200,7 @@ pub(crate) struct Clock {
 impl Clock {
     /// At the start of `t_span`, no step chosen yet.
     pub fn new(t_span: (f64, f64)) -> Self {
-        Clock {
+        let mut clock = Clock {
             t: t_span.0,
             t_prev: t_span.0,
             t_end: t_span.1,
@@ -206,11 +208,30 @@ impl Clock {
             h: 0.0,
             h_prev: 0.0,
             t0: t_span.0,
+            base: 0,
             n_fixed: None,
-            ln_err_prev: 1e-4f64.ln(),
+            ln_err_prev: 0.0,
             rejected_last: false,
             err_fails: 0,
-        }
+        };
+        clock.begin(t_span.0, t_span.1, 0);
+        clock
+    }
+
+    /// Start afresh at `t` towards `t_end` (in the same direction) after
+    /// `accepted` steps, no step chosen yet: the start of a solve, or a
+    /// restart after an event or a stop (the step history is dropped).
+    pub fn begin(&mut self, t: f64, t_end: f64, accepted: usize) {
+        self.t = t;
+        self.t_prev = t;
+        self.t_end = t_end;
+        self.t0 = t;
+        self.base = accepted;
+        self.h = 0.0;
+        self.n_fixed = None;
+        self.ln_err_prev = 1e-4f64.ln();
+        self.rejected_last = false;
+        self.err_fails = 0;
     }
 
     /// Whether the first step is the automatic choice (neither `dt` nor
@@ -244,7 +265,7 @@ impl Clock {
     /// The step to try after `accepted` steps and whether it ends the span.
     #[inline]
     pub fn next(&self, accepted: usize) -> (f64, bool) {
-        next_step(self.t, self.h, self.t_end, self.dir, self.n_fixed.map(|n| (accepted, n)))
+        next_step(self.t, self.h, self.t_end, self.dir, self.n_fixed.map(|n| (accepted - self.base, n)))
     }
 
     /// Whether `h` is below `h_min` or too small to change `t`.
@@ -291,14 +312,15 @@ impl Clock {
         self.t = match (last, self.n_fixed) {
             (true, _) => self.t_end,
             // Fixed steps: t0 + i h, without accumulating rounding.
-            (false, Some(_)) => self.t0 + accepted as f64 * self.h,
+            (false, Some(_)) => self.t0 + (accepted - self.base) as f64 * self.h,
             (false, None) => self.t + h,
         };
     }
 
-    /// Continue from `t` with first step `h`, as after a method switch (the
-    /// step history is dropped).
-    pub fn restart(&mut self, t: f64, h: f64, h_max: f64) {
+    /// Continue from `t` towards `t_end` with first step `h`, as after a
+    /// method switch (the step history is dropped).
+    pub fn restart(&mut self, t: f64, t_end: f64, h: f64, h_max: f64) {
+        self.t_end = t_end;
         self.t = t;
         self.t_prev = t;
         self.h = self.dir * h.abs().min(h_max);

@@ -95,8 +95,8 @@ where
         let n = dim.value();
         let tab = &M::TABLEAU;
 
-        let q = tab.error.controller_order();
-        let set = checked_settings(system, t_span, y0, p, options, tab.controller, q.is_some())?;
+        let adaptive = tab.error.controller_order().is_some();
+        let set = checked_settings(system, t_span, y0, p, options, tab.controller, adaptive)?;
 
         let zero = || zeros::<D, _>(dim);
         let extra = match tab.dense {
@@ -127,22 +127,43 @@ where
             set,
             _method: PhantomData,
         };
-        it.y_new.copy_from(&it.y);
-        if t_span.0 == t_span.1 {
-            return Ok(it);
+        it.begin(t_span.0, t_span.1)?;
+        Ok(it)
+    }
+
+    /// Start at `(t, self.y)` towards `t_end`: evaluate `f` there and
+    /// choose the first step, with no step history.
+    fn begin(&mut self, t: f64, t_end: f64) -> Result<(), Error> {
+        self.clock.begin(t, t_end, self.stats.accepted);
+        self.y_new.copy_from(&self.y);
+        self.k0_ready = true;
+        self.fnew_ready = false;
+        self.dense_ready = false;
+        self.nonfinite = None;
+        self.stiffness = StiffnessCount::default();
+        if t == t_end {
+            return Ok(());
         }
-        system.rhs(D::from(it.clock.t), &it.y, p, &mut it.k[0]);
-        it.stats.rhs_evals += 1;
-        if let Some(component) = it.k[0].iter().position(|v| !v.re().is_finite()) {
-            return Err(Error::NonFiniteRhs { t: it.clock.t, component, partial: None });
+        self.system.rhs(D::from(t), &self.y, self.p, &mut self.k[0]);
+        self.stats.rhs_evals += 1;
+        if let Some(component) = self.k[0].iter().position(|v| !v.re().is_finite()) {
+            return Err(Error::NonFiniteRhs { t, component, partial: None });
         }
-        let auto = match q {
-            Some(q) if Clock::needs_initial_step(&it.set) => it.initial_step(q as f64),
+        let auto = match M::TABLEAU.error.controller_order() {
+            Some(q) if Clock::needs_initial_step(&self.set) => self.initial_step(q as f64),
             // Fixed-step methods have `dt` (Settings::new requires it).
             _ => 0.0,
         };
-        it.clock.start(&it.set, auto);
-        Ok(it)
+        self.clock.start(&self.set, auto);
+        Ok(())
+    }
+
+    /// Start again at `(t, y)` towards `t_end`, as after an event's reset
+    /// or a stop: the step history (FSAL stage, controller memory) is
+    /// dropped and the first step chosen afresh.
+    pub fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
+        self.y.copy_from(y);
+        self.begin(t, t_end)
     }
 
     /// Current time.
@@ -395,10 +416,10 @@ where
         self.stiffness.rho
     }
 
-    /// Continue from `(t, y)` with first step `h`, as after a method switch
-    /// (the buffers are kept; the step history is dropped).
-    pub(crate) fn restart(&mut self, t: f64, y: &State<D, S::Dim>, h: f64) {
-        self.clock.restart(t, h, self.set.h_max);
+    /// Continue from `(t, y)` towards `t_end` with first step `h`, as after
+    /// a method switch (the buffers are kept; the step history is dropped).
+    pub(crate) fn resume(&mut self, t: f64, y: &State<D, S::Dim>, h: f64, t_end: f64) {
+        self.clock.restart(t, t_end, h, self.set.h_max);
         self.y.copy_from(y);
         self.y_new.copy_from(y);
         self.k0_ready = false;

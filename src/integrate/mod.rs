@@ -13,7 +13,9 @@
 mod auto;
 pub mod bdf;
 mod controller;
+mod driver;
 pub mod esdirk;
+pub mod events;
 mod explicit;
 mod jacobian;
 pub mod linalg;
@@ -30,6 +32,7 @@ pub use crate::solution::{Solution, Stats};
 pub use auto::{Auto, AutoStepper};
 pub use bdf::{Bdf, BdfStepper};
 pub use controller::{Controller, MAX_ERROR_TEST_FAILURES};
+pub use driver::drive;
 pub use esdirk::EsdirkStepper;
 pub use esdirk::tableau::{EsdirkMethod, EsdirkTableau, Kvaerno5, TrBdf2};
 pub use explicit::Integrator;
@@ -37,7 +40,7 @@ pub use options::{Options, Save, Tolerance};
 pub use rosenbrock::RosenbrockStepper;
 pub use rosenbrock::tableau::{Rodas4P, Rodas5P, Rosenbrock23, RosenbrockMethod, RosenbrockTableau};
 pub(crate) use stepper::UNSTABLE;
-pub use stepper::{StepResult, Stepper, drive};
+pub use stepper::{StepResult, Stepper};
 pub use tableau::{
     Bs3, Dop853, Dopri5, ErrorEstimator, Euler, ExplicitRk, Heun, Interpolant, Rk4, StiffnessTest, Tableau, Tsit5,
 };
@@ -279,7 +282,7 @@ macro_rules! stepper_algorithm {
                 D: DualScalar,
                 DefaultAllocator: Allocator<S::Dim>,
             {
-                drive($stepper::<$($g),+>::new(system, t_span, y0, p, options)?, t_span, options)
+                drive($stepper::<$($g),+>::new(system, t_span, y0, p, options)?, system, p, t_span, options)
             }
         }
     )+};
@@ -417,5 +420,5 @@ where
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
-    drive(Integrator::<S, M, D>::new(system, t_span, y0, p, options)?, t_span, options)
+    drive(Integrator::<S, M, D>::new(system, t_span, y0, p, options)?, system, p, t_span, options)
 }

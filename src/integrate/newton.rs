@@ -143,6 +143,15 @@ where
         }
     }
 
+    /// Forget the Jacobian and its factorization (the state jumped): the
+    /// next step evaluates a new one.
+    pub fn invalidate(&mut self) {
+        self.jac_current = false;
+        self.jac_age = usize::MAX;
+        self.lu_c = None;
+        self.rate = 1.0;
+    }
+
     /// The step was accepted.
     pub fn accepted(&mut self) {
         self.jac_current = false;

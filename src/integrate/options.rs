@@ -155,6 +155,20 @@ pub struct Options {
     /// solve each step's equations more exactly; sensitivities are those of
     /// the exactly solved equations whatever this is.
     pub newton_tol: Option<f64>,
+    /// Times the integrator must land on exactly and restart from (a
+    /// discontinuity of a time-dependent right-hand side), inside
+    /// `t_span`; with the model's [`Schedule`](crate::events::Schedule).
+    /// Default none.
+    pub tstops: Vec<f64>,
+    /// Sub-intervals of each step at whose ends the event functions are
+    /// evaluated (on the method's dense output) to find sign changes:
+    /// a function that crosses zero and back between two of them is
+    /// missed. Default 4; 1 checks the step's end only (as CVODE).
+    pub event_samples: usize,
+    /// Most events a solve records before it stops with
+    /// [`Error::TooManyEvents`] (default 100 000): bounds the memory of
+    /// [`Solution::events`](crate::Solution::events).
+    pub max_events: usize,
 }
 
 impl Default for Options {
@@ -173,6 +187,9 @@ impl Default for Options {
             detect_stiffness: true,
             max_jacobian_age: None,
             newton_tol: None,
+            tstops: Vec::new(),
+            event_samples: 4,
+            max_events: 100_000,
         }
     }
 }
@@ -254,6 +271,24 @@ impl Options {
     /// [`newton_tol`](Self::newton_tol)).
     pub fn newton_tol(mut self, tol: f64) -> Self {
         self.newton_tol = Some(tol);
+        self
+    }
+
+    /// Set the times to land on exactly ([`tstops`](Self::tstops)).
+    pub fn tstops(mut self, tstops: Vec<f64>) -> Self {
+        self.tstops = tstops;
+        self
+    }
+    /// Set the event-function samples per step
+    /// ([`event_samples`](Self::event_samples)).
+    pub fn event_samples(mut self, samples: usize) -> Self {
+        self.event_samples = samples;
+        self
+    }
+    /// Set the most events a solve records
+    /// ([`max_events`](Self::max_events)).
+    pub fn max_events(mut self, max_events: usize) -> Self {
+        self.max_events = max_events;
         self
     }
 

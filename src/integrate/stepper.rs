@@ -3,7 +3,7 @@
 
 use super::linalg::Singular;
 use super::options::Settings;
-use super::{Controller, Options, Save, Solution, Stats};
+use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
@@ -45,66 +45,15 @@ where
     /// continuous extension (exact copies at the step's end points).
     fn interpolate(&mut self, t: f64, out: &mut State<D, N>) -> Result<(), Error>;
 
+    /// Start again at `(t, y)` towards `t_end` (between `t` and the end of
+    /// `t_span`), as after an event's reset or at a stop: the step history
+    /// is dropped (FSAL stage, controller memory, Jacobian, BDF's
+    /// differences: order 1) and the first step chosen afresh; the
+    /// statistics carry on.
+    fn restart(&mut self, t: f64, y: &State<D, N>, t_end: f64) -> Result<(), Error>;
+
     /// Work done so far.
     fn stats(&self) -> Stats;
-}
-
-/// Run a stepper to the end of `t_span`, saving what `options.save` asks
-/// for. A failure carries the solution up to it ([`Error::partial`]).
-pub fn drive<D, N, St>(mut it: St, t_span: (f64, f64), options: &Options) -> Result<Solution<D>, Error>
-where
-    D: DualScalar,
-    N: Dim,
-    St: Stepper<D, N>,
-    DefaultAllocator: Allocator<N>,
-{
-    let n = it.y().len();
-    let mut sol = Solution::new(n);
-    let dir = if t_span.1 >= t_span.0 { 1.0 } else { -1.0 };
-    let mut buf = it.y().clone();
-    let mut next = 0;
-    match &options.save {
-        Save::Steps => sol.push(t_span.0, it.y().iter().copied()),
-        Save::At(ts) => {
-            while next < ts.len() && ts[next] == t_span.0 {
-                sol.push(t_span.0, it.y().iter().copied());
-                next += 1;
-            }
-        }
-        Save::Final => {}
-    }
-    loop {
-        match it.step() {
-            Ok(StepResult::Finished) => break,
-            Ok(StepResult::Stepped) => {}
-            Err(e) => {
-                sol.stats = it.stats();
-                return Err(e.with_partial(sol.primal()));
-            }
-        }
-        match &options.save {
-            Save::Steps => sol.push(it.t(), it.y().iter().copied()),
-            Save::At(ts) => {
-                while next < ts.len() && dir * (ts[next] - it.t()) <= 0.0 {
-                    // The continuous extension may use stages the step's
-                    // error test never saw (extra dense stages, the final
-                    // right-hand side): check what it gives.
-                    if let Err(e) = it.interpolate(ts[next], &mut buf).and_then(|()| check_accepted(ts[next], &buf)) {
-                        sol.stats = it.stats();
-                        return Err(e.with_partial(sol.primal()));
-                    }
-                    sol.push(ts[next], buf.iter().copied());
-                    next += 1;
-                }
-            }
-            Save::Final => {}
-        }
-    }
-    if options.save == Save::Final {
-        sol.push(it.t(), it.y().iter().copied());
-    }
-    sol.stats = it.stats();
-    Ok(sol)
 }
 
 /// What every stepper checks when it is created: `t_span`, `y0` and `p`
@@ -279,6 +228,9 @@ macro_rules! delegate_stepper {
             }
             fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
                 $ty::interpolate(self, t, out)
+            }
+            fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
+                $ty::restart(self, t, y, t_end)
             }
             fn stats(&self) -> Stats {
                 self.stats

@@ -359,9 +359,23 @@ fn wild_options() -> impl proptest::strategy::Strategy<Value = Options> {
             or(None, proptest::sample::select(vec![Some(0usize), Some(1), Some(5), Some(1 << 40)])),
         ),
         option(),
+        (
+            proptest::collection::vec(
+                proptest::sample::select(vec![0.0, 0.5, 1e-300, 40.0, 41.0, -1.0, f64::NAN]),
+                0..3,
+            ),
+            proptest::sample::select(vec![0usize, 1, 4, 1001, 1 << 40]),
+            proptest::sample::select(vec![0usize, 1, 100_000]),
+        ),
     )
         .prop_map(
-            |((rtol, atol, h0, h_min, h_max), (max_steps, dt, save, controller), (sec, detect, age), newton_tol)| {
+            |(
+                (rtol, atol, h0, h_min, h_max),
+                (max_steps, dt, save, controller),
+                (sec, detect, age),
+                newton_tol,
+                (tstops, event_samples, max_events),
+            )| {
                 Options {
                     rtol,
                     atol,
@@ -376,6 +390,9 @@ fn wild_options() -> impl proptest::strategy::Strategy<Value = Options> {
                     detect_stiffness: detect,
                     max_jacobian_age: age,
                     newton_tol,
+                    tstops,
+                    event_samples,
+                    max_events,
                 }
             },
         )

@@ -10,6 +10,7 @@ mod convergence;
 mod dense_output;
 mod errors;
 mod esdirk;
+mod events;
 mod rosenbrock;
 mod scalar_types;
 mod stiffness;

@@ -127,17 +127,36 @@ where
             set,
             _method: PhantomData,
         };
-        if t_span.0 == t_span.1 {
-            return Ok(it);
-        }
-        it.system.rhs(D::from(it.clock.t), &it.y, p, &mut it.k[0]);
-        it.stats.rhs_evals += 1;
-        if let Some(component) = it.k[0].iter().position(|v| !v.re().is_finite()) {
-            return Err(Error::NonFiniteRhs { t: it.clock.t, component, partial: None });
-        }
-        let auto = if Clock::needs_initial_step(&it.set) { it.initial_step() } else { 0.0 };
-        it.clock.start(&it.set, auto);
+        it.begin(t_span.0, t_span.1)?;
         Ok(it)
+    }
+
+    /// Start at `(t, self.y)` towards `t_end`: evaluate `f` there, drop
+    /// the Jacobian and choose the first step afresh.
+    fn begin(&mut self, t: f64, t_end: f64) -> Result<(), Error> {
+        self.clock.begin(t, t_end, self.stats.accepted);
+        self.y_new.copy_from(&self.y);
+        self.newton.invalidate();
+        self.failure = None;
+        if t == t_end {
+            return Ok(());
+        }
+        self.system.rhs(D::from(t), &self.y, self.p, &mut self.k[0]);
+        self.stats.rhs_evals += 1;
+        if let Some(component) = self.k[0].iter().position(|v| !v.re().is_finite()) {
+            return Err(Error::NonFiniteRhs { t, component, partial: None });
+        }
+        let auto = if Clock::needs_initial_step(&self.set) { self.initial_step() } else { 0.0 };
+        self.clock.start(&self.set, auto);
+        Ok(())
+    }
+
+    /// Start again at `(t, y)` towards `t_end`, as after an event's reset
+    /// or a stop: a new Jacobian, the step history dropped and the first
+    /// step chosen afresh.
+    pub fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
+        self.y.copy_from(y);
+        self.begin(t, t_end)
     }
 
     fn initial_step(&mut self) -> f64 {

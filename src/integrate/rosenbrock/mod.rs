@@ -137,16 +137,40 @@ where
         if t_span.0 == t_span.1 {
             return Ok(it);
         }
-        it.prepare_jacobian()?;
-        let auto = if Clock::needs_initial_step(&it.set) { it.initial_step() } else { 0.0 };
-        it.clock.start(&it.set, auto);
+        it.begin(t_span.0, t_span.1)?;
         Ok(it)
     }
 
-    /// Continue from `(t, y)` with first step `h`, as after a method switch
-    /// (the buffers are kept; the step history is dropped).
-    pub(crate) fn restart(&mut self, t: f64, y: &State<D, S::Dim>, h: f64) {
-        self.clock.restart(t, h, self.set.h_max);
+    /// Start at `(t, self.y)` towards `t_end` with a fresh Jacobian and
+    /// the first step chosen afresh.
+    fn begin(&mut self, t: f64, t_end: f64) -> Result<(), Error> {
+        self.clock.begin(t, t_end, self.stats.accepted);
+        self.y_new.copy_from(&self.y);
+        self.jac_ready = false;
+        self.jac_age = 0;
+        self.dense_ready = false;
+        self.failure = None;
+        if t == t_end {
+            return Ok(());
+        }
+        self.prepare_jacobian()?;
+        let auto = if Clock::needs_initial_step(&self.set) { self.initial_step() } else { 0.0 };
+        self.clock.start(&self.set, auto);
+        Ok(())
+    }
+
+    /// Start again at `(t, y)` towards `t_end`, as after an event's reset
+    /// or a stop: a new Jacobian, the step history dropped and the first
+    /// step chosen afresh.
+    pub fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
+        self.y.copy_from(y);
+        self.begin(t, t_end)
+    }
+
+    /// Continue from `(t, y)` towards `t_end` with first step `h`, as after
+    /// a method switch (the buffers are kept; the step history is dropped).
+    pub(crate) fn resume(&mut self, t: f64, y: &State<D, S::Dim>, h: f64, t_end: f64) {
+        self.clock.restart(t, t_end, h, self.set.h_max);
         self.y.copy_from(y);
         self.y_new.copy_from(y);
         self.jac_ready = false;

@@ -1,0 +1,551 @@
+//! How a solve finds and handles a model's events and stops.
+//!
+//! **Finding a root.** After each accepted step `[a, b]` the event
+//! functions are evaluated on the method's continuous extension at the
+//! ends of [`Options::event_samples`] equal sub-intervals (4 by default,
+//! so a function that crosses zero and back inside one step is still
+//! seen if the excursion spans a sample). A sign change that the event's
+//! [`Direction`] counts is bracketed between two samples and refined on
+//! the same continuous extension by the Illinois variant of regula falsi
+//! (with a bisection every fourth iteration) until the bracket is no
+//! wider than `100·ε·(|t| + |b − a|)` (SUNDIALS' root tolerance): the
+//! event time is the bracket's end where the function has left its old
+//! sign (reached zero or passed it). Only real parts decide, so a
+//! dual-number solve finds the same events at the same times as the
+//! `f64` solve.
+//!
+//! **After a root.** The model's [`reset`](crate::OdeSystem::reset) runs
+//! (every event, with or without a change); if it changed the state the
+//! solution gets two rows at the event time (before and after, with
+//! `Save::Steps`; a `t_eval` point at the event time gets the state
+//! after) and the method restarts there ([`Stepper::restart`]: FSAL
+//! stage, controller memory, Jacobian and BDF history dropped, a new
+//! first step). An event whose function sits exactly at zero after its
+//! reset is not armed again until the function is seen away from zero.
+//! A terminal event ends the solve at the event time.
+//!
+//! **Stops** ([`Schedule`](crate::events::Schedule) and
+//! [`Options::tstops`]) are never stepped across: each is the end of a
+//! segment the method integrates to exactly; its action applies there
+//! and the method restarts.
+//!
+//! **Derivatives.** With dual numbers, an event's time gets its
+//! derivatives from the implicit function theorem, `τ_p = −(g_y·s⁻ +
+//! g_p)/(g_y·f⁻ + g_t)` (the numerator from `g` evaluated with the
+//! solve's duals at the root, the denominator with a one-direction dual
+//! in time), a stop's time from its parameter; and the state jumps as
+//! `s⁺ = R_y·s⁻ + R_p + (R_y·f⁻ + R_t − f⁺)·τ_p` (Fröhlich et al.,
+//! *Bioinformatics* 33, 2017), obtained by evaluating the reset with
+//! dual numbers at the state moved along `f⁻` by `τ_p`, and moving the
+//! result back along `f⁺`. An event whose rate `g_y·f⁻ + g_t` vanishes
+//! (grazing) has no such derivative: [`Error::GrazingEvent`]. First
+//! derivatives only: second-order dual numbers through an event whose time
+//! moves are an [`Error::InvalidEvent`].
+//!
+//! **Limits.** More than [`ZENO_EVENTS`] events within `1e-6` of the
+//! span's length is [`Error::Zeno`]; more than [`Options::max_events`] in
+//! all, [`Error::TooManyEvents`].
+
+use super::driver::Saver;
+use super::stepper::{Stepper, check_accepted};
+use super::{Options, Solution};
+use crate::events::{Action, Cause, Direction, Event, EventRecord, Quantity};
+use crate::{DualScalar, Error, OdeSystem, State};
+use nalgebra::DefaultAllocator;
+use nalgebra::allocator::Allocator;
+use num_dual::Dual64;
+
+/// Events within `1e-6` of the span's length that count as accumulating.
+pub const ZENO_EVENTS: usize = 10;
+const ZENO_WINDOW: f64 = 1e-6;
+const ROOT_TOL: f64 = 100.0 * f64::EPSILON;
+/// `dg/dt` at a root below this fraction of the function's mean slope
+/// around it is a touch (grazing), not a crossing.
+const GRAZING: f64 = 1e-8;
+
+/// What firing the events at one time did.
+pub(crate) struct Fired {
+    /// A terminal event fired: the solve ends.
+    pub terminal: bool,
+    /// A reset changed the state: the method restarts.
+    pub changed: bool,
+}
+
+/// One scheduled stop, resolved for this solve.
+struct Resolved<D> {
+    t: f64,
+    /// The time with its derivatives (from a parameter).
+    time: D,
+    action: Action,
+    index: usize,
+}
+
+/// The events and stops of one solve.
+pub(crate) struct Tracker<'a, S, D>
+where
+    S: OdeSystem,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    system: &'a S,
+    p: &'a [D],
+    specs: Vec<Event>,
+    armed: Vec<bool>,
+    /// The last non-zero sign of each event function (0: not known).
+    side: Vec<i8>,
+    /// Event function values at the last point scanned.
+    g_last: Vec<f64>,
+    g: Vec<D>,
+    g_trial: Vec<D>,
+    /// Events that fire at the next root: (event, old side, root, the
+    /// function's mean slope over the sample interval).
+    firing: Vec<(usize, i8, f64, f64)>,
+    samples: usize,
+    stops: Vec<Resolved<D>>,
+    next_stop: usize,
+    t_end: f64,
+    span: f64,
+    /// Times of the last `ZENO_EVENTS` events (a ring).
+    recent: Vec<f64>,
+    fired: usize,
+    max_events: usize,
+    f: State<D, S::Dim>,
+}
+
+impl<'a, S, D> Tracker<'a, S, D>
+where
+    S: OdeSystem,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    /// The model's events and stops for a solve over `t_span` from `y0`.
+    pub fn new(
+        system: &'a S,
+        p: &'a [D],
+        t_span: (f64, f64),
+        o: &Options,
+        y0: &State<D, S::Dim>,
+    ) -> Result<Self, Error> {
+        let bad = |name, reason: String| Err(Error::InvalidOption { name, reason });
+        if !(1..=1000).contains(&o.event_samples) {
+            return bad("event_samples", format!("{} sub-intervals per step; 1 to 1000", o.event_samples));
+        }
+        let specs = system.events();
+        let m = specs.len();
+        let mut tracker = Tracker {
+            system,
+            p,
+            armed: vec![true; m],
+            side: vec![0; m],
+            g_last: vec![0.0; m],
+            g: vec![D::from(0.0); m],
+            g_trial: vec![D::from(0.0); m],
+            firing: Vec::with_capacity(m),
+            samples: o.event_samples,
+            stops: Vec::new(),
+            next_stop: 0,
+            t_end: t_span.1,
+            span: (t_span.1 - t_span.0).abs(),
+            recent: Vec::with_capacity(if m > 0 { ZENO_EVENTS } else { 0 }),
+            fired: 0,
+            max_events: o.max_events,
+            f: y0.clone(),
+            specs,
+        };
+        tracker.resolve_stops(t_span, o)?;
+        tracker.rearm(t_span.0, y0, &[])?;
+        Ok(tracker)
+    }
+
+    /// The schedule's stops and `tstops` inside the span, checked and in
+    /// the order of integration.
+    fn resolve_stops(&mut self, (t0, t1): (f64, f64), o: &Options) -> Result<(), Error> {
+        let (n, n_p) = (self.f.len(), self.p.len());
+        let dir = if t1 >= t0 { 1.0 } else { -1.0 };
+        let inside = |t: f64| dir * (t - t0) >= 0.0 && dir * (t1 - t) >= 0.0;
+        let schedule = self.system.schedule();
+        let given = schedule.stops().iter().copied();
+        let extra = o.tstops.iter().map(|&t| crate::events::Stop { time: Quantity::Value(t), action: Action::Restart });
+        for (index, stop) in given.chain(extra).enumerate() {
+            let from_options = index >= schedule.stops().len();
+            let what = if from_options { "tstops" } else { "schedule" };
+            let bad = |reason: String| Error::InvalidOption { name: what, reason: format!("stop {index}: {reason}") };
+            let quantity = |q: Quantity| match q {
+                Quantity::Value(v) => Ok(D::from(v)),
+                Quantity::Param(k) if k < n_p => Ok(self.p[k]),
+                Quantity::Param(k) => Err(bad(format!("parameter {k} of {n_p}"))),
+            };
+            let time = quantity(stop.time)?;
+            let t = time.re();
+            if !t.is_finite() {
+                return Err(bad(format!("time {t}")));
+            }
+            match stop.action {
+                Action::Add { component, amount: q } | Action::Set { component, value: q } => {
+                    if component >= n {
+                        return Err(bad(format!("state {component} of {n}")));
+                    }
+                    if !quantity(q)?.re().is_finite() {
+                        return Err(bad("the amount is not finite".into()));
+                    }
+                }
+                Action::Restart | Action::Reset => {}
+            }
+            if !inside(t) {
+                if from_options {
+                    return Err(bad(format!("t = {t} is outside t_span ({t0}, {t1})")));
+                }
+                continue;
+            }
+            self.stops.push(Resolved { t, time, action: stop.action, index });
+        }
+        self.stops.sort_by(|a, b| (dir * a.t).total_cmp(&(dir * b.t)));
+        Ok(())
+    }
+
+    /// Whether any stop is still ahead.
+    pub fn has_stops(&self) -> bool {
+        self.next_stop < self.stops.len()
+    }
+
+    /// Where the method integrates to next: the next stop, or the end.
+    pub fn segment_end(&self) -> f64 {
+        self.stops.get(self.next_stop).map_or(self.t_end, |s| s.t)
+    }
+
+    /// Whether a stop waits at `t`.
+    pub fn stop_pending(&self, t: f64) -> bool {
+        self.stops.get(self.next_stop).is_some_and(|s| s.t == t)
+    }
+
+    /// Apply the stops at `t` to `y` (recorded, with rows for
+    /// `Save::Steps`); whether there were any.
+    pub fn stops_at(
+        &mut self,
+        t: f64,
+        y: &mut State<D, S::Dim>,
+        sol: &mut Solution<D>,
+        saver: &mut Saver<'_>,
+    ) -> Result<bool, Error> {
+        let mut any = false;
+        let mut changed = false;
+        while self.stop_pending(t) {
+            let stop = &self.stops[self.next_stop];
+            let (index, action, delta) = (stop.index, stop.action, stop.time - D::from(t));
+            let time = stop.time;
+            self.next_stop += 1;
+            any = true;
+            let before: Vec<D> = y.iter().copied().collect();
+            self.jump(t, delta, y, Cause::Stop(index), |system, time, y, p, armed| match action {
+                Action::Restart => {}
+                Action::Add { component, amount } => y[component] += value(amount, p),
+                Action::Set { component, value: v } => y[component] = value(v, p),
+                Action::Reset => system.reset(Cause::Stop(index), time, y, p, armed),
+            })?;
+            let moved = y.iter().zip(&before).any(|(a, b)| a.re() != b.re());
+            if moved {
+                saver.step_end(sol, t, y);
+            }
+            changed |= moved;
+            sol.events.push(EventRecord {
+                t: time,
+                cause: Cause::Stop(index),
+                crossing: None,
+                y_before: before,
+                y_after: y.iter().copied().collect(),
+            });
+        }
+        if changed {
+            self.rearm(t, y, &[])?;
+        }
+        Ok(any)
+    }
+
+    /// Evaluate the event functions at `(t, y)` into `g` (checked).
+    fn eval(&mut self, t: f64, y: &State<D, S::Dim>, trial: bool) -> Result<(), Error> {
+        let g = if trial { &mut self.g_trial } else { &mut self.g };
+        self.system.event_values(D::from(t), y, self.p, g);
+        if let Some(i) = g.iter().position(|v| !v.re().is_finite()) {
+            let reason = format!("the event function is {}", g[i].re());
+            return Err(Error::InvalidEvent { t, what: self.name(i), reason, partial: None });
+        }
+        Ok(())
+    }
+
+    fn name(&self, i: usize) -> String {
+        self.describe(Cause::Event(i))
+    }
+
+    fn describe(&self, cause: Cause) -> String {
+        match cause {
+            Cause::Event(i) => format!("event {i} {:?}", self.specs[i].name),
+            Cause::Stop(i) => format!("stop {i}"),
+        }
+    }
+
+    /// Signs and values of the event functions at `(t, y)`, where the
+    /// events in `fired` just fired (their signs unknown until seen away
+    /// from zero).
+    fn rearm(&mut self, t: f64, y: &State<D, S::Dim>, fired: &[usize]) -> Result<(), Error> {
+        if self.specs.is_empty() {
+            return Ok(());
+        }
+        self.eval(t, y, false)?;
+        for i in 0..self.specs.len() {
+            let v = self.g[i].re();
+            self.g_last[i] = v;
+            self.side[i] = if fired.contains(&i) { 0 } else { sign(v) };
+        }
+        Ok(())
+    }
+
+    /// Look for the first root in `(lo, b]` of the last step `[a, b]`:
+    /// its time, the events that fire there being kept for [`fire`](Self::fire).
+    pub fn scan<St: Stepper<D, S::Dim>>(
+        &mut self,
+        it: &mut St,
+        a: f64,
+        lo: f64,
+        b: f64,
+        buf: &mut State<D, S::Dim>,
+    ) -> Result<Option<f64>, Error> {
+        if self.specs.is_empty() {
+            return Ok(None);
+        }
+        let dir = if b >= a { 1.0 } else { -1.0 };
+        let mut prev = lo;
+        for k in 1..=self.samples {
+            let x = if k == self.samples { b } else { a + (b - a) * (k as f64 / self.samples as f64) };
+            if dir * (x - lo) <= 0.0 {
+                continue;
+            }
+            it.interpolate(x, buf)?;
+            check_accepted(x, buf)?;
+            self.eval(x, buf, false)?;
+            self.firing.clear();
+            for i in 0..self.specs.len() {
+                let s = sign(self.g[i].re());
+                let old = self.side[i];
+                if !self.armed[i] || s == old {
+                    continue;
+                }
+                if old != 0 && self.specs[i].direction.counts(old) {
+                    let (gl, gr) = (self.g_last[i], self.g[i].re());
+                    let tol = ROOT_TOL * (x.abs() + (b - a).abs());
+                    let root = self.refine(it, buf, (i, old), (prev, gl), (x, gr), tol)?;
+                    self.firing.push((i, old, root, (gr - gl) / (x - prev)));
+                } else {
+                    self.side[i] = s;
+                }
+            }
+            if let Some(root) = self.firing.iter().map(|f| f.2).min_by(|u, v| (dir * u).total_cmp(&(dir * v))) {
+                self.firing.retain(|f| f.2 == root);
+                return Ok(Some(root));
+            }
+            for i in 0..self.specs.len() {
+                self.g_last[i] = self.g[i].re();
+            }
+            prev = x;
+        }
+        Ok(None)
+    }
+
+    /// The root of event `i` (old side `old`) between `(xl, gl)` on its
+    /// old side and `(xr, gr)` off it, on the stepper's continuous
+    /// extension, to a bracket of width `tol`: Illinois regula falsi, a
+    /// bisection every fourth step.
+    fn refine<St: Stepper<D, S::Dim>>(
+        &mut self,
+        it: &mut St,
+        buf: &mut State<D, S::Dim>,
+        (i, old): (usize, i8),
+        (mut xl, gl): (f64, f64),
+        (mut xr, gr): (f64, f64),
+        tol: f64,
+    ) -> Result<f64, Error> {
+        let sigma = f64::from(old);
+        let (mut vl, mut vr) = (sigma * gl, sigma * gr);
+        let mut last_kept = 0i8;
+        for iter in 0..400 {
+            if (xr - xl).abs() <= tol {
+                break;
+            }
+            let mut x = xr - vr * (xr - xl) / (vr - vl);
+            let inside = |x: f64| (x - xl) * (xr - x) > 0.0;
+            if iter % 4 == 3 || !inside(x) {
+                x = 0.5 * (xl + xr);
+                if !inside(x) {
+                    break;
+                }
+            }
+            it.interpolate(x, buf)?;
+            check_accepted(x, buf)?;
+            self.eval(x, buf, true)?;
+            let v = sigma * self.g_trial[i].re();
+            if v > 0.0 {
+                (xl, vl) = (x, v);
+                if last_kept == -1 {
+                    vr *= 0.5;
+                }
+                last_kept = -1;
+            } else {
+                (xr, vr) = (x, v);
+                if last_kept == 1 {
+                    vl *= 0.5;
+                }
+                last_kept = 1;
+            }
+        }
+        Ok(xr)
+    }
+
+    /// Fire the events found by [`scan`](Self::scan) at `t`, `y` the state
+    /// there (replaced by the state after their resets).
+    pub fn fire(
+        &mut self,
+        t: f64,
+        y: &mut State<D, S::Dim>,
+        sol: &mut Solution<D>,
+        saver: &mut Saver<'_>,
+    ) -> Result<Fired, Error> {
+        let before: Vec<D> = y.iter().copied().collect();
+        let mut terminal = false;
+        let firing = std::mem::take(&mut self.firing);
+        let mut records = Vec::with_capacity(firing.len());
+        for &(i, old, _, slope) in &firing {
+            self.count(t)?;
+            let delta = self.time_derivative(t, y, (i, old), slope)?;
+            let y_before: Vec<D> = y.iter().copied().collect();
+            self.jump(t, delta, y, Cause::Event(i), |system, time, y, p, armed| {
+                system.reset(Cause::Event(i), time, y, p, armed)
+            })?;
+            terminal |= self.specs[i].terminal;
+            let crossing = Some(if old < 0 { Direction::Up } else { Direction::Down });
+            let y_after = y.iter().copied().collect();
+            records.push(EventRecord { t: D::from(t) + delta, cause: Cause::Event(i), crossing, y_before, y_after });
+        }
+        let changed = y.iter().zip(&before).any(|(a, b)| a.re() != b.re());
+        if changed || terminal {
+            let y_minus = State::<D, S::Dim>::from_iterator_generic(self.f.shape_generic().0, nalgebra::U1, before);
+            saver.step_end(sol, t, &y_minus);
+            if changed {
+                saver.step_end(sol, t, y);
+            }
+        }
+        sol.events.extend(records);
+        // After a jump the fired events wait to be seen away from zero;
+        // without one the method goes on and their signs are those at `t`.
+        let fired: Vec<usize> = if changed { firing.iter().map(|f| f.0).collect() } else { Vec::new() };
+        self.rearm(t, y, &fired)?;
+        self.firing = firing;
+        self.firing.clear();
+        Ok(Fired { terminal, changed })
+    }
+
+    /// Count an event at `t` against the Zeno window and `max_events`.
+    fn count(&mut self, t: f64) -> Result<(), Error> {
+        self.fired += 1;
+        if self.fired > self.max_events {
+            return Err(Error::TooManyEvents { t, max_events: self.max_events, partial: None });
+        }
+        let slot = (self.fired - 1) % ZENO_EVENTS;
+        if self.recent.len() < ZENO_EVENTS {
+            self.recent.push(t);
+            return Ok(());
+        }
+        let window = ZENO_WINDOW * self.span;
+        let oldest = std::mem::replace(&mut self.recent[slot], t);
+        if (t - oldest).abs() <= window {
+            return Err(Error::Zeno { t, events: ZENO_EVENTS, window, partial: None });
+        }
+        Ok(())
+    }
+
+    /// `τ − t` as a pure derivative: by the implicit function theorem from
+    /// event `i`'s function at `(t, y)`, crossing from side `old` with mean
+    /// slope `slope` over its sample interval (zero for `f64`).
+    fn time_derivative(&mut self, t: f64, y: &State<D, S::Dim>, (i, old): (usize, i8), slope: f64) -> Result<D, Error> {
+        if D::N_EPS == 0 {
+            return Ok(D::from(0.0));
+        }
+        self.eval(t, y, true)?;
+        let g = self.g_trial[i];
+        // dg/dt along the solution, with a one-direction dual in time.
+        self.system.rhs(D::from(t), y, self.p, &mut self.f);
+        let dim = self.f.shape_generic().0;
+        let y1 = State::<Dual64, S::Dim>::from_iterator_generic(
+            dim,
+            nalgebra::U1,
+            y.iter().zip(self.f.iter()).map(|(v, f)| Dual64::new(v.re(), f.re())),
+        );
+        let p1: Vec<Dual64> = self.p.iter().map(|v| Dual64::from(v.re())).collect();
+        let mut g1 = vec![Dual64::from(0.0); self.specs.len()];
+        self.system.event_values(Dual64::new(t, 1.0), &y1, &p1, &mut g1);
+        let rate = g1[i].eps;
+        // Leaving side `old`, the function moves against it; a rate of the
+        // wrong sign or far below the mean slope is a touch, not a crossing.
+        if !rate.is_finite() || rate * f64::from(old) >= 0.0 || rate.abs() <= GRAZING * slope.abs() {
+            return Err(Error::GrazingEvent { t, what: self.name(i), rate, partial: None });
+        }
+        Ok((g - D::from(g.re())) * (-1.0 / rate))
+    }
+
+    /// Apply a reset at `t` whose time moves by `delta` (a pure derivative)
+    /// with the parameters: `s⁺ = R_y·s⁻ + R_p + (R_y·f⁻ + R_t − f⁺)·τ_p`.
+    fn jump(
+        &mut self,
+        t: f64,
+        delta: D,
+        y: &mut State<D, S::Dim>,
+        cause: Cause,
+        apply: impl FnOnce(&S, D, &mut State<D, S::Dim>, &[D], &mut [bool]),
+    ) -> Result<(), Error> {
+        let n = y.len();
+        let moves = (0..D::N_EPS).any(|l| delta.eps_part(l) != 0.0);
+        if moves && D::ORDER > 1 {
+            let reason = "second derivatives through an event whose time moves are not supported".into();
+            return Err(Error::InvalidEvent { t, what: self.describe(cause), reason, partial: None });
+        }
+        if moves {
+            self.system.rhs(D::from(t), y, self.p, &mut self.f);
+            for (v, &f) in y.iter_mut().zip(self.f.iter()) {
+                *v += f * delta;
+            }
+        }
+        apply(self.system, D::from(t) + delta, y, self.p, &mut self.armed);
+        if y.len() != n {
+            let reason = format!("the reset returned {} states, not {n}", y.len());
+            return Err(Error::InvalidEvent { t, what: self.describe(cause), reason, partial: None });
+        }
+        if let Some(c) = y.iter().position(|v| !v.re().is_finite()) {
+            let reason = format!("the reset made state {c} {}", y[c].re());
+            return Err(Error::InvalidEvent { t, what: self.describe(cause), reason, partial: None });
+        }
+        if moves {
+            self.system.rhs(D::from(t), y, self.p, &mut self.f);
+            for (v, &f) in y.iter_mut().zip(self.f.iter()) {
+                *v -= f * delta;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A quantity's value for this solve (checked when the stops were
+/// resolved).
+fn value<D: DualScalar>(q: Quantity, p: &[D]) -> D {
+    match q {
+        Quantity::Value(v) => D::from(v),
+        Quantity::Param(k) => p[k],
+    }
+}
+
+fn sign(v: f64) -> i8 {
+    if v > 0.0 {
+        1
+    } else if v < 0.0 {
+        -1
+    } else {
+        0
+    }
+}

@@ -1,0 +1,455 @@
+//! Events: root finding on dense output, resets, terminal events, stops,
+//! and their derivatives, against closed forms.
+
+use nalgebra::{Const, SVector};
+use num_dual::{Dual64, DualNum};
+use odeon::events::{Action, Cause, Direction, Event, Quantity, Schedule};
+use odeon::integrate::{Algorithm, Save};
+use odeon::{
+    Auto, Bdf, Bs3, Dop853, Dopri5, DualScalar, Error, Heun, Kvaerno5, OdeSystem, Options, Rk4, Rodas4P, Rodas5P,
+    Rosenbrock23, State, TrBdf2, Tsit5, solve, solve_dual,
+};
+
+/// A ball dropped from height `y0[0]`: `h'' = −g`, `p = [g, e]`; it
+/// bounces off the ground (`h = 0`, downwards) with restitution `e`, or
+/// stops there (`terminal`).
+struct Ball {
+    terminal: bool,
+}
+
+impl OdeSystem for Ball {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        2
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
+        dy[0] = y[1];
+        dy[1] = -p[0];
+    }
+    fn events(&self) -> Vec<Event> {
+        let ground = Event::new("ground").down();
+        vec![if self.terminal { ground.terminal() } else { ground }]
+    }
+    fn event_values<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], g: &mut [D]) {
+        g[0] = y[0];
+    }
+    fn reset<D: DualScalar>(&self, _: Cause, _t: D, y: &mut SVector<D, 2>, p: &[D], _: &mut [bool]) {
+        if !self.terminal {
+            y[1] = -p[1] * y[1];
+        }
+    }
+}
+
+/// The first `k` bounce times of a ball dropped from rest at `h0`.
+fn bounce_times(h0: f64, g: f64, e: f64, k: usize) -> Vec<f64> {
+    let v = (2.0 * g * h0).sqrt();
+    let mut t = v / g;
+    let mut out = vec![t];
+    for j in 1..k {
+        t += 2.0 * e.powi(j as i32) * v / g;
+        out.push(t);
+    }
+    out
+}
+
+fn event_times(m: impl Algorithm, opts: &Options, t_end: f64) -> Result<Vec<f64>, Error> {
+    let sol = solve(&Ball { terminal: false }, m, (0.0, t_end), &[10.0, 0.0], &[9.81, 0.8], opts)?;
+    assert!(sol.events.iter().all(|e| e.cause == Cause::Event(0) && e.crossing == Some(Direction::Down)));
+    Ok(sol.events.iter().map(|e| e.t).collect())
+}
+
+#[test]
+fn bounce_times_match_the_closed_form_with_every_method() {
+    let exact = bounce_times(10.0, 9.81, 0.8, 10);
+    let t_end = exact[9] + 0.1;
+    let opts = Options::default().rtol(1e-10).atol(1e-10);
+    let fixed = Options::default().dt(0.01);
+    let runs: Vec<(&str, Result<Vec<f64>, Error>)> = vec![
+        ("Heun", event_times(Heun, &fixed, t_end)),
+        ("Rk4", event_times(Rk4, &fixed, t_end)),
+        ("Bs3", event_times(Bs3, &opts, t_end)),
+        ("Dopri5", event_times(Dopri5, &opts, t_end)),
+        ("Tsit5", event_times(Tsit5, &opts, t_end)),
+        ("Dop853", event_times(Dop853, &opts, t_end)),
+        ("Rosenbrock23", event_times(Rosenbrock23, &opts, t_end)),
+        ("Rodas4P", event_times(Rodas4P, &opts, t_end)),
+        ("Rodas5P", event_times(Rodas5P, &opts, t_end)),
+        ("Kvaerno5", event_times(Kvaerno5, &opts, t_end)),
+        ("TrBdf2", event_times(TrBdf2, &opts, t_end)),
+        ("BDF", event_times(Bdf, &opts, t_end)),
+        ("Auto", event_times(Auto, &opts, t_end)),
+    ];
+    for (name, times) in runs {
+        let times = times.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(times.len(), 10, "{name}: {times:?}");
+        for (k, (t, x)) in times.iter().zip(&exact).enumerate() {
+            assert!((t - x).abs() < 1e-9, "{name}: bounce {k} at {t}, exact {x}");
+        }
+    }
+}
+
+#[test]
+fn a_terminal_event_ends_the_solve_at_the_root() {
+    let opts = Options::default().rtol(1e-10).atol(1e-10).t_eval(vec![0.0, 1.0, 2.0, 3.0]);
+    let sol = solve(&Ball { terminal: true }, Tsit5, (0.0, 10.0), &[10.0, 0.0], &[9.81, 0.8], &opts).unwrap();
+    let t1 = bounce_times(10.0, 9.81, 0.8, 1)[0];
+    assert_eq!(sol.t, vec![0.0, 1.0]); // the points after the landing are not reached
+    assert_eq!(sol.events.len(), 1);
+    assert!((sol.events[0].t - t1).abs() < 1e-12);
+    let opts = Options::default().rtol(1e-10).atol(1e-10);
+    let sol = solve(&Ball { terminal: true }, Tsit5, (0.0, 10.0), &[10.0, 0.0], &[9.81, 0.8], &opts).unwrap();
+    let (t, y) = sol.last().unwrap();
+    assert_eq!(t, sol.events[0].t);
+    assert!(y[0].abs() < 1e-9 && (y[1] + (2.0 * 9.81 * 10.0f64).sqrt()).abs() < 1e-8);
+}
+
+#[test]
+fn the_first_bounce_time_has_exact_derivatives() {
+    // t1 = sqrt(2 h0 / g): ∂t1/∂h0 = 1/sqrt(2 h0 g), ∂t1/∂g = −t1/(2g).
+    let (h0, g) = (10.0, 9.81);
+    let t1 = (2.0 * h0 / g).sqrt();
+    let opts = Options::default().rtol(1e-10).atol(1e-10).save_final();
+    for terminal in [true, false] {
+        let ball = Ball { terminal };
+        let y0 = [Dual64::new(h0, 1.0), Dual64::from(0.0)];
+        let p = [Dual64::from(g), Dual64::from(0.8)];
+        let sol = solve_dual(&ball, Rodas5P, (0.0, 2.0), &y0, &p, &opts).unwrap();
+        let dh0 = sol.events[0].t.eps;
+        assert!((dh0 - 1.0 / (2.0 * h0 * g).sqrt()).abs() < 1e-8, "∂t1/∂h0 = {dh0}");
+        let y0 = [Dual64::from(h0), Dual64::from(0.0)];
+        let p = [Dual64::new(g, 1.0), Dual64::from(0.8)];
+        let sol = solve_dual(&ball, Tsit5, (0.0, 2.0), &y0, &p, &opts).unwrap();
+        let dg = sol.events[0].t.eps;
+        assert!((dg + t1 / (2.0 * g)).abs() < 1e-8, "∂t1/∂g = {dg}");
+    }
+}
+
+#[test]
+fn the_state_after_a_bounce_has_exact_derivatives() {
+    // After the first bounce (t1 = sqrt(2 h0/g), v1 = e·sqrt(2 g h0)) the
+    // ball rises: h(T) = v1 (T − t1) − g (T − t1)²/2 for T before the next
+    // bounce. Its derivative in e, h0 and g, against the closed form.
+    let (h0, g, e, big_t) = (10.0, 9.81, 0.8, 2.0);
+    let h = |h0: f64, g: f64, e: f64| {
+        let t1 = (2.0 * h0 / g).sqrt();
+        let v1 = e * (2.0 * g * h0).sqrt();
+        v1 * (big_t - t1) - 0.5 * g * (big_t - t1).powi(2)
+    };
+    let opts = Options::default().rtol(1e-11).atol(1e-11).save_final();
+    let ball = Ball { terminal: false };
+    let seeds: [([f64; 2], [f64; 2]); 3] =
+        [([1.0, 0.0], [0.0, 0.0]), ([0.0, 0.0], [1.0, 0.0]), ([0.0, 0.0], [0.0, 1.0])];
+    for (k, (dy0, dp)) in seeds.into_iter().enumerate() {
+        let y0 = [Dual64::new(h0, dy0[0]), Dual64::new(0.0, dy0[1])];
+        let p = [Dual64::new(g, dp[0]), Dual64::new(e, dp[1])];
+        let sol = solve_dual(&ball, Dopri5, (0.0, big_t), &y0, &p, &opts).unwrap();
+        let got = sol.last().unwrap().1[0].eps;
+        let step = 1e-6;
+        let (hp, hm) = match k {
+            0 => (h(h0 + step, g, e), h(h0 - step, g, e)),
+            1 => (h(h0, g + step, e), h(h0, g - step, e)),
+            _ => (h(h0, g, e + step), h(h0, g, e - step)),
+        };
+        let want = (hp - hm) / (2.0 * step);
+        assert!((got - want).abs() < 1e-6 * want.abs().max(1.0), "direction {k}: {got} vs {want}");
+    }
+}
+
+/// `x'' = −x` from `x = 1`: `g = x` crosses zero at π/2 + kπ, both ways.
+struct Oscillator;
+
+impl OdeSystem for Oscillator {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], dy: &mut SVector<D, 2>) {
+        dy[0] = y[1];
+        dy[1] = -y[0];
+    }
+    fn events(&self) -> Vec<Event> {
+        vec![Event::new("x = 0"), Event::new("x = 0.5, rising").up()]
+    }
+    fn event_values<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], g: &mut [D]) {
+        g[0] = y[0];
+        g[1] = y[0] - 0.5;
+    }
+}
+
+#[test]
+fn roots_are_found_on_the_dense_output_both_ways() {
+    let opts = Options::default().rtol(1e-10).atol(1e-12);
+    let sol = solve(&Oscillator, Dop853, (0.0, 10.0), &[1.0, 0.0], &[], &opts).unwrap();
+    // x = cos t: zero at π/2 + kπ; 0.5 rising at 2π − π/3 (+2π).
+    let pi = std::f64::consts::PI;
+    let mut want: Vec<(f64, usize)> = (0..3).map(|k| (pi / 2.0 + k as f64 * pi, 0)).collect();
+    want.extend([(2.0 * pi - pi / 3.0, 1)]);
+    want.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let got: Vec<(f64, usize)> = sol
+        .events
+        .iter()
+        .map(|e| match e.cause {
+            Cause::Event(i) => (e.t, i),
+            Cause::Stop(_) => panic!("no stops"),
+        })
+        .collect();
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for ((t, i), (x, j)) in got.iter().zip(&want) {
+        assert_eq!(i, j);
+        assert!((t - x).abs() < 1e-9, "event {i} at {t}, exact {x}");
+    }
+    // Directions alternate for the two-way event: down at π/2, up at 3π/2.
+    assert_eq!(sol.events[0].crossing, Some(Direction::Down));
+    assert_eq!(sol.events[1].crossing, Some(Direction::Up));
+    // No reset: no extra rows, states unchanged.
+    assert!(sol.events.iter().all(|e| e.y_before == e.y_after));
+}
+
+/// `g(t) = (t − 0.9)(t − 1.3)`: negative only on (0.9, 1.3), inside one step.
+struct DoubleCrossing;
+
+impl OdeSystem for DoubleCrossing {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, _y: &SVector<D, 1>, _p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = D::from(1.0);
+    }
+    fn events(&self) -> Vec<Event> {
+        vec![Event::new("dip")]
+    }
+    fn event_values<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, _p: &[D], g: &mut [D]) {
+        g[0] = (y[0] - 0.9) * (y[0] - 1.3);
+    }
+}
+
+#[test]
+fn two_crossings_inside_one_step_are_both_found() {
+    // y = t; one step over the whole span (y' = 1 is exact at any step).
+    let opts = Options::default().h0(2.0).rtol(1e-10).atol(1e-10).event_samples(8);
+    let sol = solve(&DoubleCrossing, Tsit5, (0.0, 2.0), &[0.0], &[], &opts).unwrap();
+    assert_eq!(sol.stats.accepted, 1, "the test needs one large step");
+    let times: Vec<f64> = sol.events.iter().map(|e| e.t).collect();
+    assert_eq!(times.len(), 2, "{times:?}");
+    assert!((times[0] - 0.9).abs() < 1e-12 && (times[1] - 1.3).abs() < 1e-12, "{times:?}");
+    // With the step's end only (as CVODE), the dip is missed: what the
+    // samples are for.
+    let sol = solve(&DoubleCrossing, Tsit5, (0.0, 2.0), &[0.0], &[], &opts.clone().event_samples(1)).unwrap();
+    assert!(sol.events.is_empty());
+}
+
+/// One-compartment bolus: `c' = −k c`, `p = [k, dose]`; a dose every
+/// 24 h from t = 0, the last dose time a parameter in `p[2]`.
+struct Bolus {
+    doses: usize,
+}
+
+impl OdeSystem for Bolus {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        2
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = -p[0] * y[0];
+    }
+    fn schedule(&self) -> Schedule {
+        Schedule::new().every(0.0, 24.0, self.doses, Action::Add { component: 0, amount: Quantity::Param(1) })
+    }
+}
+
+#[test]
+fn doses_on_a_schedule_match_the_analytic_solution() {
+    let (k, dose) = (0.1, 100.0);
+    let doses = 30;
+    let t_eval: Vec<f64> = (0..doses).map(|j| 24.0 * j as f64).collect();
+    let opts = Options::default().rtol(1e-12).atol(1e-12).t_eval(t_eval.clone());
+    let check = |sol: odeon::Solution, name: &str| {
+        // Just after dose j: dose · Σ_{i ≤ j} exp(−k·24·(j − i)).
+        for (j, &t) in t_eval.iter().enumerate() {
+            let want: f64 = (0..=j).map(|i| dose * (-k * 24.0 * (j - i) as f64).exp()).sum();
+            let got = sol.state(j)[0];
+            assert_eq!(sol.t[j], t);
+            assert!((got - want).abs() < 1e-9 * want, "{name}: dose {j}: {got} vs {want}");
+        }
+        assert_eq!(sol.events.len(), doses, "{name}");
+    };
+    let bolus = Bolus { doses };
+    check(solve(&bolus, Dopri5, (0.0, 24.0 * doses as f64), &[0.0], &[k, dose], &opts).unwrap(), "Dopri5");
+    check(solve(&bolus, Rodas5P, (0.0, 24.0 * doses as f64), &[0.0], &[k, dose], &opts).unwrap(), "Rodas5P");
+    check(solve(&bolus, Bdf, (0.0, 24.0 * doses as f64), &[0.0], &[k, dose], &opts).unwrap(), "BDF");
+    // No step straddles a dose: every dose time is a step end.
+    let sol = solve(&bolus, Dopri5, (0.0, 720.0), &[0.0], &[k, dose], &Options::default()).unwrap();
+    for j in 1..doses {
+        let t = 24.0 * j as f64;
+        let rows: Vec<usize> = (0..sol.len()).filter(|&i| sol.t[i] == t).collect();
+        assert_eq!(rows.len(), 2, "dose {j}: rows before and after");
+        assert!((sol.state(rows[1])[0] - sol.state(rows[0])[0] - dose).abs() < 1e-12);
+        assert!(sol.t.windows(2).all(|w| !(w[0] < t && t < w[1])));
+    }
+}
+
+/// One dose of `p[1]` at the time `p[2]`, elimination `p[0]`.
+struct TimedDose;
+
+impl OdeSystem for TimedDose {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        3
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = -p[0] * y[0];
+    }
+    fn schedule(&self) -> Schedule {
+        Schedule::new().at_param(2, Action::Add { component: 0, amount: Quantity::Param(1) })
+    }
+}
+
+#[test]
+fn a_dose_time_estimated_as_a_parameter_has_exact_derivatives() {
+    // c(T) = c0 e^{−kT} + dose e^{−k(T − τ)}: ∂c/∂τ = k·dose·e^{−k(T−τ)}.
+    let (k, dose, tau, c0, big_t) = (0.3, 50.0, 2.0, 10.0, 5.0);
+    let opts = Options::default().rtol(1e-12).atol(1e-12).save_final();
+    let p = [Dual64::from(k), Dual64::from(dose), Dual64::new(tau, 1.0)];
+    for sol in [
+        solve_dual(&TimedDose, Tsit5, (0.0, big_t), &[Dual64::from(c0)], &p, &opts).unwrap(),
+        solve_dual(&TimedDose, Kvaerno5, (0.0, big_t), &[Dual64::from(c0)], &p, &opts).unwrap(),
+    ] {
+        let c = sol.last().unwrap().1[0];
+        let want = c0 * (-k * big_t).exp() + dose * (-k * (big_t - tau)).exp();
+        assert!((c.re - want).abs() < 1e-9);
+        let d_want = k * dose * (-k * (big_t - tau)).exp();
+        assert!((c.eps - d_want).abs() < 1e-8, "{} vs {d_want}", c.eps);
+        assert_eq!(sol.events[0].t.eps, 1.0);
+    }
+}
+
+#[test]
+fn tstops_are_landed_on() {
+    let opts = Options::default().tstops(vec![0.3, 1.7]);
+    let sol = solve(&Oscillator, Tsit5, (0.0, 2.0), &[1.0, 0.0], &[], &opts.clone().save_final()).unwrap();
+    assert_eq!(sol.events.iter().filter(|e| matches!(e.cause, Cause::Stop(_))).count(), 2);
+    let sol = solve(&Oscillator, Tsit5, (0.0, 2.0), &[1.0, 0.0], &[], &Options { save: Save::Steps, ..opts }).unwrap();
+    assert!(sol.t.contains(&0.3) && sol.t.contains(&1.7));
+    let bad = Options::default().tstops(vec![3.0]);
+    let err = solve(&Oscillator, Tsit5, (0.0, 2.0), &[1.0, 0.0], &[], &bad).unwrap_err();
+    assert!(matches!(err, Error::InvalidOption { name: "tstops", .. }), "{err}");
+}
+
+/// A ball with restitution 0.5 dropped for a long time: the bounces
+/// accumulate at a finite time.
+#[test]
+fn zeno_bounces_end_with_a_typed_error() {
+    let opts = Options::default().rtol(1e-10).atol(1e-10);
+    let err = solve(&Ball { terminal: false }, Tsit5, (0.0, 10.0), &[1.0, 0.0], &[9.81, 0.5], &opts).unwrap_err();
+    assert!(matches!(err, Error::Zeno { events: 10, .. }), "{err}");
+    assert!(err.partial().is_some());
+}
+
+/// Event functions and resets that misbehave.
+struct Bad {
+    what: usize,
+}
+
+impl OdeSystem for Bad {
+    type Dim = nalgebra::Dyn;
+    fn dim(&self) -> nalgebra::Dyn {
+        nalgebra::Dyn(1)
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, _y: &State<D, nalgebra::Dyn>, _p: &[D], dy: &mut State<D, nalgebra::Dyn>) {
+        dy[0] = D::from(1.0);
+    }
+    fn events(&self) -> Vec<Event> {
+        vec![Event::new("half")]
+    }
+    fn event_values<D: DualScalar>(&self, t: D, y: &State<D, nalgebra::Dyn>, _p: &[D], g: &mut [D]) {
+        g[0] = if self.what == 0 && t.re() > 0.7 { D::from(f64::NAN) } else { y[0] - 0.5 };
+    }
+    fn reset<D: DualScalar>(&self, _: Cause, _t: D, y: &mut State<D, nalgebra::Dyn>, _p: &[D], _: &mut [bool]) {
+        match self.what {
+            1 => y[0] = D::from(f64::NAN),
+            2 => *y = State::<D, nalgebra::Dyn>::zeros(2),
+            _ => y[0] = y[0] - 0.1,
+        }
+    }
+}
+
+#[test]
+fn bad_event_functions_and_resets_are_typed_errors() {
+    let opts = Options::default();
+    for what in 0..3 {
+        let err = solve(&Bad { what }, Tsit5, (0.0, 1.0), &[0.0], &[], &opts).unwrap_err();
+        assert!(matches!(err, Error::InvalidEvent { .. }), "{what}: {err}");
+        assert!(err.partial().is_some());
+    }
+    let err = solve(&Oscillator, Tsit5, (0.0, 1.0), &[1.0, 0.0], &[], &opts.clone().event_samples(0)).unwrap_err();
+    assert!(matches!(err, Error::InvalidOption { name: "event_samples", .. }));
+    // Events every 0.1 forever at one point: y' = 1, g = y − 0.5, reset
+    // y −= 0.1: fires at t ≈ 0.5, 0.6, … — 100 000 events are too many
+    // with a small cap.
+    let err = solve(&Bad { what: 3 }, Tsit5, (0.0, 100.0), &[0.0], &[], &opts.clone().max_events(50)).unwrap_err();
+    assert!(matches!(err, Error::TooManyEvents { max_events: 50, .. }), "{err}");
+}
+
+/// `g = −(t − 1)²` touches zero at t = 1 without crossing.
+struct Touch;
+
+impl OdeSystem for Touch {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, _y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = p[0];
+    }
+    fn events(&self) -> Vec<Event> {
+        vec![Event::new("touch")]
+    }
+    fn event_values<D: DualScalar>(&self, t: D, _y: &SVector<D, 1>, _p: &[D], g: &mut [D]) {
+        g[0] = -(t - 1.0).powi(2);
+    }
+}
+
+#[test]
+fn a_grazing_event_has_no_derivative() {
+    // Fixed steps of 0.25 land on t = 1, where g is exactly zero.
+    let opts = Options::default().dt(0.25).event_samples(1);
+    let sol = solve(&Touch, Rk4, (0.0, 2.0), &[0.0], &[1.0], &opts).unwrap();
+    assert_eq!(sol.events.len(), 1);
+    let err = solve_dual(&Touch, Rk4, (0.0, 2.0), &[Dual64::from(0.0)], &[Dual64::new(1.0, 1.0)], &opts).unwrap_err();
+    assert!(matches!(err, Error::GrazingEvent { .. }), "{err}");
+}
+
+#[test]
+fn dual_runs_find_the_same_events_as_f64_runs() {
+    let opts = Options::default().rtol(1e-8).atol(1e-8);
+    let ball = Ball { terminal: false };
+    let sol = solve(&ball, Bdf, (0.0, 8.0), &[10.0, 0.0], &[9.81, 0.8], &opts).unwrap();
+    let y0 = [Dual64::new(10.0, 1.0), Dual64::from(0.0)];
+    let dual = solve_dual(&ball, Bdf, (0.0, 8.0), &y0, &[Dual64::from(9.81), Dual64::from(0.8)], &opts).unwrap();
+    assert_eq!(dual.t, sol.t);
+    assert_eq!(dual.primal().y, sol.y);
+    let times: Vec<f64> = dual.events.iter().map(|e| e.t.re).collect();
+    assert_eq!(times, sol.events.iter().map(|e| e.t).collect::<Vec<_>>());
+}
