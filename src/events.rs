@@ -128,11 +128,13 @@ pub enum Action {
     Reset,
 }
 
-/// One scheduled stop: a time and an action.
+/// One scheduled stop: a time (`time + offset`) and an action.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stop {
-    /// When (a value, or a parameter for a time to be estimated).
+    /// When (a value, or a parameter for a time to be estimated) …
     pub time: Quantity,
+    /// … plus this offset.
+    pub offset: f64,
     /// What happens.
     pub action: Action,
 }
@@ -166,19 +168,32 @@ impl Schedule {
 
     /// A stop at time `t`.
     pub fn at(mut self, t: f64, action: Action) -> Self {
-        self.stops.push(Stop { time: Quantity::Value(t), action });
+        self.stops.push(Stop { time: Quantity::Value(t), offset: 0.0, action });
         self
     }
 
     /// A stop at the time given by parameter `p[index]`.
     pub fn at_param(mut self, index: usize, action: Action) -> Self {
-        self.stops.push(Stop { time: Quantity::Param(index), action });
+        self.stops.push(Stop { time: Quantity::Param(index), offset: 0.0, action });
+        self
+    }
+
+    /// Delay every stop given so far at a fixed time by the parameter
+    /// `p[index]` (a lag time a fit can estimate): `t` becomes
+    /// `p[index] + t`.
+    pub fn lag(mut self, index: usize) -> Self {
+        for stop in &mut self.stops {
+            if let Quantity::Value(t) = stop.time {
+                *stop = Stop { time: Quantity::Param(index), offset: stop.offset + t, action: stop.action };
+            }
+        }
         self
     }
 
     /// `count` stops at `start, start + period, …`.
     pub fn every(mut self, start: f64, period: f64, count: usize, action: Action) -> Self {
-        self.stops.extend((0..count).map(|k| Stop { time: Quantity::Value(start + k as f64 * period), action }));
+        let at = |k: usize| Quantity::Value(start + k as f64 * period);
+        self.stops.extend((0..count).map(|k| Stop { time: at(k), offset: 0.0, action }));
         self
     }
 
@@ -188,6 +203,7 @@ impl Schedule {
     pub fn piecewise_constant(mut self, component: usize, times: &[f64], values: &[f64]) -> Self {
         self.stops.extend(times.iter().zip(values).map(|(&t, &v)| Stop {
             time: Quantity::Value(t),
+            offset: 0.0,
             action: Action::Set { component, value: Quantity::Value(v) },
         }));
         self

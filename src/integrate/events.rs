@@ -165,7 +165,8 @@ where
         let inside = |t: f64| dir * (t - t0) >= 0.0 && dir * (t1 - t) >= 0.0;
         let schedule = self.system.schedule();
         let given = schedule.stops().iter().copied();
-        let extra = o.tstops.iter().map(|&t| crate::events::Stop { time: Quantity::Value(t), action: Action::Restart });
+        let extra =
+            o.tstops.iter().map(|&t| crate::events::Stop { time: Quantity::Value(t), offset: 0.0, action: Action::Restart });
         for (index, stop) in given.chain(extra).enumerate() {
             let from_options = index >= schedule.stops().len();
             let what = if from_options { "tstops" } else { "schedule" };
@@ -175,7 +176,7 @@ where
                 Quantity::Param(k) if k < n_p => Ok(self.p[k]),
                 Quantity::Param(k) => Err(bad(format!("parameter {k} of {n_p}"))),
             };
-            let time = quantity(stop.time)?;
+            let time = quantity(stop.time)? + stop.offset;
             let t = time.re();
             if !t.is_finite() {
                 return Err(bad(format!("time {t}")));

@@ -6,6 +6,7 @@
 //! a textbook initial state.
 
 mod classic;
+mod hybrid;
 mod lorenz96;
 pub mod registry;
 
@@ -13,4 +14,5 @@ pub use classic::{
     ExponentialDecay, HarmonicOscillator, Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, StiffVanDerPol,
     VanDerPol,
 };
+pub use hybrid::{BouncingBall, OralDosing, Thermostat};
 pub use lorenz96::Lorenz96;

@@ -43,6 +43,12 @@ pub struct Sensitivities {
     pub jacobians: Vec<DMatrix<f64>>,
     /// Number of integration passes (chunks of directions).
     pub passes: usize,
+    /// The derivatives of each recorded event's time
+    /// (`solution.events[k].t`), one per direction of `wrt`: by the
+    /// implicit function theorem for an event function, from the
+    /// parameter for a stop at a parameter's time, zero for a fixed stop.
+    #[serde(default)]
+    pub event_times: Vec<Vec<f64>>,
 }
 
 impl Sensitivities {
@@ -191,6 +197,7 @@ where
             wrt: wrt.to_vec(),
             jacobians: vec![DMatrix::zeros(n, wrt.len()); sol.len()],
             passes: 0,
+            event_times: vec![vec![0.0; wrt.len()]; sol.events.len()],
         });
         if c == 0 && options.sensitivity_error_control && chunks.len() > 1 {
             // With derivatives in the error norm each chunk would choose its
@@ -203,6 +210,13 @@ where
                     for j in 0..n {
                         jac[(j, first + l)] = sol.state(i)[j].eps_part(l);
                     }
+                }
+            }
+        }
+        for (dt, event) in out.event_times.iter_mut().zip(&sol.events) {
+            for (l, w) in chunk.iter().enumerate() {
+                if *w != Wrt::TEnd {
+                    dt[first + l] = event.t.eps_part(l);
                 }
             }
         }

@@ -4,6 +4,7 @@
 mod common;
 
 mod cli;
+mod events;
 mod problems;
 mod specs;
 mod svd;

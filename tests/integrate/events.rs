@@ -5,43 +5,11 @@ use nalgebra::{Const, SVector};
 use num_dual::{Dual64, DualNum};
 use odeon::events::{Action, Cause, Direction, Event, Quantity, Schedule};
 use odeon::integrate::{Algorithm, Save};
+use odeon::models::BouncingBall;
 use odeon::{
     Auto, Bdf, Bs3, Dop853, Dopri5, DualScalar, Error, Heun, Kvaerno5, OdeSystem, Options, Rk4, Rodas4P, Rodas5P,
     Rosenbrock23, State, TrBdf2, Tsit5, solve, solve_dual,
 };
-
-/// A ball dropped from height `y0[0]`: `h'' = −g`, `p = [g, e]`; it
-/// bounces off the ground (`h = 0`, downwards) with restitution `e`, or
-/// stops there (`terminal`).
-struct Ball {
-    terminal: bool,
-}
-
-impl OdeSystem for Ball {
-    type Dim = Const<2>;
-    fn dim(&self) -> Const<2> {
-        Const
-    }
-    fn n_params(&self) -> usize {
-        2
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
-        dy[0] = y[1];
-        dy[1] = -p[0];
-    }
-    fn events(&self) -> Vec<Event> {
-        let ground = Event::new("ground").down();
-        vec![if self.terminal { ground.terminal() } else { ground }]
-    }
-    fn event_values<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], g: &mut [D]) {
-        g[0] = y[0];
-    }
-    fn reset<D: DualScalar>(&self, _: Cause, _t: D, y: &mut SVector<D, 2>, p: &[D], _: &mut [bool]) {
-        if !self.terminal {
-            y[1] = -p[1] * y[1];
-        }
-    }
-}
 
 /// The first `k` bounce times of a ball dropped from rest at `h0`.
 fn bounce_times(h0: f64, g: f64, e: f64, k: usize) -> Vec<f64> {
@@ -56,7 +24,7 @@ fn bounce_times(h0: f64, g: f64, e: f64, k: usize) -> Vec<f64> {
 }
 
 fn event_times(m: impl Algorithm, opts: &Options, t_end: f64) -> Result<Vec<f64>, Error> {
-    let sol = solve(&Ball { terminal: false }, m, (0.0, t_end), &[10.0, 0.0], &[9.81, 0.8], opts)?;
+    let sol = solve(&BouncingBall { terminal: false }, m, (0.0, t_end), &[10.0, 0.0], &[9.81, 0.8], opts)?;
     assert!(sol.events.iter().all(|e| e.cause == Cause::Event(0) && e.crossing == Some(Direction::Down)));
     Ok(sol.events.iter().map(|e| e.t).collect())
 }
@@ -94,13 +62,13 @@ fn bounce_times_match_the_closed_form_with_every_method() {
 #[test]
 fn a_terminal_event_ends_the_solve_at_the_root() {
     let opts = Options::default().rtol(1e-10).atol(1e-10).t_eval(vec![0.0, 1.0, 2.0, 3.0]);
-    let sol = solve(&Ball { terminal: true }, Tsit5, (0.0, 10.0), &[10.0, 0.0], &[9.81, 0.8], &opts).unwrap();
+    let sol = solve(&BouncingBall { terminal: true }, Tsit5, (0.0, 10.0), &[10.0, 0.0], &[9.81, 0.8], &opts).unwrap();
     let t1 = bounce_times(10.0, 9.81, 0.8, 1)[0];
     assert_eq!(sol.t, vec![0.0, 1.0]); // the points after the landing are not reached
     assert_eq!(sol.events.len(), 1);
     assert!((sol.events[0].t - t1).abs() < 1e-12);
     let opts = Options::default().rtol(1e-10).atol(1e-10);
-    let sol = solve(&Ball { terminal: true }, Tsit5, (0.0, 10.0), &[10.0, 0.0], &[9.81, 0.8], &opts).unwrap();
+    let sol = solve(&BouncingBall { terminal: true }, Tsit5, (0.0, 10.0), &[10.0, 0.0], &[9.81, 0.8], &opts).unwrap();
     let (t, y) = sol.last().unwrap();
     assert_eq!(t, sol.events[0].t);
     assert!(y[0].abs() < 1e-9 && (y[1] + (2.0 * 9.81 * 10.0f64).sqrt()).abs() < 1e-8);
@@ -113,7 +81,7 @@ fn the_first_bounce_time_has_exact_derivatives() {
     let t1 = (2.0 * h0 / g).sqrt();
     let opts = Options::default().rtol(1e-10).atol(1e-10).save_final();
     for terminal in [true, false] {
-        let ball = Ball { terminal };
+        let ball = BouncingBall { terminal };
         let y0 = [Dual64::new(h0, 1.0), Dual64::from(0.0)];
         let p = [Dual64::from(g), Dual64::from(0.8)];
         let sol = solve_dual(&ball, Rodas5P, (0.0, 2.0), &y0, &p, &opts).unwrap();
@@ -139,7 +107,7 @@ fn the_state_after_a_bounce_has_exact_derivatives() {
         v1 * (big_t - t1) - 0.5 * g * (big_t - t1).powi(2)
     };
     let opts = Options::default().rtol(1e-11).atol(1e-11).save_final();
-    let ball = Ball { terminal: false };
+    let ball = BouncingBall { terminal: false };
     let seeds: [([f64; 2], [f64; 2]); 3] =
         [([1.0, 0.0], [0.0, 0.0]), ([0.0, 0.0], [1.0, 0.0]), ([0.0, 0.0], [0.0, 1.0])];
     for (k, (dy0, dp)) in seeds.into_iter().enumerate() {
@@ -356,7 +324,7 @@ fn tstops_are_landed_on() {
 #[test]
 fn zeno_bounces_end_with_a_typed_error() {
     let opts = Options::default().rtol(1e-10).atol(1e-10);
-    let err = solve(&Ball { terminal: false }, Tsit5, (0.0, 10.0), &[1.0, 0.0], &[9.81, 0.5], &opts).unwrap_err();
+    let err = solve(&BouncingBall { terminal: false }, Tsit5, (0.0, 10.0), &[1.0, 0.0], &[9.81, 0.5], &opts).unwrap_err();
     assert!(matches!(err, Error::Zeno { events: 10, .. }), "{err}");
     assert!(err.partial().is_some());
 }
@@ -444,7 +412,7 @@ fn a_grazing_event_has_no_derivative() {
 #[test]
 fn dual_runs_find_the_same_events_as_f64_runs() {
     let opts = Options::default().rtol(1e-8).atol(1e-8);
-    let ball = Ball { terminal: false };
+    let ball = BouncingBall { terminal: false };
     let sol = solve(&ball, Bdf, (0.0, 8.0), &[10.0, 0.0], &[9.81, 0.8], &opts).unwrap();
     let y0 = [Dual64::new(10.0, 1.0), Dual64::from(0.0)];
     let dual = solve_dual(&ball, Bdf, (0.0, 8.0), &y0, &[Dual64::from(9.81), Dual64::from(0.8)], &opts).unwrap();
