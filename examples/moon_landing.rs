@@ -23,8 +23,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         sol.timeseries.states.last().ok_or("empty")?[2],
         0.3953
     );
+    // Re-integrate under the optimal thrust; the touchdown event (h
+    // falling through 0, terminal) ends the simulation where it happens.
     let check = sol.simulate(&MoonLanding)?;
     println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
+    let t_f = sol.t0 + sol.duration;
+    match check.events.first() {
+        Some(touchdown) => println!(
+            "touchdown at t = {:.6} (t_f = {t_f:.6}) with v = {:.2e}, m = {:.6}",
+            touchdown.t, touchdown.y_before[1], touchdown.y_before[2]
+        ),
+        None => println!("no touchdown before t_f = {t_f:.6}: h(t_f) = {:.2e}", check.states.last().ok_or("empty")?[0]),
+    }
     std::fs::create_dir_all("out")?;
     odeon::files::write_json("out/moon_landing.json", &sol, true)?;
     #[cfg(feature = "plot")]

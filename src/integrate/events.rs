@@ -165,8 +165,11 @@ where
         let inside = |t: f64| dir * (t - t0) >= 0.0 && dir * (t1 - t) >= 0.0;
         let schedule = self.system.schedule();
         let given = schedule.stops().iter().copied();
-        let extra =
-            o.tstops.iter().map(|&t| crate::events::Stop { time: Quantity::Value(t), offset: 0.0, action: Action::Restart });
+        let extra = o.tstops.iter().map(|&t| crate::events::Stop {
+            time: Quantity::Value(t),
+            offset: 0.0,
+            action: Action::Restart,
+        });
         for (index, stop) in given.chain(extra).enumerate() {
             let from_options = index >= schedule.stops().len();
             let what = if from_options { "tstops" } else { "schedule" };

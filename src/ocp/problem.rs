@@ -2,6 +2,7 @@
 //! optimal-control problem, each written once, generic over the scalar.
 
 use crate::DualScalar;
+use crate::events::Event;
 
 /// Controlled dynamics `ẋ = f(t, x, u, p)`: the counterpart of
 /// [`OdeSystem`](crate::OdeSystem) with controls `u` and static parameters
@@ -49,6 +50,19 @@ pub trait Dynamics {
 
     /// Write `f(t, x, u, p)` into `dxdt` (length [`n_states`](Self::n_states)).
     fn rhs<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], dxdt: &mut [D]);
+
+    /// Events watched when the solution is re-integrated
+    /// ([`OcpSolution::simulate`](super::OcpSolution::simulate)): a
+    /// terminal one (say, touchdown) ends the simulation. None by default.
+    fn events(&self) -> Vec<Event> {
+        Vec::new()
+    }
+
+    /// The event functions `g_i(t, x, p)` of [`events`](Self::events)
+    /// (see [`OdeSystem::event_values`](crate::OdeSystem::event_values)).
+    fn event_values<D: DualScalar>(&self, t: D, x: &[D], p: &[D], g: &mut [D]) {
+        let _ = (t, x, p, g);
+    }
 
     /// Names of the states (for tables and plots).
     fn state_names(&self) -> Vec<String> {

@@ -4,6 +4,7 @@
 
 use super::{Bounds, ControlVar, Dynamics, End, OptimalControl, ParamVar, Phase, StateVar, TimeVar};
 use crate::DualScalar;
+use crate::events::Event;
 
 const DEG: f64 = std::f64::consts::PI / 180.0;
 
@@ -362,6 +363,13 @@ impl Dynamics for MoonLanding {
         dx[0] = x[1];
         dx[1] = u[0] / x[2] - 1.0;
         dx[2] = -u[0] / 2.349;
+    }
+    /// Touchdown (`h` falling through 0) ends a re-simulation.
+    fn events(&self) -> Vec<Event> {
+        vec![Event::new("touchdown").down().terminal()]
+    }
+    fn event_values<D: DualScalar>(&self, _t: D, x: &[D], _p: &[D], g: &mut [D]) {
+        g[0] = x[0];
     }
     fn state_names(&self) -> Vec<String> {
         vec!["h".into(), "v".into(), "m".into()]

@@ -4,6 +4,7 @@ use super::collocation::Collocation;
 use super::problem::OptimalControl;
 use super::solver::{IterLog, NlpResult, SqpOptions, Status, solve_nlp};
 use super::transcription::{Grid, Transcription};
+use crate::events::{Cause, Event, EventRecord};
 use crate::integrate::{Save, solve};
 use crate::system::State;
 use crate::{Algorithm, Dop853, DualScalar, Error, OdeSystem, Options};
@@ -143,6 +144,11 @@ pub struct SimulationCheck {
     pub states: Vec<Vec<f64>>,
     /// Largest |simulated − collocation| of each state over the nodes.
     pub max_error: Vec<f64>,
+    /// Events of the dynamics met on the way ([`Dynamics::events`]); a
+    /// terminal one ends the simulation there (the nodes after it are not
+    /// simulated).
+    #[serde(default)]
+    pub events: Vec<EventRecord>,
 }
 
 impl<P: OptimalControl> Collocation<'_, P> {
@@ -301,6 +307,15 @@ impl<P: OptimalControl> OdeSystem for Driven<'_, P> {
         }
         self.problem.rhs(t, y.as_slice(), u, p, dydt.as_mut_slice());
     }
+    fn events(&self) -> Vec<Event> {
+        self.problem.events()
+    }
+    fn event_values<D: DualScalar>(&self, t: D, y: &State<D, Dyn>, p: &[D], g: &mut [D])
+    where
+        DefaultAllocator: Allocator<Dyn>,
+    {
+        self.problem.event_values(t, y.as_slice(), p, g);
+    }
 }
 
 impl OcpSolution {
@@ -344,14 +359,16 @@ impl OcpSolution {
         let grid = Grid::new(self.transcription, Some(&self.segment_ends))?;
         let npn = grid.npn;
         let mut y = self.timeseries.states[0].clone();
-        let mut out = SimulationCheck { time: Vec::new(), states: Vec::new(), max_error: vec![0.0; nx] };
+        let mut out =
+            SimulationCheck { time: Vec::new(), states: Vec::new(), max_error: vec![0.0; nx], events: Vec::new() };
+        let terminal: Vec<bool> = problem.events().iter().map(|e| e.terminal).collect();
         for seg in 0..grid.segments {
             let times: Vec<f64> = (0..npn).map(|j| self.timeseries.time[seg * npn + j]).collect();
             let sys = Driven { problem, grid: &grid, sol: self, seg };
             let mut opts = base.clone();
             opts.save = Save::At(times.clone());
             let sol = solve(&sys, method, (times[0], times[npn - 1]), &y, &self.params, &opts)?;
-            for (j, &t) in times.iter().enumerate() {
+            for (j, &t) in times.iter().enumerate().take(sol.len()) {
                 let state = sol.state(j);
                 let col = &self.timeseries.states[seg * npn + j];
                 for k in 0..nx {
@@ -359,6 +376,11 @@ impl OcpSolution {
                 }
                 out.time.push(t);
                 out.states.push(state.to_vec());
+            }
+            let stopped = sol.events.iter().any(|e| matches!(e.cause, Cause::Event(i) if terminal[i]));
+            out.events.extend(sol.events);
+            if stopped {
+                break;
             }
             y = out.states.last().expect("saved states").clone();
         }

@@ -33,9 +33,11 @@ fn problem(method_options: Options) -> FitProblem<'static, OralDosing, States, R
     let t = vec![0.25, 1.0, 2.0, 6.0, 12.4, 12.6, 13.0, 18.0, 24.6, 30.0, 40.0, 60.0];
     let values = t.iter().map(|&t| closed_form(t, OralDosing::PARAMS) * 1.03 + 0.01).collect();
     let data = Data::new(t, values).unwrap();
-    let mut problem = FitProblem::new(&PK, Rk4, States(vec![1]))
-        .options(method_options)
-        .experiment(Experiment::new("oral", &[0.0, 0.0], data));
+    let mut problem = FitProblem::new(&PK, Rk4, States(vec![1])).options(method_options).experiment(Experiment::new(
+        "oral",
+        &[0.0, 0.0],
+        data,
+    ));
     for (name, v) in ["ka", "ke", "V", "tlag"].iter().zip(OralDosing::PARAMS) {
         problem = problem.parameter(Parameter::new(*name, v * 1.05));
     }

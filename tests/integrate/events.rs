@@ -324,7 +324,8 @@ fn tstops_are_landed_on() {
 #[test]
 fn zeno_bounces_end_with_a_typed_error() {
     let opts = Options::default().rtol(1e-10).atol(1e-10);
-    let err = solve(&BouncingBall { terminal: false }, Tsit5, (0.0, 10.0), &[1.0, 0.0], &[9.81, 0.5], &opts).unwrap_err();
+    let err =
+        solve(&BouncingBall { terminal: false }, Tsit5, (0.0, 10.0), &[1.0, 0.0], &[9.81, 0.5], &opts).unwrap_err();
     assert!(matches!(err, Error::Zeno { events: 10, .. }), "{err}");
     assert!(err.partial().is_some());
 }

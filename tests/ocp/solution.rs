@@ -72,3 +72,52 @@ fn bfgs_reaches_the_same_optimum_in_more_iterations() {
     assert!(exact.iterations < bfgs.iterations, "exact {} vs BFGS {}", exact.iterations, bfgs.iterations);
     assert!(ocp.n() > 0 && ocp.m() > 0);
 }
+
+/// The double integrator (maximize x(1), v(1) = 0, |u| ≤ 1: u = 1 then
+/// −1 at t = ½) with a terminal event where x rises through 1/16.
+struct Watched;
+
+impl odeon::ocp::Dynamics for Watched {
+    fn n_states(&self) -> usize {
+        2
+    }
+    fn n_controls(&self) -> usize {
+        1
+    }
+    fn rhs<D: odeon::DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
+        dx[0] = x[1];
+        dx[1] = u[0];
+    }
+    fn events(&self) -> Vec<odeon::events::Event> {
+        vec![odeon::events::Event::new("x = 1/16").up().terminal()]
+    }
+    fn event_values<D: odeon::DualScalar>(&self, _t: D, x: &[D], _p: &[D], g: &mut [D]) {
+        g[0] = x[0] - 1.0 / 16.0;
+    }
+}
+
+impl odeon::ocp::OptimalControl for Watched {
+    fn mayer<D: odeon::DualScalar>(&self, _t: D, x: &[D], _u: &[D], _p: &[D]) -> D {
+        -x[0]
+    }
+}
+
+#[test]
+fn a_terminal_event_ends_the_simulation_of_a_solution() {
+    use odeon::ocp::{ControlVar, StateVar, TimeVar};
+    let phase = Phase::new(&Watched)
+        .time(TimeVar::fixed(0.0, 1.0))
+        .state(0, StateVar::new().fix_initial(0.0).guess(0.0, 0.25))
+        .state(1, StateVar::new().fix_initial(0.0).fix_final(0.0))
+        .control(0, ControlVar::new().bounds(-1.0, 1.0).guess(1.0, -1.0).continuity(false));
+    let t = Transcription::Radau { segments: 10, order: 3 };
+    let sol = Collocation::new(&Watched, &phase, t).unwrap().solve(&SqpOptions::default()).unwrap();
+    assert_eq!(sol.status, Status::Optimal);
+    let check = sol.simulate(&Watched).unwrap();
+    // x = t²/2 while u = 1: x = 1/16 at t = √(1/8).
+    assert_eq!(check.events.len(), 1);
+    let event = &check.events[0];
+    assert!((event.t - 0.125f64.sqrt()).abs() < 1e-6, "{}", event.t);
+    assert!(check.time.iter().all(|&t| t <= event.t) && check.time.len() < sol.timeseries.time.len());
+    assert!(check.max_error.iter().all(|e| *e < 1e-6));
+}

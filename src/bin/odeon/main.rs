@@ -1,6 +1,7 @@
 //! The odeon command line. With no arguments it runs the tour.
 
 mod ensemble;
+mod events;
 mod tour;
 mod trajectory;
 

@@ -21,11 +21,12 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     crate::ensemble::tour(out)?;
     crate::trajectory::run(out)?;
     stiff(out)?;
+    crate::events::run(out)?;
     Ok(())
 }
 
 /// Time `f` over enough repetitions to fill ~50 ms; returns seconds per call.
-fn time_per_call<T>(mut f: impl FnMut() -> T) -> f64 {
+pub(crate) fn time_per_call<T>(mut f: impl FnMut() -> T) -> f64 {
     let start = Instant::now();
     let mut n = 0u32;
     while start.elapsed().as_secs_f64() < 0.05 {
