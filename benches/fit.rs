@@ -1,17 +1,20 @@
 //! The Lotka–Volterra fit of the peers' benchmark (W3): odeon's
 //! Levenberg–Marquardt with exact Jacobians from the sensitivities, against
 //! the same solver fed a 2-point finite-difference Jacobian (scipy's
-//! approach), measured in the same run.
+//! approach), measured in the same run; and the same pair on the oral
+//! dosing fit of `examples/pharmacokinetics.rs` (doses on a schedule, the
+//! lag time estimated).
 //!
 //! Run: `cargo bench --bench fit`.
 
 use argmin::core::{Error, Executor, Jacobian, Operator};
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::DMatrix;
-use odeon::Dopri5;
-use odeon::Options;
-use odeon::fit::{Data, Experiment, FitOptions, FitProblem, LevenbergMarquardt, Objective, Parameter, States, fit};
-use odeon::models::LotkaVolterra;
+use odeon::fit::{
+    Data, Experiment, FitOptions, FitProblem, LevenbergMarquardt, Objective, Observable, Parameter, States, fit,
+};
+use odeon::models::{LotkaVolterra, OralDosing};
+use odeon::{Algorithm, Dopri5, OdeSystem, Options, Tsit5};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -55,10 +58,30 @@ impl Jacobian for FiniteDifferences<'_> {
     }
 }
 
-fn lotka_volterra_fit(c: &mut Criterion) {
-    let p = problem();
-    let mut g = c.benchmark_group("lotka_volterra_fit");
-    g.bench_function("odeon LM, exact Jacobian", |b| b.iter(|| fit(black_box(&p), &FitOptions::default()).unwrap()));
+const PK: OralDosing = OralDosing { dose: 100.0, period: 12.0, doses: 6 };
+
+fn pk_problem() -> FitProblem<'static, OralDosing, States, Tsit5> {
+    let path = format!("{}/examples/data/pk_noisy.csv", env!("CARGO_MANIFEST_DIR"));
+    let data = Data::from_csv(path, "t", &["concentration"], Some(&["sigma"])).unwrap();
+    let mut p = FitProblem::new(&PK, Tsit5, States(vec![1]))
+        .options(Options::default().rtol(1e-9).atol(1e-10))
+        .experiment(Experiment::new("oral", &[0.0, 0.0], data));
+    for (name, guess) in [("ka", 0.8), ("ke", 0.25), ("V", 20.0), ("tlag", 0.3)] {
+        p = p.parameter(Parameter::new(name, guess).bounds(0.01, 100.0));
+    }
+    p
+}
+
+/// The fit with exact Jacobians against the same LM with finite differences.
+fn compare<S, O, A>(c: &mut Criterion, name: &str, p: &FitProblem<'_, S, O, A>)
+where
+    S: OdeSystem + Sync,
+    O: Observable + Sync,
+    A: Algorithm,
+    nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<S::Dim>,
+{
+    let mut g = c.benchmark_group(name);
+    g.bench_function("odeon LM, exact Jacobian", |b| b.iter(|| fit(black_box(p), &FitOptions::default()).unwrap()));
     g.bench_function("same LM, finite-difference Jacobian (baseline)", |b| {
         b.iter(|| {
             let objective = FiniteDifferences(p.objective().unwrap());
@@ -71,9 +94,14 @@ fn lotka_volterra_fit(c: &mut Criterion) {
     g.finish();
 }
 
+fn fits(c: &mut Criterion) {
+    compare(c, "lotka_volterra_fit", &problem());
+    compare(c, "oral_dosing_fit", &pk_problem());
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-    targets = lotka_volterra_fit
+    targets = fits
 }
 criterion_main!(benches);

@@ -1,6 +1,8 @@
 //! Speed of the generic integrator against hand-written, model-specific
 //! Dopri5 loops in plain f64 (same tableau, norm and controller), measured
-//! in the same run; and compile-time against run-time state sizes.
+//! in the same run; compile-time against run-time state sizes; and
+//! events (a bouncing ball, and the cost of watching an event that never
+//! fires).
 //!
 //! Run: `cargo bench --bench integrate`.
 
@@ -9,8 +11,9 @@ mod baseline;
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::Const;
 use odeon::Dopri5;
-use odeon::models::{Lorenz, Lorenz96, VanDerPol};
-use odeon::{Method, Options, solve};
+use odeon::events::Event;
+use odeon::models::{BouncingBall, Lorenz, Lorenz96, VanDerPol};
+use odeon::{DualScalar, Method, OdeSystem, Options, Rodas5P, State, Tsit5, solve};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -56,9 +59,61 @@ fn sizes(c: &mut Criterion) {
     g.finish();
 }
 
+/// Van der Pol watched by an event function that never changes sign.
+struct Watched;
+
+impl OdeSystem for Watched {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, t: D, y: &State<D, Const<2>>, p: &[D], dy: &mut State<D, Const<2>>) {
+        VanDerPol.rhs(t, y, p, dy)
+    }
+    fn events(&self) -> Vec<Event> {
+        vec![Event::new("never")]
+    }
+    fn event_values<D: DualScalar>(&self, _t: D, y: &State<D, Const<2>>, _p: &[D], g: &mut [D]) {
+        g[0] = y[0] - 100.0;
+    }
+}
+
+fn events(c: &mut Criterion) {
+    let opts = Options::default().rtol(1e-10).atol(1e-10).save_final();
+    let ball = BouncingBall { terminal: false };
+    // The tenth bounce is at t = 11.317.
+    let mut g = c.benchmark_group("bouncing_ball_10_bounces_1e-10");
+    g.bench_function("odeon Tsit5", |b| {
+        b.iter(|| solve(&ball, Tsit5, (0.0, 11.5), black_box(&BouncingBall::Y0), &BouncingBall::PARAMS, &opts))
+    });
+    g.bench_function("odeon Rodas5P", |b| {
+        b.iter(|| solve(&ball, Rodas5P, (0.0, 11.5), black_box(&BouncingBall::Y0), &BouncingBall::PARAMS, &opts))
+    });
+    g.finish();
+
+    let opts = Options::default().rtol(1e-8).atol(1e-8).save_final();
+    let mut g = c.benchmark_group("event_watch_overhead_van_der_pol_1e-8");
+    g.bench_function("no events (baseline)", |b| {
+        b.iter(|| solve(&VanDerPol, Tsit5, (0.0, 20.0), black_box(&[2.0, 0.0]), &[1.0], &opts))
+    });
+    g.bench_function("one event, never fires", |b| {
+        b.iter(|| solve(&Watched, Tsit5, (0.0, 20.0), black_box(&[2.0, 0.0]), &[1.0], &opts))
+    });
+    for k in [1, 2] {
+        let o = opts.clone().event_samples(k);
+        g.bench_function(format!("one event, never fires, {k} samples"), |b| {
+            b.iter(|| solve(&Watched, Tsit5, (0.0, 20.0), black_box(&[2.0, 0.0]), &[1.0], &o))
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = nonstiff, sizes
+    targets = nonstiff, sizes, events
 }
 criterion_main!(benches);

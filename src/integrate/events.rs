@@ -42,8 +42,8 @@
 //! derivatives only: second-order dual numbers through an event whose time
 //! moves are an [`Error::InvalidEvent`].
 //!
-//! **Limits.** More than [`ZENO_EVENTS`] events within `1e-6` of the
-//! span's length is [`Error::Zeno`]; more than [`Options::max_events`] in
+//! **Limits.** Events at more than [`ZENO_EVENTS`] distinct times within
+//! `1e-6` of the span's length are [`Error::Zeno`]; more than [`Options::max_events`] in
 //! all, [`Error::TooManyEvents`].
 
 use super::driver::Saver;
@@ -55,7 +55,7 @@ use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use num_dual::Dual64;
 
-/// Events within `1e-6` of the span's length that count as accumulating.
+/// Event times within `1e-6` of the span's length that count as accumulating.
 pub const ZENO_EVENTS: usize = 10;
 const ZENO_WINDOW: f64 = 1e-6;
 const ROOT_TOL: f64 = 100.0 * f64::EPSILON;
@@ -108,6 +108,8 @@ where
     /// Times of the last `ZENO_EVENTS` events (a ring).
     recent: Vec<f64>,
     fired: usize,
+    /// Distinct times at which events fired.
+    roots: usize,
     max_events: usize,
     f: State<D, S::Dim>,
 }
@@ -148,6 +150,7 @@ where
             span: (t_span.1 - t_span.0).abs(),
             recent: Vec::with_capacity(if m > 0 { ZENO_EVENTS } else { 0 }),
             fired: 0,
+            roots: 0,
             max_events: o.max_events,
             f: y0.clone(),
             specs,
@@ -416,8 +419,8 @@ where
         let mut terminal = false;
         let firing = std::mem::take(&mut self.firing);
         let mut records = Vec::with_capacity(firing.len());
+        self.count(t, firing.len())?;
         for &(i, old, _, slope) in &firing {
-            self.count(t)?;
             let delta = self.time_derivative(t, y, (i, old), slope)?;
             let y_before: Vec<D> = y.iter().copied().collect();
             self.jump(t, delta, y, Cause::Event(i), |system, time, y, p, armed| {
@@ -446,13 +449,15 @@ where
         Ok(Fired { terminal, changed })
     }
 
-    /// Count an event at `t` against the Zeno window and `max_events`.
-    fn count(&mut self, t: f64) -> Result<(), Error> {
-        self.fired += 1;
+    /// Count `events` firing at `t` against `max_events`, and their time
+    /// against the Zeno window.
+    fn count(&mut self, t: f64, events: usize) -> Result<(), Error> {
+        self.fired += events;
         if self.fired > self.max_events {
             return Err(Error::TooManyEvents { t, max_events: self.max_events, partial: None });
         }
-        let slot = (self.fired - 1) % ZENO_EVENTS;
+        self.roots += 1;
+        let slot = (self.roots - 1) % ZENO_EVENTS;
         if self.recent.len() < ZENO_EVENTS {
             self.recent.push(t);
             return Ok(());
