@@ -186,7 +186,8 @@ impl Solution {
                 format!("{} values for {} times of {} states", sol.y.len(), sol.t.len(), sol.n_states),
             ));
         }
-        if let Some(k) = sol.events.iter().position(|e| e.y_before.len() != sol.n_states || e.y_after.len() != sol.n_states)
+        if let Some(k) =
+            sol.events.iter().position(|e| e.y_before.len() != sol.n_states || e.y_after.len() != sol.n_states)
         {
             return Err(Error::io(path, format!("event {k}: states of another length than {}", sol.n_states)));
         }

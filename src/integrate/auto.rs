@@ -207,6 +207,13 @@ where
         }
     }
 
+    fn derivative(&self) -> Option<&State<D, S::Dim>> {
+        match (&self.stiff, self.on_stiff) {
+            (Some(s), true) => s.derivative(),
+            _ => self.explicit.derivative(),
+        }
+    }
+
     fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
         self.t_end = t_end;
         self.pending = false;

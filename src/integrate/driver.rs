@@ -26,8 +26,10 @@ where
     DefaultAllocator: Allocator<S::Dim>,
 {
     let mut sol = Solution::new(it.y().len());
-    let result = run(&mut it, system, p, t_span, options, &mut sol);
+    let mut events = Tracker::new(system, p, t_span, options, it.y())?;
+    let result = run(&mut it, &mut events, t_span, options, &mut sol);
     sol.stats = it.stats();
+    sol.stats.rhs_evals += events.rhs_evals;
     match result {
         Ok(()) => Ok(sol),
         Err(e) => Err(e.with_partial(sol.primal())),
@@ -36,8 +38,7 @@ where
 
 fn run<S, D, St>(
     it: &mut St,
-    system: &S,
-    p: &[D],
+    events: &mut Tracker<'_, S, D>,
     t_span: (f64, f64),
     options: &Options,
     sol: &mut Solution<D>,
@@ -51,7 +52,6 @@ where
     let mut saver = Saver { save: &options.save, next: 0, dir: if t_span.1 >= t_span.0 { 1.0 } else { -1.0 } };
     let mut y = it.y().clone();
     let mut buf = it.y().clone();
-    let mut events = Tracker::new(system, p, t_span, options, &y)?;
     saver.step_end(sol, t_span.0, &y);
     if t_span.0 == t_span.1 {
         events.stops_at(t_span.0, &mut y, sol, &mut saver)?;

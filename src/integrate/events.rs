@@ -1,6 +1,12 @@
 //! How a solve finds and handles a model's events and stops.
 //!
-//! **Finding a root.** After each accepted step `[a, b]` the event
+//! **Finding a root.** After each accepted step `[a, b]` each event
+//! function's value and rate `dg/dt` (a one-direction dual along `f`) at
+//! `b` are compared with those at `a`: if every function keeps its sign
+//! and the cubic Hermite model of `g` from these values and rates stays
+//! on that side (its interior extrema at least a quarter of the larger end
+//! value away from zero), the step has no root and costs nothing more.
+//! Otherwise (and on the first step, after a restart or an event) the
 //! functions are evaluated on the method's continuous extension at the
 //! ends of [`Options::event_samples`] equal sub-intervals (4 by default,
 //! so a function that crosses zero and back inside one step is still
@@ -112,6 +118,17 @@ where
     roots: usize,
     max_events: usize,
     f: State<D, S::Dim>,
+    /// `dg/dt` along the solution at the last point scanned, valid when
+    /// `slopes` (for the cubic screen of the next step).
+    gdot_last: Vec<f64>,
+    slopes: bool,
+    /// One-direction duals for `dg/dt`: state, parameters, values.
+    y1: State<Dual64, S::Dim>,
+    p1: Vec<Dual64>,
+    g1: Vec<Dual64>,
+    /// Right-hand-side evaluations done here (steppers without the
+    /// derivative at the step's end).
+    pub rhs_evals: usize,
 }
 
 impl<'a, S, D> Tracker<'a, S, D>
@@ -153,6 +170,12 @@ where
             roots: 0,
             max_events: o.max_events,
             f: y0.clone(),
+            gdot_last: vec![0.0; m],
+            slopes: false,
+            y1: y0.map(|v| Dual64::from(v.re())),
+            p1: p.iter().map(|v| Dual64::from(v.re())).collect(),
+            g1: vec![Dual64::from(0.0); m],
+            rhs_evals: 0,
             specs,
         };
         tracker.resolve_stops(t_span, o)?;
@@ -298,6 +321,7 @@ where
             return Ok(());
         }
         self.eval(t, y, false)?;
+        self.slopes = false;
         for i in 0..self.specs.len() {
             let v = self.g[i].re();
             self.g_last[i] = v;
@@ -320,6 +344,18 @@ where
             return Ok(None);
         }
         let dir = if b >= a { 1.0 } else { -1.0 };
+        // g and dg/dt at the step's end, from the accepted state: the cubic
+        // screen, and the next step's start.
+        let screened = self.slopes && lo == a && {
+            self.end_values(it, b)?;
+            self.clean(b - a)
+        };
+        if screened {
+            for i in 0..self.specs.len() {
+                (self.g_last[i], self.gdot_last[i]) = (self.g1[i].re, self.g1[i].eps);
+            }
+            return Ok(None);
+        }
         let mut prev = lo;
         for k in 1..=self.samples {
             let x = if k == self.samples { b } else { a + (b - a) * (k as f64 / self.samples as f64) };
@@ -354,7 +390,52 @@ where
             }
             prev = x;
         }
+        self.end_values(it, b)?;
+        for i in 0..self.specs.len() {
+            self.gdot_last[i] = self.g1[i].eps;
+        }
+        self.slopes = true;
         Ok(None)
+    }
+
+    /// `g` and `dg/dt` (real parts) at the end `b` of the last step into
+    /// `g1`, with `f` there from the stepper if it holds it.
+    fn end_values<St: Stepper<D, S::Dim>>(&mut self, it: &mut St, b: f64) -> Result<(), Error> {
+        let f = match it.derivative() {
+            Some(f) => f,
+            None => {
+                self.system.rhs(D::from(b), it.y(), self.p, &mut self.f);
+                self.rhs_evals += 1;
+                &self.f
+            }
+        };
+        for ((v, y), f) in self.y1.iter_mut().zip(it.y().iter()).zip(f.iter()) {
+            *v = Dual64::new(y.re(), f.re());
+        }
+        self.system.event_values(Dual64::new(b, 1.0), &self.y1, &self.p1, &mut self.g1);
+        if let Some(i) = self.g1.iter().position(|v| !v.re.is_finite()) {
+            let reason = format!("the event function is {}", self.g1[i].re);
+            return Err(Error::InvalidEvent { t: b, what: self.name(i), reason, partial: None });
+        }
+        Ok(())
+    }
+
+    /// Whether no armed event can have a root in the step of length `h`
+    /// that ends where `g1` was evaluated: each function keeps its (known)
+    /// sign at both ends, and the cubic Hermite model of `g` from its
+    /// values and slopes at both ends stays on that side by a margin of a
+    /// quarter of the larger end value. If not, the step is sampled on
+    /// the method's continuous extension.
+    fn clean(&self, h: f64) -> bool {
+        (0..self.specs.len()).filter(|&i| self.armed[i]).all(|i| {
+            let (ga, gb) = (self.g_last[i], self.g1[i].re);
+            let (da, db) = (h * self.gdot_last[i], h * self.g1[i].eps);
+            let side = f64::from(self.side[i]);
+            self.side[i] != 0
+                && sign(ga) == self.side[i]
+                && sign(gb) == self.side[i]
+                && cubic_stays_away(ga, gb, da, db, side, 0.25 * ga.abs().max(gb.abs()))
+        })
     }
 
     /// The root of event `i` (old side `old`) between `(xl, gl)` on its
@@ -481,16 +562,11 @@ where
         let g = self.g_trial[i];
         // dg/dt along the solution, with a one-direction dual in time.
         self.system.rhs(D::from(t), y, self.p, &mut self.f);
-        let dim = self.f.shape_generic().0;
-        let y1 = State::<Dual64, S::Dim>::from_iterator_generic(
-            dim,
-            nalgebra::U1,
-            y.iter().zip(self.f.iter()).map(|(v, f)| Dual64::new(v.re(), f.re())),
-        );
-        let p1: Vec<Dual64> = self.p.iter().map(|v| Dual64::from(v.re())).collect();
-        let mut g1 = vec![Dual64::from(0.0); self.specs.len()];
-        self.system.event_values(Dual64::new(t, 1.0), &y1, &p1, &mut g1);
-        let rate = g1[i].eps;
+        for ((v, y), f) in self.y1.iter_mut().zip(y.iter()).zip(self.f.iter()) {
+            *v = Dual64::new(y.re(), f.re());
+        }
+        self.system.event_values(Dual64::new(t, 1.0), &self.y1, &self.p1, &mut self.g1);
+        let rate = self.g1[i].eps;
         // Leaving side `old`, the function moves against it; a rate of the
         // wrong sign or far below the mean slope is a touch, not a crossing.
         if !rate.is_finite() || rate * f64::from(old) >= 0.0 || rate.abs() <= GRAZING * slope.abs() {
@@ -547,6 +623,30 @@ fn value<D: DualScalar>(q: Quantity, p: &[D]) -> D {
         Quantity::Value(v) => D::from(v),
         Quantity::Param(k) => p[k],
     }
+}
+
+/// Whether the cubic Hermite `p` on `[0, 1]` with `p(0) = ga`, `p(1) =
+/// gb`, `p'(0) = da`, `p'(1) = db` stays above `margin` on `side` (`±1`)
+/// at its interior extrema.
+fn cubic_stays_away(ga: f64, gb: f64, da: f64, db: f64, side: f64, margin: f64) -> bool {
+    let (c1, c2, c3) = (da, 3.0 * (gb - ga) - 2.0 * da - db, 2.0 * (ga - gb) + da + db);
+    let p = |x: f64| ga + x * (c1 + x * (c2 + x * c3));
+    // p'(x) = c1 + 2 c2 x + 3 c3 x².
+    let (qa, qb, qc) = (3.0 * c3, 2.0 * c2, c1);
+    let mut roots = [f64::NAN; 2];
+    if qa.abs() <= 1e-14 * (qb.abs() + qc.abs()) {
+        if qb != 0.0 {
+            roots[0] = -qc / qb;
+        }
+    } else {
+        let disc = qb * qb - 4.0 * qa * qc;
+        if disc >= 0.0 {
+            let q = -0.5 * (qb + disc.sqrt().copysign(qb));
+            roots = [q / qa, if q != 0.0 { qc / q } else { f64::NAN }];
+        }
+    }
+    roots.iter().filter(|x| **x > 0.0 && **x < 1.0).all(|&x| side * p(x) > margin)
+        && [ga, gb, da, db].iter().all(|v| v.is_finite())
 }
 
 fn sign(v: f64) -> i8 {

@@ -158,6 +158,18 @@ where
         Ok(())
     }
 
+    /// `f(t, y)` at the current time if it is at hand: the FSAL stage
+    /// after a step, or `f` at the start.
+    pub fn derivative(&self) -> Option<&State<D, S::Dim>> {
+        if self.fnew_ready {
+            Some(&self.k[Self::FNEW])
+        } else if self.k0_ready {
+            Some(&self.k[0])
+        } else {
+            None
+        }
+    }
+
     /// Start again at `(t, y)` towards `t_end`, as after an event's reset
     /// or a stop: the step history (FSAL stage, controller memory) is
     /// dropped and the first step chosen afresh.

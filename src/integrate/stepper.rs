@@ -52,6 +52,12 @@ where
     /// statistics carry on.
     fn restart(&mut self, t: f64, y: &State<D, N>, t_end: f64) -> Result<(), Error>;
 
+    /// `f(t, y)` at the current time if the stepper holds it without
+    /// more work (the FSAL stage of an explicit method); `None` otherwise.
+    fn derivative(&self) -> Option<&State<D, N>> {
+        None
+    }
+
     /// Work done so far.
     fn stats(&self) -> Stats;
 }
@@ -204,7 +210,7 @@ pub(crate) fn collapse_error(failure: Option<Failure>, t: f64, h: f64, h_min: f6
 }
 
 /// `Stepper` for a stepper type with fields `clock`, `y`, `stats` and
-/// inherent `step` and `interpolate`, generic over `<S, M: $bound, D>`.
+/// inherent `step`, `interpolate`, `restart` and `derivative`, generic over `<S, M: $bound, D>`.
 macro_rules! delegate_stepper {
     ($ty:ident, $bound:ident) => {
         impl<S, M, D> super::stepper::Stepper<D, S::Dim> for $ty<'_, S, M, D>
@@ -231,6 +237,9 @@ macro_rules! delegate_stepper {
             }
             fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
                 $ty::restart(self, t, y, t_end)
+            }
+            fn derivative(&self) -> Option<&State<D, S::Dim>> {
+                $ty::derivative(self)
             }
             fn stats(&self) -> Stats {
                 self.stats

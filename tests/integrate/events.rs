@@ -422,3 +422,56 @@ fn dual_runs_find_the_same_events_as_f64_runs() {
     let times: Vec<f64> = dual.events.iter().map(|e| e.t.re).collect();
     assert_eq!(times, sol.events.iter().map(|e| e.t).collect::<Vec<_>>());
 }
+
+/// `x'' = −x` from `x = 1`: `g = x − 0.99` is positive only within
+/// `acos(0.99) ≈ 0.1415` of each peak at `2πk`.
+struct Peaks;
+
+impl OdeSystem for Peaks {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], dy: &mut SVector<D, 2>) {
+        dy[0] = y[1];
+        dy[1] = -y[0];
+    }
+    fn events(&self) -> Vec<Event> {
+        vec![Event::new("x = 0.99")]
+    }
+    fn event_values<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], g: &mut [D]) {
+        g[0] = y[0] - 0.99;
+    }
+}
+
+#[test]
+fn short_excursions_inside_long_steps_are_found_after_the_first_step() {
+    // Loose tolerances: steps longer than the 0.28-wide peaks, so whole
+    // peaks fall inside steps that the cubic screen must flag.
+    let opts = Options::default().rtol(1e-3).atol(1e-6).event_samples(8);
+    let w = 0.99f64.acos();
+    let two_pi = 2.0 * std::f64::consts::PI;
+    let want = [w, two_pi - w, two_pi + w, 2.0 * two_pi - w, 2.0 * two_pi + w, 3.0 * two_pi - w, 3.0 * two_pi + w];
+    for (name, sol) in [
+        ("Tsit5", solve(&Peaks, Tsit5, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
+        ("Dop853", solve(&Peaks, Dop853, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
+        ("Kvaerno5", solve(&Peaks, Kvaerno5, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
+        ("Rodas5P", solve(&Peaks, Rodas5P, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
+    ] {
+        let times: Vec<f64> = sol.events.iter().map(|e| e.t).collect();
+        assert_eq!(times.len(), want.len(), "{name}: {times:?}");
+        for (e, x) in sol.events.iter().zip(&want) {
+            // The crossings of the computed solution (at rtol 1e-3 its
+            // phase drifts from cos t by up to 0.15 here).
+            assert!((e.t - x).abs() < 0.2, "{name}: {} vs {x}", e.t);
+            assert!((e.y_before[0] - 0.99).abs() < 1e-9, "{name}: x = {} at the root", e.y_before[0]);
+        }
+        // Some step holds a whole peak: both of its crossings inside it.
+        let steps: Vec<(f64, f64)> = sol.t.windows(2).map(|w| (w[0], w[1])).collect();
+        let whole = |k: usize| steps.iter().any(|&(a, b)| a < times[k] && times[k + 1] < b);
+        assert!((1..times.len() - 1).step_by(2).any(whole), "{name}: no step held a whole peak");
+    }
+}

@@ -151,6 +151,11 @@ where
         Ok(())
     }
 
+    /// `f(t, y)` at the current time (the next step's first stage).
+    pub fn derivative(&self) -> Option<&State<D, S::Dim>> {
+        Some(&self.k[0])
+    }
+
     /// Start again at `(t, y)` towards `t_end`, as after an event's reset
     /// or a stop: a new Jacobian, the step history dropped and the first
     /// step chosen afresh.

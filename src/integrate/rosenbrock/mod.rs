@@ -159,6 +159,12 @@ where
         Ok(())
     }
 
+    /// `None`: `f` at the current time is evaluated with the next
+    /// Jacobian.
+    pub fn derivative(&self) -> Option<&State<D, S::Dim>> {
+        None
+    }
+
     /// Start again at `(t, y)` towards `t_end`, as after an event's reset
     /// or a stop: a new Jacobian, the step history dropped and the first
     /// step chosen afresh.
