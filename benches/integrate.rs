@@ -102,12 +102,7 @@ fn events(c: &mut Criterion) {
     g.bench_function("one event, never fires", |b| {
         b.iter(|| solve(&Watched, Tsit5, (0.0, 20.0), black_box(&[2.0, 0.0]), &[1.0], &opts))
     });
-    for k in [1, 2] {
-        let o = opts.clone().event_samples(k);
-        g.bench_function(format!("one event, never fires, {k} samples"), |b| {
-            b.iter(|| solve(&Watched, Tsit5, (0.0, 20.0), black_box(&[2.0, 0.0]), &[1.0], &o))
-        });
-    }
+
     g.finish();
 }
 
