@@ -5,6 +5,7 @@ mod common;
 
 mod cli;
 mod determinism;
+mod events;
 mod failures;
 mod files;
 mod sobol_morris;
