@@ -82,13 +82,15 @@ impl Event {
 }
 
 /// What triggered a reset: event function `i`, or stop `i` of the
-/// schedule (the options' `tstops` count after the schedule's stops).
+/// schedule (counting each repetition of a series; the options' `tstops`
+/// count after the schedule's stops).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Cause {
     /// The `i`-th event function of [`events`](crate::OdeSystem::events).
     Event(usize),
-    /// The `i`-th stop of the model's [`Schedule`], in the order given
-    /// (then [`Options::tstops`](crate::Options::tstops)).
+    /// The `i`-th stop of the model's [`Schedule`], in the order given,
+    /// each repetition of a series counted (then
+    /// [`Options::tstops`](crate::Options::tstops)).
     Stop(usize),
 }
 
@@ -128,7 +130,8 @@ pub enum Action {
     Reset,
 }
 
-/// One scheduled stop: a time (`time + offset`) and an action.
+/// One scheduled stop, or a periodic series of them: at `time + offset +
+/// k·period` for `k = 0 … count − 1`, the same action each time.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stop {
     /// When (a value, or a parameter for a time to be estimated) …
@@ -137,6 +140,17 @@ pub struct Stop {
     pub offset: f64,
     /// What happens.
     pub action: Action,
+    /// Time between repetitions (ignored when `count` is 1).
+    pub period: f64,
+    /// Number of times (1 for a single stop).
+    pub count: usize,
+}
+
+impl Stop {
+    /// One stop at `time + offset`.
+    pub fn once(time: Quantity, offset: f64, action: Action) -> Self {
+        Stop { time, offset, action, period: 0.0, count: 1 }
+    }
 }
 
 /// Known-time stops: doses, switches of piecewise-constant inputs,
@@ -153,7 +167,7 @@ pub struct Stop {
 /// let doses = Schedule::new()
 ///     .every(0.0, 24.0, 30, Action::Add { component: 0, amount: Quantity::Value(100.0) })
 ///     .piecewise_constant(2, &[48.0, 50.0], &[5.0, 0.0]);
-/// assert_eq!(doses.stops().len(), 32);
+/// assert_eq!(doses.stops().len(), 3); // the series and two switches
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Schedule {
@@ -168,13 +182,13 @@ impl Schedule {
 
     /// A stop at time `t`.
     pub fn at(mut self, t: f64, action: Action) -> Self {
-        self.stops.push(Stop { time: Quantity::Value(t), offset: 0.0, action });
+        self.stops.push(Stop::once(Quantity::Value(t), 0.0, action));
         self
     }
 
     /// A stop at the time given by parameter `p[index]`.
     pub fn at_param(mut self, index: usize, action: Action) -> Self {
-        self.stops.push(Stop { time: Quantity::Param(index), offset: 0.0, action });
+        self.stops.push(Stop::once(Quantity::Param(index), 0.0, action));
         self
     }
 
@@ -184,16 +198,16 @@ impl Schedule {
     pub fn lag(mut self, index: usize) -> Self {
         for stop in &mut self.stops {
             if let Quantity::Value(t) = stop.time {
-                *stop = Stop { time: Quantity::Param(index), offset: stop.offset + t, action: stop.action };
+                *stop = Stop { time: Quantity::Param(index), offset: stop.offset + t, ..*stop };
             }
         }
         self
     }
 
-    /// `count` stops at `start, start + period, …`.
+    /// `count` stops at `start, start + period, …` (kept as one series:
+    /// a solve expands only those in its span).
     pub fn every(mut self, start: f64, period: f64, count: usize, action: Action) -> Self {
-        let at = |k: usize| Quantity::Value(start + k as f64 * period);
-        self.stops.extend((0..count).map(|k| Stop { time: at(k), offset: 0.0, action }));
+        self.stops.push(Stop { time: Quantity::Value(start), offset: 0.0, action, period, count });
         self
     }
 
@@ -201,15 +215,15 @@ impl Schedule {
     /// `times[k]` on it is `values[k]` (extra values or times are
     /// ignored). The model gives the component a zero derivative.
     pub fn piecewise_constant(mut self, component: usize, times: &[f64], values: &[f64]) -> Self {
-        self.stops.extend(times.iter().zip(values).map(|(&t, &v)| Stop {
-            time: Quantity::Value(t),
-            offset: 0.0,
-            action: Action::Set { component, value: Quantity::Value(v) },
-        }));
+        self.stops.extend(
+            times.iter().zip(values).map(|(&t, &v)| {
+                Stop::once(Quantity::Value(t), 0.0, Action::Set { component, value: Quantity::Value(v) })
+            }),
+        );
         self
     }
 
-    /// Every stop, in the order given.
+    /// Every stop or series, in the order given.
     pub fn stops(&self) -> &[Stop] {
         &self.stops
     }

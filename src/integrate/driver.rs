@@ -58,7 +58,10 @@ where
         saver.at_time(sol, t_span.0, &y);
         return saver.finish(sol, t_span.0, &y);
     }
-    if events.stops_at(t_span.0, &mut y, sol, &mut saver)? | events.has_stops() {
+    // Doses at the start apply before the first step; with stops ahead
+    // the method integrates to the first of them.
+    let dosed = events.stops_at(t_span.0, &mut y, sol, &mut saver)?;
+    if dosed || events.has_stops() {
         it.restart(t_span.0, &y, events.segment_end())?;
     }
     saver.at_time(sol, t_span.0, it.y());

@@ -55,7 +55,7 @@
 use super::driver::Saver;
 use super::stepper::{Stepper, check_accepted};
 use super::{Options, Solution};
-use crate::events::{Action, Cause, Direction, Event, EventRecord, Quantity};
+use crate::events::{Action, Cause, Direction, Event, EventRecord, Quantity, Stop};
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
@@ -184,31 +184,30 @@ where
     }
 
     /// The schedule's stops and `tstops` inside the span, checked and in
-    /// the order of integration.
+    /// the order of integration (a series expanded within the span only,
+    /// at most `max_events` stops in all).
     fn resolve_stops(&mut self, (t0, t1): (f64, f64), o: &Options) -> Result<(), Error> {
         let (n, n_p) = (self.f.len(), self.p.len());
         let dir = if t1 >= t0 { 1.0 } else { -1.0 };
-        let inside = |t: f64| dir * (t - t0) >= 0.0 && dir * (t1 - t) >= 0.0;
+        let (lo, hi) = (t0.min(t1), t0.max(t1));
         let schedule = self.system.schedule();
-        let given = schedule.stops().iter().copied();
-        let extra = o.tstops.iter().map(|&t| crate::events::Stop {
-            time: Quantity::Value(t),
-            offset: 0.0,
-            action: Action::Restart,
-        });
-        for (index, stop) in given.chain(extra).enumerate() {
-            let from_options = index >= schedule.stops().len();
-            let what = if from_options { "tstops" } else { "schedule" };
-            let bad = |reason: String| Error::InvalidOption { name: what, reason: format!("stop {index}: {reason}") };
+        let given = schedule.stops().len();
+        let extra = o.tstops.iter().map(|&t| Stop::once(Quantity::Value(t), 0.0, Action::Restart));
+        let mut index = 0usize;
+        for (j, stop) in schedule.stops().iter().copied().chain(extra).enumerate() {
+            let what = if j >= given { "tstops" } else { "schedule" };
+            let bad = |reason: String| Error::InvalidOption { name: what, reason: format!("stop {j}: {reason}") };
             let quantity = |q: Quantity| match q {
                 Quantity::Value(v) => Ok(D::from(v)),
                 Quantity::Param(k) if k < n_p => Ok(self.p[k]),
                 Quantity::Param(k) => Err(bad(format!("parameter {k} of {n_p}"))),
             };
-            let time = quantity(stop.time)? + stop.offset;
-            let t = time.re();
-            if !t.is_finite() {
-                return Err(bad(format!("time {t}")));
+            let base = quantity(stop.time)? + stop.offset;
+            if !base.re().is_finite() {
+                return Err(bad(format!("time {}", base.re())));
+            }
+            if stop.count > 1 && !(stop.period.is_finite() && stop.period > 0.0) {
+                return Err(bad(format!("period {} of a series; positive and finite", stop.period)));
             }
             match stop.action {
                 Action::Add { component, amount: q } | Action::Set { component, value: q } => {
@@ -221,13 +220,33 @@ where
                 }
                 Action::Restart | Action::Reset => {}
             }
-            if !inside(t) {
-                if from_options {
-                    return Err(bad(format!("t = {t} is outside t_span ({t0}, {t1})")));
+            // The repetitions inside [lo, hi], with one to spare each side
+            // against rounding (each is checked below).
+            let (first, last) = if stop.count <= 1 {
+                (0, stop.count)
+            } else {
+                let k = |t: f64| ((t - base.re()) / stop.period).max(0.0);
+                (
+                    (k(lo).floor() as usize).saturating_sub(1),
+                    ((k(hi).ceil() as usize).saturating_add(2)).min(stop.count),
+                )
+            };
+            for k in first..last {
+                let time = base + k as f64 * stop.period;
+                let t = time.re();
+                if !(lo <= t && t <= hi) {
+                    if j >= given {
+                        return Err(bad(format!("t = {t} is outside t_span ({t0}, {t1})")));
+                    }
+                    continue;
                 }
-                continue;
+                if self.stops.len() >= o.max_events {
+                    let reason = format!("more than max_events = {} stops inside t_span", o.max_events);
+                    return Err(Error::InvalidOption { name: what, reason });
+                }
+                self.stops.push(Resolved { t, time, action: stop.action, index: index.saturating_add(k) });
             }
-            self.stops.push(Resolved { t, time, action: stop.action, index });
+            index = index.saturating_add(stop.count);
         }
         self.stops.sort_by(|a, b| (dir * a.t).total_cmp(&(dir * b.t)));
         Ok(())

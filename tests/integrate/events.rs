@@ -356,7 +356,7 @@ impl OdeSystem for Bad {
         match self.what {
             1 => y[0] = D::from(f64::NAN),
             2 => *y = State::<D, nalgebra::Dyn>::zeros(2),
-            _ => y[0] = y[0] - 0.1,
+            _ => y[0] -= 0.1,
         }
     }
 }
@@ -473,5 +473,143 @@ fn short_excursions_inside_long_steps_are_found_after_the_first_step() {
         let steps: Vec<(f64, f64)> = sol.t.windows(2).map(|w| (w[0], w[1])).collect();
         let whole = |k: usize| steps.iter().any(|&(a, b)| a < times[k] && times[k + 1] < b);
         assert!((1..times.len() - 1).step_by(2).any(whole), "{name}: no step held a whole peak");
+    }
+}
+
+/// An infusion: `c' = u − k c`, the rate `u` a state the schedule
+/// switches (5 from t = 2 to t = 4), `p = [k]`.
+struct Infusion;
+
+impl OdeSystem for Infusion {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
+        dy[0] = y[1] - p[0] * y[0];
+        dy[1] = D::from(0.0);
+    }
+    fn schedule(&self) -> Schedule {
+        Schedule::new().piecewise_constant(1, &[2.0, 4.0], &[5.0, 0.0])
+    }
+}
+
+#[test]
+fn a_piecewise_constant_input_switches_exactly() {
+    let k = 0.7;
+    let t_eval: Vec<f64> = (0..=60).map(|i| 0.1 * i as f64).collect();
+    let opts = Options::default().rtol(1e-11).atol(1e-12).t_eval(t_eval.clone());
+    let sol = solve(&Infusion, Rodas5P, (0.0, 6.0), &[0.0, 0.0], &[k], &opts).unwrap();
+    let c4 = 5.0 / k * (1.0 - (-2.0 * k).exp());
+    for (i, &t) in t_eval.iter().enumerate() {
+        let want = match t {
+            t if t <= 2.0 => 0.0,
+            t if t <= 4.0 => 5.0 / k * (1.0 - (-k * (t - 2.0)).exp()),
+            t => c4 * (-k * (t - 4.0)).exp(),
+        };
+        assert!((sol.state(i)[0] - want).abs() < 1e-9, "t = {t}: {} vs {want}", sol.state(i)[0]);
+    }
+    assert_eq!(sol.events.len(), 2);
+    assert_eq!((sol.events[0].y_after[1], sol.events[1].y_after[1]), (5.0, 0.0));
+}
+
+/// `x'' = −x` from `x = 1`: the event `x = 0` switches itself off.
+struct Once;
+
+impl OdeSystem for Once {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], dy: &mut SVector<D, 2>) {
+        dy[0] = y[1];
+        dy[1] = -y[0];
+    }
+    fn events(&self) -> Vec<Event> {
+        vec![Event::new("x = 0"), Event::new("x = 0.5")]
+    }
+    fn event_values<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], g: &mut [D]) {
+        g[0] = y[0];
+        g[1] = y[0] - 0.5;
+    }
+    fn reset<D: DualScalar>(&self, cause: Cause, _t: D, _y: &mut SVector<D, 2>, _p: &[D], armed: &mut [bool]) {
+        // The first zero disarms itself; the first crossing of 0.5 after
+        // it re-arms it.
+        match cause {
+            Cause::Event(0) => armed[0] = false,
+            _ => armed[0] = true,
+        }
+    }
+}
+
+#[test]
+fn a_reset_can_disarm_and_rearm_events() {
+    let opts = Options::default().rtol(1e-10).atol(1e-12);
+    let sol = solve(&Once, Tsit5, (0.0, 10.0), &[1.0, 0.0], &[], &opts).unwrap();
+    // x = cos t: zeros at π/2 (fires, disarms), 3π/2 (disarmed), 5π/2
+    // (re-armed by x = 0.5 at 5π/3); x = 0.5 at π/3, 5π/3, 7π/3.
+    let pi = std::f64::consts::PI;
+    let want = [(pi / 3.0, 1), (pi / 2.0, 0), (5.0 * pi / 3.0, 1), (7.0 * pi / 3.0, 1), (5.0 * pi / 2.0, 0)];
+    let got: Vec<(f64, Cause)> = sol.events.iter().map(|e| (e.t, e.cause)).collect();
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for ((t, cause), (x, i)) in got.iter().zip(want) {
+        assert_eq!(*cause, Cause::Event(i));
+        assert!((t - x).abs() < 1e-9, "{t} vs {x}");
+    }
+}
+
+#[test]
+fn solutions_with_events_round_trip_through_json() {
+    let opts = Options::default().rtol(1e-8).atol(1e-8);
+    let sol = solve(&BouncingBall { terminal: false }, Tsit5, (0.0, 5.0), &[10.0, 0.0], &[9.81, 0.8], &opts).unwrap();
+    assert!(!sol.events.is_empty());
+    let path = std::env::temp_dir().join(format!("odeon-events-{}.json", std::process::id()));
+    sol.write_json(&path).unwrap();
+    let back = odeon::Solution::read_json(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(back, sol);
+}
+
+/// A bolus every `period` (a model field), `count` times.
+struct Series {
+    period: f64,
+    count: usize,
+}
+
+impl OdeSystem for Series {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, _p: &[D], dy: &mut SVector<D, 1>) {
+        dy[0] = -y[0];
+    }
+    fn schedule(&self) -> Schedule {
+        Schedule::new().every(0.5, self.period, self.count, Action::Add { component: 0, amount: Quantity::Value(1.0) })
+    }
+}
+
+#[test]
+fn schedules_are_bounded_and_checked() {
+    let opts = Options::default();
+    // Only the doses inside the span are expanded: a long series is cheap.
+    let sol = solve(&Series { period: 1.0, count: usize::MAX }, Tsit5, (0.0, 10.0), &[0.0], &[], &opts).unwrap();
+    assert_eq!(sol.events.len(), 10); // 0.5, 1.5, …, 9.5
+    // Too many inside the span, a period that does not move: typed errors.
+    let dense = Series { period: 1e-9, count: usize::MAX };
+    let err = solve(&dense, Tsit5, (0.0, 10.0), &[0.0], &[], &opts).unwrap_err();
+    assert!(matches!(err, Error::InvalidOption { name: "schedule", .. }), "{err}");
+    for period in [0.0, -1.0, f64::NAN] {
+        let err = solve(&Series { period, count: 3 }, Tsit5, (0.0, 10.0), &[0.0], &[], &opts).unwrap_err();
+        assert!(matches!(err, Error::InvalidOption { name: "schedule", .. }), "{err}");
     }
 }
