@@ -26,7 +26,7 @@ use super::controller::{MAX_ERROR_TEST_FAILURES, initial_step_for, rms, too_smal
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, Stepper, at_step_ends, check_accepted, checked_settings, collapse_error, zeros,
+    Failure, StepResult, Stepper, at_step_ends, check_accepted, checked_settings, collapse_error, eval_start, zeros,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -211,11 +211,7 @@ where
             return Ok(());
         }
         // f(t0, y0) into `psi` while it is free.
-        self.system.rhs(D::from(t), &self.diff[0], self.p, &mut self.psi);
-        self.stats.rhs_evals += 1;
-        if let Some(component) = self.psi.iter().position(|v| !v.re().is_finite()) {
-            return Err(Error::NonFiniteRhs { t, component, partial: None });
-        }
+        eval_start(self.system, (t, &self.diff[0]), self.p, &mut self.psi, &mut self.stats)?;
         self.h_abs = match self.set.h0 {
             Some(h0) => h0.min(self.set.h_max),
             None => self.initial_step(),

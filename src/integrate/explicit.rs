@@ -8,7 +8,7 @@
 
 use super::controller::{Clock, initial_step_for};
 use super::options::Settings;
-use super::stepper::{StepResult, at_step_ends, check_accepted, checked_settings, delegate_stepper, zeros};
+use super::stepper::{StepResult, at_step_ends, check_accepted, checked_settings, delegate_stepper, eval_start, zeros};
 use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
 use super::{Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -144,11 +144,7 @@ where
         if t == t_end {
             return Ok(());
         }
-        self.system.rhs(D::from(t), &self.y, self.p, &mut self.k[0]);
-        self.stats.rhs_evals += 1;
-        if let Some(component) = self.k[0].iter().position(|v| !v.re().is_finite()) {
-            return Err(Error::NonFiniteRhs { t, component, partial: None });
-        }
+        eval_start(self.system, (t, &self.y), self.p, &mut self.k[0], &mut self.stats)?;
         let auto = match M::TABLEAU.error.controller_order() {
             Some(q) if Clock::needs_initial_step(&self.set) => self.initial_step(q as f64),
             // Fixed-step methods have `dt` (Settings::new requires it).

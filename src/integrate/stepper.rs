@@ -80,6 +80,28 @@ pub(crate) fn checked_settings<S: OdeSystem, D: DualScalar>(
     Settings::new(options, n, (t_span.1 - t_span.0).abs(), controller, adaptive)
 }
 
+/// `f(t, y)` into `out`, counted in `stats`: where a method starts, a
+/// value that is not finite is [`Error::NonFiniteRhs`].
+pub(crate) fn eval_start<S, D>(
+    system: &S,
+    (t, y): (f64, &State<D, S::Dim>),
+    p: &[D],
+    out: &mut State<D, S::Dim>,
+    stats: &mut Stats,
+) -> Result<(), Error>
+where
+    S: OdeSystem,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    system.rhs(D::from(t), y, p, out);
+    stats.rhs_evals += 1;
+    match out.iter().position(|v| !v.re().is_finite()) {
+        Some(component) => Err(Error::NonFiniteRhs { t, component, partial: None }),
+        None => Ok(()),
+    }
+}
+
 /// A state of zeros.
 pub(crate) fn zeros<D: DualScalar, N: Dim>(dim: N) -> State<D, N>
 where

@@ -3,8 +3,8 @@
 
 use nalgebra::{Const, SVector};
 use num_dual::{Dual64, DualNum};
-use odeon::events::{Action, Cause, Direction, Event, Quantity, Schedule};
-use odeon::integrate::{Algorithm, Save};
+use odeon::events::{Cause, Direction, Event};
+use odeon::integrate::Algorithm;
 use odeon::models::BouncingBall;
 use odeon::{
     Auto, Bdf, Bs3, Dop853, Dopri5, DualScalar, Error, Heun, Kvaerno5, OdeSystem, Options, Rk4, Rodas4P, Rodas5P,
@@ -126,10 +126,20 @@ fn the_state_after_a_bounce_has_exact_derivatives() {
     }
 }
 
-/// `x'' = −x` from `x = 1`: `g = x` crosses zero at π/2 + kπ, both ways.
-struct Oscillator;
+/// `x'' = −x` from `x = 1` (so `x = cos t`), watched in three ways.
+#[derive(Clone, Copy, PartialEq)]
+enum Cosine {
+    /// `x = 0` (both ways: π/2 + kπ) and `x = 0.5` rising (2π − π/3 + 2πk).
+    Crossings,
+    /// `x = 0.99`: positive only within `acos(0.99) ≈ 0.1415` of each
+    /// peak at `2πk`.
+    Peaks,
+    /// `x = 0` and `x = 0.5` (both ways): the first zero disarms itself,
+    /// every crossing of 0.5 re-arms it.
+    Once,
+}
 
-impl OdeSystem for Oscillator {
+impl OdeSystem for Cosine {
     type Dim = Const<2>;
     fn dim(&self) -> Const<2> {
         Const
@@ -142,18 +152,31 @@ impl OdeSystem for Oscillator {
         dy[1] = -y[0];
     }
     fn events(&self) -> Vec<Event> {
-        vec![Event::new("x = 0"), Event::new("x = 0.5, rising").up()]
+        match self {
+            Cosine::Crossings => vec![Event::new("x = 0"), Event::new("x = 0.5, rising").up()],
+            Cosine::Peaks => vec![Event::new("x = 0.99")],
+            Cosine::Once => vec![Event::new("x = 0"), Event::new("x = 0.5")],
+        }
     }
     fn event_values<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], g: &mut [D]) {
-        g[0] = y[0];
-        g[1] = y[0] - 0.5;
+        if *self == Cosine::Peaks {
+            g[0] = y[0] - 0.99;
+        } else {
+            g[0] = y[0];
+            g[1] = y[0] - 0.5;
+        }
+    }
+    fn reset<D: DualScalar>(&self, cause: Cause, _t: D, _y: &mut SVector<D, 2>, _p: &[D], armed: &mut [bool]) {
+        if *self == Cosine::Once {
+            armed[0] = cause != Cause::Event(0);
+        }
     }
 }
 
 #[test]
 fn roots_are_found_on_the_dense_output_both_ways() {
     let opts = Options::default().rtol(1e-10).atol(1e-12);
-    let sol = solve(&Oscillator, Dop853, (0.0, 10.0), &[1.0, 0.0], &[], &opts).unwrap();
+    let sol = solve(&Cosine::Crossings, Dop853, (0.0, 10.0), &[1.0, 0.0], &[], &opts).unwrap();
     // x = cos t: zero at π/2 + kπ; 0.5 rising at 2π − π/3 (+2π).
     let pi = std::f64::consts::PI;
     let mut want: Vec<(f64, usize)> = (0..3).map(|k| (pi / 2.0 + k as f64 * pi, 0)).collect();
@@ -216,109 +239,6 @@ fn two_crossings_inside_one_step_are_both_found() {
     assert!(sol.events.is_empty());
 }
 
-/// One-compartment bolus: `c' = −k c`, `p = [k, dose]`; a dose every
-/// 24 h from t = 0, the last dose time a parameter in `p[2]`.
-struct Bolus {
-    doses: usize,
-}
-
-impl OdeSystem for Bolus {
-    type Dim = Const<1>;
-    fn dim(&self) -> Const<1> {
-        Const
-    }
-    fn n_params(&self) -> usize {
-        2
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
-        dy[0] = -p[0] * y[0];
-    }
-    fn schedule(&self) -> Schedule {
-        Schedule::new().every(0.0, 24.0, self.doses, Action::Add { component: 0, amount: Quantity::Param(1) })
-    }
-}
-
-#[test]
-fn doses_on_a_schedule_match_the_analytic_solution() {
-    let (k, dose) = (0.1, 100.0);
-    let doses = 30;
-    let t_eval: Vec<f64> = (0..doses).map(|j| 24.0 * j as f64).collect();
-    let opts = Options::default().rtol(1e-12).atol(1e-12).t_eval(t_eval.clone());
-    let check = |sol: odeon::Solution, name: &str| {
-        // Just after dose j: dose · Σ_{i ≤ j} exp(−k·24·(j − i)).
-        for (j, &t) in t_eval.iter().enumerate() {
-            let want: f64 = (0..=j).map(|i| dose * (-k * 24.0 * (j - i) as f64).exp()).sum();
-            let got = sol.state(j)[0];
-            assert_eq!(sol.t[j], t);
-            assert!((got - want).abs() < 1e-9, "{name}: dose {j}: {got} vs {want}");
-        }
-        assert_eq!(sol.events.len(), doses, "{name}");
-    };
-    let bolus = Bolus { doses };
-    check(solve(&bolus, Dopri5, (0.0, 24.0 * doses as f64), &[0.0], &[k, dose], &opts).unwrap(), "Dopri5");
-    check(solve(&bolus, Rodas5P, (0.0, 24.0 * doses as f64), &[0.0], &[k, dose], &opts).unwrap(), "Rodas5P");
-    check(solve(&bolus, Bdf, (0.0, 24.0 * doses as f64), &[0.0], &[k, dose], &opts).unwrap(), "BDF");
-    // No step straddles a dose: every dose time is a step end.
-    let sol = solve(&bolus, Dopri5, (0.0, 720.0), &[0.0], &[k, dose], &Options::default()).unwrap();
-    for j in 1..doses {
-        let t = 24.0 * j as f64;
-        let rows: Vec<usize> = (0..sol.len()).filter(|&i| sol.t[i] == t).collect();
-        assert_eq!(rows.len(), 2, "dose {j}: rows before and after");
-        assert!((sol.state(rows[1])[0] - sol.state(rows[0])[0] - dose).abs() < 1e-12);
-        assert!(sol.t.windows(2).all(|w| !(w[0] < t && t < w[1])));
-    }
-}
-
-/// One dose of `p[1]` at the time `p[2]`, elimination `p[0]`.
-struct TimedDose;
-
-impl OdeSystem for TimedDose {
-    type Dim = Const<1>;
-    fn dim(&self) -> Const<1> {
-        Const
-    }
-    fn n_params(&self) -> usize {
-        3
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, p: &[D], dy: &mut SVector<D, 1>) {
-        dy[0] = -p[0] * y[0];
-    }
-    fn schedule(&self) -> Schedule {
-        Schedule::new().at_param(2, Action::Add { component: 0, amount: Quantity::Param(1) })
-    }
-}
-
-#[test]
-fn a_dose_time_estimated_as_a_parameter_has_exact_derivatives() {
-    // c(T) = c0 e^{−kT} + dose e^{−k(T − τ)}: ∂c/∂τ = k·dose·e^{−k(T−τ)}.
-    let (k, dose, tau, c0, big_t) = (0.3, 50.0, 2.0, 10.0, 5.0);
-    let opts = Options::default().rtol(1e-12).atol(1e-12).save_final();
-    let p = [Dual64::from(k), Dual64::from(dose), Dual64::new(tau, 1.0)];
-    for sol in [
-        solve_dual(&TimedDose, Tsit5, (0.0, big_t), &[Dual64::from(c0)], &p, &opts).unwrap(),
-        solve_dual(&TimedDose, Kvaerno5, (0.0, big_t), &[Dual64::from(c0)], &p, &opts).unwrap(),
-    ] {
-        let c = sol.last().unwrap().1[0];
-        let want = c0 * (-k * big_t).exp() + dose * (-k * (big_t - tau)).exp();
-        assert!((c.re - want).abs() < 1e-9);
-        let d_want = k * dose * (-k * (big_t - tau)).exp();
-        assert!((c.eps - d_want).abs() < 1e-8, "{} vs {d_want}", c.eps);
-        assert_eq!(sol.events[0].t.eps, 1.0);
-    }
-}
-
-#[test]
-fn tstops_are_landed_on() {
-    let opts = Options::default().tstops(vec![0.3, 1.7]);
-    let sol = solve(&Oscillator, Tsit5, (0.0, 2.0), &[1.0, 0.0], &[], &opts.clone().save_final()).unwrap();
-    assert_eq!(sol.events.iter().filter(|e| matches!(e.cause, Cause::Stop(_))).count(), 2);
-    let sol = solve(&Oscillator, Tsit5, (0.0, 2.0), &[1.0, 0.0], &[], &Options { save: Save::Steps, ..opts }).unwrap();
-    assert!(sol.t.contains(&0.3) && sol.t.contains(&1.7));
-    let bad = Options::default().tstops(vec![3.0]);
-    let err = solve(&Oscillator, Tsit5, (0.0, 2.0), &[1.0, 0.0], &[], &bad).unwrap_err();
-    assert!(matches!(err, Error::InvalidOption { name: "tstops", .. }), "{err}");
-}
-
 /// A ball with restitution 0.5 dropped for a long time: the bounces
 /// accumulate at a finite time.
 #[test]
@@ -369,7 +289,8 @@ fn bad_event_functions_and_resets_are_typed_errors() {
         assert!(matches!(err, Error::InvalidEvent { .. }), "{what}: {err}");
         assert!(err.partial().is_some());
     }
-    let err = solve(&Oscillator, Tsit5, (0.0, 1.0), &[1.0, 0.0], &[], &opts.clone().event_samples(0)).unwrap_err();
+    let err =
+        solve(&Cosine::Crossings, Tsit5, (0.0, 1.0), &[1.0, 0.0], &[], &opts.clone().event_samples(0)).unwrap_err();
     assert!(matches!(err, Error::InvalidOption { name: "event_samples", .. }));
     // Events every 0.1 forever at one point: y' = 1, g = y − 0.5, reset
     // y −= 0.1: fires at t ≈ 0.5, 0.6, … — 100 000 events are too many
@@ -423,30 +344,6 @@ fn dual_runs_find_the_same_events_as_f64_runs() {
     assert_eq!(times, sol.events.iter().map(|e| e.t).collect::<Vec<_>>());
 }
 
-/// `x'' = −x` from `x = 1`: `g = x − 0.99` is positive only within
-/// `acos(0.99) ≈ 0.1415` of each peak at `2πk`.
-struct Peaks;
-
-impl OdeSystem for Peaks {
-    type Dim = Const<2>;
-    fn dim(&self) -> Const<2> {
-        Const
-    }
-    fn n_params(&self) -> usize {
-        0
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], dy: &mut SVector<D, 2>) {
-        dy[0] = y[1];
-        dy[1] = -y[0];
-    }
-    fn events(&self) -> Vec<Event> {
-        vec![Event::new("x = 0.99")]
-    }
-    fn event_values<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], g: &mut [D]) {
-        g[0] = y[0] - 0.99;
-    }
-}
-
 #[test]
 fn short_excursions_inside_long_steps_are_found_after_the_first_step() {
     // Loose tolerances: steps longer than the 0.28-wide peaks, so whole
@@ -456,10 +353,10 @@ fn short_excursions_inside_long_steps_are_found_after_the_first_step() {
     let two_pi = 2.0 * std::f64::consts::PI;
     let want = [w, two_pi - w, two_pi + w, 2.0 * two_pi - w, 2.0 * two_pi + w, 3.0 * two_pi - w, 3.0 * two_pi + w];
     for (name, sol) in [
-        ("Tsit5", solve(&Peaks, Tsit5, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
-        ("Dop853", solve(&Peaks, Dop853, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
-        ("Kvaerno5", solve(&Peaks, Kvaerno5, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
-        ("Rodas5P", solve(&Peaks, Rodas5P, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
+        ("Tsit5", solve(&Cosine::Peaks, Tsit5, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
+        ("Dop853", solve(&Cosine::Peaks, Dop853, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
+        ("Kvaerno5", solve(&Cosine::Peaks, Kvaerno5, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
+        ("Rodas5P", solve(&Cosine::Peaks, Rodas5P, (0.0, 20.0), &[1.0, 0.0], &[], &opts).unwrap()),
     ] {
         let times: Vec<f64> = sol.events.iter().map(|e| e.t).collect();
         assert_eq!(times.len(), want.len(), "{name}: {times:?}");
@@ -476,82 +373,10 @@ fn short_excursions_inside_long_steps_are_found_after_the_first_step() {
     }
 }
 
-/// An infusion: `c' = u − k c`, the rate `u` a state the schedule
-/// switches (5 from t = 2 to t = 4), `p = [k]`.
-struct Infusion;
-
-impl OdeSystem for Infusion {
-    type Dim = Const<2>;
-    fn dim(&self) -> Const<2> {
-        Const
-    }
-    fn n_params(&self) -> usize {
-        1
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
-        dy[0] = y[1] - p[0] * y[0];
-        dy[1] = D::from(0.0);
-    }
-    fn schedule(&self) -> Schedule {
-        Schedule::new().piecewise_constant(1, &[2.0, 4.0], &[5.0, 0.0])
-    }
-}
-
-#[test]
-fn a_piecewise_constant_input_switches_exactly() {
-    let k = 0.7;
-    let t_eval: Vec<f64> = (0..=60).map(|i| 0.1 * i as f64).collect();
-    let opts = Options::default().rtol(1e-11).atol(1e-12).t_eval(t_eval.clone());
-    let sol = solve(&Infusion, Rodas5P, (0.0, 6.0), &[0.0, 0.0], &[k], &opts).unwrap();
-    let c4 = 5.0 / k * (1.0 - (-2.0 * k).exp());
-    for (i, &t) in t_eval.iter().enumerate() {
-        let want = match t {
-            t if t <= 2.0 => 0.0,
-            t if t <= 4.0 => 5.0 / k * (1.0 - (-k * (t - 2.0)).exp()),
-            t => c4 * (-k * (t - 4.0)).exp(),
-        };
-        assert!((sol.state(i)[0] - want).abs() < 1e-9, "t = {t}: {} vs {want}", sol.state(i)[0]);
-    }
-    assert_eq!(sol.events.len(), 2);
-    assert_eq!((sol.events[0].y_after[1], sol.events[1].y_after[1]), (5.0, 0.0));
-}
-
-/// `x'' = −x` from `x = 1`: the event `x = 0` switches itself off.
-struct Once;
-
-impl OdeSystem for Once {
-    type Dim = Const<2>;
-    fn dim(&self) -> Const<2> {
-        Const
-    }
-    fn n_params(&self) -> usize {
-        0
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], dy: &mut SVector<D, 2>) {
-        dy[0] = y[1];
-        dy[1] = -y[0];
-    }
-    fn events(&self) -> Vec<Event> {
-        vec![Event::new("x = 0"), Event::new("x = 0.5")]
-    }
-    fn event_values<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, _p: &[D], g: &mut [D]) {
-        g[0] = y[0];
-        g[1] = y[0] - 0.5;
-    }
-    fn reset<D: DualScalar>(&self, cause: Cause, _t: D, _y: &mut SVector<D, 2>, _p: &[D], armed: &mut [bool]) {
-        // The first zero disarms itself; the first crossing of 0.5 after
-        // it re-arms it.
-        match cause {
-            Cause::Event(0) => armed[0] = false,
-            _ => armed[0] = true,
-        }
-    }
-}
-
 #[test]
 fn a_reset_can_disarm_and_rearm_events() {
     let opts = Options::default().rtol(1e-10).atol(1e-12);
-    let sol = solve(&Once, Tsit5, (0.0, 10.0), &[1.0, 0.0], &[], &opts).unwrap();
+    let sol = solve(&Cosine::Once, Tsit5, (0.0, 10.0), &[1.0, 0.0], &[], &opts).unwrap();
     // x = cos t: zeros at π/2 (fires, disarms), 3π/2 (disarmed), 5π/2
     // (re-armed by x = 0.5 at 5π/3); x = 0.5 at π/3, 5π/3, 7π/3.
     let pi = std::f64::consts::PI;
@@ -574,42 +399,4 @@ fn solutions_with_events_round_trip_through_json() {
     let back = odeon::Solution::read_json(&path).unwrap();
     std::fs::remove_file(&path).ok();
     assert_eq!(back, sol);
-}
-
-/// A bolus every `period` (a model field), `count` times.
-struct Series {
-    period: f64,
-    count: usize,
-}
-
-impl OdeSystem for Series {
-    type Dim = Const<1>;
-    fn dim(&self) -> Const<1> {
-        Const
-    }
-    fn n_params(&self) -> usize {
-        0
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 1>, _p: &[D], dy: &mut SVector<D, 1>) {
-        dy[0] = -y[0];
-    }
-    fn schedule(&self) -> Schedule {
-        Schedule::new().every(0.5, self.period, self.count, Action::Add { component: 0, amount: Quantity::Value(1.0) })
-    }
-}
-
-#[test]
-fn schedules_are_bounded_and_checked() {
-    let opts = Options::default();
-    // Only the doses inside the span are expanded: a long series is cheap.
-    let sol = solve(&Series { period: 1.0, count: usize::MAX }, Tsit5, (0.0, 10.0), &[0.0], &[], &opts).unwrap();
-    assert_eq!(sol.events.len(), 10); // 0.5, 1.5, …, 9.5
-    // Too many inside the span, a period that does not move: typed errors.
-    let dense = Series { period: 1e-9, count: usize::MAX };
-    let err = solve(&dense, Tsit5, (0.0, 10.0), &[0.0], &[], &opts).unwrap_err();
-    assert!(matches!(err, Error::InvalidOption { name: "schedule", .. }), "{err}");
-    for period in [0.0, -1.0, f64::NAN] {
-        let err = solve(&Series { period, count: 3 }, Tsit5, (0.0, 10.0), &[0.0], &[], &opts).unwrap_err();
-        assert!(matches!(err, Error::InvalidOption { name: "schedule", .. }), "{err}");
-    }
 }

@@ -13,4 +13,5 @@ mod esdirk;
 mod events;
 mod rosenbrock;
 mod scalar_types;
+mod schedules;
 mod stiffness;

@@ -15,7 +15,8 @@ use super::controller::{Clock, initial_step_for, rms};
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, delegate_stepper, zeros,
+    Failure, StepResult, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, delegate_stepper,
+    eval_start, zeros,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -141,11 +142,7 @@ where
         if t == t_end {
             return Ok(());
         }
-        self.system.rhs(D::from(t), &self.y, self.p, &mut self.k[0]);
-        self.stats.rhs_evals += 1;
-        if let Some(component) = self.k[0].iter().position(|v| !v.re().is_finite()) {
-            return Err(Error::NonFiniteRhs { t, component, partial: None });
-        }
+        eval_start(self.system, (t, &self.y), self.p, &mut self.k[0], &mut self.stats)?;
         let auto = if Clock::needs_initial_step(&self.set) { self.initial_step() } else { 0.0 };
         self.clock.start(&self.set, auto);
         Ok(())
