@@ -52,10 +52,13 @@
 //! `1e-6` of the span's length are [`Error::Zeno`]; more than [`Options::max_events`] in
 //! all, [`Error::TooManyEvents`].
 
+mod screen;
+mod stops;
+
 use super::driver::Saver;
 use super::stepper::{Stepper, check_accepted};
 use super::{Options, Solution};
-use crate::events::{Action, Cause, Direction, Event, EventRecord, Quantity, Stop};
+use crate::events::{Action, Cause, Direction, Event, EventRecord};
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
@@ -183,133 +186,6 @@ where
         Ok(tracker)
     }
 
-    /// The schedule's stops and `tstops` inside the span, checked and in
-    /// the order of integration (a series expanded within the span only,
-    /// at most `max_events` stops in all).
-    fn resolve_stops(&mut self, (t0, t1): (f64, f64), o: &Options) -> Result<(), Error> {
-        let (n, n_p) = (self.f.len(), self.p.len());
-        let dir = if t1 >= t0 { 1.0 } else { -1.0 };
-        let (lo, hi) = (t0.min(t1), t0.max(t1));
-        let schedule = self.system.schedule();
-        let given = schedule.stops().len();
-        let extra = o.tstops.iter().map(|&t| Stop::once(Quantity::Value(t), 0.0, Action::Restart));
-        let mut index = 0usize;
-        for (j, stop) in schedule.stops().iter().copied().chain(extra).enumerate() {
-            let what = if j >= given { "tstops" } else { "schedule" };
-            let bad = |reason: String| Error::InvalidOption { name: what, reason: format!("stop {j}: {reason}") };
-            let quantity = |q: Quantity| match q {
-                Quantity::Value(v) => Ok(D::from(v)),
-                Quantity::Param(k) if k < n_p => Ok(self.p[k]),
-                Quantity::Param(k) => Err(bad(format!("parameter {k} of {n_p}"))),
-            };
-            let base = quantity(stop.time)? + stop.offset;
-            if !base.re().is_finite() {
-                return Err(bad(format!("time {}", base.re())));
-            }
-            if stop.count > 1 && !(stop.period.is_finite() && stop.period > 0.0) {
-                return Err(bad(format!("period {} of a series; positive and finite", stop.period)));
-            }
-            match stop.action {
-                Action::Add { component, amount: q } | Action::Set { component, value: q } => {
-                    if component >= n {
-                        return Err(bad(format!("state {component} of {n}")));
-                    }
-                    if !quantity(q)?.re().is_finite() {
-                        return Err(bad("the amount is not finite".into()));
-                    }
-                }
-                Action::Restart | Action::Reset => {}
-            }
-            // The repetitions inside [lo, hi], with one to spare each side
-            // against rounding (each is checked below).
-            let (first, last) = if stop.count <= 1 {
-                (0, stop.count)
-            } else {
-                let k = |t: f64| ((t - base.re()) / stop.period).max(0.0);
-                (
-                    (k(lo).floor() as usize).saturating_sub(1),
-                    ((k(hi).ceil() as usize).saturating_add(2)).min(stop.count),
-                )
-            };
-            for k in first..last {
-                let time = base + k as f64 * stop.period;
-                let t = time.re();
-                if !(lo <= t && t <= hi) {
-                    if j >= given {
-                        return Err(bad(format!("t = {t} is outside t_span ({t0}, {t1})")));
-                    }
-                    continue;
-                }
-                if self.stops.len() >= o.max_events {
-                    let reason = format!("more than max_events = {} stops inside t_span", o.max_events);
-                    return Err(Error::InvalidOption { name: what, reason });
-                }
-                self.stops.push(Resolved { t, time, action: stop.action, index: index.saturating_add(k) });
-            }
-            index = index.saturating_add(stop.count);
-        }
-        self.stops.sort_by(|a, b| (dir * a.t).total_cmp(&(dir * b.t)));
-        Ok(())
-    }
-
-    /// Whether any stop is still ahead.
-    pub fn has_stops(&self) -> bool {
-        self.next_stop < self.stops.len()
-    }
-
-    /// Where the method integrates to next: the next stop, or the end.
-    pub fn segment_end(&self) -> f64 {
-        self.stops.get(self.next_stop).map_or(self.t_end, |s| s.t)
-    }
-
-    /// Whether a stop waits at `t`.
-    pub fn stop_pending(&self, t: f64) -> bool {
-        self.stops.get(self.next_stop).is_some_and(|s| s.t == t)
-    }
-
-    /// Apply the stops at `t` to `y` (recorded, with rows for
-    /// `Save::Steps`); whether there were any.
-    pub fn stops_at(
-        &mut self,
-        t: f64,
-        y: &mut State<D, S::Dim>,
-        sol: &mut Solution<D>,
-        saver: &mut Saver<'_>,
-    ) -> Result<bool, Error> {
-        let mut any = false;
-        let mut changed = false;
-        while self.stop_pending(t) {
-            let stop = &self.stops[self.next_stop];
-            let (index, action, delta) = (stop.index, stop.action, stop.time - D::from(t));
-            let time = stop.time;
-            self.next_stop += 1;
-            any = true;
-            let before: Vec<D> = y.iter().copied().collect();
-            self.jump(t, delta, y, Cause::Stop(index), |system, time, y, p, armed| match action {
-                Action::Restart => {}
-                Action::Add { component, amount } => y[component] += value(amount, p),
-                Action::Set { component, value: v } => y[component] = value(v, p),
-                Action::Reset => system.reset(Cause::Stop(index), time, y, p, armed),
-            })?;
-            let moved = y.iter().zip(&before).any(|(a, b)| a.re() != b.re());
-            if moved {
-                saver.step_end(sol, t, y);
-            }
-            changed |= moved;
-            sol.events.push(EventRecord {
-                t: time,
-                cause: Cause::Stop(index),
-                crossing: None,
-                y_before: before,
-                y_after: y.iter().copied().collect(),
-            });
-        }
-        if changed {
-            self.rearm(t, y, &[])?;
-        }
-        Ok(any)
-    }
-
     /// Evaluate the event functions at `(t, y)` into `g` (checked).
     fn eval(&mut self, t: f64, y: &State<D, S::Dim>, trial: bool) -> Result<(), Error> {
         let g = if trial { &mut self.g_trial } else { &mut self.g };
@@ -415,46 +291,6 @@ where
         }
         self.slopes = true;
         Ok(None)
-    }
-
-    /// `g` and `dg/dt` (real parts) at the end `b` of the last step into
-    /// `g1`, with `f` there from the stepper if it holds it.
-    fn end_values<St: Stepper<D, S::Dim>>(&mut self, it: &mut St, b: f64) -> Result<(), Error> {
-        let f = match it.derivative() {
-            Some(f) => f,
-            None => {
-                self.system.rhs(D::from(b), it.y(), self.p, &mut self.f);
-                self.rhs_evals += 1;
-                &self.f
-            }
-        };
-        for ((v, y), f) in self.y1.iter_mut().zip(it.y().iter()).zip(f.iter()) {
-            *v = Dual64::new(y.re(), f.re());
-        }
-        self.system.event_values(Dual64::new(b, 1.0), &self.y1, &self.p1, &mut self.g1);
-        if let Some(i) = self.g1.iter().position(|v| !v.re.is_finite()) {
-            let reason = format!("the event function is {}", self.g1[i].re);
-            return Err(Error::InvalidEvent { t: b, what: self.name(i), reason, partial: None });
-        }
-        Ok(())
-    }
-
-    /// Whether no armed event can have a root in the step of length `h`
-    /// that ends where `g1` was evaluated: each function keeps its (known)
-    /// sign at both ends, and the cubic Hermite model of `g` from its
-    /// values and slopes at both ends stays on that side by a margin of a
-    /// quarter of the larger end value. If not, the step is sampled on
-    /// the method's continuous extension.
-    fn clean(&self, h: f64) -> bool {
-        (0..self.specs.len()).filter(|&i| self.armed[i]).all(|i| {
-            let (ga, gb) = (self.g_last[i], self.g1[i].re);
-            let (da, db) = (h * self.gdot_last[i], h * self.g1[i].eps);
-            let side = f64::from(self.side[i]);
-            self.side[i] != 0
-                && sign(ga) == self.side[i]
-                && sign(gb) == self.side[i]
-                && cubic_stays_away(ga, gb, da, db, side, 0.25 * ga.abs().max(gb.abs()))
-        })
     }
 
     /// The root of event `i` (old side `old`) between `(xl, gl)` on its
@@ -633,39 +469,6 @@ where
         }
         Ok(())
     }
-}
-
-/// A quantity's value for this solve (checked when the stops were
-/// resolved).
-fn value<D: DualScalar>(q: Quantity, p: &[D]) -> D {
-    match q {
-        Quantity::Value(v) => D::from(v),
-        Quantity::Param(k) => p[k],
-    }
-}
-
-/// Whether the cubic Hermite `p` on `[0, 1]` with `p(0) = ga`, `p(1) =
-/// gb`, `p'(0) = da`, `p'(1) = db` stays above `margin` on `side` (`±1`)
-/// at its interior extrema.
-fn cubic_stays_away(ga: f64, gb: f64, da: f64, db: f64, side: f64, margin: f64) -> bool {
-    let (c1, c2, c3) = (da, 3.0 * (gb - ga) - 2.0 * da - db, 2.0 * (ga - gb) + da + db);
-    let p = |x: f64| ga + x * (c1 + x * (c2 + x * c3));
-    // p'(x) = c1 + 2 c2 x + 3 c3 x².
-    let (qa, qb, qc) = (3.0 * c3, 2.0 * c2, c1);
-    let mut roots = [f64::NAN; 2];
-    if qa.abs() <= 1e-14 * (qb.abs() + qc.abs()) {
-        if qb != 0.0 {
-            roots[0] = -qc / qb;
-        }
-    } else {
-        let disc = qb * qb - 4.0 * qa * qc;
-        if disc >= 0.0 {
-            let q = -0.5 * (qb + disc.sqrt().copysign(qb));
-            roots = [q / qa, if q != 0.0 { qc / q } else { f64::NAN }];
-        }
-    }
-    roots.iter().filter(|x| **x > 0.0 && **x < 1.0).all(|&x| side * p(x) > margin)
-        && [ga, gb, da, db].iter().all(|v| v.is_finite())
 }
 
 fn sign(v: f64) -> i8 {
