@@ -92,6 +92,11 @@ fn events(c: &mut Criterion) {
     g.bench_function("odeon Rodas5P", |b| {
         b.iter(|| solve(&ball, Rodas5P, (0.0, 11.5), black_box(&BouncingBall::Y0), &BouncingBall::PARAMS, &opts))
     });
+    // diffrax's events are terminal: the first landing, where it stops.
+    let landing = BouncingBall { terminal: true };
+    g.bench_function("odeon Tsit5, terminal (first landing)", |b| {
+        b.iter(|| solve(&landing, Tsit5, (0.0, 11.5), black_box(&BouncingBall::Y0), &BouncingBall::PARAMS, &opts))
+    });
     g.finish();
 
     let opts = Options::default().rtol(1e-8).atol(1e-8).save_final();
