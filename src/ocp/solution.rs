@@ -144,7 +144,7 @@ pub struct SimulationCheck {
     pub states: Vec<Vec<f64>>,
     /// Largest |simulated − collocation| of each state over the nodes.
     pub max_error: Vec<f64>,
-    /// Events of the dynamics met on the way ([`Dynamics::events`]); a
+    /// Events of the dynamics met on the way ([`Dynamics::events`](super::Dynamics::events)); a
     /// terminal one ends the simulation there (the nodes after it are not
     /// simulated).
     #[serde(default)]
