@@ -14,7 +14,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Which sign changes of an event function count.
+/// Which sign changes of an event function count, met in the direction
+/// of integration (backward in time, `Up` is a function that grows as `t`
+/// decreases).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Direction {
     /// From negative to positive.

@@ -200,6 +200,21 @@ fn roots_are_found_on_the_dense_output_both_ways() {
     assert_eq!(sol.events[1].crossing, Some(Direction::Up));
     // No reset: no extra rows, states unchanged.
     assert!(sol.events.iter().all(|e| e.y_before == e.y_after));
+
+    // Backward from t = 10: the same zeros in reverse order; directions
+    // are those met in the direction of integration, so `x = 0.5`
+    // "rising" now fires where cos t rises through 0.5 going back in time,
+    // at 2π + π/3 and π/3.
+    let back = solve(&Cosine::Crossings, Dop853, (10.0, 0.0), &[10f64.cos(), -10f64.sin()], &[], &opts).unwrap();
+    let mut want: Vec<(f64, usize)> = (0..3).map(|k| (pi / 2.0 + k as f64 * pi, 0)).collect();
+    want.extend([(2.0 * pi + pi / 3.0, 1), (pi / 3.0, 1)]);
+    want.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let got: Vec<(f64, Cause)> = back.events.iter().map(|e| (e.t, e.cause)).collect();
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for ((t, cause), (x, j)) in got.iter().zip(&want) {
+        assert_eq!(*cause, Cause::Event(*j));
+        assert!((t - x).abs() < 1e-8, "backward: event {j} at {t}, exact {x}");
+    }
 }
 
 /// `g(t) = (t − 0.9)(t − 1.3)`: negative only on (0.9, 1.3), inside one step.
