@@ -2,7 +2,7 @@
 //! residual Jacobian against central differences, and the fit of the
 //! example's data (made from the closed form, `examples/data/README.md`).
 
-use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Parameter, States, fit};
+use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Multistart, Parameter, States, fit, multistart};
 use odeon::models::OralDosing;
 use odeon::{Options, Rk4, Tsit5, solve};
 
@@ -69,8 +69,7 @@ fn the_residual_jacobian_through_doses_matches_central_differences() {
     assert!((0..jac.nrows()).filter(|&i| jac[(i, 3)].abs() > 1e-3).count() > 6);
 }
 
-#[test]
-fn the_example_data_give_back_the_generating_values() {
+fn example_problem() -> FitProblem<'static, OralDosing, States, Tsit5> {
     let data = Data::from_csv("examples/data/pk_noisy.csv", "t", &["concentration"], Some(&["sigma"])).unwrap();
     let mut problem = FitProblem::new(&PK, Tsit5, States(vec![1]))
         .options(Options::default().rtol(1e-9).atol(1e-10))
@@ -78,11 +77,36 @@ fn the_example_data_give_back_the_generating_values() {
     for (name, guess) in [("ka", 0.8), ("ke", 0.25), ("V", 20.0), ("tlag", 0.3)] {
         problem = problem.parameter(Parameter::new(name, guess).bounds(0.01, 100.0));
     }
+    problem
+}
+
+#[test]
+fn the_example_data_give_back_the_generating_values() {
+    let problem = example_problem();
     let report = fit(&problem, &FitOptions::default()).unwrap();
     assert!(report.converged, "{report}");
     for (est, truth) in report.estimates.iter().zip(OralDosing::PARAMS) {
         let [lo, hi] = est.ci95.unwrap_or_else(|| panic!("{}: no interval", est.name));
         assert!(lo <= truth && truth <= hi, "{}: {truth} outside [{lo}, {hi}]", est.name);
         assert!(hi - lo < 0.5 * truth, "{}: interval [{lo}, {hi}] too wide to mean anything", est.name);
+    }
+}
+
+#[test]
+fn a_multistart_through_doses_agrees_with_the_local_fit() {
+    // Latin-hypercube starts in plausible ranges (lag times within the
+    // first dose interval); the best one reaches the local fit's optimum
+    // from the example's guess.
+    let local = fit(&example_problem(), &FitOptions::default()).unwrap();
+    let mut problem = example_problem();
+    problem.parameters.clear();
+    for (name, lo, hi) in [("ka", 0.2, 5.0), ("ke", 0.02, 1.0), ("V", 5.0, 100.0), ("tlag", 0.0, 2.0)] {
+        problem = problem.parameter(Parameter::new(name, 0.5 * (lo + hi)).bounds(lo, hi));
+    }
+    let ms =
+        multistart(&problem, &FitOptions::default(), &Multistart { starts: 12, seed: 5, progress: false }).unwrap();
+    assert!((ms.best.cost - local.cost).abs() < 1e-8 * local.cost, "{} vs {}", ms.best.cost, local.cost);
+    for (a, b) in ms.best.values().iter().zip(local.values()) {
+        assert!((a - b).abs() < 1e-5 * b.abs(), "{a} vs {b}");
     }
 }
