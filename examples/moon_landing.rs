@@ -2,11 +2,14 @@
 //!
 //! The problem (dynamics, bounds, scaling as in dymos's test) is
 //! `odeon::ocp::problems::MoonLanding`; see `examples/brachistochrone.rs` for how
-//! to write one. Run: `cargo run --release --example moon_landing`; writes
-//! `out/moon_landing_{states,controls}.svg` and `out/moon_landing.json`.
+//! to write one. Its touchdown event (terminal) stops the re-simulation of
+//! a solution where the lander meets the ground: a check of the mesh. Run:
+//! `cargo run --release --example moon_landing`; writes
+//! `out/moon_landing_{states,controls,coarse_states}.svg` and
+//! `out/moon_landing.json`.
 
 use odeon::ocp::problems::MoonLanding;
-use odeon::ocp::{Collocation, Dynamics, SqpOptions, Transcription};
+use odeon::ocp::{Collocation, Dynamics, OcpSolution, SimulationCheck, SqpOptions, Transcription};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -23,18 +26,19 @@ fn main() -> Result<(), Box<dyn Error>> {
         sol.timeseries.states.last().ok_or("empty")?[2],
         0.3953
     );
-    // Re-integrate under the optimal thrust; the touchdown event (h
-    // falling through 0, terminal) ends the simulation where it happens.
+    // Re-integrate under the optimal thrust; MoonLanding's touchdown event
+    // (h falling through 0, terminal) ends the simulation where it happens.
     let check = sol.simulate(&MoonLanding)?;
     println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
-    let t_f = sol.t0 + sol.duration;
-    match check.events.first() {
-        Some(touchdown) => println!(
-            "touchdown at t = {:.6} (t_f = {t_f:.6}) with v = {:.2e}, m = {:.6}",
-            touchdown.t, touchdown.y_before[1], touchdown.y_before[2]
-        ),
-        None => println!("no touchdown before t_f = {t_f:.6}: h(t_f) = {:.2e}", check.states.last().ok_or("empty")?[0]),
-    }
+    report_touchdown(&sol, &check)?;
+
+    // A mesh too coarse to trust: its thrust, re-integrated, lands early
+    // and hard — the event stops the simulation at the touchdown.
+    let coarse = Transcription::GaussLobatto { segments: 4, order: 3 };
+    let coarse_sol = Collocation::new(&MoonLanding, &MoonLanding::phase(), coarse)?.solve(&SqpOptions::default())?;
+    let coarse_check = coarse_sol.simulate(&MoonLanding)?;
+    print!("Gauss–Lobatto, 4 segments: ");
+    report_touchdown(&coarse_sol, &coarse_check)?;
     std::fs::create_dir_all("out")?;
     odeon::files::write_json("out/moon_landing.json", &sol, true)?;
     #[cfg(feature = "plot")]
@@ -52,7 +56,27 @@ fn main() -> Result<(), Box<dyn Error>> {
             "MoonLanding: controls",
             "out/moon_landing_controls.svg",
         )?;
-        println!("wrote out/moon_landing_{{states,controls}}.svg and out/moon_landing.json");
+        odeon::plot::ocp_states(
+            &coarse_sol,
+            Some(&coarse_check),
+            &MoonLanding.state_names(),
+            "MoonLanding, 4 segments: re-simulated to the touchdown",
+            "out/moon_landing_coarse_states.svg",
+        )?;
+        println!("wrote out/moon_landing_{{states,controls,coarse_states}}.svg and out/moon_landing.json");
+    }
+    Ok(())
+}
+
+/// Where the re-simulated lander meets the ground, if before `t_f`.
+fn report_touchdown(sol: &OcpSolution, check: &SimulationCheck) -> Result<(), Box<dyn Error>> {
+    let t_f = sol.t0 + sol.duration;
+    match check.events.first() {
+        Some(touchdown) => println!(
+            "touchdown at t = {:.6}, before t_f = {t_f:.6}, at v = {:.3e} (the collocation promised 0)",
+            touchdown.t, touchdown.y_before[1]
+        ),
+        None => println!("no touchdown before t_f = {t_f:.6}: h(t_f) = {:.2e}", check.states.last().ok_or("empty")?[0]),
     }
     Ok(())
 }
