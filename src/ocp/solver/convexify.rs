@@ -61,7 +61,7 @@ impl Convexifier {
                 }
             }
         }
-        let (pattern, _) = CscPattern::new(n, &keys);
+        let (pattern, _) = CscPattern::new(n, n, &keys).expect("Hessian keys inside the n × n matrix");
         let at = |r: usize, c: usize| pattern.position(r, c).expect("a key of the pattern");
         let h_pos = h_idx.iter().map(|&(r, c)| at(c.min(r), c.max(r))).collect();
         let diag_pos = (0..n).map(|i| at(i, i)).collect();
@@ -78,7 +78,8 @@ impl Convexifier {
             })
             .collect();
         let nnz = pattern.nnz();
-        let p = CscMatrix::new(n, n, pattern.colptr, pattern.rowval, vec![0.0; nnz]);
+        let (colptr, rowval) = pattern.into_parts();
+        let p = CscMatrix::new(n, n, colptr, rowval, vec![0.0; nnz]);
         Convexifier { n, p, h_pos, diag_pos, rows, pair_pos, fact: None, rho: 0.0, delta: 0.0 }
     }
 

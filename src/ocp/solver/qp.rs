@@ -54,12 +54,13 @@ pub(crate) struct QpSolution {
 /// Triplets → CSC (duplicates summed).
 fn csc(rows: usize, cols: usize, t: Vec<(usize, usize, f64)>) -> CscMatrix<f64> {
     let entries: Vec<(usize, usize)> = t.iter().map(|&(r, c, _)| (r, c)).collect();
-    let (pattern, positions) = CscPattern::new(cols, &entries);
+    let (pattern, positions) = CscPattern::new(rows, cols, &entries).expect("triplets inside the matrix");
     let mut nzval = vec![0.0; pattern.nnz()];
     for (&k, &(_, _, v)) in positions.iter().zip(&t) {
         nzval[k] += v;
     }
-    CscMatrix::new(rows, cols, pattern.colptr, pattern.rowval, nzval)
+    let (colptr, rowval) = pattern.into_parts();
+    CscMatrix::new(rows, cols, colptr, rowval, nzval)
 }
 
 impl Qp<'_> {
