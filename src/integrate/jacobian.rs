@@ -61,32 +61,54 @@ where
         S: OdeSystem<Dim = N>,
     {
         let n = y.len();
+        self.passes(system, (t, y), (f, dfdt), (n, |j| j), |k, l, fd| {
+            for (c, f) in jac.column_mut(k).iter_mut().zip(fd.iter()) {
+                *c = f.eps.0[l];
+            }
+        })
+    }
+
+    /// The dual passes: state `j` seeded on direction `color(j)` (of
+    /// `dirs`, then time as direction `dirs`), [`CHUNK`] directions a
+    /// pass; `f` from the first pass, `∂f/∂t` into `dfdt`, and `take(k, l,
+    /// f̃)` for each state direction `k` of a pass, in lane `l` of `f̃`.
+    /// Returns the number of passes.
+    fn passes<S>(
+        &mut self,
+        system: &S,
+        (t, y): (f64, &State<D, N>),
+        (f, dfdt): (&mut State<D, N>, &mut State<D, N>),
+        (dirs, color): (usize, impl Fn(usize) -> usize),
+        mut take: impl FnMut(usize, usize, &State<Seeded<D>, N>),
+    ) -> usize
+    where
+        S: OdeSystem<Dim = N>,
+    {
+        let n = y.len();
         let mut passes = 0;
-        for start in (0..=n).step_by(CHUNK) {
+        for start in (0..=dirs).step_by(CHUNK) {
             let seed = |v: D, dir: usize| {
                 let x = Seeded::<D>::from_re(v);
                 if dir >= start && dir < start + CHUNK { x.derivative(dir - start) } else { x }
             };
             for j in 0..n {
-                self.y[j] = seed(y[j], j);
+                self.y[j] = seed(y[j], color(j));
             }
-            system.rhs(seed(D::from(t), n), &self.y, &self.p, &mut self.f);
+            system.rhs(seed(D::from(t), dirs), &self.y, &self.p, &mut self.f);
             passes += 1;
             if start == 0 {
                 for i in 0..n {
                     f[i] = self.f[i].re;
                 }
             }
-            for l in 0..CHUNK.min(n + 1 - start) {
-                let dir = start + l;
-                if dir == n {
+            for l in 0..CHUNK.min(dirs + 1 - start) {
+                let k = start + l;
+                if k == dirs {
                     for i in 0..n {
                         dfdt[i] = self.f[i].eps.0[l];
                     }
                 } else {
-                    for (c, f) in jac.column_mut(dir).iter_mut().zip(self.f.iter()) {
-                        *c = f.eps.0[l];
-                    }
+                    take(k, l, &self.f);
                 }
             }
         }
@@ -170,47 +192,17 @@ where
     where
         S: OdeSystem<Dim = N>,
     {
-        let (n, colors) = (y.len(), self.coloring.n_colors);
-        let buf = &mut self.dense;
-        let mut passes = 0;
+        let colors = self.coloring.n_colors;
+        let (pattern, by_color, row_colors) = (&self.pattern, &self.by_color, &self.row_colors);
         let mut missed = false;
-        // Directions: the colors, then time.
-        for start in (0..=colors).step_by(CHUNK) {
-            let in_chunk = |k: usize| k >= start && k < start + CHUNK;
-            for j in 0..n {
-                let x = Seeded::<D>::from_re(y[j]);
-                let k = self.coloring.colors[j];
-                buf.y[j] = if in_chunk(k) { x.derivative(k - start) } else { x };
-            }
-            let time = Seeded::<D>::from_re(D::from(t));
-            system.rhs(
-                if in_chunk(colors) { time.derivative(colors - start) } else { time },
-                &buf.y,
-                &buf.p,
-                &mut buf.f,
-            );
-            passes += 1;
-            if start == 0 {
-                for i in 0..n {
-                    f[i] = buf.f[i].re;
+        let passes = self.dense.passes(system, (t, y), (f, dfdt), (colors, |j| self.coloring.colors[j]), |k, l, fd| {
+            for &c in &by_color[k] {
+                for (pos, &r) in (pattern.colptr()[c]..).zip(pattern.column(c)) {
+                    values[pos] = fd[r].eps.0[l];
                 }
             }
-            for l in 0..CHUNK.min(colors + 1 - start) {
-                let k = start + l;
-                if k == colors {
-                    for i in 0..n {
-                        dfdt[i] = buf.f[i].eps.0[l];
-                    }
-                    continue;
-                }
-                for &c in &self.by_color[k] {
-                    for (pos, &r) in (self.pattern.colptr()[c]..).zip(self.pattern.column(c)) {
-                        values[pos] = buf.f[r].eps.0[l];
-                    }
-                }
-                missed |= (0..n).any(|r| buf.f[r].eps.0[l].re() != 0.0 && !self.row_colors[r].contains(&k));
-            }
-        }
+            missed |= (0..fd.len()).any(|r| fd[r].eps.0[l].re() != 0.0 && !row_colors[r].contains(&k));
+        });
         self.misses += usize::from(missed);
         passes
     }
