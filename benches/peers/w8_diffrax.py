@@ -4,15 +4,15 @@ function and an optimistix root finder), Tsit5 with a PID controller at
 rtol = atol = 1e-10, jitted, float64; and the ten bounces by restarting
 the jitted terminal solve from each landing (v -> -0.8 v) in a Python loop.
 
-Run in a virtual environment with jax, diffrax and optimistix, beside the
-peers' `common.py`: `python w8_diffrax.py`."""
+Run in a virtual environment with jax, diffrax and optimistix (never part
+of odeon's build): `python benches/peers/w8_diffrax.py`."""
 import json
 import math
 import jax
 import jax.numpy as jnp
 import diffrax
 import optimistix as optx
-from common import bench
+from timing import bench
 
 jax.config.update("jax_enable_x64", True)
 G, E, H0 = 9.81, 0.8, 10.0

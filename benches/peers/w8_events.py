@@ -5,15 +5,16 @@ odeon's examples/pharmacokinetics.rs (6 doses q12h after a lag, 4 parameters)
 with scipy least_squares (2-point finite differences), each residual
 evaluation integrating dose to dose with solve_ivp (rtol 1e-9, atol 1e-10).
 
-Run from the peers' directory (it imports their `common.py` for timing),
-in a virtual environment with numpy and scipy, never from odeon's build:
-`python w8_events.py <odeon>/examples/data/pk_noisy.csv`."""
+Run in a virtual environment with numpy and scipy (never part of odeon's
+build): `python benches/peers/w8_events.py` from the repository root; the
+data file defaults to this repository's examples/data/pk_noisy.csv."""
 import json
+import os
 import sys
 import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import least_squares
-from common import bench
+from timing import bench
 
 G, E, H0 = 9.81, 0.8, 10.0
 
@@ -91,7 +92,9 @@ def main():
         err = float(np.max(np.abs(ball(method) - exact)))
         rows[f"ball_{method}"] = {"median_s": r["median_s"], "min_s": r["min_s"], "max_err": err}
         print(f"ball {method}: {r['median_s']*1e3:.2f} ms (min {r['min_s']*1e3:.2f}), max |t_k - exact| = {err:.1e}")
-    t_obs, c_obs, sigma = pk_data(sys.argv[1] if len(sys.argv) > 1 else "pk_noisy.csv")
+    here = os.path.dirname(os.path.abspath(__file__))
+    default = os.path.join(here, "..", "..", "examples", "data", "pk_noisy.csv")
+    t_obs, c_obs, sigma = pk_data(sys.argv[1] if len(sys.argv) > 1 else default)
 
     def residuals(theta):
         return (pk_predict(theta, t_obs) - c_obs) / sigma
