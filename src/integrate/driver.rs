@@ -52,7 +52,7 @@ where
     let mut saver = Saver { save: &options.save, next: 0, dir: if t_span.1 >= t_span.0 { 1.0 } else { -1.0 } };
     let mut y = it.y().clone();
     let mut buf = it.y().clone();
-    saver.step_end(sol, t_span.0, &y);
+    saver.step_end(sol, t_span.0, y.as_slice());
     if t_span.0 == t_span.1 {
         events.stops_at(t_span.0, &mut y, sol, &mut saver)?;
         saver.at_time(sol, t_span.0, &y);
@@ -105,7 +105,7 @@ where
                 }
                 if !restarted {
                     saver.until(sol, it, b, !before_stop, &mut buf)?;
-                    saver.step_end(sol, b, it.y());
+                    saver.step_end(sol, b, it.y().as_slice());
                 }
             }
         }
@@ -123,10 +123,7 @@ pub(crate) struct Saver<'o> {
 impl Saver<'_> {
     /// `Save::Steps`: a row at the end of an accepted step, or at an
     /// event or stop (once before and once after its reset).
-    pub fn step_end<D: DualScalar, N: nalgebra::Dim>(&mut self, sol: &mut Solution<D>, t: f64, y: &State<D, N>)
-    where
-        DefaultAllocator: Allocator<N>,
-    {
+    pub fn step_end<D: DualScalar>(&mut self, sol: &mut Solution<D>, t: f64, y: &[D]) {
         if *self.save == Save::Steps {
             sol.push(t, y.iter().copied());
         }

@@ -182,7 +182,7 @@ where
             specs,
         };
         tracker.resolve_stops(t_span, o)?;
-        tracker.rearm(t_span.0, y0, &[])?;
+        tracker.rearm(t_span.0, y0, false)?;
         Ok(tracker)
     }
 
@@ -208,10 +208,10 @@ where
         }
     }
 
-    /// Signs and values of the event functions at `(t, y)`, where the
-    /// events in `fired` just fired (their signs unknown until seen away
-    /// from zero).
-    fn rearm(&mut self, t: f64, y: &State<D, S::Dim>, fired: &[usize]) -> Result<(), Error> {
+    /// Signs and values of the event functions at `(t, y)`; with
+    /// `forget_fired`, the signs of the events just fired (`firing`) are
+    /// unknown until seen away from zero.
+    fn rearm(&mut self, t: f64, y: &State<D, S::Dim>, forget_fired: bool) -> Result<(), Error> {
         if self.specs.is_empty() {
             return Ok(());
         }
@@ -220,7 +220,8 @@ where
         for i in 0..self.specs.len() {
             let v = self.g[i].re();
             self.g_last[i] = v;
-            self.side[i] = if fired.contains(&i) { 0 } else { sign(v) };
+            let fired = forget_fired && self.firing.iter().any(|f| f.0 == i);
+            self.side[i] = if fired { 0 } else { sign(v) };
         }
         Ok(())
     }
@@ -241,11 +242,11 @@ where
         let dir = if b >= a { 1.0 } else { -1.0 };
         // g and dg/dt at the step's end, from the accepted state: the cubic
         // screen, and the next step's start.
-        let screened = self.slopes && lo == a && {
+        let at_end = self.slopes && lo == a;
+        if at_end {
             self.end_values(it, b)?;
-            self.clean(b - a)
-        };
-        if screened {
+        }
+        if at_end && self.clean(b - a) {
             for i in 0..self.specs.len() {
                 (self.g_last[i], self.gdot_last[i]) = (self.g1[i].re, self.g1[i].eps);
             }
@@ -285,7 +286,9 @@ where
             }
             prev = x;
         }
-        self.end_values(it, b)?;
+        if !at_end {
+            self.end_values(it, b)?;
+        }
         for i in 0..self.specs.len() {
             self.gdot_last[i] = self.g1[i].eps;
         }
@@ -353,10 +356,9 @@ where
     ) -> Result<Fired, Error> {
         let before: Vec<D> = y.iter().copied().collect();
         let mut terminal = false;
-        let firing = std::mem::take(&mut self.firing);
-        let mut records = Vec::with_capacity(firing.len());
-        self.count(t, firing.len())?;
-        for &(i, old, _, slope) in &firing {
+        self.count(t, self.firing.len())?;
+        for k in 0..self.firing.len() {
+            let (i, old, _, slope) = self.firing[k];
             let delta = self.time_derivative(t, y, (i, old), slope)?;
             let y_before: Vec<D> = y.iter().copied().collect();
             self.jump(t, delta, y, Cause::Event(i), |system, time, y, p, armed| {
@@ -365,22 +367,18 @@ where
             terminal |= self.specs[i].terminal;
             let crossing = Some(if old < 0 { Direction::Up } else { Direction::Down });
             let y_after = y.iter().copied().collect();
-            records.push(EventRecord { t: D::from(t) + delta, cause: Cause::Event(i), crossing, y_before, y_after });
+            sol.events.push(EventRecord { t: D::from(t) + delta, cause: Cause::Event(i), crossing, y_before, y_after });
         }
         let changed = y.iter().zip(&before).any(|(a, b)| a.re() != b.re());
         if changed || terminal {
-            let y_minus = State::<D, S::Dim>::from_iterator_generic(self.f.shape_generic().0, nalgebra::U1, before);
-            saver.step_end(sol, t, &y_minus);
+            saver.step_end(sol, t, &before);
             if changed {
-                saver.step_end(sol, t, y);
+                saver.step_end(sol, t, y.as_slice());
             }
         }
-        sol.events.extend(records);
         // After a jump the fired events wait to be seen away from zero;
         // without one the method goes on and their signs are those at `t`.
-        let fired: Vec<usize> = if changed { firing.iter().map(|f| f.0).collect() } else { Vec::new() };
-        self.rearm(t, y, &fired)?;
-        self.firing = firing;
+        self.rearm(t, y, changed)?;
         self.firing.clear();
         Ok(Fired { terminal, changed })
     }
@@ -415,12 +413,8 @@ where
         }
         self.eval(t, y, true)?;
         let g = self.g_trial[i];
-        // dg/dt along the solution, with a one-direction dual in time.
         self.system.rhs(D::from(t), y, self.p, &mut self.f);
-        for ((v, y), f) in self.y1.iter_mut().zip(y.iter()).zip(self.f.iter()) {
-            *v = Dual64::new(y.re(), f.re());
-        }
-        self.system.event_values(Dual64::new(t, 1.0), &self.y1, &self.p1, &mut self.g1);
+        rates(self.system, (t, y, &self.f), &mut self.y1, &self.p1, &mut self.g1);
         let rate = self.g1[i].eps;
         // Leaving side `old`, the function moves against it; a rate of the
         // wrong sign or far below the mean slope is a touch, not a crossing.
@@ -469,6 +463,25 @@ where
         }
         Ok(())
     }
+}
+
+/// The event functions and their rates `dg/dt = g_t + g_y·f` along `f`
+/// at `(t, y)` (real parts), as one-direction duals into `g1`.
+fn rates<S, D>(
+    system: &S,
+    (t, y, f): (f64, &State<D, S::Dim>, &State<D, S::Dim>),
+    y1: &mut State<Dual64, S::Dim>,
+    p1: &[Dual64],
+    g1: &mut [Dual64],
+) where
+    S: OdeSystem,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    for ((v, y), f) in y1.iter_mut().zip(y.iter()).zip(f.iter()) {
+        *v = Dual64::new(y.re(), f.re());
+    }
+    system.event_values(Dual64::new(t, 1.0), y1, p1, g1);
 }
 
 fn sign(v: f64) -> i8 {

@@ -1,12 +1,11 @@
 //! The cubic screen: whether a step can hold a root of any event
 //! function, from their values and rates at the step's ends.
 
-use super::{Tracker, sign};
+use super::{Tracker, rates, sign};
 use crate::integrate::Stepper;
 use crate::{DualScalar, Error, OdeSystem};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
-use num_dual::Dual64;
 
 impl<S, D> Tracker<'_, S, D>
 where
@@ -25,10 +24,7 @@ where
                 &self.f
             }
         };
-        for ((v, y), f) in self.y1.iter_mut().zip(it.y().iter()).zip(f.iter()) {
-            *v = Dual64::new(y.re(), f.re());
-        }
-        self.system.event_values(Dual64::new(b, 1.0), &self.y1, &self.p1, &mut self.g1);
+        rates(self.system, (b, it.y(), f), &mut self.y1, &self.p1, &mut self.g1);
         if let Some(i) = self.g1.iter().position(|v| !v.re.is_finite()) {
             let reason = format!("the event function is {}", self.g1[i].re);
             return Err(Error::InvalidEvent { t: b, what: self.name(i), reason, partial: None });

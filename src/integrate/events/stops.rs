@@ -125,7 +125,7 @@ where
             })?;
             let moved = y.iter().zip(&before).any(|(a, b)| a.re() != b.re());
             if moved {
-                saver.step_end(sol, t, y);
+                saver.step_end(sol, t, y.as_slice());
             }
             changed |= moved;
             sol.events.push(EventRecord {
@@ -137,7 +137,7 @@ where
             });
         }
         if changed {
-            self.rearm(t, y, &[])?;
+            self.rearm(t, y, false)?;
         }
         Ok(any)
     }
