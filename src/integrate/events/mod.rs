@@ -414,7 +414,7 @@ where
         self.eval(t, y, true)?;
         let g = self.g_trial[i];
         self.system.rhs(D::from(t), y, self.p, &mut self.f);
-        rates(self.system, (t, y, &self.f), &mut self.y1, &self.p1, &mut self.g1);
+        rates(self.system, t, y, &self.f, &mut self.y1, &self.p1, &mut self.g1);
         let rate = self.g1[i].eps;
         // Leaving side `old`, the function moves against it; a rate of the
         // wrong sign or far below the mean slope is a touch, not a crossing.
@@ -469,7 +469,9 @@ where
 /// at `(t, y)` (real parts), as one-direction duals into `g1`.
 fn rates<S, D>(
     system: &S,
-    (t, y, f): (f64, &State<D, S::Dim>, &State<D, S::Dim>),
+    t: f64,
+    y: &State<D, S::Dim>,
+    f: &State<D, S::Dim>,
     y1: &mut State<Dual64, S::Dim>,
     p1: &[Dual64],
     g1: &mut [Dual64],

@@ -24,7 +24,7 @@ where
                 &self.f
             }
         };
-        rates(self.system, (b, it.y(), f), &mut self.y1, &self.p1, &mut self.g1);
+        rates(self.system, b, it.y(), f, &mut self.y1, &self.p1, &mut self.g1);
         if let Some(i) = self.g1.iter().position(|v| !v.re.is_finite()) {
             let reason = format!("the event function is {}", self.g1[i].re);
             return Err(Error::InvalidEvent { t: b, what: self.name(i), reason, partial: None });
