@@ -63,7 +63,7 @@ pub mod system;
 
 pub use error::Error;
 pub use integrate::{
-    Algorithm, Auto, Bdf, Bs3, Dop853, Dopri5, Euler, Heun, Kvaerno5, Method, Options, Rk4, Rodas4P, Rodas5P,
+    Algorithm, Auto, Bdf, Bs3, Dop853, Dopri5, Euler, Heun, Kvaerno5, Linsolve, Method, Options, Rk4, Rodas4P, Rodas5P,
     Rosenbrock23, Solution, TrBdf2, Tsit5, solve, solve_dual,
 };
 pub use problem::OdeProblem;

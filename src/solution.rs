@@ -18,8 +18,9 @@ pub struct Stats {
     /// for implicit methods, singular iteration matrices).
     pub rejected: usize,
     /// Jacobians `∂f/∂y` evaluated (implicit methods; each costs
-    /// `⌈(n + 1)/4⌉` dual-number passes through the right-hand side, which
-    /// also give `f` and `∂f/∂t`, and are not in `rhs_evals`).
+    /// `⌈(n + 1)/4⌉` dual-number passes through the right-hand side, or
+    /// `⌈(jac_colors + 1)/4⌉` when sparse, which also give `f` and
+    /// `∂f/∂t`, and are not in `rhs_evals`).
     #[serde(default)]
     pub jac_evals: usize,
     /// LU factorizations of the iteration matrix.
@@ -43,6 +44,14 @@ pub struct Stats {
     /// smaller step follows.
     #[serde(default)]
     pub newton_failures: usize,
+    /// Colors of the sparse Jacobian (dual directions per evaluation; 0
+    /// when the Jacobian is dense).
+    #[serde(default)]
+    pub jac_colors: usize,
+    /// Times a sparse Jacobian met a nonzero outside its pattern, which
+    /// then grew (a warning: the pattern missed a dependency).
+    #[serde(default)]
+    pub pattern_growths: usize,
 }
 
 /// Saved times and states of a solve.

@@ -182,7 +182,7 @@ where
             y_pred: zero(),
             psi: zero(),
             newton_tol: set.newton_tol,
-            newton: Newton::new(dim, p, set.max_jacobian_age.unwrap_or(JACOBIAN_AGE), NEWTON_MAXITER),
+            newton: Newton::new(system, (t_span.0, y0), p, &set, (JACOBIAN_AGE, NEWTON_MAXITER))?,
             n_err_fail: 0,
             failure: None,
             stats: Stats::default(),
@@ -255,7 +255,7 @@ where
             return Ok(StepResult::Finished);
         }
         self.n_err_fail = 0;
-        self.newton.start_step(self.system, self.t, &self.diff[0], &mut self.stats);
+        self.newton.start_step(self.system, self.t, &self.diff[0], &mut self.stats)?;
         loop {
             if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
                 return Err(Error::MaxStepsExceeded { t: self.t, max_steps: self.set.max_steps, partial: None });
@@ -294,7 +294,7 @@ where
                         self.stats.newton_failures += 1;
                     }
                     self.failure = Some(f);
-                    if !self.newton.recover(self.system, t_new, &self.y_pred, &mut self.stats) {
+                    if !self.newton.recover(self.system, t_new, &self.y_pred, &mut self.stats)? {
                         self.reduce(if matches!(f, Failure::Newton) { 0.5 } else { 0.25 });
                     }
                     continue;
@@ -564,7 +564,7 @@ mod tests {
             let t_new = (step + 1) as f64 * h;
             let c = h / COEF.alpha[k];
             it.predict();
-            it.newton.eval_jacobian(&Forced, it.t, &it.diff[0], &mut it.stats);
+            it.newton.eval_jacobian(&Forced, it.t, &it.diff[0], &mut it.stats).unwrap();
             it.newton.prepare(c, &mut it.stats).unwrap();
             let eq = Equation {
                 system: &Forced,

@@ -29,11 +29,11 @@
 //! exact matrix.
 
 use super::controller::rms;
-use super::jacobian::DualJacobian;
-use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
+use super::iteration::IterationMatrix;
+use super::options::Settings;
 use super::stepper::{Failure, zeros};
 use super::{OdeSystem, Stats};
-use crate::{DualScalar, State};
+use crate::{DualScalar, Error, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 
@@ -79,23 +79,22 @@ where
     scale: Vec<f64>,
     /// The convergence rate, carried from step to step.
     rate: f64,
-    jac: DenseMatrix<f64>,
-    /// Whether `jac` was evaluated since the last accepted step.
+    /// `J` (real parts) and the factorization of `I/c − J`.
+    w: IterationMatrix<f64, N>,
+    /// Whether `J` was evaluated since the last accepted step.
     jac_current: bool,
     jac_age: usize,
     max_age: usize,
     /// Iterations before the equation is declared not converging.
     max_iters: usize,
-    jacobian: DualJacobian<f64, N>,
     y_re: State<f64, N>,
     f_re: State<f64, N>,
     dfdt_re: State<f64, N>,
-    lu: DenseLu<f64>,
     /// The `c` of the factorization (`None`: none valid).
     lu_c: Option<f64>,
     /// The exact matrix at a solved state, for derivative iterations that
     /// do not contract (allocated when first needed).
-    exact: Option<(DenseMatrix<f64>, DenseLu<f64>)>,
+    exact: Option<IterationMatrix<f64, N>>,
 }
 
 impl<D, N> Newton<D, N>
@@ -104,15 +103,25 @@ where
     N: Dim,
     DefaultAllocator: Allocator<N>,
 {
-    /// Buffers for a system of dimension `dim` with parameters `p`; a
-    /// Jacobian serves at most `max_age` accepted steps; `max_iters`
-    /// iterations without convergence are a failure.
-    pub fn new(dim: N, p: &[D], max_age: usize, max_iters: usize) -> Self {
+    /// Buffers for `system` starting at `(t, y)` with parameters `p`, its
+    /// linear algebra as `set` says; a Jacobian serves at most
+    /// `set.max_jacobian_age` (else `default_age`) accepted steps;
+    /// `max_iters` iterations without convergence are a failure.
+    pub fn new<S: OdeSystem<Dim = N>>(
+        system: &S,
+        (t, y): (f64, &[D]),
+        p: &[D],
+        set: &Settings,
+        (default_age, max_iters): (usize, usize),
+    ) -> Result<Self, Error> {
+        let dim = system.dim();
         let n = dim.value();
         let zero = || zeros::<D, N>(dim);
         let zero_re = || zeros::<f64, N>(dim);
         let p_re: Vec<f64> = p.iter().map(|v| v.re()).collect();
-        Newton {
+        let y_re: Vec<f64> = y.iter().map(|v| v.re()).collect();
+        let w = IterationMatrix::new(system, (t, &y_re), &p_re, set)?;
+        Ok(Newton {
             n,
             d: zero(),
             y: zero(),
@@ -120,27 +129,32 @@ where
             dy: zero(),
             scale: vec![0.0; n],
             rate: 1.0,
-            jac: DenseMatrix::from_element(n, 0.0),
+            w,
             jac_current: false,
             jac_age: usize::MAX,
-            max_age,
+            max_age: set.max_jacobian_age.unwrap_or(default_age),
             max_iters,
-            jacobian: DualJacobian::new(dim, &p_re),
             y_re: zero_re(),
             f_re: zero_re(),
             dfdt_re: zero_re(),
-            lu: DenseLu::new(n),
             lu_c: None,
             exact: None,
-        }
+        })
     }
 
     /// A new step begins at `(t, y)`: evaluate a new Jacobian there if the
     /// old one has served its steps.
-    pub fn start_step<S: OdeSystem<Dim = N>>(&mut self, system: &S, t: f64, y: &State<D, N>, stats: &mut Stats) {
+    pub fn start_step<S: OdeSystem<Dim = N>>(
+        &mut self,
+        system: &S,
+        t: f64,
+        y: &State<D, N>,
+        stats: &mut Stats,
+    ) -> Result<(), Error> {
         if self.jac_age >= self.max_age {
-            self.eval_jacobian(system, t, y, stats);
+            self.eval_jacobian(system, t, y, stats)?;
         }
+        Ok(())
     }
 
     /// Forget the Jacobian and its factorization (the state jumped): the
@@ -160,15 +174,21 @@ where
 
     /// A new Jacobian at `(t, y)` (real parts); the factorization must
     /// follow.
-    pub fn eval_jacobian<S: OdeSystem<Dim = N>>(&mut self, system: &S, t: f64, y: &State<D, N>, stats: &mut Stats) {
+    pub fn eval_jacobian<S: OdeSystem<Dim = N>>(
+        &mut self,
+        system: &S,
+        t: f64,
+        y: &State<D, N>,
+        stats: &mut Stats,
+    ) -> Result<(), Error> {
         for (r, v) in self.y_re.iter_mut().zip(y.iter()) {
             *r = v.re();
         }
-        self.jacobian.eval(system, t, &self.y_re, &mut self.f_re, &mut self.jac, &mut self.dfdt_re);
-        stats.jac_evals += 1;
+        self.w.eval(system, (t, &self.y_re), (&mut self.f_re, &mut self.dfdt_re), stats)?;
         self.jac_current = true;
         self.jac_age = 0;
         self.lu_c = None;
+        Ok(())
     }
 
     /// Factor `I − cJ` unless the factored `c` is within 30% of `c`.
@@ -177,10 +197,7 @@ where
             return Ok(());
         }
         self.lu_c = None;
-        if let Err(s) = self.lu.factor(&self.jac, 1.0 / c) {
-            let bad_jac = self.jac.as_slice().iter().any(|v| !v.is_finite());
-            return Err(Failure::Singular(s, bad_jac));
-        }
+        self.w.factor(1.0 / c)?;
         stats.factorizations += 1;
         self.lu_c = Some(c);
         self.rate = 1.0;
@@ -197,12 +214,12 @@ where
         t: f64,
         y_pred: &State<D, N>,
         stats: &mut Stats,
-    ) -> bool {
+    ) -> Result<bool, Error> {
         if self.jac_current {
-            return false;
+            return Ok(false);
         }
-        self.eval_jacobian(system, t, y_pred, stats);
-        true
+        self.eval_jacobian(system, t, y_pred, stats)?;
+        Ok(true)
     }
 
     /// Solve for `d` from `d = 0`, with CVODE's convergence test: the rate
@@ -265,9 +282,9 @@ where
         for i in 0..self.n {
             self.dy[i] = (self.f[i] * c - psi[i] - self.d[i]) * scale;
         }
-        match (&self.exact, exact) {
-            (Some((_, lu)), true) => lu.solve_primal(self.dy.as_mut_slice()),
-            _ => self.lu.solve_primal(self.dy.as_mut_slice()),
+        match (&mut self.exact, exact) {
+            (Some(w), true) => w.solve_primal(self.dy.as_mut_slice()),
+            _ => self.w.solve_primal(self.dy.as_mut_slice()),
         }
         Ok(())
     }
@@ -313,7 +330,7 @@ where
                 return;
             }
             if !exact && (iters >= SENS_MAX_ITERS || rate.is_some_and(|r| r >= 0.9)) {
-                exact = self.factor_exact(eq.system, eq.t, eq.c, stats);
+                exact = self.factor_exact(eq.system, (eq.t, eq.c), stats);
                 if !exact {
                     return;
                 }
@@ -328,15 +345,26 @@ where
     /// The exact Newton matrix at the solved state, in its own buffers
     /// (the real solve's Jacobian and factorization stay as they are).
     /// `false` if it is singular.
-    fn factor_exact<S: OdeSystem<Dim = N>>(&mut self, system: &S, t: f64, c: f64, stats: &mut Stats) -> bool {
-        let n = self.n;
-        let (jac, lu) = self.exact.get_or_insert_with(|| (DenseMatrix::from_element(n, 0.0), DenseLu::new(n)));
+    fn factor_exact<S: OdeSystem<Dim = N>>(
+        &mut self,
+        system: &S,
+        (t, c): (f64, f64),
+        stats: &mut Stats,
+    ) -> bool {
         for (r, v) in self.y_re.iter_mut().zip(self.y.iter()) {
             *r = v.re();
         }
-        self.jacobian.eval(system, t, &self.y_re, &mut self.f_re, jac, &mut self.dfdt_re);
-        stats.jac_evals += 1;
+        if self.exact.is_none() {
+            match self.w.like(system.dim()) {
+                Ok(w) => self.exact = Some(w),
+                Err(_) => return false,
+            }
+        }
+        let Some(w) = self.exact.as_mut() else { return false };
+        if w.eval(system, (t, &self.y_re), (&mut self.f_re, &mut self.dfdt_re), stats).is_err() {
+            return false;
+        }
         stats.factorizations += 1;
-        lu.factor(jac, 1.0 / c).is_ok()
+        w.factor(1.0 / c).is_ok()
     }
 }

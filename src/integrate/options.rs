@@ -169,6 +169,34 @@ pub struct Options {
     /// [`Error::TooManyEvents`] (default 100 000): bounds the memory of
     /// [`Solution::events`](crate::Solution::events).
     pub max_events: usize,
+    /// The implicit methods' linear algebra (default
+    /// [`Linsolve::Auto`]).
+    pub linsolve: Linsolve,
+    /// The pattern of `∂f/∂y` as `(row, column)` entries, instead of
+    /// tracing it (sparse linear algebra only; entries met outside it
+    /// still grow it).
+    pub jac_pattern: Option<Vec<(usize, usize)>>,
+}
+
+/// Dense or sparse linear algebra for the implicit methods.
+///
+/// # Example
+/// ```
+/// use odeon::{Linsolve, Options};
+/// let opts = Options::default().linsolve(Linsolve::Sparse);
+/// assert_eq!(serde_json::to_string(&opts.linsolve).unwrap(), "\"sparse\"");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Linsolve {
+    /// Dense below 100 states; above, sparse if the traced pattern of
+    /// `∂f/∂y` has at most 10% nonzeros, else dense.
+    #[default]
+    Auto,
+    /// Dense Jacobian and LU.
+    Dense,
+    /// Sparse Jacobian (traced pattern, colored dual passes) and sparse LU.
+    Sparse,
 }
 
 impl Default for Options {
@@ -190,6 +218,8 @@ impl Default for Options {
             tstops: Vec::new(),
             event_samples: 4,
             max_events: 100_000,
+            linsolve: Linsolve::Auto,
+            jac_pattern: None,
         }
     }
 }
@@ -285,6 +315,19 @@ impl Options {
         self.event_samples = samples;
         self
     }
+    /// Choose dense or sparse linear algebra
+    /// ([`linsolve`](Self::linsolve)).
+    pub fn linsolve(mut self, linsolve: Linsolve) -> Self {
+        self.linsolve = linsolve;
+        self
+    }
+
+    /// Give the pattern of `∂f/∂y` (`(row, column)` entries).
+    pub fn jac_pattern(mut self, entries: Vec<(usize, usize)>) -> Self {
+        self.jac_pattern = Some(entries);
+        self
+    }
+
     /// Set the most events a solve records
     /// ([`max_events`](Self::max_events)).
     pub fn max_events(mut self, max_events: usize) -> Self {
@@ -335,6 +378,8 @@ pub(crate) struct Settings {
     pub detect_stiffness: bool,
     pub max_jacobian_age: Option<usize>,
     pub newton_tol: Option<f64>,
+    pub linsolve: Linsolve,
+    pub jac_pattern: Option<Vec<(usize, usize)>>,
 }
 
 impl Settings {
@@ -392,6 +437,8 @@ impl Settings {
             detect_stiffness: o.detect_stiffness,
             max_jacobian_age: o.max_jacobian_age,
             newton_tol: o.newton_tol,
+            linsolve: o.linsolve,
+            jac_pattern: o.jac_pattern.clone(),
         })
     }
 }

@@ -8,6 +8,7 @@
 mod classic;
 mod hybrid;
 mod lorenz96;
+mod mol;
 pub mod registry;
 
 pub use classic::{
@@ -16,3 +17,4 @@ pub use classic::{
 };
 pub use hybrid::{BouncingBall, OralDosing, Thermostat};
 pub use lorenz96::Lorenz96;
+pub use mol::{Brusselator1D, Brusselator2D};

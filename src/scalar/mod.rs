@@ -5,8 +5,10 @@
 //! `DualSVec64<K>`, `HyperDual64`, …) the same code carries derivatives.
 
 mod dual;
+mod tracer;
 
 pub use dual::{InlineDual, InlineDual64, InlineHyperDual64, Partials};
+pub use tracer::Tracer;
 
 use num_dual::{Dual2_64, Dual2SVec64, Dual64, DualNum, DualNumCopy, DualSVec64, HyperDual64, HyperDualSVec64};
 
@@ -62,11 +64,49 @@ pub trait Derivatives {
     const ORDER: usize;
     /// The `l`-th first-order part (zero where none is carried).
     fn eps_part(&self, l: usize) -> f64;
+    /// Number of real numbers the scalar is made of (the real part and
+    /// every derivative part): a linear map with real coefficients acts on
+    /// each alike, so a sparse solver can treat them as right-hand sides.
+    const REALS: usize;
+    /// Write the real numbers into `out[..REALS]`, the real part first.
+    fn to_reals(&self, out: &mut [f64]);
+    /// The scalar made of `reals[..REALS]` (as [`to_reals`](Self::to_reals)
+    /// wrote them).
+    fn from_reals(reals: &[f64]) -> Self;
+}
+
+/// The entries of an optional derivative block into `out` (zeros when
+/// the block is absent), column after column.
+fn block_to_reals<R: nalgebra::Dim, C: nalgebra::Dim>(
+    block: &num_dual::Derivative<f64, R, C>,
+    len: usize,
+    out: &mut [f64],
+) where
+    nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R, C>,
+{
+    match &block.0 {
+        Some(m) => out[..len].copy_from_slice(m.as_slice()),
+        None => out[..len].fill(0.0),
+    }
+}
+
+/// A derivative block of `R × C` from its entries, column after column.
+fn block_from_reals<const R: usize, const C: usize>(
+    reals: &[f64],
+) -> num_dual::Derivative<f64, nalgebra::Const<R>, nalgebra::Const<C>> {
+    num_dual::Derivative::some(nalgebra::SMatrix::<f64, R, C>::from_column_slice(&reals[..R * C]))
 }
 
 impl Derivatives for f64 {
     const N_EPS: usize = 0;
     const ORDER: usize = 0;
+    const REALS: usize = 1;
+    fn to_reals(&self, out: &mut [f64]) {
+        out[0] = *self;
+    }
+    fn from_reals(reals: &[f64]) -> Self {
+        reals[0]
+    }
     fn eps_part(&self, _: usize) -> f64 {
         0.0
     }
@@ -75,6 +115,13 @@ impl Derivatives for f64 {
 impl Derivatives for Dual64 {
     const N_EPS: usize = 1;
     const ORDER: usize = 1;
+    const REALS: usize = 2;
+    fn to_reals(&self, out: &mut [f64]) {
+        out[..2].copy_from_slice(&[self.re, self.eps]);
+    }
+    fn from_reals(r: &[f64]) -> Self {
+        Dual64::new(r[0], r[1])
+    }
     #[inline]
     fn eps_part(&self, _: usize) -> f64 {
         self.eps
@@ -84,6 +131,13 @@ impl Derivatives for Dual64 {
 impl Derivatives for Dual2_64 {
     const N_EPS: usize = 1;
     const ORDER: usize = 2;
+    const REALS: usize = 3;
+    fn to_reals(&self, out: &mut [f64]) {
+        out[..3].copy_from_slice(&[self.re, self.v1, self.v2]);
+    }
+    fn from_reals(r: &[f64]) -> Self {
+        Dual2_64::new(r[0], r[1], r[2])
+    }
     #[inline]
     fn eps_part(&self, _: usize) -> f64 {
         self.v1
@@ -93,6 +147,13 @@ impl Derivatives for Dual2_64 {
 impl Derivatives for HyperDual64 {
     const N_EPS: usize = 2;
     const ORDER: usize = 2;
+    const REALS: usize = 4;
+    fn to_reals(&self, out: &mut [f64]) {
+        out[..4].copy_from_slice(&[self.re, self.eps1, self.eps2, self.eps1eps2]);
+    }
+    fn from_reals(r: &[f64]) -> Self {
+        HyperDual64::new(r[0], r[1], r[2], r[3])
+    }
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         if l == 0 { self.eps1 } else { self.eps2 }
@@ -102,6 +163,14 @@ impl Derivatives for HyperDual64 {
 impl<const K: usize> Derivatives for DualSVec64<K> {
     const N_EPS: usize = K;
     const ORDER: usize = 1;
+    const REALS: usize = 1 + K;
+    fn to_reals(&self, out: &mut [f64]) {
+        out[0] = self.re;
+        block_to_reals(&self.eps, K, &mut out[1..]);
+    }
+    fn from_reals(r: &[f64]) -> Self {
+        DualSVec64::new(r[0], block_from_reals::<K, 1>(&r[1..]))
+    }
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         self.eps.0.as_ref().map_or(0.0, |e| e[l])
@@ -111,6 +180,15 @@ impl<const K: usize> Derivatives for DualSVec64<K> {
 impl<const K: usize> Derivatives for Dual2SVec64<K> {
     const N_EPS: usize = K;
     const ORDER: usize = 2;
+    const REALS: usize = 1 + K + K * K;
+    fn to_reals(&self, out: &mut [f64]) {
+        out[0] = self.re;
+        block_to_reals(&self.v1, K, &mut out[1..]);
+        block_to_reals(&self.v2, K * K, &mut out[1 + K..]);
+    }
+    fn from_reals(r: &[f64]) -> Self {
+        Dual2SVec64::new(r[0], block_from_reals::<1, K>(&r[1..]), block_from_reals::<K, K>(&r[1 + K..]))
+    }
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         self.v1.0.as_ref().map_or(0.0, |e| e[l])
@@ -120,6 +198,22 @@ impl<const K: usize> Derivatives for Dual2SVec64<K> {
 impl<const M: usize, const N: usize> Derivatives for HyperDualSVec64<M, N> {
     const N_EPS: usize = M + N;
     const ORDER: usize = 2;
+    const REALS: usize = 1 + M + N + M * N;
+    fn to_reals(&self, out: &mut [f64]) {
+        out[0] = self.re;
+        block_to_reals(&self.eps1, M, &mut out[1..]);
+        block_to_reals(&self.eps2, N, &mut out[1 + M..]);
+        block_to_reals(&self.eps1eps2, M * N, &mut out[1 + M + N..]);
+    }
+    fn from_reals(r: &[f64]) -> Self {
+        let (a, b) = (1 + M, 1 + M + N);
+        HyperDualSVec64::new(
+            r[0],
+            block_from_reals::<M, 1>(&r[1..]),
+            block_from_reals::<1, N>(&r[a..]),
+            block_from_reals::<M, N>(&r[b..]),
+        )
+    }
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         if l < M { self.eps1.0.as_ref().map_or(0.0, |e| e[l]) } else { self.eps2.0.as_ref().map_or(0.0, |e| e[l - M]) }
@@ -134,6 +228,17 @@ where
 {
     const N_EPS: usize = T::N_EPS + K;
     const ORDER: usize = T::ORDER + 1;
+    const REALS: usize = T::REALS * (1 + K);
+    fn to_reals(&self, out: &mut [f64]) {
+        self.re.to_reals(out);
+        for (l, e) in self.eps.0.iter().enumerate() {
+            e.to_reals(&mut out[T::REALS * (l + 1)..]);
+        }
+    }
+    fn from_reals(r: &[f64]) -> Self {
+        let eps = std::array::from_fn(|l| T::from_reals(&r[T::REALS * (l + 1)..]));
+        InlineDual::from_parts(T::from_reals(r), eps)
+    }
     #[inline]
     fn eps_part(&self, l: usize) -> f64 {
         if l < T::N_EPS { self.re.eps_part(l) } else { self.eps.0[l - T::N_EPS].re() }

@@ -367,6 +367,10 @@ fn wild_options() -> impl proptest::strategy::Strategy<Value = Options> {
             proptest::sample::select(vec![0usize, 1, 4, 1001, 1 << 40]),
             proptest::sample::select(vec![0usize, 1, 100_000]),
         ),
+        (
+            or(odeon::Linsolve::Auto, proptest::sample::select(vec![odeon::Linsolve::Dense, odeon::Linsolve::Sparse])),
+            or(None, proptest::collection::vec((0usize..5, 0usize..5), 0..6).prop_map(Some)),
+        ),
     )
         .prop_map(
             |(
@@ -375,6 +379,7 @@ fn wild_options() -> impl proptest::strategy::Strategy<Value = Options> {
                 (sec, detect, age),
                 newton_tol,
                 (tstops, event_samples, max_events),
+                (linsolve, jac_pattern),
             )| {
                 Options {
                     rtol,
@@ -393,6 +398,8 @@ fn wild_options() -> impl proptest::strategy::Strategy<Value = Options> {
                     tstops,
                     event_samples,
                     max_events,
+                    linsolve,
+                    jac_pattern,
                 }
             },
         )

@@ -14,4 +14,5 @@ mod events;
 mod rosenbrock;
 mod scalar_types;
 mod schedules;
+mod sparse;
 mod stiffness;

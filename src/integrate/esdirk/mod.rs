@@ -121,7 +121,7 @@ where
             err: zero(),
             k: (0..Self::STAGES).map(|_| zero()).collect(),
             k_dense: (0..Self::STAGES).map(|_| zero()).collect(),
-            newton: Newton::new(dim, p, set.max_jacobian_age.unwrap_or(JACOBIAN_AGE), NEWTON_MAX_ITERS),
+            newton: Newton::new(system, (t_span.0, y0), p, &set, (JACOBIAN_AGE, NEWTON_MAX_ITERS))?,
             newton_tol: set.newton_tol.unwrap_or(NEWTON_TOL),
             failure: None,
             stats: Stats::default(),
@@ -180,7 +180,7 @@ where
         if self.clock.t == self.clock.t_end {
             return Ok(StepResult::Finished);
         }
-        self.newton.start_step(self.system, self.clock.t, &self.y, &mut self.stats);
+        self.newton.start_step(self.system, self.clock.t, &self.y, &mut self.stats)?;
         let q = M::TABLEAU.controller_order as f64;
         loop {
             if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
@@ -196,7 +196,7 @@ where
                     self.stats.newton_failures += 1;
                 }
                 self.failure = Some(f);
-                if self.newton.recover(self.system, self.clock.t, &self.y, &mut self.stats) {
+                if self.newton.recover(self.system, self.clock.t, &self.y, &mut self.stats)? {
                     continue;
                 }
                 if !adaptive {

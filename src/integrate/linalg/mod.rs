@@ -10,8 +10,10 @@
 //! and the derivative parts are exact derivatives of it.
 
 mod coloring;
+mod sparse;
 
 pub use coloring::Coloring;
+pub use sparse::{SparseLu, SparseMatrix};
 
 use crate::{DualScalar, Error};
 
@@ -65,24 +67,28 @@ pub struct Singular {
     pub column: usize,
 }
 
-/// Factors and solves `W = shift·I − J`: dense LU now, sparse later.
+/// Factors and solves `W = shift·I − J`: dense LU ([`DenseLu`] on a
+/// [`DenseMatrix`]) or sparse LU ([`SparseLu`] on a [`SparseMatrix`]).
 ///
 /// `factor` sees the primal part of the Jacobian only; `solve` is exact
 /// for any [`DualScalar`] right-hand side and Jacobian (see the module
 /// documentation).
 pub trait LinearSolver<D: DualScalar> {
+    /// The Jacobian's storage.
+    type Matrix;
+
     /// Factor `shift·I − J` (real parts).
-    fn factor(&mut self, jac: &DenseMatrix<D>, shift: f64) -> Result<(), Singular>;
+    fn factor(&mut self, jac: &Self::Matrix, shift: f64) -> Result<(), Singular>;
 
     /// Overwrite `b` with `(shift·I − J)⁻¹ b`, `J` being the matrix of the
     /// last [`factor`](Self::factor) with its derivative parts.
-    fn solve(&mut self, jac: &DenseMatrix<D>, b: &mut [D]);
+    fn solve(&mut self, jac: &Self::Matrix, b: &mut [D]);
 
     /// Overwrite `b` with `W₀⁻¹ b`, `W₀` the real matrix of the last
     /// [`factor`](Self::factor), applied alike to every part of `b`: the
     /// preconditioner of a Newton iteration, whose fixed point (and so its
     /// derivative parts) does not depend on it.
-    fn solve_primal<E: DualScalar>(&self, b: &mut [E]);
+    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]);
 }
 
 /// Dense LU with partial pivoting (LAPACK's `getf2` order), allocation-free
@@ -152,6 +158,8 @@ impl<D: DualScalar> DenseLu<D> {
 }
 
 impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
+    type Matrix = DenseMatrix<D>;
+
     fn factor(&mut self, jac: &DenseMatrix<D>, shift: f64) -> Result<(), Singular> {
         let n = self.n;
         debug_assert_eq!(jac.n(), n);
@@ -226,7 +234,7 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
         self.r = r;
     }
 
-    fn solve_primal<E: DualScalar>(&self, b: &mut [E]) {
+    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
         self.substitute(b);
     }
 }

@@ -14,8 +14,7 @@
 pub mod tableau;
 
 use super::controller::{Clock, initial_step_for};
-use super::jacobian::DualJacobian;
-use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
+use super::iteration::IterationMatrix;
 use super::options::Settings;
 use super::stepper::{
     Failure, StepResult, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, delegate_stepper, zeros,
@@ -62,12 +61,11 @@ where
     /// `f`, `∂f/∂t` and `∂f/∂y` at `(t, y)`.
     f0: State<D, S::Dim>,
     dfdt: State<D, S::Dim>,
-    jac: DenseMatrix<D>,
+    /// `J` and the factorization of `W`.
+    w: IterationMatrix<D, S::Dim>,
     jac_ready: bool,
     /// Accepted steps since the Jacobian was evaluated (W-methods reuse it).
     jac_age: usize,
-    jacobian: DualJacobian<D, S::Dim>,
-    lu: DenseLu<D>,
     /// The stage increments `k_i`.
     k: Vec<State<D, S::Dim>>,
     /// `K_r = Σ_i H_ri k_i` of the last accepted step.
@@ -111,6 +109,7 @@ where
         }
         let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
+        let w = IterationMatrix::new(system, (t_span.0, y0), p, &set)?;
         let mut it = RosenbrockStepper {
             system,
             p,
@@ -121,11 +120,9 @@ where
             y_stage: zero(),
             f0: zero(),
             dfdt: zero(),
-            jac: DenseMatrix::from_element(n, D::from(0.0)),
+            w,
             jac_ready: false,
             jac_age: 0,
-            jacobian: DualJacobian::new(dim, p),
-            lu: DenseLu::new(n),
             k: (0..Self::STAGES).map(|_| zero()).collect(),
             dense: (0..M::TABLEAU.h.len()).map(|_| zero()).collect(),
             dense_ready: false,
@@ -194,7 +191,7 @@ where
     /// Jacobian: an upper bound of the spectral radius, used to decide when
     /// a problem has stopped being stiff.
     pub fn jacobian_norm(&self) -> f64 {
-        (0..self.n).map(|i| (0..self.n).map(|j| self.jac.get(i, j).re().abs()).sum::<f64>()).fold(0.0, f64::max)
+        self.w.norm_inf()
     }
 
     fn max_jacobian_age(&self) -> usize {
@@ -212,8 +209,7 @@ where
             self.system.rhs(D::from(t), y, self.p, &mut self.f0);
             self.stats.rhs_evals += 1;
         } else {
-            self.jacobian.eval(self.system, t, y, &mut self.f0, &mut self.jac, &mut self.dfdt);
-            self.stats.jac_evals += 1;
+            self.w.eval(self.system, (t, y), (&mut self.f0, &mut self.dfdt), &mut self.stats)?;
             self.jac_age = 0;
         }
         if let Some(component) = self.f0.iter().position(|v| !v.re().is_finite()) {
@@ -248,9 +244,8 @@ where
             if adaptive && !last && self.clock.too_small(h, self.set.h_min) {
                 return Err(self.collapse_error(h));
             }
-            if let Err(s) = self.lu.factor(&self.jac, 1.0 / (h * M::TABLEAU.gamma)) {
-                let bad_jac = self.jac.as_slice().iter().any(|v| !v.re().is_finite());
-                self.failure = Some(Failure::Singular(s, bad_jac));
+            if let Err(failure) = self.w.factor(1.0 / (h * M::TABLEAU.gamma)) {
+                self.failure = Some(failure);
                 if !adaptive {
                     return Err(self.collapse_error(h));
                 }
@@ -325,7 +320,7 @@ where
             for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
                 axpy(ki, cij / h, kj);
             }
-            self.lu.solve(&self.jac, ki.as_mut_slice());
+            self.w.solve(ki.as_mut_slice());
         }
         self.stats.rhs_evals += Self::STAGES - 1;
         self.stats.linear_solves += Self::STAGES;

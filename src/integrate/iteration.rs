@@ -1,0 +1,263 @@
+//! The implicit steppers' iteration matrix `W = shift·I − J`: its Jacobian
+//! by dual numbers, dense or sparse, and its factorization — one owner for
+//! the choice, so Rosenbrock, BDF and ESDIRK see one interface.
+//!
+//! **Dense** (small systems): `J` by `⌈(n + 1)/4⌉` dual passes, dense LU.
+//! **Sparse** (large systems): the pattern of `∂f/∂y` is traced through
+//! the model's generic right-hand side ([`Tracer`]) at the initial state
+//! and two random states near it (or given as
+//! [`Options::jac_pattern`](super::Options::jac_pattern)); its columns
+//! are colored so that `J` costs `⌈(colors + 1)/4⌉` passes, and `W` is
+//! factored by sparse LU whose symbolic analysis is done once. A nonzero
+//! met later outside the pattern (a branch no probe took) is seen when its
+//! row has no entry of that color: the pattern grows by a trace at that
+//! state, and `Stats::pattern_growths` counts it. A missed entry whose row
+//! has an entry of the same color cannot be seen, and adds to that entry:
+//! give such a model its pattern.
+
+use super::jacobian::{ColoredJacobian, DualJacobian};
+use super::linalg::{CscPattern, DenseLu, DenseMatrix, LinearSolver, SparseLu, SparseMatrix};
+use super::options::{Linsolve, Settings};
+use super::stepper::Failure;
+use super::Stats;
+use crate::random::{Domain, SampleRng};
+use crate::scalar::Tracer;
+use crate::{DualScalar, Error, OdeSystem, State};
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim, U1};
+
+/// Below this many states [`Linsolve::Auto`] stays dense without tracing.
+pub(crate) const SPARSE_MIN_STATES: usize = 100;
+/// Above this fraction of nonzeros [`Linsolve::Auto`] stays dense.
+pub(crate) const SPARSE_MAX_DENSITY: f64 = 0.1;
+
+/// The pattern of `∂f/∂y` of `system` at `(t, y)` with parameters `p`,
+/// traced at `y` and at two random states near it (each component moved
+/// by up to 5% of `1 + |y_i|`), their union.
+///
+/// # Errors
+/// [`Error::InvalidOption`] if the right-hand side evaluates on another
+/// thread (see [`Tracer`]).
+///
+/// # Example
+/// ```
+/// use odeon::integrate::sparsity;
+/// use odeon::models::Lorenz96;
+/// // Lorenz-96: y_i' depends on y_{i−2}, y_{i−1}, y_i and y_{i+1}.
+/// let m = Lorenz96::new(40)?;
+/// let y: Vec<f64> = (0..40).map(|i| 8.0 + (i as f64).sin()).collect();
+/// let pattern = sparsity(&m, 0.0, &y, &[8.0])?;
+/// assert_eq!(pattern.nnz(), 4 * 40);
+/// assert_eq!(pattern.column(10), &[9, 10, 11, 12]); // the rows that read y₁₀
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub fn sparsity<S: OdeSystem>(system: &S, t: f64, y: &[f64], p: &[f64]) -> Result<CscPattern, Error>
+where
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    let dim = system.dim();
+    let n = dim.value();
+    let tp: Vec<Tracer> = p.iter().map(|&v| Tracer::constant(v)).collect();
+    let mut entries = Vec::new();
+    for probe in 0..3 {
+        let mut rng = SampleRng::new(0, Domain::Probe, probe);
+        let at: Vec<f64> = if probe == 0 {
+            y.to_vec()
+        } else {
+            y.iter().map(|&v| v + 0.05 * (2.0 * rng.uniform() - 1.0) * (1.0 + v.abs())).collect()
+        };
+        let rows = Tracer::dependencies(&at, |x| {
+            let ty = State::<Tracer, S::Dim>::from_iterator_generic(dim, U1, x.iter().copied());
+            let mut dy = State::<Tracer, S::Dim>::from_element_generic(dim, U1, Tracer::constant(0.0));
+            system.rhs(Tracer::constant(t), &ty, &tp, &mut dy);
+            dy.iter().copied().collect()
+        })?;
+        for (r, cols) in rows.iter().enumerate() {
+            entries.extend(cols.iter().map(|&c| (r, c)));
+        }
+    }
+    Ok(CscPattern::new(n, n, &entries)?.0)
+}
+
+/// The sparse path's parts.
+pub(crate) struct Sparse<D, N>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    eval: ColoredJacobian<D, N>,
+    jac: SparseMatrix<D>,
+    lu: SparseLu<D>,
+    p: Vec<D>,
+    p_re: Vec<f64>,
+}
+
+impl<D, N> Sparse<D, N>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    fn new(dim: N, p: &[D], pattern: &CscPattern) -> Result<Self, Error> {
+        let jac = SparseMatrix::new(pattern)?;
+        let lu = SparseLu::new(&jac)?;
+        let eval = ColoredJacobian::new(dim, p, jac.pattern().clone());
+        Ok(Sparse { eval, jac, lu, p: p.to_vec(), p_re: p.iter().map(|v| v.re()).collect() })
+    }
+}
+
+/// `J`, its evaluation and the factorization of `shift·I − J`.
+pub(crate) enum IterationMatrix<D, N>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    Dense { eval: DualJacobian<D, N>, jac: DenseMatrix<D>, lu: DenseLu<D> },
+    Sparse(Box<Sparse<D, N>>),
+}
+
+impl<D, N> IterationMatrix<D, N>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    /// Dense or sparse as `set.linsolve` says (tracing the pattern at
+    /// `(t, y)` unless `set.jac_pattern` gives it).
+    pub fn new<S: OdeSystem<Dim = N>>(system: &S, (t, y): (f64, &[D]), p: &[D], set: &Settings) -> Result<Self, Error> {
+        let dim = system.dim();
+        let n = dim.value();
+        let dense = || IterationMatrix::Dense {
+            eval: DualJacobian::new(dim, p),
+            jac: DenseMatrix::from_element(n, D::from(0.0)),
+            lu: DenseLu::new(n),
+        };
+        if set.linsolve == Linsolve::Dense
+            || (set.linsolve == Linsolve::Auto && n < SPARSE_MIN_STATES && set.jac_pattern.is_none())
+        {
+            return Ok(dense());
+        }
+        let pattern = match &set.jac_pattern {
+            Some(entries) => CscPattern::new(n, n, entries)?.0,
+            None => {
+                let y_re: Vec<f64> = y.iter().map(|v| v.re()).collect();
+                let p_re: Vec<f64> = p.iter().map(|v| v.re()).collect();
+                sparsity(system, t, &y_re, &p_re)?
+            }
+        };
+        if set.linsolve == Linsolve::Auto && pattern.nnz() as f64 > SPARSE_MAX_DENSITY * (n * n) as f64 {
+            return Ok(dense());
+        }
+        Ok(IterationMatrix::Sparse(Box::new(Sparse::new(dim, p, &pattern)?)))
+    }
+
+    /// Another of the same kind (dense, or sparse on the same pattern).
+    pub fn like(&self, dim: N) -> Result<Self, Error> {
+        Ok(match self {
+            IterationMatrix::Dense { eval, jac, .. } => IterationMatrix::Dense {
+                eval: DualJacobian::new(dim, &eval.params()),
+                jac: jac.clone(),
+                lu: DenseLu::new(jac.n()),
+            },
+            IterationMatrix::Sparse(sp) => IterationMatrix::Sparse(Box::new(Sparse::new(dim, &sp.p, sp.jac.pattern())?)),
+        })
+    }
+
+    /// `f`, `J` and `∂f/∂t` at `(t, y)`; on the sparse path, a nonzero
+    /// seen outside the pattern grows it (a trace at `y`) and evaluates
+    /// again.
+    pub fn eval<S: OdeSystem<Dim = N>>(
+        &mut self,
+        system: &S,
+        (t, y): (f64, &State<D, N>),
+        (f, dfdt): (&mut State<D, N>, &mut State<D, N>),
+        stats: &mut Stats,
+    ) -> Result<(), Error> {
+        stats.jac_evals += 1;
+        match self {
+            IterationMatrix::Dense { eval, jac, .. } => {
+                eval.eval(system, t, y, f, jac, dfdt);
+            }
+            IterationMatrix::Sparse(sp) => {
+                let misses = sp.eval.misses;
+                sp.eval.eval(system, t, y, f, sp.jac.values_mut(), dfdt);
+                stats.jac_colors = sp.eval.colors();
+                if sp.eval.misses > misses {
+                    let y_re: Vec<f64> = y.iter().map(|v| v.re()).collect();
+                    let found = sparsity(system, t, &y_re, &sp.p_re)?;
+                    let old = sp.jac.pattern();
+                    let mut entries: Vec<(usize, usize)> = Vec::with_capacity(old.nnz() + found.nnz());
+                    for pat in [old, &found] {
+                        for c in 0..pat.cols() {
+                            entries.extend(pat.column(c).iter().map(|&r| (r, c)));
+                        }
+                    }
+                    let n = old.rows();
+                    let grown = CscPattern::new(n, n, &entries)?.0;
+                    **sp = Sparse::new(system.dim(), &sp.p, &grown)?;
+                    sp.eval.eval(system, t, y, f, sp.jac.values_mut(), dfdt);
+                    stats.pattern_growths += 1;
+                    stats.jac_colors = sp.eval.colors();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Factor `shift·I − J`.
+    pub fn factor(&mut self, shift: f64) -> Result<(), Failure> {
+        let (result, bad_jac) = match self {
+            IterationMatrix::Dense { jac, lu, .. } => {
+                let r = lu.factor(jac, shift);
+                (r, r.is_err() && jac.as_slice().iter().any(|v| !v.re().is_finite()))
+            }
+            IterationMatrix::Sparse(sp) => {
+                let r = sp.lu.factor(&sp.jac, shift);
+                (r, r.is_err() && sp.jac.values().iter().any(|v| !v.re().is_finite()))
+            }
+        };
+        result.map_err(|s| Failure::Singular(s, bad_jac))
+    }
+
+    /// `b ← (shift·I − J)⁻¹ b`, exact in every part of the scalar.
+    pub fn solve(&mut self, b: &mut [D]) {
+        match self {
+            IterationMatrix::Dense { jac, lu, .. } => lu.solve(jac, b),
+            IterationMatrix::Sparse(sp) => sp.lu.solve(&sp.jac, b),
+        }
+    }
+
+    /// `b ← W₀⁻¹ b` with the real factorization, every part alike.
+    pub fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
+        match self {
+            IterationMatrix::Dense { lu, .. } => LinearSolver::<D>::solve_primal(lu, b),
+            IterationMatrix::Sparse(sp) => LinearSolver::<D>::solve_primal(&mut sp.lu, b),
+        }
+    }
+
+    /// `‖J‖_∞` of the real parts (the largest absolute row sum).
+    pub fn norm_inf(&self) -> f64 {
+        let mut rows: Vec<f64>;
+        match self {
+            IterationMatrix::Dense { jac, .. } => {
+                let n = jac.n();
+                rows = vec![0.0; n];
+                for c in 0..n {
+                    for (s, v) in rows.iter_mut().zip(jac.column(c)) {
+                        *s += v.re().abs();
+                    }
+                }
+            }
+            IterationMatrix::Sparse(sp) => {
+                let pat = sp.jac.pattern();
+                rows = vec![0.0; pat.rows()];
+                for (&r, v) in pat.rowval().iter().zip(sp.jac.values()) {
+                    rows[r] += v.re().abs();
+                }
+            }
+        }
+        rows.into_iter().fold(0.0, f64::max)
+    }
+}
