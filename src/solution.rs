@@ -19,7 +19,7 @@ pub struct Stats {
     pub rejected: usize,
     /// Jacobians `∂f/∂y` evaluated (implicit methods; each costs
     /// `⌈(n + 1)/4⌉` dual-number passes through the right-hand side, or
-    /// `⌈(jac_colors + 1)/4⌉` when sparse, which also give `f` and
+    /// `⌈(jac_colors + 2)/4⌉` when sparse (with one check direction), which also give `f` and
     /// `∂f/∂t`, and are not in `rhs_evals`).
     #[serde(default)]
     pub jac_evals: usize,

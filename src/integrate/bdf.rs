@@ -26,7 +26,7 @@ use super::controller::{MAX_ERROR_TEST_FAILURES, initial_step_for, rms, too_smal
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, Stepper, at_step_ends, check_accepted, checked_settings, collapse_error, eval_start, zeros,
+    Failure, StepResult, Stepper, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, eval_start, zeros,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -341,31 +341,28 @@ where
     fn predict(&mut self) {
         let k = self.order;
         let alpha = COEF.alpha[k];
-        for i in 0..self.n {
-            let mut yp = self.diff[0][i];
-            let mut psi = D::from(0.0);
-            for j in 1..=k {
-                yp += self.diff[j][i];
-                psi += self.diff[j][i] * COEF.gamma[j];
-            }
-            self.y_pred[i] = yp;
-            self.psi[i] = psi / alpha;
+        // Whole vectors, one difference at a time: per component the same
+        // sums in the same order as a loop over components, but contiguous.
+        self.y_pred.copy_from(&self.diff[0]);
+        self.psi.fill(D::from(0.0));
+        for j in 1..=k {
+            self.y_pred += &self.diff[j];
+            axpy(&mut self.psi, COEF.gamma[j], &self.diff[j]);
         }
+        self.psi.as_mut_slice().iter_mut().for_each(|v| *v /= alpha);
     }
 
     /// The scaled RMS norm of `coef·v` (real parts, and with
     /// `sensitivity_error_control` each derivative direction too), scaled
     /// by `atol + rtol·|y_new|`.
     fn error_norm(&self, v: &State<D, S::Dim>, coef: f64) -> f64 {
-        let scaled = |part: &dyn Fn(&D) -> f64| {
-            let s = (0..self.n)
-                .map(|i| coef * part(&v[i]) / (self.set.atol[i] + self.set.rtol[i] * part(&self.newton.y[i]).abs()));
-            rms(s, self.n)
-        };
-        let mut err = scaled(&|x: &D| x.re());
+        let (atol, rtol, y) = (&self.set.atol, &self.set.rtol, &self.newton.y);
+        let n = self.n;
+        let mut err = rms((0..n).map(|i| coef * v[i].re() / (atol[i] + rtol[i] * y[i].re().abs())), n);
         if self.set.sensitivity_error_control {
             for l in 0..D::N_EPS {
-                err = err.max(scaled(&|x: &D| x.eps_part(l)));
+                let part = (0..n).map(|i| coef * v[i].eps_part(l) / (atol[i] + rtol[i] * y[i].eps_part(l).abs()));
+                err = err.max(rms(part, n));
             }
         }
         err / ERROR_FRACTION
@@ -405,14 +402,17 @@ where
         self.t = t_new;
         self.y_prev.copy_from(&self.diff[0]);
         let k = self.order;
+        let d = &self.newton.d;
+        let (low, high) = self.diff.split_at_mut(k + 2);
         for i in 0..self.n {
-            let d = self.newton.d[i];
-            self.diff[k + 2][i] = d - self.diff[k + 1][i];
-            self.diff[k + 1][i] = d;
-            for j in (0..=k).rev() {
-                let next = self.diff[j + 1][i];
-                self.diff[j][i] += next;
-            }
+            high[0][i] = d[i] - low[k + 1][i];
+        }
+        low[k + 1].copy_from(d);
+        // Whole vectors, highest difference first: per component the same
+        // additions in the same order as a loop over components.
+        for j in (0..=k).rev() {
+            let (lower, upper) = self.diff.split_at_mut(j + 1);
+            lower[j] += &upper[0];
         }
     }
 

@@ -181,7 +181,7 @@ where
         y: &State<D, N>,
         stats: &mut Stats,
     ) -> Result<(), Error> {
-        for (r, v) in self.y_re.iter_mut().zip(y.iter()) {
+        for (r, v) in self.y_re.as_mut_slice().iter_mut().zip(y.as_slice()) {
             *r = v.re();
         }
         self.w.eval(system, (t, &self.y_re), (&mut self.f_re, &mut self.dfdt_re), stats)?;
@@ -243,7 +243,7 @@ where
         let mut norm_old = 0.0;
         for k in 0..self.max_iters {
             self.correction(eq, false, stats)?;
-            let norm = rms(self.dy.iter().zip(&self.scale).map(|(v, s)| v.re() / s), self.n);
+            let norm = rms(self.dy.as_slice().iter().zip(&self.scale).map(|(v, s)| v.re() / s), self.n);
             if k > 0 {
                 if norm > 2.0 * norm_old {
                     return Err(Failure::Newton);
@@ -273,7 +273,7 @@ where
         stats.rhs_evals += 1;
         stats.newton_iters += 1;
         stats.linear_solves += 1;
-        if let Some(i) = self.f.iter().position(|v| !v.re().is_finite()) {
+        if let Some(i) = self.f.as_slice().iter().position(|v| !v.re().is_finite()) {
             return Err(Failure::NonFinite(i));
         }
         let lu_c = if exact { c } else { self.lu_c.unwrap_or(c) };
@@ -351,7 +351,7 @@ where
         (t, c): (f64, f64),
         stats: &mut Stats,
     ) -> bool {
-        for (r, v) in self.y_re.iter_mut().zip(self.y.iter()) {
+        for (r, v) in self.y_re.as_mut_slice().iter_mut().zip(self.y.as_slice()) {
             *r = v.re();
         }
         if self.exact.is_none() {

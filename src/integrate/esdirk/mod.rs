@@ -271,7 +271,7 @@ where
             self.newton.converge_derivatives(&eq, &mut self.stats);
             // F_i = (Y_i − base)/(hγ) = (ψ + d)/c.
             let ki = &mut rest[0];
-            for ((f, &psi), &d) in ki.iter_mut().zip(self.psi.iter()).zip(self.newton.d.iter()) {
+            for ((f, &psi), &d) in ki.as_mut_slice().iter_mut().zip(self.psi.as_slice()).zip(self.newton.d.as_slice()) {
                 *f = (psi + d) / c;
             }
         }

@@ -335,36 +335,35 @@ where
     /// The scaled RMS error of the trial step (the largest over the real
     /// part and, with `sensitivity_error_control`, each derivative
     /// direction) and the first non-finite component.
-    fn error_norm(&self) -> (f64, Option<usize>) {
-        let n = self.n;
-        let e = M::TABLEAU.btilde;
-        let est = |i: usize| -> D {
-            let mut acc = D::from(0.0);
-            for (kj, &w) in self.k.iter().zip(e) {
-                if w != 0.0 {
-                    acc += kj[i] * w;
-                }
-            }
-            acc
-        };
-        let scaled = |part: &dyn Fn(&D) -> f64| {
-            let mut s = 0.0;
-            for i in 0..n {
-                let sc = self.set.atol[i] + self.set.rtol[i] * part(&self.y[i]).abs().max(part(&self.y_new[i]).abs());
-                let v = part(&est(i)) / sc;
-                s += v * v;
-            }
-            (s / n as f64).sqrt()
-        };
-        let mut err = scaled(&|v: &D| v.re());
-        if self.set.sensitivity_error_control {
-            for l in 0..D::N_EPS {
-                err = err.max(scaled(&|v: &D| v.eps_part(l)));
+    fn error_norm(&mut self) -> (f64, Option<usize>) {
+        // The estimate `Σ_j ẽ_j k_j` into the stage buffer (free after the
+        // stages), whole vectors at a time.
+        self.y_stage.fill(D::from(0.0));
+        for (kj, &w) in self.k.iter().zip(M::TABLEAU.btilde) {
+            if w != 0.0 {
+                axpy(&mut self.y_stage, w, kj);
             }
         }
-        let bad = self.y_new.iter().position(|v| !v.re().is_finite());
+        let (est, y, y_new) = (self.y_stage.as_slice(), self.y.as_slice(), self.y_new.as_slice());
+        let (atol, rtol) = (&self.set.atol, &self.set.rtol);
+        let scaled = |part: fn(&D, usize) -> f64, l: usize| {
+            let mut s = 0.0;
+            for i in 0..est.len() {
+                let sc = atol[i] + rtol[i] * part(&y[i], l).abs().max(part(&y_new[i], l).abs());
+                let v = part(&est[i], l) / sc;
+                s += v * v;
+            }
+            (s / est.len() as f64).sqrt()
+        };
+        let mut err = scaled(|v, _| v.re(), 0);
+        if self.set.sensitivity_error_control {
+            for l in 0..D::N_EPS {
+                err = err.max(scaled(|v, l| v.eps_part(l), l));
+            }
+        }
+        let bad = y_new.iter().position(|v| !v.re().is_finite());
         match bad {
-            None if !err.is_finite() => (err, Some((0..n).find(|&i| !est(i).re().is_finite()).unwrap_or(0))),
+            None if !err.is_finite() => (err, Some(est.iter().position(|v| !v.re().is_finite()).unwrap_or(0))),
             _ => (err, bad),
         }
     }
