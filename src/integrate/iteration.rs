@@ -16,7 +16,7 @@
 //! give such a model its pattern.
 
 use super::jacobian::{ColoredJacobian, DualJacobian};
-use super::linalg::{CscPattern, DenseLu, DenseMatrix, LinearSolver, SparseLu, SparseMatrix};
+use super::linalg::{BandLu, CscPattern, DenseLu, DenseMatrix, LinearSolver, SparseLu, SparseMatrix, bandwidths};
 use super::options::{Linsolve, Settings};
 use super::stepper::Failure;
 use super::Stats;
@@ -79,6 +79,17 @@ where
     Ok(CscPattern::new(n, n, &entries)?.0)
 }
 
+/// A sparse matrix's factorization: banded LU when the band holds the
+/// pattern compactly, else general sparse LU.
+pub(crate) enum Factor<D> {
+    Band(BandLu<D>),
+    General(SparseLu<D>),
+}
+
+/// Band storage up to this many times the pattern's entries picks the
+/// banded LU.
+const BAND_MAX_FILL: usize = 8;
+
 /// The sparse path's parts.
 pub(crate) struct Sparse<D, N>
 where
@@ -88,7 +99,7 @@ where
 {
     eval: ColoredJacobian<D, N>,
     jac: SparseMatrix<D>,
-    lu: SparseLu<D>,
+    lu: Factor<D>,
     p: Vec<D>,
     p_re: Vec<f64>,
 }
@@ -101,7 +112,12 @@ where
 {
     fn new(dim: N, p: &[D], pattern: &CscPattern) -> Result<Self, Error> {
         let jac = SparseMatrix::new(pattern)?;
-        let lu = SparseLu::new(&jac)?;
+        let (kl, ku) = bandwidths(&jac);
+        let lu = if (2 * kl + ku + 1) * jac.n() <= BAND_MAX_FILL * jac.pattern().nnz() {
+            Factor::Band(BandLu::new(&jac))
+        } else {
+            Factor::General(SparseLu::new(&jac)?)
+        };
         let eval = ColoredJacobian::new(dim, p, jac.pattern().clone());
         Ok(Sparse { eval, jac, lu, p: p.to_vec(), p_re: p.iter().map(|v| v.re()).collect() })
     }
@@ -214,7 +230,10 @@ where
                 (r, r.is_err() && jac.as_slice().iter().any(|v| !v.re().is_finite()))
             }
             IterationMatrix::Sparse(sp) => {
-                let r = sp.lu.factor(&sp.jac, shift);
+                let r = match &mut sp.lu {
+                    Factor::Band(lu) => lu.factor(&sp.jac, shift),
+                    Factor::General(lu) => lu.factor(&sp.jac, shift),
+                };
                 (r, r.is_err() && sp.jac.values().iter().any(|v| !v.re().is_finite()))
             }
         };
@@ -225,7 +244,10 @@ where
     pub fn solve(&mut self, b: &mut [D]) {
         match self {
             IterationMatrix::Dense { jac, lu, .. } => lu.solve(jac, b),
-            IterationMatrix::Sparse(sp) => sp.lu.solve(&sp.jac, b),
+            IterationMatrix::Sparse(sp) => match &mut sp.lu {
+                Factor::Band(lu) => lu.solve(&sp.jac, b),
+                Factor::General(lu) => lu.solve(&sp.jac, b),
+            },
         }
     }
 
@@ -233,7 +255,10 @@ where
     pub fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
         match self {
             IterationMatrix::Dense { lu, .. } => LinearSolver::<D>::solve_primal(lu, b),
-            IterationMatrix::Sparse(sp) => LinearSolver::<D>::solve_primal(&mut sp.lu, b),
+            IterationMatrix::Sparse(sp) => match &mut sp.lu {
+                Factor::Band(lu) => LinearSolver::<D>::solve_primal(lu, b),
+                Factor::General(lu) => LinearSolver::<D>::solve_primal(lu, b),
+            },
         }
     }
 

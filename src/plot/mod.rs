@@ -5,11 +5,13 @@
 //! `Error::Io` naming the file when drawing fails.
 
 mod ensemble;
+mod field;
 mod fit;
 mod ocp;
 mod sensitivity;
 
 pub use ensemble::{fan_chart, histogram};
+pub use field::heatmap;
 pub use fit::{fit_curves, fit_residuals};
 pub use ocp::{ocp_controls, ocp_states};
 pub use sensitivity::{Scale, sensitivities};

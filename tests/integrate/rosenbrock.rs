@@ -219,12 +219,15 @@ fn failures_are_typed_with_the_partial_solution() {
     }
     assert!(e.partial().is_some_and(|p| !p.is_empty()));
 
-    let e = solve(&NanJacobian, Rodas5P, (0.0, 10.0), &[1.0], &[], &opts).unwrap_err();
-    match &e {
-        Error::SingularMatrix { non_finite_jacobian: true, t, .. } => assert_eq!(*t, 0.0, "{e}"),
-        _ => panic!("unexpected {e}"),
+    for linsolve in [odeon::Linsolve::Dense, odeon::Linsolve::Sparse] {
+        let o = opts.clone().linsolve(linsolve);
+        let e = solve(&NanJacobian, Rodas5P, (0.0, 10.0), &[1.0], &[], &o).unwrap_err();
+        match &e {
+            Error::SingularMatrix { non_finite_jacobian: true, t, .. } => assert_eq!(*t, 0.0, "{e}"),
+            _ => panic!("unexpected {e} ({linsolve:?})"),
+        }
+        assert!(e.partial().is_some());
     }
-    assert!(e.partial().is_some());
 
     let bad = solve(&Robertson, Rodas5P, (0.0, 1.0), &[1.0, 0.0], &Robertson::PARAMS, &opts).unwrap_err();
     assert!(matches!(bad, Error::DimensionMismatch { what: "y0", .. }));

@@ -9,9 +9,12 @@
 //! elimination: the real part of the result is exactly the `f64` solve's,
 //! and the derivative parts are exact derivatives of it.
 
+mod band;
 mod coloring;
 mod sparse;
 
+pub use band::BandLu;
+pub(crate) use band::bandwidths;
 pub use coloring::Coloring;
 pub use sparse::{SparseLu, SparseMatrix};
 

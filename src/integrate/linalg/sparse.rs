@@ -77,7 +77,7 @@ impl<D: DualScalar> SparseMatrix<D> {
     }
 
     /// `r += J x` (the scalar's own arithmetic).
-    fn mul_add(&self, x: &[D], r: &mut [D]) {
+    pub(crate) fn mul_add(&self, x: &[D], r: &mut [D]) {
         let colptr = self.pattern.colptr();
         for (c, &xc) in x.iter().enumerate() {
             for pos in colptr[c]..colptr[c + 1] {
