@@ -24,7 +24,9 @@ fn row<S, A>(
     A: Algorithm + std::fmt::Display,
     nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<S::Dim>,
 {
-    g.bench_function(format!("{name} {m}"), |b| b.iter(|| black_box(solve(system, m, (0.0, t1), y0, p, opts).unwrap())));
+    g.bench_function(format!("{name} {m}"), |b| {
+        b.iter(|| black_box(solve(system, m, (0.0, t1), y0, p, opts).unwrap()))
+    });
 }
 
 fn bruss1d(c: &mut Criterion) {

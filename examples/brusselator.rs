@@ -25,8 +25,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("1-D, 1000 states: {:.1} ms, {:?}", start.elapsed().as_secs_f64() * 1e3, sol.stats);
     // Every 5th grid point: u is component 2i.
     let cols: Vec<usize> = (0..500).step_by(5).collect();
-    let field: Vec<f64> = (0..sol.t.len()).flat_map(|k| cols.iter().map(move |&i| (k, i))).map(|(k, i)| sol.state(k)[2 * i]).collect();
-    plot::heatmap(&field, (sol.t.len(), cols.len()), (0.0..1.0, 0.0..10.2), ("x", "t"), "Brusselator 1-D: u(x, t)", "out/bruss1d_u.png")?;
+    let field: Vec<f64> =
+        (0..sol.t.len()).flat_map(|k| cols.iter().map(move |&i| (k, i))).map(|(k, i)| sol.state(k)[2 * i]).collect();
+    plot::heatmap(
+        &field,
+        (sol.t.len(), cols.len()),
+        (0.0..1.0, 0.0..10.2),
+        ("x", "t"),
+        "Brusselator 1-D: u(x, t)",
+        "out/bruss1d_u.png",
+    )?;
 
     // ∂u(x = ½, t)/∂α by one dual-number solve through the sparse LU.
     let p = [Dual64::from(1.0), Dual64::from(3.0), Dual64::from(1.0 / 50.0).derivative()];
@@ -36,7 +44,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("with ∂/∂α: {:.1} ms", start.elapsed().as_secs_f64() * 1e3);
     let mid = 2 * 249;
     let du: Vec<(f64, f64)> = dual.t.iter().enumerate().map(|(k, &t)| (t, dual.state(k)[mid].eps)).collect();
-    plot::lines("out/bruss1d_du_dalpha.svg", "∂u(½, t)/∂α (exact, through sparse solves)", "t", "∂u/∂α", &[(String::new(), du)])?;
+    plot::lines(
+        "out/bruss1d_du_dalpha.svg",
+        "∂u(½, t)/∂α (exact, through sparse solves)",
+        "t",
+        "∂u/∂α",
+        &[(String::new(), du)],
+    )?;
 
     // 2-D: u at t = 1 on an m × m periodic grid, with slower diffusion
     // (α = 0.1) than the benchmark's, so that the pattern survives.

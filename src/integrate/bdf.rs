@@ -26,7 +26,8 @@ use super::controller::{MAX_ERROR_TEST_FAILURES, initial_step_for, rms, too_smal
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, Stepper, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, eval_start, zeros,
+    Failure, StepResult, Stepper, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, eval_start,
+    zeros,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, OdeSystem, State};

@@ -15,11 +15,11 @@
 //! has an entry of the same color cannot be seen, and adds to that entry:
 //! give such a model its pattern.
 
+use super::Stats;
 use super::jacobian::{ColoredJacobian, DualJacobian};
 use super::linalg::{BandLu, CscPattern, DenseLu, DenseMatrix, LinearSolver, SparseLu, SparseMatrix, bandwidths};
 use super::options::{Linsolve, Settings};
 use super::stepper::Failure;
-use super::Stats;
 use crate::random::{Domain, SampleRng};
 use crate::scalar::Tracer;
 use crate::{DualScalar, Error, OdeSystem, State};
@@ -83,7 +83,7 @@ where
 /// pattern compactly, else general sparse LU.
 pub(crate) enum Factor<D> {
     Band(BandLu<D>),
-    General(SparseLu<D>),
+    General(Box<SparseLu<D>>),
 }
 
 /// Band storage up to this many times the pattern's entries picks the
@@ -116,7 +116,7 @@ where
         let lu = if (2 * kl + ku + 1) * jac.n() <= BAND_MAX_FILL * jac.pattern().nnz() {
             Factor::Band(BandLu::new(&jac))
         } else {
-            Factor::General(SparseLu::new(&jac)?)
+            Factor::General(Box::new(SparseLu::new(&jac)?))
         };
         let eval = ColoredJacobian::new(dim, p, jac.pattern().clone());
         Ok(Sparse { eval, jac, lu, p: p.to_vec(), p_re: p.iter().map(|v| v.re()).collect() })
@@ -177,7 +177,9 @@ where
                 jac: jac.clone(),
                 lu: DenseLu::new(jac.n()),
             },
-            IterationMatrix::Sparse(sp) => IterationMatrix::Sparse(Box::new(Sparse::new(dim, &sp.p, sp.jac.pattern())?)),
+            IterationMatrix::Sparse(sp) => {
+                IterationMatrix::Sparse(Box::new(Sparse::new(dim, &sp.p, sp.jac.pattern())?))
+            }
         })
     }
 
@@ -257,7 +259,7 @@ where
             IterationMatrix::Dense { lu, .. } => LinearSolver::<D>::solve_primal(lu, b),
             IterationMatrix::Sparse(sp) => match &mut sp.lu {
                 Factor::Band(lu) => LinearSolver::<D>::solve_primal(lu, b),
-                Factor::General(lu) => LinearSolver::<D>::solve_primal(lu, b),
+                Factor::General(lu) => LinearSolver::<D>::solve_primal(&mut **lu, b),
             },
         }
     }

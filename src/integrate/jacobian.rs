@@ -105,8 +105,8 @@ where
             if let Some(w) = weights
                 && (start..start + CHUNK).contains(&(dirs - 1))
             {
-                for j in 0..n {
-                    self.y[j].eps.0[dirs - 1 - start] = D::from(w[j]);
+                for (yj, &wj) in self.y.iter_mut().zip(w) {
+                    yj.eps.0[dirs - 1 - start] = D::from(wj);
                 }
             }
             system.rhs(seed(D::from(t), dirs), &self.y, &self.p, &mut self.f);

@@ -345,12 +345,7 @@ where
     /// The exact Newton matrix at the solved state, in its own buffers
     /// (the real solve's Jacobian and factorization stay as they are).
     /// `false` if it is singular.
-    fn factor_exact<S: OdeSystem<Dim = N>>(
-        &mut self,
-        system: &S,
-        (t, c): (f64, f64),
-        stats: &mut Stats,
-    ) -> bool {
+    fn factor_exact<S: OdeSystem<Dim = N>>(&mut self, system: &S, (t, c): (f64, f64), stats: &mut Stats) -> bool {
         for (r, v) in self.y_re.as_mut_slice().iter_mut().zip(self.y.as_slice()) {
             *r = v.re();
         }

@@ -46,9 +46,7 @@ impl Brusselator1D {
     /// `../shared/peers` W6).
     pub fn initial_state(&self) -> Vec<f64> {
         let h = 1.0 / (self.points + 1) as f64;
-        (0..self.points)
-            .flat_map(|i| [1.0 + (2.0 * std::f64::consts::PI * (i + 1) as f64 * h).sin(), 3.0])
-            .collect()
+        (0..self.points).flat_map(|i| [1.0 + (2.0 * std::f64::consts::PI * (i + 1) as f64 * h).sin(), 3.0]).collect()
     }
 }
 

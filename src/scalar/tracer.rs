@@ -457,9 +457,9 @@ mod tests {
 
     #[test]
     fn dependencies_follow_the_operations_and_the_branch_taken() {
-        let deps = Tracer::dependencies(&[1.0, 2.0, 3.0, 4.0], |x| generic(x)).unwrap();
+        let deps = Tracer::dependencies(&[1.0, 2.0, 3.0, 4.0], generic).unwrap();
         assert_eq!(deps, vec![vec![0], vec![1, 2], vec![2, 3], vec![0, 1, 2, 3], vec![], vec![3]]);
-        let other = Tracer::dependencies(&[1.0, -2.0, 3.0, 4.0], |x| generic(x)).unwrap();
+        let other = Tracer::dependencies(&[1.0, -2.0, 3.0, 4.0], generic).unwrap();
         assert_eq!(other[1], vec![3], "the other branch");
         // The values are the f64 ones.
         let values = Tracer::dependencies(&[1.0, 2.0, 3.0, 4.0], |x| {

@@ -6,14 +6,21 @@ use nalgebra::Dyn;
 use num_dual::Dual64;
 use odeon::integrate::sparsity;
 use odeon::models::{Brusselator1D, Brusselator2D};
-use odeon::{Algorithm, Bdf, DualScalar, Kvaerno5, Linsolve, OdeSystem, Options, Rodas5P, State, solve, solve_dual};
+use odeon::{Algorithm, Bdf, DualScalar, Linsolve, OdeSystem, Options, Rodas5P, State, solve, solve_dual};
 
 fn bruss1d_reference() -> (f64, Vec<f64>) {
     let v: serde_json::Value = serde_json::from_str(include_str!("../data/bruss1d_reference.json")).unwrap();
     (v["t_end"].as_f64().unwrap(), crate::common::floats(&v["y_end"]))
 }
 
-fn end<A: Algorithm>(m: A, system: &impl OdeSystem<Dim = Dyn>, y0: &[f64], p: &[f64], t1: f64, o: &Options) -> Vec<f64> {
+fn end<A: Algorithm>(
+    m: A,
+    system: &impl OdeSystem<Dim = Dyn>,
+    y0: &[f64],
+    p: &[f64],
+    t1: f64,
+    o: &Options,
+) -> Vec<f64> {
     solve(system, m, (0.0, t1), y0, p, o).unwrap().last().unwrap().1.to_vec()
 }
 

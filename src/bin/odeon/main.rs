@@ -2,6 +2,7 @@
 
 mod ensemble;
 mod events;
+mod sparse;
 mod tour;
 mod trajectory;
 

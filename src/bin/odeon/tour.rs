@@ -22,6 +22,7 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     crate::trajectory::run(out)?;
     stiff(out)?;
     crate::events::run(out)?;
+    crate::sparse::run(out)?;
     Ok(())
 }
 

@@ -28,10 +28,10 @@ pub(crate) fn bandwidths<D: DualScalar>(jac: &SparseMatrix<D>) -> (usize, usize)
 /// ```
 /// use odeon::integrate::linalg::{BandLu, CscPattern, LinearSolver, SparseMatrix};
 /// // A tridiagonal J = tridiag(1, −2, 1), n = 4; solve (1·I − J) x = b.
-/// let entries: Vec<(usize, usize)> = (0..4).flat_map(|i| [(i, i), (i, i.saturating_sub(1))]).collect();
+/// let entries: Vec<(usize, usize)> = (1..4usize).flat_map(|i| [(i, i - 1), (i - 1, i)]).collect();
 /// let (p, _) = CscPattern::new(4, 4, &entries)?;
-/// let mut jac = SparseMatrix::new(&p)?;
-/// for c in 0..4 {
+/// let mut jac = SparseMatrix::new(&p)?; // the diagonal is added
+/// for c in 0..4usize {
 ///     for r in c.saturating_sub(1)..(c + 2).min(4) {
 ///         let at = jac.pattern().position(r, c).unwrap();
 ///         jac.values_mut()[at] = if r == c { -2.0 } else { 1.0 };
@@ -101,8 +101,9 @@ impl<D: DualScalar> BandLu<D> {
             let col = j * self.ld + kv;
             b[j] *= self.inv_diag[j];
             let bj = b[j];
-            for i in j.saturating_sub(kv)..j {
-                b[i] -= bj * self.ab[col + i - j];
+            let first = j.saturating_sub(kv);
+            for (bi, &u) in b[first..j].iter_mut().zip(&self.ab[col + first - j..col]) {
+                *bi -= bj * u;
             }
         }
     }
@@ -133,7 +134,8 @@ impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
         for j in 0..n {
             let km = kl.min(n - 1 - j);
             let col = j * ld + kv;
-            let jp = (0..=km).fold(0, |best, i| if self.ab[col + i].abs() > self.ab[col + best].abs() { i } else { best });
+            let jp =
+                (0..=km).fold(0, |best, i| if self.ab[col + i].abs() > self.ab[col + best].abs() { i } else { best });
             let pivot = self.ab[col + jp];
             if pivot == 0.0 || !pivot.is_finite() {
                 return Err(Singular { column: j });

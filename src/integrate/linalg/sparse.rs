@@ -139,7 +139,8 @@ impl<D: DualScalar> SparseLu<D> {
             name: "linsolve",
             reason: format!("sparse LU analysis of the {n} × {n} pattern failed: {e:?}"),
         };
-        let symbolic = factorize_symbolic_lu(structure.as_ref(), LuSymbolicParams::default()).map_err(|e| failed(&e))?;
+        let symbolic =
+            factorize_symbolic_lu(structure.as_ref(), LuSymbolicParams::default()).map_err(|e| failed(&e))?;
         let mem_cols = D::REALS;
         let mem = MemBuffer::try_new(scratch(&symbolic, mem_cols)).map_err(|e| failed(&e))?;
         let zero = D::from(0.0);
@@ -304,7 +305,13 @@ mod tests {
     }
 
     fn value<D: DualScalar>(r: usize, c: usize, p: D) -> D {
-        if r == c { p * -2.0 - 1.0 } else if c < r { p * 1.5 } else { p * 0.5 + (r as f64) * 0.01 }
+        if r == c {
+            p * -2.0 - 1.0
+        } else if c < r {
+            p * 1.5
+        } else {
+            p * 0.5 + (r as f64) * 0.01
+        }
     }
 
     fn both<D: DualScalar>(n: usize, p: D) -> (SparseMatrix<D>, DenseMatrix<D>) {
