@@ -142,6 +142,19 @@ pub enum Error {
         /// The solution up to `t`.
         partial: Option<Partial>,
     },
+    /// The algebraic equations of a DAE (zero rows of the mass matrix)
+    /// could not be satisfied from the given initial state: Newton's
+    /// method on them did not converge (no consistent state nearby, or
+    /// `∂f_a/∂y_a` singular there: the DAE is not of index 1).
+    #[error("no consistent initial state at t = {t}: algebraic equation {component} keeps a residual of {residual:e}")]
+    InconsistentInitialState {
+        /// The time of the initial state.
+        t: f64,
+        /// The algebraic equation with the largest residual.
+        component: usize,
+        /// Its residual after the iterations.
+        residual: f64,
+    },
     /// The Newton iterations of an implicit method (BDF) failed to converge
     /// with a fresh Jacobian however small the step.
     #[error("the Newton iterations do not converge at t = {t} even with a fresh Jacobian and a step of {h:e}")]

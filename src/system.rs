@@ -108,6 +108,17 @@ pub trait OdeSystem {
         let _ = (cause, t, y, p, armed);
     }
 
+    /// The diagonal of a constant mass matrix `M` in `M y' = f(t, y, p)`;
+    /// `None` (the default) for `M = I`. A zero makes its row an algebraic
+    /// equation `0 = f_i(t, y, p)`: a semi-explicit index-1 DAE, whose
+    /// algebraic components are made consistent before the first step.
+    /// Rodas5P, Rodas4P, Rosenbrock23 and BDF solve such systems; other
+    /// methods refuse them. See [`integrate`](crate::integrate) ("Mass
+    /// matrices").
+    fn mass(&self) -> Option<Vec<f64>> {
+        None
+    }
+
     /// Stops at known times (doses, input switches); none by default.
     /// Called once per solve.
     fn schedule(&self) -> Schedule {

@@ -97,6 +97,7 @@ where
 
         let adaptive = tab.error.controller_order().is_some();
         let set = checked_settings(system, t_span, y0, p, options, tab.controller, adaptive)?;
+        super::mass::refuse_mass(system, tab.name)?;
 
         let zero = || zeros::<D, _>(dim);
         let extra = match tab.dense {

@@ -18,6 +18,7 @@
 use super::Stats;
 use super::jacobian::{ColoredJacobian, DualJacobian};
 use super::linalg::{BandLu, CscPattern, DenseLu, DenseMatrix, LinearSolver, SparseLu, SparseMatrix, bandwidths};
+use super::mass::checked_mass;
 use super::options::{Linsolve, Settings};
 use super::stepper::Failure;
 use crate::random::{Domain, SampleRng};
@@ -124,7 +125,21 @@ where
 }
 
 /// `J`, its evaluation and the factorization of `shift·I − J`.
-pub(crate) enum IterationMatrix<D, N>
+pub(crate) struct IterationMatrix<D, N>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    kind: Kind<D, N>,
+    /// A diagonal mass matrix `M` (`W = shift·M − J`), and `J`'s own
+    /// diagonal, kept while `shift·(1 − M)` is folded into it.
+    mass: Option<Vec<f64>>,
+    diag: Vec<D>,
+}
+
+/// Dense or sparse storage and factorization.
+pub(crate) enum Kind<D, N>
 where
     D: DualScalar,
     N: Dim,
@@ -143,9 +158,21 @@ where
     /// Dense or sparse as `set.linsolve` says (tracing the pattern at
     /// `(t, y)` unless `set.jac_pattern` gives it).
     pub fn new<S: OdeSystem<Dim = N>>(system: &S, (t, y): (f64, &[D]), p: &[D], set: &Settings) -> Result<Self, Error> {
+        let mass = checked_mass(system)?.map(|m| m.diag);
+        let kind = Self::kind(system, (t, y), p, set)?;
+        let diag = vec![D::from(0.0); system.dim().value()];
+        Ok(IterationMatrix { kind, mass, diag })
+    }
+
+    fn kind<S: OdeSystem<Dim = N>>(
+        system: &S,
+        (t, y): (f64, &[D]),
+        p: &[D],
+        set: &Settings,
+    ) -> Result<Kind<D, N>, Error> {
         let dim = system.dim();
         let n = dim.value();
-        let dense = || IterationMatrix::Dense {
+        let dense = || Kind::Dense {
             eval: DualJacobian::new(dim, p),
             jac: DenseMatrix::from_element(n, D::from(0.0)),
             lu: DenseLu::new(n),
@@ -166,21 +193,20 @@ where
         if set.linsolve == Linsolve::Auto && pattern.nnz() as f64 > SPARSE_MAX_DENSITY * (n * n) as f64 {
             return Ok(dense());
         }
-        Ok(IterationMatrix::Sparse(Box::new(Sparse::new(dim, p, &pattern)?)))
+        Ok(Kind::Sparse(Box::new(Sparse::new(dim, p, &pattern)?)))
     }
 
     /// Another of the same kind (dense, or sparse on the same pattern).
     pub fn like(&self, dim: N) -> Result<Self, Error> {
-        Ok(match self {
-            IterationMatrix::Dense { eval, jac, .. } => IterationMatrix::Dense {
+        let kind = match &self.kind {
+            Kind::Dense { eval, jac, .. } => Kind::Dense {
                 eval: DualJacobian::new(dim, &eval.params()),
                 jac: jac.clone(),
                 lu: DenseLu::new(jac.n()),
             },
-            IterationMatrix::Sparse(sp) => {
-                IterationMatrix::Sparse(Box::new(Sparse::new(dim, &sp.p, sp.jac.pattern())?))
-            }
-        })
+            Kind::Sparse(sp) => Kind::Sparse(Box::new(Sparse::new(dim, &sp.p, sp.jac.pattern())?)),
+        };
+        Ok(IterationMatrix { kind, mass: self.mass.clone(), diag: self.diag.clone() })
     }
 
     /// `f`, `J` and `∂f/∂t` at `(t, y)`; on the sparse path, a nonzero
@@ -194,11 +220,11 @@ where
         stats: &mut Stats,
     ) -> Result<(), Error> {
         stats.jac_evals += 1;
-        match self {
-            IterationMatrix::Dense { eval, jac, .. } => {
+        match &mut self.kind {
+            Kind::Dense { eval, jac, .. } => {
                 eval.eval(system, t, y, f, jac, dfdt);
             }
-            IterationMatrix::Sparse(sp) => {
+            Kind::Sparse(sp) => {
                 let misses = sp.eval.misses;
                 sp.eval.eval(system, t, y, f, sp.jac.values_mut(), dfdt);
                 stats.jac_colors = sp.eval.colors();
@@ -221,17 +247,42 @@ where
                 }
             }
         }
+        if self.mass.is_some() {
+            for k in 0..self.diag.len() {
+                self.diag[k] = *self.diagonal_entry(k);
+            }
+        }
         Ok(())
+    }
+
+    /// `J_kk`, mutable.
+    fn diagonal_entry(&mut self, k: usize) -> &mut D {
+        match &mut self.kind {
+            Kind::Dense { jac, .. } => &mut jac.column_mut(k)[k],
+            Kind::Sparse(sp) => {
+                let at = sp.jac.diagonal_positions()[k];
+                &mut sp.jac.values_mut()[at]
+            }
+        }
     }
 
     /// Factor `shift·I − J`.
     pub fn factor(&mut self, shift: f64) -> Result<(), Failure> {
-        let (result, bad_jac) = match self {
-            IterationMatrix::Dense { jac, lu, .. } => {
+        // `shift·M − J = shift·I − (J + shift·(I − M))`: the mass folded
+        // into J's diagonal (exactly J's own where M is 1).
+        if let Some(mass) = self.mass.take() {
+            for (k, &m) in mass.iter().enumerate() {
+                let own = self.diag[k];
+                *self.diagonal_entry(k) = if m == 1.0 { own } else { own + shift * (1.0 - m) };
+            }
+            self.mass = Some(mass);
+        }
+        let (result, bad_jac) = match &mut self.kind {
+            Kind::Dense { jac, lu, .. } => {
                 let r = lu.factor(jac, shift);
                 (r, r.is_err() && jac.as_slice().iter().any(|v| !v.re().is_finite()))
             }
-            IterationMatrix::Sparse(sp) => {
+            Kind::Sparse(sp) => {
                 let r = match &mut sp.lu {
                     Factor::Band(lu) => lu.factor(&sp.jac, shift),
                     Factor::General(lu) => lu.factor(&sp.jac, shift),
@@ -244,9 +295,9 @@ where
 
     /// `b ← (shift·I − J)⁻¹ b`, exact in every part of the scalar.
     pub fn solve(&mut self, b: &mut [D]) {
-        match self {
-            IterationMatrix::Dense { jac, lu, .. } => lu.solve(jac, b),
-            IterationMatrix::Sparse(sp) => match &mut sp.lu {
+        match &mut self.kind {
+            Kind::Dense { jac, lu, .. } => lu.solve(jac, b),
+            Kind::Sparse(sp) => match &mut sp.lu {
                 Factor::Band(lu) => lu.solve(&sp.jac, b),
                 Factor::General(lu) => lu.solve(&sp.jac, b),
             },
@@ -255,9 +306,9 @@ where
 
     /// `b ← W₀⁻¹ b` with the real factorization, every part alike.
     pub fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
-        match self {
-            IterationMatrix::Dense { lu, .. } => LinearSolver::<D>::solve_primal(lu, b),
-            IterationMatrix::Sparse(sp) => match &mut sp.lu {
+        match &mut self.kind {
+            Kind::Dense { lu, .. } => LinearSolver::<D>::solve_primal(lu, b),
+            Kind::Sparse(sp) => match &mut sp.lu {
                 Factor::Band(lu) => LinearSolver::<D>::solve_primal(lu, b),
                 Factor::General(lu) => LinearSolver::<D>::solve_primal(&mut **lu, b),
             },
@@ -267,8 +318,8 @@ where
     /// `‖J‖_∞` of the real parts (the largest absolute row sum).
     pub fn norm_inf(&self) -> f64 {
         let mut rows: Vec<f64>;
-        match self {
-            IterationMatrix::Dense { jac, .. } => {
+        match &self.kind {
+            Kind::Dense { jac, .. } => {
                 let n = jac.n();
                 rows = vec![0.0; n];
                 for c in 0..n {
@@ -277,7 +328,7 @@ where
                     }
                 }
             }
-            IterationMatrix::Sparse(sp) => {
+            Kind::Sparse(sp) => {
                 let pat = sp.jac.pattern();
                 rows = vec![0.0; pat.rows()];
                 for (&r, v) in pat.rowval().iter().zip(sp.jac.values()) {

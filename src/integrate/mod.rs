@@ -20,6 +20,7 @@ mod explicit;
 mod iteration;
 mod jacobian;
 pub mod linalg;
+mod mass;
 pub mod newton;
 mod options;
 pub mod rosenbrock;

@@ -6,6 +6,9 @@
 //!
 //! `d − c·f(t, y_pred + d) + ψ = 0`
 //!
+//! (with a diagonal mass matrix `M`, `M (d + ψ) − c·f(t, y_pred + d) = 0`,
+//! and Newton's matrix `M − c_J·J`)
+//!
 //! (BDF: `c = h/α_k`, `ψ` from the difference table; an ESDIRK stage:
 //! `c = hγ`, `ψ = y_pred − (yₙ + h Σⱼ aᵢⱼ Fⱼ)`). Newton's matrix is
 //! `I − c_J·J` for a Jacobian `J` evaluated by dual numbers at an earlier
@@ -95,6 +98,8 @@ where
     /// The exact matrix at a solved state, for derivative iterations that
     /// do not contract (allocated when first needed).
     exact: Option<IterationMatrix<f64, N>>,
+    /// A diagonal mass matrix: the equation is `M (d + ψ) − c f = 0`.
+    mass: Option<Vec<f64>>,
 }
 
 impl<D, N> Newton<D, N>
@@ -139,6 +144,7 @@ where
             dfdt_re: zero_re(),
             lu_c: None,
             exact: None,
+            mass: super::mass::checked_mass(system)?.map(|m| m.diag),
         })
     }
 
@@ -279,8 +285,17 @@ where
         let lu_c = if exact { c } else { self.lu_c.unwrap_or(c) };
         // (1/c_J·I − J)⁻¹ = c_J (I − c_J J)⁻¹: divide by c_J first.
         let scale = 2.0 / (1.0 + c / lu_c) / lu_c;
-        for i in 0..self.n {
-            self.dy[i] = (self.f[i] * c - psi[i] - self.d[i]) * scale;
+        match &self.mass {
+            None => {
+                for i in 0..self.n {
+                    self.dy[i] = (self.f[i] * c - psi[i] - self.d[i]) * scale;
+                }
+            }
+            Some(m) => {
+                for i in 0..self.n {
+                    self.dy[i] = (self.f[i] * c - (psi[i] + self.d[i]) * m[i]) * scale;
+                }
+            }
         }
         match (&mut self.exact, exact) {
             (Some(w), true) => w.solve_primal(self.dy.as_mut_slice()),

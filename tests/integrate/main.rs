@@ -7,6 +7,7 @@ mod common;
 mod accuracy;
 mod bdf;
 mod convergence;
+mod dae;
 mod dense_output;
 mod errors;
 mod esdirk;

@@ -106,6 +106,7 @@ where
         let dim = system.dim();
         let n = dim.value();
         let set = checked_settings(system, t_span, y0, p, options, CONTROLLER, true)?;
+        super::mass::refuse_mass(system, M::TABLEAU.name)?;
         let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
         let mut it = EsdirkStepper {

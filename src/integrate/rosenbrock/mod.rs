@@ -15,6 +15,7 @@ pub mod tableau;
 
 use super::controller::{Clock, initial_step_for};
 use super::iteration::IterationMatrix;
+use super::mass::{Mass, checked_mass};
 use super::options::Settings;
 use super::stepper::{
     Failure, StepResult, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, delegate_stepper, zeros,
@@ -73,6 +74,8 @@ where
     dense_ready: bool,
     failure: Option<Failure>,
     stats: Stats,
+    /// A diagonal mass matrix (`M y' = f`).
+    mass: Option<Mass>,
     _method: PhantomData<M>,
 }
 
@@ -110,6 +113,7 @@ where
         let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
         let w = IterationMatrix::new(system, (t_span.0, y0), p, &set)?;
+        let mass = checked_mass(system)?;
         let mut it = RosenbrockStepper {
             system,
             p,
@@ -129,6 +133,7 @@ where
             failure: None,
             stats: Stats::default(),
             set,
+            mass,
             _method: PhantomData,
         };
         if t_span.0 == t_span.1 {
@@ -150,8 +155,18 @@ where
         if t == t_end {
             return Ok(());
         }
+        if let Some(mass) = &self.mass {
+            mass.make_consistent(self.system, t, &mut self.y, self.p, &mut self.stats)?;
+            self.y_new.copy_from(&self.y);
+        }
         self.prepare_jacobian()?;
-        let auto = if Clock::needs_initial_step(&self.set) { self.initial_step() } else { 0.0 };
+        let auto = match (Clock::needs_initial_step(&self.set), &self.mass) {
+            (false, _) => 0.0,
+            (true, None) => self.initial_step(),
+            // Hairer's estimate reads f as y'; with a mass matrix a small
+            // first step, which the controller grows.
+            (true, Some(_)) => 1e-6 * (t_end - t).abs().min(self.set.h_max),
+        };
         self.clock.start(&self.set, auto);
         Ok(())
     }
@@ -317,8 +332,20 @@ where
             if hd != 0.0 {
                 axpy(ki, hd, &self.dfdt);
             }
-            for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
-                axpy(ki, cij / h, kj);
+            match &self.mass {
+                None => {
+                    for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
+                        axpy(ki, cij / h, kj);
+                    }
+                }
+                // M Σ_j (c_ij/h) k_j, M diagonal.
+                Some(mass) => {
+                    for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
+                        for ((v, &x), &m) in ki.as_mut_slice().iter_mut().zip(kj.as_slice()).zip(&mass.diag) {
+                            *v += x * (cij / h * m);
+                        }
+                    }
+                }
             }
             self.w.solve(ki.as_mut_slice());
         }
