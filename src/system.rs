@@ -113,8 +113,7 @@ pub trait OdeSystem {
     /// equation `0 = f_i(t, y, p)`: a semi-explicit index-1 DAE, whose
     /// algebraic components are made consistent before the first step.
     /// Rodas5P, Rodas4P, Rosenbrock23 and BDF solve such systems; other
-    /// methods refuse them. See [`integrate`](crate::integrate) ("Mass
-    /// matrices").
+    /// methods refuse them (`docs/sparse.md`, "Mass matrices and DAEs").
     fn mass(&self) -> Option<Vec<f64>> {
         None
     }

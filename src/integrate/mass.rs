@@ -106,7 +106,13 @@ impl Mass {
             let (k, r) = alg
                 .iter()
                 .map(|&i| (i, f[i].re()))
-                .fold((alg[0], 0.0), |(bi, br), (i, r)| if !(r.abs() <= br) { (i, r) } else { (bi, br) });
+                // The largest residual, a NaN counting as the largest.
+                .fold(
+                    (alg[0], 0.0f64),
+                    |(bi, br), (i, r)| {
+                        if r.is_nan() || r.abs() > br.abs() { (i, r) } else { (bi, br) }
+                    },
+                );
             Error::InconsistentInitialState { t, component: k, residual: r }
         };
         for _ in 0..CONSISTENT_MAX_ITERS + D::ORDER {

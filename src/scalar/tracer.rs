@@ -44,7 +44,11 @@ thread_local! {
 }
 
 /// A traced real value: what a model computes, and which inputs it
-/// depends on (see the [module documentation](self)).
+/// depends on. Values are computed as with `f64`, so a model takes the
+/// branches it takes at the traced point: a dependency only on another
+/// branch is missing from the result, and a value multiplied by an exact
+/// zero still counts (the pattern is structural). The model must compute
+/// on the calling thread (each thread has its own tape).
 ///
 /// # Example
 /// ```
