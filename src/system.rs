@@ -108,13 +108,14 @@ pub trait OdeSystem {
         let _ = (cause, t, y, p, armed);
     }
 
-    /// The diagonal of a constant mass matrix `M` in `M y' = f(t, y, p)`;
-    /// `None` (the default) for `M = I`. A zero makes its row an algebraic
-    /// equation `0 = f_i(t, y, p)`: a semi-explicit index-1 DAE, whose
-    /// algebraic components are made consistent before the first step.
-    /// Rodas5P, Rodas4P, Rosenbrock23 and BDF solve such systems; other
-    /// methods refuse them (`docs/sparse.md`, "Mass matrices and DAEs").
-    fn mass(&self) -> Option<Vec<f64>> {
+    /// A constant mass matrix `M` in `M y' = f(t, y, p)`, diagonal or
+    /// sparse; `None` (the default) for `M = I`. A zero row (with a zero
+    /// column) is an algebraic equation `0 = f_i(t, y, p)`: a
+    /// semi-explicit index-1 DAE, whose algebraic components are made
+    /// consistent before the first step. Rodas5P, Rodas4P, Rosenbrock23
+    /// and BDF solve such systems; other methods refuse them
+    /// (`docs/sparse.md`, "Mass matrices and DAEs").
+    fn mass(&self) -> Option<crate::integrate::MassMatrix> {
         None
     }
 

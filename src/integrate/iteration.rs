@@ -18,7 +18,7 @@
 use super::Stats;
 use super::jacobian::{ColoredJacobian, DualJacobian};
 use super::linalg::{BandLu, CscPattern, DenseLu, DenseMatrix, LinearSolver, SparseLu, SparseMatrix, bandwidths};
-use super::mass::checked_mass;
+use super::mass::{Mass, checked_mass};
 use super::options::{Linsolve, Settings};
 use super::stepper::Failure;
 use crate::random::{Domain, SampleRng};
@@ -132,10 +132,11 @@ where
     DefaultAllocator: Allocator<N>,
 {
     kind: Kind<D, N>,
-    /// A diagonal mass matrix `M` (`W = shift·M − J`), and `J`'s own
-    /// diagonal, kept while `shift·(1 − M)` is folded into it.
-    mass: Option<Vec<f64>>,
-    diag: Vec<D>,
+    /// With a mass matrix `M` (`W = shift·M − J`): the entries `(i, j,
+    /// δ_ij − M_ij)` folded into `J` as `shift·(δ_ij − M_ij)`, and `J`'s own
+    /// values there.
+    fold: Vec<(usize, usize, f64)>,
+    own: Vec<D>,
 }
 
 /// Dense or sparse storage and factorization.
@@ -158,10 +159,11 @@ where
     /// Dense or sparse as `set.linsolve` says (tracing the pattern at
     /// `(t, y)` unless `set.jac_pattern` gives it).
     pub fn new<S: OdeSystem<Dim = N>>(system: &S, (t, y): (f64, &[D]), p: &[D], set: &Settings) -> Result<Self, Error> {
-        let mass = checked_mass(system)?.map(|m| m.diag);
-        let kind = Self::kind(system, (t, y), p, set)?;
-        let diag = vec![D::from(0.0); system.dim().value()];
-        Ok(IterationMatrix { kind, mass, diag })
+        let mass = checked_mass(system)?;
+        let fold = mass.as_ref().map(|m| m.identity_minus(system.dim().value())).unwrap_or_default();
+        let kind = Self::kind(system, (t, y), p, set, mass.as_ref())?;
+        let own = vec![D::from(0.0); fold.len()];
+        Ok(IterationMatrix { kind, fold, own })
     }
 
     fn kind<S: OdeSystem<Dim = N>>(
@@ -169,6 +171,7 @@ where
         (t, y): (f64, &[D]),
         p: &[D],
         set: &Settings,
+        mass: Option<&Mass>,
     ) -> Result<Kind<D, N>, Error> {
         let dim = system.dim();
         let n = dim.value();
@@ -182,14 +185,18 @@ where
         {
             return Ok(dense());
         }
-        let pattern = match &set.jac_pattern {
-            Some(entries) => CscPattern::new(n, n, entries)?.0,
+        let mut entries = match &set.jac_pattern {
+            Some(entries) => entries.clone(),
             None => {
                 let y_re: Vec<f64> = y.iter().map(|v| v.re()).collect();
                 let p_re: Vec<f64> = p.iter().map(|v| v.re()).collect();
-                sparsity(system, t, &y_re, &p_re)?
+                let traced = sparsity(system, t, &y_re, &p_re)?;
+                (0..n).flat_map(|c| traced.column(c).iter().map(move |&r| (r, c))).collect()
             }
         };
+        // W = shift·M − J lives on the union of both patterns.
+        entries.extend(mass.into_iter().flat_map(|m| m.positions()));
+        let pattern = CscPattern::new(n, n, &entries)?.0;
         if set.linsolve == Linsolve::Auto && pattern.nnz() as f64 > SPARSE_MAX_DENSITY * (n * n) as f64 {
             return Ok(dense());
         }
@@ -206,7 +213,7 @@ where
             },
             Kind::Sparse(sp) => Kind::Sparse(Box::new(Sparse::new(dim, &sp.p, sp.jac.pattern())?)),
         };
-        Ok(IterationMatrix { kind, mass: self.mass.clone(), diag: self.diag.clone() })
+        Ok(IterationMatrix { kind, fold: self.fold.clone(), own: self.own.clone() })
     }
 
     /// `f`, `J` and `∂f/∂t` at `(t, y)`; on the sparse path, a nonzero
@@ -247,20 +254,19 @@ where
                 }
             }
         }
-        if self.mass.is_some() {
-            for k in 0..self.diag.len() {
-                self.diag[k] = *self.diagonal_entry(k);
-            }
+        for k in 0..self.fold.len() {
+            let (i, j, _) = self.fold[k];
+            self.own[k] = *self.entry(i, j);
         }
         Ok(())
     }
 
-    /// `J_kk`, mutable.
-    fn diagonal_entry(&mut self, k: usize) -> &mut D {
+    /// `J_ij`, mutable (an entry of the pattern: the mass's entries are).
+    fn entry(&mut self, i: usize, j: usize) -> &mut D {
         match &mut self.kind {
-            Kind::Dense { jac, .. } => &mut jac.column_mut(k)[k],
+            Kind::Dense { jac, .. } => &mut jac.column_mut(j)[i],
             Kind::Sparse(sp) => {
-                let at = sp.jac.diagonal_positions()[k];
+                let at = sp.jac.pattern().position(i, j).expect("the mass's entries are in the pattern");
                 &mut sp.jac.values_mut()[at]
             }
         }
@@ -270,12 +276,10 @@ where
     pub fn factor(&mut self, shift: f64) -> Result<(), Failure> {
         // `shift·M − J = shift·I − (J + shift·(I − M))`: the mass folded
         // into J's diagonal (exactly J's own where M is 1).
-        if let Some(mass) = self.mass.take() {
-            for (k, &m) in mass.iter().enumerate() {
-                let own = self.diag[k];
-                *self.diagonal_entry(k) = if m == 1.0 { own } else { own + shift * (1.0 - m) };
-            }
-            self.mass = Some(mass);
+        for k in 0..self.fold.len() {
+            let (i, j, c) = self.fold[k];
+            let own = self.own[k];
+            *self.entry(i, j) = own + shift * c;
         }
         let (result, bad_jac) = match &mut self.kind {
             Kind::Dense { jac, lu, .. } => {

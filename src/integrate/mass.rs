@@ -1,6 +1,7 @@
-//! Constant diagonal mass matrices, `M y' = f(t, y, p)`: scaled equations,
-//! and with zeros on the diagonal semi-explicit index-1 DAEs (algebraic
-//! equations `0 = f_i`), for the Rosenbrock methods and BDF.
+//! Constant mass matrices, `M y' = f(t, y, p)` (diagonal or sparse):
+//! finite-element and scaled equations, and with zero rows (and columns)
+//! semi-explicit index-1 DAEs (algebraic equations `0 = f_i`), for the
+//! Rosenbrock methods and BDF.
 //!
 //! The iteration matrix becomes `W = M/(γh) − J` (Rosenbrock) or
 //! `M/c − J` (BDF's Newton), the Rosenbrock stages carry `M Σ c_ij k_j/h`,
@@ -20,34 +21,90 @@ use nalgebra::{DefaultAllocator, Dim, U1};
 /// Newton iterations allowed for a consistent initial state.
 const CONSISTENT_MAX_ITERS: usize = 30;
 
-/// A checked diagonal mass matrix.
+/// A constant mass matrix `M` of `M y' = f(t, y, p)`
+/// ([`OdeSystem::mass`]).
+///
+/// # Example
+/// ```
+/// use odeon::integrate::MassMatrix;
+/// // y₁' = f₁, 2 y₂' + y₁' = f₂: entries (row, column, value).
+/// let m = MassMatrix::Sparse(vec![(0, 0, 1.0), (1, 1, 2.0), (1, 0, 1.0)]);
+/// let lumped = MassMatrix::Diagonal(vec![1.0, 2.0]);
+/// assert_ne!(m, lumped);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum MassMatrix {
+    /// Its diagonal; a zero makes that row an algebraic equation.
+    Diagonal(Vec<f64>),
+    /// Its nonzero entries `(row, column, value)` (repeats are summed). A
+    /// row that is zero with its column (no entry in either) is an
+    /// algebraic equation.
+    Sparse(Vec<(usize, usize, f64)>),
+}
+
+/// A checked mass matrix.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Mass {
-    /// The diagonal of `M`.
-    pub diag: Vec<f64>,
-    /// The rows whose diagonal entry is zero (algebraic equations).
+    /// The entries `(row, column, value)`, merged, by row.
+    entries: Vec<(usize, usize, f64)>,
+    /// The diagonal when `M` is diagonal (`y' = f/M` is then known).
+    diagonal: Option<Vec<f64>>,
+    /// The rows that are algebraic equations (zero with their column).
     pub algebraic: Vec<usize>,
 }
 
 /// The system's mass matrix, checked (`None` for the identity).
 ///
 /// # Errors
-/// [`Error::DimensionMismatch`] if its length is not the dimension;
-/// [`Error::NonFinite`] for a NaN or infinite entry.
+/// [`Error::DimensionMismatch`] if a diagonal's length is not the
+/// dimension; [`Error::NonFinite`] for a NaN or infinite entry;
+/// [`Error::InvalidOption`] for an entry outside the matrix, or a zero row
+/// whose column is not zero (only semi-explicit DAEs are solved).
 pub(crate) fn checked_mass<S: OdeSystem>(system: &S) -> Result<Option<Mass>, Error> {
-    let Some(diag) = system.mass() else { return Ok(None) };
+    let Some(m) = system.mass() else { return Ok(None) };
     let n = system.dim().value();
-    if diag.len() != n {
-        return Err(Error::DimensionMismatch { what: "mass matrix diagonal", expected: n, got: diag.len() });
+    let what = "mass matrix";
+    let (mut entries, diagonal) = match m {
+        MassMatrix::Diagonal(d) => {
+            if d.len() != n {
+                return Err(Error::DimensionMismatch { what: "mass matrix diagonal", expected: n, got: d.len() });
+            }
+            if d.iter().all(|&v| v == 1.0) {
+                return Ok(None);
+            }
+            (d.iter().enumerate().map(|(i, &v)| (i, i, v)).collect::<Vec<_>>(), Some(d))
+        }
+        MassMatrix::Sparse(e) => (e, None),
+    };
+    if let Some(index) = entries.iter().position(|e| !e.2.is_finite()) {
+        return Err(Error::NonFinite { what, index, value: entries[index].2 });
     }
-    if let Some(index) = diag.iter().position(|v| !v.is_finite()) {
-        return Err(Error::NonFinite { what: "mass matrix diagonal", index, value: diag[index] });
+    if let Some(&(r, c, _)) = entries.iter().find(|e| e.0 >= n || e.1 >= n) {
+        let reason = format!("entry ({r}, {c}) is outside the {n} × {n} matrix");
+        return Err(Error::InvalidOption { name: "mass", reason });
     }
-    if diag.iter().all(|&m| m == 1.0) {
-        return Ok(None);
+    entries.sort_by_key(|e| (e.0, e.1));
+    entries.dedup_by(|b, a| {
+        let same = (a.0, a.1) == (b.0, b.1);
+        if same {
+            a.2 += b.2;
+        }
+        same
+    });
+    entries.retain(|e| e.2 != 0.0);
+    let (mut row_used, mut col_used) = (vec![false; n], vec![false; n]);
+    for &(r, c, _) in &entries {
+        row_used[r] = true;
+        col_used[c] = true;
     }
-    let algebraic = (0..n).filter(|&i| diag[i] == 0.0).collect();
-    Ok(Some(Mass { diag, algebraic }))
+    if let Some(i) = (0..n).find(|&i| row_used[i] != col_used[i]) {
+        let reason = format!(
+            "row {i} and column {i} must be both zero (an algebraic equation of a semi-explicit DAE) or both not"
+        );
+        return Err(Error::InvalidOption { name: "mass", reason });
+    }
+    let algebraic = (0..n).filter(|&i| !row_used[i]).collect();
+    Ok(Some(Mass { entries, diagonal, algebraic }))
 }
 
 /// A method that integrates `y' = f` only refuses a system with a mass
@@ -153,11 +210,44 @@ impl Mass {
         Err(fail(&f))
     }
 
-    /// `f` divided by the mass where it is not zero, zero on the
-    /// algebraic rows: a derivative `y'` to start a method with.
+    /// A derivative `y'` to start a method with, from `f` in place: `f/M`
+    /// for a diagonal `M` (zero on the algebraic rows), zero otherwise
+    /// (the first step is small, and its equation is solved exactly).
     pub fn derivative<D: DualScalar>(&self, f: &mut [D]) {
-        for (v, &m) in f.iter_mut().zip(&self.diag) {
-            *v = if m == 0.0 { D::from(0.0) } else { *v / m };
+        match &self.diagonal {
+            Some(diag) => {
+                for (v, &m) in f.iter_mut().zip(diag) {
+                    *v = if m == 0.0 { D::from(0.0) } else { *v / m };
+                }
+            }
+            None => f.fill(D::from(0.0)),
         }
+    }
+
+    /// `out += M x`.
+    pub fn mul_add<D: DualScalar>(&self, x: &[D], out: &mut [D]) {
+        for &(r, c, m) in &self.entries {
+            out[r] += x[c] * m;
+        }
+    }
+
+    /// The entries `(i, j, δ_ij − M_ij)` that are not zero: what
+    /// `shift·M − J = shift·I − (J + shift·(I − M))` adds to `J`.
+    pub fn identity_minus(&self, n: usize) -> Vec<(usize, usize, f64)> {
+        let mut out: Vec<(usize, usize, f64)> = (0..n).map(|i| (i, i, 1.0)).collect();
+        for &(r, c, m) in &self.entries {
+            if r == c {
+                out[r].2 -= m;
+            } else {
+                out.push((r, c, -m));
+            }
+        }
+        out.retain(|e| e.2 != 0.0);
+        out
+    }
+
+    /// The entries' positions `(row, column)`.
+    pub fn positions(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.entries.iter().map(|&(r, c, _)| (r, c))
     }
 }

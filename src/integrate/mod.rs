@@ -39,6 +39,7 @@ pub use esdirk::EsdirkStepper;
 pub use esdirk::tableau::{EsdirkMethod, EsdirkTableau, Kvaerno5, TrBdf2};
 pub use explicit::Integrator;
 pub use iteration::sparsity;
+pub use mass::MassMatrix;
 pub use options::{Linsolve, Options, Save, Tolerance};
 pub use rosenbrock::RosenbrockStepper;
 pub use rosenbrock::tableau::{Rodas4P, Rodas5P, Rosenbrock23, RosenbrockMethod, RosenbrockTableau};

@@ -33,6 +33,7 @@
 
 use super::controller::rms;
 use super::iteration::IterationMatrix;
+use super::mass::{Mass, checked_mass};
 use super::options::Settings;
 use super::stepper::{Failure, zeros};
 use super::{OdeSystem, Stats};
@@ -98,8 +99,10 @@ where
     /// The exact matrix at a solved state, for derivative iterations that
     /// do not contract (allocated when first needed).
     exact: Option<IterationMatrix<f64, N>>,
-    /// A diagonal mass matrix: the equation is `M (d + ψ) − c f = 0`.
-    mass: Option<Vec<f64>>,
+    /// A mass matrix: the equation is `M (d + ψ) − c f = 0`; and room for
+    /// `M (d + ψ)`.
+    mass: Option<Mass>,
+    m_dpsi: Vec<D>,
 }
 
 impl<D, N> Newton<D, N>
@@ -144,7 +147,8 @@ where
             dfdt_re: zero_re(),
             lu_c: None,
             exact: None,
-            mass: super::mass::checked_mass(system)?.map(|m| m.diag),
+            mass: checked_mass(system)?,
+            m_dpsi: vec![D::from(0.0); n],
         })
     }
 
@@ -291,9 +295,14 @@ where
                     self.dy[i] = (self.f[i] * c - psi[i] - self.d[i]) * scale;
                 }
             }
-            Some(m) => {
+            Some(mass) => {
                 for i in 0..self.n {
-                    self.dy[i] = (self.f[i] * c - (psi[i] + self.d[i]) * m[i]) * scale;
+                    self.dy[i] = psi[i] + self.d[i];
+                }
+                self.m_dpsi.fill(D::from(0.0));
+                mass.mul_add(self.dy.as_slice(), &mut self.m_dpsi);
+                for i in 0..self.n {
+                    self.dy[i] = (self.f[i] * c - self.m_dpsi[i]) * scale;
                 }
             }
         }

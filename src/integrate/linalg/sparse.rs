@@ -76,11 +76,6 @@ impl<D: DualScalar> SparseMatrix<D> {
         &mut self.values
     }
 
-    /// Where each diagonal entry sits in the values.
-    pub fn diagonal_positions(&self) -> &[usize] {
-        &self.diag
-    }
-
     /// `r += J x` (the scalar's own arithmetic).
     pub(crate) fn mul_add(&self, x: &[D], r: &mut [D]) {
         let colptr = self.pattern.colptr();

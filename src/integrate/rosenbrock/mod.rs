@@ -338,13 +338,14 @@ where
                         axpy(ki, cij / h, kj);
                     }
                 }
-                // M Σ_j (c_ij/h) k_j, M diagonal.
+                // M Σ_j (c_ij/h) k_j, the sum in the stage buffer (free
+                // once the stage's f is evaluated).
                 Some(mass) => {
+                    self.y_stage.fill(D::from(0.0));
                     for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
-                        for ((v, &x), &m) in ki.as_mut_slice().iter_mut().zip(kj.as_slice()).zip(&mass.diag) {
-                            *v += x * (cij / h * m);
-                        }
+                        axpy(&mut self.y_stage, cij / h, kj);
                     }
+                    mass.mul_add(self.y_stage.as_slice(), ki.as_mut_slice());
                 }
             }
             self.w.solve(ki.as_mut_slice());
