@@ -4,7 +4,7 @@
 //! general sparse LU by a wide margin: `O(n·kl·(kl + ku))` to factor,
 //! `O(n·(2kl + ku))` to solve, no symbolic analysis, no permutations.
 
-use super::{LinearSolver, Singular, SparseMatrix};
+use super::{LinearSolver, Singular, SparseMatrix, corrected_solve};
 use crate::DualScalar;
 
 /// The lower and upper bandwidths of `jac`'s pattern (the largest
@@ -166,30 +166,9 @@ impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
-        let n = self.n;
-        let mut rhs = std::mem::take(&mut self.b);
-        let mut r = std::mem::take(&mut self.r);
-        if D::ORDER > 0 {
-            rhs.copy_from_slice(&b[..n]);
-        }
-        self.substitute(b);
-        // As the dense solve: each correction makes one more order of
-        // derivative parts exact; the real part stays the f64 solve's.
-        for _ in 0..D::ORDER {
-            for i in 0..n {
-                r[i] = rhs[i] - b[i] * self.shift;
-            }
-            jac.mul_add(b, &mut r);
-            for ri in r.iter_mut() {
-                *ri -= D::from(ri.re());
-            }
-            self.substitute(&mut r);
-            for i in 0..n {
-                b[i] += r[i];
-            }
-        }
-        self.b = rhs;
-        self.r = r;
+        let mut buffers = (std::mem::take(&mut self.b), std::mem::take(&mut self.r));
+        corrected_solve(b, &mut buffers, self.shift, |x| self.substitute(x), |x, r| jac.mul_add(x, r));
+        (self.b, self.r) = buffers;
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {

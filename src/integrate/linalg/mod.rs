@@ -206,39 +206,53 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
     }
 
     fn solve(&mut self, jac: &DenseMatrix<D>, b: &mut [D]) {
-        let n = self.n;
-        let mut rhs = std::mem::take(&mut self.b);
-        let mut r = std::mem::take(&mut self.r);
-        if D::ORDER > 0 {
-            rhs.copy_from_slice(&b[..n]);
-        }
-        self.substitute(b);
-        // Each correction makes one more order of derivative parts exact
-        // (the derivative parts of W are nilpotent); the real part stays
-        // the f64 solve's.
-        for _ in 0..D::ORDER {
-            for i in 0..n {
-                r[i] = rhs[i] - b[i] * self.shift;
-            }
-            for (j, &xj) in b.iter().enumerate().take(n) {
+        let mut buffers = (std::mem::take(&mut self.b), std::mem::take(&mut self.r));
+        let jac_mul_add = |x: &[D], r: &mut [D]| {
+            for (j, &xj) in x.iter().enumerate() {
                 for (ri, &a) in r.iter_mut().zip(jac.column(j)) {
                     *ri += a * xj;
                 }
             }
-            for ri in r.iter_mut() {
-                *ri -= D::from(ri.re());
-            }
-            self.substitute(&mut r);
-            for i in 0..n {
-                b[i] += r[i];
-            }
-        }
-        self.b = rhs;
-        self.r = r;
+        };
+        corrected_solve(b, &mut buffers, self.shift, |x| self.substitute(x), jac_mul_add);
+        (self.b, self.r) = buffers;
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
         self.substitute(b);
+    }
+}
+
+/// `b ← W⁻¹ b` exactly in every part of the scalar, `W = shift·I − J`:
+/// `substitute` applies the real factorization to every part alike; then
+/// each of `D::ORDER` corrections `x ← x + W₀⁻¹(b − W x)` (derivative
+/// parts of the residual only) makes one more order of derivative parts
+/// exact — the derivative parts of `W` are nilpotent — while the real part
+/// stays the `f64` solve's. `jac_mul_add(x, r)` adds `J x` to `r`; the
+/// buffers hold `b` and the residual (length `n`).
+pub(crate) fn corrected_solve<D: DualScalar>(
+    b: &mut [D],
+    (rhs, r): &mut (Vec<D>, Vec<D>),
+    shift: f64,
+    mut substitute: impl FnMut(&mut [D]),
+    jac_mul_add: impl Fn(&[D], &mut [D]),
+) {
+    if D::ORDER > 0 {
+        rhs.copy_from_slice(b);
+    }
+    substitute(b);
+    for _ in 0..D::ORDER {
+        for ((ri, &bi), &xi) in r.iter_mut().zip(rhs.iter()).zip(b.iter()) {
+            *ri = bi - xi * shift;
+        }
+        jac_mul_add(b, r);
+        for ri in r.iter_mut() {
+            *ri -= D::from(ri.re());
+        }
+        substitute(r);
+        for (xi, &ri) in b.iter_mut().zip(r.iter()) {
+            *xi += ri;
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! parts by `x_ε = W⁻¹(b_ε − W_ε x)` with a sparse product — a few extra
 //! back-substitutions per solve, never a dense anything.
 
-use super::{CscPattern, LinearSolver, Singular};
+use super::{CscPattern, LinearSolver, Singular, corrected_solve};
 use crate::{DualScalar, Error};
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::sparse::linalg::lu::{LuRef, LuSymbolicParams, NumericLu, SymbolicLu, factorize_symbolic_lu};
@@ -249,30 +249,9 @@ impl<D: DualScalar> LinearSolver<D> for SparseLu<D> {
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
-        let n = self.n;
-        let mut rhs = std::mem::take(&mut self.b);
-        let mut r = std::mem::take(&mut self.r);
-        if D::ORDER > 0 {
-            rhs.copy_from_slice(&b[..n]);
-        }
-        self.substitute(b);
-        // As the dense solve: each correction makes one more order of
-        // derivative parts exact; the real part stays the f64 solve's.
-        for _ in 0..D::ORDER {
-            for i in 0..n {
-                r[i] = rhs[i] - b[i] * self.shift;
-            }
-            jac.mul_add(b, &mut r);
-            for ri in r.iter_mut() {
-                *ri -= D::from(ri.re());
-            }
-            self.substitute(&mut r);
-            for i in 0..n {
-                b[i] += r[i];
-            }
-        }
-        self.b = rhs;
-        self.r = r;
+        let mut buffers = (std::mem::take(&mut self.b), std::mem::take(&mut self.r));
+        corrected_solve(b, &mut buffers, self.shift, |x| self.substitute(x), |x, r| jac.mul_add(x, r));
+        (self.b, self.r) = buffers;
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
