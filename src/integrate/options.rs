@@ -189,8 +189,11 @@ pub struct Options {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Linsolve {
-    /// Dense below 100 states; above, sparse if the traced pattern of
-    /// `∂f/∂y` has at most 10% nonzeros, else dense.
+    /// Dense below 16 states; above, sparse if the traced pattern of
+    /// `∂f/∂y` has at most 10% nonzeros and either fits a narrow band
+    /// (banded LU) or the system has at least 250 states (general sparse
+    /// LU), else dense — thresholds measured on the Brusselators
+    /// (docs/benchmarks.md, section 12).
     #[default]
     Auto,
     /// Dense Jacobian and LU.
