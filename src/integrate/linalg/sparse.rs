@@ -116,12 +116,16 @@ pub struct SparseLu<D> {
     mem: MemBuffer,
     /// Right-hand-side columns `mem` has room for in a solve.
     mem_cols: usize,
-    /// A scalar's real numbers, one column each (`n × REALS`).
+    /// A scalar's real numbers, one column each (`n × REALS`), and one
+    /// scalar's.
     reals: Vec<f64>,
+    one: Vec<f64>,
     /// The right-hand side kept for the derivative corrections, and the
     /// residual.
     b: Vec<D>,
     r: Vec<D>,
+    /// The real solve that checks a factorization.
+    probe: Vec<f64>,
 }
 
 impl<D: DualScalar> SparseLu<D> {
@@ -155,8 +159,10 @@ impl<D: DualScalar> SparseLu<D> {
             mem,
             mem_cols,
             reals: Vec::new(),
+            one: Vec::new(),
             b: vec![zero; n],
             r: vec![zero; n],
+            probe: vec![0.0; n],
         })
     }
 
@@ -172,10 +178,10 @@ impl<D: DualScalar> SparseLu<D> {
             }
         } else {
             self.reals.resize(n * k, 0.0);
-            let mut one = vec![0.0; k];
+            self.one.resize(k, 0.0);
             for (i, v) in b.iter().enumerate() {
-                v.to_reals(&mut one);
-                for (l, x) in one.iter().enumerate() {
+                v.to_reals(&mut self.one);
+                for (l, x) in self.one.iter().enumerate() {
                     self.reals[l * n + i] = *x;
                 }
             }
@@ -192,12 +198,11 @@ impl<D: DualScalar> SparseLu<D> {
                 *v = E::from_reals(std::slice::from_ref(r));
             }
         } else {
-            let mut one = vec![0.0; k];
             for (i, v) in b.iter_mut().enumerate() {
-                for (l, x) in one.iter_mut().enumerate() {
+                for (l, x) in self.one.iter_mut().enumerate() {
                     *x = self.reals[l * n + i];
                 }
-                *v = E::from_reals(&one);
+                *v = E::from_reals(&self.one);
             }
         }
     }
@@ -236,12 +241,13 @@ impl<D: DualScalar> LinearSolver<D> for SparseLu<D> {
             };
             return Err(Singular { column });
         }
-        // A zero pivot leaves infinities in the factors: one solve finds it.
-        let mut probe = std::mem::take(&mut self.b);
-        probe.iter_mut().for_each(|v| *v = D::from(1.0));
+        // A zero pivot leaves infinities in the factors: one real solve
+        // finds it (whatever the scalar carries).
+        let mut probe = std::mem::take(&mut self.probe);
+        probe.fill(1.0);
         self.substitute(&mut probe);
-        let bad = probe.iter().position(|v| !v.re().is_finite());
-        self.b = probe;
+        let bad = probe.iter().position(|v| !v.is_finite());
+        self.probe = probe;
         match bad {
             Some(column) => Err(Singular { column }),
             None => Ok(()),
