@@ -23,7 +23,7 @@
 //! TOMS 31 (2005) — the reuse of Jacobians and factorizations.
 
 use super::controller::{MAX_ERROR_TEST_FAILURES, initial_step_for, rms, too_small};
-use super::mass::{Mass, checked_mass};
+use super::mass::checked_mass;
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
@@ -143,8 +143,6 @@ where
     n_err_fail: usize,
     failure: Option<Failure>,
     stats: Stats,
-    /// A diagonal mass matrix (`M y' = f`).
-    mass: Option<Mass>,
 }
 
 impl<'a, S, D> BdfStepper<'a, S, D>
@@ -186,11 +184,17 @@ where
             y_pred: zero(),
             psi: zero(),
             newton_tol: set.newton_tol,
-            newton: Newton::new(system, (t_span.0, y0), p, &set, (JACOBIAN_AGE, NEWTON_MAXITER))?,
+            newton: Newton::new(
+                system,
+                (t_span.0, y0),
+                p,
+                &set,
+                (JACOBIAN_AGE, NEWTON_MAXITER),
+                checked_mass(system)?,
+            )?,
             n_err_fail: 0,
             failure: None,
             stats: Stats::default(),
-            mass: checked_mass(system)?,
             set,
         };
         it.begin(t_span.0, t_span.1)?;
@@ -215,17 +219,17 @@ where
         if t == t_end {
             return Ok(());
         }
-        if let Some(mass) = &self.mass {
+        if let Some(mass) = &self.newton.mass {
             mass.make_consistent(self.system, t, &mut self.diff[0], self.p, &mut self.stats)?;
             self.y_prev.copy_from(&self.diff[0]);
         }
         // f(t0, y0) into `psi` while it is free (with a mass matrix, y'
         // where it is known and 0 on the algebraic rows).
         eval_start(self.system, (t, &self.diff[0]), self.p, &mut self.psi, &mut self.stats)?;
-        if let Some(mass) = &self.mass {
+        if let Some(mass) = &self.newton.mass {
             mass.derivative(self.psi.as_mut_slice());
         }
-        self.h_abs = match (self.set.h0, &self.mass) {
+        self.h_abs = match (self.set.h0, &self.newton.mass) {
             (Some(h0), _) => h0.min(self.set.h_max),
             (None, None) => self.initial_step(),
             // Hairer's estimate needs y' everywhere: a small first step,

@@ -18,7 +18,7 @@
 use super::Stats;
 use super::jacobian::{ColoredJacobian, DualJacobian};
 use super::linalg::{BandLu, CscPattern, DenseLu, DenseMatrix, LinearSolver, SparseLu, SparseMatrix, bandwidths};
-use super::mass::{Mass, checked_mass};
+use super::mass::Mass;
 use super::options::{Linsolve, Settings};
 use super::stepper::Failure;
 use crate::random::{Domain, SampleRng};
@@ -116,7 +116,6 @@ where
     jac: SparseMatrix<D>,
     lu: Factor<D>,
     p: Vec<D>,
-    p_re: Vec<f64>,
 }
 
 impl<D, N> Sparse<D, N>
@@ -125,15 +124,14 @@ where
     N: Dim,
     DefaultAllocator: Allocator<N>,
 {
-    fn new(dim: N, p: &[D], pattern: &CscPattern) -> Result<Self, Error> {
-        let jac = SparseMatrix::new(pattern)?;
+    fn new(dim: N, p: &[D], jac: SparseMatrix<D>) -> Result<Self, Error> {
         let lu = if band_fits(&jac) {
             Factor::Band(BandLu::new(&jac))
         } else {
             Factor::General(Box::new(SparseLu::new(&jac)?))
         };
         let eval = ColoredJacobian::new(dim, p, jac.pattern().clone());
-        Ok(Sparse { eval, jac, lu, p: p.to_vec(), p_re: p.iter().map(|v| v.re()).collect() })
+        Ok(Sparse { eval, jac, lu, p: p.to_vec() })
     }
 }
 
@@ -150,6 +148,11 @@ where
     /// values there.
     fold: Vec<(usize, usize, f64)>,
     own: Vec<D>,
+    /// Where the `fold` entries sit in a sparse `J`'s values (found once
+    /// per pattern).
+    fold_at: Vec<usize>,
+    /// Row sums for [`norm_inf`](Self::norm_inf).
+    rows: Vec<f64>,
 }
 
 /// Dense or sparse storage and factorization.
@@ -170,13 +173,50 @@ where
     DefaultAllocator: Allocator<N>,
 {
     /// Dense or sparse as `set.linsolve` says (tracing the pattern at
-    /// `(t, y)` unless `set.jac_pattern` gives it).
-    pub fn new<S: OdeSystem<Dim = N>>(system: &S, (t, y): (f64, &[D]), p: &[D], set: &Settings) -> Result<Self, Error> {
-        let mass = checked_mass(system)?;
-        let fold = mass.as_ref().map(|m| m.identity_minus(system.dim().value())).unwrap_or_default();
-        let kind = Self::kind(system, (t, y), p, set, mass.as_ref())?;
+    /// `(t, y)` unless `set.jac_pattern` gives it), for `W = shift·M − J`
+    /// with the system's checked `mass` (`None`: `M = I`).
+    pub fn new<S: OdeSystem<Dim = N>>(
+        system: &S,
+        (t, y): (f64, &[D]),
+        p: &[D],
+        set: &Settings,
+        mass: Option<&Mass>,
+    ) -> Result<Self, Error> {
+        let n = system.dim().value();
+        let fold = mass.map(|m| m.identity_minus(n)).unwrap_or_default();
+        let kind = Self::kind(system, (t, y), p, set, mass)?;
+        Self::assemble(kind, fold)
+    }
+
+    /// The matrix of `kind`, with the sparse positions of `fold` found.
+    fn assemble(kind: Kind<D, N>, fold: Vec<(usize, usize, f64)>) -> Result<Self, Error> {
+        let n = match &kind {
+            Kind::Dense { jac, .. } => jac.n(),
+            Kind::Sparse(sp) => sp.jac.n(),
+        };
         let own = vec![D::from(0.0); fold.len()];
-        Ok(IterationMatrix { kind, fold, own })
+        let mut it = IterationMatrix { kind, fold, own, fold_at: Vec::new(), rows: vec![0.0; n] };
+        it.locate_fold()?;
+        Ok(it)
+    }
+
+    /// Find the `fold` entries in a sparse `J`'s values (they are in its
+    /// pattern: the mass's entries are merged into it).
+    fn locate_fold(&mut self) -> Result<(), Error> {
+        if let Kind::Sparse(sp) = &self.kind {
+            let pattern = sp.jac.pattern();
+            self.fold_at = self
+                .fold
+                .iter()
+                .map(|&(i, j, _)| {
+                    pattern.position(i, j).ok_or_else(|| Error::InvalidOption {
+                        name: "mass",
+                        reason: format!("entry ({i}, {j}) is missing from the Jacobian's pattern"),
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(())
     }
 
     fn kind<S: OdeSystem<Dim = N>>(
@@ -209,15 +249,15 @@ where
         };
         // W = shift·M − J lives on the union of both patterns.
         entries.extend(mass.into_iter().flat_map(|m| m.positions()));
-        let pattern = CscPattern::new(n, n, &entries)?.0;
+        let jac = SparseMatrix::new(&CscPattern::new(n, n, &entries)?.0)?;
         if set.linsolve == Linsolve::Auto {
-            let dense_enough = pattern.nnz() as f64 > SPARSE_MAX_DENSITY * (n * n) as f64;
-            let small = n < GENERAL_SPARSE_MIN_STATES && !band_fits(&SparseMatrix::<D>::new(&pattern)?);
+            let dense_enough = jac.pattern().nnz() as f64 > SPARSE_MAX_DENSITY * (n * n) as f64;
+            let small = n < GENERAL_SPARSE_MIN_STATES && !band_fits(&jac);
             if dense_enough || small {
                 return Ok(dense());
             }
         }
-        Ok(Kind::Sparse(Box::new(Sparse::new(dim, p, &pattern)?)))
+        Ok(Kind::Sparse(Box::new(Sparse::new(dim, p, jac)?)))
     }
 
     /// Another of the same kind (dense, or sparse on the same pattern).
@@ -228,9 +268,9 @@ where
                 jac: jac.clone(),
                 lu: DenseLu::new(jac.n()),
             },
-            Kind::Sparse(sp) => Kind::Sparse(Box::new(Sparse::new(dim, &sp.p, sp.jac.pattern())?)),
+            Kind::Sparse(sp) => Kind::Sparse(Box::new(Sparse::new(dim, &sp.p, SparseMatrix::new(sp.jac.pattern())?)?)),
         };
-        Ok(IterationMatrix { kind, fold: self.fold.clone(), own: self.own.clone() })
+        Self::assemble(kind, self.fold.clone())
     }
 
     /// `f`, `J` and `∂f/∂t` at `(t, y)`; on the sparse path, a nonzero
@@ -254,7 +294,8 @@ where
                 stats.jac_colors = sp.eval.colors();
                 if sp.eval.misses > misses {
                     let y_re: Vec<f64> = y.iter().map(|v| v.re()).collect();
-                    let found = sparsity(system, t, &y_re, &sp.p_re)?;
+                    let p_re: Vec<f64> = sp.p.iter().map(|v| v.re()).collect();
+                    let found = sparsity(system, t, &y_re, &p_re)?;
                     let old = sp.jac.pattern();
                     let mut entries: Vec<(usize, usize)> = Vec::with_capacity(old.nnz() + found.nnz());
                     for pat in [old, &found] {
@@ -263,29 +304,29 @@ where
                         }
                     }
                     let n = old.rows();
-                    let grown = CscPattern::new(n, n, &entries)?.0;
-                    **sp = Sparse::new(system.dim(), &sp.p, &grown)?;
+                    let grown = SparseMatrix::new(&CscPattern::new(n, n, &entries)?.0)?;
+                    **sp = Sparse::new(system.dim(), &sp.p, grown)?;
                     sp.eval.eval(system, t, y, f, sp.jac.values_mut(), dfdt);
                     stats.pattern_growths += 1;
                     stats.jac_colors = sp.eval.colors();
+                    self.locate_fold()?;
                 }
             }
         }
         for k in 0..self.fold.len() {
-            let (i, j, _) = self.fold[k];
-            self.own[k] = *self.entry(i, j);
+            self.own[k] = *self.fold_entry(k);
         }
         Ok(())
     }
 
-    /// `J_ij`, mutable (an entry of the pattern: the mass's entries are).
-    fn entry(&mut self, i: usize, j: usize) -> &mut D {
+    /// The entry of `J` at `fold[k]`, mutable.
+    fn fold_entry(&mut self, k: usize) -> &mut D {
         match &mut self.kind {
-            Kind::Dense { jac, .. } => &mut jac.column_mut(j)[i],
-            Kind::Sparse(sp) => {
-                let at = sp.jac.pattern().position(i, j).expect("the mass's entries are in the pattern");
-                &mut sp.jac.values_mut()[at]
+            Kind::Dense { jac, .. } => {
+                let (i, j, _) = self.fold[k];
+                &mut jac.column_mut(j)[i]
             }
+            Kind::Sparse(sp) => &mut sp.jac.values_mut()[self.fold_at[k]],
         }
     }
 
@@ -294,9 +335,8 @@ where
         // `shift·M − J = shift·I − (J + shift·(I − M))`: the mass folded
         // into J's diagonal (exactly J's own where M is 1).
         for k in 0..self.fold.len() {
-            let (i, j, c) = self.fold[k];
-            let own = self.own[k];
-            *self.entry(i, j) = own + shift * c;
+            let (own, c) = (self.own[k], self.fold[k].2);
+            *self.fold_entry(k) = own + shift * c;
         }
         let (result, bad_jac) = match &mut self.kind {
             Kind::Dense { jac, lu, .. } => {
@@ -337,26 +377,23 @@ where
     }
 
     /// `‖J‖_∞` of the real parts (the largest absolute row sum).
-    pub fn norm_inf(&self) -> f64 {
-        let mut rows: Vec<f64>;
+    pub fn norm_inf(&mut self) -> f64 {
+        let rows = &mut self.rows;
+        rows.fill(0.0);
         match &self.kind {
             Kind::Dense { jac, .. } => {
-                let n = jac.n();
-                rows = vec![0.0; n];
-                for c in 0..n {
+                for c in 0..jac.n() {
                     for (s, v) in rows.iter_mut().zip(jac.column(c)) {
                         *s += v.re().abs();
                     }
                 }
             }
             Kind::Sparse(sp) => {
-                let pat = sp.jac.pattern();
-                rows = vec![0.0; pat.rows()];
-                for (&r, v) in pat.rowval().iter().zip(sp.jac.values()) {
+                for (&r, v) in sp.jac.pattern().rowval().iter().zip(sp.jac.values()) {
                     rows[r] += v.re().abs();
                 }
             }
         }
-        rows.into_iter().fold(0.0, f64::max)
+        rows.iter().copied().fold(0.0, f64::max)
     }
 }

@@ -80,7 +80,7 @@ where
     /// the first pass, `∂f/∂t` into `dfdt`, and `take(k, l, f̃)` for each
     /// state direction `k` of a pass, in lane `l` of `f̃`. Returns the
     /// number of passes.
-    fn passes<S>(
+    pub(crate) fn passes<S>(
         &mut self,
         system: &S,
         (t, y): (f64, &State<D, N>),

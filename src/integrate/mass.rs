@@ -151,7 +151,12 @@ impl Mass {
         let (dim, m) = (system.dim(), alg.len());
         let p_re: Vec<f64> = p.iter().map(|v| v.re()).collect();
         let mut jacobian = DualJacobian::new(dim, &p_re);
-        let mut jac = DenseMatrix::from_element(dim.value(), 0.0);
+        // Only the algebraic columns are seeded: the block `∂f_a/∂y_a`
+        // costs ⌈(m + 1)/4⌉ passes and m² memory, whatever n.
+        let mut column = vec![usize::MAX; dim.value()];
+        for (a, &i) in alg.iter().enumerate() {
+            column[i] = a;
+        }
         let mut block = DenseMatrix::from_element(m, 0.0);
         let mut lu = DenseLu::<f64>::new(m);
         let zeros = || State::<f64, S::Dim>::from_element_generic(dim, U1, 0.0);
@@ -176,14 +181,15 @@ impl Mass {
             for (r, v) in y_re.iter_mut().zip(y.iter()) {
                 *r = v.re();
             }
-            jacobian.eval(system, t, &y_re, &mut f_re, &mut jac, &mut dfdt);
+            jacobian.passes(system, (t, &y_re), (&mut f_re, &mut dfdt), (m, |j| column[j]), None, |b, l, fd| {
+                for (row, &i) in block.column_mut(b).iter_mut().zip(alg) {
+                    *row = fd[i].eps.0[l];
+                }
+            });
             system.rhs(D::from(t), y, p, &mut f);
             stats.rhs_evals += 1;
             stats.jac_evals += 1;
             for (a, &i) in alg.iter().enumerate() {
-                for (b, &j) in alg.iter().enumerate() {
-                    block.column_mut(b)[a] = jac.get(i, j);
-                }
                 step[a] = f[i];
             }
             // (0·I − J_aa) Δ = f_a: Δ = −J_aa⁻¹ f_a, the Newton step.

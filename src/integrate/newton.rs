@@ -6,8 +6,8 @@
 //!
 //! `d − c·f(t, y_pred + d) + ψ = 0`
 //!
-//! (with a diagonal mass matrix `M`, `M (d + ψ) − c·f(t, y_pred + d) = 0`,
-//! and Newton's matrix `M − c_J·J`)
+//! (with a mass matrix `M`, `M (d + ψ) − c·f(t, y_pred + d) = 0`, and
+//! Newton's matrix `M − c_J·J`)
 //!
 //! (BDF: `c = h/α_k`, `ψ` from the difference table; an ESDIRK stage:
 //! `c = hγ`, `ψ = y_pred − (yₙ + h Σⱼ aᵢⱼ Fⱼ)`). Newton's matrix is
@@ -33,7 +33,7 @@
 
 use super::controller::rms;
 use super::iteration::IterationMatrix;
-use super::mass::{Mass, checked_mass};
+use super::mass::Mass;
 use super::options::Settings;
 use super::stepper::{Failure, zeros};
 use super::{OdeSystem, Stats};
@@ -99,9 +99,9 @@ where
     /// The exact matrix at a solved state, for derivative iterations that
     /// do not contract (allocated when first needed).
     exact: Option<IterationMatrix<f64, N>>,
-    /// A mass matrix: the equation is `M (d + ψ) − c f = 0`; and room for
-    /// `M (d + ψ)`.
-    mass: Option<Mass>,
+    /// A mass matrix: the equation is `M (d + ψ) − c f = 0` (the method
+    /// reads it to start and restart); and room for `M (d + ψ)`.
+    pub mass: Option<Mass>,
     m_dpsi: Vec<D>,
 }
 
@@ -111,16 +111,17 @@ where
     N: Dim,
     DefaultAllocator: Allocator<N>,
 {
-    /// Buffers for `system` starting at `(t, y)` with parameters `p`, its
-    /// linear algebra as `set` says; a Jacobian serves at most
-    /// `set.max_jacobian_age` (else `default_age`) accepted steps;
-    /// `max_iters` iterations without convergence are a failure.
+    /// Buffers for `system` starting at `(t, y)` with parameters `p` and
+    /// its checked `mass`, the linear algebra as `set` says; a Jacobian
+    /// serves at most `set.max_jacobian_age` (else `default_age`) accepted
+    /// steps; `max_iters` iterations without convergence are a failure.
     pub fn new<S: OdeSystem<Dim = N>>(
         system: &S,
         (t, y): (f64, &[D]),
         p: &[D],
         set: &Settings,
         (default_age, max_iters): (usize, usize),
+        mass: Option<Mass>,
     ) -> Result<Self, Error> {
         let dim = system.dim();
         let n = dim.value();
@@ -128,7 +129,7 @@ where
         let zero_re = || zeros::<f64, N>(dim);
         let p_re: Vec<f64> = p.iter().map(|v| v.re()).collect();
         let y_re: Vec<f64> = y.iter().map(|v| v.re()).collect();
-        let w = IterationMatrix::new(system, (t, &y_re), &p_re, set)?;
+        let w = IterationMatrix::new(system, (t, &y_re), &p_re, set, mass.as_ref())?;
         Ok(Newton {
             n,
             d: zero(),
@@ -147,8 +148,8 @@ where
             dfdt_re: zero_re(),
             lu_c: None,
             exact: None,
-            mass: checked_mass(system)?,
-            m_dpsi: vec![D::from(0.0); n],
+            m_dpsi: vec![D::from(0.0); if mass.is_some() { n } else { 0 }],
+            mass,
         })
     }
 

@@ -42,8 +42,8 @@ impl Brusselator1D {
         Ok(Brusselator1D { points })
     }
 
-    /// `u(x, 0) = 1 + sin(2πx)`, `v(x, 0) = 3` (the peers' benchmark,
-    /// `../shared/peers` W6).
+    /// `u(x, 0) = 1 + sin(2πx)`, `v(x, 0) = 3` (the peers' W6 benchmark;
+    /// its reference end state is `tests/data/bruss1d_reference.json`).
     pub fn initial_state(&self) -> Vec<f64> {
         let h = 1.0 / (self.points + 1) as f64;
         (0..self.points).flat_map(|i| [1.0 + (2.0 * std::f64::consts::PI * (i + 1) as f64 * h).sin(), 3.0]).collect()

@@ -122,7 +122,7 @@ where
             err: zero(),
             k: (0..Self::STAGES).map(|_| zero()).collect(),
             k_dense: (0..Self::STAGES).map(|_| zero()).collect(),
-            newton: Newton::new(system, (t_span.0, y0), p, &set, (JACOBIAN_AGE, NEWTON_MAX_ITERS))?,
+            newton: Newton::new(system, (t_span.0, y0), p, &set, (JACOBIAN_AGE, NEWTON_MAX_ITERS), None)?,
             newton_tol: set.newton_tol.unwrap_or(NEWTON_TOL),
             failure: None,
             stats: Stats::default(),

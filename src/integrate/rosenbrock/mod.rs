@@ -74,7 +74,7 @@ where
     dense_ready: bool,
     failure: Option<Failure>,
     stats: Stats,
-    /// A diagonal mass matrix (`M y' = f`).
+    /// A mass matrix (`M y' = f`).
     mass: Option<Mass>,
     _method: PhantomData<M>,
 }
@@ -112,8 +112,8 @@ where
         }
         let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
-        let w = IterationMatrix::new(system, (t_span.0, y0), p, &set)?;
         let mass = checked_mass(system)?;
+        let w = IterationMatrix::new(system, (t_span.0, y0), p, &set, mass.as_ref())?;
         let mut it = RosenbrockStepper {
             system,
             p,
@@ -205,7 +205,7 @@ where
     /// `‖J‖_∞` (largest absolute row sum of the real parts) of the last
     /// Jacobian: an upper bound of the spectral radius, used to decide when
     /// a problem has stopped being stiff.
-    pub fn jacobian_norm(&self) -> f64 {
+    pub fn jacobian_norm(&mut self) -> f64 {
         self.w.norm_inf()
     }
 
