@@ -444,6 +444,16 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A finite-element mesh or its boundary conditions do not hold
+    /// together: an index outside the mesh, an inverted or degenerate
+    /// element, an unknown boundary side.
+    #[error("mesh: {what}: {reason}")]
+    InvalidMesh {
+        /// The offending part (`element 17`, `side "left"`, …).
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// An ensemble spec (TOML) is malformed.
     #[error("spec{}: `{key}`: {reason}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
     InvalidSpec {

@@ -45,6 +45,7 @@ pub mod collocation;
 pub mod ensemble;
 pub mod error;
 pub mod events;
+pub mod fem;
 pub mod files;
 pub mod fit;
 pub mod integrate;

@@ -12,6 +12,7 @@ mod dense_output;
 mod errors;
 mod esdirk;
 mod events;
+mod fem;
 mod rosenbrock;
 mod scalar_types;
 mod schedules;

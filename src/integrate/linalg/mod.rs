@@ -11,14 +11,16 @@
 
 mod band;
 mod coloring;
+mod csc;
 mod sparse;
 
 pub use band::BandLu;
 pub(crate) use band::bandwidths;
 pub use coloring::Coloring;
+pub use csc::CscPattern;
 pub use sparse::{SparseLu, SparseMatrix};
 
-use crate::{DualScalar, Error};
+use crate::DualScalar;
 
 /// A square matrix in column-major order (the Jacobian `J` of the
 /// implicit steppers).
@@ -256,103 +258,6 @@ pub(crate) fn corrected_solve<D: DualScalar>(
     }
 }
 
-/// A compressed-sparse-column pattern: the one CSC builder (the SQP's QP
-/// matrices, its convexified Hessian, sparse Jacobians and their
-/// [`Coloring`]). Entries of column `c` are `rowval[colptr[c]..colptr[c +
-/// 1]]`, rows increasing.
-///
-/// # Example
-/// ```
-/// use odeon::integrate::linalg::CscPattern;
-/// // A 3 × 3 tridiagonal pattern from (row, column) entries.
-/// let entries = [(0, 0), (1, 0), (0, 1), (1, 1), (2, 1), (1, 2), (2, 2)];
-/// let (p, positions) = CscPattern::new(3, 3, &entries)?;
-/// assert_eq!(p.colptr(), &[0, 2, 5, 7]);
-/// assert_eq!(p.nnz(), 7);
-/// assert_eq!(p.position(2, 1), Some(positions[4]));
-/// assert_eq!(p.position(2, 0), None);
-/// assert!(CscPattern::new(3, 3, &[(3, 0)]).is_err());
-/// # Ok::<(), odeon::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CscPattern {
-    rows: usize,
-    colptr: Vec<usize>,
-    rowval: Vec<usize>,
-}
-
-impl CscPattern {
-    /// The pattern of `entries` `(row, col)` of a `rows × cols` matrix
-    /// (any order, repeats merged), and the position of each entry in it.
-    ///
-    /// # Errors
-    /// [`Error::InvalidOption`] naming the first entry outside the matrix.
-    pub fn new(rows: usize, cols: usize, entries: &[(usize, usize)]) -> Result<(Self, Vec<usize>), Error> {
-        if let Some(k) = entries.iter().position(|&(r, c)| r >= rows || c >= cols) {
-            let (r, c) = entries[k];
-            let reason = format!("entry {k} at ({r}, {c}) is outside the {rows} × {cols} matrix");
-            return Err(Error::InvalidOption { name: "pattern", reason });
-        }
-        let mut keys = entries.to_vec();
-        keys.sort_unstable_by_key(|&(r, c)| (c, r));
-        keys.dedup();
-        let mut colptr = vec![0usize; cols + 1];
-        for &(_, c) in &keys {
-            colptr[c + 1] += 1;
-        }
-        for c in 0..cols {
-            colptr[c + 1] += colptr[c];
-        }
-        let pattern = CscPattern { rows, colptr, rowval: keys.iter().map(|&(r, _)| r).collect() };
-        let positions =
-            entries.iter().map(|&(r, c)| pattern.position(r, c).expect("an entry of the pattern")).collect();
-        Ok((pattern, positions))
-    }
-
-    /// Where entry `(r, c)` sits in the values (`None` outside the
-    /// pattern).
-    pub fn position(&self, r: usize, c: usize) -> Option<usize> {
-        let (a, b) = (*self.colptr.get(c)?, *self.colptr.get(c + 1)?);
-        self.rowval[a..b].binary_search(&r).ok().map(|k| a + k)
-    }
-
-    /// Number of stored entries.
-    pub fn nnz(&self) -> usize {
-        self.rowval.len()
-    }
-
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-
-    /// Number of columns.
-    pub fn cols(&self) -> usize {
-        self.colptr.len() - 1
-    }
-
-    /// Where each column starts in [`rowval`](Self::rowval) (`cols + 1`
-    /// entries).
-    pub fn colptr(&self) -> &[usize] {
-        &self.colptr
-    }
-
-    /// The rows of the entries, column by column, increasing in each.
-    pub fn rowval(&self) -> &[usize] {
-        &self.rowval
-    }
-
-    /// The rows of column `c`.
-    pub fn column(&self, c: usize) -> &[usize] {
-        &self.rowval[self.colptr[c]..self.colptr[c + 1]]
-    }
-
-    /// `(colptr, rowval)`, for a sparse matrix type.
-    pub fn into_parts(self) -> (Vec<usize>, Vec<usize>) {
-        (self.colptr, self.rowval)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,15 +338,5 @@ mod tests {
         let mut nan = jac.clone();
         nan.column_mut(2)[1] = f64::NAN;
         assert_eq!(lu.factor(&nan, 5.0), Err(Singular { column: 2 }));
-    }
-
-    #[test]
-    fn csc_pattern_merges_repeats_and_finds_entries() {
-        let entries = [(2, 0), (0, 1), (0, 0), (2, 0), (1, 2)];
-        let (p, pos) = CscPattern::new(3, 3, &entries).unwrap();
-        assert_eq!((p.colptr.clone(), p.rowval.clone()), (vec![0, 2, 3, 4], vec![0, 2, 0, 1]));
-        assert_eq!(pos, vec![1, 2, 0, 1, 3]);
-        assert_eq!((p.position(1, 0), p.position(1, 2), p.position(0, 7)), (None, Some(3), None));
-        assert_eq!(p.nnz(), 4);
     }
 }
