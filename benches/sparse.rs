@@ -1,13 +1,15 @@
 //! Large stiff systems: Hairer's 1-D Brusselator with N = 500 (1000
 //! states, the peers' W6 `bruss1d`) with the sparse path against the dense
 //! one in the same run, and the 2-D Brusselator's growth with the grid
-//! (`2m²` states for m = 32 and 64; the dense path at m = 32; larger grids with `examples/brusselator.rs`).
+//! (`2m²` states for m = 32 and 64; the dense path at m = 32; larger grids with `examples/brusselator.rs`),
+//! and parallel finite-element assembly (1 and 2 threads).
 //!
 //! Run: `cargo bench --bench sparse`. The peers' times come from
 //! `benches/peers/w6_bruss.py`, run beside this bench; see
 //! `docs/benchmarks.md`, "Sparse".
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use odeon::fem::{Quad8Mesh, quad8};
 use odeon::models::{Brusselator1D, Brusselator2D};
 use odeon::{Algorithm, Bdf, Kvaerno5, Linsolve, OdeSystem, Options, Rodas5P, solve};
 use std::hint::black_box;
@@ -62,5 +64,28 @@ fn bruss2d(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bruss1d, bruss2d);
+/// Parallel finite-element assembly: the quad8 conductivity matrix of a
+/// 320 × 320 mesh (102,400 elements, 308,481 nodes) on one thread (the
+/// baseline) and on two; efficiency = t₁ / (2 t₂).
+fn fem_assembly(c: &mut Criterion) {
+    let mesh = Quad8Mesh::rectangle((0.0, 2.0), (0.0, 1.0), 320, 320).unwrap();
+    let mut g = c.benchmark_group("fem_assembly");
+    g.measurement_time(Duration::from_secs(8)).sample_size(10);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        g.bench_function(format!("102400 quad8, {threads} thread(s)"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    black_box(
+                        mesh.assemble(|e| Ok(quad8::element(&mesh.element_nodes(e), 1.0, 1.0, 0.0)?.stiffness))
+                            .unwrap(),
+                    )
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bruss1d, bruss2d, fem_assembly);
 criterion_main!(benches);

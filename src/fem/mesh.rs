@@ -3,7 +3,7 @@
 
 use super::quad8;
 use crate::Error;
-use crate::integrate::linalg::CscPattern;
+use crate::integrate::linalg::{ColumnSplit, CscPattern};
 use rayon::prelude::*;
 use std::ops::AddAssign;
 
@@ -218,23 +218,26 @@ impl Quad8Mesh {
         T: Copy + Send + Sync + AddAssign,
         F: Fn(usize) -> Result<[[T; 8]; 8], Error> + Sync,
     {
-        let batches: Vec<Vec<(usize, usize, T)>> = (0..self.elements.len().div_ceil(BATCH_ELEMENTS))
+        let n = self.nodes.len();
+        // Triplets go straight into the column ranges they are merged in.
+        let split = ColumnSplit::new(n, 64 * self.elements.len());
+        let buckets: Vec<Vec<Vec<(usize, usize, T)>>> = (0..self.elements.len().div_ceil(BATCH_ELEMENTS))
             .into_par_iter()
             .map(|b| {
                 let range = b * BATCH_ELEMENTS..((b + 1) * BATCH_ELEMENTS).min(self.elements.len());
-                let mut triplets = Vec::with_capacity(64 * range.len());
+                let mut buckets = split.buckets();
                 for e in range {
                     let m = element(e)?;
                     let nodes = &self.elements[e];
                     for (j, &c) in nodes.iter().enumerate() {
-                        triplets.extend(nodes.iter().enumerate().map(|(i, &r)| (r, c, m[i][j])));
+                        let bucket: &mut Vec<_> = &mut buckets[split.part(c)];
+                        bucket.extend(nodes.iter().enumerate().map(|(i, &r)| (r, c, m[i][j])));
                     }
                 }
-                Ok(triplets)
+                Ok(buckets)
             })
             .collect::<Result<_, Error>>()?;
-        let n = self.nodes.len();
-        CscPattern::from_triplets(n, n, &batches)
+        Ok(CscPattern::from_buckets(n, &split, &buckets))
     }
 
     /// The `L²` norm over the mesh of `u_h − exact`, where `u_h` is the

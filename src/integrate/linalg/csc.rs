@@ -84,46 +84,74 @@ impl CscPattern {
             let reason = format!("{at} at ({r}, {c}) is outside the {rows} × {cols} matrix");
             return Err(Error::InvalidOption { name: "pattern", reason });
         }
-        let nnz: usize = batches.iter().map(Vec::len).sum();
-        let parts = if nnz < PARALLEL_MIN_ENTRIES { 1 } else { (4 * rayon::current_num_threads()).min(cols).max(1) };
-        let width = cols.div_ceil(parts).max(1);
+        let split = ColumnSplit::new(cols, batches.iter().map(Vec::len).sum());
+        if split.parts == 1 {
+            let range = Range::merge(0..cols, batches.iter().map(|b| b.as_slice()));
+            return Ok(CscPattern::join(rows, cols, vec![range]));
+        }
         // Bucket each batch's triplets by column range (in parallel, order kept).
-        let buckets: Vec<Vec<Vec<(usize, usize, T)>>> = if parts == 1 {
-            Vec::new()
-        } else {
-            batches
-                .par_iter()
-                .map(|batch| {
-                    let mut b: Vec<Vec<(usize, usize, T)>> = vec![Vec::new(); parts];
-                    batch.iter().for_each(|&e| b[e.1 / width].push(e));
-                    b
-                })
-                .collect()
-        };
-        let ranges: Vec<Range<T>> = (0..parts)
-            .into_par_iter()
-            .map(|k| {
-                let cols = k * width..((k + 1) * width).min(cols);
-                if parts == 1 {
-                    Range::merge(cols, batches.iter().map(|b| b.as_slice()))
-                } else {
-                    Range::merge(cols, buckets.iter().map(|b| b[k].as_slice()))
-                }
+        let buckets: Vec<Vec<Vec<(usize, usize, T)>>> = batches
+            .par_iter()
+            .map(|batch| {
+                let mut b = split.buckets();
+                batch.iter().for_each(|&e| b[split.part(e.1)].push(e));
+                b
             })
             .collect();
+        Ok(CscPattern::from_buckets(rows, &split, &buckets))
+    }
+
+    /// [`from_triplets`](Self::from_triplets) for triplets already
+    /// bucketed by `split`'s column ranges (`buckets[batch][part]`), their
+    /// indices known to be inside the matrix.
+    pub(crate) fn from_buckets<T>(
+        rows: usize,
+        split: &ColumnSplit,
+        buckets: &[Vec<Vec<(usize, usize, T)>>],
+    ) -> (CscPattern, Vec<T>)
+    where
+        T: Copy + Send + Sync + AddAssign,
+    {
+        let ranges: Vec<Range<T>> = (0..split.parts)
+            .into_par_iter()
+            .map(|k| Range::merge(split.range(k), buckets.iter().map(|b| b[k].as_slice())))
+            .collect();
+        CscPattern::join(rows, split.cols, ranges)
+    }
+
+    /// The matrix of consecutive column ranges (copied together in
+    /// parallel).
+    fn join<T: Copy + Send + Sync>(rows: usize, cols: usize, ranges: Vec<Range<T>>) -> (CscPattern, Vec<T>) {
         let mut colptr = Vec::with_capacity(cols + 1);
         colptr.push(0);
-        let total: usize = ranges.iter().map(|r| r.rowval.len()).sum();
-        let (mut rowval, mut values) = (Vec::with_capacity(total), Vec::with_capacity(total));
-        for r in ranges {
-            for count in r.counts {
+        for r in &ranges {
+            for &count in &r.counts {
                 colptr.push(colptr.last().copied().unwrap_or(0) + count);
             }
-            rowval.extend(r.rowval);
-            values.extend(r.values);
         }
+        let total = colptr.last().copied().unwrap_or(0);
         colptr.resize(cols + 1, total);
-        Ok((CscPattern { rows, colptr, rowval }, values))
+        if ranges.len() == 1 {
+            let r = ranges.into_iter().next().expect("one range");
+            return (CscPattern { rows, colptr, rowval: r.rowval }, r.values);
+        }
+        let Some(&fill) = ranges.iter().find_map(|r| r.values.first()) else {
+            return (CscPattern { rows, colptr, rowval: Vec::new() }, Vec::new());
+        };
+        let (mut rowval, mut values) = (vec![0; total], vec![fill; total]);
+        let (mut rest_r, mut rest_v) = (rowval.as_mut_slice(), values.as_mut_slice());
+        let mut pieces = Vec::with_capacity(ranges.len());
+        for r in &ranges {
+            let (head_r, tail_r) = std::mem::take(&mut rest_r).split_at_mut(r.rowval.len());
+            let (head_v, tail_v) = std::mem::take(&mut rest_v).split_at_mut(r.values.len());
+            pieces.push((head_r, head_v, r));
+            (rest_r, rest_v) = (tail_r, tail_v);
+        }
+        pieces.into_par_iter().for_each(|(pr, pv, r)| {
+            pr.copy_from_slice(&r.rowval);
+            pv.copy_from_slice(&r.values);
+        });
+        (CscPattern { rows, colptr, rowval }, values)
     }
 
     /// Where entry `(r, c)` sits in the values (`None` outside the
@@ -167,6 +195,39 @@ impl CscPattern {
     /// `(colptr, rowval)`, for a sparse matrix type.
     pub fn into_parts(self) -> (Vec<usize>, Vec<usize>) {
         (self.colptr, self.rowval)
+    }
+}
+
+/// Consecutive column ranges of a matrix being built in parallel, one
+/// merged per rayon task.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ColumnSplit {
+    cols: usize,
+    parts: usize,
+    width: usize,
+}
+
+impl ColumnSplit {
+    /// Ranges for `nnz` triplets of a matrix with `cols` columns: one
+    /// below [`PARALLEL_MIN_ENTRIES`], else four per thread.
+    pub(crate) fn new(cols: usize, nnz: usize) -> Self {
+        let parts = if nnz < PARALLEL_MIN_ENTRIES { 1 } else { (4 * rayon::current_num_threads()).min(cols).max(1) };
+        let width = cols.div_ceil(parts).max(1);
+        ColumnSplit { cols, parts: cols.div_ceil(width).max(1), width }
+    }
+
+    /// Empty buckets, one per range.
+    pub(crate) fn buckets<T>(&self) -> Vec<Vec<T>> {
+        (0..self.parts).map(|_| Vec::new()).collect()
+    }
+
+    /// The range holding column `c`.
+    pub(crate) fn part(&self, c: usize) -> usize {
+        c / self.width
+    }
+
+    fn range(&self, k: usize) -> std::ops::Range<usize> {
+        k * self.width..((k + 1) * self.width).min(self.cols)
     }
 }
 

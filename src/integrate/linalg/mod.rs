@@ -17,6 +17,7 @@ mod sparse;
 pub use band::BandLu;
 pub(crate) use band::bandwidths;
 pub use coloring::Coloring;
+pub(crate) use csc::ColumnSplit;
 pub use csc::CscPattern;
 pub use sparse::{SparseLu, SparseMatrix};
 

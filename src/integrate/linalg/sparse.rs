@@ -12,6 +12,7 @@
 use super::{CscPattern, LinearSolver, Singular, corrected_solve};
 use crate::{DualScalar, Error};
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::sparse::linalg::SupernodalThreshold;
 use faer::sparse::linalg::lu::{LuRef, LuSymbolicParams, NumericLu, SymbolicLu, factorize_symbolic_lu};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
 use faer::{Conj, MatMut, Par, Spec};
@@ -143,8 +144,14 @@ impl<D: DualScalar> SparseLu<D> {
             name: "linsolve",
             reason: format!("sparse LU analysis of the {n} × {n} pattern failed: {e:?}"),
         };
-        let symbolic =
-            factorize_symbolic_lu(structure.as_ref(), LuSymbolicParams::default()).map_err(|e| failed(&e))?;
+        // Always supernodal: faer's flop-ratio heuristic picks its
+        // simplicial LU for some 2-D patterns (quad8 meshes, small
+        // stencils), measured 1.5–3× slower there (docs/benchmarks.md §12).
+        let params = LuSymbolicParams {
+            supernodal_flop_ratio_threshold: SupernodalThreshold::FORCE_SUPERNODAL,
+            ..Default::default()
+        };
+        let symbolic = factorize_symbolic_lu(structure.as_ref(), params).map_err(|e| failed(&e))?;
         let mem_cols = D::REALS;
         let mem = MemBuffer::try_new(scratch(&symbolic, mem_cols)).map_err(|e| failed(&e))?;
         let zero = D::from(0.0);
