@@ -3,7 +3,7 @@
 
 use super::quad8;
 use crate::Error;
-use crate::integrate::linalg::{ColumnSplit, CscPattern};
+use crate::integrate::linalg::{Buckets, ColumnSplit, CscPattern};
 use rayon::prelude::*;
 use std::ops::AddAssign;
 
@@ -221,7 +221,7 @@ impl Quad8Mesh {
         let n = self.nodes.len();
         // Triplets go straight into the column ranges they are merged in.
         let split = ColumnSplit::new(n, 64 * self.elements.len());
-        let buckets: Vec<Vec<Vec<(usize, usize, T)>>> = (0..self.elements.len().div_ceil(BATCH_ELEMENTS))
+        let buckets: Vec<Buckets<T>> = (0..self.elements.len().div_ceil(BATCH_ELEMENTS))
             .into_par_iter()
             .map(|b| {
                 let range = b * BATCH_ELEMENTS..((b + 1) * BATCH_ELEMENTS).min(self.elements.len());

@@ -32,10 +32,11 @@ use nalgebra::{DefaultAllocator, Dim, U1};
 /// 1-D Brusselator, BDF and Rodas5P).
 pub(crate) const SPARSE_MIN_STATES: usize = 16;
 /// Below this many states [`Linsolve::Auto`] prefers dense LU to the
-/// general sparse LU (measured on the periodic 2-D Brusselator, 2–6%
-/// nonzeros: dense ahead at 200 states, sparse ahead from 288, 1.5× at
-/// 512); a pattern that fits a narrow band takes the banded LU anyway.
-pub(crate) const GENERAL_SPARSE_MIN_STATES: usize = 250;
+/// general sparse LU (measured on the periodic 2-D Brusselator, 5–8%
+/// nonzeros, with faer's supernodal LU: dense ahead at 72 states, sparse
+/// ahead from 128 — BDF 1.5×, Rodas5P 2×); a pattern that fits a narrow
+/// band takes the banded LU anyway.
+pub(crate) const GENERAL_SPARSE_MIN_STATES: usize = 100;
 /// Above this fraction of nonzeros [`Linsolve::Auto`] stays dense.
 pub(crate) const SPARSE_MAX_DENSITY: f64 = 0.1;
 

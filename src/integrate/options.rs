@@ -191,7 +191,7 @@ pub struct Options {
 pub enum Linsolve {
     /// Dense below 16 states; above, sparse if the traced pattern of
     /// `∂f/∂y` has at most 10% nonzeros and either fits a narrow band
-    /// (banded LU) or the system has at least 250 states (general sparse
+    /// (banded LU) or the system has at least 100 states (general sparse
     /// LU), else dense — thresholds measured on the Brusselators
     /// (docs/benchmarks.md, section 12).
     #[default]

@@ -5,6 +5,9 @@ use crate::Error;
 use rayon::prelude::*;
 use std::ops::AddAssign;
 
+/// One batch's triplets, bucketed by a [`ColumnSplit`]'s column ranges.
+pub(crate) type Buckets<T> = Vec<Vec<(usize, usize, T)>>;
+
 /// Below this many triplets one thread builds the matrix.
 const PARALLEL_MIN_ENTRIES: usize = 1 << 16;
 
@@ -90,7 +93,7 @@ impl CscPattern {
             return Ok(CscPattern::join(rows, cols, vec![range]));
         }
         // Bucket each batch's triplets by column range (in parallel, order kept).
-        let buckets: Vec<Vec<Vec<(usize, usize, T)>>> = batches
+        let buckets: Vec<Buckets<T>> = batches
             .par_iter()
             .map(|batch| {
                 let mut b = split.buckets();
@@ -104,11 +107,7 @@ impl CscPattern {
     /// [`from_triplets`](Self::from_triplets) for triplets already
     /// bucketed by `split`'s column ranges (`buckets[batch][part]`), their
     /// indices known to be inside the matrix.
-    pub(crate) fn from_buckets<T>(
-        rows: usize,
-        split: &ColumnSplit,
-        buckets: &[Vec<Vec<(usize, usize, T)>>],
-    ) -> (CscPattern, Vec<T>)
+    pub(crate) fn from_buckets<T>(rows: usize, split: &ColumnSplit, buckets: &[Buckets<T>]) -> (CscPattern, Vec<T>)
     where
         T: Copy + Send + Sync + AddAssign,
     {

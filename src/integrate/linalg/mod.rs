@@ -17,8 +17,8 @@ mod sparse;
 pub use band::BandLu;
 pub(crate) use band::bandwidths;
 pub use coloring::Coloring;
-pub(crate) use csc::ColumnSplit;
 pub use csc::CscPattern;
+pub(crate) use csc::{Buckets, ColumnSplit};
 pub use sparse::{SparseLu, SparseMatrix};
 
 use crate::DualScalar;
