@@ -13,7 +13,7 @@ const PARALLEL_MIN_ENTRIES: usize = 1 << 16;
 
 /// A compressed-sparse-column pattern: the one CSC builder (the SQP's QP
 /// matrices, its convexified Hessian, sparse Jacobians and their
-/// [`Coloring`]). Entries of column `c` are `rowval[colptr[c]..colptr[c +
+/// [`Coloring`](super::Coloring)). Entries of column `c` are `rowval[colptr[c]..colptr[c +
 /// 1]]`, rows increasing.
 ///
 /// # Example
