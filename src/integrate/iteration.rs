@@ -17,7 +17,10 @@
 
 use super::Stats;
 use super::jacobian::{ColoredJacobian, DualJacobian};
-use super::linalg::{BandLu, CscPattern, DenseLu, DenseMatrix, LinearSolver, SparseLu, SparseMatrix, bandwidths};
+use super::linalg::{
+    BandLu, CscPattern, DenseLu, DenseMatrix, LinearSolver, NotSpd, Singular, SparseCholesky, SparseLu, SparseMatrix,
+    bandwidths, mirror, symmetric,
+};
 use super::mass::Mass;
 use super::options::{Linsolve, Settings};
 use super::stepper::Failure;
@@ -89,10 +92,86 @@ where
 }
 
 /// A sparse matrix's factorization: banded LU when the band holds the
-/// pattern compactly, else general sparse LU.
+/// pattern compactly; else, for a symmetric pattern, sparse Cholesky while
+/// `W` is symmetric positive definite; else general sparse LU.
 pub(crate) enum Factor<D> {
     Band(BandLu<D>),
     General(Box<SparseLu<D>>),
+    /// Cholesky while `W` is SPD, analyzed when first met symmetric; the LU
+    /// (analyzed when first needed) for an indefinite `W`, and for good
+    /// after an asymmetric one.
+    Symmetric {
+        mirror: Vec<usize>,
+        chol: Option<Box<SparseCholesky<D>>>,
+        lu: Option<Box<SparseLu<D>>>,
+        use_lu: bool,
+        asymmetric: bool,
+    },
+}
+
+impl<D: DualScalar> Factor<D> {
+    fn new(jac: &SparseMatrix<D>) -> Result<Self, Error> {
+        if band_fits(jac) {
+            return Ok(Factor::Band(BandLu::new(jac)));
+        }
+        Ok(match mirror(jac.pattern()) {
+            Some(mirror) => Factor::Symmetric { mirror, chol: None, lu: None, use_lu: false, asymmetric: false },
+            None => Factor::General(Box::new(SparseLu::new(jac)?)),
+        })
+    }
+
+    fn factor(&mut self, jac: &SparseMatrix<D>, shift: f64) -> Result<(), Singular> {
+        match self {
+            Factor::Band(lu) => lu.factor(jac, shift),
+            Factor::General(lu) => lu.factor(jac, shift),
+            Factor::Symmetric { mirror, chol, lu, use_lu, asymmetric } => {
+                if chol.is_none() && !*asymmetric {
+                    if symmetric(jac.values(), mirror) {
+                        let c = SparseCholesky::with_mirror(jac, mirror.clone()).map_err(|_| Singular { column: 0 })?;
+                        *chol = Some(Box::new(c));
+                    } else {
+                        *asymmetric = true;
+                    }
+                }
+                if let (Some(c), false) = (chol.as_mut(), *asymmetric) {
+                    match c.factor_spd(jac, shift) {
+                        Ok(()) => {
+                            *use_lu = false;
+                            return Ok(());
+                        }
+                        Err(NotSpd::Asymmetric) => *asymmetric = true,
+                        Err(NotSpd::Indefinite) => {}
+                    }
+                }
+                *use_lu = true;
+                let lu = match lu {
+                    Some(lu) => lu,
+                    None => lu.insert(Box::new(SparseLu::new(jac).map_err(|_| Singular { column: 0 })?)),
+                };
+                lu.factor(jac, shift)
+            }
+        }
+    }
+
+    fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
+        match self {
+            Factor::Band(lu) => lu.solve(jac, b),
+            Factor::General(lu) => lu.solve(jac, b),
+            Factor::Symmetric { lu: Some(lu), use_lu: true, .. } => lu.solve(jac, b),
+            Factor::Symmetric { chol: Some(chol), .. } => chol.solve(jac, b),
+            Factor::Symmetric { .. } => unreachable!("solve before a factorization"),
+        }
+    }
+
+    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
+        match self {
+            Factor::Band(lu) => LinearSolver::<D>::solve_primal(lu, b),
+            Factor::General(lu) => LinearSolver::<D>::solve_primal(&mut **lu, b),
+            Factor::Symmetric { lu: Some(lu), use_lu: true, .. } => LinearSolver::<D>::solve_primal(&mut **lu, b),
+            Factor::Symmetric { chol: Some(chol), .. } => LinearSolver::<D>::solve_primal(&mut **chol, b),
+            Factor::Symmetric { .. } => unreachable!("solve before a factorization"),
+        }
+    }
 }
 
 /// Band storage up to this many times the pattern's entries picks the
@@ -126,11 +205,7 @@ where
     DefaultAllocator: Allocator<N>,
 {
     fn new(dim: N, p: &[D], jac: SparseMatrix<D>) -> Result<Self, Error> {
-        let lu = if band_fits(&jac) {
-            Factor::Band(BandLu::new(&jac))
-        } else {
-            Factor::General(Box::new(SparseLu::new(&jac)?))
-        };
+        let lu = Factor::new(&jac)?;
         let eval = ColoredJacobian::new(dim, p, jac.pattern().clone());
         Ok(Sparse { eval, jac, lu, p: p.to_vec() })
     }
@@ -345,10 +420,7 @@ where
                 (r, r.is_err() && jac.as_slice().iter().any(|v| !v.re().is_finite()))
             }
             Kind::Sparse(sp) => {
-                let r = match &mut sp.lu {
-                    Factor::Band(lu) => lu.factor(&sp.jac, shift),
-                    Factor::General(lu) => lu.factor(&sp.jac, shift),
-                };
+                let r = sp.lu.factor(&sp.jac, shift);
                 (r, r.is_err() && sp.jac.values().iter().any(|v| !v.re().is_finite()))
             }
         };
@@ -359,10 +431,7 @@ where
     pub fn solve(&mut self, b: &mut [D]) {
         match &mut self.kind {
             Kind::Dense { jac, lu, .. } => lu.solve(jac, b),
-            Kind::Sparse(sp) => match &mut sp.lu {
-                Factor::Band(lu) => lu.solve(&sp.jac, b),
-                Factor::General(lu) => lu.solve(&sp.jac, b),
-            },
+            Kind::Sparse(sp) => sp.lu.solve(&sp.jac, b),
         }
     }
 
@@ -370,10 +439,7 @@ where
     pub fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
         match &mut self.kind {
             Kind::Dense { lu, .. } => LinearSolver::<D>::solve_primal(lu, b),
-            Kind::Sparse(sp) => match &mut sp.lu {
-                Factor::Band(lu) => LinearSolver::<D>::solve_primal(lu, b),
-                Factor::General(lu) => LinearSolver::<D>::solve_primal(&mut **lu, b),
-            },
+            Kind::Sparse(sp) => sp.lu.solve_primal(b),
         }
     }
 

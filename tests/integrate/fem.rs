@@ -36,6 +36,25 @@ fn transient_settles_to_the_linear_steady_state_with_its_sensitivity() {
     });
 }
 
+/// The sparse path (its iteration matrix `M/c + κK̂` is symmetric positive
+/// definite: sparse Cholesky) and the dense LU agree, derivative parts
+/// included.
+#[test]
+fn sparse_cholesky_and_dense_lu_agree() {
+    let heat = plate(6, 4, 0.0);
+    let o = Options::default().rtol(1e-8).atol(1e-10).save_final();
+    let p = [Dual64::from(1.3).derivative(), Dual64::from(0.8), Dual64::from(0.5)];
+    let y0 = vec![Dual64::from(0.0); heat.n_states()];
+    each_method!(alg in [Bdf, Rodas5P] {
+        let end = |ls: Linsolve| solve_dual(&heat, alg, (0.0, 2.0), &y0, &p, &o.clone().linsolve(ls)).unwrap().last().unwrap().1.to_vec();
+        let (sparse, dense) = (end(Linsolve::Sparse), end(Linsolve::Dense));
+        for (a, b) in sparse.iter().zip(&dense) {
+            assert!((a.re - b.re).abs() <= 1e-10 * b.re.abs().max(1.0), "{alg}: {a} vs {b}");
+            assert!((a.eps - b.eps).abs() <= 1e-9 * b.eps.abs().max(1.0), "{alg}: {a} vs {b}");
+        }
+    });
+}
+
 /// Fixed 0 at both ends and a uniform source: `u = s x (2 − x) / (2κ)`,
 /// quadratic, so exact in quad8's space.
 #[test]

@@ -10,12 +10,15 @@
 //! and the derivative parts are exact derivatives of it.
 
 mod band;
+mod cholesky;
 mod coloring;
 mod csc;
 mod sparse;
 
 pub use band::BandLu;
 pub(crate) use band::bandwidths;
+pub use cholesky::SparseCholesky;
+pub(crate) use cholesky::{NotSpd, mirror, symmetric};
 pub use coloring::Coloring;
 pub use csc::CscPattern;
 pub(crate) use csc::{Buckets, ColumnSplit};

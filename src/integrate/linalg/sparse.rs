@@ -35,7 +35,7 @@ use faer::{Conj, MatMut, Par, Spec};
 pub struct SparseMatrix<D> {
     pattern: CscPattern,
     values: Vec<D>,
-    diag: Vec<usize>,
+    pub(super) diag: Vec<usize>,
 }
 
 impl<D: DualScalar> SparseMatrix<D> {
@@ -106,7 +106,6 @@ impl<D: DualScalar> SparseMatrix<D> {
 /// # Ok::<(), odeon::Error>(())
 /// ```
 pub struct SparseLu<D> {
-    n: usize,
     structure: SymbolicSparseColMat<usize>,
     symbolic: SymbolicLu<usize>,
     numeric: NumericLu<usize, f64>,
@@ -114,19 +113,80 @@ pub struct SparseLu<D> {
     w: Vec<f64>,
     diag: Vec<usize>,
     shift: f64,
-    mem: MemBuffer,
-    /// Right-hand-side columns `mem` has room for in a solve.
-    mem_cols: usize,
-    /// A scalar's real numbers, one column each (`n × REALS`), and one
-    /// scalar's.
-    reals: Vec<f64>,
-    one: Vec<f64>,
+    cols: Columns,
     /// The right-hand side kept for the derivative corrections, and the
     /// residual.
     b: Vec<D>,
     r: Vec<D>,
     /// The real solve that checks a factorization.
     probe: Vec<f64>,
+}
+
+/// A scalar's real numbers (its real and derivative parts) as the columns
+/// of one real multi-column solve, and the work space of that solve.
+pub(super) struct Columns {
+    n: usize,
+    /// `n × REALS` column-major, and one scalar's.
+    reals: Vec<f64>,
+    one: Vec<f64>,
+    pub(super) mem: MemBuffer,
+    /// Right-hand-side columns `mem` has room for.
+    mem_cols: usize,
+}
+
+impl Columns {
+    /// Room for `cols` right-hand sides (`scratch(k)`: the work space of a
+    /// solve with `k`).
+    pub(super) fn new(
+        n: usize,
+        cols: usize,
+        scratch: impl Fn(usize) -> StackReq,
+    ) -> Result<Self, faer::dyn_stack::mem::AllocError> {
+        Ok(Columns { n, reals: Vec::new(), one: Vec::new(), mem: MemBuffer::try_new(scratch(cols))?, mem_cols: cols })
+    }
+
+    /// `b ← solve(b)` for every real number of the scalar `E` at once.
+    pub(super) fn solve<E: DualScalar>(
+        &mut self,
+        b: &mut [E],
+        scratch: impl Fn(usize) -> StackReq,
+        solve: impl FnOnce(MatMut<'_, f64>, &mut MemStack),
+    ) {
+        let (n, k) = (self.n, E::REALS);
+        if k == 1 {
+            // f64 data (or a scalar of one real): solved in place.
+            self.reals.resize(n, 0.0);
+            for (r, v) in self.reals.iter_mut().zip(b.iter()) {
+                *r = v.re();
+            }
+        } else {
+            self.reals.resize(n * k, 0.0);
+            self.one.resize(k, 0.0);
+            for (i, v) in b.iter().enumerate() {
+                v.to_reals(&mut self.one);
+                for (l, x) in self.one.iter().enumerate() {
+                    self.reals[l * n + i] = *x;
+                }
+            }
+        }
+        if k > self.mem_cols {
+            self.mem = MemBuffer::new(scratch(k));
+            self.mem_cols = k;
+        }
+        solve(MatMut::from_column_major_slice_mut(&mut self.reals[..n * k], n, k), MemStack::new(&mut self.mem));
+        if k == 1 {
+            for (v, r) in b.iter_mut().zip(&self.reals) {
+                *v = E::from_reals(std::slice::from_ref(r));
+            }
+        } else {
+            for (i, v) in b.iter_mut().enumerate() {
+                for (l, x) in self.one.iter_mut().enumerate() {
+                    *x = self.reals[l * n + i];
+                }
+                *v = E::from_reals(&self.one);
+            }
+        }
+    }
 }
 
 impl<D: DualScalar> SparseLu<D> {
@@ -152,21 +212,16 @@ impl<D: DualScalar> SparseLu<D> {
             ..Default::default()
         };
         let symbolic = factorize_symbolic_lu(structure.as_ref(), params).map_err(|e| failed(&e))?;
-        let mem_cols = D::REALS;
-        let mem = MemBuffer::try_new(scratch(&symbolic, mem_cols)).map_err(|e| failed(&e))?;
+        let cols = Columns::new(n, D::REALS, |k| scratch(&symbolic, k)).map_err(|e| failed(&e))?;
         let zero = D::from(0.0);
         Ok(SparseLu {
-            n,
             structure,
             symbolic,
             numeric: NumericLu::new(),
             w: vec![0.0; p.nnz()],
             diag: jac.diag.clone(),
             shift: 0.0,
-            mem,
-            mem_cols,
-            reals: Vec::new(),
-            one: Vec::new(),
+            cols,
             b: vec![zero; n],
             r: vec![zero; n],
             probe: vec![0.0; n],
@@ -176,42 +231,12 @@ impl<D: DualScalar> SparseLu<D> {
     /// `b ← W₀⁻¹ b` for every real number of the scalar `E`, by one faer
     /// solve with `E::REALS` columns.
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
-        let (n, k) = (self.n, E::REALS);
-        if k == 1 {
-            // f64 data (or a scalar of one real): solved in place.
-            self.reals.resize(n, 0.0);
-            for (r, v) in self.reals.iter_mut().zip(b.iter()) {
-                *r = v.re();
-            }
-        } else {
-            self.reals.resize(n * k, 0.0);
-            self.one.resize(k, 0.0);
-            for (i, v) in b.iter().enumerate() {
-                v.to_reals(&mut self.one);
-                for (l, x) in self.one.iter().enumerate() {
-                    self.reals[l * n + i] = *x;
-                }
-            }
-        }
-        if k > self.mem_cols {
-            self.mem = MemBuffer::new(scratch(&self.symbolic, k));
-            self.mem_cols = k;
-        }
-        let lu = LuRef::new_unchecked(&self.symbolic, &self.numeric);
-        let x = MatMut::from_column_major_slice_mut(&mut self.reals[..n * k], n, k);
-        lu.solve_in_place_with_conj(Conj::No, x, Par::Seq, MemStack::new(&mut self.mem));
-        if k == 1 {
-            for (v, r) in b.iter_mut().zip(&self.reals) {
-                *v = E::from_reals(std::slice::from_ref(r));
-            }
-        } else {
-            for (i, v) in b.iter_mut().enumerate() {
-                for (l, x) in self.one.iter_mut().enumerate() {
-                    *x = self.reals[l * n + i];
-                }
-                *v = E::from_reals(&self.one);
-            }
-        }
+        let (symbolic, numeric) = (&self.symbolic, &self.numeric);
+        self.cols.solve(
+            b,
+            |k| scratch(symbolic, k),
+            |x, stack| LuRef::new_unchecked(symbolic, numeric).solve_in_place_with_conj(Conj::No, x, Par::Seq, stack),
+        );
     }
 }
 
@@ -240,7 +265,7 @@ impl<D: DualScalar> LinearSolver<D> for SparseLu<D> {
             self.w[d] += shift;
         }
         let a = SparseColMatRef::new(self.structure.as_ref(), &self.w);
-        let stack = MemStack::new(&mut self.mem);
+        let stack = MemStack::new(&mut self.cols.mem);
         if let Err(e) = self.symbolic.factorize_numeric_lu(&mut self.numeric, a, Par::Seq, stack, Spec::default()) {
             let column = match e {
                 faer::sparse::linalg::LuError::SymbolicSingular { index } => index,
