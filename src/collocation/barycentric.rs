@@ -176,6 +176,49 @@ impl Barycentric {
         num / den
     }
 
+    /// The interpolant and its derivative at `x`, `Σ ℓⱼ(x) fⱼ` and
+    /// `Σ ℓⱼ′(x) fⱼ`, by the modified Lagrange form of
+    /// [`fill_between`](Self::fill_between) (stable next to a node, where
+    /// the barycentric quotient's derivative cancels), and at a node by
+    /// Berrut & Trefethen's differentiation weights.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::collocation::Barycentric;
+    /// let basis = Barycentric::new(&[-1.0, 0.0, 1.0])?;
+    /// let square = |j: usize| [1.0, 0.0, 1.0][j];
+    /// let (p, dp) = basis.interpolate_with_derivative(0.5, square);
+    /// assert!((p - 0.25).abs() < 1e-15 && (dp - 1.0).abs() < 1e-15);
+    /// assert_eq!(basis.interpolate_with_derivative(1.0, square), (1.0, 2.0));
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn interpolate_with_derivative(&self, x: f64, values: impl Fn(usize) -> f64) -> (f64, f64) {
+        if let Locus::Node(m) = self.locate(x) {
+            let (fm, wm) = (values(m), self.w[m]);
+            let slope = (0..self.x.len())
+                .filter(|&j| j != m)
+                .map(|j| self.w[j] / wm * (values(j) - fm) / (self.x[m] - self.x[j]))
+                .sum();
+            return (fm, slope);
+        }
+        let m = (0..self.x.len()).min_by(|&i, &j| (x - self.x[i]).abs().total_cmp(&(x - self.x[j]).abs())).unwrap_or(0);
+        let (mut ell, mut sigma) = (1.0, 0.0);
+        for (_, &xj) in self.x.iter().enumerate().filter(|&(j, _)| j != m) {
+            ell *= self.scale * (x - xj);
+            sigma += 1.0 / (x - xj);
+        }
+        let (lm, fm) = (ell * self.w[m], values(m));
+        let (mut p, mut dp) = (lm * fm, lm * sigma * fm);
+        for (j, (&xj, &wj)) in self.x.iter().zip(&self.w).enumerate().filter(|&(j, _)| j != m) {
+            // ℓⱼ = ℓ̂ (x − xₘ) wⱼ/(x − xⱼ); ℓⱼ′ = ℓⱼ (σ − 1/(x − xⱼ)) + ℓ̂ wⱼ/(x − xⱼ).
+            let (inv, fj) = (1.0 / (x - xj), values(j));
+            let lj = ell * (x - self.x[m]) * wj * inv;
+            p += lj * fj;
+            dp += (lj * (sigma - inv) + ell * wj * inv) * fj;
+        }
+        (p, dp)
+    }
+
     /// Whether `x` is one of the nodes.
     pub(crate) fn locate(&self, x: f64) -> Locus {
         match self.x.iter().position(|&xj| (x - xj).abs() < f64::MIN_POSITIVE) {
@@ -278,6 +321,18 @@ pub(crate) fn check_shape(name: &'static str, m: &DMatrix<f64>, rows: usize, col
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Exact for polynomials of degree below the number of nodes, between
+    /// and at the nodes.
+    #[test]
+    fn derivative_of_a_cubic() {
+        let b = Barycentric::new(&[-1.0, -0.4, 0.1, 0.7, 1.0]).unwrap();
+        let f = |x: f64| x * x * x - 2.0 * x;
+        for x in [-0.83, 0.3, 0.1, 1.0, 0.1 + 1e-15, 0.7 - 3e-16] {
+            let (p, dp) = b.interpolate_with_derivative(x, |j| f(b.nodes()[j]));
+            assert!((p - f(x)).abs() < 1e-14 && (dp - (3.0 * x * x - 2.0)).abs() < 1e-13, "{x}: {p} {dp}");
+        }
+    }
 
     #[test]
     fn weights_of_three_points_are_textbook() {

@@ -293,7 +293,13 @@ impl<P: OptimalControl> OdeSystem for Driven<'_, P> {
         let npn = self.grid.npn;
         let (a, b) = (self.sol.segment_ends[self.seg], self.sol.segment_ends[self.seg + 1]);
         let (ta, tb) = (self.sol.t0 + self.sol.duration * a, self.sol.t0 + self.sol.duration * b);
-        let tau = (2.0 * (t.re() - ta) / (tb - ta) - 1.0).clamp(-1.0, 1.0);
+        // τ as a scalar, so that a time carrying derivative parts (the
+        // stiff methods' ∂f/∂t) carries them into the controls: u(τ) to
+        // first order around τ's real part (flat outside the segment).
+        let tau_d = (t - ta) * (2.0 / (tb - ta)) - 1.0;
+        let inside = (-1.0..=1.0).contains(&tau_d.re());
+        let tau = tau_d.re().clamp(-1.0, 1.0);
+        let dtau = tau_d - tau_d.re();
         let mut buf = [D::from(0.0); 16];
         let mut heap;
         let u: &mut [D] = if nu <= 16 {
@@ -303,7 +309,9 @@ impl<P: OptimalControl> OdeSystem for Driven<'_, P> {
             &mut heap
         };
         for (c, uc) in u.iter_mut().enumerate() {
-            *uc = D::from(self.grid.basis.interpolate(tau, |j| self.sol.timeseries.controls[self.seg * npn + j][c]));
+            let node = |j: usize| self.sol.timeseries.controls[self.seg * npn + j][c];
+            let (value, slope) = self.grid.basis.interpolate_with_derivative(tau, node);
+            *uc = if inside { dtau * slope + value } else { D::from(value) };
         }
         self.problem.rhs(t, y.as_slice(), u, p, dydt.as_mut_slice());
     }
@@ -385,5 +393,46 @@ impl OcpSolution {
             y = out.states.last().expect("saved states").clone();
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocp::problems::DoubleIntegrator;
+    use nalgebra::DVector;
+    use num_dual::Dual64;
+
+    /// The re-integrated dynamics see the controls' time derivative: with
+    /// time seeded (as the stiff methods do for `∂f/∂t`), `∂f/∂t` equals a
+    /// central difference in time of the `f64` right-hand side — between
+    /// nodes and at one.
+    #[test]
+    fn driven_dynamics_carry_the_controls_time_derivative() {
+        let t = Transcription::GaussLobatto { segments: 6, order: 3 };
+        let sol = Collocation::new(&DoubleIntegrator, &DoubleIntegrator::phase(), t)
+            .unwrap()
+            .solve(&SqpOptions::default())
+            .unwrap();
+        let grid = Grid::new(sol.transcription, Some(&sol.segment_ends)).unwrap();
+        let seg = 2;
+        let sys = Driven { problem: &DoubleIntegrator, grid: &grid, sol: &sol, seg };
+        let (a, b) = (sol.segment_ends[seg], sol.segment_ends[seg + 1]);
+        let (ta, tb) = (sol.t0 + sol.duration * a, sol.t0 + sol.duration * b);
+        let f = |t: f64| {
+            let mut dy = DVector::zeros(2);
+            sys.rhs(t, &DVector::from_vec(vec![0.3, -0.2]), &[], &mut dy);
+            dy[1]
+        };
+        for tm in [ta + 0.37 * (tb - ta), 0.5 * (ta + tb)] {
+            let y = DVector::from_vec(vec![Dual64::from(0.3), Dual64::from(-0.2)]);
+            let mut dy = DVector::from_element(2, Dual64::from(0.0));
+            sys.rhs(Dual64::new(tm, 1.0), &y, &[], &mut dy);
+            let h = 1e-5 * (tb - ta);
+            let fd = (f(tm + h) - f(tm - h)) / (2.0 * h);
+            assert_eq!(dy[1].re, f(tm));
+            assert!(fd.abs() > 1e-3, "the control varies in time ({fd})");
+            assert!((dy[1].eps - fd).abs() <= 1e-6 * fd.abs(), "at t = {tm}: {} vs {fd}", dy[1].eps);
+        }
     }
 }

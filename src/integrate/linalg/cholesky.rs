@@ -4,7 +4,7 @@
 //! half the work and memory of the LU, no pivoting. The caller falls back
 //! to the LU when `W` is not symmetric or not positive definite.
 
-use super::sparse::Columns;
+use super::sparse::{Columns, fill_w};
 use super::{CscPattern, LinearSolver, Singular, SparseMatrix, corrected_solve};
 use crate::{DualScalar, Error};
 use faer::dyn_stack::{MemStack, StackReq};
@@ -50,10 +50,8 @@ pub struct SparseCholesky<D> {
     symbolic: SymbolicCholesky<usize>,
     /// The factor's values.
     l: Vec<f64>,
-    /// The real values of `W`, where its diagonal sits, and where each
-    /// entry's mirror image sits.
+    /// The real values of `W`, and where each entry's mirror image sits.
     w: Vec<f64>,
-    diag: Vec<usize>,
     mirror: Vec<usize>,
     shift: f64,
     cols: Columns,
@@ -100,7 +98,6 @@ impl<D: DualScalar> SparseCholesky<D> {
             structure,
             symbolic,
             w: vec![0.0; p.nnz()],
-            diag: jac.diag.clone(),
             mirror,
             shift: 0.0,
             cols,
@@ -113,15 +110,7 @@ impl<D: DualScalar> SparseCholesky<D> {
     /// positive definite.
     pub(crate) fn factor_spd(&mut self, jac: &SparseMatrix<D>, shift: f64) -> Result<(), NotSpd> {
         self.shift = shift;
-        for (w, j) in self.w.iter_mut().zip(jac.values()) {
-            *w = -j.re();
-        }
-        for &d in &self.diag {
-            self.w[d] += shift;
-        }
-        if self.w.iter().any(|v| !v.is_finite()) {
-            return Err(NotSpd::Indefinite);
-        }
+        fill_w(&mut self.w, jac, shift).map_err(|_| NotSpd::Indefinite)?;
         if !symmetric(&self.w, &self.mirror) {
             return Err(NotSpd::Asymmetric);
         }

@@ -109,9 +109,8 @@ pub struct SparseLu<D> {
     structure: SymbolicSparseColMat<usize>,
     symbolic: SymbolicLu<usize>,
     numeric: NumericLu<usize, f64>,
-    /// The real values of `W`, and where its diagonal sits.
+    /// The real values of `W`.
     w: Vec<f64>,
-    diag: Vec<usize>,
     shift: f64,
     cols: Columns,
     /// The right-hand side kept for the derivative corrections, and the
@@ -120,6 +119,21 @@ pub struct SparseLu<D> {
     r: Vec<D>,
     /// The real solve that checks a factorization.
     probe: Vec<f64>,
+}
+
+/// `w ← shift·I − J` in the real parts of `jac`'s values (its pattern's
+/// order); `Err(k)` at the first entry that is not finite.
+pub(super) fn fill_w<D: DualScalar>(w: &mut [f64], jac: &SparseMatrix<D>, shift: f64) -> Result<(), usize> {
+    for (k, (w, j)) in w.iter_mut().zip(jac.values()).enumerate() {
+        *w = -j.re();
+        if !w.is_finite() {
+            return Err(k);
+        }
+    }
+    for &d in &jac.diag {
+        w[d] += shift;
+    }
+    Ok(())
 }
 
 /// A scalar's real numbers (its real and derivative parts) as the columns
@@ -219,7 +233,6 @@ impl<D: DualScalar> SparseLu<D> {
             symbolic,
             numeric: NumericLu::new(),
             w: vec![0.0; p.nnz()],
-            diag: jac.diag.clone(),
             shift: 0.0,
             cols,
             b: vec![zero; n],
@@ -254,15 +267,9 @@ impl<D: DualScalar> LinearSolver<D> for SparseLu<D> {
 
     fn factor(&mut self, jac: &SparseMatrix<D>, shift: f64) -> Result<(), Singular> {
         self.shift = shift;
-        for (k, (w, j)) in self.w.iter_mut().zip(jac.values()).enumerate() {
-            *w = -j.re();
-            if !w.is_finite() {
-                let column = jac.pattern().colptr().partition_point(|&start| start <= k) - 1;
-                return Err(Singular { column });
-            }
-        }
-        for &d in &self.diag {
-            self.w[d] += shift;
+        if let Err(k) = fill_w(&mut self.w, jac, shift) {
+            let column = jac.pattern().colptr().partition_point(|&start| start <= k) - 1;
+            return Err(Singular { column });
         }
         let a = SparseColMatRef::new(self.structure.as_ref(), &self.w);
         let stack = MemStack::new(&mut self.cols.mem);
