@@ -58,6 +58,7 @@ mod progress;
 mod random;
 pub mod scalar;
 pub mod sensitivity;
+pub mod signal;
 mod solution;
 mod spec;
 pub mod system;

@@ -140,3 +140,194 @@ pub trait OdeSystem {
 pub fn n_states<S: OdeSystem>(system: &S) -> usize {
     system.dim().value()
 }
+
+/// A model with **inputs** — signals it reads, `u` — and **outputs** —
+/// signals it computes from its states, inputs and parameters:
+/// `x' = f(t, x, u, p)`, `y = g(t, x, u, p)`.
+///
+/// Every [`OdeSystem`] is a `Model` without inputs or outputs (a blanket
+/// implementation), so an `OdeSystem` is the short way to write a closed
+/// model. A model with inputs is simulated, differentiated, fitted or
+/// sampled with its inputs given as signals of time by
+/// [`Driven`](crate::signal::Driven) (itself an `OdeSystem`). The
+/// right-hand side stays generic over the scalar; inputs arrive in the same
+/// scalar (with the derivatives a signal carries, `du/dt` included).
+///
+/// The design (one model for simulation, fitting, ensembles and optimal
+/// control, composition by connections) is in `docs/design/models.md`.
+///
+/// # Example
+/// ```
+/// use nalgebra::{Const, SVector};
+/// use odeon::signal::{Driven, Interpolation, Table};
+/// use odeon::system::Model;
+/// use odeon::{solve, DualScalar, Options, Tsit5};
+///
+/// /// A tank: level h' = (q_in − k·h)/A, outflow reported as an output.
+/// struct Tank;
+///
+/// impl Model for Tank {
+///     type Dim = Const<1>;
+///     fn dim(&self) -> Const<1> {
+///         Const
+///     }
+///     fn n_params(&self) -> usize {
+///         2 // k, A
+///     }
+///     fn n_inputs(&self) -> usize {
+///         1 // q_in
+///     }
+///     fn n_outputs(&self) -> usize {
+///         1 // q_out = k·h
+///     }
+///     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, u: &[D], p: &[D], dx: &mut SVector<D, 1>) {
+///         dx[0] = (u[0] - p[0] * x[0]) / p[1];
+///     }
+///     fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, _u: &[D], p: &[D], y: &mut [D]) {
+///         y[0] = p[0] * x[0];
+///     }
+/// }
+///
+/// // The inflow ramps from 0 to 2 over ten seconds, then holds.
+/// let q_in = Table::new(vec![0.0, 10.0], vec![vec![0.0], vec![2.0]], Interpolation::Linear)?;
+/// let driven = Driven::new(&Tank, q_in)?;
+/// let sol = solve(&driven, Tsit5, (0.0, 100.0), &[0.0], &[0.5, 2.0], &Options::default())?;
+/// let (_, h) = sol.last().unwrap();
+/// assert!((h[0] - 4.0).abs() < 1e-4); // steady state: k·h = q_in
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub trait Model {
+    /// The state dimension: `Const<K>` or `Dyn`.
+    type Dim: Dim;
+
+    /// See [`OdeSystem::FIXED_SENSITIVITY_CHUNKS`].
+    const FIXED_SENSITIVITY_CHUNKS: bool = false;
+
+    /// The state dimension as a value.
+    fn dim(&self) -> Self::Dim;
+
+    /// Number of parameters `p`.
+    fn n_params(&self) -> usize;
+
+    /// Number of inputs `u` (none by default).
+    fn n_inputs(&self) -> usize {
+        0
+    }
+
+    /// Number of outputs `y` (none by default).
+    fn n_outputs(&self) -> usize {
+        0
+    }
+
+    /// Write `f(t, x, u, p)` into `dxdt`.
+    fn rhs<D: DualScalar>(&self, t: D, x: &State<D, Self::Dim>, u: &[D], p: &[D], dxdt: &mut State<D, Self::Dim>)
+    where
+        DefaultAllocator: Allocator<Self::Dim>;
+
+    /// Write the outputs `g(t, x, u, p)` into `y` (one per
+    /// [`n_outputs`](Self::n_outputs)); nothing by default.
+    fn outputs<D: DualScalar>(&self, t: D, x: &State<D, Self::Dim>, u: &[D], p: &[D], y: &mut [D])
+    where
+        DefaultAllocator: Allocator<Self::Dim>,
+    {
+        let _ = (t, x, u, p, y);
+    }
+
+    /// See [`OdeSystem::events`].
+    fn events(&self) -> Vec<Event> {
+        Vec::new()
+    }
+
+    /// See [`OdeSystem::event_values`]; the inputs are those at `t`.
+    fn event_values<D: DualScalar>(&self, t: D, x: &State<D, Self::Dim>, u: &[D], p: &[D], g: &mut [D])
+    where
+        DefaultAllocator: Allocator<Self::Dim>,
+    {
+        let _ = (t, x, u, p, g);
+    }
+
+    /// See [`OdeSystem::reset`].
+    fn reset<D: DualScalar>(&self, cause: Cause, t: D, x: &mut State<D, Self::Dim>, p: &[D], armed: &mut [bool])
+    where
+        DefaultAllocator: Allocator<Self::Dim>,
+    {
+        let _ = (cause, t, x, p, armed);
+    }
+
+    /// See [`OdeSystem::mass`].
+    fn mass(&self) -> Option<crate::integrate::MassMatrix> {
+        None
+    }
+
+    /// See [`OdeSystem::schedule`].
+    fn schedule(&self) -> Schedule {
+        Schedule::new()
+    }
+
+    /// Names of the states.
+    fn state_names(&self) -> Vec<String> {
+        (0..self.dim().value()).map(|i| format!("y{i}")).collect()
+    }
+
+    /// Names of the parameters.
+    fn param_names(&self) -> Vec<String> {
+        (0..self.n_params()).map(|i| format!("p{i}")).collect()
+    }
+
+    /// Names of the inputs.
+    fn input_names(&self) -> Vec<String> {
+        (0..self.n_inputs()).map(|i| format!("u{i}")).collect()
+    }
+
+    /// Names of the outputs.
+    fn output_names(&self) -> Vec<String> {
+        (0..self.n_outputs()).map(|i| format!("out{i}")).collect()
+    }
+}
+
+/// A closed model (an [`OdeSystem`]) is a [`Model`] without inputs or
+/// outputs.
+impl<S: OdeSystem> Model for S {
+    type Dim = S::Dim;
+    const FIXED_SENSITIVITY_CHUNKS: bool = S::FIXED_SENSITIVITY_CHUNKS;
+
+    fn dim(&self) -> S::Dim {
+        OdeSystem::dim(self)
+    }
+    fn n_params(&self) -> usize {
+        OdeSystem::n_params(self)
+    }
+    fn rhs<D: DualScalar>(&self, t: D, x: &State<D, S::Dim>, _u: &[D], p: &[D], dxdt: &mut State<D, S::Dim>)
+    where
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        OdeSystem::rhs(self, t, x, p, dxdt);
+    }
+    fn events(&self) -> Vec<Event> {
+        OdeSystem::events(self)
+    }
+    fn event_values<D: DualScalar>(&self, t: D, x: &State<D, S::Dim>, _u: &[D], p: &[D], g: &mut [D])
+    where
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        OdeSystem::event_values(self, t, x, p, g);
+    }
+    fn reset<D: DualScalar>(&self, cause: Cause, t: D, x: &mut State<D, S::Dim>, p: &[D], armed: &mut [bool])
+    where
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        OdeSystem::reset(self, cause, t, x, p, armed);
+    }
+    fn mass(&self) -> Option<crate::integrate::MassMatrix> {
+        OdeSystem::mass(self)
+    }
+    fn schedule(&self) -> Schedule {
+        OdeSystem::schedule(self)
+    }
+    fn state_names(&self) -> Vec<String> {
+        OdeSystem::state_names(self)
+    }
+    fn param_names(&self) -> Vec<String> {
+        OdeSystem::param_names(self)
+    }
+}

@@ -178,7 +178,7 @@ impl Barycentric {
 
     /// The interpolant and its derivative at `x`, `Σ ℓⱼ(x) fⱼ` and
     /// `Σ ℓⱼ′(x) fⱼ`, by the modified Lagrange form of
-    /// [`fill_between`](Self::fill_between) (stable next to a node, where
+    /// `fill_between` (stable next to a node, where
     /// the barycentric quotient's derivative cancels), and at a node by
     /// Berrut & Trefethen's differentiation weights.
     ///

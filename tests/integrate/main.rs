@@ -13,6 +13,7 @@ mod errors;
 mod esdirk;
 mod events;
 mod fem;
+mod inputs;
 mod rosenbrock;
 mod scalar_types;
 mod schedules;

@@ -1,0 +1,290 @@
+//! Inputs as signals of time: a [`Model`]'s inputs given by data tables,
+//! constants or functions, and [`Driven`], the model under those signals
+//! as an [`OdeSystem`] — so a model with inputs is simulated,
+//! differentiated, fitted and sampled like any other.
+//!
+//! Signals are evaluated in the solve's scalar: a time carrying derivative
+//! parts (the stiff methods seed it for `∂f/∂t`) gives inputs carrying
+//! `du/dt`, exactly, for tables and constants.
+
+use crate::events::{Action, Cause, Event, Schedule};
+use crate::system::{Model, State};
+use crate::{DualScalar, Error, OdeSystem};
+use nalgebra::DefaultAllocator;
+use nalgebra::allocator::Allocator;
+
+/// Inputs up to this many are gathered on the stack in `Driven`'s
+/// right-hand side; more are gathered in a heap buffer per call.
+const STACK_INPUTS: usize = 32;
+
+/// The inputs of a model as functions of time.
+///
+/// Implement it for a signal whose time derivative matters (a smooth
+/// control law of time evaluated in the scalar `D`); tables, constants and
+/// closures are provided.
+pub trait Signals {
+    /// Number of signals.
+    fn len(&self) -> usize;
+
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Write the signals at `t` into `u` (one per [`len`](Self::len)).
+    fn eval<D: DualScalar>(&self, t: D, u: &mut [D]);
+
+    /// Times at which a signal is not smooth (the integrator stops there
+    /// and restarts); none by default.
+    fn breakpoints(&self) -> Vec<f64> {
+        Vec::new()
+    }
+}
+
+/// Constant inputs.
+impl Signals for Vec<f64> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    fn eval<D: DualScalar>(&self, _t: D, u: &mut [D]) {
+        for (ui, &v) in u.iter_mut().zip(self.iter()) {
+            *ui = D::from(v);
+        }
+    }
+}
+
+/// How a [`Table`] fills in between its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Interpolation {
+    /// Straight lines between rows (`du/dt` exact between them).
+    Linear,
+    /// Each row's values until the next row's time (zero-order hold).
+    Hold,
+}
+
+/// Signals given as a table: times (strictly increasing) and a row of
+/// values at each, interpolated linearly or held; constant before the
+/// first row and after the last. Its rows' times are breakpoints: the
+/// integrator lands on them.
+///
+/// # Example
+/// ```
+/// use odeon::signal::{Interpolation, Signals, Table};
+/// let t = Table::new(vec![0.0, 1.0, 3.0], vec![vec![0.0, 5.0], vec![2.0, 5.0], vec![2.0, -1.0]], Interpolation::Linear)?;
+/// let mut u = [0.0; 2];
+/// t.eval(0.5, &mut u);
+/// assert_eq!(u, [1.0, 5.0]);
+/// t.eval(9.0, &mut u);
+/// assert_eq!(u, [2.0, -1.0]);
+/// assert!(Table::new(vec![0.0, 0.0], vec![vec![1.0], vec![2.0]], Interpolation::Hold).is_err());
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Table {
+    times: Vec<f64>,
+    rows: Vec<Vec<f64>>,
+    interpolation: Interpolation,
+}
+
+impl Table {
+    /// A table of `rows[i]` at `times[i]`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] naming the row for no rows, times not
+    /// finite or not strictly increasing, rows of different lengths, or a
+    /// value that is not finite.
+    pub fn new(times: Vec<f64>, rows: Vec<Vec<f64>>, interpolation: Interpolation) -> Result<Self, Error> {
+        let bad =
+            |row: Option<usize>, reason: String| Error::InvalidData { experiment: "signal table".into(), row, reason };
+        if times.is_empty() || times.len() != rows.len() {
+            return Err(bad(
+                None,
+                format!("{} times and {} rows (at least one of each, as many)", times.len(), rows.len()),
+            ));
+        }
+        let width = rows[0].len();
+        for (i, (t, row)) in times.iter().zip(&rows).enumerate() {
+            if !t.is_finite() || (i > 0 && *t <= times[i - 1]) {
+                return Err(bad(Some(i), format!("time {t}: times must be finite and strictly increasing")));
+            }
+            if row.len() != width {
+                return Err(bad(Some(i), format!("{} values, the first row has {width}", row.len())));
+            }
+            if let Some(v) = row.iter().find(|v| !v.is_finite()) {
+                return Err(bad(Some(i), format!("value {v} is not finite")));
+            }
+        }
+        Ok(Table { times, rows, interpolation })
+    }
+}
+
+impl Signals for Table {
+    fn len(&self) -> usize {
+        self.rows[0].len()
+    }
+
+    fn eval<D: DualScalar>(&self, t: D, u: &mut [D]) {
+        let tr = t.re();
+        // The row at or before t (the first row before the table).
+        let k = self.times.partition_point(|&ti| ti <= tr).saturating_sub(1);
+        let inside = tr >= self.times[0] && k + 1 < self.times.len();
+        match (self.interpolation, inside) {
+            (Interpolation::Linear, true) => {
+                let (t0, t1) = (self.times[k], self.times[k + 1]);
+                let s = (t - t0) / (t1 - t0);
+                for (c, ui) in u.iter_mut().enumerate() {
+                    let (a, b) = (self.rows[k][c], self.rows[k + 1][c]);
+                    *ui = s * (b - a) + a;
+                }
+            }
+            _ => {
+                for (ui, &v) in u.iter_mut().zip(&self.rows[k]) {
+                    *ui = D::from(v);
+                }
+            }
+        }
+    }
+
+    fn breakpoints(&self) -> Vec<f64> {
+        self.times.clone()
+    }
+}
+
+/// Signals computed by a function of (plain) time, `f(t, u)`: no `du/dt`
+/// reaches the stiff methods' `∂f/∂t` (implement [`Signals`] for that).
+pub struct FromFn<F> {
+    len: usize,
+    f: F,
+}
+
+impl<F: Fn(f64, &mut [f64])> FromFn<F> {
+    /// `len` signals written by `f(t, u)`.
+    pub fn new(len: usize, f: F) -> Self {
+        FromFn { len, f }
+    }
+}
+
+impl<F: Fn(f64, &mut [f64])> Signals for FromFn<F> {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn eval<D: DualScalar>(&self, t: D, u: &mut [D]) {
+        let mut buf = [0.0; STACK_INPUTS];
+        let mut heap;
+        let values: &mut [f64] = if self.len <= STACK_INPUTS {
+            &mut buf[..self.len]
+        } else {
+            heap = vec![0.0; self.len];
+            &mut heap
+        };
+        (self.f)(t.re(), values);
+        for (ui, &v) in u.iter_mut().zip(values.iter()) {
+            *ui = D::from(v);
+        }
+    }
+}
+
+/// A [`Model`] with its inputs given by [`Signals`]: an [`OdeSystem`]
+/// (states, parameters, events, resets, mass and schedule are the
+/// model's; the signals' breakpoints are added to the schedule as
+/// restarts).
+///
+/// See [`Model`] for an example.
+pub struct Driven<'a, M, G> {
+    model: &'a M,
+    signals: G,
+}
+
+impl<'a, M: Model, G: Signals> Driven<'a, M, G> {
+    /// `model` under `signals`.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if there is not one signal per input.
+    pub fn new(model: &'a M, signals: G) -> Result<Self, Error> {
+        if signals.len() != model.n_inputs() {
+            return Err(Error::DimensionMismatch { what: "signals", expected: model.n_inputs(), got: signals.len() });
+        }
+        Ok(Driven { model, signals })
+    }
+
+    /// The model.
+    pub fn model(&self) -> &M {
+        self.model
+    }
+
+    /// The inputs at `t` (with the derivatives `t` carries).
+    pub fn inputs<D: DualScalar>(&self, t: D) -> Vec<D> {
+        let mut u = vec![D::from(0.0); self.signals.len()];
+        self.signals.eval(t, &mut u);
+        u
+    }
+
+    /// The model's outputs at `(t, x)` under the signals.
+    pub fn outputs<D: DualScalar>(&self, t: D, x: &State<D, M::Dim>, p: &[D]) -> Vec<D>
+    where
+        DefaultAllocator: Allocator<M::Dim>,
+    {
+        let mut y = vec![D::from(0.0); self.model.n_outputs()];
+        self.model.outputs(t, x, &self.inputs(t), p, &mut y);
+        y
+    }
+
+    /// Call `f` with the inputs at `t` (on the stack up to 32 inputs).
+    fn with_inputs<D: DualScalar, R>(&self, t: D, f: impl FnOnce(&[D]) -> R) -> R {
+        let n = self.signals.len();
+        if n <= STACK_INPUTS {
+            let mut buf = [D::from(0.0); STACK_INPUTS];
+            self.signals.eval(t, &mut buf[..n]);
+            f(&buf[..n])
+        } else {
+            f(&self.inputs(t))
+        }
+    }
+}
+
+impl<M: Model, G: Signals> OdeSystem for Driven<'_, M, G> {
+    type Dim = M::Dim;
+    const FIXED_SENSITIVITY_CHUNKS: bool = M::FIXED_SENSITIVITY_CHUNKS;
+
+    fn dim(&self) -> M::Dim {
+        self.model.dim()
+    }
+    fn n_params(&self) -> usize {
+        self.model.n_params()
+    }
+    fn rhs<D: DualScalar>(&self, t: D, y: &State<D, M::Dim>, p: &[D], dydt: &mut State<D, M::Dim>)
+    where
+        DefaultAllocator: Allocator<M::Dim>,
+    {
+        self.with_inputs(t, |u| self.model.rhs(t, y, u, p, dydt));
+    }
+    fn events(&self) -> Vec<Event> {
+        self.model.events()
+    }
+    fn event_values<D: DualScalar>(&self, t: D, y: &State<D, M::Dim>, p: &[D], g: &mut [D])
+    where
+        DefaultAllocator: Allocator<M::Dim>,
+    {
+        self.with_inputs(t, |u| self.model.event_values(t, y, u, p, g));
+    }
+    fn reset<D: DualScalar>(&self, cause: Cause, t: D, y: &mut State<D, M::Dim>, p: &[D], armed: &mut [bool])
+    where
+        DefaultAllocator: Allocator<M::Dim>,
+    {
+        self.model.reset(cause, t, y, p, armed);
+    }
+    fn mass(&self) -> Option<crate::integrate::MassMatrix> {
+        self.model.mass()
+    }
+    fn schedule(&self) -> Schedule {
+        // The model's stops keep their places (its `Cause::Stop(i)`); the
+        // breakpoints follow.
+        self.signals.breakpoints().into_iter().fold(self.model.schedule(), |s, t| s.at(t, Action::Restart))
+    }
+    fn state_names(&self) -> Vec<String> {
+        self.model.state_names()
+    }
+    fn param_names(&self) -> Vec<String> {
+        self.model.param_names()
+    }
+}
