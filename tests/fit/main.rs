@@ -5,6 +5,7 @@ mod common;
 
 mod cli;
 mod events;
+mod outputs;
 mod problems;
 mod specs;
 mod svd;
