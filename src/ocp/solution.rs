@@ -1,13 +1,14 @@
 //! The result of a trajectory optimization and its check by simulation.
 
 use super::collocation::Collocation;
-use super::problem::OptimalControl;
+use super::problem::{Dynamics, OptimalControl};
 use super::solver::{IterLog, NlpResult, SqpOptions, Status, solve_nlp};
 use super::transcription::{Grid, Transcription};
 use crate::events::{Cause, Event, EventRecord};
 use crate::integrate::{Save, solve};
-use crate::system::State;
-use crate::{Algorithm, Dop853, DualScalar, Error, OdeSystem, Options};
+use crate::signal::{Driven, Signals};
+use crate::system::{Model, State};
+use crate::{Algorithm, Dop853, DualScalar, Error, Options};
 use nalgebra::{DefaultAllocator, Dyn, allocator::Allocator};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
@@ -269,60 +270,75 @@ impl<P: OptimalControl> Collocation<'_, P> {
     }
 }
 
-/// The dynamics under the controls of one segment, as an [`OdeSystem`].
-struct Driven<'a, P> {
-    problem: &'a P,
-    grid: &'a Grid,
-    sol: &'a OcpSolution,
-    seg: usize,
-}
+/// The dynamics as a [`Model`] whose inputs are the controls (an adapter
+/// until the OCP takes a `Model`, `docs/design/models.md`).
+struct Plant<'a, P>(&'a P);
 
-impl<P: OptimalControl> OdeSystem for Driven<'_, P> {
+impl<P: Dynamics> Model for Plant<'_, P> {
     type Dim = Dyn;
     fn dim(&self) -> Dyn {
-        Dyn(self.problem.n_states())
+        Dyn(self.0.n_states())
     }
     fn n_params(&self) -> usize {
-        self.problem.n_params()
+        self.0.n_params()
     }
-    fn rhs<D: DualScalar>(&self, t: D, y: &State<D, Dyn>, p: &[D], dydt: &mut State<D, Dyn>)
+    fn n_inputs(&self) -> usize {
+        self.0.n_controls()
+    }
+    fn rhs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], dx: &mut State<D, Dyn>)
     where
         DefaultAllocator: Allocator<Dyn>,
     {
-        let nu = self.problem.n_controls();
+        self.0.rhs(t, x.as_slice(), u, p, dx.as_mut_slice());
+    }
+    fn events(&self) -> Vec<Event> {
+        self.0.events()
+    }
+    fn event_values<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, _u: &[D], p: &[D], g: &mut [D])
+    where
+        DefaultAllocator: Allocator<Dyn>,
+    {
+        self.0.event_values(t, x.as_slice(), p, g);
+    }
+    fn state_names(&self) -> Vec<String> {
+        self.0.state_names()
+    }
+    fn param_names(&self) -> Vec<String> {
+        self.0.param_names()
+    }
+    fn input_names(&self) -> Vec<String> {
+        self.0.control_names()
+    }
+}
+
+/// One segment's control polynomials as signals of time (flat outside
+/// the segment), in the solve's scalar: a time carrying derivative parts
+/// (the stiff methods' `∂f/∂t`) carries them into the controls.
+struct SegmentControls<'a> {
+    grid: &'a Grid,
+    sol: &'a OcpSolution,
+    seg: usize,
+    controls: usize,
+}
+
+impl Signals for SegmentControls<'_> {
+    fn len(&self) -> usize {
+        self.controls
+    }
+    fn eval<D: DualScalar>(&self, t: D, u: &mut [D]) {
         let npn = self.grid.npn;
         let (a, b) = (self.sol.segment_ends[self.seg], self.sol.segment_ends[self.seg + 1]);
         let (ta, tb) = (self.sol.t0 + self.sol.duration * a, self.sol.t0 + self.sol.duration * b);
-        // τ as a scalar, so that a time carrying derivative parts (the
-        // stiff methods' ∂f/∂t) carries them into the controls: u(τ) to
-        // first order around τ's real part (flat outside the segment).
+        // u(τ) to first order around τ's real part.
         let tau_d = (t - ta) * (2.0 / (tb - ta)) - 1.0;
         let inside = (-1.0..=1.0).contains(&tau_d.re());
         let tau = tau_d.re().clamp(-1.0, 1.0);
         let dtau = tau_d - tau_d.re();
-        let mut buf = [D::from(0.0); 16];
-        let mut heap;
-        let u: &mut [D] = if nu <= 16 {
-            &mut buf[..nu]
-        } else {
-            heap = vec![D::from(0.0); nu];
-            &mut heap
-        };
         for (c, uc) in u.iter_mut().enumerate() {
             let node = |j: usize| self.sol.timeseries.controls[self.seg * npn + j][c];
             let (value, slope) = self.grid.basis.interpolate_with_derivative(tau, node);
             *uc = if inside { dtau * slope + value } else { D::from(value) };
         }
-        self.problem.rhs(t, y.as_slice(), u, p, dydt.as_mut_slice());
-    }
-    fn events(&self) -> Vec<Event> {
-        self.problem.events()
-    }
-    fn event_values<D: DualScalar>(&self, t: D, y: &State<D, Dyn>, p: &[D], g: &mut [D])
-    where
-        DefaultAllocator: Allocator<Dyn>,
-    {
-        self.problem.event_values(t, y.as_slice(), p, g);
     }
 }
 
@@ -370,9 +386,11 @@ impl OcpSolution {
         let mut out =
             SimulationCheck { time: Vec::new(), states: Vec::new(), max_error: vec![0.0; nx], events: Vec::new() };
         let terminal: Vec<bool> = problem.events().iter().map(|e| e.terminal).collect();
+        let plant = Plant(problem);
         for seg in 0..grid.segments {
             let times: Vec<f64> = (0..npn).map(|j| self.timeseries.time[seg * npn + j]).collect();
-            let sys = Driven { problem, grid: &grid, sol: self, seg };
+            let controls = SegmentControls { grid: &grid, sol: self, seg, controls: problem.n_controls() };
+            let sys = Driven::new(&plant, controls)?;
             let mut opts = base.clone();
             opts.save = Save::At(times.clone());
             let sol = solve(&sys, method, (times[0], times[npn - 1]), &y, &self.params, &opts)?;
@@ -399,6 +417,7 @@ impl OcpSolution {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OdeSystem;
     use crate::ocp::problems::DoubleIntegrator;
     use nalgebra::DVector;
     use num_dual::Dual64;
@@ -416,18 +435,20 @@ mod tests {
             .unwrap();
         let grid = Grid::new(sol.transcription, Some(&sol.segment_ends)).unwrap();
         let seg = 2;
-        let sys = Driven { problem: &DoubleIntegrator, grid: &grid, sol: &sol, seg };
+        let plant = Plant(&DoubleIntegrator);
+        let controls = SegmentControls { grid: &grid, sol: &sol, seg, controls: 1 };
+        let sys = Driven::new(&plant, controls).unwrap();
         let (a, b) = (sol.segment_ends[seg], sol.segment_ends[seg + 1]);
         let (ta, tb) = (sol.t0 + sol.duration * a, sol.t0 + sol.duration * b);
         let f = |t: f64| {
             let mut dy = DVector::zeros(2);
-            sys.rhs(t, &DVector::from_vec(vec![0.3, -0.2]), &[], &mut dy);
+            OdeSystem::rhs(&sys, t, &DVector::from_vec(vec![0.3, -0.2]), &[], &mut dy);
             dy[1]
         };
         for tm in [ta + 0.37 * (tb - ta), 0.5 * (ta + tb)] {
             let y = DVector::from_vec(vec![Dual64::from(0.3), Dual64::from(-0.2)]);
             let mut dy = DVector::from_element(2, Dual64::from(0.0));
-            sys.rhs(Dual64::new(tm, 1.0), &y, &[], &mut dy);
+            OdeSystem::rhs(&sys, Dual64::new(tm, 1.0), &y, &[], &mut dy);
             let h = 1e-5 * (tb - ta);
             let fd = (f(tm + h) - f(tm - h)) / (2.0 * h);
             assert_eq!(dy[1].re, f(tm));
