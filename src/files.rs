@@ -1,6 +1,7 @@
 //! The one file writer: every file odeon writes (solutions, reports,
 //! ensemble parts and summaries, plots) goes through [`write_atomic`];
-//! and the one content fingerprint those files carry (`fingerprint`).
+//! the one content fingerprint those files carry (`fingerprint`); and the
+//! one reader of numeric CSV columns (fit data, signal tables).
 
 use crate::Error;
 use std::io::Write;
@@ -60,6 +61,46 @@ pub(crate) fn fingerprint(domain: &str, bytes: &[u8]) -> String {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{h:016x}")
+}
+
+/// Columns `names` of the CSV file at `path` (a header row, then numbers;
+/// cells trimmed), one `Vec` per name. An empty or `nan` cell is `NaN`,
+/// except in the first `required` columns, where it is an error.
+///
+/// # Errors
+/// [`Error::Io`] naming the file, line and column: the file cannot be
+/// read, a column is missing, a cell is not a number or a required cell
+/// is empty.
+pub(crate) fn read_csv_columns(path: &Path, names: &[&str], required: usize) -> Result<Vec<Vec<f64>>, Error> {
+    let io = |e: &dyn std::fmt::Display| Error::io(path, e);
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| io(&e))?;
+    let header = reader.headers().map_err(|e| io(&e))?.clone();
+    let cols: Vec<usize> = names
+        .iter()
+        .map(|name| {
+            header.iter().position(|h| h == *name).ok_or_else(|| {
+                io(&format!("no column {name:?}; the header has {}", header.iter().collect::<Vec<_>>().join(", ")))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut out = vec![Vec::new(); names.len()];
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| io(&format!("line {line}: {e}")))?;
+        for (k, &c) in cols.iter().enumerate() {
+            let s = record.get(c).unwrap_or("");
+            let value = if s.is_empty() || s.eq_ignore_ascii_case("nan") {
+                if k < required {
+                    return Err(io(&format!("line {line}: empty {:?}", &header[c])));
+                }
+                f64::NAN
+            } else {
+                s.parse().map_err(|_| io(&format!("line {line}, column {:?}: {s:?} is not a number", &header[c])))?
+            };
+            out[k].push(value);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -116,6 +116,40 @@ impl Table {
         }
         Ok(Table { times, rows, interpolation })
     }
+
+    /// A table from columns of a CSV file: the times in column `time`,
+    /// the signals in `columns` (every cell a number).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the file, line and column for a missing
+    /// column, an empty cell or one that is not a number; then as
+    /// [`new`](Self::new).
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::signal::{Interpolation, Signals, Table};
+    /// let path = std::env::temp_dir().join("odeon-doc-inflow.csv");
+    /// std::fs::write(&path, "t, q_in, valve\n0, 1.0, 0\n10, 3.0, 1\n")?;
+    /// let table = Table::from_csv(&path, "t", &["q_in"], Interpolation::Linear)?;
+    /// let mut u = [0.0];
+    /// table.eval(5.0, &mut u);
+    /// assert_eq!(u, [2.0]);
+    /// assert!(Table::from_csv(&path, "t", &["q_out"], Interpolation::Linear).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_csv(
+        path: impl AsRef<std::path::Path>,
+        time: &str,
+        columns: &[&str],
+        interpolation: Interpolation,
+    ) -> Result<Self, Error> {
+        let mut names = vec![time];
+        names.extend_from_slice(columns);
+        let mut read = crate::files::read_csv_columns(path.as_ref(), &names, names.len())?;
+        let times = std::mem::take(&mut read[0]);
+        let rows = (0..times.len()).map(|r| read[1..].iter().map(|c| c[r]).collect()).collect();
+        Table::new(times, rows, interpolation)
+    }
 }
 
 impl Signals for Table {

@@ -93,43 +93,16 @@ impl Data {
     ) -> Result<Self, Error> {
         let path = path.as_ref();
         let io = |e: &dyn std::fmt::Display| Error::io(path, e);
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| io(&e))?;
-        let header = reader.headers().map_err(|e| io(&e))?.clone();
-        let find = |name: &str| {
-            header.iter().position(|h| h == name).ok_or_else(|| {
-                io(&format!("no column {name:?}; the header has {}", header.iter().collect::<Vec<_>>().join(", ")))
-            })
-        };
-        let t_col = find(time)?;
-        let cols: Vec<usize> = columns.iter().map(|c| find(c)).collect::<Result<_, _>>()?;
-        let sigma_cols: Option<Vec<usize>> = sigma_columns.map(|s| s.iter().map(|c| find(c)).collect()).transpose()?;
-        let (mut t, mut values, mut sigma) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, record) in reader.records().enumerate() {
-            let line = i + 2;
-            let record = record.map_err(|e| io(&format!("line {line}: {e}")))?;
-            let cell = |c: usize, missing_ok: bool| -> Result<f64, Error> {
-                let s = record.get(c).unwrap_or("");
-                if s.is_empty() || s.eq_ignore_ascii_case("nan") {
-                    return if missing_ok {
-                        Ok(f64::NAN)
-                    } else {
-                        Err(io(&format!("line {line}: empty {:?}", &header[c])))
-                    };
-                }
-                s.parse().map_err(|_| io(&format!("line {line}, column {:?}: {s:?} is not a number", &header[c])))
-            };
-            t.push(cell(t_col, false)?);
-            for &c in &cols {
-                values.push(cell(c, true)?);
-            }
-            if let Some(sc) = &sigma_cols {
-                for &c in sc {
-                    sigma.push(cell(c, true)?);
-                }
-            }
-        }
+        let mut names = vec![time];
+        names.extend_from_slice(columns);
+        names.extend_from_slice(sigma_columns.unwrap_or(&[]));
+        let mut read = crate::files::read_csv_columns(path, &names, 1)?;
+        let t = std::mem::take(&mut read[0]);
+        let rows = t.len();
+        let values: Vec<f64> = (0..rows).flat_map(|r| read[1..=columns.len()].iter().map(move |c| c[r])).collect();
+        let sigma: Vec<f64> = (0..rows).flat_map(|r| read[columns.len() + 1..].iter().map(move |c| c[r])).collect();
         let data = Data::new(t, values).map_err(|e| io(&e))?;
-        Ok(if sigma_cols.is_some() { data.with_sigmas(sigma) } else { data })
+        Ok(if sigma_columns.is_some() { data.with_sigmas(sigma) } else { data })
     }
 
     /// Check against the observable and the experiment's start time.

@@ -115,6 +115,26 @@ fn a_closed_model_driven_by_nothing_is_itself() {
     assert_eq!(Model::n_inputs(&VanDerPol), 0);
 }
 
+/// A table read from CSV equals the one built in code; bad cells are
+/// errors naming the line.
+#[test]
+fn tables_from_csv() {
+    let dir = std::env::temp_dir().join(format!("odeon-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.csv");
+    std::fs::write(&good, "time,q\n0,1.5\n2,0.5\n").unwrap();
+    let read = Table::from_csv(&good, "time", &["q"], Interpolation::Hold).unwrap();
+    assert_eq!(read, Table::new(vec![0.0, 2.0], vec![vec![1.5], vec![0.5]], Interpolation::Hold).unwrap());
+    for (name, text) in
+        [("empty.csv", "time,q\n0,1.5\n2,\n"), ("text.csv", "time,q\n0,abc\n"), ("order.csv", "time,q\n1,1\n0,2\n")]
+    {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        assert!(Table::from_csv(&path, "time", &["q"], Interpolation::Linear).is_err(), "{name}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn signals_that_do_not_fit_are_errors() {
     assert!(matches!(Driven::new(&Lag, vec![1.0, 2.0]), Err(Error::DimensionMismatch { .. })));
