@@ -277,9 +277,15 @@ impl HeatConduction {
     /// NaN outside the mesh. Also the box, `(x range, y range)`.
     ///
     /// # Errors
-    /// [`Error::DimensionMismatch`] if `u` is not one value per state.
+    /// [`Error::DimensionMismatch`] if `u` is not one value per state;
+    /// [`Error::InvalidOption`] for an empty grid or one of more than 2²⁴
+    /// cells.
     pub fn sample(&self, u: &[f64], (rows, cols): (usize, usize)) -> Result<SampledField, Error> {
         let nodal = self.nodal(u)?;
+        if rows == 0 || rows.checked_mul(cols).is_none_or(|n| n == 0 || n > 1 << 24) {
+            let reason = format!("a grid of {rows} × {cols} cells: at least one, at most 2²⁴");
+            return Err(Error::InvalidOption { name: "sample grid", reason });
+        }
         let nodes = self.mesh.nodes();
         let bbox = nodes.iter().fold([f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY], |b, p| {
             [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])]

@@ -7,6 +7,10 @@ use crate::integrate::linalg::{Buckets, ColumnSplit, CscPattern};
 use rayon::prelude::*;
 use std::ops::AddAssign;
 
+/// The most elements [`Quad8Mesh::rectangle`] makes (each takes about
+/// 200 bytes in the mesh and 1.5 kB while assembled).
+const MAX_RECTANGLE_ELEMENTS: usize = 1 << 26;
+
 /// Elements per assembly batch (enough work per rayon task, and batches
 /// enough to balance two to sixteen threads).
 const BATCH_ELEMENTS: usize = 1024;
@@ -94,12 +98,16 @@ impl Quad8Mesh {
     /// matrices' bandwidth at about `3 nx`.
     ///
     /// # Errors
-    /// [`Error::InvalidMesh`] for `nx` or `ny` of zero, or an empty or
-    /// non-finite interval.
+    /// [`Error::InvalidMesh`] for `nx` or `ny` of zero, more than 2²⁶
+    /// elements, or an empty or non-finite interval.
     pub fn rectangle((x0, x1): (f64, f64), (y0, y1): (f64, f64), nx: usize, ny: usize) -> Result<Self, Error> {
         if nx == 0 || ny == 0 || !(x1 > x0 && y1 > y0) || !(x1 - x0).is_finite() || !(y1 - y0).is_finite() {
             let reason =
                 format!("needs nx, ny ≥ 1 and x0 < x1, y0 < y1; got {nx} × {ny} on [{x0}, {x1}] × [{y0}, {y1}]");
+            return Err(Error::InvalidMesh { what: "rectangle".into(), reason });
+        }
+        if nx.checked_mul(ny).is_none_or(|n| n > MAX_RECTANGLE_ELEMENTS) {
+            let reason = format!("{nx} × {ny} elements: at most {MAX_RECTANGLE_ELEMENTS}");
             return Err(Error::InvalidMesh { what: "rectangle".into(), reason });
         }
         let row = 3 * nx + 2;
@@ -394,6 +402,8 @@ mod tests {
     fn bad_meshes_are_errors() {
         assert!(Quad8Mesh::rectangle((0.0, 1.0), (0.0, 1.0), 0, 2).is_err());
         assert!(Quad8Mesh::rectangle((1.0, 1.0), (0.0, 1.0), 2, 2).is_err());
+        assert!(Quad8Mesh::rectangle((0.0, 1.0), (0.0, 1.0), usize::MAX, 3).is_err());
+        assert!(Quad8Mesh::rectangle((0.0, 1.0), (0.0, 1.0), 1 << 14, 1 << 13).is_err());
         let good = Quad8Mesh::rectangle((0.0, 1.0), (0.0, 1.0), 1, 1).unwrap();
         let (nodes, elements) = (good.nodes().to_vec(), good.elements().to_vec());
         let mut outside = elements.clone();

@@ -181,6 +181,10 @@ fn bad_boundaries_and_probes_are_errors() {
     assert!(heat.probe([1.5, 0.5]).is_err());
     assert!(heat.nodal(&[0.0; 3]).is_err());
     assert!(heat.sample(&[0.0; 3], (4, 4)).is_err());
+    let u = vec![0.0; heat.n_states()];
+    assert!(heat.sample(&u, (0, 4)).is_err());
+    assert!(heat.sample(&u, (usize::MAX, 2)).is_err());
+    assert_eq!(heat.sample(&u, (3, 5)).unwrap().values.len(), 15);
     // A NaN conductivity is a typed error from the solver, not a panic.
     let y0 = vec![0.0; heat.n_states()];
     assert!(solve(&heat, Bdf, (0.0, 1.0), &y0, &[f64::NAN, 0.0, 1.0], &Options::default()).is_err());

@@ -8,6 +8,10 @@ use std::ops::AddAssign;
 /// One batch's triplets, bucketed by a [`ColumnSplit`]'s column ranges.
 pub(crate) type Buckets<T> = Vec<Vec<(usize, usize, T)>>;
 
+/// The most rows and columns of a compressed-column matrix (its column
+/// pointers alone would take 16 GiB).
+const MAX_DIM: usize = 1 << 31;
+
 /// Below this many triplets one thread builds the matrix.
 const PARALLEL_MIN_ENTRIES: usize = 1 << 16;
 
@@ -59,7 +63,8 @@ impl CscPattern {
     /// work, no global sort.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] naming the first entry outside the matrix.
+    /// [`Error::InvalidOption`] naming the first entry outside the matrix,
+    /// or for more than 2³¹ rows or columns.
     ///
     /// # Example
     /// ```
@@ -79,6 +84,10 @@ impl CscPattern {
     where
         T: Copy + Send + Sync + AddAssign,
     {
+        if rows > MAX_DIM || cols > MAX_DIM {
+            let reason = format!("a {rows} × {cols} matrix: at most {MAX_DIM} rows and columns");
+            return Err(Error::InvalidOption { name: "pattern", reason });
+        }
         let outside = batches.iter().enumerate().find_map(|(b, batch)| {
             batch.iter().position(|&(r, c, _)| r >= rows || c >= cols).map(|k| (b, k, batch[k].0, batch[k].1))
         });
@@ -347,5 +356,6 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.0.nnz(), 3 * n - 2);
         assert!(CscPattern::from_triplets(n, n, &[vec![(0, n, 1.0)]]).is_err());
+        assert!(CscPattern::new(3, usize::MAX, &[]).is_err());
     }
 }
