@@ -1,7 +1,8 @@
 //! Fitting a model with inputs by its outputs: a tank fed by a measured
 //! inflow (a data table), its level measured; the fit recovers the
-//! outflow coefficient and the cross-section from data made with the
-//! closed form.
+//! outflow coefficient and the cross-section — from data made with the
+//! closed form (linear outflow), and from `examples/tank_inflow.rs`'s data
+//! (an orifice).
 
 use nalgebra::{Const, SVector};
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Observable, Outputs, Parameter, fit};
