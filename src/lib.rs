@@ -27,7 +27,11 @@
 //! ```
 //!
 //! Modules, in the order of the data flow:
+//! - [`system`] and [`signal`]: the model traits (`OdeSystem`, and
+//!   `Model` with inputs and outputs) and inputs given as signals of time;
 //! - [`integrate`]: methods (tableaux as data), options, solutions;
+//!   explicit, Rosenbrock, ESDIRK and BDF steppers, sparse Jacobians and
+//!   linear algebra, events;
 //! - [`sensitivity`]: exact forward sensitivities, JVPs, gradients and
 //!   Hessians of functionals, by dual numbers through the same integrator;
 //! - [`fit`]: parameter estimation with argmin (Levenberg–Marquardt, …),
@@ -39,6 +43,7 @@
 //! - [`ocp`]: trajectory optimization — Gauss–Lobatto and Radau
 //!   transcriptions, exact sparse derivatives, a pure-Rust SQP;
 //! - [`models`]: classic test models and a registry of them by name;
+//! - [`fem`]: quad8 finite elements and transient heat conduction;
 //! - `plot` (feature `plot`, default): SVG and PNG plots with plotters.
 
 pub mod collocation;
