@@ -158,20 +158,16 @@ impl Signals for Table {
     }
 
     fn eval<D: DualScalar>(&self, t: D, u: &mut [D]) {
-        let tr = t.re();
-        // The row at or before t (the first row before the table).
-        let k = self.times.partition_point(|&ti| ti <= tr).saturating_sub(1);
-        let inside = tr >= self.times[0] && k + 1 < self.times.len();
-        match (self.interpolation, inside) {
-            (Interpolation::Linear, true) => {
-                let (t0, t1) = (self.times[k], self.times[k + 1]);
-                let s = (t - t0) / (t1 - t0);
+        match self.interpolation {
+            Interpolation::Linear => {
+                let (lo, hi, w) = bracket(&self.times, t);
                 for (c, ui) in u.iter_mut().enumerate() {
-                    let (a, b) = (self.rows[k][c], self.rows[k + 1][c]);
-                    *ui = s * (b - a) + a;
+                    *ui = (-w + 1.0) * self.rows[lo][c] + w * self.rows[hi][c];
                 }
             }
-            _ => {
+            Interpolation::Hold => {
+                // The row at or before t (the first row before the table).
+                let k = self.times.partition_point(|&ti| ti <= t.re()).saturating_sub(1);
                 for (ui, &v) in u.iter_mut().zip(&self.rows[k]) {
                     *ui = D::from(v);
                 }
@@ -182,6 +178,28 @@ impl Signals for Table {
     fn breakpoints(&self) -> Vec<f64> {
         self.times.clone()
     }
+}
+
+/// Piecewise-linear interpolation in increasing `times`: the rows `lo`,
+/// `hi` around `t` and the weight `w` of `hi` (a scalar, so that `t`'s
+/// derivative parts give `du/dt`), the value being `(1 − w) v_lo + w v_hi`;
+/// clamped to the first and last rows outside, and `hi`'s value where two
+/// times coincide. The one linear interpolator in time (signal tables,
+/// optimal-control guesses).
+pub(crate) fn bracket<D: DualScalar>(times: &[f64], t: D) -> (usize, usize, D) {
+    let (n, tr) = (times.len(), t.re());
+    if n == 0 || tr <= times[0] {
+        return (0, 0, D::from(0.0));
+    }
+    if tr >= times[n - 1] {
+        return (n - 1, n - 1, D::from(0.0));
+    }
+    let i = times.partition_point(|&x| x <= tr).clamp(1, n - 1);
+    let (t0, t1) = (times[i - 1], times[i]);
+    if t1 <= t0 {
+        return (i, i, D::from(0.0));
+    }
+    (i - 1, i, (t - t0) / (t1 - t0))
 }
 
 /// Signals computed by a function of (plain) time, `f(t, u)`: no `du/dt`
@@ -263,10 +281,16 @@ impl<'a, M: Model, G: Signals> Driven<'a, M, G> {
         y
     }
 
-    /// Call `f` with the inputs at `t` (on the stack up to 32 inputs).
+    /// Call `f` with the inputs at `t` (on the stack up to 32 inputs, in a
+    /// buffer of 4 when that holds them, so that a small model does not
+    /// clear 32 scalars per call).
     fn with_inputs<D: DualScalar, R>(&self, t: D, f: impl FnOnce(&[D]) -> R) -> R {
         let n = self.signals.len();
-        if n <= STACK_INPUTS {
+        if n <= 4 {
+            let mut buf = [D::from(0.0); 4];
+            self.signals.eval(t, &mut buf[..n]);
+            f(&buf[..n])
+        } else if n <= STACK_INPUTS {
             let mut buf = [D::from(0.0); STACK_INPUTS];
             self.signals.eval(t, &mut buf[..n]);
             f(&buf[..n])

@@ -286,10 +286,7 @@ impl HeatConduction {
             let reason = format!("a grid of {rows} × {cols} cells: at least one, at most 2²⁴");
             return Err(Error::InvalidOption { name: "sample grid", reason });
         }
-        let nodes = self.mesh.nodes();
-        let bbox = nodes.iter().fold([f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY], |b, p| {
-            [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])]
-        });
+        let bbox = self.mesh.bounding_box();
         let (dx, dy) = ((bbox[2] - bbox[0]) / cols as f64, (bbox[3] - bbox[1]) / rows as f64);
         let values = (0..rows * cols)
             .into_par_iter()

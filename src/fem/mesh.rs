@@ -153,6 +153,11 @@ impl Quad8Mesh {
         &self.elements
     }
 
+    /// The smallest box holding the nodes, `[x_min, y_min, x_max, y_max]`.
+    pub fn bounding_box(&self) -> [f64; 4] {
+        bounding_box(self.nodes.iter().copied())
+    }
+
     /// Boundary edges.
     pub fn edges(&self) -> &[BoundaryEdge] {
         &self.edges
@@ -280,6 +285,13 @@ impl Quad8Mesh {
     }
 }
 
+/// `[x_min, y_min, x_max, y_max]` of `points`.
+fn bounding_box(points: impl Iterator<Item = [f64; 2]>) -> [f64; 4] {
+    points.fold([f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY], |b, p| {
+        [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])]
+    })
+}
+
 /// `(ξ, η)` with `x(ξ, η) = point` in the element with nodes `xy`, if it
 /// lies in `[−1, 1]²` (Newton from the centre).
 fn inverse_map(xy: &[[f64; 2]; 8], point: [f64; 2]) -> Option<[f64; 2]> {
@@ -327,12 +339,7 @@ struct Bins {
 
 impl Bins {
     fn new(nodes: &[[f64; 2]], elements: &[[usize; 8]]) -> Self {
-        let bbox = |ks: &mut dyn Iterator<Item = [f64; 2]>| {
-            ks.fold([f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY], |b, p| {
-                [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])]
-            })
-        };
-        let all = bbox(&mut nodes.iter().copied());
+        let all = bounding_box(nodes.iter().copied());
         let count = ((elements.len() as f64).sqrt().ceil() as usize).max(1);
         let size = [
             ((all[2] - all[0]) / count as f64).max(f64::MIN_POSITIVE),
@@ -340,7 +347,7 @@ impl Bins {
         ];
         let mut bins = Bins { origin: [all[0], all[1]], size, count, elements: vec![Vec::new(); count * count] };
         for (e, el) in elements.iter().enumerate() {
-            let b = bbox(&mut el.iter().map(|&k| nodes[k]));
+            let b = bounding_box(el.iter().map(|&k| nodes[k]));
             let (i0, j0) = bins.cell([b[0], b[1]]);
             let (i1, j1) = bins.cell([b[2], b[3]]);
             for j in j0..=j1 {

@@ -97,9 +97,9 @@ where
 pub(crate) enum Factor<D> {
     Band(BandLu<D>),
     General(Box<SparseLu<D>>),
-    /// Cholesky while `W` is SPD, analyzed when first met symmetric; the LU
-    /// (analyzed when first needed) for an indefinite `W`, and for good
-    /// after an asymmetric one.
+    /// Cholesky while `W` is SPD, analyzed when first met symmetric (the
+    /// mirror positions then move into it); the LU (analyzed when first
+    /// needed) for an indefinite `W`, and for good after an asymmetric one.
     Symmetric {
         mirror: Vec<usize>,
         chol: Option<Box<SparseCholesky<D>>>,
@@ -126,11 +126,13 @@ impl<D: DualScalar> Factor<D> {
             Factor::General(lu) => lu.factor(jac, shift),
             Factor::Symmetric { mirror, chol, lu, use_lu, asymmetric } => {
                 if chol.is_none() && !*asymmetric {
-                    if symmetric(jac.values(), mirror) {
-                        let c = SparseCholesky::with_mirror(jac, mirror.clone()).map_err(|_| Singular { column: 0 })?;
-                        *chol = Some(Box::new(c));
-                    } else {
-                        *asymmetric = true;
+                    // The mirror moves into the Cholesky; a failed analysis
+                    // (out of memory) leaves the LU, as an asymmetric `W` does.
+                    match symmetric(jac.values(), mirror)
+                        .then(|| SparseCholesky::with_mirror(jac, std::mem::take(mirror)))
+                    {
+                        Some(Ok(c)) => *chol = Some(Box::new(c)),
+                        _ => *asymmetric = true,
                     }
                 }
                 if let (Some(c), false) = (chol.as_mut(), *asymmetric) {

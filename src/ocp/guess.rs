@@ -45,22 +45,11 @@ impl From<&OcpSolution> for Guess {
     }
 }
 
-/// Piecewise-linear interpolation in `time` (clamped at the ends).
+/// Piecewise-linear interpolation in `time` (clamped at the ends), by
+/// [`signal::bracket`](crate::signal::bracket).
 pub(crate) fn interp(time: &[f64], value: impl Fn(usize) -> f64, t: f64) -> f64 {
-    let n = time.len();
-    if t <= time[0] {
-        return value(0);
-    }
-    if t >= time[n - 1] {
-        return value(n - 1);
-    }
-    let i = time.partition_point(|&x| x <= t).min(n - 1).max(1);
-    let (t0, t1) = (time[i - 1], time[i]);
-    if t1 <= t0 {
-        return value(i);
-    }
-    let w = (t - t0) / (t1 - t0);
-    value(i - 1) * (1.0 - w) + value(i) * w
+    let (lo, hi, w) = crate::signal::bracket(time, t);
+    value(lo) * (1.0 - w) + value(hi) * w
 }
 
 impl Guess {
