@@ -501,6 +501,32 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A model's inputs are neither connected nor given: a model with
+    /// inputs solved without signals (give them with
+    /// [`Driven`](crate::signal::Driven)), or a composite's input left
+    /// unconnected without being declared external or fixed.
+    #[error("inputs {inputs} are not given (connect them, declare them external, or drive the model with signals)")]
+    FreeInputs {
+        /// The free inputs by name, comma-separated.
+        inputs: String,
+    },
+    /// A composite model cannot be built: an unknown or repeated name, an
+    /// input connected twice, a state count that does not match.
+    #[error("composite, {path}: {reason}")]
+    InvalidComposite {
+        /// The offending subsystem, port or connection, by path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A composite's connections close a loop of direct feedthrough: an
+    /// output that depends, through the connections, on itself at the
+    /// same instant.
+    #[error("algebraic loop through {} (each passes its input straight to its output; break the loop with a state, or declare `feedthrough` false where an output does not read an input)", systems.join(" → "))]
+    AlgebraicLoop {
+        /// The subsystems on the loop, in order, by path.
+        systems: Vec<String>,
+    },
     /// A function of an optimal-control problem is NaN or infinite at the
     /// initial guess.
     #[error("{what} is not finite ({value}) at the initial guess")]

@@ -225,6 +225,11 @@ impl Schedule {
         self
     }
 
+    /// Append a stop or series.
+    pub(crate) fn push(&mut self, stop: Stop) {
+        self.stops.push(stop);
+    }
+
     /// Every stop or series, in the order given.
     pub fn stops(&self) -> &[Stop] {
         &self.stops

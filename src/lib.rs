@@ -47,6 +47,7 @@
 //! - `plot` (feature `plot`, default): SVG and PNG plots with plotters.
 
 pub mod collocation;
+pub mod compose;
 pub mod ensemble;
 pub mod error;
 pub mod events;
@@ -75,7 +76,7 @@ pub use integrate::{
 };
 pub use problem::OdeProblem;
 pub use scalar::DualScalar;
-pub use system::{OdeSystem, State};
+pub use system::{Model, OdeSystem, State};
 
 /// The names most programs need.
 pub mod prelude {

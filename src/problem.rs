@@ -7,7 +7,7 @@ use crate::integrate::{Algorithm, Solution};
 use crate::sensitivity::{
     Functional, SecondOrder, Sensitivities, Tangent, Wrt, gradient_hessian, solve_jvp, solve_sensitivities,
 };
-use crate::{DualScalar, Error, OdeSystem, Options};
+use crate::{DualScalar, Error, Model, Options};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 
@@ -46,7 +46,7 @@ pub struct OdeProblem<'a, S> {
 
 impl<'a, S> OdeProblem<'a, S>
 where
-    S: OdeSystem,
+    S: Model,
     DefaultAllocator: Allocator<S::Dim>,
 {
     /// A problem from its parts.

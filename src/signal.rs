@@ -281,22 +281,12 @@ impl<'a, M: Model, G: Signals> Driven<'a, M, G> {
         y
     }
 
-    /// Call `f` with the inputs at `t` (on the stack up to 32 inputs, in a
-    /// buffer of 4 when that holds them, so that a small model does not
-    /// clear 32 scalars per call).
+    /// Call `f` with the inputs at `t`.
     fn with_inputs<D: DualScalar, R>(&self, t: D, f: impl FnOnce(&[D]) -> R) -> R {
-        let n = self.signals.len();
-        if n <= 4 {
-            let mut buf = [D::from(0.0); 4];
-            self.signals.eval(t, &mut buf[..n]);
-            f(&buf[..n])
-        } else if n <= STACK_INPUTS {
-            let mut buf = [D::from(0.0); STACK_INPUTS];
-            self.signals.eval(t, &mut buf[..n]);
-            f(&buf[..n])
-        } else {
-            f(&self.inputs(t))
-        }
+        crate::scalar::with_scratch(self.signals.len(), |u| {
+            self.signals.eval(t, u);
+            f(u)
+        })
     }
 }
 

@@ -137,7 +137,7 @@ pub trait OdeSystem {
 }
 
 /// The number of states of a system.
-pub fn n_states<S: OdeSystem>(system: &S) -> usize {
+pub fn n_states<S: Model>(system: &S) -> usize {
     system.dim().value()
 }
 
@@ -231,6 +231,17 @@ pub trait Model {
         DefaultAllocator: Allocator<Self::Dim>,
     {
         let _ = (t, x, u, p, y);
+    }
+
+    /// Whether output `output` reads input `input` directly (not only
+    /// through the states): a *direct feedthrough*, which orders the
+    /// evaluation of a [`Composite`](crate::compose::Composite) and makes
+    /// a loop of connections through it an algebraic loop. `true` by
+    /// default (the safe answer); say `false` where an output depends on
+    /// the states and parameters alone, such as a plant's measured state.
+    fn feedthrough(&self, output: usize, input: usize) -> bool {
+        let _ = (output, input);
+        true
     }
 
     /// See [`OdeSystem::events`].

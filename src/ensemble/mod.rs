@@ -52,7 +52,7 @@ pub use stats::{QUANTILE_LEVELS, SeriesStats};
 pub use summary::{EnsembleSummary, Failure, Layout, QuantileMethod, SUMMARY_FORMAT};
 
 use crate::integrate::Save;
-use crate::{Algorithm, Error, Method, OdeSystem, Options, Solution, State, solve};
+use crate::{Algorithm, Error, Method, Model, Options, Solution, State, solve};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use runner::Plan;
@@ -128,7 +128,7 @@ pub struct Ensemble<'a, S, Sa, A = Method> {
 
 impl<'a, S, Sa, A> Ensemble<'a, S, Sa, A>
 where
-    S: OdeSystem + Sync,
+    S: Model + Sync,
     Sa: Sampler,
     A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
@@ -278,7 +278,7 @@ where
             if draw.y0.len() == n && draw.p.len() == self.system.n_params() {
                 let y = State::<f64, S::Dim>::from_column_slice_generic(self.system.dim(), nalgebra::U1, &draw.y0);
                 let mut dy = y.clone();
-                self.system.rhs(self.t_span.0, &y, &draw.p, &mut dy);
+                self.system.rhs(self.t_span.0, &y, &[], &draw.p, &mut dy);
                 text += &format!(";{}", bits(dy.as_slice()));
             }
         }

@@ -30,7 +30,7 @@ use super::dist::{Dist, Independent, LatinHypercube};
 use super::{Ensemble, EnsembleSummary, Keep, MAX_BLOCK_SIZE};
 use crate::models::registry::{self, BuiltIn};
 use crate::spec::{line_of, parse_toml, spec_error};
-use crate::{Error, Method, OdeSystem, Options};
+use crate::{Error, Method, Model, Options};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use toml::Spanned;

@@ -48,7 +48,7 @@ pub use report::{Estimate, Evaluations, FitReport, Identifiability, Termination}
 pub use spec::{FitRun, FitSpec, ParamSpec};
 pub use stats::{student_t_cdf, student_t_quantile};
 
-use crate::{Algorithm, Error, OdeSystem};
+use crate::{Algorithm, Error, Model};
 use argmin::core::{Executor, State, TerminationReason};
 use argmin::solver::linesearch::MoreThuenteLineSearch as MoreThuente;
 use argmin::solver::neldermead::NelderMead;
@@ -176,7 +176,7 @@ pub(crate) fn run_solver(objective: Objective<'_>, z0: Vec<f64>, options: &FitOp
 /// points during the fit only reject those points.
 pub fn fit<S, O, A>(problem: &FitProblem<'_, S, O, A>, options: &FitOptions) -> Result<FitReport, Error>
 where
-    S: OdeSystem,
+    S: Model,
     O: Observable,
     A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,

@@ -4,7 +4,7 @@
 use super::{FitOptions, FitReport, Observable, Outcome, report_at, run_solver};
 use crate::ensemble::{Dist, LatinHypercube, SampleRng, Sampler};
 use crate::fit::FitProblem;
-use crate::{Algorithm, Error, OdeSystem};
+use crate::{Algorithm, Error, Model};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use rayon::prelude::*;
@@ -72,7 +72,7 @@ pub fn multistart<S, O, A>(
     ms: &Multistart,
 ) -> Result<MultistartReport, Error>
 where
-    S: OdeSystem + Sync,
+    S: Model + Sync,
     O: Observable + Sync,
     A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,

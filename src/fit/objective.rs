@@ -5,7 +5,7 @@
 
 use super::problem::{FitProblem, Layout, Observable};
 use super::residuals::Residuals;
-use crate::{Algorithm, Error, OdeSystem};
+use crate::{Algorithm, Error, Model};
 use argmin::core::{CostFunction, Gradient, Jacobian, Operator};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DVector, DefaultAllocator};
@@ -89,7 +89,7 @@ trait Evaluate {
 
 impl<S, O, A> Evaluate for FitProblem<'_, S, O, A>
 where
-    S: OdeSystem,
+    S: Model,
     O: Observable,
     A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
@@ -101,7 +101,7 @@ where
 
 impl<S, O, A> FitProblem<'_, S, O, A>
 where
-    S: OdeSystem,
+    S: Model,
     O: Observable,
     A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,

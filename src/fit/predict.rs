@@ -4,7 +4,7 @@
 use super::problem::{FitProblem, Observable};
 use super::report::FitReport;
 use super::stats::student_t_quantile;
-use crate::{Algorithm, Error, OdeSystem};
+use crate::{Algorithm, Error, Model};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ pub struct Prediction {
 
 impl<S, O, A> FitProblem<'_, S, O, A>
 where
-    S: OdeSystem,
+    S: Model,
     O: Observable + Clone,
     A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,

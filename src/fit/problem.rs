@@ -1,7 +1,7 @@
 //! The fit problem: parameters, experiments, data and what is observed.
 
 use super::data::Data;
-use crate::{Algorithm, DualScalar, Error, Method, OdeSystem, Options};
+use crate::{Algorithm, DualScalar, Error, Method, Model, Options};
 use serde::{Deserialize, Serialize};
 
 /// An unknown (or fixed) quantity of a fit: a model parameter or an
@@ -154,7 +154,7 @@ pub trait Observable {
     }
     /// Output names given the model (states observed directly take the
     /// model's state names).
-    fn names_for<S: OdeSystem>(&self, _system: &S) -> Vec<String> {
+    fn names_for<S: Model>(&self, _system: &S) -> Vec<String> {
         self.names()
     }
     /// Write `h(t, y, p)` into `out`.
@@ -186,7 +186,7 @@ impl Observable for States {
     fn names(&self) -> Vec<String> {
         self.0.iter().map(|j| format!("y{j}")).collect()
     }
-    fn names_for<S: OdeSystem>(&self, system: &S) -> Vec<String> {
+    fn names_for<S: Model>(&self, system: &S) -> Vec<String> {
         let names = system.state_names();
         self.0.iter().map(|&j| names.get(j).cloned().unwrap_or_else(|| format!("y{j}"))).collect()
     }
@@ -247,7 +247,7 @@ impl<S, O: Clone, A: Copy> Clone for FitProblem<'_, S, O, A> {
     }
 }
 
-impl<'a, S: OdeSystem, O: Observable, A: Algorithm> FitProblem<'a, S, O, A> {
+impl<'a, S: Model, O: Observable, A: Algorithm> FitProblem<'a, S, O, A> {
     /// A problem with no parameters or experiments yet. Integration
     /// defaults to `rtol = atol = 1e-8` and at most 20 000 steps (a trial
     /// point where the model cannot be integrated is rejected quickly).

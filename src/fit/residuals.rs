@@ -3,7 +3,7 @@
 
 use super::problem::{FitProblem, Initial, Layout, Observable, Target};
 use crate::sensitivity::{Wrt, solve_sensitivities};
-use crate::{Algorithm, Error, OdeSystem, solve};
+use crate::{Algorithm, Error, Model, solve};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DVector, DefaultAllocator};
 use num_dual::Dual64;
@@ -18,7 +18,7 @@ pub(crate) struct Residuals {
 
 impl<S, O, A> FitProblem<'_, S, O, A>
 where
-    S: OdeSystem,
+    S: Model,
     O: Observable,
     A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,

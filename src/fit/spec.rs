@@ -32,7 +32,7 @@ use super::{
 };
 use crate::models::registry::{self, BuiltIn};
 use crate::spec::{line_of, parse_toml, spec_error};
-use crate::{Error, Method, OdeSystem, Options};
+use crate::{Error, Method, Model, Options};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

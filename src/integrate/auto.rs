@@ -5,7 +5,7 @@ use super::explicit::Integrator;
 use super::rosenbrock::RosenbrockStepper;
 use super::stepper::{StepResult, Stepper};
 use super::{Options, Rodas5P, Save, Stats, Tsit5};
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 
@@ -52,7 +52,7 @@ const TO_NONSTIFF: i32 = 4;
 /// The stepper behind [`Auto`].
 pub struct AutoStepper<'a, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -76,7 +76,7 @@ where
 
 impl<'a, S, D> AutoStepper<'a, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -135,7 +135,7 @@ where
 
 impl<S, D> Stepper<D, S::Dim> for AutoStepper<'_, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {

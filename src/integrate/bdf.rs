@@ -31,7 +31,7 @@ use super::stepper::{
     zeros,
 };
 use super::{Controller, Options, Stats};
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 
@@ -113,7 +113,7 @@ const COEF: Coefficients = {
 /// The stepper behind [`Bdf`].
 pub struct BdfStepper<'a, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -147,7 +147,7 @@ where
 
 impl<'a, S, D> BdfStepper<'a, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -505,7 +505,7 @@ fn step_change_matrix(k: usize, factor: f64) -> [[f64; MAX_ORDER + 1]; MAX_ORDER
 
 impl<S, D> Stepper<D, S::Dim> for BdfStepper<'_, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -535,6 +535,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OdeSystem;
 
     #[test]
     fn coefficients_are_scipys() {

@@ -7,7 +7,7 @@
 
 use super::Stats;
 use super::options::Settings;
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use serde::{Deserialize, Serialize};
@@ -128,7 +128,7 @@ pub(crate) fn initial_step_for<S, D>(
     stats: &mut Stats,
 ) -> f64
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -140,7 +140,7 @@ where
         for i in 0..n {
             y1[i] = y[i] + f0[i] * (dir * h0);
         }
-        system.rhs(D::from(t + dir * h0), y1, p, f1);
+        system.rhs(D::from(t + dir * h0), y1, &[], p, f1);
         stats.rhs_evals += 1;
         rms((0..n).map(|i| (f1[i].re() - f0[i].re()) / sc(i)), n)
     })

@@ -4,7 +4,7 @@
 use super::events::Tracker;
 use super::stepper::{StepResult, Stepper, check_accepted};
 use super::{Options, Save, Solution};
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 
@@ -20,7 +20,7 @@ pub fn drive<S, D, St>(
     options: &Options,
 ) -> Result<Solution<D>, Error>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     St: Stepper<D, S::Dim>,
     DefaultAllocator: Allocator<S::Dim>,
@@ -44,7 +44,7 @@ fn run<S, D, St>(
     sol: &mut Solution<D>,
 ) -> Result<(), Error>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     St: Stepper<D, S::Dim>,
     DefaultAllocator: Allocator<S::Dim>,

@@ -11,7 +11,7 @@ use super::options::Settings;
 use super::stepper::{StepResult, at_step_ends, check_accepted, checked_settings, delegate_stepper, eval_start, zeros};
 use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
 use super::{Options, Stats};
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 use std::marker::PhantomData;
@@ -49,7 +49,7 @@ struct StiffnessCount {
 /// ```
 pub struct Integrator<'a, S, M, D>
 where
-    S: OdeSystem,
+    S: Model,
     M: ExplicitRk,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
@@ -79,7 +79,7 @@ where
 
 impl<'a, S, M, D> Integrator<'a, S, M, D>
 where
-    S: OdeSystem,
+    S: Model,
     M: ExplicitRk,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
@@ -266,7 +266,7 @@ where
         if self.fnew_ready {
             self.k.swap(0, Self::FNEW);
         } else {
-            self.system.rhs(D::from(self.clock.t), &self.y, self.p, &mut self.k[0]);
+            self.system.rhs(D::from(self.clock.t), &self.y, &[], self.p, &mut self.k[0]);
             self.stats.rhs_evals += 1;
         }
         self.k0_ready = true;
@@ -287,7 +287,7 @@ where
                     let (done, rest) = self.k.split_at_mut($j);
                     let target = if tab.fsal && $j == s - 1 { &mut self.y_new } else { &mut self.y_stage };
                     combine(target, &self.y, h, tab.a[$j], done);
-                    self.system.rhs(D::from(self.clock.t + tab.c[$j] * h), target, self.p, &mut rest[0]);
+                    self.system.rhs(D::from(self.clock.t + tab.c[$j] * h), target, &[], self.p, &mut rest[0]);
                 }
             )+};
         }
@@ -440,7 +440,7 @@ where
 
     fn ensure_fnew(&mut self) {
         if !self.fnew_ready {
-            self.system.rhs(D::from(self.clock.t), &self.y, self.p, &mut self.k[Self::FNEW]);
+            self.system.rhs(D::from(self.clock.t), &self.y, &[], self.p, &mut self.k[Self::FNEW]);
             self.stats.rhs_evals += 1;
             self.fnew_ready = true;
         }
@@ -479,7 +479,7 @@ where
                     let idx = Self::FNEW + 1 + e;
                     let (done, rest) = self.k.split_at_mut(idx);
                     combine(&mut self.y_stage, &self.y_new, h, row, done);
-                    self.system.rhs(D::from(self.clock.t_prev + ce * h), &self.y_stage, self.p, &mut rest[0]);
+                    self.system.rhs(D::from(self.clock.t_prev + ce * h), &self.y_stage, &[], self.p, &mut rest[0]);
                 }
                 self.stats.rhs_evals += c.len();
                 let (f0, f1) = (&self.k[0], &self.k[Self::FNEW]);

@@ -26,7 +26,7 @@ use super::options::{Linsolve, Settings};
 use super::stepper::Failure;
 use crate::random::{Domain, SampleRng};
 use crate::scalar::Tracer;
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, U1};
 
@@ -63,7 +63,7 @@ pub(crate) const SPARSE_MAX_DENSITY: f64 = 0.1;
 /// assert_eq!(pattern.column(10), &[9, 10, 11, 12]); // the rows that read y₁₀
 /// # Ok::<(), odeon::Error>(())
 /// ```
-pub fn sparsity<S: OdeSystem>(system: &S, t: f64, y: &[f64], p: &[f64]) -> Result<CscPattern, Error>
+pub fn sparsity<S: Model>(system: &S, t: f64, y: &[f64], p: &[f64]) -> Result<CscPattern, Error>
 where
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -81,7 +81,7 @@ where
         let rows = Tracer::dependencies(&at, |x| {
             let ty = State::<Tracer, S::Dim>::from_iterator_generic(dim, U1, x.iter().copied());
             let mut dy = State::<Tracer, S::Dim>::from_element_generic(dim, U1, Tracer::constant(0.0));
-            system.rhs(Tracer::constant(t), &ty, &tp, &mut dy);
+            system.rhs(Tracer::constant(t), &ty, &[], &tp, &mut dy);
             dy.iter().copied().collect()
         })?;
         for (r, cols) in rows.iter().enumerate() {
@@ -253,7 +253,7 @@ where
     /// Dense or sparse as `set.linsolve` says (tracing the pattern at
     /// `(t, y)` unless `set.jac_pattern` gives it), for `W = shift·M − J`
     /// with the system's checked `mass` (`None`: `M = I`).
-    pub fn new<S: OdeSystem<Dim = N>>(
+    pub fn new<S: Model<Dim = N>>(
         system: &S,
         (t, y): (f64, &[D]),
         p: &[D],
@@ -297,7 +297,7 @@ where
         Ok(())
     }
 
-    fn kind<S: OdeSystem<Dim = N>>(
+    fn kind<S: Model<Dim = N>>(
         system: &S,
         (t, y): (f64, &[D]),
         p: &[D],
@@ -354,7 +354,7 @@ where
     /// `f`, `J` and `∂f/∂t` at `(t, y)`; on the sparse path, a nonzero
     /// seen outside the pattern grows it (a trace at `y`) and evaluates
     /// again.
-    pub fn eval<S: OdeSystem<Dim = N>>(
+    pub fn eval<S: Model<Dim = N>>(
         &mut self,
         system: &S,
         (t, y): (f64, &State<D, N>),

@@ -9,7 +9,7 @@
 
 use super::linalg::{Coloring, CscPattern, DenseMatrix};
 use crate::scalar::InlineDual;
-use crate::{DualScalar, OdeSystem, State};
+use crate::{DualScalar, Model, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, Dim, U1};
 
@@ -63,7 +63,7 @@ where
         dfdt: &mut State<D, N>,
     ) -> usize
     where
-        S: OdeSystem<Dim = N>,
+        S: Model<Dim = N>,
     {
         let n = y.len();
         self.passes(system, (t, y), (f, dfdt), (n, |j| j), None, |k, l, fd| {
@@ -90,7 +90,7 @@ where
         mut take: impl FnMut(usize, usize, &State<Seeded<D>, N>),
     ) -> usize
     where
-        S: OdeSystem<Dim = N>,
+        S: Model<Dim = N>,
     {
         let n = y.len();
         let mut passes = 0;
@@ -109,7 +109,7 @@ where
                     yj.eps.0[dirs - 1 - start] = D::from(wj);
                 }
             }
-            system.rhs(seed(D::from(t), dirs), &self.y, &self.p, &mut self.f);
+            system.rhs(seed(D::from(t), dirs), &self.y, &[], &self.p, &mut self.f);
             passes += 1;
             if start == 0 {
                 for i in 0..n {
@@ -207,7 +207,7 @@ where
         dfdt: &mut State<D, N>,
     ) -> usize
     where
-        S: OdeSystem<Dim = N>,
+        S: Model<Dim = N>,
     {
         let colors = self.coloring.n_colors;
         let (pattern, by_color, jw) = (&self.pattern, &self.by_color, &mut self.jw);
@@ -246,6 +246,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::OdeSystem;
     use crate::models::Robertson;
     use nalgebra::SVector;
     use num_dual::Dual64;

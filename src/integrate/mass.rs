@@ -13,7 +13,7 @@
 
 use super::jacobian::DualJacobian;
 use super::linalg::{DenseLu, DenseMatrix, LinearSolver};
-use super::{OdeSystem, Stats};
+use super::{Model, Stats};
 use crate::{DualScalar, Error, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, U1};
@@ -60,7 +60,7 @@ pub(crate) struct Mass {
 /// dimension; [`Error::NonFinite`] for a NaN or infinite entry;
 /// [`Error::InvalidOption`] for an entry outside the matrix, or a zero row
 /// whose column is not zero (only semi-explicit DAEs are solved).
-pub(crate) fn checked_mass<S: OdeSystem>(system: &S) -> Result<Option<Mass>, Error> {
+pub(crate) fn checked_mass<S: Model>(system: &S) -> Result<Option<Mass>, Error> {
     let Some(m) = system.mass() else { return Ok(None) };
     let n = system.dim().value();
     let what = "mass matrix";
@@ -109,7 +109,7 @@ pub(crate) fn checked_mass<S: OdeSystem>(system: &S) -> Result<Option<Mass>, Err
 
 /// A method that integrates `y' = f` only refuses a system with a mass
 /// matrix.
-pub(crate) fn refuse_mass<S: OdeSystem>(system: &S, method: &str) -> Result<(), Error> {
+pub(crate) fn refuse_mass<S: Model>(system: &S, method: &str) -> Result<(), Error> {
     match checked_mass(system)? {
         None => Ok(()),
         Some(_) => Err(Error::InvalidOption {
@@ -140,7 +140,7 @@ impl Mass {
         stats: &mut Stats,
     ) -> Result<(), Error>
     where
-        S: OdeSystem,
+        S: Model,
         D: DualScalar,
         DefaultAllocator: Allocator<S::Dim>,
     {
@@ -186,7 +186,7 @@ impl Mass {
                     *row = fd[i].eps.0[l];
                 }
             });
-            system.rhs(D::from(t), y, p, &mut f);
+            system.rhs(D::from(t), y, &[], p, &mut f);
             stats.rhs_evals += 1;
             stats.jac_evals += 1;
             for (a, &i) in alg.iter().enumerate() {
@@ -212,7 +212,7 @@ impl Mass {
                 extra -= 1;
             }
         }
-        system.rhs(D::from(t), y, p, &mut f);
+        system.rhs(D::from(t), y, &[], p, &mut f);
         Err(fail(&f))
     }
 

@@ -49,7 +49,7 @@ pub use tableau::{
     Bs3, Dop853, Dopri5, ErrorEstimator, Euler, ExplicitRk, Heun, Interpolant, Rk4, StiffnessTest, Tableau, Tsit5,
 };
 
-use crate::{DualScalar, Error, OdeSystem};
+use crate::{DualScalar, Error, Model};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use serde::{Deserialize, Serialize};
@@ -237,7 +237,7 @@ pub trait Algorithm: Copy + Send + Sync + 'static {
         options: &Options,
     ) -> Result<Solution<D>, Error>
     where
-        S: OdeSystem,
+        S: Model,
         D: DualScalar,
         DefaultAllocator: Allocator<S::Dim>;
 }
@@ -256,7 +256,7 @@ impl<M: ExplicitRk> Algorithm for M {
         options: &Options,
     ) -> Result<Solution<D>, Error>
     where
-        S: OdeSystem,
+        S: Model,
         D: DualScalar,
         DefaultAllocator: Allocator<S::Dim>,
     {
@@ -282,7 +282,7 @@ macro_rules! stepper_algorithm {
                 options: &Options,
             ) -> Result<Solution<D>, Error>
             where
-                S: OdeSystem,
+                S: Model,
                 D: DualScalar,
                 DefaultAllocator: Allocator<S::Dim>,
             {
@@ -316,7 +316,7 @@ impl Algorithm for Method {
         options: &Options,
     ) -> Result<Solution<D>, Error>
     where
-        S: OdeSystem,
+        S: Model,
         D: DualScalar,
         DefaultAllocator: Allocator<S::Dim>,
     {
@@ -370,7 +370,7 @@ pub fn solve<S>(
     options: &Options,
 ) -> Result<Solution, Error>
 where
-    S: OdeSystem,
+    S: Model,
     DefaultAllocator: Allocator<S::Dim>,
 {
     solve_dual(system, method, t_span, y0, p, options)
@@ -402,7 +402,7 @@ pub fn solve_dual<S, D>(
     options: &Options,
 ) -> Result<Solution<D>, Error>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -419,7 +419,7 @@ pub fn solve_with<S, M, D>(
     options: &Options,
 ) -> Result<Solution<D>, Error>
 where
-    S: OdeSystem,
+    S: Model,
     M: ExplicitRk,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,

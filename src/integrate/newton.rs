@@ -36,7 +36,7 @@ use super::iteration::IterationMatrix;
 use super::mass::Mass;
 use super::options::Settings;
 use super::stepper::{Failure, zeros};
-use super::{OdeSystem, Stats};
+use super::{Model, Stats};
 use crate::{DualScalar, Error, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
@@ -50,7 +50,7 @@ const MAX_C_CHANGE: f64 = 0.3;
 /// One equation `d − c·f(t, y_pred + d) + ψ = 0` and its tolerances.
 pub(crate) struct Equation<'a, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -115,7 +115,7 @@ where
     /// its checked `mass`, the linear algebra as `set` says; a Jacobian
     /// serves at most `set.max_jacobian_age` (else `default_age`) accepted
     /// steps; `max_iters` iterations without convergence are a failure.
-    pub fn new<S: OdeSystem<Dim = N>>(
+    pub fn new<S: Model<Dim = N>>(
         system: &S,
         (t, y): (f64, &[D]),
         p: &[D],
@@ -155,7 +155,7 @@ where
 
     /// A new step begins at `(t, y)`: evaluate a new Jacobian there if the
     /// old one has served its steps.
-    pub fn start_step<S: OdeSystem<Dim = N>>(
+    pub fn start_step<S: Model<Dim = N>>(
         &mut self,
         system: &S,
         t: f64,
@@ -185,7 +185,7 @@ where
 
     /// A new Jacobian at `(t, y)` (real parts); the factorization must
     /// follow.
-    pub fn eval_jacobian<S: OdeSystem<Dim = N>>(
+    pub fn eval_jacobian<S: Model<Dim = N>>(
         &mut self,
         system: &S,
         t: f64,
@@ -219,7 +219,7 @@ where
     /// old Jacobian, evaluate a new one there (as scipy's BDF) and return
     /// `true` (retry with the same step); with a fresh one, `false` (the
     /// method must shrink the step).
-    pub fn recover<S: OdeSystem<Dim = N>>(
+    pub fn recover<S: Model<Dim = N>>(
         &mut self,
         system: &S,
         t: f64,
@@ -240,11 +240,7 @@ where
     /// scaled by `atol + rtol·|y_pred|`); failed when a correction more
     /// than doubles or after `max_iters` iterations. `prepare` must have
     /// succeeded. Returns the iterations used.
-    pub fn solve<S: OdeSystem<Dim = N>>(
-        &mut self,
-        eq: &Equation<'_, S, D>,
-        stats: &mut Stats,
-    ) -> Result<usize, Failure> {
+    pub fn solve<S: Model<Dim = N>>(&mut self, eq: &Equation<'_, S, D>, stats: &mut Stats) -> Result<usize, Failure> {
         let (atol, rtol, y_pred) = (eq.atol, eq.rtol, eq.y_pred);
         for i in 0..self.n {
             self.scale[i] = atol[i] + rtol[i] * y_pred[i].re().abs();
@@ -273,14 +269,14 @@ where
 
     /// `Δ = (I − c_J J)⁻¹ (c f(t, y) − ψ − d)·2/(1 + c/c_J)` into `dy`;
     /// with `exact`, the matrix at the solved state instead.
-    fn correction<S: OdeSystem<Dim = N>>(
+    fn correction<S: Model<Dim = N>>(
         &mut self,
         eq: &Equation<'_, S, D>,
         exact: bool,
         stats: &mut Stats,
     ) -> Result<(), Failure> {
         let (c, psi) = (eq.c, eq.psi);
-        eq.system.rhs(D::from(eq.t), &self.y, eq.p, &mut self.f);
+        eq.system.rhs(D::from(eq.t), &self.y, &[], eq.p, &mut self.f);
         stats.rhs_evals += 1;
         stats.newton_iters += 1;
         stats.linear_solves += 1;
@@ -318,7 +314,7 @@ where
     /// alone until they have converged to `0.1·tol` (scaled by
     /// `atol + rtol·|derivative part|`), with the exact matrix at the
     /// solved state if the old one does not contract them.
-    pub fn converge_derivatives<S: OdeSystem<Dim = N>>(&mut self, eq: &Equation<'_, S, D>, stats: &mut Stats) {
+    pub fn converge_derivatives<S: Model<Dim = N>>(&mut self, eq: &Equation<'_, S, D>, stats: &mut Stats) {
         let (atol, rtol) = (eq.atol, eq.rtol);
         if D::N_EPS == 0 {
             return;
@@ -370,7 +366,7 @@ where
     /// The exact Newton matrix at the solved state, in its own buffers
     /// (the real solve's Jacobian and factorization stay as they are).
     /// `false` if it is singular.
-    fn factor_exact<S: OdeSystem<Dim = N>>(&mut self, system: &S, (t, c): (f64, f64), stats: &mut Stats) -> bool {
+    fn factor_exact<S: Model<Dim = N>>(&mut self, system: &S, (t, c): (f64, f64), stats: &mut Stats) -> bool {
         for (r, v) in self.y_re.as_mut_slice().iter_mut().zip(self.y.as_slice()) {
             *r = v.re();
         }

@@ -4,7 +4,7 @@
 use super::linalg::Singular;
 use super::options::Settings;
 use super::{Controller, Options, Stats};
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 
@@ -65,7 +65,7 @@ where
 /// What every stepper checks when it is created: `t_span`, `y0` and `p`
 /// against the system, `t_eval` against the span, and the options
 /// (expanded for the system, with the method's default `controller`).
-pub(crate) fn checked_settings<S: OdeSystem, D: DualScalar>(
+pub(crate) fn checked_settings<S: Model, D: DualScalar>(
     system: &S,
     t_span: (f64, f64),
     y0: &[D],
@@ -74,6 +74,9 @@ pub(crate) fn checked_settings<S: OdeSystem, D: DualScalar>(
     controller: Controller,
     adaptive: bool,
 ) -> Result<Settings, Error> {
+    if system.n_inputs() > 0 {
+        return Err(Error::FreeInputs { inputs: system.input_names().join(", ") });
+    }
     let n = system.dim().value();
     check_inputs(t_span, y0, p, n, system.n_params())?;
     options.check_t_eval(t_span.0, t_span.1)?;
@@ -90,11 +93,11 @@ pub(crate) fn eval_start<S, D>(
     stats: &mut Stats,
 ) -> Result<(), Error>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
-    system.rhs(D::from(t), y, p, out);
+    system.rhs(D::from(t), y, &[], p, out);
     stats.rhs_evals += 1;
     match out.iter().position(|v| !v.re().is_finite()) {
         Some(component) => Err(Error::NonFiniteRhs { t, component, partial: None }),
@@ -240,7 +243,7 @@ macro_rules! delegate_stepper {
     ($ty:ident, $bound:ident) => {
         impl<S, M, D> super::stepper::Stepper<D, S::Dim> for $ty<'_, S, M, D>
         where
-            S: OdeSystem,
+            S: Model,
             M: $bound,
             D: DualScalar,
             DefaultAllocator: Allocator<S::Dim>,

@@ -3,7 +3,7 @@
 
 use super::{Canvas, color, frame, legend, padded_range};
 use crate::fit::{FitProblem, FitReport, Observable};
-use crate::{Algorithm, Error, OdeSystem};
+use crate::{Algorithm, Error, Model};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use plotters::prelude::*;
@@ -33,7 +33,7 @@ pub fn fit_curves<S, O, A>(
     path: impl AsRef<Path>,
 ) -> Result<(), Error>
 where
-    S: OdeSystem,
+    S: Model,
     O: Observable + Clone,
     A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
@@ -113,7 +113,7 @@ pub fn fit_residuals<S, O, A>(
     path: impl AsRef<Path>,
 ) -> Result<(), Error>
 where
-    S: OdeSystem,
+    S: Model,
     O: Observable,
     A: Algorithm,
 {

@@ -2,7 +2,7 @@
 
 use super::lines;
 use crate::sensitivity::{Sensitivities, Wrt};
-use crate::{Error, OdeSystem};
+use crate::{Error, Model};
 use std::path::Path;
 
 /// How sensitivities are scaled on a plot.
@@ -40,7 +40,7 @@ pub enum Scale<'a> {
 /// sensitivities(&LV, &s, &pairs, Scale::Normalized { p: &LV::PARAMS, y0: &LV::Y0 }, "LV", &path)?;
 /// # Ok::<(), odeon::Error>(())
 /// ```
-pub fn sensitivities<S: OdeSystem>(
+pub fn sensitivities<S: Model>(
     system: &S,
     sens: &Sensitivities,
     pairs: &[(usize, Wrt)],

@@ -3,7 +3,7 @@
 use super::Wrt;
 use super::wrt::Seeds;
 use crate::integrate::solve_dual;
-use crate::{Algorithm, Error, OdeSystem, Options, Solution};
+use crate::{Algorithm, Error, Model, Options, Solution};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DVector, DefaultAllocator};
 use num_dual::Dual64;
@@ -46,7 +46,7 @@ pub fn solve_jvp<S, A: Algorithm>(
     options: &Options,
 ) -> Result<Tangent, Error>
 where
-    S: OdeSystem,
+    S: Model,
     DefaultAllocator: Allocator<S::Dim>,
 {
     let wrt: Vec<Wrt> = v.iter().map(|(w, _)| *w).collect();

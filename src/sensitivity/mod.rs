@@ -24,7 +24,7 @@ pub use wrt::Wrt;
 use crate::integrate::{Save, solve_dual};
 use crate::scalar::Derivatives;
 use crate::scalar::InlineDual64;
-use crate::{Algorithm, Error, OdeSystem, Options, Solution};
+use crate::{Algorithm, Error, Model, Options, Solution};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DefaultAllocator};
 use serde::{Deserialize, Serialize};
@@ -122,7 +122,7 @@ pub fn solve_sensitivities<S, A: Algorithm>(
     options: &Options,
 ) -> Result<Sensitivities, Error>
 where
-    S: OdeSystem,
+    S: Model,
     DefaultAllocator: Allocator<S::Dim>,
 {
     let args = (system, method, t_span, y0, p, wrt, options);
@@ -163,7 +163,7 @@ pub fn solve_sensitivities_chunked<S, A: Algorithm, const K: usize>(
     options: &Options,
 ) -> Result<Sensitivities, Error>
 where
-    S: OdeSystem,
+    S: Model,
     DefaultAllocator: Allocator<S::Dim>,
 {
     chunked::<S, A, K>((system, method, t_span, y0, p, wrt, options))
@@ -175,7 +175,7 @@ fn chunked<S, A: Algorithm, const K: usize>(
     (system, method, t_span, y0, p, wrt, options): Args<'_, S, A>,
 ) -> Result<Sensitivities, Error>
 where
-    S: OdeSystem,
+    S: Model,
     DefaultAllocator: Allocator<S::Dim>,
 {
     const { assert!(K >= 1, "a chunk holds at least one direction") };

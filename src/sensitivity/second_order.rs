@@ -5,7 +5,7 @@ use super::Wrt;
 use super::wrt::Seeds;
 use crate::integrate::solve_dual;
 use crate::scalar::{InlineDual64, InlineHyperDual64};
-use crate::{Algorithm, DualScalar, Error, OdeSystem, Options, Solution};
+use crate::{Algorithm, DualScalar, Error, Model, Options, Solution};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DMatrix, DVector, DefaultAllocator};
 use serde::{Deserialize, Serialize};
@@ -127,7 +127,7 @@ pub fn gradient_hessian<S, F, A: Algorithm>(
     options: &Options,
 ) -> Result<SecondOrder, Error>
 where
-    S: OdeSystem,
+    S: Model,
     F: Functional,
     DefaultAllocator: Allocator<S::Dim>,
 {

@@ -2,7 +2,7 @@
 //! seeded into dual numbers.
 
 use super::Sensitivities;
-use crate::{Error, OdeSystem, State};
+use crate::{Error, Model, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 use serde::{Deserialize, Serialize};
@@ -33,17 +33,17 @@ pub enum Wrt {
 
 impl Wrt {
     /// Every parameter of a system.
-    pub fn params<S: OdeSystem>(system: &S) -> Vec<Wrt> {
+    pub fn params<S: Model>(system: &S) -> Vec<Wrt> {
         (0..system.n_params()).map(Wrt::Param).collect()
     }
 
     /// Every initial state of a system.
-    pub fn initial_states<S: OdeSystem>(system: &S) -> Vec<Wrt> {
+    pub fn initial_states<S: Model>(system: &S) -> Vec<Wrt> {
         (0..system.dim().value()).map(Wrt::Y0).collect()
     }
 
     /// Every parameter, then every initial state.
-    pub fn all<S: OdeSystem>(system: &S) -> Vec<Wrt> {
+    pub fn all<S: Model>(system: &S) -> Vec<Wrt> {
         let mut v = Wrt::params(system);
         v.extend(Wrt::initial_states(system));
         v
@@ -73,7 +73,7 @@ pub(crate) struct Seeds {
 impl Seeds {
     pub fn new<S>(system: &S, t_span: (f64, f64), y0: &[f64], p: &[f64], wrt: &[Wrt]) -> Result<Self, Error>
     where
-        S: OdeSystem,
+        S: Model,
         DefaultAllocator: Allocator<S::Dim>,
     {
         let (n, np) = (system.dim().value(), system.n_params());
@@ -141,7 +141,7 @@ impl Seeds {
     /// `∂y(t1)/∂t1 = f(t1, y(t1))` in the `TEnd` columns (zero before `t1`).
     pub fn fill_t_end<S>(&self, system: &S, t_end: f64, p: &[f64], out: &mut Sensitivities)
     where
-        S: OdeSystem,
+        S: Model,
         DefaultAllocator: Allocator<S::Dim>,
     {
         let Some(col) = self.wrt.iter().position(|w| *w == Wrt::TEnd) else { return };
@@ -162,12 +162,12 @@ impl Seeds {
 /// `f(t, y, p)` in `f64`.
 pub(crate) fn rhs<S>(system: &S, t: f64, y: &[f64], p: &[f64]) -> Vec<f64>
 where
-    S: OdeSystem,
+    S: Model,
     DefaultAllocator: Allocator<S::Dim>,
 {
     let dim = system.dim();
     let y = State::<f64, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y.iter().copied());
     let mut f = State::<f64, S::Dim>::zeros_generic(dim, nalgebra::U1);
-    system.rhs(t, &y, p, &mut f);
+    system.rhs(t, &y, &[], p, &mut f);
     f.iter().copied().collect()
 }

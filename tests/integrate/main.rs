@@ -6,6 +6,7 @@ mod common;
 
 mod accuracy;
 mod bdf;
+mod compose;
 mod convergence;
 mod dae;
 mod dense_output;

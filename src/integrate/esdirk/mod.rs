@@ -19,7 +19,7 @@ use super::stepper::{
     eval_start, zeros,
 };
 use super::{Controller, Options, Stats};
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 use std::marker::PhantomData;
@@ -62,7 +62,7 @@ const JACOBIAN_AGE: usize = 5;
 /// ```
 pub struct EsdirkStepper<'a, S, M, D>
 where
-    S: OdeSystem,
+    S: Model,
     M: EsdirkMethod,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
@@ -93,7 +93,7 @@ where
 
 impl<'a, S, M, D> EsdirkStepper<'a, S, M, D>
 where
-    S: OdeSystem,
+    S: Model,
     M: EsdirkMethod,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
@@ -326,7 +326,7 @@ where
         if M::TABLEAU.stiffly_accurate {
             self.k[0].copy_from(&self.k_dense[Self::STAGES - 1]);
         } else {
-            self.system.rhs(D::from(self.clock.t), &self.y, self.p, &mut self.k[0]);
+            self.system.rhs(D::from(self.clock.t), &self.y, &[], self.p, &mut self.k[0]);
             self.stats.rhs_evals += 1;
         }
         check_accepted(self.clock.t, &self.y)

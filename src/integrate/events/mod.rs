@@ -59,7 +59,7 @@ use super::driver::Saver;
 use super::stepper::{Stepper, check_accepted};
 use super::{Options, Solution};
 use crate::events::{Action, Cause, Direction, Event, EventRecord};
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use num_dual::Dual64;
@@ -92,7 +92,7 @@ struct Resolved<D> {
 /// The events and stops of one solve.
 pub(crate) struct Tracker<'a, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -136,7 +136,7 @@ where
 
 impl<'a, S, D> Tracker<'a, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -189,7 +189,7 @@ where
     /// Evaluate the event functions at `(t, y)` into `g` (checked).
     fn eval(&mut self, t: f64, y: &State<D, S::Dim>, trial: bool) -> Result<(), Error> {
         let g = if trial { &mut self.g_trial } else { &mut self.g };
-        self.system.event_values(D::from(t), y, self.p, g);
+        self.system.event_values(D::from(t), y, &[], self.p, g);
         if let Some(i) = g.iter().position(|v| !v.re().is_finite()) {
             let reason = format!("the event function is {}", g[i].re());
             return Err(Error::InvalidEvent { t, what: self.name(i), reason, partial: None });
@@ -413,7 +413,7 @@ where
         }
         self.eval(t, y, true)?;
         let g = self.g_trial[i];
-        self.system.rhs(D::from(t), y, self.p, &mut self.f);
+        self.system.rhs(D::from(t), y, &[], self.p, &mut self.f);
         rates(self.system, t, y, &self.f, &mut self.y1, &self.p1, &mut self.g1);
         let rate = self.g1[i].eps;
         // Leaving side `old`, the function moves against it; a rate of the
@@ -441,7 +441,7 @@ where
             return Err(Error::InvalidEvent { t, what: self.describe(cause), reason, partial: None });
         }
         if moves {
-            self.system.rhs(D::from(t), y, self.p, &mut self.f);
+            self.system.rhs(D::from(t), y, &[], self.p, &mut self.f);
             for (v, &f) in y.iter_mut().zip(self.f.iter()) {
                 *v += f * delta;
             }
@@ -456,7 +456,7 @@ where
             return Err(Error::InvalidEvent { t, what: self.describe(cause), reason, partial: None });
         }
         if moves {
-            self.system.rhs(D::from(t), y, self.p, &mut self.f);
+            self.system.rhs(D::from(t), y, &[], self.p, &mut self.f);
             for (v, &f) in y.iter_mut().zip(self.f.iter()) {
                 *v -= f * delta;
             }
@@ -476,14 +476,14 @@ fn rates<S, D>(
     p1: &[Dual64],
     g1: &mut [Dual64],
 ) where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
     for ((v, y), f) in y1.iter_mut().zip(y.iter()).zip(f.iter()) {
         *v = Dual64::new(y.re(), f.re());
     }
-    system.event_values(Dual64::new(t, 1.0), y1, p1, g1);
+    system.event_values(Dual64::new(t, 1.0), y1, &[], p1, g1);
 }
 
 fn sign(v: f64) -> i8 {

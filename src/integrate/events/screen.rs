@@ -3,13 +3,13 @@
 
 use super::{Tracker, rates, sign};
 use crate::integrate::Stepper;
-use crate::{DualScalar, Error, OdeSystem};
+use crate::{DualScalar, Error, Model};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 
 impl<S, D> Tracker<'_, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
@@ -19,7 +19,7 @@ where
         let f = match it.derivative() {
             Some(f) => f,
             None => {
-                self.system.rhs(D::from(b), it.y(), self.p, &mut self.f);
+                self.system.rhs(D::from(b), it.y(), &[], self.p, &mut self.f);
                 self.rhs_evals += 1;
                 &self.f
             }

@@ -5,13 +5,13 @@ use super::{Resolved, Tracker};
 use crate::events::{Action, Cause, EventRecord, Quantity, Stop};
 use crate::integrate::driver::Saver;
 use crate::integrate::{Options, Solution};
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 
 impl<S, D> Tracker<'_, S, D>
 where
-    S: OdeSystem,
+    S: Model,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {

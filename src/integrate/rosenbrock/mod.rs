@@ -21,7 +21,7 @@ use super::stepper::{
     Failure, StepResult, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, delegate_stepper, zeros,
 };
 use super::{Controller, Options, Stats};
-use crate::{DualScalar, Error, OdeSystem, State};
+use crate::{DualScalar, Error, Model, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 use std::marker::PhantomData;
@@ -45,7 +45,7 @@ use tableau::RosenbrockMethod;
 /// ```
 pub struct RosenbrockStepper<'a, S, M, D>
 where
-    S: OdeSystem,
+    S: Model,
     M: RosenbrockMethod,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
@@ -85,7 +85,7 @@ const CONTROLLER: Controller = Controller { safety: 0.9, fac_min: 0.2, fac_max: 
 
 impl<'a, S, M, D> RosenbrockStepper<'a, S, M, D>
 where
-    S: OdeSystem,
+    S: Model,
     M: RosenbrockMethod,
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
@@ -221,7 +221,7 @@ where
         if self.jac_age > 0 && self.jac_age < self.max_jacobian_age() {
             // A W-method's stale Jacobian (and `T`) serves again: only `f`
             // is new.
-            self.system.rhs(D::from(t), y, self.p, &mut self.f0);
+            self.system.rhs(D::from(t), y, &[], self.p, &mut self.f0);
             self.stats.rhs_evals += 1;
         } else {
             self.w.eval(self.system, (t, y), (&mut self.f0, &mut self.dfdt), &mut self.stats)?;
@@ -326,7 +326,7 @@ where
                         axpy(&mut self.y_stage, aij, kj);
                     }
                 }
-                self.system.rhs(D::from(self.clock.t + tab.c[i] * h), &self.y_stage, self.p, ki);
+                self.system.rhs(D::from(self.clock.t + tab.c[i] * h), &self.y_stage, &[], self.p, ki);
             }
             let hd = h * tab.d[i];
             if hd != 0.0 {

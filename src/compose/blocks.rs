@@ -1,0 +1,111 @@
+//! Standard blocks for composites: a first-order lag and a PI controller.
+
+use crate::DualScalar;
+use crate::system::Model;
+use nalgebra::{Const, SVector};
+
+/// A first-order lag, `τ·y' = u − y` (an actuator, a sensor, a filter):
+/// state `y`, parameter `tau`, input `u`, output `y` (read from the state,
+/// so no direct feedthrough).
+///
+/// # Example
+/// ```
+/// use odeon::compose::blocks::Lag;
+/// use odeon::signal::Driven;
+/// use odeon::{solve, Options, Tsit5};
+/// // A unit step through a lag with τ = 2: y(t) = 1 − e^{−t/2}.
+/// let step = Driven::new(&Lag, vec![1.0])?;
+/// let sol = solve(&step, Tsit5, (0.0, 2.0), &[0.0], &[2.0], &Options::default())?;
+/// assert!((sol.last().unwrap().1[0] - (1.0 - (-1.0f64).exp())).abs() < 1e-6);
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Lag;
+
+impl Model for Lag {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        1
+    }
+    fn n_inputs(&self) -> usize {
+        1
+    }
+    fn n_outputs(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, u: &[D], p: &[D], dx: &mut SVector<D, 1>) {
+        dx[0] = (u[0] - x[0]) / p[0];
+    }
+    fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, _u: &[D], _p: &[D], y: &mut [D]) {
+        y[0] = x[0];
+    }
+    fn feedthrough(&self, _output: usize, _input: usize) -> bool {
+        false
+    }
+    fn state_names(&self) -> Vec<String> {
+        vec!["y".into()]
+    }
+    fn param_names(&self) -> Vec<String> {
+        vec!["tau".into()]
+    }
+    fn input_names(&self) -> Vec<String> {
+        vec!["u".into()]
+    }
+    fn output_names(&self) -> Vec<String> {
+        vec!["y".into()]
+    }
+}
+
+/// A PI controller: error `e = r − y` between the setpoint `r` and the
+/// measurement `y`, integral state `z' = e`, command `u = kp·e + ki·z`.
+/// Parameters `kp`, `ki`; inputs `r`, `y`; output `u` (with direct
+/// feedthrough from both inputs).
+///
+/// # Example
+/// ```
+/// use odeon::compose::blocks::Pi;
+/// use odeon::system::Model;
+/// let (mut u, z) = ([0.0], nalgebra::SVector::<f64, 1>::new(0.5));
+/// // kp = 2, ki = 4, setpoint 1, measurement 0.25: u = 2·0.75 + 4·0.5.
+/// Pi.outputs(0.0, &z, &[1.0, 0.25], &[2.0, 4.0], &mut u);
+/// assert_eq!(u[0], 3.5);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pi;
+
+impl Model for Pi {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        2
+    }
+    fn n_inputs(&self) -> usize {
+        2
+    }
+    fn n_outputs(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, _x: &SVector<D, 1>, u: &[D], _p: &[D], dx: &mut SVector<D, 1>) {
+        dx[0] = u[0] - u[1];
+    }
+    fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, u: &[D], p: &[D], y: &mut [D]) {
+        y[0] = p[0] * (u[0] - u[1]) + p[1] * x[0];
+    }
+    fn state_names(&self) -> Vec<String> {
+        vec!["z".into()]
+    }
+    fn param_names(&self) -> Vec<String> {
+        vec!["kp".into(), "ki".into()]
+    }
+    fn input_names(&self) -> Vec<String> {
+        vec!["r".into(), "y".into()]
+    }
+    fn output_names(&self) -> Vec<String> {
+        vec!["u".into()]
+    }
+}

@@ -1,0 +1,336 @@
+//! Composite models: named subsystems wired output → input, one model.
+//!
+//! A [`Composite`] is built from [`Model`]s (and other composites) by
+//! name: [`Composite::builder`], then [`add`](Builder::add) each
+//! subsystem, [`connect`](Builder::connect) outputs to inputs (with an
+//! optional gain), declare the inputs left open as
+//! [`external`](Builder::external) or [`fix`](Builder::fix) them, and
+//! [`build`](Builder::build). Building resolves every name, checks that
+//! every input has exactly one source, orders the subsystems so that an
+//! output is computed after the outputs it reads directly, reports an
+//! algebraic loop by the names of the subsystems on it, and caches the
+//! layout (where each subsystem's states, parameters and signals live).
+//!
+//! The composite is itself a [`Model`]: its states, parameters and
+//! outputs are its subsystems' in the order added, named by path
+//! (`"plant.x"`, `"controller.kp"`), and its inputs are the external ones.
+//! So it is solved, differentiated, fitted and sampled like any model (a
+//! composite without external inputs directly; one with external inputs
+//! under [`Driven`](crate::signal::Driven)), and it composes further.
+//!
+//! Evaluating it is a pass over the subsystems in their typed order:
+//! subsystems are held by type, not behind `dyn`, so every call is
+//! resolved at compile time, and no name is looked up, nothing hashed
+//! and nothing allocated once it is built (a subsystem with a run-time
+//! dimension, `Dyn`, copies its states into a vector per call).
+//!
+//! # Example
+//! ```
+//! use nalgebra::{Const, SVector};
+//! use odeon::compose::Composite;
+//! use odeon::system::Model;
+//! use odeon::{solve, DualScalar, Options, Tsit5};
+//!
+//! /// A mass pushed by a force: x' = v, v' = F/m; it reports x.
+//! struct Cart;
+//! impl Model for Cart {
+//!     type Dim = Const<2>;
+//!     fn dim(&self) -> Const<2> { Const }
+//!     fn n_params(&self) -> usize { 1 }
+//!     fn n_inputs(&self) -> usize { 1 }
+//!     fn n_outputs(&self) -> usize { 1 }
+//!     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], p: &[D], dx: &mut SVector<D, 2>) {
+//!         dx[0] = x[1];
+//!         dx[1] = u[0] / p[0];
+//!     }
+//!     fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, _u: &[D], _p: &[D], y: &mut [D]) {
+//!         y[0] = x[0];
+//!     }
+//!     fn feedthrough(&self, _output: usize, _input: usize) -> bool { false }
+//!     fn param_names(&self) -> Vec<String> { vec!["mass".into()] }
+//!     fn input_names(&self) -> Vec<String> { vec!["force".into()] }
+//!     fn output_names(&self) -> Vec<String> { vec!["x".into()] }
+//! }
+//!
+//! // Position feedback F = −k·x with k = 4 (a gain on the connection):
+//! // an oscillator x'' = −(k/m)·x.
+//! let spring = Composite::builder()
+//!     .add("cart", Cart)
+//!     .connect_gain("cart.x", "cart.force", -4.0)
+//!     .build()?;
+//! assert_eq!(spring.param_names(), ["cart.mass"]);
+//! let p = spring.params(&[("cart.mass", 1.0)])?;
+//! let sol = solve(&spring, Tsit5, (0.0, std::f64::consts::PI), &[1.0, 0.0], &p, &Options::default())?;
+//! let (_, y) = sol.last().unwrap();
+//! assert!((y[0] - 1.0).abs() < 1e-5); // one full period of cos 2t
+//! # Ok::<(), odeon::Error>(())
+//! ```
+
+pub mod blocks;
+mod layout;
+mod parts;
+
+pub use parts::{Cons, Nil, Parts};
+
+use crate::events::{Cause, Event, Schedule};
+use crate::scalar::with_scratch;
+use crate::system::{Model, State};
+use crate::{DualScalar, Error};
+use layout::{Layout, Wiring};
+use nalgebra::allocator::Allocator;
+use nalgebra::{Const, DefaultAllocator, Dim, Dyn};
+use parts::Eval;
+
+/// Subsystems connected output → input: one [`Model`]. See the
+/// [module documentation](self).
+///
+/// `P` is the typed list of subsystems; `N` the state dimension, `Dyn`
+/// from [`Builder::build`] or `Const<K>` from [`Builder::build_const`]
+/// (stack-allocated states for a small composite).
+#[derive(Clone, Debug)]
+pub struct Composite<P, N = Dyn> {
+    parts: P,
+    layout: Layout,
+    dim: N,
+}
+
+impl Composite<Nil> {
+    /// Start a composite with no subsystems.
+    pub fn builder() -> Builder<Nil> {
+        Builder { parts: Nil, names: Vec::new(), wiring: Wiring::default() }
+    }
+}
+
+/// Collects a composite's subsystems and wiring; names are checked by
+/// [`build`](Self::build).
+#[derive(Clone, Debug)]
+pub struct Builder<P> {
+    parts: P,
+    names: Vec<String>,
+    wiring: Wiring,
+}
+
+impl<P: Parts> Builder<P> {
+    /// Add the subsystem `model` under `name` (no dots or spaces).
+    pub fn add<M: Model>(self, name: &str, model: M) -> Builder<Cons<M, P>>
+    where
+        DefaultAllocator: Allocator<M::Dim>,
+    {
+        let mut names = self.names;
+        names.push(name.to_string());
+        Builder { parts: Cons { head: model, tail: self.parts }, names, wiring: self.wiring }
+    }
+
+    /// Connect the output `from` (`"subsystem.output"`) to the input `to`
+    /// (`"subsystem.input"`).
+    pub fn connect(mut self, from: &str, to: &str) -> Self {
+        self.wiring.connections.push((from.to_string(), to.to_string(), None));
+        self
+    }
+
+    /// Connect the output `from` to the input `to` through a gain: the
+    /// input reads `gain · output`.
+    pub fn connect_gain(mut self, from: &str, to: &str, gain: f64) -> Self {
+        self.wiring.connections.push((from.to_string(), to.to_string(), Some(gain)));
+        self
+    }
+
+    /// Leave the input `input` open: it becomes an input of the composite,
+    /// named by its path (in the order declared).
+    pub fn external(mut self, input: &str) -> Self {
+        self.wiring.externals.push(input.to_string());
+        self
+    }
+
+    /// Hold the input `input` at `value`.
+    pub fn fix(mut self, input: &str, value: f64) -> Self {
+        self.wiring.fixed.push((input.to_string(), value));
+        self
+    }
+
+    /// Build the composite, with a run-time state dimension.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidComposite`] naming the path: an unknown
+    ///   subsystem or port, a repeated subsystem name, an input given more
+    ///   than one source, a gain or fixed value that is not finite, a
+    ///   subsystem's mass matrix that does not fit its states;
+    /// - [`Error::FreeInputs`]: inputs neither connected, external nor
+    ///   fixed;
+    /// - [`Error::AlgebraicLoop`]: the subsystems on a loop of direct
+    ///   feedthrough.
+    pub fn build(self) -> Result<Composite<P, Dyn>, Error> {
+        let layout = self.layout()?;
+        Ok(Composite { dim: Dyn(layout.n_states), parts: self.parts, layout })
+    }
+
+    /// Build the composite with `K` states known at compile time.
+    ///
+    /// # Errors
+    /// As [`build`](Self::build), and [`Error::InvalidComposite`] if the
+    /// subsystems do not have `K` states in all.
+    pub fn build_const<const K: usize>(self) -> Result<Composite<P, Const<K>>, Error> {
+        let layout = self.layout()?;
+        if layout.n_states != K {
+            let reason = format!("the subsystems have {} states, not {K}", layout.n_states);
+            return Err(Error::InvalidComposite { path: "build_const".into(), reason });
+        }
+        Ok(Composite { dim: Const, parts: self.parts, layout })
+    }
+
+    fn layout(&self) -> Result<Layout, Error> {
+        let mut infos = Vec::with_capacity(P::COUNT);
+        self.parts.describe(&mut infos);
+        Layout::new(self.names.clone(), &infos, &self.wiring)
+    }
+}
+
+impl<P: Parts, N: Dim> Composite<P, N> {
+    /// The subsystems' names, in the order added.
+    pub fn subsystems(&self) -> &[String] {
+        &self.layout.names
+    }
+
+    /// The parameter vector from values by path (`("plant.mass", 2.0)`),
+    /// each parameter given once.
+    ///
+    /// # Errors
+    /// [`Error::InvalidComposite`] for an unknown path, a parameter given
+    /// twice or not at all.
+    pub fn params(&self, values: &[(&str, f64)]) -> Result<Vec<f64>, Error> {
+        by_path("parameter", &self.layout.param_names, values)
+    }
+
+    /// The state vector from values by path (`("plant.x", 0.5)`), each
+    /// state given once.
+    ///
+    /// # Errors
+    /// As [`params`](Self::params).
+    pub fn states(&self, values: &[(&str, f64)]) -> Result<Vec<f64>, Error> {
+        by_path("state", &self.layout.state_names, values)
+    }
+
+    /// Compute every subsystem's outputs at `(t, x)`, then call `f` with
+    /// the evaluation (signals in place).
+    #[inline]
+    fn eval<D: DualScalar, R>(&self, t: D, x: &[D], u: &[D], p: &[D], f: impl FnOnce(&mut Eval<'_, D>) -> R) -> R {
+        let layout = &self.layout;
+        let n_inputs = self.layout.sources.len();
+        with_scratch(layout.n_outputs + n_inputs, |buf| {
+            let (outs, ins) = buf.split_at_mut(layout.n_outputs);
+            let mut e = Eval { t, x, u, p, outs, ins, layout };
+            for level in 0..layout.levels {
+                self.parts.outputs_at(level, &mut e);
+            }
+            f(&mut e)
+        })
+    }
+}
+
+/// Values by name into a vector ordered as `names`.
+fn by_path(kind: &str, names: &[String], values: &[(&str, f64)]) -> Result<Vec<f64>, Error> {
+    let mut out: Vec<Option<f64>> = vec![None; names.len()];
+    for &(path, v) in values {
+        let i = names.iter().position(|n| n == path).ok_or_else(|| Error::InvalidComposite {
+            path: path.into(),
+            reason: format!("no {kind} of this name; {kind}s: {}", names.join(", ")),
+        })?;
+        if out[i].replace(v).is_some() {
+            return Err(Error::InvalidComposite { path: path.into(), reason: format!("{kind} given twice") });
+        }
+    }
+    let missing: Vec<&str> = names.iter().zip(&out).filter(|(_, v)| v.is_none()).map(|(n, _)| n.as_str()).collect();
+    if !missing.is_empty() {
+        return Err(Error::InvalidComposite { path: missing.join(", "), reason: format!("no value for this {kind}") });
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+impl<P: Parts, N: Dim> Model for Composite<P, N> {
+    type Dim = N;
+
+    fn dim(&self) -> N {
+        self.dim
+    }
+    fn n_params(&self) -> usize {
+        self.layout.n_params
+    }
+    fn n_inputs(&self) -> usize {
+        self.layout.input_names.len()
+    }
+    fn n_outputs(&self) -> usize {
+        self.layout.n_outputs
+    }
+
+    #[inline]
+    fn rhs<D: DualScalar>(&self, t: D, x: &State<D, N>, u: &[D], p: &[D], dxdt: &mut State<D, N>)
+    where
+        DefaultAllocator: Allocator<N>,
+    {
+        self.eval(t, x.as_slice(), u, p, |e| self.parts.rhs(e, dxdt.as_mut_slice()));
+    }
+
+    fn outputs<D: DualScalar>(&self, t: D, x: &State<D, N>, u: &[D], p: &[D], y: &mut [D])
+    where
+        DefaultAllocator: Allocator<N>,
+    {
+        self.eval(t, x.as_slice(), u, p, |e| {
+            for (yi, &v) in y.iter_mut().zip(e.outs.iter()) {
+                *yi = v;
+            }
+        });
+    }
+
+    fn feedthrough(&self, output: usize, input: usize) -> bool {
+        self.layout.feedthrough.get(output).and_then(|row| row.get(input)).copied().unwrap_or(true)
+    }
+
+    fn events(&self) -> Vec<Event> {
+        self.layout.events.clone()
+    }
+
+    fn event_values<D: DualScalar>(&self, t: D, x: &State<D, N>, u: &[D], p: &[D], g: &mut [D])
+    where
+        DefaultAllocator: Allocator<N>,
+    {
+        if !self.layout.events.is_empty() {
+            self.eval(t, x.as_slice(), u, p, |e| self.parts.event_values(e, g));
+        }
+    }
+
+    fn reset<D: DualScalar>(&self, cause: Cause, t: D, x: &mut State<D, N>, p: &[D], armed: &mut [bool])
+    where
+        DefaultAllocator: Allocator<N>,
+    {
+        let owner = match cause {
+            Cause::Event(i) => self.layout.event_owner(i).map(|(k, j)| (k, Cause::Event(j))),
+            Cause::Stop(i) => self.layout.stop_owner(i).map(|(k, j)| (k, Cause::Stop(j))),
+        };
+        if let Some((k, local)) = owner {
+            let slot = &self.layout.parts[k];
+            if let Some(armed) = armed.get_mut(slot.events.clone()) {
+                let x = &mut x.as_mut_slice()[slot.states.clone()];
+                self.parts.reset(k, local, t, x, &p[slot.params.clone()], armed);
+            }
+        }
+    }
+
+    fn mass(&self) -> Option<crate::integrate::MassMatrix> {
+        self.layout.mass.clone()
+    }
+    fn schedule(&self) -> Schedule {
+        self.layout.schedule.clone()
+    }
+    fn state_names(&self) -> Vec<String> {
+        self.layout.state_names.clone()
+    }
+    fn param_names(&self) -> Vec<String> {
+        self.layout.param_names.clone()
+    }
+    fn input_names(&self) -> Vec<String> {
+        self.layout.input_names.clone()
+    }
+    fn output_names(&self) -> Vec<String> {
+        self.layout.output_names.clone()
+    }
+}

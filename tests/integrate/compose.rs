@@ -1,0 +1,322 @@
+//! Composite models (`compose::Composite`): against the same equations
+//! written flat by hand (bit-identical right-hand sides, equal solutions
+//! and sensitivities), nested, with events and doses in a subsystem, one
+//! composite through solve, sensitivities, fit and an ensemble, and every
+//! kind of bad wiring as a typed error naming the path.
+
+use nalgebra::{Const, DVector, SVector};
+use num_dual::DualSVec64;
+use odeon::compose::blocks::{Lag, Pi};
+use odeon::compose::{Builder, Composite, Parts};
+use odeon::ensemble::{Dist, Ensemble, Independent};
+use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Parameter, States, fit};
+use odeon::models::{BouncingBall, OralDosing};
+use odeon::sensitivity::{Wrt, solve_sensitivities};
+use odeon::signal::{Driven, Interpolation, Table};
+use odeon::system::Model;
+use odeon::{DualScalar, Error, Options, Rodas5P, Tsit5, solve};
+
+/// Van der Pol's oscillator pushed by a force: states x, v; parameter
+/// mu; input force; output x (no direct feedthrough).
+struct Oscillator;
+
+impl Model for Oscillator {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        1
+    }
+    fn n_inputs(&self) -> usize {
+        1
+    }
+    fn n_outputs(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], p: &[D], dx: &mut SVector<D, 2>) {
+        dx[0] = x[1];
+        dx[1] = p[0] * (-x[0] * x[0] + 1.0) * x[1] - x[0] + u[0];
+    }
+    fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, _u: &[D], _p: &[D], y: &mut [D]) {
+        y[0] = x[0];
+    }
+    fn feedthrough(&self, _output: usize, _input: usize) -> bool {
+        false
+    }
+    fn state_names(&self) -> Vec<String> {
+        vec!["x".into(), "v".into()]
+    }
+    fn param_names(&self) -> Vec<String> {
+        vec!["mu".into()]
+    }
+    fn input_names(&self) -> Vec<String> {
+        vec!["force".into()]
+    }
+    fn output_names(&self) -> Vec<String> {
+        vec!["x".into()]
+    }
+}
+
+/// The oscillator under PI control through a lagging actuator, written
+/// flat: states x, v, z, a; parameters mu, kp, ki, tau; input r.
+struct Flat;
+
+impl Model for Flat {
+    type Dim = Const<4>;
+    fn dim(&self) -> Const<4> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        4
+    }
+    fn n_inputs(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 4>, u: &[D], p: &[D], dx: &mut SVector<D, 4>) {
+        let command = p[1] * (u[0] - x[0]) + p[2] * x[2];
+        dx[0] = x[1];
+        dx[1] = p[0] * (-x[0] * x[0] + 1.0) * x[1] - x[0] + x[3];
+        dx[2] = u[0] - x[0];
+        dx[3] = (command - x[3]) / p[3];
+    }
+}
+
+/// The same as a composite, with the setpoint open.
+fn loop_builder() -> Builder<impl Parts> {
+    Composite::builder()
+        .add("plant", Oscillator)
+        .add("controller", Pi)
+        .add("actuator", Lag)
+        .connect("plant.x", "controller.y")
+        .connect("controller.u", "actuator.u")
+        .connect("actuator.y", "plant.force")
+        .external("controller.r")
+}
+
+const P: [f64; 4] = [1.5, 2.0, 0.8, 0.3];
+const X0: [f64; 4] = [1.0, 0.0, 0.0, 0.0];
+
+fn setpoint() -> Table {
+    let t: Vec<f64> = (0..=20).map(|i| i as f64).collect();
+    let rows = t.iter().map(|&ti| vec![(0.4 * ti).sin()]).collect();
+    Table::new(t, rows, Interpolation::Linear).unwrap()
+}
+
+#[test]
+fn a_composite_evaluates_the_flat_equations_bit_for_bit() {
+    let composite = loop_builder().build_const::<4>().unwrap();
+    let dynamic = loop_builder().build().unwrap();
+    assert_eq!(composite.state_names(), ["plant.x", "plant.v", "controller.z", "actuator.y"]);
+    assert_eq!(composite.param_names(), ["plant.mu", "controller.kp", "controller.ki", "actuator.tau"]);
+    assert_eq!(composite.input_names(), ["controller.r"]);
+    assert_eq!(composite.output_names(), ["plant.x", "controller.u", "actuator.y"]);
+    type D3 = DualSVec64<3>;
+    for k in 0..20 {
+        let s = k as f64;
+        let x = SVector::<f64, 4>::from_fn(|i, _| (1.3 * s + i as f64).sin() * 2.0);
+        let (u, t) = ([(0.7 * s).cos()], 0.1 * s);
+        let (mut want, mut got, mut dyn_got) = (SVector::zeros(), SVector::zeros(), DVector::zeros(4));
+        Flat.rhs(t, &x, &u, &P, &mut want);
+        composite.rhs(t, &x, &u, &P, &mut got);
+        dynamic.rhs(t, &DVector::from_column_slice(x.as_slice()), &u, &P, &mut dyn_got);
+        assert_eq!(want, got);
+        assert_eq!(want.as_slice(), dyn_got.as_slice());
+        // With derivatives in the states, inputs and parameters.
+        let xd = SVector::from_fn(|i, _| D3::from_re(x[i]).derivative(i % 3));
+        let ud = [D3::from_re(u[0]).derivative(2)];
+        let pd = P.map(|v| D3::from_re(v).derivative(1));
+        let (mut want, mut got) = (SVector::<D3, 4>::zeros(), SVector::<D3, 4>::zeros());
+        Flat.rhs(D3::from_re(t), &xd, &ud, &pd, &mut want);
+        composite.rhs(D3::from_re(t), &xd, &ud, &pd, &mut got);
+        assert_eq!(want, got);
+    }
+}
+
+#[test]
+fn a_composite_solves_and_differentiates_as_the_flat_model() {
+    let composite = loop_builder().build_const::<4>().unwrap();
+    let (flat, ours) = (Driven::new(&Flat, setpoint()).unwrap(), Driven::new(&composite, setpoint()).unwrap());
+    let o = Options::default().rtol(1e-9).atol(1e-11);
+    each_method!(alg in [Tsit5, Rodas5P] {
+        let want = solve(&flat, alg, (0.0, 20.0), &X0, &P, &o).unwrap();
+        let got = solve(&ours, alg, (0.0, 20.0), &X0, &P, &o).unwrap();
+        assert_eq!(want.t, got.t, "{alg}");
+        assert_eq!(want.y, got.y, "{alg}");
+    });
+    let wrt = Wrt::all(&flat);
+    let want = solve_sensitivities(&flat, Tsit5, (0.0, 20.0), &X0, &P, &wrt, &o).unwrap();
+    let got = solve_sensitivities(&ours, Tsit5, (0.0, 20.0), &X0, &P, &wrt, &o).unwrap();
+    assert_eq!(want.jacobians, got.jacobians);
+    // A run-time-sized composite takes the same steps to within rounding.
+    let dynamic = loop_builder().build().unwrap();
+    let got = solve(&Driven::new(&dynamic, setpoint()).unwrap(), Rodas5P, (0.0, 20.0), &X0, &P, &o).unwrap();
+    let want = solve(&flat, Rodas5P, (0.0, 20.0), &X0, &P, &o).unwrap();
+    let (a, b) = (want.last().unwrap().1, got.last().unwrap().1);
+    for i in 0..4 {
+        assert!((a[i] - b[i]).abs() < 1e-12 * (1.0 + a[i].abs()), "{i}: {} vs {}", a[i], b[i]);
+    }
+}
+
+#[test]
+fn composites_nest_and_parameters_are_addressed_by_path() {
+    // The controller and actuator as one subsystem of the loop.
+    let drive = Composite::builder()
+        .add("controller", Pi)
+        .add("actuator", Lag)
+        .connect("controller.u", "actuator.u")
+        .external("controller.r")
+        .external("controller.y")
+        .build()
+        .unwrap();
+    // Its command reads the measurement directly; the lagged output does not.
+    assert!(drive.feedthrough(0, 1) && !drive.feedthrough(1, 1));
+    let nested = Composite::builder()
+        .add("plant", Oscillator)
+        .add("drive", drive)
+        .connect("plant.x", "drive.controller.y")
+        .connect("drive.actuator.y", "plant.force")
+        .external("drive.controller.r")
+        .build()
+        .unwrap();
+    let p = nested
+        .params(&[
+            ("drive.actuator.tau", P[3]),
+            ("plant.mu", P[0]),
+            ("drive.controller.ki", P[2]),
+            ("drive.controller.kp", P[1]),
+        ])
+        .unwrap();
+    assert_eq!(p, P);
+    let x0 =
+        nested.states(&[("plant.x", 1.0), ("plant.v", 0.0), ("drive.controller.z", 0.0), ("drive.actuator.y", 0.0)]);
+    assert_eq!(x0.unwrap(), X0);
+    let o = Options::default().rtol(1e-9).atol(1e-11);
+    let want = solve(&Driven::new(&Flat, setpoint()).unwrap(), Tsit5, (0.0, 20.0), &X0, &P, &o).unwrap();
+    let got = solve(&Driven::new(&nested, setpoint()).unwrap(), Tsit5, (0.0, 20.0), &X0, &p, &o).unwrap();
+    assert_eq!(want.y, got.y);
+}
+
+const DOSING: OralDosing = OralDosing { dose: 100.0, period: 1.0, doses: 3 };
+
+#[test]
+fn events_doses_and_resets_of_a_subsystem_keep_their_meaning() {
+    // A lag in front shifts the ball's and the dosing model's states,
+    // parameters, events and stops; their solutions must not change.
+    let whole = Composite::builder()
+        .add("lag", Lag)
+        .fix("lag.u", 1.0)
+        .add("ball", BouncingBall { terminal: false })
+        .add("dosing", DOSING)
+        .build()
+        .unwrap();
+    let o = Options::default().rtol(1e-10).atol(1e-12);
+    let (ball_p, dose_p) = ([9.81, 0.8], OralDosing::PARAMS);
+    let ball = solve(&BouncingBall { terminal: false }, Tsit5, (0.0, 3.0), &[1.0, 0.0], &ball_p, &o).unwrap();
+    let dosing = solve(&DOSING, Tsit5, (0.0, 3.0), &[0.0, 0.0], &dose_p, &o).unwrap();
+    let p: Vec<f64> = [0.5].iter().chain(&ball_p).chain(&dose_p).copied().collect();
+    let sol = solve(&whole, Tsit5, (0.0, 3.0), &[0.0, 1.0, 0.0, 0.0, 0.0], &p, &o).unwrap();
+    assert_eq!(sol.events.len(), ball.events.len() + dosing.events.len());
+    let end = sol.last().unwrap().1;
+    let (b, d) = (ball.last().unwrap().1, dosing.last().unwrap().1);
+    for (got, want) in end[1..].iter().zip(b.iter().chain(d.iter())) {
+        assert!((got - want).abs() < 1e-7, "{got} vs {want}");
+    }
+    assert!((end[0] - (1.0 - (-6.0f64).exp())).abs() < 1e-8);
+}
+
+#[test]
+fn one_composite_runs_in_solve_fit_and_an_ensemble() {
+    let closed = loop_builder().build_const::<4>().unwrap();
+    let plant = Driven::new(&closed, vec![0.5]).unwrap(); // a constant setpoint
+    let o = Options::default().rtol(1e-9).atol(1e-11);
+    let t: Vec<f64> = (1..=16).map(|i| 0.5 * i as f64).collect();
+    let truth = solve(&plant, Rodas5P, (0.0, 8.0), &X0, &P, &o.clone().t_eval(t.clone())).unwrap();
+    let data = Data::new(t, (0..truth.len()).map(|i| truth.state(i)[0]).collect()).unwrap();
+    // Fit two parameters of different subsystems by path.
+    let problem = FitProblem::new(&plant, Tsit5, States(vec![0]))
+        .options(o.clone())
+        .parameter(Parameter::new("controller.kp", 1.5).bounds(0.1, 10.0))
+        .parameter(Parameter::new("actuator.tau", 0.45).bounds(0.01, 5.0))
+        .parameter(Parameter::new("plant.mu", P[0]).fixed())
+        .parameter(Parameter::new("controller.ki", P[2]).fixed())
+        .experiment(Experiment::new("step", &X0, data));
+    let report = fit(&problem, &FitOptions::default()).unwrap();
+    assert!(report.converged, "{report}");
+    for (est, want) in report.estimates.iter().zip([P[1], P[3]]) {
+        assert!((est.value - want).abs() < 1e-5 * want, "{}: {} vs {want}", est.name, est.value);
+    }
+    // A Monte Carlo over the controller gain.
+    let mut dists: Vec<Dist> = P.iter().map(|&v| Dist::Fixed(v)).collect();
+    dists[1] = Dist::Uniform { low: 1.0, high: 3.0 };
+    let sampler = Independent::new(X0.iter().map(|&v| Dist::Fixed(v)).collect(), dists).unwrap();
+    let summary = Ensemble::new(&plant, Tsit5, (0.0, 8.0), sampler, 64).seed(1).options(o).run().unwrap();
+    assert_eq!(summary.succeeded, 64);
+}
+
+#[test]
+fn a_loop_of_three_direct_feedthroughs_is_named() {
+    let err = Composite::builder()
+        .add("a", Pi)
+        .add("b", Pi)
+        .add("c", Pi)
+        .connect("a.u", "b.y")
+        .connect("b.u", "c.y")
+        .connect("c.u", "a.y")
+        .fix("a.r", 0.0)
+        .fix("b.r", 0.0)
+        .fix("c.r", 0.0)
+        .build()
+        .unwrap_err();
+    let Error::AlgebraicLoop { mut systems } = err else { panic!("{err}") };
+    systems.sort();
+    assert_eq!(systems, ["a", "b", "c"]);
+    // A lag on the loop breaks it.
+    let ok = Composite::builder()
+        .add("a", Pi)
+        .add("b", Pi)
+        .add("lag", Lag)
+        .connect("a.u", "b.y")
+        .connect("b.u", "lag.u")
+        .connect("lag.y", "a.y")
+        .fix("a.r", 0.0)
+        .fix("b.r", 0.0)
+        .build();
+    assert!(ok.is_ok());
+}
+
+#[test]
+fn bad_wiring_is_a_typed_error_naming_the_path() {
+    fn fails<P: Parts>(b: Builder<P>, path: &str, words: &str) {
+        match b.build() {
+            Err(Error::InvalidComposite { path: p, reason }) => {
+                assert_eq!(p, path);
+                assert!(reason.contains(words), "{reason}");
+            }
+            Err(Error::FreeInputs { inputs }) => assert_eq!(inputs, path),
+            other => panic!("{path}: {:?}", other.map(|_| ())),
+        }
+    }
+    let one = || Composite::builder().add("lag", Lag);
+    fails(one().connect("plant.x", "lag.u"), "plant.x", "no subsystem named \"plant\"; subsystems: lag");
+    fails(one().connect("lag.z", "lag.u"), "lag.z", "no output \"z\"; its outputs: y");
+    fails(one().connect("lag.y", "lag.y"), "lag.y", "no input \"y\"; its inputs: u");
+    fails(one().connect("lag", "lag.u"), "lag", "expected an output");
+    fails(one().connect("lag.y", "lag.u").fix("lag.u", 1.0), "lag.u", "more than once");
+    fails(one().connect_gain("lag.y", "lag.u", f64::NAN), "connection", "not finite");
+    fails(one().fix("lag.u", f64::INFINITY), "lag.u", "not finite");
+    fails(one(), "lag.u", "");
+    fails(one().add("lag", Lag).fix("lag.u", 0.0), "lag", "two subsystems");
+    fails(Composite::builder().add("a.b", Lag).fix("a.b.u", 0.0), "a.b", "without dots");
+    fails(Composite::builder().add("", Lag), "", "non-empty");
+    let built = one().external("lag.u").build().unwrap();
+    assert!(matches!(one().fix("lag.u", 0.0).build_const::<2>(), Err(Error::InvalidComposite { .. })));
+    // Solved without its external input given.
+    let err = solve(&built, Tsit5, (0.0, 1.0), &[0.0], &[1.0], &Options::default()).unwrap_err();
+    assert!(matches!(&err, Error::FreeInputs { inputs } if inputs == "lag.u"), "{err}");
+    // Values by path.
+    assert!(built.params(&[("lag.tau", 1.0)]).is_ok());
+    for bad in [&[][..], &[("lag.tau", 1.0), ("lag.tau", 2.0)], &[("lag.k", 1.0)]] {
+        assert!(matches!(built.params(bad), Err(Error::InvalidComposite { .. })), "{bad:?}");
+    }
+}
