@@ -118,7 +118,7 @@ impl<P: Parts> Builder<P> {
     {
         let mut names = self.names;
         names.push(name.to_string());
-        Builder { parts: Cons { head: model, tail: self.parts }, names, wiring: self.wiring }
+        Builder { parts: Cons { head: model, tail: self.parts, at: Default::default() }, names, wiring: self.wiring }
     }
 
     /// Connect the output `from` (`"subsystem.output"`) to the input `to`
@@ -160,8 +160,8 @@ impl<P: Parts> Builder<P> {
     /// - [`Error::AlgebraicLoop`]: the subsystems on a loop of direct
     ///   feedthrough.
     pub fn build(self) -> Result<Composite<P, Dyn>, Error> {
-        let layout = self.layout()?;
-        Ok(Composite { dim: Dyn(layout.n_states), parts: self.parts, layout })
+        let (parts, layout) = self.placed()?;
+        Ok(Composite { dim: Dyn(layout.n_states), parts, layout })
     }
 
     /// Build the composite with `K` states known at compile time.
@@ -170,18 +170,21 @@ impl<P: Parts> Builder<P> {
     /// As [`build`](Self::build), and [`Error::InvalidComposite`] if the
     /// subsystems do not have `K` states in all.
     pub fn build_const<const K: usize>(self) -> Result<Composite<P, Const<K>>, Error> {
-        let layout = self.layout()?;
+        let (parts, layout) = self.placed()?;
         if layout.n_states != K {
             let reason = format!("the subsystems have {} states, not {K}", layout.n_states);
             return Err(Error::InvalidComposite { path: "build_const".into(), reason });
         }
-        Ok(Composite { dim: Const, parts: self.parts, layout })
+        Ok(Composite { dim: Const, parts, layout })
     }
 
-    fn layout(&self) -> Result<Layout, Error> {
+    /// The layout, and the subsystems placed in it.
+    fn placed(mut self) -> Result<(P, Layout), Error> {
         let mut infos = Vec::with_capacity(P::COUNT);
         self.parts.describe(&mut infos);
-        Layout::new(self.names.clone(), &infos, &self.wiring)
+        let layout = Layout::new(self.names, &infos, &self.wiring)?;
+        self.parts.install(&layout);
+        Ok((self.parts, layout))
     }
 }
 
@@ -218,7 +221,7 @@ impl<P: Parts, N: Dim> Composite<P, N> {
         let n_inputs = self.layout.sources.len();
         with_scratch(layout.n_outputs + n_inputs, |buf| {
             let (outs, ins) = buf.split_at_mut(layout.n_outputs);
-            let mut e = Eval { t, x, u, p, outs, ins, layout };
+            let mut e = Eval { t, x, u, p, outs, ins };
             for level in 0..layout.levels {
                 self.parts.outputs_at(level, &mut e);
             }

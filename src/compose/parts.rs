@@ -2,7 +2,7 @@
 //! Nil>>`), so that each one's methods are known at compile time and a
 //! pass over them is straight-line code after inlining.
 
-use super::layout::{Layout, Source};
+use super::layout::{Layout, Slot, Source};
 use crate::DualScalar;
 use crate::events::{Cause, Event, Schedule};
 use crate::integrate::MassMatrix;
@@ -35,17 +35,14 @@ pub(crate) struct Eval<'a, D> {
     pub p: &'a [D],
     pub outs: &'a mut [D],
     pub ins: &'a mut [D],
-    pub layout: &'a Layout,
 }
 
 impl<D: DualScalar> Eval<'_, D> {
-    /// Gather subsystem `k`'s inputs from the signals they are connected
-    /// to.
-    #[inline]
-    fn gather(&mut self, k: usize) {
-        let slot = &self.layout.parts[k];
-        for j in slot.inputs.clone() {
-            self.ins[j] = match self.layout.sources[j] {
+    /// Gather a subsystem's inputs (from `first` on) from their sources.
+    #[inline(always)]
+    fn gather(&mut self, first: usize, sources: &[Source]) {
+        for (slot, source) in self.ins[first..].iter_mut().zip(sources) {
+            *slot = match *source {
                 Source::Output { index, gain: None } => self.outs[index],
                 Source::Output { index, gain: Some(g) } => self.outs[index] * g,
                 Source::External(e) => self.u[e],
@@ -57,12 +54,14 @@ impl<D: DualScalar> Eval<'_, D> {
 
 /// The states of a subsystem, copied from its slice of the composite's
 /// (on the stack for a `Const` dimension).
-#[inline]
+#[inline(always)]
 fn local<D: DualScalar, M: Model>(model: &M, x: &[D]) -> State<D, M::Dim>
 where
     DefaultAllocator: Allocator<M::Dim>,
 {
-    State::from_iterator_generic(model.dim(), U1, x.iter().copied())
+    let mut local = State::from_element_generic(model.dim(), U1, D::from(0.0));
+    local.as_mut_slice().copy_from_slice(x);
+    local
 }
 
 /// A typed list of subsystems (see [`Composite`](super::Composite)); not
@@ -74,6 +73,10 @@ pub trait Parts: sealed::Sealed {
     #[doc(hidden)]
     #[allow(private_interfaces)]
     fn describe(&self, out: &mut Vec<PartInfo>);
+
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
+    fn install(&mut self, layout: &Layout);
 
     #[doc(hidden)]
     #[allow(private_interfaces)]
@@ -102,17 +105,34 @@ mod sealed {
 #[derive(Clone, Debug, Default)]
 pub struct Nil;
 
-/// A list of subsystems: the ones added before (`tail`), then `head`.
+/// A list of subsystems: the ones added before (`tail`), then `head`
+/// with its place in the composite (set when the composite is built).
 #[derive(Clone, Debug)]
 pub struct Cons<H, T> {
     pub(crate) head: H,
     pub(crate) tail: T,
+    pub(crate) at: Placed,
+}
+
+/// A subsystem's place in its composite: its ranges, where its inputs
+/// come from, and in which output passes it runs — kept beside the
+/// subsystem so that an evaluation looks nothing up.
+#[derive(Clone, Debug, Default)]
+#[doc(hidden)]
+pub struct Placed {
+    slot: Slot,
+    sources: Vec<Source>,
+    /// `runs[level]`: it computes its outputs in that pass.
+    runs: Vec<bool>,
+    /// Some output reads an input directly.
+    feedthrough: bool,
 }
 
 #[allow(private_interfaces)]
 impl Parts for Nil {
     const COUNT: usize = 0;
     fn describe(&self, _: &mut Vec<PartInfo>) {}
+    fn install(&mut self, _: &Layout) {}
     fn outputs_at<D: DualScalar>(&self, _: usize, _: &mut Eval<'_, D>) {}
     fn rhs<D: DualScalar>(&self, _: &mut Eval<'_, D>, _: &mut [D]) {}
     fn event_values<D: DualScalar>(&self, _: &mut Eval<'_, D>, _: &mut [D]) {}
@@ -143,15 +163,30 @@ where
         });
     }
 
-    #[inline]
+    fn install(&mut self, layout: &Layout) {
+        self.tail.install(layout);
+        let k = T::COUNT;
+        let slot = layout.parts[k].clone();
+        self.at = Placed {
+            sources: layout.sources[slot.inputs.clone()].to_vec(),
+            runs: (0..layout.levels).map(|level| layout.runs(level, k)).collect(),
+            feedthrough: (0..self.head.n_outputs())
+                .any(|o| (0..self.head.n_inputs()).any(|i| self.head.feedthrough(o, i))),
+            slot,
+        };
+    }
+
+    #[inline(always)]
     fn outputs_at<D: DualScalar>(&self, level: usize, e: &mut Eval<'_, D>) {
         self.tail.outputs_at(level, e);
-        let k = T::COUNT;
-        if !e.layout.runs(level, k) {
+        let at = &self.at;
+        if !at.runs.get(level).copied().unwrap_or(false) {
             return;
         }
-        e.gather(k);
-        let slot = &e.layout.parts[k];
+        if at.feedthrough {
+            e.gather(at.slot.inputs.start, &at.sources);
+        }
+        let slot = &at.slot;
         let x = local(&self.head, &e.x[slot.states.clone()]);
         self.head.outputs(
             e.t,
@@ -162,12 +197,11 @@ where
         );
     }
 
-    #[inline]
+    #[inline(always)]
     fn rhs<D: DualScalar>(&self, e: &mut Eval<'_, D>, dx: &mut [D]) {
         self.tail.rhs(e, dx);
-        let k = T::COUNT;
-        e.gather(k);
-        let slot = &e.layout.parts[k];
+        let (slot, sources) = (&self.at.slot, &self.at.sources);
+        e.gather(slot.inputs.start, sources);
         let x = local(&self.head, &e.x[slot.states.clone()]);
         let mut f = x.clone();
         self.head.rhs(e.t, &x, &e.ins[slot.inputs.clone()], &e.p[slot.params.clone()], &mut f);
@@ -176,13 +210,11 @@ where
 
     fn event_values<D: DualScalar>(&self, e: &mut Eval<'_, D>, g: &mut [D]) {
         self.tail.event_values(e, g);
-        let k = T::COUNT;
-        let slot = &e.layout.parts[k];
+        let (slot, sources) = (&self.at.slot, &self.at.sources);
         if slot.events.is_empty() {
             return;
         }
-        e.gather(k);
-        let slot = &e.layout.parts[k];
+        e.gather(slot.inputs.start, sources);
         let x = local(&self.head, &e.x[slot.states.clone()]);
         self.head.event_values(
             e.t,

@@ -1,0 +1,169 @@
+//! The cost of composition: composites against the same equations
+//! written flat by hand, solved in the same run.
+//!
+//! - `vdp_pi`: Van der Pol's oscillator under PI control through a
+//!   lagging actuator (three subsystems), with Tsit5 and Rodas5P;
+//! - `chain50`: fifty first-order lags in a chain (fifty subsystems),
+//!   with Tsit5.
+//!
+//! Each composite is built with `build_const` (states on the stack, as the
+//! flat model) and with `build` (run-time size). Goal (issue 17): at most
+//! 1.1× the flat model's time. Run: `cargo bench --bench compose`; figures
+//! in `docs/benchmarks.md`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use nalgebra::{Const, SVector};
+use odeon::compose::blocks::{Lag, Pi};
+use odeon::compose::{Builder, Composite, Parts};
+use odeon::signal::Driven;
+use odeon::system::Model;
+use odeon::{Algorithm, DualScalar, Options, Rodas5P, Tsit5, solve};
+use std::hint::black_box;
+use std::time::Duration;
+
+/// Van der Pol's oscillator pushed by a force; reports x.
+struct Oscillator;
+
+impl Model for Oscillator {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        1
+    }
+    fn n_inputs(&self) -> usize {
+        1
+    }
+    fn n_outputs(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], p: &[D], dx: &mut SVector<D, 2>) {
+        dx[0] = x[1];
+        dx[1] = p[0] * (-x[0] * x[0] + 1.0) * x[1] - x[0] + u[0];
+    }
+    fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, _u: &[D], _p: &[D], y: &mut [D]) {
+        y[0] = x[0];
+    }
+    fn feedthrough(&self, _output: usize, _input: usize) -> bool {
+        false
+    }
+    fn input_names(&self) -> Vec<String> {
+        vec!["force".into()]
+    }
+    fn output_names(&self) -> Vec<String> {
+        vec!["x".into()]
+    }
+}
+
+/// The three subsystems written flat: states x, v, z, a; parameters mu,
+/// kp, ki, tau; input r.
+struct FlatLoop;
+
+impl Model for FlatLoop {
+    type Dim = Const<4>;
+    fn dim(&self) -> Const<4> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        4
+    }
+    fn n_inputs(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 4>, u: &[D], p: &[D], dx: &mut SVector<D, 4>) {
+        let command = p[1] * (u[0] - x[0]) + p[2] * x[2];
+        dx[0] = x[1];
+        dx[1] = p[0] * (-x[0] * x[0] + 1.0) * x[1] - x[0] + x[3];
+        dx[2] = u[0] - x[0];
+        dx[3] = (command - x[3]) / p[3];
+    }
+}
+
+fn vdp_pi() -> Builder<impl Parts> {
+    Composite::builder()
+        .add("plant", Oscillator)
+        .add("controller", Pi)
+        .add("actuator", Lag)
+        .connect("plant.x", "controller.y")
+        .connect("controller.u", "actuator.u")
+        .connect("actuator.y", "plant.force")
+        .external("controller.r")
+}
+
+/// Fifty lags in a chain, written flat: y₀' = (1 − y₀)/τ₀, y_k' =
+/// (y_{k−1} − y_k)/τ_k.
+struct FlatChain;
+
+impl Model for FlatChain {
+    type Dim = Const<50>;
+    fn dim(&self) -> Const<50> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        50
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 50>, _u: &[D], p: &[D], dx: &mut SVector<D, 50>) {
+        dx[0] = (D::from(1.0) - x[0]) / p[0];
+        for k in 1..50 {
+            dx[k] = (x[k - 1] - x[k]) / p[k];
+        }
+    }
+}
+
+/// Ten more lags, `lag{base}` … `lag{base + 9}`, each fed by the one before.
+fn ten<P: Parts>(b: Builder<P>, base: usize) -> Builder<impl Parts> {
+    let b = b.add(&format!("lag{}", base), Lag).add(&format!("lag{}", base + 1), Lag);
+    let b = b.add(&format!("lag{}", base + 2), Lag).add(&format!("lag{}", base + 3), Lag);
+    let b = b.add(&format!("lag{}", base + 4), Lag).add(&format!("lag{}", base + 5), Lag);
+    let b = b.add(&format!("lag{}", base + 6), Lag).add(&format!("lag{}", base + 7), Lag);
+    let b = b.add(&format!("lag{}", base + 8), Lag).add(&format!("lag{}", base + 9), Lag);
+    (base..base + 10).fold(b, |b, k| match k {
+        0 => b.fix("lag0.u", 1.0),
+        k => b.connect(&format!("lag{}.y", k - 1), &format!("lag{k}.u")),
+    })
+}
+
+fn chain() -> Builder<impl Parts> {
+    ten(ten(ten(ten(ten(Composite::builder(), 0), 10), 20), 30), 40)
+}
+
+fn bench<M: Model>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    model: &M,
+    alg: impl Algorithm + std::fmt::Display,
+    (t_end, y0, p): (f64, &[f64], &[f64]),
+) where
+    nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<M::Dim>,
+{
+    let opts = Options::default().rtol(1e-8).atol(1e-10).save_final();
+    g.bench_function(format!("{name} {alg}"), |b| {
+        b.iter(|| solve(black_box(model), alg, (0.0, t_end), y0, p, &opts).unwrap())
+    });
+}
+
+fn composition(c: &mut Criterion) {
+    let mut g = c.benchmark_group("compose");
+    g.measurement_time(Duration::from_secs(3)).sample_size(30);
+    let (x0, p) = ([2.0, 0.0, 0.0, 0.0], [2.0, 8.0, 4.0, 0.2]);
+    let fixed = vdp_pi().build_const::<4>().unwrap();
+    let dynamic = vdp_pi().build().unwrap();
+    let flat = Driven::new(&FlatLoop, vec![1.0]).unwrap();
+    let (fixed, dynamic) = (Driven::new(&fixed, vec![1.0]).unwrap(), Driven::new(&dynamic, vec![1.0]).unwrap());
+    let vdp = (60.0, &x0[..], &p[..]);
+    bench(&mut g, "vdp_pi flat", &flat, Tsit5, vdp);
+    bench(&mut g, "vdp_pi composite_const", &fixed, Tsit5, vdp);
+    bench(&mut g, "vdp_pi composite_dyn", &dynamic, Tsit5, vdp);
+    bench(&mut g, "vdp_pi flat", &flat, Rodas5P, vdp);
+    bench(&mut g, "vdp_pi composite_const", &fixed, Rodas5P, vdp);
+    bench(&mut g, "vdp_pi composite_dyn", &dynamic, Rodas5P, vdp);
+    let (y0, taus) = ([0.0; 50], std::array::from_fn::<f64, 50, _>(|k| 0.5 + 0.01 * k as f64));
+    bench(&mut g, "chain50 flat", &FlatChain, Tsit5, (100.0, &y0, &taus));
+    bench(&mut g, "chain50 composite_const", &chain().build_const::<50>().unwrap(), Tsit5, (100.0, &y0, &taus));
+    bench(&mut g, "chain50 composite_dyn", &chain().build().unwrap(), Tsit5, (100.0, &y0, &taus));
+    g.finish();
+}
+
+criterion_group!(benches, composition);
+criterion_main!(benches);
