@@ -15,46 +15,12 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{Const, SVector};
 use odeon::compose::blocks::{Lag, Pi};
 use odeon::compose::{Builder, Composite, Parts};
+use odeon::models::ForcedVanDerPol;
 use odeon::signal::Driven;
 use odeon::system::Model;
 use odeon::{Algorithm, DualScalar, Options, Rodas5P, Tsit5, solve};
 use std::hint::black_box;
 use std::time::Duration;
-
-/// Van der Pol's oscillator pushed by a force; reports x.
-struct Oscillator;
-
-impl Model for Oscillator {
-    type Dim = Const<2>;
-    fn dim(&self) -> Const<2> {
-        Const
-    }
-    fn n_params(&self) -> usize {
-        1
-    }
-    fn n_inputs(&self) -> usize {
-        1
-    }
-    fn n_outputs(&self) -> usize {
-        1
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], p: &[D], dx: &mut SVector<D, 2>) {
-        dx[0] = x[1];
-        dx[1] = p[0] * (-x[0] * x[0] + 1.0) * x[1] - x[0] + u[0];
-    }
-    fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, _u: &[D], _p: &[D], y: &mut [D]) {
-        y[0] = x[0];
-    }
-    fn feedthrough(&self, _output: usize, _input: usize) -> bool {
-        false
-    }
-    fn input_names(&self) -> Vec<String> {
-        vec!["force".into()]
-    }
-    fn output_names(&self) -> Vec<String> {
-        vec!["x".into()]
-    }
-}
 
 /// The three subsystems written flat: states x, v, z, a; parameters mu,
 /// kp, ki, tau; input r.
@@ -82,7 +48,7 @@ impl Model for FlatLoop {
 
 fn vdp_pi() -> Builder<impl Parts> {
     Composite::builder()
-        .add("plant", Oscillator)
+        .add("plant", ForcedVanDerPol)
         .add("controller", Pi)
         .add("actuator", Lag)
         .connect("plant.x", "controller.y")

@@ -7,60 +7,18 @@
 //!
 //! Run: `cargo run --release --example vdp_pi_control` (writes to `out/`).
 
-use nalgebra::{Const, SVector};
 use odeon::compose::Composite;
 use odeon::compose::blocks::{Lag, Pi};
+use odeon::models::ForcedVanDerPol;
 use odeon::sensitivity::{Wrt, solve_sensitivities};
 use odeon::signal::{Driven, Interpolation, Table};
 use odeon::system::Model;
-use odeon::{DualScalar, Options, Rodas5P};
+use odeon::{Options, Rodas5P};
 use std::error::Error;
-
-/// Van der Pol's oscillator pushed by a force: x'' = μ(1 − x²)x' − x + F.
-struct Oscillator;
-
-impl Model for Oscillator {
-    type Dim = Const<2>;
-    fn dim(&self) -> Const<2> {
-        Const
-    }
-    fn n_params(&self) -> usize {
-        1
-    }
-    fn n_inputs(&self) -> usize {
-        1
-    }
-    fn n_outputs(&self) -> usize {
-        1
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], p: &[D], dx: &mut SVector<D, 2>) {
-        dx[0] = x[1];
-        dx[1] = p[0] * (-x[0] * x[0] + 1.0) * x[1] - x[0] + u[0];
-    }
-    fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, _u: &[D], _p: &[D], y: &mut [D]) {
-        y[0] = x[0];
-    }
-    // The position is measured from the state alone.
-    fn feedthrough(&self, _output: usize, _input: usize) -> bool {
-        false
-    }
-    fn state_names(&self) -> Vec<String> {
-        vec!["x".into(), "v".into()]
-    }
-    fn param_names(&self) -> Vec<String> {
-        vec!["mu".into()]
-    }
-    fn input_names(&self) -> Vec<String> {
-        vec!["force".into()]
-    }
-    fn output_names(&self) -> Vec<String> {
-        vec!["x".into()]
-    }
-}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let system = Composite::builder()
-        .add("plant", Oscillator)
+        .add("plant", ForcedVanDerPol)
         .add("controller", Pi)
         .add("actuator", Lag)
         .connect("plant.x", "controller.y")

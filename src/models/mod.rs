@@ -6,6 +6,7 @@
 //! a textbook initial state.
 
 mod classic;
+mod forced;
 mod hybrid;
 mod lorenz96;
 mod mol;
@@ -15,6 +16,7 @@ pub use classic::{
     ExponentialDecay, HarmonicOscillator, Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, StiffVanDerPol,
     VanDerPol,
 };
+pub use forced::ForcedVanDerPol;
 pub use hybrid::{BouncingBall, OralDosing, Thermostat};
 pub use lorenz96::Lorenz96;
 pub use mol::{Brusselator1D, Brusselator2D};

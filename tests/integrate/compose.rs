@@ -10,53 +10,11 @@ use odeon::compose::blocks::{Lag, Pi};
 use odeon::compose::{Builder, Composite, Parts};
 use odeon::ensemble::{Dist, Ensemble, Independent};
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Parameter, States, fit};
-use odeon::models::{BouncingBall, OralDosing};
+use odeon::models::{BouncingBall, ForcedVanDerPol, OralDosing};
 use odeon::sensitivity::{Wrt, solve_sensitivities};
 use odeon::signal::{Driven, Interpolation, Table};
 use odeon::system::Model;
 use odeon::{DualScalar, Error, Options, Rodas5P, Tsit5, solve};
-
-/// Van der Pol's oscillator pushed by a force: states x, v; parameter
-/// mu; input force; output x (no direct feedthrough).
-struct Oscillator;
-
-impl Model for Oscillator {
-    type Dim = Const<2>;
-    fn dim(&self) -> Const<2> {
-        Const
-    }
-    fn n_params(&self) -> usize {
-        1
-    }
-    fn n_inputs(&self) -> usize {
-        1
-    }
-    fn n_outputs(&self) -> usize {
-        1
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], p: &[D], dx: &mut SVector<D, 2>) {
-        dx[0] = x[1];
-        dx[1] = p[0] * (-x[0] * x[0] + 1.0) * x[1] - x[0] + u[0];
-    }
-    fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, _u: &[D], _p: &[D], y: &mut [D]) {
-        y[0] = x[0];
-    }
-    fn feedthrough(&self, _output: usize, _input: usize) -> bool {
-        false
-    }
-    fn state_names(&self) -> Vec<String> {
-        vec!["x".into(), "v".into()]
-    }
-    fn param_names(&self) -> Vec<String> {
-        vec!["mu".into()]
-    }
-    fn input_names(&self) -> Vec<String> {
-        vec!["force".into()]
-    }
-    fn output_names(&self) -> Vec<String> {
-        vec!["x".into()]
-    }
-}
 
 /// The oscillator under PI control through a lagging actuator, written
 /// flat: states x, v, z, a; parameters mu, kp, ki, tau; input r.
@@ -85,7 +43,7 @@ impl Model for Flat {
 /// The same as a composite, with the setpoint open.
 fn loop_builder() -> Builder<impl Parts> {
     Composite::builder()
-        .add("plant", Oscillator)
+        .add("plant", ForcedVanDerPol)
         .add("controller", Pi)
         .add("actuator", Lag)
         .connect("plant.x", "controller.y")
@@ -172,7 +130,7 @@ fn composites_nest_and_parameters_are_addressed_by_path() {
     // Its command reads the measurement directly; the lagged output does not.
     assert!(drive.feedthrough(0, 1) && !drive.feedthrough(1, 1));
     let nested = Composite::builder()
-        .add("plant", Oscillator)
+        .add("plant", ForcedVanDerPol)
         .add("drive", drive)
         .connect("plant.x", "drive.controller.y")
         .connect("drive.actuator.y", "plant.force")
