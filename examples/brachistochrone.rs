@@ -5,26 +5,29 @@
 //! Run: `cargo run --release --example brachistochrone`; writes
 //! `out/brachistochrone*.svg` and `out/brachistochrone.json`.
 
+use nalgebra::{Const, SVector};
 use odeon::DualScalar;
 use odeon::ocp::{
-    Collocation, ControlVar, Dynamics, OptimalControl, ParamVar, Phase, SqpOptions, StateVar, TimeVar, Transcription,
+    Collocation, ControlVar, OptimalControl, ParamVar, Phase, SqpOptions, StateVar, TimeVar, Transcription,
 };
+use odeon::system::Model;
 use std::error::Error;
 
 /// States (x, y, v), control θ (angle from the vertical), parameter g.
 struct Brachistochrone;
 
-impl Dynamics for Brachistochrone {
-    fn n_states(&self) -> usize {
-        3
+impl Model for Brachistochrone {
+    type Dim = Const<3>;
+    fn dim(&self) -> Const<3> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_inputs(&self) -> usize {
         1
     }
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 3>, u: &[D], p: &[D], dx: &mut SVector<D, 3>) {
         let (sin, cos) = u[0].sin_cos();
         dx[0] = x[2] * sin; // ẋ = v sin θ
         dx[1] = -x[2] * cos; // ẏ = −v cos θ
@@ -33,12 +36,16 @@ impl Dynamics for Brachistochrone {
     fn state_names(&self) -> Vec<String> {
         vec!["x".into(), "y".into(), "v".into()]
     }
-    fn control_names(&self) -> Vec<String> {
+    fn input_names(&self) -> Vec<String> {
         vec!["theta".into()]
     }
 }
 
 impl OptimalControl for Brachistochrone {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     /// Minimum time: the Mayer term is the final time.
     fn mayer<D: DualScalar>(&self, t: D, _x: &[D], _u: &[D], _p: &[D]) -> D {
         t

@@ -6,7 +6,8 @@
 //! `out/cart_pole_{states,controls}.svg` and `out/cart_pole.json`.
 
 use odeon::ocp::problems::CartPole;
-use odeon::ocp::{Collocation, Dynamics, SqpOptions, Transcription};
+use odeon::ocp::{Collocation, SqpOptions, Transcription};
+use odeon::system::Model;
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -36,7 +37,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             "CartPole: states",
             "out/cart_pole_states.svg",
         )?;
-        odeon::plot::ocp_controls(&sol, &CartPole.control_names(), "CartPole: controls", "out/cart_pole_controls.svg")?;
+        odeon::plot::ocp_controls(&sol, &CartPole.input_names(), "CartPole: controls", "out/cart_pole_controls.svg")?;
         println!("wrote out/cart_pole_{{states,controls}}.svg and out/cart_pole.json");
     }
     Ok(())

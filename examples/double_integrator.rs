@@ -6,7 +6,8 @@
 //! `out/double_integrator_{states,controls}.svg` and `out/double_integrator.json`.
 
 use odeon::ocp::problems::DoubleIntegrator;
-use odeon::ocp::{Collocation, Dynamics, SqpOptions, Transcription};
+use odeon::ocp::{Collocation, SqpOptions, Transcription};
+use odeon::system::Model;
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -38,7 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         )?;
         odeon::plot::ocp_controls(
             &sol,
-            &DoubleIntegrator.control_names(),
+            &DoubleIntegrator.input_names(),
             "DoubleIntegrator: controls",
             "out/double_integrator_controls.svg",
         )?;

@@ -6,7 +6,8 @@
 //! `out/goddard_rocket_{states,controls}.svg` and `out/goddard_rocket.json`.
 
 use odeon::ocp::problems::GoddardRocket;
-use odeon::ocp::{Collocation, Dynamics, SqpOptions, Transcription};
+use odeon::ocp::{Collocation, SqpOptions, Transcription};
+use odeon::system::Model;
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -38,7 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         )?;
         odeon::plot::ocp_controls(
             &sol,
-            &GoddardRocket.control_names(),
+            &GoddardRocket.input_names(),
             "GoddardRocket: controls",
             "out/goddard_rocket_controls.svg",
         )?;

@@ -6,7 +6,8 @@
 //! `out/hyper_sensitive_{states,controls}.svg` and `out/hyper_sensitive.json`.
 
 use odeon::ocp::problems::HyperSensitive;
-use odeon::ocp::{Collocation, Dynamics, SqpOptions, Transcription};
+use odeon::ocp::{Collocation, SqpOptions, Transcription};
+use odeon::system::Model;
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -38,7 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         )?;
         odeon::plot::ocp_controls(
             &sol,
-            &HyperSensitive.control_names(),
+            &HyperSensitive.input_names(),
             "HyperSensitive: controls",
             "out/hyper_sensitive_controls.svg",
         )?;

@@ -9,7 +9,8 @@
 //! `out/moon_landing.json`.
 
 use odeon::ocp::problems::MoonLanding;
-use odeon::ocp::{Collocation, Dynamics, OcpSolution, SimulationCheck, SqpOptions, Transcription};
+use odeon::ocp::{Collocation, OcpSolution, SimulationCheck, SqpOptions, Transcription};
+use odeon::system::Model;
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -52,7 +53,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         )?;
         odeon::plot::ocp_controls(
             &sol,
-            &MoonLanding.control_names(),
+            &MoonLanding.input_names(),
             "MoonLanding: controls",
             "out/moon_landing_controls.svg",
         )?;

@@ -3,7 +3,7 @@
 use crate::DualScalar;
 use crate::events::{Cause, Event, Schedule};
 use nalgebra::allocator::Allocator;
-use nalgebra::{DefaultAllocator, Dim, OVector};
+use nalgebra::{DefaultAllocator, Dim, OVector, U1};
 
 /// A state vector of a system with dimension `N` (`Const<K>` or `Dyn`).
 pub type State<D, N> = OVector<D, N>;
@@ -141,6 +141,49 @@ pub fn n_states<S: Model>(system: &S) -> usize {
     system.dim().value()
 }
 
+/// A [`Model`] evaluated on flat slices, for code that keeps states in
+/// one buffer (the optimal-control transcriptions): implemented for every
+/// model whose dimension nalgebra allocates (`Const<K>`, `Dyn`), so such
+/// code needs no allocator bounds. The states are copied into the model's
+/// state type (on the stack for `Const<K>`).
+///
+/// # Example
+/// ```
+/// use odeon::models::ForcedVanDerPol;
+/// use odeon::system::SliceModel;
+///
+/// let mut dx = [0.0; 2];
+/// // x = 2, v = 0, force 1, mu = 1: x' = 0, v' = −2 + 1.
+/// ForcedVanDerPol.rhs_slice(0.0, &[2.0, 0.0], &[1.0], &[1.0], &mut dx);
+/// assert_eq!(dx, [0.0, -1.0]);
+/// ```
+pub trait SliceModel: Model {
+    /// [`Model::rhs`] on slices (`x` and `dxdt` of length
+    /// [`n_states`]).
+    fn rhs_slice<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], dxdt: &mut [D]);
+
+    /// [`Model::event_values`] on a slice of states.
+    fn event_values_slice<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], g: &mut [D]);
+}
+
+impl<M: Model> SliceModel for M
+where
+    DefaultAllocator: Allocator<M::Dim>,
+{
+    #[inline]
+    fn rhs_slice<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], dxdt: &mut [D]) {
+        let x = State::from_column_slice_generic(self.dim(), U1, x);
+        let mut f = x.clone();
+        self.rhs(t, &x, u, p, &mut f);
+        dxdt.copy_from_slice(f.as_slice());
+    }
+
+    fn event_values_slice<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], g: &mut [D]) {
+        let x = State::from_column_slice_generic(self.dim(), U1, x);
+        self.event_values(t, &x, u, p, g);
+    }
+}
+
 /// A model with **inputs** — signals it reads, `u` — and **outputs** —
 /// signals it computes from its states, inputs and parameters:
 /// `x' = f(t, x, u, p)`, `y = g(t, x, u, p)`.
@@ -275,9 +318,9 @@ pub trait Model {
         Schedule::new()
     }
 
-    /// Names of the states.
+    /// Names of the states (`x0`, `x1`, … by default).
     fn state_names(&self) -> Vec<String> {
-        (0..self.dim().value()).map(|i| format!("y{i}")).collect()
+        (0..self.dim().value()).map(|i| format!("x{i}")).collect()
     }
 
     /// Names of the parameters.

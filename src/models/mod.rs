@@ -16,7 +16,7 @@ pub use classic::{
     ExponentialDecay, HarmonicOscillator, Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, StiffVanDerPol,
     VanDerPol,
 };
-pub use forced::ForcedVanDerPol;
+pub use forced::{Cart, ForcedVanDerPol, Pole};
 pub use hybrid::{BouncingBall, OralDosing, Thermostat};
 pub use lorenz96::Lorenz96;
 pub use mol::{Brusselator1D, Brusselator2D};

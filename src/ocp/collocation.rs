@@ -23,6 +23,7 @@ use super::guess::Guess;
 use super::phase::Phase;
 use super::problem::{End, OptimalControl};
 use super::transcription::{Grid, Kind, Locals, Transcription, gauss_lobatto_segment, radau_segment};
+use crate::system::{Model, n_states};
 use crate::{DualScalar, Error};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -102,15 +103,22 @@ pub(crate) struct Layout {
 ///
 /// # Example
 /// ```
+/// use nalgebra::{Const, SVector};
 /// use odeon::DualScalar;
-/// use odeon::ocp::{Collocation, Dynamics, Nlp, OptimalControl, Phase, StateVar, TimeVar, Transcription};
+/// use odeon::ocp::{Collocation, Nlp, OptimalControl, Phase, StateVar, TimeVar, Transcription};
+/// use odeon::system::Model;
 /// struct Decay;
-/// impl Dynamics for Decay {
-///     fn n_states(&self) -> usize { 1 }
-///     fn n_controls(&self) -> usize { 1 }
-///     fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) { dx[0] = -x[0] + u[0]; }
+/// impl Model for Decay {
+///     type Dim = Const<1>;
+///     fn dim(&self) -> Const<1> { Const }
+///     fn n_params(&self) -> usize { 0 }
+///     fn n_inputs(&self) -> usize { 1 }
+///     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, u: &[D], _p: &[D], dx: &mut SVector<D, 1>) { dx[0] = -x[0] + u[0]; }
 /// }
-/// impl OptimalControl for Decay {}
+/// impl OptimalControl for Decay {
+///     type Model = Self;
+///     fn model(&self) -> &Self { self }
+/// }
 /// let phase = Phase::new(&Decay).time(TimeVar::fixed(0.0, 1.0)).state(0, StateVar::new().fix_initial(1.0));
 /// let nlp = Collocation::new(&Decay, &phase, Transcription::GaussLobatto { segments: 4, order: 3 })?;
 /// // 9 nodes: 5 state values, 9 control values, t0, duration; 4 defects.
@@ -187,7 +195,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
     ) -> Result<Self, Error> {
         phase.check(problem)?;
         let grid = Grid::new(transcription, segment_ends)?;
-        let (nx, nu, np) = (problem.n_states(), problem.n_controls(), problem.n_params());
+        let (nx, nu, np) = (n_states(problem.model()), problem.model().n_inputs(), problem.model().n_params());
         let (nseg, npn) = (grid.segments, grid.npn);
         // Variables, node by node.
         let mut state = vec![NONE; nseg * npn * nx];
@@ -272,7 +280,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
     }
 
     fn variable_bounds(&mut self) {
-        let (nx, nu) = (self.problem.n_states(), self.problem.n_controls());
+        let (nx, nu) = (n_states(self.problem.model()), self.problem.model().n_inputs());
         let (nseg, npn) = (self.grid.segments, self.grid.npn);
         let (states, controls) = (self.phase.states.clone(), self.phase.controls.clone());
         for s in 0..nseg {
@@ -318,7 +326,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
 
     fn build_blocks(&mut self) {
         let pr = self.problem;
-        let (nx, nu, np) = (pr.n_states(), pr.n_controls(), pr.n_params());
+        let (nx, nu, np) = (n_states(pr.model()), pr.model().n_inputs(), pr.model().n_params());
         let (nseg, npn) = (self.grid.segments, self.grid.npn);
         let tail = |t0: usize| t0..t0 + 2 + np;
         let mut row = 0;
@@ -407,7 +415,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
     /// Evaluate block `b` at local (physical) variables `z`.
     pub(crate) fn eval_block<D: DualScalar>(&self, b: &Block, z: &[D], out: &mut [D], xall: &mut [D], fall: &mut [D]) {
         let pr = self.problem;
-        let (nx, nu) = (pr.n_states(), pr.n_controls());
+        let (nx, nu) = (n_states(pr.model()), pr.model().n_inputs());
         match &b.kind {
             BlockKind::Segment(s, loc) => match self.grid.kind {
                 Kind::GaussLobatto { .. } => gauss_lobatto_segment(pr, &self.grid, *s, z, loc, out, xall, fall),
@@ -447,7 +455,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
     }
 
     pub(crate) fn scratch<D: DualScalar>(&self) -> (Vec<D>, Vec<D>, Vec<D>, Vec<D>) {
-        let nx = self.problem.n_states();
+        let nx = n_states(self.problem.model());
         let zero = D::from(0.0);
         let w = self.grid.npn * nx;
         (vec![zero; self.max_local], vec![zero; self.max_local], vec![zero; w], vec![zero; w])
@@ -483,10 +491,10 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
             if let Some(i) = b.rows.iter().position(|&x| x == r) {
                 return match &b.kind {
                     BlockKind::Segment(s, _) => {
-                        let nd = self.grid.col_nodes.len() * self.problem.n_states();
+                        let nd = self.grid.col_nodes.len() * n_states(self.problem.model());
                         if i < nd {
-                            let names = self.problem.state_names();
-                            let k = i % self.problem.n_states();
+                            let names = self.problem.model().state_names();
+                            let k = i % n_states(self.problem.model());
                             format!("defect of state {} in segment {s}", names[k])
                         } else {
                             format!("path constraint {} in segment {s}", (i - nd) % self.problem.n_path().max(1))

@@ -1,9 +1,12 @@
 //! Trajectory optimization: Gauss–Lobatto and Radau collocation, exact
 //! sparse derivatives by dual numbers, and a pure-Rust SQP solver.
 //!
-//! A problem is stated once, generic over the scalar: the dynamics
-//! ([`Dynamics`]) and the objective and constraint functions
-//! ([`OptimalControl`]). Bounds, fixed values, guesses and scales are data
+//! A problem is stated once, generic over the scalar: the dynamics are a
+//! [`Model`](crate::system::Model) whose inputs are the controls — the
+//! same model a simulation or a fit uses, or a
+//! [`Composite`](crate::compose::Composite) — and the objective and
+//! constraint functions are an [`OptimalControl`]. Bounds, fixed values,
+//! guesses and scales are data
 //! in a [`Phase`]. A [`Collocation`] transcribes the phase into a sparse
 //! NLP ([`Nlp`]) on a [`Transcription`]'s grid; [`Collocation::solve`] runs
 //! the SQP ([`solve_nlp`]) and returns an [`OcpSolution`] whose
@@ -12,14 +15,18 @@
 //!
 //! # Example: the brachistochrone
 //! ```
+//! use nalgebra::{Const, SVector};
 //! use odeon::DualScalar;
 //! use odeon::ocp::*;
+//! use odeon::system::Model;
 //!
 //! struct Brachistochrone;
-//! impl Dynamics for Brachistochrone {
-//!     fn n_states(&self) -> usize { 3 }
-//!     fn n_controls(&self) -> usize { 1 }
-//!     fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
+//! impl Model for Brachistochrone {
+//!     type Dim = Const<3>;
+//!     fn dim(&self) -> Const<3> { Const }
+//!     fn n_params(&self) -> usize { 0 }
+//!     fn n_inputs(&self) -> usize { 1 }
+//!     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 3>, u: &[D], _p: &[D], dx: &mut SVector<D, 3>) {
 //!         let (s, c) = u[0].sin_cos();
 //!         dx[0] = x[2] * s;
 //!         dx[1] = -x[2] * c;
@@ -27,6 +34,8 @@
 //!     }
 //! }
 //! impl OptimalControl for Brachistochrone {
+//!     type Model = Self;
+//!     fn model(&self) -> &Self { self }
 //!     fn mayer<D: DualScalar>(&self, t: D, _x: &[D], _u: &[D], _p: &[D]) -> D { t }
 //! }
 //! let deg = std::f64::consts::PI / 180.0;
@@ -62,7 +71,7 @@ pub use collocation::{Collocation, Convexify};
 pub use guess::Guess;
 pub use nlp::Nlp;
 pub use phase::{Bounds, ControlVar, ParamVar, Phase, StateVar, TimeVar};
-pub use problem::{Dynamics, End, OptimalControl};
+pub use problem::{End, OptimalControl};
 pub use solution::{OcpSolution, SimulationCheck, Timeseries};
 #[cfg(feature = "ipopt")]
 pub use solver::solve_nlp_ipopt;

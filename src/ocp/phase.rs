@@ -11,6 +11,7 @@
 
 use super::problem::{End, OptimalControl};
 use crate::Error;
+use crate::system::{Model, n_states};
 use serde::{Deserialize, Serialize};
 
 /// Lower and upper bound of a constraint (equal for an equality), and its
@@ -317,15 +318,22 @@ impl TimeVar {
 ///
 /// # Example
 /// ```
+/// use nalgebra::{Const, SVector};
 /// use odeon::DualScalar;
-/// use odeon::ocp::{Dynamics, OptimalControl, Phase, StateVar, TimeVar};
+/// use odeon::ocp::{OptimalControl, Phase, StateVar, TimeVar};
+/// use odeon::system::Model;
 /// struct Decay;
-/// impl Dynamics for Decay {
-///     fn n_states(&self) -> usize { 1 }
-///     fn n_controls(&self) -> usize { 1 }
-///     fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) { dx[0] = -x[0] + u[0]; }
+/// impl Model for Decay {
+///     type Dim = Const<1>;
+///     fn dim(&self) -> Const<1> { Const }
+///     fn n_params(&self) -> usize { 0 }
+///     fn n_inputs(&self) -> usize { 1 }
+///     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, u: &[D], _p: &[D], dx: &mut SVector<D, 1>) { dx[0] = -x[0] + u[0]; }
 /// }
-/// impl OptimalControl for Decay {}
+/// impl OptimalControl for Decay {
+///     type Model = Self;
+///     fn model(&self) -> &Self { self }
+/// }
 /// let phase = Phase::new(&Decay).time(TimeVar::fixed(0.0, 10.0)).state(0, StateVar::new().fix_initial(1.5));
 /// phase.check(&Decay)?;
 /// assert_eq!(phase.states[0].initial, Some(1.5));
@@ -359,9 +367,9 @@ impl Phase {
     /// Defaults sized for `problem`; constraints unbounded.
     pub fn new<P: OptimalControl>(problem: &P) -> Self {
         Phase {
-            states: vec![StateVar::new(); problem.n_states()],
-            controls: vec![ControlVar::new(); problem.n_controls()],
-            params: vec![ParamVar::fixed(0.0); problem.n_params()],
+            states: vec![StateVar::new(); n_states(problem.model())],
+            controls: vec![ControlVar::new(); problem.model().n_inputs()],
+            params: vec![ParamVar::fixed(0.0); problem.model().n_params()],
             time: TimeVar::fixed(0.0, 1.0),
             path: vec![Bounds::free(); problem.n_path()],
             initial: vec![Bounds::free(); problem.n_boundary(End::Initial)],
@@ -423,9 +431,9 @@ impl Phase {
             });
         }
         let sizes = [
-            ("phase.states", problem.n_states(), self.states.len()),
-            ("phase.controls", problem.n_controls(), self.controls.len()),
-            ("phase.params", problem.n_params(), self.params.len()),
+            ("phase.states", n_states(problem.model()), self.states.len()),
+            ("phase.controls", problem.model().n_inputs(), self.controls.len()),
+            ("phase.params", problem.model().n_params(), self.params.len()),
             ("phase.path", problem.n_path(), self.path.len()),
             ("phase.initial", problem.n_boundary(End::Initial), self.initial.len()),
             ("phase.final_", problem.n_boundary(End::Final), self.final_.len()),

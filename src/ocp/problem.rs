@@ -2,83 +2,7 @@
 //! optimal-control problem, each written once, generic over the scalar.
 
 use crate::DualScalar;
-use crate::events::Event;
-
-/// Controlled dynamics `ẋ = f(t, x, u, p)`: the counterpart of
-/// [`OdeSystem`](crate::OdeSystem) with controls `u` and static parameters
-/// `p`.
-///
-/// The right-hand side is a *generic method*. With `f64` it evaluates the
-/// dynamics; with num-dual numbers the transcription gets exact node
-/// Jacobians and Hessians from the same code. Unlike `OdeSystem`, time is a
-/// scalar of the same type, because in a trajectory optimization the node
-/// times depend on the (free) initial time and duration.
-///
-/// Comparisons inside `rhs` should look at the real part (`x[0].re()`), so
-/// that the execution path does not depend on the scalar type.
-///
-/// # Example
-/// ```
-/// use odeon::DualScalar;
-/// use odeon::ocp::Dynamics;
-///
-/// /// ẋ = v, v̇ = u.
-/// struct DoubleIntegrator;
-/// impl Dynamics for DoubleIntegrator {
-///     fn n_states(&self) -> usize { 2 }
-///     fn n_controls(&self) -> usize { 1 }
-///     fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
-///         dx[0] = x[1];
-///         dx[1] = u[0];
-///     }
-/// }
-/// let mut dx = [0.0; 2];
-/// DoubleIntegrator.rhs(0.0, &[0.0, 2.0], &[-1.0], &[], &mut dx);
-/// assert_eq!(dx, [2.0, -1.0]);
-/// ```
-pub trait Dynamics {
-    /// Number of states.
-    fn n_states(&self) -> usize;
-
-    /// Number of controls.
-    fn n_controls(&self) -> usize;
-
-    /// Number of static parameters `p` (fixed values or design parameters).
-    fn n_params(&self) -> usize {
-        0
-    }
-
-    /// Write `f(t, x, u, p)` into `dxdt` (length [`n_states`](Self::n_states)).
-    fn rhs<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], dxdt: &mut [D]);
-
-    /// Events watched when the solution is re-integrated
-    /// ([`OcpSolution::simulate`](super::OcpSolution::simulate)): a
-    /// terminal one (say, touchdown) ends the simulation. None by default.
-    fn events(&self) -> Vec<Event> {
-        Vec::new()
-    }
-
-    /// The event functions `g_i(t, x, p)` of [`events`](Self::events)
-    /// (see [`OdeSystem::event_values`](crate::OdeSystem::event_values)).
-    fn event_values<D: DualScalar>(&self, t: D, x: &[D], p: &[D], g: &mut [D]) {
-        let _ = (t, x, p, g);
-    }
-
-    /// Names of the states (for tables and plots).
-    fn state_names(&self) -> Vec<String> {
-        (0..self.n_states()).map(|i| format!("x{i}")).collect()
-    }
-
-    /// Names of the controls.
-    fn control_names(&self) -> Vec<String> {
-        (0..self.n_controls()).map(|i| format!("u{i}")).collect()
-    }
-
-    /// Names of the parameters.
-    fn param_names(&self) -> Vec<String> {
-        (0..self.n_params()).map(|i| format!("p{i}")).collect()
-    }
-}
+use crate::system::SliceModel;
 
 /// Which end of the phase a boundary constraint applies to.
 ///
@@ -96,12 +20,21 @@ pub enum End {
     Final,
 }
 
-/// An optimal-control problem: dynamics, objective and constraint functions.
+/// An optimal-control problem: a [`Model`](crate::system::Model) whose
+/// inputs are the controls, and objective and constraint functions.
+///
+/// The dynamics are any model — the one a fit or a simulation uses, a
+/// [`Composite`](crate::compose::Composite) — returned by
+/// [`model`](Self::model); its inputs are the controls `u`, its
+/// parameters the static parameters `p` (fixed values or design
+/// parameters). A problem that is its own model says `type Model = Self`.
 ///
 /// Every function is generic over the scalar and has a default (no cost, no
 /// constraint), so a problem implements only what it uses. Bounds of the
 /// constraints, of the variables, scaling and the time options are data, in
-/// a [`Phase`](super::Phase).
+/// a [`Phase`](super::Phase). Time is a scalar of the same type, because
+/// the node times depend on the (free) initial time and duration;
+/// comparisons should look at real parts (`x[0].re()`).
 ///
 /// * objective: `mayer(t_f, x(t_f), u(t_f), p) + ∫ running_cost(t, x, u, p) dt`,
 ///   minimized (maximize by returning the negative);
@@ -110,29 +43,43 @@ pub enum End {
 ///
 /// # Example
 /// ```
+/// use nalgebra::{Const, SVector};
 /// use odeon::DualScalar;
-/// use odeon::ocp::{Dynamics, End, OptimalControl};
+/// use odeon::ocp::{End, OptimalControl};
+/// use odeon::system::Model;
 ///
-/// struct Brachistochrone { g: f64 }
-/// impl Dynamics for Brachistochrone {
-///     fn n_states(&self) -> usize { 3 }
-///     fn n_controls(&self) -> usize { 1 }
-///     fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
+/// /// Sliding down a wire under gravity g, the wire's angle θ the input.
+/// struct Bead { g: f64 }
+/// impl Model for Bead {
+///     type Dim = Const<3>;
+///     fn dim(&self) -> Const<3> { Const }
+///     fn n_params(&self) -> usize { 0 }
+///     fn n_inputs(&self) -> usize { 1 }
+///     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 3>, u: &[D], _p: &[D], dx: &mut SVector<D, 3>) {
 ///         let (s, c) = u[0].sin_cos();
 ///         dx[0] = x[2] * s;
 ///         dx[1] = -x[2] * c;
 ///         dx[2] = c * self.g;
 ///     }
 /// }
+/// /// Minimum time: the Mayer term is the final time.
+/// struct Brachistochrone { bead: Bead }
 /// impl OptimalControl for Brachistochrone {
-///     // Minimum time: the Mayer term is the final time.
+///     type Model = Bead;
+///     fn model(&self) -> &Bead { &self.bead }
 ///     fn mayer<D: DualScalar>(&self, t: D, _x: &[D], _u: &[D], _p: &[D]) -> D { t }
 /// }
-/// let b = Brachistochrone { g: 9.80665 };
+/// let b = Brachistochrone { bead: Bead { g: 9.80665 } };
 /// assert_eq!(b.mayer(1.8, &[10.0, 5.0, 9.9], &[1.7], &[]), 1.8);
 /// assert_eq!(b.n_boundary(End::Final), 0);
 /// ```
-pub trait OptimalControl: Dynamics {
+pub trait OptimalControl {
+    /// The controlled dynamics.
+    type Model: SliceModel;
+
+    /// The dynamics: a model whose inputs are the controls.
+    fn model(&self) -> &Self::Model;
+
     /// Terminal cost at the final node (default 0).
     fn mayer<D: DualScalar>(&self, _t: D, _x: &[D], _u: &[D], _p: &[D]) -> D {
         D::from(0.0)

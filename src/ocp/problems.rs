@@ -2,9 +2,11 @@
 //! dymos's tests (`dymos/examples/*/test`, commit 5bfbe394): the dynamics,
 //! and a [`Phase`] with the bounds, guesses and scales of the test.
 
-use super::{Bounds, ControlVar, Dynamics, End, OptimalControl, ParamVar, Phase, StateVar, TimeVar};
+use super::{Bounds, ControlVar, End, OptimalControl, ParamVar, Phase, StateVar, TimeVar};
 use crate::DualScalar;
 use crate::events::Event;
+use crate::system::Model;
+use nalgebra::{Const, SVector};
 
 const DEG: f64 = std::f64::consts::PI / 180.0;
 
@@ -42,17 +44,18 @@ impl Brachistochrone {
     }
 }
 
-impl Dynamics for Brachistochrone {
-    fn n_states(&self) -> usize {
-        3
+impl Model for Brachistochrone {
+    type Dim = Const<3>;
+    fn dim(&self) -> Const<3> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_inputs(&self) -> usize {
         1
     }
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 3>, u: &[D], p: &[D], dx: &mut SVector<D, 3>) {
         let (s, c) = u[0].sin_cos();
         dx[0] = x[2] * s;
         dx[1] = -x[2] * c;
@@ -61,7 +64,7 @@ impl Dynamics for Brachistochrone {
     fn state_names(&self) -> Vec<String> {
         vec!["x".into(), "y".into(), "v".into()]
     }
-    fn control_names(&self) -> Vec<String> {
+    fn input_names(&self) -> Vec<String> {
         vec!["theta".into()]
     }
     fn param_names(&self) -> Vec<String> {
@@ -70,6 +73,10 @@ impl Dynamics for Brachistochrone {
 }
 
 impl OptimalControl for Brachistochrone {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn mayer<D: DualScalar>(&self, t: D, _x: &[D], _u: &[D], _p: &[D]) -> D {
         t
     }
@@ -98,26 +105,34 @@ impl DoubleIntegrator {
     }
 }
 
-impl Dynamics for DoubleIntegrator {
-    fn n_states(&self) -> usize {
-        2
+impl Model for DoubleIntegrator {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn n_inputs(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], _p: &[D], dx: &mut SVector<D, 2>) {
         dx[0] = x[1];
         dx[1] = u[0];
     }
     fn state_names(&self) -> Vec<String> {
         vec!["x".into(), "v".into()]
     }
-    fn control_names(&self) -> Vec<String> {
+    fn input_names(&self) -> Vec<String> {
         vec!["u".into()]
     }
 }
 
 impl OptimalControl for DoubleIntegrator {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn mayer<D: DualScalar>(&self, _t: D, x: &[D], _u: &[D], _p: &[D]) -> D {
         -x[0]
     }
@@ -156,19 +171,27 @@ impl HyperSensitive {
     }
 }
 
-impl Dynamics for HyperSensitive {
-    fn n_states(&self) -> usize {
+impl Model for HyperSensitive {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn n_inputs(&self) -> usize {
         1
     }
-    fn n_controls(&self) -> usize {
-        1
-    }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, u: &[D], _p: &[D], dx: &mut SVector<D, 1>) {
         dx[0] = -x[0] + u[0];
     }
 }
 
 impl OptimalControl for HyperSensitive {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn running_cost<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D]) -> D {
         (x[0] * x[0] + u[0] * u[0]) * 0.5
     }
@@ -215,17 +238,18 @@ impl CartPole {
     }
 }
 
-impl Dynamics for CartPole {
-    fn n_states(&self) -> usize {
-        4
+impl Model for CartPole {
+    type Dim = Const<4>;
+    fn dim(&self) -> Const<4> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_inputs(&self) -> usize {
         1
     }
     fn n_params(&self) -> usize {
         3
     }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 4>, u: &[D], p: &[D], dx: &mut SVector<D, 4>) {
         let g = 9.81;
         let (mc, mp, l) = (p[0], p[1], p[2]);
         let (th, om, f) = (x[2], x[3], u[0]);
@@ -240,7 +264,7 @@ impl Dynamics for CartPole {
     fn state_names(&self) -> Vec<String> {
         vec!["x".into(), "x_dot".into(), "theta".into(), "theta_dot".into()]
     }
-    fn control_names(&self) -> Vec<String> {
+    fn input_names(&self) -> Vec<String> {
         vec!["f".into()]
     }
     fn param_names(&self) -> Vec<String> {
@@ -249,6 +273,10 @@ impl Dynamics for CartPole {
 }
 
 impl OptimalControl for CartPole {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn running_cost<D: DualScalar>(&self, _t: D, _x: &[D], u: &[D], _p: &[D]) -> D {
         u[0] * u[0]
     }
@@ -298,14 +326,18 @@ impl GoddardRocket {
     }
 }
 
-impl Dynamics for GoddardRocket {
-    fn n_states(&self) -> usize {
-        3
+impl Model for GoddardRocket {
+    type Dim = Const<3>;
+    fn dim(&self) -> Const<3> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn n_inputs(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 3>, u: &[D], _p: &[D], dx: &mut SVector<D, 3>) {
         let (sigma, g, c, h0) = (5.4915e-5, 32.174, 1580.9425, 23800.0);
         let (h, v, m, thrust) = (x[0], x[1], x[2], u[0]);
         dx[0] = v;
@@ -315,12 +347,16 @@ impl Dynamics for GoddardRocket {
     fn state_names(&self) -> Vec<String> {
         vec!["h".into(), "v".into(), "m".into()]
     }
-    fn control_names(&self) -> Vec<String> {
+    fn input_names(&self) -> Vec<String> {
         vec!["T".into()]
     }
 }
 
 impl OptimalControl for GoddardRocket {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn mayer<D: DualScalar>(&self, _t: D, x: &[D], _u: &[D], _p: &[D]) -> D {
         -x[0]
     }
@@ -352,14 +388,18 @@ impl MoonLanding {
     }
 }
 
-impl Dynamics for MoonLanding {
-    fn n_states(&self) -> usize {
-        3
+impl Model for MoonLanding {
+    type Dim = Const<3>;
+    fn dim(&self) -> Const<3> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn n_inputs(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 3>, u: &[D], _p: &[D], dx: &mut SVector<D, 3>) {
         dx[0] = x[1];
         dx[1] = u[0] / x[2] - 1.0;
         dx[2] = -u[0] / 2.349;
@@ -368,18 +408,22 @@ impl Dynamics for MoonLanding {
     fn events(&self) -> Vec<Event> {
         vec![Event::new("touchdown").down().terminal()]
     }
-    fn event_values<D: DualScalar>(&self, _t: D, x: &[D], _p: &[D], g: &mut [D]) {
+    fn event_values<D: DualScalar>(&self, _t: D, x: &SVector<D, 3>, _u: &[D], _p: &[D], g: &mut [D]) {
         g[0] = x[0];
     }
     fn state_names(&self) -> Vec<String> {
         vec!["h".into(), "v".into(), "m".into()]
     }
-    fn control_names(&self) -> Vec<String> {
+    fn input_names(&self) -> Vec<String> {
         vec!["T".into()]
     }
 }
 
 impl OptimalControl for MoonLanding {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn mayer<D: DualScalar>(&self, _t: D, x: &[D], _u: &[D], _p: &[D]) -> D {
         -x[2]
     }

@@ -1,13 +1,13 @@
 //! The result of a trajectory optimization and its check by simulation.
 
 use super::collocation::Collocation;
-use super::problem::{Dynamics, OptimalControl};
+use super::problem::OptimalControl;
 use super::solver::{IterLog, NlpResult, SqpOptions, Status, solve_nlp};
 use super::transcription::{Grid, Transcription};
 use crate::events::{Cause, Event, EventRecord};
 use crate::integrate::{Save, solve};
 use crate::signal::{Driven, Signals};
-use crate::system::{Model, State};
+use crate::system::{Model, SliceModel, State, n_states};
 use crate::{Algorithm, Dop853, DualScalar, Error, Options};
 use nalgebra::{DefaultAllocator, Dyn, allocator::Allocator};
 use serde::{Deserialize, Serialize};
@@ -145,9 +145,9 @@ pub struct SimulationCheck {
     pub states: Vec<Vec<f64>>,
     /// Largest |simulated − collocation| of each state over the nodes.
     pub max_error: Vec<f64>,
-    /// Events of the dynamics met on the way ([`Dynamics::events`](super::Dynamics::events)); a
-    /// terminal one ends the simulation there (the nodes after it are not
-    /// simulated).
+    /// Events of the problem's model met on the way
+    /// ([`Model::events`](crate::system::Model::events)); a terminal one
+    /// ends the simulation there (the nodes after it are not simulated).
     #[serde(default)]
     pub events: Vec<EventRecord>,
 }
@@ -227,7 +227,7 @@ impl<P: OptimalControl> Collocation<'_, P> {
     pub fn unpack(&self, r: NlpResult) -> OcpSolution {
         let x: Vec<f64> = r.x.iter().zip(&self.scale).map(|(v, s)| v * s).collect();
         let pr = self.problem;
-        let (nx, nu, np) = (pr.n_states(), pr.n_controls(), pr.n_params());
+        let (nx, nu, np) = (n_states(pr.model()), pr.model().n_inputs(), pr.model().n_params());
         let (nseg, npn) = (self.grid.segments, self.grid.npn);
         let t0 = x[self.layout.t0];
         let duration = x[self.layout.t0 + 1];
@@ -270,35 +270,35 @@ impl<P: OptimalControl> Collocation<'_, P> {
     }
 }
 
-/// The dynamics as a [`Model`] whose inputs are the controls (an adapter
-/// until the OCP takes a `Model`, `docs/design/models.md`).
-struct Plant<'a, P>(&'a P);
+/// A problem's model with a run-time dimension, evaluated on slices, so
+/// that re-simulating needs no allocator bounds on the problem.
+struct Plant<'a, M>(&'a M);
 
-impl<P: Dynamics> Model for Plant<'_, P> {
+impl<M: SliceModel> Model for Plant<'_, M> {
     type Dim = Dyn;
     fn dim(&self) -> Dyn {
-        Dyn(self.0.n_states())
+        Dyn(n_states(self.0))
     }
     fn n_params(&self) -> usize {
         self.0.n_params()
     }
     fn n_inputs(&self) -> usize {
-        self.0.n_controls()
+        self.0.n_inputs()
     }
     fn rhs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], dx: &mut State<D, Dyn>)
     where
         DefaultAllocator: Allocator<Dyn>,
     {
-        self.0.rhs(t, x.as_slice(), u, p, dx.as_mut_slice());
+        self.0.rhs_slice(t, x.as_slice(), u, p, dx.as_mut_slice());
     }
     fn events(&self) -> Vec<Event> {
         self.0.events()
     }
-    fn event_values<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, _u: &[D], p: &[D], g: &mut [D])
+    fn event_values<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], g: &mut [D])
     where
         DefaultAllocator: Allocator<Dyn>,
     {
-        self.0.event_values(t, x.as_slice(), p, g);
+        self.0.event_values_slice(t, x.as_slice(), u, p, g);
     }
     fn state_names(&self) -> Vec<String> {
         self.0.state_names()
@@ -307,7 +307,7 @@ impl<P: Dynamics> Model for Plant<'_, P> {
         self.0.param_names()
     }
     fn input_names(&self) -> Vec<String> {
-        self.0.control_names()
+        self.0.input_names()
     }
 }
 
@@ -378,18 +378,18 @@ impl OcpSolution {
         method: impl Algorithm,
         base: &Options,
     ) -> Result<SimulationCheck, Error> {
-        let nx = problem.n_states();
-        self.timeseries.check(nx, problem.n_controls())?;
+        let nx = n_states(problem.model());
+        self.timeseries.check(nx, problem.model().n_inputs())?;
         let grid = Grid::new(self.transcription, Some(&self.segment_ends))?;
         let npn = grid.npn;
         let mut y = self.timeseries.states[0].clone();
         let mut out =
             SimulationCheck { time: Vec::new(), states: Vec::new(), max_error: vec![0.0; nx], events: Vec::new() };
-        let terminal: Vec<bool> = problem.events().iter().map(|e| e.terminal).collect();
-        let plant = Plant(problem);
+        let terminal: Vec<bool> = problem.model().events().iter().map(|e| e.terminal).collect();
+        let plant = Plant(problem.model());
         for seg in 0..grid.segments {
             let times: Vec<f64> = (0..npn).map(|j| self.timeseries.time[seg * npn + j]).collect();
-            let controls = SegmentControls { grid: &grid, sol: self, seg, controls: problem.n_controls() };
+            let controls = SegmentControls { grid: &grid, sol: self, seg, controls: problem.model().n_inputs() };
             let sys = Driven::new(&plant, controls)?;
             let mut opts = base.clone();
             opts.save = Save::At(times.clone());

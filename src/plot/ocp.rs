@@ -17,7 +17,7 @@ use std::path::Path;
 /// # Example
 /// ```
 /// use odeon::ocp::{problems::Brachistochrone, Collocation, SqpOptions, Transcription};
-/// use odeon::{plot, ocp::Dynamics};
+/// use odeon::{plot, system::Model};
 /// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
 /// let sol = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?.solve(&SqpOptions::default())?;
 /// let sim = sol.simulate(&Brachistochrone)?;
@@ -56,11 +56,11 @@ pub fn ocp_states(
 /// # Example
 /// ```
 /// use odeon::ocp::{problems::DoubleIntegrator, Collocation, SqpOptions, Transcription};
-/// use odeon::{plot, ocp::Dynamics};
+/// use odeon::{plot, system::Model};
 /// let t = Transcription::Radau { segments: 10, order: 3 };
 /// let sol = Collocation::new(&DoubleIntegrator, &DoubleIntegrator::phase(), t)?.solve(&SqpOptions::default())?;
 /// let path = std::env::temp_dir().join("odeon-doc-di-controls.svg");
-/// plot::ocp_controls(&sol, &DoubleIntegrator.control_names(), "Double integrator", &path)?;
+/// plot::ocp_controls(&sol, &DoubleIntegrator.input_names(), "Double integrator", &path)?;
 /// # Ok::<(), odeon::Error>(())
 /// ```
 pub fn ocp_controls(sol: &OcpSolution, names: &[String], title: &str, path: impl AsRef<Path>) -> Result<(), Error> {

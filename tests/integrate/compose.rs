@@ -11,10 +11,14 @@ use odeon::compose::{Builder, Composite, Parts};
 use odeon::ensemble::{Dist, Ensemble, Independent};
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Parameter, States, fit};
 use odeon::models::{BouncingBall, ForcedVanDerPol, OralDosing};
+use odeon::ocp::{
+    Collocation, ControlVar, OcpSolution, OptimalControl, ParamVar, Phase, SimulationCheck, SqpOptions, StateVar,
+    Status, TimeVar, Transcription,
+};
 use odeon::sensitivity::{Wrt, solve_sensitivities};
 use odeon::signal::{Driven, Interpolation, Table};
-use odeon::system::Model;
-use odeon::{DualScalar, Error, Options, Rodas5P, Tsit5, solve};
+use odeon::system::{Model, SliceModel};
+use odeon::{Dop853, DualScalar, Error, Options, Rodas5P, Tsit5, solve};
 
 /// The oscillator under PI control through a lagging actuator, written
 /// flat: states x, v, z, a; parameters mu, kp, ki, tau; input r.
@@ -183,11 +187,56 @@ fn events_doses_and_resets_of_a_subsystem_keep_their_meaning() {
     assert!((end[0] - (1.0 - (-6.0f64).exp())).abs() < 1e-8);
 }
 
+/// Settle the oscillator: choose the setpoint `r(t)` (the model's one
+/// input) minimizing ∫ x² + v² + r²/10 dt over 4 s — for any model with
+/// the loop's states and input.
+struct Settle<M>(M);
+
+impl<M: SliceModel> OptimalControl for Settle<M> {
+    type Model = M;
+    fn model(&self) -> &M {
+        &self.0
+    }
+    fn running_cost<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D]) -> D {
+        x[0] * x[0] + x[1] * x[1] + u[0] * u[0] * 0.1
+    }
+    fn has_running_cost(&self) -> bool {
+        true
+    }
+}
+
+fn settle<M: SliceModel>(model: M) -> (OcpSolution, SimulationCheck) {
+    let problem = Settle(model);
+    let mut phase = Phase::new(&problem).time(TimeVar::fixed(0.0, 4.0));
+    for (i, &x) in X0.iter().enumerate() {
+        phase = phase.state(i, StateVar::new().fix_initial(x));
+    }
+    for (i, &p) in P.iter().enumerate() {
+        phase = phase.param(i, ParamVar::fixed(p));
+    }
+    let phase = phase.control(0, ControlVar::new().bounds(-3.0, 3.0));
+    let t = Transcription::Radau { segments: 20, order: 5 };
+    let sol = Collocation::new(&problem, &phase, t).unwrap().solve(&SqpOptions::default()).unwrap();
+    assert_eq!(sol.status, Status::Optimal, "{}", sol.message);
+    let check = sol.simulate(&problem).unwrap();
+    (sol, check)
+}
+
 #[test]
-fn one_composite_runs_in_solve_fit_and_an_ensemble() {
+fn one_composite_runs_in_solve_sensitivities_fit_an_ensemble_and_an_ocp() {
     let closed = loop_builder().build_const::<4>().unwrap();
     let plant = Driven::new(&closed, vec![0.5]).unwrap(); // a constant setpoint
     let o = Options::default().rtol(1e-9).atol(1e-11);
+    // ∂x(8)/∂kp against a central difference of two solves.
+    let sens = solve_sensitivities(&plant, Tsit5, (0.0, 8.0), &X0, &P, &[Wrt::Param(1)], &o).unwrap();
+    let x_end = |kp: f64| {
+        let p = [P[0], kp, P[2], P[3]];
+        solve(&plant, Tsit5, (0.0, 8.0), &X0, &p, &o.clone().rtol(1e-12).atol(1e-14)).unwrap().last().unwrap().1[0]
+    };
+    let h = 1e-5;
+    let fd = (x_end(P[1] + h) - x_end(P[1] - h)) / (2.0 * h);
+    let exact = sens.jacobians.last().unwrap()[(0, 0)];
+    assert!((exact - fd).abs() < 1e-6 * (1.0 + fd.abs()), "∂x/∂kp {exact} vs {fd}");
     let t: Vec<f64> = (1..=16).map(|i| 0.5 * i as f64).collect();
     let truth = solve(&plant, Rodas5P, (0.0, 8.0), &X0, &P, &o.clone().t_eval(t.clone())).unwrap();
     let data = Data::new(t, (0..truth.len()).map(|i| truth.state(i)[0]).collect()).unwrap();
@@ -210,6 +259,39 @@ fn one_composite_runs_in_solve_fit_and_an_ensemble() {
     let sampler = Independent::new(X0.iter().map(|&v| Dist::Fixed(v)).collect(), dists).unwrap();
     let summary = Ensemble::new(&plant, Tsit5, (0.0, 8.0), sampler, 64).seed(1).options(o).run().unwrap();
     assert_eq!(summary.succeeded, 64);
+    // The open composite's free input is the control of an optimal-control
+    // problem: the same optimum as the flat equations', and a trajectory
+    // the integrator reproduces under the optimal setpoint.
+    let (ours, check) = settle(loop_builder().build_const::<4>().unwrap());
+    let (flat, _) = settle(Flat);
+    assert_eq!(check.states.len(), ours.timeseries.states.len(), "simulated to the end");
+    assert!(check.max_error.iter().all(|&e| e < 1e-4), "collocation vs integrator: {:?}", check.max_error);
+    assert!(
+        (ours.objective - flat.objective).abs() <= 1e-12 * flat.objective,
+        "{} vs {}",
+        ours.objective,
+        flat.objective
+    );
+    let r_at = |s: &OcpSolution| s.timeseries.controls.iter().map(|u| u[0]).collect::<Vec<_>>();
+    for (a, b) in r_at(&ours).iter().zip(r_at(&flat)) {
+        assert!((a - b).abs() < 1e-9, "setpoint {a} vs {b}");
+    }
+    // Steering the setpoint beats holding it at 0 (the cost of r = 0 by
+    // integrating the running cost along the free response).
+    assert!(ours.objective < free_response_cost(), "{}", ours.objective);
+}
+
+/// ∫₀⁴ x² + v² dt with the setpoint held at 0: the state augmented with
+/// the running cost, integrated tightly.
+fn free_response_cost() -> f64 {
+    let closed = loop_builder().build_const::<4>().unwrap();
+    let held = Driven::new(&closed, vec![0.0]).unwrap();
+    let o = Options::default().rtol(1e-10).atol(1e-12).t_eval((0..=400).map(|i| 0.01 * i as f64).collect());
+    let sol = solve(&held, Dop853, (0.0, 4.0), &X0, &P, &o).unwrap();
+    let f: Vec<f64> = (0..sol.len()).map(|i| sol.state(i)[0].powi(2) + sol.state(i)[1].powi(2)).collect();
+    // Simpson's rule on 400 intervals.
+    let h = 0.01;
+    (h / 3.0) * (f[0] + f[400] + (1..400).map(|i| if i % 2 == 1 { 4.0 * f[i] } else { 2.0 * f[i] }).sum::<f64>())
 }
 
 #[test]

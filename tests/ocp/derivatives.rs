@@ -2,11 +2,13 @@
 //! differences of its own functions, on small grids, for every classic
 //! problem and both transcriptions.
 
+use nalgebra::{Const, SVector};
 use odeon::DualScalar;
 use odeon::ocp::problems::{Brachistochrone, CartPole, DoubleIntegrator, GoddardRocket, HyperSensitive, MoonLanding};
 use odeon::ocp::{
-    Collocation, ControlVar, Dynamics, Nlp, OptimalControl, Phase, SqpOptions, StateVar, Status, TimeVar, Transcription,
+    Collocation, ControlVar, Nlp, OptimalControl, Phase, SqpOptions, StateVar, Status, TimeVar, Transcription,
 };
+use odeon::system::Model;
 
 /// A point near the initial guess (deterministic perturbation `seed`;
 /// fixed variables are perturbed too, so that no value sits at a special
@@ -154,14 +156,18 @@ fn jacobian_gradient_and_hessian_match_finite_differences() {
 /// engages only beyond x = 0.1: ∂v̇/∂x is zero wherever x < 0.1.
 struct Spring;
 
-impl Dynamics for Spring {
-    fn n_states(&self) -> usize {
-        2
+impl Model for Spring {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn n_inputs(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], _p: &[D], dx: &mut SVector<D, 2>) {
         let stretch = x[0] - D::from(0.1);
         dx[0] = x[1];
         dx[1] = u[0] - if stretch.re() > 0.0 { stretch * D::from(20.0) } else { D::from(0.0) };
@@ -169,6 +175,10 @@ impl Dynamics for Spring {
 }
 
 impl OptimalControl for Spring {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn mayer<D: DualScalar>(&self, _t: D, x: &[D], _u: &[D], _p: &[D]) -> D {
         -x[0]
     }

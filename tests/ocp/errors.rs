@@ -1,30 +1,39 @@
 //! Bad problems end in a clear status or a typed error: no panic, no
 //! endless loop.
 
+use nalgebra::{Const, SVector};
 use odeon::DualScalar;
 use odeon::Error;
 use odeon::ocp::problems::{Brachistochrone, DoubleIntegrator};
 use odeon::ocp::{
-    Bounds, Collocation, Dynamics, End, Guess, OptimalControl, Phase, SqpOptions, StateVar, Status, Timeseries,
-    Transcription,
+    Bounds, Collocation, End, Guess, OptimalControl, Phase, SqpOptions, StateVar, Status, Timeseries, Transcription,
 };
+use odeon::system::Model;
 
 const GL: Transcription = Transcription::GaussLobatto { segments: 10, order: 3 };
 
 /// The double integrator with an initial boundary constraint on x(0).
 struct Constrained;
-impl Dynamics for Constrained {
-    fn n_states(&self) -> usize {
-        2
+impl Model for Constrained {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn n_inputs(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, t: D, x: &SVector<D, 2>, u: &[D], p: &[D], dx: &mut SVector<D, 2>) {
         DoubleIntegrator.rhs(t, x, u, p, dx);
     }
 }
 impl OptimalControl for Constrained {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn mayer<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D]) -> D {
         DoubleIntegrator.mayer(t, x, u, p)
     }
@@ -60,17 +69,18 @@ fn contradictory_boundary_constraints_are_infeasible() {
 struct Holed {
     ceiling: f64,
 }
-impl Dynamics for Holed {
-    fn n_states(&self) -> usize {
-        3
+impl Model for Holed {
+    type Dim = Const<3>;
+    fn dim(&self) -> Const<3> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_inputs(&self) -> usize {
         1
     }
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, t: D, x: &SVector<D, 3>, u: &[D], p: &[D], dx: &mut SVector<D, 3>) {
         Brachistochrone.rhs(t, x, u, p, dx);
         if x[1].re() > self.ceiling {
             dx[0] = D::from(f64::NAN);
@@ -78,6 +88,10 @@ impl Dynamics for Holed {
     }
 }
 impl OptimalControl for Holed {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn mayer<D: DualScalar>(&self, t: D, _x: &[D], _u: &[D], _p: &[D]) -> D {
         t
     }

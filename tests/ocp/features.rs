@@ -2,12 +2,14 @@
 //! initial time, path constraints against the equivalent bounds, control
 //! rate continuity, non-uniform segments, higher orders.
 
+use nalgebra::{Const, SVector};
 use odeon::DualScalar;
 use odeon::ocp::problems::Brachistochrone;
 use odeon::ocp::{
-    Bounds, Collocation, ControlVar, Dynamics, Guess, OcpSolution, OptimalControl, ParamVar, Phase, SqpOptions,
-    StateVar, Status, TimeVar, Transcription,
+    Bounds, Collocation, ControlVar, Guess, OcpSolution, OptimalControl, ParamVar, Phase, SqpOptions, StateVar, Status,
+    TimeVar, Transcription,
 };
+use odeon::system::Model;
 
 fn solve<P: OptimalControl>(p: &P, phase: &Phase, t: Transcription) -> OcpSolution {
     let sol = Collocation::new(p, phase, t).unwrap().solve(&SqpOptions::default()).unwrap();
@@ -47,21 +49,26 @@ fn free_initial_time_shifts_the_phase() {
 /// The brachistochrone with one path constraint, g(t, x, u, p) = y (the
 /// height).
 struct Floored;
-impl Dynamics for Floored {
-    fn n_states(&self) -> usize {
-        3
+impl Model for Floored {
+    type Dim = Const<3>;
+    fn dim(&self) -> Const<3> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_inputs(&self) -> usize {
         1
     }
     fn n_params(&self) -> usize {
         1
     }
-    fn rhs<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], dx: &mut [D]) {
+    fn rhs<D: DualScalar>(&self, t: D, x: &SVector<D, 3>, u: &[D], p: &[D], dx: &mut SVector<D, 3>) {
         Brachistochrone.rhs(t, x, u, p, dx);
     }
 }
 impl OptimalControl for Floored {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn mayer<D: DualScalar>(&self, t: D, _x: &[D], _u: &[D], _p: &[D]) -> D {
         t
     }

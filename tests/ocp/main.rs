@@ -1,4 +1,4 @@
-//! Optimal control: derivatives, optima, features, solutions, bad input, IPOPT.
+//! Optimal control: derivatives, optima, features, models, solutions, bad input, IPOPT.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -7,5 +7,6 @@ mod derivatives;
 mod errors;
 mod features;
 mod ipopt;
+mod models;
 mod optima;
 mod solution;

@@ -1,9 +1,11 @@
 //! Solutions: warm starts, serialization, the timeseries, thread safety.
 
+use nalgebra::{Const, SVector};
 use odeon::ocp::problems::{Brachistochrone, CartPole};
 use odeon::ocp::{
     Collocation, Guess, HessianMode, Nlp, OcpSolution, Phase, SqpOptions, Status, Timeseries, Transcription,
 };
+use odeon::system::Model;
 
 fn assert_send_sync<T: Send + Sync>() {}
 
@@ -77,26 +79,34 @@ fn bfgs_reaches_the_same_optimum_in_more_iterations() {
 /// −1 at t = ½) with a terminal event where x rises through 1/16.
 struct Watched;
 
-impl odeon::ocp::Dynamics for Watched {
-    fn n_states(&self) -> usize {
-        2
+impl Model for Watched {
+    type Dim = Const<2>;
+    fn dim(&self) -> Const<2> {
+        Const
     }
-    fn n_controls(&self) -> usize {
+    fn n_params(&self) -> usize {
+        0
+    }
+    fn n_inputs(&self) -> usize {
         1
     }
-    fn rhs<D: odeon::DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], dx: &mut [D]) {
+    fn rhs<D: odeon::DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], _p: &[D], dx: &mut SVector<D, 2>) {
         dx[0] = x[1];
         dx[1] = u[0];
     }
     fn events(&self) -> Vec<odeon::events::Event> {
         vec![odeon::events::Event::new("x = 1/16").up().terminal()]
     }
-    fn event_values<D: odeon::DualScalar>(&self, _t: D, x: &[D], _p: &[D], g: &mut [D]) {
+    fn event_values<D: odeon::DualScalar>(&self, _t: D, x: &SVector<D, 2>, _u: &[D], _p: &[D], g: &mut [D]) {
         g[0] = x[0] - 1.0 / 16.0;
     }
 }
 
 impl odeon::ocp::OptimalControl for Watched {
+    type Model = Self;
+    fn model(&self) -> &Self {
+        self
+    }
     fn mayer<D: odeon::DualScalar>(&self, _t: D, x: &[D], _u: &[D], _p: &[D]) -> D {
         -x[0]
     }

@@ -1,7 +1,8 @@
 //! Tour section: trajectory optimization (the brachistochrone).
 
 use odeon::ocp::problems::Brachistochrone;
-use odeon::ocp::{Collocation, Dynamics, SqpOptions, Transcription};
+use odeon::ocp::{Collocation, SqpOptions, Transcription};
+use odeon::system::Model;
 use std::error::Error;
 use std::path::Path;
 use std::time::Instant;

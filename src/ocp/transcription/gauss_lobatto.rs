@@ -3,6 +3,7 @@
 use super::{Grid, Kind, Locals, path_and_cost};
 use crate::DualScalar;
 use crate::ocp::OptimalControl;
+use crate::system::SliceModel;
 
 /// Defects, path constraints and running cost of segment `s`.
 ///
@@ -34,7 +35,7 @@ pub(crate) fn segment<P: OptimalControl, D: DualScalar>(
     for (i, &j) in grid.state_nodes.iter().enumerate() {
         let t = t0 + dur * grid.frac(s, j);
         xall[j * nx..(j + 1) * nx].copy_from_slice(&z[i * nx..(i + 1) * nx]);
-        problem.rhs(t, &z[i * nx..(i + 1) * nx], loc.u(z, j), p, &mut fall[j * nx..(j + 1) * nx]);
+        problem.model().rhs_slice(t, &z[i * nx..(i + 1) * nx], loc.u(z, j), p, &mut fall[j * nx..(j + 1) * nx]);
     }
     // Interpolated states at the collocation nodes, then the defects.
     for (c, &j) in grid.col_nodes.iter().enumerate() {
@@ -49,7 +50,7 @@ pub(crate) fn segment<P: OptimalControl, D: DualScalar>(
         }
         let t = t0 + dur * grid.frac(s, j);
         let (xs, fs) = (&xall[j * nx..(j + 1) * nx], &mut fall[j * nx..(j + 1) * nx]);
-        problem.rhs(t, xs, loc.u(z, j), p, fs);
+        problem.model().rhs_slice(t, xs, loc.u(z, j), p, fs);
         for k in 0..nx {
             let mut dx = D::from(0.0);
             let mut df = D::from(0.0);

@@ -3,6 +3,7 @@
 use super::{Grid, Kind, Locals, path_and_cost};
 use crate::DualScalar;
 use crate::ocp::OptimalControl;
+use crate::system::SliceModel;
 
 /// Defects, path constraints and running cost of segment `s`:
 /// `D x − (dt/dτ) f(t_c, x_c, u_c, p)` at the LGR nodes, `D` the Lagrange
@@ -27,7 +28,7 @@ pub(crate) fn segment<P: OptimalControl, D: DualScalar>(
     xall[..grid.npn * nx].copy_from_slice(&z[..grid.npn * nx]);
     for (c, &j) in grid.col_nodes.iter().enumerate() {
         let t = t0 + dur * grid.frac(s, j);
-        problem.rhs(t, &z[j * nx..(j + 1) * nx], loc.u(z, j), p, &mut fall[j * nx..(j + 1) * nx]);
+        problem.model().rhs_slice(t, &z[j * nx..(j + 1) * nx], loc.u(z, j), p, &mut fall[j * nx..(j + 1) * nx]);
         for k in 0..nx {
             let mut dx = D::from(0.0);
             for jj in 0..grid.npn {
