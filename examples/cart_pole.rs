@@ -5,7 +5,7 @@
 //! to write one. Run: `cargo run --release --example cart_pole`; writes
 //! `out/cart_pole_{states,controls}.svg` and `out/cart_pole.json`.
 
-use odeon::ocp::problems::CartPole;
+use odeon::ocp::problems::{CartPole, SwingUp};
 use odeon::ocp::{Collocation, SqpOptions, Transcription};
 use odeon::system::Model;
 use std::error::Error;
@@ -13,7 +13,7 @@ use std::error::Error;
 fn main() -> Result<(), Box<dyn Error>> {
     let transcription = Transcription::GaussLobatto { segments: 40, order: 3 };
     let start = std::time::Instant::now();
-    let ocp = Collocation::new(&CartPole, &CartPole::phase(), transcription)?;
+    let ocp = Collocation::new(&SwingUp(CartPole), &CartPole::phase(), transcription)?;
     // The iteration log goes to stderr.
     let sol = ocp.solve(&SqpOptions::default().verbose(true))?;
     println!(
@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         sol.objective,
         58.8839489745
     );
-    let check = sol.simulate(&CartPole)?;
+    let check = sol.simulate(&SwingUp(CartPole))?;
     println!("re-integrated: largest state difference at the nodes, per state: {:?}", check.max_error);
     std::fs::create_dir_all("out")?;
     odeon::files::write_json("out/cart_pole.json", &sol, true)?;

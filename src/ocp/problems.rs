@@ -5,7 +5,7 @@
 use super::{Bounds, ControlVar, End, OptimalControl, ParamVar, Phase, StateVar, TimeVar};
 use crate::DualScalar;
 use crate::events::Event;
-use crate::system::Model;
+use crate::system::{Model, SliceModel};
 use nalgebra::{Const, SVector};
 
 const DEG: f64 = std::f64::consts::PI / 180.0;
@@ -200,26 +200,57 @@ impl OptimalControl for HyperSensitive {
     }
 }
 
-/// Cart-pole swing-up (dymos's cart_pole example): cart mass 1, pole mass
-/// 0.3, pole length 0.5, g = 9.81, T = 2 s, minimum ∫ f² dt moving the cart
-/// from 0 to 1 and the pole from 0 to π, |f| ≤ 20, f(T) = 0.
-/// Parameters (m_cart, m_pole, l_pole).
+/// The cart-pole written flat (dymos's cart_pole example): states (x,
+/// x_dot, theta, theta_dot), the force `f` as input, parameters (m_cart,
+/// m_pole, l_pole), g = 9.81; θ = 0 hangs down. Its swing-up problem is
+/// [`SwingUp`]`(CartPole)` on [`CartPole::phase`].
 ///
 /// # Example
 /// ```
-/// use odeon::ocp::{problems::CartPole, Collocation, SqpOptions, Transcription};
-/// let sol = Collocation::new(&CartPole, &CartPole::phase(), Transcription::Radau { segments: 20, order: 3 })?.solve(&SqpOptions::default())?;
+/// use odeon::ocp::problems::{CartPole, SwingUp};
+/// use odeon::ocp::{Collocation, SqpOptions, Transcription};
+/// let sol = Collocation::new(&SwingUp(CartPole), &CartPole::phase(), Transcription::Radau { segments: 20, order: 3 })?.solve(&SqpOptions::default())?;
 /// assert!((sol.objective - 58.88).abs() < 0.02 * 58.88);
 /// # Ok::<(), odeon::Error>(())
 /// ```
 pub struct CartPole;
 
+/// Cart-pole swing-up on any model with the cart-pole's states (x, x_dot,
+/// theta, theta_dot) and one input, the force `f` — [`CartPole`], or one
+/// composed from parts (`examples/cart_pole_composite.rs`): minimum ∫ f²
+/// dt, and at the end the cart at rest at the bounds of
+/// [`CartPole::phase`] (x = 1), the pole upright and at rest, no force
+/// (five final boundary constraints: the states, then `f`).
+pub struct SwingUp<M>(pub M);
+
+impl<M: SliceModel> OptimalControl for SwingUp<M> {
+    type Model = M;
+    fn model(&self) -> &M {
+        &self.0
+    }
+    fn running_cost<D: DualScalar>(&self, _t: D, _x: &[D], u: &[D], _p: &[D]) -> D {
+        u[0] * u[0]
+    }
+    fn has_running_cost(&self) -> bool {
+        true
+    }
+    fn n_boundary(&self, end: End) -> usize {
+        if end == End::Final { 5 } else { 0 }
+    }
+    fn boundary<D: DualScalar>(&self, _end: End, _t: D, x: &[D], u: &[D], _p: &[D], out: &mut [D]) {
+        out[..4].copy_from_slice(&x[..4]);
+        out[4] = u[0];
+    }
+}
+
 impl CartPole {
-    /// dymos's setup (x ∈ [−2, 2], final conditions as boundary constraints,
-    /// guesses through the midpoint values of the test as linear guesses).
+    /// dymos's swing-up setup for [`SwingUp`]: T = 2 s, cart from 0 to 1
+    /// and pole from 0 to π, x ∈ [−2, 2], |f| ≤ 20, f(T) = 0 (final
+    /// conditions as boundary constraints, guesses through the midpoint
+    /// values of the test as linear guesses).
     pub fn phase() -> Phase {
         let pi = std::f64::consts::PI;
-        Phase::new(&CartPole)
+        Phase::new(&SwingUp(CartPole))
             .time(TimeVar::fixed(0.0, 2.0))
             .state(0, StateVar::new().fix_initial(0.0).bounds(-2.0, 2.0).guess(0.0, 1.0))
             .state(1, StateVar::new().fix_initial(0.0).guess(0.0, 0.0))
@@ -269,26 +300,6 @@ impl Model for CartPole {
     }
     fn param_names(&self) -> Vec<String> {
         vec!["m_cart".into(), "m_pole".into(), "l_pole".into()]
-    }
-}
-
-impl OptimalControl for CartPole {
-    type Model = Self;
-    fn model(&self) -> &Self {
-        self
-    }
-    fn running_cost<D: DualScalar>(&self, _t: D, _x: &[D], u: &[D], _p: &[D]) -> D {
-        u[0] * u[0]
-    }
-    fn has_running_cost(&self) -> bool {
-        true
-    }
-    fn n_boundary(&self, end: End) -> usize {
-        if end == End::Final { 5 } else { 0 }
-    }
-    fn boundary<D: DualScalar>(&self, _end: End, _t: D, x: &[D], u: &[D], _p: &[D], out: &mut [D]) {
-        out[..4].copy_from_slice(&x[..4]);
-        out[4] = u[0];
     }
 }
 

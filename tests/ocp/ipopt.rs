@@ -2,7 +2,7 @@
 //! optima, and odeon's SQP in no more iterations.
 #![cfg(feature = "ipopt")]
 
-use odeon::ocp::problems::{Brachistochrone, CartPole, MoonLanding};
+use odeon::ocp::problems::{Brachistochrone, CartPole, MoonLanding, SwingUp};
 use odeon::ocp::{Collocation, SqpOptions, Status, Transcription, solve_nlp_ipopt};
 
 #[test]
@@ -21,7 +21,7 @@ fn ipopt_and_sqp_agree() {
     let t = Transcription::Radau { segments: 20, order: 3 };
     for (name, ip, sqp) in [
         {
-            let ocp = Collocation::new(&CartPole, &CartPole::phase(), t).unwrap();
+            let ocp = Collocation::new(&SwingUp(CartPole), &CartPole::phase(), t).unwrap();
             ("cart-pole", ocp.solve_with(&opts, solve_nlp_ipopt).unwrap(), ocp.solve(&opts).unwrap())
         },
         {

@@ -3,35 +3,10 @@
 //! written flat (`ocp::problems::CartPole`, itself checked against dymos
 //! in `optima.rs`), and its solution re-integrates.
 
-use odeon::DualScalar;
 use odeon::compose::Composite;
 use odeon::models::{Cart, Pole};
-use odeon::ocp::problems::CartPole;
-use odeon::ocp::{Collocation, End, OptimalControl, SqpOptions, Status, Transcription};
-use odeon::system::SliceModel;
-
-/// dymos's swing-up on any model with the cart-pole's states and input.
-struct SwingUp<M>(M);
-
-impl<M: SliceModel> OptimalControl for SwingUp<M> {
-    type Model = M;
-    fn model(&self) -> &M {
-        &self.0
-    }
-    fn running_cost<D: DualScalar>(&self, _t: D, _x: &[D], u: &[D], _p: &[D]) -> D {
-        u[0] * u[0]
-    }
-    fn has_running_cost(&self) -> bool {
-        true
-    }
-    fn n_boundary(&self, end: End) -> usize {
-        if end == End::Final { 5 } else { 0 }
-    }
-    fn boundary<D: DualScalar>(&self, _end: End, _t: D, x: &[D], u: &[D], _p: &[D], out: &mut [D]) {
-        out[..4].copy_from_slice(&x[..4]);
-        out[4] = u[0];
-    }
-}
+use odeon::ocp::problems::{CartPole, SwingUp};
+use odeon::ocp::{Collocation, SqpOptions, Status, Transcription};
 
 #[test]
 fn a_composite_cart_pole_has_the_flat_cart_poles_optimum() {
@@ -52,7 +27,8 @@ fn a_composite_cart_pole_has_the_flat_cart_poles_optimum() {
     let t = Transcription::Radau { segments: 20, order: 3 };
     let problem = SwingUp(composite);
     let ours = Collocation::new(&problem, &CartPole::phase(), t).unwrap().solve(&SqpOptions::default()).unwrap();
-    let flat = Collocation::new(&CartPole, &CartPole::phase(), t).unwrap().solve(&SqpOptions::default()).unwrap();
+    let flat =
+        Collocation::new(&SwingUp(CartPole), &CartPole::phase(), t).unwrap().solve(&SqpOptions::default()).unwrap();
     assert_eq!((ours.status, flat.status), (Status::Optimal, Status::Optimal));
     assert!(
         (ours.objective - flat.objective).abs() < 1e-7 * flat.objective,

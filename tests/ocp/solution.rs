@@ -1,7 +1,7 @@
 //! Solutions: warm starts, serialization, the timeseries, thread safety.
 
 use nalgebra::{Const, SVector};
-use odeon::ocp::problems::{Brachistochrone, CartPole};
+use odeon::ocp::problems::{Brachistochrone, CartPole, SwingUp};
 use odeon::ocp::{
     Collocation, Guess, HessianMode, Nlp, OcpSolution, Phase, SqpOptions, Status, Timeseries, Transcription,
 };
@@ -24,10 +24,10 @@ fn warm_start_on_a_finer_grid_needs_fewer_iterations() {
     let coarse = Transcription::GaussLobatto { segments: 10, order: 3 };
     let fine = Transcription::Radau { segments: 30, order: 3 };
     let opts = SqpOptions::default();
-    let first = Collocation::new(&CartPole, &CartPole::phase(), coarse).unwrap().solve(&opts).unwrap();
+    let first = Collocation::new(&SwingUp(CartPole), &CartPole::phase(), coarse).unwrap().solve(&opts).unwrap();
     assert_eq!(first.status, Status::Optimal);
-    let cold = Collocation::new(&CartPole, &CartPole::phase(), fine).unwrap().solve(&opts).unwrap();
-    let warm = Collocation::with_grid(&CartPole, &CartPole::phase(), fine, None, &Guess::from(&first))
+    let cold = Collocation::new(&SwingUp(CartPole), &CartPole::phase(), fine).unwrap().solve(&opts).unwrap();
+    let warm = Collocation::with_grid(&SwingUp(CartPole), &CartPole::phase(), fine, None, &Guess::from(&first))
         .unwrap()
         .solve(&opts)
         .unwrap();
