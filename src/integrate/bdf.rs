@@ -397,7 +397,7 @@ where
         self.failure = None;
         self.newton.accepted();
         self.push_difference(t_new);
-        check_accepted(self.t, &self.diff[0])?;
+        check_accepted(self.t, self.diff[0].as_slice())?;
         let k = self.order;
         if self.n_equal_steps < k + 1 {
             return Ok(());

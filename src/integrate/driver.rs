@@ -1,7 +1,7 @@
 //! The one driver: steps of a [`Stepper`] turned into a [`Solution`],
 //! with the model's events and stops handled between them.
 
-use super::events::Tracker;
+use super::events::{EventFns, ModelFns, Tracker};
 use super::stepper::{StepResult, Stepper, check_accepted};
 use super::{Options, Save, Solution};
 use crate::{DualScalar, Error, Model, State};
@@ -12,22 +12,33 @@ use nalgebra::allocator::Allocator;
 /// for and handling the model's events and stops (see
 /// [`integrate::events`](super::events)). A failure carries the solution
 /// up to it ([`Error::partial`]).
-pub fn drive<S, D, St>(
-    mut it: St,
-    system: &S,
-    p: &[D],
-    t_span: (f64, f64),
-    options: &Options,
-) -> Result<Solution<D>, Error>
+pub fn drive<S, D, St>(it: St, system: &S, p: &[D], t_span: (f64, f64), options: &Options) -> Result<Solution<D>, Error>
 where
     S: Model,
     D: DualScalar,
     St: Stepper<D, S::Dim>,
     DefaultAllocator: Allocator<S::Dim>,
 {
+    let buf = it.y().clone();
+    let mut it = Sliced { it, buf };
+    let mut model = ModelFns::new(system, it.it.y());
+    drive_sliced(&mut it, &mut model, p, t_span, options)
+}
+
+/// [`drive`] past the model's and the method's types: the step loop, the
+/// saving and the events compile once per scalar type, not once per
+/// model and method (the work of a step stays in the stepper's own,
+/// fully typed code).
+fn drive_sliced<D: DualScalar>(
+    it: &mut dyn Steps<D>,
+    model: &mut dyn EventFns<D>,
+    p: &[D],
+    t_span: (f64, f64),
+    options: &Options,
+) -> Result<Solution<D>, Error> {
     let mut sol = Solution::new(it.y().len());
-    let mut events = Tracker::new(system, p, t_span, options, it.y())?;
-    let result = run(&mut it, &mut events, t_span, options, &mut sol);
+    let mut events = Tracker::new(model, p, t_span, options, it.y())?;
+    let result = run(it, &mut events, t_span, options, &mut sol);
     sol.stats = it.stats();
     sol.stats.rhs_evals += events.rhs_evals;
     match result {
@@ -36,23 +47,75 @@ where
     }
 }
 
-fn run<S, D, St>(
-    it: &mut St,
-    events: &mut Tracker<'_, S, D>,
+/// A [`Stepper`] seen through slices (one virtual call per step, per
+/// interpolated point and per restart).
+pub(crate) trait Steps<D> {
+    fn t(&self) -> f64;
+    fn t_prev(&self) -> f64;
+    fn y(&self) -> &[D];
+    fn step(&mut self) -> Result<StepResult, Error>;
+    fn interpolate(&mut self, t: f64, out: &mut [D]) -> Result<(), Error>;
+    fn restart(&mut self, t: f64, y: &[D], t_end: f64) -> Result<(), Error>;
+    fn derivative(&self) -> Option<&[D]>;
+    fn stats(&self) -> super::Stats;
+}
+
+/// A typed stepper with a state buffer for [`Steps`].
+struct Sliced<St, D: DualScalar, N: nalgebra::Dim>
+where
+    DefaultAllocator: Allocator<N>,
+{
+    it: St,
+    buf: State<D, N>,
+}
+
+impl<St, D, N> Steps<D> for Sliced<St, D, N>
+where
+    St: Stepper<D, N>,
+    D: DualScalar,
+    N: nalgebra::Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    fn t(&self) -> f64 {
+        self.it.t()
+    }
+    fn t_prev(&self) -> f64 {
+        self.it.t_prev()
+    }
+    fn y(&self) -> &[D] {
+        self.it.y().as_slice()
+    }
+    fn step(&mut self) -> Result<StepResult, Error> {
+        self.it.step()
+    }
+    fn interpolate(&mut self, t: f64, out: &mut [D]) -> Result<(), Error> {
+        self.it.interpolate(t, &mut self.buf)?;
+        out.copy_from_slice(self.buf.as_slice());
+        Ok(())
+    }
+    fn restart(&mut self, t: f64, y: &[D], t_end: f64) -> Result<(), Error> {
+        self.buf.as_mut_slice().copy_from_slice(y);
+        self.it.restart(t, &self.buf, t_end)
+    }
+    fn derivative(&self) -> Option<&[D]> {
+        self.it.derivative().map(|f| f.as_slice())
+    }
+    fn stats(&self) -> super::Stats {
+        self.it.stats()
+    }
+}
+
+fn run<D: DualScalar>(
+    it: &mut dyn Steps<D>,
+    events: &mut Tracker<'_, D>,
     t_span: (f64, f64),
     options: &Options,
     sol: &mut Solution<D>,
-) -> Result<(), Error>
-where
-    S: Model,
-    D: DualScalar,
-    St: Stepper<D, S::Dim>,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+) -> Result<(), Error> {
     let mut saver = Saver { save: &options.save, next: 0, dir: if t_span.1 >= t_span.0 { 1.0 } else { -1.0 } };
-    let mut y = it.y().clone();
-    let mut buf = it.y().clone();
-    saver.step_end(sol, t_span.0, y.as_slice());
+    let mut y = it.y().to_vec();
+    let mut buf = y.clone();
+    saver.step_end(sol, t_span.0, &y);
     if t_span.0 == t_span.1 {
         events.stops_at(t_span.0, &mut y, sol, &mut saver)?;
         saver.at_time(sol, t_span.0, &y);
@@ -69,7 +132,7 @@ where
         match it.step()? {
             StepResult::Finished => {
                 let t = it.t();
-                y.copy_from(it.y());
+                y.copy_from_slice(it.y());
                 if !events.stops_at(t, &mut y, sol, &mut saver)? {
                     return saver.finish(sol, t, &y);
                 }
@@ -105,7 +168,7 @@ where
                 }
                 if !restarted {
                     saver.until(sol, it, b, !before_stop, &mut buf)?;
-                    saver.step_end(sol, b, it.y().as_slice());
+                    saver.step_end(sol, b, it.y());
                 }
             }
         }
@@ -130,10 +193,7 @@ impl Saver<'_> {
     }
 
     /// `Save::At`: the points at exactly `t`, with the state `y` there.
-    pub fn at_time<D: DualScalar, N: nalgebra::Dim>(&mut self, sol: &mut Solution<D>, t: f64, y: &State<D, N>)
-    where
-        DefaultAllocator: Allocator<N>,
-    {
+    pub fn at_time<D: DualScalar>(&mut self, sol: &mut Solution<D>, t: f64, y: &[D]) {
         if let Save::At(ts) = self.save {
             while self.next < ts.len() && ts[self.next] == t {
                 sol.push(t, y.iter().copied());
@@ -144,20 +204,14 @@ impl Saver<'_> {
 
     /// `Save::At`: the points up to `t` (before it unless `inclusive`),
     /// from the continuous extension of the stepper's last step.
-    pub fn until<D, N, St>(
+    pub fn until<D: DualScalar>(
         &mut self,
         sol: &mut Solution<D>,
-        it: &mut St,
+        it: &mut dyn Steps<D>,
         t: f64,
         inclusive: bool,
-        buf: &mut State<D, N>,
-    ) -> Result<(), Error>
-    where
-        D: DualScalar,
-        N: nalgebra::Dim,
-        St: Stepper<D, N>,
-        DefaultAllocator: Allocator<N>,
-    {
+        buf: &mut [D],
+    ) -> Result<(), Error> {
         let Save::At(ts) = self.save else {
             return Ok(());
         };
@@ -178,15 +232,7 @@ impl Saver<'_> {
     }
 
     /// `Save::Final`: the state where the solve ends.
-    fn finish<D: DualScalar, N: nalgebra::Dim>(
-        &mut self,
-        sol: &mut Solution<D>,
-        t: f64,
-        y: &State<D, N>,
-    ) -> Result<(), Error>
-    where
-        DefaultAllocator: Allocator<N>,
-    {
+    fn finish<D: DualScalar>(&mut self, sol: &mut Solution<D>, t: f64, y: &[D]) -> Result<(), Error> {
         if *self.save == Save::Final {
             sol.push(t, y.iter().copied());
         }

@@ -371,7 +371,7 @@ where
         self.k0_ready = false;
         self.fnew_ready = M::TABLEAU.fsal;
         self.dense_ready = false;
-        check_accepted(self.clock.t, &self.y)?;
+        check_accepted(self.clock.t, self.y.as_slice())?;
         if stage_done && let Some(test) = M::STIFFNESS {
             self.test_stiffness(test, h)?;
         }

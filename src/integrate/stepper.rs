@@ -143,13 +143,7 @@ pub(crate) const UNSTABLE: f64 = 1e150;
 /// component past ±[`UNSTABLE`] is a blow-up, and derivatives that are
 /// not finite (e.g. `sqrt` at an exact zero) would otherwise spread
 /// silently. Stop and say where.
-pub(crate) fn check_accepted<D, N>(t: f64, y: &State<D, N>) -> Result<(), Error>
-where
-    D: DualScalar,
-    N: Dim,
-    DefaultAllocator: Allocator<N>,
-{
-    let y = y.as_slice();
+pub(crate) fn check_accepted<D: DualScalar>(t: f64, y: &[D]) -> Result<(), Error> {
     if let Some(component) = y.iter().position(|v| !v.re().is_finite()) {
         return Err(Error::NonFiniteRhs { t, component, partial: None });
     }

@@ -329,7 +329,7 @@ where
             self.system.rhs(D::from(self.clock.t), &self.y, &[], self.p, &mut self.k[0]);
             self.stats.rhs_evals += 1;
         }
-        check_accepted(self.clock.t, &self.y)
+        check_accepted(self.clock.t, self.y.as_slice())
     }
 
     /// The solution at `t` inside the last accepted step: the tableau's

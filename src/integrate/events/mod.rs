@@ -55,10 +55,10 @@
 mod screen;
 mod stops;
 
-use super::driver::Saver;
-use super::stepper::{Stepper, check_accepted};
+use super::driver::{Saver, Steps};
+use super::stepper::check_accepted;
 use super::{Options, Solution};
-use crate::events::{Action, Cause, Direction, Event, EventRecord};
+use crate::events::{Action, Cause, Direction, Event, EventRecord, Schedule};
 use crate::{DualScalar, Error, Model, State};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
@@ -89,14 +89,85 @@ struct Resolved<D> {
     index: usize,
 }
 
-/// The events and stops of one solve.
-pub(crate) struct Tracker<'a, S, D>
+/// What the event tracker asks of a model, on slices: the tracker
+/// compiles once per scalar type, whatever the model.
+pub(crate) trait EventFns<D> {
+    fn events(&self) -> Vec<Event>;
+    fn schedule(&self) -> Schedule;
+    /// The event functions at `(t, y)` into `g`.
+    fn values(&mut self, t: D, y: &[D], p: &[D], g: &mut [D]);
+    /// `f(t, y)` into `f`.
+    fn rhs(&mut self, t: D, y: &[D], p: &[D], f: &mut [D]);
+    /// The event functions and their rates `dg/dt = g_t + g_y·f` along
+    /// `f` at `(t, y)` (real parts), as one-direction duals into `g1`.
+    fn rates(&mut self, t: f64, y: &[D], f: &[D], p1: &[Dual64], g1: &mut [Dual64]);
+    /// The model's reset for `cause`; `Err` with the length of the state
+    /// it returned if that is not the model's.
+    fn reset(&mut self, cause: Cause, t: D, y: &mut [D], p: &[D], armed: &mut [bool]) -> Result<(), usize>;
+}
+
+/// A [`Model`] as [`EventFns`], with its own state buffers (on the stack
+/// for a `Const` dimension, allocated once for `Dyn`).
+pub(crate) struct ModelFns<'a, S: Model, D: DualScalar>
 where
-    S: Model,
-    D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
     system: &'a S,
+    y: State<D, S::Dim>,
+    f: State<D, S::Dim>,
+    y1: State<Dual64, S::Dim>,
+}
+
+impl<'a, S: Model, D: DualScalar> ModelFns<'a, S, D>
+where
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    pub fn new(system: &'a S, y0: &State<D, S::Dim>) -> Self {
+        ModelFns { system, y: y0.clone(), f: y0.clone(), y1: y0.map(|v| Dual64::from(v.re())) }
+    }
+}
+
+impl<S: Model, D: DualScalar> EventFns<D> for ModelFns<'_, S, D>
+where
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    fn events(&self) -> Vec<Event> {
+        self.system.events()
+    }
+    fn schedule(&self) -> Schedule {
+        self.system.schedule()
+    }
+    fn values(&mut self, t: D, y: &[D], p: &[D], g: &mut [D]) {
+        self.y.as_mut_slice().copy_from_slice(y);
+        self.system.event_values(t, &self.y, &[], p, g);
+    }
+    fn rhs(&mut self, t: D, y: &[D], p: &[D], f: &mut [D]) {
+        self.y.as_mut_slice().copy_from_slice(y);
+        self.system.rhs(t, &self.y, &[], p, &mut self.f);
+        f.copy_from_slice(self.f.as_slice());
+    }
+    fn rates(&mut self, t: f64, y: &[D], f: &[D], p1: &[Dual64], g1: &mut [Dual64]) {
+        for ((v, y), f) in self.y1.iter_mut().zip(y).zip(f) {
+            *v = Dual64::new(y.re(), f.re());
+        }
+        self.system.event_values(Dual64::new(t, 1.0), &self.y1, &[], p1, g1);
+    }
+    fn reset(&mut self, cause: Cause, t: D, y: &mut [D], p: &[D], armed: &mut [bool]) -> Result<(), usize> {
+        self.y.as_mut_slice().copy_from_slice(y);
+        self.system.reset(cause, t, &mut self.y, p, armed);
+        if self.y.len() != y.len() {
+            let got = self.y.len();
+            self.y = State::from_element_generic(self.system.dim(), nalgebra::U1, D::from(0.0));
+            return Err(got);
+        }
+        y.copy_from_slice(self.y.as_slice());
+        Ok(())
+    }
+}
+
+/// The events and stops of one solve.
+pub(crate) struct Tracker<'a, D: DualScalar> {
+    system: &'a mut dyn EventFns<D>,
     p: &'a [D],
     specs: Vec<Event>,
     armed: Vec<bool>,
@@ -120,13 +191,12 @@ where
     /// Distinct times at which events fired.
     roots: usize,
     max_events: usize,
-    f: State<D, S::Dim>,
+    f: Vec<D>,
     /// `dg/dt` along the solution at the last point scanned, valid when
     /// `slopes` (for the cubic screen of the next step).
     gdot_last: Vec<f64>,
     slopes: bool,
-    /// One-direction duals for `dg/dt`: state, parameters, values.
-    y1: State<Dual64, S::Dim>,
+    /// One-direction duals for `dg/dt`: parameters, values.
     p1: Vec<Dual64>,
     g1: Vec<Dual64>,
     /// Right-hand-side evaluations done here (steppers without the
@@ -134,19 +204,14 @@ where
     pub rhs_evals: usize,
 }
 
-impl<'a, S, D> Tracker<'a, S, D>
-where
-    S: Model,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+impl<'a, D: DualScalar> Tracker<'a, D> {
     /// The model's events and stops for a solve over `t_span` from `y0`.
     pub fn new(
-        system: &'a S,
+        system: &'a mut dyn EventFns<D>,
         p: &'a [D],
         t_span: (f64, f64),
         o: &Options,
-        y0: &State<D, S::Dim>,
+        y0: &[D],
     ) -> Result<Self, Error> {
         let bad = |name, reason: String| Err(Error::InvalidOption { name, reason });
         if !(1..=1000).contains(&o.event_samples) {
@@ -172,10 +237,9 @@ where
             fired: 0,
             roots: 0,
             max_events: o.max_events,
-            f: y0.clone(),
+            f: y0.to_vec(),
             gdot_last: vec![0.0; m],
             slopes: false,
-            y1: y0.map(|v| Dual64::from(v.re())),
             p1: p.iter().map(|v| Dual64::from(v.re())).collect(),
             g1: vec![Dual64::from(0.0); m],
             rhs_evals: 0,
@@ -187,9 +251,9 @@ where
     }
 
     /// Evaluate the event functions at `(t, y)` into `g` (checked).
-    fn eval(&mut self, t: f64, y: &State<D, S::Dim>, trial: bool) -> Result<(), Error> {
+    fn eval(&mut self, t: f64, y: &[D], trial: bool) -> Result<(), Error> {
         let g = if trial { &mut self.g_trial } else { &mut self.g };
-        self.system.event_values(D::from(t), y, &[], self.p, g);
+        self.system.values(D::from(t), y, self.p, g);
         if let Some(i) = g.iter().position(|v| !v.re().is_finite()) {
             let reason = format!("the event function is {}", g[i].re());
             return Err(Error::InvalidEvent { t, what: self.name(i), reason, partial: None });
@@ -211,7 +275,7 @@ where
     /// Signs and values of the event functions at `(t, y)`; with
     /// `forget_fired`, the signs of the events just fired (`firing`) are
     /// unknown until seen away from zero.
-    fn rearm(&mut self, t: f64, y: &State<D, S::Dim>, forget_fired: bool) -> Result<(), Error> {
+    fn rearm(&mut self, t: f64, y: &[D], forget_fired: bool) -> Result<(), Error> {
         if self.specs.is_empty() {
             return Ok(());
         }
@@ -228,13 +292,13 @@ where
 
     /// Look for the first root in `(lo, b]` of the last step `[a, b]`:
     /// its time, the events that fire there being kept for [`fire`](Self::fire).
-    pub fn scan<St: Stepper<D, S::Dim>>(
+    pub fn scan(
         &mut self,
-        it: &mut St,
+        it: &mut dyn Steps<D>,
         a: f64,
         lo: f64,
         b: f64,
-        buf: &mut State<D, S::Dim>,
+        buf: &mut [D],
     ) -> Result<Option<f64>, Error> {
         if self.specs.is_empty() {
             return Ok(None);
@@ -300,10 +364,10 @@ where
     /// old side and `(xr, gr)` off it, on the stepper's continuous
     /// extension, to a bracket of width `tol`: Illinois regula falsi, a
     /// bisection every fourth step.
-    fn refine<St: Stepper<D, S::Dim>>(
+    fn refine(
         &mut self,
-        it: &mut St,
-        buf: &mut State<D, S::Dim>,
+        it: &mut dyn Steps<D>,
+        buf: &mut [D],
         (i, old): (usize, i8),
         (mut xl, gl): (f64, f64),
         (mut xr, gr): (f64, f64),
@@ -347,33 +411,27 @@ where
 
     /// Fire the events found by [`scan`](Self::scan) at `t`, `y` the state
     /// there (replaced by the state after their resets).
-    pub fn fire(
-        &mut self,
-        t: f64,
-        y: &mut State<D, S::Dim>,
-        sol: &mut Solution<D>,
-        saver: &mut Saver<'_>,
-    ) -> Result<Fired, Error> {
-        let before: Vec<D> = y.iter().copied().collect();
+    pub fn fire(&mut self, t: f64, y: &mut [D], sol: &mut Solution<D>, saver: &mut Saver<'_>) -> Result<Fired, Error> {
+        let before: Vec<D> = y.to_vec();
         let mut terminal = false;
         self.count(t, self.firing.len())?;
         for k in 0..self.firing.len() {
             let (i, old, _, slope) = self.firing[k];
             let delta = self.time_derivative(t, y, (i, old), slope)?;
-            let y_before: Vec<D> = y.iter().copied().collect();
+            let y_before: Vec<D> = y.to_vec();
             self.jump(t, delta, y, Cause::Event(i), |system, time, y, p, armed| {
                 system.reset(Cause::Event(i), time, y, p, armed)
             })?;
             terminal |= self.specs[i].terminal;
             let crossing = Some(if old < 0 { Direction::Up } else { Direction::Down });
-            let y_after = y.iter().copied().collect();
+            let y_after = y.to_vec();
             sol.events.push(EventRecord { t: D::from(t) + delta, cause: Cause::Event(i), crossing, y_before, y_after });
         }
         let changed = y.iter().zip(&before).any(|(a, b)| a.re() != b.re());
         if changed || terminal {
             saver.step_end(sol, t, &before);
             if changed {
-                saver.step_end(sol, t, y.as_slice());
+                saver.step_end(sol, t, y);
             }
         }
         // After a jump the fired events wait to be seen away from zero;
@@ -407,14 +465,14 @@ where
     /// `τ − t` as a pure derivative: by the implicit function theorem from
     /// event `i`'s function at `(t, y)`, crossing from side `old` with mean
     /// slope `slope` over its sample interval (zero for `f64`).
-    fn time_derivative(&mut self, t: f64, y: &State<D, S::Dim>, (i, old): (usize, i8), slope: f64) -> Result<D, Error> {
+    fn time_derivative(&mut self, t: f64, y: &[D], (i, old): (usize, i8), slope: f64) -> Result<D, Error> {
         if D::N_EPS == 0 {
             return Ok(D::from(0.0));
         }
         self.eval(t, y, true)?;
         let g = self.g_trial[i];
-        self.system.rhs(D::from(t), y, &[], self.p, &mut self.f);
-        rates(self.system, t, y, &self.f, &mut self.y1, &self.p1, &mut self.g1);
+        self.system.rhs(D::from(t), y, self.p, &mut self.f);
+        self.system.rates(t, y, &self.f, &self.p1, &mut self.g1);
         let rate = self.g1[i].eps;
         // Leaving side `old`, the function moves against it; a rate of the
         // wrong sign or far below the mean slope is a touch, not a crossing.
@@ -430,9 +488,9 @@ where
         &mut self,
         t: f64,
         delta: D,
-        y: &mut State<D, S::Dim>,
+        y: &mut [D],
         cause: Cause,
-        apply: impl FnOnce(&S, D, &mut State<D, S::Dim>, &[D], &mut [bool]),
+        apply: impl FnOnce(&mut dyn EventFns<D>, D, &mut [D], &[D], &mut [bool]) -> Result<(), usize>,
     ) -> Result<(), Error> {
         let n = y.len();
         let moves = (0..D::N_EPS).any(|l| delta.eps_part(l) != 0.0);
@@ -441,14 +499,13 @@ where
             return Err(Error::InvalidEvent { t, what: self.describe(cause), reason, partial: None });
         }
         if moves {
-            self.system.rhs(D::from(t), y, &[], self.p, &mut self.f);
+            self.system.rhs(D::from(t), y, self.p, &mut self.f);
             for (v, &f) in y.iter_mut().zip(self.f.iter()) {
                 *v += f * delta;
             }
         }
-        apply(self.system, D::from(t) + delta, y, self.p, &mut self.armed);
-        if y.len() != n {
-            let reason = format!("the reset returned {} states, not {n}", y.len());
+        if let Err(got) = apply(&mut *self.system, D::from(t) + delta, y, self.p, &mut self.armed) {
+            let reason = format!("the reset returned {got} states, not {n}");
             return Err(Error::InvalidEvent { t, what: self.describe(cause), reason, partial: None });
         }
         if let Some(c) = y.iter().position(|v| !v.re().is_finite()) {
@@ -456,34 +513,13 @@ where
             return Err(Error::InvalidEvent { t, what: self.describe(cause), reason, partial: None });
         }
         if moves {
-            self.system.rhs(D::from(t), y, &[], self.p, &mut self.f);
+            self.system.rhs(D::from(t), y, self.p, &mut self.f);
             for (v, &f) in y.iter_mut().zip(self.f.iter()) {
                 *v -= f * delta;
             }
         }
         Ok(())
     }
-}
-
-/// The event functions and their rates `dg/dt = g_t + g_y·f` along `f`
-/// at `(t, y)` (real parts), as one-direction duals into `g1`.
-fn rates<S, D>(
-    system: &S,
-    t: f64,
-    y: &State<D, S::Dim>,
-    f: &State<D, S::Dim>,
-    y1: &mut State<Dual64, S::Dim>,
-    p1: &[Dual64],
-    g1: &mut [Dual64],
-) where
-    S: Model,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
-    for ((v, y), f) in y1.iter_mut().zip(y.iter()).zip(f.iter()) {
-        *v = Dual64::new(y.re(), f.re());
-    }
-    system.event_values(Dual64::new(t, 1.0), y1, &[], p1, g1);
 }
 
 fn sign(v: f64) -> i8 {

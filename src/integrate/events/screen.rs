@@ -1,30 +1,23 @@
 //! The cubic screen: whether a step can hold a root of any event
 //! function, from their values and rates at the step's ends.
 
-use super::{Tracker, rates, sign};
-use crate::integrate::Stepper;
-use crate::{DualScalar, Error, Model};
-use nalgebra::DefaultAllocator;
-use nalgebra::allocator::Allocator;
+use super::{Tracker, sign};
+use crate::integrate::driver::Steps;
+use crate::{DualScalar, Error};
 
-impl<S, D> Tracker<'_, S, D>
-where
-    S: Model,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+impl<D: DualScalar> Tracker<'_, D> {
     /// `g` and `dg/dt` (real parts) at the end `b` of the last step into
     /// `g1`, with `f` there from the stepper if it holds it.
-    pub(super) fn end_values<St: Stepper<D, S::Dim>>(&mut self, it: &mut St, b: f64) -> Result<(), Error> {
+    pub(super) fn end_values(&mut self, it: &mut dyn Steps<D>, b: f64) -> Result<(), Error> {
         let f = match it.derivative() {
             Some(f) => f,
             None => {
-                self.system.rhs(D::from(b), it.y(), &[], self.p, &mut self.f);
+                self.system.rhs(D::from(b), it.y(), self.p, &mut self.f);
                 self.rhs_evals += 1;
                 &self.f
             }
         };
-        rates(self.system, b, it.y(), f, &mut self.y1, &self.p1, &mut self.g1);
+        self.system.rates(b, it.y(), f, &self.p1, &mut self.g1);
         if let Some(i) = self.g1.iter().position(|v| !v.re.is_finite()) {
             let reason = format!("the event function is {}", self.g1[i].re);
             return Err(Error::InvalidEvent { t: b, what: self.name(i), reason, partial: None });

@@ -5,16 +5,9 @@ use super::{Resolved, Tracker};
 use crate::events::{Action, Cause, EventRecord, Quantity, Stop};
 use crate::integrate::driver::Saver;
 use crate::integrate::{Options, Solution};
-use crate::{DualScalar, Error, Model, State};
-use nalgebra::DefaultAllocator;
-use nalgebra::allocator::Allocator;
+use crate::{DualScalar, Error};
 
-impl<S, D> Tracker<'_, S, D>
-where
-    S: Model,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
+impl<D: DualScalar> Tracker<'_, D> {
     /// The schedule's stops and `tstops` inside the span, checked and in
     /// the order of integration (a series expanded within the span only,
     /// at most `max_events` stops in all).
@@ -104,7 +97,7 @@ where
     pub fn stops_at(
         &mut self,
         t: f64,
-        y: &mut State<D, S::Dim>,
+        y: &mut [D],
         sol: &mut Solution<D>,
         saver: &mut Saver<'_>,
     ) -> Result<bool, Error> {
@@ -116,16 +109,22 @@ where
             let time = stop.time;
             self.next_stop += 1;
             any = true;
-            let before: Vec<D> = y.iter().copied().collect();
+            let before: Vec<D> = y.to_vec();
             self.jump(t, delta, y, Cause::Stop(index), |system, time, y, p, armed| match action {
-                Action::Restart => {}
-                Action::Add { component, amount } => y[component] += value(amount, p),
-                Action::Set { component, value: v } => y[component] = value(v, p),
+                Action::Restart => Ok(()),
+                Action::Add { component, amount } => {
+                    y[component] += value(amount, p);
+                    Ok(())
+                }
+                Action::Set { component, value: v } => {
+                    y[component] = value(v, p);
+                    Ok(())
+                }
                 Action::Reset => system.reset(Cause::Stop(index), time, y, p, armed),
             })?;
             let moved = y.iter().zip(&before).any(|(a, b)| a.re() != b.re());
             if moved {
-                saver.step_end(sol, t, y.as_slice());
+                saver.step_end(sol, t, y);
             }
             changed |= moved;
             sol.events.push(EventRecord {
@@ -133,7 +132,7 @@ where
                 cause: Cause::Stop(index),
                 crossing: None,
                 y_before: before,
-                y_after: y.iter().copied().collect(),
+                y_after: y.to_vec(),
             });
         }
         if changed {

@@ -405,7 +405,7 @@ where
         self.jac_ready = false;
         self.jac_age += 1;
         self.dense_ready = false;
-        check_accepted(self.clock.t, &self.y)
+        check_accepted(self.clock.t, self.y.as_slice())
     }
 
     fn build_dense(&mut self) {
