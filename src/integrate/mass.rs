@@ -61,8 +61,12 @@ pub(crate) struct Mass {
 /// [`Error::InvalidOption`] for an entry outside the matrix, or a zero row
 /// whose column is not zero (only semi-explicit DAEs are solved).
 pub(crate) fn checked_mass<S: Model>(system: &S) -> Result<Option<Mass>, Error> {
-    let Some(m) = system.mass() else { return Ok(None) };
-    let n = system.dim().value();
+    checked_mass_of(system.mass(), system.dim().value())
+}
+
+/// [`checked_mass`] past the model's type (compiled once).
+fn checked_mass_of(m: Option<MassMatrix>, n: usize) -> Result<Option<Mass>, Error> {
+    let Some(m) = m else { return Ok(None) };
     let what = "mass matrix";
     let (mut entries, diagonal) = match m {
         MassMatrix::Diagonal(d) => {
