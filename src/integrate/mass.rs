@@ -22,7 +22,7 @@ use nalgebra::{DefaultAllocator, Dim, U1};
 const CONSISTENT_MAX_ITERS: usize = 30;
 
 /// A constant mass matrix `M` of `M y' = f(t, y, p)`
-/// ([`OdeSystem::mass`]).
+/// ([`OdeSystem::mass`](crate::OdeSystem::mass)).
 ///
 /// # Example
 /// ```

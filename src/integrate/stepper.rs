@@ -79,18 +79,6 @@ pub(crate) fn checked_settings<S: Model, D: DualScalar>(
     }
     let n = system.dim().value();
     check_inputs(t_span, y0, p, n, system.n_params())?;
-    settings_for(n, t_span, options, controller, adaptive)
-}
-
-/// The options of [`checked_settings`], past the model's type (compiled
-/// once).
-fn settings_for(
-    n: usize,
-    t_span: (f64, f64),
-    options: &Options,
-    controller: Controller,
-    adaptive: bool,
-) -> Result<Settings, Error> {
     options.check_t_eval(t_span.0, t_span.1)?;
     Settings::new(options, n, (t_span.1 - t_span.0).abs(), controller, adaptive)
 }

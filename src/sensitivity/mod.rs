@@ -91,7 +91,7 @@ impl Sensitivities {
 /// one does; one or two directions at width 4 cost about 3% more than at
 /// width 2, and a program compiles three widths instead of four. Use
 /// [`solve_sensitivities_chunked`] to choose `K` yourself, or
-/// [`OdeSystem::FIXED_SENSITIVITY_CHUNKS`] to compile one width for a
+/// [`OdeSystem::FIXED_SENSITIVITY_CHUNKS`](crate::OdeSystem::FIXED_SENSITIVITY_CHUNKS) to compile one width for a
 /// system.
 ///
 /// # Errors

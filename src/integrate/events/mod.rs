@@ -24,13 +24,13 @@
 //! (every event, with or without a change); if it changed the state the
 //! solution gets two rows at the event time (before and after, with
 //! `Save::Steps`; a `t_eval` point at the event time gets the state
-//! after) and the method restarts there ([`Stepper::restart`]: FSAL
+//! after) and the method restarts there ([`Stepper::restart`](super::Stepper::restart): FSAL
 //! stage, controller memory, Jacobian and BDF history dropped, a new
 //! first step). An event whose function sits exactly at zero after its
 //! reset is not armed again until the function is seen away from zero.
 //! A terminal event ends the solve at the event time.
 //!
-//! **Stops** ([`Schedule`](crate::events::Schedule) and
+//! **Stops** ([`Schedule`] and
 //! [`Options::tstops`]) are never stepped across: each is the end of a
 //! segment the method integrates to exactly; its action applies there
 //! and the method restarts.
