@@ -8,7 +8,7 @@
 
 use super::controller::{Clock, initial_step_for};
 use super::options::Settings;
-use super::stepper::{StepResult, at_step_ends, check_accepted, checked_settings, delegate_stepper, eval_start, zeros};
+use super::stepper::{StepResult, Stepper, at_step_ends, check_accepted, checked_settings, eval_start, zeros};
 use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
 use super::{Options, Stats};
 use crate::{DualScalar, Error, Model, State};
@@ -56,17 +56,32 @@ where
 {
     system: &'a S,
     p: &'a [D],
+    c: Core<M, D, S::Dim>,
+}
+
+/// Everything of the stepper but the model: the buffers, step control,
+/// the error norm, dense output and the stiffness test. Generic over the
+/// method, the scalar and the state's size only, so that the models of
+/// one size a program solves share one copy of it (one per model would
+/// be compiled otherwise); the stages, where the model's right-hand side
+/// is called, stay in [`Integrator`].
+struct Core<M, D, N>
+where
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
     set: Settings,
     n: usize,
     clock: Clock,
-    y: State<D, S::Dim>,
+    y: State<D, N>,
     /// The trial state; after an accepted step, the state at `t_prev`.
-    y_new: State<D, S::Dim>,
-    y_stage: State<D, S::Dim>,
+    y_new: State<D, N>,
+    y_stage: State<D, N>,
     /// Stages, then `f(t1, y1)` for non-FSAL methods, then extra dense stages.
-    k: Vec<State<D, S::Dim>>,
+    k: Vec<State<D, N>>,
     /// Coefficients of the continuous extension of the last step.
-    dense: Vec<State<D, S::Dim>>,
+    dense: Vec<State<D, N>>,
     k0_ready: bool,
     fnew_ready: bool,
     dense_ready: bool,
@@ -84,50 +99,14 @@ where
     D: DualScalar,
     DefaultAllocator: Allocator<S::Dim>,
 {
-    const STAGES: usize = M::TABLEAU.b.len();
-    /// Where `f(t1, y1)` lives after a step.
-    const FNEW: usize = if M::TABLEAU.fsal { Self::STAGES - 1 } else { Self::STAGES };
-
     /// Check the inputs, allocate the work buffers, evaluate `f(t0, y0)` and
     /// choose the first step.
     pub fn new(system: &'a S, t_span: (f64, f64), y0: &[D], p: &'a [D], options: &Options) -> Result<Self, Error> {
-        let dim = system.dim();
-        let n = dim.value();
         let tab = &M::TABLEAU;
-
         let adaptive = tab.error.controller_order().is_some();
         let set = checked_settings(system, t_span, y0, p, options, tab.controller, adaptive)?;
         super::mass::refuse_mass(system, tab.name)?;
-
-        let zero = || zeros::<D, _>(dim);
-        let extra = match tab.dense {
-            Interpolant::Dop853 { c, .. } => c.len(),
-            _ => 0,
-        };
-        let n_dense = match tab.dense {
-            Interpolant::Hermite => 3,
-            Interpolant::Polynomial(p) => p[0].len(),
-            Interpolant::Dop853 { d, .. } => 3 + d.len(),
-        };
-        let mut it = Integrator {
-            system,
-            p,
-            n,
-            clock: Clock::new(t_span),
-            y: State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied()),
-            y_new: zero(),
-            y_stage: zero(),
-            k: (0..Self::FNEW + 1 + extra).map(|_| zero()).collect(),
-            dense: (0..n_dense).map(|_| zero()).collect(),
-            k0_ready: true,
-            fnew_ready: false,
-            dense_ready: false,
-            nonfinite: None,
-            stiffness: StiffnessCount::default(),
-            stats: Stats::default(),
-            set,
-            _method: PhantomData,
-        };
+        let mut it = Integrator { system, p, c: Core::new(set, system.dim(), t_span, y0) };
         it.begin(t_span.0, t_span.1)?;
         Ok(it)
     }
@@ -135,142 +114,99 @@ where
     /// Start at `(t, self.y)` towards `t_end`: evaluate `f` there and
     /// choose the first step, with no step history.
     fn begin(&mut self, t: f64, t_end: f64) -> Result<(), Error> {
-        self.clock.begin(t, t_end, self.stats.accepted);
-        self.y_new.copy_from(&self.y);
-        self.k0_ready = true;
-        self.fnew_ready = false;
-        self.dense_ready = false;
-        self.nonfinite = None;
-        self.stiffness = StiffnessCount::default();
-        if t == t_end {
+        if !self.c.reset(t, t_end) {
             return Ok(());
         }
-        eval_start(self.system, (t, &self.y), self.p, &mut self.k[0], &mut self.stats)?;
+        let c = &mut self.c;
+        eval_start(self.system, (t, &c.y), self.p, &mut c.k[0], &mut c.stats)?;
         let auto = match M::TABLEAU.error.controller_order() {
-            Some(q) if Clock::needs_initial_step(&self.set) => self.initial_step(q as f64),
+            Some(q) if Clock::needs_initial_step(&c.set) => {
+                let (head, tail) = c.k.split_at_mut(1);
+                let (at, f) = ((c.clock.t, c.clock.dir), (self.system, self.p));
+                let (set, stats) = (&c.set, &mut c.stats);
+                initial_step_for(f, at, (&c.y, &head[0]), (&mut c.y_stage, &mut tail[0]), set, q as f64, stats)
+            }
             // Fixed-step methods have `dt` (Settings::new requires it).
             _ => 0.0,
         };
-        self.clock.start(&self.set, auto);
+        c.clock.start(&c.set, auto);
         Ok(())
     }
 
     /// `f(t, y)` at the current time if it is at hand: the FSAL stage
     /// after a step, or `f` at the start.
     pub fn derivative(&self) -> Option<&State<D, S::Dim>> {
-        if self.fnew_ready {
-            Some(&self.k[Self::FNEW])
-        } else if self.k0_ready {
-            Some(&self.k[0])
-        } else {
-            None
-        }
+        self.c.derivative()
     }
 
     /// Start again at `(t, y)` towards `t_end`, as after an event's reset
     /// or a stop: the step history (FSAL stage, controller memory) is
     /// dropped and the first step chosen afresh.
     pub fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
-        self.y.copy_from(y);
+        self.c.y.copy_from(y);
         self.begin(t, t_end)
     }
 
     /// Current time.
     pub fn t(&self) -> f64 {
-        self.clock.t
+        self.c.clock.t
     }
 
     /// Current state.
     pub fn y(&self) -> &State<D, S::Dim> {
-        &self.y
+        &self.c.y
     }
 
     /// Start of the last accepted step (equal to `t()` before the first).
     pub fn t_prev(&self) -> f64 {
-        self.clock.t_prev
+        self.c.clock.t_prev
     }
 
     /// The step size the integrator will try next (signed).
     pub fn h(&self) -> f64 {
-        self.clock.h
+        self.c.clock.h
     }
 
     /// Work done so far.
     pub fn stats(&self) -> Stats {
-        self.stats
-    }
-
-    fn initial_step(&mut self, q: f64) -> f64 {
-        let (head, tail) = self.k.split_at_mut(1);
-        let f = (self.system, self.p);
-        let at = (self.clock.t, self.clock.dir);
-        initial_step_for(f, at, (&self.y, &head[0]), (&mut self.y_stage, &mut tail[0]), &self.set, q, &mut self.stats)
+        self.c.stats
     }
 
     /// Take one accepted step (retrying rejected ones), or report that the
     /// end of the span has been reached.
     pub fn step(&mut self) -> Result<StepResult, Error> {
-        if self.clock.t == self.clock.t_end {
+        if self.c.clock.t == self.c.clock.t_end {
             return Ok(StepResult::Finished);
         }
         self.prepare_k0();
-        let adaptive = self.set.dt.is_none();
-        let q = M::TABLEAU.error.controller_order().unwrap_or(1) as f64;
         loop {
-            if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
-                return Err(Error::MaxStepsExceeded { t: self.clock.t, max_steps: self.set.max_steps, partial: None });
-            }
-            let (h, last) = self.clock.next(self.stats.accepted);
-            if adaptive && !last && self.clock.too_small(h, self.set.h_min) {
-                return Err(match self.nonfinite {
-                    Some(component) => Error::NonFiniteRhs { t: self.clock.t, component, partial: None },
-                    None => {
-                        let h_min = self.set.h_min.max(10.0 * self.clock.t.abs() * f64::EPSILON);
-                        Error::StepSizeTooSmall { t: self.clock.t, h, h_min, partial: None }
-                    }
-                });
-            }
+            let (h, last) = self.c.trial()?;
             self.stages(h);
-            let (err, bad) = self.error_norm(h);
-            if let Some(component) = bad {
-                // Non-finite trial values: retry with a much smaller step.
-                if !adaptive {
-                    return Err(Error::NonFiniteRhs { t: self.clock.t, component, partial: None });
+            match self.c.judge(h, last)? {
+                Verdict::Retry => continue,
+                Verdict::Accepted => return Ok(StepResult::Stepped),
+                Verdict::TestStiffness(test) => {
+                    self.ensure_fnew();
+                    self.c.test_stiffness(test, h)?;
+                    return Ok(StepResult::Stepped);
                 }
-                self.nonfinite = Some(component);
-                self.reject(h * 0.25);
-                continue;
             }
-            if adaptive {
-                if err > 1.0 {
-                    self.nonfinite = None;
-                    let h_next = h * self.set.controller.reject(err, q);
-                    self.clock.fail_error_test(h, h_next, &mut self.stats)?;
-                    continue;
-                }
-                self.clock.control(&self.set.controller, err, q, h, self.set.h_max);
-            }
-            self.accept(h, last)?;
-            return Ok(StepResult::Stepped);
         }
-    }
-
-    fn reject(&mut self, h_next: f64) {
-        self.clock.reject(h_next, &mut self.stats);
     }
 
     fn prepare_k0(&mut self) {
-        if self.k0_ready {
+        let c = &mut self.c;
+        if c.k0_ready {
             return;
         }
-        if self.fnew_ready {
-            self.k.swap(0, Self::FNEW);
+        if c.fnew_ready {
+            c.k.swap(0, Core::<M, D, S::Dim>::FNEW);
         } else {
-            self.system.rhs(D::from(self.clock.t), &self.y, &[], self.p, &mut self.k[0]);
-            self.stats.rhs_evals += 1;
+            self.system.rhs(D::from(c.clock.t), &c.y, &[], self.p, &mut c.k[0]);
+            c.stats.rhs_evals += 1;
         }
-        self.k0_ready = true;
-        self.fnew_ready = false;
+        c.k0_ready = true;
+        c.fnew_ready = false;
     }
 
     /// Evaluate stages 2…s and the trial state `y_new`.
@@ -280,23 +216,214 @@ where
     #[inline(always)]
     fn stages(&mut self, h: f64) {
         let tab = &M::TABLEAU;
-        let s = Self::STAGES;
+        let s = Core::<M, D, S::Dim>::STAGES;
+        let c = &mut self.c;
         macro_rules! stage {
             ($($j:literal)+) => {$(
                 if $j < s {
-                    let (done, rest) = self.k.split_at_mut($j);
-                    let target = if tab.fsal && $j == s - 1 { &mut self.y_new } else { &mut self.y_stage };
-                    combine(target, &self.y, h, tab.a[$j], done);
-                    self.system.rhs(D::from(self.clock.t + tab.c[$j] * h), target, &[], self.p, &mut rest[0]);
+                    let (done, rest) = c.k.split_at_mut($j);
+                    let target = if tab.fsal && $j == s - 1 { &mut c.y_new } else { &mut c.y_stage };
+                    combine(target, &c.y, h, tab.a[$j], done);
+                    self.system.rhs(D::from(c.clock.t + tab.c[$j] * h), target, &[], self.p, &mut rest[0]);
                 }
             )+};
         }
-        const { assert!(Self::STAGES <= 16, "the stepper unrolls at most 16 stages") };
+        const { assert!(Core::<M, D, S::Dim>::STAGES <= 16, "the stepper unrolls at most 16 stages") };
         stage!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
-        self.stats.rhs_evals += s - 1;
+        c.stats.rhs_evals += s - 1;
         if !tab.fsal {
-            combine(&mut self.y_new, &self.y, h, tab.b, &self.k[..s]);
+            combine(&mut c.y_new, &c.y, h, tab.b, &c.k[..s]);
         }
+    }
+
+    /// The last stiffness estimate `ρ ≈ |h λ|` divided by the method's
+    /// stability bound (above 1: the step is limited by stability), or 0
+    /// for methods without a stiffness test.
+    pub fn stiffness_ratio(&self) -> f64 {
+        M::STIFFNESS.map_or(0.0, |test| self.c.stiffness.rho / test.bound)
+    }
+
+    /// The last estimate `ρ ≈ |h λ|` of the stiffness test (0 before one).
+    pub(crate) fn stiffness_estimate(&self) -> f64 {
+        self.c.stiffness.rho
+    }
+
+    /// Continue from `(t, y)` towards `t_end` with first step `h`, as after
+    /// a method switch (the buffers are kept; the step history is dropped).
+    pub(crate) fn resume(&mut self, t: f64, y: &State<D, S::Dim>, h: f64, t_end: f64) {
+        self.c.resume(t, y, h, t_end);
+    }
+
+    fn ensure_fnew(&mut self) {
+        let c = &mut self.c;
+        if !c.fnew_ready {
+            let fnew = Core::<M, D, S::Dim>::FNEW;
+            self.system.rhs(D::from(c.clock.t), &c.y, &[], self.p, &mut c.k[fnew]);
+            c.stats.rhs_evals += 1;
+            c.fnew_ready = true;
+        }
+    }
+
+    /// The right-hand side evaluations the continuous extension needs
+    /// beyond the step's stages: `f(t1, y1)` for Hermite and Dop853, and
+    /// Dop853's extra stages.
+    fn dense_stages(&mut self) {
+        match M::TABLEAU.dense {
+            Interpolant::Polynomial(_) => {}
+            Interpolant::Hermite => self.ensure_fnew(),
+            Interpolant::Dop853 { c: nodes, a, .. } => {
+                self.ensure_fnew();
+                let c = &mut self.c;
+                let h = c.clock.h_prev;
+                for (e, (ce, row)) in nodes.iter().zip(a).enumerate() {
+                    let (done, rest) = c.k.split_at_mut(Core::<M, D, S::Dim>::FNEW + 1 + e);
+                    combine(&mut c.y_stage, &c.y_new, h, row, done);
+                    self.system.rhs(D::from(c.clock.t_prev + ce * h), &c.y_stage, &[], self.p, &mut rest[0]);
+                }
+                c.stats.rhs_evals += nodes.len();
+            }
+        }
+    }
+
+    /// The solution at `t` inside the last accepted step, by the method's
+    /// continuous extension (exact copies at the step's end points).
+    pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
+        let c = &self.c;
+        if at_step_ends(t, (c.clock.t_prev, c.clock.t), c.clock.dir, (&c.y_new, &c.y), out)? {
+            return Ok(());
+        }
+        if !self.c.dense_ready {
+            self.dense_stages();
+            self.c.build_dense();
+        }
+        self.c.evaluate_dense(t, out);
+        Ok(())
+    }
+}
+
+/// What [`Core::judge`] made of a trial step.
+enum Verdict {
+    /// Rejected: try again with the step the controller chose.
+    Retry,
+    /// Accepted.
+    Accepted,
+    /// Accepted; run the method's stiffness test (it needs `f(t1, y1)`).
+    TestStiffness(StiffnessTest),
+}
+
+impl<M, D, N> Core<M, D, N>
+where
+    M: ExplicitRk,
+    D: DualScalar,
+    N: Dim,
+    DefaultAllocator: Allocator<N>,
+{
+    const STAGES: usize = M::TABLEAU.b.len();
+    /// Where `f(t1, y1)` lives after a step.
+    const FNEW: usize = if M::TABLEAU.fsal { Self::STAGES - 1 } else { Self::STAGES };
+
+    /// The work buffers for a state of size `dim`, starting at `y0`.
+    fn new(set: Settings, dim: N, t_span: (f64, f64), y0: &[D]) -> Self {
+        let zero = || zeros::<D, _>(dim);
+        let extra = match M::TABLEAU.dense {
+            Interpolant::Dop853 { c, .. } => c.len(),
+            _ => 0,
+        };
+        let n_dense = match M::TABLEAU.dense {
+            Interpolant::Hermite => 3,
+            Interpolant::Polynomial(p) => p[0].len(),
+            Interpolant::Dop853 { d, .. } => 3 + d.len(),
+        };
+        let mut k = Vec::with_capacity(Self::FNEW + 1 + extra);
+        k.resize_with(Self::FNEW + 1 + extra, zero);
+        let mut dense = Vec::with_capacity(n_dense);
+        dense.resize_with(n_dense, zero);
+        Core {
+            n: dim.value(),
+            clock: Clock::new(t_span),
+            y: State::<D, N>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied()),
+            y_new: zero(),
+            y_stage: zero(),
+            k,
+            dense,
+            k0_ready: true,
+            fnew_ready: false,
+            dense_ready: false,
+            nonfinite: None,
+            stiffness: StiffnessCount::default(),
+            stats: Stats::default(),
+            set,
+            _method: PhantomData,
+        }
+    }
+
+    /// Drop the step history and start the clock at `(t, self.y)` towards
+    /// `t_end`; `false` if there is nothing to integrate (`t == t_end`).
+    fn reset(&mut self, t: f64, t_end: f64) -> bool {
+        self.clock.begin(t, t_end, self.stats.accepted);
+        self.y_new.copy_from(&self.y);
+        self.k0_ready = true;
+        self.fnew_ready = false;
+        self.dense_ready = false;
+        self.nonfinite = None;
+        self.stiffness = StiffnessCount::default();
+        t != t_end
+    }
+
+    fn derivative(&self) -> Option<&State<D, N>> {
+        if self.fnew_ready {
+            Some(&self.k[Self::FNEW])
+        } else if self.k0_ready {
+            Some(&self.k[0])
+        } else {
+            None
+        }
+    }
+
+    /// The next trial step `(h, last)`, or the error that ends the solve
+    /// (too many steps, or a step too small after repeated rejections).
+    fn trial(&mut self) -> Result<(f64, bool), Error> {
+        if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
+            return Err(Error::MaxStepsExceeded { t: self.clock.t, max_steps: self.set.max_steps, partial: None });
+        }
+        let (h, last) = self.clock.next(self.stats.accepted);
+        if self.set.dt.is_none() && !last && self.clock.too_small(h, self.set.h_min) {
+            return Err(match self.nonfinite {
+                Some(component) => Error::NonFiniteRhs { t: self.clock.t, component, partial: None },
+                None => {
+                    let h_min = self.set.h_min.max(10.0 * self.clock.t.abs() * f64::EPSILON);
+                    Error::StepSizeTooSmall { t: self.clock.t, h, h_min, partial: None }
+                }
+            });
+        }
+        Ok((h, last))
+    }
+
+    /// Accept or reject the trial step just computed, and choose the next
+    /// step size.
+    fn judge(&mut self, h: f64, last: bool) -> Result<Verdict, Error> {
+        let adaptive = self.set.dt.is_none();
+        let q = M::TABLEAU.error.controller_order().unwrap_or(1) as f64;
+        let (err, bad) = self.error_norm(h);
+        if let Some(component) = bad {
+            // Non-finite trial values: retry with a much smaller step.
+            if !adaptive {
+                return Err(Error::NonFiniteRhs { t: self.clock.t, component, partial: None });
+            }
+            self.nonfinite = Some(component);
+            self.clock.reject(h * 0.25, &mut self.stats);
+            return Ok(Verdict::Retry);
+        }
+        if adaptive {
+            if err > 1.0 {
+                self.nonfinite = None;
+                let h_next = h * self.set.controller.reject(err, q);
+                self.clock.fail_error_test(h, h_next, &mut self.stats)?;
+                return Ok(Verdict::Retry);
+            }
+            self.clock.control(&self.set.controller, err, q, h, self.set.h_max);
+        }
+        self.accept(h, last)
     }
 
     /// The scaled RMS error of the trial step and the first component whose
@@ -361,7 +488,7 @@ where
         }
     }
 
-    fn accept(&mut self, h: f64, last: bool) -> Result<(), Error> {
+    fn accept(&mut self, h: f64, last: bool) -> Result<Verdict, Error> {
         self.stats.accepted += 1;
         // Stiffness is tested after adaptive steps that did not end the span.
         let stage_done = !last && self.clock.adaptive();
@@ -372,17 +499,17 @@ where
         self.fnew_ready = M::TABLEAU.fsal;
         self.dense_ready = false;
         check_accepted(self.clock.t, self.y.as_slice())?;
-        if stage_done && let Some(test) = M::STIFFNESS {
-            self.test_stiffness(test, h)?;
-        }
-        Ok(())
+        Ok(match M::STIFFNESS {
+            Some(test) if stage_done => Verdict::TestStiffness(test),
+            _ => Verdict::Accepted,
+        })
     }
 
     /// Hairer's stiffness test after an accepted step (see
-    /// [`StiffnessTest`]); ends the solve with [`Error::Stiff`] after 15
-    /// positive tests not interrupted by 6 negative ones in a row.
+    /// [`StiffnessTest`]), with `f(t1, y1)` at hand; ends the solve with
+    /// [`Error::Stiff`] after 15 positive tests not interrupted by 6
+    /// negative ones in a row.
     fn test_stiffness(&mut self, test: StiffnessTest, h: f64) -> Result<(), Error> {
-        self.ensure_fnew();
         let (f1, ks) = (&self.k[Self::FNEW], &self.k[test.stage]);
         let (mut num, mut den) = (0.0, 0.0);
         // Both differences in the error weights: the stiff mode often lives
@@ -413,21 +540,7 @@ where
         Ok(())
     }
 
-    /// The last stiffness estimate `ρ ≈ |h λ|` divided by the method's
-    /// stability bound (above 1: the step is limited by stability), or 0
-    /// for methods without a stiffness test.
-    pub fn stiffness_ratio(&self) -> f64 {
-        M::STIFFNESS.map_or(0.0, |test| self.stiffness.rho / test.bound)
-    }
-
-    /// The last estimate `ρ ≈ |h λ|` of the stiffness test (0 before one).
-    pub(crate) fn stiffness_estimate(&self) -> f64 {
-        self.stiffness.rho
-    }
-
-    /// Continue from `(t, y)` towards `t_end` with first step `h`, as after
-    /// a method switch (the buffers are kept; the step history is dropped).
-    pub(crate) fn resume(&mut self, t: f64, y: &State<D, S::Dim>, h: f64, t_end: f64) {
+    fn resume(&mut self, t: f64, y: &State<D, N>, h: f64, t_end: f64) {
         self.clock.restart(t, t_end, h, self.set.h_max);
         self.y.copy_from(y);
         self.y_new.copy_from(y);
@@ -438,14 +551,9 @@ where
         self.stiffness = StiffnessCount::default();
     }
 
-    fn ensure_fnew(&mut self) {
-        if !self.fnew_ready {
-            self.system.rhs(D::from(self.clock.t), &self.y, &[], self.p, &mut self.k[Self::FNEW]);
-            self.stats.rhs_evals += 1;
-            self.fnew_ready = true;
-        }
-    }
-
+    /// The coefficients of the continuous extension, from the stages (and
+    /// `f(t1, y1)` and Dop853's extra stages, evaluated beforehand by
+    /// [`Integrator::dense_stages`]).
     fn build_dense(&mut self) {
         let h = self.clock.h_prev;
         match M::TABLEAU.dense {
@@ -463,7 +571,6 @@ where
                 }
             }
             Interpolant::Hermite => {
-                self.ensure_fnew();
                 let (f0, f1) = (&self.k[0], &self.k[Self::FNEW]);
                 let [d0, d1, d2] = &mut self.dense[..] else { unreachable!("three Hermite coefficients") };
                 for i in 0..self.n {
@@ -473,15 +580,7 @@ where
                     d2[i] = (f0[i] + f1[i]) * h - dy * 2.0;
                 }
             }
-            Interpolant::Dop853 { c, a, d } => {
-                self.ensure_fnew();
-                for (e, (ce, row)) in c.iter().zip(a).enumerate() {
-                    let idx = Self::FNEW + 1 + e;
-                    let (done, rest) = self.k.split_at_mut(idx);
-                    combine(&mut self.y_stage, &self.y_new, h, row, done);
-                    self.system.rhs(D::from(self.clock.t_prev + ce * h), &self.y_stage, &[], self.p, &mut rest[0]);
-                }
-                self.stats.rhs_evals += c.len();
+            Interpolant::Dop853 { d, .. } => {
                 let (f0, f1) = (&self.k[0], &self.k[Self::FNEW]);
                 for i in 0..self.n {
                     let dy = self.y[i] - self.y_new[i];
@@ -505,23 +604,17 @@ where
         self.dense_ready = true;
     }
 
-    /// The solution at `t` inside the last accepted step, by the method's
-    /// continuous extension (exact copies at the step's end points).
-    pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
-        if at_step_ends(t, (self.clock.t_prev, self.clock.t), self.clock.dir, (&self.y_new, &self.y), out)? {
-            return Ok(());
-        }
-        let a = self.clock.t_prev;
-        if !self.dense_ready {
-            self.build_dense();
-        }
-        let theta = (t - a) / self.clock.h_prev;
+    /// The continuous extension at `t` (inside the last step, dense
+    /// coefficients built).
+    fn evaluate_dense(&self, t: f64, out: &mut State<D, N>) {
+        let theta = (t - self.clock.t_prev) / self.clock.h_prev;
         let y0 = &self.y_new;
+        let last = self.dense.len() - 1;
         match M::TABLEAU.dense {
             Interpolant::Dop853 { .. } => {
                 let th1 = 1.0 - theta;
                 for i in 0..self.n {
-                    let mut acc = self.dense[self.dense.len() - 1][i];
+                    let mut acc = self.dense[last][i];
                     for (r, d) in self.dense.iter().enumerate().rev().skip(1) {
                         acc = d[i] + acc * if r % 2 == 0 { th1 } else { theta };
                     }
@@ -530,7 +623,7 @@ where
             }
             _ => {
                 for i in 0..self.n {
-                    let mut acc = self.dense[self.dense.len() - 1][i];
+                    let mut acc = self.dense[last][i];
                     for d in self.dense.iter().rev().skip(1) {
                         acc = d[i] + acc * theta;
                     }
@@ -538,7 +631,6 @@ where
                 }
             }
         }
-        Ok(())
     }
 }
 
@@ -585,4 +677,35 @@ where
     ks
 }
 
-delegate_stepper!(Integrator, ExplicitRk);
+impl<S, M, D> Stepper<D, S::Dim> for Integrator<'_, S, M, D>
+where
+    S: Model,
+    M: ExplicitRk,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    fn t(&self) -> f64 {
+        self.c.clock.t
+    }
+    fn t_prev(&self) -> f64 {
+        self.c.clock.t_prev
+    }
+    fn y(&self) -> &State<D, S::Dim> {
+        &self.c.y
+    }
+    fn step(&mut self) -> Result<StepResult, Error> {
+        Integrator::step(self)
+    }
+    fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
+        Integrator::interpolate(self, t, out)
+    }
+    fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
+        Integrator::restart(self, t, y, t_end)
+    }
+    fn derivative(&self) -> Option<&State<D, S::Dim>> {
+        Integrator::derivative(self)
+    }
+    fn stats(&self) -> Stats {
+        self.c.stats
+    }
+}
