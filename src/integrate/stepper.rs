@@ -231,10 +231,11 @@ pub(crate) fn collapse_error(failure: Option<Failure>, t: f64, h: f64, h_min: f6
     }
 }
 
-/// `Stepper` for a stepper type with fields `clock`, `y`, `stats` and
-/// inherent `step`, `interpolate`, `restart` and `derivative`, generic over `<S, M: $bound, D>`.
+/// `Stepper` for a stepper type with fields `clock`, `y`, `stats` (or
+/// those of its field `$inner`) and inherent `step`, `interpolate`,
+/// `restart` and `derivative`, generic over `<S, M: $bound, D>`.
 macro_rules! delegate_stepper {
-    ($ty:ident, $bound:ident) => {
+    ($ty:ident, $bound:ident $(, $inner:ident)?) => {
         impl<S, M, D> super::stepper::Stepper<D, S::Dim> for $ty<'_, S, M, D>
         where
             S: Model,
@@ -243,13 +244,13 @@ macro_rules! delegate_stepper {
             DefaultAllocator: Allocator<S::Dim>,
         {
             fn t(&self) -> f64 {
-                self.clock.t
+                self$(.$inner)?.clock.t
             }
             fn t_prev(&self) -> f64 {
-                self.clock.t_prev
+                self$(.$inner)?.clock.t_prev
             }
             fn y(&self) -> &State<D, S::Dim> {
-                &self.y
+                &self$(.$inner)?.y
             }
             fn step(&mut self) -> Result<StepResult, Error> {
                 $ty::step(self)
@@ -264,7 +265,7 @@ macro_rules! delegate_stepper {
                 $ty::derivative(self)
             }
             fn stats(&self) -> Stats {
-                self.stats
+                self$(.$inner)?.stats
             }
         }
     };

@@ -1,62 +1,22 @@
-//! The one explicit Runge–Kutta stepper, generic over the tableau, the
-//! system and the scalar.
-//!
-//! Step control looks only at the real (primal) part of the state, so a
-//! run with dual numbers takes exactly the steps of the `f64` run and its
-//! derivatives are those of the discrete solution. All work buffers are
-//! allocated once, in [`Integrator::new`].
+//! The model-independent part of the explicit Runge–Kutta stepper (see
+//! [`Core`]).
 
-use super::controller::{Clock, initial_step_for};
-use super::options::Settings;
-use super::stepper::{StepResult, Stepper, at_step_ends, check_accepted, checked_settings, eval_start, zeros};
-use super::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
-use super::{Options, Stats};
-use crate::{DualScalar, Error, Model, State};
+use crate::integrate::Stats;
+use crate::integrate::controller::Clock;
+use crate::integrate::options::Settings;
+use crate::integrate::stepper::{check_accepted, zeros};
+use crate::integrate::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
+use crate::{DualScalar, Error, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 use std::marker::PhantomData;
 
 /// The state of Hairer's stiffness test.
 #[derive(Clone, Copy, Debug, Default)]
-struct StiffnessCount {
-    rho: f64,
+pub(super) struct StiffnessCount {
+    pub(super) rho: f64,
     positives: u32,
     negatives: u32,
-}
-
-/// A step-by-step explicit Runge–Kutta integrator.
-///
-/// [`solve`](crate::solve) drives one of these; use it directly to take
-/// steps one at a time and interpolate inside the last step.
-///
-/// # Example
-/// ```
-/// use odeon::integrate::{Dopri5, Integrator, StepResult};
-/// use odeon::{models::HarmonicOscillator, Options};
-///
-/// let opts = Options::default().rtol(1e-9).atol(1e-12);
-/// let p = [1.0];
-/// let mut it = Integrator::<_, Dopri5, f64>::new(&HarmonicOscillator, (0.0, 7.0), &[1.0, 0.0], &p, &opts)?;
-/// let mut y = nalgebra::SVector::<f64, 2>::zeros();
-/// while it.step()? == StepResult::Stepped {
-///     if it.t_prev() <= 1.0 && 1.0 <= it.t() {
-///         it.interpolate(1.0, &mut y)?;
-///         assert!((y[0] - 1.0f64.cos()).abs() < 1e-8);
-///     }
-/// }
-/// assert_eq!(it.t(), 7.0);
-/// # Ok::<(), odeon::Error>(())
-/// ```
-pub struct Integrator<'a, S, M, D>
-where
-    S: Model,
-    M: ExplicitRk,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
-    system: &'a S,
-    p: &'a [D],
-    c: Core<M, D, S::Dim>,
 }
 
 /// Everything of the stepper but the model: the buffers, step control,
@@ -64,245 +24,36 @@ where
 /// method, the scalar and the state's size only, so that the models of
 /// one size a program solves share one copy of it (one per model would
 /// be compiled otherwise); the stages, where the model's right-hand side
-/// is called, stay in [`Integrator`].
-struct Core<M, D, N>
+/// is called, stay in [`Integrator`](super::Integrator).
+pub(super) struct Core<M, D, N>
 where
     D: DualScalar,
     N: Dim,
     DefaultAllocator: Allocator<N>,
 {
-    set: Settings,
+    pub(super) set: Settings,
     n: usize,
-    clock: Clock,
-    y: State<D, N>,
+    pub(super) clock: Clock,
+    pub(super) y: State<D, N>,
     /// The trial state; after an accepted step, the state at `t_prev`.
-    y_new: State<D, N>,
-    y_stage: State<D, N>,
+    pub(super) y_new: State<D, N>,
+    pub(super) y_stage: State<D, N>,
     /// Stages, then `f(t1, y1)` for non-FSAL methods, then extra dense stages.
-    k: Vec<State<D, N>>,
+    pub(super) k: Vec<State<D, N>>,
     /// Coefficients of the continuous extension of the last step.
     dense: Vec<State<D, N>>,
-    k0_ready: bool,
-    fnew_ready: bool,
-    dense_ready: bool,
+    pub(super) k0_ready: bool,
+    pub(super) fnew_ready: bool,
+    pub(super) dense_ready: bool,
     /// The component that made the last trial step non-finite.
     nonfinite: Option<usize>,
-    stiffness: StiffnessCount,
-    stats: Stats,
+    pub(super) stiffness: StiffnessCount,
+    pub(super) stats: Stats,
     _method: PhantomData<M>,
 }
 
-impl<'a, S, M, D> Integrator<'a, S, M, D>
-where
-    S: Model,
-    M: ExplicitRk,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
-    /// Check the inputs, allocate the work buffers, evaluate `f(t0, y0)` and
-    /// choose the first step.
-    pub fn new(system: &'a S, t_span: (f64, f64), y0: &[D], p: &'a [D], options: &Options) -> Result<Self, Error> {
-        let tab = &M::TABLEAU;
-        let adaptive = tab.error.controller_order().is_some();
-        let set = checked_settings(system, t_span, y0, p, options, tab.controller, adaptive)?;
-        super::mass::refuse_mass(system, tab.name)?;
-        let mut it = Integrator { system, p, c: Core::new(set, system.dim(), t_span, y0) };
-        it.begin(t_span.0, t_span.1)?;
-        Ok(it)
-    }
-
-    /// Start at `(t, self.y)` towards `t_end`: evaluate `f` there and
-    /// choose the first step, with no step history.
-    fn begin(&mut self, t: f64, t_end: f64) -> Result<(), Error> {
-        if !self.c.reset(t, t_end) {
-            return Ok(());
-        }
-        let c = &mut self.c;
-        eval_start(self.system, (t, &c.y), self.p, &mut c.k[0], &mut c.stats)?;
-        let auto = match M::TABLEAU.error.controller_order() {
-            Some(q) if Clock::needs_initial_step(&c.set) => {
-                let (head, tail) = c.k.split_at_mut(1);
-                let (at, f) = ((c.clock.t, c.clock.dir), (self.system, self.p));
-                let (set, stats) = (&c.set, &mut c.stats);
-                initial_step_for(f, at, (&c.y, &head[0]), (&mut c.y_stage, &mut tail[0]), set, q as f64, stats)
-            }
-            // Fixed-step methods have `dt` (Settings::new requires it).
-            _ => 0.0,
-        };
-        c.clock.start(&c.set, auto);
-        Ok(())
-    }
-
-    /// `f(t, y)` at the current time if it is at hand: the FSAL stage
-    /// after a step, or `f` at the start.
-    pub fn derivative(&self) -> Option<&State<D, S::Dim>> {
-        self.c.derivative()
-    }
-
-    /// Start again at `(t, y)` towards `t_end`, as after an event's reset
-    /// or a stop: the step history (FSAL stage, controller memory) is
-    /// dropped and the first step chosen afresh.
-    pub fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
-        self.c.y.copy_from(y);
-        self.begin(t, t_end)
-    }
-
-    /// Current time.
-    pub fn t(&self) -> f64 {
-        self.c.clock.t
-    }
-
-    /// Current state.
-    pub fn y(&self) -> &State<D, S::Dim> {
-        &self.c.y
-    }
-
-    /// Start of the last accepted step (equal to `t()` before the first).
-    pub fn t_prev(&self) -> f64 {
-        self.c.clock.t_prev
-    }
-
-    /// The step size the integrator will try next (signed).
-    pub fn h(&self) -> f64 {
-        self.c.clock.h
-    }
-
-    /// Work done so far.
-    pub fn stats(&self) -> Stats {
-        self.c.stats
-    }
-
-    /// Take one accepted step (retrying rejected ones), or report that the
-    /// end of the span has been reached.
-    pub fn step(&mut self) -> Result<StepResult, Error> {
-        if self.c.clock.t == self.c.clock.t_end {
-            return Ok(StepResult::Finished);
-        }
-        self.prepare_k0();
-        loop {
-            let (h, last) = self.c.trial()?;
-            self.stages(h);
-            match self.c.judge(h, last)? {
-                Verdict::Retry => continue,
-                Verdict::Accepted => return Ok(StepResult::Stepped),
-                Verdict::TestStiffness(test) => {
-                    self.ensure_fnew();
-                    self.c.test_stiffness(test, h)?;
-                    return Ok(StepResult::Stepped);
-                }
-            }
-        }
-    }
-
-    fn prepare_k0(&mut self) {
-        let c = &mut self.c;
-        if c.k0_ready {
-            return;
-        }
-        if c.fnew_ready {
-            c.k.swap(0, Core::<M, D, S::Dim>::FNEW);
-        } else {
-            self.system.rhs(D::from(c.clock.t), &c.y, &[], self.p, &mut c.k[0]);
-            c.stats.rhs_evals += 1;
-        }
-        c.k0_ready = true;
-        c.fnew_ready = false;
-    }
-
-    /// Evaluate stages 2…s and the trial state `y_new`.
-    ///
-    /// The stage loop is unrolled by a macro so that every tableau entry is
-    /// a compile-time constant (zero entries vanish, no loop overhead).
-    #[inline(always)]
-    fn stages(&mut self, h: f64) {
-        let tab = &M::TABLEAU;
-        let s = Core::<M, D, S::Dim>::STAGES;
-        let c = &mut self.c;
-        macro_rules! stage {
-            ($($j:literal)+) => {$(
-                if $j < s {
-                    let (done, rest) = c.k.split_at_mut($j);
-                    let target = if tab.fsal && $j == s - 1 { &mut c.y_new } else { &mut c.y_stage };
-                    combine(target, &c.y, h, tab.a[$j], done);
-                    self.system.rhs(D::from(c.clock.t + tab.c[$j] * h), target, &[], self.p, &mut rest[0]);
-                }
-            )+};
-        }
-        const { assert!(Core::<M, D, S::Dim>::STAGES <= 16, "the stepper unrolls at most 16 stages") };
-        stage!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
-        c.stats.rhs_evals += s - 1;
-        if !tab.fsal {
-            combine(&mut c.y_new, &c.y, h, tab.b, &c.k[..s]);
-        }
-    }
-
-    /// The last stiffness estimate `ρ ≈ |h λ|` divided by the method's
-    /// stability bound (above 1: the step is limited by stability), or 0
-    /// for methods without a stiffness test.
-    pub fn stiffness_ratio(&self) -> f64 {
-        M::STIFFNESS.map_or(0.0, |test| self.c.stiffness.rho / test.bound)
-    }
-
-    /// The last estimate `ρ ≈ |h λ|` of the stiffness test (0 before one).
-    pub(crate) fn stiffness_estimate(&self) -> f64 {
-        self.c.stiffness.rho
-    }
-
-    /// Continue from `(t, y)` towards `t_end` with first step `h`, as after
-    /// a method switch (the buffers are kept; the step history is dropped).
-    pub(crate) fn resume(&mut self, t: f64, y: &State<D, S::Dim>, h: f64, t_end: f64) {
-        self.c.resume(t, y, h, t_end);
-    }
-
-    fn ensure_fnew(&mut self) {
-        let c = &mut self.c;
-        if !c.fnew_ready {
-            let fnew = Core::<M, D, S::Dim>::FNEW;
-            self.system.rhs(D::from(c.clock.t), &c.y, &[], self.p, &mut c.k[fnew]);
-            c.stats.rhs_evals += 1;
-            c.fnew_ready = true;
-        }
-    }
-
-    /// The right-hand side evaluations the continuous extension needs
-    /// beyond the step's stages: `f(t1, y1)` for Hermite and Dop853, and
-    /// Dop853's extra stages.
-    fn dense_stages(&mut self) {
-        match M::TABLEAU.dense {
-            Interpolant::Polynomial(_) => {}
-            Interpolant::Hermite => self.ensure_fnew(),
-            Interpolant::Dop853 { c: nodes, a, .. } => {
-                self.ensure_fnew();
-                let c = &mut self.c;
-                let h = c.clock.h_prev;
-                for (e, (ce, row)) in nodes.iter().zip(a).enumerate() {
-                    let (done, rest) = c.k.split_at_mut(Core::<M, D, S::Dim>::FNEW + 1 + e);
-                    combine(&mut c.y_stage, &c.y_new, h, row, done);
-                    self.system.rhs(D::from(c.clock.t_prev + ce * h), &c.y_stage, &[], self.p, &mut rest[0]);
-                }
-                c.stats.rhs_evals += nodes.len();
-            }
-        }
-    }
-
-    /// The solution at `t` inside the last accepted step, by the method's
-    /// continuous extension (exact copies at the step's end points).
-    pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
-        let c = &self.c;
-        if at_step_ends(t, (c.clock.t_prev, c.clock.t), c.clock.dir, (&c.y_new, &c.y), out)? {
-            return Ok(());
-        }
-        if !self.c.dense_ready {
-            self.dense_stages();
-            self.c.build_dense();
-        }
-        self.c.evaluate_dense(t, out);
-        Ok(())
-    }
-}
-
 /// What [`Core::judge`] made of a trial step.
-enum Verdict {
+pub(super) enum Verdict {
     /// Rejected: try again with the step the controller chose.
     Retry,
     /// Accepted.
@@ -318,12 +69,12 @@ where
     N: Dim,
     DefaultAllocator: Allocator<N>,
 {
-    const STAGES: usize = M::TABLEAU.b.len();
+    pub(super) const STAGES: usize = M::TABLEAU.b.len();
     /// Where `f(t1, y1)` lives after a step.
-    const FNEW: usize = if M::TABLEAU.fsal { Self::STAGES - 1 } else { Self::STAGES };
+    pub(super) const FNEW: usize = if M::TABLEAU.fsal { Self::STAGES - 1 } else { Self::STAGES };
 
     /// The work buffers for a state of size `dim`, starting at `y0`.
-    fn new(set: Settings, dim: N, t_span: (f64, f64), y0: &[D]) -> Self {
+    pub(super) fn new(set: Settings, dim: N, t_span: (f64, f64), y0: &[D]) -> Self {
         let zero = || zeros::<D, _>(dim);
         let extra = match M::TABLEAU.dense {
             Interpolant::Dop853 { c, .. } => c.len(),
@@ -359,7 +110,7 @@ where
 
     /// Drop the step history and start the clock at `(t, self.y)` towards
     /// `t_end`; `false` if there is nothing to integrate (`t == t_end`).
-    fn reset(&mut self, t: f64, t_end: f64) -> bool {
+    pub(super) fn reset(&mut self, t: f64, t_end: f64) -> bool {
         self.clock.begin(t, t_end, self.stats.accepted);
         self.y_new.copy_from(&self.y);
         self.k0_ready = true;
@@ -370,7 +121,7 @@ where
         t != t_end
     }
 
-    fn derivative(&self) -> Option<&State<D, N>> {
+    pub(super) fn derivative(&self) -> Option<&State<D, N>> {
         if self.fnew_ready {
             Some(&self.k[Self::FNEW])
         } else if self.k0_ready {
@@ -382,7 +133,7 @@ where
 
     /// The next trial step `(h, last)`, or the error that ends the solve
     /// (too many steps, or a step too small after repeated rejections).
-    fn trial(&mut self) -> Result<(f64, bool), Error> {
+    pub(super) fn trial(&mut self) -> Result<(f64, bool), Error> {
         if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
             return Err(Error::MaxStepsExceeded { t: self.clock.t, max_steps: self.set.max_steps, partial: None });
         }
@@ -401,7 +152,7 @@ where
 
     /// Accept or reject the trial step just computed, and choose the next
     /// step size.
-    fn judge(&mut self, h: f64, last: bool) -> Result<Verdict, Error> {
+    pub(super) fn judge(&mut self, h: f64, last: bool) -> Result<Verdict, Error> {
         let adaptive = self.set.dt.is_none();
         let q = M::TABLEAU.error.controller_order().unwrap_or(1) as f64;
         let (err, bad) = self.error_norm(h);
@@ -509,7 +260,7 @@ where
     /// [`StiffnessTest`]), with `f(t1, y1)` at hand; ends the solve with
     /// [`Error::Stiff`] after 15 positive tests not interrupted by 6
     /// negative ones in a row.
-    fn test_stiffness(&mut self, test: StiffnessTest, h: f64) -> Result<(), Error> {
+    pub(super) fn test_stiffness(&mut self, test: StiffnessTest, h: f64) -> Result<(), Error> {
         let (f1, ks) = (&self.k[Self::FNEW], &self.k[test.stage]);
         let (mut num, mut den) = (0.0, 0.0);
         // Both differences in the error weights: the stiff mode often lives
@@ -540,7 +291,7 @@ where
         Ok(())
     }
 
-    fn resume(&mut self, t: f64, y: &State<D, N>, h: f64, t_end: f64) {
+    pub(super) fn resume(&mut self, t: f64, y: &State<D, N>, h: f64, t_end: f64) {
         self.clock.restart(t, t_end, h, self.set.h_max);
         self.y.copy_from(y);
         self.y_new.copy_from(y);
@@ -553,8 +304,8 @@ where
 
     /// The coefficients of the continuous extension, from the stages (and
     /// `f(t1, y1)` and Dop853's extra stages, evaluated beforehand by
-    /// [`Integrator::dense_stages`]).
-    fn build_dense(&mut self) {
+    /// `Integrator::dense_stages`).
+    pub(super) fn build_dense(&mut self) {
         let h = self.clock.h_prev;
         match M::TABLEAU.dense {
             Interpolant::Polynomial(p) => {
@@ -606,7 +357,7 @@ where
 
     /// The continuous extension at `t` (inside the last step, dense
     /// coefficients built).
-    fn evaluate_dense(&self, t: f64, out: &mut State<D, N>) {
+    pub(super) fn evaluate_dense(&self, t: f64, out: &mut State<D, N>) {
         let theta = (t - self.clock.t_prev) / self.clock.h_prev;
         let y0 = &self.y_new;
         let last = self.dense.len() - 1;
@@ -639,7 +390,7 @@ where
 /// weights vanish; the stage slices are gathered once so that the
 /// component loop has no bounds checks and vectorizes for large states).
 #[inline(always)]
-fn combine<D, N>(out: &mut State<D, N>, y: &State<D, N>, h: f64, w: &[f64], k: &[State<D, N>])
+pub(super) fn combine<D, N>(out: &mut State<D, N>, y: &State<D, N>, h: f64, w: &[f64], k: &[State<D, N>])
 where
     D: DualScalar,
     N: Dim,
@@ -675,37 +426,4 @@ where
         *slot = &kj.as_slice()[..n];
     }
     ks
-}
-
-impl<S, M, D> Stepper<D, S::Dim> for Integrator<'_, S, M, D>
-where
-    S: Model,
-    M: ExplicitRk,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
-    fn t(&self) -> f64 {
-        self.c.clock.t
-    }
-    fn t_prev(&self) -> f64 {
-        self.c.clock.t_prev
-    }
-    fn y(&self) -> &State<D, S::Dim> {
-        &self.c.y
-    }
-    fn step(&mut self) -> Result<StepResult, Error> {
-        Integrator::step(self)
-    }
-    fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
-        Integrator::interpolate(self, t, out)
-    }
-    fn restart(&mut self, t: f64, y: &State<D, S::Dim>, t_end: f64) -> Result<(), Error> {
-        Integrator::restart(self, t, y, t_end)
-    }
-    fn derivative(&self) -> Option<&State<D, S::Dim>> {
-        Integrator::derivative(self)
-    }
-    fn stats(&self) -> Stats {
-        self.c.stats
-    }
 }
