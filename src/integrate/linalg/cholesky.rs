@@ -4,17 +4,10 @@
 //! half the work and memory of the LU, no pivoting. The caller falls back
 //! to the LU when `W` is not symmetric or not positive definite.
 
+use super::real::RealCholesky;
 use super::sparse::{Columns, fill_w};
 use super::{CscPattern, LinearSolver, Singular, SparseMatrix, corrected_solve};
 use crate::{DualScalar, Error};
-use faer::dyn_stack::{MemStack, StackReq};
-use faer::linalg::cholesky::llt::factor::LltRegularization;
-use faer::sparse::linalg::SupernodalThreshold;
-use faer::sparse::linalg::cholesky::{
-    CholeskySymbolicParams, LltRef, SymbolicCholesky, SymmetricOrdering, factorize_symbolic_cholesky,
-};
-use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
-use faer::{Conj, Par, Side, Spec};
 
 /// Why a Cholesky factorization was not made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,10 +39,7 @@ pub(crate) enum NotSpd {
 /// # Ok::<(), odeon::Error>(())
 /// ```
 pub struct SparseCholesky<D> {
-    structure: SymbolicSparseColMat<usize>,
-    symbolic: SymbolicCholesky<usize>,
-    /// The factor's values.
-    l: Vec<f64>,
+    llt: RealCholesky,
     /// The real values of `W`, and where each entry's mirror image sits.
     w: Vec<f64>,
     mirror: Vec<usize>,
@@ -79,28 +69,17 @@ impl<D: DualScalar> SparseCholesky<D> {
     pub(crate) fn with_mirror(jac: &SparseMatrix<D>, mirror: Vec<usize>) -> Result<Self, Error> {
         let n = jac.n();
         let p = jac.pattern();
-        let failed = |e: &dyn std::fmt::Debug| Error::InvalidOption {
+        let llt = RealCholesky::new(n, p.colptr(), p.rowval(), D::REALS).map_err(|e| Error::InvalidOption {
             name: "linsolve",
-            reason: format!("sparse Cholesky analysis of the {n} × {n} pattern failed: {e:?}"),
-        };
-        let structure = SymbolicSparseColMat::new_checked(n, n, p.colptr().to_vec(), None, p.rowval().to_vec());
-        // Supernodal always, as for the LU (docs/benchmarks.md §12).
-        let params = CholeskySymbolicParams {
-            supernodal_flop_ratio_threshold: SupernodalThreshold::FORCE_SUPERNODAL,
-            ..Default::default()
-        };
-        let symbolic = factorize_symbolic_cholesky(structure.as_ref(), Side::Lower, SymmetricOrdering::Amd, params)
-            .map_err(|e| failed(&e))?;
-        let cols = Columns::new(n, D::REALS, |k| scratch(&symbolic, k)).map_err(|e| failed(&e))?;
+            reason: format!("sparse Cholesky analysis of the {n} × {n} pattern failed: {e}"),
+        })?;
         let zero = D::from(0.0);
         Ok(SparseCholesky {
-            l: vec![0.0; symbolic.len_val()],
-            structure,
-            symbolic,
+            llt,
             w: vec![0.0; p.nnz()],
             mirror,
             shift: 0.0,
-            cols,
+            cols: Columns::default(),
             b: vec![zero; n],
             r: vec![zero; n],
         })
@@ -114,23 +93,13 @@ impl<D: DualScalar> SparseCholesky<D> {
         if !symmetric(&self.w, &self.mirror) {
             return Err(NotSpd::Asymmetric);
         }
-        let a = SparseColMatRef::new(self.structure.as_ref(), &self.w);
-        let stack = MemStack::new(&mut self.cols.mem);
-        let regularization = LltRegularization::default();
-        self.symbolic
-            .factorize_numeric_llt(&mut self.l, a, Side::Lower, regularization, Par::Seq, stack, Spec::default())
-            .map(|_| ())
-            .map_err(|_| NotSpd::Indefinite)
+        if self.llt.factor(&self.w) { Ok(()) } else { Err(NotSpd::Indefinite) }
     }
 
     /// `b ← W₀⁻¹ b` for every real number of the scalar `E`.
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
-        let (symbolic, l) = (&self.symbolic, &self.l);
-        self.cols.solve(
-            b,
-            |k| scratch(symbolic, k),
-            |x, stack| LltRef::new(symbolic, l).solve_in_place_with_conj(Conj::No, x, Par::Seq, stack),
-        );
+        let llt = &mut self.llt;
+        self.cols.solve(b, |x, k| llt.solve(x, k));
     }
 }
 
@@ -153,15 +122,6 @@ pub(crate) fn symmetric<D: DualScalar>(values: &[D], mirror: &[usize]) -> bool {
         let (a, b) = (values[k].re(), values[m].re());
         (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
     })
-}
-
-/// Work space for a numeric factorization and a solve with `cols`
-/// right-hand sides.
-fn scratch(symbolic: &SymbolicCholesky<usize>, cols: usize) -> StackReq {
-    StackReq::any_of(&[
-        symbolic.factorize_numeric_llt_scratch::<f64>(Par::Seq, Spec::default()),
-        symbolic.solve_in_place_scratch::<f64>(cols, Par::Seq),
-    ])
 }
 
 impl<D: DualScalar> LinearSolver<D> for SparseCholesky<D> {

@@ -13,6 +13,7 @@ mod band;
 mod cholesky;
 mod coloring;
 mod csc;
+mod real;
 mod sparse;
 
 pub use band::BandLu;

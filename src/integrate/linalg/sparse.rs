@@ -9,13 +9,9 @@
 //! parts by `x_ε = W⁻¹(b_ε − W_ε x)` with a sparse product — a few extra
 //! back-substitutions per solve, never a dense anything.
 
+use super::real::RealLu;
 use super::{CscPattern, LinearSolver, Singular, corrected_solve};
 use crate::{DualScalar, Error};
-use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
-use faer::sparse::linalg::SupernodalThreshold;
-use faer::sparse::linalg::lu::{LuRef, LuSymbolicParams, NumericLu, SymbolicLu, factorize_symbolic_lu};
-use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
-use faer::{Conj, MatMut, Par, Spec};
 
 /// A square sparse matrix whose pattern holds the diagonal (the pattern
 /// of `W = shift·I − J`); values in the pattern's column order.
@@ -106,9 +102,7 @@ impl<D: DualScalar> SparseMatrix<D> {
 /// # Ok::<(), odeon::Error>(())
 /// ```
 pub struct SparseLu<D> {
-    structure: SymbolicSparseColMat<usize>,
-    symbolic: SymbolicLu<usize>,
-    numeric: NumericLu<usize, f64>,
+    lu: RealLu,
     /// The real values of `W`.
     w: Vec<f64>,
     shift: f64,
@@ -137,36 +131,19 @@ pub(super) fn fill_w<D: DualScalar>(w: &mut [f64], jac: &SparseMatrix<D>, shift:
 }
 
 /// A scalar's real numbers (its real and derivative parts) as the columns
-/// of one real multi-column solve, and the work space of that solve.
+/// of one real multi-column solve.
+#[derive(Default)]
 pub(super) struct Columns {
-    n: usize,
     /// `n × REALS` column-major, and one scalar's.
     reals: Vec<f64>,
     one: Vec<f64>,
-    pub(super) mem: MemBuffer,
-    /// Right-hand-side columns `mem` has room for.
-    mem_cols: usize,
 }
 
 impl Columns {
-    /// Room for `cols` right-hand sides (`scratch(k)`: the work space of a
-    /// solve with `k`).
-    pub(super) fn new(
-        n: usize,
-        cols: usize,
-        scratch: impl Fn(usize) -> StackReq,
-    ) -> Result<Self, faer::dyn_stack::mem::AllocError> {
-        Ok(Columns { n, reals: Vec::new(), one: Vec::new(), mem: MemBuffer::try_new(scratch(cols))?, mem_cols: cols })
-    }
-
-    /// `b ← solve(b)` for every real number of the scalar `E` at once.
-    pub(super) fn solve<E: DualScalar>(
-        &mut self,
-        b: &mut [E],
-        scratch: impl Fn(usize) -> StackReq,
-        solve: impl FnOnce(MatMut<'_, f64>, &mut MemStack),
-    ) {
-        let (n, k) = (self.n, E::REALS);
+    /// `b ← solve(b)` for every real number of the scalar `E` at once:
+    /// `solve(x, k)` solves the `n × k` column-major `x` in place.
+    pub(super) fn solve<E: DualScalar>(&mut self, b: &mut [E], solve: impl FnOnce(&mut [f64], usize)) {
+        let (n, k) = (b.len(), E::REALS);
         if k == 1 {
             // f64 data (or a scalar of one real): solved in place.
             self.reals.resize(n, 0.0);
@@ -183,11 +160,7 @@ impl Columns {
                 }
             }
         }
-        if k > self.mem_cols {
-            self.mem = MemBuffer::new(scratch(k));
-            self.mem_cols = k;
-        }
-        solve(MatMut::from_column_major_slice_mut(&mut self.reals[..n * k], n, k), MemStack::new(&mut self.mem));
+        solve(&mut self.reals[..n * k], k);
         if k == 1 {
             for (v, r) in b.iter_mut().zip(&self.reals) {
                 *v = E::from_reals(std::slice::from_ref(r));
@@ -213,28 +186,16 @@ impl<D: DualScalar> SparseLu<D> {
     pub fn new(jac: &SparseMatrix<D>) -> Result<Self, Error> {
         let n = jac.n();
         let p = jac.pattern();
-        let structure = SymbolicSparseColMat::new_checked(n, n, p.colptr().to_vec(), None, p.rowval().to_vec());
-        let failed = |e: &dyn std::fmt::Debug| Error::InvalidOption {
+        let lu = RealLu::new(n, p.colptr(), p.rowval(), D::REALS).map_err(|e| Error::InvalidOption {
             name: "linsolve",
-            reason: format!("sparse LU analysis of the {n} × {n} pattern failed: {e:?}"),
-        };
-        // Always supernodal: faer's flop-ratio heuristic picks its
-        // simplicial LU for some 2-D patterns (quad8 meshes, small
-        // stencils), measured 1.5–3× slower there (docs/benchmarks.md §12).
-        let params = LuSymbolicParams {
-            supernodal_flop_ratio_threshold: SupernodalThreshold::FORCE_SUPERNODAL,
-            ..Default::default()
-        };
-        let symbolic = factorize_symbolic_lu(structure.as_ref(), params).map_err(|e| failed(&e))?;
-        let cols = Columns::new(n, D::REALS, |k| scratch(&symbolic, k)).map_err(|e| failed(&e))?;
+            reason: format!("sparse LU analysis of the {n} × {n} pattern failed: {e}"),
+        })?;
         let zero = D::from(0.0);
         Ok(SparseLu {
-            structure,
-            symbolic,
-            numeric: NumericLu::new(),
+            lu,
             w: vec![0.0; p.nnz()],
             shift: 0.0,
-            cols,
+            cols: Columns::default(),
             b: vec![zero; n],
             r: vec![zero; n],
             probe: vec![0.0; n],
@@ -244,22 +205,9 @@ impl<D: DualScalar> SparseLu<D> {
     /// `b ← W₀⁻¹ b` for every real number of the scalar `E`, by one faer
     /// solve with `E::REALS` columns.
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
-        let (symbolic, numeric) = (&self.symbolic, &self.numeric);
-        self.cols.solve(
-            b,
-            |k| scratch(symbolic, k),
-            |x, stack| LuRef::new_unchecked(symbolic, numeric).solve_in_place_with_conj(Conj::No, x, Par::Seq, stack),
-        );
+        let lu = &mut self.lu;
+        self.cols.solve(b, |x, k| lu.solve(x, k));
     }
-}
-
-/// Work space for a numeric factorization and a solve with `cols`
-/// right-hand sides.
-fn scratch(symbolic: &SymbolicLu<usize>, cols: usize) -> StackReq {
-    StackReq::any_of(&[
-        symbolic.factorize_numeric_lu_scratch::<f64>(Par::Seq, Spec::default()),
-        symbolic.solve_in_place_scratch::<f64>(cols, Par::Seq),
-    ])
 }
 
 impl<D: DualScalar> LinearSolver<D> for SparseLu<D> {
@@ -271,23 +219,12 @@ impl<D: DualScalar> LinearSolver<D> for SparseLu<D> {
             let column = jac.pattern().colptr().partition_point(|&start| start <= k) - 1;
             return Err(Singular { column });
         }
-        let a = SparseColMatRef::new(self.structure.as_ref(), &self.w);
-        let stack = MemStack::new(&mut self.cols.mem);
-        if let Err(e) = self.symbolic.factorize_numeric_lu(&mut self.numeric, a, Par::Seq, stack, Spec::default()) {
-            let column = match e {
-                faer::sparse::linalg::LuError::SymbolicSingular { index } => index,
-                faer::sparse::linalg::LuError::Generic(_) => 0,
-            };
-            return Err(Singular { column });
-        }
+        self.lu.factor(&self.w).map_err(|column| Singular { column })?;
         // A zero pivot leaves infinities in the factors: one real solve
         // finds it (whatever the scalar carries).
-        let mut probe = std::mem::take(&mut self.probe);
-        probe.fill(1.0);
-        self.substitute(&mut probe);
-        let bad = probe.iter().position(|v| !v.is_finite());
-        self.probe = probe;
-        match bad {
+        self.probe.fill(1.0);
+        self.lu.solve(&mut self.probe, 1);
+        match self.probe.iter().position(|v| !v.is_finite()) {
             Some(column) => Err(Singular { column }),
             None => Ok(()),
         }
