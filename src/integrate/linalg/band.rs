@@ -113,7 +113,7 @@ impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
     type Matrix = SparseMatrix<D>;
 
     fn factor(&mut self, jac: &SparseMatrix<D>, shift: f64) -> Result<(), Singular> {
-        let (n, kl, ku, kv, ld) = (self.n, self.kl, self.ku, self.kl + self.ku, self.ld);
+        let (n, kl, ku) = (self.n, self.kl, self.ku);
         self.shift = shift;
         self.ab.fill(0.0);
         let p = jac.pattern();
@@ -129,40 +129,7 @@ impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
             let d = self.at(c, c);
             self.ab[d] += shift;
         }
-        // gbtf2: column by column, the pivot among the kl entries below.
-        let mut ju = 0;
-        for j in 0..n {
-            let km = kl.min(n - 1 - j);
-            let col = j * ld + kv;
-            let jp =
-                (0..=km).fold(0, |best, i| if self.ab[col + i].abs() > self.ab[col + best].abs() { i } else { best });
-            let pivot = self.ab[col + jp];
-            if pivot == 0.0 || !pivot.is_finite() {
-                return Err(Singular { column: j });
-            }
-            self.piv[j] = j + jp;
-            self.inv_diag[j] = 1.0 / pivot;
-            ju = ju.max((j + ku + jp).min(n - 1));
-            if jp != 0 {
-                for c in j..=ju {
-                    let (a, b) = (self.at(j, c), self.at(j + jp, c));
-                    self.ab.swap(a, b);
-                }
-            }
-            for i in 1..=km {
-                self.ab[col + i] /= pivot;
-            }
-            for c in j + 1..=ju {
-                let a = self.ab[self.at(j, c)];
-                if a != 0.0 {
-                    let base = c * ld + kv + j - c;
-                    for i in 1..=km {
-                        self.ab[base + i] -= self.ab[col + i] * a;
-                    }
-                }
-            }
-        }
-        Ok(())
+        gbtf2(&mut self.ab, &mut self.piv, &mut self.inv_diag, n, (kl, ku))
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
@@ -174,6 +141,51 @@ impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
         self.substitute(b);
     }
+}
+
+/// LAPACK's `gbtf2` on the band storage `ab` of an `n × n` matrix with
+/// bandwidths `(kl, ku)`: column by column, the pivot among the `kl`
+/// entries below. Not generic: compiled once, into the library.
+fn gbtf2(
+    ab: &mut [f64],
+    piv: &mut [usize],
+    inv_diag: &mut [f64],
+    n: usize,
+    (kl, ku): (usize, usize),
+) -> Result<(), Singular> {
+    let (kv, ld) = (kl + ku, 2 * kl + ku + 1);
+    let at = |i: usize, j: usize| kv + i - j + j * ld;
+    let mut ju = 0;
+    for j in 0..n {
+        let km = kl.min(n - 1 - j);
+        let col = j * ld + kv;
+        let jp = (0..=km).fold(0, |best, i| if ab[col + i].abs() > ab[col + best].abs() { i } else { best });
+        let pivot = ab[col + jp];
+        if pivot == 0.0 || !pivot.is_finite() {
+            return Err(Singular { column: j });
+        }
+        piv[j] = j + jp;
+        inv_diag[j] = 1.0 / pivot;
+        ju = ju.max((j + ku + jp).min(n - 1));
+        if jp != 0 {
+            for c in j..=ju {
+                ab.swap(at(j, c), at(j + jp, c));
+            }
+        }
+        for i in 1..=km {
+            ab[col + i] /= pivot;
+        }
+        for c in j + 1..=ju {
+            let a = ab[at(j, c)];
+            if a != 0.0 {
+                let base = c * ld + kv + j - c;
+                for i in 1..=km {
+                    ab[base + i] -= ab[col + i] * a;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

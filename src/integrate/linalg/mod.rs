@@ -184,32 +184,7 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
         for k in 0..n {
             a[k * n + k] += shift;
         }
-        for k in 0..n {
-            let col = k * n;
-            let p = (k..n).fold(k, |p, i| if a[col + i].abs() > a[col + p].abs() { i } else { p });
-            let pivot = a[col + p];
-            if pivot == 0.0 || !pivot.is_finite() {
-                return Err(Singular { column: k });
-            }
-            self.piv[k] = p;
-            if p != k {
-                for j in 0..n {
-                    a.swap(j * n + k, j * n + p);
-                }
-            }
-            for i in k + 1..n {
-                a[col + i] /= pivot;
-            }
-            for j in k + 1..n {
-                let akj = a[j * n + k];
-                if akj != 0.0 {
-                    for i in k + 1..n {
-                        a[j * n + i] -= a[col + i] * akj;
-                    }
-                }
-            }
-        }
-        Ok(())
+        getf2(a, &mut self.piv, n)
     }
 
     fn solve(&mut self, jac: &DenseMatrix<D>, b: &mut [D]) {
@@ -228,6 +203,38 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
         self.substitute(b);
     }
+}
+
+/// LU with partial pivoting of the `n × n` column-major `a` in place (`L`
+/// below the diagonal, `U` on and above), the row exchanged with row `k`
+/// in `piv[k]`. Not generic: compiled once, into the library.
+fn getf2(a: &mut [f64], piv: &mut [usize], n: usize) -> Result<(), Singular> {
+    for k in 0..n {
+        let col = k * n;
+        let p = (k..n).fold(k, |p, i| if a[col + i].abs() > a[col + p].abs() { i } else { p });
+        let pivot = a[col + p];
+        if pivot == 0.0 || !pivot.is_finite() {
+            return Err(Singular { column: k });
+        }
+        piv[k] = p;
+        if p != k {
+            for j in 0..n {
+                a.swap(j * n + k, j * n + p);
+            }
+        }
+        for i in k + 1..n {
+            a[col + i] /= pivot;
+        }
+        for j in k + 1..n {
+            let akj = a[j * n + k];
+            if akj != 0.0 {
+                for i in k + 1..n {
+                    a[j * n + i] -= a[col + i] * akj;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `b ← W⁻¹ b` exactly in every part of the scalar, `W = shift·I − J`:
