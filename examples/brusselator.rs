@@ -6,8 +6,8 @@
 //! coefficient α through the same sparse solves.
 //!
 //! Run: `cargo run --release --example brusselator [m]`. Writes
-//! `out/bruss1d_u.png` (u(x, t)), `out/bruss1d_du_dalpha.svg` and
-//! `out/bruss2d_u.png` (u at t = 1).
+//! `out/bruss1d_u.svg` (u(x, t)), `out/bruss1d_du_dalpha.svg` and
+//! `out/bruss2d_u.svg` (u at t = 1).
 
 use num_dual::Dual64;
 use odeon::models::{Brusselator1D, Brusselator2D};
@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (0.0..1.0, 0.0..10.2),
         ("x", "t"),
         "Brusselator 1-D: u(x, t)",
-        "out/bruss1d_u.png",
+        "out/bruss1d_u.svg",
     )?;
 
     // ∂u(x = ½, t)/∂α by one dual-number solve through the sparse LU.
@@ -64,6 +64,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Point (i, j) is at (x, y) = (i/m, j/m), u at state 2(i·m + j): rows y, columns x.
     let y_end = sol.last().ok_or("no state")?.1;
     let u: Vec<f64> = (0..m * m).map(|k| y_end[2 * ((k % m) * m + k / m)]).collect();
-    plot::heatmap(&u, (m, m), (0.0..1.0, 0.0..1.0), ("x", "y"), "Brusselator 2-D: u at t = 1", "out/bruss2d_u.png")?;
+    plot::heatmap(&u, (m, m), (0.0..1.0, 0.0..1.0), ("x", "y"), "Brusselator 2-D: u at t = 1", "out/bruss2d_u.svg")?;
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! the exact ∂(temperature at a probe)/∂κ through the whole transient.
 //!
 //! Run: `cargo run --release --example heat_plate [nx]` (nx × nx/2
-//! elements, default 80). Writes `out/heat_plate_field.png` (the field at
+//! elements, default 80). Writes `out/heat_plate_field.svg` (the field at
 //! the end), `out/heat_plate_probe.svg` (the probe's temperature) and
 //! `out/heat_plate_dkappa.svg` (its sensitivity to κ).
 
@@ -51,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (field.x, field.y),
         ("x", "y"),
         "temperature at t = 3",
-        "out/heat_plate_field.png",
+        "out/heat_plate_field.svg",
     )?;
     let series =
         |f: fn(&Dual64) -> f64| vec![(String::new(), times.iter().zip(&at_probe).map(|(&t, u)| (t, f(u))).collect())];
@@ -63,6 +63,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "∂u/∂κ",
         &series(|u| u.eps),
     )?;
-    println!("wrote out/heat_plate_field.png, out/heat_plate_probe.svg, out/heat_plate_dkappa.svg");
+    println!("wrote out/heat_plate_field.svg, out/heat_plate_probe.svg, out/heat_plate_dkappa.svg");
     Ok(())
 }

@@ -1,5 +1,7 @@
-//! Plots with plotters, written as SVG, or as PNG when the path ends in
-//! `.png` (rendered by resvg with an embedded font: no system libraries).
+//! Plots with plotters, written as SVG, or — with the `png` feature — as
+//! PNG when the path ends in `.png` (rendered by resvg with an embedded
+//! font: no system libraries). Without the feature a `.png` path is
+//! `Error::InvalidOption`.
 //!
 //! Every function takes an output path, creates its directory, and returns
 //! `Error::Io` naming the file when drawing fails.
@@ -44,6 +46,7 @@ pub(crate) fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range
 
 /// DejaVu Sans (a subset: Latin, Greek, mathematical symbols) for PNG
 /// output; see assets/LICENSE-DejaVu.txt.
+#[cfg(feature = "png")]
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans-subset.ttf");
 
 /// Where a plot is drawn: SVG, or, for a path ending in `.png`, the same
@@ -55,7 +58,15 @@ pub(crate) struct Canvas {
 
 impl Canvas {
     /// A canvas for `path` (its directory is created).
+    ///
+    /// # Errors
+    /// A `.png` path without the `png` feature is
+    /// [`Error::InvalidOption`]; a directory that cannot be created,
+    /// [`Error::Io`].
     pub(crate) fn new(path: &Path) -> Result<Self, Error> {
+        if is_png(path) && cfg!(not(feature = "png")) {
+            return Err(png_refused(path));
+        }
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
@@ -73,10 +84,15 @@ impl Canvas {
 
     /// Write the file (after the area has been presented and dropped).
     pub(crate) fn finish(self) -> Result<(), Error> {
-        let png = self.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
-        if !png {
+        if !is_png(&self.path) {
             return crate::files::write_atomic(&self.path, self.svg.as_bytes());
         }
+        self.render_png()
+    }
+
+    /// The SVG rendered to PNG with the embedded font.
+    #[cfg(feature = "png")]
+    fn render_png(self) -> Result<(), Error> {
         let io = |e: &dyn std::fmt::Display| Error::io(&self.path, e);
         let mut options = resvg::usvg::Options::default();
         let mut fonts = resvg::usvg::fontdb::Database::new();
@@ -90,6 +106,28 @@ impl Canvas {
         let png = pixmap.encode_png().map_err(|e| io(&e))?;
         crate::files::write_atomic(&self.path, &png)
     }
+
+    #[cfg(not(feature = "png"))]
+    fn render_png(self) -> Result<(), Error> {
+        Err(png_refused(&self.path))
+    }
+}
+
+/// The error for a `.png` plot path without the `png` feature.
+fn png_refused(path: &Path) -> Error {
+    Error::InvalidOption {
+        name: "plot path",
+        reason: format!(
+            "{}: PNG output needs odeon's `png` feature (features = [\"png\"]); \
+             without it plots are written as SVG (a path ending in .svg)",
+            path.display()
+        ),
+    }
+}
+
+/// Whether a plot path asks for PNG (its extension, in any case).
+fn is_png(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"))
 }
 
 /// A chart on an SVG area, in the crate's style.

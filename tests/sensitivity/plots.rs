@@ -46,10 +46,23 @@ fn missing_pairs_are_typed_errors() {
 }
 
 #[test]
+#[cfg(feature = "png")]
 fn png_output_needs_no_system_library() {
     let path = std::env::temp_dir().join(format!("odeon-test-sens-{}.png", std::process::id()));
     sensitivities(&LV, &sens(), &[(0, Wrt::Param(0))], Scale::Absolute, "PNG", &path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     std::fs::remove_file(path).ok();
+}
+
+#[test]
+#[cfg(not(feature = "png"))]
+fn png_without_the_feature_is_a_typed_error_and_writes_nothing() {
+    let path = std::env::temp_dir().join(format!("odeon-test-no-png-{}.png", std::process::id()));
+    let e = sensitivities(&LV, &sens(), &[(0, Wrt::Param(0))], Scale::Absolute, "PNG", &path).unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidOption { name: "plot path", reason } if reason.contains("`png` feature")),
+        "{e}"
+    );
+    assert!(!path.exists());
 }

@@ -54,8 +54,8 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
             .map(|(k, i)| sol.state(k)[2 * i])
             .collect();
         let size = (sol.t.len(), cols.len());
-        odeon::plot::heatmap(&field, size, (0.0..1.0, 0.0..10.2), ("x", "t"), "u(x, t)", out.join("bruss1d.png"))?;
-        println!("   see bruss1d.png; example: brusselator (also the 2-D Brusselator, 8192 states)");
+        odeon::plot::heatmap(&field, size, (0.0..1.0, 0.0..10.2), ("x", "t"), "u(x, t)", out.join("bruss1d.svg"))?;
+        println!("   see bruss1d.svg; example: brusselator (also the 2-D Brusselator, 8192 states)");
     }
     heat_plate(out)
 }
@@ -96,9 +96,9 @@ fn heat_plate(out: &Path) -> Result<(), Box<dyn Error>> {
     {
         let u_end: Vec<f64> = end.iter().map(|v| v.re).collect();
         let field = heat.sample(&u_end, (60, 120))?;
-        let path = out.join("heat_plate.png");
+        let path = out.join("heat_plate.svg");
         odeon::plot::heatmap(&field.values, (60, 120), (field.x, field.y), ("x", "y"), "temperature at t = 1", path)?;
-        println!("   see heat_plate.png; example: heat_plate");
+        println!("   see heat_plate.svg; example: heat_plate");
     }
     #[cfg(not(feature = "plot"))]
     let _ = out;

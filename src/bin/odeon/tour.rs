@@ -67,8 +67,14 @@ fn simulate(out: &Path) -> Result<(), Box<dyn Error>> {
         let dense = Options::default().rtol(1e-10).atol(1e-10).t_eval((0..=5000).map(|i| i as f64 * 0.01).collect());
         let lorenz = solve(&Lorenz, Dop853, (0.0, 50.0), &Lorenz::Y0, &Lorenz::PARAMS, &dense)?;
         odeon::plot::phase(&lorenz, (0, 2), ("x", "z"), "Lorenz attractor (Dop853)", out.join("lorenz.svg"))?;
-        odeon::plot::phase(&lorenz, (0, 2), ("x", "z"), "Lorenz attractor (Dop853)", out.join("lorenz.png"))?;
-        println!("   plots: van_der_pol.svg, lorenz.svg (and lorenz.png: any plot path ending in .png)");
+        println!("   plots: van_der_pol.svg, lorenz.svg");
+        // Any plot path ending in .png renders PNG with the `png` feature
+        // (`cargo run --release --features png`).
+        #[cfg(feature = "png")]
+        {
+            odeon::plot::phase(&lorenz, (0, 2), ("x", "z"), "Lorenz attractor (Dop853)", out.join("lorenz.png"))?;
+            println!("   and lorenz.png (the `png` feature)");
+        }
     }
     println!("   solutions: <problem>_<method>.json and .csv\n");
     Ok(())
