@@ -163,11 +163,18 @@ where
         if c.fnew_ready {
             c.k.swap(0, Core::<M, D, S::Dim>::FNEW);
         } else {
-            self.system.rhs(D::from(c.clock.t), &c.y, &[], self.p, &mut c.k[0]);
-            c.stats.rhs_evals += 1;
+            self.eval_here(0);
         }
-        c.k0_ready = true;
-        c.fnew_ready = false;
+        self.c.k0_ready = true;
+        self.c.fnew_ready = false;
+    }
+
+    /// `f(t, y)` at the current time into stage slot `slot`, counted.
+    #[inline]
+    fn eval_here(&mut self, slot: usize) {
+        let c = &mut self.c;
+        self.system.rhs(D::from(c.clock.t), &c.y, &[], self.p, &mut c.k[slot]);
+        c.stats.rhs_evals += 1;
     }
 
     /// Evaluate stages 2…s and the trial state `y_new`.
@@ -216,12 +223,9 @@ where
     }
 
     fn ensure_fnew(&mut self) {
-        let c = &mut self.c;
-        if !c.fnew_ready {
-            let fnew = Core::<M, D, S::Dim>::FNEW;
-            self.system.rhs(D::from(c.clock.t), &c.y, &[], self.p, &mut c.k[fnew]);
-            c.stats.rhs_evals += 1;
-            c.fnew_ready = true;
+        if !self.c.fnew_ready {
+            self.eval_here(Core::<M, D, S::Dim>::FNEW);
+            self.c.fnew_ready = true;
         }
     }
 
