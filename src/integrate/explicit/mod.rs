@@ -156,12 +156,11 @@ where
     }
 
     fn prepare_k0(&mut self) {
-        let c = &mut self.c;
-        if c.k0_ready {
+        if self.c.k0_ready {
             return;
         }
-        if c.fnew_ready {
-            c.k.swap(0, Core::<M, D, S::Dim>::FNEW);
+        if self.c.fnew_ready {
+            self.c.k.swap(0, Core::<M, D, S::Dim>::FNEW);
         } else {
             self.eval_here(0);
         }

@@ -113,12 +113,19 @@ where
     pub(super) fn reset(&mut self, t: f64, t_end: f64) -> bool {
         self.clock.begin(t, t_end, self.stats.accepted);
         self.y_new.copy_from(&self.y);
-        self.k0_ready = true;
+        // `Integrator::begin` evaluates `f(t, y)` into the first stage.
+        self.forget_history(true);
+        t != t_end
+    }
+
+    /// Drop what the last step left: the stages at hand (`k0_ready`: the
+    /// first is about to be evaluated), dense output, the stiffness count.
+    fn forget_history(&mut self, k0_ready: bool) {
+        self.k0_ready = k0_ready;
         self.fnew_ready = false;
         self.dense_ready = false;
         self.nonfinite = None;
         self.stiffness = StiffnessCount::default();
-        t != t_end
     }
 
     pub(super) fn derivative(&self) -> Option<&State<D, N>> {
@@ -295,11 +302,7 @@ where
         self.clock.restart(t, t_end, h, self.set.h_max);
         self.y.copy_from(y);
         self.y_new.copy_from(y);
-        self.k0_ready = false;
-        self.fnew_ready = false;
-        self.dense_ready = false;
-        self.nonfinite = None;
-        self.stiffness = StiffnessCount::default();
+        self.forget_history(false);
     }
 
     /// The coefficients of the continuous extension, from the stages (and

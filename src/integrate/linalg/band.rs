@@ -80,7 +80,7 @@ impl<D: DualScalar> BandLu<D> {
 
     #[inline]
     fn at(&self, i: usize, j: usize) -> usize {
-        self.kl + self.ku + i - j + j * self.ld
+        band_position((self.kl, self.ku), i, j)
     }
 
     /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic.
@@ -143,6 +143,14 @@ impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
     }
 }
 
+/// Where entry `(i, j)` sits in the band storage of a matrix with
+/// bandwidths `(kl, ku)`: row `kl + ku + i − j` of column `j`, the columns
+/// `2kl + ku + 1` long (room for the fill of pivoting).
+#[inline]
+fn band_position((kl, ku): (usize, usize), i: usize, j: usize) -> usize {
+    kl + ku + i - j + j * (2 * kl + ku + 1)
+}
+
 /// LAPACK's `gbtf2` on the band storage `ab` of an `n × n` matrix with
 /// bandwidths `(kl, ku)`: column by column, the pivot among the `kl`
 /// entries below. Not generic: compiled once, into the library.
@@ -154,7 +162,7 @@ fn gbtf2(
     (kl, ku): (usize, usize),
 ) -> Result<(), Singular> {
     let (kv, ld) = (kl + ku, 2 * kl + ku + 1);
-    let at = |i: usize, j: usize| kv + i - j + j * ld;
+    let at = |i: usize, j: usize| band_position((kl, ku), i, j);
     let mut ju = 0;
     for j in 0..n {
         let km = kl.min(n - 1 - j);
