@@ -247,11 +247,28 @@ fn one_composite_runs_in_solve_sensitivities_fit_an_ensemble_and_an_ocp() {
         .parameter(Parameter::new("actuator.tau", 0.45).bounds(0.01, 5.0))
         .parameter(Parameter::new("plant.mu", P[0]).fixed())
         .parameter(Parameter::new("controller.ki", P[2]).fixed())
-        .experiment(Experiment::new("step", &X0, data));
+        .experiment(Experiment::new("step", &X0, data.clone()));
     let report = fit(&problem, &FitOptions::default()).unwrap();
     assert!(report.converged, "{report}");
     for (est, want) in report.estimates.iter().zip([P[1], P[3]]) {
         assert!((est.value - want).abs() < 1e-5 * want, "{}: {} vs {want}", est.name, est.value);
+    }
+    // The same fit of the hand-flattened equations (parameters p0…p3):
+    // the same path to the same estimates and standard errors.
+    let flat = Driven::new(&Flat, vec![0.5]).unwrap();
+    let flat_problem = FitProblem::new(&flat, Tsit5, States(vec![0]))
+        .options(o.clone())
+        .parameter(Parameter::new("p1", 1.5).bounds(0.1, 10.0))
+        .parameter(Parameter::new("p3", 0.45).bounds(0.01, 5.0))
+        .parameter(Parameter::new("p0", P[0]).fixed())
+        .parameter(Parameter::new("p2", P[2]).fixed())
+        .experiment(Experiment::new("step", &X0, data));
+    let flat_report = fit(&flat_problem, &FitOptions::default()).unwrap();
+    assert_eq!(report.iterations, flat_report.iterations);
+    for (a, b) in report.estimates.iter().zip(&flat_report.estimates) {
+        assert!((a.value - b.value).abs() <= 1e-12 * b.value.abs(), "{}: {} vs {}", a.name, a.value, b.value);
+        let (sa, sb) = (a.std_error.unwrap(), b.std_error.unwrap());
+        assert!((sa - sb).abs() <= 1e-9 * sb, "{}: standard error {sa} vs {sb}", a.name);
     }
     // A Monte Carlo over the controller gain.
     let mut dists: Vec<Dist> = P.iter().map(|&v| Dist::Fixed(v)).collect();
