@@ -5,8 +5,9 @@
 //! sampling, Latin hypercubes (stratified `u`), Sobol's matrices and
 //! Morris' grids.
 
-use crate::Error;
 use crate::random::{Domain, SampleRng, normal_quantile};
+use crate::{Error, Model};
+use nalgebra::Dim;
 use serde::{Deserialize, Serialize};
 
 /// The distribution of one uncertain input.
@@ -102,6 +103,68 @@ impl Dist {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The distributions of a model's initial state and parameters, by
+    /// name: each state and parameter held at its value in `y0` and `p`
+    /// unless `given` names it (a composite's paths, `"plant.x"`,
+    /// `"controller.kp"`, or any model's `state_names` and
+    /// `param_names`). The result goes to any sampler
+    /// ([`Independent::new`], [`LatinHypercube::new`], …).
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `y0` or `p` does not fit the model;
+    /// [`Error::InvalidDistribution`] naming the entry for a name that is
+    /// neither a state nor a parameter (the message lists them), that is
+    /// both, that is given twice, or whose distribution is invalid.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ensemble::{Dist, Independent};
+    /// use odeon::models::LotkaVolterra;
+    /// let u = Dist::Uniform { low: 0.5, high: 1.5 };
+    /// let (y0, p) = Dist::by_name(&LotkaVolterra, &LotkaVolterra::Y0, &LotkaVolterra::PARAMS, &[("b", u)])?;
+    /// assert_eq!(p[1], u);
+    /// assert_eq!(p[0], Dist::Fixed(LotkaVolterra::PARAMS[0]));
+    /// let sampler = Independent::new(y0, p)?;
+    /// # let _ = sampler;
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn by_name<M: Model>(
+        model: &M,
+        y0: &[f64],
+        p: &[f64],
+        given: &[(&str, Dist)],
+    ) -> Result<(Vec<Dist>, Vec<Dist>), Error> {
+        let n = model.dim().value();
+        if y0.len() != n {
+            return Err(Error::DimensionMismatch { what: "y0", expected: n, got: y0.len() });
+        }
+        if p.len() != model.n_params() {
+            return Err(Error::DimensionMismatch { what: "p", expected: model.n_params(), got: p.len() });
+        }
+        let (states, params) = (model.state_names(), model.param_names());
+        let mut y0: Vec<Dist> = y0.iter().map(|&v| Dist::Fixed(v)).collect();
+        let mut p: Vec<Dist> = p.iter().map(|&v| Dist::Fixed(v)).collect();
+        for (k, &(name, dist)) in given.iter().enumerate() {
+            let bad = |reason: String| Err(Error::InvalidDistribution { name: name.to_string(), reason });
+            let (in_states, in_params) = (states.iter().position(|s| s == name), params.iter().position(|s| s == name));
+            let slot = match (in_states, in_params) {
+                (Some(i), None) => &mut y0[i],
+                (None, Some(i)) => &mut p[i],
+                (Some(_), Some(_)) => return bad("both a state and a parameter have this name".into()),
+                (None, None) => {
+                    let (s, q) = (states.join(", "), params.join(", "));
+                    return bad(format!("no state or parameter of this name; states: {s}; parameters: {q}"));
+                }
+            };
+            if given[..k].iter().any(|&(other, _)| other == name) {
+                return bad("given twice".into());
+            }
+            dist.validate(name)?;
+            *slot = dist;
+        }
+        Ok((y0, p))
     }
 }
 
@@ -333,6 +396,84 @@ mod tests {
         assert!(matches!(&e, Error::InvalidDistribution { name, .. } if name == "p[1]"), "{e}");
         assert!(Dist::Normal { mean: 0.0, std: 0.0 }.validate("x").is_err());
         assert!(Dist::LogNormal { mu: f64::NAN, sigma: 1.0 }.validate("x").is_err());
+    }
+
+    /// y' = -k y, with an unused first parameter x.
+    struct Decay;
+    impl crate::OdeSystem for Decay {
+        type Dim = nalgebra::Const<1>;
+        fn dim(&self) -> Self::Dim {
+            nalgebra::Const
+        }
+        fn n_params(&self) -> usize {
+            2
+        }
+        fn rhs<D: crate::DualScalar>(
+            &self,
+            _t: D,
+            y: &crate::State<D, Self::Dim>,
+            p: &[D],
+            dy: &mut crate::State<D, Self::Dim>,
+        ) {
+            dy[0] = -p[1] * y[0];
+        }
+        fn state_names(&self) -> Vec<String> {
+            vec!["y".into()]
+        }
+        fn param_names(&self) -> Vec<String> {
+            vec!["x".into(), "k".into()]
+        }
+    }
+
+    #[test]
+    fn distributions_are_given_by_name() {
+        let u = Dist::Uniform { low: 0.5, high: 1.5 };
+        let n = Dist::Normal { mean: 2.0, std: 0.1 };
+        let (y0, p) = Dist::by_name(&Decay, &[3.0], &[1.0, 2.0], &[("k", u), ("y", n)]).unwrap();
+        assert_eq!((y0, p), (vec![n], vec![Dist::Fixed(1.0), u]));
+        let named = |given: &[(&str, Dist)]| match Dist::by_name(&Decay, &[3.0], &[1.0, 2.0], given).unwrap_err() {
+            Error::InvalidDistribution { name, reason } => format!("{name}: {reason}"),
+            e => panic!("{e}"),
+        };
+        let e = named(&[("kk", u)]);
+        assert!(e.starts_with("kk: no state") && e.contains("states: y; parameters: x, k"), "{e}");
+        assert!(named(&[("k", u), ("k", n)]).contains("given twice"));
+        assert!(named(&[("k", Dist::Uniform { low: 1.0, high: 0.0 })]).starts_with("k: uniform"));
+        let e = Dist::by_name(&Decay, &[3.0, 4.0], &[1.0, 2.0], &[]).unwrap_err();
+        assert!(matches!(e, Error::DimensionMismatch { what: "y0", expected: 1, got: 2 }), "{e}");
+        let e = Dist::by_name(&Decay, &[3.0], &[1.0], &[]).unwrap_err();
+        assert!(matches!(e, Error::DimensionMismatch { what: "p", expected: 2, got: 1 }), "{e}");
+    }
+
+    #[test]
+    fn a_name_of_a_state_and_a_parameter_is_ambiguous() {
+        struct Both;
+        impl crate::OdeSystem for Both {
+            type Dim = nalgebra::Const<1>;
+            fn dim(&self) -> Self::Dim {
+                nalgebra::Const
+            }
+            fn n_params(&self) -> usize {
+                1
+            }
+            fn rhs<D: crate::DualScalar>(
+                &self,
+                _t: D,
+                _y: &crate::State<D, Self::Dim>,
+                _p: &[D],
+                dy: &mut crate::State<D, Self::Dim>,
+            ) {
+                dy[0] = D::from(0.0);
+            }
+            fn state_names(&self) -> Vec<String> {
+                vec!["x".into()]
+            }
+            fn param_names(&self) -> Vec<String> {
+                vec!["x".into()]
+            }
+        }
+        let e = Dist::by_name(&Both, &[0.0], &[1.0], &[("x", Dist::Fixed(2.0))]).unwrap_err();
+        assert!(e.to_string().contains("both a state and a parameter"), "{e}");
     }
 
     #[test]

@@ -270,10 +270,11 @@ fn one_composite_runs_in_solve_sensitivities_fit_an_ensemble_and_an_ocp() {
         let (sa, sb) = (a.std_error.unwrap(), b.std_error.unwrap());
         assert!((sa - sb).abs() <= 1e-9 * sb, "{}: standard error {sa} vs {sb}", a.name);
     }
-    // A Monte Carlo over the controller gain.
-    let mut dists: Vec<Dist> = P.iter().map(|&v| Dist::Fixed(v)).collect();
-    dists[1] = Dist::Uniform { low: 1.0, high: 3.0 };
-    let sampler = Independent::new(X0.iter().map(|&v| Dist::Fixed(v)).collect(), dists).unwrap();
+    // A Monte Carlo over the controller gain, named by its path.
+    let gain = Dist::Uniform { low: 1.0, high: 3.0 };
+    let (y0, p) = Dist::by_name(&plant, &X0, &P, &[("controller.kp", gain)]).unwrap();
+    assert_eq!(p, [Dist::Fixed(P[0]), gain, Dist::Fixed(P[2]), Dist::Fixed(P[3])]);
+    let sampler = Independent::new(y0, p).unwrap();
     let summary = Ensemble::new(&plant, Tsit5, (0.0, 8.0), sampler, 64).seed(1).options(o).run().unwrap();
     assert_eq!(summary.succeeded, 64);
     // The open composite's free input is the control of an optimal-control
