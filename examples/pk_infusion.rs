@@ -96,12 +96,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let data = Data::new(t, values)?.with_sigmas(sigmas);
 
-    // Fit parameters of two subsystems by path; the rest held known.
+    // Fit parameters of two subsystems by path, on a log scale (they are
+    // positive and span decades); the rest held known.
     let problem = FitProblem::new(&model, Tsit5, States(vec![sensor]))
         .options(opts)
-        .parameter(Parameter::new("pk.CL", 2.0).bounds(0.1, 50.0))
-        .parameter(Parameter::new("pk.V1", 30.0).bounds(1.0, 200.0))
-        .parameter(Parameter::new("sensor.tau", 1.0).bounds(0.01, 5.0))
+        .parameter(Parameter::new("pk.CL", 2.0).bounds(0.1, 50.0).log())
+        .parameter(Parameter::new("pk.V1", 30.0).bounds(1.0, 200.0).log())
+        .parameter(Parameter::new("sensor.tau", 1.0).bounds(0.01, 5.0).log())
         .parameter(Parameter::new("pump.tau", 0.05).fixed())
         .parameter(Parameter::new("pk.Q", 8.0).fixed())
         .parameter(Parameter::new("pk.V2", 40.0).fixed())
