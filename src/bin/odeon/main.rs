@@ -1,5 +1,6 @@
 //! The odeon command line. With no arguments it runs the tour.
 
+mod compose;
 mod ensemble;
 mod events;
 mod sparse;

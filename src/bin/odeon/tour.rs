@@ -23,6 +23,7 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     stiff(out)?;
     crate::events::run(out)?;
     crate::sparse::run(out)?;
+    crate::compose::run(out)?;
     Ok(())
 }
 
