@@ -148,7 +148,10 @@ impl Dist {
         let mut p: Vec<Dist> = p.iter().map(|&v| Dist::Fixed(v)).collect();
         for (k, &(name, dist)) in given.iter().enumerate() {
             let bad = |reason: String| Err(Error::InvalidDistribution { name: name.to_string(), reason });
-            let (in_states, in_params) = (states.iter().position(|s| s == name), params.iter().position(|s| s == name));
+            // (`take`: a model naming more states or parameters than it has
+            // cannot index past them.)
+            let find = |names: &[String], len: usize| names.iter().take(len).position(|s| s == name);
+            let (in_states, in_params) = (find(&states, y0.len()), find(&params, p.len()));
             let slot = match (in_states, in_params) {
                 (Some(i), None) => &mut y0[i],
                 (None, Some(i)) => &mut p[i],
