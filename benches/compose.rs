@@ -13,9 +13,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{Const, SVector};
-use odeon::compose::blocks::{Lag, Pi};
+use odeon::compose::blocks::{Lag, van_der_pol_pi};
 use odeon::compose::{Builder, Composite, Parts};
-use odeon::models::ForcedVanDerPol;
 use odeon::signal::Driven;
 use odeon::system::Model;
 use odeon::{Algorithm, DualScalar, Options, Rodas5P, Tsit5, solve};
@@ -44,17 +43,6 @@ impl Model for FlatLoop {
         dx[2] = u[0] - x[0];
         dx[3] = (command - x[3]) / p[3];
     }
-}
-
-fn vdp_pi() -> Builder<impl Parts> {
-    Composite::builder()
-        .add("plant", ForcedVanDerPol)
-        .add("controller", Pi)
-        .add("actuator", Lag)
-        .connect("plant.x", "controller.y")
-        .connect("controller.u", "actuator.u")
-        .connect("actuator.y", "plant.force")
-        .external("controller.r")
 }
 
 /// Fifty lags in a chain, written flat: y₀' = (1 − y₀)/τ₀, y_k' =
@@ -113,8 +101,8 @@ fn composition(c: &mut Criterion) {
     let mut g = c.benchmark_group("compose");
     g.measurement_time(Duration::from_secs(3)).sample_size(30);
     let (x0, p) = ([2.0, 0.0, 0.0, 0.0], [2.0, 8.0, 4.0, 0.2]);
-    let fixed = vdp_pi().build_const::<4>().unwrap();
-    let dynamic = vdp_pi().build().unwrap();
+    let fixed = van_der_pol_pi().build_const::<4>().unwrap();
+    let dynamic = van_der_pol_pi().build().unwrap();
     let flat = Driven::new(&FlatLoop, vec![1.0]).unwrap();
     let (fixed, dynamic) = (Driven::new(&fixed, vec![1.0]).unwrap(), Driven::new(&dynamic, vec![1.0]).unwrap());
     let vdp = (60.0, &x0[..], &p[..]);

@@ -1,6 +1,8 @@
 //! Standard blocks for composites: a first-order lag and a PI controller.
 
+use super::{Builder, Composite, Parts};
 use crate::DualScalar;
+use crate::models::ForcedVanDerPol;
 use crate::system::Model;
 use nalgebra::{Const, SVector};
 
@@ -108,4 +110,31 @@ impl Model for Pi {
     fn output_names(&self) -> Vec<String> {
         vec!["u".into()]
     }
+}
+
+/// Van der Pol's oscillator (`plant`, [`ForcedVanDerPol`]) under PI control
+/// (`controller`, [`Pi`]) through a lagging actuator (`actuator`, [`Lag`]),
+/// the setpoint `controller.r` left external: dynode's canonical
+/// composite, as a builder (`build()` or `build_const::<4>()`). Parameters
+/// `plant.mu`, `controller.kp`, `controller.ki`, `actuator.tau`; states
+/// `plant.x`, `plant.v`, `controller.z`, `actuator.y`.
+///
+/// # Example
+/// ```
+/// use odeon::compose::blocks::van_der_pol_pi;
+/// use odeon::system::Model;
+/// let closed = van_der_pol_pi().build_const::<4>()?;
+/// assert_eq!(closed.input_names(), ["controller.r"]);
+/// assert_eq!(closed.param_names(), ["plant.mu", "controller.kp", "controller.ki", "actuator.tau"]);
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub fn van_der_pol_pi() -> Builder<impl Parts> {
+    Composite::builder()
+        .add("plant", ForcedVanDerPol)
+        .add("controller", Pi)
+        .add("actuator", Lag)
+        .connect("plant.x", "controller.y")
+        .connect("controller.u", "actuator.u")
+        .connect("actuator.y", "plant.force")
+        .external("controller.r")
 }

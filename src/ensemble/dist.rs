@@ -401,15 +401,15 @@ mod tests {
         assert!(Dist::LogNormal { mu: f64::NAN, sigma: 1.0 }.validate("x").is_err());
     }
 
-    /// y' = -k y, with an unused first parameter x.
-    struct Decay;
-    impl crate::OdeSystem for Decay {
+    /// y' = -k y (k the last parameter) with the given names.
+    struct Named(&'static str, &'static [&'static str]);
+    impl crate::OdeSystem for Named {
         type Dim = nalgebra::Const<1>;
         fn dim(&self) -> Self::Dim {
             nalgebra::Const
         }
         fn n_params(&self) -> usize {
-            2
+            self.1.len()
         }
         fn rhs<D: crate::DualScalar>(
             &self,
@@ -418,13 +418,13 @@ mod tests {
             p: &[D],
             dy: &mut crate::State<D, Self::Dim>,
         ) {
-            dy[0] = -p[1] * y[0];
+            dy[0] = -p[p.len() - 1] * y[0];
         }
         fn state_names(&self) -> Vec<String> {
-            vec!["y".into()]
+            vec![self.0.into()]
         }
         fn param_names(&self) -> Vec<String> {
-            vec!["x".into(), "k".into()]
+            self.1.iter().map(|&n| n.into()).collect()
         }
     }
 
@@ -432,9 +432,11 @@ mod tests {
     fn distributions_are_given_by_name() {
         let u = Dist::Uniform { low: 0.5, high: 1.5 };
         let n = Dist::Normal { mean: 2.0, std: 0.1 };
-        let (y0, p) = Dist::by_name(&Decay, &[3.0], &[1.0, 2.0], &[("k", u), ("y", n)]).unwrap();
+        let (y0, p) = Dist::by_name(&Named("y", &["x", "k"]), &[3.0], &[1.0, 2.0], &[("k", u), ("y", n)]).unwrap();
         assert_eq!((y0, p), (vec![n], vec![Dist::Fixed(1.0), u]));
-        let named = |given: &[(&str, Dist)]| match Dist::by_name(&Decay, &[3.0], &[1.0, 2.0], given).unwrap_err() {
+        let named = |given: &[(&str, Dist)]| match Dist::by_name(&Named("y", &["x", "k"]), &[3.0], &[1.0, 2.0], given)
+            .unwrap_err()
+        {
             Error::InvalidDistribution { name, reason } => format!("{name}: {reason}"),
             e => panic!("{e}"),
         };
@@ -442,40 +444,15 @@ mod tests {
         assert!(e.starts_with("kk: no state") && e.contains("states: y; parameters: x, k"), "{e}");
         assert!(named(&[("k", u), ("k", n)]).contains("given twice"));
         assert!(named(&[("k", Dist::Uniform { low: 1.0, high: 0.0 })]).starts_with("k: uniform"));
-        let e = Dist::by_name(&Decay, &[3.0, 4.0], &[1.0, 2.0], &[]).unwrap_err();
+        let e = Dist::by_name(&Named("y", &["x", "k"]), &[3.0, 4.0], &[1.0, 2.0], &[]).unwrap_err();
         assert!(matches!(e, Error::DimensionMismatch { what: "y0", expected: 1, got: 2 }), "{e}");
-        let e = Dist::by_name(&Decay, &[3.0], &[1.0], &[]).unwrap_err();
+        let e = Dist::by_name(&Named("y", &["x", "k"]), &[3.0], &[1.0], &[]).unwrap_err();
         assert!(matches!(e, Error::DimensionMismatch { what: "p", expected: 2, got: 1 }), "{e}");
     }
 
     #[test]
     fn a_name_of_a_state_and_a_parameter_is_ambiguous() {
-        struct Both;
-        impl crate::OdeSystem for Both {
-            type Dim = nalgebra::Const<1>;
-            fn dim(&self) -> Self::Dim {
-                nalgebra::Const
-            }
-            fn n_params(&self) -> usize {
-                1
-            }
-            fn rhs<D: crate::DualScalar>(
-                &self,
-                _t: D,
-                _y: &crate::State<D, Self::Dim>,
-                _p: &[D],
-                dy: &mut crate::State<D, Self::Dim>,
-            ) {
-                dy[0] = D::from(0.0);
-            }
-            fn state_names(&self) -> Vec<String> {
-                vec!["x".into()]
-            }
-            fn param_names(&self) -> Vec<String> {
-                vec!["x".into()]
-            }
-        }
-        let e = Dist::by_name(&Both, &[0.0], &[1.0], &[("x", Dist::Fixed(2.0))]).unwrap_err();
+        let e = Dist::by_name(&Named("x", &["x"]), &[0.0], &[1.0], &[("x", Dist::Fixed(2.0))]).unwrap_err();
         assert!(e.to_string().contains("both a state and a parameter"), "{e}");
     }
 

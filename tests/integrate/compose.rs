@@ -6,7 +6,7 @@
 
 use nalgebra::{Const, DVector, SVector};
 use num_dual::DualSVec64;
-use odeon::compose::blocks::{Lag, Pi};
+use odeon::compose::blocks::{Lag, Pi, van_der_pol_pi};
 use odeon::compose::{Builder, Composite, Parts};
 use odeon::ensemble::{Dist, Ensemble, Independent};
 use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Parameter, States, fit};
@@ -44,18 +44,6 @@ impl Model for Flat {
     }
 }
 
-/// The same as a composite, with the setpoint open.
-fn loop_builder() -> Builder<impl Parts> {
-    Composite::builder()
-        .add("plant", ForcedVanDerPol)
-        .add("controller", Pi)
-        .add("actuator", Lag)
-        .connect("plant.x", "controller.y")
-        .connect("controller.u", "actuator.u")
-        .connect("actuator.y", "plant.force")
-        .external("controller.r")
-}
-
 const P: [f64; 4] = [1.5, 2.0, 0.8, 0.3];
 const X0: [f64; 4] = [1.0, 0.0, 0.0, 0.0];
 
@@ -67,8 +55,8 @@ fn setpoint() -> Table {
 
 #[test]
 fn a_composite_evaluates_the_flat_equations_bit_for_bit() {
-    let composite = loop_builder().build_const::<4>().unwrap();
-    let dynamic = loop_builder().build().unwrap();
+    let composite = van_der_pol_pi().build_const::<4>().unwrap();
+    let dynamic = van_der_pol_pi().build().unwrap();
     assert_eq!(composite.state_names(), ["plant.x", "plant.v", "controller.z", "actuator.y"]);
     assert_eq!(composite.param_names(), ["plant.mu", "controller.kp", "controller.ki", "actuator.tau"]);
     assert_eq!(composite.input_names(), ["controller.r"]);
@@ -97,7 +85,7 @@ fn a_composite_evaluates_the_flat_equations_bit_for_bit() {
 
 #[test]
 fn a_composite_solves_and_differentiates_as_the_flat_model() {
-    let composite = loop_builder().build_const::<4>().unwrap();
+    let composite = van_der_pol_pi().build_const::<4>().unwrap();
     let (flat, ours) = (Driven::new(&Flat, setpoint()).unwrap(), Driven::new(&composite, setpoint()).unwrap());
     let o = Options::default().rtol(1e-9).atol(1e-11);
     each_method!(alg in [Tsit5, Rodas5P] {
@@ -111,7 +99,7 @@ fn a_composite_solves_and_differentiates_as_the_flat_model() {
     let got = solve_sensitivities(&ours, Tsit5, (0.0, 20.0), &X0, &P, &wrt, &o).unwrap();
     assert_eq!(want.jacobians, got.jacobians);
     // A run-time-sized composite takes the same steps to within rounding.
-    let dynamic = loop_builder().build().unwrap();
+    let dynamic = van_der_pol_pi().build().unwrap();
     let got = solve(&Driven::new(&dynamic, setpoint()).unwrap(), Rodas5P, (0.0, 20.0), &X0, &P, &o).unwrap();
     let want = solve(&flat, Rodas5P, (0.0, 20.0), &X0, &P, &o).unwrap();
     let (a, b) = (want.last().unwrap().1, got.last().unwrap().1);
@@ -224,7 +212,7 @@ fn settle<M: SliceModel>(model: M) -> (OcpSolution, SimulationCheck) {
 
 #[test]
 fn one_composite_runs_in_solve_sensitivities_fit_an_ensemble_and_an_ocp() {
-    let closed = loop_builder().build_const::<4>().unwrap();
+    let closed = van_der_pol_pi().build_const::<4>().unwrap();
     let plant = Driven::new(&closed, vec![0.5]).unwrap(); // a constant setpoint
     let o = Options::default().rtol(1e-9).atol(1e-11);
     // ∂x(8)/∂kp against a central difference of two solves.
@@ -280,7 +268,7 @@ fn one_composite_runs_in_solve_sensitivities_fit_an_ensemble_and_an_ocp() {
     // The open composite's free input is the control of an optimal-control
     // problem: the same optimum as the flat equations', and a trajectory
     // the integrator reproduces under the optimal setpoint.
-    let (ours, check) = settle(loop_builder().build_const::<4>().unwrap());
+    let (ours, check) = settle(van_der_pol_pi().build_const::<4>().unwrap());
     let (flat, _) = settle(Flat);
     assert_eq!(check.states.len(), ours.timeseries.states.len(), "simulated to the end");
     assert!(check.max_error.iter().all(|&e| e < 1e-4), "collocation vs integrator: {:?}", check.max_error);
@@ -302,7 +290,7 @@ fn one_composite_runs_in_solve_sensitivities_fit_an_ensemble_and_an_ocp() {
 /// ∫₀⁴ x² + v² dt with the setpoint held at 0: the state augmented with
 /// the running cost, integrated tightly.
 fn free_response_cost() -> f64 {
-    let closed = loop_builder().build_const::<4>().unwrap();
+    let closed = van_der_pol_pi().build_const::<4>().unwrap();
     let held = Driven::new(&closed, vec![0.0]).unwrap();
     let o = Options::default().rtol(1e-10).atol(1e-12).t_eval((0..=400).map(|i| 0.01 * i as f64).collect());
     let sol = solve(&held, Dop853, (0.0, 4.0), &X0, &P, &o).unwrap();

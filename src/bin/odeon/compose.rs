@@ -1,8 +1,6 @@
 //! Tour section: a model composed of parts.
 
-use odeon::compose::Composite;
-use odeon::compose::blocks::{Lag, Pi};
-use odeon::models::ForcedVanDerPol;
+use odeon::compose::blocks::van_der_pol_pi;
 use odeon::sensitivity::Wrt;
 use odeon::signal::Driven;
 use odeon::system::Model;
@@ -13,15 +11,7 @@ use std::path::Path;
 pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     println!("\n9. Composite models: Van der Pol's oscillator under PI control through a lagging actuator —");
     println!("   three subsystems wired output → input by name into one model");
-    let closed = Composite::builder()
-        .add("plant", ForcedVanDerPol)
-        .add("controller", Pi)
-        .add("actuator", Lag)
-        .connect("plant.x", "controller.y")
-        .connect("controller.u", "actuator.u")
-        .connect("actuator.y", "plant.force")
-        .external("controller.r")
-        .build_const::<4>()?;
+    let closed = van_der_pol_pi().build_const::<4>()?;
     let names = closed.state_names();
     println!("   states {}; parameters {}", names.join(", "), closed.param_names().join(", "));
     let p =
