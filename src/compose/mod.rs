@@ -17,6 +17,8 @@
 //! So it is solved, differentiated, fitted and sampled like any model (a
 //! composite without external inputs directly; one with external inputs
 //! under [`Driven`](crate::signal::Driven)), and it composes further.
+//! Fits name parameters by path ([`Parameter::new`](crate::fit::Parameter::new)`("controller.kp", …)`),
+//! and so do ensembles ([`Dist::by_name`](crate::ensemble::Dist::by_name)).
 //!
 //! Evaluating it is a pass over the subsystems in their typed order:
 //! subsystems are held by type, not behind `dyn`, so every call is
