@@ -84,10 +84,12 @@ impl Canvas {
 
     /// Write the file (after the area has been presented and dropped).
     pub(crate) fn finish(self) -> Result<(), Error> {
-        if !is_png(&self.path) {
-            return crate::files::write_atomic(&self.path, self.svg.as_bytes());
+        // Without the `png` feature `new` refused a `.png` path.
+        #[cfg(feature = "png")]
+        if is_png(&self.path) {
+            return self.render_png();
         }
-        self.render_png()
+        crate::files::write_atomic(&self.path, self.svg.as_bytes())
     }
 
     /// The SVG rendered to PNG with the embedded font.
@@ -105,11 +107,6 @@ impl Canvas {
         resvg::render(&tree, resvg::tiny_skia::Transform::identity(), &mut pixmap.as_mut());
         let png = pixmap.encode_png().map_err(|e| io(&e))?;
         crate::files::write_atomic(&self.path, &png)
-    }
-
-    #[cfg(not(feature = "png"))]
-    fn render_png(self) -> Result<(), Error> {
-        Err(png_refused(&self.path))
     }
 }
 

@@ -49,9 +49,7 @@ pub struct BandLu<D> {
     n: usize,
     kl: usize,
     ku: usize,
-    /// Rows of the band storage: `2kl + ku + 1` (room for the fill of
-    /// pivoting); entry `(i, j)` at `ab[(kv + i − j) + j·ld]`, `kv = kl + ku`.
-    ld: usize,
+    /// The band storage, column by column ([`band_position`]).
     ab: Vec<f64>,
     piv: Vec<usize>,
     /// `1/u_jj`: the back substitution multiplies (a division's latency
@@ -67,10 +65,9 @@ impl<D: DualScalar> BandLu<D> {
     pub fn new(jac: &SparseMatrix<D>) -> Self {
         let n = jac.n();
         let (kl, ku) = bandwidths(jac);
-        let ld = 2 * kl + ku + 1;
         let zero = D::from(0.0);
-        let (ab, piv, inv_diag) = (vec![0.0; ld * n], vec![0; n], vec![0.0; n]);
-        BandLu { n, kl, ku, ld, ab, piv, inv_diag, shift: 0.0, b: vec![zero; n], r: vec![zero; n] }
+        let (ab, piv, inv_diag) = (vec![0.0; n * band_rows((kl, ku))], vec![0; n], vec![0.0; n]);
+        BandLu { n, kl, ku, ab, piv, inv_diag, shift: 0.0, b: vec![zero; n], r: vec![zero; n] }
     }
 
     /// The lower and upper bandwidths.
@@ -92,13 +89,13 @@ impl<D: DualScalar> BandLu<D> {
                 b.swap(j, p);
             }
             let bj = b[j];
-            let col = j * self.ld + kv;
+            let col = self.at(j, j);
             for i in 1..=kl.min(n - 1 - j) {
                 b[j + i] -= bj * self.ab[col + i];
             }
         }
         for j in (0..n).rev() {
-            let col = j * self.ld + kv;
+            let col = self.at(j, j);
             b[j] *= self.inv_diag[j];
             let bj = b[j];
             let first = j.saturating_sub(kv);
@@ -143,12 +140,18 @@ impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
     }
 }
 
-/// Where entry `(i, j)` sits in the band storage of a matrix with
-/// bandwidths `(kl, ku)`: row `kl + ku + i − j` of column `j`, the columns
-/// `2kl + ku + 1` long (room for the fill of pivoting).
+/// The length of a column of the band storage of a matrix with bandwidths
+/// `(kl, ku)`: `2kl + ku + 1` (room for the fill of pivoting).
+#[inline]
+fn band_rows((kl, ku): (usize, usize)) -> usize {
+    2 * kl + ku + 1
+}
+
+/// Where entry `(i, j)` sits in the band storage: row `kl + ku + i − j` of
+/// column `j`.
 #[inline]
 fn band_position((kl, ku): (usize, usize), i: usize, j: usize) -> usize {
-    kl + ku + i - j + j * (2 * kl + ku + 1)
+    kl + ku + i + j * band_rows((kl, ku)) - j
 }
 
 /// LAPACK's `gbtf2` on the band storage `ab` of an `n × n` matrix with
@@ -161,12 +164,11 @@ fn gbtf2(
     n: usize,
     (kl, ku): (usize, usize),
 ) -> Result<(), Singular> {
-    let (kv, ld) = (kl + ku, 2 * kl + ku + 1);
     let at = |i: usize, j: usize| band_position((kl, ku), i, j);
     let mut ju = 0;
     for j in 0..n {
         let km = kl.min(n - 1 - j);
-        let col = j * ld + kv;
+        let col = at(j, j);
         let jp = (0..=km).fold(0, |best, i| if ab[col + i].abs() > ab[col + best].abs() { i } else { best });
         let pivot = ab[col + jp];
         if pivot == 0.0 || !pivot.is_finite() {
@@ -184,9 +186,9 @@ fn gbtf2(
             ab[col + i] /= pivot;
         }
         for c in j + 1..=ju {
-            let a = ab[at(j, c)];
+            let base = at(j, c);
+            let a = ab[base];
             if a != 0.0 {
-                let base = c * ld + kv + j - c;
                 for i in 1..=km {
                     ab[base + i] -= ab[col + i] * a;
                 }
