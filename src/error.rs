@@ -454,6 +454,20 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A model file or an expression in it cannot be read: a syntax
+    /// error, an unknown symbol, a wrong number of arguments, a repeated
+    /// or reserved name, a missing or invalid field.
+    #[error("{file}:{line}:{column}: {reason}")]
+    Parse {
+        /// The file (or `<expression>` for a string parsed on its own).
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// An ensemble spec (TOML) is malformed.
     #[error("spec{}: `{key}`: {reason}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
     InvalidSpec {

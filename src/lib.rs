@@ -68,6 +68,7 @@ pub mod signal;
 mod solution;
 mod spec;
 pub mod system;
+pub mod tape;
 
 pub use error::Error;
 pub use integrate::{

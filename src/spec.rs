@@ -9,6 +9,16 @@ pub(crate) fn line_of(text: &str, at: usize) -> usize {
     text.as_bytes()[..at.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
+/// 1-based line and column (in characters) of byte offset `at` in `text`.
+pub(crate) fn position(text: &str, at: usize) -> (usize, usize) {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |k| k + 1);
+    (line_of(text, at), text[line_start..at].chars().count() + 1)
+}
+
 /// An `InvalidSpec` error.
 pub(crate) fn spec_error(key: &str, line: Option<usize>, reason: impl Into<String>) -> Error {
     Error::InvalidSpec { key: key.to_string(), line, reason: reason.into() }

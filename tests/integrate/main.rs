@@ -15,3 +15,4 @@ mod events;
 mod inputs;
 mod scalar_types;
 mod schedules;
+mod tape;

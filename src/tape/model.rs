@@ -1,0 +1,203 @@
+//! A model read from a file: its equations compiled to tapes, run as any
+//! other [`Model`].
+
+use super::tape::Tape;
+use crate::system::{Model, State};
+use crate::{DualScalar, Error};
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dyn};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A model whose equations come from a file (see the [module
+/// documentation](super) for the format): its right-hand side, outputs
+/// and initial values compiled to instruction tapes and evaluated by an
+/// interpreter generic over the scalar, so it simulates, gives exact
+/// sensitivities, fits, samples and composes like a model written in Rust.
+/// Its size is known at run time (`Dyn`).
+///
+/// # Example
+/// ```
+/// use odeon::tape::TapeModel;
+/// use odeon::{solve, Options, Tsit5};
+///
+/// let model = TapeModel::from_toml("decay.toml", r#"
+///     [[parameters]]
+///     name = "k"
+///     value = 0.5
+///
+///     [[states]]
+///     name = "x"
+///     initial = 2.0
+///     rate = "-k * x"
+/// "#)?;
+/// let sol = solve(&model, Tsit5, (0.0, 2.0), model.y0(), model.params(), &Options::default().save_final())?;
+/// assert!((sol.y[0] - 2.0 * (-1.0f64).exp()).abs() < 1e-6);
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct TapeModel {
+    name: String,
+    description: String,
+    /// States, inputs, parameters, outputs.
+    names: [Vec<String>; 4],
+    params: Vec<f64>,
+    bounds: Vec<(f64, f64)>,
+    y0: Vec<f64>,
+    units: HashMap<String, String>,
+    rhs: Tape,
+    outputs: Tape,
+    initial: Tape,
+    /// `feedthrough[o][i]`: output `o` reads input `i`.
+    feedthrough: Vec<Vec<bool>>,
+}
+
+impl TapeModel {
+    pub(crate) fn new(
+        name: String,
+        description: String,
+        names: [Vec<String>; 4],
+        params: Vec<f64>,
+        bounds: Vec<(f64, f64)>,
+        units: HashMap<String, String>,
+        [rhs, outputs, initial]: [Tape; 3],
+    ) -> Self {
+        let first_input = 1 + names[0].len();
+        let feedthrough = outputs.reads(first_input, names[1].len());
+        let mut model = TapeModel {
+            name,
+            description,
+            names,
+            params,
+            bounds,
+            y0: Vec::new(),
+            units,
+            rhs,
+            outputs,
+            initial,
+            feedthrough,
+        };
+        model.y0 = model.initial_state(&model.params);
+        model
+    }
+
+    /// Read a model file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if it cannot be read; [`Error::Parse`] with the line
+    /// and column of what is wrong in it.
+    pub fn read(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        super::file::read(&path.display().to_string(), &text)
+    }
+
+    /// A model from the text of a model file; `file` names it in errors.
+    ///
+    /// # Errors
+    /// [`Error::Parse`] with the line and column of what is wrong.
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, Error> {
+        super::file::read(file, text)
+    }
+
+    /// The model's name (`name` in the file; empty if not given).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One line about the model (`description`).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The parameter values in the file, in order.
+    pub fn params(&self) -> &[f64] {
+        &self.params
+    }
+
+    /// The parameters' bounds (infinite where the file gives none).
+    pub fn bounds(&self) -> &[(f64, f64)] {
+        &self.bounds
+    }
+
+    /// The initial state at the file's parameter values.
+    pub fn y0(&self) -> &[f64] {
+        &self.y0
+    }
+
+    /// The initial state at parameters `p` (initial values may be
+    /// expressions of the parameters; with dual numbers, so are their
+    /// derivatives).
+    pub fn initial_state<D: DualScalar>(&self, p: &[D]) -> Vec<D> {
+        let mut y0 = vec![D::from(0.0); self.names[0].len()];
+        if p.len() == self.params.len() {
+            self.initial.eval(D::from(0.0), &[], &[], p, &mut y0);
+        } else {
+            y0.fill(D::from(f64::NAN));
+        }
+        y0
+    }
+
+    /// The unit written for a state, input, parameter, assignment or
+    /// output, if any (free text).
+    pub fn unit(&self, name: &str) -> Option<&str> {
+        self.units.get(name).map(String::as_str)
+    }
+
+    /// Number of instructions of the right-hand side's tape (after
+    /// sharing common subexpressions and folding constants).
+    pub fn rhs_instructions(&self) -> usize {
+        self.rhs.instructions()
+    }
+}
+
+impl Model for TapeModel {
+    type Dim = Dyn;
+    /// One chunk width for every file-defined model (it serves many
+    /// problems).
+    const FIXED_SENSITIVITY_CHUNKS: bool = true;
+
+    fn dim(&self) -> Dyn {
+        Dyn(self.names[0].len())
+    }
+    fn n_params(&self) -> usize {
+        self.params.len()
+    }
+    fn n_inputs(&self) -> usize {
+        self.names[1].len()
+    }
+    fn n_outputs(&self) -> usize {
+        self.names[3].len()
+    }
+
+    fn rhs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], dxdt: &mut State<D, Dyn>)
+    where
+        DefaultAllocator: Allocator<Dyn>,
+    {
+        self.rhs.eval(t, x.as_slice(), u, p, dxdt.as_mut_slice());
+    }
+
+    fn outputs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], y: &mut [D])
+    where
+        DefaultAllocator: Allocator<Dyn>,
+    {
+        self.outputs.eval(t, x.as_slice(), u, p, y);
+    }
+
+    fn feedthrough(&self, output: usize, input: usize) -> bool {
+        self.feedthrough.get(output).and_then(|row| row.get(input)).copied().unwrap_or(true)
+    }
+
+    fn state_names(&self) -> Vec<String> {
+        self.names[0].clone()
+    }
+    fn input_names(&self) -> Vec<String> {
+        self.names[1].clone()
+    }
+    fn param_names(&self) -> Vec<String> {
+        self.names[2].clone()
+    }
+    fn output_names(&self) -> Vec<String> {
+        self.names[3].clone()
+    }
+}
