@@ -2,7 +2,9 @@
 //! Dopri5 loops in plain f64 (same tableau, norm and controller), measured
 //! in the same run; compile-time against run-time state sizes; and
 //! events (a bouncing ball, and the cost of watching an event that never
-//! fires).
+//! fires); a model read from a file (its tape interpreted) against the
+//! same equations compiled from Rust: right-hand side, solve and
+//! sensitivities.
 //!
 //! Run: `cargo bench --bench integrate`.
 
@@ -111,9 +113,56 @@ fn events(c: &mut Criterion) {
     g.finish();
 }
 
+/// Lotka–Volterra from `examples/models/lotka_volterra.toml` against
+/// `odeon::models::LotkaVolterra` (issue 18's goals: ≤ 3× for the
+/// right-hand side, ≤ 2× end to end with sensitivities).
+fn tape(c: &mut Criterion) {
+    use nalgebra::{DVector, SVector};
+    use num_dual::DualSVec64;
+    use odeon::models::LotkaVolterra as Lv;
+    use odeon::sensitivity::{Wrt, solve_sensitivities};
+    use odeon::system::Model;
+    use odeon::tape::TapeModel;
+    let file =
+        TapeModel::from_toml("lotka_volterra.toml", include_str!("../examples/models/lotka_volterra.toml")).unwrap();
+    let mut g = c.benchmark_group("tape_vs_rust_lotka_volterra");
+    let (y, p) = (SVector::from(Lv::Y0), Lv::PARAMS);
+    let mut dy = y;
+    g.bench_function("rhs rust f64", |b| b.iter(|| Model::rhs(&Lv, 0.0, black_box(&y), &[], &p, &mut dy)));
+    let (yd, mut dyd) = (DVector::from_column_slice(&Lv::Y0), DVector::zeros(2));
+    g.bench_function("rhs file f64", |b| b.iter(|| file.rhs(0.0, black_box(&yd), &[], &p, &mut dyd)));
+    // Six directions, as the sensitivities to four parameters and two
+    // initial states.
+    type D6 = DualSVec64<6>;
+    let seed = |v: f64, k: usize| D6::from_re(v).derivative(k);
+    let (y6, p6) = (SVector::from([seed(1.0, 4), seed(1.0, 5)]), [0, 1, 2, 3].map(|k| seed(Lv::PARAMS[k], k)));
+    let mut dy6 = y6;
+    g.bench_function("rhs rust dual6", |b| {
+        b.iter(|| Model::rhs(&Lv, D6::from(0.0), black_box(&y6), &[], &p6, &mut dy6))
+    });
+    let (y6d, mut dy6d) = (DVector::from_column_slice(y6.as_slice()), DVector::from_element(2, D6::from(0.0)));
+    g.bench_function("rhs file dual6", |b| b.iter(|| file.rhs(D6::from(0.0), black_box(&y6d), &[], &p6, &mut dy6d)));
+    let opts = Options::default().rtol(1e-8).atol(1e-10).save_final();
+    let span = (0.0, 10.0);
+    g.bench_function("solve rust", |b| {
+        b.iter(|| solve(&Lv, Dopri5, span, black_box(&Lv::Y0), &Lv::PARAMS, &opts).unwrap())
+    });
+    g.bench_function("solve file", |b| {
+        b.iter(|| solve(&file, Dopri5, span, black_box(&Lv::Y0), &Lv::PARAMS, &opts).unwrap())
+    });
+    let wrt = Wrt::all(&Lv);
+    g.bench_function("sensitivities rust", |b| {
+        b.iter(|| solve_sensitivities(&Lv, Dopri5, span, black_box(&Lv::Y0), &Lv::PARAMS, &wrt, &opts).unwrap())
+    });
+    g.bench_function("sensitivities file", |b| {
+        b.iter(|| solve_sensitivities(&file, Dopri5, span, black_box(&Lv::Y0), &Lv::PARAMS, &wrt, &opts).unwrap())
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = nonstiff, sizes, events
+    targets = nonstiff, sizes, events, tape
 }
 criterion_main!(benches);

@@ -28,11 +28,12 @@ use super::Sampler;
 use super::check::{Invalid, SummaryFile};
 use super::dist::{Dist, Independent, LatinHypercube};
 use super::{Ensemble, EnsembleSummary, Keep, MAX_BLOCK_SIZE};
-use crate::models::registry::{self, BuiltIn};
+use crate::models::registry::Named;
 use crate::spec::{line_of, parse_toml, spec_error};
 use crate::{Error, Method, Model, Options};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::Path;
 use toml::Spanned;
 
 /// How the inputs are drawn.
@@ -96,8 +97,12 @@ struct RawSpec {
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EnsembleSpec {
-    /// Built-in model name.
+    /// Built-in model name, or the path of a model file.
     pub model: String,
+    /// The hash of the model file's text (none for a built-in model): a
+    /// part computed from another version of the file does not merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_fingerprint: Option<String>,
     /// Integration method.
     pub method: Method,
     /// Time span.
@@ -134,9 +139,14 @@ impl EnsembleSpec {
     /// keys, bad values, unknown input names, invalid distributions);
     /// `UnknownModel`.
     pub fn parse(text: &str) -> Result<Self, Error> {
+        Self::parse_in(text, Path::new(""))
+    }
+
+    /// [`parse`](Self::parse) with a model file's path relative to `base`.
+    fn parse_in(text: &str, base: &Path) -> Result<Self, Error> {
         let raw: RawSpec = parse_toml(text)?;
         let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
-        let model = registry::lookup(raw.model.get_ref()).map_err(|e| match e {
+        let model = Named::resolve(raw.model.get_ref(), base).map_err(|e| match e {
             Error::UnknownModel { name, known } => {
                 spec_error("model", at(raw.model.span()), format!("unknown model {name:?}; built-in models: {known}"))
             }
@@ -176,10 +186,11 @@ impl EnsembleSpec {
                     })
                     .collect::<Vec<_>>())
             };
-        let y0 = resolve("y0", model.state_names(), model.y0, &raw.y0)?;
-        let params = resolve("params", model.param_names(), model.params, &raw.params)?;
+        let y0 = resolve("y0", model.state_names(), model.y0(), &raw.y0)?;
+        let params = resolve("params", model.param_names(), model.params(), &raw.params)?;
         let spec = EnsembleSpec {
-            model: model.name.to_string(),
+            model: model.name().to_string(),
+            model_fingerprint: model.fingerprint().map(str::to_string),
             method,
             t_span: raw.t_span,
             save_at: raw.save_at,
@@ -211,7 +222,12 @@ impl EnsembleSpec {
     /// # Errors
     /// `InvalidSpec` naming the key.
     pub fn check(&self) -> Result<(), Error> {
-        let model = registry::lookup(&self.model).map_err(|e| spec_error("model", None, e.to_string()))?;
+        let model = Named::resolve(&self.model, Path::new("")).map_err(|e| spec_error("model", None, e.to_string()))?;
+        if model.fingerprint() != self.model_fingerprint.as_deref() {
+            let reason =
+                format!("the model file {} is not the one the spec was resolved with (its text differs)", self.model);
+            return Err(spec_error("model", None, reason));
+        }
         if !(1..=super::MAX_SAMPLES).contains(&self.samples) {
             return Err(spec_error("samples", None, "must lie in 1..=2^53"));
         }
@@ -265,7 +281,7 @@ impl EnsembleSpec {
     pub fn read(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Self::parse(&text)
+        Self::parse_in(&text, path.parent().unwrap_or(Path::new("")))
     }
 
     fn options(&self) -> Options {
@@ -291,7 +307,7 @@ impl EnsembleSpec {
         threads: Option<usize>,
         progress: bool,
     ) -> Result<EnsembleSummary, Error> {
-        let system = registry::lookup(&self.model)?;
+        let system = Named::resolve(&self.model, Path::new(""))?;
         let mut ens = self.ensemble(&system)?.progress(progress);
         if let Some(n) = threads {
             ens = ens.threads(n);
@@ -304,10 +320,10 @@ impl EnsembleSpec {
 
     /// The layout (run fingerprint included) every part of this spec has.
     pub fn layout(&self) -> Result<super::Layout, Error> {
-        Ok(self.ensemble(&registry::lookup(&self.model)?)?.layout())
+        Ok(self.ensemble(&Named::resolve(&self.model, Path::new(""))?)?.layout())
     }
 
-    fn ensemble<'a>(&self, system: &'a BuiltIn) -> Result<Ensemble<'a, BuiltIn, SpecSampler, Method>, Error> {
+    fn ensemble<'a>(&self, system: &'a Named) -> Result<Ensemble<'a, Named, SpecSampler, Method>, Error> {
         let y0: Vec<Dist> = self.y0.iter().map(|(_, d)| *d).collect();
         let p: Vec<Dist> = self.params.iter().map(|(_, d)| *d).collect();
         let sampler = match self.sampling {

@@ -30,7 +30,7 @@ use super::{
     Data, Experiment, FitOptions, FitProblem, FitReport, FitSolver, Initial, LocalOptimum, Multistart, Parameter,
     States,
 };
-use crate::models::registry::{self, BuiltIn};
+use crate::models::registry::Named;
 use crate::spec::{line_of, parse_toml, spec_error};
 use crate::{Error, Method, Model, Options};
 use serde::{Deserialize, Serialize};
@@ -158,8 +158,10 @@ impl FitSpec {
     pub fn parse(text: &str, base: &Path) -> Result<Self, Error> {
         let raw: RawFitSpec = parse_toml(text)?;
         let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
-        let model = registry::lookup(raw.model.get_ref())
-            .map_err(|e| spec_error("model", at(raw.model.span()), e.to_string()))?;
+        let model = Named::resolve(raw.model.get_ref(), base).map_err(|e| match e {
+            e @ Error::Parse { .. } => e,
+            e => spec_error("model", at(raw.model.span()), e.to_string()),
+        })?;
         let method = match &raw.method {
             Some(m) => m.get_ref().parse::<Method>().map_err(|e| spec_error("method", at(m.span()), e.to_string()))?,
             None => Method::Dopri5,
@@ -204,7 +206,7 @@ impl FitSpec {
             }
             Some(cols)
         };
-        let mut y0: Vec<Initial> = model.y0.iter().map(|&v| Initial::Known(v)).collect();
+        let mut y0: Vec<Initial> = model.y0().iter().map(|&v| Initial::Known(v)).collect();
         for (k, v) in &raw.y0 {
             let j = find("y0", &states, k)?;
             y0[j] = match v.get_ref() {
@@ -213,7 +215,7 @@ impl FitSpec {
             };
         }
         let mut parameters: Vec<Parameter> =
-            params.iter().zip(model.params).map(|(n, &v)| Parameter::new(n, v).fixed()).collect();
+            params.iter().zip(model.params()).map(|(n, &v)| Parameter::new(n, v).fixed()).collect();
         for (k, v) in &raw.params {
             let i = find("params", &params, k)?;
             parameters[i] = v.get_ref().parameter(&params[i]);
@@ -239,7 +241,7 @@ impl FitSpec {
             None => None,
         };
         Ok(FitSpec {
-            model: model.name.to_string(),
+            model: model.name().to_string(),
             method,
             options,
             data: base.join(raw.data.get_ref()),
@@ -267,12 +269,12 @@ impl FitSpec {
 
     /// Read the data and run the fit.
     pub fn run(&self) -> Result<FitRun, Error> {
-        self.run_problem(&self.problem(&registry::lookup(&self.model)?)?)
+        self.run_problem(&self.problem(&Named::resolve(&self.model, Path::new(""))?)?)
     }
 
     /// Run the fit on this spec's [`problem`](Self::problem) (the command
     /// line keeps the problem for its plots).
-    pub fn run_problem(&self, problem: &FitProblem<'_, BuiltIn>) -> Result<FitRun, Error> {
+    pub fn run_problem(&self, problem: &FitProblem<'_, Named>) -> Result<FitRun, Error> {
         let (report, optima) = match &self.multistart {
             Some(ms) => {
                 let r = super::multistart(problem, &self.fit, ms)?;
@@ -293,12 +295,12 @@ impl FitSpec {
     /// `InvalidParameter` and the other errors of
     /// [`FitProblem::validate`].
     pub fn check(&self) -> Result<(), Error> {
-        self.problem(&registry::lookup(&self.model)?).map(|_| ())
+        self.problem(&Named::resolve(&self.model, Path::new(""))?).map(|_| ())
     }
 
     /// The fit problem the spec describes, with its data read, validated;
     /// `system` is the spec's model from the registry.
-    pub fn problem<'a>(&self, system: &'a BuiltIn) -> Result<FitProblem<'a, BuiltIn>, Error> {
+    pub fn problem<'a>(&self, system: &'a Named) -> Result<FitProblem<'a, Named>, Error> {
         let columns: Vec<&str> = self.observe.iter().map(|(_, c)| c.as_str()).collect();
         let sigma: Option<Vec<&str>> = self.sigma.as_ref().map(|s| s.iter().map(String::as_str).collect());
         let data = Data::from_csv(&self.data, &self.time, &columns, sigma.as_deref())?;

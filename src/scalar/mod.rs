@@ -246,15 +246,19 @@ where
 }
 
 /// Call `f` with `n` scalars set to zero as scratch space: on the stack
-/// up to 128, in a buffer of 8, 32 or 128 (the smallest that holds them,
-/// so that a small model does not clear a large buffer on every call), on
-/// the heap above.
+/// up to 128, in a buffer of 8, 16, 32, 64 or 128 (the smallest that holds
+/// them, so that a small model does not clear a large buffer on every
+/// call), on the heap above.
 pub(crate) fn with_scratch<D: DualScalar, R>(n: usize, f: impl FnOnce(&mut [D]) -> R) -> R {
     let zero = D::from(0.0);
     if n <= 8 {
         f(&mut [zero; 8][..n])
+    } else if n <= 16 {
+        f(&mut [zero; 16][..n])
     } else if n <= 32 {
         f(&mut [zero; 32][..n])
+    } else if n <= 64 {
+        f(&mut [zero; 64][..n])
     } else if n <= 128 {
         f(&mut [zero; 128][..n])
     } else {

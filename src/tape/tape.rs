@@ -294,16 +294,22 @@ impl Tape {
 
     /// Evaluate the results at `(t, x, u, p)` into `out`. The slices
     /// have the lengths of the tape's [`Shape`] (the model that owns the
-    /// tape checks them); `out` has one entry per result.
+    /// tape checks them; missing values read as zero); `out` has one entry
+    /// per result.
     pub(crate) fn eval<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], out: &mut [D]) {
         let base = self.shape.args() + self.consts.len();
         with_scratch(base + self.code.len(), |slots| {
             let (args, rest) = slots.split_at_mut(self.shape.args());
-            let (t_x, u_p) = args.split_at_mut(1 + x.len());
+            let (t_x, u_p) = args.split_at_mut(1 + self.shape.states);
+            let (us, ps) = u_p.split_at_mut(self.shape.inputs);
             t_x[0] = t;
-            t_x[1..].copy_from_slice(x);
-            u_p[..u.len()].copy_from_slice(u);
-            u_p[u.len()..].copy_from_slice(p);
+            // Element by element: a slice of the wrong length leaves zeros
+            // (or is cut short) rather than panicking.
+            for (slots, values) in [(&mut t_x[1..], x), (us, u), (ps, p)] {
+                for (s, &v) in slots.iter_mut().zip(values) {
+                    *s = v;
+                }
+            }
             for (slot, &c) in rest.iter_mut().zip(&self.consts) {
                 *slot = D::from(c);
             }

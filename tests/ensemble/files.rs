@@ -352,3 +352,31 @@ proptest! {
         });
     }
 }
+
+/// A model file in place of a built-in model (the same equations): the
+/// same statistics; and a resolved spec whose model file has changed since
+/// is refused.
+#[test]
+fn a_model_file_in_a_spec() {
+    let dir = std::env::temp_dir().join(format!("odeon-ens-model-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("lv.toml");
+    std::fs::copy(format!("{}/examples/models/lotka_volterra.toml", env!("CARGO_MANIFEST_DIR")), &model).unwrap();
+    let text = "model = \"lotka_volterra\"\nt_span = [0.0, 5.0]\nsave_at = [5.0]\nseed = 3\nsamples = 64\n[params]\na = { dist = \"uniform\", low = 1.0, high = 2.0 }\n";
+    std::fs::write(dir.join("spec.toml"), text.replace("\"lotka_volterra\"", "\"lv.toml\"")).unwrap();
+    let (by_name, by_file) = (EnsembleSpec::parse(text).unwrap(), EnsembleSpec::read(dir.join("spec.toml")).unwrap());
+    assert_eq!(by_file.model, model.display().to_string());
+    assert!(by_file.model_fingerprint.is_some() && by_name.model_fingerprint.is_none());
+    let (a, b) = (by_name.run(None, Some(1), false).unwrap(), by_file.run(None, Some(1), false).unwrap());
+    assert_eq!((a.succeeded, &a.stats), (64, &b.stats));
+    // Edited after the spec was resolved (a part computed elsewhere from
+    // another version): refused, naming the model.
+    std::fs::write(&model, std::fs::read_to_string(&model).unwrap().replace("value = 1.5", "value = 1.6")).unwrap();
+    match by_file.check() {
+        Err(Error::InvalidSpec { key, reason, .. }) => {
+            assert!(key == "model" && reason.contains("differs"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -49,6 +49,22 @@ fn fit_from_the_command_line() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// The same fit with the model read from a file
+/// (`examples/models/lotka_volterra.toml`, the built-in model's equations):
+/// the same report.
+#[test]
+fn fit_a_model_file() {
+    let dir = workdir("file");
+    std::fs::copy(format!("{}/examples/models/lotka_volterra.toml", env!("CARGO_MANIFEST_DIR")), dir.join("lv.toml"))
+        .unwrap();
+    let spec = FitSpec::parse(&SPEC.replace("\"lotka_volterra\"", "\"lv.toml\""), &dir).unwrap();
+    let builtin = FitSpec::parse(SPEC, &dir).unwrap();
+    assert_eq!(spec.model, dir.join("lv.toml").display().to_string());
+    let (a, b) = (spec.run().unwrap(), builtin.run().unwrap());
+    assert_eq!(a.report, b.report);
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn spec_errors_name_key_and_line() {
     let base = std::path::Path::new(".");

@@ -3,6 +3,7 @@
 mod compose;
 mod ensemble;
 mod events;
+mod simulate;
 mod sparse;
 mod tour;
 mod trajectory;
@@ -31,6 +32,11 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
+    /// Simulate a built-in model or a model file; write CSV and a plot.
+    Simulate(simulate::RunArgs),
+    /// Sensitivities ∂y/∂p of a built-in model or a model file, by dual
+    /// numbers; write CSV and a plot.
+    Sensitivities(simulate::RunArgs),
     /// Run a Monte Carlo ensemble described in a TOML spec, or one shard of it.
     Ensemble {
         /// The spec (see docs/ensembles.md).
@@ -48,7 +54,7 @@ enum Command {
         #[arg(long)]
         no_progress: bool,
     },
-    /// Fit a built-in model to a CSV file, as described in a TOML spec.
+    /// Fit a built-in model or a model file to a CSV file, as described in a TOML spec.
     Fit {
         /// The spec (see the `odeon::fit::FitSpec` docs).
         spec: PathBuf,
@@ -80,7 +86,7 @@ const UNUSABLE: u8 = 2;
 /// plots; `false` when the fit did not converge.
 fn fit(spec: &std::path::Path, out: &std::path::Path) -> Result<bool, Box<dyn std::error::Error>> {
     let spec = odeon::fit::FitSpec::read(spec)?;
-    let system = odeon::models::registry::lookup(&spec.model)?;
+    let system = odeon::models::registry::Named::resolve(&spec.model, std::path::Path::new(""))?;
     let problem = spec.problem(&system)?;
     let run = spec.run_problem(&problem)?;
     odeon::files::write_json(out.join("report.json"), &run, true)?;
@@ -113,6 +119,8 @@ fn main() -> ExitCode {
                 ensemble::run(&spec, shard.as_deref(), &out, threads, !no_progress).map_err(Into::into)
             }
             Command::Fit { spec, out } => fit(&spec, &out),
+            Command::Simulate(args) => simulate::simulate(&args).map(|()| true),
+            Command::Sensitivities(args) => simulate::sensitivities(&args).map(|()| true),
             Command::Merge { parts, out, partial, plot } => {
                 ensemble::merge(&parts, &out, partial, plot.as_deref()).map(|()| true).map_err(Into::into)
             }
