@@ -54,6 +54,7 @@ pub mod events;
 pub mod fem;
 pub mod files;
 pub mod fit;
+pub mod import;
 pub mod integrate;
 pub mod models;
 pub mod ocp;

@@ -2,10 +2,11 @@
 //! functions and outputs, with equations as strings; every error names
 //! the file, line and column.
 
-use super::compile::{CONSTANTS, CompileError, Function, Origin, Scope, compile};
+use super::build::{BuildError, Equations, Part, build};
+use super::compile::{CONSTANTS, Function};
 use super::model::TapeModel;
-use super::syntax::{Expr, Kind, SyntaxError, parse};
-use super::tape::{Func, Shape};
+use super::syntax::{Expr, SyntaxError, parse};
+use super::tape::Func;
 use crate::Error;
 use crate::spec::position;
 use serde::Deserialize;
@@ -148,105 +149,59 @@ pub(crate) fn read(file: &str, text: &str) -> Result<TapeModel, Error> {
         bounds.push((lo, hi));
     }
 
-    // Every expression, parsed.
+    // Every expression, parsed; where each starts in the file.
     let formula = |f: &Spanned<String>| src.expr(f.span(), f.get_ref());
-    let rates = raw.states.iter().map(|s| formula(&s.rate)).collect::<Result<Vec<_>, _>>()?;
-    let assignments = raw.assignments.iter().map(|a| formula(&a.formula)).collect::<Result<Vec<_>, _>>()?;
-    let outputs = raw.outputs.iter().map(|o| formula(&o.formula)).collect::<Result<Vec<_>, _>>()?;
-    let mut initials = Vec::with_capacity(raw.states.len());
-    for s in &raw.states {
-        initials.push(match s.initial.get_ref() {
-            toml::Value::String(text) => src.expr(s.initial.span(), text)?,
-            toml::Value::Float(v) => (Expr { kind: Kind::Num(*v), at: 0 }, s.initial.span().start),
-            toml::Value::Integer(v) => (Expr { kind: Kind::Num(*v as f64), at: 0 }, s.initial.span().start),
-            _ => return Err(src.error(s.initial.span().start, "`initial` is a number or an expression in quotes")),
-        });
-    }
-    let mut functions = HashMap::new();
-    let mut starts = HashMap::new();
-    for f in &raw.functions {
-        let (body, start) = formula(&f.body)?;
-        let args = f.args.iter().map(|a| a.get_ref().clone()).collect();
-        functions.insert(f.name.get_ref().as_str(), Function { args, body });
-        starts.insert(Origin::Function(f.name.get_ref().clone()), start);
-    }
-    for (a, (_, start)) in raw.assignments.iter().zip(&assignments) {
-        starts.insert(Origin::Assignment(a.name.get_ref().clone()), *start);
-    }
-
-    // The scope: time, states, inputs, parameters in argument slots.
-    let state_names: Vec<String> = raw.states.iter().map(|s| s.name.get_ref().clone()).collect();
-    let input_names: Vec<String> = raw.inputs.iter().map(|s| s.name.get_ref().clone()).collect();
-    let param_names: Vec<String> = raw.parameters.iter().map(|s| s.name.get_ref().clone()).collect();
-    let shape = Shape { states: state_names.len(), inputs: input_names.len(), params: param_names.len() };
-    let mut scope = Scope { shape, ..Scope::default() };
-    scope.args.insert("t", 0);
-    scope.args.insert("time", 0);
-    let ordered = state_names.iter().chain(&input_names).chain(&param_names);
-    for (k, name) in ordered.enumerate() {
-        scope.args.insert(name.as_str(), 1 + k as u32);
-    }
-    for (a, (e, _)) in raw.assignments.iter().zip(&assignments) {
-        scope.assignments.insert(a.name.get_ref().as_str(), e);
-    }
-    scope.functions = functions.iter().map(|(k, v)| (*k, v)).collect();
-
-    let build = |scope: &Scope<'_>, roots: &[(Expr, usize)]| {
-        let exprs: Vec<&Expr> = roots.iter().map(|(e, _)| e).collect();
-        compile(scope, &exprs).map_err(|CompileError { origin, error }| {
-            let start = match &origin {
-                Origin::Root(k) => roots[*k].1,
-                other => starts.get(other).copied().unwrap_or(0),
-            };
-            src.error(start + error.at, error.reason)
-        })
+    let mut starts: HashMap<Part, usize> = HashMap::new();
+    let mut eq = Equations {
+        name: raw.name.unwrap_or_default(),
+        description: raw.description.unwrap_or_default(),
+        time: vec!["t".into(), "time".into()],
+        inputs: raw.inputs.iter().map(|i| i.name.get_ref().clone()).collect(),
+        ..Equations::default()
     };
-    // Every assignment and function is checked, used or not.
-    let mut unused = Vec::new();
-    for (a, (_, start)) in raw.assignments.iter().zip(&assignments) {
-        unused.push((Expr { kind: Kind::Var(a.name.get_ref().clone()), at: 0 }, *start));
+    for (k, s) in raw.states.iter().enumerate() {
+        let (rate, at) = formula(&s.rate)?;
+        starts.insert(Part::Rate(k), at);
+        let (initial, at) = match s.initial.get_ref() {
+            toml::Value::String(text) => src.expr(s.initial.span(), text)?,
+            toml::Value::Float(v) => (Expr::num(*v), s.initial.span().start),
+            toml::Value::Integer(v) => (Expr::num(*v as f64), s.initial.span().start),
+            _ => return Err(src.error(s.initial.span().start, "`initial` is a number or an expression in quotes")),
+        };
+        starts.insert(Part::Initial(k), at);
+        eq.states.push((s.name.get_ref().clone(), initial, rate));
+    }
+    eq.params = raw
+        .parameters
+        .iter()
+        .zip(values.into_iter().zip(bounds))
+        .map(|(p, (v, b))| (p.name.get_ref().clone(), v, b))
+        .collect();
+    for a in &raw.assignments {
+        let (e, at) = formula(&a.formula)?;
+        starts.insert(Part::Assignment(a.name.get_ref().clone()), at);
+        eq.assignments.push((a.name.get_ref().clone(), e));
+    }
+    for (k, o) in raw.outputs.iter().enumerate() {
+        let (e, at) = formula(&o.formula)?;
+        starts.insert(Part::Output(k), at);
+        eq.outputs.push((o.name.get_ref().clone(), e));
     }
     for f in &raw.functions {
-        let zeros = vec![Expr { kind: Kind::Num(0.0), at: 0 }; f.args.len()];
-        unused.push((Expr { kind: Kind::Call(f.name.get_ref().clone(), zeros), at: 0 }, f.body.span().start));
+        let (body, at) = formula(&f.body)?;
+        starts.insert(Part::Function(f.name.get_ref().clone()), at);
+        let args = f.args.iter().map(|a| a.get_ref().clone()).collect();
+        eq.functions.push((f.name.get_ref().clone(), Function { args, body }));
     }
-    build(&scope, &unused)?;
-    let rhs = build(&scope, &rates)?;
-    let out = build(&scope, &outputs)?;
-    // Initial values see the parameters, constants and functions only.
-    let mut init_scope = Scope { shape: Shape { states: 0, inputs: 0, params: shape.params }, ..Scope::default() };
-    for (k, name) in param_names.iter().enumerate() {
-        init_scope.args.insert(name.as_str(), 1 + k as u32);
-    }
-    init_scope.functions = scope.functions.clone();
-    let init = build(&init_scope, &initials).map_err(|e| match e {
-        Error::Parse { file, line, column, reason } if reason.starts_with("unknown symbol") => {
-            Error::Parse { file, line, column, reason: format!("{reason} (an initial value sees only parameters)") }
-        }
-        e => e,
-    })?;
-
     let units = raw.states.iter().map(|s| (&s.name, &s.unit));
     let units = units.chain(raw.inputs.iter().map(|s| (&s.name, &s.unit)));
     let units = units.chain(raw.parameters.iter().map(|s| (&s.name, &s.unit)));
     let units = units.chain(raw.assignments.iter().chain(&raw.outputs).map(|s| (&s.name, &s.unit)));
-    let units = units.filter_map(|(n, u)| Some((n.get_ref().clone(), u.clone()?))).collect();
-    let model = TapeModel::new(
-        raw.name.unwrap_or_default(),
-        raw.description.unwrap_or_default(),
-        [state_names, input_names, param_names, raw.outputs.iter().map(|o| o.name.get_ref().clone()).collect()],
-        values,
-        bounds,
-        units,
-        [rhs, out, init],
-    );
-    let y0 = model.initial_state(model.params());
-    if let Some(k) = y0.iter().position(|v| !v.is_finite()) {
-        let s = &raw.states[k];
-        let reason = format!("state `{}`: initial value {} is not finite", s.name.get_ref(), y0[k]);
-        return Err(src.error(s.initial.span().start, reason));
-    }
-    Ok(model)
+    eq.units = units.filter_map(|(n, u)| Some((n.get_ref().clone(), u.clone()?))).collect();
+    build(eq).map_err(|BuildError { part, error }| {
+        let start = starts.get(&part).copied().unwrap_or(0);
+        src.error(start + error.at, error.reason)
+    })
 }
 
 /// Names: identifiers, unique (states, inputs, parameters and assignments

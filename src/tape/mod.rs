@@ -101,6 +101,7 @@
 //! # Ok::<(), odeon::Error>(())
 //! ```
 
+pub(crate) mod build;
 mod compile;
 mod file;
 mod model;

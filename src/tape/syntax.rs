@@ -36,6 +36,29 @@ pub enum Kind {
     Call(String, Vec<Expr>),
 }
 
+impl Expr {
+    /// A node without a source position (built by an importer).
+    pub(crate) fn new(kind: Kind) -> Expr {
+        Expr { kind, at: 0 }
+    }
+
+    pub(crate) fn num(v: f64) -> Expr {
+        Expr::new(Kind::Num(v))
+    }
+
+    pub(crate) fn var(name: &str) -> Expr {
+        Expr::new(Kind::Var(name.to_string()))
+    }
+
+    pub(crate) fn binary(op: BinOp, a: Expr, b: Expr) -> Expr {
+        Expr::new(Kind::Binary(op, Box::new(a), Box::new(b)))
+    }
+
+    pub(crate) fn call(name: &str, args: Vec<Expr>) -> Expr {
+        Expr::new(Kind::Call(name.to_string(), args))
+    }
+}
+
 impl PartialEq for Expr {
     fn eq(&self, other: &Self) -> bool {
         self.kind == other.kind

@@ -13,6 +13,7 @@ mod dense_output;
 mod errors;
 mod events;
 mod inputs;
+mod sbml;
 mod scalar_types;
 mod schedules;
 mod tape;

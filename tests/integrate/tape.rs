@@ -189,7 +189,7 @@ fn bad_models_are_refused_with_positions() {
         (format!("{HEAD}{state}[[parameters]]\nname = \"q\"\nvalue = 2.0\nbounds = [3.0, 4.0]\n"), 11, "bounds"),
         (format!("{HEAD}{state}[[parameters]]\nname = \"q\"\nvalue = nan\n"), 10, "not finite"),
         (format!("{HEAD}[[states]]\nname = \"x\"\ninitial = \"1 / (k - 1)\"\nrate = \"k\"\n"), 6, "not finite"),
-        (format!("{HEAD}[[states]]\nname = \"x\"\ninitial = \"x\"\nrate = \"k\"\n"), 6, "sees only parameters"),
+        (format!("{HEAD}[[states]]\nname = \"x\"\ninitial = \"x\"\nrate = \"k\"\n"), 6, "depends on itself"),
         (format!("{HEAD}[[states]]\nname = \"x\"\ninitial = true\nrate = \"k\"\n"), 6, "a number or an expression"),
         // Assignments and functions.
         (
@@ -261,4 +261,26 @@ fn command_line_runs_model_files() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("bad.toml:7:14: unknown symbol `y`"), "{err}");
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// The complete model file in `docs/models.md` reads, and means what the
+/// page says.
+#[test]
+fn the_documented_model_file_reads() {
+    let page = include_str!("../../docs/models.md");
+    let start = page.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let text = &page[start..start + page[start..].find("```").expect("closed")];
+    let m = TapeModel::from_toml("docs/models.md", text).unwrap();
+    assert_eq!(
+        (m.name(), m.state_names(), m.param_names()),
+        ("sir", vec!["S".into(), "I".into(), "R".into()], vec!["beta".into(), "gamma".into()])
+    );
+    assert_eq!((m.input_names(), m.output_names()), (vec!["vaccination".to_string()], vec!["prevalence".to_string()]));
+    assert_eq!((m.y0(), m.unit("beta")), (&[990.0, 10.0, 0.0][..], Some("1/day")));
+    // The assignments in any order: the rates are those of odeon::models::Sir.
+    let x = nalgebra::DVector::from_column_slice(&[990.0, 10.0, 0.0]);
+    let mut dx = x.clone();
+    m.rhs(0.0, &x, &[0.0], m.params(), &mut dx);
+    let infection = 0.3 * 990.0 * 10.0 / 1000.0;
+    assert_eq!(dx.as_slice(), [-infection, infection - 0.1 * 10.0, 0.1 * 10.0]);
 }

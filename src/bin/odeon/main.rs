@@ -3,6 +3,7 @@
 mod compose;
 mod ensemble;
 mod events;
+mod model_file;
 mod simulate;
 mod sparse;
 mod tour;

@@ -24,6 +24,7 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     crate::events::run(out)?;
     crate::sparse::run(out)?;
     crate::compose::run(out)?;
+    crate::model_file::run(out)?;
     Ok(())
 }
 
