@@ -162,8 +162,9 @@ pub fn lookup(name: &str) -> Result<BuiltIn, Error> {
 }
 
 /// A model named on the command line or in a spec file: a built-in model
-/// by name, or a model file (a name ending in `.toml`; see
-/// [`tape`](crate::tape)). Both run with a run-time size, so the command
+/// by name, a model file (a name ending in `.toml`; see
+/// [`tape`](crate::tape)) or an SBML model (`.xml`, `.sbml`; see
+/// [`import`](crate::import)). Both run with a run-time size, so the command
 /// line compiles its generic code once for all of them.
 ///
 /// # Example
@@ -193,20 +194,23 @@ pub enum Named {
 }
 
 impl Named {
-    /// The built-in model `name`, or the model file `name` (ending in
-    /// `.toml`; relative to `base`).
+    /// The built-in model `name`, or the model file `name` (relative to
+    /// `base`): a model file ending in `.toml`, or SBML ending in `.xml` or
+    /// `.sbml`.
     ///
     /// # Errors
     /// `UnknownModel`; for a file, `Io` and `Parse`, and `Parse` if the
     /// model has inputs (a spec or the command line gives it none).
     pub fn resolve(name: &str, base: &Path) -> Result<Named, Error> {
-        if !name.ends_with(".toml") {
+        let sbml = name.ends_with(".xml") || name.ends_with(".sbml");
+        if !sbml && !name.ends_with(".toml") {
             return lookup(name).map(Named::BuiltIn);
         }
         let file = base.join(name);
         let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
         let path = file.display().to_string();
-        let model = TapeModel::from_toml(&path, &text)?;
+        let model =
+            if sbml { crate::import::sbml_from_str(&path, &text)? } else { TapeModel::from_toml(&path, &text)? };
         if M::n_inputs(&model) > 0 {
             let reason =
                 format!("the model has inputs ({}): compose or drive it in Rust", M::input_names(&model).join(", "));

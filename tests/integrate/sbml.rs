@@ -179,3 +179,20 @@ fn amounts_concentrations_and_rules() {
         assert!((got - want).abs() < 1e-8, "{:?} vs {expected:?}", sol.y);
     }
 }
+
+/// `odeon simulate model.xml`: an SBML model from the command line.
+#[test]
+fn command_line_runs_sbml() {
+    let out = std::env::temp_dir().join(format!("odeon-sbml-cli-{}", std::process::id()));
+    let model = data("Boehm_JProteomeRes2014.xml");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_odeon"))
+        .args(["sensitivities", &model, "--t-end", "240", "--method", "Rodas5P", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("k_phos") && stdout.contains("STAT5A"), "{stdout}");
+    let csv = std::fs::read_to_string(out.join("Boehm_JProteomeRes2014_sensitivities.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 202);
+    std::fs::remove_dir_all(out).ok();
+}

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 /// What both commands take.
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// A built-in model (e.g. `lotka_volterra`) or a model file (`*.toml`,
-    /// see `odeon::tape`).
+    /// A built-in model (e.g. `lotka_volterra`), a model file (`*.toml`,
+    /// see `odeon::tape`) or an SBML model (`*.xml`).
     model: String,
     /// Start time.
     #[arg(long, default_value_t = 0.0)]
