@@ -124,7 +124,7 @@ use crate::Error;
 /// # Example
 /// ```
 /// let e = odeon::tape::parse("-x^2 + 2*y")?;
-/// assert_eq!(e.to_string(), "-x ^ 2 + 2.0 * y");
+/// assert_eq!(e.to_string(), "-x ^ 2 + 2 * y");
 /// assert!(odeon::tape::parse("x +").is_err());
 /// # Ok::<(), odeon::Error>(())
 /// ```

@@ -369,7 +369,7 @@ impl fmt::Display for Expr {
         };
         match &self.kind {
             Kind::Num(v) if *v != 0.0 && (v.abs() < 1e-4 || v.abs() >= 1e16) => write!(f, "{v:e}"),
-            Kind::Num(v) => write!(f, "{v:?}"),
+            Kind::Num(v) => write!(f, "{v}"),
             Kind::Var(name) => f.write_str(name),
             Kind::Neg(a) | Kind::Not(a) => {
                 f.write_str(if matches!(self.kind, Kind::Neg(_)) { "-" } else { "!" })?;
