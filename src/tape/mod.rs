@@ -109,10 +109,10 @@ mod syntax;
 #[allow(clippy::module_inception)]
 mod tape;
 
-pub use compile::Function;
+pub(crate) use compile::Function;
 pub use model::TapeModel;
 pub use syntax::{BinOp, Expr, Kind, SyntaxError};
-pub use tape::{Cmp, Func, Inst, Shape, Tape};
+pub(crate) use tape::Tape;
 
 use crate::Error;
 

@@ -260,8 +260,7 @@ impl Shape {
     }
 }
 
-/// A compiled list of expressions: evaluate it with
-/// [`eval`](Self::eval).
+/// A compiled list of expressions: evaluate it with `eval`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tape {
     pub(crate) shape: Shape,
@@ -272,24 +271,9 @@ pub struct Tape {
 }
 
 impl Tape {
-    /// Number of results (the expressions compiled).
-    pub fn len(&self) -> usize {
-        self.results.len()
-    }
-
-    /// No results.
-    pub fn is_empty(&self) -> bool {
-        self.results.is_empty()
-    }
-
     /// Number of instructions (after sharing and folding).
     pub fn instructions(&self) -> usize {
         self.code.len()
-    }
-
-    /// The shape of the arguments the tape reads.
-    pub fn shape(&self) -> Shape {
-        self.shape
     }
 
     /// Evaluate the results at `(t, x, u, p)` into `out`. The slices
