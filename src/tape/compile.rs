@@ -31,6 +31,14 @@ pub(crate) struct Scope<'a> {
 /// The named constants.
 pub const CONSTANTS: [(&str, f64); 3] = [("pi", std::f64::consts::PI), ("true", 1.0), ("false", 0.0)];
 
+/// The functions `call` knows besides those of one argument ([`Func`]).
+const CALLS: [&str; 6] = ["log", "pow", "min", "max", "if", "piecewise"];
+
+/// A built-in function's name (a user function may not take one).
+pub(crate) fn is_built_in(name: &str) -> bool {
+    CALLS.contains(&name) || Func::ALL.iter().any(|(f, _)| *f == name)
+}
+
 /// Which expression an error is in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Origin {
@@ -68,19 +76,48 @@ pub(crate) fn compile(scope: &Scope<'_>, roots: &[&Expr]) -> Result<Tape, Compil
     for (k, e) in roots.iter().enumerate() {
         results.push(c.expr(e, None, &Origin::Root(k))?);
     }
-    let n_args = scope.shape.args() as u32;
-    let n_consts = c.consts.len() as u32;
+    let (n_args, n_consts) = (scope.shape.args() as u32, c.consts.len() as u32);
+    let registers = allocate(&c.code, &results);
+    let base = n_args + n_consts;
     let slot = |v: u32| match v {
         v if v & CONST != 0 => n_args + (v & INDEX),
-        v if v & CODE != 0 => n_args + n_consts + (v & INDEX),
+        v if v & CODE != 0 => base + registers[(v & INDEX) as usize],
         v => v,
     };
-    Ok(Tape {
-        shape: scope.shape,
-        consts: c.consts,
-        code: c.code.into_iter().map(|i| i.map(slot)).collect(),
-        results: results.into_iter().map(slot).collect(),
-    })
+    let code: Vec<(Inst, u32)> = c.code.iter().enumerate().map(|(k, i)| (i.map(slot), base + registers[k])).collect();
+    let n_slots = code.iter().map(|&(_, d)| d as usize + 1).max().unwrap_or(0).max(base as usize);
+    Ok(Tape { shape: scope.shape, consts: c.consts, code, n_slots, results: results.into_iter().map(slot).collect() })
+}
+
+/// A register for each instruction's result, reused once the value is
+/// read for the last time (a linear scan over the tape), so that a tape
+/// needs as many slots as values live at once, not one per instruction.
+/// A register freed by an instruction's operand may take its result: the
+/// interpreter reads the operands before it writes.
+fn allocate(code: &[Inst], results: &[u32]) -> Vec<u32> {
+    let index = |v: u32| (v & CODE != 0).then_some((v & INDEX) as usize);
+    let mut last = vec![0; code.len()];
+    for (k, inst) in code.iter().enumerate() {
+        for o in inst.operands().filter_map(index) {
+            last[o] = k;
+        }
+    }
+    for o in results.iter().copied().filter_map(index) {
+        last[o] = code.len();
+    }
+    let (mut registers, mut free, mut count) = (vec![0; code.len()], Vec::new(), 0);
+    for (k, inst) in code.iter().enumerate() {
+        for o in inst.operands().filter_map(index) {
+            if last[o] == k && !free.contains(&registers[o]) {
+                free.push(registers[o]);
+            }
+        }
+        registers[k] = free.pop().unwrap_or_else(|| {
+            count += 1;
+            count - 1
+        });
+    }
+    registers
 }
 
 struct Compiler<'s> {
@@ -335,9 +372,24 @@ mod tests {
         assert_eq!(tape("x * 1 + 0").instructions(), 0);
         assert_eq!(tape("exp(0) * x / 1").instructions(), 0);
         assert_eq!(tape("if(1 < 2, x, y)").instructions(), 0);
-        assert_eq!(tape("x^2").code, [Inst::Powi(1, 2)]);
-        assert_eq!(tape("x^0.5").code, [Inst::Powf(1, 0.5f64.to_bits())]);
-        assert_eq!(tape("x^y").code, [Inst::Pow(1, 2)]);
+        assert_eq!(tape("x^2").code, [(Inst::Powi(1, 2), 4)]); // after the constant 2
+        assert_eq!(tape("x^0.5").code, [(Inst::Powf(1, 0.5f64.to_bits()), 4)]);
+        assert_eq!(tape("x^y").code, [(Inst::Pow(1, 2), 3)]);
+    }
+
+    /// A long chain needs two registers, not one slot per instruction, and
+    /// computes what it says.
+    #[test]
+    fn registers_are_reused() {
+        let mut src = "x".to_string();
+        for _ in 0..60 {
+            src = format!("({src} + y) * y - x");
+        }
+        let t = tape(&src);
+        assert_eq!(t.instructions(), 180);
+        assert!(t.n_slots <= 3 + 2, "{} slots", t.n_slots);
+        let expected = (0..60).fold(0.5, |v, _| (v + 2.0) * 2.0 - 0.5);
+        assert_eq!(value(&src), expected);
     }
 
     #[test]

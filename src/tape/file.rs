@@ -3,10 +3,9 @@
 //! the file, line and column.
 
 use super::build::{BuildError, Equations, Part, build};
-use super::compile::{CONSTANTS, Function};
+use super::compile::{CONSTANTS, Function, is_built_in};
 use super::model::TapeModel;
 use super::syntax::{Expr, SyntaxError, parse};
-use super::tape::Func;
 use crate::Error;
 use crate::spec::position;
 use serde::Deserialize;
@@ -74,9 +73,6 @@ struct RawFunction {
     args: Vec<Spanned<String>>,
     body: Spanned<String>,
 }
-
-/// Names of the built-in functions (a user function may not take one).
-const BUILT_IN: [&str; 5] = ["log", "pow", "min", "max", "piecewise"];
 
 /// The file being read: its name and text, for positions in errors.
 struct Source<'a> {
@@ -225,8 +221,7 @@ fn check_names(src: &Source<'_>, raw: &RawModel) -> Result<(), Error> {
             if reserved && kind != "output" && kind != "function" {
                 return Err(src.error(at, format!("{kind} name `{n}` is reserved (time or a constant)")));
             }
-            let built_in = BUILT_IN.contains(&n) || Func::ALL.iter().any(|(f, _)| *f == n) || n == "if";
-            if kind == "function" && built_in {
+            if kind == "function" && is_built_in(n) {
                 return Err(src.error(at, format!("function name `{n}` is a built-in function")));
             }
             if let Some(first) = seen.insert(n, kind) {

@@ -3,8 +3,8 @@
 //! tape gives values with `f64` and exact derivatives with dual numbers.
 //!
 //! Slots: first the arguments (`t`, then the states `x`, the inputs `u`
-//! and the parameters `p`), then the constants, then one slot per
-//! instruction, each written once (static single assignment). Building a
+//! and the parameters `p`), then the constants, then registers for the
+//! instructions' results, each reused once its value is dead. Building a
 //! tape ([`compile`](super::compile)) shares common subexpressions and
 //! folds constants.
 
@@ -265,7 +265,11 @@ impl Shape {
 pub struct Tape {
     pub(crate) shape: Shape,
     pub(crate) consts: Vec<f64>,
-    pub(crate) code: Vec<Inst>,
+    /// Each instruction, and the slot it writes (slots are reused once a
+    /// value is dead).
+    pub(crate) code: Vec<(Inst, u32)>,
+    /// Slots the evaluation needs.
+    pub(crate) n_slots: usize,
     /// The slot of each result.
     pub(crate) results: Vec<u32>,
 }
@@ -281,8 +285,7 @@ impl Tape {
     /// tape checks them; missing values read as zero); `out` has one entry
     /// per result.
     pub(crate) fn eval<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], out: &mut [D]) {
-        let base = self.shape.args() + self.consts.len();
-        with_scratch(base + self.code.len(), |slots| {
+        with_scratch(self.n_slots, |slots| {
             let (args, rest) = slots.split_at_mut(self.shape.args());
             let (t_x, u_p) = args.split_at_mut(1 + self.shape.states);
             let (us, ps) = u_p.split_at_mut(self.shape.inputs);
@@ -297,9 +300,9 @@ impl Tape {
             for (slot, &c) in rest.iter_mut().zip(&self.consts) {
                 *slot = D::from(c);
             }
-            for (k, inst) in self.code.iter().enumerate() {
+            for &(inst, dest) in &self.code {
                 let v = inst.apply(|s| slots[s as usize]);
-                slots[base + k] = v;
+                slots[dest as usize] = v;
             }
             for (o, &r) in out.iter_mut().zip(&self.results) {
                 *o = slots[r as usize];
@@ -308,30 +311,23 @@ impl Tape {
     }
 
     /// `reads[r][i]`: result `r` depends on argument slot `first + i`
-    /// (`i < count`), through any chain of instructions.
+    /// (`i < count`), through any chain of instructions (followed in
+    /// order, so that a reused slot carries its current value's
+    /// dependencies).
     pub(crate) fn reads(&self, first: usize, count: usize) -> Vec<Vec<bool>> {
-        let base = self.shape.args() + self.consts.len();
-        // deps[k]: the arguments in the range instruction k reads.
-        let mut deps: Vec<Vec<bool>> = Vec::with_capacity(self.code.len());
-        let direct = |s: u32, deps: &[Vec<bool>]| -> Vec<bool> {
-            let s = s as usize;
-            let mut d = vec![false; count];
-            if (first..first + count).contains(&s) {
-                d[s - first] = true;
-            } else if s >= base {
-                d.clone_from(&deps[s - base]);
-            }
-            d
-        };
-        for inst in &self.code {
+        let mut deps = vec![vec![false; count]; self.n_slots];
+        for i in 0..count {
+            deps[first + i][i] = true;
+        }
+        for &(inst, dest) in &self.code {
             let mut d = vec![false; count];
             for s in inst.operands() {
-                for (a, b) in d.iter_mut().zip(direct(s, &deps)) {
+                for (a, &b) in d.iter_mut().zip(&deps[s as usize]) {
                     *a |= b;
                 }
             }
-            deps.push(d);
+            deps[dest as usize] = d;
         }
-        self.results.iter().map(|&r| direct(r, &deps)).collect()
+        self.results.iter().map(|&r| deps[r as usize].clone()).collect()
     }
 }
