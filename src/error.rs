@@ -541,6 +541,29 @@ pub enum Error {
         /// The subsystems on the loop, in order, by path.
         systems: Vec<String>,
     },
+    /// A steady state was not reached (PEtab preequilibration, or a
+    /// measurement at `t = inf`).
+    #[error("condition `{condition}`: no steady state by t = {t:e} (weighted RMS of dx/dt times t: {residual:e})")]
+    NoSteadyState {
+        /// The condition.
+        condition: String,
+        /// How far the integration went.
+        t: f64,
+        /// The convergence measure there (below 1 is converged).
+        residual: f64,
+    },
+    /// A model prediction cannot enter a likelihood: an observable or its
+    /// noise that is not finite, a noise that is not positive, a
+    /// logarithm of a prediction that is not positive.
+    #[error("{file}:{line}: {reason}")]
+    InvalidPrediction {
+        /// The measurement file.
+        file: String,
+        /// The measurement's 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// A function of an optimal-control problem is NaN or infinite at the
     /// initial guess.
     #[error("{what} is not finite ({value}) at the initial guess")]

@@ -37,6 +37,7 @@
 //! ```
 
 mod mathml;
+pub mod petab;
 mod sbml;
 
 pub use sbml::{read_sbml, sbml_from_str};

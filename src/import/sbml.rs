@@ -42,11 +42,24 @@ pub fn read_sbml(path: impl AsRef<Path>) -> Result<TapeModel, Error> {
 /// # Errors
 /// As [`read_sbml`].
 pub fn sbml_from_str(file: &str, text: &str) -> Result<TapeModel, Error> {
+    sbml_extended(file, text, |_| Ok(()), |_| None)
+}
+
+/// An SBML document's text as a model, with equations added by the
+/// caller before compiling (PEtab's observables and parameters): `extend`
+/// adds them, `locate` places a build error in them (`None`: the error is
+/// in the SBML).
+pub(crate) fn sbml_extended(
+    file: &str,
+    text: &str,
+    extend: impl FnOnce(&mut Equations) -> Result<(), Error>,
+    locate: impl Fn(&BuildError) -> Option<Error>,
+) -> Result<TapeModel, Error> {
     let doc = Document::parse(text).map_err(|e| {
         let pos = e.pos();
         Error::Parse { file: file.to_string(), line: pos.row as usize, column: pos.col as usize, reason: e.to_string() }
     })?;
-    Importer { file, doc: &doc }.import()
+    Importer { file, doc: &doc }.import(extend, locate)
 }
 
 struct Importer<'a, 'i> {
@@ -126,7 +139,11 @@ impl<'a, 'i> Importer<'a, 'i> {
         }
     }
 
-    fn import(&self) -> Result<TapeModel, Error> {
+    fn import(
+        &self,
+        extend: impl FnOnce(&mut Equations) -> Result<(), Error>,
+        locate: impl Fn(&BuildError) -> Option<Error>,
+    ) -> Result<TapeModel, Error> {
         let root = self.doc.root_element();
         if !root.has_tag_name("sbml") {
             return Err(self.error(root, "not an SBML document (the root element is not <sbml>)"));
@@ -188,9 +205,12 @@ impl<'a, 'i> Importer<'a, 'i> {
             return Err(self.error(model, "the model has no species and no rate rules: nothing to integrate"));
         }
         let at = p.at;
-        build(p.eq).map_err(|BuildError { part, error }| {
-            let node = at.get(&part).copied().unwrap_or(model);
-            self.error(node, error.reason)
+        extend(&mut p.eq)?;
+        build(p.eq).map_err(|e| {
+            locate(&e).unwrap_or_else(|| {
+                let node = at.get(&e.part).copied().unwrap_or(model);
+                self.error(node, e.error.reason)
+            })
         })
     }
 

@@ -144,6 +144,16 @@ impl TapeModel {
         self.units.get(name).map(String::as_str)
     }
 
+    /// The right-hand side on slices (no input).
+    pub(crate) fn rhs_at<D: DualScalar>(&self, t: D, x: &[D], p: &[D], dxdt: &mut [D]) {
+        self.rhs.eval(t, x, &[], p, dxdt);
+    }
+
+    /// The outputs on slices (no input).
+    pub(crate) fn outputs_at<D: DualScalar>(&self, t: D, x: &[D], p: &[D], y: &mut [D]) {
+        self.outputs.eval(t, x, &[], p, y);
+    }
+
     /// Number of instructions of the right-hand side's tape (after
     /// sharing common subexpressions and folding constants).
     pub fn rhs_instructions(&self) -> usize {

@@ -6,6 +6,7 @@ mod common;
 mod cli;
 mod events;
 mod outputs;
+mod petab;
 mod problems;
 mod specs;
 mod svd;

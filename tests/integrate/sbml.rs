@@ -11,10 +11,15 @@ fn data(name: &str) -> String {
     format!("{}/tests/data/sbml/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A PEtab benchmark problem's SBML model.
+fn model_file(problem: &str) -> String {
+    format!("{}/tests/data/petab/{problem}/model_{problem}.xml", env!("CARGO_MANIFEST_DIR"))
+}
+
 /// The model's trajectory at the reference's times, against its
 /// concentrations: the largest difference relative to `max(|c|, scale)`.
 fn largest_difference(problem: &str) -> f64 {
-    let model = read_sbml(data(&format!("{problem}.xml"))).unwrap();
+    let model = read_sbml(model_file(problem)).unwrap();
     let reference: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data(&format!("{problem}.json"))).unwrap()).unwrap();
     let times: Vec<f64> = reference["t"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
@@ -184,7 +189,7 @@ fn amounts_concentrations_and_rules() {
 #[test]
 fn command_line_runs_sbml() {
     let out = std::env::temp_dir().join(format!("odeon-sbml-cli-{}", std::process::id()));
-    let model = data("Boehm_JProteomeRes2014.xml");
+    let model = model_file("Boehm_JProteomeRes2014");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_odeon"))
         .args(["sensitivities", &model, "--t-end", "240", "--method", "Rodas5P", "--out", out.to_str().unwrap()])
         .output()
