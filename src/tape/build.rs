@@ -4,7 +4,7 @@
 
 use super::compile::{CompileError, Function, Origin, Scope, compile};
 use super::model::TapeModel;
-use super::syntax::{Expr, SyntaxError};
+use super::syntax::{BinOp, Expr, Kind, SyntaxError};
 use super::tape::Shape;
 use std::collections::HashMap;
 
@@ -94,6 +94,8 @@ pub(crate) fn build(eq: Equations) -> Result<TapeModel, BuildError> {
         init_scope.assignments.insert(name.as_str(), initial);
     }
     let initials: Vec<&Expr> = eq.states.iter().map(|s| &s.1).collect();
+    let switches = time_switches(&eq);
+    let switch_tape = run(&init_scope, &switches.iter().collect::<Vec<_>>(), |_| Part::Rate(0))?;
     let init = run(&init_scope, &initials, Part::Initial).map_err(|e| match &e.part {
         // A state stands for its initial value here.
         Part::Assignment(name) => match eq.states.iter().position(|s| &s.0 == name) {
@@ -110,7 +112,8 @@ pub(crate) fn build(eq: Equations) -> Result<TapeModel, BuildError> {
         eq.outputs.iter().map(|o| o.0.clone()).collect(),
     ];
     let (values, bounds) = eq.params.iter().map(|p| (p.1, p.2)).unzip();
-    let model = TapeModel::new(eq.name, eq.description, names, values, bounds, eq.units, [rhs, out, init]);
+    let model =
+        TapeModel::new(eq.name, eq.description, names, values, bounds, eq.units, [rhs, out, init, switch_tape]);
     if let Some(k) = model.y0().iter().position(|v| !v.is_finite()) {
         let reason = format!("state `{}`: initial value {} is not finite", eq.states[k].0, model.y0()[k]);
         return Err(BuildError { part: Part::Initial(k), error: SyntaxError { at: 0, reason } });
@@ -128,4 +131,81 @@ fn run(scope: &Scope<'_>, roots: &[&Expr], part: impl Fn(usize) -> Part) -> Resu
         };
         BuildError { part, error }
     })
+}
+
+/// The times at which the right-hand side switches: for every comparison
+/// in a rate or an assignment between two sides that differ by `±time`
+/// plus an expression of the parameters (`time >= t_dose`,
+/// `time - t_on < 0`), the time where they meet, as an expression of the
+/// parameters (time set to 0). An integrator stops there instead of
+/// stepping across the jump.
+fn time_switches(eq: &Equations) -> Vec<Expr> {
+    let assignments: HashMap<&str, &Expr> = eq.assignments.iter().map(|(n, e)| (n.as_str(), e)).collect();
+    let params: Vec<&str> = eq.params.iter().map(|p| p.0.as_str()).collect();
+    let slope = |e: &Expr| time_slope(e, &eq.time, &params, &assignments, 0);
+    let mut found: Vec<Expr> = Vec::new();
+    let mut visit = |e: &Expr| {
+        if let Kind::Binary(op, a, b) = &e.kind
+            && matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+        {
+            let difference = Expr::binary(BinOp::Sub, (**a).clone(), (**b).clone());
+            if let Some(s) = slope(&difference).filter(|s| *s != 0.0) {
+                // a - b = s·t + c, so they meet at t = -c / s.
+                let at = Expr::binary(BinOp::Div, Expr::new(Kind::Neg(Box::new(difference))), Expr::num(s));
+                if !found.contains(&at) {
+                    found.push(at);
+                }
+            }
+        }
+    };
+    for e in eq.states.iter().map(|s| &s.2).chain(eq.assignments.iter().map(|a| &a.1)) {
+        walk(e, &mut visit);
+    }
+    found
+}
+
+/// Every node of `e`, parents first.
+fn walk(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        Kind::Var(_) | Kind::Num(_) => {}
+        Kind::Neg(a) | Kind::Not(a) => walk(a, f),
+        Kind::Binary(_, a, b) => {
+            walk(a, f);
+            walk(b, f);
+        }
+        Kind::Call(_, args) => args.iter().for_each(|a| walk(a, f)),
+    }
+}
+
+/// The slope of `e` in time, if `e` is time times a constant plus an
+/// expression of the parameters (through assignments of that form).
+fn time_slope(
+    e: &Expr,
+    time: &[String],
+    params: &[&str],
+    assignments: &HashMap<&str, &Expr>,
+    depth: usize,
+) -> Option<f64> {
+    let slope = |e: &Expr| time_slope(e, time, params, assignments, depth + 1);
+    if depth > 64 {
+        return None;
+    }
+    match &e.kind {
+        Kind::Num(_) => Some(0.0),
+        Kind::Var(v) if time.contains(v) => Some(1.0),
+        Kind::Var(v) if params.contains(&v.as_str()) => Some(0.0),
+        Kind::Var(v) => assignments.get(v.as_str()).and_then(|a| slope(a)),
+        Kind::Neg(a) => slope(a).map(|s| -s),
+        Kind::Binary(BinOp::Add, a, b) => Some(slope(a)? + slope(b)?),
+        Kind::Binary(BinOp::Sub, a, b) => Some(slope(a)? - slope(b)?),
+        Kind::Binary(BinOp::Mul, a, b) => match (&a.kind, &b.kind) {
+            (Kind::Num(c), _) => slope(b).map(|s| c * s),
+            (_, Kind::Num(c)) => slope(a).map(|s| c * s),
+            _ => (slope(a)? == 0.0 && slope(b)? == 0.0).then_some(0.0),
+        },
+        Kind::Binary(_, a, b) => (slope(a)? == 0.0 && slope(b)? == 0.0).then_some(0.0),
+        Kind::Call(_, args) => args.iter().all(|a| slope(a) == Some(0.0)).then_some(0.0),
+        Kind::Not(_) => None,
+    }
 }

@@ -48,6 +48,8 @@ pub struct TapeModel {
     rhs: Tape,
     outputs: Tape,
     initial: Tape,
+    /// The times where the right-hand side switches, from the parameters.
+    switches: Tape,
     /// `feedthrough[o][i]`: output `o` reads input `i`.
     feedthrough: Vec<Vec<bool>>,
 }
@@ -60,7 +62,7 @@ impl TapeModel {
         params: Vec<f64>,
         bounds: Vec<(f64, f64)>,
         units: HashMap<String, String>,
-        [rhs, outputs, initial]: [Tape; 3],
+        [rhs, outputs, initial, switches]: [Tape; 4],
     ) -> Self {
         let first_input = 1 + names[0].len();
         let feedthrough = outputs.reads(first_input, names[1].len());
@@ -75,6 +77,7 @@ impl TapeModel {
             rhs,
             outputs,
             initial,
+            switches,
             feedthrough,
         };
         model.y0 = model.initial_state(&model.params);
@@ -136,6 +139,22 @@ impl TapeModel {
             y0.fill(D::from(f64::NAN));
         }
         y0
+    }
+
+    /// The times at which the right-hand side jumps at parameters `p`
+    /// (where a comparison of time with an expression of the parameters
+    /// changes, e.g. a dose switched on at `time >= t_dose`), sorted; pass
+    /// them as `tstops` so that no step straddles a jump. Comparisons
+    /// that involve the states are events, not found here.
+    pub fn time_switches(&self, p: &[f64]) -> Vec<f64> {
+        let mut t = vec![f64::NAN; self.switches.results.len()];
+        if p.len() == self.params.len() {
+            self.switches.eval(0.0, &[], &[], p, &mut t);
+        }
+        t.retain(|t| t.is_finite());
+        t.sort_by(f64::total_cmp);
+        t.dedup();
+        t
     }
 
     /// The unit written for a state, input, parameter, assignment or

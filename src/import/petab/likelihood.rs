@@ -112,14 +112,11 @@ impl Petab {
         let options = options(settings);
         let states: Vec<Vec<D>> = match times.last() {
             Some(&t_end) if t_end > 0.0 => {
-                let sol = solve_dual(
-                    &self.model,
-                    settings.method,
-                    (0.0, t_end),
-                    &x0,
-                    &p,
-                    &options.clone().t_eval(times.clone()),
-                )?;
+                let primal: Vec<f64> = p.iter().map(|v| v.re()).collect();
+                let mut switches = self.model.time_switches(&primal);
+                switches.retain(|&t| t > 0.0 && t < t_end);
+                let options = options.clone().t_eval(times.clone()).tstops(switches);
+                let sol = solve_dual(&self.model, settings.method, (0.0, t_end), &x0, &p, &options)?;
                 (0..sol.len()).map(|i| sol.state(i).to_vec()).collect()
             }
             _ => vec![x0.clone(); times.len()],
@@ -172,8 +169,9 @@ impl Petab {
 
     /// Integrate from `x` until the state settles: the weighted RMS of
     /// `t · dx/dt` (the change still to come, for a decay that took time
-    /// `t` so far), derivative parts included, below 1 with the settings'
-    /// tolerances. Horizons grow tenfold from 1 to 1e12.
+    /// `t` so far; `t` taken between 1 and 100, since rounding keeps
+    /// `dx/dt` from reaching zero), derivative parts included, below 1 with
+    /// the settings' tolerances. Horizons grow tenfold from 1 to 1e12.
     fn steady_state<D: DualScalar>(
         &self,
         condition: &str,
@@ -181,20 +179,23 @@ impl Petab {
         p: &[D],
         settings: &Settings,
     ) -> Result<Vec<D>, Error> {
-        let options = options(settings).save_final();
+        let options = options(&Settings { dt: None, ..settings.clone() }).save_final();
         let mut f = x.clone();
         let mut t = 0.0;
         loop {
             self.model.rhs_at(D::from(t), &x, p, &mut f);
-            let residual = wrms(&x, &f, settings) * f64::max(t, 1.0);
+            let residual = wrms(&x, &f, settings) * t.clamp(1.0, 100.0);
             if residual <= 1.0 {
                 return Ok(x);
             }
             if t >= 1e12 || !residual.is_finite() {
                 return Err(Error::NoSteadyState { condition: condition.to_string(), t, residual });
             }
+            // The model is autonomous at a steady state: each stretch
+            // starts at 0, so that steps are not limited by the rounding of
+            // a large time.
             let t_next = if t == 0.0 { 1.0 } else { 10.0 * t };
-            let sol = solve_dual(&self.model, settings.method, (t, t_next), &x, p, &options)?;
+            let sol = solve_dual(&self.model, settings.method, (0.0, t_next - t), &x, p, &options)?;
             x.copy_from_slice(sol.state(sol.len() - 1));
             t = t_next;
         }
@@ -203,7 +204,11 @@ impl Petab {
 
 /// Integration options of the settings.
 fn options(settings: &Settings) -> Options {
-    Options::default().rtol(settings.rtol).atol(settings.atol).max_steps(settings.max_steps)
+    let options = Options::default().rtol(settings.rtol).atol(settings.atol).max_steps(settings.max_steps);
+    match settings.dt {
+        Some(dt) => options.dt(dt),
+        None => options,
+    }
 }
 
 /// A condition's initial-value overrides (NaN keeps the value).

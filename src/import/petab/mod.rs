@@ -130,13 +130,18 @@ pub struct Settings {
     pub atol: f64,
     /// Step limit per integration.
     pub max_steps: usize,
+    /// A fixed step instead of error control for the simulations
+    /// (explicit and Rosenbrock methods; preequilibration keeps its error
+    /// control): the likelihood is then a smooth function of the
+    /// parameters, as finite-difference checks want.
+    pub dt: Option<f64>,
 }
 
 impl Default for Settings {
     /// Rodas5P at rtol = atol = 1e-8 (AMICI's benchmark setting), at most
     /// 100,000 steps.
     fn default() -> Self {
-        Settings { method: Method::Rodas5P, rtol: 1e-8, atol: 1e-8, max_steps: 100_000 }
+        Settings { method: Method::Rodas5P, rtol: 1e-8, atol: 1e-8, max_steps: 100_000, dt: None }
     }
 }
 
