@@ -112,8 +112,7 @@ pub(crate) fn build(eq: Equations) -> Result<TapeModel, BuildError> {
         eq.outputs.iter().map(|o| o.0.clone()).collect(),
     ];
     let (values, bounds) = eq.params.iter().map(|p| (p.1, p.2)).unzip();
-    let model =
-        TapeModel::new(eq.name, eq.description, names, values, bounds, eq.units, [rhs, out, init, switch_tape]);
+    let model = TapeModel::new(eq.name, eq.description, names, values, bounds, eq.units, [rhs, out, init, switch_tape]);
     if let Some(k) = model.y0().iter().position(|v| !v.is_finite()) {
         let reason = format!("state `{}`: initial value {} is not finite", eq.states[k].0, model.y0()[k]);
         return Err(BuildError { part: Part::Initial(k), error: SyntaxError { at: 0, reason } });

@@ -168,6 +168,22 @@ impl TapeModel {
         self.rhs.eval(t, x, &[], p, dxdt);
     }
 
+    /// For each parameter, whether the trajectory depends on it: the
+    /// right-hand side, the initial state or a switch time reads it
+    /// (the others enter the outputs only).
+    pub(crate) fn dynamic_params(&self) -> Vec<bool> {
+        let n = self.params.len();
+        let first = 1 + self.names[0].len() + self.names[1].len();
+        let mut dynamic = vec![false; n];
+        let reads = [self.rhs.reads(first, n), self.initial.reads(1, n), self.switches.reads(1, n)];
+        for row in reads.iter().flatten() {
+            for (d, &r) in dynamic.iter_mut().zip(row) {
+                *d |= r;
+            }
+        }
+        dynamic
+    }
+
     /// The outputs on slices (no input).
     pub(crate) fn outputs_at<D: DualScalar>(&self, t: D, x: &[D], p: &[D], y: &mut [D]) {
         self.outputs.eval(t, x, &[], p, y);

@@ -91,8 +91,7 @@ fn gradient_matches_finite_differences_with_fixed_steps() {
 /// changes from one parameter value to the next.
 #[test]
 fn gradient_matches_finite_differences_adaptively() {
-    for (name, bound) in [("Boehm_JProteomeRes2014", 1e-5), ("Brannmark_JBC2010", 3e-5), ("Elowitz_Nature2000", 1e-5)]
-    {
+    for (name, bound) in [("Boehm_JProteomeRes2014", 1e-5), ("Brannmark_JBC2010", 3e-5), ("Elowitz_Nature2000", 1e-5)] {
         let p = problem(name);
         let theta = p.nominal();
         let (_, g) = p.gradient(&theta, &tol(1e-12)).unwrap();
@@ -119,18 +118,33 @@ fn altered(file: &str, change: impl Fn(&str) -> String) -> Result<Petab, Error> 
     result
 }
 
+/// A change to a file's text.
+type Change = fn(&str) -> String;
+
 #[test]
 fn bad_files_are_errors_with_file_and_line() {
-    let cases: [(&str, fn(&str) -> String, &str); 9] = [
+    let cases: [(&str, Change, &str); 9] = [
         ("Boehm", |t| t.replace("problems:", "problems: [oops"), "Boehm_JProteomeRes2014.yaml:"),
         ("Boehm", |t| t.replace("format_version: 1", "format_version: 2"), "only PEtab version 1"),
         ("measurementData", |t| t.replacen("pSTAT5A_rel\t", "nothing\t", 2), ":2:1: observableId: unknown observable"),
         ("measurementData", |t| t.replacen("\tmodel1_data1\t", "\tnowhere\t", 1), "unknown condition `nowhere`"),
         ("measurementData", |t| t.replacen("\tsd_pSTAT5A_rel\t", "\t\t", 1), "0 values for the 1 placeholders"),
         ("observables", |t| t.replacen("100 * pApB", "100 * pApX", 1), "unknown symbol `pApX`"),
-        ("observables", |t| t.replacen("noiseParameter1_pSTAT5A_rel", "(", 1), "observables_Boehm_JProteomeRes2014.tsv:2:"),
-        ("experimentalCondition", |t| t.replace("conditionName", "conditionName\tnot_there").replace("condition1", "condition1\t3"), "`not_there` is not a parameter, compartment or species"),
-        ("parameters", |t| t.replacen("log10\t1E-05\t100000\t0.026982514033029", "log10\t-1\t100000\t0.026982514033029", 1), ":2:"),
+        (
+            "observables",
+            |t| t.replacen("noiseParameter1_pSTAT5A_rel", "(", 1),
+            "observables_Boehm_JProteomeRes2014.tsv:2:",
+        ),
+        (
+            "experimentalCondition",
+            |t| t.replace("conditionName", "conditionName\tnot_there").replace("condition1", "condition1\t3"),
+            "`not_there` is not a parameter, compartment or species",
+        ),
+        (
+            "parameters",
+            |t| t.replacen("log10\t1E-05\t100000\t0.026982514033029", "log10\t-1\t100000\t0.026982514033029", 1),
+            ":2:",
+        ),
     ];
     for (file, change, expected) in cases {
         match altered(file, change) {
@@ -148,3 +162,30 @@ fn wrong_parameter_count_is_an_error() {
     assert!(matches!(p.log_likelihood(&[0.0; 3], &Settings::default()), Err(Error::DimensionMismatch { .. })));
 }
 
+/// `odeon petab problem.yaml`: the log-likelihood, the gradient and a
+/// JSON file; a bad `--set` is an error naming the estimated parameters.
+#[test]
+fn command_line_evaluates_a_problem() {
+    let out = std::env::temp_dir().join(format!("odeon-petab-cli-{}", std::process::id()));
+    let yaml = dir("Boehm_JProteomeRes2014").join("Boehm_JProteomeRes2014.yaml");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_odeon"))
+            .arg("petab")
+            .arg(&yaml)
+            .args(["--out", out.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("log-likelihood -138.22199") && stdout.contains("k_phos"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("Boehm_JProteomeRes2014_llh.json")).unwrap()).unwrap();
+    assert_eq!(json["gradient"].as_array().unwrap().len(), 9);
+    let bad = run(&["--set", "nothing=1"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no estimated parameter \"nothing\""));
+    std::fs::remove_dir_all(out).ok();
+}

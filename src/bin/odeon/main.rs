@@ -4,6 +4,7 @@ mod compose;
 mod ensemble;
 mod events;
 mod model_file;
+mod petab;
 mod simulate;
 mod sparse;
 mod tour;
@@ -63,6 +64,9 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
+    /// A PEtab problem (YAML, PEtab v1): its log-likelihood and gradient
+    /// (exact, by forward sensitivities) at the nominal parameters.
+    Petab(petab::PetabArgs),
     /// Merge the parts of a sharded ensemble into one summary.
     Merge {
         /// Part files written by `odeon ensemble --shard`.
@@ -122,6 +126,7 @@ fn main() -> ExitCode {
             Command::Fit { spec, out } => fit(&spec, &out),
             Command::Simulate(args) => simulate::simulate(&args).map(|()| true),
             Command::Sensitivities(args) => simulate::sensitivities(&args).map(|()| true),
+            Command::Petab(args) => petab::run(&args).map(|()| true),
             Command::Merge { parts, out, partial, plot } => {
                 ensemble::merge(&parts, &out, partial, plot.as_deref()).map(|()| true).map_err(Into::into)
             }

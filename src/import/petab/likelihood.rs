@@ -36,20 +36,21 @@ impl Petab {
     pub fn gradient(&self, theta: &[f64], settings: &Settings) -> Result<(f64, Vec<f64>), Error> {
         let mut gradient = vec![0.0; theta.len()];
         let mut value = None;
-        for first in (0..theta.len().max(1)).step_by(CHUNK) {
+        for chunk in self.gradient_order.chunks(CHUNK) {
             let seeded: Vec<InlineDual64<CHUNK>> = (0..theta.len())
                 .map(|j| {
-                    InlineDual64::<CHUNK>::from_parts(
-                        theta[j],
-                        std::array::from_fn(|l| if first + l == j { 1.0 } else { 0.0 }),
-                    )
+                    let eps = std::array::from_fn(|l| if chunk.get(l) == Some(&j) { 1.0 } else { 0.0 });
+                    InlineDual64::<CHUNK>::from_parts(theta[j], eps)
                 })
                 .collect();
             let llh = self.llh(&seeded, settings)?;
-            for (l, g) in gradient.iter_mut().skip(first).take(CHUNK).enumerate() {
-                *g = llh.eps_part(l);
+            for (l, &j) in chunk.iter().enumerate() {
+                gradient[j] = llh.eps_part(l);
             }
             value.get_or_insert(llh.re);
+        }
+        if value.is_none() {
+            value = Some(self.llh(theta, settings)?);
         }
         Ok((value.unwrap_or(f64::NAN), gradient))
     }
@@ -106,33 +107,17 @@ impl Petab {
             None => self.model.initial_state(&p),
         };
         override_initial(&mut x0, &sim.setup, value);
-
-        let mut times: Vec<f64> = sim.measurements.iter().map(|m| m.time).filter(|t| t.is_finite()).collect();
-        times.dedup();
-        let options = options(settings);
-        let states: Vec<Vec<D>> = match times.last() {
-            Some(&t_end) if t_end > 0.0 => {
-                let primal: Vec<f64> = p.iter().map(|v| v.re()).collect();
-                let mut switches = self.model.time_switches(&primal);
-                switches.retain(|&t| t > 0.0 && t < t_end);
-                let options = options.clone().t_eval(times.clone()).tstops(switches);
-                let sol = solve_dual(&self.model, settings.method, (0.0, t_end), &x0, &p, &options)?;
-                (0..sol.len()).map(|i| sol.state(i).to_vec()).collect()
-            }
-            _ => vec![x0.clone(); times.len()],
-        };
-        let steady = if sim.measurements.iter().any(|m| m.time.is_infinite()) {
-            Some(self.steady_state(&sim.condition, states.last().unwrap_or(&x0).clone(), &p, settings)?)
+        let states: Vec<Vec<D>> = if p.iter().chain(&x0).all(|v| (0..D::N_EPS).all(|l| v.eps_part(l) == 0.0)) {
+            // No derivative enters the trajectory: integrate in f64.
+            let primal = |v: &[D]| v.iter().map(|v| v.re()).collect::<Vec<f64>>();
+            let states = self.trajectory(sim, &primal(&x0), &primal(&p), settings)?;
+            states.into_iter().map(|x| x.into_iter().map(D::from).collect()).collect()
         } else {
-            None
+            self.trajectory(sim, &x0, &p, settings)?
         };
         let mut pm = p.clone();
         let mut y = vec![D::from(0.0); 2 * self.observables.len()];
-        for m in &sim.measurements {
-            let x = match times.iter().position(|&t| t == m.time) {
-                Some(i) => &states[i],
-                None => steady.as_ref().unwrap_or(&x0),
-            };
+        for (m, x) in sim.measurements.iter().zip(&states) {
             for &(k, s) in &m.placeholders {
                 pm[k] = value(s);
             }
@@ -142,6 +127,44 @@ impl Petab {
             each(m, y[o.output], y[o.noise_output])?;
         }
         Ok(())
+    }
+
+    /// The state at each measurement (in order; the steady state for
+    /// `t = inf`).
+    fn trajectory<D: DualScalar>(
+        &self,
+        sim: &Simulation,
+        x0: &[D],
+        p: &[D],
+        settings: &Settings,
+    ) -> Result<Vec<Vec<D>>, Error> {
+        let mut times: Vec<f64> = sim.measurements.iter().map(|m| m.time).filter(|t| t.is_finite()).collect();
+        times.dedup();
+        let states: Vec<Vec<D>> = match times.last() {
+            Some(&t_end) if t_end > 0.0 => {
+                let primal: Vec<f64> = p.iter().map(|v| v.re()).collect();
+                let mut switches = self.model.time_switches(&primal);
+                switches.retain(|&t| t > 0.0 && t < t_end);
+                let options = options(settings).t_eval(times.clone()).tstops(switches);
+                let sol = solve_dual(&self.model, settings.method, (0.0, t_end), x0, p, &options)?;
+                (0..sol.len()).map(|i| sol.state(i).to_vec()).collect()
+            }
+            _ => vec![x0.to_vec(); times.len()],
+        };
+        let steady = if sim.measurements.iter().any(|m| m.time.is_infinite()) {
+            let from = states.last().map_or(x0, |x| x.as_slice()).to_vec();
+            Some(self.steady_state(&sim.condition, from, p, settings)?)
+        } else {
+            None
+        };
+        Ok(sim
+            .measurements
+            .iter()
+            .map(|m| match times.iter().position(|&t| t == m.time) {
+                Some(i) => states[i].clone(),
+                None => steady.clone().unwrap_or_else(|| x0.to_vec()),
+            })
+            .collect())
     }
 
     /// One measurement's log-likelihood.
@@ -154,7 +177,8 @@ impl Petab {
         let (h, data, jacobian) = match o.transformation {
             Transformation::Lin => (h, m.value, 0.0),
             _ if h.re() <= 0.0 || m.value <= 0.0 => {
-                let reason = format!("observable `{}` = {} or its measurement {} is not positive", o.id, h.re(), m.value);
+                let reason =
+                    format!("observable `{}` = {} or its measurement {} is not positive", o.id, h.re(), m.value);
                 return Err(invalid(format!("{reason} (log transformation)")));
             }
             Transformation::Log => (h.ln(), m.value.ln(), m.value.ln()),

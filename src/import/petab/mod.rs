@@ -153,6 +153,11 @@ pub struct Petab {
     parameters: Vec<Parameter>,
     /// Parameter-table index of each estimated parameter.
     estimated: Vec<usize>,
+    /// The estimated parameters the trajectories depend on come first:
+    /// gradient passes in this order leave the others (noise, scaling
+    /// and offset parameters) to passes without derivatives through the
+    /// integration.
+    gradient_order: Vec<usize>,
     observables: Vec<Observable>,
     simulations: Vec<Simulation>,
 }

@@ -158,7 +158,39 @@ pub(super) fn read(path: &Path) -> Result<Petab, Error> {
     let resolver = Resolver::new(&model, &params);
     let conditions = condition_table(&conditions, &model, &resolver)?;
     let simulations = measurement_table(&measurements, &observables, &conditions, &resolver)?;
-    Ok(Petab { name, model, estimated: resolver.estimated, parameters: params, observables, simulations })
+    let gradient_order = gradient_order(&model, resolver.estimated.len(), &simulations);
+    Ok(Petab {
+        name,
+        model,
+        estimated: resolver.estimated,
+        gradient_order,
+        parameters: params,
+        observables,
+        simulations,
+    })
+}
+
+/// The estimated parameters, those the trajectories depend on first.
+fn gradient_order(model: &TapeModel, n: usize, simulations: &[Simulation]) -> Vec<usize> {
+    let dynamic_param = model.dynamic_params();
+    let mut dynamic = vec![false; n];
+    let setups =
+        simulations.iter().flat_map(|s| std::iter::once(&s.setup).chain(s.preequilibration.as_ref().map(|p| &p.1)));
+    for setup in setups {
+        for (k, source) in setup.params.iter().enumerate() {
+            if let Source::Estimated(j) = source {
+                dynamic[*j] |= dynamic_param[k];
+            }
+        }
+        for (_, source) in &setup.initial {
+            if let Source::Estimated(j) = source {
+                dynamic[*j] = true;
+            }
+        }
+    }
+    let (mut first, rest): (Vec<usize>, Vec<usize>) = (0..n).partition(|&j| dynamic[j]);
+    first.extend(rest);
+    first
 }
 
 fn parameter_table(table: &Table) -> Result<Vec<Parameter>, Error> {
@@ -196,7 +228,15 @@ fn parameter_table(table: &Table) -> Result<Vec<Parameter>, Error> {
         if !nominal.is_finite() || (scale != Scale::Lin && nominal <= 0.0) {
             return Err(row.error("nominalValue", format!("{nominal} on a {scale:?} scale")));
         }
-        params.push(Parameter { id, name: row.get("parameterName").to_string(), scale, lower, upper, nominal, estimate });
+        params.push(Parameter {
+            id,
+            name: row.get("parameterName").to_string(),
+            scale,
+            lower,
+            upper,
+            nominal,
+            estimate,
+        });
     }
     Ok(params)
 }
@@ -368,11 +408,7 @@ impl<'a> Resolver<'a> {
 }
 
 /// Each condition's setup, by id.
-fn condition_table(
-    table: &Table,
-    model: &TapeModel,
-    resolver: &Resolver<'_>,
-) -> Result<HashMap<String, Setup>, Error> {
+fn condition_table(table: &Table, model: &TapeModel, resolver: &Resolver<'_>) -> Result<HashMap<String, Setup>, Error> {
     let mut conditions = HashMap::new();
     for row in table.rows() {
         let id = row.text("conditionId")?.to_string();
@@ -435,7 +471,7 @@ fn measurement_table(
             .position(|o| o.id == obs_id)
             .ok_or_else(|| row.error("observableId", format!("unknown observable `{obs_id}`")))?;
         let time = row.number("time")?;
-        if !(time >= 0.0) || time == f64::NEG_INFINITY {
+        if time.is_nan() || time < 0.0 {
             return Err(row.error("time", format!("{time}: times start at 0")));
         }
         let value = row.number("measurement")?;
@@ -451,9 +487,8 @@ fn measurement_table(
                 return Err(row.error(column, reason));
             }
             for (name, cell) in names.iter().zip(cells) {
-                let source = resolver
-                    .resolve(cell)
-                    .ok_or_else(|| row.error(column, format!("unknown parameter `{cell}`")))?;
+                let source =
+                    resolver.resolve(cell).ok_or_else(|| row.error(column, format!("unknown parameter `{cell}`")))?;
                 placeholders.push((resolver.param_index[name], source));
             }
         }

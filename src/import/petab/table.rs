@@ -11,9 +11,12 @@ pub(super) struct Table {
     files: Vec<String>,
     header: Vec<String>,
     /// Each row's file (index into `files`), 1-based line number and
-    /// cells (with their 1-based columns).
-    rows: Vec<(usize, usize, Vec<(usize, String)>)>,
+    /// cells.
+    rows: Vec<(usize, usize, Vec<Cell>)>,
 }
+
+/// A cell's 1-based column and text.
+type Cell = (usize, String);
 
 /// One row of a table.
 #[derive(Clone, Copy)]
@@ -32,7 +35,7 @@ impl Table {
     /// Split the text of a TSV file.
     pub fn parse(file: &str, text: &str, required: &[&str]) -> Result<Table, Error> {
         let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty());
-        let split = |line: &str| -> Vec<(usize, String)> {
+        let split = |line: &str| -> Vec<Cell> {
             let mut column = 1;
             line.split('\t')
                 .map(|cell| {
