@@ -5,6 +5,11 @@
 //! dosing fit of `examples/pharmacokinetics.rs` (doses on a schedule, the
 //! lag time estimated).
 //!
+//! PEtab (issue 18): the Boehm problem's log-likelihood and its gradient
+//! by forward sensitivities, against the gradient by central differences
+//! (2n + 1 likelihoods) in the same run, with Rodas5P and BDF; AMICI's
+//! figures on this kind of machine are in `shared/peers/RESULTS.md`, W7.
+//!
 //! Run: `cargo bench --bench fit`.
 
 use argmin::core::{Error, Executor, Jacobian, Operator};
@@ -99,9 +104,40 @@ fn fits(c: &mut Criterion) {
     compare(c, "oral_dosing_fit", &pk_problem());
 }
 
+fn petab(c: &mut Criterion) {
+    use odeon::import::petab::{Petab, Settings};
+    let name = "Boehm_JProteomeRes2014";
+    let path = format!("{}/tests/data/petab/{name}/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
+    let problem = Petab::read(path).unwrap();
+    let theta = problem.nominal();
+    let mut g = c.benchmark_group("petab_boehm");
+    for method in [odeon::Method::Rodas5P, odeon::Method::Bdf] {
+        let s = Settings { method, ..Settings::default() };
+        g.bench_function(format!("log-likelihood, {method}"), |b| {
+            b.iter(|| problem.log_likelihood(black_box(&theta), &s).unwrap())
+        });
+        g.bench_function(format!("gradient, forward sensitivities, {method}"), |b| {
+            b.iter(|| problem.gradient(black_box(&theta), &s).unwrap())
+        });
+        g.bench_function(format!("gradient, central differences, {method} (baseline)"), |b| {
+            b.iter(|| {
+                let mut g = vec![problem.log_likelihood(&theta, &s).unwrap()];
+                for j in 0..theta.len() {
+                    let (mut a, mut z) = (theta.clone(), theta.clone());
+                    a[j] += 1e-5;
+                    z[j] -= 1e-5;
+                    g.push((problem.log_likelihood(&a, &s).unwrap() - problem.log_likelihood(&z, &s).unwrap()) / 2e-5);
+                }
+                black_box(g)
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-    targets = fits
+    targets = fits, petab
 }
 criterion_main!(benches);
