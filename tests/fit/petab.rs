@@ -4,7 +4,7 @@
 //! differences, and bad files as typed errors naming file, line and column.
 
 use odeon::Error;
-use odeon::import::petab::{Petab, Settings};
+use odeon::import::petab::{FitSettings, Petab, Settings};
 use std::path::PathBuf;
 
 fn dir(name: &str) -> PathBuf {
@@ -187,5 +187,62 @@ fn command_line_evaluates_a_problem() {
     let bad = run(&["--set", "nothing=1"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no estimated parameter \"nothing\""));
+    std::fs::remove_dir_all(out).ok();
+}
+
+/// The check: a 20-start multistart on Boehm reaches the optimum
+/// the nominal values represent (negative log-likelihood ≤ 138.2222;
+/// AMICI + L-BFGS-B found 138.221975 in W7), and reports intervals.
+#[test]
+fn multistart_on_boehm_reaches_the_optimum() {
+    let p = problem("Boehm_JProteomeRes2014");
+    let settings = Settings { method: odeon::Method::Bdf, ..Settings::default() };
+    let fit = p.fit(&settings, &FitSettings::default()).unwrap();
+    let best = -fit.best().unwrap();
+    assert!(best <= 138.2222, "best negative log-likelihood {best}");
+    assert_eq!(fit.starts.len(), 20);
+    // Two rates end on their bounds (as in AMICI's best point); the others
+    // have finite intervals around the estimate.
+    for e in &fit.estimates {
+        let on_bound = e.id == "k_exp_hetero" || e.id == "k_imp_homo";
+        assert_eq!(e.at_bound, on_bound, "{e:?}");
+        if !on_bound {
+            let (a, b) = e.interval.unwrap();
+            assert!(a < e.value && e.value < b && b - a < 10.0, "{e:?}");
+        }
+    }
+    let k_phos = fit.estimates.iter().find(|e| e.id == "k_phos").unwrap();
+    assert!((k_phos.value - 4.198).abs() < 1e-2, "{k_phos:?}");
+}
+
+/// `--fit --shard K/N` parts merge into exactly the whole run's starts.
+#[test]
+fn sharded_fit_merges_exactly() {
+    let out = std::env::temp_dir().join(format!("odeon-petab-shards-{}", std::process::id()));
+    let yaml = dir("Boehm_JProteomeRes2014").join("Boehm_JProteomeRes2014.yaml");
+    let run = |extra: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_odeon"))
+            .arg("petab")
+            .arg(&yaml)
+            .args(["--out", out.to_str().unwrap(), "--method", "Bdf", "--max-iters", "5"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (o.status.success(), String::from_utf8_lossy(&o.stderr).to_string())
+    };
+    let read = |file: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join(file)).unwrap()).unwrap()
+    };
+    assert!(run(&["--fit", "--starts", "4"]).0);
+    let whole = read("Boehm_JProteomeRes2014_fit.json");
+    for shard in ["0/2", "1/2"] {
+        assert!(run(&["--fit", "--starts", "4", "--shard", shard]).0);
+    }
+    let parts = ["Boehm_JProteomeRes2014_fit_part_0_of_2.json", "Boehm_JProteomeRes2014_fit_part_1_of_2.json"];
+    let part = |k: usize| out.join(parts[k]).to_str().unwrap().to_string();
+    assert!(run(&["--merge", &part(0), &part(1)]).0);
+    assert_eq!(read("Boehm_JProteomeRes2014_fit.json")["starts"], whole["starts"]);
+    let (ok, stderr) = run(&["--merge", &part(0)]);
+    assert!(!ok && stderr.contains("start 1 appears 0 times"), "{stderr}");
     std::fs::remove_dir_all(out).ok();
 }

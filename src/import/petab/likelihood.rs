@@ -4,7 +4,7 @@
 use super::problem::{Measurement, Setup, Simulation, Source};
 use super::{Distribution, Petab, Scale, Settings, Transformation};
 use crate::integrate::{Options, solve_dual};
-use crate::scalar::{Derivatives, InlineDual64};
+use crate::scalar::Derivatives;
 use crate::{DualScalar, Error};
 use std::f64::consts::{LN_10, PI};
 
@@ -37,12 +37,7 @@ impl Petab {
         let mut gradient = vec![0.0; theta.len()];
         let mut value = None;
         for chunk in self.gradient_order.chunks(CHUNK) {
-            let seeded: Vec<InlineDual64<CHUNK>> = (0..theta.len())
-                .map(|j| {
-                    let eps = std::array::from_fn(|l| if chunk.get(l) == Some(&j) { 1.0 } else { 0.0 });
-                    InlineDual64::<CHUNK>::from_parts(theta[j], eps)
-                })
-                .collect();
+            let seeded = super::fit::seed::<CHUNK>(theta, chunk);
             let llh = self.llh(&seeded, settings)?;
             for (l, &j) in chunk.iter().enumerate() {
                 gradient[j] = llh.eps_part(l);
@@ -56,6 +51,22 @@ impl Petab {
     }
 
     fn llh<D: DualScalar>(&self, theta: &[D], settings: &Settings) -> Result<D, Error> {
+        let mut total = D::from(0.0);
+        self.each_prediction(theta, settings, |m, h, sigma| {
+            total += self.term(m, h, sigma)?;
+            Ok(())
+        })?;
+        Ok(total)
+    }
+
+    /// Simulate every condition at `theta` (on the parameters' scales) and
+    /// hand each measurement its predicted observable and noise.
+    pub(super) fn each_prediction<D: DualScalar>(
+        &self,
+        theta: &[D],
+        settings: &Settings,
+        mut each: impl FnMut(&Measurement, D, D) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         if theta.len() != self.estimated.len() {
             return Err(Error::DimensionMismatch {
                 what: "theta (the estimated parameters)",
@@ -72,14 +83,10 @@ impl Petab {
                 Scale::Log10 => (x * D::from(LN_10)).exp(),
             })
             .collect();
-        let mut total = D::from(0.0);
         for sim in &self.simulations {
-            self.simulate(sim, &linear, settings, |m, h, sigma| {
-                total += self.term(m, h, sigma)?;
-                Ok(())
-            })?;
+            self.simulate(sim, &linear, settings, &mut each)?;
         }
-        Ok(total)
+        Ok(())
     }
 
     /// Simulate one condition and hand each measurement its predicted

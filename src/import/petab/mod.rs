@@ -30,10 +30,12 @@
 //! # Ok::<(), odeon::Error>(())
 //! ```
 
+mod fit;
 mod likelihood;
 mod problem;
 mod table;
 
+pub use fit::{Estimate, FitSettings, PetabFit, StartResult};
 pub use problem::Observable;
 
 use crate::integrate::Method;
