@@ -156,3 +156,56 @@ where
     }
     canvas.finish()
 }
+
+/// Draw one PEtab observable: per simulation its predicted curve, the
+/// band of one noise σ around it, and the measurements.
+///
+/// # Errors
+/// [`Error::InvalidData`] when `curves` hold nothing of `observable`;
+/// [`Error::Io`] when the file cannot be written.
+pub fn petab_observable(
+    curves: &[crate::import::petab::Curve],
+    observable: &str,
+    path: impl AsRef<Path>,
+) -> Result<(), Error> {
+    let path = path.as_ref();
+    let io = |e: &dyn std::fmt::Display| Error::io(path, e);
+    let mine: Vec<_> = curves.iter().filter(|c| c.observable == observable).collect();
+    if mine.is_empty() {
+        let reason = format!("no curve of observable `{observable}`");
+        return Err(Error::InvalidData { experiment: observable.into(), row: None, reason });
+    }
+    let ts = padded_range(mine.iter().flat_map(|c| c.t.iter().copied().chain(c.data.iter().map(|d| d.0))));
+    let ys = padded_range(
+        mine.iter()
+            .flat_map(|c| c.band.iter().flat_map(|b| [b.0, b.1]).chain(c.data.iter().map(|d| d.1)))
+            .filter(|v| v.is_finite()),
+    );
+    let mut canvas = Canvas::new(path)?;
+    {
+        let area = canvas.area()?;
+        let title = format!("{observable}: fit, ±σ noise band, data");
+        let mut chart = frame(&area, path, &title, (ts, ys), ("t", observable))?;
+        for (j, c) in mine.iter().enumerate() {
+            let colour = color(j);
+            let band: Vec<(f64, f64)> =
+                c.t.iter()
+                    .zip(&c.band)
+                    .map(|(&t, b)| (t, b.1))
+                    .chain(c.t.iter().zip(&c.band).rev().map(|(&t, b)| (t, b.0)))
+                    .collect();
+            chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.15).filled()))).map_err(|e| io(&e))?;
+            chart
+                .draw_series(LineSeries::new(c.t.iter().copied().zip(c.value.iter().copied()), colour.stroke_width(2)))
+                .map_err(|e| io(&e))?
+                .label(c.condition.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+            chart
+                .draw_series(c.data.iter().map(|&(t, m)| Circle::new((t, m), 3, colour.filled())))
+                .map_err(|e| io(&e))?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight, path)?;
+        area.present().map_err(|e| io(&e))?;
+    }
+    canvas.finish()
+}

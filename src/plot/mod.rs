@@ -14,7 +14,7 @@ mod sensitivity;
 
 pub use ensemble::{fan_chart, histogram};
 pub use field::heatmap;
-pub use fit::{fit_curves, fit_residuals};
+pub use fit::{fit_curves, fit_residuals, petab_observable};
 pub use ocp::{ocp_controls, ocp_states};
 pub use sensitivity::{Scale, sensitivities};
 

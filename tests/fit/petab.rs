@@ -235,6 +235,9 @@ fn sharded_fit_merges_exactly() {
     };
     assert!(run(&["--fit", "--starts", "4"]).0);
     let whole = read("Boehm_JProteomeRes2014_fit.json");
+    if cfg!(feature = "plot") {
+        assert!(out.join("Boehm_JProteomeRes2014_pSTAT5A_rel.svg").exists());
+    }
     for shard in ["0/2", "1/2"] {
         assert!(run(&["--fit", "--starts", "4", "--shard", shard]).0);
     }
@@ -245,4 +248,25 @@ fn sharded_fit_merges_exactly() {
     let (ok, stderr) = run(&["--merge", &part(0)]);
     assert!(!ok && stderr.contains("start 1 appears 0 times"), "{stderr}");
     std::fs::remove_dir_all(out).ok();
+}
+
+/// The predicted curves hold the likelihood's predictions: on a grid
+/// through Boehm's measurement times (every 2.5), the normal likelihood
+/// rebuilt from the curves and their ±σ bands is the likelihood.
+#[test]
+fn predicted_curves_rebuild_the_likelihood() {
+    let p = problem("Boehm_JProteomeRes2014");
+    let s = tol(1e-10);
+    let curves = p.predict(&p.nominal(), &s, 97).unwrap();
+    assert_eq!(curves.len(), 3);
+    let mut llh = 0.0;
+    for c in &curves {
+        for &(t, m) in &c.data {
+            let i = c.t.iter().position(|&g| (g - t).abs() < 1e-9).unwrap();
+            let (h, sigma) = (c.value[i], (c.band[i].1 - c.band[i].0) / 2.0);
+            llh += -0.5 * (2.0 * std::f64::consts::PI * sigma * sigma).ln() - 0.5 * ((m - h) / sigma).powi(2);
+        }
+    }
+    let expected = p.log_likelihood(&p.nominal(), &s).unwrap();
+    assert!((llh - expected).abs() < 1e-8 * expected.abs(), "{llh} against {expected}");
 }

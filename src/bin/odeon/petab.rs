@@ -162,6 +162,15 @@ fn fit(args: &PetabArgs, problem: &Petab, settings: &Settings) -> Result<(), Box
     let out = args.out.join(format!("{}_fit.json", problem.name()));
     odeon::files::write_json(&out, &result, true)?;
     println!("wrote {}", out.display());
+    #[cfg(feature = "plot")]
+    if let Some(best) = result.starts.first() {
+        let curves = problem.predict(&best.theta, &result.settings, 301)?;
+        for o in problem.observables() {
+            let path = args.out.join(format!("{}_{}.svg", problem.name(), o.id));
+            odeon::plot::petab_observable(&curves, &o.id, &path)?;
+            println!("wrote {}", path.display());
+        }
+    }
     Ok(())
 }
 

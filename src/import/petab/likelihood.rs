@@ -67,6 +67,15 @@ impl Petab {
         settings: &Settings,
         mut each: impl FnMut(&Measurement, D, D) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        let linear = self.linear(theta)?;
+        for sim in &self.simulations {
+            self.simulate(sim, &linear, settings, &mut each)?;
+        }
+        Ok(())
+    }
+
+    /// The estimated parameters in linear scale.
+    pub(super) fn linear<D: DualScalar>(&self, theta: &[D]) -> Result<Vec<D>, Error> {
         if theta.len() != self.estimated.len() {
             return Err(Error::DimensionMismatch {
                 what: "theta (the estimated parameters)",
@@ -74,7 +83,7 @@ impl Petab {
                 got: theta.len(),
             });
         }
-        let linear: Vec<D> = theta
+        Ok(theta
             .iter()
             .zip(&self.estimated)
             .map(|(&x, &k)| match self.parameters[k].scale {
@@ -82,11 +91,7 @@ impl Petab {
                 Scale::Log => x.exp(),
                 Scale::Log10 => (x * D::from(LN_10)).exp(),
             })
-            .collect();
-        for sim in &self.simulations {
-            self.simulate(sim, &linear, settings, &mut each)?;
-        }
-        Ok(())
+            .collect())
     }
 
     /// Simulate one condition and hand each measurement its predicted
@@ -98,22 +103,7 @@ impl Petab {
         settings: &Settings,
         mut each: impl FnMut(&Measurement, D, D) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let value = |s: Source| match s {
-            Source::Value(v) => D::from(v),
-            Source::Estimated(j) => linear[j],
-        };
-        let params = |setup: &Setup| -> Vec<D> { setup.params.iter().map(|&s| value(s)).collect() };
-        let p = params(&sim.setup);
-        let mut x0 = match &sim.preequilibration {
-            Some((id, pre)) => {
-                let pp = params(pre);
-                let mut x = self.model.initial_state(&pp);
-                override_initial(&mut x, pre, value);
-                self.steady_state(id, x, &pp, settings)?
-            }
-            None => self.model.initial_state(&p),
-        };
-        override_initial(&mut x0, &sim.setup, value);
+        let (p, x0) = self.initial(sim, linear, settings)?;
         let states: Vec<Vec<D>> = if p.iter().chain(&x0).all(|v| (0..D::N_EPS).all(|l| v.eps_part(l) == 0.0)) {
             // No derivative enters the trajectory: integrate in f64.
             let primal = |v: &[D]| v.iter().map(|v| v.re()).collect::<Vec<f64>>();
@@ -126,7 +116,7 @@ impl Petab {
         let mut y = vec![D::from(0.0); 2 * self.observables.len()];
         for (m, x) in sim.measurements.iter().zip(&states) {
             for &(k, s) in &m.placeholders {
-                pm[k] = value(s);
+                pm[k] = source_value(s, linear);
             }
             let t = D::from(if m.time.is_finite() { m.time } else { 0.0 });
             self.model.outputs_at(t, x, &pm, &mut y);
@@ -134,6 +124,30 @@ impl Petab {
             each(m, y[o.output], y[o.noise_output])?;
         }
         Ok(())
+    }
+
+    /// A simulation's parameters and initial state (after its
+    /// preequilibration, with its condition's overrides).
+    pub(super) fn initial<D: DualScalar>(
+        &self,
+        sim: &Simulation,
+        linear: &[D],
+        settings: &Settings,
+    ) -> Result<(Vec<D>, Vec<D>), Error> {
+        let value = |s: Source| source_value(s, linear);
+        let params = |setup: &Setup| -> Vec<D> { setup.params.iter().map(|&s| value(s)).collect() };
+        let p = params(&sim.setup);
+        let mut x0 = match &sim.preequilibration {
+            Some((id, pre)) => {
+                let pp = params(pre);
+                let mut x = self.model.initial_state(&pp);
+                override_initial(&mut x, pre, value);
+                self.steady_state(id, x, &pp, settings)?
+            }
+            None => self.model.initial_state(&p),
+        };
+        override_initial(&mut x0, &sim.setup, value);
+        Ok((p, x0))
     }
 
     /// The state at each measurement (in order; the steady state for
@@ -233,8 +247,16 @@ impl Petab {
     }
 }
 
+/// A value: a number, or an estimated parameter in linear scale.
+pub(super) fn source_value<D: DualScalar>(s: Source, linear: &[D]) -> D {
+    match s {
+        Source::Value(v) => D::from(v),
+        Source::Estimated(j) => linear[j],
+    }
+}
+
 /// Integration options of the settings.
-fn options(settings: &Settings) -> Options {
+pub(super) fn options(settings: &Settings) -> Options {
     let options = Options::default().rtol(settings.rtol).atol(settings.atol).max_steps(settings.max_steps);
     match settings.dt {
         Some(dt) => options.dt(dt),

@@ -32,10 +32,12 @@
 
 mod fit;
 mod likelihood;
+mod predict;
 mod problem;
 mod table;
 
 pub use fit::{Estimate, FitSettings, PetabFit, StartResult};
+pub use predict::Curve;
 pub use problem::Observable;
 
 use crate::integrate::Method;
