@@ -270,3 +270,37 @@ fn predicted_curves_rebuild_the_likelihood() {
     let expected = p.log_likelihood(&p.nominal(), &s).unwrap();
     assert!((llh - expected).abs() < 1e-8 * expected.abs(), "{llh} against {expected}");
 }
+
+proptest::proptest! {
+    #![proptest_config(crate::common::proptest_config(48))]
+
+    /// Any corruption of any file of a problem (characters dropped,
+    /// replaced by tabs, newlines, semicolons, letters or digits) is read
+    /// into a problem or refused with an error, never a panic; a problem
+    /// that reads gives a finite log-likelihood or an error.
+    #[test]
+    fn corrupted_problems_never_panic(
+        file in 0usize..5,
+        edits in proptest::collection::vec((0.0f64..1.0, proptest::prop_oneof![
+            proptest::strategy::Just(""), proptest::strategy::Just("\t"), proptest::strategy::Just("\n"),
+            proptest::strategy::Just(";"), proptest::strategy::Just("x"), proptest::strategy::Just("7"),
+            proptest::strategy::Just("-"), proptest::strategy::Just("nan"),
+        ]), 1..4),
+    ) {
+        let prefix = ["Boehm", "measurementData", "observables", "parameters", "experimentalCondition"][file];
+        let result = altered(prefix, |text| {
+            let mut chars: Vec<char> = text.chars().collect();
+            for (at, with) in &edits {
+                let i = ((chars.len() as f64 * at) as usize).min(chars.len().saturating_sub(1));
+                chars.splice(i..(i + 1).min(chars.len()), with.chars());
+            }
+            chars.into_iter().collect()
+        });
+        if let Ok(p) = result {
+            match p.log_likelihood(&p.nominal(), &Settings::default()) {
+                Ok(v) => proptest::prop_assert!(v.is_finite()),
+                Err(e) => proptest::prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+}

@@ -489,7 +489,10 @@ fn measurement_table(
             for (name, cell) in names.iter().zip(cells) {
                 let source =
                     resolver.resolve(cell).ok_or_else(|| row.error(column, format!("unknown parameter `{cell}`")))?;
-                placeholders.push((resolver.param_index[name], source));
+                let k = resolver.param_index.get(name).ok_or_else(|| {
+                    row.error(column, format!("placeholder `{name}` is a state or an assignment of the model"))
+                })?;
+                placeholders.push((*k, source));
             }
         }
         let m = Measurement { file: row.file().to_string(), line: row.line(), observable, time, value, placeholders };
