@@ -3,6 +3,9 @@
 //! - [`read_sbml`]: SBML Level 2 and 3 core (the subset kinetic models
 //!   use) into a [`TapeModel`](crate::tape::TapeModel), so an SBML model
 //!   simulates, differentiates and fits like a model written in Rust.
+//! - [`petab`]: PEtab v1 parameter-estimation problems (an SBML model,
+//!   conditions, measurements, observables, parameters): the
+//!   log-likelihood, its exact gradient, multistart fits.
 //!
 //! # Example
 //! ```

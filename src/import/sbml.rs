@@ -11,16 +11,19 @@
 //! | assignment rule | assignment |
 //! | rate rule | state |
 //! | function definition | function |
+//! | event with a trigger `a > b` (`≥`, `<`, `≤`) and assignments | an odeon event on the sign change of `a - b`, its assignments computed from the values before it; a parameter an event assigns becomes a state with rate 0 |
 //! | MathML: arithmetic, powers, roots, logarithms, trigonometric and hyperbolic functions, comparisons, logic, piecewise, time, constants | expressions |
 //!
-//! Anything else — events, algebraic rules, delays, `stoichiometryMath`,
-//! conversion factors, compartments whose size changes — is refused with
+//! Anything else — event triggers other than one comparison, event delays,
+//! algebraic rules, delays, `stoichiometryMath`, conversion factors,
+//! compartments whose size changes — is refused with
 //! an [`Error::Parse`] naming the element and its line, never simulated
 //! wrongly.
 
 use super::mathml::{MathError, elements, math};
 use crate::Error;
-use crate::tape::build::{BuildError, Equations, Part, build};
+use crate::events::Direction;
+use crate::tape::build::{BuildError, Equations, EventEquations, Part, build};
 use crate::tape::{BinOp, Expr, Function, Kind, TapeModel};
 use roxmltree::{Document, Node};
 use std::collections::{HashMap, HashSet};
@@ -109,6 +112,8 @@ struct Pending<'a, 'i> {
     initial_assignments: HashMap<String, (Node<'a, 'i>, Expr)>,
     volume: HashMap<String, String>,
     terms: HashMap<String, Vec<Expr>>,
+    /// Symbols that events assign (parameters among them become states).
+    event_targets: HashSet<String>,
 }
 
 impl<'a, 'i> Importer<'a, 'i> {
@@ -156,9 +161,6 @@ impl<'a, 'i> Importer<'a, 'i> {
                 .filter(|c| c.has_tag_name(item))
                 .collect()
         };
-        if let Some(e) = list("listOfEvents", "event").first() {
-            return Err(self.error(*e, "unsupported: events"));
-        }
         if model.attribute("conversionFactor").is_some() {
             return Err(self.error(model, "unsupported: conversion factors"));
         }
@@ -186,6 +188,7 @@ impl<'a, 'i> Importer<'a, 'i> {
         let mut p = Pending { eq, time, ..Pending::default() };
         self.functions(&mut p, list("listOfFunctionDefinitions", "functionDefinition"))?;
         self.rules(&mut p, &rules, list("listOfInitialAssignments", "initialAssignment"))?;
+        self.events(&mut p, &list("listOfEvents", "event"))?;
         self.constants(&mut p, &compartments, &parameters)?;
         self.reactions(&mut p, &reactions, ids)?;
         self.species(&mut p, &species)?;
@@ -235,6 +238,41 @@ impl<'a, 'i> Importer<'a, 'i> {
             let body = body.ok_or_else(|| self.error(lambda, "a <lambda> without a body"))?;
             p.at.insert(Part::Function(id.clone()), f);
             p.eq.functions.push((id, Function { args, body }));
+        }
+        Ok(())
+    }
+
+    /// Events: a trigger that is one comparison `a > b` (or `≥`, `<`, `≤`)
+    /// fires when `a - b` crosses zero in its direction; its assignments
+    /// set species or parameters (which then become states).
+    fn events(&self, p: &mut Pending<'a, 'i>, events: &[Node<'a, 'i>]) -> Result<(), Error> {
+        for (k, e) in events.iter().enumerate() {
+            let name = e.attribute("id").map_or_else(|| format!("event{k}"), |id| id.trim().to_string());
+            if let Some(d) = elements(*e).find(|c| c.has_tag_name("delay")) {
+                return Err(self.error(d, "unsupported: event delays"));
+            }
+            let trigger = elements(*e)
+                .find(|c| c.has_tag_name("trigger"))
+                .ok_or_else(|| self.error(*e, format!("event `{name}` has no trigger")))?;
+            let (function, direction) = match self.math_of(trigger, &p.time)?.kind {
+                Kind::Binary(op @ (BinOp::Gt | BinOp::Ge | BinOp::Lt | BinOp::Le), a, b) => {
+                    let up = matches!(op, BinOp::Gt | BinOp::Ge);
+                    let direction = if up { Direction::Up } else { Direction::Down };
+                    (Expr::binary(BinOp::Sub, *a, *b), direction)
+                }
+                _ => return Err(self.error(trigger, "unsupported: an event trigger other than one comparison")),
+            };
+            let mut assignments = Vec::new();
+            for a in elements(*e).filter(|c| c.has_tag_name("listOfEventAssignments")).flat_map(elements) {
+                let variable = a.attribute("variable").map(str::trim).unwrap_or("");
+                if variable.is_empty() {
+                    return Err(self.error(a, "an event assignment without a variable"));
+                }
+                p.event_targets.insert(variable.to_string());
+                assignments.push((variable.to_string(), self.math_of(a, &p.time)?));
+            }
+            p.at.insert(Part::Event(p.eq.events.len()), *e);
+            p.eq.events.push(EventEquations { name, function, direction, assignments });
         }
         Ok(())
     }
@@ -294,6 +332,18 @@ impl<'a, 'i> Importer<'a, 'i> {
                 p.at.insert(Part::Rate(p.eq.states.len()), rule);
                 p.at.insert(Part::Initial(p.eq.states.len()), node);
                 p.eq.states.push((id, initial, rate));
+            } else if p.event_targets.contains(&id) {
+                // Constant between events: a state with rate 0.
+                if node.has_tag_name("compartment") {
+                    return Err(self.error(node, format!("unsupported: an event changes compartment `{id}`")));
+                }
+                let initial = match p.initial_assignments.remove(&id) {
+                    Some((_, e)) => e,
+                    None => Expr::num(value.ok_or_else(|| self.error(node, format!("`{id}` has no value")))?),
+                };
+                p.at.insert(Part::Rate(p.eq.states.len()), node);
+                p.at.insert(Part::Initial(p.eq.states.len()), node);
+                p.eq.states.push((id, initial, Expr::num(0.0)));
             } else if let Some((ia, formula)) = p.initial_assignments.remove(&id) {
                 p.at.insert(Part::Assignment(id.clone()), ia);
                 p.eq.assignments.push((id, formula));

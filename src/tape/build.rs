@@ -25,6 +25,18 @@ pub(crate) struct Equations {
     pub functions: Vec<(String, Function)>,
     pub outputs: Vec<(String, Expr)>,
     pub units: HashMap<String, String>,
+    pub events: Vec<EventEquations>,
+}
+
+/// An event: a function whose sign change fires it, and new values for
+/// states, all computed from the values just before it.
+#[derive(Clone, Debug)]
+pub(crate) struct EventEquations {
+    pub name: String,
+    pub function: Expr,
+    pub direction: crate::events::Direction,
+    /// Target state (by name) and its new value.
+    pub assignments: Vec<(String, Expr)>,
 }
 
 /// The part of the equations an error is in.
@@ -35,6 +47,7 @@ pub(crate) enum Part {
     Output(usize),
     Assignment(String),
     Function(String),
+    Event(usize),
 }
 
 /// A build error: the part it is in, and where in that part's expression.
@@ -94,6 +107,26 @@ pub(crate) fn build(eq: Equations) -> Result<TapeModel, BuildError> {
         init_scope.assignments.insert(name.as_str(), initial);
     }
     let initials: Vec<&Expr> = eq.states.iter().map(|s| &s.1).collect();
+    let functions_of_events: Vec<&Expr> = eq.events.iter().map(|e| &e.function).collect();
+    let event_tape = run(&scope, &functions_of_events, Part::Event)?;
+    let mut events = Vec::new();
+    for (k, e) in eq.events.iter().enumerate() {
+        let mut targets = Vec::new();
+        for (name, _) in &e.assignments {
+            let j = eq.states.iter().position(|s| &s.0 == name).ok_or_else(|| BuildError {
+                part: Part::Event(k),
+                error: SyntaxError {
+                    at: 0,
+                    reason: format!("event `{}` assigns `{name}`, which is not a state", e.name),
+                },
+            })?;
+            targets.push(j);
+        }
+        let values: Vec<&Expr> = e.assignments.iter().map(|a| &a.1).collect();
+        let reset = run(&scope, &values, |_| Part::Event(k))?;
+        let event = crate::events::Event { name: e.name.clone(), direction: e.direction, terminal: false };
+        events.push((event, targets, reset));
+    }
     let switches = time_switches(&eq);
     let switch_tape = run(&init_scope, &switches.iter().collect::<Vec<_>>(), |_| Part::Rate(0))?;
     let init = run(&init_scope, &initials, Part::Initial).map_err(|e| match &e.part {
@@ -112,7 +145,9 @@ pub(crate) fn build(eq: Equations) -> Result<TapeModel, BuildError> {
         eq.outputs.iter().map(|o| o.0.clone()).collect(),
     ];
     let (values, bounds) = eq.params.iter().map(|p| (p.1, p.2)).unzip();
-    let model = TapeModel::new(eq.name, eq.description, names, values, bounds, eq.units, [rhs, out, init, switch_tape]);
+    let mut model =
+        TapeModel::new(eq.name, eq.description, names, values, bounds, eq.units, [rhs, out, init, switch_tape]);
+    model.set_events(event_tape, events);
     if let Some(k) = model.y0().iter().position(|v| !v.is_finite()) {
         let reason = format!("state `{}`: initial value {} is not finite", eq.states[k].0, model.y0()[k]);
         return Err(BuildError { part: Part::Initial(k), error: SyntaxError { at: 0, reason } });

@@ -2,6 +2,7 @@
 //! other [`Model`].
 
 use super::tape::Tape;
+use crate::events::{Cause, Event};
 use crate::system::{Model, State};
 use crate::{DualScalar, Error};
 use nalgebra::allocator::Allocator;
@@ -52,6 +53,10 @@ pub struct TapeModel {
     switches: Tape,
     /// `feedthrough[o][i]`: output `o` reads input `i`.
     feedthrough: Vec<Vec<bool>>,
+    /// The event functions, one result per event.
+    event_functions: Tape,
+    /// Each event, the states it sets and their new values.
+    events: Vec<(Event, Vec<usize>, Tape)>,
 }
 
 impl TapeModel {
@@ -77,8 +82,10 @@ impl TapeModel {
             rhs,
             outputs,
             initial,
-            switches,
             feedthrough,
+            event_functions: switches.clone(),
+            switches,
+            events: Vec::new(),
         };
         model.y0 = model.initial_state(&model.params);
         model
@@ -163,6 +170,13 @@ impl TapeModel {
         self.units.get(name).map(String::as_str)
     }
 
+    /// The model's events: their functions as one tape, and each event's
+    /// targets and new values.
+    pub(crate) fn set_events(&mut self, functions: Tape, events: Vec<(Event, Vec<usize>, Tape)>) {
+        self.event_functions = functions;
+        self.events = events;
+    }
+
     /// The right-hand side on slices (no input).
     pub(crate) fn rhs_at<D: DualScalar>(&self, t: D, x: &[D], p: &[D], dxdt: &mut [D]) {
         self.rhs.eval(t, x, &[], p, dxdt);
@@ -227,6 +241,36 @@ impl Model for TapeModel {
         DefaultAllocator: Allocator<Dyn>,
     {
         self.outputs.eval(t, x.as_slice(), u, p, y);
+    }
+
+    fn events(&self) -> Vec<Event> {
+        self.events.iter().map(|e| e.0.clone()).collect()
+    }
+
+    fn event_values<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], g: &mut [D])
+    where
+        DefaultAllocator: Allocator<Dyn>,
+    {
+        if !self.events.is_empty() {
+            self.event_functions.eval(t, x.as_slice(), u, p, g);
+        }
+    }
+
+    fn reset<D: DualScalar>(&self, cause: Cause, t: D, x: &mut State<D, Dyn>, p: &[D], _armed: &mut [bool])
+    where
+        DefaultAllocator: Allocator<Dyn>,
+    {
+        // Only events set states (a stop of `tstops` restarts the
+        // integration and changes nothing). Every new value is computed
+        // from the states before the event, then written.
+        let Cause::Event(k) = cause else { return };
+        let Some((_, targets, values)) = self.events.get(k) else { return };
+        let u = vec![D::from(0.0); self.names[1].len()];
+        let mut new = vec![D::from(0.0); targets.len()];
+        values.eval(t, x.as_slice(), &u, p, &mut new);
+        for (&j, v) in targets.iter().zip(new) {
+            x[j] = v;
+        }
     }
 
     fn feedthrough(&self, output: usize, input: usize) -> bool {

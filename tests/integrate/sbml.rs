@@ -84,7 +84,30 @@ fn unsupported_or_malformed_documents_name_the_element() {
     let cases: Vec<(String, usize, &str)> = vec![
         ("<sbml><model".into(), 1, ""),
         ("<notsbml/>".into(), 1, "not an SBML document"),
-        (sbml(&format!("{SPECIES}\n    <listOfEvents><event id=\"e\"/></listOfEvents>")), 6, "unsupported: events"),
+        (
+            sbml(&format!("{SPECIES}\n    <listOfEvents><event id=\"e\"/></listOfEvents>")),
+            6,
+            "event `e` has no trigger",
+        ),
+        (
+            sbml(&format!(
+                "{SPECIES}\n    <listOfEvents><event id=\"e\"><trigger>{}</trigger></event></listOfEvents>",
+                math(
+                    "<apply><and/><apply><gt/><ci>A</ci><cn>1</cn></apply><apply><lt/><ci>A</ci><cn>2</cn></apply></apply>"
+                )
+            )),
+            6,
+            "an event trigger other than one comparison",
+        ),
+        (
+            sbml(&format!(
+                "{SPECIES}\n    <listOfEvents><event id=\"e\"><trigger>{}</trigger><delay>{}</delay></event></listOfEvents>",
+                math("<apply><gt/><ci>A</ci><cn>1</cn></apply>"),
+                math("<cn>1</cn>")
+            )),
+            6,
+            "event delays",
+        ),
         (
             sbml(&format!(
                 "{SPECIES}\n    <listOfRules><algebraicRule>{}</algebraicRule></listOfRules>",
@@ -197,7 +220,51 @@ fn command_line_runs_sbml() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("k_phos") && stdout.contains("STAT5A"), "{stdout}");
-    let csv = std::fs::read_to_string(out.join("Boehm_JProteomeRes2014_sensitivities.csv")).unwrap();
+    let csv = std::fs::read_to_string(out.join("model_Boehm_JProteomeRes2014_sensitivities.csv")).unwrap();
     assert_eq!(csv.lines().count(), 202);
     std::fs::remove_dir_all(out).ok();
+}
+
+/// SBML events against the analytic solution: `A' = -k A` from A = 1,
+/// k = 0.5; at `time >= 2` a dose `A = A + 1`; when A falls below 0.3,
+/// A is refilled to 1 and k doubles (a parameter an event assigns is a
+/// state). The refill comes at t₁ = 2 + 2 ln((e⁻¹ + 1)/0.3), and then
+/// A(6) = e^{-(6 - t₁)}.
+#[test]
+fn events_dose_and_refill() {
+    let math = |body: &str| format!(r#"<math xmlns="http://www.w3.org/1998/Math/MathML">{body}</math>"#);
+    let text = sbml(&format!(
+        r#"{SPECIES}
+    <listOfParameters><parameter id="k" value="0.5" constant="false"/></listOfParameters>
+    <listOfReactions><reaction id="decay" reversible="false">
+      <listOfReactants><speciesReference species="A" stoichiometry="1"/></listOfReactants>
+      <kineticLaw>{}</kineticLaw></reaction></listOfReactions>
+    <listOfEvents>
+      <event id="dose"><trigger>{}</trigger><listOfEventAssignments>
+        <eventAssignment variable="A">{}</eventAssignment></listOfEventAssignments></event>
+      <event id="refill"><trigger>{}</trigger><listOfEventAssignments>
+        <eventAssignment variable="A">{}</eventAssignment>
+        <eventAssignment variable="k">{}</eventAssignment></listOfEventAssignments></event>
+    </listOfEvents>"#,
+        math("<apply><times/><ci>c</ci><ci>k</ci><ci>A</ci></apply>"),
+        math(
+            "<apply><geq/><csymbol definitionURL=\"http://www.sbml.org/sbml/symbols/time\">t</csymbol><cn>2</cn></apply>"
+        ),
+        math("<apply><plus/><ci>A</ci><cn>1</cn></apply>"),
+        math("<apply><lt/><ci>A</ci><cn>0.3</cn></apply>"),
+        math("<cn>1</cn>"),
+        math("<apply><times/><cn>2</cn><ci>k</ci></apply>"),
+    ));
+    let model = sbml_from_str("events.xml", &text).unwrap();
+    assert_eq!(model.state_names(), ["k", "A"]);
+    let opts = Options::default().rtol(1e-11).atol(1e-13).save_final();
+    let sol = solve(&model, Rodas5P, (0.0, 6.0), model.y0(), model.params(), &opts).unwrap();
+    let t1 = 2.0 + 2.0 * (((-1.0f64).exp() + 1.0) / 0.3).ln();
+    let events: Vec<(odeon::events::Cause, f64)> = sol.events.iter().map(|e| (e.cause, e.t)).collect();
+    use odeon::events::Cause::Event;
+    assert_eq!((events.len(), events[0].0, events[1].0), (2, Event(0), Event(1)), "{events:?}");
+    assert!((events[0].1 - 2.0).abs() < 1e-9 && (events[1].1 - t1).abs() < 1e-8, "{events:?}");
+    let (_, y) = sol.last().unwrap();
+    assert_eq!(y[0], 1.0, "k doubled");
+    assert!((y[1] - (-(6.0 - t1)).exp()).abs() < 1e-8, "A(6) = {}", y[1]);
 }
