@@ -126,6 +126,28 @@ impl Petab {
         Ok(())
     }
 
+    /// The states at `times` (sorted, from 0), stopping at the model's
+    /// time switches.
+    pub(super) fn solve_at<D: DualScalar>(
+        &self,
+        x0: &[D],
+        p: &[D],
+        times: &[f64],
+        settings: &Settings,
+    ) -> Result<Vec<Vec<D>>, Error> {
+        match times.last() {
+            Some(&t_end) if t_end > 0.0 => {
+                let primal: Vec<f64> = p.iter().map(|v| v.re()).collect();
+                let mut switches = self.model.time_switches(&primal);
+                switches.retain(|&t| t > 0.0 && t < t_end);
+                let options = options(settings).t_eval(times.to_vec()).tstops(switches);
+                let sol = solve_dual(&self.model, settings.method, (0.0, t_end), x0, p, &options)?;
+                Ok((0..sol.len()).map(|i| sol.state(i).to_vec()).collect())
+            }
+            _ => Ok(vec![x0.to_vec(); times.len()]),
+        }
+    }
+
     /// A simulation's parameters and initial state (after its
     /// preequilibration, with its condition's overrides).
     pub(super) fn initial<D: DualScalar>(
@@ -161,17 +183,7 @@ impl Petab {
     ) -> Result<Vec<Vec<D>>, Error> {
         let mut times: Vec<f64> = sim.measurements.iter().map(|m| m.time).filter(|t| t.is_finite()).collect();
         times.dedup();
-        let states: Vec<Vec<D>> = match times.last() {
-            Some(&t_end) if t_end > 0.0 => {
-                let primal: Vec<f64> = p.iter().map(|v| v.re()).collect();
-                let mut switches = self.model.time_switches(&primal);
-                switches.retain(|&t| t > 0.0 && t < t_end);
-                let options = options(settings).t_eval(times.clone()).tstops(switches);
-                let sol = solve_dual(&self.model, settings.method, (0.0, t_end), x0, p, &options)?;
-                (0..sol.len()).map(|i| sol.state(i).to_vec()).collect()
-            }
-            _ => vec![x0.to_vec(); times.len()],
-        };
+        let states = self.solve_at(x0, p, &times, settings)?;
         let steady = if sim.measurements.iter().any(|m| m.time.is_infinite()) {
             let from = states.last().map_or(x0, |x| x.as_slice()).to_vec();
             Some(self.steady_state(&sim.condition, from, p, settings)?)
@@ -256,7 +268,7 @@ pub(super) fn source_value<D: DualScalar>(s: Source, linear: &[D]) -> D {
 }
 
 /// Integration options of the settings.
-pub(super) fn options(settings: &Settings) -> Options {
+fn options(settings: &Settings) -> Options {
     let options = Options::default().rtol(settings.rtol).atol(settings.atol).max_steps(settings.max_steps);
     match settings.dt {
         Some(dt) => options.dt(dt),

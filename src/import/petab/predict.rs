@@ -1,10 +1,9 @@
 //! Predicted observables on a fine grid, beside the measurements: what a
 //! fit's plots draw.
 
-use super::likelihood::{options, source_value};
+use super::likelihood::source_value;
 use super::{Petab, Settings, Transformation};
 use crate::Error;
-use crate::integrate::solve_dual;
 use serde::{Deserialize, Serialize};
 
 /// One observable in one simulation: the prediction on a grid with its
@@ -43,15 +42,7 @@ impl Petab {
             let t_end = sim.measurements.iter().map(|m| m.time).filter(|t| t.is_finite()).fold(0.0, f64::max);
             let n = points.max(2) - 1;
             let grid: Vec<f64> = (0..=n).map(|i| t_end * i as f64 / n as f64).collect();
-            let states: Vec<Vec<f64>> = if t_end > 0.0 {
-                let mut switches = self.model.time_switches(&p);
-                switches.retain(|&t| t > 0.0 && t < t_end);
-                let options = options(settings).t_eval(grid.clone()).tstops(switches);
-                let sol = solve_dual(&self.model, settings.method, (0.0, t_end), &x0, &p, &options)?;
-                (0..sol.len()).map(|i| sol.state(i).to_vec()).collect()
-            } else {
-                vec![x0.clone(); grid.len()]
-            };
+            let states = self.solve_at(&x0, &p, &grid, settings)?;
             let condition = match &sim.preequilibration {
                 Some((pre, _)) => format!("{pre} → {}", sim.condition),
                 None => sim.condition.clone(),

@@ -241,15 +241,13 @@ fn parameter_table(table: &Table) -> Result<Vec<Parameter>, Error> {
     Ok(params)
 }
 
-/// The SBML model with the parameter table's extra parameters, the
-/// observables' placeholders, and each observable's formula and noise as
-/// two outputs.
-fn model_with_observables(
-    sbml_file: &str,
-    sbml: &str,
-    params: &[Parameter],
-    table: &Table,
-) -> Result<(TapeModel, Vec<Observable>), Error> {
+/// An observable's formula or noise: its line, its column's name, the
+/// expression.
+type Formula = (usize, &'static str, Expr);
+
+/// The observables table: each observable, and its formula and noise in
+/// order.
+fn observable_table(table: &Table) -> Result<(Vec<Observable>, Vec<Formula>), Error> {
     let mut observables = Vec::new();
     let mut formulas = Vec::new();
     for row in table.rows() {
@@ -303,6 +301,19 @@ fn model_with_observables(
             placeholders,
         });
     }
+    Ok((observables, formulas))
+}
+
+/// The SBML model with the parameter table's extra parameters, the
+/// observables' placeholders, and each observable's formula and noise as
+/// two outputs.
+fn model_with_observables(
+    sbml_file: &str,
+    sbml: &str,
+    params: &[Parameter],
+    table: &Table,
+) -> Result<(TapeModel, Vec<Observable>), Error> {
+    let (observables, formulas) = observable_table(table)?;
     let extend = |eq: &mut Equations| -> Result<(), Error> {
         let taken = |eq: &Equations, name: &str| {
             eq.states.iter().any(|s| s.0 == name)
