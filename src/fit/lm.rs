@@ -30,6 +30,19 @@ pub type LmState = IterState<Vec<f64>, (), DMatrix<f64>, (), Vec<f64>, f64>;
 /// `Jacobian` (`DMatrix<f64>`). A trial point where either fails is
 /// rejected (the trust region shrinks), never an abort.
 ///
+/// # Evaluations
+/// A trial point needs its residuals to be judged and its Jacobian only if
+/// it is accepted. After an accepted step the next trial point is usually
+/// accepted too, and the solver asks for its Jacobian first and then for
+/// the residuals at the same point, which the problem should return from
+/// memory (odeon's objectives do: with sensitivities the residuals come
+/// with the Jacobian). After a rejected step it asks for the residuals
+/// alone and for the Jacobian only once the point is accepted, as
+/// MINPACK's `lmder` does, so that a run of rejections (a trust region
+/// shrinking past points where the model cannot be integrated) costs
+/// residuals, not sensitivities. The choice depends only on the history
+/// of the iteration, so a fit is reproducible.
+///
 /// # Example
 /// ```
 /// use argmin::core::{Error, Executor, Jacobian, Operator};
@@ -73,6 +86,9 @@ pub struct LevenbergMarquardt {
     /// Trust radius Δ (scaled).
     delta: f64,
     converged: Option<&'static str>,
+    /// Whether the last trial point was rejected: the next one gets its
+    /// Jacobian only once accepted.
+    rejected_last: bool,
 }
 
 impl Default for LevenbergMarquardt {
@@ -95,6 +111,7 @@ impl LevenbergMarquardt {
             diag: Vec::new(),
             delta: 0.0,
             converged: None,
+            rejected_last: false,
         }
     }
 
@@ -241,6 +258,7 @@ where
             .into());
         }
         self.project(&mut z);
+        self.rejected_last = false;
         let j = problem.jacobian(&z)?;
         let r = problem.apply(&z)?;
         let cost = 0.5 * r.iter().map(|v| v * v).sum::<f64>();
@@ -299,17 +317,34 @@ where
             self.delta = self.delta.min(pnorm);
         }
         let predicted = (fnorm * fnorm - (&r + &j * &dp).norm_squared()) / (fnorm * fnorm);
-        // Evaluate the trial point; failure to integrate is a rejection.
-        let trial_eval = problem.jacobian(&trial).and_then(|jt| Ok((jt, problem.apply(&trial)?)));
-        let (ratio, actual, accepted) = match &trial_eval {
-            Ok((_, rt)) => {
+        // The residuals at the trial point decide; its Jacobian is needed
+        // only if it is accepted (see "Evaluations" above). A trial point
+        // where either fails to integrate is a rejected one.
+        let (residuals, mut jacobian) = if self.rejected_last {
+            (problem.apply(&trial).ok(), None)
+        } else {
+            match problem.jacobian(&trial) {
+                Ok(jt) => (problem.apply(&trial).ok(), Some(jt)),
+                Err(_) => (None, None),
+            }
+        };
+        let (mut ratio, mut actual) = match &residuals {
+            Some(rt) => {
                 let fnorm1 = rt.iter().map(|v| v * v).sum::<f64>().sqrt();
                 let actual = if 0.1 * fnorm1 < fnorm { 1.0 - (fnorm1 / fnorm).powi(2) } else { -1.0 };
-                let ratio = if predicted > 0.0 { actual / predicted } else { 0.0 };
-                (ratio, actual, ratio >= 1e-4)
+                (if predicted > 0.0 { actual / predicted } else { 0.0 }, actual)
             }
-            Err(_) => (-1.0, -1.0, false),
+            None => (-1.0, -1.0),
         };
+        if ratio >= 1e-4 && jacobian.is_none() {
+            match problem.jacobian(&trial) {
+                Ok(jt) => jacobian = Some(jt),
+                Err(_) => (ratio, actual) = (-1.0, -1.0),
+            }
+        }
+        let trial_eval = if ratio >= 1e-4 { jacobian.zip(residuals) } else { None };
+        self.rejected_last = trial_eval.is_none();
+        let accepted = trial_eval.is_some();
         // Trust-region update (Moré 1978, §4).
         if ratio < 0.25 {
             self.delta = 0.25 * pnorm.min(if self.delta.is_finite() { self.delta } else { pnorm });

@@ -103,8 +103,13 @@ pub(crate) struct Outcome {
     pub evaluations: (usize, usize),
 }
 
-/// Run the chosen solver from `z0` on `objective`.
-pub(crate) fn run_solver(objective: Objective<'_>, z0: Vec<f64>, options: &FitOptions) -> Result<Outcome, Error> {
+/// Run the chosen solver from `z0` on `objective`; the objective comes back
+/// with the outcome.
+pub(crate) fn run_solver<'p>(
+    objective: Objective<'p>,
+    z0: Vec<f64>,
+    options: &FitOptions,
+) -> Result<(Outcome, Objective<'p>), Error> {
     let solver_error = |e: argmin::core::Error| match e.downcast::<Error>() {
         Ok(ours) => ours,
         Err(other) => Error::Solver { reason: other.to_string() },
@@ -126,7 +131,8 @@ pub(crate) fn run_solver(objective: Objective<'_>, z0: Vec<f64>, options: &FitOp
                 None => Termination::Stopped("no reason given".into()),
             };
             let z = res.state.take_best_param().unwrap_or(z0.clone());
-            Ok(Outcome { z, iterations, termination, evaluations: counts.get() })
+            let objective = res.problem.take_problem().expect("the executor hands its problem back");
+            Ok((Outcome { z, iterations, termination, evaluations: counts.get() }, objective))
         }};
     }
     let max_iters = options.max_iters;
@@ -183,23 +189,20 @@ where
 {
     let objective = problem.objective()?;
     let z0 = objective.layout().start();
-    let outcome = run_solver(objective, z0, options)?;
-    report_at(problem.objective()?, outcome, options)
+    let (outcome, objective) = run_solver(objective, z0, options)?;
+    report_at(&objective, outcome, options)
 }
 
-/// Build the report at a solver's outcome (one more Jacobian evaluation).
-pub(crate) fn report_at(objective: Objective<'_>, outcome: Outcome, options: &FitOptions) -> Result<FitReport, Error> {
-    let (r, jz) = objective.residuals_and_jacobian(&outcome.z)?;
+/// Build the report at a solver's outcome (one more Jacobian evaluation,
+/// with respect to the parameters' values).
+pub(crate) fn report_at(objective: &Objective<'_>, outcome: Outcome, options: &FitOptions) -> Result<FitReport, Error> {
+    let before = objective.evaluations();
+    let (r, jp) = objective.residuals_and_value_jacobian(&outcome.z)?;
     let layout = objective.layout();
     let values = layout.values(&outcome.z);
-    // ∂r/∂p = ∂r/∂z · dz/dp.
-    let mut jp = jz;
-    for (c, slot) in layout.free.iter().enumerate() {
-        let d = slot.parameter.dvalue_dz(outcome.z[c]);
-        jp.column_mut(c).unscale_mut(d);
-    }
-    let (a, b) = objective.evaluations();
-    let (residuals, jacobians) = (outcome.evaluations.0 + a, outcome.evaluations.1 + b);
+    let after = objective.evaluations();
+    let residuals = outcome.evaluations.0 + after.0 - before.0;
+    let jacobians = outcome.evaluations.1 + after.1 - before.1;
     Ok(FitReport::new(report::ReportInput {
         solver: format!("{:?}", options.solver),
         termination: outcome.termination,

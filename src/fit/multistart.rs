@@ -99,10 +99,12 @@ where
     let results: Vec<Result<(Outcome, f64), Error>> = starts
         .into_par_iter()
         .map(|z0| {
-            let result = problem.objective().and_then(|obj| run_solver(obj, z0, options)).and_then(|outcome| {
-                let cost = 0.5 * problem.objective()?.residuals(&outcome.z)?.norm_squared();
-                Ok((outcome, cost))
-            });
+            let result =
+                run_solver(problem.objective_for(layout.clone()), z0, options).and_then(|(mut outcome, obj)| {
+                    let cost = 0.5 * obj.residuals(&outcome.z)?.norm_squared();
+                    outcome.evaluations = obj.evaluations();
+                    Ok((outcome, cost))
+                });
             bar.inc(1);
             result
         })
@@ -114,7 +116,7 @@ where
     for r in results {
         match r {
             Ok((outcome, cost)) if cost.is_finite() => {
-                evaluations = (evaluations.0 + outcome.evaluations.0 + 1, evaluations.1 + outcome.evaluations.1);
+                evaluations = (evaluations.0 + outcome.evaluations.0, evaluations.1 + outcome.evaluations.1);
                 found.push((cost, outcome));
             }
             Ok(_) => {}
@@ -145,6 +147,6 @@ where
     }
     let (_, mut best) = found.swap_remove(0);
     best.evaluations = evaluations;
-    let report = report_at(problem.objective()?, best, options)?;
+    let report = report_at(&problem.objective_for(layout), best, options)?;
     Ok(MultistartReport { best: report, optima: optima.into_iter().map(|(o, _)| o).collect(), failed })
 }

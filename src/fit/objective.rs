@@ -84,7 +84,7 @@ impl Counts {
 /// What an objective needs of its problem: residuals (and their Jacobian)
 /// at solver coordinates.
 trait Evaluate {
-    fn evaluate(&self, layout: &Layout, z: &[f64], jacobian: bool) -> Result<Residuals, Error>;
+    fn evaluate(&self, layout: &Layout, values: &[f64], jacobian: bool) -> Result<Residuals, Error>;
 }
 
 impl<S, O, A> Evaluate for FitProblem<'_, S, O, A>
@@ -94,8 +94,8 @@ where
     A: Algorithm,
     DefaultAllocator: Allocator<S::Dim>,
 {
-    fn evaluate(&self, layout: &Layout, z: &[f64], jacobian: bool) -> Result<Residuals, Error> {
-        self.residuals(layout, z, jacobian)
+    fn evaluate(&self, layout: &Layout, values: &[f64], jacobian: bool) -> Result<Residuals, Error> {
+        self.residuals(layout, values, jacobian)
     }
 }
 
@@ -108,9 +108,14 @@ where
 {
     /// Validate the problem and wrap it for argmin.
     pub fn objective(&self) -> Result<Objective<'_>, Error> {
-        let layout = self.validate()?;
+        Ok(self.objective_for(self.validate()?))
+    }
+
+    /// Wrap the problem for argmin with the layout [`validate`](Self::validate)
+    /// returned.
+    pub(crate) fn objective_for(&self, layout: Layout) -> Objective<'_> {
         let (lower, upper) = layout.bounds();
-        Ok(Objective {
+        Objective {
             problem: self,
             layout,
             lower,
@@ -119,7 +124,7 @@ where
             last_good: Mutex::new(None),
             counts: Arc::new(Counts::default()),
             cost_scale: 1.0,
-        })
+        }
     }
 }
 
@@ -161,14 +166,24 @@ impl Objective<'_> {
             return Ok(r.clone());
         }
         self.counts.residuals.fetch_add(1, Ordering::Relaxed);
-        Ok(self.problem.evaluate(&self.layout, z, false)?.r)
+        Ok(self.problem.evaluate(&self.layout, &self.layout.values(z), false)?.r)
     }
 
     /// Residuals and their Jacobian at `z`.
     pub fn residuals_and_jacobian(&self, z: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>), Error> {
+        let (r, mut j) = self.residuals_and_value_jacobian(z)?;
+        for (c, d) in self.layout.dvalues_dz(z).into_iter().enumerate() {
+            j.column_mut(c).scale_mut(d);
+        }
+        Ok((r, j))
+    }
+
+    /// Residuals at `z` and their Jacobian with respect to the parameters'
+    /// values (user units, before the solver's transforms).
+    pub(crate) fn residuals_and_value_jacobian(&self, z: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>), Error> {
         self.check_len(z)?;
         self.counts.jacobians.fetch_add(1, Ordering::Relaxed);
-        let Residuals { r, jac } = self.problem.evaluate(&self.layout, z, true)?;
+        let Residuals { r, jac } = self.problem.evaluate(&self.layout, &self.layout.values(z), true)?;
         *self.memo.lock().expect("memo lock") = Some((z.to_vec(), r.clone()));
         Ok((r, jac.expect("requested")))
     }

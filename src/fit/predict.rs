@@ -66,15 +66,16 @@ where
                 got: report.estimates.len(),
             });
         }
-        let z: Vec<f64> =
-            layout.free.iter().zip(&report.estimates).map(|(s, e)| s.parameter.to_internal(e.value)).collect();
+        let values: Vec<f64> = report.estimates.iter().map(|e| e.value).collect();
         // The same problem with this experiment's data replaced by zeros at
         // the prediction times: its residuals are the predictions and their
-        // Jacobian is ∂h/∂z.
+        // Jacobian is ∂h/∂p.
         let n_out = self.observable.n_outputs();
         let mut probe = self.clone();
         probe.experiments[experiment].data = super::Data::new(t.to_vec(), vec![0.0; t.len() * n_out])?;
-        let res = probe.residuals(&layout, &z, true)?;
+        let mut layout = layout;
+        layout.plans[experiment] = probe.plan(&layout.free, experiment);
+        let res = probe.residuals(&layout, &values, true)?;
         let offset: usize = probe.experiments[..experiment].iter().map(|e| e.data.n_observed()).sum();
         let jac = res.jac.expect("requested");
         let rows = t.len() * n_out;
@@ -86,8 +87,7 @@ where
         let mut half_width = Vec::with_capacity(rows);
         for k in 0..rows {
             let row = offset + k;
-            // g in user units: ∂h/∂p = ∂h/∂z / (dp/dz).
-            let g: Vec<f64> = (0..z.len()).map(|c| jac[(row, c)] / layout.free[c].parameter.dvalue_dz(z[c])).collect();
+            let g: Vec<f64> = (0..values.len()).map(|c| jac[(row, c)]).collect();
             let mut var = 0.0;
             for a in 0..g.len() {
                 for b in 0..g.len() {

@@ -1,6 +1,7 @@
 //! The fit problem: parameters, experiments, data and what is observed.
 
 use super::data::Data;
+use crate::sensitivity::Wrt;
 use crate::{Algorithm, DualScalar, Error, Method, Model, Options};
 use serde::{Deserialize, Serialize};
 
@@ -343,7 +344,28 @@ impl<'a, S: Model, O: Observable, A: Algorithm> FitProblem<'a, S, O, A> {
                 }
             }
         }
-        Ok(Layout { model, free })
+        let plans = (0..self.experiments.len()).map(|e| self.plan(&free, e)).collect();
+        Ok(Layout { model, free, plans })
+    }
+
+    /// What evaluating experiment `e` needs beyond the parameter values:
+    /// its options (with the data's times) and the sensitivity directions
+    /// of the free parameters that act on it.
+    pub(crate) fn plan(&self, free: &[Slot], e: usize) -> Plan {
+        let exp = &self.experiments[e];
+        let mut wrt = Vec::new();
+        let mut col_of = vec![None; free.len()];
+        for (c, slot) in free.iter().enumerate() {
+            let w = match slot.target {
+                Target::Model(k) => Wrt::Param(k),
+                Target::Initial { experiment, state } if experiment == e => Wrt::Y0(state),
+                Target::Initial { .. } => continue,
+            };
+            col_of[c] = Some(wrt.len());
+            wrt.push(w);
+        }
+        let t_span = (exp.t0, *exp.data.t.last().expect("validated: data has times"));
+        Plan { options: self.options.clone().t_eval(exp.data.t.clone()), t_span, wrt, col_of }
     }
 }
 
@@ -361,12 +383,25 @@ pub(crate) struct Slot {
     pub target: Target,
 }
 
-/// The validated layout: model parameters (fixed and free) and the free
-/// parameters in solver order.
+/// How one experiment is evaluated, prepared once per fit.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Plan {
+    /// The problem's options with the data's times as `t_eval`.
+    pub options: Options,
+    pub t_span: (f64, f64),
+    /// Sensitivity directions of the free parameters acting on it.
+    pub wrt: Vec<Wrt>,
+    /// For each free parameter, its column in `wrt`.
+    pub col_of: Vec<Option<usize>>,
+}
+
+/// The validated layout: model parameters (fixed and free), the free
+/// parameters in solver order, and how each experiment is evaluated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layout {
     pub(crate) model: Vec<Parameter>,
     pub(crate) free: Vec<Slot>,
+    pub(crate) plans: Vec<Plan>,
 }
 
 impl Layout {
@@ -389,5 +424,9 @@ impl Layout {
     /// Values (user units) of internal coordinates.
     pub fn values(&self, z: &[f64]) -> Vec<f64> {
         self.free.iter().zip(z).map(|(s, &z)| s.parameter.to_value(z)).collect()
+    }
+    /// `d value / d z` of each free parameter at internal coordinates `z`.
+    pub(crate) fn dvalues_dz(&self, z: &[f64]) -> Vec<f64> {
+        self.free.iter().zip(z).map(|(s, &z)| s.parameter.dvalue_dz(z)).collect()
     }
 }

@@ -18,6 +18,7 @@ use argmin::core::{Executor, Jacobian, Operator, State};
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
 
 /// The constant under the noise residual's square root: positive for
 /// every σ above e^-25 ≈ 1.4e-11.
@@ -109,12 +110,20 @@ impl PetabFit {
 struct Objective<'a> {
     problem: &'a Petab,
     settings: &'a Settings,
+    /// The point of the last Jacobian and the residuals there, so that
+    /// asking for them after the Jacobian costs nothing.
+    memo: Mutex<Option<(Vec<f64>, Vec<f64>)>>,
 }
 
 impl Operator for Objective<'_> {
     type Param = Vec<f64>;
     type Output = Vec<f64>;
     fn apply(&self, theta: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
+        if let Some((at, r)) = self.memo.lock().expect("memo lock").as_ref()
+            && at == theta
+        {
+            return Ok(r.clone());
+        }
         Ok(self.problem.residuals(theta.as_slice(), self.settings)?)
     }
 }
@@ -123,7 +132,9 @@ impl Jacobian for Objective<'_> {
     type Param = Vec<f64>;
     type Jacobian = DMatrix<f64>;
     fn jacobian(&self, theta: &Vec<f64>) -> Result<DMatrix<f64>, argmin::core::Error> {
-        Ok(self.problem.residual_jacobian(theta, self.settings)?)
+        let (r, jacobian) = self.problem.residual_jacobian(theta, self.settings)?;
+        *self.memo.lock().expect("memo lock") = Some((theta.clone(), r));
+        Ok(jacobian)
     }
 }
 
@@ -166,19 +177,24 @@ impl Petab {
         Ok(out)
     }
 
-    /// The residuals' Jacobian with respect to `theta`.
-    fn residual_jacobian(&self, theta: &[f64], settings: &Settings) -> Result<DMatrix<f64>, Error> {
+    /// The residuals and their Jacobian with respect to `theta`.
+    fn residual_jacobian(&self, theta: &[f64], settings: &Settings) -> Result<(Vec<f64>, DMatrix<f64>), Error> {
         let mut jacobian = DMatrix::zeros(2 * self.size().1, theta.len());
+        let mut primal = match self.gradient_order.is_empty() {
+            true => self.residuals(theta, settings)?,
+            false => Vec::new(),
+        };
         for chunk in self.gradient_order.chunks(CHUNK) {
             let seeded = seed::<CHUNK>(theta, chunk);
             let r = self.residuals(&seeded, settings)?;
+            primal = r.iter().map(|v| v.re).collect();
             for (i, ri) in r.iter().enumerate() {
                 for (l, &j) in chunk.iter().enumerate() {
                     jacobian[(i, j)] = ri.eps_part(l);
                 }
             }
         }
-        Ok(jacobian)
+        Ok((primal, jacobian))
     }
 
     /// Fit from one start.
@@ -188,7 +204,7 @@ impl Petab {
             let solver = LevenbergMarquardt::new()
                 .with_bounds(lower.clone(), upper.clone())
                 .map_err(|e| Error::Solver { reason: e.to_string() })?;
-            let objective = Objective { problem: self, settings };
+            let objective = Objective { problem: self, settings, memo: Mutex::new(None) };
             let res = Executor::new(objective, solver)
                 .configure(|s| s.param(start.clone()).max_iters(fit.max_iters))
                 .run()
@@ -292,7 +308,7 @@ impl Petab {
             .map(|(t, (l, u))| (t - l).abs() <= 1e-6 * (u - l) || (u - t).abs() <= 1e-6 * (u - l))
             .collect();
         let free: Vec<usize> = (0..theta.len()).filter(|&j| !at_bound[j]).collect();
-        let jacobian = self.residual_jacobian(theta, settings)?.select_columns(&free);
+        let jacobian = self.residual_jacobian(theta, settings)?.1.select_columns(&free);
         let covariance = (jacobian.transpose() * &jacobian).try_inverse();
         let z = crate::random::normal_quantile(0.975);
         Ok(self
