@@ -110,9 +110,20 @@ fn petab(c: &mut Criterion) {
     let path = format!("{}/tests/data/petab/{name}/{name}.yaml", env!("CARGO_MANIFEST_DIR"));
     let problem = Petab::read(path).unwrap();
     let theta = problem.nominal();
+    // The SBML model alone with its own parameter values, states at the
+    // measurement times: what libroadrunner's `reset(); simulate(times)`
+    // does (its figure comes from a script run beside this bench).
+    let model = problem.model();
+    let p = model.params().to_vec();
+    let y0 = model.initial_state::<f64>(&p);
+    let times = [0.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 120.0, 160.0, 200.0, 240.0];
+    let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(times.to_vec());
     let mut g = c.benchmark_group("petab_boehm");
     for method in [odeon::Method::Rodas5P, odeon::Method::Bdf] {
         let s = Settings { method, ..Settings::default() };
+        g.bench_function(format!("SBML states at the measurement times (as libroadrunner), {method}"), |b| {
+            b.iter(|| odeon::solve(model, method, (0.0, 240.0), black_box(&y0), &p, &opts).unwrap())
+        });
         g.bench_function(format!("log-likelihood, {method}"), |b| {
             b.iter(|| problem.log_likelihood(black_box(&theta), &s).unwrap())
         });
