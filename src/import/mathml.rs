@@ -121,6 +121,10 @@ fn apply<'a, 'i>(node: Node<'a, 'i>, time: &str, depth: usize) -> Result<'a, 'i,
         args.into_iter().reduce(|a, b| E::binary(op, a, b)).unwrap_or_else(|| E::num(empty))
     };
     Ok(match name {
+        // `<apply><apply>…</apply></apply>`: an application wrapped once
+        // more, read as the inner one (as libSBML does; models in the
+        // PEtab collection carry it).
+        "apply" if operands.is_empty() && rest.is_empty() => convert(head, time, depth + 1)?,
         "ci" => E::call(head.text().unwrap_or("").trim(), args),
         "plus" => fold(BinOp::Add, 0.0, args),
         "times" => fold(BinOp::Mul, 1.0, args),

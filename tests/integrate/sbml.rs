@@ -157,7 +157,8 @@ fn unsupported_or_malformed_documents_name_the_element() {
 /// Amounts and concentrations: a species with `hasOnlySubstanceUnits`
 /// is an amount, others a concentration (a reaction's rate divided by its
 /// compartment's volume); rate rules, assignment rules, function
-/// definitions and local parameters; against the analytic solution.
+/// definitions and local parameters, a law wrapped in an extra `<apply>`;
+/// against the analytic solution.
 #[test]
 fn amounts_concentrations_and_rules() {
     let math = |body: &str| format!(r#"<math xmlns="http://www.w3.org/1998/Math/MathML">{body}</math>"#);
@@ -190,7 +191,11 @@ fn amounts_concentrations_and_rules() {
         ),
         one = math("<cn type=\"e-notation\">1<sep/>0</cn>"),
         total = math("<apply><plus/><apply><times/><ci>A</ci><ci>big</ci></apply><ci>N</ci></apply>"),
-        law = math("<apply><ci>mass_action</ci><ci>k</ci><apply><times/><ci>big</ci><ci>A</ci></apply></apply>"),
+        // Wrapped in one more `<apply>`, as Beer_MolBioSystems2014 of the
+        // PEtab collection writes a kinetic law.
+        law = math(
+            "<apply><apply><ci>mass_action</ci><ci>k</ci><apply><times/><ci>big</ci><ci>A</ci></apply></apply></apply>"
+        ),
     );
     let model = sbml_from_str("m.xml", &text).unwrap();
     assert_eq!(model.state_names(), ["clock", "A", "N"]);

@@ -68,7 +68,10 @@ struct Evaluation<'a> {
     /// On the parameters' scales.
     theta: &'a [f64],
     log_likelihood: f64,
-    /// With respect to `theta`.
+    /// The objective priors' log-density, for a problem with priors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_prior: Option<f64>,
+    /// Of the log-likelihood, with respect to `theta`.
     gradient: &'a [f64],
 }
 
@@ -114,6 +117,10 @@ pub fn run(args: &PetabArgs) -> Result<(), Box<dyn Error>> {
         simulate,
         norm(&gradient)
     );
+    let log_prior = problem.has_priors().then(|| problem.log_prior(&theta)).transpose()?;
+    if let Some(lp) = log_prior {
+        println!("log-prior {lp:.10}; log-posterior {:.10}", llh + lp);
+    }
     println!("  {:<28} {:>7} {:>14} {:>14}", "parameter", "scale", "value", "d llh/d value");
     for ((p, t), g) in estimated.iter().zip(&theta).zip(&gradient) {
         println!("  {:<28} {:>7} {:>14.6e} {:>14.6e}", p.id, format!("{:?}", p.scale).to_lowercase(), t, g);
@@ -125,6 +132,7 @@ pub fn run(args: &PetabArgs) -> Result<(), Box<dyn Error>> {
         parameters: estimated.iter().map(|p| p.id.as_str()).collect(),
         theta: &theta,
         log_likelihood: llh,
+        log_prior,
         gradient: &gradient,
     };
     odeon::files::write_json(&out, &evaluation, true)?;
@@ -213,9 +221,10 @@ fn merge(args: &PetabArgs, problem: &Petab) -> Result<PetabFit, Box<dyn Error>> 
 
 fn print_fit(result: &PetabFit) {
     let ok: Vec<&StartResult> = result.starts.iter().filter(|s| s.log_likelihood.is_some()).collect();
-    println!("{} of {} starts succeeded; best negative log-likelihoods:", ok.len(), result.starts.len());
+    let what = if ok.iter().any(|s| s.log_prior.is_some()) { "log-posteriors" } else { "log-likelihoods" };
+    println!("{} of {} starts succeeded; best negative {what}:", ok.len(), result.starts.len());
     for s in ok.iter().take(10) {
-        println!("  start {:>4}: {:.6} ({} iterations)", s.index, -s.log_likelihood.unwrap_or(f64::NAN), s.iterations);
+        println!("  start {:>4}: {:.6} ({} iterations)", s.index, -s.log_posterior().unwrap_or(f64::NAN), s.iterations);
     }
     println!("  {:<28} {:>12} {:>12} {:>27}", "parameter", "estimate", "std. error", "95% interval");
     for e in &result.estimates {

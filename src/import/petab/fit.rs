@@ -61,10 +61,22 @@ pub struct StartResult {
     pub theta: Vec<f64>,
     /// The log-likelihood there (`None` if it failed).
     pub log_likelihood: Option<f64>,
+    /// The objective priors' log-density there, for a problem with priors
+    /// (the fit maximizes the sum of both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_prior: Option<f64>,
     /// Iterations taken.
     pub iterations: u64,
     /// Why it stopped, or the error that ended it.
     pub termination: String,
+}
+
+impl StartResult {
+    /// The log-likelihood plus the priors' log-density: what the fit
+    /// maximizes (`None` if the start failed).
+    pub fn log_posterior(&self) -> Option<f64> {
+        self.log_likelihood.map(|l| l + self.log_prior.unwrap_or(0.0))
+    }
 }
 
 /// An estimate with its Wald interval on the parameter's scale.
@@ -100,9 +112,10 @@ pub struct PetabFit {
 }
 
 impl PetabFit {
-    /// The best log-likelihood found.
+    /// The best log-posterior found (the log-likelihood for a problem
+    /// without priors).
     pub fn best(&self) -> Option<f64> {
-        self.starts.first().and_then(|s| s.log_likelihood)
+        self.starts.first().and_then(StartResult::log_posterior)
     }
 }
 
@@ -174,20 +187,32 @@ impl Petab {
             out.push(noise.sqrt());
             Ok(())
         })?;
+        for (p, &t) in self.estimated().iter().zip(theta) {
+            if let Some(prior) = p.prior {
+                let q = prior.residuals(p.scale.unscale_with(t), t, (p.lower, p.upper), p.scale);
+                out.extend(q.map_err(|reason| Error::InvalidOption {
+                    name: "objectivePriorType",
+                    reason: format!("parameter `{}`: {reason}", p.id),
+                })?);
+            }
+        }
         Ok(out)
     }
 
     /// The residuals and their Jacobian with respect to `theta`.
     fn residual_jacobian(&self, theta: &[f64], settings: &Settings) -> Result<(Vec<f64>, DMatrix<f64>), Error> {
-        let mut jacobian = DMatrix::zeros(2 * self.size().1, theta.len());
-        let mut primal = match self.gradient_order.is_empty() {
-            true => self.residuals(theta, settings)?,
-            false => Vec::new(),
-        };
-        for chunk in self.gradient_order.chunks(CHUNK) {
+        if self.gradient_order.is_empty() {
+            let primal = self.residuals(theta, settings)?;
+            return Ok((primal.clone(), DMatrix::zeros(primal.len(), theta.len())));
+        }
+        let (mut primal, mut jacobian) = (Vec::new(), DMatrix::zeros(0, 0));
+        for (c, chunk) in self.gradient_order.chunks(CHUNK).enumerate() {
             let seeded = seed::<CHUNK>(theta, chunk);
             let r = self.residuals(&seeded, settings)?;
-            primal = r.iter().map(|v| v.re).collect();
+            if c == 0 {
+                primal = r.iter().map(|v| v.re).collect();
+                jacobian = DMatrix::zeros(r.len(), theta.len());
+            }
             for (i, ri) in r.iter().enumerate() {
                 for (l, &j) in chunk.iter().enumerate() {
                     jacobian[(i, j)] = ri.eps_part(l);
@@ -200,32 +225,35 @@ impl Petab {
     /// Fit from one start.
     fn fit_from(&self, index: usize, start: Vec<f64>, settings: &Settings, fit: &FitSettings) -> StartResult {
         let (lower, upper): (Vec<f64>, Vec<f64>) = self.bounds().into_iter().unzip();
-        let run = || -> Result<(Vec<f64>, f64, u64, String), Error> {
+        let failed = StartResult {
+            index,
+            start,
+            theta: Vec::new(),
+            log_likelihood: None,
+            log_prior: None,
+            iterations: 0,
+            termination: String::new(),
+        };
+        let run = || -> Result<StartResult, Error> {
             let solver = LevenbergMarquardt::new()
                 .with_bounds(lower.clone(), upper.clone())
                 .map_err(|e| Error::Solver { reason: e.to_string() })?;
             let objective = Objective { problem: self, settings, memo: Mutex::new(None) };
             let res = Executor::new(objective, solver)
-                .configure(|s| s.param(start.clone()).max_iters(fit.max_iters))
+                .configure(|s| s.param(failed.start.clone()).max_iters(fit.max_iters))
                 .run()
                 .map_err(|e| Error::Solver { reason: e.to_string() })?;
             let theta = res.state.best_param.clone().ok_or(Error::Solver { reason: "no best point".into() })?;
-            let llh = self.log_likelihood(&theta, settings)?;
-            Ok((theta, llh, res.state.get_iter(), res.state.get_termination_status().to_string()))
+            Ok(StartResult {
+                log_likelihood: Some(self.log_likelihood(&theta, settings)?),
+                log_prior: self.has_priors().then(|| self.log_prior(&theta)).transpose()?,
+                theta,
+                iterations: res.state.get_iter(),
+                termination: res.state.get_termination_status().to_string(),
+                ..failed.clone()
+            })
         };
-        match run() {
-            Ok((theta, llh, iterations, termination)) => {
-                StartResult { index, start, theta, log_likelihood: Some(llh), iterations, termination }
-            }
-            Err(e) => StartResult {
-                index,
-                start,
-                theta: Vec::new(),
-                log_likelihood: None,
-                iterations: 0,
-                termination: e.to_string(),
-            },
-        }
+        run().unwrap_or_else(|e| StartResult { termination: e.to_string(), ..failed.clone() })
     }
 
     /// Start `index` of a multistart seeded with `seed`: uniform within the
@@ -334,7 +362,7 @@ impl Petab {
 /// Best log-likelihood first, failed starts last, ties by index.
 fn sort_best_first(starts: &mut [StartResult]) {
     starts.sort_by(|a, b| {
-        let key = |s: &StartResult| s.log_likelihood.unwrap_or(f64::NEG_INFINITY);
+        let key = |s: &StartResult| s.log_posterior().unwrap_or(f64::NEG_INFINITY);
         key(b).total_cmp(&key(a)).then(a.index.cmp(&b.index))
     });
 }

@@ -2,7 +2,7 @@
 //! with dual numbers seeded in the estimated parameters its gradient.
 
 use super::problem::{Measurement, Setup, Simulation, Source};
-use super::{Distribution, Petab, Scale, Settings, Transformation};
+use super::{Distribution, Petab, Settings, Transformation};
 use crate::integrate::{Options, solve_dual};
 use crate::scalar::Derivatives;
 use crate::{DualScalar, Error};
@@ -83,15 +83,7 @@ impl Petab {
                 got: theta.len(),
             });
         }
-        Ok(theta
-            .iter()
-            .zip(&self.estimated)
-            .map(|(&x, &k)| match self.parameters[k].scale {
-                Scale::Lin => x,
-                Scale::Log => x.exp(),
-                Scale::Log10 => (x * D::from(LN_10)).exp(),
-            })
-            .collect())
+        Ok(theta.iter().zip(&self.estimated).map(|(&x, &k)| self.parameters[k].scale.unscale_with(x)).collect())
     }
 
     /// Simulate one condition and hand each measurement its predicted

@@ -33,11 +33,13 @@
 mod fit;
 mod likelihood;
 mod predict;
+mod prior;
 mod problem;
 mod table;
 
 pub use fit::{Estimate, FitSettings, PetabFit, StartResult};
 pub use predict::Curve;
+pub use prior::{Prior, PriorType};
 pub use problem::Observable;
 
 use crate::integrate::Method;
@@ -74,6 +76,15 @@ impl Scale {
             Scale::Lin => value,
             Scale::Log => value.exp(),
             Scale::Log10 => 10f64.powf(value),
+        }
+    }
+
+    /// [`unscale`](Self::unscale) in any scalar (`Log10` as `e^(x ln 10)`).
+    pub(crate) fn unscale_with<D: crate::DualScalar>(self, x: D) -> D {
+        match self {
+            Scale::Lin => x,
+            Scale::Log => x.exp(),
+            Scale::Log10 => (x * D::from(std::f64::consts::LN_10)).exp(),
         }
     }
 }
@@ -119,6 +130,9 @@ pub struct Parameter {
     pub nominal: f64,
     /// `estimate`.
     pub estimate: bool,
+    /// `objectivePriorType` and `objectivePriorParameters` (`None`: flat).
+    #[serde(default)]
+    pub prior: Option<Prior>,
 }
 
 /// How the model is integrated for a likelihood.
@@ -222,5 +236,31 @@ impl Petab {
     /// The estimated parameters' bounds, on their scales.
     pub fn bounds(&self) -> Vec<(f64, f64)> {
         self.estimated().iter().map(|p| (p.scale.scale(p.lower), p.scale.scale(p.upper))).collect()
+    }
+
+    /// Whether any estimated parameter has an objective prior.
+    pub fn has_priors(&self) -> bool {
+        self.estimated().iter().any(|p| p.prior.is_some())
+    }
+
+    /// The log-density of the objective priors at `theta` (estimated
+    /// parameters on their scales): the fit maximizes
+    /// `log_likelihood + log_prior`. 0 without priors; −∞ outside a
+    /// uniform prior's range.
+    ///
+    /// # Errors
+    /// [`crate::Error::DimensionMismatch`] for a `theta` of the wrong
+    /// length.
+    pub fn log_prior(&self, theta: &[f64]) -> Result<f64, crate::Error> {
+        let estimated = self.estimated();
+        if theta.len() != estimated.len() {
+            let (expected, got) = (estimated.len(), theta.len());
+            return Err(crate::Error::DimensionMismatch { what: "PEtab parameters", expected, got });
+        }
+        Ok(estimated
+            .iter()
+            .zip(theta)
+            .filter_map(|(p, &t)| p.prior.map(|prior| prior.log_density(p.scale.unscale_with(t), t)))
+            .sum())
     }
 }

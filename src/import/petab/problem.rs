@@ -3,7 +3,7 @@
 //! whose parameters come from numbers or estimated parameters.
 
 use super::table::{Table, parse_number};
-use super::{Distribution, Parameter, Petab, Scale, Transformation};
+use super::{Distribution, Parameter, Petab, Prior, Scale, Transformation};
 use crate::Error;
 use crate::Model;
 use crate::tape::build::{BuildError, Equations, Part};
@@ -200,11 +200,6 @@ fn parameter_table(table: &Table) -> Result<Vec<Parameter>, Error> {
         if params.iter().any(|p| p.id == id) {
             return Err(row.error("parameterId", format!("`{id}` appears twice")));
         }
-        for prior in ["objectivePriorType", "objectivePriorParameters"] {
-            if !row.get(prior).is_empty() {
-                return Err(row.error(prior, "unsupported: priors in the objective"));
-            }
-        }
         let scale = match row.text("parameterScale")? {
             "lin" => Scale::Lin,
             "log" => Scale::Log,
@@ -217,7 +212,13 @@ fn parameter_table(table: &Table) -> Result<Vec<Parameter>, Error> {
             other => return Err(row.error("estimate", format!("`{other}` is not 0 or 1"))),
         };
         let nominal = row.number("nominalValue")?;
-        let (lower, upper) = (row.number("lowerBound")?, row.number("upperBound")?);
+        // A fixed parameter's value is used as it is: its bounds may be
+        // empty and its scale does not apply to it.
+        let bound = |column: &str, empty: f64| match (estimate, row.get(column)) {
+            (false, "") => Ok(empty),
+            _ => row.number(column),
+        };
+        let (lower, upper) = (bound("lowerBound", f64::NEG_INFINITY)?, bound("upperBound", f64::INFINITY)?);
         if estimate {
             let positive = scale == Scale::Lin || lower > 0.0;
             if !(lower.is_finite() && upper.is_finite() && lower < upper && positive) {
@@ -225,8 +226,10 @@ fn parameter_table(table: &Table) -> Result<Vec<Parameter>, Error> {
                 return Err(row.error("lowerBound", reason));
             }
         }
-        if !nominal.is_finite() || (scale != Scale::Lin && nominal <= 0.0) {
-            return Err(row.error("nominalValue", format!("{nominal} on a {scale:?} scale")));
+        // A nominal value of 0 on a log scale is 0 (its scaled value −∞,
+        // which the likelihood maps back to 0); a negative one has none.
+        if !nominal.is_finite() || (estimate && scale != Scale::Lin && nominal < 0.0) {
+            return Err(row.error("nominalValue", format!("{nominal} for an estimated parameter on a {scale:?} scale")));
         }
         params.push(Parameter {
             id,
@@ -236,6 +239,8 @@ fn parameter_table(table: &Table) -> Result<Vec<Parameter>, Error> {
             upper,
             nominal,
             estimate,
+            prior: Prior::parse(row.get("objectivePriorType"), row.get("objectivePriorParameters"))
+                .map_err(|reason| row.error("objectivePriorType", reason))?,
         });
     }
     Ok(params)

@@ -63,10 +63,19 @@ impl Table {
             }
         }
         for (line, text) in lines {
-            let cells = split(text);
-            if cells.len() != table.header.len() {
-                let reason = format!("{} cells in a table of {} columns", cells.len(), table.header.len());
-                return Err(table.error_at(line, 1, reason));
+            let mut cells = split(text);
+            let n = table.header.len();
+            // A row may end early (its missing cells are empty, as pandas
+            // and PEtab's own tools read them) or carry empty cells past
+            // the last column; a value past the last column is an error.
+            if let Some((at, cell)) = cells.iter().skip(n).find(|c| !c.1.is_empty()) {
+                let reason = format!("`{cell}` past the table's {n} columns");
+                return Err(table.error_at(line, *at, reason));
+            }
+            cells.truncate(n);
+            while cells.len() < n {
+                let at = cells.last().map_or(1, |c| c.0 + c.1.chars().count() + 1);
+                cells.push((at, String::new()));
             }
             table.rows.push((0, line, cells));
         }
@@ -188,11 +197,18 @@ mod tests {
     }
 
     #[test]
+    fn short_rows_end_in_empty_cells() {
+        let t = Table::parse("m.tsv", "a\tb\tc\n1\n2\t\t3\t\t\n", &["a"]).unwrap();
+        let rows: Vec<_> = t.rows().map(|r| (r.get("a"), r.get("b"), r.get("c"))).collect();
+        assert_eq!(rows, [("1", "", ""), ("2", "", "3")]);
+    }
+
+    #[test]
     fn malformed_tables_are_errors() {
         let missing = Table::parse("m.tsv", "a\tb\n1\t2\n", &["c"]).unwrap_err().to_string();
         assert!(missing.contains("m.tsv:1:1") && missing.contains("no column `c`"), "{missing}");
-        let ragged = Table::parse("m.tsv", "a\tb\n1\t2\n3\n", &[]).unwrap_err().to_string();
-        assert!(ragged.contains("m.tsv:3:1") && ragged.contains("1 cells in a table of 2 columns"), "{ragged}");
+        let ragged = Table::parse("m.tsv", "a\tb\n1\t2\t\t3\n", &[]).unwrap_err().to_string();
+        assert!(ragged.contains("m.tsv:2:6") && ragged.contains("`3` past the table's 2 columns"), "{ragged}");
         let twice = Table::parse("m.tsv", "a\ta\n", &[]).unwrap_err().to_string();
         assert!(twice.contains("appears twice"), "{twice}");
     }
