@@ -258,7 +258,7 @@ where
             .into());
         }
         self.project(&mut z);
-        self.rejected_last = false;
+        (self.rejected_last, self.converged) = (false, None);
         let j = problem.jacobian(&z)?;
         let r = problem.apply(&z)?;
         let cost = 0.5 * r.iter().map(|v| v * v).sum::<f64>();

@@ -131,7 +131,10 @@ pub(crate) fn run_solver<'p>(
                 None => Termination::Stopped("no reason given".into()),
             };
             let z = res.state.take_best_param().unwrap_or(z0.clone());
-            let objective = res.problem.take_problem().expect("the executor hands its problem back");
+            let objective = res
+                .problem
+                .take_problem()
+                .ok_or_else(|| Error::Solver { reason: "the optimizer did not hand the problem back".into() })?;
             Ok((Outcome { z, iterations, termination, evaluations: counts.get() }, objective))
         }};
     }

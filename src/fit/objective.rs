@@ -82,7 +82,7 @@ impl Counts {
 }
 
 /// What an objective needs of its problem: residuals (and their Jacobian)
-/// at solver coordinates.
+/// at the free parameters' values.
 trait Evaluate {
     fn evaluate(&self, layout: &Layout, values: &[f64], jacobian: bool) -> Result<Residuals, Error>;
 }
