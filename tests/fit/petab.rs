@@ -223,6 +223,41 @@ fn fixed_parameters_need_no_bounds_or_scale() {
     assert!(e.contains("parameters_Boehm_JProteomeRes2014.tsv:2:") && e.contains("lowerBound"), "{e}");
 }
 
+/// A condition that sets a parameter the SBML sets by an initial assignment
+/// to a constant (Liu_IFACPapersOnLine2025 of the collection): the
+/// condition's value holds. Boehm with `specC17 = 0.5 · 0.214` written as
+/// an initial assignment and set by a condition column instead of its value.
+#[test]
+fn conditions_override_constant_initial_assignments() {
+    let with_condition = |value: &'static str| {
+        altered("", move |t| {
+            if t.contains("<sbml") {
+                t.replace(r#"<parameter id="specC17" value="0.107" constant="true"/>"#, r#"<parameter id="specC17" constant="true"/>"#)
+                    .replace(
+                        "<listOfInitialAssignments>",
+                        r#"<listOfInitialAssignments><initialAssignment symbol="specC17"><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><cn>0.5</cn><cn>0.214</cn></apply></math></initialAssignment>"#,
+                    )
+            } else if t.starts_with("conditionId") {
+                t.replace("conditionName", "conditionName\tspecC17").replace("condition1", &format!("condition1\t{value}"))
+            } else {
+                t.to_string()
+            }
+        })
+        .unwrap()
+    };
+    let nominal = |p: &Petab| p.log_likelihood(&p.nominal(), &Settings::default()).unwrap();
+    assert_eq!(nominal(&with_condition("0.107")), nominal(&problem("Boehm_JProteomeRes2014")));
+    let moved = altered("parameters", |t| {
+        t.replace("specC17\tspecC17\tlin\t-5\t5\t0.107", "specC17\tspecC17\tlin\t-5\t5\t0.2")
+    });
+    let (by_condition, by_table) = (nominal(&with_condition("0.2")), nominal(&moved.unwrap()));
+    assert_eq!(by_condition, by_table);
+    assert!(
+        (by_condition - nominal(&problem("Boehm_JProteomeRes2014"))).abs() > 1e-3,
+        "the value moved the likelihood"
+    );
+}
+
 #[test]
 fn wrong_parameter_count_is_an_error() {
     let p = problem("Boehm_JProteomeRes2014");

@@ -152,8 +152,13 @@ pub(super) fn read(path: &Path) -> Result<Petab, Error> {
     let sbml_text = std::fs::read_to_string(&sbml_path).map_err(|e| Error::io(&sbml_path, e))?;
 
     let params = parameter_table(&parameters)?;
-    let (model, observables) =
-        model_with_observables(&sbml_path.display().to_string(), &sbml_text, &params, &observables)?;
+    let (model, observables) = model_with_observables(
+        &sbml_path.display().to_string(),
+        &sbml_text,
+        &params,
+        &observables,
+        conditions.header(),
+    )?;
     let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let resolver = Resolver::new(&model, &params);
     let conditions = condition_table(&conditions, &model, &resolver)?;
@@ -317,9 +322,22 @@ fn model_with_observables(
     sbml: &str,
     params: &[Parameter],
     table: &Table,
+    condition_columns: &[String],
 ) -> Result<(TapeModel, Vec<Observable>), Error> {
     let (observables, formulas) = observable_table(table)?;
     let extend = |eq: &mut Equations| -> Result<(), Error> {
+        // A condition overrides a parameter that the SBML sets by an initial
+        // assignment to a constant (Liu_IFACPapersOnLine2025): it becomes a
+        // parameter with that constant as its value. An initial assignment
+        // from other quantities stays, and the condition is refused.
+        for column in condition_columns {
+            if let Some(k) = eq.assignments.iter().position(|a| &a.0 == column)
+                && let Some(v) = constant(&eq.assignments[k].1)
+            {
+                let (name, _) = eq.assignments.remove(k);
+                eq.params.push((name, v, (f64::NEG_INFINITY, f64::INFINITY)));
+            }
+        }
         let taken = |eq: &Equations, name: &str| {
             eq.states.iter().any(|s| s.0 == name)
                 || eq.assignments.iter().any(|a| a.0 == name)
@@ -362,6 +380,28 @@ fn model_with_observables(
     };
     let model = crate::import::sbml::sbml_extended(sbml_file, sbml, extend, locate)?;
     Ok((model, observables))
+}
+
+/// The value of an expression of numbers and arithmetic alone.
+fn constant(e: &Expr) -> Option<f64> {
+    use crate::tape::BinOp;
+    match &e.kind {
+        Kind::Num(v) => Some(*v),
+        Kind::Neg(a) => constant(a).map(|v| -v),
+        Kind::Binary(op, a, b) => {
+            let (a, b) = (constant(a)?, constant(b)?);
+            match op {
+                BinOp::Add => Some(a + b),
+                BinOp::Sub => Some(a - b),
+                BinOp::Mul => Some(a * b),
+                BinOp::Div => Some(a / b),
+                BinOp::Pow => Some(a.powf(b)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+    .filter(|v| v.is_finite())
 }
 
 /// Every variable name in `e`.
