@@ -148,7 +148,10 @@ fn gradient_matches_finite_differences_adaptively() {
 /// changed.
 fn altered(file: &str, change: impl Fn(&str) -> String) -> Result<Petab, Error> {
     let name = "Boehm_JProteomeRes2014";
-    let to = std::env::temp_dir().join(format!("odeon-petab-{}-{file}", std::process::id()));
+    // One directory per call: tests run in parallel in one process.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let to = std::env::temp_dir().join(format!("odeon-petab-{}-{call}-{file}", std::process::id()));
     std::fs::create_dir_all(&to).unwrap();
     for entry in std::fs::read_dir(dir(name)).unwrap() {
         let path = entry.unwrap().path();
