@@ -9,4 +9,5 @@ mod features;
 mod ipopt;
 mod models;
 mod optima;
+mod pinned;
 mod solution;
