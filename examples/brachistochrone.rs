@@ -8,7 +8,7 @@
 use nalgebra::{Const, SVector};
 use odeon::DualScalar;
 use odeon::ocp::{
-    Collocation, ControlVar, OptimalControl, ParamVar, Phase, SqpOptions, StateVar, TimeVar, Transcription,
+    Collocation, ControlVar, OptimalControl, ParamVar, Phase, PrintLog, SqpOptions, StateVar, TimeVar, Transcription,
 };
 use odeon::system::Model;
 use std::error::Error;
@@ -67,7 +67,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let transcription = Transcription::GaussLobatto { segments: 20, order: 3 };
     let start = std::time::Instant::now();
     let ocp = Collocation::new(&Brachistochrone, &phase, transcription)?;
-    let sol = ocp.solve(&SqpOptions::default().verbose(true))?;
+    // The iteration log, printed as it is made (any closure can observe it).
+    let sol = ocp.solve_observed(&SqpOptions::default(), &mut PrintLog)?;
     let elapsed = start.elapsed();
     println!(
         "{:?} after {} iterations in {:.1} ms: t_f = {:.8} s (cycloid 1.80160312 s)",

@@ -75,5 +75,7 @@ pub use problem::{End, OptimalControl};
 pub use solution::{OcpSolution, SimulationCheck, Timeseries};
 #[cfg(feature = "ipopt")]
 pub use solver::solve_nlp_ipopt;
-pub use solver::{HessianMode, IterLog, NlpResult, SqpOptions, Status, solve_nlp};
+pub use solver::{
+    HessianMode, IterLog, NlpResult, PrintLog, SqpObserver, SqpOptions, Status, solve_nlp, solve_nlp_observed,
+};
 pub use transcription::Transcription;

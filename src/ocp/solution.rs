@@ -2,7 +2,7 @@
 
 use super::collocation::Collocation;
 use super::problem::OptimalControl;
-use super::solver::{IterLog, NlpResult, SqpOptions, Status, solve_nlp};
+use super::solver::{IterLog, NlpResult, SqpObserver, SqpOptions, Status, solve_nlp, solve_nlp_observed};
 use super::transcription::{Grid, Transcription};
 use crate::events::{Cause, Event, EventRecord};
 use crate::integrate::{Save, solve};
@@ -174,6 +174,16 @@ impl<P: OptimalControl> Collocation<'_, P> {
         self.solve_with(options, solve_nlp)
     }
 
+    /// [`solve`](Self::solve), with every line of the SQP's iteration log
+    /// passed to `observer` as it is made ([`PrintLog`](super::PrintLog)
+    /// prints it; see [`SqpObserver`] for a closure).
+    ///
+    /// # Errors
+    /// As [`solve`](Self::solve).
+    pub fn solve_observed(&self, options: &SqpOptions, observer: &mut dyn SqpObserver) -> Result<OcpSolution, Error> {
+        self.solve_with(options, |c, o| solve_nlp_observed(c, o, &mut *observer))
+    }
+
     /// Solve with any NLP solver: [`solve_nlp`] (what [`solve`](Self::solve)
     /// does) or, with the `ipopt` feature, `solve_nlp_ipopt`.
     ///
@@ -197,7 +207,7 @@ impl<P: OptimalControl> Collocation<'_, P> {
     pub fn solve_with(
         &self,
         options: &SqpOptions,
-        solver: impl Fn(&Self, &SqpOptions) -> Result<NlpResult, Error>,
+        mut solver: impl FnMut(&Self, &SqpOptions) -> Result<NlpResult, Error>,
     ) -> Result<OcpSolution, Error> {
         let mut budget = options.clone();
         let (mut iterations, mut seconds, mut log) = (0, 0.0, Vec::new());
@@ -207,9 +217,9 @@ impl<P: OptimalControl> Collocation<'_, P> {
             (iterations, seconds) = (iterations + r.iterations, seconds + r.seconds);
             log.append(&mut r.log);
             budget.max_iter = budget.max_iter.saturating_sub(r.iterations);
-            budget.max_time -= r.seconds;
+            budget.max_time = budget.max_time.map(|t| t - r.seconds);
             let missed = self.missed.load(Ordering::Relaxed);
-            let spent = budget.max_iter == 0 || budget.max_time <= 0.0;
+            let spent = budget.max_iter == 0 || budget.max_time.is_some_and(|t| t <= 0.0);
             if missed && spent {
                 r.status = Status::Failed;
                 r.message = "the Jacobian's structure grew during the solve and no iterations or time are left \

@@ -8,7 +8,7 @@ use odeon::ocp::problems::{
     Brachistochrone, CartPole, DoubleIntegrator, GoddardRocket, HyperSensitive, MoonLanding, SwingUp,
 };
 use odeon::ocp::{
-    Collocation, ControlVar, Nlp, OptimalControl, Phase, SqpOptions, StateVar, Status, TimeVar, Transcription,
+    Collocation, ControlVar, IterLog, Nlp, OptimalControl, Phase, SqpOptions, StateVar, Status, TimeVar, Transcription,
 };
 use odeon::system::Model;
 
@@ -206,9 +206,12 @@ fn entries_the_probes_missed_join_the_structure() {
     let resting = Collocation::new(&Spring, &spring_phase(0.0), t).unwrap();
     let before = resting.jacobian_structure().len();
     assert!(before < engaged.jacobian_structure().len());
-    let sol = resting.solve(&SqpOptions::default()).unwrap();
+    let mut observed = Vec::new();
+    let sol = resting.solve_observed(&SqpOptions::default(), &mut |l: &IterLog| observed.push(l.clone())).unwrap();
     assert_eq!(sol.status, Status::Optimal, "{}", sol.message);
     assert!(resting.jacobian_structure().len() > before);
+    // The observer saw every line of both rounds, as they were made.
+    assert_eq!(observed, sol.log);
     assert!((sol.objective - reference.objective).abs() < 1e-9, "{} vs {}", sol.objective, reference.objective);
     // A log line per iteration and per start (iteration 0 of each round).
     assert_eq!(sol.log.len(), sol.iterations + 2);

@@ -180,6 +180,9 @@ fn iteration_and_time_limits_end_the_solve() {
     let sol = ocp.solve(&SqpOptions::default().max_time(1e-9)).unwrap();
     assert_eq!(sol.status, Status::TimeLimit);
     assert!(sol.iterations <= 1);
+    // No time limit unless one is set: the iteration limit decides, so a
+    // result does not depend on the machine's speed.
+    assert_eq!(SqpOptions::default().max_time, None);
 }
 
 /// Rosenbrock's function: an NLP with neither constraints nor bounds.

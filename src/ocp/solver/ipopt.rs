@@ -145,7 +145,9 @@ pub fn solve_nlp_ipopt<N: Nlp>(nlp: &N, options: &SqpOptions) -> Result<NlpResul
     solver.set_option("tol", options.tol);
     solver.set_option("constr_viol_tol", options.constr_tol);
     solver.set_option("max_iter", options.max_iter as i32);
-    solver.set_option("max_cpu_time", options.max_time);
+    if let Some(t) = options.max_time {
+        solver.set_option("max_cpu_time", t);
+    }
     solver.set_option("print_level", 0);
     solver.set_option("sb", "yes");
     solver.set_intermediate_callback(Some(record));

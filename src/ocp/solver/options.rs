@@ -33,8 +33,9 @@ pub enum HessianMode {
 pub struct SqpOptions {
     /// Largest number of iterations (default 200).
     pub max_iter: usize,
-    /// Wall-time limit in seconds (default 60).
-    pub max_time: f64,
+    /// Wall-time limit in seconds (default none: the iteration limit
+    /// decides, so results do not depend on the machine's speed).
+    pub max_time: Option<f64>,
     /// Tolerance of the (scaled) dual infeasibility and complementarity
     /// (default 1e-6).
     pub tol: f64,
@@ -45,7 +46,7 @@ pub struct SqpOptions {
     /// Second-order corrections (default on).
     pub soc: bool,
     /// Print the iteration log to stderr (default off; the log is in the
-    /// result either way).
+    /// result either way, and [`SqpObserver`] receives it as it is made).
     pub verbose: bool,
 }
 
@@ -53,7 +54,7 @@ impl Default for SqpOptions {
     fn default() -> Self {
         SqpOptions {
             max_iter: 200,
-            max_time: 60.0,
+            max_time: None,
             tol: 1e-6,
             constr_tol: 1e-8,
             hessian: HessianMode::Exact,
@@ -69,9 +70,10 @@ impl SqpOptions {
         self.max_iter = n;
         self
     }
-    /// Wall-time limit in seconds.
+    /// Wall-time limit in seconds (a solve that reaches it ends with
+    /// [`Status::TimeLimit`]; its result then depends on the machine).
     pub fn max_time(mut self, s: f64) -> Self {
-        self.max_time = s;
+        self.max_time = Some(s);
         self
     }
     /// Print the iteration log.
@@ -98,7 +100,7 @@ impl SqpOptions {
         if !(self.constr_tol > 0.0 && self.constr_tol.is_finite()) {
             return bad("constr_tol", "must be positive and finite");
         }
-        if self.max_time.is_nan() || self.max_time <= 0.0 {
+        if self.max_time.is_some_and(|t| t.is_nan() || t <= 0.0) {
             return bad("max_time", "must be positive");
         }
         Ok(())
@@ -161,8 +163,85 @@ pub struct IterLog {
     pub step: f64,
     /// Interior-point iterations of the QP.
     pub qp_iters: u32,
-    /// Flags: 's' second-order correction, 'e' elastic mode.
+    /// What the step that reached this point did: 'n' Newton (exact
+    /// Hessian in a trust region), 'N' a Newton step rejected, 'd' a
+    /// diagonal shift of the Hessian, 'r' a regularized QP, 'e' elastic
+    /// mode, 's' a second-order correction.
     pub flags: String,
+}
+
+impl IterLog {
+    /// The column titles of [`Display`](std::fmt::Display)'s lines.
+    pub const HEADER: &'static str = "iter      objective    inf_pr    inf_du     alpha     ||d||   qp";
+}
+
+impl std::fmt::Display for IterLog {
+    /// One line of the log, in the columns of [`IterLog::HEADER`].
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ocp::IterLog;
+    /// let line = IterLog { iter: 3, objective: 1.5, primal_inf: 1e-9, dual_inf: 2e-7, alpha: 1.0, step: 0.01, qp_iters: 9, flags: "n".into() };
+    /// assert_eq!(line.to_string(), "   3    1.5000000e0   1.00e-9   2.00e-7    1.00e0   1.00e-2    9 n");
+    /// assert_eq!(IterLog::HEADER.len(), line.to_string().len() - 2);
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:>4} {:>14.7e} {:>9.2e} {:>9.2e} {:>9.2e} {:>9.2e} {:>4} {}",
+            self.iter, self.objective, self.primal_inf, self.dual_inf, self.alpha, self.step, self.qp_iters, self.flags
+        )
+    }
+}
+
+/// Receives every line of the SQP's iteration log as it is made
+/// ([`solve_nlp_observed`](crate::ocp::solve_nlp_observed),
+/// [`Collocation::solve_observed`](crate::ocp::Collocation::solve_observed)):
+/// for progress output, a live plot, or stopping early by recording and
+/// inspecting. Any `FnMut(&IterLog)` is one.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::Brachistochrone, Collocation, IterLog, SqpOptions, Transcription};
+/// let t = Transcription::GaussLobatto { segments: 10, order: 3 };
+/// let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)?;
+/// let mut objectives = Vec::new();
+/// let sol = ocp.solve_observed(&SqpOptions::default(), &mut |line: &IterLog| objectives.push(line.objective))?;
+/// assert_eq!(objectives.len(), sol.log.len());
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub trait SqpObserver {
+    /// Called with each line of the log, the starting point's first.
+    fn iteration(&mut self, line: &IterLog);
+}
+
+impl<F: FnMut(&IterLog)> SqpObserver for F {
+    fn iteration(&mut self, line: &IterLog) {
+        self(line)
+    }
+}
+
+/// An observer that prints the log to stderr, a header before iteration 0
+/// (what [`SqpOptions::verbose`] does).
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::DoubleIntegrator, Collocation, PrintLog, SqpOptions, Transcription};
+/// let t = Transcription::Radau { segments: 10, order: 3 };
+/// let ocp = Collocation::new(&DoubleIntegrator, &DoubleIntegrator::phase(), t)?;
+/// ocp.solve_observed(&SqpOptions::default(), &mut PrintLog)?;
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PrintLog;
+
+impl SqpObserver for PrintLog {
+    fn iteration(&mut self, line: &IterLog) {
+        if line.iter == 0 {
+            eprintln!("{}", IterLog::HEADER);
+        }
+        eprintln!("{line}");
+    }
 }
 
 /// Result of [`solve_nlp`](crate::ocp::solve_nlp).

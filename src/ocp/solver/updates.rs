@@ -1,7 +1,7 @@
 //! Multiplier estimates and quasi-Newton updates of the SQP.
 
 use super::qp::{Qp, QpStatus};
-use super::sqp::Problem;
+use super::scaled::Problem;
 use crate::ocp::Nlp;
 use clarabel::algebra::CscMatrix;
 
