@@ -65,17 +65,19 @@ mod problem;
 pub mod problems;
 mod solution;
 mod solver;
+mod trajectory;
 mod transcription;
 
 pub use collocation::{Collocation, Convexify};
 pub use guess::Guess;
 pub use nlp::Nlp;
 pub use phase::{Bounds, ControlVar, ParamVar, Phase, StateVar, TimeVar};
-pub use problem::{End, OptimalControl};
+pub use problem::{End, NoCost, OptimalControl};
 pub use solution::{OcpSolution, SimulationCheck, Timeseries};
 #[cfg(feature = "ipopt")]
 pub use solver::solve_nlp_ipopt;
 pub use solver::{
     HessianMode, IterLog, NlpResult, PrintLog, SqpObserver, SqpOptions, Status, solve_nlp, solve_nlp_observed,
 };
+pub use trajectory::{Linkage, Quantity, Trajectory, TrajectorySolution};
 pub use transcription::Transcription;

@@ -113,3 +113,24 @@ pub trait OptimalControl {
     /// Boundary constraint values at `end` (bounds in the phase).
     fn boundary<D: DualScalar>(&self, _end: End, _t: D, _x: &[D], _u: &[D], _p: &[D], _out: &mut [D]) {}
 }
+
+/// The dynamics of a model as a problem with no cost and no constraints:
+/// a phase of a [`Trajectory`](super::Trajectory) whose objective lies in
+/// another phase (its bounds and fixed values are in its
+/// [`Phase`](super::Phase) as for any problem).
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::Brachistochrone, NoCost, OptimalControl};
+/// let p = NoCost(Brachistochrone);
+/// assert_eq!(p.mayer(1.8, &[10.0, 5.0, 9.9], &[1.7], &[]), 0.0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NoCost<M>(pub M);
+
+impl<M: SliceModel> OptimalControl for NoCost<M> {
+    type Model = M;
+    fn model(&self) -> &M {
+        &self.0
+    }
+}

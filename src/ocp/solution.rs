@@ -209,28 +209,13 @@ impl<P: OptimalControl> Collocation<'_, P> {
         options: &SqpOptions,
         mut solver: impl FnMut(&Self, &SqpOptions) -> Result<NlpResult, Error>,
     ) -> Result<OcpSolution, Error> {
-        let mut budget = options.clone();
-        let (mut iterations, mut seconds, mut log) = (0, 0.0, Vec::new());
-        loop {
-            self.missed.store(false, Ordering::Relaxed);
-            let mut r = solver(self, &budget)?;
-            (iterations, seconds) = (iterations + r.iterations, seconds + r.seconds);
-            log.append(&mut r.log);
-            budget.max_iter = budget.max_iter.saturating_sub(r.iterations);
-            budget.max_time = budget.max_time.map(|t| t - r.seconds);
-            let missed = self.missed.load(Ordering::Relaxed);
-            let spent = budget.max_iter == 0 || budget.max_time.is_some_and(|t| t <= 0.0);
-            if missed && spent {
-                r.status = Status::Failed;
-                r.message = "the Jacobian's structure grew during the solve and no iterations or time are left \
-                             to start again with it"
-                    .into();
-            }
-            if !missed || spent {
-                (r.iterations, r.seconds, r.log) = (iterations, seconds, log);
-                return Ok(self.unpack(r));
-            }
-        }
+        let r = restarting(
+            options,
+            || self.missed.store(false, Ordering::Relaxed),
+            || self.missed.load(Ordering::Relaxed),
+            |o| solver(self, o),
+        )?;
+        Ok(self.unpack(r))
     }
 
     /// The NLP result as an [`OcpSolution`].
@@ -276,6 +261,41 @@ impl<P: OptimalControl> Collocation<'_, P> {
             log: r.log,
             seconds: r.seconds,
             message: r.message,
+        }
+    }
+}
+
+/// Solve with `solver`, and again with what is left of the budget while a
+/// round ended with `missed()` (a Jacobian entry met outside the structure
+/// the solver was given; the structure has grown and the next round uses
+/// it). The iterations, time and log of the result count every round; a
+/// round that misses with nothing left is a failure.
+pub(crate) fn restarting(
+    options: &SqpOptions,
+    reset: impl Fn(),
+    missed: impl Fn() -> bool,
+    mut solver: impl FnMut(&SqpOptions) -> Result<NlpResult, Error>,
+) -> Result<NlpResult, Error> {
+    let mut budget = options.clone();
+    let (mut iterations, mut seconds, mut log) = (0, 0.0, Vec::new());
+    loop {
+        reset();
+        let mut r = solver(&budget)?;
+        (iterations, seconds) = (iterations + r.iterations, seconds + r.seconds);
+        log.append(&mut r.log);
+        budget.max_iter = budget.max_iter.saturating_sub(r.iterations);
+        budget.max_time = budget.max_time.map(|t| t - r.seconds);
+        let missed = missed();
+        let spent = budget.max_iter == 0 || budget.max_time.is_some_and(|t| t <= 0.0);
+        if missed && spent {
+            r.status = Status::Failed;
+            r.message = "the Jacobian's structure grew during the solve and no iterations or time are left to \
+                         start again with it"
+                .into();
+        }
+        if !missed || spent {
+            (r.iterations, r.seconds, r.log) = (iterations, seconds, log);
+            return Ok(r);
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Optimal control: derivatives, optima, features, models, solutions, bad input, IPOPT.
+//! Optimal control: derivatives, optima, features, models, solutions, trajectories, bad input, IPOPT.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -11,3 +11,4 @@ mod models;
 mod optima;
 mod pinned;
 mod solution;
+mod trajectory;
