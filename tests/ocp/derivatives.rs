@@ -5,7 +5,8 @@
 use nalgebra::{Const, SVector};
 use odeon::DualScalar;
 use odeon::ocp::problems::{
-    Brachistochrone, CartPole, DoubleIntegrator, GoddardRocket, HyperSensitive, MoonLanding, SwingUp,
+    Brachistochrone, Cannonball, CannonballAscent, CannonballDescent, CartPole, DoubleIntegrator, GoddardRocket,
+    HyperSensitive, MoonLanding, SwingUp,
 };
 use odeon::ocp::{
     Collocation, ControlVar, IterLog, Nlp, OptimalControl, Phase, SqpOptions, StateVar, Status, TimeVar, Transcription,
@@ -151,6 +152,8 @@ fn jacobian_gradient_and_hessian_match_finite_differences() {
         check("cart-pole", &SwingUp(CartPole), &CartPole::phase(), t);
         check("goddard", &GoddardRocket, &GoddardRocket::phase(), t);
         check("moon landing", &MoonLanding, &MoonLanding::phase(), t);
+        check("cannonball ascent", &CannonballAscent, &Cannonball::ascent(), t);
+        check("cannonball descent", &CannonballDescent, &Cannonball::descent(), t);
     }
 }
 

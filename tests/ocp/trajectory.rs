@@ -2,7 +2,7 @@
 //! optimum, branching, inequality linkages, and bad linkages.
 
 use odeon::Error;
-use odeon::ocp::problems::{Brachistochrone, DoubleIntegrator};
+use odeon::ocp::problems::{Brachistochrone, Cannonball, CannonballAscent, CannonballDescent, DoubleIntegrator};
 use odeon::ocp::{
     Bounds, Collocation, End, IterLog, Linkage, NoCost, Phase, Quantity, SqpOptions, StateVar, Status, TimeVar,
     Trajectory, TrajectorySolution, Transcription,
@@ -166,4 +166,40 @@ fn bad_trajectories_are_errors() {
         .unwrap();
     assert_eq!(sol.status, Status::MaxIterations);
     assert!(matches!(sol.stitched(), Err(Error::DimensionMismatch { what: "stitched phase states", .. })));
+}
+
+#[test]
+fn two_phase_cannonball_reaches_dymos_range() {
+    // dymos's test (test_doc_two_phase_cannonball.py): Radau 5 × 3 for the
+    // ascent, Gauss–Lobatto 5 × 3 for the descent, range 3183.25 m to 1 %.
+    let sol = Cannonball::trajectory(
+        Transcription::Radau { segments: 5, order: 3 },
+        Transcription::GaussLobatto { segments: 5, order: 3 },
+    )
+    .unwrap()
+    .solve(&SqpOptions::default())
+    .unwrap();
+    assert_eq!(sol.status, Status::Optimal, "{}", sol.message);
+    let (up, down) = (sol.phase("ascent").unwrap(), sol.phase("descent").unwrap());
+    let range = down.timeseries.states.last().unwrap()[0];
+    assert!((range - Cannonball::RANGE).abs() < 1e-3 * Cannonball::RANGE, "range {range}");
+    assert!((sol.objective + range).abs() < 1e-9);
+    // One radius for both phases, inside its bounds; the muzzle energy
+    // at its limit; the apex at γ = 0 and the impact at h = 0.
+    assert!((up.params[0] - down.params[0]).abs() < 1e-10 && up.params[0] > 0.01 && up.params[0] < 0.1);
+    let launch = &up.timeseries.states[0];
+    let energy = 0.5 * Cannonball::mass(up.params[0]) * launch[3] * launch[3];
+    assert!((energy - Cannonball::ENERGY).abs() < 1e-6 * Cannonball::ENERGY, "{energy}");
+    assert!(up.timeseries.states.last().unwrap()[2].abs() < 1e-12);
+    assert!(down.timeseries.states.last().unwrap()[1].abs() < 1e-9);
+    // Each phase re-integrated under its own dynamics stays on the nodes
+    // to the coarse grid's accuracy (relative to each state's size).
+    for (p, check) in
+        [(up, up.simulate(&CannonballAscent).unwrap()), (down, down.simulate(&CannonballDescent).unwrap())]
+    {
+        for (k, e) in check.max_error.iter().enumerate() {
+            let size = p.timeseries.states.iter().fold(0.0f64, |a, x| a.max(x[k].abs()));
+            assert!(*e < 5e-3 * size, "state {k}: {e} of {size}");
+        }
+    }
 }

@@ -164,7 +164,7 @@ pub(super) struct Subproblem {
     pub(super) ru: Vec<f64>,
     pub(super) dl: Vec<f64>,
     pub(super) du: Vec<f64>,
-    /// Equalities, and inequalities with a multiplier.
+    /// Equalities, and inequalities held at a bound by their multiplier.
     pub(super) active_rows: Vec<bool>,
     /// Fixed variables, and variables on a bound whose multiplier holds
     /// them there (strongly active). Where T enters linearly (a bang arc),
@@ -183,7 +183,16 @@ impl Subproblem {
         let fixed = |i: usize| pb.xl[i] == pb.xu[i];
         let dl = (0..n).map(|i| if fixed(i) { pb.xl[i] - x[i] } else { (pb.xl[i] - x[i]).max(-radius) }).collect();
         let du = (0..n).map(|i| if fixed(i) { pb.xu[i] - x[i] } else { (pb.xu[i] - x[i]).min(radius) }).collect();
-        let active_rows = (0..m).map(|r| pb.gl[r] == pb.gu[r] || it.lambda[r].abs() > 1e-6).collect();
+        // An inequality counts when its multiplier holds it at its bound
+        // (λ > 0: the upper one). One with a multiplier but off its bound
+        // does not: ρ on it would hold back the step that leaves it, and
+        // the multiplier folded back from ρ A d would keep it "active".
+        let held = |r: usize| {
+            let (l, g) = (it.lambda[r], it.cur.g[r]);
+            let b = if l > 0.0 { pb.gu[r] } else { pb.gl[r] };
+            l.abs() > 1e-6 && b.is_finite() && (g - b).abs() <= 1e-6 * (1.0 + b.abs())
+        };
+        let active_rows = (0..m).map(|r| pb.gl[r] == pb.gu[r] || held(r)).collect();
         let zmax = it.zb.iter().fold(0.0f64, |a, z| a.max(z.abs()));
         let active_vars = (0..n)
             .map(|i| {

@@ -90,6 +90,19 @@ fn subproblem_shifts_the_bounds_and_keeps_newton_steps_in_the_radius() {
     assert_eq!(sub.active_rows, [false]); // an inequality without multiplier
     it.cur.x[1] = 0.5;
     assert_eq!(Subproblem::new(&pb, &it, f64::INFINITY).active_vars, [false, false]);
+    // An inequality row counts when its multiplier holds it at that bound
+    // (g = 2 under g ≤ 2, λ > 0), not with a multiplier off its bound
+    // (g ≤ 10): ρ there would hold the step back (the cannonball's muzzle
+    // energy crept 0.2 % per iteration before).
+    let nlp = Circle { lo: 0.0, hi: 2.0, ..circle([1.0, 1.0]) };
+    let pb = problem(&nlp);
+    let held = iterate(&pb, &[1.0, 1.0], 3.0);
+    assert_eq!(Subproblem::new(&pb, &held, f64::INFINITY).active_rows, [true]);
+    let wrong_side = iterate(&pb, &[1.0, 1.0], -3.0);
+    assert_eq!(Subproblem::new(&pb, &wrong_side, f64::INFINITY).active_rows, [false]);
+    let nlp = Circle { lo: 0.0, hi: 10.0, ..circle([1.0, 1.0]) };
+    let pb = problem(&nlp);
+    assert_eq!(Subproblem::new(&pb, &iterate(&pb, &[1.0, 1.0], 3.0), f64::INFINITY).active_rows, [false]);
 }
 
 #[test]

@@ -446,3 +446,6 @@ impl OptimalControl for MoonLanding {
         out[1] = x[1];
     }
 }
+
+mod cannonball;
+pub use cannonball::{Cannonball, CannonballAscent, CannonballDescent};
