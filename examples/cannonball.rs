@@ -38,14 +38,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     std::fs::create_dir_all("out")?;
     odeon::files::write_json("out/cannonball.json", &sol, false)?;
-    let path = |s: &odeon::ocp::OcpSolution| s.timeseries.states.iter().map(|x| (x[0], x[1])).collect();
-    odeon::plot::lines(
-        "out/cannonball.svg",
-        "Two-phase cannonball: the longest shot",
-        "range (m)",
-        "altitude (m)",
-        &[("ascent".into(), path(ascent)), ("descent".into(), path(descent))],
-    )?;
-    println!("wrote out/cannonball.svg and out/cannonball.json");
+    #[cfg(feature = "plot")]
+    {
+        let path = |s: &odeon::ocp::OcpSolution| s.timeseries.states.iter().map(|x| (x[0], x[1])).collect();
+        odeon::plot::lines(
+            "out/cannonball.svg",
+            "Two-phase cannonball: the longest shot",
+            "range (m)",
+            "altitude (m)",
+            &[("ascent".into(), path(ascent)), ("descent".into(), path(descent))],
+        )?;
+        println!("wrote out/cannonball.svg and out/cannonball.json");
+    }
     Ok(())
 }

@@ -63,6 +63,7 @@ mod nlp;
 mod phase;
 mod problem;
 pub mod problems;
+mod refine;
 mod solution;
 mod solver;
 mod trajectory;
@@ -73,6 +74,7 @@ pub use guess::Guess;
 pub use nlp::Nlp;
 pub use phase::{Bounds, ControlVar, ParamVar, Phase, StateVar, TimeVar};
 pub use problem::{End, NoCost, OptimalControl};
+pub use refine::{Refined, Refinement, RefinementStatus, RefinementStep};
 pub use solution::{OcpSolution, SimulationCheck, Timeseries};
 #[cfg(feature = "ipopt")]
 pub use solver::solve_nlp_ipopt;

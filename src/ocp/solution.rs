@@ -301,8 +301,9 @@ pub(crate) fn restarting(
 }
 
 /// A problem's model with a run-time dimension, evaluated on slices, so
-/// that re-simulating needs no allocator bounds on the problem.
-struct Plant<'a, M>(&'a M);
+/// that re-simulating needs no allocator bounds on the problem; its events
+/// only when the flag is set.
+struct Plant<'a, M>(&'a M, bool);
 
 impl<M: SliceModel> Model for Plant<'_, M> {
     type Dim = Dyn;
@@ -322,7 +323,7 @@ impl<M: SliceModel> Model for Plant<'_, M> {
         self.0.rhs_slice(t, x.as_slice(), u, p, dx.as_mut_slice());
     }
     fn events(&self) -> Vec<Event> {
-        self.0.events()
+        if self.1 { self.0.events() } else { Vec::new() }
     }
     fn event_values<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], g: &mut [D])
     where
@@ -409,38 +410,105 @@ impl OcpSolution {
         base: &Options,
     ) -> Result<SimulationCheck, Error> {
         let nx = n_states(problem.model());
+        let mut out =
+            SimulationCheck { time: Vec::new(), states: Vec::new(), max_error: vec![0.0; nx], events: Vec::new() };
+        self.integrate_segments(problem, method, base, false, |_, times, sol| {
+            for (j, &t) in times.iter().enumerate().take(sol.len()) {
+                out.time.push(t);
+                out.states.push(sol.state(j).to_vec());
+            }
+            out.events.extend(sol.events.iter().cloned());
+        })?;
+        for (state, col) in out.states.iter().zip(&self.timeseries.states) {
+            for ((e, s), c) in out.max_error.iter_mut().zip(state).zip(col) {
+                *e = e.max((s - c).abs());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The collocation's local error in each segment: the dynamics
+    /// re-integrated across the segment from its first node's collocation
+    /// state (Dop853, 1e-10) under the segment's controls, against the
+    /// collocation states at its nodes; the largest difference over nodes
+    /// and states, each relative to 1 + the state's largest magnitude over
+    /// the phase (dymos's `error_estimation`, with odeon's integrator in
+    /// place of a higher-order quadrature).
+    ///
+    /// # Errors
+    /// As [`simulate`](Self::simulate).
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ocp::{problems::HyperSensitive, Collocation, SqpOptions, Transcription};
+    /// let t = Transcription::Radau { segments: 10, order: 3 };
+    /// let sol = Collocation::new(&HyperSensitive, &HyperSensitive::phase(10.0), t)?.solve(&SqpOptions::default())?;
+    /// let errors = sol.segment_errors(&HyperSensitive)?;
+    /// assert_eq!(errors.len(), 10);
+    /// // Largest in the boundary layers at both ends.
+    /// assert!(errors[0] > 10.0 * errors[4] && errors[9] > 10.0 * errors[4]);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn segment_errors<P: OptimalControl>(&self, problem: &P) -> Result<Vec<f64>, Error> {
+        let nx = n_states(problem.model());
+        let size: Vec<f64> =
+            (0..nx).map(|k| 1.0 + self.timeseries.states.iter().fold(0.0f64, |a, x| a.max(x[k].abs()))).collect();
+        let mut errors = Vec::new();
+        let mut node = 0;
+        let opts = Options::default().rtol(1e-10).atol(1e-10);
+        self.integrate_segments(problem, Dop853, &opts, true, |_, times, sol| {
+            let mut e = 0.0f64;
+            for j in 0..sol.len() {
+                let (state, col) = (sol.state(j), &self.timeseries.states[node + j]);
+                for k in 0..nx {
+                    e = e.max((state[k] - col[k]).abs() / size[k]);
+                }
+            }
+            node += times.len();
+            errors.push(if sol.len() == times.len() { e } else { f64::INFINITY });
+        })?;
+        Ok(errors)
+    }
+
+    /// Integrate segment by segment under each segment's controls, to the
+    /// segment's node times, from the previous segment's end (or, with
+    /// `restart`, from the segment's first collocation state); `visit`
+    /// sees each segment's index, node times and solution. Without
+    /// `restart` the model's events are met and a terminal one ends the
+    /// run; with it they are left out (each segment is a local check).
+    fn integrate_segments<P: OptimalControl>(
+        &self,
+        problem: &P,
+        method: impl Algorithm,
+        base: &Options,
+        restart: bool,
+        mut visit: impl FnMut(usize, &[f64], &crate::Solution),
+    ) -> Result<(), Error> {
+        let nx = n_states(problem.model());
         self.timeseries.check(nx, problem.model().n_inputs())?;
         let grid = Grid::new(self.transcription, Some(&self.segment_ends))?;
         let npn = grid.npn;
         let mut y = self.timeseries.states[0].clone();
-        let mut out =
-            SimulationCheck { time: Vec::new(), states: Vec::new(), max_error: vec![0.0; nx], events: Vec::new() };
         let terminal: Vec<bool> = problem.model().events().iter().map(|e| e.terminal).collect();
-        let plant = Plant(problem.model());
+        let plant = Plant(problem.model(), !restart);
         for seg in 0..grid.segments {
             let times: Vec<f64> = (0..npn).map(|j| self.timeseries.time[seg * npn + j]).collect();
             let controls = SegmentControls { grid: &grid, sol: self, seg, controls: problem.model().n_inputs() };
             let sys = Driven::new(&plant, controls)?;
             let mut opts = base.clone();
             opts.save = Save::At(times.clone());
-            let sol = solve(&sys, method, (times[0], times[npn - 1]), &y, &self.params, &opts)?;
-            for (j, &t) in times.iter().enumerate().take(sol.len()) {
-                let state = sol.state(j);
-                let col = &self.timeseries.states[seg * npn + j];
-                for k in 0..nx {
-                    out.max_error[k] = out.max_error[k].max((state[k] - col[k]).abs());
-                }
-                out.time.push(t);
-                out.states.push(state.to_vec());
+            if restart {
+                y = self.timeseries.states[seg * npn].clone();
             }
+            let sol = solve(&sys, method, (times[0], times[npn - 1]), &y, &self.params, &opts)?;
+            visit(seg, &times, &sol);
             let stopped = sol.events.iter().any(|e| matches!(e.cause, Cause::Event(i) if terminal[i]));
-            out.events.extend(sol.events);
-            if stopped {
+            if (stopped && !restart) || sol.is_empty() {
                 break;
             }
-            y = out.states.last().expect("saved states").clone();
+            y = sol.state(sol.len() - 1).to_vec();
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -465,7 +533,7 @@ mod tests {
             .unwrap();
         let grid = Grid::new(sol.transcription, Some(&sol.segment_ends)).unwrap();
         let seg = 2;
-        let plant = Plant(&DoubleIntegrator);
+        let plant = Plant(&DoubleIntegrator, true);
         let controls = SegmentControls { grid: &grid, sol: &sol, seg, controls: 1 };
         let sys = Driven::new(&plant, controls).unwrap();
         let (a, b) = (sol.segment_ends[seg], sol.segment_ends[seg + 1]);

@@ -15,7 +15,7 @@ mod sensitivity;
 pub use ensemble::{fan_chart, histogram};
 pub use field::heatmap;
 pub use fit::{fit_curves, fit_residuals, petab_observable};
-pub use ocp::{ocp_controls, ocp_states};
+pub use ocp::{ocp_controls, ocp_states, refinement};
 pub use sensitivity::{Scale, sensitivities};
 
 use crate::{Error, Solution};

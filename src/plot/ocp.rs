@@ -2,7 +2,7 @@
 
 use super::lines;
 use crate::Error;
-use crate::ocp::{OcpSolution, SimulationCheck};
+use crate::ocp::{OcpSolution, Refined, SimulationCheck};
 use std::path::Path;
 
 /// Plot the states of a trajectory-optimization solution against time, one
@@ -70,4 +70,40 @@ pub fn ocp_controls(sol: &OcpSolution, names: &[String], title: &str, path: impl
     }
     let series: Vec<_> = (0..n).map(|c| (names[c].clone(), sol.timeseries.control(c))).collect();
     lines(path, title, "t", "control", &series)
+}
+
+/// Plot a mesh refinement's history: each grid's estimated segment errors
+/// (log₁₀, at the segment midpoints, as fractions of the phase), one line
+/// per grid, and the tolerance the last grid was refined to as a line
+/// when it is given.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be written.
+///
+/// # Example
+/// ```
+/// use odeon::ocp::{problems::HyperSensitive, Collocation, Refinement, SqpOptions, Transcription};
+/// let t = Transcription::Radau { segments: 10, order: 3 };
+/// let r = Collocation::new(&HyperSensitive, &HyperSensitive::phase(10.0), t)?
+///     .solve_refined(&SqpOptions::default(), &Refinement::default().tol(1e-3))?;
+/// let path = std::env::temp_dir().join("odeon-doc-refinement.svg");
+/// odeon::plot::refinement(&r, Some(1e-3), "Hyper-sensitive: refinement", &path)?;
+/// assert!(std::fs::read_to_string(&path).unwrap().contains("<svg"));
+/// # Ok::<(), odeon::Error>(())
+/// ```
+pub fn refinement(r: &Refined, tol: Option<f64>, title: &str, path: impl AsRef<Path>) -> Result<(), Error> {
+    let mut series: Vec<(String, Vec<(f64, f64)>)> = r
+        .history
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let mid = step.segment_ends.windows(2).map(|w| 0.5 * (w[0] + w[1]));
+            let pts = mid.zip(&step.errors).map(|(m, e)| (m, e.max(1e-16).log10())).collect();
+            (format!("grid {i}: {} segments", step.errors.len()), pts)
+        })
+        .collect();
+    if let Some(tol) = tol {
+        series.push(("tolerance".into(), vec![(0.0, tol.log10()), (1.0, tol.log10())]));
+    }
+    lines(path, title, "fraction of the phase", "log10 segment error", &series)
 }

@@ -1,4 +1,4 @@
-//! Optimal control: derivatives, optima, features, models, solutions, trajectories, bad input, IPOPT.
+//! Optimal control: derivatives, optima, features, models, solutions, trajectories, refinement, bad input, IPOPT.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -10,5 +10,6 @@ mod ipopt;
 mod models;
 mod optima;
 mod pinned;
+mod refine;
 mod solution;
 mod trajectory;

@@ -1,0 +1,70 @@
+//! Mesh refinement: the hyper-sensitive problem's boundary layers refined
+//! to the tolerance with fewer nodes than a uniform grid, and refinements
+//! that cannot finish end with a status.
+
+use odeon::Error;
+use odeon::ocp::problems::HyperSensitive;
+use odeon::ocp::{Collocation, Refinement, RefinementStatus, SqpOptions, Transcription};
+
+fn worst(errors: &[f64]) -> f64 {
+    errors.iter().fold(0.0f64, |a, e| a.max(*e))
+}
+
+#[test]
+fn hyper_sensitive_is_refined_where_its_boundary_layers_are() {
+    let phase = HyperSensitive::phase(10.0);
+    for t in [Transcription::Radau { segments: 10, order: 3 }, Transcription::GaussLobatto { segments: 10, order: 3 }] {
+        let ocp = Collocation::new(&HyperSensitive, &phase, t).unwrap();
+        let r = ocp.solve_refined(&SqpOptions::default(), &Refinement::default()).unwrap();
+        assert_eq!(r.status, RefinementStatus::Converged, "{t:?}");
+        let last = r.history.last().unwrap();
+        assert!(worst(&last.errors) <= 1e-4, "{t:?}");
+        assert!(r.history.len() >= 2 && worst(&r.history[0].errors) > 1e-4, "{t:?}: the first grid needs refining");
+        // Analytic optimum J(10): to dymos's 1e-4 (relative) on Radau. The
+        // estimate bounds the states' error, not the cost quadrature's:
+        // Hermite–Simpson's Simpson rule leaves 1.8e-4 on this grid.
+        let j = HyperSensitive::optimum(10.0);
+        let tol = if matches!(t, Transcription::Radau { .. }) { 1e-4 } else { 1e-3 };
+        assert!((r.solution.objective - j).abs() < tol * j, "{t:?}: J = {}", r.solution.objective);
+        // The refined segments are shortest in the boundary layers.
+        let width: Vec<f64> = last.segment_ends.windows(2).map(|w| w[1] - w[0]).collect();
+        let (first, middle) = (width[0], width[width.len() / 2]);
+        assert!(first < middle, "{t:?}: {width:?}");
+        // A uniform grid with as many segments as the refined one misses
+        // the tolerance: every uniform grid meeting it has more nodes.
+        let uniform = match t {
+            Transcription::Radau { .. } => Transcription::Radau { segments: width.len(), order: 3 },
+            Transcription::GaussLobatto { .. } => Transcription::GaussLobatto { segments: width.len(), order: 3 },
+        };
+        let u = Collocation::new(&HyperSensitive, &phase, uniform).unwrap().solve(&SqpOptions::default()).unwrap();
+        let e = worst(&u.segment_errors(&HyperSensitive).unwrap());
+        assert!(e > 1e-4, "{t:?}: a uniform grid of {} segments has {e}", width.len());
+        assert_eq!(last.nodes, u.timeseries.len() - (width.len() - 1));
+    }
+}
+
+#[test]
+fn refinements_that_cannot_finish_end_with_a_status() {
+    let phase = HyperSensitive::phase(10.0);
+    let ocp = Collocation::new(&HyperSensitive, &phase, Transcription::Radau { segments: 4, order: 3 }).unwrap();
+    let o = SqpOptions::default();
+    // No refinement allowed: the first grid, its errors, and a status.
+    let r = ocp.solve_refined(&o, &Refinement::default().max_iter(0)).unwrap();
+    assert_eq!((r.status, r.history.len()), (RefinementStatus::MaxIterations, 1));
+    assert_eq!(r.solution.segment_ends, r.history[0].segment_ends);
+    // A tolerance beyond reach within the segment budget.
+    let tight = Refinement { tol: 1e-12, max_iter: 50, max_segments: 40 };
+    let r = ocp.solve_refined(&o, &tight).unwrap();
+    assert_eq!(r.status, RefinementStatus::MaxSegments);
+    assert!(r.history.iter().all(|s| s.errors.len() <= 40));
+    // A solve that does not converge stops the refinement.
+    let r = ocp.solve_refined(&o.clone().max_iter(0), &Refinement::default()).unwrap();
+    assert_eq!(r.status, RefinementStatus::SolveFailed);
+    for bad in [
+        Refinement::default().tol(0.0),
+        Refinement::default().tol(f64::NAN),
+        Refinement { max_segments: 0, ..Default::default() },
+    ] {
+        assert!(matches!(ocp.solve_refined(&o, &bad), Err(Error::InvalidOption { .. })));
+    }
+}
