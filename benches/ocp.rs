@@ -5,11 +5,17 @@
 //! in-run baseline is the same solve with a damped-BFGS Hessian instead of
 //! the exact one (the measurement behind the exact-Hessian default).
 //!
+//! Two more workloads: dymos's two-phase cannonball (a trajectory of two
+//! linked phases with a shared design parameter; baseline the same NLP
+//! with BFGS), and the hyper-sensitive problem refined to 1e-4 (baseline:
+//! the smallest uniform grid of the same order that meets 1e-4, solved
+//! and checked).
+//!
 //! Run: `cargo bench --bench ocp`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use odeon::ocp::problems::Brachistochrone;
-use odeon::ocp::{Collocation, HessianMode, SqpOptions, Status, Transcription};
+use odeon::ocp::problems::{Brachistochrone, Cannonball, HyperSensitive};
+use odeon::ocp::{Collocation, HessianMode, Refinement, RefinementStatus, SqpOptions, Status, Transcription};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -37,9 +43,55 @@ fn brachistochrone(c: &mut Criterion) {
     g.finish();
 }
 
+fn cannonball(c: &mut Criterion) {
+    let mut g = c.benchmark_group("cannonball_two_phase_end_to_end");
+    for (name, hessian) in [("exact Hessian", HessianMode::Exact), ("BFGS (baseline)", HessianMode::Bfgs)] {
+        g.bench_function(format!("Radau 5x3 + GL 5x3, {name}"), |b| {
+            b.iter(|| {
+                let traj = Cannonball::trajectory(
+                    Transcription::Radau { segments: 5, order: 3 },
+                    Transcription::GaussLobatto { segments: 5, order: 3 },
+                )
+                .unwrap();
+                let sol = traj.solve(&SqpOptions::default().hessian(hessian)).unwrap();
+                assert_eq!(sol.status, Status::Optimal);
+                sol.objective
+            })
+        });
+    }
+    g.finish();
+}
+
+fn refinement(c: &mut Criterion) {
+    let mut g = c.benchmark_group("hyper_sensitive_to_1e-4");
+    let phase = HyperSensitive::phase(10.0);
+    g.bench_function("refined from 10 Radau segments", |b| {
+        b.iter(|| {
+            let t = Transcription::Radau { segments: 10, order: 3 };
+            let r = Collocation::new(&HyperSensitive, black_box(&phase), t)
+                .unwrap()
+                .solve_refined(&SqpOptions::default(), &Refinement::default())
+                .unwrap();
+            assert_eq!(r.status, RefinementStatus::Converged);
+            r.solution.objective
+        })
+    });
+    g.bench_function("uniform 30 Radau segments, solved and checked (baseline)", |b| {
+        b.iter(|| {
+            let t = Transcription::Radau { segments: 30, order: 3 };
+            let sol =
+                Collocation::new(&HyperSensitive, black_box(&phase), t).unwrap().solve(&SqpOptions::default()).unwrap();
+            let worst = sol.segment_errors(&HyperSensitive).unwrap().iter().fold(0.0f64, |a, e| a.max(*e));
+            assert!(worst <= 1e-4);
+            sol.objective
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-    targets = brachistochrone
+    targets = brachistochrone, cannonball, refinement
 }
 criterion_main!(benches);

@@ -1,7 +1,8 @@
-//! Tour section: trajectory optimization (the brachistochrone).
+//! Tour section: trajectory optimization (the brachistochrone, two linked
+//! phases, mesh refinement).
 
-use odeon::ocp::problems::Brachistochrone;
-use odeon::ocp::{Collocation, SqpOptions, Transcription};
+use odeon::ocp::problems::{Brachistochrone, Cannonball, HyperSensitive};
+use odeon::ocp::{Collocation, Refinement, SqpOptions, Transcription};
 use odeon::system::Model;
 use std::error::Error;
 use std::path::Path;
@@ -60,6 +61,51 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
         )?;
         println!("   plots: brachistochrone_path.svg, brachistochrone_states.svg");
     }
-    println!("   solution: brachistochrone.json\n");
+    println!("   solution: brachistochrone.json");
+    multi_phase(out)?;
+    Ok(())
+}
+
+/// dymos's two-phase cannonball (linked ascent and descent, a shared
+/// design parameter) and the hyper-sensitive problem's mesh refinement.
+fn multi_phase(out: &Path) -> Result<(), Box<dyn Error>> {
+    let traj = Cannonball::trajectory(
+        Transcription::Radau { segments: 5, order: 3 },
+        Transcription::GaussLobatto { segments: 5, order: 3 },
+    )?;
+    let sol = traj.solve(&SqpOptions::default())?;
+    let (up, down) = (sol.phase("ascent").ok_or("ascent")?, sol.phase("descent").ok_or("descent")?);
+    let range = down.timeseries.states.last().ok_or("no nodes")?[0];
+    println!(
+        "   two phases (cannonball: ascent + descent linked at the apex, radius shared): {:?} after {} iterations, \
+         {:.1} ms; radius {:.4} m, range {range:.2} m (dymos {} m)",
+        sol.status,
+        sol.iterations,
+        sol.seconds * 1e3,
+        up.params[0],
+        Cannonball::RANGE
+    );
+    let phase = HyperSensitive::phase(10.0);
+    let ocp = Collocation::new(&HyperSensitive, &phase, Transcription::Radau { segments: 10, order: 3 })?;
+    let refined = ocp.solve_refined(&SqpOptions::default(), &Refinement::default())?;
+    let grids: Vec<String> = refined
+        .history
+        .iter()
+        .map(|s| format!("{} segments ({:.1e})", s.errors.len(), s.errors.iter().fold(0.0f64, |a, e| a.max(*e))))
+        .collect();
+    println!(
+        "   mesh refinement (hyper-sensitive, tol 1e-4): {:?}, grids {}; J = {:.6} (analytic {:.6})",
+        refined.status,
+        grids.join(" → "),
+        refined.solution.objective,
+        HyperSensitive::optimum(10.0)
+    );
+    odeon::files::write_json(out.join("cannonball.json"), &sol, false)?;
+    #[cfg(feature = "plot")]
+    {
+        odeon::plot::refinement(&refined, Some(1e-4), "Hyper-sensitive: mesh refinement", out.join("refinement.svg"))?;
+        println!("   plot: refinement.svg");
+    }
+    println!("   solution: cannonball.json\n");
     Ok(())
 }
