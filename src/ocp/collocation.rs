@@ -63,6 +63,9 @@ pub(crate) enum BlockKind {
     /// extrapolation of the segment's control polynomial from the
     /// collocation nodes (Garg et al. 2010).
     ControlEnd,
+    /// A control's variation penalty in one segment: w · Σ (u_{j+1} − u_j)²
+    /// (objective only).
+    Variation(f64),
 }
 
 #[derive(Clone, Debug)]
@@ -391,6 +394,14 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                 gu.push(0.0);
             }
         }
+        for (c, cv) in self.phase.controls.iter().enumerate() {
+            if cv.variation_penalty > 0.0 {
+                for s in 0..nseg {
+                    let vars: Vec<usize> = (0..npn).map(|j| self.layout.control[(s * npn + j) * nu + c]).collect();
+                    blocks.push(Block::new(BlockKind::Variation(cv.variation_penalty), vars, vec![], vec![], true));
+                }
+            }
+        }
         if !self.grid.end_weights.is_empty() {
             for (c, cv) in self.phase.controls.iter().enumerate() {
                 for s in 0..nseg {
@@ -442,6 +453,14 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                     right += z[npn + j] * g.d_all[(0, j)];
                 }
                 out[0] = left * (1.0 / g.width(*seg)) - right * (1.0 / g.width(seg + 1));
+            }
+            BlockKind::Variation(w) => {
+                let mut sum = D::from(0.0);
+                for pair in z.windows(2) {
+                    let d = pair[1] - pair[0];
+                    sum += d * d;
+                }
+                out[0] = sum * *w;
             }
             BlockKind::ControlEnd => {
                 let n = self.grid.npn - 1;
@@ -503,6 +522,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                     BlockKind::Boundary(end) => format!("{end:?} boundary constraint {i}"),
                     BlockKind::Rate { seg } => format!("control rate continuity after segment {seg}"),
                     BlockKind::ControlEnd => "control at a Radau segment end".into(),
+                    BlockKind::Variation(_) => "control variation penalty".into(),
                 };
             }
         }

@@ -151,6 +151,8 @@ fn jacobian_gradient_and_hessian_match_finite_differences() {
         check("hyper-sensitive", &HyperSensitive, &HyperSensitive::phase(10.0), t);
         check("cart-pole", &SwingUp(CartPole), &CartPole::phase(), t);
         check("goddard", &GoddardRocket, &GoddardRocket::phase(), t);
+        let thrust = GoddardRocket::phase().controls[0].clone().variation_penalty(3e-4);
+        check("goddard regularized", &GoddardRocket, &GoddardRocket::phase().control(0, thrust), t);
         check("moon landing", &MoonLanding, &MoonLanding::phase(), t);
         check("cannonball ascent", &CannonballAscent, &Cannonball::ascent(), t);
         check("cannonball descent", &CannonballDescent, &Cannonball::descent(), t);

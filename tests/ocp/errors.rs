@@ -167,6 +167,12 @@ fn bad_phases_and_options_are_errors() {
     assert!(matches!(e, Error::InvalidOcp { ref what, .. } if what.contains("state 0")), "{e}");
     let phase = Brachistochrone::phase().state(2, StateVar::new().scale(0.0));
     assert!(matches!(Collocation::new(&Brachistochrone, &phase, GL), Err(Error::InvalidOcp { .. })));
+    for w in [-1e-3, f64::NAN, f64::INFINITY] {
+        let theta = Brachistochrone::phase().controls[0].clone().variation_penalty(w);
+        let phase = Brachistochrone::phase().control(0, theta);
+        let e = Collocation::new(&Brachistochrone, &phase, GL).err().unwrap();
+        assert!(matches!(e, Error::InvalidOcp { ref what, .. } if what.contains("variation_penalty")), "{e}");
+    }
     let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), GL).unwrap();
     let e = ocp.solve(&SqpOptions::default().tolerances(0.0, 1e-8)).unwrap_err();
     assert!(matches!(e, Error::InvalidOption { name: "tol", .. }), "{e}");
