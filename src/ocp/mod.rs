@@ -81,5 +81,5 @@ pub use solver::solve_nlp_ipopt;
 pub use solver::{
     HessianMode, IterLog, NlpResult, PrintLog, SqpObserver, SqpOptions, Status, solve_nlp, solve_nlp_observed,
 };
-pub use trajectory::{Linkage, Quantity, Trajectory, TrajectorySolution};
+pub use trajectory::{Linkage, Quantity, Trajectory, TrajectoryRefined, TrajectorySolution};
 pub use transcription::Transcription;

@@ -59,7 +59,7 @@ impl Refinement {
         self.max_iter = n;
         self
     }
-    fn check(&self) -> Result<(), Error> {
+    pub(crate) fn check(&self) -> Result<(), Error> {
         let bad = |name, reason: &str| Err(Error::InvalidOption { name, reason: reason.into() });
         if !(self.tol > 0.0 && self.tol.is_finite()) {
             return bad("refinement tol", "must be positive and finite");
@@ -137,54 +137,83 @@ impl<P: OptimalControl> Collocation<'_, P> {
     /// ```
     pub fn solve_refined(&self, options: &SqpOptions, refinement: &Refinement) -> Result<Refined, Error> {
         refinement.check()?;
-        let order = match self.grid.transcription {
-            Transcription::GaussLobatto { order, .. } | Transcription::Radau { order, .. } => order,
-        };
+        let t = self.grid.transcription;
         let mut history = Vec::new();
         let mut start = std::time::Instant::now();
         let mut sol = self.solve(options)?;
         loop {
             let errors = sol.segment_errors(self.problem)?;
-            let ends = sol.segment_ends.clone();
-            history.push(RefinementStep {
-                nodes: sol.timeseries.len() - (ends.len() - 2),
-                segment_ends: ends.clone(),
-                errors: errors.clone(),
-                status: sol.status,
-                iterations: sol.iterations,
-                seconds: start.elapsed().as_secs_f64(),
-            });
-            let status = if sol.status != Status::Optimal {
-                Some(RefinementStatus::SolveFailed)
-            } else if errors.iter().all(|&e| e <= refinement.tol) {
-                Some(RefinementStatus::Converged)
-            } else if history.len() > refinement.max_iter {
-                Some(RefinementStatus::MaxIterations)
-            } else {
-                None
-            };
-            if let Some(status) = status {
+            history.push(record(&sol, errors, start));
+            let last = history.last().map(|s: &RefinementStep| (&s.segment_ends, &s.errors)).expect("a grid");
+            if let Some(status) = refinement.verdict(sol.status, &[&last.1[..]], history.len()) {
                 return Ok(Refined { status, solution: sol, history });
             }
-            let ends = split(&ends, &errors, refinement.tol, order);
+            let ends = split(last.0, last.1, refinement.tol, order(t));
             if ends.len() - 1 > refinement.max_segments {
                 return Ok(Refined { status: RefinementStatus::MaxSegments, solution: sol, history });
             }
-            let t = match self.grid.transcription {
-                Transcription::GaussLobatto { .. } => Transcription::GaussLobatto { segments: ends.len() - 1, order },
-                Transcription::Radau { .. } => Transcription::Radau { segments: ends.len() - 1, order },
-            };
             start = std::time::Instant::now();
-            let next = Collocation::with_grid(self.problem, &self.phase, t, Some(&ends), &Guess::from(&sol))?
-                .convexify(self.convexify);
+            let next = Collocation::with_grid(
+                self.problem,
+                &self.phase,
+                with_segments(t, ends.len() - 1),
+                Some(&ends),
+                &Guess::from(&sol),
+            )?
+            .convexify(self.convexify);
             sol = next.solve(options)?;
         }
     }
 }
 
+impl Refinement {
+    /// What ends a refinement after its `grids`-th solve, which ended with
+    /// `status` and these segment errors (one list per phase); `None`:
+    /// refine.
+    pub(crate) fn verdict(&self, status: Status, errors: &[&[f64]], grids: usize) -> Option<RefinementStatus> {
+        if status != Status::Optimal {
+            Some(RefinementStatus::SolveFailed)
+        } else if errors.iter().all(|e| e.iter().all(|&e| e <= self.tol)) {
+            Some(RefinementStatus::Converged)
+        } else if grids > self.max_iter {
+            Some(RefinementStatus::MaxIterations)
+        } else {
+            None
+        }
+    }
+}
+
+/// The record of one grid: its solution's segments and solve, `errors`.
+pub(crate) fn record(sol: &OcpSolution, errors: Vec<f64>, start: std::time::Instant) -> RefinementStep {
+    let ends = &sol.segment_ends;
+    RefinementStep {
+        nodes: sol.timeseries.len() - (ends.len() - 2),
+        segment_ends: ends.clone(),
+        errors,
+        status: sol.status,
+        iterations: sol.iterations,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// The transcription's order (nodes that set its accuracy per segment).
+pub(crate) fn order(t: Transcription) -> usize {
+    match t {
+        Transcription::GaussLobatto { order, .. } | Transcription::Radau { order, .. } => order,
+    }
+}
+
+/// `t` with `segments` segments.
+pub(crate) fn with_segments(t: Transcription, segments: usize) -> Transcription {
+    match t {
+        Transcription::GaussLobatto { order, .. } => Transcription::GaussLobatto { segments, order },
+        Transcription::Radau { order, .. } => Transcription::Radau { segments, order },
+    }
+}
+
 /// The segment ends after splitting every segment whose error is above
 /// `tol` into max(⌈(N + P) / N⌉, 2) equal pieces, P = ⌈log(e / tol) / log N⌉.
-fn split(ends: &[f64], errors: &[f64], tol: f64, n: usize) -> Vec<f64> {
+pub(crate) fn split(ends: &[f64], errors: &[f64], tol: f64, n: usize) -> Vec<f64> {
     let n = n.max(2) as f64;
     let mut out = vec![ends[0]];
     for (s, &e) in errors.iter().enumerate() {

@@ -3,7 +3,7 @@
 //! that cannot finish end with a status.
 
 use odeon::Error;
-use odeon::ocp::problems::HyperSensitive;
+use odeon::ocp::problems::{Cannonball, HyperSensitive};
 use odeon::ocp::{Collocation, Refinement, RefinementStatus, SqpOptions, Transcription};
 
 fn worst(errors: &[f64]) -> f64 {
@@ -67,4 +67,32 @@ fn refinements_that_cannot_finish_end_with_a_status() {
     ] {
         assert!(matches!(ocp.solve_refined(&o, &bad), Err(Error::InvalidOption { .. })));
     }
+}
+
+#[test]
+fn each_phase_of_a_trajectory_is_refined() {
+    // The cannonball from three Radau segments per phase: every segment of
+    // both phases refined to 1e-4, the range still dymos's (1 %; 1e-3 here).
+    let t = Transcription::Radau { segments: 3, order: 3 };
+    let traj = Cannonball::trajectory(t, t).unwrap();
+    let r = traj.solve_refined(&SqpOptions::default(), &Refinement::default()).unwrap();
+    assert_eq!(r.status, RefinementStatus::Converged);
+    assert!(r.history.len() >= 2 && r.history.iter().all(|round| round.len() == 2));
+    assert!(r.history[0].iter().any(|phase| worst(&phase.errors) > 1e-4));
+    let last = r.history.last().unwrap();
+    assert!(last.iter().all(|phase| worst(&phase.errors) <= 1e-4));
+    for (phase, (_, sol)) in last.iter().zip(&r.solution.phases) {
+        assert_eq!(phase.segment_ends, sol.segment_ends);
+    }
+    let range = r.solution.phase("descent").unwrap().timeseries.states.last().unwrap()[0];
+    assert!((range - Cannonball::RANGE).abs() < 1e-3 * Cannonball::RANGE, "{range}");
+    // Limits end with a status, as for one phase.
+    let r = traj.solve_refined(&SqpOptions::default(), &Refinement::default().max_iter(0)).unwrap();
+    assert_eq!((r.status, r.history.len()), (RefinementStatus::MaxIterations, 1));
+    let r = traj.solve_refined(&SqpOptions::default(), &Refinement { max_segments: 7, ..Default::default() }).unwrap();
+    assert_eq!(r.status, RefinementStatus::MaxSegments);
+    assert!(matches!(
+        traj.solve_refined(&SqpOptions::default(), &Refinement::default().tol(-1.0)),
+        Err(Error::InvalidOption { .. })
+    ));
 }

@@ -9,6 +9,7 @@ use super::Nlp;
 use super::collocation::Collocation;
 use super::phase::Bounds;
 use super::problem::{End, OptimalControl};
+use super::refine::{Refinement, RefinementStatus, RefinementStep, order, record, split, with_segments};
 use super::solution::{OcpSolution, Timeseries, restarting};
 use super::solver::{IterLog, NlpResult, SqpObserver, SqpOptions, Status, solve_nlp_observed};
 use crate::Error;
@@ -121,7 +122,7 @@ impl Linkage {
 #[derive(Default)]
 pub struct Trajectory<'a> {
     names: Vec<String>,
-    phases: Vec<Box<dyn PhaseNlp + 'a>>,
+    phases: Vec<Box<dyn PhaseNlp<'a> + 'a>>,
     links: Vec<Linkage>,
 }
 
@@ -192,6 +193,19 @@ impl TrajectorySolution {
     }
 }
 
+/// The result of [`Trajectory::solve_refined`]: the solution on the last
+/// grids and every grid of every phase on the way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrajectoryRefined {
+    /// How the refinement ended.
+    pub status: RefinementStatus,
+    /// The solution on the last grids.
+    pub solution: TrajectorySolution,
+    /// For each round, each phase's grid, errors and solve (in the order
+    /// the phases were added).
+    pub history: Vec<Vec<RefinementStep>>,
+}
+
 impl<'a> Trajectory<'a> {
     /// No phases yet.
     pub fn new() -> Self {
@@ -252,6 +266,64 @@ impl<'a> Trajectory<'a> {
             |o| solve_nlp_observed(&nlp, o, &mut *observer),
         )?;
         Ok(self.unpack(&nlp, r))
+    }
+
+    /// Solve, then refine every phase's grid until each segment of each
+    /// phase meets `refinement.tol` ([`Collocation::solve_refined`]'s
+    /// rule, phase by phase; `max_segments` bounds all phases together),
+    /// each re-solve starting from the previous solution.
+    ///
+    /// # Errors
+    /// As [`solve`](Self::solve); invalid refinement options; the errors
+    /// of [`OcpSolution::segment_errors`].
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ocp::{problems::Cannonball, Refinement, RefinementStatus, SqpOptions, Transcription};
+    /// let t = Transcription::Radau { segments: 3, order: 3 };
+    /// let r = Cannonball::trajectory(t, t)?.solve_refined(&SqpOptions::default(), &Refinement::default())?;
+    /// assert_eq!(r.status, RefinementStatus::Converged);
+    /// let last = r.history.last().unwrap();
+    /// assert!(last.iter().all(|phase| phase.errors.iter().all(|&e| e <= 1e-4)));
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn solve_refined(&self, options: &SqpOptions, refinement: &Refinement) -> Result<TrajectoryRefined, Error> {
+        refinement.check()?;
+        let mut history: Vec<Vec<RefinementStep>> = Vec::new();
+        let mut start = std::time::Instant::now();
+        let mut sol = self.solve(options)?;
+        let mut current: Option<Trajectory<'a>> = None;
+        loop {
+            let traj = current.as_ref().unwrap_or(self);
+            let mut steps = Vec::new();
+            for (p, (_, part)) in traj.phases.iter().zip(&sol.phases) {
+                steps.push(record(part, p.segment_errors(part)?, start));
+            }
+            let errors: Vec<&[f64]> = steps.iter().map(|s| &s.errors[..]).collect();
+            let verdict = refinement.verdict(sol.status, &errors, history.len() + 1);
+            history.push(steps);
+            let last = history.last().expect("a grid");
+            if let Some(status) = verdict {
+                return Ok(TrajectoryRefined { status, solution: sol, history });
+            }
+            let ends: Vec<Vec<f64>> = traj
+                .phases
+                .iter()
+                .zip(last)
+                .map(|(p, s)| split(&s.segment_ends, &s.errors, refinement.tol, order(p.transcription())))
+                .collect();
+            if ends.iter().map(|e| e.len() - 1).sum::<usize>() > refinement.max_segments {
+                return Ok(TrajectoryRefined { status: RefinementStatus::MaxSegments, solution: sol, history });
+            }
+            let mut phases = Vec::with_capacity(ends.len());
+            for ((p, e), (_, part)) in traj.phases.iter().zip(&ends).zip(&sol.phases) {
+                phases.push(p.regrid(with_segments(p.transcription(), e.len() - 1), e, part)?);
+            }
+            let next = Trajectory { names: self.names.clone(), phases, links: self.links.clone() };
+            start = std::time::Instant::now();
+            sol = next.solve(options)?;
+            current = Some(next);
+        }
     }
 
     fn nlp(&self) -> Result<TrajectoryNlp<'_, 'a>, Error> {

@@ -5,7 +5,9 @@
 use super::{Linkage, Quantity};
 use crate::Error;
 use crate::ocp::Nlp;
+use crate::ocp::Transcription;
 use crate::ocp::collocation::Collocation;
+use crate::ocp::guess::Guess;
 use crate::ocp::problem::{End, OptimalControl};
 use crate::ocp::solution::OcpSolution;
 use crate::ocp::solver::NlpResult;
@@ -16,7 +18,7 @@ use std::sync::atomic::Ordering;
 /// A transcribed phase as a trajectory holds it: an NLP whose end values
 /// can be linked, whose structure may grow, and whose part of a result
 /// unpacks into an [`OcpSolution`].
-pub(crate) trait PhaseNlp: Nlp {
+pub(crate) trait PhaseNlp<'a>: Nlp {
     /// How many states, controls and parameters the phase has.
     fn sizes(&self) -> (usize, usize, usize);
     /// The value of `q` at `end` as Σ coefficient · (scaled) variable.
@@ -27,9 +29,16 @@ pub(crate) trait PhaseNlp: Nlp {
     fn missed(&self) -> bool;
     /// The phase's part of a result.
     fn unpack_part(&self, r: NlpResult) -> OcpSolution;
+    /// The transcription.
+    fn transcription(&self) -> Transcription;
+    /// [`OcpSolution::segment_errors`] of this phase's part of a solution.
+    fn segment_errors(&self, sol: &OcpSolution) -> Result<Vec<f64>, Error>;
+    /// The same phase on transcription `t` with segment ends `ends`,
+    /// starting from `guess`.
+    fn regrid(&self, t: Transcription, ends: &[f64], guess: &OcpSolution) -> Result<Box<dyn PhaseNlp<'a> + 'a>, Error>;
 }
 
-impl<P: OptimalControl> PhaseNlp for Collocation<'_, P> {
+impl<'a, P: OptimalControl> PhaseNlp<'a> for Collocation<'a, P> {
     fn sizes(&self) -> (usize, usize, usize) {
         let m = self.problem.model();
         (n_states(m), m.n_inputs(), m.n_params())
@@ -58,6 +67,16 @@ impl<P: OptimalControl> PhaseNlp for Collocation<'_, P> {
     fn unpack_part(&self, r: NlpResult) -> OcpSolution {
         self.unpack(r)
     }
+    fn transcription(&self) -> Transcription {
+        self.grid.transcription
+    }
+    fn segment_errors(&self, sol: &OcpSolution) -> Result<Vec<f64>, Error> {
+        sol.segment_errors(self.problem)
+    }
+    fn regrid(&self, t: Transcription, ends: &[f64], guess: &OcpSolution) -> Result<Box<dyn PhaseNlp<'a> + 'a>, Error> {
+        let c = Collocation::with_grid(self.problem, &self.phase, t, Some(ends), &Guess::from(guess))?;
+        Ok(Box::new(c.convexify(self.convexify)))
+    }
 }
 
 /// One linkage row: (from − to) / scale within the scaled bounds.
@@ -69,7 +88,7 @@ pub(super) struct LinkRow {
 
 /// The whole trajectory's NLP.
 pub(super) struct TrajectoryNlp<'t, 'a> {
-    pub phases: &'t [Box<dyn PhaseNlp + 'a>],
+    pub phases: &'t [Box<dyn PhaseNlp<'a> + 'a>],
     /// First variable and first row of each phase (one more at the end).
     pub x_off: Vec<usize>,
     pub g_off: Vec<usize>,
@@ -83,7 +102,7 @@ pub(super) struct TrajectoryNlp<'t, 'a> {
 impl<'t, 'a> TrajectoryNlp<'t, 'a> {
     /// Lay out `phases` and turn `links` into rows, checking every name,
     /// index and bound.
-    pub fn new(phases: &'t [Box<dyn PhaseNlp + 'a>], names: &[String], links: &[Linkage]) -> Result<Self, Error> {
+    pub fn new(phases: &'t [Box<dyn PhaseNlp<'a> + 'a>], names: &[String], links: &[Linkage]) -> Result<Self, Error> {
         let (mut x_off, mut g_off) = (vec![0], vec![0]);
         for p in phases {
             x_off.push(x_off.last().copied().unwrap_or(0) + p.n());
