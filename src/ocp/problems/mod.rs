@@ -448,4 +448,6 @@ impl OptimalControl for MoonLanding {
 }
 
 mod cannonball;
+mod shuttle;
 pub use cannonball::{Cannonball, CannonballAscent, CannonballDescent};
+pub use shuttle::ShuttleReentry;
