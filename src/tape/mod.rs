@@ -67,7 +67,7 @@
 //! assignments may use each other in any order (a cycle is an error).
 //! Every error — TOML syntax, a bad expression, an unknown symbol, a wrong
 //! number of arguments, a repeated or reserved name, invalid bounds — is
-//! an [`Error::Parse`](crate::Error::Parse) naming the file, line and
+//! an [`Error::Parse`] naming the file, line and
 //! column.
 //!
 //! # Example
