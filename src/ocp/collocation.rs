@@ -541,8 +541,7 @@ fn push_bounds(
     rows.push(*row);
     *row += 1;
     row_scale.push(1.0 / b.scale);
-    let (lo, hi) = (b.lower / b.scale, b.upper / b.scale);
-    let (lo, hi) = if b.scale > 0.0 { (lo, hi) } else { (hi, lo) };
+    let (lo, hi) = b.scaled();
     gl.push(lo);
     gu.push(hi);
 }

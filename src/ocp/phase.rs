@@ -65,6 +65,17 @@ impl Bounds {
     pub fn is_equality(&self) -> bool {
         self.lower == self.upper
     }
+    /// The bounds of the scaled constraint g / scale (swapped for a
+    /// negative scale).
+    pub(crate) fn scaled(&self) -> (f64, f64) {
+        let (lo, hi) = (self.lower / self.scale, self.upper / self.scale);
+        if self.scale > 0.0 { (lo, hi) } else { (hi, lo) }
+    }
+    /// Valid bounds and scale; or [`Error::InvalidOcp`] naming `what`.
+    pub(crate) fn check(&self, what: &str) -> Result<(), Error> {
+        check_bounds(what.to_string(), (self.lower, self.upper))?;
+        check_scale(format!("{what} scale"), self.scale)
+    }
 }
 
 /// Options of one state.
@@ -458,18 +469,6 @@ impl Phase {
             }
         }
         let bad = |what: String, reason: &str| Err(Error::InvalidOcp { what, reason: reason.to_string() });
-        let check_bounds = |what: String, (lo, hi): (f64, f64)| {
-            if lo.is_nan() || hi.is_nan() || lo > hi || lo == f64::INFINITY || hi == f64::NEG_INFINITY {
-                return bad(what, "bounds must satisfy lower <= upper and be finite on their own side");
-            }
-            Ok(())
-        };
-        let check_scale = |what: String, s: f64| {
-            if !(s.is_finite() && s != 0.0) {
-                return bad(what, "scale must be finite and nonzero");
-            }
-            Ok(())
-        };
         for (i, s) in self.states.iter().enumerate() {
             check_bounds(format!("state {i} bounds"), s.bounds)?;
             check_scale(format!("state {i} scale"), s.scale)?;
@@ -510,8 +509,7 @@ impl Phase {
         }
         for (name, list) in [("path", &self.path), ("initial", &self.initial), ("final", &self.final_)] {
             for (i, b) in list.iter().enumerate() {
-                check_bounds(format!("{name} constraint {i}"), (b.lower, b.upper))?;
-                check_scale(format!("{name} constraint {i} scale"), b.scale)?;
+                b.check(&format!("{name} constraint {i}"))?;
             }
         }
         if !(self.objective_scale.is_finite() && self.objective_scale != 0.0) {
@@ -519,6 +517,24 @@ impl Phase {
         }
         Ok(())
     }
+}
+
+/// Lower ≤ upper, neither NaN, each finite on its own side; or
+/// [`Error::InvalidOcp`] naming `what`.
+pub(crate) fn check_bounds(what: String, (lo, hi): (f64, f64)) -> Result<(), Error> {
+    if lo.is_nan() || hi.is_nan() || lo > hi || lo == f64::INFINITY || hi == f64::NEG_INFINITY {
+        let reason = "bounds must satisfy lower <= upper and be finite on their own side".into();
+        return Err(Error::InvalidOcp { what, reason });
+    }
+    Ok(())
+}
+
+/// A scale finite and nonzero; or [`Error::InvalidOcp`] naming `what`.
+pub(crate) fn check_scale(what: String, s: f64) -> Result<(), Error> {
+    if !(s.is_finite() && s != 0.0) {
+        return Err(Error::InvalidOcp { what, reason: "scale must be finite and nonzero".into() });
+    }
+    Ok(())
 }
 
 /// `v[i] = x`, or the first out-of-range index recorded for `Phase::check`.

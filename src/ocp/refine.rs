@@ -18,7 +18,6 @@ use super::guess::Guess;
 use super::problem::OptimalControl;
 use super::solution::OcpSolution;
 use super::solver::{SqpOptions, Status};
-use super::transcription::Transcription;
 use crate::Error;
 use serde::{Deserialize, Serialize};
 
@@ -142,25 +141,20 @@ impl<P: OptimalControl> Collocation<'_, P> {
         let mut start = std::time::Instant::now();
         let mut sol = self.solve(options)?;
         loop {
-            let errors = sol.segment_errors(self.problem)?;
-            history.push(record(&sol, errors, start));
-            let last = history.last().map(|s: &RefinementStep| (&s.segment_ends, &s.errors)).expect("a grid");
-            if let Some(status) = refinement.verdict(sol.status, &[&last.1[..]], history.len()) {
+            let step = record(&sol, sol.segment_errors(self.problem)?, start);
+            let verdict = refinement.verdict(sol.status, &[&step.errors[..]], history.len() + 1);
+            let ends = split(&step.segment_ends, &step.errors, refinement.tol, t.order());
+            history.push(step);
+            if let Some(status) = verdict {
                 return Ok(Refined { status, solution: sol, history });
             }
-            let ends = split(last.0, last.1, refinement.tol, order(t));
             if ends.len() - 1 > refinement.max_segments {
                 return Ok(Refined { status: RefinementStatus::MaxSegments, solution: sol, history });
             }
             start = std::time::Instant::now();
-            let next = Collocation::with_grid(
-                self.problem,
-                &self.phase,
-                with_segments(t, ends.len() - 1),
-                Some(&ends),
-                &Guess::from(&sol),
-            )?
-            .convexify(self.convexify);
+            let grid = t.with_segments(ends.len() - 1);
+            let next = Collocation::with_grid(self.problem, &self.phase, grid, Some(&ends), &Guess::from(&sol))?
+                .convexify(self.convexify);
             sol = next.solve(options)?;
         }
     }
@@ -193,21 +187,6 @@ pub(crate) fn record(sol: &OcpSolution, errors: Vec<f64>, start: std::time::Inst
         status: sol.status,
         iterations: sol.iterations,
         seconds: start.elapsed().as_secs_f64(),
-    }
-}
-
-/// The transcription's order (nodes that set its accuracy per segment).
-pub(crate) fn order(t: Transcription) -> usize {
-    match t {
-        Transcription::GaussLobatto { order, .. } | Transcription::Radau { order, .. } => order,
-    }
-}
-
-/// `t` with `segments` segments.
-pub(crate) fn with_segments(t: Transcription, segments: usize) -> Transcription {
-    match t {
-        Transcription::GaussLobatto { order, .. } => Transcription::GaussLobatto { segments, order },
-        Transcription::Radau { order, .. } => Transcription::Radau { segments, order },
     }
 }
 

@@ -165,6 +165,7 @@ impl<'a, N: Nlp> Sqp<'a, N> {
     fn iterate(&mut self) -> Result<(), Stop> {
         let Sqp { pb, options, it, glob, hm, rec, .. } = self;
         rec.flags.clear();
+        let v_now = pb.viol1(&it.cur.g);
         let sub = Subproblem::new(pb, it, glob.trust_radius());
         let model = hm.qp_matrix(pb, it, &sub, glob)?;
         let base = sub.qp(pb, it, &model.p);
@@ -187,7 +188,7 @@ impl<'a, N: Nlp> Sqp<'a, N> {
         if elastic {
             rec.flags.push('e');
             qp.elastic = Some(elastic_penalty(&it.lambda));
-            sol = elastic_step(&qp, pb.viol1(&it.cur.g), &mut glob.elastic_stall)?;
+            sol = elastic_step(&qp, v_now, &mut glob.elastic_stall)?;
         }
         if sol.status != QpStatus::Solved {
             let status = if sol.status == QpStatus::Infeasible { Status::Infeasible } else { Status::Failed };
@@ -200,7 +201,7 @@ impl<'a, N: Nlp> Sqp<'a, N> {
         match line_search(pb, it, &qp, &sol.d, &glob.filter, glob.newton, options.soc, &mut rec.flags) {
             Search::Accepted(next, alpha, kind) => {
                 if kind == Accept::Either {
-                    glob.filter.augment(pb.viol1(&it.cur.g), it.cur.f);
+                    glob.filter.augment(v_now, it.cur.f);
                 }
                 rec.alpha = alpha;
                 glob.accepted(alpha, rec.step);

@@ -9,7 +9,7 @@ use super::Nlp;
 use super::collocation::Collocation;
 use super::phase::Bounds;
 use super::problem::{End, OptimalControl};
-use super::refine::{Refinement, RefinementStatus, RefinementStep, order, record, split, with_segments};
+use super::refine::{Refinement, RefinementStatus, RefinementStep, record, split};
 use super::solution::{OcpSolution, Timeseries, restarting};
 use super::solver::{IterLog, NlpResult, SqpObserver, SqpOptions, Status, solve_nlp_observed};
 use crate::Error;
@@ -310,14 +310,14 @@ impl<'a> Trajectory<'a> {
                 .phases
                 .iter()
                 .zip(last)
-                .map(|(p, s)| split(&s.segment_ends, &s.errors, refinement.tol, order(p.transcription())))
+                .map(|(p, s)| split(&s.segment_ends, &s.errors, refinement.tol, p.transcription().order()))
                 .collect();
             if ends.iter().map(|e| e.len() - 1).sum::<usize>() > refinement.max_segments {
                 return Ok(TrajectoryRefined { status: RefinementStatus::MaxSegments, solution: sol, history });
             }
             let mut phases = Vec::with_capacity(ends.len());
             for ((p, e), (_, part)) in traj.phases.iter().zip(&ends).zip(&sol.phases) {
-                phases.push(p.regrid(with_segments(p.transcription(), e.len() - 1), e, part)?);
+                phases.push(p.regrid(p.transcription().with_segments(e.len() - 1), e, part)?);
             }
             let next = Trajectory { names: self.names.clone(), phases, links: self.links.clone() };
             start = std::time::Instant::now();

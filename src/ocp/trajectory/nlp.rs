@@ -110,7 +110,8 @@ impl<'t, 'a> TrajectoryNlp<'t, 'a> {
         }
         let mut rows = Vec::with_capacity(links.len());
         for (i, l) in links.iter().enumerate() {
-            let what = |reason: String| Error::InvalidOcp { what: format!("linkage {i} ({})", l.describe()), reason };
+            let name = format!("linkage {i} ({})", l.describe());
+            let what = |reason: String| Error::InvalidOcp { what: name.clone(), reason };
             let side = |name: &str, q: Quantity, end: End| -> Result<Vec<(usize, f64)>, Error> {
                 let k = names
                     .iter()
@@ -130,18 +131,11 @@ impl<'t, 'a> TrajectoryNlp<'t, 'a> {
             };
             let from = side(&l.from.0, l.from.2, l.from.1)?;
             let to = side(&l.to.0, l.to.2, l.to.1)?;
-            let b = l.bounds;
-            let (lo, hi) = (b.lower, b.upper);
-            if lo.is_nan() || hi.is_nan() || lo > hi || lo == f64::INFINITY || hi == f64::NEG_INFINITY {
-                return Err(what("bounds must satisfy lower <= upper and be finite on their own side".into()));
-            }
-            if !(b.scale.is_finite() && b.scale != 0.0) {
-                return Err(what("scale must be finite and nonzero".into()));
-            }
-            let s = 1.0 / b.scale;
+            l.bounds.check(&name)?;
+            let s = 1.0 / l.bounds.scale;
             let mut terms: Vec<(usize, f64)> = from.into_iter().map(|(v, c)| (v, c * s)).collect();
             terms.extend(to.into_iter().map(|(v, c)| (v, -c * s)));
-            let (lower, upper) = if s > 0.0 { (lo * s, hi * s) } else { (hi * s, lo * s) };
+            let (lower, upper) = l.bounds.scaled();
             rows.push(LinkRow { terms, lower, upper });
         }
         let hess_len = phases.iter().map(|p| p.hessian_structure().map_or(0, |h| h.len())).collect();
@@ -214,7 +208,7 @@ impl Nlp for TrajectoryNlp<'_, '_> {
         out
     }
     fn jacobian_values(&self, x: &[f64], values: &mut [f64]) {
-        let lens = self.jac_len.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let lens = self.jac_len.lock().unwrap_or_else(|e| e.into_inner());
         let mut at = 0;
         for (k, p) in self.phases.iter().enumerate() {
             p.jacobian_values(self.x_of(k, x), &mut values[at..at + lens[k]]);

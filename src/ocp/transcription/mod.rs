@@ -67,6 +67,22 @@ impl Transcription {
         }
     }
 
+    /// The order: LGL nodes (Gauss–Lobatto) or LGR collocation nodes
+    /// (Radau) per segment.
+    pub(crate) fn order(&self) -> usize {
+        match *self {
+            Transcription::GaussLobatto { order, .. } | Transcription::Radau { order, .. } => order,
+        }
+    }
+
+    /// The same transcription with `segments` segments.
+    pub(crate) fn with_segments(self, segments: usize) -> Self {
+        match self {
+            Transcription::GaussLobatto { order, .. } => Transcription::GaussLobatto { segments, order },
+            Transcription::Radau { order, .. } => Transcription::Radau { segments, order },
+        }
+    }
+
     /// Nodes per segment, including both ends.
     pub fn nodes_per_segment(&self) -> usize {
         match *self {
