@@ -1,6 +1,10 @@
 //! The SQP's iteration counts, objectives and step flags on the problems of
 //! `optima.rs`, pinned from odeon's own output before the solver was split
-//! into a state machine (issue 20). These detect change; they do not show
+//! into a state machine (issue 20), which reproduced them exactly. Re-pinned
+//! once since, on purpose: when the convexification weighted the active
+//! rows to unit length (same or fewer iterations everywhere — moon landing
+//! GL 20 8 → 7, Goddard Radau 20 14 → 11 — and objectives moved within the
+//! optimality tolerance). These detect change; they do not show
 //! correctness — `optima.rs` checks the optima against published values.
 
 use odeon::ocp::problems::{
@@ -47,10 +51,10 @@ fn iterations_objectives_and_flags_are_unchanged() {
         ("Goddard GL 30", run(&GoddardRocket, &GoddardRocket::phase(), gl(30), &d.clone().max_iter(100))),
     ];
     let pinned: &[(&str, Status, usize, f64, &str)] = &[
-        ("brachistochrone GL 8", Status::Optimal, 5, 1.8016047414148155e0, "||n|n|n|n"),
-        ("brachistochrone Radau 8", Status::Optimal, 5, 1.8016031476306942e0, "||n|n|n|n"),
-        ("brachistochrone GL 20", Status::Optimal, 5, 1.8016031639812042e0, "||n|n|n|n"),
-        ("brachistochrone Radau 20", Status::Optimal, 6, 1.801603123136535e0, "||n|n|n|n|n"),
+        ("brachistochrone GL 8", Status::Optimal, 5, 1.8016047413912097e0, "||n|n|n|n"),
+        ("brachistochrone Radau 8", Status::Optimal, 5, 1.8016031474686973e0, "||n|n|n|n"),
+        ("brachistochrone GL 20", Status::Optimal, 5, 1.8016031639725818e0, "||n|n|n|n"),
+        ("brachistochrone Radau 20", Status::Optimal, 6, 1.8016031231071423e0, "||n|n|n|n|n"),
         (
             "brachistochrone GL 8 BFGS",
             Status::Optimal,
@@ -62,11 +66,11 @@ fn iterations_objectives_and_flags_are_unchanged() {
         ("double integrator Radau 30", Status::Optimal, 1, -2.4999999533909867e-1, "|"),
         ("hyper-sensitive GL 40", Status::Optimal, 1, 1.6731253424400916e0, "|"),
         ("hyper-sensitive Radau 30", Status::Optimal, 1, 1.6730914828118313e0, "|"),
-        ("cart-pole GL 40", Status::Optimal, 13, 5.8839248633899786e1, "|e|||n|nN||ns|n|n|n|n|n|n"),
-        ("cart-pole Radau 20", Status::Optimal, 11, 5.885390416818532e1, "|e||||n|n|n|n|n|n|n"),
-        ("moon landing GL 20", Status::Optimal, 8, -3.95326742869672e-1, "||nd|nd|nd|nd|nd|nd|nd"),
-        ("moon landing Radau 10", Status::Optimal, 4, -3.9534169314968626e-1, "||n|n|n"),
-        ("Goddard Radau 20", Status::Optimal, 14, -1.874420068100877e4, "|||n|n||n|n|n|n|n|n|n|n|n"),
+        ("cart-pole GL 40", Status::Optimal, 13, 5.883924863389981e1, "|e|||n|nN||ns|n|n|n|n|n|n"),
+        ("cart-pole Radau 20", Status::Optimal, 11, 5.885390416713763e1, "|e||||n|n|n|n|n|n|n"),
+        ("moon landing GL 20", Status::Optimal, 7, -3.953267434042054e-1, "||nd||nd|nd|nd|"),
+        ("moon landing Radau 10", Status::Optimal, 4, -3.953416923023363e-1, "||n|n|n"),
+        ("Goddard Radau 20", Status::Optimal, 11, -1.8744200680769816e4, "|||n||n|n|n|ns|n|n|n"),
         (
             "Goddard GL 30",
             Status::MaxIterations,

@@ -1,9 +1,10 @@
 //! Betts's space shuttle reentry: the largest cross-range, as dymos's
-//! `shuttle_reentry` example and test set it up.
+//! `shuttle_reentry` example and test set it up, with and without the
+//! limit on the wings' heating rate.
 
 use super::DEG;
 use crate::DualScalar;
-use crate::ocp::{ControlVar, OptimalControl, Phase, StateVar, TimeVar};
+use crate::ocp::{Bounds, ControlVar, OptimalControl, Phase, StateVar, TimeVar};
 use crate::system::Model;
 use nalgebra::{Const, SVector};
 
@@ -13,15 +14,19 @@ use nalgebra::{Const, SVector};
 /// controls angle of attack `α` and bank angle `β` (rad); exponential
 /// atmosphere, lift and drag quadratic in α (in degrees), inverse-square
 /// gravity. Maximum final latitude (cross-range): 34.1412° at
-/// t_f = 2008.59 s (dymos's test, 1 %).
+/// t_f = 2008.59 s (dymos's test, 1 %). Its one path output is the heating
+/// rate of the wings' leading edge q (BTU/ft²/s, Betts's eq. 6.8):
+/// unbounded in [`phase`](Self::phase), at most 70 in
+/// [`heating_limited_phase`](Self::heating_limited_phase), where the
+/// optimum is 30.6255° at t_f = 2198.67 s.
 ///
 /// # Example
-/// ```no_run
+/// ```
 /// use odeon::ocp::{problems::ShuttleReentry, Collocation, SqpOptions, Transcription};
-/// let t = Transcription::Radau { segments: 50, order: 3 };
+/// let t = Transcription::Radau { segments: 30, order: 3 };
 /// let sol = Collocation::new(&ShuttleReentry, &ShuttleReentry::phase(), t)?.solve(&SqpOptions::default())?;
 /// let theta_f = sol.timeseries.states.last().unwrap()[4].to_degrees();
-/// assert!((theta_f - 34.1412).abs() < 0.01 * 34.1412);
+/// assert!((theta_f - ShuttleReentry::THETA_F).abs() < 1e-3 * ShuttleReentry::THETA_F);
 /// # Ok::<(), odeon::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -32,6 +37,12 @@ impl ShuttleReentry {
     pub const THETA_F: f64 = 34.1412;
     /// dymos's published final time, seconds.
     pub const T_F: f64 = 2008.59;
+    /// The heating-rate limit of [`heating_limited_phase`](Self::heating_limited_phase), BTU/ft²/s.
+    pub const Q_MAX: f64 = 70.0;
+    /// dymos's published final latitude with the heating limit, degrees.
+    pub const THETA_F_HEATING: f64 = 30.6255;
+    /// dymos's published final time with the heating limit, seconds.
+    pub const T_F_HEATING: f64 = 2198.67;
 
     /// dymos's setup: from 260,000 ft at 25,600 ft/s, γ = −1°, ψ = 90° to
     /// 80,000 ft at 2,500 ft/s, γ = −5°; guesses as dymos's.
@@ -56,6 +67,27 @@ impl ShuttleReentry {
             .control(1, ControlVar::new().bounds(-89.0 * DEG, DEG).guess(-75.0 * DEG, 0.0))
             .objective_scale(100.0)
     }
+
+    /// [`phase`](Self::phase) with the heating rate at most
+    /// [`Q_MAX`](Self::Q_MAX) (dymos: `add_path_constraint('q', lower=0,
+    /// upper=70, ref=70)`).
+    pub fn heating_limited_phase() -> Phase {
+        Self::phase().path_constraint(0, Bounds::between(0.0, Self::Q_MAX).scale(Self::Q_MAX))
+    }
+
+    /// The heating rate q (BTU/ft²/s) at altitude `h` (ft), speed `v`
+    /// (ft/s) and angle of attack `alpha` (rad).
+    pub fn heating_rate<D: DualScalar>(h: D, v: D, alpha: D) -> D {
+        let a = alpha * (1.0 / DEG);
+        let q_r = density(h).sqrt() * (v * 1e-4).powf(3.07) * 17_700.0;
+        let q_a = ((a * -0.101_172_49e-5 + 0.212_862_89e-3) * a - 0.192_137_74e-1) * a + 1.067_218_1;
+        q_r * q_a
+    }
+}
+
+/// The exponential atmosphere's density (slug/ft³) at altitude `h` (ft).
+fn density<D: DualScalar>(h: D) -> D {
+    (h * (-1.0 / 23_800.0)).exp() * 0.002_378
 }
 
 impl Model for ShuttleReentry {
@@ -75,8 +107,7 @@ impl Model for ShuttleReentry {
         const MASS: f64 = 203_000.0 / 32.174;
         let (h, gam, theta, psi, v) = (x[0], x[1], x[4], x[3], x[5]);
         let a = u[0] * (1.0 / DEG);
-        let rho = (h * (-1.0 / 23_800.0)).exp() * 0.002_378;
-        let qs = rho * v * v * (0.5 * 2690.0);
+        let qs = density(h) * v * v * (0.5 * 2690.0);
         let lift = qs * (a * 0.029_244 - 0.207_04);
         let drag = qs * (a * a * 0.621_408e-3 + a * -0.615_92e-2 + 0.078_54);
         let r = h + RE;
@@ -107,5 +138,11 @@ impl OptimalControl for ShuttleReentry {
     }
     fn mayer<D: DualScalar>(&self, _t: D, x: &[D], _u: &[D], _p: &[D]) -> D {
         -x[4]
+    }
+    fn n_path(&self) -> usize {
+        1
+    }
+    fn path<D: DualScalar>(&self, _t: D, x: &[D], u: &[D], _p: &[D], out: &mut [D]) {
+        out[0] = Self::heating_rate(x[0], x[5], u[0]);
     }
 }

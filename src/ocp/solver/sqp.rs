@@ -10,7 +10,7 @@
 //!   the block Hessians with mirrored negative eigenvalues), a robust but
 //!   only linearly convergent model;
 //! * once full steps are accepted and short, the exact Hessian of the
-//!   Lagrangian made convex by ρ·AᵀA over the equality constraints (which
+//!   Lagrangian made convex by ρ·AᵀWA over the equality constraints (which
 //!   changes nothing on the QP's feasible set, so the step is the exact SQP
 //!   step; see the `convexify` module), inside a box trust region that
 //!   doubles when hit and shrinks when the step is rejected: quadratic
@@ -178,8 +178,10 @@ impl<'a, N: Nlp> Sqp<'a, N> {
             rec.flags.push('d');
         }
         let mut qp = Qp { p: shifted.as_ref().unwrap_or(&model.p), ..base };
-        if sol.status == QpStatus::Infeasible && glob.newton {
-            // The trust region cut off the linearized constraints.
+        if sol.status != QpStatus::Solved && glob.newton {
+            // The trust region cut off the linearized constraints, or the
+            // Newton model (its ρ at the end of its range) is too badly
+            // conditioned for the QP solver: the convexified model next.
             glob.newton = false;
             rec.flags.push('N');
             return Ok(());
@@ -195,7 +197,7 @@ impl<'a, N: Nlp> Sqp<'a, N> {
             return Err(Stop::new(status, format!("QP subproblem: {:?}", sol.status)));
         }
         rec.qp_iters = sol.iterations;
-        fold_convexification(pb, &it.jval, &sub, model.rho, &mut sol);
+        fold_convexification(pb, &it.jval, &sub, model.rho, &model.weight, &mut sol);
         let prev_step = rec.step;
         rec.step = max_abs(&sol.d);
         match line_search(pb, it, &qp, &sol.d, &glob.filter, glob.newton, options.soc, &mut rec.flags) {

@@ -102,6 +102,8 @@ pub(super) struct HessianModel {
 pub(super) struct QpMatrix {
     pub(super) p: CscMatrix<f64>,
     pub(super) rho: f64,
+    /// The rows' weights W in ρ AᵀWA (empty when ρ = 0).
+    pub(super) weight: Vec<f64>,
     pub(super) shift: f64,
 }
 
@@ -120,7 +122,7 @@ impl HessianModel {
     }
 
     /// The convex QP Hessian: BFGS; or the problem's convexified Hessian
-    /// far from a solution; or, in Newton mode, the exact one + ρ A_ᵀA_ +
+    /// far from a solution; or, in Newton mode, the exact one + ρ A_ᵀWA_ +
     /// δI. A Newton model that needs a large shift is not convex on the
     /// constraints' null space: Newton is left until the steps are short
     /// again, and the convexified Hessian used.
@@ -133,7 +135,7 @@ impl HessianModel {
     ) -> Result<QpMatrix, Stop> {
         loop {
             if let Some(b) = self.bfgs.as_deref() {
-                return Ok(QpMatrix { p: self.cvx.dense(b, 1e-10), rho: 0.0, shift: 0.0 });
+                return Ok(QpMatrix { p: self.cvx.dense(b, 1e-10), rho: 0.0, shift: 0.0, weight: vec![] });
             }
             let mut exact = glob.newton;
             if !exact && !pb.hessian(&it.cur.x, &it.lambda, &mut self.hval, true) {
@@ -152,7 +154,7 @@ impl HessianModel {
                 glob.newton_tol /= 10.0;
                 continue;
             }
-            return Ok(QpMatrix { p: self.cvx.p.clone(), rho, shift });
+            return Ok(QpMatrix { p: self.cvx.p.clone(), rho, shift, weight: self.cvx.weight.clone() });
         }
     }
 }
@@ -277,13 +279,15 @@ pub(super) fn elastic_step(qp: &Qp<'_>, v_now: f64, stall: &mut usize) -> Result
     Ok(sol)
 }
 
-/// The QP minimized ½ρ‖A_d‖² more than the Lagrangian's model: its
-/// multipliers are those of the model plus ρ A_d (rows) and ρ d (bounds).
+/// The QP minimized ½ρ‖A_d‖²_W more than the Lagrangian's model: its
+/// multipliers are those of the model plus ρ W A_d (rows, weights
+/// `weight`) and ρ d (bounds).
 pub(super) fn fold_convexification<N: Nlp>(
     pb: &Problem<'_, N>,
     jval: &[f64],
     sub: &Subproblem,
     rho: f64,
+    weight: &[f64],
     sol: &mut QpSolution,
 ) {
     if rho <= 0.0 {
@@ -291,7 +295,7 @@ pub(super) fn fold_convexification<N: Nlp>(
     }
     let jd = pb.jacobian_times(jval, &sol.d);
     for r in (0..pb.m).filter(|&r| sub.active_rows[r]) {
-        sol.lambda[r] += rho * jd[r];
+        sol.lambda[r] += rho * weight[r] * jd[r];
     }
     for i in (0..pb.n).filter(|&i| sub.active_vars[i] && pb.xl[i] != pb.xu[i]) {
         sol.z[i] += rho * sol.d[i];

@@ -204,12 +204,13 @@ fn convexification_term_is_folded_into_the_multipliers() {
         slack: vec![0.0],
         iterations: 1,
     };
-    fold_convexification(&pb, &it.jval, &sub, 4.0, &mut sol);
-    // J d = 2·0.5 − 2·0.25 = 0.5: λ += 4·0.5; z₀ += 4·0.5 (active), z₁ stays.
-    assert_eq!(sol.lambda, [3.0]);
+    // The row (2, 2) has weight 1/‖(2, 2)‖² = 1/8.
+    fold_convexification(&pb, &it.jval, &sub, 4.0, &[0.125], &mut sol);
+    // J d = 2·0.5 − 2·0.25 = 0.5: λ += 4·0.125·0.5; z₀ += 4·0.5 (active), z₁ stays.
+    assert_eq!(sol.lambda, [1.25]);
     assert_eq!(sol.z, [2.0, 0.0]);
-    fold_convexification(&pb, &it.jval, &sub, 0.0, &mut sol);
-    assert_eq!(sol.lambda, [3.0]);
+    fold_convexification(&pb, &it.jval, &sub, 0.0, &[0.125], &mut sol);
+    assert_eq!(sol.lambda, [1.25]);
 }
 
 /// The QP matrix I.
