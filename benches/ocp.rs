@@ -9,12 +9,15 @@
 //! linked phases with a shared design parameter; baseline the same NLP
 //! with BFGS), and the hyper-sensitive problem refined to 1e-4 (baseline:
 //! the smallest uniform grid of the same order that meets 1e-4, solved
-//! and checked).
+//! and checked), and Betts's shuttle reentry without and with its heating
+//! limit, refined from 10 Radau segments to 1e-4 (baseline: one solve on
+//! a uniform grid of 30 Radau segments, the grid of the dymos comparison
+//! in `docs/benchmarks.md`).
 //!
 //! Run: `cargo bench --bench ocp`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use odeon::ocp::problems::{Brachistochrone, Cannonball, HyperSensitive};
+use odeon::ocp::problems::{Brachistochrone, Cannonball, HyperSensitive, ShuttleReentry};
 use odeon::ocp::{Collocation, HessianMode, Refinement, RefinementStatus, SqpOptions, Status, Transcription};
 use std::hint::black_box;
 use std::time::Duration;
@@ -89,9 +92,37 @@ fn refinement(c: &mut Criterion) {
     g.finish();
 }
 
+fn shuttle(c: &mut Criterion) {
+    let mut g = c.benchmark_group("shuttle_reentry");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    let options = SqpOptions::default().tolerances(1e-4, 1e-8);
+    for (name, phase) in [("free", ShuttleReentry::phase()), ("q <= 70", ShuttleReentry::heating_limited_phase())] {
+        g.bench_function(format!("{name}, refined from 10 Radau segments to 1e-4"), |b| {
+            b.iter(|| {
+                let t = Transcription::Radau { segments: 10, order: 3 };
+                let r = Collocation::new(&ShuttleReentry, black_box(&phase), t)
+                    .unwrap()
+                    .solve_refined(&options, &Refinement::default())
+                    .unwrap();
+                assert_eq!(r.status, RefinementStatus::Converged);
+                r.solution.objective
+            })
+        });
+        g.bench_function(format!("{name}, uniform 30 Radau segments (baseline)"), |b| {
+            b.iter(|| {
+                let t = Transcription::Radau { segments: 30, order: 3 };
+                let sol = Collocation::new(&ShuttleReentry, black_box(&phase), t).unwrap().solve(&options).unwrap();
+                assert_eq!(sol.status, Status::Optimal);
+                sol.objective
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-    targets = brachistochrone, cannonball, refinement
+    targets = brachistochrone, cannonball, refinement, shuttle
 }
 criterion_main!(benches);
