@@ -56,6 +56,7 @@ pub mod files;
 pub mod fit;
 pub mod import;
 pub mod integrate;
+pub mod interp;
 pub mod models;
 pub mod ocp;
 #[cfg(feature = "plot")]

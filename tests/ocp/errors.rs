@@ -176,6 +176,10 @@ fn bad_phases_and_options_are_errors() {
     let ocp = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), GL).unwrap();
     let e = ocp.solve(&SqpOptions::default().tolerances(0.0, 1e-8)).unwrap_err();
     assert!(matches!(e, Error::InvalidOption { name: "tol", .. }), "{e}");
+    for r in [0.0, -1.0, f64::NAN] {
+        let e = ocp.solve(&SqpOptions::default().max_step(r)).unwrap_err();
+        assert!(matches!(e, Error::InvalidOption { name: "max_step", .. }), "{e}");
+    }
 }
 
 #[test]

@@ -12,4 +12,5 @@ mod optima;
 mod pinned;
 mod refine;
 mod solution;
+mod tables;
 mod trajectory;

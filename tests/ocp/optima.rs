@@ -3,7 +3,8 @@
 //! (`dymos/examples/*/test`, see `src/ocp/problems/` for the setups).
 
 use odeon::ocp::problems::{
-    Brachistochrone, CartPole, DoubleIntegrator, GoddardRocket, HyperSensitive, MoonLanding, ShuttleReentry, SwingUp,
+    Brachistochrone, CartPole, DoubleIntegrator, GoddardRocket, HyperSensitive, MinTimeClimb, MoonLanding,
+    ShuttleReentry, SwingUp,
 };
 use odeon::ocp::{Collocation, OcpSolution, OptimalControl, Phase, SqpOptions, Status, Transcription};
 
@@ -161,6 +162,24 @@ fn simulation_of_the_brachistochrone_reaches_the_target() {
         assert!((end[0] - 10.0).abs() < 1e-3 && (end[1] - 5.0).abs() < 1e-3, "{t:?}: end {end:?}");
         assert!(check.max_error.iter().all(|e| *e < 1e-3), "{t:?}: {:?}", check.max_error);
         assert_eq!(check.time.len(), sol.timeseries.len());
+    }
+}
+
+#[test]
+fn minimum_time_to_climb() {
+    // dymos's tests assert Bryson's t_f = 321 s to 2 % and the final Mach
+    // number 1 to 1 %. dymos's own optimum on the same grids (SLSQP, run
+    // outside odeon on dymos 1.15.1): 325.77866 s on Gauss–Lobatto 12 × 3,
+    // 324.70289 s on 30 × 3 — odeon's agree to 1e-6.
+    let f4 = MinTimeClimb::new();
+    for (segments, dymos) in [(12, 325.778_656_686), (30, 324.702_886_684)] {
+        let ocp = Collocation::new(&f4, &MinTimeClimb::phase(), gl(segments)).unwrap();
+        let sol = ocp.solve(&SqpOptions::default().max_step(2.0)).unwrap();
+        assert_eq!(sol.status, Status::Optimal, "{segments}: {}", sol.message);
+        assert!((sol.duration - MinTimeClimb::T_F).abs() < 0.02 * MinTimeClimb::T_F);
+        assert!((sol.duration - dymos).abs() < 1e-6 * dymos, "{segments}: t_f = {}", sol.duration);
+        let end = sol.timeseries.states.last().unwrap();
+        assert!((f4.mach(end[1], end[2]) - 1.0).abs() < 1e-6 && (end[1] - 20_000.0).abs() < 1e-6);
     }
 }
 

@@ -448,6 +448,8 @@ impl OptimalControl for MoonLanding {
 }
 
 mod cannonball;
+mod min_time_climb;
 mod shuttle;
 pub use cannonball::{Cannonball, CannonballAscent, CannonballDescent};
+pub use min_time_climb::MinTimeClimb;
 pub use shuttle::ShuttleReentry;

@@ -45,6 +45,11 @@ pub struct SqpOptions {
     pub hessian: HessianMode,
     /// Second-order corrections (default on).
     pub soc: bool,
+    /// Largest change of a scaled variable in one step before the Newton
+    /// phase (a box on the QP, as SNOPT's "Major step limit"; default
+    /// none). For problems whose first linearizations promise far more
+    /// than the functions give, such as [`MinTimeClimb`](crate::ocp::problems::MinTimeClimb).
+    pub max_step: Option<f64>,
     /// Print the iteration log to stderr (default off; the log is in the
     /// result either way, and [`SqpObserver`] receives it as it is made).
     pub verbose: bool,
@@ -59,6 +64,7 @@ impl Default for SqpOptions {
             constr_tol: 1e-8,
             hessian: HessianMode::Exact,
             soc: true,
+            max_step: None,
             verbose: false,
         }
     }
@@ -74,6 +80,12 @@ impl SqpOptions {
     /// [`Status::TimeLimit`]; its result then depends on the machine).
     pub fn max_time(mut self, s: f64) -> Self {
         self.max_time = Some(s);
+        self
+    }
+    /// Limit every step before the Newton phase to `r` in each scaled
+    /// variable (see the field).
+    pub fn max_step(mut self, r: f64) -> Self {
+        self.max_step = Some(r);
         self
     }
     /// Print the iteration log.
@@ -102,6 +114,9 @@ impl SqpOptions {
         }
         if self.max_time.is_some_and(|t| t.is_nan() || t <= 0.0) {
             return bad("max_time", "must be positive");
+        }
+        if self.max_step.is_some_and(|r| r.is_nan() || r <= 0.0) {
+            return bad("max_step", "must be positive");
         }
         Ok(())
     }

@@ -100,7 +100,10 @@ impl<'a, N: Nlp> Sqp<'a, N> {
         pb.derivatives(&cur.x, &mut grad, &mut jval);
         let it = Iterate { cur, grad, jval, lambda: vec![0.0; pb.m], zb: vec![0.0; pb.n] };
         Ok(Sqp {
-            glob: Globalization::new(pb.viol1(&it.cur.g)),
+            glob: Globalization {
+                max_step: options.max_step.unwrap_or(f64::INFINITY),
+                ..Globalization::new(pb.viol1(&it.cur.g))
+            },
             hm: HessianModel::new(&pb),
             pb,
             options,

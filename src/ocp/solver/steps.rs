@@ -43,6 +43,8 @@ pub(super) struct Globalization {
     pub(super) newton_tol: f64,
     /// The Newton steps' box trust region.
     pub(super) radius: f64,
+    /// The other steps' box (the user's step limit; ∞ without one).
+    pub(super) max_step: f64,
     /// Consecutive elastic steps that predicted no decrease of the violation.
     pub(super) elastic_stall: usize,
 }
@@ -54,13 +56,15 @@ impl Globalization {
             newton: false,
             newton_tol: f64::INFINITY,
             radius: f64::INFINITY,
+            max_step: f64::INFINITY,
             elastic_stall: 0,
         }
     }
 
-    /// The trust region of this iteration's QP (none without Newton).
+    /// The trust region of this iteration's QP: Newton's, or else the
+    /// user's step limit ([`SqpOptions::max_step`](super::SqpOptions::max_step); none by default).
     pub(super) fn trust_radius(&self) -> f64 {
-        if self.newton { self.radius } else { f64::INFINITY }
+        if self.newton { self.radius } else { self.max_step }
     }
 
     /// A Newton step was not accepted whole: shrink the trust region, and

@@ -290,4 +290,9 @@ fn newton_trust_region_grows_on_hits_and_shrinks_on_rejections() {
     // A shortened step does not switch Newton on.
     g.accepted(0.5, 0.01);
     assert!(!g.newton);
+    // A user's step limit bounds the steps outside Newton only.
+    g.max_step = 2.0;
+    assert_eq!(g.trust_radius(), 2.0);
+    g.accepted(1.0, 0.01);
+    assert!(g.newton && g.trust_radius() == 0.02);
 }
