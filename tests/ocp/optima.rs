@@ -183,6 +183,17 @@ fn minimum_time_to_climb() {
     }
 }
 
+/// The shuttle solved at the optimality tolerance 1e-4: the solution, its
+/// final latitude (degrees) and final time.
+fn shuttle(phase: &Phase, t: Transcription) -> (OcpSolution, f64, f64) {
+    let ocp = Collocation::new(&ShuttleReentry, phase, t).unwrap();
+    let sol = ocp.solve(&SqpOptions::default().tolerances(1e-4, 1e-8)).unwrap();
+    assert_eq!(sol.status, Status::Optimal, "{t:?}: {}", sol.message);
+    let theta_f = last_state(&sol, 4).to_degrees();
+    let tf = sol.t0 + sol.duration;
+    (sol, theta_f, tf)
+}
+
 #[test]
 fn shuttle_reentry_cross_range() {
     // dymos's test (shuttle_reentry/test/test_reentry.py) checks Betts's
@@ -193,11 +204,7 @@ fn shuttle_reentry_cross_range() {
     // (and 60) the SQP ends instead at another point that satisfies the
     // first-order conditions, θ_f = 34.1283°, t_f = 2006.54 s.
     for t in [radau(30), gl(30)] {
-        let ocp = Collocation::new(&ShuttleReentry, &ShuttleReentry::phase(), t).unwrap();
-        let sol = ocp.solve(&SqpOptions::default().tolerances(1e-4, 1e-8)).unwrap();
-        assert_eq!(sol.status, Status::Optimal, "{t:?}: {}", sol.message);
-        let theta_f = last_state(&sol, 4).to_degrees();
-        let tf = sol.t0 + sol.duration;
+        let (sol, theta_f, tf) = shuttle(&ShuttleReentry::phase(), t);
         assert!((theta_f - ShuttleReentry::THETA_F).abs() < 5e-4 * ShuttleReentry::THETA_F, "{t:?}: θ_f = {theta_f}");
         assert!((tf - ShuttleReentry::T_F).abs() < 5e-4 * ShuttleReentry::T_F, "{t:?}: t_f = {tf}");
         assert!((sol.objective + theta_f.to_radians()).abs() < 1e-12);
@@ -212,11 +219,7 @@ fn shuttle_reentry_with_the_heating_limit() {
     // 0.8 % below Betts's on every grid tried (Radau and Gauss–Lobatto,
     // 20 to 50 segments): the cross-range hardly depends on t_f there.
     for t in [gl(50), radau(30)] {
-        let ocp = Collocation::new(&ShuttleReentry, &ShuttleReentry::heating_limited_phase(), t).unwrap();
-        let sol = ocp.solve(&SqpOptions::default().tolerances(1e-4, 1e-8)).unwrap();
-        assert_eq!(sol.status, Status::Optimal, "{t:?}: {}", sol.message);
-        let theta_f = last_state(&sol, 4).to_degrees();
-        let tf = sol.t0 + sol.duration;
+        let (sol, theta_f, tf) = shuttle(&ShuttleReentry::heating_limited_phase(), t);
         assert!(
             (theta_f - ShuttleReentry::THETA_F_HEATING).abs() < 5e-4 * ShuttleReentry::THETA_F_HEATING,
             "{t:?}: θ_f = {theta_f}"
