@@ -433,10 +433,12 @@ impl OcpSolution {
     /// collocation states at its nodes; the largest difference over nodes
     /// and states, each relative to 1 + the state's largest magnitude over
     /// the phase (dymos's `error_estimation`, with odeon's integrator in
-    /// place of a higher-order quadrature).
+    /// place of a higher-order quadrature). A segment the integrator
+    /// cannot cross has an infinite error.
     ///
     /// # Errors
-    /// As [`simulate`](Self::simulate).
+    /// As [`simulate`](Self::simulate), for errors other than an
+    /// integration failure within a segment.
     ///
     /// # Example
     /// ```
@@ -473,7 +475,9 @@ impl OcpSolution {
     /// Integrate segment by segment under each segment's controls, to the
     /// segment's node times, from the previous segment's end (or, with
     /// `restart`, from the segment's first collocation state); `visit`
-    /// sees each segment's index, node times and solution. Without
+    /// sees each segment's index, node times and solution (with `restart`,
+    /// a segment the integrator cannot cross gives the part it reached,
+    /// short of the segment's last node). Without
     /// `restart` the model's events are met and a terminal one ends the
     /// run; with it they are left out (each segment is a local check).
     fn integrate_segments<P: OptimalControl>(
@@ -500,7 +504,18 @@ impl OcpSolution {
             if restart {
                 y = self.timeseries.states[seg * npn].clone();
             }
-            let sol = solve(&sys, method, (times[0], times[npn - 1]), &y, &self.params, &opts)?;
+            let sol = match solve(&sys, method, (times[0], times[npn - 1]), &y, &self.params, &opts) {
+                Ok(sol) => sol,
+                Err(e) => match e.partial() {
+                    // A segment checked on its own that the integrator
+                    // cannot cross: `visit` sees the nodes it reached.
+                    Some(part) if restart => {
+                        visit(seg, &times, part);
+                        continue;
+                    }
+                    _ => return Err(e),
+                },
+            };
             visit(seg, &times, &sol);
             let stopped = sol.events.iter().any(|e| matches!(e.cause, Cause::Event(i) if terminal[i]));
             if (stopped && !restart) || sol.is_empty() {

@@ -14,6 +14,9 @@ use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverSt
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum QpStatus {
     Solved,
+    /// Stopped short of clarabel's tolerances with small residuals (see
+    /// [`Qp::solve`]); the SQP uses it when nothing better is found.
+    Inexact,
     Infeasible,
     Unbounded,
     Failed,
@@ -192,14 +195,27 @@ impl Qp<'_> {
         solver.solve();
         let sol = &solver.solution;
 
+        // An interior-point run that stalls close to the solution (its
+        // last steps lost progress or met numerical trouble) still gives a
+        // usable step when its residuals are small (`Inexact`): the SQP's
+        // line search and KKT test judge the step on the NLP itself.
+        let nearly = sol.r_prim <= 1e-7
+            && sol.r_dual <= 1e-6
+            && (sol.obj_val - sol.obj_val_dual).abs() <= 1e-3 * sol.obj_val.abs().max(1.0);
         let status = match sol.status {
             SolverStatus::Solved | SolverStatus::AlmostSolved => QpStatus::Solved,
+            SolverStatus::NumericalError | SolverStatus::InsufficientProgress | SolverStatus::MaxIterations
+                if nearly =>
+            {
+                QpStatus::Inexact
+            }
             SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => QpStatus::Infeasible,
             SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => QpStatus::Unbounded,
             _ => QpStatus::Failed,
         };
-        if status != QpStatus::Solved || sol.x.iter().any(|v| !v.is_finite()) {
-            let mut f = failed(if status == QpStatus::Solved { QpStatus::Failed } else { status });
+        let usable = matches!(status, QpStatus::Solved | QpStatus::Inexact);
+        if !usable || sol.x.iter().any(|v| !v.is_finite()) {
+            let mut f = failed(if usable { QpStatus::Failed } else { status });
             f.iterations = sol.iterations;
             return f;
         }

@@ -235,7 +235,12 @@ pub(super) fn solve_regularized(qp: &Qp<'_>) -> (QpSolution, Option<CscMatrix<f6
     let mut sol = qp.solve();
     let mut shifted = None;
     let mut tries = 0;
-    while matches!(sol.status, QpStatus::Unbounded | QpStatus::Failed) && tries < 6 {
+    // The first inexact solution, kept in case no shift solves the QP.
+    let mut inexact: Option<(QpSolution, Option<CscMatrix<f64>>, usize)> = None;
+    while matches!(sol.status, QpStatus::Unbounded | QpStatus::Failed | QpStatus::Inexact) && tries < 6 {
+        if sol.status == QpStatus::Inexact && inexact.is_none() {
+            inexact = Some((sol, shifted.clone(), tries));
+        }
         let mut extra = qp.p.clone();
         let add = 10f64.powi(tries as i32 - 4);
         for c in 0..qp.n {
@@ -249,7 +254,13 @@ pub(super) fn solve_regularized(qp: &Qp<'_>) -> (QpSolution, Option<CscMatrix<f6
         shifted = Some(extra);
         tries += 1;
     }
-    (sol, shifted, tries)
+    match inexact {
+        Some((mut first, its_matrix, its_tries)) if sol.status != QpStatus::Solved => {
+            first.status = QpStatus::Solved;
+            (first, its_matrix, its_tries)
+        }
+        _ => (sol, shifted, tries),
+    }
 }
 
 /// Largest |vᵢ|.
@@ -267,7 +278,10 @@ pub(super) fn elastic_penalty(lambda: &[f64]) -> f64 {
 /// the elastic step predicts no decrease of twice in a row (or hardly any
 /// decrease at once), the constraints are locally infeasible.
 pub(super) fn elastic_step(qp: &Qp<'_>, v_now: f64, stall: &mut usize) -> Result<QpSolution, Stop> {
-    let sol = qp.solve();
+    let mut sol = qp.solve();
+    if sol.status == QpStatus::Inexact {
+        sol.status = QpStatus::Solved;
+    }
     if sol.status == QpStatus::Solved {
         let lin: f64 = sol.slack.iter().sum();
         if v_now - lin <= 1e-6 * v_now.max(1.0) {
