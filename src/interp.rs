@@ -30,21 +30,28 @@ fn bad(row: Option<usize>, reason: String) -> Error {
     Error::InvalidData { experiment: "interpolation table".into(), row, reason }
 }
 
-/// Check knots (≥ 2, finite, strictly increasing) and values (as many,
-/// finite).
-fn check(x: &[f64], y: &[f64]) -> Result<(), Error> {
-    if x.len() < 2 || x.len() != y.len() {
-        return Err(bad(None, format!("{} knots and {} values (at least two of each, as many)", x.len(), y.len())));
+/// Check knots: at least two, finite, strictly increasing.
+fn check_knots(x: &[f64]) -> Result<(), Error> {
+    if x.len() < 2 {
+        return Err(bad(None, format!("{} knots (at least two)", x.len())));
     }
-    for (i, (xi, yi)) in x.iter().zip(y).enumerate() {
+    for (i, xi) in x.iter().enumerate() {
         if !xi.is_finite() || (i > 0 && *xi <= x[i - 1]) {
             return Err(bad(Some(i), format!("knot {xi}: knots must be finite and strictly increasing")));
         }
-        if !yi.is_finite() {
-            return Err(bad(Some(i), format!("value {yi} is not finite")));
-        }
     }
     Ok(())
+}
+
+/// Check values: one per knot, finite.
+fn check_values(n: usize, y: &[f64]) -> Result<(), Error> {
+    if y.len() != n {
+        return Err(bad(None, format!("{} values for {n} knots", y.len())));
+    }
+    match y.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(bad(Some(i), format!("value {} is not finite", y[i]))),
+        None => Ok(()),
+    }
 }
 
 /// The interval of `x` among `knots` (the end ones beyond the table).
@@ -146,7 +153,8 @@ impl Spline {
     /// knot that is not finite or not above the previous one, a value
     /// that is not finite, or lengths that differ.
     pub fn natural(x: Vec<f64>, y: &[f64]) -> Result<Self, Error> {
-        check(&x, y)?;
+        check_knots(&x)?;
+        check_values(x.len(), y)?;
         let pieces = natural(&x, y);
         Ok(Spline { knots: x, pieces })
     }
@@ -157,7 +165,8 @@ impl Spline {
     /// # Errors
     /// As [`natural`](Self::natural).
     pub fn akima(x: Vec<f64>, y: &[f64]) -> Result<Self, Error> {
-        check(&x, y)?;
+        check_knots(&x)?;
+        check_values(x.len(), y)?;
         let pieces = akima(&x, y);
         Ok(Spline { knots: x, pieces })
     }
@@ -193,9 +202,10 @@ impl Spline {
 /// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Spline2 {
-    /// Along x, one spline per y knot.
-    rows: Vec<Spline>,
+    x: Vec<f64>,
     y: Vec<f64>,
+    /// Along x, each y knot's cubics (row j: `pieces[j][k]` on x interval k).
+    pieces: Vec<Vec<Cubic>>,
     /// For each y interval, each y knot's cardinal cubic: the natural
     /// spline is linear in its values, so a value's weight at y is known
     /// before the values are (they depend on x at evaluation).
@@ -210,11 +220,15 @@ impl Spline2 {
     /// either direction), `z` without one row per y knot and one value
     /// per x knot, or a value that is not finite.
     pub fn natural(x: Vec<f64>, y: Vec<f64>, z: &[Vec<f64>]) -> Result<Self, Error> {
-        check(&y, &vec![0.0; y.len()])?;
+        check_knots(&x)?;
+        check_knots(&y)?;
         if z.len() != y.len() {
             return Err(bad(None, format!("{} rows of values for {} y knots", z.len(), y.len())));
         }
-        let rows = z.iter().map(|row| Spline::natural(x.clone(), row)).collect::<Result<Vec<_>, _>>()?;
+        for row in z {
+            check_values(x.len(), row)?;
+        }
+        let pieces = z.iter().map(|row| natural(&x, row)).collect();
         let ny = y.len();
         let basis: Vec<Vec<Cubic>> = (0..ny)
             .map(|j| {
@@ -224,16 +238,16 @@ impl Spline2 {
             })
             .collect();
         let cardinal = (0..ny - 1).map(|k| basis.iter().map(|b| b[k]).collect()).collect();
-        Ok(Spline2 { rows, y, cardinal })
+        Ok(Spline2 { x, y, pieces, cardinal })
     }
 
     /// The interpolant at (`x`, `y`).
     pub fn eval<D: DualScalar>(&self, x: D, y: D) -> D {
-        let k = interval(&self.y, y.re());
-        let t = y - self.y[k];
+        let (kx, ky) = (interval(&self.x, x.re()), interval(&self.y, y.re()));
+        let (tx, ty) = (x - self.x[kx], y - self.y[ky]);
         let mut sum = D::from(0.0);
-        for (row, c) in self.rows.iter().zip(&self.cardinal[k]) {
-            sum += row.eval(x) * horner(c, t);
+        for (row, c) in self.pieces.iter().zip(&self.cardinal[ky]) {
+            sum += horner(&row[kx], tx) * horner(c, ty);
         }
         sum
     }

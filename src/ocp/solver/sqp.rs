@@ -200,7 +200,7 @@ impl<'a, N: Nlp> Sqp<'a, N> {
             return Err(Stop::new(status, format!("QP subproblem: {:?}", sol.status)));
         }
         rec.qp_iters = sol.iterations;
-        fold_convexification(pb, &it.jval, &sub, model.rho, &model.weight, &mut sol);
+        fold_convexification(pb, &it.jval, &sub, model.rho, &hm.cvx.weight, &mut sol);
         let prev_step = rec.step;
         rec.step = max_abs(&sol.d);
         match line_search(pb, it, &qp, &sol.d, &glob.filter, glob.newton, options.soc, &mut rec.flags) {

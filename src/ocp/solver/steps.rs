@@ -106,8 +106,6 @@ pub(super) struct HessianModel {
 pub(super) struct QpMatrix {
     pub(super) p: CscMatrix<f64>,
     pub(super) rho: f64,
-    /// The rows' weights W in ρ AᵀWA (empty when ρ = 0).
-    pub(super) weight: Vec<f64>,
     pub(super) shift: f64,
 }
 
@@ -139,7 +137,7 @@ impl HessianModel {
     ) -> Result<QpMatrix, Stop> {
         loop {
             if let Some(b) = self.bfgs.as_deref() {
-                return Ok(QpMatrix { p: self.cvx.dense(b, 1e-10), rho: 0.0, shift: 0.0, weight: vec![] });
+                return Ok(QpMatrix { p: self.cvx.dense(b, 1e-10), rho: 0.0, shift: 0.0 });
             }
             let mut exact = glob.newton;
             if !exact && !pb.hessian(&it.cur.x, &it.lambda, &mut self.hval, true) {
@@ -158,7 +156,7 @@ impl HessianModel {
                 glob.newton_tol /= 10.0;
                 continue;
             }
-            return Ok(QpMatrix { p: self.cvx.p.clone(), rho, shift, weight: self.cvx.weight.clone() });
+            return Ok(QpMatrix { p: self.cvx.p.clone(), rho, shift });
         }
     }
 }
