@@ -5,9 +5,11 @@
 //! `DualSVec64<K>`, `HyperDual64`, …) the same code carries derivatives.
 
 mod dual;
+mod lanes;
 mod tracer;
 
 pub use dual::{InlineDual, InlineDual64, InlineHyperDual64, Partials};
+pub use lanes::{Lanes, check_divergence};
 pub use tracer::Tracer;
 
 use num_dual::{Dual2_64, Dual2SVec64, Dual64, DualNum, DualNumCopy, DualSVec64, HyperDual64, HyperDualSVec64};
