@@ -112,7 +112,7 @@ fn run<D: DualScalar>(
     options: &Options,
     sol: &mut Solution<D>,
 ) -> Result<(), Error> {
-    let mut saver = Saver { save: &options.save, next: 0, dir: if t_span.1 >= t_span.0 { 1.0 } else { -1.0 } };
+    let mut saver = Saver::new(&options.save, t_span);
     let mut y = it.y().to_vec();
     let mut buf = y.clone();
     saver.step_end(sol, t_span.0, &y);
@@ -150,7 +150,7 @@ fn run<D: DualScalar>(
                 let mut lo = a;
                 let mut restarted = false;
                 while let Some(t) = events.scan(it, a, lo, b, &mut buf)? {
-                    saver.until(sol, it, t, false, &mut buf)?;
+                    saver.until(sol, &mut |t, out| it.interpolate(t, out), t, false, &mut buf)?;
                     it.interpolate(t, &mut y)?;
                     check_accepted(t, &y)?;
                     let fired = events.fire(t, &mut y, sol, &mut saver)?;
@@ -167,7 +167,7 @@ fn run<D: DualScalar>(
                     lo = t;
                 }
                 if !restarted {
-                    saver.until(sol, it, b, !before_stop, &mut buf)?;
+                    saver.until(sol, &mut |t, out| it.interpolate(t, out), b, !before_stop, &mut buf)?;
                     saver.step_end(sol, b, it.y());
                 }
             }
@@ -183,7 +183,12 @@ pub(crate) struct Saver<'o> {
     dir: f64,
 }
 
-impl Saver<'_> {
+impl<'o> Saver<'o> {
+    /// Nothing saved yet, for a solve over `t_span`.
+    pub fn new(save: &'o Save, t_span: (f64, f64)) -> Self {
+        Saver { save, next: 0, dir: if t_span.1 >= t_span.0 { 1.0 } else { -1.0 } }
+    }
+
     /// `Save::Steps`: a row at the end of an accepted step, or at an
     /// event or stop (once before and once after its reset).
     pub fn step_end<D: DualScalar>(&mut self, sol: &mut Solution<D>, t: f64, y: &[D]) {
@@ -207,7 +212,7 @@ impl Saver<'_> {
     pub fn until<D: DualScalar>(
         &mut self,
         sol: &mut Solution<D>,
-        it: &mut dyn Steps<D>,
+        interpolate: &mut dyn FnMut(f64, &mut [D]) -> Result<(), Error>,
         t: f64,
         inclusive: bool,
         buf: &mut [D],
@@ -223,7 +228,7 @@ impl Saver<'_> {
             // The continuous extension may use stages the step's error
             // test never saw (extra dense stages, the final right-hand
             // side): check what it gives.
-            it.interpolate(ts[self.next], buf)?;
+            interpolate(ts[self.next], buf)?;
             check_accepted(ts[self.next], buf)?;
             sol.push(ts[self.next], buf.iter().copied());
             self.next += 1;
@@ -232,7 +237,7 @@ impl Saver<'_> {
     }
 
     /// `Save::Final`: the state where the solve ends.
-    fn finish<D: DualScalar>(&mut self, sol: &mut Solution<D>, t: f64, y: &[D]) -> Result<(), Error> {
+    pub fn finish<D: DualScalar>(&mut self, sol: &mut Solution<D>, t: f64, y: &[D]) -> Result<(), Error> {
         if *self.save == Save::Final {
             sol.push(t, y.iter().copied());
         }

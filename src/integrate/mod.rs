@@ -37,7 +37,7 @@ pub use controller::{Controller, MAX_ERROR_TEST_FAILURES};
 pub use driver::drive;
 pub use esdirk::EsdirkStepper;
 pub use esdirk::tableau::{EsdirkMethod, EsdirkTableau, Kvaerno5, TrBdf2};
-pub use explicit::Integrator;
+pub use explicit::{Integrator, Unbatched, solve_lanes};
 pub use iteration::sparsity;
 pub use mass::MassMatrix;
 pub use options::{Linsolve, Options, Save, Tolerance};

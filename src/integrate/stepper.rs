@@ -114,7 +114,13 @@ where
 }
 
 /// Check `t_span`, `y0` and `p` against the system.
-fn check_inputs<D: DualScalar>(t_span: (f64, f64), y0: &[D], p: &[D], n: usize, n_params: usize) -> Result<(), Error> {
+pub(crate) fn check_inputs<D: DualScalar>(
+    t_span: (f64, f64),
+    y0: &[D],
+    p: &[D],
+    n: usize,
+    n_params: usize,
+) -> Result<(), Error> {
     for (index, t) in [t_span.0, t_span.1].into_iter().enumerate() {
         if !t.is_finite() {
             return Err(Error::NonFinite { what: "t_span", index, value: t });

@@ -13,6 +13,7 @@ mod dense_output;
 mod errors;
 mod events;
 mod inputs;
+mod lanes;
 mod sbml;
 mod scalar_types;
 mod schedules;

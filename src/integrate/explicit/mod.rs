@@ -14,7 +14,10 @@ use crate::{DualScalar, Error, Model, State};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 
+mod lanes;
 mod shared;
+
+pub use lanes::{Unbatched, solve_lanes};
 
 use shared::{Core, Verdict, combine};
 
@@ -75,23 +78,7 @@ where
     /// Start at `(t, self.y)` towards `t_end`: evaluate `f` there and
     /// choose the first step, with no step history.
     fn begin(&mut self, t: f64, t_end: f64) -> Result<(), Error> {
-        if !self.c.reset(t, t_end) {
-            return Ok(());
-        }
-        let c = &mut self.c;
-        eval_start(self.system, (t, &c.y), self.p, &mut c.k[0], &mut c.stats)?;
-        let auto = match M::TABLEAU.error.controller_order() {
-            Some(q) if Clock::needs_initial_step(&c.set) => {
-                let (head, tail) = c.k.split_at_mut(1);
-                let (at, f) = ((c.clock.t, c.clock.dir), (self.system, self.p));
-                let (set, stats) = (&c.set, &mut c.stats);
-                initial_step_for(f, at, (&c.y, &head[0]), (&mut c.y_stage, &mut tail[0]), set, q as f64, stats)
-            }
-            // Fixed-step methods have `dt` (Settings::new requires it).
-            _ => 0.0,
-        };
-        c.clock.start(&c.set, auto);
-        Ok(())
+        begin(&mut self.c, self.system, self.p, t, t_end)
     }
 
     /// `f(t, y)` at the current time if it is at hand: the FSAL stage
@@ -139,7 +126,7 @@ where
         if self.c.clock.t == self.c.clock.t_end {
             return Ok(StepResult::Finished);
         }
-        self.prepare_k0();
+        prepare_k0(&mut self.c, self.system, self.p);
         loop {
             let (h, last) = self.c.trial()?;
             self.stages(h);
@@ -147,33 +134,12 @@ where
                 Verdict::Retry => continue,
                 Verdict::Accepted => return Ok(StepResult::Stepped),
                 Verdict::TestStiffness(test) => {
-                    self.ensure_fnew();
+                    ensure_fnew(&mut self.c, self.system, self.p);
                     self.c.test_stiffness(test, h)?;
                     return Ok(StepResult::Stepped);
                 }
             }
         }
-    }
-
-    fn prepare_k0(&mut self) {
-        if self.c.k0_ready {
-            return;
-        }
-        if self.c.fnew_ready {
-            self.c.k.swap(0, Core::<M, D, S::Dim>::FNEW);
-        } else {
-            self.eval_here(0);
-        }
-        self.c.k0_ready = true;
-        self.c.fnew_ready = false;
-    }
-
-    /// `f(t, y)` at the current time into stage slot `slot`, counted.
-    #[inline]
-    fn eval_here(&mut self, slot: usize) {
-        let c = &mut self.c;
-        self.system.rhs(D::from(c.clock.t), &c.y, &[], self.p, &mut c.k[slot]);
-        c.stats.rhs_evals += 1;
     }
 
     /// Evaluate stages 2…s and the trial state `y_new`.
@@ -221,48 +187,141 @@ where
         self.c.resume(t, y, h, t_end);
     }
 
-    fn ensure_fnew(&mut self) {
-        if !self.c.fnew_ready {
-            self.eval_here(Core::<M, D, S::Dim>::FNEW);
-            self.c.fnew_ready = true;
-        }
-    }
-
-    /// The right-hand side evaluations the continuous extension needs
-    /// beyond the step's stages: `f(t1, y1)` for Hermite and Dop853, and
-    /// Dop853's extra stages.
-    fn dense_stages(&mut self) {
-        match M::TABLEAU.dense {
-            Interpolant::Polynomial(_) => {}
-            Interpolant::Hermite => self.ensure_fnew(),
-            Interpolant::Dop853 { c: nodes, a, .. } => {
-                self.ensure_fnew();
-                let c = &mut self.c;
-                let h = c.clock.h_prev;
-                for (e, (ce, row)) in nodes.iter().zip(a).enumerate() {
-                    let (done, rest) = c.k.split_at_mut(Core::<M, D, S::Dim>::FNEW + 1 + e);
-                    combine(&mut c.y_stage, &c.y_new, h, row, done);
-                    self.system.rhs(D::from(c.clock.t_prev + ce * h), &c.y_stage, &[], self.p, &mut rest[0]);
-                }
-                c.stats.rhs_evals += nodes.len();
-            }
-        }
-    }
-
     /// The solution at `t` inside the last accepted step, by the method's
     /// continuous extension (exact copies at the step's end points).
     pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
-        let c = &self.c;
-        if at_step_ends(t, (c.clock.t_prev, c.clock.t), c.clock.dir, (&c.y_new, &c.y), out)? {
-            return Ok(());
-        }
-        if !self.c.dense_ready {
-            self.dense_stages();
-            self.c.build_dense();
-        }
-        self.c.evaluate_dense(t, out);
-        Ok(())
+        interpolate(&mut self.c, self.system, self.p, t, out)
     }
+}
+
+// The parts of a step that call the model, as functions of the core, the
+// model and the parameters, so that the lane stepper runs them per lane.
+
+/// Start at `(t, c.y)` towards `t_end`: evaluate `f` there and choose the
+/// first step, with no step history.
+fn begin<S, M, D>(c: &mut Core<M, D, S::Dim>, system: &S, p: &[D], t: f64, t_end: f64) -> Result<(), Error>
+where
+    S: Model,
+    M: ExplicitRk,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    if !c.reset(t, t_end) {
+        return Ok(());
+    }
+    eval_start(system, (t, &c.y), p, &mut c.k[0], &mut c.stats)?;
+    let auto = match M::TABLEAU.error.controller_order() {
+        Some(q) if Clock::needs_initial_step(&c.set) => {
+            let (head, tail) = c.k.split_at_mut(1);
+            let at = (c.clock.t, c.clock.dir);
+            let (set, stats) = (&c.set, &mut c.stats);
+            initial_step_for((system, p), at, (&c.y, &head[0]), (&mut c.y_stage, &mut tail[0]), set, q as f64, stats)
+        }
+        // Fixed-step methods have `dt` (Settings::new requires it).
+        _ => 0.0,
+    };
+    c.clock.start(&c.set, auto);
+    Ok(())
+}
+
+/// `f(t, y)` at the step's start into the first stage: the FSAL stage
+/// of the last step, or evaluated.
+fn prepare_k0<S, M, D>(c: &mut Core<M, D, S::Dim>, system: &S, p: &[D])
+where
+    S: Model,
+    M: ExplicitRk,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    if c.k0_ready {
+        return;
+    }
+    if c.fnew_ready {
+        c.k.swap(0, Core::<M, D, S::Dim>::FNEW);
+    } else {
+        eval_here(c, system, p, 0);
+    }
+    c.k0_ready = true;
+    c.fnew_ready = false;
+}
+
+/// `f(t, y)` at the current time into stage slot `slot`, counted.
+#[inline]
+fn eval_here<S, M, D>(c: &mut Core<M, D, S::Dim>, system: &S, p: &[D], slot: usize)
+where
+    S: Model,
+    M: ExplicitRk,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    system.rhs(D::from(c.clock.t), &c.y, &[], p, &mut c.k[slot]);
+    c.stats.rhs_evals += 1;
+}
+
+/// `f(t1, y1)` after an accepted step, if not at hand.
+fn ensure_fnew<S, M, D>(c: &mut Core<M, D, S::Dim>, system: &S, p: &[D])
+where
+    S: Model,
+    M: ExplicitRk,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    if !c.fnew_ready {
+        eval_here(c, system, p, Core::<M, D, S::Dim>::FNEW);
+        c.fnew_ready = true;
+    }
+}
+
+/// The right-hand side evaluations the continuous extension needs beyond
+/// the step's stages: `f(t1, y1)` for Hermite and Dop853, and Dop853's
+/// extra stages.
+fn dense_stages<S, M, D>(c: &mut Core<M, D, S::Dim>, system: &S, p: &[D])
+where
+    S: Model,
+    M: ExplicitRk,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    match M::TABLEAU.dense {
+        Interpolant::Polynomial(_) => {}
+        Interpolant::Hermite => ensure_fnew(c, system, p),
+        Interpolant::Dop853 { c: nodes, a, .. } => {
+            ensure_fnew(c, system, p);
+            let h = c.clock.h_prev;
+            for (e, (ce, row)) in nodes.iter().zip(a).enumerate() {
+                let (done, rest) = c.k.split_at_mut(Core::<M, D, S::Dim>::FNEW + 1 + e);
+                combine(&mut c.y_stage, &c.y_new, h, row, done);
+                system.rhs(D::from(c.clock.t_prev + ce * h), &c.y_stage, &[], p, &mut rest[0]);
+            }
+            c.stats.rhs_evals += nodes.len();
+        }
+    }
+}
+
+/// The solution at `t` inside the last accepted step, by the method's
+/// continuous extension (exact copies at the step's end points).
+fn interpolate<S, M, D>(
+    c: &mut Core<M, D, S::Dim>,
+    system: &S,
+    p: &[D],
+    t: f64,
+    out: &mut State<D, S::Dim>,
+) -> Result<(), Error>
+where
+    S: Model,
+    M: ExplicitRk,
+    D: DualScalar,
+    DefaultAllocator: Allocator<S::Dim>,
+{
+    if at_step_ends(t, (c.clock.t_prev, c.clock.t), c.clock.dir, (&c.y_new, &c.y), out)? {
+        return Ok(());
+    }
+    if !c.dense_ready {
+        dense_stages(c, system, p);
+        c.build_dense();
+    }
+    c.evaluate_dense(t, out);
+    Ok(())
 }
 
 delegate_stepper!(Integrator, ExplicitRk, c);
