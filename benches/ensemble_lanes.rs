@@ -23,6 +23,8 @@ use baseline::{A21, A31, A32, A41, A42, A43, A51, A52, A53, A54, A61, A62, A63, 
 use baseline::{E1, E3, E4, E5, E6, E7};
 use criterion::{Criterion, criterion_group, criterion_main};
 use odeon::ensemble::{Dist, Independent, SampleRng, Sampler};
+use odeon::integrate::{Dopri5, solve_lanes};
+use odeon::{Options, models::VanDerPol, solve};
 use std::time::Duration;
 
 const N: u64 = 10_000;
@@ -177,6 +179,34 @@ fn lanes(c: &mut Criterion) {
     g.bench_function("lanes = 2", |b| b.iter(|| dopri5_lanes::<2>(&samples)));
     g.bench_function("lanes = 4", |b| b.iter(|| dopri5_lanes::<4>(&samples)));
     g.bench_function("lanes = 8", |b| b.iter(|| dopri5_lanes::<8>(&samples)));
+    g.finish();
+
+    // The library: one-by-one solves against `solve_lanes`.
+    let inputs: Vec<([f64; 2], [f64; 1])> = samples.iter().map(|&(mu, x0)| ([x0, 0.0], [mu])).collect();
+    let opts = Options::default().rtol(TOL).atol(TOL).save_final();
+    let alone = |inputs: &[([f64; 2], [f64; 1])]| -> Vec<f64> {
+        inputs
+            .iter()
+            .map(|(y0, p)| solve(&VanDerPol, Dopri5, (0.0, T1), y0, p, &opts).unwrap().last().unwrap().1[0])
+            .collect()
+    };
+    fn lanes<const L: usize>(inputs: &[([f64; 2], [f64; 1])], opts: &Options) -> Vec<f64> {
+        let mut out = vec![0.0; inputs.len()];
+        let input = |k: usize| (&inputs[k].0[..], &inputs[k].1[..]);
+        solve_lanes::<_, Dopri5, f64, L>(&VanDerPol, (0.0, T1), opts, inputs.len(), &input, &mut |k, r| {
+            out[k] = r.unwrap().last().unwrap().1[0]
+        })
+        .unwrap();
+        out
+    }
+    assert_eq!(lanes::<4>(&inputs, &opts), alone(&inputs));
+    let mut g = c.benchmark_group("w4_solve_lanes_1_thread");
+    g.sample_size(10).measurement_time(Duration::from_secs(6)).warm_up_time(Duration::from_secs(1));
+    g.bench_function("solve one by one (baseline)", |b| b.iter(|| alone(&inputs)));
+    g.bench_function("solve_lanes, 1", |b| b.iter(|| lanes::<1>(&inputs, &opts)));
+    g.bench_function("solve_lanes, 2", |b| b.iter(|| lanes::<2>(&inputs, &opts)));
+    g.bench_function("solve_lanes, 4", |b| b.iter(|| lanes::<4>(&inputs, &opts)));
+    g.bench_function("solve_lanes, 8", |b| b.iter(|| lanes::<8>(&inputs, &opts)));
     g.finish();
 }
 

@@ -243,7 +243,6 @@ where
     fn stages(&mut self, rep: usize) -> bool {
         let tab = &M::TABLEAU;
         let s = Core::<M, T, S::Dim>::STAGES;
-        let n = self.system.dim().value();
         let src: [usize; L] = std::array::from_fn(|l| if self.lanes[l].trial.is_some() { l } else { rep });
         for l in 0..L {
             if src[l] != l {
@@ -252,38 +251,21 @@ where
                 }
             }
         }
-        for j in 1..s {
-            let to_new = tab.fsal && j == s - 1;
-            let mut t = [T::from(0.0); L];
-            for (l, lane) in self.lanes.iter_mut().enumerate() {
-                let Some((h, _)) = lane.trial else { continue };
-                let c = &mut lane.c;
-                let (done, _) = c.k.split_at_mut(j);
-                let target = if to_new { &mut c.y_new } else { &mut c.y_stage };
-                combine(target, &c.y, h, tab.a[j], done);
-                t[l] = T::from(c.clock.t + tab.c[j] * h);
-            }
-            for (l, &from) in src.iter().enumerate() {
-                let c = &self.lanes[from].c;
-                let target = if to_new { &c.y_new } else { &c.y_stage };
-                for i in 0..n {
-                    self.ys[i].0[l] = target[i];
-                }
-                t[l] = t[from];
-            }
-            let (system, (ys, ks, ps)) = (self.system, (&self.ys, &mut self.ks, &self.ps));
-            let ((), diverged) = check_divergence(|| system.rhs(Lanes(t), ys, &[], ps, ks));
-            if diverged {
-                return true;
-            }
-            for (l, lane) in self.lanes.iter_mut().enumerate() {
-                if lane.trial.is_some() {
-                    let k = &mut lane.c.k[j];
-                    for i in 0..n {
-                        k[i] = self.ks[i].0[l];
+        // Unrolled, as the one-sample stepper's stages: every tableau entry a
+        // compile-time constant.
+        let ((), diverged) = check_divergence(|| {
+            macro_rules! stage {
+                ($($j:literal)+) => {$(
+                    if $j < s {
+                        self.stage($j, &src);
                     }
-                }
+                )+};
             }
+            const { assert!(Core::<M, T, S::Dim>::STAGES <= 16, "the stepper unrolls at most 16 stages") };
+            stage!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+        });
+        if diverged {
+            return true;
         }
         for lane in self.lanes.iter_mut() {
             let Some((h, _)) = lane.trial else { continue };
@@ -294,6 +276,42 @@ where
             }
         }
         false
+    }
+
+    /// Stage `j` of every lane with a trial step: the stage's states, then
+    /// one right-hand side for all lanes (lane `l` computes lane
+    /// `src[l]`'s).
+    #[inline(always)]
+    fn stage(&mut self, j: usize, src: &[usize; L]) {
+        let tab = &M::TABLEAU;
+        let to_new = tab.fsal && j == Core::<M, T, S::Dim>::STAGES - 1;
+        let n = self.system.dim().value();
+        let mut t = [T::from(0.0); L];
+        for (l, lane) in self.lanes.iter_mut().enumerate() {
+            let Some((h, _)) = lane.trial else { continue };
+            let c = &mut lane.c;
+            let (done, _) = c.k.split_at_mut(j);
+            let target = if to_new { &mut c.y_new } else { &mut c.y_stage };
+            combine(target, &c.y, h, tab.a[j], done);
+            t[l] = T::from(c.clock.t + tab.c[j] * h);
+        }
+        for (l, &from) in src.iter().enumerate() {
+            let c = &self.lanes[from].c;
+            let target = if to_new { &c.y_new } else { &c.y_stage };
+            for i in 0..n {
+                self.ys[i].0[l] = target[i];
+            }
+            t[l] = t[from];
+        }
+        self.system.rhs(Lanes(t), &self.ys, &[], &self.ps, &mut self.ks);
+        for (l, lane) in self.lanes.iter_mut().enumerate() {
+            if lane.trial.is_some() {
+                let k = &mut lane.c.k[j];
+                for i in 0..n {
+                    k[i] = self.ks[i].0[l];
+                }
+            }
+        }
     }
 
     /// Accept or reject lane `l`'s trial step, and save what the step
