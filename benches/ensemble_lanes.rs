@@ -11,6 +11,10 @@
 //! (checked before timing); only the speed differs. `L = 1` is the same
 //! code without vectors, the scalar loop the baseline.
 //!
+//! The second group runs the library's `solve_lanes` (issue 19) against
+//! one-by-one `solve` calls on the same samples, after checking that the
+//! final states agree bit for bit.
+//!
 //! Run: `cargo bench --bench ensemble_lanes` (the default target has SSE2:
 //! two f64 per vector), and with
 //! `RUSTFLAGS="-C target-cpu=native" cargo bench --bench ensemble_lanes`

@@ -173,7 +173,7 @@ pub const MAX_ERROR_TEST_FAILURES: usize = 15;
 /// Where a one-step method stands in its span and the step it tries next:
 /// the time bookkeeping and PI step control that the explicit, Rosenbrock
 /// and ESDIRK steppers share.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Clock {
     pub t: f64,
     /// Start of the last accepted step (`t` before the first).

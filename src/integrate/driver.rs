@@ -175,6 +175,9 @@ fn run<D: DualScalar>(
     }
 }
 
+/// The continuous extension of the last step: `out = y(t)`.
+pub(crate) type Interpolate<'a, D> = dyn FnMut(f64, &mut [D]) -> Result<(), Error> + 'a;
+
 /// What a solve saves, as it goes.
 pub(crate) struct Saver<'o> {
     save: &'o Save,
@@ -212,7 +215,7 @@ impl<'o> Saver<'o> {
     pub fn until<D: DualScalar>(
         &mut self,
         sol: &mut Solution<D>,
-        interpolate: &mut dyn FnMut(f64, &mut [D]) -> Result<(), Error>,
+        interpolate: &mut Interpolate<'_, D>,
         t: f64,
         inclusive: bool,
         buf: &mut [D],

@@ -92,8 +92,8 @@ impl<T: DualScalar, const L: usize> Lanes<T, L> {
     #[inline(always)]
     fn zip(self, other: Self, f: impl Fn(T, T) -> T) -> Self {
         let mut out = self.0;
-        for l in 0..L {
-            out[l] = f(self.0[l], other.0[l]);
+        for (o, b) in out.iter_mut().zip(other.0) {
+            *o = f(*o, b);
         }
         Lanes(out)
     }
@@ -361,8 +361,8 @@ impl<T: DualScalar, const L: usize> DualNum for Lanes<T, L> {
     #[inline(always)]
     fn mul_add(&self, a: Self, b: Self) -> Self {
         let mut out = self.0;
-        for l in 0..L {
-            out[l] = self.0[l].mul_add(a.0[l], b.0[l]);
+        for (o, (a, b)) in out.iter_mut().zip(a.0.into_iter().zip(b.0)) {
+            *o = o.mul_add(a, b);
         }
         Lanes(out)
     }

@@ -52,6 +52,37 @@ where
     _method: PhantomData<M>,
 }
 
+impl StiffnessCount {
+    /// Count one test with estimate `rho` (`None`: no estimate, the last
+    /// one stands); [`Error::Stiff`] after 15 positive tests not
+    /// interrupted by 6 negative ones in a row.
+    pub(super) fn record<M: ExplicitRk>(
+        &mut self,
+        rho: Option<f64>,
+        test: StiffnessTest,
+        set: &Settings,
+        t: f64,
+        h: f64,
+    ) -> Result<(), Error> {
+        if let Some(rho) = rho {
+            self.rho = rho;
+        }
+        if self.rho > test.bound {
+            self.positives += 1;
+            self.negatives = 0;
+            if self.positives >= 15 && set.detect_stiffness {
+                return Err(Error::Stiff { t, h, method: M::TABLEAU.name, partial: None });
+            }
+        } else {
+            self.negatives += 1;
+            if self.negatives == 6 {
+                self.positives = 0;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What [`Core::judge`] made of a trial step.
 pub(super) enum Verdict {
     /// Rejected: try again with the step the controller chose.
@@ -141,117 +172,21 @@ where
     /// The next trial step `(h, last)`, or the error that ends the solve
     /// (too many steps, or a step too small after repeated rejections).
     pub(super) fn trial(&mut self) -> Result<(f64, bool), Error> {
-        if self.stats.accepted + self.stats.rejected >= self.set.max_steps {
-            return Err(Error::MaxStepsExceeded { t: self.clock.t, max_steps: self.set.max_steps, partial: None });
-        }
-        let (h, last) = self.clock.next(self.stats.accepted);
-        if self.set.dt.is_none() && !last && self.clock.too_small(h, self.set.h_min) {
-            return Err(match self.nonfinite {
-                Some(component) => Error::NonFiniteRhs { t: self.clock.t, component, partial: None },
-                None => {
-                    let h_min = self.set.h_min.max(10.0 * self.clock.t.abs() * f64::EPSILON);
-                    Error::StepSizeTooSmall { t: self.clock.t, h, h_min, partial: None }
-                }
-            });
-        }
-        Ok((h, last))
+        trial(&self.set, &mut self.clock, &self.stats, self.nonfinite)
     }
 
     /// Accept or reject the trial step just computed, and choose the next
     /// step size.
     pub(super) fn judge(&mut self, h: f64, last: bool) -> Result<Verdict, Error> {
-        let adaptive = self.set.dt.is_none();
-        let q = M::TABLEAU.error.controller_order().unwrap_or(1) as f64;
-        let (err, bad) = self.error_norm(h);
-        if let Some(component) = bad {
-            // Non-finite trial values: retry with a much smaller step.
-            if !adaptive {
-                return Err(Error::NonFiniteRhs { t: self.clock.t, component, partial: None });
-            }
-            self.nonfinite = Some(component);
-            self.clock.reject(h * 0.25, &mut self.stats);
-            return Ok(Verdict::Retry);
-        }
-        if adaptive {
-            if err > 1.0 {
-                self.nonfinite = None;
-                let h_next = h * self.set.controller.reject(err, q);
-                self.clock.fail_error_test(h, h_next, &mut self.stats)?;
-                return Ok(Verdict::Retry);
-            }
-            self.clock.control(&self.set.controller, err, q, h, self.set.h_max);
-        }
-        self.accept(h, last)
-    }
-
-    /// The scaled RMS error of the trial step and the first component whose
-    /// trial value (or error estimate) is not finite. With
-    /// `sensitivity_error_control` the error is the largest of the state's
-    /// and each derivative direction's (as CVODES' `errconS`).
-    #[inline(always)]
-    fn error_norm(&self, h: f64) -> (f64, Option<usize>) {
         let n = self.n;
         let ks = stage_slices(&self.k, Self::STAGES, n);
         let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
-        let mut bad = y1.iter().position(|v| !v.re().is_finite());
-        let mut err = self.scaled_error(h, |v| v.re(), &ks, y, y1);
-        if self.set.sensitivity_error_control {
-            for l in 0..D::N_EPS {
-                err = err.max(self.scaled_error(h, |v| v.eps_part(l), &ks, y, y1));
-            }
-        }
-        if bad.is_none() && !err.is_finite() {
-            // A non-finite stage that cancelled out of y_new still poisons the step.
-            bad = (0..n).find(|&i| ks[..Self::STAGES].iter().any(|k| !k[i].re().is_finite())).or(Some(0));
-        }
-        (err, bad)
-    }
-
-    /// The method's error estimate of one part (`part`: the real part or a
-    /// derivative direction) of the trial step, scaled by the tolerances.
-    #[inline(always)]
-    fn scaled_error(&self, h: f64, part: impl Fn(&D) -> f64, ks: &[&[D]; 16], y: &[D], y1: &[D]) -> f64 {
-        let n = self.n;
-        let (rtol, atol) = (&self.set.rtol[..n], &self.set.atol[..n]);
-        let sc = |i: usize| atol[i] + rtol[i] * part(&y[i]).abs().max(part(&y1[i]).abs());
-        let dot = |w: &[f64], i: usize| {
-            let mut acc = 0.0;
-            for j in 0..Self::STAGES {
-                if w[j] != 0.0 {
-                    acc += w[j] * part(&ks[j][i]);
-                }
-            }
-            acc
-        };
-        match M::TABLEAU.error {
-            ErrorEstimator::None => 0.0,
-            ErrorEstimator::Embedded { e, .. } => {
-                let mut s = 0.0;
-                for i in 0..n {
-                    let ei = h * dot(e, i) / sc(i);
-                    s += ei * ei;
-                }
-                (s / n as f64).sqrt()
-            }
-            ErrorEstimator::Dop853 { e5, e3 } => {
-                let (mut s5, mut s3) = (0.0, 0.0);
-                for i in 0..n {
-                    let (e5i, e3i) = (dot(e5, i) / sc(i), dot(e3, i) / sc(i));
-                    s5 += e5i * e5i;
-                    s3 += e3i * e3i;
-                }
-                let den = s5 + 0.01 * s3;
-                if den > 0.0 { h.abs() * s5 / (den * n as f64).sqrt() } else { 0.0 }
-            }
-        }
-    }
-
-    fn accept(&mut self, h: f64, last: bool) -> Result<Verdict, Error> {
-        self.stats.accepted += 1;
-        // Stiffness is tested after adaptive steps that did not end the span.
-        let stage_done = !last && self.clock.adaptive();
-        self.nonfinite = None;
-        self.clock.advance(h, last, self.stats.accepted);
+        let norm = error_norm::<M, D, D>(&self.set, h, &ks, y, y1, |v| *v);
+        let stage_done =
+            match control::<M>(&self.set, &mut self.clock, &mut self.stats, &mut self.nonfinite, h, last, norm)? {
+                None => return Ok(Verdict::Retry),
+                Some(stage_done) => stage_done,
+            };
         std::mem::swap(&mut self.y, &mut self.y_new);
         self.k0_ready = false;
         self.fnew_ready = M::TABLEAU.fsal;
@@ -268,34 +203,11 @@ where
     /// [`Error::Stiff`] after 15 positive tests not interrupted by 6
     /// negative ones in a row.
     pub(super) fn test_stiffness(&mut self, test: StiffnessTest, h: f64) -> Result<(), Error> {
-        let (f1, ks) = (&self.k[Self::FNEW], &self.k[test.stage]);
-        let (mut num, mut den) = (0.0, 0.0);
-        // Both differences in the error weights: the stiff mode often lives
-        // in a component much smaller than the others (Robertson's y2), and
-        // unweighted norms would see only the slow ones.
-        for i in 0..self.n {
-            let sc = self.set.atol[i] + self.set.rtol[i] * self.y[i].re().abs();
-            let (a, b) = ((f1[i].re() - ks[i].re()) / sc, (self.y[i].re() - self.y_stage[i].re()) / sc);
-            num += a * a;
-            den += b * b;
-        }
-        if den > 0.0 {
-            self.stiffness.rho = h.abs() * (num / den).sqrt();
-        }
-        let s = &mut self.stiffness;
-        if s.rho > test.bound {
-            s.positives += 1;
-            s.negatives = 0;
-            if s.positives >= 15 && self.set.detect_stiffness {
-                return Err(Error::Stiff { t: self.clock.t, h, method: M::TABLEAU.name, partial: None });
-            }
-        } else {
-            s.negatives += 1;
-            if s.negatives == 6 {
-                s.positives = 0;
-            }
-        }
-        Ok(())
+        let n = self.n;
+        let (f1, ks) = (&self.k[Self::FNEW].as_slice()[..n], &self.k[test.stage].as_slice()[..n]);
+        let (y, y_stage) = (&self.y.as_slice()[..n], &self.y_stage.as_slice()[..n]);
+        let rho = stiffness_estimate(&self.set, h, (f1, ks), (y, y_stage), |v: &D| *v);
+        self.stiffness.record::<M>(rho, test, &self.set, self.clock.t, h)
     }
 
     pub(super) fn resume(&mut self, t: f64, y: &State<D, N>, h: f64, t_end: f64) {
@@ -388,6 +300,172 @@ where
     }
 }
 
+/// The next trial step `(h, last)`, or the error that ends the solve
+/// (too many steps, or a step too small after repeated rejections).
+pub(super) fn trial(
+    set: &Settings,
+    clock: &mut Clock,
+    stats: &Stats,
+    nonfinite: Option<usize>,
+) -> Result<(f64, bool), Error> {
+    if stats.accepted + stats.rejected >= set.max_steps {
+        return Err(Error::MaxStepsExceeded { t: clock.t, max_steps: set.max_steps, partial: None });
+    }
+    let (h, last) = clock.next(stats.accepted);
+    if set.dt.is_none() && !last && clock.too_small(h, set.h_min) {
+        return Err(match nonfinite {
+            Some(component) => Error::NonFiniteRhs { t: clock.t, component, partial: None },
+            None => {
+                let h_min = set.h_min.max(10.0 * clock.t.abs() * f64::EPSILON);
+                Error::StepSizeTooSmall { t: clock.t, h, h_min, partial: None }
+            }
+        });
+    }
+    Ok((h, last))
+}
+
+/// Accept or reject a trial step `h` with error norm `(err, bad)`, and
+/// choose the next step size: `None` when rejected, `Some(stage_done)`
+/// when accepted (the clock at the step's end; `stage_done`: run the
+/// stiffness test).
+#[inline(always)]
+pub(super) fn control<M: ExplicitRk>(
+    set: &Settings,
+    clock: &mut Clock,
+    stats: &mut Stats,
+    nonfinite: &mut Option<usize>,
+    h: f64,
+    last: bool,
+    (err, bad): (f64, Option<usize>),
+) -> Result<Option<bool>, Error> {
+    let adaptive = set.dt.is_none();
+    let q = M::TABLEAU.error.controller_order().unwrap_or(1) as f64;
+    if let Some(component) = bad {
+        // Non-finite trial values: retry with a much smaller step.
+        if !adaptive {
+            return Err(Error::NonFiniteRhs { t: clock.t, component, partial: None });
+        }
+        *nonfinite = Some(component);
+        clock.reject(h * 0.25, stats);
+        return Ok(None);
+    }
+    if adaptive {
+        if err > 1.0 {
+            *nonfinite = None;
+            let h_next = h * set.controller.reject(err, q);
+            clock.fail_error_test(h, h_next, stats)?;
+            return Ok(None);
+        }
+        clock.control(&set.controller, err, q, h, set.h_max);
+    }
+    stats.accepted += 1;
+    // Stiffness is tested after adaptive steps that did not end the span.
+    let stage_done = !last && clock.adaptive();
+    *nonfinite = None;
+    clock.advance(h, last, stats.accepted);
+    Ok(Some(stage_done))
+}
+
+/// The scaled RMS error of a trial step and the first component whose
+/// trial value (or error estimate) is not finite. With
+/// `sensitivity_error_control` the error is the largest of the state's
+/// and each derivative direction's (as CVODES' `errconS`). The stages and
+/// states hold `X`; `get` reads the scalar of the step (the value itself,
+/// or one lane of a lane value).
+#[inline(always)]
+pub(super) fn error_norm<M: ExplicitRk, D: DualScalar, X>(
+    set: &Settings,
+    h: f64,
+    ks: &[&[X]; 16],
+    y: &[X],
+    y1: &[X],
+    get: impl Fn(&X) -> D + Copy,
+) -> (f64, Option<usize>) {
+    let (n, stages) = (y.len(), M::TABLEAU.b.len());
+    let mut bad = y1.iter().position(|v| !get(v).re().is_finite());
+    let mut err = scaled_error::<M, X>(set, h, |v| get(v).re(), ks, y, y1);
+    if set.sensitivity_error_control {
+        for l in 0..D::N_EPS {
+            err = err.max(scaled_error::<M, X>(set, h, |v| get(v).eps_part(l), ks, y, y1));
+        }
+    }
+    if bad.is_none() && !err.is_finite() {
+        // A non-finite stage that cancelled out of y_new still poisons the step.
+        bad = (0..n).find(|&i| ks[..stages].iter().any(|k| !get(&k[i]).re().is_finite())).or(Some(0));
+    }
+    (err, bad)
+}
+
+/// The method's error estimate of one part (`part`: the real part or a
+/// derivative direction) of a trial step, scaled by the tolerances.
+#[inline(always)]
+fn scaled_error<M: ExplicitRk, X>(
+    set: &Settings,
+    h: f64,
+    part: impl Fn(&X) -> f64,
+    ks: &[&[X]; 16],
+    y: &[X],
+    y1: &[X],
+) -> f64 {
+    let (n, stages) = (y.len(), M::TABLEAU.b.len());
+    let (rtol, atol) = (&set.rtol[..n], &set.atol[..n]);
+    let sc = |i: usize| atol[i] + rtol[i] * part(&y[i]).abs().max(part(&y1[i]).abs());
+    let dot = |w: &[f64], i: usize| {
+        let mut acc = 0.0;
+        for j in 0..stages {
+            if w[j] != 0.0 {
+                acc += w[j] * part(&ks[j][i]);
+            }
+        }
+        acc
+    };
+    match M::TABLEAU.error {
+        ErrorEstimator::None => 0.0,
+        ErrorEstimator::Embedded { e, .. } => {
+            let mut s = 0.0;
+            for i in 0..n {
+                let ei = h * dot(e, i) / sc(i);
+                s += ei * ei;
+            }
+            (s / n as f64).sqrt()
+        }
+        ErrorEstimator::Dop853 { e5, e3 } => {
+            let (mut s5, mut s3) = (0.0, 0.0);
+            for i in 0..n {
+                let (e5i, e3i) = (dot(e5, i) / sc(i), dot(e3, i) / sc(i));
+                s5 += e5i * e5i;
+                s3 += e3i * e3i;
+            }
+            let den = s5 + 0.01 * s3;
+            if den > 0.0 { h.abs() * s5 / (den * n as f64).sqrt() } else { 0.0 }
+        }
+    }
+}
+
+/// Hairer's estimate `ρ ≈ |h λ|` after an accepted step `h`, from `f(t1,
+/// y1)` and the test's stage `(f1, ks)` and their states `(y1, y_stage)`
+/// (`None` when the states coincide).
+pub(super) fn stiffness_estimate<D: DualScalar, X>(
+    set: &Settings,
+    h: f64,
+    (f1, ks): (&[X], &[X]),
+    (y, y_stage): (&[X], &[X]),
+    get: impl Fn(&X) -> D,
+) -> Option<f64> {
+    let (mut num, mut den) = (0.0, 0.0);
+    // Both differences in the error weights: the stiff mode often lives
+    // in a component much smaller than the others (Robertson's y2), and
+    // unweighted norms would see only the slow ones.
+    for i in 0..y.len() {
+        let yi = get(&y[i]).re();
+        let sc = set.atol[i] + set.rtol[i] * yi.abs();
+        let (a, b) = ((get(&f1[i]).re() - get(&ks[i]).re()) / sc, (yi - get(&y_stage[i]).re()) / sc);
+        num += a * a;
+        den += b * b;
+    }
+    (den > 0.0).then(|| h.abs() * (num / den).sqrt())
+}
+
 /// `out = y + h Σ_j w_j k_j` over the non-zero weights, component by
 /// component (with constant weights the inner loop unrolls and the zero
 /// weights vanish; the stage slices are gathered once so that the
@@ -418,7 +496,7 @@ where
 
 /// The first `m ≤ 16` stage vectors as slices of length `n`.
 #[inline(always)]
-fn stage_slices<D, N>(k: &[State<D, N>], m: usize, n: usize) -> [&[D]; 16]
+pub(super) fn stage_slices<D, N>(k: &[State<D, N>], m: usize, n: usize) -> [&[D]; 16]
 where
     D: DualScalar,
     N: Dim,
