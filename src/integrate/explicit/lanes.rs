@@ -12,7 +12,6 @@
 //! other. Every sample's result has the bits of its one-sample solve.
 
 use super::shared::{Core, StiffnessCount, control, error_norm, stiffness_estimate, trial};
-use super::{begin, interpolate};
 use crate::integrate::controller::Clock;
 use crate::integrate::driver::Saver;
 use crate::integrate::options::Settings;
@@ -270,7 +269,7 @@ where
         check_inputs(t_span, y0, p, self.n, system.n_params())?;
         one.y.as_mut_slice().copy_from_slice(y0);
         one.stats = Stats::default();
-        begin(one, system, p, t_span.0, t_span.1)?;
+        one.begin(system, p, t_span.0, t_span.1)?;
         self.p[l].clear();
         self.p[l].extend_from_slice(p);
         for (v, x) in self.ps.iter_mut().zip(p) {
@@ -458,7 +457,7 @@ where
                 (one.k0_ready, one.fnew_ready, one.dense_ready) = (false, fnew, false);
                 loaded = true;
             }
-            interpolate(one, system, p, t, state)?;
+            one.interpolate(system, p, t, state)?;
             out.copy_from_slice(state.as_slice());
             Ok(())
         };

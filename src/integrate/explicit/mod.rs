@@ -78,7 +78,7 @@ where
     /// Start at `(t, self.y)` towards `t_end`: evaluate `f` there and
     /// choose the first step, with no step history.
     fn begin(&mut self, t: f64, t_end: f64) -> Result<(), Error> {
-        begin(&mut self.c, self.system, self.p, t, t_end)
+        self.c.begin(self.system, self.p, t, t_end)
     }
 
     /// `f(t, y)` at the current time if it is at hand: the FSAL stage
@@ -126,7 +126,7 @@ where
         if self.c.clock.t == self.c.clock.t_end {
             return Ok(StepResult::Finished);
         }
-        prepare_k0(&mut self.c, self.system, self.p);
+        self.c.prepare_k0(self.system, self.p);
         loop {
             let (h, last) = self.c.trial()?;
             self.stages(h);
@@ -134,7 +134,7 @@ where
                 Verdict::Retry => continue,
                 Verdict::Accepted => return Ok(StepResult::Stepped),
                 Verdict::TestStiffness(test) => {
-                    ensure_fnew(&mut self.c, self.system, self.p);
+                    self.c.ensure_fnew(self.system, self.p);
                     self.c.test_stiffness(test, h)?;
                     return Ok(StepResult::Stepped);
                 }
@@ -190,138 +190,117 @@ where
     /// The solution at `t` inside the last accepted step, by the method's
     /// continuous extension (exact copies at the step's end points).
     pub fn interpolate(&mut self, t: f64, out: &mut State<D, S::Dim>) -> Result<(), Error> {
-        interpolate(&mut self.c, self.system, self.p, t, out)
+        self.c.interpolate(self.system, self.p, t, out)
     }
 }
 
-// The parts of a step that call the model, as functions of the core, the
-// model and the parameters, so that the lane stepper runs them per lane.
-
-/// Start at `(t, c.y)` towards `t_end`: evaluate `f` there and choose the
-/// first step, with no step history.
-fn begin<S, M, D>(c: &mut Core<M, D, S::Dim>, system: &S, p: &[D], t: f64, t_end: f64) -> Result<(), Error>
+/// The parts of a step that call the model, given the model and the
+/// parameters (the lane stepper's one-sample core has no model of its own).
+impl<M, D, N> Core<M, D, N>
 where
-    S: Model,
     M: ExplicitRk,
     D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
+    N: nalgebra::Dim,
+    DefaultAllocator: Allocator<N>,
 {
-    if !c.reset(t, t_end) {
-        return Ok(());
-    }
-    eval_start(system, (t, &c.y), p, &mut c.k[0], &mut c.stats)?;
-    let auto = match M::TABLEAU.error.controller_order() {
-        Some(q) if Clock::needs_initial_step(&c.set) => {
-            let (head, tail) = c.k.split_at_mut(1);
-            let at = (c.clock.t, c.clock.dir);
-            let (set, stats) = (&c.set, &mut c.stats);
-            initial_step_for((system, p), at, (&c.y, &head[0]), (&mut c.y_stage, &mut tail[0]), set, q as f64, stats)
+    /// Start at `(t, y)` towards `t_end`: evaluate `f` there and choose the
+    /// first step, with no step history.
+    pub(super) fn begin<S: Model<Dim = N>>(&mut self, system: &S, p: &[D], t: f64, t_end: f64) -> Result<(), Error> {
+        if !self.reset(t, t_end) {
+            return Ok(());
         }
-        // Fixed-step methods have `dt` (Settings::new requires it).
-        _ => 0.0,
-    };
-    c.clock.start(&c.set, auto);
-    Ok(())
-}
-
-/// `f(t, y)` at the step's start into the first stage: the FSAL stage
-/// of the last step, or evaluated.
-fn prepare_k0<S, M, D>(c: &mut Core<M, D, S::Dim>, system: &S, p: &[D])
-where
-    S: Model,
-    M: ExplicitRk,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
-    if c.k0_ready {
-        return;
-    }
-    if c.fnew_ready {
-        c.k.swap(0, Core::<M, D, S::Dim>::FNEW);
-    } else {
-        eval_here(c, system, p, 0);
-    }
-    c.k0_ready = true;
-    c.fnew_ready = false;
-}
-
-/// `f(t, y)` at the current time into stage slot `slot`, counted.
-#[inline]
-fn eval_here<S, M, D>(c: &mut Core<M, D, S::Dim>, system: &S, p: &[D], slot: usize)
-where
-    S: Model,
-    M: ExplicitRk,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
-    system.rhs(D::from(c.clock.t), &c.y, &[], p, &mut c.k[slot]);
-    c.stats.rhs_evals += 1;
-}
-
-/// `f(t1, y1)` after an accepted step, if not at hand.
-fn ensure_fnew<S, M, D>(c: &mut Core<M, D, S::Dim>, system: &S, p: &[D])
-where
-    S: Model,
-    M: ExplicitRk,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
-    if !c.fnew_ready {
-        eval_here(c, system, p, Core::<M, D, S::Dim>::FNEW);
-        c.fnew_ready = true;
-    }
-}
-
-/// The right-hand side evaluations the continuous extension needs beyond
-/// the step's stages: `f(t1, y1)` for Hermite and Dop853, and Dop853's
-/// extra stages.
-fn dense_stages<S, M, D>(c: &mut Core<M, D, S::Dim>, system: &S, p: &[D])
-where
-    S: Model,
-    M: ExplicitRk,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
-    match M::TABLEAU.dense {
-        Interpolant::Polynomial(_) => {}
-        Interpolant::Hermite => ensure_fnew(c, system, p),
-        Interpolant::Dop853 { c: nodes, a, .. } => {
-            ensure_fnew(c, system, p);
-            let h = c.clock.h_prev;
-            for (e, (ce, row)) in nodes.iter().zip(a).enumerate() {
-                let (done, rest) = c.k.split_at_mut(Core::<M, D, S::Dim>::FNEW + 1 + e);
-                combine(&mut c.y_stage, &c.y_new, h, row, done);
-                system.rhs(D::from(c.clock.t_prev + ce * h), &c.y_stage, &[], p, &mut rest[0]);
+        eval_start(system, (t, &self.y), p, &mut self.k[0], &mut self.stats)?;
+        let auto = match M::TABLEAU.error.controller_order() {
+            Some(q) if Clock::needs_initial_step(&self.set) => {
+                let (head, tail) = self.k.split_at_mut(1);
+                let at = (self.clock.t, self.clock.dir);
+                let (set, stats) = (&self.set, &mut self.stats);
+                initial_step_for(
+                    (system, p),
+                    at,
+                    (&self.y, &head[0]),
+                    (&mut self.y_stage, &mut tail[0]),
+                    set,
+                    q as f64,
+                    stats,
+                )
             }
-            c.stats.rhs_evals += nodes.len();
+            // Fixed-step methods have `dt` (Settings::new requires it).
+            _ => 0.0,
+        };
+        self.clock.start(&self.set, auto);
+        Ok(())
+    }
+
+    /// `f(t, y)` at the step's start into the first stage: the FSAL stage
+    /// of the last step, or evaluated.
+    fn prepare_k0<S: Model<Dim = N>>(&mut self, system: &S, p: &[D]) {
+        if self.k0_ready {
+            return;
+        }
+        if self.fnew_ready {
+            self.k.swap(0, Self::FNEW);
+        } else {
+            self.eval_here(system, p, 0);
+        }
+        self.k0_ready = true;
+        self.fnew_ready = false;
+    }
+
+    /// `f(t, y)` at the current time into stage slot `slot`, counted.
+    #[inline]
+    fn eval_here<S: Model<Dim = N>>(&mut self, system: &S, p: &[D], slot: usize) {
+        system.rhs(D::from(self.clock.t), &self.y, &[], p, &mut self.k[slot]);
+        self.stats.rhs_evals += 1;
+    }
+
+    /// `f(t1, y1)` after an accepted step, if not at hand.
+    fn ensure_fnew<S: Model<Dim = N>>(&mut self, system: &S, p: &[D]) {
+        if !self.fnew_ready {
+            self.eval_here(system, p, Self::FNEW);
+            self.fnew_ready = true;
         }
     }
-}
 
-/// The solution at `t` inside the last accepted step, by the method's
-/// continuous extension (exact copies at the step's end points).
-fn interpolate<S, M, D>(
-    c: &mut Core<M, D, S::Dim>,
-    system: &S,
-    p: &[D],
-    t: f64,
-    out: &mut State<D, S::Dim>,
-) -> Result<(), Error>
-where
-    S: Model,
-    M: ExplicitRk,
-    D: DualScalar,
-    DefaultAllocator: Allocator<S::Dim>,
-{
-    if at_step_ends(t, (c.clock.t_prev, c.clock.t), c.clock.dir, (&c.y_new, &c.y), out)? {
-        return Ok(());
+    /// The right-hand side evaluations the continuous extension needs beyond
+    /// the step's stages: `f(t1, y1)` for Hermite and Dop853, and Dop853's
+    /// extra stages.
+    fn dense_stages<S: Model<Dim = N>>(&mut self, system: &S, p: &[D]) {
+        match M::TABLEAU.dense {
+            Interpolant::Polynomial(_) => {}
+            Interpolant::Hermite => self.ensure_fnew(system, p),
+            Interpolant::Dop853 { c: nodes, a, .. } => {
+                self.ensure_fnew(system, p);
+                let h = self.clock.h_prev;
+                for (e, (ce, row)) in nodes.iter().zip(a).enumerate() {
+                    let (done, rest) = self.k.split_at_mut(Self::FNEW + 1 + e);
+                    combine(&mut self.y_stage, &self.y_new, h, row, done);
+                    system.rhs(D::from(self.clock.t_prev + ce * h), &self.y_stage, &[], p, &mut rest[0]);
+                }
+                self.stats.rhs_evals += nodes.len();
+            }
+        }
     }
-    if !c.dense_ready {
-        dense_stages(c, system, p);
-        c.build_dense();
+
+    /// The solution at `t` inside the last accepted step, by the method's
+    /// continuous extension (exact copies at the step's end points).
+    pub(super) fn interpolate<S: Model<Dim = N>>(
+        &mut self,
+        system: &S,
+        p: &[D],
+        t: f64,
+        out: &mut State<D, N>,
+    ) -> Result<(), Error> {
+        if at_step_ends(t, (self.clock.t_prev, self.clock.t), self.clock.dir, (&self.y_new, &self.y), out)? {
+            return Ok(());
+        }
+        if !self.dense_ready {
+            self.dense_stages(system, p);
+            self.build_dense();
+        }
+        self.evaluate_dense(t, out);
+        Ok(())
     }
-    c.evaluate_dense(t, out);
-    Ok(())
 }
 
 delegate_stepper!(Integrator, ExplicitRk, c);
