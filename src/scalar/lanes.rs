@@ -56,7 +56,7 @@ pub fn check_divergence<R>(f: impl FnOnce() -> R) -> (R, bool) {
 ///
 /// # Example
 /// ```
-/// use num_dual::DualNum;
+/// use num_dual::{DualNum, DualStruct};
 /// use odeon::scalar::{Lanes, check_divergence};
 /// use odeon::DualScalar;
 ///
