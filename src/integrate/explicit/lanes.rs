@@ -99,13 +99,13 @@ where
         if run.sample.iter().all(Option::is_none) {
             return Ok(());
         }
-        let mut diverged = run.prepare_k0();
-        for l in 0..L {
-            run.trial(l, sink);
-        }
-        if run.trial.iter().any(Option::is_some) {
-            diverged |= run.stages() || run.judge(sink);
-        }
+        // A diverged evaluation ends the round before its values are used.
+        let diverged = run.prepare_k0() || {
+            for l in 0..L {
+                run.trial(l, sink);
+            }
+            run.trial.iter().any(Option::is_some) && (run.stages() || run.judge(sink))
+        };
         if diverged {
             let mut left: Vec<usize> = run.sample.iter().filter_map(|k| *k).collect();
             left.extend(next..n);
@@ -412,10 +412,11 @@ where
                 Err(e) => self.fail(l, e, sink),
             }
         }
-        let mut diverged = false;
         if let Some(st) = M::STIFFNESS {
             let need: [bool; L] = std::array::from_fn(|l| test[l] && !self.fnew[l]);
-            diverged = self.eval_here(Self::FNEW, &need, true);
+            if self.eval_here(Self::FNEW, &need, true) {
+                return true;
+            }
             for l in (0..L).filter(|&l| test[l]) {
                 self.fnew[l] = true;
                 let h = self.trial[l].map_or(0.0, |(h, _)| h);
@@ -434,7 +435,7 @@ where
                 self.fail(l, e, sink);
             }
         }
-        diverged
+        false
     }
 
     /// Save what lane `l`'s accepted step gives (the `t_eval` points in it,
