@@ -391,16 +391,27 @@ where
         let n = self.n;
         let mut accepted = [false; L];
         let mut test = [false; L];
-        for l in 0..L {
-            let Some((h, last)) = self.trial[l] else { continue };
+        // The stage slices once for all lanes, each lane's error norm read
+        // from them.
+        let norms: [_; L] = {
             let ks: [&[Lanes<T, L>]; 16] =
                 std::array::from_fn(|j| self.k.get(j).map_or(&[][..], |k| &k.as_slice()[..n]));
             let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
-            let norm = error_norm::<M, T, _>(&self.set, h, &ks, y, y1, |v: &Lanes<T, L>| v.0[l]);
+            std::array::from_fn(|l| {
+                let get = |v: &Lanes<T, L>| v.0[l];
+                self.trial[l].map(|(h, _)| error_norm::<M, T, _>(&self.set, h, &ks, y, y1, get))
+            })
+        };
+        for l in 0..L {
+            let (Some((h, last)), Some(norm)) = (self.trial[l], norms[l]) else { continue };
             let (clock, stats, nonfinite) = (&mut self.clock[l], &mut self.stats[l], &mut self.nonfinite[l]);
             let decided = control::<M>(&self.set, clock, stats, nonfinite, h, last, norm).and_then(|done| {
-                lane_row(&self.y_new, l, &mut self.row);
-                done.map(|stage_done| check_accepted(clock.t, &self.row).map(|()| stage_done)).transpose()
+                // Only an accepted state is read out and checked.
+                let check = |stage_done| {
+                    lane_row(&self.y_new, l, &mut self.row);
+                    check_accepted(clock.t, &self.row).map(|()| stage_done)
+                };
+                done.map(check).transpose()
             });
             match decided {
                 Ok(None) => {}
