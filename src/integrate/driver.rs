@@ -210,6 +210,16 @@ impl<'o> Saver<'o> {
         }
     }
 
+    /// Whether a step ending at `t` saves anything ([`step_end`](Self::step_end)
+    /// or [`until`](Self::until) `t` inclusive).
+    pub fn due(&self, t: f64) -> bool {
+        match self.save {
+            Save::Steps => true,
+            Save::At(ts) => ts.get(self.next).is_some_and(|&s| self.dir * (s - t) <= 0.0),
+            Save::Final => false,
+        }
+    }
+
     /// `Save::At`: the points up to `t` (before it unless `inclusive`),
     /// from the continuous extension of the stepper's last step.
     pub fn until<D: DualScalar>(

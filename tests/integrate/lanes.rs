@@ -130,6 +130,11 @@ fn dual_numbers_in_lanes_give_the_sensitivities_of_alone() {
         .collect();
     let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(vec![5.0, 10.0, 20.0]);
     same_as_alone::<_, Dopri5, Dual64, 4>(&VanDerPol, (0.0, 20.0), &opts, &seeded);
+    // With the derivatives in the error norm, and a method that evaluates
+    // f(t1, y1) for its stiffness test.
+    let sens = opts.clone().sensitivity_error_control(true);
+    same_as_alone::<_, Dopri5, Dual64, 8>(&VanDerPol, (0.0, 20.0), &sens, &seeded);
+    same_as_alone::<_, Dop853, Dual64, 2>(&VanDerPol, (0.0, 20.0), &sens, &seeded);
     // And they are derivatives: against a central difference of the f64 solve.
     let (y0, p) = (&[2.0, 0.0], 1.3);
     let alone = solve_dual(

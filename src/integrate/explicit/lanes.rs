@@ -4,18 +4,22 @@
 //! value per component — so the stages' combinations and the model's
 //! right-hand side run for all lanes at once. Each lane keeps its own
 //! clock (time, step size, controller memory), accept/reject, stiffness
-//! count and statistics, and goes through the one-sample stepper's own
-//! functions for them ([`trial`], [`control`], [`error_norm`],
-//! [`stiffness_estimate`]); a sample starts, and its `t_eval` points are
+//! count and statistics. The error norms, the checks of the accepted
+//! states and the stiffness estimates run for all lanes at once, with the
+//! one-sample stepper's own functions over lane values ([`error_estimate`],
+//! [`stiffness_sums`]); each lane's controller runs the one-sample
+//! [`trial`] and [`control`]. A sample starts, and its `t_eval` points are
 //! interpolated, in a one-sample [`Core`]. A lane whose sample ends (or
 //! fails) takes the next sample at once, so lanes never wait for each
 //! other. Every sample's result has the bits of its one-sample solve.
 
-use super::shared::{Core, StiffnessCount, control, error_norm, stiffness_estimate, trial};
+use super::shared::{
+    Core, StiffnessCount, control, error_estimate, error_norm, stage_slices, stiffness_rho, stiffness_sums, trial,
+};
 use crate::integrate::controller::Clock;
 use crate::integrate::driver::Saver;
 use crate::integrate::options::Settings;
-use crate::integrate::stepper::{check_accepted, check_inputs, zeros};
+use crate::integrate::stepper::{check_accepted, check_inputs, sound, zeros};
 use crate::integrate::tableau::ExplicitRk;
 use crate::integrate::{Options, Stats};
 use crate::scalar::{Lanes, check_divergence};
@@ -295,17 +299,17 @@ where
     /// `f(t1, y1)` where at hand, else evaluated. `true`: the lanes'
     /// branches diverged.
     fn prepare_k0(&mut self) -> bool {
+        let mut copy = [false; L];
         let mut eval = [false; L];
-        for (l, eval) in eval.iter_mut().enumerate() {
-            if self.sample[l].is_none() || self.k0[l] {
-                continue;
+        for l in 0..L {
+            if self.sample[l].is_some() && !self.k0[l] {
+                (copy[l], eval[l]) = (self.fnew[l], !self.fnew[l]);
+                (self.k0[l], self.fnew[l]) = (true, false);
             }
-            if self.fnew[l] {
-                copy_lane(&mut self.k, Self::FNEW, 0, l);
-            } else {
-                *eval = true;
-            }
-            (self.k0[l], self.fnew[l]) = (true, false);
+        }
+        if copy.contains(&true) {
+            let (k0, rest) = self.k.split_at_mut(1);
+            select_lanes(&mut k0[0], &rest[Self::FNEW - 1], &copy);
         }
         self.eval_here(0, &eval, false)
     }
@@ -321,10 +325,8 @@ where
         let y = if at_new { &self.y_new } else { &self.y };
         let (system, ps, out) = (self.system, &self.ps, &mut self.tmp);
         let ((), diverged) = check_divergence(|| system.rhs(t, y, &[], ps, out));
+        select_lanes(&mut self.k[slot], &self.tmp, which);
         for l in (0..L).filter(|&l| which[l]) {
-            for i in 0..self.n {
-                self.k[slot][i].0[l] = self.tmp[i].0[l];
-            }
             self.stats[l].rhs_evals += 1;
         }
         diverged
@@ -388,32 +390,15 @@ where
     /// and save what accepted steps give. `true`: the lanes' branches
     /// diverged.
     fn judge(&mut self, sink: &mut Sink<'_, T>) -> bool {
-        let n = self.n;
+        let (err, finite) = self.error_norms();
         let mut accepted = [false; L];
         let mut test = [false; L];
-        // The stage slices once for all lanes, each lane's error norm read
-        // from them.
-        let norms: [_; L] = {
-            let ks: [&[Lanes<T, L>]; 16] =
-                std::array::from_fn(|j| self.k.get(j).map_or(&[][..], |k| &k.as_slice()[..n]));
-            let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
-            std::array::from_fn(|l| {
-                let get = |v: &Lanes<T, L>| v.0[l];
-                self.trial[l].map(|(h, _)| error_norm::<M, T, _>(&self.set, h, &ks, y, y1, get))
-            })
-        };
         for l in 0..L {
-            let (Some((h, last)), Some(norm)) = (self.trial[l], norms[l]) else { continue };
+            let Some((h, last)) = self.trial[l] else { continue };
+            // A lane whose norm is not finite finds its component alone.
+            let norm = if finite[l] { (err.0[l], None) } else { self.error_norm(l, h) };
             let (clock, stats, nonfinite) = (&mut self.clock[l], &mut self.stats[l], &mut self.nonfinite[l]);
-            let decided = control::<M>(&self.set, clock, stats, nonfinite, h, last, norm).and_then(|done| {
-                // Only an accepted state is read out and checked.
-                let check = |stage_done| {
-                    lane_row(&self.y_new, l, &mut self.row);
-                    check_accepted(clock.t, &self.row).map(|()| stage_done)
-                };
-                done.map(check).transpose()
-            });
-            match decided {
+            match control::<M>(&self.set, clock, stats, nonfinite, h, last, norm) {
                 Ok(None) => {}
                 Ok(Some(stage_done)) => {
                     accepted[l] = true;
@@ -423,26 +408,98 @@ where
                 Err(e) => self.fail(l, e, sink),
             }
         }
-        if let Some(st) = M::STIFFNESS {
-            let need: [bool; L] = std::array::from_fn(|l| test[l] && !self.fnew[l]);
-            if self.eval_here(Self::FNEW, &need, true) {
-                return true;
+        // The accepted states checked for all lanes at once; a lane that
+        // fails is read out and checked alone for its error.
+        let sound = self.sound();
+        for l in 0..L {
+            if !accepted[l] || sound[l] {
+                continue;
             }
-            for l in (0..L).filter(|&l| test[l]) {
-                self.fnew[l] = true;
-                let h = self.trial[l].map_or(0.0, |(h, _)| h);
-                let get = |v: &Lanes<T, L>| v.0[l];
-                let f = (&self.k[Self::FNEW].as_slice()[..n], &self.k[st.stage].as_slice()[..n]);
-                let ys = (&self.y_new.as_slice()[..n], &self.y_stage.as_slice()[..n]);
-                let rho = stiffness_estimate(&self.set, h, f, ys, get);
-                if let Err(e) = self.stiffness[l].record::<M>(rho, st, &self.set, self.clock[l].t, h) {
-                    accepted[l] = false;
-                    self.fail(l, e, sink);
-                }
+            lane_row(&self.y_new, l, &mut self.row);
+            if let Err(e) = check_accepted(self.clock[l].t, &self.row) {
+                (accepted[l], test[l]) = (false, false);
+                self.fail(l, e, sink);
             }
         }
-        for l in (0..L).filter(|&l| accepted[l]) {
+        if self.test_stiffness(&test, &mut accepted, sink) {
+            return true;
+        }
+        for l in 0..L {
+            if !accepted[l] || !self.saver[l].due(self.clock[l].t) {
+                continue;
+            }
             if let Err(e) = self.save_step(l) {
+                accepted[l] = false;
+                self.fail(l, e, sink);
+            }
+        }
+        select_lanes(&mut self.y, &self.y_new, &accepted);
+        false
+    }
+
+    /// The error norms of all lanes' trial steps (lanes without one give
+    /// a value not used), and which lanes' norms and trial states are
+    /// finite.
+    fn error_norms(&self) -> (Lanes<f64, L>, [bool; L]) {
+        let n = self.n;
+        let h = Lanes(std::array::from_fn(|l| self.trial[l].map_or(0.0, |(h, _)| h)));
+        let ks = stage_slices(&self.k, Self::STAGES, n);
+        let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
+        let part = |v: &Lanes<T, L>, part: Option<usize>| {
+            Lanes(std::array::from_fn(|l| part.map_or_else(|| v.0[l].re(), |d| v.0[l].eps_part(d))))
+        };
+        let err = error_estimate::<M, _, Lanes<f64, L>>(&self.set, h, &ks, y, y1, T::N_EPS, part);
+        let mut finite: [bool; L] = err.0.map(f64::is_finite);
+        for v in y1 {
+            for l in 0..L {
+                finite[l] &= v.0[l].re().is_finite();
+            }
+        }
+        (err, finite)
+    }
+
+    /// Lane `l`'s error norm and first non-finite component, alone.
+    fn error_norm(&self, l: usize, h: f64) -> (f64, Option<usize>) {
+        let n = self.n;
+        let ks = stage_slices(&self.k, Self::STAGES, n);
+        let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
+        error_norm::<M, T, _>(&self.set, h, &ks, y, y1, |v: &Lanes<T, L>| v.0[l])
+    }
+
+    /// Which lanes' trial states pass [`check_accepted`].
+    fn sound(&self) -> [bool; L] {
+        let mut ok = [true; L];
+        for v in &self.y_new.as_slice()[..self.n] {
+            for l in 0..L {
+                ok[l] &= sound(&v.0[l]);
+            }
+        }
+        ok
+    }
+
+    /// Hairer's stiffness test for the lanes in `test` (accepted steps),
+    /// with `f(t1, y1)` evaluated for all that lack it in one call; a lane
+    /// found stiff ends its sample. `true`: the branches diverged.
+    fn test_stiffness(&mut self, test: &[bool; L], accepted: &mut [bool; L], sink: &mut Sink<'_, T>) -> bool {
+        let Some(st) = M::STIFFNESS else { return false };
+        if !test.contains(&true) {
+            return false;
+        }
+        let need: [bool; L] = std::array::from_fn(|l| test[l] && !self.fnew[l]);
+        if self.eval_here(Self::FNEW, &need, true) {
+            return true;
+        }
+        let n = self.n;
+        let f = (&self.k[Self::FNEW].as_slice()[..n], &self.k[st.stage].as_slice()[..n]);
+        let ys = (&self.y_new.as_slice()[..n], &self.y_stage.as_slice()[..n]);
+        let re = |v: &Lanes<T, L>| Lanes(std::array::from_fn(|l| v.0[l].re()));
+        let (num, den): (Lanes<f64, L>, _) = stiffness_sums(&self.set, f, ys, re);
+        for l in (0..L).filter(|&l| test[l]) {
+            self.fnew[l] = true;
+            let h = self.trial[l].map_or(0.0, |(h, _)| h);
+            let rho = stiffness_rho(h, (num.0[l], den.0[l]));
+            if let Err(e) = self.stiffness[l].record::<M>(rho, st, &self.set, self.clock[l].t, h) {
+                accepted[l] = false;
                 self.fail(l, e, sink);
             }
         }
@@ -450,8 +507,7 @@ where
     }
 
     /// Save what lane `l`'s accepted step gives (the `t_eval` points in it,
-    /// by the one-sample stepper's continuous extension, and its end), and
-    /// move the lane to the step's end.
+    /// by the one-sample stepper's continuous extension, and its end).
     fn save_step(&mut self, l: usize) -> Result<(), Error> {
         let b = self.clock[l].t;
         let mut loaded = false;
@@ -484,10 +540,7 @@ where
             }
         }
         saved?;
-        for i in 0..self.n {
-            self.y[i].0[l] = self.y_new[i].0[l];
-        }
-        lane_row(&self.y, l, &mut self.row);
+        lane_row(&self.y_new, l, &mut self.row);
         self.saver[l].step_end(&mut self.sol[l], b, &self.row);
         Ok(())
     }
@@ -560,12 +613,14 @@ where
     }
 }
 
-/// Lane `l` of stage `from` copied into stage `to`.
-fn copy_lane<T: DualScalar, N: Dim, const L: usize>(k: &mut [LaneState<T, N, L>], from: usize, to: usize, l: usize)
+/// `x`'s lanes in `which` set from `v`'s.
+#[inline(always)]
+fn select_lanes<T: DualScalar, N: Dim, const L: usize>(x: &mut LaneState<T, N, L>, v: &LaneState<T, N, L>, which: &[bool; L])
 where
     DefaultAllocator: Allocator<N>,
 {
-    for i in 0..k[from].len() {
-        k[to][i].0[l] = k[from][i].0[l];
+    let n = x.len();
+    for (x, v) in x.as_mut_slice()[..n].iter_mut().zip(&v.as_slice()[..n]) {
+        *x = Lanes(std::array::from_fn(|l| if which[l] { v.0[l] } else { x.0[l] }));
     }
 }

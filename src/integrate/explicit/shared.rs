@@ -6,10 +6,12 @@ use crate::integrate::controller::Clock;
 use crate::integrate::options::Settings;
 use crate::integrate::stepper::{check_accepted, zeros};
 use crate::integrate::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
+use crate::scalar::Lanes;
 use crate::{DualScalar, Error, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 use std::marker::PhantomData;
+use std::ops::{Add, Div, Mul, Sub};
 
 /// The state of Hairer's stiffness test.
 #[derive(Clone, Copy, Debug, Default)]
@@ -206,7 +208,8 @@ where
         let n = self.n;
         let (f1, ks) = (&self.k[Self::FNEW].as_slice()[..n], &self.k[test.stage].as_slice()[..n]);
         let (y, y_stage) = (&self.y.as_slice()[..n], &self.y_stage.as_slice()[..n]);
-        let rho = stiffness_estimate(&self.set, h, (f1, ks), (y, y_stage), |v: &D| *v);
+        let sums = stiffness_sums(&self.set, (f1, ks), (y, y_stage), |v: &D| v.re());
+        let rho = stiffness_rho(h, sums);
         self.stiffness.record::<M>(rho, test, &self.set, self.clock.t, h)
     }
 
@@ -302,6 +305,7 @@ where
 
 /// The next trial step `(h, last)`, or the error that ends the solve
 /// (too many steps, or a step too small after repeated rejections).
+#[inline]
 pub(super) fn trial(
     set: &Settings,
     clock: &mut Clock,
@@ -366,12 +370,68 @@ pub(super) fn control<M: ExplicitRk>(
     Ok(Some(stage_done))
 }
 
+/// The real numbers step control computes with: one step's (`f64`), or
+/// one per lane (`Lanes<f64, L>`, every operation lane by lane with
+/// `f64`'s own, so each lane has the bits of its one-sample control).
+pub(super) trait Reals: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
+    fn splat(v: f64) -> Self;
+    fn abs(self) -> Self;
+    fn max(self, other: Self) -> Self;
+    fn sqrt(self) -> Self;
+    /// `v` where `den > 0`, else 0.
+    fn where_positive(den: Self, v: Self) -> Self;
+}
+
+impl Reals for f64 {
+    #[inline(always)]
+    fn splat(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        f64::abs(self)
+    }
+    #[inline(always)]
+    fn max(self, other: Self) -> Self {
+        f64::max(self, other)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+    #[inline(always)]
+    fn where_positive(den: Self, v: Self) -> Self {
+        if den > 0.0 { v } else { 0.0 }
+    }
+}
+
+impl<const L: usize> Reals for Lanes<f64, L> {
+    #[inline(always)]
+    fn splat(v: f64) -> Self {
+        Lanes([v; L])
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        Lanes(self.0.map(f64::abs))
+    }
+    #[inline(always)]
+    fn max(self, other: Self) -> Self {
+        Lanes(std::array::from_fn(|l| self.0[l].max(other.0[l])))
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        Lanes(self.0.map(f64::sqrt))
+    }
+    #[inline(always)]
+    fn where_positive(den: Self, v: Self) -> Self {
+        Lanes(std::array::from_fn(|l| if den.0[l] > 0.0 { v.0[l] } else { 0.0 }))
+    }
+}
+
 /// The scaled RMS error of a trial step and the first component whose
-/// trial value (or error estimate) is not finite. With
-/// `sensitivity_error_control` the error is the largest of the state's
-/// and each derivative direction's (as CVODES' `errconS`). The stages and
-/// states hold `X`; `get` reads the scalar of the step (the value itself,
-/// or one lane of a lane value).
+/// trial value (or error estimate) is not finite (see [`error_estimate`]).
+/// The stages and states hold `X`; `get` reads the scalar of the step
+/// (the value itself, or one lane of a lane value).
 #[inline(always)]
 pub(super) fn error_norm<M: ExplicitRk, D: DualScalar, X>(
     set: &Settings,
@@ -383,12 +443,10 @@ pub(super) fn error_norm<M: ExplicitRk, D: DualScalar, X>(
 ) -> (f64, Option<usize>) {
     let (n, stages) = (y.len(), M::TABLEAU.b.len());
     let mut bad = y1.iter().position(|v| !get(v).re().is_finite());
-    let mut err = scaled_error::<M, X>(set, h, |v| get(v).re(), ks, y, y1);
-    if set.sensitivity_error_control {
-        for l in 0..D::N_EPS {
-            err = err.max(scaled_error::<M, X>(set, h, |v| get(v).eps_part(l), ks, y, y1));
-        }
-    }
+    let err = error_estimate::<M, X, f64>(set, h, ks, y, y1, D::N_EPS, |v, part| match part {
+        None => get(v).re(),
+        Some(l) => get(v).eps_part(l),
+    });
     if bad.is_none() && !err.is_finite() {
         // A non-finite stage that cancelled out of y_new still poisons the step.
         bad = (0..n).find(|&i| ks[..stages].iter().any(|k| !get(&k[i]).re().is_finite())).or(Some(0));
@@ -396,74 +454,106 @@ pub(super) fn error_norm<M: ExplicitRk, D: DualScalar, X>(
     (err, bad)
 }
 
-/// The method's error estimate of one part (`part`: the real part or a
-/// derivative direction) of a trial step, scaled by the tolerances.
+/// The scaled RMS error of a trial step `h`. With
+/// `sensitivity_error_control` it is the largest of the state's and each
+/// of the `n_eps` derivative directions' (as CVODES' `errconS`);
+/// `part(v, None)` reads a value's real part, `part(v, Some(l))` its
+/// derivative in direction `l`, as `R`.
 #[inline(always)]
-fn scaled_error<M: ExplicitRk, X>(
+pub(super) fn error_estimate<M: ExplicitRk, X, R: Reals>(
     set: &Settings,
-    h: f64,
-    part: impl Fn(&X) -> f64,
+    h: R,
     ks: &[&[X]; 16],
     y: &[X],
     y1: &[X],
-) -> f64 {
+    n_eps: usize,
+    part: impl Fn(&X, Option<usize>) -> R + Copy,
+) -> R {
+    let mut err = scaled_error::<M, X, R>(set, h, |v| part(v, None), ks, y, y1);
+    if set.sensitivity_error_control {
+        for l in 0..n_eps {
+            err = err.max(scaled_error::<M, X, R>(set, h, |v| part(v, Some(l)), ks, y, y1));
+        }
+    }
+    err
+}
+
+/// The method's error estimate of one part (`part`: the real part or a
+/// derivative direction) of a trial step, scaled by the tolerances.
+#[inline(always)]
+fn scaled_error<M: ExplicitRk, X, R: Reals>(
+    set: &Settings,
+    h: R,
+    part: impl Fn(&X) -> R,
+    ks: &[&[X]; 16],
+    y: &[X],
+    y1: &[X],
+) -> R {
     let (n, stages) = (y.len(), M::TABLEAU.b.len());
     let (rtol, atol) = (&set.rtol[..n], &set.atol[..n]);
-    let sc = |i: usize| atol[i] + rtol[i] * part(&y[i]).abs().max(part(&y1[i]).abs());
+    let sc = |i: usize| R::splat(atol[i]) + R::splat(rtol[i]) * part(&y[i]).abs().max(part(&y1[i]).abs());
     let dot = |w: &[f64], i: usize| {
-        let mut acc = 0.0;
+        let mut acc = R::splat(0.0);
         for j in 0..stages {
             if w[j] != 0.0 {
-                acc += w[j] * part(&ks[j][i]);
+                acc = acc + R::splat(w[j]) * part(&ks[j][i]);
             }
         }
         acc
     };
+    let n_real = R::splat(n as f64);
     match M::TABLEAU.error {
-        ErrorEstimator::None => 0.0,
+        ErrorEstimator::None => R::splat(0.0),
         ErrorEstimator::Embedded { e, .. } => {
-            let mut s = 0.0;
+            let mut s = R::splat(0.0);
             for i in 0..n {
                 let ei = h * dot(e, i) / sc(i);
-                s += ei * ei;
+                s = s + ei * ei;
             }
-            (s / n as f64).sqrt()
+            (s / n_real).sqrt()
         }
         ErrorEstimator::Dop853 { e5, e3 } => {
-            let (mut s5, mut s3) = (0.0, 0.0);
+            let (mut s5, mut s3) = (R::splat(0.0), R::splat(0.0));
             for i in 0..n {
                 let (e5i, e3i) = (dot(e5, i) / sc(i), dot(e3, i) / sc(i));
-                s5 += e5i * e5i;
-                s3 += e3i * e3i;
+                s5 = s5 + e5i * e5i;
+                s3 = s3 + e3i * e3i;
             }
-            let den = s5 + 0.01 * s3;
-            if den > 0.0 { h.abs() * s5 / (den * n as f64).sqrt() } else { 0.0 }
+            let den = s5 + R::splat(0.01) * s3;
+            R::where_positive(den, h.abs() * s5 / (den * n_real).sqrt())
         }
     }
 }
 
-/// Hairer's estimate `ρ ≈ |h λ|` after an accepted step `h`, from `f(t1,
-/// y1)` and the test's stage `(f1, ks)` and their states `(y1, y_stage)`
-/// (`None` when the states coincide).
-pub(super) fn stiffness_estimate<D: DualScalar, X>(
+/// Hairer's estimate `ρ ≈ |h λ|` after an accepted step `h` from the sums
+/// of [`stiffness_sums`] (`None` when the states coincide).
+#[inline(always)]
+pub(super) fn stiffness_rho(h: f64, (num, den): (f64, f64)) -> Option<f64> {
+    (den > 0.0).then(|| h.abs() * (num / den).sqrt())
+}
+
+/// The squared, weighted norms `(‖f1 − ks‖², ‖y1 − y_stage‖²)` of Hairer's
+/// stiffness estimate, from `f(t1, y1)` and the test's stage `(f1, ks)`
+/// and their states `(y1, y_stage)`; `re` reads a value's real part.
+#[inline(always)]
+pub(super) fn stiffness_sums<X, R: Reals>(
     set: &Settings,
-    h: f64,
     (f1, ks): (&[X], &[X]),
     (y, y_stage): (&[X], &[X]),
-    get: impl Fn(&X) -> D,
-) -> Option<f64> {
-    let (mut num, mut den) = (0.0, 0.0);
+    re: impl Fn(&X) -> R,
+) -> (R, R) {
+    let (mut num, mut den) = (R::splat(0.0), R::splat(0.0));
     // Both differences in the error weights: the stiff mode often lives
     // in a component much smaller than the others (Robertson's y2), and
     // unweighted norms would see only the slow ones.
     for i in 0..y.len() {
-        let yi = get(&y[i]).re();
-        let sc = set.atol[i] + set.rtol[i] * yi.abs();
-        let (a, b) = ((get(&f1[i]).re() - get(&ks[i]).re()) / sc, (yi - get(&y_stage[i]).re()) / sc);
-        num += a * a;
-        den += b * b;
+        let yi = re(&y[i]);
+        let sc = R::splat(set.atol[i]) + R::splat(set.rtol[i]) * yi.abs();
+        let (a, b) = ((re(&f1[i]) - re(&ks[i])) / sc, (yi - re(&y_stage[i])) / sc);
+        num = num + a * a;
+        den = den + b * b;
     }
-    (den > 0.0).then(|| h.abs() * (num / den).sqrt())
+    (num, den)
 }
 
 /// `out = y + h Σ_j w_j k_j` over the non-zero weights, component by
