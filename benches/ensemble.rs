@@ -4,15 +4,20 @@
 //! Dopri5 loop over the same 10,000 inputs (one thread), and a plain loop
 //! of `solve` calls (one thread, no ensemble machinery).
 //!
+//! The ensemble runs with lanes 1 (one sample at a time) and 4 and 8
+//! (samples integrated together, issue 19), and a six-state model
+//! (Lorenz-96) likewise.
+//!
 //! Run: `cargo bench --bench ensemble`.
 
 #[allow(dead_code)] // the shared baselines serve several benches
 mod baseline;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use nalgebra::Const;
 use odeon::Dopri5;
 use odeon::ensemble::{Dist, Ensemble, Independent, SampleRng, Sampler};
-use odeon::models::VanDerPol;
+use odeon::models::{Lorenz96, VanDerPol};
 use odeon::{Options, solve};
 use std::hint::black_box;
 use std::time::Duration;
@@ -45,13 +50,16 @@ fn w4(c: &mut Criterion) {
             draws.iter().map(|d| solve(&VanDerPol, Dopri5, (0.0, 20.0), &d.y0, &d.p, &opts).unwrap().y[0]).sum::<f64>()
         })
     });
-    for threads in [1, 2] {
-        g.bench_function(format!("odeon ensemble, {threads} thread(s)"), |b| {
+    // Lanes 1 is the ensemble one sample at a time (the baseline of the
+    // lanes, issue 19).
+    for (threads, lanes) in [(1, 1), (1, 4), (1, 8), (2, 1), (2, 4), (2, 8)] {
+        g.bench_function(format!("odeon ensemble, {threads} thread(s), lanes {lanes}"), |b| {
             b.iter(|| {
                 Ensemble::new(&VanDerPol, Dopri5, (0.0, 20.0), sampler(), black_box(N))
                     .options(opts.clone())
                     .seed(42)
                     .threads(threads)
+                    .lanes(lanes)
                     .run()
                     .unwrap()
             })
@@ -60,5 +68,33 @@ fn w4(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, w4);
+/// A six-state model: Lorenz-96 on six sites, forcing F ~ U(6, 10), the
+/// sites' start ~ U(-1, 1) around F, t in [0, 5], rtol = atol = 1e-6;
+/// 10,000 samples on one thread, lanes against one sample at a time.
+fn lorenz96(c: &mut Criterion) {
+    let model = Lorenz96::<Const<6>>::fixed();
+    let sampler =
+        Independent::new(vec![Dist::Uniform { low: 7.0, high: 9.0 }; 6], vec![Dist::Uniform { low: 6.0, high: 10.0 }])
+            .unwrap();
+    let opts = Options::default().rtol(1e-6).atol(1e-6).save_final();
+    let mut g = c.benchmark_group("lorenz96_6_states_10k_1_thread");
+    g.sample_size(10).measurement_time(Duration::from_secs(8)).warm_up_time(Duration::from_secs(1));
+    for lanes in [1, 4, 8] {
+        let name =
+            if lanes == 1 { "ensemble, lanes 1 (baseline)".to_string() } else { format!("ensemble, lanes {lanes}") };
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                Ensemble::new(&model, Dopri5, (0.0, 5.0), sampler.clone(), black_box(N))
+                    .options(opts.clone())
+                    .threads(1)
+                    .lanes(lanes)
+                    .run()
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, w4, lorenz96);
 criterion_main!(benches);

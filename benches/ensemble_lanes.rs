@@ -15,6 +15,9 @@
 //! one-by-one `solve` calls on the same samples, after checking that the
 //! final states agree bit for bit.
 //!
+//! The third group does the same with dual numbers (sensitivities in mu):
+//! `solve_dual` one by one against `solve_lanes` over `Dual64`.
+//!
 //! Run: `cargo bench --bench ensemble_lanes` (the default target has SSE2:
 //! two f64 per vector), and with
 //! `RUSTFLAGS="-C target-cpu=native" cargo bench --bench ensemble_lanes`
@@ -26,8 +29,9 @@ mod baseline;
 use baseline::{A21, A31, A32, A41, A42, A43, A51, A52, A53, A54, A61, A62, A63, A64, A65, A71, A73, A74, A75, A76};
 use baseline::{E1, E3, E4, E5, E6, E7};
 use criterion::{Criterion, criterion_group, criterion_main};
+use num_dual::{Dual64, DualNum};
 use odeon::ensemble::{Dist, Independent, SampleRng, Sampler};
-use odeon::integrate::{Dopri5, solve_lanes};
+use odeon::integrate::{Dopri5, solve_dual, solve_lanes};
 use odeon::{Options, models::VanDerPol, solve};
 use std::time::Duration;
 
@@ -211,6 +215,34 @@ fn lanes(c: &mut Criterion) {
     g.bench_function("solve_lanes, 2", |b| b.iter(|| lanes::<2>(&inputs, &opts)));
     g.bench_function("solve_lanes, 4", |b| b.iter(|| lanes::<4>(&inputs, &opts)));
     g.bench_function("solve_lanes, 8", |b| b.iter(|| lanes::<8>(&inputs, &opts)));
+    g.finish();
+
+    // Sensitivities: x(20) and its derivative in mu for every sample, dual
+    // numbers in the lanes.
+    let seeded: Vec<([Dual64; 2], [Dual64; 1])> =
+        inputs.iter().map(|(y0, p)| (y0.map(Dual64::from), [Dual64::from(p[0]).derivative()])).collect();
+    let alone_dual = |inputs: &[([Dual64; 2], [Dual64; 1])]| -> Vec<Dual64> {
+        inputs
+            .iter()
+            .map(|(y0, p)| solve_dual(&VanDerPol, Dopri5, (0.0, T1), y0, p, &opts).unwrap().last().unwrap().1[0])
+            .collect()
+    };
+    fn dual_lanes<const L: usize>(inputs: &[([Dual64; 2], [Dual64; 1])], opts: &Options) -> Vec<Dual64> {
+        let mut out = vec![Dual64::from(0.0); inputs.len()];
+        let input = |k: usize| (&inputs[k].0[..], &inputs[k].1[..]);
+        solve_lanes::<_, Dopri5, Dual64, L>(&VanDerPol, (0.0, T1), opts, inputs.len(), &input, &mut |k, r| {
+            out[k] = r.unwrap().last().unwrap().1[0]
+        })
+        .unwrap();
+        out
+    }
+    let same = |a: Vec<Dual64>, b: Vec<Dual64>| a.iter().zip(&b).all(|(a, b)| a.re == b.re && a.eps == b.eps);
+    assert!(same(dual_lanes::<4>(&seeded, &opts), alone_dual(&seeded)));
+    let mut g = c.benchmark_group("w4_sensitivities_in_lanes_1_thread");
+    g.sample_size(10).measurement_time(Duration::from_secs(6)).warm_up_time(Duration::from_secs(1));
+    g.bench_function("solve_dual one by one (baseline)", |b| b.iter(|| alone_dual(&seeded)));
+    g.bench_function("solve_lanes, Dual64, 4", |b| b.iter(|| dual_lanes::<4>(&seeded, &opts)));
+    g.bench_function("solve_lanes, Dual64, 8", |b| b.iter(|| dual_lanes::<8>(&seeded, &opts)));
     g.finish();
 }
 

@@ -31,6 +31,7 @@
 //! # Ok::<(), odeon::Error>(())
 //! ```
 
+mod block;
 mod check;
 mod dist;
 mod morris;
@@ -44,6 +45,7 @@ mod summary;
 mod tree;
 
 pub use crate::random::{SampleRng, normal_quantile};
+pub use block::LANE_COUNTS;
 pub use dist::{Dist, Draw, Independent, LatinHypercube, Sampler};
 pub use morris::{Morris, MorrisIndices};
 pub use sketch::DdSketch;
@@ -85,6 +87,9 @@ pub const MAX_BLOCK_SIZE: u64 = 1 << 20;
 /// values, about 710/α per sign for values over the whole `f64` range
 /// (28 MB per series at this bound).
 pub const MIN_SKETCH_ALPHA: f64 = 1e-4;
+/// Default number of samples integrated together in one step loop (see
+/// [`Ensemble::lanes`]).
+pub const DEFAULT_LANES: usize = 4;
 /// Default number of failures listed (all are counted).
 pub const DEFAULT_MAX_FAILURES_LISTED: usize = 1000;
 
@@ -124,6 +129,7 @@ pub struct Ensemble<'a, S, Sa, A = Method> {
     shard: Option<(u64, u64)>,
     threads: Option<usize>,
     progress: bool,
+    lanes: usize,
 }
 
 impl<'a, S, Sa, A> Ensemble<'a, S, Sa, A>
@@ -152,6 +158,7 @@ where
             shard: None,
             threads: None,
             progress: false,
+            lanes: DEFAULT_LANES,
         }
     }
 
@@ -221,6 +228,18 @@ where
     /// Show a progress bar on stderr (drawn only on a terminal).
     pub fn progress(mut self, on: bool) -> Self {
         self.progress = on;
+        self
+    }
+
+    /// Integrate `n` samples together in one step loop (one of
+    /// [`LANE_COUNTS`]; default [`DEFAULT_LANES`], 1 turns lanes off), each
+    /// with its own step control, where the method and model allow it
+    /// (explicit methods, no events, stops or inputs; see
+    /// [`solve_lanes`](crate::integrate::solve_lanes)); the rest run one
+    /// by one. Results are the same bits for every lane count: only the
+    /// speed differs.
+    pub fn lanes(mut self, n: usize) -> Self {
+        self.lanes = n;
         self
     }
 
@@ -314,6 +333,9 @@ where
         if self.threads == Some(0) {
             return bad("threads", "must be at least 1".into());
         }
+        if !LANE_COUNTS.contains(&self.lanes) {
+            return bad("lanes", format!("must be one of {LANE_COUNTS:?}, got {}", self.lanes));
+        }
         if let (_, Err(e)) = self.eval(0, &self.solve_options())
             && is_configuration_error(&e)
         {
@@ -338,8 +360,7 @@ where
     }
 
     fn eval(&self, i: u64, opts: &Options) -> (Draw, Result<Solution, Error>) {
-        let mut rng = SampleRng::for_sample(self.seed, i);
-        let draw = self.sampler.sample(i, &mut rng);
+        let draw = self.draw(i);
         let sol = solve(self.system, self.method, self.t_span, &draw.y0, &draw.p, opts);
         (draw, sol)
     }
@@ -361,12 +382,17 @@ where
         let merge = |a: Block, b: Block| a.merge(b, policy);
         plan.for_each_block(
             |_, range| {
+                let mut rows = Vec::new();
+                let solved = self.solve_block(range, &opts, &mut |_, _, sol| {
+                    rows.extend_from_slice(&sol.y);
+                    rows.len() - sol.y.len()..rows.len()
+                });
                 let mut block = Block::empty();
                 let mut fails = Vec::new();
-                for i in range {
-                    match self.eval(i, &opts) {
-                        (_, Ok(sol)) => block.push(&sol.y),
-                        (draw, Err(e)) => fails.push(failure(i, draw, &e)),
+                for r in solved {
+                    match r {
+                        Ok(span) => block.push(&rows[span]),
+                        Err(f) => fails.push(f),
                     }
                 }
                 (block.finish(policy), fails)
@@ -418,13 +444,13 @@ where
         plan.for_each_block(
             |_, range| {
                 let (mut acc, mut fails, mut ok) = (None, Vec::new(), 0u64);
-                for i in range {
-                    match self.eval(i, &opts) {
-                        (draw, Ok(sol)) => {
+                for r in self.solve_block(range, &opts, &mut |i, draw, sol| map(i, draw, sol)) {
+                    match r {
+                        Ok(v) => {
                             ok += 1;
-                            acc = join(acc, Some(map(i, &draw, &sol)));
+                            acc = join(acc, Some(v));
                         }
-                        (draw, Err(e)) => fails.push(failure(i, draw, &e)),
+                        Err(f) => fails.push(f),
                     }
                 }
                 (acc, fails, ok)
@@ -452,14 +478,7 @@ where
         let opts = self.solve_options();
         let mut out = Vec::new();
         plan.for_each_block(
-            |_, range| {
-                range
-                    .map(|i| match self.eval(i, &opts) {
-                        (draw, Ok(sol)) => Ok(map(i, &draw, &sol)),
-                        (draw, Err(e)) => Err(failure(i, draw, &e)),
-                    })
-                    .collect::<Vec<_>>()
-            },
+            |_, range| self.solve_block(range, &opts, &mut |i, draw, sol| map(i, draw, sol)),
             |_, v| out.extend(v),
         )?;
         Ok(out)

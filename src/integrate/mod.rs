@@ -37,7 +37,7 @@ pub use controller::{Controller, MAX_ERROR_TEST_FAILURES};
 pub use driver::drive;
 pub use esdirk::EsdirkStepper;
 pub use esdirk::tableau::{EsdirkMethod, EsdirkTableau, Kvaerno5, TrBdf2};
-pub use explicit::{Integrator, Unbatched, solve_lanes};
+pub use explicit::{Integrator, LaneSink, Unbatched, solve_lanes};
 pub use iteration::sparsity;
 pub use mass::MassMatrix;
 pub use options::{Linsolve, Options, Save, Tolerance};
@@ -240,6 +240,30 @@ pub trait Algorithm: Copy + Send + Sync + 'static {
         S: Model,
         D: DualScalar,
         DefaultAllocator: Allocator<S::Dim>;
+
+    /// [`solve_lanes`] with this method, `L` samples at a time; methods
+    /// without a lane stepper (the implicit ones) leave every sample to
+    /// the one-sample path ([`Unbatched::Unsupported`]).
+    ///
+    /// # Errors
+    /// As [`solve_lanes`].
+    fn solve_lanes<'i, S, T, const L: usize>(
+        &self,
+        system: &S,
+        t_span: (f64, f64),
+        options: &Options,
+        n: usize,
+        input: &dyn Fn(usize) -> (&'i [T], &'i [T]),
+        sink: &mut LaneSink<'_, T>,
+    ) -> Result<(), Unbatched>
+    where
+        S: Model,
+        T: DualScalar + 'i,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        let _ = (system, t_span, options, n, input, sink);
+        Err(Unbatched::Unsupported)
+    }
 }
 
 impl<M: ExplicitRk> Algorithm for M {
@@ -261,6 +285,23 @@ impl<M: ExplicitRk> Algorithm for M {
         DefaultAllocator: Allocator<S::Dim>,
     {
         solve_with::<S, M, D>(system, t_span, y0, p, options)
+    }
+
+    fn solve_lanes<'i, S, T, const L: usize>(
+        &self,
+        system: &S,
+        t_span: (f64, f64),
+        options: &Options,
+        n: usize,
+        input: &dyn Fn(usize) -> (&'i [T], &'i [T]),
+        sink: &mut LaneSink<'_, T>,
+    ) -> Result<(), Unbatched>
+    where
+        S: Model,
+        T: DualScalar + 'i,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        solve_lanes::<S, M, T, L>(system, t_span, options, n, input, sink)
     }
 }
 
@@ -335,6 +376,32 @@ impl Algorithm for Method {
             Method::Kvaerno5 => Kvaerno5.solve_dual(system, t_span, y0, p, options),
             Method::Bdf => Bdf.solve_dual(system, t_span, y0, p, options),
             Method::Auto => Auto.solve_dual(system, t_span, y0, p, options),
+        }
+    }
+
+    fn solve_lanes<'i, S, T, const L: usize>(
+        &self,
+        system: &S,
+        t_span: (f64, f64),
+        options: &Options,
+        n: usize,
+        input: &dyn Fn(usize) -> (&'i [T], &'i [T]),
+        sink: &mut LaneSink<'_, T>,
+    ) -> Result<(), Unbatched>
+    where
+        S: Model,
+        T: DualScalar + 'i,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        match self {
+            Method::Euler => solve_lanes::<S, Euler, T, L>(system, t_span, options, n, input, sink),
+            Method::Heun => solve_lanes::<S, Heun, T, L>(system, t_span, options, n, input, sink),
+            Method::Rk4 => solve_lanes::<S, Rk4, T, L>(system, t_span, options, n, input, sink),
+            Method::Bs3 => solve_lanes::<S, Bs3, T, L>(system, t_span, options, n, input, sink),
+            Method::Dopri5 => solve_lanes::<S, Dopri5, T, L>(system, t_span, options, n, input, sink),
+            Method::Tsit5 => solve_lanes::<S, Tsit5, T, L>(system, t_span, options, n, input, sink),
+            Method::Dop853 => solve_lanes::<S, Dop853, T, L>(system, t_span, options, n, input, sink),
+            _ => Err(Unbatched::Unsupported),
         }
     }
 }

@@ -39,6 +39,25 @@ fn one_and_two_threads_give_identical_summaries() {
 }
 
 #[test]
+fn every_lane_count_gives_identical_results() {
+    let one = vdp(2000).lanes(1).threads(1).run().unwrap();
+    assert_eq!(one.succeeded, 2000);
+    for lanes in [2, 4, 8] {
+        assert_eq!(bits(&vdp(2000).lanes(lanes).threads(2).run().unwrap()), bits(&one), "{lanes} lanes");
+    }
+    // Every sample's saved states and statistics, through `collect` and `run_map`.
+    let each = |lanes| vdp(700).lanes(lanes).collect(|i, _, sol| (i, sol.clone())).unwrap();
+    let alone = each(1);
+    let summed = |lanes| vdp(700).lanes(lanes).run_map(|_, _, sol| sol.y.iter().sum::<f64>(), |a, b| a + b).unwrap();
+    for lanes in [2, 4, 8] {
+        assert_eq!(each(lanes), alone, "{lanes} lanes");
+        assert_eq!(summed(lanes).value.unwrap().to_bits(), summed(1).value.unwrap().to_bits());
+    }
+    let err = vdp(10).lanes(3).run().unwrap_err();
+    assert!(matches!(err, odeon::Error::InvalidOption { name: "lanes", .. }), "{err}");
+}
+
+#[test]
 fn four_shards_merged_equal_the_single_run_bit_for_bit() {
     let whole = vdp(3000).run().unwrap();
     let mut parts: Vec<EnsembleSummary> = (0..4).map(|k| vdp(3000).shard(k, 4).unwrap().run().unwrap()).collect();

@@ -29,12 +29,21 @@ fn failed_samples_are_listed_and_the_rest_summarized() {
     let n = 4000;
     let seed = 99;
     let sampler = Independent::new(vec![Dist::Fixed(1.0)], vec![Dist::Uniform { low: 0.0, high: 1.0 }]).unwrap();
-    let s = Ensemble::new(&BlowUp, Dopri5, (0.0, 1.0), sampler, n)
-        .options(Options::default().rtol(1e-9).atol(1e-9))
-        .seed(seed)
-        .max_failures_listed(n as usize)
-        .run()
-        .unwrap();
+    let run = |lanes| {
+        Ensemble::new(&BlowUp, Dopri5, (0.0, 1.0), sampler.clone(), n)
+            .options(Options::default().rtol(1e-9).atol(1e-9))
+            .seed(seed)
+            .max_failures_listed(n as usize)
+            .lanes(lanes)
+            .run()
+            .unwrap()
+    };
+    let s = run(1);
+    // The model branches on its parameter: lanes that disagree leave
+    // their samples to the one-sample path, with the same results.
+    for lanes in [2, 8] {
+        assert_eq!(serde_json::to_string(&run(lanes)).unwrap(), serde_json::to_string(&s).unwrap());
+    }
     // The draws, recomputed from the documented streams: y0 takes the
     // first uniform, p the second.
     let u: Vec<f64> = (0..n)

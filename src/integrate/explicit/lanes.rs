@@ -83,7 +83,7 @@ pub fn solve_lanes<'i, S, M, T, const L: usize>(
     options: &Options,
     n: usize,
     input: &dyn Fn(usize) -> (&'i [T], &'i [T]),
-    sink: &mut Sink<'_, T>,
+    sink: &mut LaneSink<'_, T>,
 ) -> Result<(), Unbatched>
 where
     S: Model,
@@ -139,8 +139,9 @@ fn settings<S: Model, M: ExplicitRk>(system: &S, t_span: (f64, f64), o: &Options
 /// A state of `L` lanes.
 type LaneState<T, N, const L: usize> = State<Lanes<T, L>, N>;
 
-/// Where a sample's result goes.
-pub(crate) type Sink<'s, T> = dyn FnMut(usize, Result<&Solution<T>, Error>) + 's;
+/// Where [`solve_lanes`] hands each sample's result: its index and its
+/// solution or error.
+pub type LaneSink<'s, T> = dyn FnMut(usize, Result<&Solution<T>, Error>) + 's;
 
 struct Run<'a, 'o, S, M, T, const L: usize>
 where
@@ -233,7 +234,7 @@ where
         mut next: usize,
         n: usize,
         input: &dyn Fn(usize) -> (&'i [T], &'i [T]),
-        sink: &mut Sink<'_, T>,
+        sink: &mut LaneSink<'_, T>,
     ) -> usize
     where
         T: 'i,
@@ -334,7 +335,7 @@ where
 
     /// Lane `l`'s trial step for this round, if it has a sample (a lane
     /// that cannot take one ends its sample with the error).
-    fn trial(&mut self, l: usize, sink: &mut Sink<'_, T>) {
+    fn trial(&mut self, l: usize, sink: &mut LaneSink<'_, T>) {
         self.trial[l] = None;
         if self.sample[l].is_none() {
             return;
@@ -389,7 +390,7 @@ where
     /// Accept or reject each lane's trial step, run the stiffness test
     /// and save what accepted steps give. `true`: the lanes' branches
     /// diverged.
-    fn judge(&mut self, sink: &mut Sink<'_, T>) -> bool {
+    fn judge(&mut self, sink: &mut LaneSink<'_, T>) -> bool {
         let (err, finite) = self.error_norms();
         let mut accepted = [false; L];
         let mut test = [false; L];
@@ -480,7 +481,7 @@ where
     /// Hairer's stiffness test for the lanes in `test` (accepted steps),
     /// with `f(t1, y1)` evaluated for all that lack it in one call; a lane
     /// found stiff ends its sample. `true`: the branches diverged.
-    fn test_stiffness(&mut self, test: &[bool; L], accepted: &mut [bool; L], sink: &mut Sink<'_, T>) -> bool {
+    fn test_stiffness(&mut self, test: &[bool; L], accepted: &mut [bool; L], sink: &mut LaneSink<'_, T>) -> bool {
         let Some(st) = M::STIFFNESS else { return false };
         if !test.contains(&true) {
             return false;
@@ -546,7 +547,7 @@ where
     }
 
     /// End lane `l`'s sample with `e` and what it saved.
-    fn fail(&mut self, l: usize, e: Error, sink: &mut Sink<'_, T>) {
+    fn fail(&mut self, l: usize, e: Error, sink: &mut LaneSink<'_, T>) {
         if let Some(k) = self.sample[l].take() {
             self.sol[l].stats = self.stats[l];
             sink(k, Err(e.with_partial(self.sol[l].primal())));
@@ -615,8 +616,11 @@ where
 
 /// `x`'s lanes in `which` set from `v`'s.
 #[inline(always)]
-fn select_lanes<T: DualScalar, N: Dim, const L: usize>(x: &mut LaneState<T, N, L>, v: &LaneState<T, N, L>, which: &[bool; L])
-where
+fn select_lanes<T: DualScalar, N: Dim, const L: usize>(
+    x: &mut LaneState<T, N, L>,
+    v: &LaneState<T, N, L>,
+    which: &[bool; L],
+) where
     DefaultAllocator: Allocator<N>,
 {
     let n = x.len();

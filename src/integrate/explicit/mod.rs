@@ -17,7 +17,7 @@ use nalgebra::allocator::Allocator;
 mod lanes;
 mod shared;
 
-pub use lanes::{Unbatched, solve_lanes};
+pub use lanes::{LaneSink, Unbatched, solve_lanes};
 
 use shared::{Core, Verdict, combine};
 

@@ -373,7 +373,9 @@ pub(super) fn control<M: ExplicitRk>(
 /// The real numbers step control computes with: one step's (`f64`), or
 /// one per lane (`Lanes<f64, L>`, every operation lane by lane with
 /// `f64`'s own, so each lane has the bits of its one-sample control).
-pub(super) trait Reals: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
+pub(super) trait Reals:
+    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self>
+{
     fn splat(v: f64) -> Self;
     fn abs(self) -> Self;
     fn max(self, other: Self) -> Self;
