@@ -6,7 +6,8 @@
 //!
 //! The ensemble runs with lanes 1 (one sample at a time) and 4 and 8
 //! (samples integrated together, issue 19), and a six-state model
-//! (Lorenz-96) likewise.
+//! (Lorenz-96) likewise; and Sobol indices of an 8-input model at 2^14
+//! base rows, lanes against one solve at a time.
 //!
 //! Run: `cargo bench --bench ensemble`.
 
@@ -15,10 +16,11 @@ mod baseline;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::Const;
+use nalgebra::SVector;
 use odeon::Dopri5;
-use odeon::ensemble::{Dist, Ensemble, Independent, SampleRng, Sampler};
+use odeon::ensemble::{Dist, Ensemble, Independent, Runs, SampleRng, Sampler, Sobol};
 use odeon::models::{Lorenz96, VanDerPol};
-use odeon::{Options, solve};
+use odeon::{DualScalar, OdeSystem, Options, Solution, solve};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -96,5 +98,56 @@ fn lorenz96(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, w4, lorenz96);
+/// SEIRS with births and deaths, normalised population: 4 states, 6
+/// rates, and the initial exposed and infected fractions: 8 inputs.
+struct Seirs;
+
+impl OdeSystem for Seirs {
+    type Dim = Const<4>;
+    fn dim(&self) -> Const<4> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        6
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 4>, p: &[D], dy: &mut SVector<D, 4>) {
+        let (beta, sigma, gamma, mu, omega, alpha) = (p[0], p[1], p[2], p[3], p[4], p[5]);
+        let (s, e, i, r) = (y[0], y[1], y[2], y[3]);
+        dy[0] = mu - beta * s * i + omega * r - mu * s;
+        dy[1] = beta * s * i - (sigma + mu) * e;
+        dy[2] = sigma * e - (gamma + mu + alpha) * i;
+        dy[3] = gamma * i - (omega + mu) * r;
+    }
+}
+
+/// Sobol indices of the infected fraction at t = 60 over the 8 inputs of
+/// `Seirs`, 2^14 base rows (163,840 solves, Dopri5, rtol 1e-6), one
+/// thread: lanes against one solve at a time.
+fn sobol(c: &mut Criterion) {
+    let u = |low, high| Dist::Uniform { low, high };
+    let factors = vec![
+        u(0.3, 0.8),
+        u(0.1, 0.5),
+        u(0.05, 0.2),
+        u(0.0, 0.02),
+        u(0.0, 0.05),
+        u(0.0, 0.02),
+        u(0.0, 0.01),
+        u(0.001, 0.01),
+    ];
+    let opts = Options::default().rtol(1e-6).atol(1e-8).save_final();
+    let inputs = |x: &[f64]| (vec![1.0 - x[6] - x[7], x[6], x[7], 0.0], x[..6].to_vec());
+    let output = |sol: &Solution| sol.y[2];
+    let sobol = Sobol::new(factors, 1 << 14).unwrap().bootstrap(0).threads(1);
+    let mut g = c.benchmark_group("sobol_8_inputs_2e14_1_thread");
+    g.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(1));
+    for lanes in [1, 4, 8] {
+        let name = if lanes == 1 { "lanes 1 (baseline)".to_string() } else { format!("lanes {lanes}") };
+        let runs = Runs::new(&Seirs, Dopri5, (0.0, 60.0)).options(opts.clone()).lanes(lanes);
+        g.bench_function(name, |b| b.iter(|| sobol.analyze_runs(&runs, &inputs, &output).unwrap()));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, w4, lorenz96, sobol);
 criterion_main!(benches);

@@ -29,7 +29,7 @@ mod baseline;
 use baseline::{A21, A31, A32, A41, A42, A43, A51, A52, A53, A54, A61, A62, A63, A64, A65, A71, A73, A74, A75, A76};
 use baseline::{E1, E3, E4, E5, E6, E7};
 use criterion::{Criterion, criterion_group, criterion_main};
-use num_dual::{Dual64, DualNum};
+use num_dual::Dual64;
 use odeon::ensemble::{Dist, Independent, SampleRng, Sampler};
 use odeon::integrate::{Dopri5, solve_dual, solve_lanes};
 use odeon::{Options, models::VanDerPol, solve};

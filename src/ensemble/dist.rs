@@ -230,6 +230,17 @@ pub struct Draw {
     pub p: Vec<f64>,
 }
 
+impl Draw {
+    /// Set the draw to the first `n_y0` values (`y0`) and the rest (`p`),
+    /// keeping its memory.
+    pub fn fill(&mut self, n_y0: usize, mut values: impl Iterator<Item = f64>) {
+        self.y0.clear();
+        self.y0.extend(values.by_ref().take(n_y0));
+        self.p.clear();
+        self.p.extend(values);
+    }
+}
+
 /// Draws the inputs `(y0, p)` of sample `index` from its own stream.
 ///
 /// Closures `Fn(u64, &mut SampleRng) -> (Vec<f64>, Vec<f64>)` are samplers;
@@ -245,6 +256,13 @@ pub struct Draw {
 pub trait Sampler: Sync {
     /// The inputs of sample `index`.
     fn sample(&self, index: u64, rng: &mut SampleRng) -> Draw;
+
+    /// [`sample`](Self::sample) into `draw`, reusing its memory: what an
+    /// [`Ensemble`](super::Ensemble) calls, so that a sampler that fills a
+    /// draw in place costs no allocation per sample.
+    fn sample_into(&self, index: u64, rng: &mut SampleRng, draw: &mut Draw) {
+        *draw = self.sample(index, rng);
+    }
 
     /// The number of samples the sampler is built for, if it is (a Latin
     /// hypercube stratifies a fixed number of samples).
@@ -297,9 +315,15 @@ impl Independent {
 }
 
 impl Sampler for Independent {
-    fn sample(&self, _index: u64, rng: &mut SampleRng) -> Draw {
-        let mut draw = |d: &Dist| d.quantile(rng.uniform());
-        Draw { y0: self.y0.iter().map(&mut draw).collect(), p: self.p.iter().map(&mut draw).collect() }
+    fn sample(&self, index: u64, rng: &mut SampleRng) -> Draw {
+        let mut draw = Draw::default();
+        self.sample_into(index, rng, &mut draw);
+        draw
+    }
+
+    fn sample_into(&self, _index: u64, rng: &mut SampleRng, draw: &mut Draw) {
+        let mut q = |d: &Dist| d.quantile(rng.uniform());
+        draw.fill(self.y0.len(), self.y0.iter().chain(&self.p).map(&mut q));
     }
 }
 
@@ -374,14 +398,20 @@ impl LatinHypercube {
 
 impl Sampler for LatinHypercube {
     fn sample(&self, index: u64, rng: &mut SampleRng) -> Draw {
+        let mut draw = Draw::default();
+        self.sample_into(index, rng, &mut draw);
+        draw
+    }
+
+    fn sample_into(&self, index: u64, rng: &mut SampleRng, draw: &mut Draw) {
         let n = self.n as f64;
         let mut d = 0;
-        let mut draw = |dist: &Dist| {
+        let mut q = |dist: &Dist| {
             let stratum = f64::from(self.perms[d][index as usize]);
             d += 1;
             dist.quantile((stratum + rng.uniform()) / n)
         };
-        Draw { y0: self.y0.iter().map(&mut draw).collect(), p: self.p.iter().map(&mut draw).collect() }
+        draw.fill(self.y0.len(), self.y0.iter().chain(&self.p).map(&mut q));
     }
 
     fn n_samples(&self) -> Option<u64> {

@@ -31,11 +31,11 @@
 //! # Ok::<(), odeon::Error>(())
 //! ```
 
-mod block;
 mod check;
 mod dist;
 mod morris;
 mod runner;
+mod runs;
 mod sketch;
 mod sobol;
 mod sobol_seq;
@@ -45,9 +45,9 @@ mod summary;
 mod tree;
 
 pub use crate::random::{SampleRng, normal_quantile};
-pub use block::LANE_COUNTS;
 pub use dist::{Dist, Draw, Independent, LatinHypercube, Sampler};
 pub use morris::{Morris, MorrisIndices};
+pub use runs::{DEFAULT_LANES, LANE_COUNTS, PointInputs, RunOutput, Runs};
 pub use sketch::DdSketch;
 pub use sobol::{Sobol, SobolIndices, SobolSampling};
 pub use stats::{QUANTILE_LEVELS, SeriesStats};
@@ -87,9 +87,6 @@ pub const MAX_BLOCK_SIZE: u64 = 1 << 20;
 /// values, about 710/α per sign for values over the whole `f64` range
 /// (28 MB per series at this bound).
 pub const MIN_SKETCH_ALPHA: f64 = 1e-4;
-/// Default number of samples integrated together in one step loop (see
-/// [`Ensemble::lanes`]).
-pub const DEFAULT_LANES: usize = 4;
 /// Default number of failures listed (all are counted).
 pub const DEFAULT_MAX_FAILURES_LISTED: usize = 1000;
 
@@ -114,10 +111,7 @@ pub const DEFAULT_MAX_FAILURES_LISTED: usize = 1000;
 /// O(series · log(blocks)).
 #[derive(Clone)]
 pub struct Ensemble<'a, S, Sa, A = Method> {
-    system: &'a S,
-    method: A,
-    t_span: (f64, f64),
-    options: Options,
+    runs: Runs<'a, S, A>,
     sampler: Sa,
     samples: u64,
     seed: u64,
@@ -129,7 +123,6 @@ pub struct Ensemble<'a, S, Sa, A = Method> {
     shard: Option<(u64, u64)>,
     threads: Option<usize>,
     progress: bool,
-    lanes: usize,
 }
 
 impl<'a, S, Sa, A> Ensemble<'a, S, Sa, A>
@@ -143,10 +136,7 @@ where
     /// `sampler`; default options, seed 0, final state kept.
     pub fn new(system: &'a S, method: A, t_span: (f64, f64), sampler: Sa, samples: u64) -> Self {
         Ensemble {
-            system,
-            method,
-            t_span,
-            options: Options::default(),
+            runs: Runs::new(system, method, t_span),
             sampler,
             samples,
             seed: 0,
@@ -158,7 +148,6 @@ where
             shard: None,
             threads: None,
             progress: false,
-            lanes: DEFAULT_LANES,
         }
     }
 
@@ -170,7 +159,7 @@ where
 
     /// Integration options (`save` is set by [`keep`](Self::keep)).
     pub fn options(mut self, options: Options) -> Self {
-        self.options = options;
+        self.runs.options = options;
         self
     }
 
@@ -231,15 +220,11 @@ where
         self
     }
 
-    /// Integrate `n` samples together in one step loop (one of
-    /// [`LANE_COUNTS`]; default [`DEFAULT_LANES`], 1 turns lanes off), each
-    /// with its own step control, where the method and model allow it
-    /// (explicit methods, no events, stops or inputs; see
-    /// [`solve_lanes`](crate::integrate::solve_lanes)); the rest run one
-    /// by one. Results are the same bits for every lane count: only the
-    /// speed differs.
+    /// Integrate `n` samples together in one step loop (see
+    /// [`Runs::lanes`]; default [`DEFAULT_LANES`], 1 turns lanes off).
+    /// Results are the same bits for every lane count.
     pub fn lanes(mut self, n: usize) -> Self {
-        self.lanes = n;
+        self.runs.lanes = n;
         self
     }
 
@@ -251,10 +236,10 @@ where
     /// out: they do not change a sample.
     pub fn layout(&self) -> Layout {
         let times = match &self.keep {
-            Keep::Final => vec![self.t_span.1],
+            Keep::Final => vec![self.runs.t_span.1],
             Keep::At(ts) => ts.clone(),
         };
-        let names = self.system.state_names();
+        let names = self.runs.system.state_names();
         let series = self.series() as u64;
         Layout {
             run: self.fingerprint(),
@@ -274,7 +259,7 @@ where
             Keep::Final => 1,
             Keep::At(ts) => ts.len(),
         };
-        (times * crate::system::n_states(self.system)).max(1)
+        (times * crate::system::n_states(self.runs.system)).max(1)
     }
 
     /// The run fingerprint of [`layout`](Self::layout) (the right-hand
@@ -286,18 +271,18 @@ where
         let mut text = format!(
             "{}|{}|{}|{options}|{}",
             std::any::type_name::<S>(),
-            self.method.name(),
-            bits(&[self.t_span.0, self.t_span.1]),
+            self.runs.method.name(),
+            bits(&[self.runs.t_span.0, self.runs.t_span.1]),
             self.seed
         );
-        let n = crate::system::n_states(self.system);
+        let n = crate::system::n_states(self.runs.system);
         for i in [0, self.samples / 2, self.samples.saturating_sub(1)] {
             let draw = self.sampler.sample(i, &mut SampleRng::for_sample(self.seed, i));
             text += &format!("|{i}:{};{}", bits(&draw.y0), bits(&draw.p));
-            if draw.y0.len() == n && draw.p.len() == self.system.n_params() {
-                let y = State::<f64, S::Dim>::from_column_slice_generic(self.system.dim(), nalgebra::U1, &draw.y0);
+            if draw.y0.len() == n && draw.p.len() == self.runs.system.n_params() {
+                let y = State::<f64, S::Dim>::from_column_slice_generic(self.runs.system.dim(), nalgebra::U1, &draw.y0);
                 let mut dy = y.clone();
-                self.system.rhs(self.t_span.0, &y, &[], &draw.p, &mut dy);
+                self.runs.system.rhs(self.runs.t_span.0, &y, &[], &draw.p, &mut dy);
                 text += &format!(";{}", bits(dy.as_slice()));
             }
         }
@@ -309,7 +294,7 @@ where
             Keep::Final => Save::Final,
             Keep::At(ts) => Save::At(ts.clone()),
         };
-        Options { save, ..self.options.clone() }
+        Options { save, ..self.runs.options.clone() }
     }
 
     /// Check the set-up, and solve sample 0 so that errors of the
@@ -333,9 +318,7 @@ where
         if self.threads == Some(0) {
             return bad("threads", "must be at least 1".into());
         }
-        if !LANE_COUNTS.contains(&self.lanes) {
-            return bad("lanes", format!("must be one of {LANE_COUNTS:?}, got {}", self.lanes));
-        }
+        self.runs.check_lanes()?;
         if let (_, Err(e)) = self.eval(0, &self.solve_options())
             && is_configuration_error(&e)
         {
@@ -361,7 +344,7 @@ where
 
     fn eval(&self, i: u64, opts: &Options) -> (Draw, Result<Solution, Error>) {
         let draw = self.draw(i);
-        let sol = solve(self.system, self.method, self.t_span, &draw.y0, &draw.p, opts);
+        let sol = solve(self.runs.system, self.runs.method, self.runs.t_span, &draw.y0, &draw.p, opts);
         (draw, sol)
     }
 

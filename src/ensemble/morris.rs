@@ -20,8 +20,11 @@
 
 use super::dist::Dist;
 use super::runner::Plan;
-use crate::Error;
+use super::runs::{PointInputs, RunOutput, Runs};
 use crate::random::{Domain, SampleRng};
+use crate::{Algorithm, Error, Model};
+use nalgebra::DefaultAllocator;
+use nalgebra::allocator::Allocator;
 use serde::{Deserialize, Serialize};
 
 /// A Morris screening design.
@@ -141,6 +144,35 @@ impl Morris {
     where
         F: Fn(&[f64]) -> Result<f64, Error> + Sync,
     {
+        self.analyze_blocks(&|xs| xs.iter().map(|x| f(x).ok().filter(|v| v.is_finite())).collect())
+    }
+
+    /// [`analyze`](Self::analyze) a model's output: at each point `x`,
+    /// `output` of the solve by `runs` from the inputs `(y0, p) =
+    /// inputs(x)`, the solves of a block of trajectories integrated
+    /// together in lanes where `runs` allow it.
+    ///
+    /// # Errors
+    /// As [`analyze`](Self::analyze), and an invalid lane count.
+    pub fn analyze_runs<S, A>(
+        &self,
+        runs: &Runs<'_, S, A>,
+        inputs: &PointInputs<'_>,
+        output: &RunOutput<'_>,
+    ) -> Result<MorrisIndices, Error>
+    where
+        S: Model + Sync,
+        A: Algorithm,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        runs.check_lanes()?;
+        self.analyze_blocks(&|xs| runs.outputs(xs, inputs, output))
+    }
+
+    /// Evaluate the points of every trajectory, a block of trajectories
+    /// at a time by `eval` (in parallel, `None` for a failed evaluation),
+    /// and compute the statistics of the elementary effects.
+    fn analyze_blocks(&self, eval: &(dyn Fn(&[Vec<f64>]) -> Vec<Option<f64>> + Sync)) -> Result<MorrisIndices, Error> {
         let d = self.factors.len();
         let delta = f64::from(self.levels) / (2.0 * (f64::from(self.levels) - 1.0));
         let plan = Plan {
@@ -155,11 +187,15 @@ impl Morris {
         let mut failed = 0;
         plan.for_each_block(
             |_, range| {
-                range
-                    .map(|r| {
-                        let (points, steps) = self.trajectory(r);
-                        let ys: Option<Vec<f64>> =
-                            points.iter().map(|u| f(&self.to_inputs(u)).ok().filter(|v| v.is_finite())).collect();
+                let trajectories: Vec<_> = range.map(|r| self.trajectory(r)).collect();
+                let xs: Vec<Vec<f64>> =
+                    trajectories.iter().flat_map(|(points, _)| points.iter().map(|u| self.to_inputs(u))).collect();
+                let ys = eval(&xs);
+                trajectories
+                    .iter()
+                    .zip(ys.chunks(d + 1))
+                    .map(|((_, steps), ys)| {
+                        let ys: Option<Vec<f64>> = ys.iter().copied().collect();
                         ys.map(|ys| {
                             let mut ee = vec![0.0; d];
                             for (m, &(i, dir)) in steps.iter().enumerate() {

@@ -26,12 +26,16 @@
 
 use super::dist::Dist;
 use super::runner::Plan;
+use super::runs::{PointInputs, RunOutput, Runs};
 use super::sobol_seq::{MAX_DIM, SobolSeq};
 use super::stats::exact_quantile;
-use crate::Error;
 use crate::random::{Domain, SampleRng};
+use crate::{Algorithm, Error, Model};
+use nalgebra::DefaultAllocator;
+use nalgebra::allocator::Allocator;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// A Sobol' analysis: the inputs' distributions, the base sample size `N`,
 /// the seed and the bootstrap settings.
@@ -219,6 +223,54 @@ impl Sobol {
     where
         F: Fn(&[f64]) -> Result<f64, Error> + Sync,
     {
+        self.analyze_blocks(&|range| range.map(|k| f(&self.point(k)).ok().filter(|v| v.is_finite())).collect())
+    }
+
+    /// [`analyze`](Self::analyze) a model's output: at each point `x`,
+    /// `output` of the solve by `runs` from the inputs `(y0, p) =
+    /// inputs(x)`, the solves of a block of rows integrated together in
+    /// lanes where `runs` allow it.
+    ///
+    /// # Errors
+    /// As [`analyze`](Self::analyze), and an invalid lane count.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ensemble::{Dist, Runs, Sobol};
+    /// use odeon::{models::ExponentialDecay, Method, Options};
+    /// // y(1) = y0 e^(-k): y0 ~ U(1, 2) and k ~ U(0.5, 1.5).
+    /// let runs = Runs::new(&ExponentialDecay, Method::Dopri5, (0.0, 1.0)).options(Options::default().save_final());
+    /// let factors = vec![Dist::Uniform { low: 1.0, high: 2.0 }, Dist::Uniform { low: 0.5, high: 1.5 }];
+    /// let idx = Sobol::new(factors, 1024)?.bootstrap(0).analyze_runs(
+    ///     &runs,
+    ///     &|x| (vec![x[0]], vec![x[1]]),
+    ///     &|sol| sol.y[0],
+    /// )?;
+    /// assert!(idx.first[1] > idx.first[0]); // the rate matters more
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn analyze_runs<S, A>(
+        &self,
+        runs: &Runs<'_, S, A>,
+        inputs: &PointInputs<'_>,
+        output: &RunOutput<'_>,
+    ) -> Result<SobolIndices, Error>
+    where
+        S: Model + Sync,
+        A: Algorithm,
+        DefaultAllocator: Allocator<S::Dim>,
+    {
+        runs.check_lanes()?;
+        self.analyze_blocks(&|range| {
+            let xs: Vec<Vec<f64>> = range.map(|k| self.point(k)).collect();
+            runs.outputs(&xs, inputs, output)
+        })
+    }
+
+    /// Evaluate every point, a block of whole rows at a time by `eval`
+    /// (in parallel, `None` for a failed evaluation), and estimate the
+    /// indices.
+    fn analyze_blocks(&self, eval: &(dyn Fn(Range<u64>) -> Vec<Option<f64>> + Sync)) -> Result<SobolIndices, Error> {
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             return Err(Error::InvalidOption { name: "confidence", reason: "must lie in (0, 1)".into() });
         }
@@ -233,10 +285,7 @@ impl Sobol {
             max_in_flight: None,
         };
         let mut y: Vec<Option<f64>> = Vec::with_capacity(plan.samples as usize);
-        plan.for_each_block(
-            |_, range| range.map(|k| f(&self.point(k)).ok().filter(|v| v.is_finite())).collect::<Vec<_>>(),
-            |_, v| y.extend(v),
-        )?;
+        plan.for_each_block(|_, range| eval(range), |_, v| y.extend(v))?;
         let rows: Vec<&[Option<f64>]> = y.chunks(width as usize).filter(|r| r.iter().all(Option::is_some)).collect();
         let rows: Vec<Vec<f64>> = rows.into_iter().map(|r| r.iter().map(|v| v.unwrap_or(f64::NAN)).collect()).collect();
         let failed_rows = self.n_base - rows.len() as u64;

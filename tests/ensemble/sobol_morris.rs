@@ -76,3 +76,37 @@ fn a_constant_output_is_an_error_not_nan() {
     assert!(idx.first.iter().chain(&idx.total).all(|v| v.is_finite()));
     assert!(idx.total[0] > 0.9 && idx.total[1].abs() < 1e-9, "{:?}", idx.total);
 }
+
+#[test]
+fn indices_of_a_model_match_closed_forms_for_every_lane_count() {
+    use odeon::ensemble::Runs;
+    use odeon::{Dopri5, Options, models::ExponentialDecay, solve};
+    // y(1) = y0 e^(-k), y0 ~ U(1, 2), k ~ U(0.5, 1.5): a product X g(K).
+    let factors = vec![Dist::Uniform { low: 1.0, high: 2.0 }, Dist::Uniform { low: 0.5, high: 1.5 }];
+    let opts = Options::default().rtol(1e-10).atol(1e-12).save_final();
+    let inputs = |x: &[f64]| (vec![x[0]], vec![x[1]]);
+    let output = |sol: &odeon::Solution| sol.y[0];
+    let runs = |lanes| Runs::new(&ExponentialDecay, Dopri5, (0.0, 1.0)).options(opts.clone()).lanes(lanes);
+    let sobol = Sobol::new(factors.clone(), 4096).unwrap().seed(5).bootstrap(0);
+    let idx = sobol.analyze_runs(&runs(1), &inputs, &output).unwrap();
+    // E[X] = 3/2, Var X = 1/12; m = E[g] = e^-0.5 − e^-1.5, E[g²] = (e^-1 − e^-3)/2.
+    let (m, m2) = ((-0.5f64).exp() - (-1.5f64).exp(), ((-1.0f64).exp() - (-3.0f64).exp()) / 2.0);
+    let v = (1.0 / 12.0 + 2.25) * m2 - (1.5 * m).powi(2);
+    let (s_x, s_k) = (m * m / 12.0 / v, 2.25 * (m2 - m * m) / v);
+    assert!((idx.first[0] - s_x).abs() < 0.02 && (idx.first[1] - s_k).abs() < 0.02, "{idx:?} vs {s_x}, {s_k}");
+    assert!((idx.total[0] - (1.0 - s_k)).abs() < 0.02 && (idx.total[1] - (1.0 - s_x)).abs() < 0.02, "{idx:?}");
+    // The same bits with lanes, and as one solve per evaluation.
+    for lanes in [2, 4, 8] {
+        assert_eq!(sobol.analyze_runs(&runs(lanes), &inputs, &output).unwrap(), idx);
+    }
+    let alone = |x: &[f64]| solve(&ExponentialDecay, Dopri5, (0.0, 1.0), &[x[0]], &[x[1]], &opts).map(|s| s.y[0]);
+    assert_eq!(sobol.analyze(alone).unwrap(), idx);
+    let morris = Morris::new(factors, 200, 4).unwrap().seed(2);
+    let effects = morris.analyze_runs(&runs(1), &inputs, &output).unwrap();
+    assert_eq!(morris.analyze_runs(&runs(8), &inputs, &output).unwrap(), effects);
+    assert_eq!(morris.analyze(alone).unwrap(), effects);
+    // ∂y/∂y0 = e^-k > 0 and ∂y/∂k = −y0 e^-k < 0 everywhere.
+    assert!(effects.mu[0] > 0.0 && effects.mu[1] < 0.0, "{effects:?}");
+    let err = sobol.analyze_runs(&runs(3), &inputs, &output).unwrap_err();
+    assert!(matches!(err, odeon::Error::InvalidOption { name: "lanes", .. }), "{err}");
+}
