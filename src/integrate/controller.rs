@@ -65,28 +65,60 @@ impl Controller {
         Ok(())
     }
 
-    /// The ratio `h_new / h` after an accepted step with error `err`, from
-    /// its logarithm and that of the previous accepted one (one `exp`
-    /// instead of two `powf` a step).
-    /// Right after a rejection the step does not grow. `ln_err_prev` is
-    /// the history, updated here (Hairer: the previous error enters as
-    /// max(err, 1e-4)).
+    /// The [`Powers`] of a step with error `err` after one whose error's
+    /// logarithm is `ln_err_prev`: after a rejection (`err > 1`) `e =
+    /// err^(−α)`, after an acceptance `e = exp(β ln err_prev − α max(ln
+    /// err, −23))` (one `exp` instead of two `powf` a step).
     #[inline]
-    pub(crate) fn accept(&self, err: f64, ln_err_prev: &mut f64, q: f64, after_reject: bool) -> f64 {
-        let ln_err = err.ln();
+    pub(crate) fn powers(&self, err: f64, ln_err_prev: f64, q: f64) -> Powers {
         let alpha = 1.0 / q - 0.75 * self.beta;
-        let fac = self.safety * (self.beta * *ln_err_prev - alpha * ln_err.max(-23.0)).exp();
-        *ln_err_prev = ln_err.max(-9.210_340_371_976_184);
-        let fac = fac.clamp(self.fac_min, self.fac_max);
+        if err > 1.0 {
+            return Powers { ln_err: f64::NAN, e: err.powf(-alpha) };
+        }
+        let ln_err = err.ln();
+        Powers { ln_err, e: (self.beta * ln_err_prev - alpha * ln_err.max(-23.0)).exp() }
+    }
+
+    /// [`powers`](Self::powers) of `L` steps at once: independent `libm`
+    /// calls back to back, where they overlap; each lane has the bits of
+    /// its own.
+    #[inline]
+    pub(crate) fn powers_lanes<const L: usize>(&self, err: [f64; L], ln_err_prev: [f64; L], q: f64) -> [Powers; L] {
+        std::array::from_fn(|l| self.powers(err[l], ln_err_prev[l], q))
+    }
+
+    /// The ratio `h_new / h` after an accepted step with powers `p`:
+    /// `safety · err^(−α) · err_prev^β`, clamped, and not above 1 right
+    /// after a rejection. `ln_err_prev` is the history, updated here
+    /// (Hairer: the previous error enters as max(err, 1e-4)).
+    #[inline]
+    pub(crate) fn accept(&self, p: Powers, ln_err_prev: &mut f64, after_reject: bool) -> f64 {
+        *ln_err_prev = p.ln_err.max(-9.210_340_371_976_184);
+        let fac = (self.safety * p.e).clamp(self.fac_min, self.fac_max);
         if after_reject { fac.min(1.0) } else { fac }
     }
 
     /// The ratio `h_new / h` after a rejected step with error `err > 1`.
     #[inline]
     pub(crate) fn reject(&self, err: f64, q: f64) -> f64 {
-        let alpha = 1.0 / q - 0.75 * self.beta;
-        (self.safety * err.powf(-alpha)).clamp(self.fac_min, 1.0)
+        self.reject_with(self.powers(err, 0.0, q))
     }
+
+    /// [`reject`](Self::reject) with the step's powers at hand.
+    #[inline]
+    pub(crate) fn reject_with(&self, p: Powers) -> f64 {
+        (self.safety * p.e).clamp(self.fac_min, 1.0)
+    }
+}
+
+/// The transcendental part of step control after a step with error `err`
+/// ([`Controller::powers`]): computed apart so that a lane stepper makes
+/// all lanes' `libm` calls back to back ([`Controller::powers_lanes`]),
+/// each lane with the bits of a one-sample step.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Powers {
+    ln_err: f64,
+    e: f64,
 }
 
 /// The root-mean-square of `xs`.
@@ -298,8 +330,20 @@ impl Clock {
     /// by the PI controller, at most `h_max`.
     #[inline]
     pub fn control(&mut self, controller: &Controller, err: f64, q: f64, h: f64, h_max: f64) {
-        let fac = controller.accept(err, &mut self.ln_err_prev, q, self.rejected_last);
+        let p = controller.powers(err, self.ln_err_prev, q);
+        self.control_with(controller, p, h, h_max);
+    }
+
+    /// [`control`](Self::control) with the step's powers at hand.
+    #[inline]
+    pub fn control_with(&mut self, controller: &Controller, p: Powers, h: f64, h_max: f64) {
+        let fac = controller.accept(p, &mut self.ln_err_prev, self.rejected_last);
         self.h = self.dir * (h.abs() * fac).min(h_max);
+    }
+
+    /// The logarithm of the last accepted step's error (see [`Powers`]).
+    pub fn ln_err_prev(&self) -> f64 {
+        self.ln_err_prev
     }
 
     /// Move to the end of the accepted step `h`, the `accepted`-th.
@@ -337,23 +381,38 @@ mod tests {
     #[test]
     fn factors_stay_within_limits() {
         let c = Controller::HAIRER;
-        assert_eq!(c.accept(0.0, &mut 1e-4f64.ln(), 5.0, false), c.fac_max);
-        assert_eq!(c.accept(0.0, &mut 1e-4f64.ln(), 5.0, true), 1.0, "no growth after a rejection");
+        let accept = |err, prev: &mut f64, after| c.accept(c.powers(err, *prev, 5.0), prev, after);
+        assert_eq!(accept(0.0, &mut 1e-4f64.ln(), false), c.fac_max);
+        assert_eq!(accept(0.0, &mut 1e-4f64.ln(), true), 1.0, "no growth after a rejection");
         let mut prev = 0.0;
-        assert_eq!(c.accept(1e30, &mut prev, 5.0, false), c.fac_min);
-        assert_eq!(prev, 1e30f64.ln(), "the history keeps the error");
+        assert!(accept(0.5, &mut prev, false) > 1.0);
+        assert_eq!(prev, 0.5f64.ln(), "the history keeps the error");
+        accept(1e-30, &mut prev, false);
+        assert!((prev - 1e-4f64.ln()).abs() < 1e-12, "… at least 1e-4");
         assert_eq!(c.reject(1e30, 5.0), c.fac_min);
         assert!(c.reject(1.01, 5.0) < 1.0);
+        assert!((c.reject(2.0, 5.0) - 0.9 * 2f64.powf(-0.17)).abs() < 1e-15);
     }
 
     #[test]
     fn integral_controller_matches_classic_formula() {
+        let accept = |c: Controller, err, prev: f64| c.accept(c.powers(err, prev, 5.0), &mut prev.clone(), false);
         let c = Controller { beta: 0.0, ..Controller::HAIRER };
-        let f = c.accept(0.5, &mut 0.7f64.ln(), 5.0, false);
-        assert!((f - 0.9 * 0.5f64.powf(-0.2)).abs() < 1e-15);
+        assert!((accept(c, 0.5, 0.7f64.ln()) - 0.9 * 0.5f64.powf(-0.2)).abs() < 1e-15);
         let c = Controller::HAIRER;
-        let f = c.accept(0.5, &mut 0.7f64.ln(), 5.0, false);
-        assert!((f - 0.9 * 0.5f64.powf(-0.17) * 0.7f64.powf(0.04)).abs() < 1e-14);
+        assert!((accept(c, 0.5, 0.7f64.ln()) - 0.9 * 0.5f64.powf(-0.17) * 0.7f64.powf(0.04)).abs() < 1e-14);
+    }
+
+    #[test]
+    fn lanes_have_the_powers_of_one_step() {
+        let c = Controller::HAIRER;
+        let err = [0.0, 1e-300, 0.3, 1.0, 1.5, 1e30, 7.0, 0.999];
+        let prev = [-2.0, -9.0, 0.0, -1.0, -0.5, -3.0, -9.2, 0.0];
+        let lanes = c.powers_lanes(err, prev, 5.0);
+        for l in 0..8 {
+            let one = c.powers(err[l], prev[l], 5.0);
+            assert_eq!((lanes[l].ln_err.to_bits(), lanes[l].e.to_bits()), (one.ln_err.to_bits(), one.e.to_bits()));
+        }
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //! other. Every sample's result has the bits of its one-sample solve.
 
 use super::shared::{
-    Core, StiffnessCount, control, error_estimate, error_norm, stage_slices, stiffness_rho, stiffness_sums, trial,
+    Core, StiffnessCount, control, controller_q, error_estimate, error_norm, stage_slices, stiffness_rho,
+    stiffness_sums, trial,
 };
 use crate::integrate::controller::Clock;
 use crate::integrate::driver::Saver;
@@ -392,14 +393,18 @@ where
     /// diverged.
     fn judge(&mut self, sink: &mut LaneSink<'_, T>) -> bool {
         let (err, finite) = self.error_norms();
+        // The controller's logarithms and exponentials for all lanes at once.
+        let ln_err_prev = std::array::from_fn(|l| self.clock[l].ln_err_prev());
+        let powers = self.set.controller.powers_lanes(err.0, ln_err_prev, controller_q::<M>());
         let mut accepted = [false; L];
         let mut test = [false; L];
         for l in 0..L {
             let Some((h, last)) = self.trial[l] else { continue };
             // A lane whose norm is not finite finds its component alone.
-            let norm = if finite[l] { (err.0[l], None) } else { self.error_norm(l, h) };
+            let (norm, powers) =
+                if finite[l] { ((err.0[l], None), Some(powers[l])) } else { (self.error_norm(l, h), None) };
             let (clock, stats, nonfinite) = (&mut self.clock[l], &mut self.stats[l], &mut self.nonfinite[l]);
-            match control::<M>(&self.set, clock, stats, nonfinite, h, last, norm) {
+            match control::<M>(&self.set, clock, stats, nonfinite, h, last, norm, powers) {
                 Ok(None) => {}
                 Ok(Some(stage_done)) => {
                     accepted[l] = true;
@@ -495,10 +500,11 @@ where
         let ys = (&self.y_new.as_slice()[..n], &self.y_stage.as_slice()[..n]);
         let re = |v: &Lanes<T, L>| Lanes(std::array::from_fn(|l| v.0[l].re()));
         let (num, den): (Lanes<f64, L>, _) = stiffness_sums(&self.set, f, ys, re);
+        let h = Lanes(std::array::from_fn(|l| self.trial[l].map_or(0.0, |(h, _)| h)));
+        let rho = stiffness_rho(h, (num, den));
         for l in (0..L).filter(|&l| test[l]) {
             self.fnew[l] = true;
-            let h = self.trial[l].map_or(0.0, |(h, _)| h);
-            let rho = stiffness_rho(h, (num.0[l], den.0[l]));
+            let (h, rho) = (h.0[l], (den.0[l] > 0.0).then_some(rho.0[l]));
             if let Err(e) = self.stiffness[l].record::<M>(rho, st, &self.set, self.clock[l].t, h) {
                 accepted[l] = false;
                 self.fail(l, e, sink);

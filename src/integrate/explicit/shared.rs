@@ -2,7 +2,7 @@
 //! [`Core`]).
 
 use crate::integrate::Stats;
-use crate::integrate::controller::Clock;
+use crate::integrate::controller::{Clock, Powers};
 use crate::integrate::options::Settings;
 use crate::integrate::stepper::{check_accepted, zeros};
 use crate::integrate::tableau::{ErrorEstimator, ExplicitRk, Interpolant, StiffnessTest};
@@ -184,11 +184,19 @@ where
         let ks = stage_slices(&self.k, Self::STAGES, n);
         let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
         let norm = error_norm::<M, D, D>(&self.set, h, &ks, y, y1, |v| *v);
-        let stage_done =
-            match control::<M>(&self.set, &mut self.clock, &mut self.stats, &mut self.nonfinite, h, last, norm)? {
-                None => return Ok(Verdict::Retry),
-                Some(stage_done) => stage_done,
-            };
+        let stage_done = match control::<M>(
+            &self.set,
+            &mut self.clock,
+            &mut self.stats,
+            &mut self.nonfinite,
+            h,
+            last,
+            norm,
+            None,
+        )? {
+            None => return Ok(Verdict::Retry),
+            Some(stage_done) => stage_done,
+        };
         std::mem::swap(&mut self.y, &mut self.y_new);
         self.k0_ready = false;
         self.fnew_ready = M::TABLEAU.fsal;
@@ -209,7 +217,7 @@ where
         let (f1, ks) = (&self.k[Self::FNEW].as_slice()[..n], &self.k[test.stage].as_slice()[..n]);
         let (y, y_stage) = (&self.y.as_slice()[..n], &self.y_stage.as_slice()[..n]);
         let sums = stiffness_sums(&self.set, (f1, ks), (y, y_stage), |v: &D| v.re());
-        let rho = stiffness_rho(h, sums);
+        let rho = (sums.1 > 0.0).then(|| stiffness_rho(h, sums));
         self.stiffness.record::<M>(rho, test, &self.set, self.clock.t, h)
     }
 
@@ -328,11 +336,18 @@ pub(super) fn trial(
     Ok((h, last))
 }
 
+/// The exponent denominator of `M`'s step-size control.
+pub(super) fn controller_q<M: ExplicitRk>() -> f64 {
+    M::TABLEAU.error.controller_order().unwrap_or(1) as f64
+}
+
 /// Accept or reject a trial step `h` with error norm `(err, bad)`, and
 /// choose the next step size: `None` when rejected, `Some(stage_done)`
 /// when accepted (the clock at the step's end; `stage_done`: run the
-/// stiffness test).
+/// stiffness test). `powers`: the step's [`Powers`] if computed ahead
+/// (for finite norms only).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)] // the step's state, spelled out for the lanes
 pub(super) fn control<M: ExplicitRk>(
     set: &Settings,
     clock: &mut Clock,
@@ -341,9 +356,10 @@ pub(super) fn control<M: ExplicitRk>(
     h: f64,
     last: bool,
     (err, bad): (f64, Option<usize>),
+    powers: Option<Powers>,
 ) -> Result<Option<bool>, Error> {
     let adaptive = set.dt.is_none();
-    let q = M::TABLEAU.error.controller_order().unwrap_or(1) as f64;
+    let q = controller_q::<M>();
     if let Some(component) = bad {
         // Non-finite trial values: retry with a much smaller step.
         if !adaptive {
@@ -354,13 +370,14 @@ pub(super) fn control<M: ExplicitRk>(
         return Ok(None);
     }
     if adaptive {
+        let p = powers.unwrap_or_else(|| set.controller.powers(err, clock.ln_err_prev(), q));
         if err > 1.0 {
             *nonfinite = None;
-            let h_next = h * set.controller.reject(err, q);
+            let h_next = h * set.controller.reject_with(p);
             clock.fail_error_test(h, h_next, stats)?;
             return Ok(None);
         }
-        clock.control(&set.controller, err, q, h, set.h_max);
+        clock.control_with(&set.controller, p, h, set.h_max);
     }
     stats.accepted += 1;
     // Stiffness is tested after adaptive steps that did not end the span.
@@ -528,10 +545,11 @@ fn scaled_error<M: ExplicitRk, X, R: Reals>(
 }
 
 /// Hairer's estimate `ρ ≈ |h λ|` after an accepted step `h` from the sums
-/// of [`stiffness_sums`] (`None` when the states coincide).
+/// of [`stiffness_sums`] (meaningful where `den > 0`: elsewhere the states
+/// coincide and there is no estimate).
 #[inline(always)]
-pub(super) fn stiffness_rho(h: f64, (num, den): (f64, f64)) -> Option<f64> {
-    (den > 0.0).then(|| h.abs() * (num / den).sqrt())
+pub(super) fn stiffness_rho<R: Reals>(h: R, (num, den): (R, R)) -> R {
+    h.abs() * (num / den).sqrt()
 }
 
 /// The squared, weighted norms `(‖f1 − ks‖², ‖y1 − y_stage‖²)` of Hairer's
