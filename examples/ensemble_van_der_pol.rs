@@ -1,5 +1,5 @@
 //! Monte Carlo ensembles of Van der Pol: the peers' W4 workload timed on 1
-//! and 2 threads, a fan chart and a histogram, and 10⁶ samples in bounded
+//! and 2 threads, in lanes and one sample at a time, a fan chart and a histogram, and 10⁶ samples in bounded
 //! memory.
 //!
 //! Run: `cargo run --release --example ensemble_van_der_pol` (writes to
@@ -37,12 +37,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         return million(&w4);
     }
 
-    // 1. Throughput: 10,000 runs, final state, best of 5 per thread count.
-    let mut best = [f64::INFINITY; 2];
+    // 1. Throughput: 10,000 runs, final state, best of 5 per thread count,
+    // with the default lanes and one sample at a time (lanes 1).
+    let runs = [(1, 1), (1, odeon::ensemble::DEFAULT_LANES), (2, 1), (2, odeon::ensemble::DEFAULT_LANES)];
+    let mut best = [f64::INFINITY; 4];
     for _ in 0..5 {
-        for (k, threads) in [1, 2].into_iter().enumerate() {
+        for (k, &(threads, lanes)) in runs.iter().enumerate() {
             let start = Instant::now();
-            let s = w4(10_000).threads(threads).run()?;
+            let s = w4(10_000).threads(threads).lanes(lanes).run()?;
             best[k] = best[k].min(start.elapsed().as_secs_f64());
             assert_eq!(s.succeeded, 10_000);
         }
@@ -50,10 +52,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     let s = w4(10_000).run()?;
     let x = s.stat(0, 0).ok_or("no statistics")?;
     println!("W4, 10,000 Van der Pol runs (Dopri5, rtol = atol = 1e-6, final state):");
-    println!("  1 thread : {:.3} s, {:>7.0} runs/s, {:.1} us/run", best[0], 1e4 / best[0], best[0] * 100.0);
-    println!("  2 threads: {:.3} s, {:>7.0} runs/s", best[1], 1e4 / best[1]);
-    println!("  parallel efficiency: {:.0}%", 100.0 * best[0] / (2.0 * best[1]));
-    println!("  vs diffrax vmap (18,865 runs/s): {:.1}x", 1e4 / best[1] / 18_865.0);
+    for (k, &(threads, lanes)) in runs.iter().enumerate() {
+        let (t, rate) = (best[k], 1e4 / best[k]);
+        println!("  {threads} thread(s), lanes {lanes}: {t:.3} s, {rate:>7.0} runs/s, {:.1} us/run", t * 1e6 / 1e4);
+    }
+    println!("  lanes vs one at a time, 1 thread: {:.2}x", best[0] / best[1]);
+    println!("  parallel efficiency (lanes): {:.0}%", 100.0 * best[1] / (2.0 * best[3]));
+    println!("  vs diffrax vmap (18,865 runs/s): {:.1}x", 1e4 / best[3] / 18_865.0);
     println!(
         "  x(20): mean {:.5}, std {:.5} (reference, other draws: 0.53905, 1.41401)",
         x.mean,

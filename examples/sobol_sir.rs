@@ -6,9 +6,9 @@
 //! Run: `cargo run --release --example sobol_sir` (writes to `out/`).
 
 use odeon::Tsit5;
-use odeon::ensemble::{Dist, Ensemble, Independent, Keep, Morris, Sobol};
+use odeon::ensemble::{Dist, Ensemble, Independent, Keep, Morris, Runs, Sobol};
 use odeon::models::Sir;
-use odeon::{OdeProblem, Options};
+use odeon::{Options, Solution};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -21,16 +21,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     let names = ["beta", "gamma", "I0"];
     let times: Vec<f64> = (0..=160).map(f64::from).collect();
     let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(times.clone());
-    // The output: the peak number infected over [0, 160] days.
-    let peak = |x: &[f64]| -> Result<f64, odeon::Error> {
-        let sol =
-            OdeProblem::new(&Sir, (0.0, 160.0), &[1000.0 - x[2], x[2], 0.0], &[x[0], x[1]]).solve(Tsit5, &opts)?;
-        Ok(sol.component(1).fold(0.0, f64::max))
-    };
+    // Each point's solve (in lanes: several integrated together) and its
+    // output: the peak number infected over [0, 160] days.
+    let runs = Runs::new(&Sir, Tsit5, (0.0, 160.0)).options(opts);
+    let inputs = |x: &[f64]| (vec![1000.0 - x[2], x[2], 0.0], vec![x[0], x[1]]);
+    let peak = |sol: &Solution| sol.component(1).fold(0.0, f64::max);
 
     let sobol = Sobol::new(factors.clone(), 1 << 12)?.seed(1).bootstrap(500).progress(true);
     println!("Sobol indices of the peak of I ({} solves):", sobol.evaluations());
-    let idx = sobol.analyze(peak)?;
+    let idx = sobol.analyze_runs(&runs, &inputs, &peak)?;
     println!("  {:<6} {:>22} {:>22}", "input", "first order [95% CI]", "total effect [95% CI]");
     for (i, name) in names.iter().enumerate() {
         println!(
@@ -41,7 +40,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     std::fs::create_dir_all("out")?;
     odeon::files::write_json("out/sobol_sir.json", &idx, true)?;
 
-    let morris = Morris::new(factors.clone(), 100, 4)?.seed(1).analyze(peak)?;
+    let morris = Morris::new(factors.clone(), 100, 4)?.seed(1).analyze_runs(&runs, &inputs, &peak)?;
     println!("Morris screening (100 trajectories, 4 levels), unit-cube effects on the peak:");
     for (i, name) in names.iter().enumerate() {
         println!("  {name:<6} mu* = {:>8.2}, sigma = {:>8.2}", morris.mu_star[i], morris.sigma[i]);

@@ -27,6 +27,9 @@ use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use serde::{Deserialize, Serialize};
 
+/// The outputs at a block's points (`None`: the evaluation failed).
+type BlockEval<'f> = dyn Fn(&[Vec<f64>]) -> Vec<Option<f64>> + Sync + 'f;
+
 /// A Morris screening design.
 ///
 /// # Example
@@ -172,7 +175,7 @@ impl Morris {
     /// Evaluate the points of every trajectory, a block of trajectories
     /// at a time by `eval` (in parallel, `None` for a failed evaluation),
     /// and compute the statistics of the elementary effects.
-    fn analyze_blocks(&self, eval: &(dyn Fn(&[Vec<f64>]) -> Vec<Option<f64>> + Sync)) -> Result<MorrisIndices, Error> {
+    fn analyze_blocks(&self, eval: &BlockEval<'_>) -> Result<MorrisIndices, Error> {
         let d = self.factors.len();
         let delta = f64::from(self.levels) / (2.0 * (f64::from(self.levels) - 1.0));
         let plan = Plan {

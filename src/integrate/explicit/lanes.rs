@@ -430,12 +430,12 @@ where
         if self.test_stiffness(&test, &mut accepted, sink) {
             return true;
         }
-        for l in 0..L {
-            if !accepted[l] || !self.saver[l].due(self.clock[l].t) {
+        for (l, accepted) in accepted.iter_mut().enumerate() {
+            if !*accepted || !self.saver[l].due(self.clock[l].t) {
                 continue;
             }
             if let Err(e) = self.save_step(l) {
-                accepted[l] = false;
+                *accepted = false;
                 self.fail(l, e, sink);
             }
         }
@@ -457,8 +457,8 @@ where
         let err = error_estimate::<M, _, Lanes<f64, L>>(&self.set, h, &ks, y, y1, T::N_EPS, part);
         let mut finite: [bool; L] = err.0.map(f64::is_finite);
         for v in y1 {
-            for l in 0..L {
-                finite[l] &= v.0[l].re().is_finite();
+            for (f, x) in finite.iter_mut().zip(&v.0) {
+                *f &= x.re().is_finite();
             }
         }
         (err, finite)
@@ -476,8 +476,8 @@ where
     fn sound(&self) -> [bool; L] {
         let mut ok = [true; L];
         for v in &self.y_new.as_slice()[..self.n] {
-            for l in 0..L {
-                ok[l] &= sound(&v.0[l]);
+            for (ok, x) in ok.iter_mut().zip(&v.0) {
+                *ok &= sound(x);
             }
         }
         ok
