@@ -47,11 +47,11 @@ pub enum Unbatched {
 /// with `M` gives for that sample alone. `input(k)` gives sample `k`'s
 /// initial state and parameters.
 ///
-/// Speed: the stages and the right-hand side run for all lanes at once,
-/// but each lane's step control still runs lane after lane; measured on
-/// 10,000 Van der Pol samples it is 1.1–1.2× one-by-one solves at 4–8
-/// lanes (`docs/benchmarks.md`, section 5), not yet the 3–4× a loop
-/// written for lanes reaches.
+/// Speed: the stages, the right-hand side, the error norms and the checks
+/// run for all lanes at once, each lane's controller after the other;
+/// measured on 10,000 Van der Pol samples it is 1.5–1.9× one-by-one solves
+/// at 4 lanes (`docs/benchmarks.md`, section 5), not yet the 3× a loop
+/// written for lanes by hand reaches.
 ///
 /// # Errors
 /// [`Unbatched`] names the samples not done: all of them when the model
