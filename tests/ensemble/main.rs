@@ -1,8 +1,12 @@
 //! Ensembles: statistics, determinism, failures, Sobol and Morris, the command line.
 
+#[global_allocator]
+static ALLOCATOR: allocations::Counting = allocations::Counting;
+
 #[path = "../common/mod.rs"]
 mod common;
 
+mod allocations;
 mod cli;
 mod determinism;
 mod events;
