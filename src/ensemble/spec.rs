@@ -360,6 +360,13 @@ impl Sampler for SpecSampler {
         }
     }
 
+    fn sample_into(&self, index: u64, rng: &mut super::SampleRng, draw: &mut super::Draw) {
+        match self {
+            SpecSampler::Independent(s) => s.sample_into(index, rng, draw),
+            SpecSampler::LatinHypercube(s) => s.sample_into(index, rng, draw),
+        }
+    }
+
     fn n_samples(&self) -> Option<u64> {
         match self {
             SpecSampler::Independent(s) => s.n_samples(),
