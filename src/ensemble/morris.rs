@@ -156,7 +156,9 @@ impl Morris {
     /// together in lanes where `runs` allow it.
     ///
     /// # Errors
-    /// As [`analyze`](Self::analyze), and an invalid lane count.
+    /// As [`analyze`](Self::analyze); an invalid lane count, and errors
+    /// every solve would meet (options, dimensions), found on the first
+    /// point.
     pub fn analyze_runs<S, A>(
         &self,
         runs: &Runs<'_, S, A>,
@@ -168,7 +170,7 @@ impl Morris {
         A: Algorithm,
         DefaultAllocator: Allocator<S::Dim>,
     {
-        runs.check_lanes()?;
+        runs.check(inputs(&self.to_inputs(&self.trajectory(0).0[0])))?;
         self.analyze_blocks(&|xs| runs.outputs(xs, inputs, output))
     }
 

@@ -3,7 +3,7 @@
 //! one by one otherwise; either way each input has the bits of its
 //! one-sample solve.
 
-use super::{Draw, Ensemble, Failure, SampleRng, Sampler, failure};
+use super::{Draw, Ensemble, Failure, SampleRng, Sampler, failure, is_configuration_error};
 use crate::integrate::LaneSink;
 use crate::{Algorithm, Error, Method, Model, Options, Solution, solve};
 use nalgebra::DefaultAllocator;
@@ -77,6 +77,17 @@ where
         }
         let reason = format!("must be one of {LANE_COUNTS:?}, got {}", self.lanes);
         Err(Error::InvalidOption { name: "lanes", reason })
+    }
+
+    /// Check the lane count, and solve the inputs `(y0, p)` once so that
+    /// errors every solve would meet (options, dimensions) stop a
+    /// sensitivity analysis before it runs.
+    pub(super) fn check(&self, (y0, p): (Vec<f64>, Vec<f64>)) -> Result<(), Error> {
+        self.check_lanes()?;
+        match solve(self.system, self.method, self.t_span, &y0, &p, &self.options) {
+            Err(e) if is_configuration_error(&e) => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Solve inputs `0..n` (`input(k)` is input `k`'s initial state and

@@ -232,7 +232,9 @@ impl Sobol {
     /// lanes where `runs` allow it.
     ///
     /// # Errors
-    /// As [`analyze`](Self::analyze), and an invalid lane count.
+    /// As [`analyze`](Self::analyze); an invalid lane count, and errors
+    /// every solve would meet (options, dimensions), found on the first
+    /// point.
     ///
     /// # Example
     /// ```
@@ -260,7 +262,7 @@ impl Sobol {
         A: Algorithm,
         DefaultAllocator: Allocator<S::Dim>,
     {
-        runs.check_lanes()?;
+        runs.check(inputs(&self.point(0)))?;
         self.analyze_blocks(&|range| {
             let xs: Vec<Vec<f64>> = range.map(|k| self.point(k)).collect();
             runs.outputs(&xs, inputs, output)

@@ -109,4 +109,10 @@ fn indices_of_a_model_match_closed_forms_for_every_lane_count() {
     assert!(effects.mu[0] > 0.0 && effects.mu[1] < 0.0, "{effects:?}");
     let err = sobol.analyze_runs(&runs(3), &inputs, &output).unwrap_err();
     assert!(matches!(err, odeon::Error::InvalidOption { name: "lanes", .. }), "{err}");
+    // Errors every solve would meet are named, not counted as failed rows.
+    let bad = runs(4).options(opts.clone().rtol(-1.0));
+    let err = sobol.analyze_runs(&bad, &inputs, &output).unwrap_err();
+    assert!(matches!(err, odeon::Error::InvalidTolerance { .. }), "{err}");
+    let err = morris.analyze_runs(&runs(4), &|x| (vec![x[0], 1.0], vec![x[1]]), &output).unwrap_err();
+    assert!(matches!(err, odeon::Error::DimensionMismatch { .. }), "{err}");
 }
