@@ -54,7 +54,7 @@ pub use stats::{QUANTILE_LEVELS, SeriesStats};
 pub use summary::{EnsembleSummary, Failure, Layout, QuantileMethod, SUMMARY_FORMAT};
 
 use crate::integrate::Save;
-use crate::{Algorithm, Error, Method, Model, Options, Solution, State, solve};
+use crate::{Algorithm, Error, Method, Model, Options, Solution, State};
 use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
 use runner::Plan;
@@ -318,12 +318,8 @@ where
         if self.threads == Some(0) {
             return bad("threads", "must be at least 1".into());
         }
-        self.runs.check_lanes()?;
-        if let (_, Err(e)) = self.eval(0, &self.solve_options())
-            && is_configuration_error(&e)
-        {
-            return Err(e);
-        }
+        let first = self.draw(0);
+        self.runs.check(&self.solve_options(), &first.y0, &first.p)?;
         let n_blocks = self.samples.div_ceil(self.block_size);
         let blocks = match self.shard {
             None => 0..n_blocks,
@@ -340,12 +336,6 @@ where
             progress: self.progress,
             max_in_flight: Some((self.quantile_budget / block_bytes.max(1)).max(1)),
         })
-    }
-
-    fn eval(&self, i: u64, opts: &Options) -> (Draw, Result<Solution, Error>) {
-        let draw = self.draw(i);
-        let sol = solve(self.runs.system, self.runs.method, self.runs.t_span, &draw.y0, &draw.p, opts);
-        (draw, sol)
     }
 
     /// Integrate every sample (of the shard) and summarize: statistics per

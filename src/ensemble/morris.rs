@@ -170,7 +170,8 @@ impl Morris {
         A: Algorithm,
         DefaultAllocator: Allocator<S::Dim>,
     {
-        runs.check(inputs(&self.to_inputs(&self.trajectory(0).0[0])))?;
+        let (y0, p) = inputs(&self.to_inputs(&self.trajectory(0).0[0]));
+        runs.check(&runs.options, &y0, &p)?;
         self.analyze_blocks(&|xs| runs.outputs(xs, inputs, output))
     }
 

@@ -79,12 +79,12 @@ where
         Err(Error::InvalidOption { name: "lanes", reason })
     }
 
-    /// Check the lane count, and solve the inputs `(y0, p)` once so that
-    /// errors every solve would meet (options, dimensions) stop a
-    /// sensitivity analysis before it runs.
-    pub(super) fn check(&self, (y0, p): (Vec<f64>, Vec<f64>)) -> Result<(), Error> {
+    /// Check the lane count, and solve the inputs `(y0, p)` once with
+    /// `opts` so that errors every solve would meet (options, dimensions)
+    /// stop an ensemble or a sensitivity analysis before it runs.
+    pub(super) fn check(&self, opts: &Options, y0: &[f64], p: &[f64]) -> Result<(), Error> {
         self.check_lanes()?;
-        match solve(self.system, self.method, self.t_span, &y0, &p, &self.options) {
+        match solve(self.system, self.method, self.t_span, y0, p, opts) {
             Err(e) if is_configuration_error(&e) => Err(e),
             _ => Ok(()),
         }

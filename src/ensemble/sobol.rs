@@ -262,7 +262,8 @@ impl Sobol {
         A: Algorithm,
         DefaultAllocator: Allocator<S::Dim>,
     {
-        runs.check(inputs(&self.point(0)))?;
+        let (y0, p) = inputs(&self.point(0));
+        runs.check(&runs.options, &y0, &p)?;
         self.analyze_blocks(&|range| {
             let xs: Vec<Vec<f64>> = range.map(|k| self.point(k)).collect();
             runs.outputs(&xs, inputs, output)

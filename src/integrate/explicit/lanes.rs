@@ -14,7 +14,7 @@
 //! other. Every sample's result has the bits of its one-sample solve.
 
 use super::shared::{
-    Core, StiffnessCount, control, controller_q, error_estimate, error_norm, stage_slices, stiffness_rho,
+    Core, StiffnessCount, combine, control, controller_q, error_estimate, error_norm, stage_slices, stiffness_rho,
     stiffness_sums, trial,
 };
 use crate::integrate::controller::Clock;
@@ -170,7 +170,6 @@ where
     fnew: [bool; L],
     sample: [Option<usize>; L],
     trial: [Option<(f64, bool)>; L],
-    p: [Vec<T>; L],
     sol: [Solution<T>; L],
     saver: [Saver<'o>; L],
     // The lanes' states, stages and parameters, structure of arrays.
@@ -180,6 +179,8 @@ where
     k: Vec<LaneState<T, S::Dim, L>>,
     tmp: LaneState<T, S::Dim, L>,
     ps: Vec<Lanes<T, L>>,
+    /// One lane's parameters, read out for its continuous extension.
+    p_row: Vec<T>,
     row: Vec<T>,
     state: State<T, S::Dim>,
 }
@@ -212,7 +213,6 @@ where
             fnew: [false; L],
             sample: [None; L],
             trial: [None; L],
-            p: std::array::from_fn(|_| Vec::with_capacity(system.n_params())),
             sol: std::array::from_fn(|_| Solution::new(n)),
             saver: std::array::from_fn(|_| Saver::new(&options.save, t_span)),
             y: zeros(dim),
@@ -221,6 +221,7 @@ where
             k: (0..=Self::FNEW).map(|_| zeros(dim)).collect(),
             tmp: zeros(dim),
             ps: vec![Lanes::splat(zero); system.n_params()],
+            p_row: vec![zero; system.n_params()],
             row: vec![zero; n],
             state: zeros(dim),
         }
@@ -276,8 +277,6 @@ where
         one.y.as_mut_slice().copy_from_slice(y0);
         one.stats = Stats::default();
         one.begin(system, p, t_span.0, t_span.1)?;
-        self.p[l].clear();
-        self.p[l].extend_from_slice(p);
         for (v, x) in self.ps.iter_mut().zip(p) {
             v.0[l] = *x;
         }
@@ -347,12 +346,17 @@ where
         }
     }
 
+    /// Each lane's trial step (0 for a lane without one).
+    fn trial_steps(&self) -> [f64; L] {
+        self.trial.map(|t| t.map_or(0.0, |(h, _)| h))
+    }
+
     /// Evaluate stages 2…s and the trial states of all lanes (lanes
     /// without a trial step compute with `h = 0`; their values are not
     /// used). `true`: the lanes' branches diverged.
     fn stages(&mut self) -> bool {
         let s = Self::STAGES;
-        let h: [f64; L] = std::array::from_fn(|l| self.trial[l].map_or(0.0, |(h, _)| h));
+        let h = self.trial_steps();
         // Unrolled, as the one-sample stepper's stages: every tableau entry
         // a compile-time constant.
         let ((), diverged) = check_divergence(|| {
@@ -366,7 +370,7 @@ where
             const { assert!(Core::<M, T, S::Dim>::STAGES <= 16, "the stepper unrolls at most 16 stages") };
             stage!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
             if !M::TABLEAU.fsal {
-                combine_lanes(&mut self.y_new, &self.y, &h, M::TABLEAU.b, &self.k[..s]);
+                combine(&mut self.y_new, &self.y, h, M::TABLEAU.b, &self.k[..s]);
             }
         });
         for l in 0..L {
@@ -383,7 +387,7 @@ where
         let to_new = tab.fsal && j == Self::STAGES - 1;
         let (done, rest) = self.k.split_at_mut(j);
         let target = if to_new { &mut self.y_new } else { &mut self.y_stage };
-        combine_lanes(target, &self.y, h, tab.a[j], done);
+        combine(target, &self.y, *h, tab.a[j], done);
         let t = Lanes(std::array::from_fn(|l| T::from(self.clock[l].t + tab.c[j] * h[l])));
         self.system.rhs(t, target, &[], &self.ps, &mut rest[0]);
     }
@@ -448,7 +452,7 @@ where
     /// finite.
     fn error_norms(&self) -> (Lanes<f64, L>, [bool; L]) {
         let n = self.n;
-        let h = Lanes(std::array::from_fn(|l| self.trial[l].map_or(0.0, |(h, _)| h)));
+        let h = Lanes(self.trial_steps());
         let ks = stage_slices(&self.k, Self::STAGES, n);
         let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
         let part = |v: &Lanes<T, L>, part: Option<usize>| {
@@ -500,7 +504,7 @@ where
         let ys = (&self.y_new.as_slice()[..n], &self.y_stage.as_slice()[..n]);
         let re = |v: &Lanes<T, L>| Lanes(std::array::from_fn(|l| v.0[l].re()));
         let (num, den): (Lanes<f64, L>, _) = stiffness_sums(&self.set, f, ys, re);
-        let h = Lanes(std::array::from_fn(|l| self.trial[l].map_or(0.0, |(h, _)| h)));
+        let h = Lanes(self.trial_steps());
         let rho = stiffness_rho(h, (num, den));
         for l in (0..L).filter(|&l| test[l]) {
             self.fnew[l] = true;
@@ -518,7 +522,8 @@ where
     fn save_step(&mut self, l: usize) -> Result<(), Error> {
         let b = self.clock[l].t;
         let mut loaded = false;
-        let (one, system, p, state) = (&mut self.one, self.system, &self.p[l], &mut self.state);
+        let (one, system, p, state) = (&mut self.one, self.system, &mut self.p_row, &mut self.state);
+        let ps = &self.ps;
         let (y, y_new, k, clock, fnew) = (&self.y, &self.y_new, &self.k, &self.clock[l], self.fnew[l]);
         let mut dense = |t: f64, out: &mut [T]| {
             if !loaded {
@@ -530,6 +535,9 @@ where
                 }
                 (one.clock, one.stats) = (*clock, Stats::default());
                 (one.k0_ready, one.fnew_ready, one.dense_ready) = (false, fnew, false);
+                for (x, v) in p.iter_mut().zip(ps) {
+                    *x = v.0[l];
+                }
                 loaded = true;
             }
             one.interpolate(system, p, t, state)?;
@@ -559,36 +567,6 @@ where
             sink(k, Err(e.with_partial(self.sol[l].primal())));
         }
         self.trial[l] = None;
-    }
-}
-
-/// `out = y + h Σ_j w_j k_j` lane by lane with each lane's `h`: the
-/// one-sample stepper's `combine`, term for term.
-#[inline(always)]
-fn combine_lanes<T: DualScalar, N: Dim, const L: usize>(
-    out: &mut LaneState<T, N, L>,
-    y: &LaneState<T, N, L>,
-    h: &[f64; L],
-    w: &[f64],
-    k: &[LaneState<T, N, L>],
-) where
-    DefaultAllocator: Allocator<N>,
-{
-    let n = y.len();
-    let (y, out) = (&y.as_slice()[..n], &mut out.as_mut_slice()[..n]);
-    let ks: [&[Lanes<T, L>]; 16] = std::array::from_fn(|j| k.get(j).map_or(&[][..], |kj| &kj.as_slice()[..n]));
-    for i in 0..n {
-        let mut acc: Option<Lanes<T, L>> = None;
-        for j in 0..w.len() {
-            if w[j] != 0.0 {
-                let term = ks[j][i] * w[j];
-                acc = Some(acc.map_or(term, |a| a + term));
-            }
-        }
-        out[i] = match acc {
-            None => y[i],
-            Some(a) => Lanes(std::array::from_fn(|l| y[i].0[l] + a.0[l] * h[l])),
-        };
     }
 }
 

@@ -576,12 +576,33 @@ pub(super) fn stiffness_sums<X, R: Reals>(
     (num, den)
 }
 
+/// A step size as [`combine`] applies it: one for the state (`f64`), or
+/// one per lane (`[f64; L]`, each lane with the arithmetic of its own).
+pub(super) trait StepSize<D>: Copy {
+    /// `y + a · h`.
+    fn add_scaled(self, y: D, a: D) -> D;
+}
+
+impl<D: DualScalar> StepSize<D> for f64 {
+    #[inline(always)]
+    fn add_scaled(self, y: D, a: D) -> D {
+        y + a * self
+    }
+}
+
+impl<T: DualScalar, const L: usize> StepSize<Lanes<T, L>> for [f64; L] {
+    #[inline(always)]
+    fn add_scaled(self, y: Lanes<T, L>, a: Lanes<T, L>) -> Lanes<T, L> {
+        Lanes(std::array::from_fn(|l| y.0[l] + a.0[l] * self[l]))
+    }
+}
+
 /// `out = y + h Σ_j w_j k_j` over the non-zero weights, component by
 /// component (with constant weights the inner loop unrolls and the zero
 /// weights vanish; the stage slices are gathered once so that the
 /// component loop has no bounds checks and vectorizes for large states).
 #[inline(always)]
-pub(super) fn combine<D, N>(out: &mut State<D, N>, y: &State<D, N>, h: f64, w: &[f64], k: &[State<D, N>])
+pub(super) fn combine<D, N>(out: &mut State<D, N>, y: &State<D, N>, h: impl StepSize<D>, w: &[f64], k: &[State<D, N>])
 where
     D: DualScalar,
     N: Dim,
@@ -600,7 +621,7 @@ where
                 acc = Some(acc.map_or(term, |a| a + term));
             }
         }
-        out[i] = acc.map_or(y[i], |a| y[i] + a * h);
+        out[i] = acc.map_or(y[i], |a| h.add_scaled(y[i], a));
     }
 }
 
