@@ -23,6 +23,8 @@
 //! `quantile_budget_mb` (64). The resolved spec (defaults filled in, inputs
 //! in the model's order) has a [hash](EnsembleSpec::hash) that every part
 //! of a sharded run carries, so parts of different specs cannot be merged.
+//! How a spec is run — threads, lanes, progress ([`Execution`]) — is not
+//! part of it: it changes the speed, never the results.
 
 use super::Sampler;
 use super::check::{Invalid, SummaryFile};
@@ -79,7 +81,7 @@ struct RawSpec {
 ///
 /// # Example
 /// ```
-/// use odeon::ensemble::spec::EnsembleSpec;
+/// use odeon::ensemble::spec::{EnsembleSpec, Execution};
 /// let spec = EnsembleSpec::parse(r#"
 ///     model = "exponential_decay"
 ///     t_span = [0.0, 1.0]
@@ -88,7 +90,7 @@ struct RawSpec {
 ///     [params]
 ///     k = { dist = "uniform", low = 0.5, high = 1.5 }
 /// "#)?;
-/// let summary = spec.run(None, None, false)?;
+/// let summary = spec.run(None, &Execution::default())?;
 /// assert_eq!(summary.succeeded, 100);
 /// assert_eq!(spec.hash().len(), 16);
 /// let e = EnsembleSpec::parse("model = \"exponential_decay\"\nt_span = [0.0, 1.0]\nseed = 1\nsamples = 0\n").unwrap_err();
@@ -301,16 +303,18 @@ impl EnsembleSpec {
     }
 
     /// Run the ensemble (or shard `(index, count)` of it).
-    pub fn run(
-        &self,
-        shard: Option<(u64, u64)>,
-        threads: Option<usize>,
-        progress: bool,
-    ) -> Result<EnsembleSummary, Error> {
+    ///
+    /// # Errors
+    /// As [`Ensemble::run`]; `InvalidOption` for a lane count not in
+    /// [`LANE_COUNTS`](super::LANE_COUNTS).
+    pub fn run(&self, shard: Option<(u64, u64)>, how: &Execution) -> Result<EnsembleSummary, Error> {
         let system = Named::resolve(&self.model, Path::new(""))?;
-        let mut ens = self.ensemble(&system)?.progress(progress);
-        if let Some(n) = threads {
+        let mut ens = self.ensemble(&system)?.progress(how.progress);
+        if let Some(n) = how.threads {
             ens = ens.threads(n);
+        }
+        if let Some(n) = how.lanes {
+            ens = ens.lanes(n);
         }
         if let Some((k, n)) = shard {
             ens = ens.shard(k, n)?;
@@ -343,6 +347,19 @@ impl EnsembleSpec {
             .block_size(self.block_size)
             .quantile_budget(self.quantile_budget_mb << 20))
     }
+}
+
+/// How a spec is run: settings that change the speed and what is shown,
+/// never the results (so they are not part of the spec or its hash).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Execution {
+    /// Worker threads (`None`: rayon's global pool, one per core).
+    pub threads: Option<usize>,
+    /// Samples integrated together per step loop (`None`: the ensemble's
+    /// default; see [`Ensemble::lanes`]).
+    pub lanes: Option<usize>,
+    /// Show a progress bar on stderr (drawn only on a terminal).
+    pub progress: bool,
 }
 
 /// The sampler a spec names.
@@ -405,13 +422,7 @@ pub const PART_FORMAT: &str = "odeon-ensemble/1";
 
 impl EnsemblePart {
     /// Run shard `index` of `count` of `spec`.
-    pub fn run(
-        spec: &EnsembleSpec,
-        index: u64,
-        count: u64,
-        threads: Option<usize>,
-        progress: bool,
-    ) -> Result<Self, Error> {
+    pub fn run(spec: &EnsembleSpec, index: u64, count: u64, how: &Execution) -> Result<Self, Error> {
         if index >= count {
             return Err(Error::InvalidShard { index, count });
         }
@@ -422,7 +433,7 @@ impl EnsemblePart {
             spec: spec.clone(),
             shard_count: count,
             shards: vec![index],
-            summary: spec.run(shard, threads, progress)?,
+            summary: spec.run(shard, how)?,
         })
     }
 

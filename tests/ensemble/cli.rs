@@ -1,6 +1,6 @@
 //! `odeon ensemble` and `odeon merge` as a batch system runs them: four
-//! shards merged equal the single run bit for bit; bad input gets clear
-//! errors.
+//! shards (run with different lane counts) merged equal the single run bit
+//! for bit; bad input gets clear errors.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -59,7 +59,9 @@ fn four_shards_merged_equal_the_single_run() {
     for k in 0..4 {
         let part = d.join(format!("part-{k}.json"));
         let shard = format!("{k}/4");
-        let o = odeon(&["ensemble", s(&spec), "--shard", &shard, "--out", s(&part), "--threads", "1"]);
+        // Each shard with another lane count: the results do not depend on it.
+        let lanes = ["1", "2", "4", "8"][k];
+        let o = odeon(&["ensemble", s(&spec), "--shard", &shard, "--out", s(&part), "--threads", "1", "--lanes", lanes]);
         assert!(o.status.success(), "{}", stderr(&o));
         parts.push(part);
     }
@@ -70,6 +72,9 @@ fn four_shards_merged_equal_the_single_run() {
     let o = odeon(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(summary_text(&merged), summary_text(&whole));
+    // A lane count the stepper does not have.
+    let o = odeon(&["ensemble", s(&spec), "--out", s(&d.join("x.json")), "--lanes", "3"]);
+    assert!(!o.status.success() && stderr(&o).contains("lanes"), "{}", stderr(&o));
     // Missing shards are refused unless --partial.
     let o = odeon(&["merge", s(&parts[0]), s(&parts[2]), "--out", s(&d.join("x.json"))]);
     assert!(!o.status.success() && stderr(&o).contains("missing shards 1, 3 of 4"), "{}", stderr(&o));

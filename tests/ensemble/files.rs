@@ -3,7 +3,7 @@
 //! the field, and no mutation of a valid file makes reading, merging or
 //! using it panic.
 
-use odeon::ensemble::spec::{EnsemblePart, EnsembleSpec};
+use odeon::ensemble::spec::{EnsemblePart, EnsembleSpec, Execution};
 use odeon::ensemble::{Dist, Ensemble, EnsembleSummary, Independent, Keep};
 use odeon::models::ExponentialDecay;
 use odeon::{Dopri5, Error, Options, Tsit5};
@@ -170,8 +170,12 @@ block_size = 8
 k = { dist = "uniform", low = 0.5, high = 1.5 }
 "#;
 
+fn one_thread() -> Execution {
+    Execution { threads: Some(1), ..Execution::default() }
+}
+
 fn part(spec: &str, k: u64, n: u64) -> Value {
-    serde_json::to_value(EnsemblePart::run(&EnsembleSpec::parse(spec).unwrap(), k, n, Some(1), false).unwrap()).unwrap()
+    serde_json::to_value(EnsemblePart::run(&EnsembleSpec::parse(spec).unwrap(), k, n, &one_thread()).unwrap()).unwrap()
 }
 
 fn part_error(v: &Value) -> Error {
@@ -367,7 +371,7 @@ fn a_model_file_in_a_spec() {
     let (by_name, by_file) = (EnsembleSpec::parse(text).unwrap(), EnsembleSpec::read(dir.join("spec.toml")).unwrap());
     assert_eq!(by_file.model, model.display().to_string());
     assert!(by_file.model_fingerprint.is_some() && by_name.model_fingerprint.is_none());
-    let (a, b) = (by_name.run(None, Some(1), false).unwrap(), by_file.run(None, Some(1), false).unwrap());
+    let (a, b) = (by_name.run(None, &one_thread()).unwrap(), by_file.run(None, &one_thread()).unwrap());
     assert_eq!((a.succeeded, &a.stats), (64, &b.stats));
     // Edited after the spec was resolved (a part computed elsewhere from
     // another version): refused, naming the model.

@@ -4,7 +4,7 @@
 
 use crate::common::{wild_noise, wild_picks, wild_toml};
 use odeon::Error;
-use odeon::ensemble::spec::EnsembleSpec;
+use odeon::ensemble::spec::{EnsembleSpec, Execution};
 use proptest::prelude::*;
 
 const DISTS: &[&str] = &[
@@ -54,7 +54,7 @@ proptest! {
                 let layout = s.layout().unwrap();
                 prop_assert_eq!(layout.samples, s.samples);
                 if s.samples <= 8 {
-                    let summary = s.run(None, Some(1), false).unwrap();
+                    let summary = s.run(None, &Execution { threads: Some(1), ..Execution::default() }).unwrap();
                     prop_assert_eq!(summary.succeeded + summary.failed, s.samples);
                 }
             }

@@ -2,7 +2,7 @@
 //! the tour's ensemble section.
 
 use odeon::Dopri5;
-use odeon::ensemble::spec::{EnsemblePart, EnsembleSpec};
+use odeon::ensemble::spec::{EnsemblePart, EnsembleSpec, Execution};
 use odeon::ensemble::{Dist, Ensemble, EnsembleSummary, Independent, Keep};
 use odeon::models::VanDerPol;
 use odeon::{Error, Options};
@@ -22,13 +22,7 @@ pub fn parse_shard(s: &str) -> Result<(u64, u64), Error> {
 
 /// `odeon ensemble SPEC [--shard K/N] --out PART`; `false` when every
 /// sample failed.
-pub fn run(
-    spec: &Path,
-    shard: Option<&str>,
-    out: &Path,
-    threads: Option<usize>,
-    progress: bool,
-) -> Result<bool, Error> {
+pub fn run(spec: &Path, shard: Option<&str>, out: &Path, how: &Execution) -> Result<bool, Error> {
     let parsed = EnsembleSpec::read(spec).map_err(|e| match e {
         Error::InvalidSpec { key, line, reason } => {
             Error::InvalidSpec { key, line, reason: format!("{reason} (in {})", spec.display()) }
@@ -37,7 +31,7 @@ pub fn run(
     })?;
     let (k, n) = shard.map(parse_shard).transpose()?.unwrap_or((0, 1));
     let start = Instant::now();
-    let part = EnsemblePart::run(&parsed, k, n, threads, progress)?;
+    let part = EnsemblePart::run(&parsed, k, n, how)?;
     let secs = start.elapsed().as_secs_f64();
     part.write_json(out)?;
     let s = &part.summary;

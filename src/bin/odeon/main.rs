@@ -11,6 +11,7 @@ mod tour;
 mod trajectory;
 
 use clap::{Parser, Subcommand};
+use odeon::ensemble::spec::Execution;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -52,6 +53,10 @@ enum Command {
         /// Worker threads (default: one per core).
         #[arg(long)]
         threads: Option<usize>,
+        /// Samples integrated together per step loop: 1, 2, 4 or 8
+        /// (default 4; 1 turns lanes off). The results are the same.
+        #[arg(long)]
+        lanes: Option<usize>,
         /// No progress bar (it is drawn only on a terminal anyway).
         #[arg(long)]
         no_progress: bool,
@@ -120,8 +125,9 @@ fn main() -> ExitCode {
     let result: Result<bool, Box<dyn std::error::Error>> =
         match cli.command.unwrap_or(Command::Tour { out: PathBuf::from("out") }) {
             Command::Tour { out } => tour::run(&out).map(|()| true),
-            Command::Ensemble { spec, shard, out, threads, no_progress } => {
-                ensemble::run(&spec, shard.as_deref(), &out, threads, !no_progress).map_err(Into::into)
+            Command::Ensemble { spec, shard, out, threads, lanes, no_progress } => {
+                let how = Execution { threads, lanes, progress: !no_progress };
+                ensemble::run(&spec, shard.as_deref(), &out, &how).map_err(Into::into)
             }
             Command::Fit { spec, out } => fit(&spec, &out),
             Command::Simulate(args) => simulate::simulate(&args).map(|()| true),
