@@ -16,7 +16,9 @@
 //! final states agree bit for bit.
 //!
 //! The third group does the same with dual numbers (sensitivities in mu):
-//! `solve_dual` one by one against `solve_lanes` over `Dual64`.
+//! `solve_dual` one by one against `solve_lanes` over `Dual64`. The fourth
+//! with what a multistart fit integrates: four sensitivity directions per
+//! solve (`InlineDual64<4>`), saved at data times.
 //!
 //! Run: `cargo bench --bench ensemble_lanes` (the default target has SSE2:
 //! two f64 per vector), and with
@@ -31,7 +33,9 @@ use baseline::{E1, E3, E4, E5, E6, E7};
 use criterion::{Criterion, criterion_group, criterion_main};
 use num_dual::Dual64;
 use odeon::ensemble::{Dist, Independent, SampleRng, Sampler};
-use odeon::integrate::{Dopri5, solve_dual, solve_lanes};
+use odeon::integrate::{Dopri5, Tsit5, solve_dual, solve_lanes};
+use odeon::models::LotkaVolterra as LV;
+use odeon::scalar::InlineDual64;
 use odeon::{Options, models::VanDerPol, solve};
 use std::time::Duration;
 
@@ -243,6 +247,47 @@ fn lanes(c: &mut Criterion) {
     g.bench_function("solve_dual one by one (baseline)", |b| b.iter(|| alone_dual(&seeded)));
     g.bench_function("solve_lanes, Dual64, 4", |b| b.iter(|| dual_lanes::<4>(&seeded, &opts)));
     g.bench_function("solve_lanes, Dual64, 8", |b| b.iter(|| dual_lanes::<8>(&seeded, &opts)));
+    g.finish();
+    fit_sensitivities(c);
+}
+
+/// What a multistart fit integrates: Lotka–Volterra with all four
+/// parameters seeded (`InlineDual64<4>`, the width `solve_sensitivities`
+/// picks), saved at 20 data times, at 2,000 parameter points.
+fn fit_sensitivities(c: &mut Criterion) {
+    type D = InlineDual64<4>;
+    let points: Vec<([D; 2], [D; 4])> = (0..2000)
+        .map(|i| {
+            let u = (i as f64 * 0.618_034) % 1.0;
+            let p = std::array::from_fn(|k| {
+                D::from_parts(LV::PARAMS[k] * (0.7 + 0.6 * u), std::array::from_fn(|j| f64::from(u8::from(j == k))))
+            });
+            (LV::Y0.map(D::from), p)
+        })
+        .collect();
+    let t: Vec<f64> = (1..=20).map(|i| f64::from(i) * 0.5).collect();
+    let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(t);
+    let alone = |points: &[([D; 2], [D; 4])]| -> Vec<D> {
+        points
+            .iter()
+            .map(|(y0, p)| solve_dual(&LV, Tsit5, (0.0, 10.0), y0, p, &opts).unwrap().last().unwrap().1[0])
+            .collect()
+    };
+    fn lanes<const L: usize>(points: &[([D; 2], [D; 4])], opts: &Options) -> Vec<D> {
+        let mut out = vec![D::from(0.0); points.len()];
+        let input = |k: usize| (&points[k].0[..], &points[k].1[..]);
+        solve_lanes::<_, Tsit5, D, L>(&LV, (0.0, 10.0), opts, points.len(), &input, &mut |k, r| {
+            out[k] = r.unwrap().last().unwrap().1[0]
+        })
+        .unwrap();
+        out
+    }
+    let bits = |v: Vec<D>| v.iter().map(|d| (d.re.to_bits(), d.eps.0.map(f64::to_bits))).collect::<Vec<_>>();
+    assert_eq!(bits(lanes::<4>(&points, &opts)), bits(alone(&points)));
+    let mut g = c.benchmark_group("fit_sensitivities_in_lanes_1_thread");
+    g.sample_size(10).measurement_time(Duration::from_secs(6)).warm_up_time(Duration::from_secs(1));
+    g.bench_function("solve_dual one by one (baseline)", |b| b.iter(|| alone(&points)));
+    g.bench_function("solve_lanes, InlineDual64<4>, 4", |b| b.iter(|| lanes::<4>(&points, &opts)));
     g.finish();
 }
 

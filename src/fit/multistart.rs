@@ -48,6 +48,12 @@ pub struct MultistartReport {
 /// Fit from `ms.starts` Latin-hypercube starts in parallel (rayon) and
 /// return the best fit and the distinct local optima.
 ///
+/// Each start's solves run one at a time, not in lanes
+/// ([`Runs::lanes`](crate::ensemble::Runs::lanes)): they carry the
+/// sensitivity directions (a dual number of width 4–8), whose arithmetic
+/// already keeps the processor's pipeline full, and lanes of them were
+/// measured no faster (1.03×, `docs/benchmarks.md`, section 5).
+///
 /// # Errors
 /// Every free parameter needs finite bounds; the problem must be valid. If
 /// every start fails, the error of the first.
