@@ -1,10 +1,11 @@
-//! Standard blocks for composites: a first-order lag and a PI controller.
+//! Standard blocks for composites: a first-order lag and a PI controller;
+//! and [`Block`], the blocks by name for composite files.
 
 use super::{Builder, Composite, Parts};
-use crate::DualScalar;
 use crate::models::ForcedVanDerPol;
-use crate::system::Model;
-use nalgebra::{Const, SVector};
+use crate::system::{Model, SliceModel, State};
+use crate::{DualScalar, Error};
+use nalgebra::{Const, DefaultAllocator, Dyn, SVector, U1, allocator::Allocator};
 
 /// A first-order lag, `τ·y' = u − y` (an actuator, a sensor, a filter):
 /// state `y`, parameter `tau`, input `u`, output `y` (read from the state,
@@ -137,4 +138,134 @@ pub fn van_der_pol_pi() -> Builder<impl Parts> {
         .connect("controller.u", "actuator.u")
         .connect("actuator.y", "plant.force")
         .external("controller.r")
+}
+
+/// The blocks a composite file names (besides the built-in models, which
+/// have no inputs): `"lag"` ([`Lag`], τ = 1), `"pi"` ([`Pi`], kp = 1,
+/// ki = 1) and `"forced_van_der_pol"` ([`ForcedVanDerPol`], μ = 1), each
+/// with a run-time size and its states starting at 0.
+///
+/// # Example
+/// ```
+/// use odeon::compose::blocks::Block;
+/// use odeon::system::Model;
+/// let pi = Block::lookup("pi")?;
+/// assert_eq!(pi.input_names(), ["r", "y"]);
+/// assert_eq!(pi.params(), [1.0, 1.0]);
+/// assert!(Block::lookup("pid").is_err());
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// [`Lag`].
+    Lag,
+    /// [`Pi`].
+    Pi,
+    /// [`ForcedVanDerPol`].
+    ForcedVanDerPol,
+}
+
+impl Block {
+    /// Every block with its name.
+    pub const ALL: [(&'static str, Block); 3] =
+        [("lag", Block::Lag), ("pi", Block::Pi), ("forced_van_der_pol", Block::ForcedVanDerPol)];
+
+    /// The block called `name` (exactly as in [`ALL`](Self::ALL)).
+    ///
+    /// # Errors
+    /// `UnknownModel`, listing the blocks.
+    pub fn lookup(name: &str) -> Result<Block, Error> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| *b)
+            .ok_or_else(|| Error::UnknownModel { name: name.to_string(), known: Self::ALL.map(|(n, _)| n).join(", ") })
+    }
+
+    /// The block's name.
+    pub fn name(&self) -> &'static str {
+        Self::ALL.iter().find(|(_, b)| b == self).map_or("", |(n, _)| n)
+    }
+
+    /// Default parameter values.
+    pub fn params(&self) -> &'static [f64] {
+        match self {
+            Block::Lag | Block::ForcedVanDerPol => &[1.0],
+            Block::Pi => &[1.0, 1.0],
+        }
+    }
+
+    /// Default initial state (zeros).
+    pub fn y0(&self) -> &'static [f64] {
+        match self {
+            Block::Lag | Block::Pi => &[0.0],
+            Block::ForcedVanDerPol => &[0.0, 0.0],
+        }
+    }
+}
+
+/// `model.outputs` on a run-time-size state.
+fn outputs_fixed<M: Model, D: DualScalar>(model: &M, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], y: &mut [D])
+where
+    DefaultAllocator: Allocator<M::Dim>,
+{
+    let x = State::from_column_slice_generic(model.dim(), U1, x.as_slice());
+    model.outputs(t, &x, u, p, y);
+}
+
+/// `$body` with `$m` bound to the block's model.
+macro_rules! with_block {
+    ($self:expr, $m:ident => $body:expr) => {
+        match $self {
+            Block::Lag => {
+                let $m = &Lag;
+                $body
+            }
+            Block::Pi => {
+                let $m = &Pi;
+                $body
+            }
+            Block::ForcedVanDerPol => {
+                let $m = &ForcedVanDerPol;
+                $body
+            }
+        }
+    };
+}
+
+impl Model for Block {
+    type Dim = Dyn;
+    fn dim(&self) -> Dyn {
+        Dyn(self.y0().len())
+    }
+    fn n_params(&self) -> usize {
+        self.params().len()
+    }
+    fn n_inputs(&self) -> usize {
+        with_block!(self, m => m.n_inputs())
+    }
+    fn n_outputs(&self) -> usize {
+        with_block!(self, m => m.n_outputs())
+    }
+    fn rhs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], dxdt: &mut State<D, Dyn>) {
+        with_block!(self, m => m.rhs_slice(t, x.as_slice(), u, p, dxdt.as_mut_slice()))
+    }
+    fn outputs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], y: &mut [D]) {
+        with_block!(self, m => outputs_fixed(m, t, x, u, p, y))
+    }
+    fn feedthrough(&self, output: usize, input: usize) -> bool {
+        with_block!(self, m => m.feedthrough(output, input))
+    }
+    fn state_names(&self) -> Vec<String> {
+        with_block!(self, m => m.state_names())
+    }
+    fn param_names(&self) -> Vec<String> {
+        with_block!(self, m => m.param_names())
+    }
+    fn input_names(&self) -> Vec<String> {
+        with_block!(self, m => m.input_names())
+    }
+    fn output_names(&self) -> Vec<String> {
+        with_block!(self, m => m.output_names())
+    }
 }

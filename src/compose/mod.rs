@@ -69,10 +69,12 @@
 //! ```
 
 pub mod blocks;
+mod file;
 mod layout;
 mod parts;
 
-pub use parts::{Cons, Nil, Parts};
+pub use file::CompositeFile;
+pub use parts::{Cons, Many, Nil, Parts};
 
 use crate::events::{Cause, Event, Schedule};
 use crate::scalar::with_scratch;
@@ -100,6 +102,33 @@ impl Composite<Nil> {
     /// Start a composite with no subsystems.
     pub fn builder() -> Builder<Nil> {
         Builder { parts: Nil, names: Vec::new(), wiring: Wiring::default() }
+    }
+
+    /// Start a composite from subsystems of one type, `(name, model)` in
+    /// order, known only when the program runs (a model read from a file,
+    /// a chain of many alike); wire them as with [`builder`](Self::builder).
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::compose::{blocks::Lag, Composite};
+    /// use odeon::system::Model;
+    /// // Ten lags in a chain, the first driven by a fixed input of 1.
+    /// let mut b = Composite::builder_of((0..10).map(|k| (format!("lag{k}"), Lag))).fix("lag0.u", 1.0);
+    /// for k in 1..10 {
+    ///     b = b.connect(&format!("lag{}.y", k - 1), &format!("lag{k}.u"));
+    /// }
+    /// let chain = b.build()?;
+    /// assert_eq!(chain.dim().0, 10);
+    /// assert_eq!(chain.param_names()[9], "lag9.tau");
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn builder_of<M: Model>(parts: impl IntoIterator<Item = (String, M)>) -> Builder<Many<M>>
+    where
+        DefaultAllocator: Allocator<M::Dim>,
+    {
+        let (names, parts): (Vec<String>, Vec<(M, parts::Placed)>) =
+            parts.into_iter().map(|(name, m)| (name, (m, parts::Placed::default()))).unzip();
+        Builder { parts: Many { parts }, names, wiring: Wiring::default() }
     }
 }
 
@@ -182,7 +211,7 @@ impl<P: Parts> Builder<P> {
 
     /// The layout, and the subsystems placed in it.
     fn placed(mut self) -> Result<(P, Layout), Error> {
-        let mut infos = Vec::with_capacity(P::COUNT);
+        let mut infos = Vec::with_capacity(self.parts.count());
         self.parts.describe(&mut infos);
         let layout = Layout::new(self.names, &infos, &self.wiring)?;
         self.parts.install(&layout);

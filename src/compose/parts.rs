@@ -64,11 +64,12 @@ where
     local
 }
 
-/// A typed list of subsystems (see [`Composite`](super::Composite)); not
-/// implemented outside odeon.
+/// The subsystems of a composite: a typed list (`Cons<…, Nil>`, from
+/// [`Builder::add`](super::Builder::add)) or a run-time list of one type
+/// ([`Many`]); not implemented outside odeon.
 pub trait Parts: sealed::Sealed {
     /// The number of subsystems.
-    const COUNT: usize;
+    fn count(&self) -> usize;
 
     #[doc(hidden)]
     #[allow(private_interfaces)]
@@ -99,6 +100,7 @@ mod sealed {
     pub trait Sealed {}
     impl Sealed for super::Nil {}
     impl<H, T> Sealed for super::Cons<H, T> {}
+    impl<M> Sealed for super::Many<M> {}
 }
 
 /// The empty list of subsystems.
@@ -112,6 +114,15 @@ pub struct Cons<H, T> {
     pub(crate) head: H,
     pub(crate) tail: T,
     pub(crate) at: Placed,
+}
+
+/// Subsystems of one type in a run-time list, each with its place: a
+/// composite whose parts are known only when the program runs (read from
+/// a file, or a chain of many alike). Built by
+/// [`Composite::builder_of`](super::Composite::builder_of).
+#[derive(Clone, Debug)]
+pub struct Many<M> {
+    pub(crate) parts: Vec<(M, Placed)>,
 }
 
 /// A subsystem's place in its composite: its ranges, where its inputs
@@ -130,7 +141,9 @@ pub struct Placed {
 
 #[allow(private_interfaces)]
 impl Parts for Nil {
-    const COUNT: usize = 0;
+    fn count(&self) -> usize {
+        0
+    }
     fn describe(&self, _: &mut Vec<PartInfo>) {}
     fn install(&mut self, _: &Layout) {}
     fn outputs_at<D: DualScalar>(&self, _: usize, _: &mut Eval<'_, D>) {}
@@ -144,96 +157,170 @@ impl<H: Model, T: Parts> Parts for Cons<H, T>
 where
     DefaultAllocator: Allocator<H::Dim>,
 {
-    const COUNT: usize = T::COUNT + 1;
+    #[inline(always)]
+    fn count(&self) -> usize {
+        self.tail.count() + 1
+    }
 
     fn describe(&self, out: &mut Vec<PartInfo>) {
         self.tail.describe(out);
-        let m = &self.head;
-        let feedthrough =
-            (0..m.n_outputs()).map(|o| (0..m.n_inputs()).map(|i| m.feedthrough(o, i)).collect()).collect();
-        out.push(PartInfo {
-            states: m.state_names(),
-            params: m.param_names(),
-            inputs: m.input_names(),
-            outputs: m.output_names(),
-            feedthrough,
-            events: m.events(),
-            schedule: m.schedule(),
-            mass: m.mass(),
-        });
+        out.push(info(&self.head));
     }
 
     fn install(&mut self, layout: &Layout) {
         self.tail.install(layout);
-        let k = T::COUNT;
-        let slot = layout.parts[k].clone();
-        self.at = Placed {
-            sources: layout.sources[slot.inputs.clone()].to_vec(),
-            runs: (0..layout.levels).map(|level| layout.runs(level, k)).collect(),
-            feedthrough: (0..self.head.n_outputs())
-                .any(|o| (0..self.head.n_inputs()).any(|i| self.head.feedthrough(o, i))),
-            slot,
-        };
+        self.at = place(&self.head, layout, self.tail.count());
     }
 
     #[inline(always)]
     fn outputs_at<D: DualScalar>(&self, level: usize, e: &mut Eval<'_, D>) {
         self.tail.outputs_at(level, e);
-        let at = &self.at;
-        if !at.runs.get(level).copied().unwrap_or(false) {
-            return;
-        }
-        if at.feedthrough {
-            e.gather(at.slot.inputs.start, &at.sources);
-        }
-        let slot = &at.slot;
-        let x = local(&self.head, &e.x[slot.states.clone()]);
-        self.head.outputs(
-            e.t,
-            &x,
-            &e.ins[slot.inputs.clone()],
-            &e.p[slot.params.clone()],
-            &mut e.outs[slot.outputs.clone()],
-        );
+        outputs_of(&self.head, &self.at, level, e);
     }
 
     #[inline(always)]
     fn rhs<D: DualScalar>(&self, e: &mut Eval<'_, D>, dx: &mut [D]) {
         self.tail.rhs(e, dx);
-        let (slot, sources) = (&self.at.slot, &self.at.sources);
-        e.gather(slot.inputs.start, sources);
-        let x = local(&self.head, &e.x[slot.states.clone()]);
-        let mut f = x.clone();
-        self.head.rhs(e.t, &x, &e.ins[slot.inputs.clone()], &e.p[slot.params.clone()], &mut f);
-        dx[slot.states.clone()].copy_from_slice(f.as_slice());
+        rhs_of(&self.head, &self.at, e, dx);
     }
 
     fn event_values<D: DualScalar>(&self, e: &mut Eval<'_, D>, g: &mut [D]) {
         self.tail.event_values(e, g);
-        let (slot, sources) = (&self.at.slot, &self.at.sources);
-        if slot.events.is_empty() {
-            return;
-        }
-        e.gather(slot.inputs.start, sources);
-        let x = local(&self.head, &e.x[slot.states.clone()]);
-        self.head.event_values(
-            e.t,
-            &x,
-            &e.ins[slot.inputs.clone()],
-            &e.p[slot.params.clone()],
-            &mut g[slot.events.clone()],
-        );
+        event_values_of(&self.head, &self.at, e, g);
     }
 
     fn reset<D: DualScalar>(&self, part: usize, cause: Cause, t: D, x: &mut [D], p: &[D], armed: &mut [bool]) {
-        if part != T::COUNT {
+        if part != self.tail.count() {
             return self.tail.reset(part, cause, t, x, p, armed);
         }
-        let mut local = local(&self.head, x);
-        self.head.reset(cause, t, &mut local, p, armed);
-        // A reset keeps the dimension (`Model::reset`); copy what is there.
-        for (xi, &v) in x.iter_mut().zip(local.iter()) {
-            *xi = v;
+        reset_of(&self.head, cause, t, x, p, armed);
+    }
+}
+
+#[allow(private_interfaces)]
+impl<M: Model> Parts for Many<M>
+where
+    DefaultAllocator: Allocator<M::Dim>,
+{
+    fn count(&self) -> usize {
+        self.parts.len()
+    }
+
+    fn describe(&self, out: &mut Vec<PartInfo>) {
+        out.extend(self.parts.iter().map(|(m, _)| info(m)));
+    }
+
+    fn install(&mut self, layout: &Layout) {
+        for (k, (m, at)) in self.parts.iter_mut().enumerate() {
+            *at = place(m, layout, k);
         }
+    }
+
+    fn outputs_at<D: DualScalar>(&self, level: usize, e: &mut Eval<'_, D>) {
+        for (m, at) in &self.parts {
+            outputs_of(m, at, level, e);
+        }
+    }
+
+    fn rhs<D: DualScalar>(&self, e: &mut Eval<'_, D>, dx: &mut [D]) {
+        for (m, at) in &self.parts {
+            rhs_of(m, at, e, dx);
+        }
+    }
+
+    fn event_values<D: DualScalar>(&self, e: &mut Eval<'_, D>, g: &mut [D]) {
+        for (m, at) in &self.parts {
+            event_values_of(m, at, e, g);
+        }
+    }
+
+    fn reset<D: DualScalar>(&self, part: usize, cause: Cause, t: D, x: &mut [D], p: &[D], armed: &mut [bool]) {
+        if let Some((m, _)) = self.parts.get(part) {
+            reset_of(m, cause, t, x, p, armed);
+        }
+    }
+}
+
+/// What the composite reads of subsystem `m` when it is built.
+fn info<M: Model>(m: &M) -> PartInfo {
+    let feedthrough = (0..m.n_outputs()).map(|o| (0..m.n_inputs()).map(|i| m.feedthrough(o, i)).collect()).collect();
+    PartInfo {
+        states: m.state_names(),
+        params: m.param_names(),
+        inputs: m.input_names(),
+        outputs: m.output_names(),
+        feedthrough,
+        events: m.events(),
+        schedule: m.schedule(),
+        mass: m.mass(),
+    }
+}
+
+/// Subsystem `m`'s place as the `k`-th subsystem of `layout`.
+fn place<M: Model>(m: &M, layout: &Layout, k: usize) -> Placed {
+    let slot = layout.parts[k].clone();
+    Placed {
+        sources: layout.sources[slot.inputs.clone()].to_vec(),
+        runs: (0..layout.levels).map(|level| layout.runs(level, k)).collect(),
+        feedthrough: (0..m.n_outputs()).any(|o| (0..m.n_inputs()).any(|i| m.feedthrough(o, i))),
+        slot,
+    }
+}
+
+/// Subsystem `m`'s outputs, if it computes them in pass `level`.
+#[inline(always)]
+fn outputs_of<D: DualScalar, M: Model>(m: &M, at: &Placed, level: usize, e: &mut Eval<'_, D>)
+where
+    DefaultAllocator: Allocator<M::Dim>,
+{
+    if !at.runs.get(level).copied().unwrap_or(false) {
+        return;
+    }
+    if at.feedthrough {
+        e.gather(at.slot.inputs.start, &at.sources);
+    }
+    let slot = &at.slot;
+    let x = local(m, &e.x[slot.states.clone()]);
+    m.outputs(e.t, &x, &e.ins[slot.inputs.clone()], &e.p[slot.params.clone()], &mut e.outs[slot.outputs.clone()]);
+}
+
+/// Subsystem `m`'s derivatives into its slice of `dx`.
+#[inline(always)]
+fn rhs_of<D: DualScalar, M: Model>(m: &M, at: &Placed, e: &mut Eval<'_, D>, dx: &mut [D])
+where
+    DefaultAllocator: Allocator<M::Dim>,
+{
+    let slot = &at.slot;
+    e.gather(slot.inputs.start, &at.sources);
+    let x = local(m, &e.x[slot.states.clone()]);
+    let mut f = x.clone();
+    m.rhs(e.t, &x, &e.ins[slot.inputs.clone()], &e.p[slot.params.clone()], &mut f);
+    dx[slot.states.clone()].copy_from_slice(f.as_slice());
+}
+
+/// Subsystem `m`'s event functions into its slice of `g`.
+fn event_values_of<D: DualScalar, M: Model>(m: &M, at: &Placed, e: &mut Eval<'_, D>, g: &mut [D])
+where
+    DefaultAllocator: Allocator<M::Dim>,
+{
+    let slot = &at.slot;
+    if slot.events.is_empty() {
+        return;
+    }
+    e.gather(slot.inputs.start, &at.sources);
+    let x = local(m, &e.x[slot.states.clone()]);
+    m.event_values(e.t, &x, &e.ins[slot.inputs.clone()], &e.p[slot.params.clone()], &mut g[slot.events.clone()]);
+}
+
+/// Subsystem `m`'s reset on its states `x` and parameters `p`.
+fn reset_of<D: DualScalar, M: Model>(m: &M, cause: Cause, t: D, x: &mut [D], p: &[D], armed: &mut [bool])
+where
+    DefaultAllocator: Allocator<M::Dim>,
+{
+    let mut local = local(m, x);
+    m.reset(cause, t, &mut local, p, armed);
+    // A reset keeps the dimension (`Model::reset`); copy what is there.
+    for (xi, &v) in x.iter_mut().zip(local.iter()) {
+        *xi = v;
     }
 }

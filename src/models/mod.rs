@@ -10,6 +10,7 @@ mod forced;
 mod hybrid;
 mod lorenz96;
 mod mol;
+mod named;
 pub mod registry;
 
 pub use classic::{

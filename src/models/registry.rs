@@ -8,15 +8,13 @@
 //! Rust programs that name a model type directly (`VanDerPol`, …) keep its
 //! compile-time size.
 
+pub use super::named::Named;
 use super::{
     ExponentialDecay, HarmonicOscillator, Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, StiffVanDerPol,
     VanDerPol,
 };
-use crate::system::Model as M;
-use crate::tape::TapeModel;
 use crate::{DualScalar, Error, OdeSystem, State};
 use nalgebra::{Const, Dyn, SVector};
-use std::path::Path;
 
 /// A built-in model: name, metadata, and the model (an [`OdeSystem`] of
 /// run-time size that runs the named model's right-hand side).
@@ -159,129 +157,6 @@ pub fn lookup(name: &str) -> Result<BuiltIn, Error> {
         .find(|m| norm(m.name) == key)
         .copied()
         .ok_or_else(|| Error::UnknownModel { name: name.to_string(), known: names().join(", ") })
-}
-
-/// A model named on the command line or in a spec file: a built-in model
-/// by name, a model file (a name ending in `.toml`; see
-/// [`tape`](crate::tape)) or an SBML model (`.xml`, `.sbml`; see
-/// [`import`](crate::import)). Both run with a run-time size, so the command
-/// line compiles its generic code once for all of them.
-///
-/// # Example
-/// ```
-/// use odeon::models::registry::Named;
-/// use odeon::system::Model;
-/// let builtin = Named::resolve("lotka_volterra", ".".as_ref())?;
-/// let file = Named::resolve("examples/models/lotka_volterra.toml", env!("CARGO_MANIFEST_DIR").as_ref())?;
-/// assert_eq!(builtin.param_names(), file.param_names());
-/// assert_eq!((builtin.y0(), builtin.params()), (file.y0(), file.params()));
-/// # Ok::<(), odeon::Error>(())
-/// ```
-#[derive(Clone, Debug)]
-pub enum Named {
-    /// A built-in model.
-    BuiltIn(BuiltIn),
-    /// A model read from a file.
-    File {
-        /// The file as named (joined to the directory it is relative to).
-        path: String,
-        /// The model.
-        model: Box<TapeModel>,
-        /// A hash of the file's text (so that runs on several machines
-        /// can check they read the same model).
-        fingerprint: String,
-    },
-}
-
-impl Named {
-    /// The built-in model `name`, or the model file `name` (relative to
-    /// `base`): a model file ending in `.toml`, or SBML ending in `.xml` or
-    /// `.sbml`.
-    ///
-    /// # Errors
-    /// `UnknownModel`; for a file, `Io` and `Parse`, and `Parse` if the
-    /// model has inputs (a spec or the command line gives it none).
-    pub fn resolve(name: &str, base: &Path) -> Result<Named, Error> {
-        let sbml = name.ends_with(".xml") || name.ends_with(".sbml");
-        if !sbml && !name.ends_with(".toml") {
-            return lookup(name).map(Named::BuiltIn);
-        }
-        let file = base.join(name);
-        let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
-        let path = file.display().to_string();
-        let model =
-            if sbml { crate::import::sbml_from_str(&path, &text)? } else { TapeModel::from_toml(&path, &text)? };
-        if M::n_inputs(&model) > 0 {
-            let reason =
-                format!("the model has inputs ({}): compose or drive it in Rust", M::input_names(&model).join(", "));
-            return Err(Error::Parse { file: path, line: 1, column: 1, reason });
-        }
-        let fingerprint = crate::files::fingerprint("odeon-model-file/1", text.as_bytes());
-        Ok(Named::File { path, model: Box::new(model), fingerprint })
-    }
-
-    /// The built-in model's name, or the file's path.
-    pub fn name(&self) -> &str {
-        match self {
-            Named::BuiltIn(m) => m.name,
-            Named::File { path, .. } => path,
-        }
-    }
-
-    /// The hash of a model file's text (`None` for a built-in model).
-    pub fn fingerprint(&self) -> Option<&str> {
-        match self {
-            Named::BuiltIn(_) => None,
-            Named::File { fingerprint, .. } => Some(fingerprint),
-        }
-    }
-
-    /// The textbook (or file's) initial state.
-    pub fn y0(&self) -> &[f64] {
-        match self {
-            Named::BuiltIn(m) => m.y0,
-            Named::File { model, .. } => model.y0(),
-        }
-    }
-
-    /// The textbook (or file's) parameter values.
-    pub fn params(&self) -> &[f64] {
-        match self {
-            Named::BuiltIn(m) => m.params,
-            Named::File { model, .. } => model.params(),
-        }
-    }
-}
-
-impl crate::system::Model for Named {
-    type Dim = Dyn;
-    const FIXED_SENSITIVITY_CHUNKS: bool = true;
-
-    fn dim(&self) -> Dyn {
-        Dyn(self.y0().len())
-    }
-    fn n_params(&self) -> usize {
-        self.params().len()
-    }
-    #[inline]
-    fn rhs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], dxdt: &mut State<D, Dyn>) {
-        match self {
-            Named::BuiltIn(m) => OdeSystem::rhs(m, t, x, p, dxdt),
-            Named::File { model, .. } => M::rhs(&**model, t, x, u, p, dxdt),
-        }
-    }
-    fn state_names(&self) -> Vec<String> {
-        match self {
-            Named::BuiltIn(m) => OdeSystem::state_names(m),
-            Named::File { model, .. } => M::state_names(&**model),
-        }
-    }
-    fn param_names(&self) -> Vec<String> {
-        match self {
-            Named::BuiltIn(m) => OdeSystem::param_names(m),
-            Named::File { model, .. } => M::param_names(&**model),
-        }
-    }
 }
 
 #[cfg(test)]

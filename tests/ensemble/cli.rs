@@ -61,7 +61,8 @@ fn four_shards_merged_equal_the_single_run() {
         let shard = format!("{k}/4");
         // Each shard with another lane count: the results do not depend on it.
         let lanes = ["1", "2", "4", "8"][k];
-        let o = odeon(&["ensemble", s(&spec), "--shard", &shard, "--out", s(&part), "--threads", "1", "--lanes", lanes]);
+        let o =
+            odeon(&["ensemble", s(&spec), "--shard", &shard, "--out", s(&part), "--threads", "1", "--lanes", lanes]);
         assert!(o.status.success(), "{}", stderr(&o));
         parts.push(part);
     }

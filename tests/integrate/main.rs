@@ -8,6 +8,7 @@ mod common;
 
 mod accuracy;
 mod compose;
+mod compose_files;
 mod convergence;
 mod dense_output;
 mod errors;

@@ -272,4 +272,12 @@ fn events_dose_and_refill() {
     let (_, y) = sol.last().unwrap();
     assert_eq!(y[0], 1.0, "k doubled");
     assert!((y[1] - (-(6.0 - t1)).exp()).abs() < 1e-8, "A(6) = {}", y[1]);
+    // Named on the command line or in a spec: the same model, its events
+    // included (they were once dropped on that path).
+    let path = std::env::temp_dir().join(format!("odeon-sbml-events-{}.xml", std::process::id()));
+    std::fs::write(&path, &text).unwrap();
+    let named = odeon::models::registry::Named::resolve(path.to_str().unwrap(), "".as_ref()).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(named.events().len(), 2);
+    assert_eq!(solve(&named, Rodas5P, (0.0, 6.0), named.y0(), named.params(), &opts).unwrap(), sol);
 }

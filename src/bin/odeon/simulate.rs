@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// A built-in model (e.g. `lotka_volterra`), a model file (`*.toml`,
-    /// see `odeon::tape`) or an SBML model (`*.xml`).
+    /// see `odeon::tape`), a composite file (`*.toml` with `[[subsystem]]`
+    /// tables, see `odeon::compose::CompositeFile`) or an SBML model
+    /// (`*.xml`).
     model: String,
     /// Start time.
     #[arg(long, default_value_t = 0.0)]
