@@ -2,7 +2,8 @@
 //! `models::registry::Named`): the file's composite equals the same wiring
 //! built in Rust bit for bit, nests, is saved and read back, runs in an
 //! ensemble spec and on the command line, and every kind of bad file gets
-//! a typed error naming the file, key or path.
+//! a typed error naming the file, key or path (2,000 hand-edited files
+//! resolve and run, or get one; never a panic).
 
 use odeon::compose::blocks::{Lag, Pi};
 use odeon::compose::{Composite, CompositeFile};
@@ -11,6 +12,7 @@ use odeon::models::ForcedVanDerPol;
 use odeon::models::registry::Named;
 use odeon::system::Model;
 use odeon::{Error, Options, Tsit5, solve};
+use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
 const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/models/van_der_pol_pi.toml");
@@ -234,4 +236,108 @@ fn resolve_text_ok(text: &str) -> bool {
     let ok = resolve(&path).is_ok();
     std::fs::remove_dir_all(d).ok();
     ok
+}
+
+/// The example's lines, without comments.
+const LINES: &[&str] = &[
+    "[[subsystem]]",
+    "name = \"plant\"",
+    "model = \"forced_van_der_pol\"",
+    "[[subsystem]]",
+    "name = \"controller\"",
+    "model = \"pi\"",
+    "[[subsystem]]",
+    "name = \"actuator\"",
+    "model = \"lag\"",
+    "[[connection]]",
+    "from = \"plant.x\"",
+    "to = \"controller.y\"",
+    "[[connection]]",
+    "from = \"controller.u\"",
+    "to = \"actuator.u\"",
+    "gain = 1.0",
+    "[[connection]]",
+    "from = \"actuator.y\"",
+    "to = \"plant.force\"",
+    "[fixed]",
+    "\"controller.r\" = 2.0",
+    "[params]",
+    "\"plant.mu\" = 1.0",
+    "\"actuator.tau\" = 0.2",
+    "[y0]",
+    "\"plant.x\" = 0.5",
+];
+
+/// What a hand edit may put right of an `=`.
+const WILD: &[&str] = &[
+    "\"plant.x\"",
+    "\"plant\"",
+    "\"\"",
+    "\"a.b.c\"",
+    "\"plant. x\"",
+    "\"lag\"",
+    "\"pi\"",
+    "\"van_der_pol\"",
+    "\"robertson\"",
+    "\"m.toml\"",
+    "\"missing.toml\"",
+    "\"controller.u\"",
+    "0.0",
+    "-1e308",
+    "nan",
+    "inf",
+    "1",
+    "[1.0]",
+    "{}",
+    "true",
+];
+
+/// The example with the lines `picks` chooses replaced by a wild value or
+/// dropped, and stray characters put in.
+fn edited(picks: &[usize], noise: &[(usize, char)]) -> String {
+    let mut out = String::new();
+    for (i, line) in LINES.iter().enumerate() {
+        let p = picks.get(i).copied().unwrap_or(0);
+        match line.split_once(" = ") {
+            Some(_) if p % 11 == 10 => {}
+            Some((key, _)) if p > 0 => out += &format!("{key} = {}", WILD[p % WILD.len()]),
+            _ => out += line,
+        }
+        out.push('\n');
+    }
+    for &(at, c) in noise {
+        let mut at = at % (out.len() + 1);
+        while !out.is_char_boundary(at) {
+            at -= 1;
+        }
+        out.insert(at, c);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(crate::common::proptest_config(2_000))]
+
+    #[test]
+    fn a_hand_edited_composite_file_runs_or_names_what_is_wrong(
+        picks in prop::collection::vec(prop_oneof![6 => Just(0usize), 1 => 1..200usize], LINES.len()),
+        noise in crate::common::wild_noise(),
+    ) {
+        // Each case in its own directory: `m.toml` may name itself.
+        let d = dir("wild");
+        let path = d.join("m.toml");
+        let text = edited(&picks, &noise);
+        std::fs::write(&path, &text).unwrap();
+        match resolve(&path) {
+            Ok(m) => {
+                prop_assert_eq!(m.y0().len(), m.state_names().len());
+                prop_assert_eq!(m.params().len(), m.param_names().len());
+                let opts = Options::default().save_final();
+                if let Ok(sol) = solve(&m, Tsit5, (0.0, 1.0), m.y0(), m.params(), &opts) {
+                    prop_assert!(sol.last().unwrap().1.iter().all(|v| v.is_finite()), "{text}");
+                }
+            }
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
 }
