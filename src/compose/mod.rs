@@ -20,6 +20,12 @@
 //! Fits name parameters by path ([`Parameter::new`](crate::fit::Parameter::new)`("controller.kp", …)`),
 //! and so do ensembles ([`Dist::by_name`](crate::ensemble::Dist::by_name)).
 //!
+//! The same wiring can be written in a file ([`CompositeFile`]: TOML or
+//! JSON, subsystems by name — the [`blocks`], built-in models, model files,
+//! other composite files), which the command line and spec files read as
+//! a model; a run-time list of subsystems of one type is [`Many`]
+//! ([`Composite::builder_of`]).
+//!
 //! Evaluating it is a pass over the subsystems in their typed order:
 //! subsystems are held by type, not behind `dyn`, so every call is
 //! resolved at compile time, and no name is looked up, nothing hashed
@@ -73,7 +79,7 @@ mod file;
 mod layout;
 mod parts;
 
-pub use file::CompositeFile;
+pub use file::{CompositeFile, Connection, Subsystem};
 pub use parts::{Cons, Many, Nil, Parts};
 
 use crate::events::{Cause, Event, Schedule};

@@ -5,11 +5,11 @@
 //! a typed error naming the file, key or path (2,000 hand-edited files
 //! resolve and run, or get one; never a panic).
 
-use odeon::compose::blocks::{Lag, Pi};
-use odeon::compose::{Composite, CompositeFile};
+use odeon::compose::CompositeFile;
+use odeon::compose::blocks::van_der_pol_pi;
 use odeon::ensemble::spec::{EnsembleSpec, Execution};
-use odeon::models::ForcedVanDerPol;
 use odeon::models::registry::Named;
+use odeon::signal::Driven;
 use odeon::system::Model;
 use odeon::{Error, Options, Tsit5, solve};
 use proptest::prelude::*;
@@ -35,16 +35,9 @@ fn opts() -> Options {
 #[test]
 fn the_file_is_the_rust_composite_bit_for_bit() {
     let named = resolve(Path::new(FILE)).unwrap();
-    let rust = Composite::builder()
-        .add("plant", ForcedVanDerPol)
-        .add("controller", Pi)
-        .add("actuator", Lag)
-        .connect("plant.x", "controller.y")
-        .connect("controller.u", "actuator.u")
-        .connect("actuator.y", "plant.force")
-        .fix("controller.r", 2.0)
-        .build()
-        .unwrap();
+    // The library's canonical composite, its setpoint a constant signal.
+    let rust = van_der_pol_pi().build().unwrap();
+    let rust = Driven::new(&rust, vec![2.0]).unwrap();
     assert_eq!(named.state_names(), rust.state_names());
     assert_eq!(named.param_names(), ["plant.mu", "controller.kp", "controller.ki", "actuator.tau"]);
     assert_eq!((named.n_inputs(), named.n_outputs()), (0, 3));
