@@ -1,5 +1,5 @@
-//! Multi-phase trajectories: linked phases against the single-phase
-//! optimum, branching, inequality linkages, and bad linkages.
+//! Multi-phase trajectories: linked and connected phases against the
+//! single-phase optimum, branching, inequality linkages, and bad linkages.
 
 use odeon::Error;
 use odeon::ocp::problems::{Brachistochrone, Cannonball, CannonballAscent, CannonballDescent, DoubleIntegrator};
@@ -77,6 +77,69 @@ fn two_linked_phases_give_the_single_phase_optimum() {
     }
 }
 
+/// Connected linkages (shared variables, no rows) give the optimum of the
+/// same linkages as constraints, which is the single phase's on the
+/// 20-segment grid; and a phase may feed two branches through them.
+#[test]
+fn connected_phases_share_their_end_variables() {
+    for t in [Transcription::GaussLobatto { segments: 10, order: 3 }, Transcription::Radau { segments: 10, order: 3 }] {
+        let gl = matches!(t, Transcription::GaussLobatto { .. });
+        let whole = if gl {
+            Transcription::GaussLobatto { segments: 20, order: 3 }
+        } else {
+            Transcription::Radau { segments: 20, order: 3 }
+        };
+        let single = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), whole)
+            .unwrap()
+            .solve(&SqpOptions::default())
+            .unwrap();
+        let mut shared = STATES.to_vec();
+        if gl {
+            shared.push(Quantity::Control(0));
+        }
+        let durations =
+            Linkage::new(("first", End::Final, Quantity::Duration), ("second", End::Initial, Quantity::Duration));
+        let sol = Trajectory::new()
+            .phase("first", Collocation::new(&NoCost(Brachistochrone), &first(), t).unwrap())
+            .phase("second", Collocation::new(&Brachistochrone, &second(10.0, 5.0), t).unwrap())
+            .connect("first", "second", &shared)
+            // t0 + duration at the end of the first phase: a constraint.
+            .link("first", "second", &[Quantity::Time])
+            .linkage(durations.connected())
+            .solve(&SqpOptions::default())
+            .unwrap();
+        assert_eq!(sol.status, Status::Optimal, "{t:?}: {}", sol.message);
+        let end = sol.phase("second").unwrap();
+        let tf = end.t0 + end.duration;
+        assert!((tf - single.duration).abs() < 1e-8, "{t:?}: {tf} against {}", single.duration);
+        assert!((sol.objective - single.objective).abs() < 1e-8);
+        // Connected sides are one variable: equal to rounding.
+        assert!(sol.linkage_values.iter().all(|v| v.abs() < 1e-12), "{:?}", sol.linkage_values);
+        let (a, b) = (sol.phase("first").unwrap(), end);
+        let (xa, xb) = (a.timeseries.states.last().unwrap(), &b.timeseries.states[0]);
+        assert!(xa.iter().zip(xb).all(|(p, q)| (p - q).abs() <= 1e-12 * p.abs().max(1.0)), "{xa:?} {xb:?}");
+    }
+    // One trunk feeding two branches through connected states.
+    let t = Transcription::Radau { segments: 8, order: 3 };
+    let branch = |connected: bool| {
+        let tr = Trajectory::new()
+            .phase("trunk", Collocation::new(&NoCost(Brachistochrone), &first(), t).unwrap())
+            .phase("a", Collocation::new(&Brachistochrone, &second(10.0, 5.0), t).unwrap())
+            .phase("b", Collocation::new(&Brachistochrone, &second(8.0, 6.0), t).unwrap())
+            .link("trunk", "a", &[Quantity::Time])
+            .link("trunk", "b", &[Quantity::Time]);
+        let tr = if connected {
+            tr.connect("trunk", "a", &STATES).connect("trunk", "b", &STATES)
+        } else {
+            tr.link("trunk", "a", &STATES).link("trunk", "b", &STATES)
+        };
+        tr.solve(&SqpOptions::default()).unwrap()
+    };
+    let (shared, rows) = (branch(true), branch(false));
+    assert_eq!((shared.status, rows.status), (Status::Optimal, Status::Optimal));
+    assert!((shared.objective - rows.objective).abs() < 1e-8, "{} against {}", shared.objective, rows.objective);
+}
+
 #[test]
 fn linked_phases_with_free_split_reach_the_cycloid() {
     // Without the duration linkage the split is free: the optimum of the
@@ -144,6 +207,15 @@ fn bad_trajectories_are_errors() {
     assert!(reason(Trajectory::new().solve(&o)).contains("no phases"));
     let two = Trajectory::new().phase("a", phase()).phase("a", phase());
     assert!(reason(two.solve(&o)).contains("two phases are named \"a\""));
+    // Connected sides must be one variable each, and equal.
+    let time = Trajectory::new().phase("a", phase()).phase("b", phase()).connect("a", "b", &[Quantity::Time]);
+    assert!(reason(time.solve(&o)).contains("t0 + duration"));
+    let unequal = Linkage::continuity("a", "b", Quantity::State(0)).bounds(Bounds::lower(0.0)).connected();
+    let unequal = Trajectory::new().phase("a", phase()).phase("b", phase()).linkage(unequal);
+    assert!(reason(unequal.solve(&o)).contains("equality"));
+    let twice = Trajectory::new().phase("a", phase()).phase("b", phase()).phase("c", phase());
+    let twice = twice.connect("a", "c", &[Quantity::State(0)]).connect("b", "c", &[Quantity::State(0)]);
+    assert!(reason(twice.solve(&o)).contains("already connected"));
     let missing = Trajectory::new().phase("a", phase()).link("a", "b", &[Quantity::Time]);
     assert!(reason(missing.solve(&o)).contains("no phase named \"b\""));
     let index = Trajectory::new().phase("a", phase()).phase("b", phase()).link("a", "b", &[Quantity::State(3)]);

@@ -5,7 +5,6 @@
 
 mod nlp;
 
-use super::Nlp;
 use super::collocation::Collocation;
 use super::phase::Bounds;
 use super::problem::{End, OptimalControl};
@@ -40,6 +39,8 @@ pub enum Quantity {
 
 /// A linkage constraint: `lower ≤ from − to ≤ upper`, each side a
 /// quantity at one end of a named phase (dymos's `add_linkage_constraint`).
+/// A [`connected`](Self::connected) linkage is no constraint at all: the
+/// two sides are one variable of the NLP (dymos's `connected=True`).
 ///
 /// # Example
 /// ```
@@ -58,12 +59,22 @@ pub struct Linkage {
     pub to: (String, End, Quantity),
     /// Bounds of `from − to` (default: equal to 0), and its scale.
     pub bounds: Bounds,
+    /// `to` is the same NLP variable as `from` instead of a constraint
+    /// row (an equality only; each side one variable, so not the time at
+    /// a final end, which is t₀ + duration).
+    #[serde(default)]
+    pub connected: bool,
 }
 
 impl Linkage {
     /// `from = to`.
     pub fn new(from: (&str, End, Quantity), to: (&str, End, Quantity)) -> Self {
-        Linkage { from: (from.0.into(), from.1, from.2), to: (to.0.into(), to.1, to.2), bounds: Bounds::equal(0.0) }
+        Linkage {
+            from: (from.0.into(), from.1, from.2),
+            to: (to.0.into(), to.1, to.2),
+            bounds: Bounds::equal(0.0),
+            connected: false,
+        }
     }
     /// `q` at the end of phase `a` equals `q` at the start of phase `b`.
     pub fn continuity(a: &str, b: &str, q: Quantity) -> Self {
@@ -72,6 +83,11 @@ impl Linkage {
     /// Bounds (and scale) of `from − to`.
     pub fn bounds(mut self, b: Bounds) -> Self {
         self.bounds = b;
+        self
+    }
+    /// Make `to` the same NLP variable as `from` (see [`connected`](Self::connected)).
+    pub fn connected(mut self) -> Self {
+        self.connected = true;
         self
     }
     fn describe(&self) -> String {
@@ -227,6 +243,16 @@ impl<'a> Trajectory<'a> {
         self
     }
 
+    /// [`link`](Self::link), with each quantity at the start of `b` the
+    /// same NLP variable as at the end of `a` instead of a constraint
+    /// (dymos's `connected=True`): fewer variables and rows, the same
+    /// optimum. `Quantity::Time` is t₀ + duration at a final end and
+    /// cannot be connected; [`solve`](Self::solve) says so.
+    pub fn connect(mut self, a: &str, b: &str, quantities: &[Quantity]) -> Self {
+        self.links.extend(quantities.iter().map(|&q| Linkage::continuity(a, b, q).connected()));
+        self
+    }
+
     /// Any linkage constraint.
     pub fn linkage(mut self, l: Linkage) -> Self {
         self.links.push(l);
@@ -340,11 +366,10 @@ impl<'a> Trajectory<'a> {
     }
 
     fn unpack(&self, nlp: &TrajectoryNlp<'_, 'a>, r: NlpResult) -> TrajectorySolution {
-        let mut g = vec![0.0; nlp.m()];
-        nlp.constraints(&r.x, &mut g);
+        let x = nlp.full(&r.x);
         // A linkage row is (from − to) / scale.
-        let first = nlp.g_off[self.phases.len()];
-        let linkage_values = self.links.iter().enumerate().map(|(l, link)| g[first + l] * link.bounds.scale).collect();
+        let linkage_values =
+            self.links.iter().zip(&nlp.links).map(|(link, row)| row.value(&x) * link.bounds.scale).collect();
         let phases: Vec<(String, OcpSolution)> = self
             .phases
             .iter()
@@ -352,9 +377,9 @@ impl<'a> Trajectory<'a> {
             .map(|(k, p)| {
                 let (xr, gr) = (nlp.x_off[k]..nlp.x_off[k + 1], nlp.g_off[k]..nlp.g_off[k + 1]);
                 let part = NlpResult {
-                    x: r.x[xr.clone()].to_vec(),
+                    x: x[xr.clone()].to_vec(),
                     lambda: r.lambda[gr].to_vec(),
-                    objective: p.objective(&r.x[xr]),
+                    objective: p.objective(&x[xr]),
                     ..r.clone()
                 };
                 (self.names[k].clone(), p.unpack_part(part))

@@ -1,6 +1,9 @@
 //! The phases of a trajectory and their linkages as one sparse NLP: each
 //! phase's variables and constraint rows in a block of their own, the
-//! linkage rows (linear in the variables) after them.
+//! linkage rows (linear in the variables) after them. A connected linkage
+//! is no row: the variable of its `to` side is dropped from the NLP and
+//! read from its `from` side's (times the ratio of their scales), and the
+//! derivatives with respect to it are added to that variable's.
 
 use super::{Linkage, Quantity};
 use crate::Error;
@@ -12,6 +15,7 @@ use crate::ocp::problem::{End, OptimalControl};
 use crate::ocp::solution::OcpSolution;
 use crate::ocp::solver::NlpResult;
 use crate::system::{Model, n_states};
+use std::borrow::Cow;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
@@ -79,35 +83,61 @@ impl<'a, P: OptimalControl> PhaseNlp<'a> for Collocation<'a, P> {
     }
 }
 
-/// One linkage row: (from − to) / scale within the scaled bounds.
+/// One linkage: (from − to) / scale as Σ coefficient · (full) variable,
+/// within the scaled bounds; a row of the NLP unless connected.
 pub(super) struct LinkRow {
     pub terms: Vec<(usize, f64)>,
     pub lower: f64,
     pub upper: f64,
+    pub connected: bool,
 }
 
-/// The whole trajectory's NLP.
+impl LinkRow {
+    /// (from − to) / scale at the phases' variables `x`.
+    pub fn value(&self, x: &[f64]) -> f64 {
+        self.terms.iter().map(|&(v, c)| c * x[v]).sum()
+    }
+}
+
+/// The whole trajectory's NLP. Its variables are the phases' ("full")
+/// variables less those a connected linkage makes another's.
 pub(super) struct TrajectoryNlp<'t, 'a> {
     pub phases: &'t [Box<dyn PhaseNlp<'a> + 'a>],
-    /// First variable and first row of each phase (one more at the end).
+    /// First full variable and first row of each phase (one more at the end).
     pub x_off: Vec<usize>,
     pub g_off: Vec<usize>,
     pub links: Vec<LinkRow>,
-    /// Each phase's Jacobian entries in the structure last handed out.
+    /// For each full variable: the NLP variable it is, and the factor
+    /// (full = factor · NLP variable).
+    alias: Vec<(usize, f64)>,
+    /// For each NLP variable, one full variable that is it (factor 1).
+    own: Vec<usize>,
+    /// The linkage rows (the links not connected).
+    rows: Vec<usize>,
+    /// Each phase's Jacobian entries in the structure last handed out, and
+    /// each entry's factor in the NLP's variables (empty: all 1).
     jac_len: Mutex<Vec<usize>>,
-    /// Each phase's Hessian entries.
+    jac_factor: Mutex<Vec<f64>>,
+    /// No variable is another's: the NLP's variables are the phases'.
+    plain: bool,
+    /// Each phase's Hessian entries, and each entry's factor in the NLP's
+    /// variables.
     hess_len: Vec<usize>,
+    hess_factor: Vec<f64>,
 }
 
 impl<'t, 'a> TrajectoryNlp<'t, 'a> {
-    /// Lay out `phases` and turn `links` into rows, checking every name,
-    /// index and bound.
+    /// Lay out `phases` and turn `links` into rows or connections,
+    /// checking every name, index and bound.
     pub fn new(phases: &'t [Box<dyn PhaseNlp<'a> + 'a>], names: &[String], links: &[Linkage]) -> Result<Self, Error> {
         let (mut x_off, mut g_off) = (vec![0], vec![0]);
         for p in phases {
             x_off.push(x_off.last().copied().unwrap_or(0) + p.n());
             g_off.push(g_off.last().copied().unwrap_or(0) + p.m());
         }
+        let n_full = x_off[phases.len()];
+        // Full variable → (full variable it is, factor), resolved below.
+        let mut same: Vec<(usize, f64)> = (0..n_full).map(|i| (i, 1.0)).collect();
         let mut rows = Vec::with_capacity(links.len());
         for (i, l) in links.iter().enumerate() {
             let name = format!("linkage {i} ({})", l.describe());
@@ -132,96 +162,66 @@ impl<'t, 'a> TrajectoryNlp<'t, 'a> {
             let from = side(&l.from.0, l.from.2, l.from.1)?;
             let to = side(&l.to.0, l.to.2, l.to.1)?;
             l.bounds.check(&name)?;
+            if l.connected {
+                connect(&mut same, &from, &to, l).map_err(what)?;
+            }
             let s = 1.0 / l.bounds.scale;
             let mut terms: Vec<(usize, f64)> = from.into_iter().map(|(v, c)| (v, c * s)).collect();
             terms.extend(to.into_iter().map(|(v, c)| (v, -c * s)));
             let (lower, upper) = l.bounds.scaled();
-            rows.push(LinkRow { terms, lower, upper });
+            rows.push(LinkRow { terms, lower, upper, connected: l.connected });
         }
+        // Number the variables that are their own.
+        let mut index = vec![usize::MAX; n_full];
+        let mut own = Vec::new();
+        for i in (0..n_full).filter(|&i| same[i].0 == i) {
+            index[i] = own.len();
+            own.push(i);
+        }
+        let plain = own.len() == n_full;
+        let alias = same.iter().map(|&(j, f)| (index[j], f)).collect();
         let hess_len = phases.iter().map(|p| p.hessian_structure().map_or(0, |h| h.len())).collect();
-        Ok(TrajectoryNlp { phases, x_off, g_off, links: rows, jac_len: Mutex::new(vec![0; phases.len()]), hess_len })
+        let link_rows = (0..rows.len()).filter(|&l| !rows[l].connected).collect();
+        let mut nlp = TrajectoryNlp {
+            phases,
+            x_off,
+            g_off,
+            links: rows,
+            alias,
+            own,
+            rows: link_rows,
+            jac_len: Mutex::new(vec![0; phases.len()]),
+            jac_factor: Mutex::new(Vec::new()),
+            plain,
+            hess_len,
+            hess_factor: Vec::new(),
+        };
+        nlp.hess_factor = nlp.full_hessian_structure().map_or_else(Vec::new, |h| {
+            h.iter()
+                .map(|&(r, c)| {
+                    let ((a, fa), (b, fb)) = (nlp.alias[r], nlp.alias[c]);
+                    // An off-diagonal entry stands for two; on one variable
+                    // both land on its diagonal.
+                    if r != c && a == b { 2.0 * fa * fb } else { fa * fb }
+                })
+                .collect()
+        });
+        Ok(nlp)
     }
 
-    fn x_of<'x>(&self, k: usize, x: &'x [f64]) -> &'x [f64] {
-        &x[self.x_off[k]..self.x_off[k + 1]]
+    /// The phases' variables at the NLP's variables `x`.
+    pub fn full<'x>(&self, x: &'x [f64]) -> Cow<'x, [f64]> {
+        if self.plain {
+            return Cow::Borrowed(x);
+        }
+        Cow::Owned(self.alias.iter().map(|&(j, f)| f * x[j]).collect())
     }
 
     fn link_row(&self, l: usize) -> usize {
         self.g_off[self.phases.len()] + l
     }
-}
 
-impl Nlp for TrajectoryNlp<'_, '_> {
-    fn n(&self) -> usize {
-        self.x_off[self.phases.len()]
-    }
-    fn m(&self) -> usize {
-        self.g_off[self.phases.len()] + self.links.len()
-    }
-    fn x_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
-        for (k, p) in self.phases.iter().enumerate() {
-            let r = self.x_off[k]..self.x_off[k + 1];
-            p.x_bounds(&mut lower[r.clone()], &mut upper[r]);
-        }
-    }
-    fn g_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
-        for (k, p) in self.phases.iter().enumerate() {
-            let r = self.g_off[k]..self.g_off[k + 1];
-            p.g_bounds(&mut lower[r.clone()], &mut upper[r]);
-        }
-        for (l, row) in self.links.iter().enumerate() {
-            (lower[self.link_row(l)], upper[self.link_row(l)]) = (row.lower, row.upper);
-        }
-    }
-    fn initial_point(&self, x: &mut [f64]) {
-        for (k, p) in self.phases.iter().enumerate() {
-            p.initial_point(&mut x[self.x_off[k]..self.x_off[k + 1]]);
-        }
-    }
-    fn objective(&self, x: &[f64]) -> f64 {
-        self.phases.iter().enumerate().map(|(k, p)| p.objective(self.x_of(k, x))).sum()
-    }
-    fn gradient(&self, x: &[f64], grad: &mut [f64]) {
-        for (k, p) in self.phases.iter().enumerate() {
-            p.gradient(self.x_of(k, x), &mut grad[self.x_off[k]..self.x_off[k + 1]]);
-        }
-    }
-    fn constraints(&self, x: &[f64], g: &mut [f64]) {
-        for (k, p) in self.phases.iter().enumerate() {
-            p.constraints(self.x_of(k, x), &mut g[self.g_off[k]..self.g_off[k + 1]]);
-        }
-        for (l, row) in self.links.iter().enumerate() {
-            g[self.link_row(l)] = row.terms.iter().map(|&(v, c)| c * x[v]).sum();
-        }
-    }
-    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        let mut lens = self.jac_len.lock().unwrap_or_else(|e| e.into_inner());
-        for (k, p) in self.phases.iter().enumerate() {
-            let s = p.jacobian_structure();
-            lens[k] = s.len();
-            out.extend(s.into_iter().map(|(r, c)| (r + self.g_off[k], c + self.x_off[k])));
-        }
-        for (l, row) in self.links.iter().enumerate() {
-            out.extend(row.terms.iter().map(|&(v, _)| (self.link_row(l), v)));
-        }
-        out
-    }
-    fn jacobian_values(&self, x: &[f64], values: &mut [f64]) {
-        let lens = self.jac_len.lock().unwrap_or_else(|e| e.into_inner());
-        let mut at = 0;
-        for (k, p) in self.phases.iter().enumerate() {
-            p.jacobian_values(self.x_of(k, x), &mut values[at..at + lens[k]]);
-            at += lens[k];
-        }
-        for row in &self.links {
-            for &(_, c) in &row.terms {
-                values[at] = c;
-                at += 1;
-            }
-        }
-    }
-    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+    fn full_hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
         let mut out = Vec::new();
         for (k, p) in self.phases.iter().enumerate() {
             let off = self.x_off[k];
@@ -229,22 +229,177 @@ impl Nlp for TrajectoryNlp<'_, '_> {
         }
         Some(out)
     }
-    fn hessian_values(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64]) {
-        let mut at = 0;
+
+    /// The phases' Hessian values at `x` (`convex`: their convexified
+    /// ones), scaled to the NLP's variables; whether all were convexified.
+    fn hessian_with(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64], convex: bool) -> bool {
+        let x = self.full(x);
+        let (mut at, mut all) = (0, true);
         for (k, p) in self.phases.iter().enumerate() {
-            let l = &lambda[self.g_off[k]..self.g_off[k + 1]];
-            p.hessian_values(self.x_of(k, x), sigma, l, &mut values[at..at + self.hess_len[k]]);
+            let (l, xk) = (&lambda[self.g_off[k]..self.g_off[k + 1]], &x[self.x_off[k]..self.x_off[k + 1]]);
+            let out = &mut values[at..at + self.hess_len[k]];
+            if convex {
+                all &= p.convex_hessian_values(xk, sigma, l, out);
+            } else {
+                p.hessian_values(xk, sigma, l, out);
+            }
             at += self.hess_len[k];
         }
-    }
-    fn convex_hessian_values(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64]) -> bool {
-        let mut at = 0;
-        let mut all = true;
-        for (k, p) in self.phases.iter().enumerate() {
-            let l = &lambda[self.g_off[k]..self.g_off[k + 1]];
-            all &= p.convex_hessian_values(self.x_of(k, x), sigma, l, &mut values[at..at + self.hess_len[k]]);
-            at += self.hess_len[k];
+        for (v, f) in values.iter_mut().zip(&self.hess_factor) {
+            *v *= f;
         }
         all
+    }
+}
+
+/// Make the single variable of `to` the single variable of `from` in
+/// `same` (full variable → the one it is, factor).
+fn connect(same: &mut [(usize, f64)], from: &[(usize, f64)], to: &[(usize, f64)], l: &Linkage) -> Result<(), String> {
+    let (&[(a, ca)], &[(b, cb)]) = (from, to) else {
+        return Err("a connected side must be one variable: the time at a final end is t0 + duration; \
+                    link it as a constraint, or connect the duration"
+            .into());
+    };
+    if l.bounds.lower != 0.0 || l.bounds.upper != 0.0 {
+        return Err("a connected linkage is an equality: its bounds must be 0".into());
+    }
+    // Value = c · variable on both sides: b = (ca / cb) · a.
+    let (root, f) = same[a];
+    if root == b || same[b].0 != b {
+        return Err("this variable is already connected to another".into());
+    }
+    // Variables already made b's follow it to a's root.
+    for s in same.iter_mut() {
+        if s.0 == b {
+            *s = (root, s.1 * f * ca / cb);
+        }
+    }
+    Ok(())
+}
+
+impl Nlp for TrajectoryNlp<'_, '_> {
+    fn n(&self) -> usize {
+        self.own.len()
+    }
+    fn m(&self) -> usize {
+        self.g_off[self.phases.len()] + self.rows.len()
+    }
+    fn x_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
+        let n_full = self.alias.len();
+        let (mut lo, mut hi) = (vec![0.0; n_full], vec![0.0; n_full]);
+        for (k, p) in self.phases.iter().enumerate() {
+            let r = self.x_off[k]..self.x_off[k + 1];
+            p.x_bounds(&mut lo[r.clone()], &mut hi[r]);
+        }
+        lower.fill(f64::NEG_INFINITY);
+        upper.fill(f64::INFINITY);
+        // Each NLP variable within the bounds of every variable it is.
+        for (i, &(j, f)) in self.alias.iter().enumerate() {
+            let (l, h) = if f > 0.0 { (lo[i] / f, hi[i] / f) } else { (hi[i] / f, lo[i] / f) };
+            lower[j] = lower[j].max(l);
+            upper[j] = upper[j].min(h);
+        }
+    }
+    fn g_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
+        for (k, p) in self.phases.iter().enumerate() {
+            let r = self.g_off[k]..self.g_off[k + 1];
+            p.g_bounds(&mut lower[r.clone()], &mut upper[r]);
+        }
+        for (l, &link) in self.rows.iter().enumerate() {
+            let row = &self.links[link];
+            (lower[self.link_row(l)], upper[self.link_row(l)]) = (row.lower, row.upper);
+        }
+    }
+    fn initial_point(&self, x: &mut [f64]) {
+        let mut full = vec![0.0; self.alias.len()];
+        for (k, p) in self.phases.iter().enumerate() {
+            p.initial_point(&mut full[self.x_off[k]..self.x_off[k + 1]]);
+        }
+        for (xj, &i) in x.iter_mut().zip(&self.own) {
+            *xj = full[i];
+        }
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        let x = self.full(x);
+        self.phases.iter().enumerate().map(|(k, p)| p.objective(&x[self.x_off[k]..self.x_off[k + 1]])).sum()
+    }
+    fn gradient(&self, x: &[f64], grad: &mut [f64]) {
+        let x = self.full(x);
+        let mut full = vec![0.0; x.len()];
+        for (k, p) in self.phases.iter().enumerate() {
+            let r = self.x_off[k]..self.x_off[k + 1];
+            p.gradient(&x[r.clone()], &mut full[r]);
+        }
+        grad.fill(0.0);
+        for (&(j, f), g) in self.alias.iter().zip(&full) {
+            grad[j] += f * g;
+        }
+    }
+    fn constraints(&self, x: &[f64], g: &mut [f64]) {
+        let x = self.full(x);
+        for (k, p) in self.phases.iter().enumerate() {
+            p.constraints(&x[self.x_off[k]..self.x_off[k + 1]], &mut g[self.g_off[k]..self.g_off[k + 1]]);
+        }
+        for (l, &link) in self.rows.iter().enumerate() {
+            g[self.link_row(l)] = self.links[link].value(&x);
+        }
+    }
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut lens = self.jac_len.lock().unwrap_or_else(|e| e.into_inner());
+        let mut factors = self.jac_factor.lock().unwrap_or_else(|e| e.into_inner());
+        factors.clear();
+        for (k, p) in self.phases.iter().enumerate() {
+            let s = p.jacobian_structure();
+            lens[k] = s.len();
+            for (r, c) in s {
+                let (j, f) = self.alias[c + self.x_off[k]];
+                out.push((r + self.g_off[k], j));
+                if !self.plain {
+                    factors.push(f);
+                }
+            }
+        }
+        for (l, &link) in self.rows.iter().enumerate() {
+            out.extend(self.links[link].terms.iter().map(|&(v, _)| (self.link_row(l), self.alias[v].0)));
+        }
+        out
+    }
+    fn jacobian_values(&self, x: &[f64], values: &mut [f64]) {
+        let x = self.full(x);
+        let lens = self.jac_len.lock().unwrap_or_else(|e| e.into_inner());
+        let mut at = 0;
+        for (k, p) in self.phases.iter().enumerate() {
+            p.jacobian_values(&x[self.x_off[k]..self.x_off[k + 1]], &mut values[at..at + lens[k]]);
+            at += lens[k];
+        }
+        // Entries with respect to a connected variable, in the NLP's.
+        let factors = self.jac_factor.lock().unwrap_or_else(|e| e.into_inner());
+        for (v, f) in values.iter_mut().zip(factors.iter()) {
+            *v *= f;
+        }
+        for &link in &self.rows {
+            for &(v, c) in &self.links[link].terms {
+                values[at] = c * self.alias[v].1;
+                at += 1;
+            }
+        }
+    }
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        let full = self.full_hessian_structure()?;
+        Some(
+            full.into_iter()
+                .map(|(r, c)| {
+                    let (a, b) = (self.alias[r].0, self.alias[c].0);
+                    (a.max(b), a.min(b))
+                })
+                .collect(),
+        )
+    }
+    fn hessian_values(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64]) {
+        self.hessian_with(x, sigma, lambda, values, false);
+    }
+    fn convex_hessian_values(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64]) -> bool {
+        self.hessian_with(x, sigma, lambda, values, true)
     }
 }
