@@ -264,6 +264,25 @@ fn two_phase_cannonball_reaches_dymos_range() {
     assert!((energy - Cannonball::ENERGY).abs() < 1e-6 * Cannonball::ENERGY, "{energy}");
     assert!(up.timeseries.states.last().unwrap()[2].abs() < 1e-12);
     assert!(down.timeseries.states.last().unwrap()[1].abs() < 1e-9);
+    // The same trajectory with the states and the radius connected (one
+    // variable each) instead of linked: the same optimum.
+    let (up_t, down_t) =
+        (Transcription::Radau { segments: 5, order: 3 }, Transcription::GaussLobatto { segments: 5, order: 3 });
+    let states = [Quantity::State(0), Quantity::State(1), Quantity::State(2), Quantity::State(3), Quantity::Param(0)];
+    let connected = Trajectory::new()
+        .phase("ascent", Collocation::new(&CannonballAscent, &Cannonball::ascent(), up_t).unwrap())
+        .phase("descent", Collocation::new(&CannonballDescent, &Cannonball::descent(), down_t).unwrap())
+        .link("ascent", "descent", &[Quantity::Time])
+        .connect("ascent", "descent", &states)
+        .solve(&SqpOptions::default())
+        .unwrap();
+    assert_eq!(connected.status, Status::Optimal, "{}", connected.message);
+    assert!(
+        (connected.objective - sol.objective).abs() < 1e-6 * range,
+        "{} against {}",
+        connected.objective,
+        sol.objective
+    );
     // Each phase re-integrated under its own dynamics stays on the nodes
     // to the coarse grid's accuracy (relative to each state's size).
     for (p, check) in
