@@ -1,7 +1,7 @@
 //! Multi-phase trajectories: phases with their own dynamics, transcription
-//! and grid, joined by linkage constraints between phase ends, solved as
-//! one sparse NLP (dymos's `Trajectory` with `link_phases` and
-//! `add_linkage_constraint`).
+//! and grid, joined by linkage constraints between phase ends (or by ends
+//! that share one variable, "connected"), solved as one sparse NLP
+//! (dymos's `Trajectory` with `link_phases` and `add_linkage_constraint`).
 
 mod nlp;
 
