@@ -99,12 +99,13 @@ fn connected_phases_share_their_end_variables() {
         }
         let durations =
             Linkage::new(("first", End::Final, Quantity::Duration), ("second", End::Initial, Quantity::Duration));
+        // The second phase's t0 is the first's t0 + duration, within
+        // the second's bounds on t0 (a row).
+        shared.push(Quantity::Time);
         let sol = Trajectory::new()
             .phase("first", Collocation::new(&NoCost(Brachistochrone), &first(), t).unwrap())
             .phase("second", Collocation::new(&Brachistochrone, &second(10.0, 5.0), t).unwrap())
             .connect("first", "second", &shared)
-            // t0 + duration at the end of the first phase: a constraint.
-            .link("first", "second", &[Quantity::Time])
             .linkage(durations.connected())
             .solve(&SqpOptions::default())
             .unwrap();
@@ -116,6 +117,7 @@ fn connected_phases_share_their_end_variables() {
         // Connected sides are one variable: equal to rounding.
         assert!(sol.linkage_values.iter().all(|v| v.abs() < 1e-12), "{:?}", sol.linkage_values);
         let (a, b) = (sol.phase("first").unwrap(), end);
+        assert!((a.t0 + a.duration - b.t0).abs() < 1e-12);
         let (xa, xb) = (a.timeseries.states.last().unwrap(), &b.timeseries.states[0]);
         assert!(xa.iter().zip(xb).all(|(p, q)| (p - q).abs() <= 1e-12 * p.abs().max(1.0)), "{xa:?} {xb:?}");
     }
@@ -208,7 +210,8 @@ fn bad_trajectories_are_errors() {
     let two = Trajectory::new().phase("a", phase()).phase("a", phase());
     assert!(reason(two.solve(&o)).contains("two phases are named \"a\""));
     // Connected sides must be one variable each, and equal.
-    let time = Trajectory::new().phase("a", phase()).phase("b", phase()).connect("a", "b", &[Quantity::Time]);
+    let time = Linkage::new(("a", End::Initial, Quantity::Time), ("b", End::Final, Quantity::Time)).connected();
+    let time = Trajectory::new().phase("a", phase()).phase("b", phase()).linkage(time);
     assert!(reason(time.solve(&o)).contains("t0 + duration"));
     let unequal = Linkage::continuity("a", "b", Quantity::State(0)).bounds(Bounds::lower(0.0)).connected();
     let unequal = Trajectory::new().phase("a", phase()).phase("b", phase()).linkage(unequal);
@@ -264,15 +267,15 @@ fn two_phase_cannonball_reaches_dymos_range() {
     assert!((energy - Cannonball::ENERGY).abs() < 1e-6 * Cannonball::ENERGY, "{energy}");
     assert!(up.timeseries.states.last().unwrap()[2].abs() < 1e-12);
     assert!(down.timeseries.states.last().unwrap()[1].abs() < 1e-9);
-    // The same trajectory with the states and the radius connected (one
-    // variable each) instead of linked: the same optimum.
+    // The same trajectory with the time, the states and the radius
+    // connected (shared variables) instead of linked: the same optimum.
     let (up_t, down_t) =
         (Transcription::Radau { segments: 5, order: 3 }, Transcription::GaussLobatto { segments: 5, order: 3 });
     let states = [Quantity::State(0), Quantity::State(1), Quantity::State(2), Quantity::State(3), Quantity::Param(0)];
     let connected = Trajectory::new()
         .phase("ascent", Collocation::new(&CannonballAscent, &Cannonball::ascent(), up_t).unwrap())
         .phase("descent", Collocation::new(&CannonballDescent, &Cannonball::descent(), down_t).unwrap())
-        .link("ascent", "descent", &[Quantity::Time])
+        .connect("ascent", "descent", &[Quantity::Time])
         .connect("ascent", "descent", &states)
         .solve(&SqpOptions::default())
         .unwrap();

@@ -59,9 +59,10 @@ pub struct Linkage {
     pub to: (String, End, Quantity),
     /// Bounds of `from − to` (default: equal to 0), and its scale.
     pub bounds: Bounds,
-    /// `to` is the same NLP variable as `from` instead of a constraint
-    /// row (an equality only; each side one variable, so not the time at
-    /// a final end, which is t₀ + duration).
+    /// `to` is computed from the NLP variables of `from` instead of being
+    /// a variable with a constraint row (an equality only; `to` must be one
+    /// variable, so not the time at a final end, which is t₀ + duration;
+    /// `from` may be).
     #[serde(default)]
     pub connected: bool,
 }
@@ -246,8 +247,8 @@ impl<'a> Trajectory<'a> {
     /// [`link`](Self::link), with each quantity at the start of `b` the
     /// same NLP variable as at the end of `a` instead of a constraint
     /// (dymos's `connected=True`): fewer variables and rows, the same
-    /// optimum. `Quantity::Time` is t₀ + duration at a final end and
-    /// cannot be connected; [`solve`](Self::solve) says so.
+    /// optimum. With `Quantity::Time`, `b`'s t₀ is `a`'s t₀ + duration
+    /// (its bounds on t₀ become a row).
     pub fn connect(mut self, a: &str, b: &str, quantities: &[Quantity]) -> Self {
         self.links.extend(quantities.iter().map(|&q| Linkage::continuity(a, b, q).connected()));
         self

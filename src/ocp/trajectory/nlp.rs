@@ -2,8 +2,9 @@
 //! phase's variables and constraint rows in a block of their own, the
 //! linkage rows (linear in the variables) after them. A connected linkage
 //! is no row: the variable of its `to` side is dropped from the NLP and
-//! read from its `from` side's (times the ratio of their scales), and the
-//! derivatives with respect to it are added to that variable's.
+//! computed from its `from` side's variables (one, or t₀ and the duration
+//! for the time at a final end), and the derivatives with respect to it go
+//! to those. Bounds of a variable computed from several become rows.
 
 use super::{Linkage, Quantity};
 use crate::Error;
@@ -99,31 +100,36 @@ impl LinkRow {
     }
 }
 
+/// A phase variable as Σ factor · NLP variable.
+type Combination = Vec<(usize, f64)>;
+
 /// The whole trajectory's NLP. Its variables are the phases' ("full")
-/// variables less those a connected linkage makes another's.
+/// variables less those a connected linkage computes from others.
 pub(super) struct TrajectoryNlp<'t, 'a> {
     pub phases: &'t [Box<dyn PhaseNlp<'a> + 'a>],
     /// First full variable and first row of each phase (one more at the end).
     pub x_off: Vec<usize>,
     pub g_off: Vec<usize>,
     pub links: Vec<LinkRow>,
-    /// For each full variable: the NLP variable it is, and the factor
-    /// (full = factor · NLP variable).
-    alias: Vec<(usize, f64)>,
-    /// For each NLP variable, one full variable that is it (factor 1).
+    /// Each full variable in the NLP's variables.
+    alias: Vec<Combination>,
+    /// For each NLP variable, the full variable that is it.
     own: Vec<usize>,
     /// The linkage rows (the links not connected).
     rows: Vec<usize>,
-    /// Each phase's Jacobian entries in the structure last handed out, and
-    /// each entry's factor in the NLP's variables (empty: all 1).
-    jac_len: Mutex<Vec<usize>>,
-    jac_factor: Mutex<Vec<f64>>,
+    /// Full variables computed from several with finite bounds: a row each,
+    /// after the linkage rows, with the variable's bounds.
+    bound_rows: Vec<(usize, f64, f64)>,
     /// No variable is another's: the NLP's variables are the phases'.
     plain: bool,
-    /// Each phase's Hessian entries, and each entry's factor in the NLP's
-    /// variables.
+    /// Each phase's Jacobian entries in the structure last handed out, and
+    /// each NLP entry as (phase entry, factor) (empty when plain).
+    jac_len: Mutex<Vec<usize>>,
+    jac_expand: Mutex<Vec<(usize, f64)>>,
+    /// Each phase's Hessian entries, and each NLP entry as (phase entry,
+    /// factor) (empty when plain).
     hess_len: Vec<usize>,
-    hess_factor: Vec<f64>,
+    hess_expand: Mutex<Vec<(usize, f64)>>,
 }
 
 impl<'t, 'a> TrajectoryNlp<'t, 'a> {
@@ -136,8 +142,8 @@ impl<'t, 'a> TrajectoryNlp<'t, 'a> {
             g_off.push(g_off.last().copied().unwrap_or(0) + p.m());
         }
         let n_full = x_off[phases.len()];
-        // Full variable → (full variable it is, factor), resolved below.
-        let mut same: Vec<(usize, f64)> = (0..n_full).map(|i| (i, 1.0)).collect();
+        // Each full variable in full variables that are their own.
+        let mut same: Vec<Combination> = (0..n_full).map(|i| vec![(i, 1.0)]).collect();
         let mut rows = Vec::with_capacity(links.len());
         for (i, l) in links.iter().enumerate() {
             let name = format!("linkage {i} ({})", l.describe());
@@ -174,15 +180,26 @@ impl<'t, 'a> TrajectoryNlp<'t, 'a> {
         // Number the variables that are their own.
         let mut index = vec![usize::MAX; n_full];
         let mut own = Vec::new();
-        for i in (0..n_full).filter(|&i| same[i].0 == i) {
+        for i in (0..n_full).filter(|&i| same[i] == [(i, 1.0)]) {
             index[i] = own.len();
             own.push(i);
         }
         let plain = own.len() == n_full;
-        let alias = same.iter().map(|&(j, f)| (index[j], f)).collect();
+        let alias: Vec<Combination> =
+            same.into_iter().map(|c| c.into_iter().map(|(j, f)| (index[j], f)).collect()).collect();
+        // Bounds of variables computed from several.
+        let (mut lo, mut hi) = (vec![0.0; n_full], vec![0.0; n_full]);
+        for (k, p) in phases.iter().enumerate() {
+            let r = x_off[k]..x_off[k + 1];
+            p.x_bounds(&mut lo[r.clone()], &mut hi[r]);
+        }
+        let bound_rows = (0..n_full)
+            .filter(|&i| alias[i].len() > 1 && (lo[i].is_finite() || hi[i].is_finite()))
+            .map(|i| (i, lo[i], hi[i]))
+            .collect();
         let hess_len = phases.iter().map(|p| p.hessian_structure().map_or(0, |h| h.len())).collect();
         let link_rows = (0..rows.len()).filter(|&l| !rows[l].connected).collect();
-        let mut nlp = TrajectoryNlp {
+        Ok(TrajectoryNlp {
             phases,
             x_off,
             g_off,
@@ -190,23 +207,35 @@ impl<'t, 'a> TrajectoryNlp<'t, 'a> {
             alias,
             own,
             rows: link_rows,
-            jac_len: Mutex::new(vec![0; phases.len()]),
-            jac_factor: Mutex::new(Vec::new()),
+            bound_rows,
             plain,
+            jac_len: Mutex::new(vec![0; phases.len()]),
+            jac_expand: Mutex::new(Vec::new()),
             hess_len,
-            hess_factor: Vec::new(),
-        };
-        nlp.hess_factor = nlp.full_hessian_structure().map_or_else(Vec::new, |h| {
-            h.iter()
-                .map(|&(r, c)| {
-                    let ((a, fa), (b, fb)) = (nlp.alias[r], nlp.alias[c]);
-                    // An off-diagonal entry stands for two; on one variable
-                    // both land on its diagonal.
-                    if r != c && a == b { 2.0 * fa * fb } else { fa * fb }
-                })
-                .collect()
-        });
-        Ok(nlp)
+            hess_expand: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The NLP's entries of the phases' lower-triangle Hessian entry
+    /// `(r, c)`: `entry(a, b, factor)` for each.
+    fn hessian_entry(&self, r: usize, c: usize, mut entry: impl FnMut(usize, usize, f64)) {
+        let (ar, ac) = (&self.alias[r], &self.alias[c]);
+        if r == c {
+            // h · m mᵀ for the combination m: each pair once.
+            for (p, &(a, fa)) in ar.iter().enumerate() {
+                for &(b, fb) in &ar[p..] {
+                    entry(a, b, fa * fb);
+                }
+            }
+        } else {
+            // An off-diagonal entry stands for two; on one variable both
+            // land on its diagonal.
+            for &(a, fa) in ar {
+                for &(b, fb) in ac {
+                    entry(a, b, if a == b { 2.0 * fa * fb } else { fa * fb });
+                }
+            }
+        }
     }
 
     /// The phases' variables at the NLP's variables `x`.
@@ -214,7 +243,7 @@ impl<'t, 'a> TrajectoryNlp<'t, 'a> {
         if self.plain {
             return Cow::Borrowed(x);
         }
-        Cow::Owned(self.alias.iter().map(|&(j, f)| f * x[j]).collect())
+        Cow::Owned(self.alias.iter().map(|c| c.iter().map(|&(j, f)| f * x[j]).sum()).collect())
     }
 
     fn link_row(&self, l: usize) -> usize {
@@ -231,50 +260,72 @@ impl<'t, 'a> TrajectoryNlp<'t, 'a> {
     }
 
     /// The phases' Hessian values at `x` (`convex`: their convexified
-    /// ones), scaled to the NLP's variables; whether all were convexified.
+    /// ones), in the NLP's entries; whether all were convexified.
     fn hessian_with(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64], convex: bool) -> bool {
         let x = self.full(x);
+        let mut raw = if self.plain { Vec::new() } else { vec![0.0; self.hess_len.iter().sum()] };
+        let out: &mut [f64] = if self.plain { values } else { &mut raw };
         let (mut at, mut all) = (0, true);
         for (k, p) in self.phases.iter().enumerate() {
             let (l, xk) = (&lambda[self.g_off[k]..self.g_off[k + 1]], &x[self.x_off[k]..self.x_off[k + 1]]);
-            let out = &mut values[at..at + self.hess_len[k]];
+            let part = &mut out[at..at + self.hess_len[k]];
             if convex {
-                all &= p.convex_hessian_values(xk, sigma, l, out);
+                all &= p.convex_hessian_values(xk, sigma, l, part);
             } else {
-                p.hessian_values(xk, sigma, l, out);
+                p.hessian_values(xk, sigma, l, part);
             }
             at += self.hess_len[k];
         }
-        for (v, f) in values.iter_mut().zip(&self.hess_factor) {
-            *v *= f;
+        if !self.plain {
+            let expand = self.hess_expand.lock().unwrap_or_else(|e| e.into_inner());
+            for (v, &(e, f)) in values.iter_mut().zip(expand.iter()) {
+                *v = f * raw[e];
+            }
         }
         all
     }
 }
 
-/// Make the single variable of `to` the single variable of `from` in
-/// `same` (full variable → the one it is, factor).
-fn connect(same: &mut [(usize, f64)], from: &[(usize, f64)], to: &[(usize, f64)], l: &Linkage) -> Result<(), String> {
-    let (&[(a, ca)], &[(b, cb)]) = (from, to) else {
-        return Err("a connected side must be one variable: the time at a final end is t0 + duration; \
-                    link it as a constraint, or connect the duration"
-            .into());
+/// Make the single variable of `to` the combination `from` in `same`
+/// (each full variable in those that are their own).
+fn connect(same: &mut [Combination], from: &[(usize, f64)], to: &[(usize, f64)], l: &Linkage) -> Result<(), String> {
+    let &[(b, cb)] = to else {
+        return Err("the connected side (to) must be one variable, not the time at a final end (t0 + duration)".into());
     };
     if l.bounds.lower != 0.0 || l.bounds.upper != 0.0 {
         return Err("a connected linkage is an equality: its bounds must be 0".into());
     }
-    // Value = c · variable on both sides: b = (ca / cb) · a.
-    let (root, f) = same[a];
-    if root == b || same[b].0 != b {
-        return Err("this variable is already connected to another".into());
+    if same[b] != [(b, 1.0)] {
+        return Err("this variable is already connected".into());
     }
-    // Variables already made b's follow it to a's root.
+    // cb · b = Σ ca · a, each a in its own variables.
+    let mut value: Combination = Vec::new();
+    for &(a, ca) in from {
+        for &(j, f) in &same[a] {
+            add(&mut value, j, f * ca / cb);
+        }
+    }
+    if value.iter().any(|&(j, _)| j == b) {
+        return Err("this connects a variable to itself".into());
+    }
+    // b, and every variable computed from b, in terms of b's value.
     for s in same.iter_mut() {
-        if s.0 == b {
-            *s = (root, s.1 * f * ca / cb);
+        if let Some(p) = s.iter().position(|&(j, _)| j == b) {
+            let (_, w) = s.remove(p);
+            for &(j, f) in &value {
+                add(s, j, w * f);
+            }
         }
     }
     Ok(())
+}
+
+/// `f · variable j` added to the combination `c`.
+fn add(c: &mut Combination, j: usize, f: f64) {
+    match c.iter_mut().find(|(k, _)| *k == j) {
+        Some((_, w)) => *w += f,
+        None => c.push((j, f)),
+    }
 }
 
 impl Nlp for TrajectoryNlp<'_, '_> {
@@ -282,7 +333,7 @@ impl Nlp for TrajectoryNlp<'_, '_> {
         self.own.len()
     }
     fn m(&self) -> usize {
-        self.g_off[self.phases.len()] + self.rows.len()
+        self.g_off[self.phases.len()] + self.rows.len() + self.bound_rows.len()
     }
     fn x_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
         let n_full = self.alias.len();
@@ -293,11 +344,14 @@ impl Nlp for TrajectoryNlp<'_, '_> {
         }
         lower.fill(f64::NEG_INFINITY);
         upper.fill(f64::INFINITY);
-        // Each NLP variable within the bounds of every variable it is.
-        for (i, &(j, f)) in self.alias.iter().enumerate() {
-            let (l, h) = if f > 0.0 { (lo[i] / f, hi[i] / f) } else { (hi[i] / f, lo[i] / f) };
-            lower[j] = lower[j].max(l);
-            upper[j] = upper[j].min(h);
+        // Each NLP variable within the bounds of every variable that is a
+        // multiple of it (those of a combination are rows).
+        for (i, c) in self.alias.iter().enumerate() {
+            if let &[(j, f)] = &c[..] {
+                let (l, h) = if f > 0.0 { (lo[i] / f, hi[i] / f) } else { (hi[i] / f, lo[i] / f) };
+                lower[j] = lower[j].max(l);
+                upper[j] = upper[j].min(h);
+            }
         }
     }
     fn g_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
@@ -308,6 +362,10 @@ impl Nlp for TrajectoryNlp<'_, '_> {
         for (l, &link) in self.rows.iter().enumerate() {
             let row = &self.links[link];
             (lower[self.link_row(l)], upper[self.link_row(l)]) = (row.lower, row.upper);
+        }
+        let first = self.link_row(self.rows.len());
+        for (b, &(_, lo, hi)) in self.bound_rows.iter().enumerate() {
+            (lower[first + b], upper[first + b]) = (lo, hi);
         }
     }
     fn initial_point(&self, x: &mut [f64]) {
@@ -331,8 +389,10 @@ impl Nlp for TrajectoryNlp<'_, '_> {
             p.gradient(&x[r.clone()], &mut full[r]);
         }
         grad.fill(0.0);
-        for (&(j, f), g) in self.alias.iter().zip(&full) {
-            grad[j] += f * g;
+        for (c, g) in self.alias.iter().zip(&full) {
+            for &(j, f) in c {
+                grad[j] += f * g;
+            }
         }
     }
     fn constraints(&self, x: &[f64], g: &mut [f64]) {
@@ -343,58 +403,87 @@ impl Nlp for TrajectoryNlp<'_, '_> {
         for (l, &link) in self.rows.iter().enumerate() {
             g[self.link_row(l)] = self.links[link].value(&x);
         }
+        let first = self.link_row(self.rows.len());
+        for (b, &(i, _, _)) in self.bound_rows.iter().enumerate() {
+            g[first + b] = x[i];
+        }
     }
     fn jacobian_structure(&self) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut lens = self.jac_len.lock().unwrap_or_else(|e| e.into_inner());
-        let mut factors = self.jac_factor.lock().unwrap_or_else(|e| e.into_inner());
-        factors.clear();
+        let mut expand = self.jac_expand.lock().unwrap_or_else(|e| e.into_inner());
+        expand.clear();
+        let mut e = 0;
         for (k, p) in self.phases.iter().enumerate() {
             let s = p.jacobian_structure();
             lens[k] = s.len();
             for (r, c) in s {
-                let (j, f) = self.alias[c + self.x_off[k]];
-                out.push((r + self.g_off[k], j));
-                if !self.plain {
-                    factors.push(f);
+                for &(j, f) in &self.alias[c + self.x_off[k]] {
+                    out.push((r + self.g_off[k], j));
+                    if !self.plain {
+                        expand.push((e, f));
+                    }
                 }
+                e += 1;
             }
         }
         for (l, &link) in self.rows.iter().enumerate() {
-            out.extend(self.links[link].terms.iter().map(|&(v, _)| (self.link_row(l), self.alias[v].0)));
+            for &(v, _) in &self.links[link].terms {
+                out.extend(self.alias[v].iter().map(|&(j, _)| (self.link_row(l), j)));
+            }
+        }
+        let first = self.link_row(self.rows.len());
+        for (b, &(i, _, _)) in self.bound_rows.iter().enumerate() {
+            out.extend(self.alias[i].iter().map(|&(j, _)| (first + b, j)));
         }
         out
     }
     fn jacobian_values(&self, x: &[f64], values: &mut [f64]) {
         let x = self.full(x);
         let lens = self.jac_len.lock().unwrap_or_else(|e| e.into_inner());
+        let expand = self.jac_expand.lock().unwrap_or_else(|e| e.into_inner());
+        let n_raw: usize = lens.iter().sum();
+        let mut raw = if self.plain { Vec::new() } else { vec![0.0; n_raw] };
+        let out: &mut [f64] = if self.plain { &mut values[..n_raw] } else { &mut raw };
         let mut at = 0;
         for (k, p) in self.phases.iter().enumerate() {
-            p.jacobian_values(&x[self.x_off[k]..self.x_off[k + 1]], &mut values[at..at + lens[k]]);
+            p.jacobian_values(&x[self.x_off[k]..self.x_off[k + 1]], &mut out[at..at + lens[k]]);
             at += lens[k];
         }
         // Entries with respect to a connected variable, in the NLP's.
-        let factors = self.jac_factor.lock().unwrap_or_else(|e| e.into_inner());
-        for (v, f) in values.iter_mut().zip(factors.iter()) {
-            *v *= f;
+        let mut at = if self.plain { n_raw } else { expand.len() };
+        for (v, &(e, f)) in values.iter_mut().zip(expand.iter()) {
+            *v = f * raw[e];
         }
         for &link in &self.rows {
             for &(v, c) in &self.links[link].terms {
-                values[at] = c * self.alias[v].1;
+                for &(_, f) in &self.alias[v] {
+                    values[at] = c * f;
+                    at += 1;
+                }
+            }
+        }
+        for &(i, _, _) in &self.bound_rows {
+            for &(_, f) in &self.alias[i] {
+                values[at] = f;
                 at += 1;
             }
         }
     }
     fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
         let full = self.full_hessian_structure()?;
-        Some(
-            full.into_iter()
-                .map(|(r, c)| {
-                    let (a, b) = (self.alias[r].0, self.alias[c].0);
-                    (a.max(b), a.min(b))
-                })
-                .collect(),
-        )
+        if self.plain {
+            return Some(full);
+        }
+        let (mut out, mut expand) = (Vec::new(), self.hess_expand.lock().unwrap_or_else(|e| e.into_inner()));
+        expand.clear();
+        for (e, &(r, c)) in full.iter().enumerate() {
+            self.hessian_entry(r, c, |a, b, f| {
+                out.push((a.max(b), a.min(b)));
+                expand.push((e, f));
+            });
+        }
+        Some(out)
     }
     fn hessian_values(&self, x: &[f64], sigma: f64, lambda: &[f64], values: &mut [f64]) {
         self.hessian_with(x, sigma, lambda, values, false);
