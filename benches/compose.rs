@@ -7,7 +7,8 @@
 //!   with Tsit5.
 //!
 //! Each composite is built with `build_const` (states on the stack, as the
-//! flat model) and with `build` (run-time size). Goal (issue 17): at most
+//! flat model) and with `build` (run-time size); the chain also as a
+//! run-time list of one type (`composite_many`, `Composite::builder_of`). Goal (issue 17): at most
 //! 1.1× the flat model's time. Run: `cargo bench --bench compose`; figures
 //! in `docs/benchmarks.md`.
 
@@ -82,6 +83,13 @@ fn chain() -> Builder<impl Parts> {
     ten(ten(ten(ten(ten(Composite::builder(), 0), 10), 20), 30), 40)
 }
 
+/// The same chain as a run-time list of one type (`Composite::builder_of`,
+/// as a composite file builds it).
+fn chain_of() -> Builder<impl Parts> {
+    let b = Composite::builder_of((0..50).map(|k| (format!("lag{k}"), Lag))).fix("lag0.u", 1.0);
+    (1..50).fold(b, |b, k| b.connect(&format!("lag{}.y", k - 1), &format!("lag{k}.u")))
+}
+
 fn bench<M: Model>(
     g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
@@ -116,6 +124,7 @@ fn composition(c: &mut Criterion) {
     bench(&mut g, "chain50 flat", &FlatChain, Tsit5, (100.0, &y0, &taus));
     bench(&mut g, "chain50 composite_const", &chain().build_const::<50>().unwrap(), Tsit5, (100.0, &y0, &taus));
     bench(&mut g, "chain50 composite_dyn", &chain().build().unwrap(), Tsit5, (100.0, &y0, &taus));
+    bench(&mut g, "chain50 composite_many", &chain_of().build_const::<50>().unwrap(), Tsit5, (100.0, &y0, &taus));
     g.finish();
 }
 
