@@ -164,6 +164,9 @@ pub trait SliceModel: Model {
 
     /// [`Model::event_values`] on a slice of states.
     fn event_values_slice<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], g: &mut [D]);
+
+    /// [`Model::outputs`] on a slice of states.
+    fn outputs_slice<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], y: &mut [D]);
 }
 
 impl<M: Model> SliceModel for M
@@ -181,6 +184,11 @@ where
     fn event_values_slice<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], g: &mut [D]) {
         let x = State::from_column_slice_generic(self.dim(), U1, x);
         self.event_values(t, &x, u, p, g);
+    }
+
+    fn outputs_slice<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], y: &mut [D]) {
+        let x = State::from_column_slice_generic(self.dim(), U1, x);
+        self.outputs(t, &x, u, p, y);
     }
 }
 

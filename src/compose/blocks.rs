@@ -5,7 +5,7 @@ use super::{Builder, Composite, Parts};
 use crate::models::ForcedVanDerPol;
 use crate::system::{Model, SliceModel, State};
 use crate::{DualScalar, Error};
-use nalgebra::{Const, DefaultAllocator, Dyn, SVector, U1, allocator::Allocator};
+use nalgebra::{Const, Dyn, SVector};
 
 /// A first-order lag, `τ·y' = u − y` (an actuator, a sensor, a filter):
 /// state `y`, parameter `tau`, input `u`, output `y` (read from the state,
@@ -204,15 +204,6 @@ impl Block {
     }
 }
 
-/// `model.outputs` on a run-time-size state.
-fn outputs_fixed<M: Model, D: DualScalar>(model: &M, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], y: &mut [D])
-where
-    DefaultAllocator: Allocator<M::Dim>,
-{
-    let x = State::from_column_slice_generic(model.dim(), U1, x.as_slice());
-    model.outputs(t, &x, u, p, y);
-}
-
 /// `$body` with `$m` bound to the block's model.
 macro_rules! with_block {
     ($self:expr, $m:ident => $body:expr) => {
@@ -251,7 +242,7 @@ impl Model for Block {
         with_block!(self, m => m.rhs_slice(t, x.as_slice(), u, p, dxdt.as_mut_slice()))
     }
     fn outputs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], y: &mut [D]) {
-        with_block!(self, m => outputs_fixed(m, t, x, u, p, y))
+        with_block!(self, m => m.outputs_slice(t, x.as_slice(), u, p, y))
     }
     fn feedthrough(&self, output: usize, input: usize) -> bool {
         with_block!(self, m => m.feedthrough(output, input))

@@ -195,25 +195,26 @@ impl CompositeFile {
         };
         let mut y0 = defaults(Named::y0);
         let mut params = defaults(Named::params);
-        set_by_path("y0", &mut y0, &model.state_names(), &self.y0).map_err(in_file)?;
-        set_by_path("params", &mut params, &model.param_names(), &self.params).map_err(in_file)?;
+        set_by_path(("state", "y0"), &mut y0, &model.state_names(), &self.y0).map_err(in_file)?;
+        set_by_path(("parameter", "params"), &mut params, &model.param_names(), &self.params).map_err(in_file)?;
         Ok(Built { model, y0, params })
     }
 }
 
-/// Set `values[i]` for each `(path, v)` of `given`, `i` the path's place
-/// in `names`; every value finite.
-fn set_by_path(table: &str, values: &mut [f64], names: &[String], given: &BTreeMap<String, f64>) -> Result<(), Error> {
+/// Set `values[i]` for each `(path, v)` of `given` (`kind`s listed in
+/// the file's `[table]`), `i` the path's place in `names`; every value
+/// finite.
+fn set_by_path(
+    (kind, table): (&str, &str),
+    values: &mut [f64],
+    names: &[String],
+    given: &BTreeMap<String, f64>,
+) -> Result<(), Error> {
     for (path, &v) in given {
-        let Some(i) = names.iter().position(|n| n == path) else {
-            let reason = format!("no such path in [{table}]; the composite has {}", names.join(", "));
-            return Err(Error::InvalidComposite { path: path.clone(), reason });
-        };
+        let i = super::index_of(kind, names, path)?;
         if !v.is_finite() {
-            return Err(Error::InvalidComposite {
-                path: path.clone(),
-                reason: format!("[{table}] value {v} is not finite"),
-            });
+            let reason = format!("[{table}] value {v} is not finite");
+            return Err(Error::InvalidComposite { path: path.clone(), reason });
         }
         values[i] = v;
     }

@@ -267,14 +267,19 @@ impl<P: Parts, N: Dim> Composite<P, N> {
     }
 }
 
+/// The place of the `kind` (state, parameter) called `path` in `names`.
+fn index_of(kind: &str, names: &[String], path: &str) -> Result<usize, Error> {
+    names.iter().position(|n| n == path).ok_or_else(|| Error::InvalidComposite {
+        path: path.into(),
+        reason: format!("no {kind} of this name; {kind}s: {}", names.join(", ")),
+    })
+}
+
 /// Values by name into a vector ordered as `names`.
 fn by_path(kind: &str, names: &[String], values: &[(&str, f64)]) -> Result<Vec<f64>, Error> {
     let mut out: Vec<Option<f64>> = vec![None; names.len()];
     for &(path, v) in values {
-        let i = names.iter().position(|n| n == path).ok_or_else(|| Error::InvalidComposite {
-            path: path.into(),
-            reason: format!("no {kind} of this name; {kind}s: {}", names.join(", ")),
-        })?;
+        let i = index_of(kind, names, path)?;
         if out[i].replace(v).is_some() {
             return Err(Error::InvalidComposite { path: path.into(), reason: format!("{kind} given twice") });
         }

@@ -170,8 +170,7 @@ impl Morris {
         A: Algorithm,
         DefaultAllocator: Allocator<S::Dim>,
     {
-        let (y0, p) = inputs(&self.to_inputs(&self.trajectory(0).0[0]));
-        runs.check(&runs.options, &y0, &p)?;
+        runs.check_point(inputs, &self.to_inputs(&self.trajectory(0).0[0]))?;
         self.analyze_blocks(&|xs| runs.outputs(xs, inputs, output))
     }
 

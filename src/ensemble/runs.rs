@@ -90,6 +90,13 @@ where
         }
     }
 
+    /// [`check`](Self::check) with the runs' options at the inputs of
+    /// point `x` of a sensitivity analysis.
+    pub(super) fn check_point(&self, inputs: &PointInputs<'_>, x: &[f64]) -> Result<(), Error> {
+        let (y0, p) = inputs(x);
+        self.check(&self.options, &y0, &p)
+    }
+
     /// Solve inputs `0..n` (`input(k)` is input `k`'s initial state and
     /// parameters) and hand each result to `each`, in any order: the same
     /// solution or error as [`solve`] of that input alone.

@@ -262,8 +262,7 @@ impl Sobol {
         A: Algorithm,
         DefaultAllocator: Allocator<S::Dim>,
     {
-        let (y0, p) = inputs(&self.point(0));
-        runs.check(&runs.options, &y0, &p)?;
+        runs.check_point(inputs, &self.point(0))?;
         self.analyze_blocks(&|range| {
             let xs: Vec<Vec<f64>> = range.map(|k| self.point(k)).collect();
             runs.outputs(&xs, inputs, output)

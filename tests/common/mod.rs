@@ -149,6 +149,13 @@ pub fn wild_toml(sections: &[Section], picks: &[usize], noise: &[(usize, char)])
             }
         }
     }
+    insert_noise(&mut text, noise);
+    text
+}
+
+/// Put each stray character of `noise` (a position, any `usize`, and a
+/// character) into `text`, at the char boundary at or before the position.
+pub fn insert_noise(text: &mut String, noise: &[(usize, char)]) {
     for &(at, c) in noise {
         let mut at = at % (text.len() + 1);
         while !text.is_char_boundary(at) {
@@ -156,7 +163,6 @@ pub fn wild_toml(sections: &[Section], picks: &[usize], noise: &[(usize, char)])
         }
         text.insert(at, c);
     }
-    text
 }
 
 /// The configuration of the arbitrary-input property tests: `cases`

@@ -298,13 +298,7 @@ fn edited(picks: &[usize], noise: &[(usize, char)]) -> String {
         }
         out.push('\n');
     }
-    for &(at, c) in noise {
-        let mut at = at % (out.len() + 1);
-        while !out.is_char_boundary(at) {
-            at -= 1;
-        }
-        out.insert(at, c);
-    }
+    crate::common::insert_noise(&mut out, noise);
     out
 }
 

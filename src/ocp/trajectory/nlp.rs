@@ -188,11 +188,7 @@ impl<'t, 'a> TrajectoryNlp<'t, 'a> {
         let alias: Vec<Combination> =
             same.into_iter().map(|c| c.into_iter().map(|(j, f)| (index[j], f)).collect()).collect();
         // Bounds of variables computed from several.
-        let (mut lo, mut hi) = (vec![0.0; n_full], vec![0.0; n_full]);
-        for (k, p) in phases.iter().enumerate() {
-            let r = x_off[k]..x_off[k + 1];
-            p.x_bounds(&mut lo[r.clone()], &mut hi[r]);
-        }
+        let (lo, hi) = phase_bounds(phases, &x_off);
         let bound_rows = (0..n_full)
             .filter(|&i| alias[i].len() > 1 && (lo[i].is_finite() || hi[i].is_finite()))
             .map(|i| (i, lo[i], hi[i]))
@@ -286,6 +282,17 @@ impl<'t, 'a> TrajectoryNlp<'t, 'a> {
     }
 }
 
+/// The bounds of every phase's variables, one after the other.
+fn phase_bounds(phases: &[Box<dyn PhaseNlp<'_> + '_>], x_off: &[usize]) -> (Vec<f64>, Vec<f64>) {
+    let n = x_off[phases.len()];
+    let (mut lo, mut hi) = (vec![0.0; n], vec![0.0; n]);
+    for (k, p) in phases.iter().enumerate() {
+        let r = x_off[k]..x_off[k + 1];
+        p.x_bounds(&mut lo[r.clone()], &mut hi[r]);
+    }
+    (lo, hi)
+}
+
 /// Make the single variable of `to` the combination `from` in `same`
 /// (each full variable in those that are their own).
 fn connect(same: &mut [Combination], from: &[(usize, f64)], to: &[(usize, f64)], l: &Linkage) -> Result<(), String> {
@@ -336,12 +343,7 @@ impl Nlp for TrajectoryNlp<'_, '_> {
         self.g_off[self.phases.len()] + self.rows.len() + self.bound_rows.len()
     }
     fn x_bounds(&self, lower: &mut [f64], upper: &mut [f64]) {
-        let n_full = self.alias.len();
-        let (mut lo, mut hi) = (vec![0.0; n_full], vec![0.0; n_full]);
-        for (k, p) in self.phases.iter().enumerate() {
-            let r = self.x_off[k]..self.x_off[k + 1];
-            p.x_bounds(&mut lo[r.clone()], &mut hi[r]);
-        }
+        let (lo, hi) = phase_bounds(self.phases, &self.x_off);
         lower.fill(f64::NEG_INFINITY);
         upper.fill(f64::INFINITY);
         // Each NLP variable within the bounds of every variable that is a
@@ -383,10 +385,14 @@ impl Nlp for TrajectoryNlp<'_, '_> {
     }
     fn gradient(&self, x: &[f64], grad: &mut [f64]) {
         let x = self.full(x);
-        let mut full = vec![0.0; x.len()];
+        let mut full = if self.plain { Vec::new() } else { vec![0.0; x.len()] };
+        let out: &mut [f64] = if self.plain { grad } else { &mut full };
         for (k, p) in self.phases.iter().enumerate() {
             let r = self.x_off[k]..self.x_off[k + 1];
-            p.gradient(&x[r.clone()], &mut full[r]);
+            p.gradient(&x[r.clone()], &mut out[r]);
+        }
+        if self.plain {
+            return;
         }
         grad.fill(0.0);
         for (c, g) in self.alias.iter().zip(&full) {
