@@ -17,8 +17,12 @@
 //! Run: `cargo bench --bench ocp`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use odeon::ocp::problems::{Brachistochrone, Cannonball, HyperSensitive, ShuttleReentry};
-use odeon::ocp::{Collocation, HessianMode, Refinement, RefinementStatus, SqpOptions, Status, Transcription};
+use odeon::ocp::problems::{
+    Brachistochrone, Cannonball, CannonballAscent, CannonballDescent, HyperSensitive, ShuttleReentry,
+};
+use odeon::ocp::{
+    Collocation, HessianMode, Quantity, Refinement, RefinementStatus, SqpOptions, Status, Trajectory, Transcription,
+};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -62,6 +66,24 @@ fn cannonball(c: &mut Criterion) {
             })
         });
     }
+    // The same, with the descent's start connected to the ascent's end
+    // (shared variables) instead of linked by constraint rows.
+    g.bench_function("Radau 5x3 + GL 5x3, exact Hessian, connected ends", |b| {
+        b.iter(|| {
+            let (up, down) =
+                (Transcription::Radau { segments: 5, order: 3 }, Transcription::GaussLobatto { segments: 5, order: 3 });
+            let ends = [Quantity::Time, Quantity::State(0), Quantity::State(1), Quantity::State(2), Quantity::State(3)];
+            let sol = Trajectory::new()
+                .phase("ascent", Collocation::new(&CannonballAscent, &Cannonball::ascent(), up).unwrap())
+                .phase("descent", Collocation::new(&CannonballDescent, &Cannonball::descent(), down).unwrap())
+                .connect("ascent", "descent", &ends)
+                .connect("ascent", "descent", &[Quantity::Param(0)])
+                .solve(&SqpOptions::default())
+                .unwrap();
+            assert_eq!(sol.status, Status::Optimal);
+            sol.objective
+        })
+    });
     g.finish();
 }
 
