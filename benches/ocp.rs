@@ -7,10 +7,11 @@
 //!
 //! Two more workloads: dymos's two-phase cannonball (a trajectory of two
 //! linked phases with a shared design parameter; baseline the same NLP
-//! with BFGS), and the hyper-sensitive problem refined to 1e-4 (baseline:
-//! the smallest uniform grid of the same order that meets 1e-4, solved
-//! and checked), and Betts's shuttle reentry without and with its heating
-//! limit, refined from 10 Radau segments to 1e-4 (baseline: one solve on
+//! with BFGS), and the hyper-sensitive problem ph- and h-refined to 1e-4
+//! (baseline: the smallest uniform grid of the same order that meets
+//! 1e-4, solved and checked), and Betts's shuttle reentry without and
+//! with its heating limit, ph- and h-refined from 10 Radau segments to
+//! 1e-4 (baseline: one solve on
 //! a uniform grid of 30 Radau segments, the grid of the dymos comparison
 //! in `docs/benchmarks.md`).
 //!
@@ -87,20 +88,26 @@ fn cannonball(c: &mut Criterion) {
     g.finish();
 }
 
+/// The refinement rules compared: ph (orders raised up to 14, then
+/// splits; the default) and h (splits only, every segment of order 3).
+const REFINEMENTS: [(&str, usize); 2] = [("ph-refined", 14), ("h-refined", 3)];
+
 fn refinement(c: &mut Criterion) {
     let mut g = c.benchmark_group("hyper_sensitive_to_1e-4");
     let phase = HyperSensitive::phase(10.0);
-    g.bench_function("refined from 10 Radau segments", |b| {
-        b.iter(|| {
-            let t = Transcription::Radau { segments: 10, order: 3 };
-            let r = Collocation::new(&HyperSensitive, black_box(&phase), t)
-                .unwrap()
-                .solve_refined(&SqpOptions::default(), &Refinement::default())
-                .unwrap();
-            assert_eq!(r.status, RefinementStatus::Converged);
-            r.solution.objective
-        })
-    });
+    for (name, rule) in REFINEMENTS {
+        g.bench_function(format!("{name} from 10 Radau segments"), |b| {
+            b.iter(|| {
+                let t = Transcription::Radau { segments: 10, order: 3 };
+                let r = Collocation::new(&HyperSensitive, black_box(&phase), t)
+                    .unwrap()
+                    .solve_refined(&SqpOptions::default(), &Refinement::default().max_order(rule))
+                    .unwrap();
+                assert_eq!(r.status, RefinementStatus::Converged);
+                r.solution.objective
+            })
+        });
+    }
     g.bench_function("uniform 30 Radau segments, solved and checked (baseline)", |b| {
         b.iter(|| {
             let t = Transcription::Radau { segments: 30, order: 3 };
@@ -119,17 +126,19 @@ fn shuttle(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     let options = SqpOptions::default().tolerances(1e-4, 1e-8);
     for (name, phase) in [("free", ShuttleReentry::phase()), ("q <= 70", ShuttleReentry::heating_limited_phase())] {
-        g.bench_function(format!("{name}, refined from 10 Radau segments to 1e-4"), |b| {
-            b.iter(|| {
-                let t = Transcription::Radau { segments: 10, order: 3 };
-                let r = Collocation::new(&ShuttleReentry, black_box(&phase), t)
-                    .unwrap()
-                    .solve_refined(&options, &Refinement::default())
-                    .unwrap();
-                assert_eq!(r.status, RefinementStatus::Converged);
-                r.solution.objective
-            })
-        });
+        for (how, rule) in REFINEMENTS {
+            g.bench_function(format!("{name}, {how} from 10 Radau segments to 1e-4"), |b| {
+                b.iter(|| {
+                    let t = Transcription::Radau { segments: 10, order: 3 };
+                    let r = Collocation::new(&ShuttleReentry, black_box(&phase), t)
+                        .unwrap()
+                        .solve_refined(&options, &Refinement::default().max_order(rule))
+                        .unwrap();
+                    assert_eq!(r.status, RefinementStatus::Converged);
+                    r.solution.objective
+                })
+            });
+        }
         g.bench_function(format!("{name}, uniform 30 Radau segments (baseline)"), |b| {
             b.iter(|| {
                 let t = Transcription::Radau { segments: 30, order: 3 };

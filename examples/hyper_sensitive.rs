@@ -1,6 +1,6 @@
 //! Hyper-sensitive problem: ẋ = −x + u, J = ∫ ½(x² + u²) dt, t_f = 10 (J = 1.6730940),
-//! with mesh refinement: its boundary layers at both ends need small
-//! segments, the middle does not.
+//! with ph mesh refinement: its boundary layers at both ends need higher
+//! orders or smaller segments, the middle does not.
 //!
 //! The problem (dynamics, bounds, scaling as in dymos's test) is
 //! `odeon::ocp::problems::HyperSensitive`; see `examples/brachistochrone.rs` for how
@@ -18,10 +18,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     let ocp = Collocation::new(&HyperSensitive, &phase, Transcription::Radau { segments: 10, order: 3 })?;
     let refined = ocp.solve_refined(&SqpOptions::default(), &Refinement::default().tol(1e-4))?;
     println!("refinement to 1e-4: {:?} in {:.1} ms", refined.status, start.elapsed().as_secs_f64() * 1e3);
-    println!("  {:>4} {:>9} {:>6} {:>12} {:>6}", "grid", "segments", "nodes", "max error", "iters");
+    println!("  {:>4} {:>9} {:>6} {:>12} {:>6}  orders", "grid", "segments", "nodes", "max error", "iters");
     for (i, step) in refined.history.iter().enumerate() {
         let worst = step.errors.iter().fold(0.0f64, |a, e| a.max(*e));
-        println!("  {i:>4} {:>9} {:>6} {worst:>12.2e} {:>6}", step.errors.len(), step.nodes, step.iterations);
+        let (segments, nodes) = (step.errors.len(), step.nodes);
+        println!("  {i:>4} {segments:>9} {nodes:>6} {worst:>12.2e} {:>6}  {:?}", step.iterations, step.orders);
     }
     let sol = &refined.solution;
     println!("J = {:.7} (reference {:.7})", sol.objective, HyperSensitive::optimum(10.0));

@@ -2,7 +2,8 @@
 //! §6.1; dymos's `shuttle_reentry`): the largest cross-range from 260,000 ft
 //! at 25,600 ft/s down to 80,000 ft at 2,500 ft/s, without and with the
 //! limit q ≤ 70 BTU/ft²/s on the wings' heating rate (Betts: 34.1412° and
-//! 30.6255°). Each is solved on 10 Radau segments and refined until every
+//! 30.6255°). Each is solved on 10 Radau segments and ph-refined (orders
+//! raised, segments split where an order would pass 14) until every
 //! segment's error is below 1e-4.
 //!
 //! The problem is `odeon::ocp::problems::ShuttleReentry`. Run:
@@ -42,8 +43,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             let worst = step.errors.iter().fold(0.0f64, |a, e| a.max(*e));
             let segments = step.errors.len();
             println!(
-                "  {segments:>3} segments, {:>3} nodes: {:>2} iterations, max error {worst:.1e}",
-                step.nodes, step.iterations
+                "  {segments:>3} segments, {:>3} nodes: {:>2} iterations, max error {worst:.1e}, orders {:?}",
+                step.nodes, step.iterations, step.orders
             );
         }
         results.push((name, refined));

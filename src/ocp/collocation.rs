@@ -62,7 +62,7 @@ pub(crate) enum BlockKind {
     /// Radau: the control at a segment end that no defect uses equals the
     /// extrapolation of the segment's control polynomial from the
     /// collocation nodes (Garg et al. 2010).
-    ControlEnd,
+    ControlEnd(usize),
     /// A control's variation penalty in one segment: w · Σ (u_{j+1} − u_j)²
     /// (objective only).
     Variation(f64),
@@ -94,9 +94,10 @@ impl Block {
 /// Variable layout of the transcription.
 #[derive(Clone, Debug)]
 pub(crate) struct Layout {
-    /// Global variable of state k at (segment s, local node j): `[(s·npn + j)·nx + k]`, NONE off state nodes.
+    /// Global variable of state k at (segment s, local node j): `[node·nx + k]`
+    /// with node = `grid.node(s, j)`, NONE off state nodes.
     pub state: Vec<usize>,
-    /// Global variable of control c at (s, j): `[(s·npn + j)·nu + c]`.
+    /// Global variable of control c at (s, j): `[node·nu + c]`.
     pub control: Vec<usize>,
     /// t₀; the duration and the parameters follow.
     pub t0: usize,
@@ -196,21 +197,55 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
         segment_ends: Option<&[f64]>,
         guess: &Guess,
     ) -> Result<Self, Error> {
+        Self::with_mesh(problem, phase, transcription, segment_ends, None, guess)
+    }
+
+    /// As [`with_grid`](Self::with_grid), with each segment's order
+    /// (`orders[s]` LGL nodes, or LGR nodes for Radau; the transcription's
+    /// own order is then only the family's): the grids of p- and
+    /// ph-refinement ([`Refinement::max_order`](super::Refinement::max_order)).
+    ///
+    /// # Errors
+    /// As [`with_grid`](Self::with_grid); [`Error::DimensionMismatch`]
+    /// unless there is one order per segment, and
+    /// [`Error::InvalidTranscription`] for an order the family does not
+    /// allow.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ocp::{problems::Brachistochrone, Collocation, Guess, SqpOptions, Transcription};
+    /// let (p, phase) = (Brachistochrone, Brachistochrone::phase());
+    /// let t = Transcription::GaussLobatto { segments: 3, order: 3 };
+    /// let ocp = Collocation::with_mesh(&p, &phase, t, None, Some(&[5, 7, 5]), &Guess::Linear)?;
+    /// assert_eq!(ocp.segment_orders(), [5, 7, 5]);
+    /// let sol = ocp.solve(&SqpOptions::default())?;
+    /// assert_eq!(sol.timeseries.len(), 5 + 7 + 5);
+    /// assert!((sol.duration - Brachistochrone::T_OPT).abs() < 1e-6);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn with_mesh(
+        problem: &'a P,
+        phase: &Phase,
+        transcription: Transcription,
+        segment_ends: Option<&[f64]>,
+        orders: Option<&[usize]>,
+        guess: &Guess,
+    ) -> Result<Self, Error> {
         phase.check(problem)?;
-        let grid = Grid::new(transcription, segment_ends)?;
+        let grid = Grid::new(transcription, segment_ends, orders)?;
         let (nx, nu, np) = (n_states(problem.model()), problem.model().n_inputs(), problem.model().n_params());
-        let (nseg, npn) = (grid.segments, grid.npn);
+        let nseg = grid.segments;
         // Variables, node by node.
-        let mut state = vec![NONE; nseg * npn * nx];
-        let mut control = vec![NONE; nseg * npn * nu];
+        let mut state = vec![NONE; grid.n_nodes() * nx];
+        let mut control = vec![NONE; grid.n_nodes() * nu];
         let mut n = 0;
         for s in 0..nseg {
-            for j in 0..npn {
-                let shared = s > 0 && j == 0;
+            for j in 0..grid.seg(s).npn {
+                let (node, shared) = (grid.node(s, j), s > 0 && j == 0);
                 if grid.is_state_node(j) {
                     for k in 0..nx {
-                        state[(s * npn + j) * nx + k] = if shared {
-                            state[((s - 1) * npn + npn - 1) * nx + k]
+                        state[node * nx + k] = if shared {
+                            state[(node - 1) * nx + k]
                         } else {
                             n += 1;
                             n - 1
@@ -218,8 +253,8 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                     }
                 }
                 for c in 0..nu {
-                    control[(s * npn + j) * nu + c] = if shared && phase.controls[c].continuity {
-                        control[((s - 1) * npn + npn - 1) * nu + c]
+                    control[node * nu + c] = if shared && phase.controls[c].continuity {
+                        control[(node - 1) * nu + c]
                     } else {
                         n += 1;
                         n - 1
@@ -267,9 +302,15 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
         self
     }
 
-    /// The transcription.
+    /// The transcription (its order the first segment's when orders
+    /// differ: see [`segment_orders`](Self::segment_orders)).
     pub fn transcription(&self) -> Transcription {
         self.grid.transcription
+    }
+
+    /// Each segment's order.
+    pub fn segment_orders(&self) -> &[usize] {
+        &self.grid.orders
     }
 
     /// The phase.
@@ -284,12 +325,14 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
 
     fn variable_bounds(&mut self) {
         let (nx, nu) = (n_states(self.problem.model()), self.problem.model().n_inputs());
-        let (nseg, npn) = (self.grid.segments, self.grid.npn);
+        let nseg = self.grid.segments;
         let (states, controls) = (self.phase.states.clone(), self.phase.controls.clone());
         for s in 0..nseg {
+            let npn = self.grid.seg(s).npn;
             for j in 0..npn {
+                let node = self.grid.node(s, j);
                 for (k, sv) in states.iter().enumerate() {
-                    let v = self.layout.state[(s * npn + j) * nx + k];
+                    let v = self.layout.state[node * nx + k];
                     if v == NONE {
                         continue;
                     }
@@ -307,7 +350,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                     self.set_var(v, (lo, hi), sv.scale);
                 }
                 for (c, cv) in controls.iter().enumerate() {
-                    self.set_var(self.layout.control[(s * npn + j) * nu + c], cv.bounds, cv.scale);
+                    self.set_var(self.layout.control[node * nu + c], cv.bounds, cv.scale);
                 }
             }
         }
@@ -330,27 +373,31 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
     fn build_blocks(&mut self) {
         let pr = self.problem;
         let (nx, nu, np) = (n_states(pr.model()), pr.model().n_inputs(), pr.model().n_params());
-        let (nseg, npn) = (self.grid.segments, self.grid.npn);
+        let (grid, nseg) = (&self.grid, self.grid.segments);
         let tail = |t0: usize| t0..t0 + 2 + np;
+        let layout = &self.layout;
+        let controls_of =
+            move |s: usize, c: usize| (0..grid.seg(s).npn).map(move |j| layout.control[grid.node(s, j) * nu + c]);
         let mut row = 0;
         let all_continuous = self.phase.controls.iter().all(|c| c.continuity);
         let n_path = pr.n_path();
         let mut blocks = Vec::new();
         let (mut gl, mut gu) = (Vec::new(), Vec::new());
         for s in 0..nseg {
+            let (shape, first) = (grid.seg(s), grid.node(s, 0));
             let mut vars = Vec::new();
-            for &j in &self.grid.state_nodes {
-                vars.extend_from_slice(&self.layout.state[(s * npn + j) * nx..(s * npn + j + 1) * nx]);
+            for &j in &shape.state_nodes {
+                vars.extend_from_slice(&self.layout.state[(first + j) * nx..(first + j + 1) * nx]);
             }
             let u0 = vars.len();
-            vars.extend_from_slice(&self.layout.control[s * npn * nu..(s + 1) * npn * nu]);
+            vars.extend_from_slice(&self.layout.control[first * nu..(first + shape.npn) * nu]);
             let t0 = vars.len();
             vars.extend(tail(self.layout.t0));
             let path_from = usize::from(s > 0 && all_continuous);
             let with_cost = pr.has_running_cost();
             let loc = Locals { nx, nu, u0, t0, path_from, n_path, with_cost };
             let (mut rows, mut row_scale) = (Vec::new(), Vec::new());
-            for _ in 0..self.grid.col_nodes.len() {
+            for _ in 0..shape.col_nodes.len() {
                 for sv in &self.phase.states {
                     rows.push(row);
                     row += 1;
@@ -359,7 +406,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                     gu.push(0.0);
                 }
             }
-            for _ in path_from..npn {
+            for _ in path_from..shape.npn {
                 for b in &self.phase.path {
                     push_bounds(b, &mut row, &mut rows, &mut row_scale, &mut gl, &mut gu);
                 }
@@ -367,9 +414,9 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
             blocks.push(Block::new(BlockKind::Segment(s, loc), vars, rows, row_scale, with_cost));
         }
         for end in [End::Initial, End::Final] {
-            let (s, j) = if end == End::Initial { (0, 0) } else { (nseg - 1, npn - 1) };
-            let mut vars = self.layout.state[(s * npn + j) * nx..(s * npn + j + 1) * nx].to_vec();
-            vars.extend_from_slice(&self.layout.control[(s * npn + j) * nu..(s * npn + j + 1) * nu]);
+            let node = if end == End::Initial { 0 } else { grid.n_nodes() - 1 };
+            let mut vars = self.layout.state[node * nx..(node + 1) * nx].to_vec();
+            vars.extend_from_slice(&self.layout.control[node * nu..(node + 1) * nu]);
             vars.extend(tail(self.layout.t0));
             let (mut rows, mut row_scale) = (Vec::new(), Vec::new());
             let list = if end == End::Initial { &self.phase.initial } else { &self.phase.final_ };
@@ -386,8 +433,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                 continue;
             }
             for s in 0..nseg.saturating_sub(1) {
-                let vars: Vec<usize> =
-                    (0..2 * npn).map(|i| self.layout.control[((s + i / npn) * npn + i % npn) * nu + c]).collect();
+                let vars: Vec<usize> = controls_of(s, c).chain(controls_of(s + 1, c)).collect();
                 blocks.push(Block::new(BlockKind::Rate { seg: s }, vars, vec![row], vec![1.0 / cv.scale], false));
                 row += 1;
                 gl.push(0.0);
@@ -397,19 +443,19 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
         for (c, cv) in self.phase.controls.iter().enumerate() {
             if cv.variation_penalty > 0.0 {
                 for s in 0..nseg {
-                    let vars: Vec<usize> = (0..npn).map(|j| self.layout.control[(s * npn + j) * nu + c]).collect();
+                    let vars: Vec<usize> = controls_of(s, c).collect();
                     blocks.push(Block::new(BlockKind::Variation(cv.variation_penalty), vars, vec![], vec![], true));
                 }
             }
         }
-        if !self.grid.end_weights.is_empty() {
+        if matches!(grid.transcription, Transcription::Radau { .. }) {
             for (c, cv) in self.phase.controls.iter().enumerate() {
                 for s in 0..nseg {
                     if s + 1 < nseg && cv.continuity {
                         continue; // shared with the next segment's first collocation node
                     }
-                    let vars: Vec<usize> = (0..npn).map(|j| self.layout.control[(s * npn + j) * nu + c]).collect();
-                    blocks.push(Block::new(BlockKind::ControlEnd, vars, vec![row], vec![1.0 / cv.scale], false));
+                    let vars: Vec<usize> = controls_of(s, c).collect();
+                    blocks.push(Block::new(BlockKind::ControlEnd(s), vars, vec![row], vec![1.0 / cv.scale], false));
                     row += 1;
                     gl.push(0.0);
                     gu.push(0.0);
@@ -428,7 +474,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
         let pr = self.problem;
         let (nx, nu) = (n_states(pr.model()), pr.model().n_inputs());
         match &b.kind {
-            BlockKind::Segment(s, loc) => match self.grid.kind {
+            BlockKind::Segment(s, loc) => match self.grid.seg(*s).kind {
                 Kind::GaussLobatto { .. } => gauss_lobatto_segment(pr, &self.grid, *s, z, loc, out, xall, fall),
                 Kind::Radau { .. } => radau_segment(pr, &self.grid, *s, z, loc, out, xall, fall),
             },
@@ -446,12 +492,14 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                 }
             }
             BlockKind::Rate { seg } => {
-                let (g, npn) = (&self.grid, self.grid.npn);
-                let (mut left, mut right) = (D::from(0.0), D::from(0.0));
-                for j in 0..npn {
-                    left += z[j] * g.d_all[(npn - 1, j)];
-                    right += z[npn + j] * g.d_all[(0, j)];
-                }
+                let g = &self.grid;
+                let (a, b) = (g.seg(*seg), g.seg(seg + 1));
+                // The rate at the end of one segment and the start of the next.
+                let rate = |zs: &[D], d: &nalgebra::DMatrix<f64>, row: usize| {
+                    zs.iter().enumerate().fold(D::from(0.0), |acc, (j, &v)| acc + v * d[(row, j)])
+                };
+                let left = rate(&z[..a.npn], &a.d_all, a.npn - 1);
+                let right = rate(&z[a.npn..a.npn + b.npn], &b.d_all, 0);
                 out[0] = left * (1.0 / g.width(*seg)) - right * (1.0 / g.width(seg + 1));
             }
             BlockKind::Variation(w) => {
@@ -462,10 +510,10 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                 }
                 out[0] = sum * *w;
             }
-            BlockKind::ControlEnd => {
-                let n = self.grid.npn - 1;
-                let mut e = z[n];
-                for (j, w) in self.grid.end_weights.iter().enumerate() {
+            BlockKind::ControlEnd(s) => {
+                let shape = self.grid.seg(*s);
+                let mut e = z[shape.npn - 1];
+                for (j, w) in shape.end_weights.iter().enumerate() {
                     e -= z[j] * *w;
                 }
                 out[0] = e;
@@ -476,7 +524,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
     pub(crate) fn scratch<D: DualScalar>(&self) -> (Vec<D>, Vec<D>, Vec<D>, Vec<D>) {
         let nx = n_states(self.problem.model());
         let zero = D::from(0.0);
-        let w = self.grid.npn * nx;
+        let w = self.grid.max_npn() * nx;
         (vec![zero; self.max_local], vec![zero; self.max_local], vec![zero; w], vec![zero; w])
     }
 
@@ -510,7 +558,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
             if let Some(i) = b.rows.iter().position(|&x| x == r) {
                 return match &b.kind {
                     BlockKind::Segment(s, _) => {
-                        let nd = self.grid.col_nodes.len() * n_states(self.problem.model());
+                        let nd = self.grid.seg(*s).col_nodes.len() * n_states(self.problem.model());
                         if i < nd {
                             let names = self.problem.model().state_names();
                             let k = i % n_states(self.problem.model());
@@ -521,7 +569,7 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
                     }
                     BlockKind::Boundary(end) => format!("{end:?} boundary constraint {i}"),
                     BlockKind::Rate { seg } => format!("control rate continuity after segment {seg}"),
-                    BlockKind::ControlEnd => "control at a Radau segment end".into(),
+                    BlockKind::ControlEnd(s) => format!("control at the end of Radau segment {s}"),
                     BlockKind::Variation(_) => "control variation penalty".into(),
                 };
             }

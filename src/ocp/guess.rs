@@ -57,7 +57,7 @@ impl Guess {
     pub(crate) fn point<P: OptimalControl>(&self, c: &Collocation<'_, P>) -> Result<Vec<f64>, Error> {
         let ph = &c.phase;
         let (nx, nu) = (ph.states.len(), ph.controls.len());
-        let (nseg, npn) = (c.grid.segments, c.grid.npn);
+        let nseg = c.grid.segments;
         let mut x = vec![0.0; c.n];
         let (t0, dur, params) = match self {
             Guess::Linear => (ph.time.initial, ph.time.duration, ph.params.iter().map(|p| p.value).collect()),
@@ -85,11 +85,11 @@ impl Guess {
             }
         };
         for s in 0..nseg {
-            for j in 0..npn {
-                let phi = c.grid.frac(s, j);
+            for j in 0..c.grid.seg(s).npn {
+                let (phi, node) = (c.grid.frac(s, j), c.grid.node(s, j));
                 let t = t0 + dur * phi;
                 for k in 0..nx {
-                    let v = c.layout.state[(s * npn + j) * nx + k];
+                    let v = c.layout.state[node * nx + k];
                     if v != usize::MAX {
                         x[v] = match self {
                             Guess::Linear => lerp(ph.states[k].guess, phi),
@@ -98,7 +98,7 @@ impl Guess {
                     }
                 }
                 for k in 0..nu {
-                    let v = c.layout.control[(s * npn + j) * nu + k];
+                    let v = c.layout.control[node * nu + k];
                     x[v] = match self {
                         Guess::Linear => lerp(ph.controls[k].guess, phi),
                         Guess::Trajectory { series, .. } => interp(&series.time, |i| series.controls[i][k], t),

@@ -117,6 +117,10 @@ pub struct OcpSolution {
     pub transcription: Transcription,
     /// Segment ends as fractions of the phase.
     pub segment_ends: Vec<f64>,
+    /// Each segment's order (empty: the transcription's, in every
+    /// segment).
+    #[serde(default)]
+    pub segment_orders: Vec<usize>,
     /// The SQP's iteration log.
     pub log: Vec<IterLog>,
     /// Wall time of the NLP solve, in seconds.
@@ -223,7 +227,7 @@ impl<P: OptimalControl> Collocation<'_, P> {
         let x: Vec<f64> = r.x.iter().zip(&self.scale).map(|(v, s)| v * s).collect();
         let pr = self.problem;
         let (nx, nu, np) = (n_states(pr.model()), pr.model().n_inputs(), pr.model().n_params());
-        let (nseg, npn) = (self.grid.segments, self.grid.npn);
+        let (nseg, npn) = (self.grid.segments, self.grid.max_npn());
         let t0 = x[self.layout.t0];
         let duration = x[self.layout.t0 + 1];
         let params = x[self.layout.t0 + 2..self.layout.t0 + 2 + np].to_vec();
@@ -236,13 +240,16 @@ impl<P: OptimalControl> Collocation<'_, P> {
             let mut out = vec![0.0; b.rows.len() + usize::from(b.objective)];
             self.eval_block(b, &z, &mut out, &mut xa, &mut fa);
             let h = duration * 0.5 * self.grid.width(s);
-            for j in 0..npn {
+            let shape = self.grid.seg(s);
+            for j in 0..shape.npn {
                 ts.time.push(t0 + duration * self.grid.frac(s, j));
                 ts.states.push(xa[j * nx..(j + 1) * nx].to_vec());
-                let u = |c: usize, jj: usize| x[self.layout.control[(s * npn + jj) * nu + c]];
+                let u = |c: usize, jj: usize| x[self.layout.control[self.grid.node(s, jj) * nu + c]];
                 ts.controls.push((0..nu).map(|c| u(c, j)).collect());
                 ts.control_rates.push(
-                    (0..nu).map(|c| (0..npn).map(|jj| self.grid.d_all[(j, jj)] * u(c, jj)).sum::<f64>() / h).collect(),
+                    (0..nu)
+                        .map(|c| (0..shape.npn).map(|jj| shape.d_all[(j, jj)] * u(c, jj)).sum::<f64>() / h)
+                        .collect(),
                 );
             }
         }
@@ -258,6 +265,7 @@ impl<P: OptimalControl> Collocation<'_, P> {
             timeseries: ts,
             transcription: self.grid.transcription,
             segment_ends: self.grid.ends.clone(),
+            segment_orders: self.grid.orders.clone(),
             log: r.log,
             seconds: r.seconds,
             message: r.message,
@@ -357,7 +365,6 @@ impl Signals for SegmentControls<'_> {
         self.controls
     }
     fn eval<D: DualScalar>(&self, t: D, u: &mut [D]) {
-        let npn = self.grid.npn;
         let (a, b) = (self.sol.segment_ends[self.seg], self.sol.segment_ends[self.seg + 1]);
         let (ta, tb) = (self.sol.t0 + self.sol.duration * a, self.sol.t0 + self.sol.duration * b);
         // u(τ) to first order around τ's real part.
@@ -366,8 +373,8 @@ impl Signals for SegmentControls<'_> {
         let tau = tau_d.re().clamp(-1.0, 1.0);
         let dtau = tau_d - tau_d.re();
         for (c, uc) in u.iter_mut().enumerate() {
-            let node = |j: usize| self.sol.timeseries.controls[self.seg * npn + j][c];
-            let (value, slope) = self.grid.basis.interpolate_with_derivative(tau, node);
+            let node = |j: usize| self.sol.timeseries.controls[self.grid.node(self.seg, j)][c];
+            let (value, slope) = self.grid.seg(self.seg).basis.interpolate_with_derivative(tau, node);
             *uc = if inside { dtau * slope + value } else { D::from(value) };
         }
     }
@@ -472,6 +479,21 @@ impl OcpSolution {
         Ok(errors)
     }
 
+    /// The grid this solution was solved on, checked against its
+    /// timeseries.
+    fn grid(&self) -> Result<Grid, Error> {
+        let orders = (!self.segment_orders.is_empty()).then_some(&self.segment_orders[..]);
+        let grid = Grid::new(self.transcription, Some(&self.segment_ends), orders)?;
+        if grid.n_nodes() != self.timeseries.len() {
+            return Err(Error::DimensionMismatch {
+                what: "timeseries nodes of the solution's grid",
+                expected: grid.n_nodes(),
+                got: self.timeseries.len(),
+            });
+        }
+        Ok(grid)
+    }
+
     /// Integrate segment by segment under each segment's controls, to the
     /// segment's node times, from the previous segment's end (or, with
     /// `restart`, from the segment's first collocation state); `visit`
@@ -490,19 +512,19 @@ impl OcpSolution {
     ) -> Result<(), Error> {
         let nx = n_states(problem.model());
         self.timeseries.check(nx, problem.model().n_inputs())?;
-        let grid = Grid::new(self.transcription, Some(&self.segment_ends))?;
-        let npn = grid.npn;
+        let grid = self.grid()?;
         let mut y = self.timeseries.states[0].clone();
         let terminal: Vec<bool> = problem.model().events().iter().map(|e| e.terminal).collect();
         let plant = Plant(problem.model(), !restart);
         for seg in 0..grid.segments {
-            let times: Vec<f64> = (0..npn).map(|j| self.timeseries.time[seg * npn + j]).collect();
+            let npn = grid.seg(seg).npn;
+            let times: Vec<f64> = (0..npn).map(|j| self.timeseries.time[grid.node(seg, j)]).collect();
             let controls = SegmentControls { grid: &grid, sol: self, seg, controls: problem.model().n_inputs() };
             let sys = Driven::new(&plant, controls)?;
             let mut opts = base.clone();
             opts.save = Save::At(times.clone());
             if restart {
-                y = self.timeseries.states[seg * npn].clone();
+                y = self.timeseries.states[grid.node(seg, 0)].clone();
             }
             let sol = match solve(&sys, method, (times[0], times[npn - 1]), &y, &self.params, &opts) {
                 Ok(sol) => sol,
@@ -546,7 +568,7 @@ mod tests {
             .unwrap()
             .solve(&SqpOptions::default())
             .unwrap();
-        let grid = Grid::new(sol.transcription, Some(&sol.segment_ends)).unwrap();
+        let grid = sol.grid().unwrap();
         let seg = 2;
         let plant = Plant(&DoubleIntegrator, true);
         let controls = SegmentControls { grid: &grid, sol: &sol, seg, controls: 1 };

@@ -99,7 +99,8 @@ pub fn refinement(r: &Refined, tol: Option<f64>, title: &str, path: impl AsRef<P
         .map(|(i, step)| {
             let mid = step.segment_ends.windows(2).map(|w| 0.5 * (w[0] + w[1]));
             let pts = mid.zip(&step.errors).map(|(m, e)| (m, e.max(1e-16).log10())).collect();
-            (format!("grid {i}: {} segments", step.errors.len()), pts)
+            let top = step.orders.iter().max().unwrap_or(&0);
+            (format!("grid {i}: {} segments, {} nodes, orders ≤ {top}", step.errors.len(), step.nodes), pts)
         })
         .collect();
     if let Some(tol) = tol {

@@ -91,10 +91,13 @@ fn multi_phase(out: &Path) -> Result<(), Box<dyn Error>> {
     let grids: Vec<String> = refined
         .history
         .iter()
-        .map(|s| format!("{} segments ({:.1e})", s.errors.len(), s.errors.iter().fold(0.0f64, |a, e| a.max(*e))))
+        .map(|s| {
+            let worst = s.errors.iter().fold(0.0f64, |a, e| a.max(*e));
+            format!("{} segments / {} nodes ({worst:.1e})", s.errors.len(), s.nodes)
+        })
         .collect();
     println!(
-        "   mesh refinement (hyper-sensitive, tol 1e-4): {:?}, grids {}; J = {:.6} (analytic {:.6})",
+        "   ph mesh refinement (hyper-sensitive, tol 1e-4): {:?}, grids {}; J = {:.6} (analytic {:.6})",
         refined.status,
         grids.join(" → "),
         refined.solution.objective,

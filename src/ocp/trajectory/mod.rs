@@ -8,7 +8,7 @@ mod nlp;
 use super::collocation::Collocation;
 use super::phase::Bounds;
 use super::problem::{End, OptimalControl};
-use super::refine::{Refinement, RefinementStatus, RefinementStep, record, split};
+use super::refine::{Refinement, RefinementStatus, RefinementStep, record};
 use super::solution::{OcpSolution, Timeseries, restarting};
 use super::solver::{IterLog, NlpResult, SqpObserver, SqpOptions, Status, solve_nlp_observed};
 use crate::Error;
@@ -333,18 +333,14 @@ impl<'a> Trajectory<'a> {
             if let Some(status) = verdict {
                 return Ok(TrajectoryRefined { status, solution: sol, history });
             }
-            let ends: Vec<Vec<f64>> = traj
-                .phases
-                .iter()
-                .zip(last)
-                .map(|(p, s)| split(&s.segment_ends, &s.errors, refinement.tol, p.transcription().order()))
-                .collect();
-            if ends.iter().map(|e| e.len() - 1).sum::<usize>() > refinement.max_segments {
+            let meshes: Vec<(Vec<f64>, Vec<usize>)> =
+                traj.phases.iter().zip(last).map(|(p, s)| refinement.next_mesh(p.transcription(), s)).collect();
+            if meshes.iter().map(|(e, _)| e.len() - 1).sum::<usize>() > refinement.max_segments {
                 return Ok(TrajectoryRefined { status: RefinementStatus::MaxSegments, solution: sol, history });
             }
-            let mut phases = Vec::with_capacity(ends.len());
-            for ((p, e), (_, part)) in traj.phases.iter().zip(&ends).zip(&sol.phases) {
-                phases.push(p.regrid(p.transcription().with_segments(e.len() - 1), e, part)?);
+            let mut phases = Vec::with_capacity(meshes.len());
+            for ((p, (e, o)), (_, part)) in traj.phases.iter().zip(&meshes).zip(&sol.phases) {
+                phases.push(p.regrid(p.transcription().with_segments(e.len() - 1), e, o, part)?);
             }
             let next = Trajectory { names: self.names.clone(), phases, links: self.links.clone() };
             start = std::time::Instant::now();

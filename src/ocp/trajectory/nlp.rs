@@ -38,9 +38,15 @@ pub(crate) trait PhaseNlp<'a>: Nlp {
     fn transcription(&self) -> Transcription;
     /// [`OcpSolution::segment_errors`] of this phase's part of a solution.
     fn segment_errors(&self, sol: &OcpSolution) -> Result<Vec<f64>, Error>;
-    /// The same phase on transcription `t` with segment ends `ends`,
-    /// starting from `guess`.
-    fn regrid(&self, t: Transcription, ends: &[f64], guess: &OcpSolution) -> Result<Box<dyn PhaseNlp<'a> + 'a>, Error>;
+    /// The same phase on transcription `t` with segment ends `ends` and
+    /// orders `orders`, starting from `guess`.
+    fn regrid(
+        &self,
+        t: Transcription,
+        ends: &[f64],
+        orders: &[usize],
+        guess: &OcpSolution,
+    ) -> Result<Box<dyn PhaseNlp<'a> + 'a>, Error>;
 }
 
 impl<'a, P: OptimalControl> PhaseNlp<'a> for Collocation<'a, P> {
@@ -50,8 +56,7 @@ impl<'a, P: OptimalControl> PhaseNlp<'a> for Collocation<'a, P> {
     }
     fn linear_form(&self, q: Quantity, end: End) -> Vec<(usize, f64)> {
         let (nx, nu, _) = self.sizes();
-        let npn = self.grid.npn;
-        let node = if end == End::Initial { 0 } else { self.grid.segments * npn - 1 };
+        let node = if end == End::Initial { 0 } else { self.grid.n_nodes() - 1 };
         let t0 = self.layout.t0;
         let vars = match q {
             Quantity::State(k) => vec![self.layout.state[node * nx + k]],
@@ -78,8 +83,14 @@ impl<'a, P: OptimalControl> PhaseNlp<'a> for Collocation<'a, P> {
     fn segment_errors(&self, sol: &OcpSolution) -> Result<Vec<f64>, Error> {
         sol.segment_errors(self.problem)
     }
-    fn regrid(&self, t: Transcription, ends: &[f64], guess: &OcpSolution) -> Result<Box<dyn PhaseNlp<'a> + 'a>, Error> {
-        let c = Collocation::with_grid(self.problem, &self.phase, t, Some(ends), &Guess::from(guess))?;
+    fn regrid(
+        &self,
+        t: Transcription,
+        ends: &[f64],
+        orders: &[usize],
+        guess: &OcpSolution,
+    ) -> Result<Box<dyn PhaseNlp<'a> + 'a>, Error> {
+        let c = Collocation::with_mesh(self.problem, &self.phase, t, Some(ends), Some(orders), &Guess::from(guess))?;
         Ok(Box::new(c.convexify(self.convexify)))
     }
 }

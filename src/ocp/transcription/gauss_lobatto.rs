@@ -26,23 +26,24 @@ pub(crate) fn segment<P: OptimalControl, D: DualScalar>(
     xall: &mut [D],
     fall: &mut [D],
 ) {
-    let Kind::GaussLobatto { ai, bi, ad, bd } = &grid.kind else { unreachable!("a Gauss–Lobatto grid") };
+    let Kind::GaussLobatto { ai, bi, ad, bd } = &grid.seg(s).kind else { unreachable!("a Gauss–Lobatto grid") };
     let nx = loc.nx;
+    let shape = grid.seg(s);
     let (t0, dur) = (z[loc.t0], z[loc.t0 + 1]);
     let p = &z[loc.t0 + 2..];
     let h = dur * (0.5 * grid.width(s));
     // States and dynamics at the state nodes.
-    for (i, &j) in grid.state_nodes.iter().enumerate() {
+    for (i, &j) in shape.state_nodes.iter().enumerate() {
         let t = t0 + dur * grid.frac(s, j);
         xall[j * nx..(j + 1) * nx].copy_from_slice(&z[i * nx..(i + 1) * nx]);
         problem.model().rhs_slice(t, &z[i * nx..(i + 1) * nx], loc.u(z, j), p, &mut fall[j * nx..(j + 1) * nx]);
     }
     // Interpolated states at the collocation nodes, then the defects.
-    for (c, &j) in grid.col_nodes.iter().enumerate() {
+    for (c, &j) in shape.col_nodes.iter().enumerate() {
         for k in 0..nx {
             let mut xi = D::from(0.0);
             let mut fi = D::from(0.0);
-            for (i, &jd) in grid.state_nodes.iter().enumerate() {
+            for (i, &jd) in shape.state_nodes.iter().enumerate() {
                 xi += z[i * nx + k] * ai[(c, i)];
                 fi += fall[jd * nx + k] * bi[(c, i)];
             }
@@ -54,12 +55,12 @@ pub(crate) fn segment<P: OptimalControl, D: DualScalar>(
         for k in 0..nx {
             let mut dx = D::from(0.0);
             let mut df = D::from(0.0);
-            for (i, &jd) in grid.state_nodes.iter().enumerate() {
+            for (i, &jd) in shape.state_nodes.iter().enumerate() {
                 dx += z[i * nx + k] * ad[(c, i)];
                 df += fall[jd * nx + k] * bd[(c, i)];
             }
             out[c * nx + k] = dx + h * (df - fall[j * nx + k]);
         }
     }
-    path_and_cost(problem, grid, s, z, loc, &mut out[grid.col_nodes.len() * nx..], xall);
+    path_and_cost(problem, grid, s, z, loc, &mut out[shape.col_nodes.len() * nx..], xall);
 }

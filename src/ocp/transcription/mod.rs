@@ -83,6 +83,14 @@ impl Transcription {
         }
     }
 
+    /// The same transcription with order `order`.
+    pub(crate) fn with_order(self, order: usize) -> Self {
+        match self {
+            Transcription::GaussLobatto { segments, .. } => Transcription::GaussLobatto { segments, order },
+            Transcription::Radau { segments, .. } => Transcription::Radau { segments, order },
+        }
+    }
+
     /// Nodes per segment, including both ends.
     pub fn nodes_per_segment(&self) -> usize {
         match *self {
@@ -122,12 +130,11 @@ impl Transcription {
     }
 }
 
-/// The collocation grid: nodes, segments and the constant matrices.
+/// The nodes and constant matrices of a segment of one order, shared by
+/// every segment of that order.
 #[derive(Clone, Debug)]
-pub(crate) struct Grid {
-    pub transcription: Transcription,
-    pub segments: usize,
-    /// Nodes per segment.
+pub(crate) struct Shape {
+    /// Nodes per segment, both ends included.
     pub npn: usize,
     /// Local nodes on [−1, 1].
     pub tau: Vec<f64>,
@@ -137,8 +144,6 @@ pub(crate) struct Grid {
     pub state_nodes: Vec<usize>,
     /// Local indices of the collocation nodes.
     pub col_nodes: Vec<usize>,
-    /// Segment ends as fractions of the phase, `segments + 1` values.
-    pub ends: Vec<f64>,
     /// Lagrange differentiation over all local nodes, at the local nodes
     /// (`npn × npn`, in τ): control rates.
     pub d_all: DMatrix<f64>,
@@ -151,6 +156,24 @@ pub(crate) struct Grid {
     pub kind: Kind,
 }
 
+/// The collocation grid: segments, each with its order, and the nodes
+/// listed segment by segment (a shared end once per segment).
+#[derive(Clone, Debug)]
+pub(crate) struct Grid {
+    /// The family and the starting order (see `orders` for each segment's).
+    pub transcription: Transcription,
+    pub segments: usize,
+    /// Segment ends as fractions of the phase, `segments + 1` values.
+    pub ends: Vec<f64>,
+    /// Each segment's order.
+    pub orders: Vec<usize>,
+    /// One shape per distinct order, and each segment's.
+    shapes: Vec<Shape>,
+    shape_of: Vec<usize>,
+    /// First node of each segment in the node list; `segments + 1` values.
+    offsets: Vec<usize>,
+}
+
 /// Transcription-specific matrices.
 #[derive(Clone, Debug)]
 pub(crate) enum Kind {
@@ -160,15 +183,8 @@ pub(crate) enum Kind {
     Radau { d: DMatrix<f64> },
 }
 
-impl Grid {
-    /// Build the grid; `ends` are segment ends in [0, 1] (or uniform).
-    pub fn new(transcription: Transcription, ends: Option<&[f64]>) -> Result<Grid, Error> {
-        transcription.check()?;
-        let segments = transcription.segments();
-        let ends = match ends {
-            None => (0..=segments).map(|s| s as f64 / segments as f64).collect::<Vec<_>>(),
-            Some(e) => check_ends(transcription, e)?,
-        };
+impl Shape {
+    fn new(transcription: Transcription) -> Result<Shape, Error> {
         let (tau, quad, state_nodes, col_nodes, kind) = match transcription {
             Transcription::GaussLobatto { order, .. } => {
                 let n = lgl(order)?;
@@ -193,29 +209,74 @@ impl Grid {
             Kind::Radau { .. } => lagrange_matrices(&tau[..tau.len() - 1], &[1.0])?.0.as_slice().to_vec(),
             Kind::GaussLobatto { .. } => Vec::new(),
         };
-        Ok(Grid {
-            transcription,
-            segments,
-            npn: tau.len(),
-            tau,
-            quad,
-            state_nodes,
-            col_nodes,
-            ends,
-            d_all,
-            basis,
-            end_weights,
-            kind,
-        })
+        Ok(Shape { npn: tau.len(), tau, quad, state_nodes, col_nodes, d_all, basis, end_weights, kind })
+    }
+}
+
+impl Grid {
+    /// Build the grid; `ends` are segment ends in [0, 1] (or uniform),
+    /// `orders` each segment's order (or the transcription's for all).
+    pub fn new(transcription: Transcription, ends: Option<&[f64]>, orders: Option<&[usize]>) -> Result<Grid, Error> {
+        transcription.check()?;
+        let segments = transcription.segments();
+        let ends = match ends {
+            None => (0..=segments).map(|s| s as f64 / segments as f64).collect::<Vec<_>>(),
+            Some(e) => check_ends(transcription, e)?,
+        };
+        let orders = match orders {
+            None => vec![transcription.order(); segments],
+            Some(o) if o.len() != segments => {
+                return Err(Error::DimensionMismatch { what: "segment orders", expected: segments, got: o.len() });
+            }
+            Some(o) => o.to_vec(),
+        };
+        let (mut shapes, mut shape_of, mut offsets) = (Vec::new(), Vec::new(), vec![0]);
+        let mut known: Vec<usize> = Vec::new();
+        for &order in &orders {
+            let i = match known.iter().position(|&k| k == order) {
+                Some(i) => i,
+                None => {
+                    let t = transcription.with_order(order);
+                    t.check()?;
+                    shapes.push(Shape::new(t)?);
+                    known.push(order);
+                    shapes.len() - 1
+                }
+            };
+            shape_of.push(i);
+            offsets.push(offsets[offsets.len() - 1] + shapes[i].npn);
+        }
+        Ok(Grid { transcription, segments, ends, orders, shapes, shape_of, offsets })
+    }
+
+    /// The nodes and matrices of segment `s`.
+    pub fn seg(&self, s: usize) -> &Shape {
+        &self.shapes[self.shape_of[s]]
+    }
+
+    /// Position of local node `j` of segment `s` in the node list.
+    pub fn node(&self, s: usize, j: usize) -> usize {
+        self.offsets[s] + j
+    }
+
+    /// Nodes in the list (a shared end once per segment).
+    pub fn n_nodes(&self) -> usize {
+        self.offsets[self.segments]
+    }
+
+    /// The most nodes of a segment.
+    pub fn max_npn(&self) -> usize {
+        self.shapes.iter().map(|c| c.npn).max().unwrap_or(0)
     }
 
     /// Phase fraction of local node `j` of segment `s`.
     pub fn frac(&self, s: usize, j: usize) -> f64 {
         let w = self.ends[s + 1] - self.ends[s];
-        if j + 1 == self.npn {
+        let shape = self.seg(s);
+        if j + 1 == shape.npn {
             return self.ends[s + 1];
         }
-        self.ends[s] + 0.5 * (self.tau[j] + 1.0) * w
+        self.ends[s] + 0.5 * (shape.tau[j] + 1.0) * w
     }
 
     /// Width of segment `s` as a fraction of the phase.
@@ -225,9 +286,9 @@ impl Grid {
 
     /// Whether local node `j` holds state variables.
     pub fn is_state_node(&self, j: usize) -> bool {
-        match self.kind {
-            Kind::GaussLobatto { .. } => j.is_multiple_of(2),
-            Kind::Radau { .. } => true,
+        match self.transcription {
+            Transcription::GaussLobatto { .. } => j.is_multiple_of(2),
+            Transcription::Radau { .. } => true,
         }
     }
 }
@@ -292,20 +353,21 @@ fn path_and_cost<P: super::OptimalControl, D: crate::DualScalar>(
     let (t0, dur) = (z[loc.t0], z[loc.t0 + 1]);
     let p = &z[loc.t0 + 2..];
     let np = loc.n_path;
+    let shape = grid.seg(s);
     if np > 0 {
-        for (r, j) in (loc.path_from..grid.npn).enumerate() {
+        for (r, j) in (loc.path_from..shape.npn).enumerate() {
             let t = t0 + dur * grid.frac(s, j);
             problem.path(t, &xall[j * nx..(j + 1) * nx], loc.u(z, j), p, &mut out[r * np..(r + 1) * np]);
         }
     }
     if loc.with_cost {
         let mut sum = D::from(0.0);
-        for j in 0..grid.npn {
-            if grid.quad[j] != 0.0 {
+        for j in 0..shape.npn {
+            if shape.quad[j] != 0.0 {
                 let t = t0 + dur * grid.frac(s, j);
-                sum += problem.running_cost(t, &xall[j * nx..(j + 1) * nx], loc.u(z, j), p) * grid.quad[j];
+                sum += problem.running_cost(t, &xall[j * nx..(j + 1) * nx], loc.u(z, j), p) * shape.quad[j];
             }
         }
-        out[(grid.npn - loc.path_from) * np] = sum * dur * (0.5 * grid.width(s));
+        out[(shape.npn - loc.path_from) * np] = sum * dur * (0.5 * grid.width(s));
     }
 }

@@ -20,22 +20,23 @@ pub(crate) fn segment<P: OptimalControl, D: DualScalar>(
     xall: &mut [D],
     fall: &mut [D],
 ) {
-    let Kind::Radau { d } = &grid.kind else { unreachable!("a Radau grid") };
+    let Kind::Radau { d } = &grid.seg(s).kind else { unreachable!("a Radau grid") };
     let nx = loc.nx;
+    let shape = grid.seg(s);
     let (t0, dur) = (z[loc.t0], z[loc.t0 + 1]);
     let p = &z[loc.t0 + 2..];
     let h = dur * (0.5 * grid.width(s));
-    xall[..grid.npn * nx].copy_from_slice(&z[..grid.npn * nx]);
-    for (c, &j) in grid.col_nodes.iter().enumerate() {
+    xall[..shape.npn * nx].copy_from_slice(&z[..shape.npn * nx]);
+    for (c, &j) in shape.col_nodes.iter().enumerate() {
         let t = t0 + dur * grid.frac(s, j);
         problem.model().rhs_slice(t, &z[j * nx..(j + 1) * nx], loc.u(z, j), p, &mut fall[j * nx..(j + 1) * nx]);
         for k in 0..nx {
             let mut dx = D::from(0.0);
-            for jj in 0..grid.npn {
+            for jj in 0..shape.npn {
                 dx += z[jj * nx + k] * d[(c, jj)];
             }
             out[c * nx + k] = dx - h * fall[j * nx + k];
         }
     }
-    path_and_cost(problem, grid, s, z, loc, &mut out[grid.col_nodes.len() * nx..], xall);
+    path_and_cost(problem, grid, s, z, loc, &mut out[shape.col_nodes.len() * nx..], xall);
 }
