@@ -6,9 +6,17 @@
 //! GL 20 8 → 7, Goddard Radau 20 14 → 11 — and objectives moved within the
 //! optimality tolerance). These detect change; they do not show
 //! correctness — `optima.rs` checks the optima against published values.
+//! Re-pinned a second time with the slow-progress switch to shifted
+//! Newton steps, which added the shuttle with its heating limit (37 → 26
+//! iterations; CasADi + IPOPT took 25 with the bounds as bounds and 41
+//! with them as rows, `benches/peers/w10_shuttle_casadi.py`) and changed
+//! one other case: Goddard on Gauss–Lobatto 30 without its
+//! regularization, which ends on the iteration limit either way (its
+//! singular arc), now with shifted Newton steps from iteration 9
+//! (−18747.08 where it ended at −18747.49; dymos: 18745 ft).
 
 use odeon::ocp::problems::{
-    Brachistochrone, CartPole, DoubleIntegrator, GoddardRocket, HyperSensitive, MoonLanding, SwingUp,
+    Brachistochrone, CartPole, DoubleIntegrator, GoddardRocket, HyperSensitive, MoonLanding, ShuttleReentry, SwingUp,
 };
 use odeon::ocp::{Collocation, HessianMode, OptimalControl, Phase, SqpOptions, Status, Transcription};
 
@@ -30,6 +38,7 @@ fn run<P: OptimalControl>(p: &P, phase: &Phase, t: Transcription, o: &SqpOptions
 #[test]
 fn iterations_objectives_and_flags_are_unchanged() {
     let d = SqpOptions::default();
+    let tight = SqpOptions::default().tolerances(1e-4, 1e-8);
     let cases = [
         ("brachistochrone GL 8", run(&Brachistochrone, &Brachistochrone::phase(), gl(8), &d)),
         ("brachistochrone Radau 8", run(&Brachistochrone, &Brachistochrone::phase(), radau(8), &d)),
@@ -49,6 +58,7 @@ fn iterations_objectives_and_flags_are_unchanged() {
         ("moon landing Radau 10", run(&MoonLanding, &MoonLanding::phase(), radau(10), &d)),
         ("Goddard Radau 20", run(&GoddardRocket, &GoddardRocket::phase(), radau(20), &d)),
         ("Goddard GL 30", run(&GoddardRocket, &GoddardRocket::phase(), gl(30), &d.clone().max_iter(100))),
+        ("shuttle q <= 70 Radau 30", run(&ShuttleReentry, &ShuttleReentry::heating_limited_phase(), radau(30), &tight)),
     ];
     let pinned: &[(&str, Status, usize, f64, &str)] = &[
         ("brachistochrone GL 8", Status::Optimal, 5, 1.8016047413912097e0, "||n|n|n|n"),
@@ -75,8 +85,19 @@ fn iterations_objectives_and_flags_are_unchanged() {
             "Goddard GL 30",
             Status::MaxIterations,
             100,
-            -1.8747494926619045e4,
-            "||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||",
+            -1.8747078763987527e4,
+            concat!(
+                "||||||||nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|n",
+                "d|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|n",
+                "d|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd",
+            ),
+        ),
+        (
+            "shuttle q <= 70 Radau 30",
+            Status::Optimal,
+            26,
+            -5.344311333559506e-1,
+            "||||||||||nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|n|nd|n|nd|n|n",
         ),
     ];
     for ((name, got), want) in cases.iter().zip(pinned) {

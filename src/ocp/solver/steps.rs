@@ -47,6 +47,12 @@ pub(super) struct Globalization {
     pub(super) max_step: f64,
     /// Consecutive elastic steps that predicted no decrease of the violation.
     pub(super) elastic_stall: usize,
+    /// Consecutive full convexified steps each longer than 0.7 of the one
+    /// before: the convexified model converging slowly (linearly). From
+    /// three on, Newton steps are taken with any diagonal shift.
+    pub(super) slow: usize,
+    /// The last convexified step's length.
+    pub(super) last_step: f64,
 }
 
 impl Globalization {
@@ -58,6 +64,8 @@ impl Globalization {
             radius: f64::INFINITY,
             max_step: f64::INFINITY,
             elastic_stall: 0,
+            slow: 0,
+            last_step: f64::INFINITY,
         }
     }
 
@@ -79,14 +87,21 @@ impl Globalization {
     }
 
     /// A step of length `step` was accepted with step length `alpha`:
-    /// widen the trust region when a Newton step hit it, or switch to
-    /// Newton after a short full step.
+    /// widen the trust region when a Newton step hit it; after a
+    /// convexified step, count slow progress, and switch to Newton after a
+    /// short full step.
     pub(super) fn accepted(&mut self, alpha: f64, step: f64) {
         if self.newton {
             if step >= 0.9 * self.radius {
                 self.radius *= 2.0;
             }
-        } else if alpha == 1.0 && step < self.newton_tol {
+            return;
+        }
+        // (A step held at the user's step limit is no sign of it.)
+        let crawling = alpha == 1.0 && step > 0.7 * self.last_step && step < 0.99 * self.max_step;
+        self.slow = if crawling { self.slow + 1 } else { 0 };
+        self.last_step = step;
+        if alpha == 1.0 && step < self.newton_tol {
             self.newton = true;
             self.radius = 2.0 * step;
         }
@@ -150,8 +165,11 @@ impl HessianModel {
                 return Err(Stop::new(Status::NonFiniteEvaluation, "Hessian not finite"));
             }
             let (rho, shift) = self.cvx.convexify(&self.hval, &it.jval, &sub.active_rows, &sub.active_vars);
-            // A small diagonal shift (IPOPT's δ_w) keeps the Newton model.
-            if glob.newton && shift > 1e-3 {
+            // A small diagonal shift (IPOPT's δ_w) keeps the Newton model;
+            // so does any shift once the convexified model has crawled
+            // for three steps (the shuttle with its heating limit: 37 → 26
+            // iterations on Radau 30; no pinned case changes).
+            if glob.newton && shift > 1e-3 && glob.slow < 3 {
                 glob.newton = false;
                 glob.newton_tol /= 10.0;
                 continue;

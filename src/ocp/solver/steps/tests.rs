@@ -130,6 +130,34 @@ fn newton_model_that_needs_a_large_shift_falls_back_to_the_convexified_one() {
 }
 
 #[test]
+fn slow_convexified_steps_let_newton_keep_a_large_shift() {
+    let nlp = circle([1.0, 1.0]);
+    let pb = problem(&nlp);
+    let mut hm = HessianModel::new(&pb);
+    let it = iterate(&pb, &[1.0, 1.0], -1.0);
+    let sub = Subproblem::new(&pb, &it, 1.0);
+    // Three full convexified steps, each longer than 0.7 of the one
+    // before (Newton's threshold kept below them): slow progress.
+    let mut glob = Globalization::new(0.0);
+    glob.newton_tol = 0.01;
+    for step in [1.0, 0.9, 0.8, 0.75] {
+        glob.accepted(1.0, step);
+    }
+    assert_eq!(glob.slow, 3);
+    // The concave Newton model (λ = −1) is then kept, shifted.
+    glob.newton = true;
+    let m = hm.qp_matrix(&pb, &it, &sub, &mut glob).unwrap();
+    assert!(glob.newton && m.shift > 1e-3, "shift {}", m.shift);
+    // A step that shrinks fast, or one not taken whole, resets the count.
+    let mut glob = Globalization::new(0.0);
+    glob.newton_tol = 0.01;
+    for (alpha, step) in [(1.0, 1.0), (1.0, 0.9), (1.0, 0.5), (1.0, 0.45), (0.5, 0.44)] {
+        glob.accepted(alpha, step);
+    }
+    assert_eq!(glob.slow, 0);
+}
+
+#[test]
 fn bfgs_model_starts_from_the_identity() {
     let nlp = circle([1.0, 1.0]);
     let pb = Problem::new(&nlp, HessianMode::Bfgs).unwrap().0;
