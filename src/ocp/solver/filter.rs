@@ -23,6 +23,7 @@ pub(crate) enum Accept {
     Either,
 }
 
+#[derive(Clone)]
 pub(crate) struct Filter {
     entries: Vec<(f64, f64)>,
     theta_max: f64,

@@ -181,7 +181,9 @@ pub struct IterLog {
     /// What the step that reached this point did: 'n' Newton (exact
     /// Hessian in a trust region), 'N' a Newton step rejected, 'd' a
     /// diagonal shift of the Hessian, 'r' a regularized QP, 'e' elastic
-    /// mode, 's' a second-order correction.
+    /// mode, 's' a second-order correction, 'w' a return to the point
+    /// before a Newton step that raised the violation tenfold and after
+    /// which the line search stalled (a watchdog).
     pub flags: String,
 }
 

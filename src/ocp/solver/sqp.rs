@@ -20,7 +20,11 @@
 //! (Fletcher & Leyffer; the switching and sufficient-decrease rules of
 //! Wächter & Biegler), after a second-order correction (re-solve with the
 //! constraints shifted by the curvature seen at x + d) when the full step
-//! is rejected, against the Maratos effect. When the linearization is
+//! is rejected, against the Maratos effect. A Newton step the filter
+//! takes although it raises the violation tenfold is watched: if a line
+//! search within three iterations stalls (α < 0.1) or fails, the solve
+//! returns to the point before it with a smaller trust region (a
+//! watchdog). When the linearization is
 //! infeasible the QP is solved in elastic mode (ℓ1-penalized slacks); if
 //! even that predicts no decrease of the violation at an infeasible point,
 //! the problem is reported locally infeasible.
@@ -47,9 +51,11 @@
 //! correction), Procedure 18.2 (damped BFGS), §17.3 (augmented
 //! Lagrangian); Fletcher & Leyffer, Math. Program. 91 (2002) (filter);
 //! Wächter & Biegler, Math. Program. 106 (2006), §2.1 (scaled KKT test),
-//! §2.3 (filter rules) and §3.6 (least-squares multiplier estimate).
+//! §2.3 (filter rules) and §3.6 (least-squares multiplier estimate);
+//! Chamberlain, Powell, Lemaréchal & Pedersen, Math. Program. Study 16
+//! (1982) (watchdog).
 
-use super::filter::Accept;
+use super::filter::{Accept, Filter};
 use super::options::{IterLog, NlpResult, PrintLog, SqpObserver, SqpOptions, Status};
 use super::qp::{Qp, QpSolution, QpStatus};
 use super::scaled::{Point, Problem};
@@ -81,6 +87,21 @@ struct Sqp<'a, N: Nlp> {
     glob: Globalization,
     hm: HessianModel,
     rec: Record,
+    watch: Option<Watch>,
+}
+
+/// A watchdog (Chamberlain, Powell, Lemaréchal & Pedersen, Math. Program.
+/// Study 16, 1982): the state before a Newton step that the filter took
+/// although it raised the violation more than tenfold. If a line search
+/// in the next iterations takes less than a tenth of its step, or fails,
+/// the solve returns to that state with a quarter of the step as its
+/// trust radius.
+struct Watch {
+    it: Iterate,
+    filter: Filter,
+    step: f64,
+    /// Iterations left to watch (at least one).
+    left: usize,
 }
 
 /// The KKT measures of one point.
@@ -110,6 +131,7 @@ impl<'a, N: Nlp> Sqp<'a, N> {
             start,
             it,
             rec: Record::default(),
+            watch: None,
         })
     }
 
@@ -203,8 +225,18 @@ impl<'a, N: Nlp> Sqp<'a, N> {
         fold_convexification(pb, &it.jval, &sub, model.rho, &hm.cvx.weight, &mut sol);
         let prev_step = rec.step;
         rec.step = max_abs(&sol.d);
-        match line_search(pb, it, &qp, &sol.d, &glob.filter, glob.newton, options.soc, &mut rec.flags) {
+        let newton = glob.newton;
+        match line_search(pb, it, &qp, &sol.d, &glob.filter, newton, options.soc, &mut rec.flags) {
             Search::Accepted(next, alpha, kind) => {
+                if self.watch.is_some() && alpha < 0.1 {
+                    return self.back_to_watch();
+                }
+                let raised = newton && pb.viol1(&next.g) > 10.0 * v_now.max(1e-8);
+                self.watch = match self.watch.take() {
+                    _ if raised => Some(Watch { it: it.clone(), filter: glob.filter.clone(), step: rec.step, left: 3 }),
+                    Some(w) if w.left > 1 => Some(Watch { left: w.left - 1, ..w }),
+                    _ => None,
+                };
                 if kind == Accept::Either {
                     glob.filter.augment(v_now, it.cur.f);
                 }
@@ -217,12 +249,23 @@ impl<'a, N: Nlp> Sqp<'a, N> {
                 rec.flags.push('N');
                 Ok(())
             }
+            Search::Failed if self.watch.is_some() => self.back_to_watch(),
             Search::Failed => {
                 let t = pb.point(pb.trial_x(&it.cur.x, 1e-10, &sol.d));
                 let status = if t.finite() { Status::Failed } else { Status::NonFiniteEvaluation };
                 Err(Stop::new(status, "line search failed: no acceptable point along the QP step"))
             }
         }
+    }
+
+    /// Return to the watched state, Newton steps in a quarter of the
+    /// watched step.
+    fn back_to_watch(&mut self) -> Result<(), Stop> {
+        let w = self.watch.take().expect("a watched state");
+        (self.it, self.glob.filter) = (w.it, w.filter);
+        (self.glob.newton, self.glob.radius) = (true, 0.25 * w.step);
+        self.rec.flags.push('w');
+        Ok(())
     }
 
     /// Move to `next`: multipliers a step `alpha` toward the QP's, new

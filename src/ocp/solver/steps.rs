@@ -23,6 +23,7 @@ impl Stop {
 }
 
 /// The current point, its scaled derivatives and the multiplier estimates.
+#[derive(Clone)]
 pub(super) struct Iterate {
     pub(super) cur: Point,
     pub(super) grad: Vec<f64>,
