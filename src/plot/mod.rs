@@ -25,7 +25,7 @@ use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// Size of every plot, in pixels.
-const SIZE: (u32, u32) = (900, 600);
+pub(crate) const SIZE: (u32, u32) = (900, 600);
 
 /// A color per series, cycling through plotters' palette.
 pub(crate) fn color(i: usize) -> RGBColor {
@@ -190,20 +190,31 @@ pub fn lines(
         let xs = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)));
         let ys = padded_range(series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)));
         let mut chart = frame(&area, path, title, (xs, ys), (x_label, y_label))?;
-        for (i, (label, points)) in series.iter().enumerate() {
-            let c = color(i);
-            chart
-                .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
-                .map_err(|e| io(&e))?
-                .label(label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-        }
-        if series.iter().any(|(label, _)| !label.is_empty()) {
-            legend(&mut chart, SeriesLabelPosition::UpperLeft, path)?;
-        }
+        draw_lines(&mut chart, series, path)?;
         area.present().map_err(|e| io(&e))?;
     }
     canvas.finish()
+}
+
+/// Draw one line per series `(label, points)` on `chart`, with a legend
+/// unless every label is empty.
+pub(crate) fn draw_lines<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    series: &[(String, Vec<(f64, f64)>)],
+    path: &Path,
+) -> Result<(), Error> {
+    for (i, (label, points)) in series.iter().enumerate() {
+        let c = color(i);
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+            .map_err(|e| Error::io(path, e))?
+            .label(label.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    }
+    if series.iter().any(|(label, _)| !label.is_empty()) {
+        legend(chart, SeriesLabelPosition::UpperLeft, path)?;
+    }
+    Ok(())
 }
 
 /// Plot every state component of a solution against time.
