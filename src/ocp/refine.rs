@@ -261,6 +261,7 @@ impl Refinement {
 #[cfg(test)]
 mod tests {
     use super::{Refinement, RefinementStep, Status, Transcription};
+    use proptest::prelude::*;
 
     fn step(ends: &[f64], orders: &[usize], errors: &[f64]) -> RefinementStep {
         RefinementStep {
@@ -311,5 +312,58 @@ mod tests {
         let (out, orders) =
             Refinement { min_order: Some(5), ..ph.clone() }.next_mesh(gl, &step(&[0.0, 1.0], &[13], &[1e-2]));
         assert_eq!((out.len(), orders), (4, vec![5, 5, 5]));
+    }
+
+    proptest! {
+        /// For any grid and errors (infinite ones too): the phase's ends
+        /// stay, the ends increase, each segment within the tolerance is
+        /// kept as it was, every other one gets more nodes (a higher
+        /// order, at most the largest, or pieces of the smallest),
+        /// Gauss–Lobatto orders stay odd.
+        #[test]
+        fn refined_meshes_keep_their_laws(
+            segs in proptest::collection::vec((1usize..8, 0.05f64..1.0, prop_oneof![Just(f64::INFINITY), -12.0f64..2.0]), 1..20),
+            gauss_lobatto in any::<bool>(),
+            max_order in 3usize..16,
+        ) {
+            let tol = 1e-4;
+            let order = |k: usize| if gauss_lobatto { 2 * k + 1 } else { k };
+            let t = if gauss_lobatto {
+                Transcription::GaussLobatto { segments: segs.len(), order: 3 }
+            } else {
+                Transcription::Radau { segments: segs.len(), order: 3 }
+            };
+            let mut ends = vec![0.0];
+            for (_, w, _) in &segs {
+                ends.push(ends[ends.len() - 1] + w);
+            }
+            let orders: Vec<usize> = segs.iter().map(|s| order(s.0)).collect();
+            let errors: Vec<f64> = segs.iter().map(|s| if s.2.is_finite() { 10f64.powf(s.2) } else { s.2 }).collect();
+            let r = Refinement::default().max_order(max_order);
+            let (out, new) = r.next_mesh(t, &step(&ends, &orders, &errors));
+            prop_assert_eq!(out.len(), new.len() + 1);
+            prop_assert_eq!((out[0], out[out.len() - 1]), (ends[0], ends[ends.len() - 1]));
+            prop_assert!(out.windows(2).all(|w| w[1] > w[0]));
+            let mut k = 0;
+            for s in 0..segs.len() {
+                let start = k;
+                while out[k + 1] < ends[s + 1] {
+                    k += 1;
+                }
+                k += 1;
+                let pieces = &new[start..k];
+                if errors[s] <= tol {
+                    prop_assert_eq!(pieces, &[orders[s]][..]);
+                } else if pieces.len() == 1 {
+                    prop_assert!(pieces[0] > orders[s] && pieces[0] <= max_order);
+                } else {
+                    prop_assert!(pieces.iter().all(|&n| n == 3));
+                    prop_assert!(pieces.len() * 3 > orders[s]);
+                }
+                if gauss_lobatto {
+                    prop_assert!(pieces.iter().all(|n| n % 2 == 1));
+                }
+            }
+        }
     }
 }
