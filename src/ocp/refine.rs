@@ -73,6 +73,11 @@ impl Refinement {
         self.max_order = n;
         self
     }
+    /// With split segments of order `n`.
+    pub fn min_order(mut self, n: usize) -> Self {
+        self.min_order = Some(n);
+        self
+    }
     pub(crate) fn check(&self) -> Result<(), Error> {
         let bad = |name, reason: &str| Err(Error::InvalidOption { name, reason: reason.into() });
         if !(self.tol > 0.0 && self.tol.is_finite()) {
@@ -309,8 +314,7 @@ mod tests {
         assert_eq!(out, ends);
         assert_eq!(orders, [7, 13, 5]);
         // Splits into the smallest order asked for.
-        let (out, orders) =
-            Refinement { min_order: Some(5), ..ph.clone() }.next_mesh(gl, &step(&[0.0, 1.0], &[13], &[1e-2]));
+        let (out, orders) = ph.clone().min_order(5).next_mesh(gl, &step(&[0.0, 1.0], &[13], &[1e-2]));
         assert_eq!((out.len(), orders), (4, vec![5, 5, 5]));
     }
 

@@ -163,8 +163,8 @@ fn refinements_that_cannot_finish_end_with_a_status() {
         Refinement::default().tol(f64::NAN),
         Refinement { max_segments: 0, ..Default::default() },
         Refinement::default().max_order(41),
-        Refinement { min_order: Some(0), ..Default::default() },
-        Refinement { min_order: Some(5), ..Default::default() }.max_order(3),
+        Refinement::default().min_order(0),
+        Refinement::default().min_order(5).max_order(3),
     ] {
         assert!(matches!(ocp.solve_refined(&o, &bad), Err(Error::InvalidOption { .. })));
     }
