@@ -222,10 +222,7 @@ pub(crate) fn record(sol: &OcpSolution, errors: Vec<f64>, start: std::time::Inst
     RefinementStep {
         nodes: sol.timeseries.len() - (ends.len() - 2),
         segment_ends: ends.clone(),
-        orders: match sol.segment_orders.len() {
-            0 => vec![sol.transcription.order(); ends.len() - 1],
-            _ => sol.segment_orders.clone(),
-        },
+        orders: sol.orders(),
         errors,
         status: sol.status,
         iterations: sol.iterations,

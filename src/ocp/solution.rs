@@ -227,18 +227,17 @@ impl<P: OptimalControl> Collocation<'_, P> {
         let x: Vec<f64> = r.x.iter().zip(&self.scale).map(|(v, s)| v * s).collect();
         let pr = self.problem;
         let (nx, nu, np) = (n_states(pr.model()), pr.model().n_inputs(), pr.model().n_params());
-        let (nseg, npn) = (self.grid.segments, self.grid.max_npn());
         let t0 = x[self.layout.t0];
         let duration = x[self.layout.t0 + 1];
         let params = x[self.layout.t0 + 2..self.layout.t0 + 2 + np].to_vec();
         let mut ts = Timeseries::default();
-        let mut xa = vec![0.0; npn * nx];
-        let mut fa = vec![0.0; npn * nx];
-        for (s, b) in self.blocks.iter().take(nseg).enumerate() {
+        let (mut z, mut out, mut xa, mut fa) = self.scratch::<f64>();
+        for (s, b) in self.blocks.iter().take(self.grid.segments).enumerate() {
             // Evaluating the segment fills the states at every node (Hermite at the GL collocation nodes).
-            let z: Vec<f64> = b.vars.iter().map(|&v| x[v]).collect();
-            let mut out = vec![0.0; b.rows.len() + usize::from(b.objective)];
-            self.eval_block(b, &z, &mut out, &mut xa, &mut fa);
+            for (zi, &v) in z.iter_mut().zip(&b.vars) {
+                *zi = x[v];
+            }
+            self.eval_block(b, &z[..b.vars.len()], &mut out[..b.n_out()], &mut xa, &mut fa);
             let h = duration * 0.5 * self.grid.width(s);
             let shape = self.grid.seg(s);
             for j in 0..shape.npn {
@@ -479,11 +478,19 @@ impl OcpSolution {
         Ok(errors)
     }
 
+    /// Each segment's order (the transcription's where the solution
+    /// holds none, as one read from an older file).
+    pub(crate) fn orders(&self) -> Vec<usize> {
+        match self.segment_orders.len() {
+            0 => vec![self.transcription.order(); self.segment_ends.len().saturating_sub(1)],
+            _ => self.segment_orders.clone(),
+        }
+    }
+
     /// The grid this solution was solved on, checked against its
     /// timeseries.
     fn grid(&self) -> Result<Grid, Error> {
-        let orders = (!self.segment_orders.is_empty()).then_some(&self.segment_orders[..]);
-        let grid = Grid::new(self.transcription, Some(&self.segment_ends), orders)?;
+        let grid = Grid::new(self.transcription, Some(&self.segment_ends), Some(&self.orders()))?;
         if grid.n_nodes() != self.timeseries.len() {
             return Err(Error::DimensionMismatch {
                 what: "timeseries nodes of the solution's grid",

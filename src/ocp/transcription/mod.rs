@@ -134,6 +134,8 @@ impl Transcription {
 /// every segment of that order.
 #[derive(Clone, Debug)]
 pub(crate) struct Shape {
+    /// The order it is for.
+    order: usize,
     /// Nodes per segment, both ends included.
     pub npn: usize,
     /// Local nodes on [−1, 1].
@@ -209,7 +211,8 @@ impl Shape {
             Kind::Radau { .. } => lagrange_matrices(&tau[..tau.len() - 1], &[1.0])?.0.as_slice().to_vec(),
             Kind::GaussLobatto { .. } => Vec::new(),
         };
-        Ok(Shape { npn: tau.len(), tau, quad, state_nodes, col_nodes, d_all, basis, end_weights, kind })
+        let order = transcription.order();
+        Ok(Shape { order, npn: tau.len(), tau, quad, state_nodes, col_nodes, d_all, basis, end_weights, kind })
     }
 }
 
@@ -230,16 +233,14 @@ impl Grid {
             }
             Some(o) => o.to_vec(),
         };
-        let (mut shapes, mut shape_of, mut offsets) = (Vec::new(), Vec::new(), vec![0]);
-        let mut known: Vec<usize> = Vec::new();
+        let (mut shapes, mut shape_of, mut offsets) = (Vec::<Shape>::new(), Vec::new(), vec![0]);
         for &order in &orders {
-            let i = match known.iter().position(|&k| k == order) {
+            let i = match shapes.iter().position(|c| c.order == order) {
                 Some(i) => i,
                 None => {
                     let t = transcription.with_order(order);
                     t.check()?;
                     shapes.push(Shape::new(t)?);
-                    known.push(order);
                     shapes.len() - 1
                 }
             };
