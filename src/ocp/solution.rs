@@ -560,42 +560,45 @@ impl OcpSolution {
 mod tests {
     use super::*;
     use crate::OdeSystem;
-    use crate::ocp::problems::DoubleIntegrator;
+    use crate::ocp::problems::Brachistochrone;
     use nalgebra::DVector;
     use num_dual::Dual64;
 
     /// The re-integrated dynamics see the controls' time derivative: with
     /// time seeded (as the stiff methods do for `∂f/∂t`), `∂f/∂t` equals a
     /// central difference in time of the `f64` right-hand side — between
-    /// nodes and at one.
+    /// nodes and at one. (The brachistochrone: its angle θ(t) varies in
+    /// every segment, and ẋ = v sin θ.)
     #[test]
     fn driven_dynamics_carry_the_controls_time_derivative() {
         let t = Transcription::GaussLobatto { segments: 6, order: 3 };
-        let sol = Collocation::new(&DoubleIntegrator, &DoubleIntegrator::phase(), t)
+        let sol = Collocation::new(&Brachistochrone, &Brachistochrone::phase(), t)
             .unwrap()
             .solve(&SqpOptions::default())
             .unwrap();
         let grid = sol.grid().unwrap();
         let seg = 2;
-        let plant = Plant(&DoubleIntegrator, true);
+        let plant = Plant(&Brachistochrone, true);
         let controls = SegmentControls { grid: &grid, sol: &sol, seg, controls: 1 };
         let sys = Driven::new(&plant, controls).unwrap();
         let (a, b) = (sol.segment_ends[seg], sol.segment_ends[seg + 1]);
         let (ta, tb) = (sol.t0 + sol.duration * a, sol.t0 + sol.duration * b);
+        let y = [0.3, -0.2, 2.0];
+        let g = [Brachistochrone::G];
         let f = |t: f64| {
-            let mut dy = DVector::zeros(2);
-            OdeSystem::rhs(&sys, t, &DVector::from_vec(vec![0.3, -0.2]), &[], &mut dy);
-            dy[1]
+            let mut dy = DVector::zeros(3);
+            OdeSystem::rhs(&sys, t, &DVector::from_row_slice(&y), &g, &mut dy);
+            dy[0]
         };
         for tm in [ta + 0.37 * (tb - ta), 0.5 * (ta + tb)] {
-            let y = DVector::from_vec(vec![Dual64::from(0.3), Dual64::from(-0.2)]);
-            let mut dy = DVector::from_element(2, Dual64::from(0.0));
-            OdeSystem::rhs(&sys, Dual64::new(tm, 1.0), &y, &[], &mut dy);
+            let yd = DVector::from_iterator(3, y.iter().map(|&v| Dual64::from(v)));
+            let mut dy = DVector::from_element(3, Dual64::from(0.0));
+            OdeSystem::rhs(&sys, Dual64::new(tm, 1.0), &yd, &g.map(Dual64::from), &mut dy);
             let h = 1e-5 * (tb - ta);
             let fd = (f(tm + h) - f(tm - h)) / (2.0 * h);
-            assert_eq!(dy[1].re, f(tm));
+            assert_eq!(dy[0].re, f(tm));
             assert!(fd.abs() > 1e-3, "the control varies in time ({fd})");
-            assert!((dy[1].eps - fd).abs() <= 1e-6 * fd.abs(), "at t = {tm}: {} vs {fd}", dy[1].eps);
+            assert!((dy[0].eps - fd).abs() <= 1e-6 * fd.abs(), "at t = {tm}: {} vs {fd}", dy[0].eps);
         }
     }
 }

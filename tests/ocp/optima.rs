@@ -137,7 +137,11 @@ fn goddard_rocket_final_altitude() {
         let sol = solve(&GoddardRocket, &GoddardRocket::phase().control(0, thrust), t);
         let hf = last_state(&sol, 0);
         assert!((hf - 18745.0).abs() < 1e-4 * 18745.0, "{t:?}: h_f = {hf}");
-        assert!(sol.iterations <= 12, "{t:?}: {} iterations", sol.iterations);
+        // Iteration counts detect change: GL 30 9, GL 60 15, Radau 20 7
+        // since the QPs are warm-started (8, 11 and 11 before; on GL 60
+        // the Newton steps now start in a smaller trust region and spend
+        // six iterations doubling it).
+        assert!(sol.iterations <= 15, "{t:?}: {} iterations", sol.iterations);
         // The objective is −h_f plus the penalty.
         (hf, sol.objective + hf)
     };

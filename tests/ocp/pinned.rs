@@ -14,6 +14,17 @@
 //! regularization, which ends on the iteration limit either way (its
 //! singular arc), now with shifted Newton steps from iteration 9
 //! (−18747.08 where it ended at −18747.49; dymos: 18745 ft).
+//! Re-pinned a third time when the QPs became warm-started from the last
+//! QP's active set, and every clarabel solution polished to the exact
+//! solution on its active set (`ocp::solver::qp::active`): the QP
+//! solutions agree with clarabel's to its tolerance (1e-7 in d and the
+//! multipliers, checked side by side), but the SQP's discrete decisions
+//! (Newton or convexified, which bounds count as strongly active) see the
+//! difference. Objectives moved within the optimality tolerance (the
+//! brachistochrone by 2e-10 relative; the bang-bang double integrator is
+//! now −0.25 exactly, the QP's vertex); iterations: BFGS brachistochrone
+//! 22 → 20, cart-pole GL 40 13 → 12 and Radau 20 11 → 12, Goddard Radau
+//! 20 11 → 10, the rest unchanged.
 
 use odeon::ocp::problems::{
     Brachistochrone, CartPole, DoubleIntegrator, GoddardRocket, HyperSensitive, MoonLanding, ShuttleReentry, SwingUp,
@@ -61,42 +72,42 @@ fn iterations_objectives_and_flags_are_unchanged() {
         ("shuttle q <= 70 Radau 30", run(&ShuttleReentry, &ShuttleReentry::heating_limited_phase(), radau(30), &tight)),
     ];
     let pinned: &[(&str, Status, usize, f64, &str)] = &[
-        ("brachistochrone GL 8", Status::Optimal, 5, 1.8016047413912097e0, "||n|n|n|n"),
-        ("brachistochrone Radau 8", Status::Optimal, 5, 1.8016031474686973e0, "||n|n|n|n"),
-        ("brachistochrone GL 20", Status::Optimal, 5, 1.8016031639725818e0, "||n|n|n|n"),
-        ("brachistochrone Radau 20", Status::Optimal, 6, 1.8016031231071423e0, "||n|n|n|n|n"),
+        ("brachistochrone GL 8", Status::Optimal, 5, 1.8016047410309173e0, "||n|n|n|n"),
+        ("brachistochrone Radau 8", Status::Optimal, 5, 1.8016031471704406e0, "||n|n|n|n"),
+        ("brachistochrone GL 20", Status::Optimal, 5, 1.8016031637004946e0, "||n|n|n|n"),
+        ("brachistochrone Radau 20", Status::Optimal, 6, 1.801603122856281e0, "||n|n|n|n|n"),
         (
             "brachistochrone GL 8 BFGS",
             Status::Optimal,
-            22,
-            1.8016047413703906e0,
-            "||n|n|n|n|n|n|n|n|n|n|n|n|n|n|n|n|n|n|n|n|n",
+            20,
+            1.8016047410451788e0,
+            "||n|n|n|n|n|n|n|n|n|n|n|n|n|n|n|n|n|n|n",
         ),
-        ("double integrator GL 30", Status::Optimal, 1, -2.499999998599109e-1, "|"),
-        ("double integrator Radau 30", Status::Optimal, 1, -2.4999999533909867e-1, "|"),
-        ("hyper-sensitive GL 40", Status::Optimal, 1, 1.6731253424400916e0, "|"),
-        ("hyper-sensitive Radau 30", Status::Optimal, 1, 1.6730914828118313e0, "|"),
-        ("cart-pole GL 40", Status::Optimal, 13, 5.883924863389981e1, "|e|||n|nN||ns|n|n|n|n|n|n"),
-        ("cart-pole Radau 20", Status::Optimal, 11, 5.885390416713763e1, "|e||||n|n|n|n|n|n|n"),
-        ("moon landing GL 20", Status::Optimal, 7, -3.953267434042054e-1, "||nd||nd|nd|nd|"),
-        ("moon landing Radau 10", Status::Optimal, 4, -3.953416923023363e-1, "||n|n|n"),
-        ("Goddard Radau 20", Status::Optimal, 11, -1.8744200680769816e4, "|||n||n|n|n|ns|n|n|n"),
+        ("double integrator GL 30", Status::Optimal, 1, -2.5000000000001077e-1, "|"),
+        ("double integrator Radau 30", Status::Optimal, 1, -2.4999999999999994e-1, "|"),
+        ("hyper-sensitive GL 40", Status::Optimal, 1, 1.6731253424400987e0, "|"),
+        ("hyper-sensitive Radau 30", Status::Optimal, 1, 1.6730914828118522e0, "|"),
+        ("cart-pole GL 40", Status::Optimal, 12, 5.883924863788788e1, "|e|||n|n|n|n|ns|n|n|n|n"),
+        ("cart-pole Radau 20", Status::Optimal, 12, 5.8853904103129395e1, "|e||||n|n|n|n|n|n|n|n"),
+        ("moon landing GL 20", Status::Optimal, 7, -3.953267435886709e-1, "||nd|n|nd|n|nd|n"),
+        ("moon landing Radau 10", Status::Optimal, 4, -3.9534169480318604e-1, "||n|n|n"),
+        ("Goddard Radau 20", Status::Optimal, 10, -1.8744200681091446e4, "|||n|n|ns|n|n|n|n|n"),
         (
             "Goddard GL 30",
             Status::MaxIterations,
             100,
-            -1.8747078763987527e4,
+            -1.8747942723892636e4,
             concat!(
-                "||||||||nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|n",
-                "d|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|n",
-                "d|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd",
+                "||||||||nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd",
+                "|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|",
+                "nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd",
             ),
         ),
         (
             "shuttle q <= 70 Radau 30",
             Status::Optimal,
             26,
-            -5.344311333559506e-1,
+            -5.344311333663144e-1,
             "||||||||||nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|nd|n|nd|n|nd|n|n",
         ),
     ];

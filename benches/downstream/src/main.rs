@@ -1,6 +1,9 @@
-//! W1 and W2 as a user's program sees them: odeon's generic stepper over a
-//! model defined here, compiled in this crate with the default release
-//! profile. Ratios come from one run, each pair interleaved batch by batch.
+//! W1, W2 and W5 as a user's program sees them: odeon's generic stepper
+//! over a model defined here, and the collocation and SQP over odeon's
+//! brachistochrone, compiled in this crate with the default release
+//! profile. Ratios come from one run, each pair interleaved batch by batch;
+//! W5's peer (CasADi + IPOPT, `shared/peers/w5_brachistochrone.py`'s
+//! `run_casadi`) runs outside, beside it.
 //!
 //! Run: `cd benches/downstream && cargo run --release`.
 
@@ -10,6 +13,8 @@ mod baseline;
 
 use nalgebra::{Const, SVector};
 use odeon::Dopri5;
+use odeon::ocp::problems::Brachistochrone;
+use odeon::ocp::{Collocation, SqpOptions, Transcription};
 use odeon::sensitivity::{Wrt, solve_sensitivities};
 use odeon::{DualScalar, Method, OdeSystem, Options, solve};
 use std::hint::black_box;
@@ -50,28 +55,31 @@ impl OdeSystem for LotkaVolterra {
     }
 }
 
+/// Seconds per call of `f` over a batch of about 20 ms.
+fn per_batch(f: &mut dyn FnMut()) -> f64 {
+    let start = Instant::now();
+    let mut n = 0u32;
+    while start.elapsed().as_secs_f64() < 0.02 {
+        f();
+        n += 1;
+    }
+    start.elapsed().as_secs_f64() / f64::from(n)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 /// Median seconds per call of `a` and of `b`, measured in alternating
 /// batches so that both see the same machine load.
 fn paired(mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
-    let per_batch = |f: &mut dyn FnMut()| {
-        let start = Instant::now();
-        let mut n = 0u32;
-        while start.elapsed().as_secs_f64() < 0.02 {
-            f();
-            n += 1;
-        }
-        start.elapsed().as_secs_f64() / f64::from(n)
-    };
     let (mut ta, mut tb) = (Vec::new(), Vec::new());
     for _ in 0..41 {
         ta.push(per_batch(&mut a));
         tb.push(per_batch(&mut b));
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    (median(&mut ta), median(&mut tb))
+    (median(ta), median(tb))
 }
 
 fn main() {
@@ -103,7 +111,9 @@ fn main() {
                 black_box(solve(&LotkaVolterra, m, (0.0, 10.0), black_box(&y0), &p, &opts).unwrap());
             },
             || {
-                black_box(solve_sensitivities(&LotkaVolterra, m, (0.0, 10.0), black_box(&y0), &p, &wrt, &opts).unwrap());
+                black_box(
+                    solve_sensitivities(&LotkaVolterra, m, (0.0, 10.0), black_box(&y0), &p, &wrt, &opts).unwrap(),
+                );
             },
         );
         println!(
@@ -112,5 +122,17 @@ fn main() {
             s * 1e6,
             s / f
         );
+    }
+
+    // W5: the brachistochrone end to end (transcription and SQP solve).
+    for segments in [10, 20, 40] {
+        let t = Transcription::GaussLobatto { segments, order: 3 };
+        let phase = Brachistochrone::phase();
+        let mut run = || {
+            let sol = Collocation::new(&Brachistochrone, black_box(&phase), t).unwrap().solve(&SqpOptions::default());
+            black_box(sol.unwrap().duration);
+        };
+        let time = median((0..21).map(|_| per_batch(&mut run)).collect());
+        println!("| W5 brachistochrone, Gauss–Lobatto {segments} × 3, end to end | — | {:.2} ms | — |", time * 1e3);
     }
 }

@@ -57,7 +57,7 @@
 
 use super::filter::{Accept, Filter};
 use super::options::{IterLog, NlpResult, PrintLog, SqpObserver, SqpOptions, Status};
-use super::qp::{Qp, QpSolution, QpStatus};
+use super::qp::{ActiveSet, Qp, QpSolution, QpStatus};
 use super::scaled::{Point, Problem};
 use super::steps::{
     Globalization, HessianModel, Iterate, Search, Stop, Subproblem, elastic_penalty, elastic_step,
@@ -88,6 +88,8 @@ struct Sqp<'a, N: Nlp> {
     hm: HessianModel,
     rec: Record,
     watch: Option<Watch>,
+    /// The last QP's active set: the next QP's warm start.
+    active: ActiveSet,
 }
 
 /// A watchdog (Chamberlain, Powell, Lemaréchal & Pedersen, Math. Program.
@@ -121,6 +123,7 @@ impl<'a, N: Nlp> Sqp<'a, N> {
         pb.derivatives(&cur.x, &mut grad, &mut jval);
         let it = Iterate { cur, grad, jval, lambda: vec![0.0; pb.m], zb: vec![0.0; pb.n] };
         Ok(Sqp {
+            active: ActiveSet::empty(pb.m, pb.n),
             glob: Globalization {
                 max_step: options.max_step.unwrap_or(f64::INFINITY),
                 ..Globalization::new(pb.viol1(&it.cur.g))
@@ -188,12 +191,13 @@ impl<'a, N: Nlp> Sqp<'a, N> {
     /// point (or, for a Newton step that fails, a smaller trust region or
     /// the convexified model at the same point).
     fn iterate(&mut self) -> Result<(), Stop> {
-        let Sqp { pb, options, it, glob, hm, rec, .. } = self;
+        let Sqp { pb, options, it, glob, hm, rec, active, .. } = self;
         rec.flags.clear();
         let v_now = pb.viol1(&it.cur.g);
         let sub = Subproblem::new(pb, it, glob.trust_radius());
         let model = hm.qp_matrix(pb, it, &sub, glob)?;
-        let base = sub.qp(pb, it, &model.p);
+        let warm = active.clone();
+        let base = sub.qp(pb, it, &model.p, &warm);
         let (mut sol, shifted, tries) = solve_regularized(&base);
         rec.flags.extend(std::iter::repeat_n('r', tries));
         if glob.newton {
@@ -222,6 +226,12 @@ impl<'a, N: Nlp> Sqp<'a, N> {
             return Err(Stop::new(status, format!("QP subproblem: {:?}", sol.status)));
         }
         rec.qp_iters = sol.iterations;
+        let held = std::mem::take(&mut sol.active);
+        if !elastic {
+            active.clone_from(&held);
+        }
+        // (A second-order correction keeps this QP's active set.)
+        let qp = Qp { warm: Some(&held), ..qp };
         fold_convexification(pb, &it.jval, &sub, model.rho, &hm.cvx.weight, &mut sol);
         let prev_step = rec.step;
         rec.step = max_abs(&sol.d);

@@ -4,7 +4,7 @@
 use super::convexify::Convexifier;
 use super::filter::{Accept, Filter};
 use super::options::Status;
-use super::qp::{Qp, QpSolution, QpStatus};
+use super::qp::{ActiveSet, Qp, QpSolution, QpStatus};
 use super::scaled::{Point, Problem};
 use crate::ocp::Nlp;
 use clarabel::algebra::CscMatrix;
@@ -227,8 +227,15 @@ impl Subproblem {
         Subproblem { rl, ru, dl, du, active_rows, active_vars }
     }
 
-    /// The QP with matrix `p` at `it`.
-    pub(super) fn qp<'q, N: Nlp>(&'q self, pb: &'q Problem<'_, N>, it: &'q Iterate, p: &'q CscMatrix<f64>) -> Qp<'q> {
+    /// The QP with matrix `p` at `it`, warm-started from the active set
+    /// `warm`.
+    pub(super) fn qp<'q, N: Nlp>(
+        &'q self,
+        pb: &'q Problem<'_, N>,
+        it: &'q Iterate,
+        p: &'q CscMatrix<f64>,
+        warm: &'q ActiveSet,
+    ) -> Qp<'q> {
         Qp {
             n: pb.n,
             m: pb.m,
@@ -241,6 +248,7 @@ impl Subproblem {
             dl: &self.dl,
             du: &self.du,
             elastic: None,
+            warm: Some(warm),
         }
     }
 }

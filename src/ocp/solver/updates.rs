@@ -1,6 +1,6 @@
 //! Multiplier estimates and quasi-Newton updates of the SQP.
 
-use super::qp::{Qp, QpStatus};
+use super::qp::{ActiveSet, Qp, QpStatus};
 use super::scaled::Problem;
 use crate::ocp::Nlp;
 use clarabel::algebra::CscMatrix;
@@ -49,6 +49,7 @@ pub(crate) fn least_squares_multipliers<N: Nlp>(pb: &Problem<'_, N>, grad: &[f64
         dl: &ninf,
         du: &inf,
         elastic: None,
+        warm: Some(&ActiveSet::empty(n, nv)),
     };
     let s = qp.solve();
     // w = ∇f + Jᵀλ with λ as defined: w − Jᵀλ' = ∇f → λ = −λ'.

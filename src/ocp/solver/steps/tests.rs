@@ -179,7 +179,7 @@ fn unbounded_qp_is_regularized_until_it_has_a_solution() {
     sub.dl.fill(f64::NEG_INFINITY);
     sub.du.fill(f64::INFINITY);
     let zero = CscMatrix::new(2, 2, vec![0, 1, 2], vec![0, 1], vec![0.0, 0.0]);
-    let (sol, shifted, tries) = solve_regularized(&sub.qp(&pb, &it, &zero));
+    let (sol, shifted, tries) = solve_regularized(&sub.qp(&pb, &it, &zero, &ActiveSet::empty(pb.m, pb.n)));
     assert_eq!(sol.status, QpStatus::Solved);
     assert!(tries >= 1 && shifted.is_some());
     // The step solves (δI) d = −c for the δ of the last try.
@@ -197,7 +197,8 @@ fn infeasible_linearization_gets_an_elastic_step_then_a_verdict() {
     let it = iterate(&pb, &[0.0, 0.0], 0.0);
     let sub = Subproblem::new(&pb, &it, f64::INFINITY);
     let p = identity();
-    let qp = sub.qp(&pb, &it, &p);
+    let none = ActiveSet::empty(pb.m, pb.n);
+    let qp = sub.qp(&pb, &it, &p, &none);
     assert_eq!(qp.solve().status, QpStatus::Infeasible);
     let qp = Qp { elastic: Some(elastic_penalty(&it.lambda)), ..qp };
     assert_eq!(elastic_penalty(&[-20.0, 3.0]), 2000.0);
@@ -211,7 +212,8 @@ fn infeasible_linearization_gets_an_elastic_step_then_a_verdict() {
     // needs no slack and the stall count stays.
     let it = iterate(&pb, &[0.5, 0.5], 0.0);
     let sub = Subproblem::new(&pb, &it, f64::INFINITY);
-    let qp = Qp { elastic: Some(1e3), ..sub.qp(&pb, &it, &p) };
+    let none = ActiveSet::empty(pb.m, pb.n);
+    let qp = Qp { elastic: Some(1e3), ..sub.qp(&pb, &it, &p, &none) };
     let mut stall = 0;
     let sol = elastic_step(&qp, pb.viol1(&it.cur.g), &mut stall).unwrap();
     assert!(sol.slack.iter().sum::<f64>() < 1e-6 && stall == 0);
@@ -231,6 +233,7 @@ fn convexification_term_is_folded_into_the_multipliers() {
         z: vec![0.0, 0.0],
         slack: vec![0.0],
         iterations: 1,
+        active: ActiveSet::empty(1, 2),
     };
     // The row (2, 2) has weight 1/‖(2, 2)‖² = 1/8.
     fold_convexification(&pb, &it.jval, &sub, 4.0, &[0.125], &mut sol);
@@ -254,7 +257,8 @@ fn line_search_takes_good_steps_whole_and_shortens_bad_ones() {
     let it = iterate(&pb, &[2.0, 0.0], 0.0);
     let filter = Filter::new(pb.viol1(&it.cur.g));
     let (sub, p) = (Subproblem::new(&pb, &it, f64::INFINITY), identity());
-    let qp = sub.qp(&pb, &it, &p);
+    let none = ActiveSet::empty(pb.m, pb.n);
+    let qp = sub.qp(&pb, &it, &p, &none);
     let mut flags = String::new();
     let mut search =
         |it: &Iterate, d: &[f64], newton: bool| line_search(&pb, it, &qp, d, &filter, newton, false, &mut flags);
@@ -283,7 +287,8 @@ fn second_order_correction_returns_to_the_curved_constraint() {
     let d = [0.3, -0.3];
     let trial = pb.point(pb.trial_x(&it.cur.x, 1.0, &d));
     let (sub, p) = (Subproblem::new(&pb, &it, f64::INFINITY), identity());
-    let qp = sub.qp(&pb, &it, &p);
+    let none = ActiveSet::empty(pb.m, pb.n);
+    let qp = sub.qp(&pb, &it, &p, &none);
     let step = qp.solve().d;
     assert!((step[0] - d[0]).abs() < 1e-7 && (step[1] - d[1]).abs() < 1e-7, "{step:?}");
     let p = second_order_correction(&pb, &qp, &it.cur, &trial, &d, &it.jval).unwrap();

@@ -5,6 +5,14 @@
 //! the current point), and, in elastic mode, r_L ≤ J d + p − q ≤ r_U with
 //! p, q ≥ 0 penalized by ρ·Σ(p + q) (Fletcher's Sℓ1QP; Nocedal & Wright,
 //! *Numerical Optimization*, 2nd ed., §18.3, eq. 18.12).
+//!
+//! A QP with a guess of its active set (the last QP's) is first solved
+//! from that guess ([`active`]); clarabel solves it when the guess does
+//! not lead to the solution.
+
+mod active;
+
+pub(crate) use active::ActiveSet;
 
 use crate::integrate::linalg::CscPattern;
 use clarabel::algebra::CscMatrix;
@@ -39,6 +47,8 @@ pub(crate) struct Qp<'a> {
     pub du: &'a [f64],
     /// Elastic penalty ρ (None: hard constraints).
     pub elastic: Option<f64>,
+    /// A guess of the active set (a warm start), or none.
+    pub warm: Option<&'a ActiveSet>,
 }
 
 /// Solution of a QP.
@@ -51,7 +61,10 @@ pub(crate) struct QpSolution {
     pub z: Vec<f64>,
     /// Elastic slack sum Σ(p + q) per row, as |p − q| (zero when hard).
     pub slack: Vec<f64>,
+    /// Factorizations of the active-set solve, or clarabel's iterations.
     pub iterations: u32,
+    /// The inequalities and bounds the solution holds.
+    pub active: ActiveSet,
 }
 
 /// Triplets → CSC (duplicates summed).
@@ -67,8 +80,26 @@ fn csc(rows: usize, cols: usize, t: Vec<(usize, usize, f64)>) -> CscMatrix<f64> 
 }
 
 impl Qp<'_> {
-    /// Solve; `None` rows of infinite bounds are left out.
+    /// Solve: from the guess of the active set if there is one and it
+    /// leads to the solution, else by clarabel.
     pub fn solve(&self) -> QpSolution {
+        if let Some(sol) = self.warm.and_then(|guess| self.solve_active(guess)) {
+            return sol;
+        }
+        let sol = self.solve_interior();
+        if sol.status != QpStatus::Solved || self.elastic.is_some() {
+            return sol;
+        }
+        // Polish: the exact solution on the active set clarabel found.
+        match self.solve_active(&sol.active) {
+            Some(exact) => QpSolution { iterations: sol.iterations + exact.iterations, ..exact },
+            None => sol,
+        }
+    }
+
+    /// Solve by clarabel's interior-point method; rows of infinite bounds
+    /// are left out.
+    fn solve_interior(&self) -> QpSolution {
         let n = self.n;
         let ne = if self.elastic.is_some() { 2 * self.m } else { 0 };
         let nv = n + ne;
@@ -188,6 +219,7 @@ impl Qp<'_> {
             z: vec![0.0; n],
             slack: vec![0.0; self.m],
             iterations: 0,
+            active: ActiveSet::empty(self.m, n),
         };
         let Ok(mut solver) = DefaultSolver::new(&p, &q, &a, &b, &cones, settings) else {
             return failed(QpStatus::Failed);
@@ -219,21 +251,30 @@ impl Qp<'_> {
             f.iterations = sol.iterations;
             return f;
         }
+        // A cone row is held where its multiplier exceeds its slack.
+        let mut active = ActiveSet::empty(self.m, n);
+        let held = |row: usize| row >= n_eq && sol.z[row] > sol.s[row];
         let mut lambda = vec![0.0; self.m];
         for (row, &(i, sign)) in owner.iter().enumerate() {
             if i != usize::MAX {
                 lambda[i] += sign * sol.z[row];
+                if held(row) {
+                    active.rows[i] = sign as i8;
+                }
             }
         }
         let mut z = vec![0.0; n];
         for &(row, i, sign) in &bound_owner {
             z[i] += sign * sol.z[row];
+            if held(row) {
+                active.vars[i] = sign as i8;
+            }
         }
         let slack = if self.elastic.is_some() {
             (0..self.m).map(|i| (sol.x[n + 2 * i] - sol.x[n + 2 * i + 1]).abs()).collect()
         } else {
             vec![0.0; self.m]
         };
-        QpSolution { status, d: sol.x[..n].to_vec(), lambda, z, slack, iterations: sol.iterations }
+        QpSolution { status, d: sol.x[..n].to_vec(), lambda, z, slack, iterations: sol.iterations, active }
     }
 }
