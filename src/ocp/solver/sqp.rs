@@ -3,7 +3,10 @@
 //!
 //! Each iteration solves the convex QP
 //! min ∇fᵀd + ½dᵀPd s.t. g_L ≤ g + J d ≤ g_U, x_L ≤ x + d ≤ x_U
-//! with clarabel. P comes in two flavours:
+//! warm-started from the last QP's active set (one KKT factorization
+//! where that guess, or a few corrections of it, is the QP's active set;
+//! the `qp::active` module), else with clarabel, whose solution is then
+//! polished on the active set it found. P comes in two flavours:
 //!
 //! * far from a solution, the problem's convexified Hessian
 //!   ([`Nlp::convex_hessian_values`]; for a [`Collocation`](crate::ocp::Collocation)
@@ -328,7 +331,8 @@ impl<'a, N: Nlp> Sqp<'a, N> {
 /// Solve `nlp` by SQP.
 ///
 /// Requirements: an [`Nlp`] with a positive semidefinite Hessian (or none:
-/// BFGS is used). The QPs are solved by clarabel.
+/// BFGS is used). The QPs are solved from the last QP's active set, or by
+/// clarabel.
 ///
 /// # Errors
 /// [`Error::InvalidOption`] for bad options; [`Error::DimensionMismatch`]

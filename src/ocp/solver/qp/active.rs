@@ -262,8 +262,8 @@ mod tests {
         let mut t = Vec::new();
         for col in 0..N {
             for row in 0..=col {
-                let v: f64 = (0..N).map(|k| b[k * N + row] * b[k * N + col]).sum::<f64>()
-                    + if row == col { 0.1 } else { 0.0 };
+                let v: f64 =
+                    (0..N).map(|k| b[k * N + row] * b[k * N + col]).sum::<f64>() + if row == col { 0.1 } else { 0.0 };
                 t.push((row, col, v));
             }
         }
