@@ -197,7 +197,7 @@ impl<'a, N: Nlp> Sqp<'a, N> {
         let Sqp { pb, options, it, glob, hm, rec, active, .. } = self;
         rec.flags.clear();
         let v_now = pb.viol1(&it.cur.g);
-        let sub = Subproblem::new(pb, it, glob.trust_radius());
+        let sub = Subproblem::new(pb, it, glob.trust_radius(), active);
         let model = hm.qp_matrix(pb, it, &sub, glob)?;
         let warm = active.clone();
         let base = sub.qp(pb, it, &model.p, &warm);
