@@ -50,7 +50,8 @@ pub(super) struct Globalization {
     pub(super) elastic_stall: usize,
     /// Consecutive full convexified steps each longer than 0.7 of the one
     /// before: the convexified model converging slowly (linearly). From
-    /// three on, Newton steps are taken with any diagonal shift.
+    /// three on, Newton is tried again (whatever `newton_tol`), and its
+    /// steps are taken with any diagonal shift.
     pub(super) slow: usize,
     /// The last convexified step's length.
     pub(super) last_step: f64,
@@ -90,7 +91,7 @@ impl Globalization {
     /// A step of length `step` was accepted with step length `alpha`:
     /// widen the trust region when a Newton step hit it; after a
     /// convexified step, count slow progress, and switch to Newton after a
-    /// short full step.
+    /// short full step or a third slow one.
     pub(super) fn accepted(&mut self, alpha: f64, step: f64) {
         if self.newton {
             if step >= 0.9 * self.radius {
@@ -102,7 +103,7 @@ impl Globalization {
         let crawling = alpha == 1.0 && step > 0.7 * self.last_step && step < 0.99 * self.max_step;
         self.slow = if crawling { self.slow + 1 } else { 0 };
         self.last_step = step;
-        if alpha == 1.0 && step < self.newton_tol {
+        if alpha == 1.0 && (step < self.newton_tol || self.slow >= 3) {
             self.newton = true;
             self.radius = 2.0 * step;
         }

@@ -152,8 +152,10 @@ fn slow_convexified_steps_let_newton_keep_a_large_shift() {
         glob.accepted(1.0, step);
     }
     assert_eq!(glob.slow, 3);
+    // ... and Newton is tried again, its threshold notwithstanding (after
+    // a failed Newton step the threshold may sit far below the crawl).
+    assert!(glob.newton && glob.radius == 1.5, "{} {}", glob.newton, glob.radius);
     // The concave Newton model (λ = −1) is then kept, shifted.
-    glob.newton = true;
     let m = hm.qp_matrix(&pb, &it, &sub, &mut glob).unwrap();
     assert!(glob.newton && m.shift > 1e-3, "shift {}", m.shift);
     // A step that shrinks fast, or one not taken whole, resets the count.
@@ -163,6 +165,7 @@ fn slow_convexified_steps_let_newton_keep_a_large_shift() {
         glob.accepted(alpha, step);
     }
     assert_eq!(glob.slow, 0);
+    assert!(!glob.newton);
 }
 
 #[test]
