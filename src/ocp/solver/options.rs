@@ -176,7 +176,9 @@ pub struct IterLog {
     pub alpha: f64,
     /// Largest step component.
     pub step: f64,
-    /// Interior-point iterations of the QP.
+    /// The QP's work: factorizations of its active-set solve (1 when the
+    /// last QP's active set was the right guess), or clarabel's
+    /// interior-point iterations plus the polishing factorizations.
     pub qp_iters: u32,
     /// What the step that reached this point did: 'n' Newton (exact
     /// Hessian in a trust region), 'N' a Newton step rejected, 'd' a
