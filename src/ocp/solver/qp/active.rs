@@ -75,8 +75,12 @@ impl Qp<'_> {
             *s = side(*s, l, u);
         }
         let scale = 1.0 + self.c.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let mut by_row: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m];
+        for (&(r, c), &v) in self.j_idx.iter().zip(self.j_val) {
+            by_row[r].push((c, v));
+        }
         for solves in 1..=MAX_SOLVES {
-            let (d, lambda, z) = self.equality_qp(&set)?;
+            let (d, lambda, z) = self.equality_qp(&set, &by_row)?;
             let mut jd = vec![0.0; m];
             for (&(r, c), &v) in self.j_idx.iter().zip(self.j_val) {
                 jd[r] += v * d[c];
@@ -99,9 +103,10 @@ impl Qp<'_> {
         None
     }
 
-    /// Solve the QP with the constraints of `set` as equalities: the step,
-    /// the rows' and the variables' multipliers (zero off the set).
-    fn equality_qp(&self, set: &ActiveSet) -> Option<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    /// Solve the QP with the constraints of `set` as equalities (`by_row`:
+    /// the Jacobian's entries row by row): the step, the rows' and the
+    /// variables' multipliers (zero off the set).
+    fn equality_qp(&self, set: &ActiveSet, by_row: &[Vec<(usize, f64)>]) -> Option<(Vec<f64>, Vec<f64>, Vec<f64>)> {
         let (n, m) = (self.n, self.m);
         let held: Vec<Held> = (0..m)
             .filter_map(|r| bound_of(set.rows[r], self.rl[r], self.ru[r]).map(|b| Held::Row(r, b)))
@@ -109,10 +114,6 @@ impl Qp<'_> {
             .collect();
         let dim = n + held.len();
         // The upper triangle of the KKT matrix, column by column.
-        let mut by_row: Vec<Vec<(usize, f64)>> = vec![Vec::new(); m];
-        for (&(r, c), &v) in self.j_idx.iter().zip(self.j_val) {
-            by_row[r].push((c, v));
-        }
         let mut t: Vec<(usize, usize, f64)> = (0..dim).map(|j| (j, j, 0.0)).collect();
         for c in 0..n {
             for k in self.p.colptr[c]..self.p.colptr[c + 1] {
@@ -202,6 +203,20 @@ fn correct(sides: &mut [i8], v: &[f64], mult: &[f64], lo: &[f64], up: &[f64], to
     changed
 }
 
+/// y = K x for a symmetric K stored as its upper triangle.
+fn upper_times(k: &CscMatrix<f64>, x: &[f64], y: &mut [f64]) {
+    y.fill(0.0);
+    for c in 0..k.n {
+        for idx in k.colptr[c]..k.colptr[c + 1] {
+            let (r, v) = (k.rowval[idx], k.nzval[idx]);
+            y[r] += v * x[c];
+            if r != c {
+                y[c] += v * x[r];
+            }
+        }
+    }
+}
+
 /// x = K⁻¹ b by the regularized factorization, refined against the exact
 /// (symmetric, upper-stored) K until the residual is at rounding level;
 /// `None` when it does not get below 1e-9 relative.
@@ -211,15 +226,9 @@ fn refine(ldl: &mut QDLDLFactorisation<f64>, k: &CscMatrix<f64>, b: &[f64]) -> O
     ldl.solve(&mut x);
     let mut res = vec![0.0; b.len()];
     for step in 0.. {
-        res.copy_from_slice(b);
-        for c in 0..k.n {
-            for idx in k.colptr[c]..k.colptr[c + 1] {
-                let (r, v) = (k.rowval[idx], k.nzval[idx]);
-                res[r] -= v * x[c];
-                if r != c {
-                    res[c] -= v * x[r];
-                }
-            }
+        upper_times(k, &x, &mut res);
+        for (r, bi) in res.iter_mut().zip(b) {
+            *r = bi - *r;
         }
         // (NaN fails every comparison: `f64::max` would skip it.)
         if !res.iter().all(|v| v.is_finite()) {
@@ -302,15 +311,10 @@ mod tests {
     /// The KKT residuals of `s`: stationarity, feasibility, and the worst
     /// multiplier of the wrong sign or off its bound.
     fn kkt(k: &Case, s: &QpSolution) -> (f64, f64, f64) {
-        let mut r = k.c.clone();
-        for col in 0..N {
-            for idx in k.p.colptr[col]..k.p.colptr[col + 1] {
-                let (row, v) = (k.p.rowval[idx], k.p.nzval[idx]);
-                r[row] += v * s.d[col];
-                if row != col {
-                    r[col] += v * s.d[row];
-                }
-            }
+        let mut r = vec![0.0; N];
+        upper_times(&k.p, &s.d, &mut r);
+        for (ri, ci) in r.iter_mut().zip(&k.c) {
+            *ri += ci;
         }
         let mut jd = [0.0; M];
         for (&(row, col), &v) in k.j_idx.iter().zip(&k.j_val) {
