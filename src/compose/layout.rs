@@ -20,6 +20,15 @@ pub(crate) enum Source {
     Fixed(f64),
 }
 
+/// A connection's gain: signal slot `to` holds output `from` times `gain`,
+/// set when the output is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Gain {
+    pub from: u32,
+    pub to: u32,
+    pub gain: f64,
+}
+
 /// One subsystem's ranges in the composite's vectors.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Slot {
@@ -49,6 +58,12 @@ pub(crate) struct Layout {
     pub parts: Vec<Slot>,
     /// One per input of every subsystem, in order.
     pub sources: Vec<Source>,
+    /// Where each of them reads in the signal buffer: every output, then
+    /// the external inputs, then the fixed values, then the outputs times
+    /// a gain.
+    pub wires: Vec<u32>,
+    /// The gained outputs, by owner.
+    pub gains: Vec<Gain>,
     pub n_states: usize,
     pub n_params: usize,
     pub n_outputs: usize,
@@ -57,6 +72,8 @@ pub(crate) struct Layout {
     /// `run[level · parts + k]`: subsystem `k` computes outputs in pass
     /// `level`.
     run: Vec<bool>,
+    /// The distinct fixed input values.
+    pub fixed: Vec<f64>,
     /// `feedthrough[o][e]`: output `o` reads external input `e` directly.
     pub feedthrough: Vec<Vec<bool>>,
     pub state_names: Vec<String>,
@@ -69,6 +86,18 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
+    /// The slots of the signal buffer: every output, then the external
+    /// inputs, then the fixed values.
+    pub fn n_signals(&self) -> usize {
+        self.n_outputs + self.input_names.len() + self.fixed.len() + self.gains.len()
+    }
+
+    /// The length of an evaluation's buffer: the signals, then room for
+    /// every input.
+    pub fn n_buffer(&self) -> usize {
+        self.n_signals() + self.sources.len()
+    }
+
     /// Whether subsystem `k` computes outputs in pass `level`.
     #[inline]
     pub fn runs(&self, level: usize, k: usize) -> bool {
@@ -94,6 +123,15 @@ impl Layout {
             .collect();
         let (level, order) =
             levels(&deps).map_err(|cycle| Error::AlgebraicLoop { systems: loop_systems(&cycle, &names, owner) })?;
+        // One pass in the order added when every output reads directly only
+        // outputs of subsystems added before its own; else pass after pass.
+        let in_order = deps.iter().enumerate().all(|(o, reads)| {
+            reads.iter().all(|s| !matches!(*s, Source::Output { index, .. } if owner(index) >= owner(o)))
+        });
+        let level = match in_order {
+            true => vec![0; n_outputs],
+            false => level,
+        };
         let levels = level.iter().max().map_or(0, |&l| l + 1);
         let mut run = vec![false; levels * parts.len()];
         for (o, &l) in level.iter().enumerate() {
@@ -104,7 +142,15 @@ impl Layout {
         let all = |f: fn(&PartInfo) -> &Vec<String>| -> Vec<String> {
             infos.iter().enumerate().flat_map(|(k, info)| f(info).iter().map(move |n| path(k, n))).collect()
         };
+        let end = parts.last().cloned().unwrap_or_default();
+        if [end.states.end, end.params.end, end.inputs.end, n_outputs].iter().any(|&n| n > u32::MAX as usize) {
+            return Err(invalid("composite", "more than 2³² states, parameters, inputs or outputs"));
+        }
+        let (wires, fixed, gains) = wires(&sources, n_outputs, wiring.externals.len(), owner)?;
         Ok(Layout {
+            wires,
+            gains,
+            fixed,
             n_states: parts.last().map_or(0, |s| s.states.end),
             n_params: parts.last().map_or(0, |s| s.params.end),
             n_outputs,
@@ -261,6 +307,55 @@ impl Ports<'_> {
         }
         Ok(sources.into_iter().flatten().collect())
     }
+}
+
+/// Where each input reads in the signal buffer (`n_outputs` outputs, then
+/// `n_external` external inputs, then the fixed values, then the gained
+/// outputs), the distinct fixed values and the gained outputs (by their
+/// owner, `owner(o)` owning output `o`).
+fn wires(
+    sources: &[Source],
+    n_outputs: usize,
+    n_external: usize,
+    owner: impl Fn(usize) -> usize,
+) -> Result<(Vec<u32>, Vec<f64>, Vec<Gain>), Error> {
+    let same = |a: f64, b: f64| a.to_bits() == b.to_bits();
+    let mut fixed: Vec<f64> = Vec::new();
+    for s in sources {
+        if let Source::Fixed(v) = *s
+            && !fixed.iter().any(|&f| same(f, v))
+        {
+            fixed.push(v);
+        }
+    }
+    let mut gains: Vec<Gain> = Vec::new();
+    for s in sources {
+        if let Source::Output { index, gain: Some(g) } = *s
+            && !gains.iter().any(|x| x.from as usize == index && same(x.gain, g))
+        {
+            gains.push(Gain { from: index as u32, to: 0, gain: g });
+        }
+    }
+    gains.sort_by_key(|g| owner(g.from as usize));
+    let first_gain = n_outputs + n_external + fixed.len();
+    if first_gain + gains.len() > u32::MAX as usize {
+        return Err(invalid("composite", "more than 2³² signals"));
+    }
+    for (k, g) in gains.iter_mut().enumerate() {
+        g.to = (first_gain + k) as u32;
+    }
+    let wires = sources
+        .iter()
+        .map(|s| match *s {
+            Source::Output { index, gain: None } => index,
+            Source::Output { index, gain: Some(v) } => {
+                first_gain + gains.iter().position(|x| x.from as usize == index && same(x.gain, v)).unwrap_or(0)
+            }
+            Source::External(e) => n_outputs + e,
+            Source::Fixed(v) => n_outputs + n_external + fixed.iter().position(|&f| same(f, v)).unwrap_or(0),
+        } as u32)
+        .collect();
+    Ok((wires, fixed, gains))
 }
 
 /// The pass in which each output is computed (one more than the latest

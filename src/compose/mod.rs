@@ -83,7 +83,6 @@ pub use file::{CompositeFile, Connection, Subsystem};
 pub use parts::{Cons, Many, Nil, Parts};
 
 use crate::events::{Cause, Event, Schedule};
-use crate::scalar::with_scratch;
 use crate::system::{Model, State};
 use crate::{DualScalar, Error};
 use layout::{Layout, Wiring};
@@ -252,22 +251,75 @@ impl<P: Parts, N: Dim> Composite<P, N> {
 
     /// Compute every subsystem's outputs at `(t, x)`, then call `f` with
     /// the evaluation (signals in place).
+    /// Evaluate what `want` asks for at `(t, x, u, p)`, after the outputs
+    /// pass: the signal buffer on the stack for a small composite.
     #[inline]
-    fn eval<D: DualScalar, R>(&self, t: D, x: &[D], u: &[D], p: &[D], f: impl FnOnce(&mut Eval<'_, D>) -> R) -> R {
+    fn eval<D: DualScalar>(&self, (t, x, u, p): (D, &[D], &[D], &[D]), want: Want<'_, D>) {
+        let n = self.layout.n_buffer();
+        let zero = D::from(0.0);
+        let at = (t, x, u, p);
+        match n {
+            0..=8 => self.eval_in(&mut [zero; 8][..n], at, want),
+            9..=16 => self.eval_in(&mut [zero; 16][..n], at, want),
+            17..=64 => self.eval_in(&mut [zero; 64][..n], at, want),
+            _ => self.eval_in(&mut vec![zero; n], at, want),
+        }
+    }
+
+    /// [`eval`](Self::eval) in the buffer `buf` (signals, then inputs):
+    /// one function for every evaluation, so that each subsystem's methods
+    /// have one caller each and are inlined into it.
+    #[inline(never)]
+    fn eval_in<D: DualScalar>(&self, buf: &mut [D], (t, x, u, p): (D, &[D], &[D], &[D]), want: Want<'_, D>) {
         let layout = &self.layout;
-        let n_inputs = self.layout.sources.len();
-        with_scratch(layout.n_outputs + n_inputs, |buf| {
-            let (outs, ins) = buf.split_at_mut(layout.n_outputs);
-            let mut e = Eval { t, x, u, p, outs, ins };
-            for level in 0..layout.levels {
-                self.parts.outputs_at(level, &mut e);
+        let (sig, ins) = buf.split_at_mut(layout.n_signals());
+        let (_, rest) = sig.split_at_mut(layout.n_outputs);
+        let (ext, fixed) = rest.split_at_mut(layout.input_names.len());
+        copy_short(ext, u);
+        for (s, &v) in fixed.iter_mut().zip(&layout.fixed) {
+            *s = D::from(v);
+        }
+        let mut e = Eval { t, x, p, sig, wires: &layout.wires, gains: &layout.gains, ins };
+        match layout.levels {
+            0 => {}
+            // Straight-line code for the usual one pass (no loop to hoist
+            // every subsystem's offsets out of).
+            1 => self.parts.outputs_at(0, &mut e),
+            levels => {
+                for level in 0..levels {
+                    self.parts.outputs_at(level, &mut e);
+                }
             }
-            f(&mut e)
-        })
+        }
+        match want {
+            Want::Rhs(dx) => self.parts.rhs(&mut e, dx),
+            Want::Outputs(y) => copy_short(y, &e.sig[..layout.n_outputs]),
+            Want::Events(g) => self.parts.event_values(&mut e, g),
+        }
     }
 }
 
-/// The place of the `kind` (state, parameter) called `path` in `names`.
+/// What an evaluation of a composite computes.
+enum Want<'a, D> {
+    Rhs(&'a mut [D]),
+    Outputs(&'a mut [D]),
+    Events(&'a mut [D]),
+}
+
+/// `dst ← src` (as far as both reach), without a call to `memcpy` for the
+/// one or two values a composite usually copies.
+#[inline(always)]
+fn copy_short<D: Copy>(dst: &mut [D], src: &[D]) {
+    match (dst, src) {
+        ([], _) | (_, []) => {}
+        ([d], [s, ..]) | ([d, ..], [s]) => *d = *s,
+        (dst, src) => {
+            let n = dst.len().min(src.len());
+            dst[..n].copy_from_slice(&src[..n]);
+        }
+    }
+}
+
 fn index_of(kind: &str, names: &[String], path: &str) -> Result<usize, Error> {
     names.iter().position(|n| n == path).ok_or_else(|| Error::InvalidComposite {
         path: path.into(),
@@ -312,18 +364,14 @@ impl<P: Parts, N: Dim> Model for Composite<P, N> {
     where
         DefaultAllocator: Allocator<N>,
     {
-        self.eval(t, x.as_slice(), u, p, |e| self.parts.rhs(e, dxdt.as_mut_slice()));
+        self.eval((t, x.as_slice(), u, p), Want::Rhs(dxdt.as_mut_slice()));
     }
 
     fn outputs<D: DualScalar>(&self, t: D, x: &State<D, N>, u: &[D], p: &[D], y: &mut [D])
     where
         DefaultAllocator: Allocator<N>,
     {
-        self.eval(t, x.as_slice(), u, p, |e| {
-            for (yi, &v) in y.iter_mut().zip(e.outs.iter()) {
-                *yi = v;
-            }
-        });
+        self.eval((t, x.as_slice(), u, p), Want::Outputs(y));
     }
 
     fn feedthrough(&self, output: usize, input: usize) -> bool {
@@ -339,7 +387,7 @@ impl<P: Parts, N: Dim> Model for Composite<P, N> {
         DefaultAllocator: Allocator<N>,
     {
         if !self.layout.events.is_empty() {
-            self.eval(t, x.as_slice(), u, p, |e| self.parts.event_values(e, g));
+            self.eval((t, x.as_slice(), u, p), Want::Events(g));
         }
     }
 

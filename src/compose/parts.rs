@@ -2,13 +2,13 @@
 //! Nil>>`), so that each one's methods are known at compile time and a
 //! pass over them is straight-line code after inlining.
 
-use super::layout::{Layout, Slot, Source};
+use super::layout::{Gain, Layout, Slot};
 use crate::DualScalar;
 use crate::events::{Cause, Event, Schedule};
 use crate::integrate::MassMatrix;
 use crate::system::{Model, State};
 use nalgebra::allocator::Allocator;
-use nalgebra::{DefaultAllocator, U1};
+use nalgebra::{DefaultAllocator, Dim, U1};
 
 /// What a composite needs to know of one subsystem, read once when it is
 /// built.
@@ -25,29 +25,52 @@ pub(crate) struct PartInfo {
     pub mass: Option<MassMatrix>,
 }
 
-/// One evaluation of a composite: its time, states, external inputs and
-/// parameters, and the signal buffers (every subsystem's outputs, and its
-/// inputs gathered from them).
+/// One evaluation of a composite: its time, states and parameters, the
+/// signal buffer (every subsystem's outputs, then the external inputs,
+/// then the fixed values: what any input reads), where each input reads
+/// (`wires`, every subsystem's in order) and room for the inputs of a
+/// subsystem with many.
 pub(crate) struct Eval<'a, D> {
     pub t: D,
     pub x: &'a [D],
-    pub u: &'a [D],
     pub p: &'a [D],
-    pub outs: &'a mut [D],
+    pub sig: &'a mut [D],
+    pub wires: &'a [u32],
+    pub gains: &'a [Gain],
     pub ins: &'a mut [D],
 }
 
+/// Inputs a subsystem gathers on the stack; more go to the evaluation's
+/// input buffer.
+const FEW_INPUTS: usize = 4;
+
 impl<D: DualScalar> Eval<'_, D> {
-    /// Gather a subsystem's inputs (from `first` on) from their sources.
+    /// Call `f` with subsystem `m`'s inputs, gathered from the signals.
     #[inline(always)]
-    fn gather(&mut self, first: usize, sources: &[Source]) {
-        for (slot, source) in self.ins[first..].iter_mut().zip(sources) {
-            *slot = match *source {
-                Source::Output { index, gain: None } => self.outs[index],
-                Source::Output { index, gain: Some(g) } => self.outs[index] * g,
-                Source::External(e) => self.u[e],
-                Source::Fixed(v) => D::from(v),
-            };
+    fn with_inputs<M: Model, R>(&mut self, m: &M, at: &Placed, f: impl FnOnce(&[D], &mut [D]) -> R) -> R {
+        let n = m.n_inputs();
+        let first = at.wires as usize;
+        let wires = &self.wires[first..first + n];
+        if n <= FEW_INPUTS {
+            let mut u = [D::from(0.0); FEW_INPUTS];
+            for (ui, &w) in u.iter_mut().zip(wires) {
+                *ui = self.sig[w as usize];
+            }
+            f(&u[..n], self.sig)
+        } else {
+            let u = &mut self.ins[..n];
+            for (ui, &w) in u.iter_mut().zip(wires) {
+                *ui = self.sig[w as usize];
+            }
+            f(u, self.sig)
+        }
+    }
+
+    /// The gained copies of subsystem `at`'s outputs.
+    #[inline(always)]
+    fn gains_of(&mut self, at: &Placed) {
+        for g in &self.gains[at.gains.0 as usize..at.gains.1 as usize] {
+            self.sig[g.to as usize] = self.sig[g.from as usize] * g.gain;
         }
     }
 }
@@ -59,9 +82,7 @@ fn local<D: DualScalar, M: Model>(model: &M, x: &[D]) -> State<D, M::Dim>
 where
     DefaultAllocator: Allocator<M::Dim>,
 {
-    let mut local = State::from_element_generic(model.dim(), U1, D::from(0.0));
-    local.as_mut_slice().copy_from_slice(x);
-    local
+    State::from_column_slice_generic(model.dim(), U1, x)
 }
 
 /// The subsystems of a composite: a typed list (`Cons<…, Nil>`, from
@@ -125,18 +146,34 @@ pub struct Many<M> {
     pub(crate) parts: Vec<(M, Placed)>,
 }
 
-/// A subsystem's place in its composite: its ranges, where its inputs
-/// come from, and in which output passes it runs — kept beside the
-/// subsystem so that an evaluation looks nothing up.
+/// A subsystem's place in its composite, kept beside the subsystem so
+/// that an evaluation looks nothing up: the offsets of its states,
+/// parameters, outputs (in the signal buffer) and wires, and the output
+/// passes it runs in. The lengths are the subsystem's own counts
+/// (constants after inlining).
 #[derive(Clone, Debug, Default)]
 #[doc(hidden)]
 pub struct Placed {
     slot: Slot,
-    sources: Vec<Source>,
-    /// `runs[level]`: it computes its outputs in that pass.
-    runs: Vec<bool>,
+    states: u32,
+    params: u32,
+    outputs: u32,
+    wires: u32,
+    /// Its outputs' gained copies (`Layout::gains[gains.0..gains.1]`).
+    gains: (u32, u32),
+    /// Bit `min(pass, 63)`: it computes its outputs in that pass (in every
+    /// pass from 63 on if the bit 63 is set: recomputing outputs is
+    /// harmless, and composites so deep are rare).
+    passes: u64,
     /// Some output reads an input directly.
     feedthrough: bool,
+}
+
+impl Placed {
+    #[inline(always)]
+    fn runs(&self, pass: usize) -> bool {
+        self.passes >> pass.min(63) & 1 == 1
+    }
 }
 
 #[allow(private_interfaces)]
@@ -256,12 +293,20 @@ fn info<M: Model>(m: &M) -> PartInfo {
     }
 }
 
-/// Subsystem `m`'s place as the `k`-th subsystem of `layout`.
+/// Subsystem `m`'s place as the `k`-th subsystem of `layout` (whose
+/// offsets fit `u32`: [`Layout::new`] checks).
 fn place<M: Model>(m: &M, layout: &Layout, k: usize) -> Placed {
     let slot = layout.parts[k].clone();
+    let owned = |g: &super::layout::Gain| slot.outputs.contains(&(g.from as usize));
+    let first = layout.gains.iter().position(owned).unwrap_or(0);
+    let count = layout.gains.iter().filter(|g| owned(g)).count();
     Placed {
-        sources: layout.sources[slot.inputs.clone()].to_vec(),
-        runs: (0..layout.levels).map(|level| layout.runs(level, k)).collect(),
+        states: slot.states.start as u32,
+        params: slot.params.start as u32,
+        outputs: slot.outputs.start as u32,
+        wires: slot.inputs.start as u32,
+        gains: (first as u32, (first + count) as u32),
+        passes: (0..layout.levels).filter(|&l| layout.runs(l, k)).fold(0, |m, l| m | 1 << l.min(63)),
         feedthrough: (0..m.n_outputs()).any(|o| (0..m.n_inputs()).any(|i| m.feedthrough(o, i))),
         slot,
     }
@@ -273,15 +318,25 @@ fn outputs_of<D: DualScalar, M: Model>(m: &M, at: &Placed, level: usize, e: &mut
 where
     DefaultAllocator: Allocator<M::Dim>,
 {
-    if !at.runs.get(level).copied().unwrap_or(false) {
+    if !at.runs(level) {
         return;
     }
+    let xs = at.states as usize..at.states as usize + m.dim().value();
+    let (t, x) = (e.t, local(m, &e.x[xs]));
+    let p = &e.p[at.params as usize..at.params as usize + m.n_params()];
+    let ys = at.outputs as usize..at.outputs as usize + m.n_outputs();
     if at.feedthrough {
-        e.gather(at.slot.inputs.start, &at.sources);
+        e.with_inputs(m, at, |u, sig| m.outputs(t, &x, u, p, &mut sig[ys]));
+    } else {
+        // Outputs of the states alone: the inputs are not read (zeros, or
+        // whatever the input buffer holds).
+        let n = m.n_inputs();
+        match n <= FEW_INPUTS {
+            true => m.outputs(t, &x, &[D::from(0.0); FEW_INPUTS][..n], p, &mut e.sig[ys]),
+            false => m.outputs(t, &x, &e.ins[..n], p, &mut e.sig[ys]),
+        }
     }
-    let slot = &at.slot;
-    let x = local(m, &e.x[slot.states.clone()]);
-    m.outputs(e.t, &x, &e.ins[slot.inputs.clone()], &e.p[slot.params.clone()], &mut e.outs[slot.outputs.clone()]);
+    e.gains_of(at);
 }
 
 /// Subsystem `m`'s derivatives into its slice of `dx`.
@@ -290,12 +345,12 @@ fn rhs_of<D: DualScalar, M: Model>(m: &M, at: &Placed, e: &mut Eval<'_, D>, dx: 
 where
     DefaultAllocator: Allocator<M::Dim>,
 {
-    let slot = &at.slot;
-    e.gather(slot.inputs.start, &at.sources);
-    let x = local(m, &e.x[slot.states.clone()]);
+    let xs = at.states as usize..at.states as usize + m.dim().value();
+    let (t, x) = (e.t, local(m, &e.x[xs.clone()]));
+    let p = &e.p[at.params as usize..at.params as usize + m.n_params()];
     let mut f = x.clone();
-    m.rhs(e.t, &x, &e.ins[slot.inputs.clone()], &e.p[slot.params.clone()], &mut f);
-    dx[slot.states.clone()].copy_from_slice(f.as_slice());
+    e.with_inputs(m, at, |u, _| m.rhs(t, &x, u, p, &mut f));
+    dx[xs].copy_from_slice(f.as_slice());
 }
 
 /// Subsystem `m`'s event functions into its slice of `g`.
@@ -307,9 +362,9 @@ where
     if slot.events.is_empty() {
         return;
     }
-    e.gather(slot.inputs.start, &at.sources);
-    let x = local(m, &e.x[slot.states.clone()]);
-    m.event_values(e.t, &x, &e.ins[slot.inputs.clone()], &e.p[slot.params.clone()], &mut g[slot.events.clone()]);
+    let (t, x) = (e.t, local(m, &e.x[slot.states.clone()]));
+    let p = &e.p[slot.params.clone()];
+    e.with_inputs(m, at, |u, _| m.event_values(t, &x, u, p, &mut g[slot.events.clone()]));
 }
 
 /// Subsystem `m`'s reset on its states `x` and parameters `p`.
