@@ -39,9 +39,11 @@ impl Model for Lag {
     fn n_outputs(&self) -> usize {
         1
     }
+    #[inline]
     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, u: &[D], p: &[D], dx: &mut SVector<D, 1>) {
         dx[0] = (u[0] - x[0]) / p[0];
     }
+    #[inline]
     fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, _u: &[D], _p: &[D], y: &mut [D]) {
         y[0] = x[0];
     }
@@ -93,9 +95,11 @@ impl Model for Pi {
     fn n_outputs(&self) -> usize {
         1
     }
+    #[inline]
     fn rhs<D: DualScalar>(&self, _t: D, _x: &SVector<D, 1>, u: &[D], _p: &[D], dx: &mut SVector<D, 1>) {
         dx[0] = u[0] - u[1];
     }
+    #[inline]
     fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, u: &[D], p: &[D], y: &mut [D]) {
         y[0] = p[0] * (u[0] - u[1]) + p[1] * x[0];
     }
@@ -238,9 +242,11 @@ impl Model for Block {
     fn n_outputs(&self) -> usize {
         with_block!(self, m => m.n_outputs())
     }
+    #[inline]
     fn rhs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], dxdt: &mut State<D, Dyn>) {
         with_block!(self, m => m.rhs_slice(t, x.as_slice(), u, p, dxdt.as_mut_slice()))
     }
+    #[inline]
     fn outputs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], y: &mut [D]) {
         with_block!(self, m => m.outputs_slice(t, x.as_slice(), u, p, y))
     }

@@ -56,11 +56,9 @@ pub(crate) struct Wiring {
 pub(crate) struct Layout {
     pub names: Vec<String>,
     pub parts: Vec<Slot>,
-    /// One per input of every subsystem, in order.
-    pub sources: Vec<Source>,
-    /// Where each of them reads in the signal buffer: every output, then
-    /// the external inputs, then the fixed values, then the outputs times
-    /// a gain.
+    /// Where each input of every subsystem (in order) reads in the signal
+    /// buffer: every output, then the external inputs, then the fixed
+    /// values, then the outputs times a gain.
     pub wires: Vec<u32>,
     /// The gained outputs, by owner.
     pub gains: Vec<Gain>,
@@ -93,9 +91,11 @@ impl Layout {
     }
 
     /// The length of an evaluation's buffer: the signals, then room for
-    /// every input.
-    pub fn n_buffer(&self) -> usize {
-        self.n_signals() + self.sources.len()
+    /// the inputs of the subsystem with the most, if it has more than
+    /// `few` (fewer are gathered on the stack).
+    pub fn n_buffer(&self, few: usize) -> usize {
+        let most = self.parts.iter().map(|s| s.inputs.len()).max().unwrap_or(0);
+        self.n_signals() + if most > few { most } else { 0 }
     }
 
     /// Whether subsystem `k` computes outputs in pass `level`.
@@ -146,7 +146,7 @@ impl Layout {
         if [end.states.end, end.params.end, end.inputs.end, n_outputs].iter().any(|&n| n > u32::MAX as usize) {
             return Err(invalid("composite", "more than 2³² states, parameters, inputs or outputs"));
         }
-        let (wires, fixed, gains) = wires(&sources, n_outputs, wiring.externals.len(), owner)?;
+        let Signals { wires, fixed, gains } = wires(&sources, n_outputs, wiring.externals.len(), owner)?;
         Ok(Layout {
             wires,
             gains,
@@ -164,7 +164,6 @@ impl Layout {
             events: infos.iter().flat_map(|i| i.events.iter().cloned()).collect(),
             schedule: schedule(infos, &parts),
             mass: mass(infos, &parts),
-            sources,
             parts,
             names,
         })
@@ -318,7 +317,7 @@ fn wires(
     n_outputs: usize,
     n_external: usize,
     owner: impl Fn(usize) -> usize,
-) -> Result<(Vec<u32>, Vec<f64>, Vec<Gain>), Error> {
+) -> Result<Signals, Error> {
     let same = |a: f64, b: f64| a.to_bits() == b.to_bits();
     let mut fixed: Vec<f64> = Vec::new();
     for s in sources {
@@ -355,7 +354,14 @@ fn wires(
             Source::Fixed(v) => n_outputs + n_external + fixed.iter().position(|&f| same(f, v)).unwrap_or(0),
         } as u32)
         .collect();
-    Ok((wires, fixed, gains))
+    Ok(Signals { wires, fixed, gains })
+}
+
+/// What [`wires`] finds: see the fields of [`Layout`] of the same names.
+struct Signals {
+    wires: Vec<u32>,
+    fixed: Vec<f64>,
+    gains: Vec<Gain>,
 }
 
 /// The pass in which each output is computed (one more than the latest

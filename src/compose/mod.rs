@@ -88,7 +88,7 @@ use crate::{DualScalar, Error};
 use layout::{Layout, Wiring};
 use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn};
-use parts::Eval;
+use parts::{Eval, FEW_INPUTS};
 
 /// Subsystems connected output → input: one [`Model`]. See the
 /// [module documentation](self).
@@ -101,6 +101,8 @@ pub struct Composite<P, N = Dyn> {
     parts: P,
     layout: Layout,
     dim: N,
+    /// The length of an evaluation's buffer.
+    n_buffer: usize,
 }
 
 impl Composite<Nil> {
@@ -197,7 +199,7 @@ impl<P: Parts> Builder<P> {
     ///   feedthrough.
     pub fn build(self) -> Result<Composite<P, Dyn>, Error> {
         let (parts, layout) = self.placed()?;
-        Ok(Composite { dim: Dyn(layout.n_states), parts, layout })
+        Ok(Composite { dim: Dyn(layout.n_states), n_buffer: layout.n_buffer(FEW_INPUTS), parts, layout })
     }
 
     /// Build the composite with `K` states known at compile time.
@@ -211,7 +213,7 @@ impl<P: Parts> Builder<P> {
             let reason = format!("the subsystems have {} states, not {K}", layout.n_states);
             return Err(Error::InvalidComposite { path: "build_const".into(), reason });
         }
-        Ok(Composite { dim: Const, parts, layout })
+        Ok(Composite { dim: Const, n_buffer: layout.n_buffer(FEW_INPUTS), parts, layout })
     }
 
     /// The layout, and the subsystems placed in it.
@@ -255,13 +257,14 @@ impl<P: Parts, N: Dim> Composite<P, N> {
     /// pass: the signal buffer on the stack for a small composite.
     #[inline]
     fn eval<D: DualScalar>(&self, (t, x, u, p): (D, &[D], &[D], &[D]), want: Want<'_, D>) {
-        let n = self.layout.n_buffer();
+        let n = self.n_buffer;
         let zero = D::from(0.0);
         let at = (t, x, u, p);
         match n {
             0..=8 => self.eval_in(&mut [zero; 8][..n], at, want),
             9..=16 => self.eval_in(&mut [zero; 16][..n], at, want),
             17..=64 => self.eval_in(&mut [zero; 64][..n], at, want),
+            65..=128 => self.eval_in(&mut [zero; 128][..n], at, want),
             _ => self.eval_in(&mut vec![zero; n], at, want),
         }
     }
@@ -280,16 +283,11 @@ impl<P: Parts, N: Dim> Composite<P, N> {
             *s = D::from(v);
         }
         let mut e = Eval { t, x, p, sig, wires: &layout.wires, gains: &layout.gains, ins };
-        match layout.levels {
-            0 => {}
-            // Straight-line code for the usual one pass (no loop to hoist
-            // every subsystem's offsets out of).
-            1 => self.parts.outputs_at(0, &mut e),
-            levels => {
-                for level in 0..levels {
-                    self.parts.outputs_at(level, &mut e);
-                }
-            }
+        for level in 0..layout.levels {
+            // Opaque to the optimizer, so that it does not hoist every
+            // subsystem's offsets out of this (usually one-pass) loop
+            // into registers it then has to spill.
+            std::hint::black_box(&self.parts).outputs_at(level, &mut e);
         }
         match want {
             Want::Rhs(dx) => self.parts.rhs(&mut e, dx),

@@ -42,7 +42,7 @@ pub(crate) struct Eval<'a, D> {
 
 /// Inputs a subsystem gathers on the stack; more go to the evaluation's
 /// input buffer.
-const FEW_INPUTS: usize = 4;
+pub(crate) const FEW_INPUTS: usize = 4;
 
 impl<D: DualScalar> Eval<'_, D> {
     /// Call `f` with subsystem `m`'s inputs, gathered from the signals.

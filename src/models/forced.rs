@@ -42,6 +42,7 @@ impl Model for ForcedVanDerPol {
         dx[0] = x[1];
         dx[1] = p[0] * (-x[0] * x[0] + 1.0) * x[1] - x[0] + u[0];
     }
+    #[inline]
     fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, _u: &[D], _p: &[D], y: &mut [D]) {
         y[0] = x[0];
     }
@@ -110,6 +111,7 @@ impl Model for Cart {
         dx[0] = x[1];
         dx[1] = Self::acceleration(u, p);
     }
+    #[inline]
     fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], p: &[D], y: &mut [D]) {
         y[0] = x[0];
         y[1] = Self::acceleration(u, p);
@@ -178,6 +180,7 @@ impl Model for Pole {
         dx[0] = x[1];
         dx[1] = -(s * Self::G + u[0] * c) / p[1];
     }
+    #[inline]
     fn outputs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, _u: &[D], p: &[D], y: &mut [D]) {
         let (s, c) = x[0].sin_cos();
         let (m, l) = (p[0], p[1]);
