@@ -107,6 +107,7 @@ impl Layout {
     /// Resolve `wiring` over the subsystems `names` described by `infos`.
     pub fn new(names: Vec<String>, infos: &[PartInfo], wiring: &Wiring) -> Result<Layout, Error> {
         check_names(&names)?;
+        check_counts(&names, infos)?;
         let parts = slots(infos);
         check_mass(&names, infos, &parts)?;
         let ports = Ports { names: &names, infos, parts: &parts };
@@ -191,6 +192,21 @@ fn check_names(names: &[String]) -> Result<(), Error> {
         }
         if names[..k].contains(name) {
             return Err(invalid(name, "two subsystems have this name"));
+        }
+    }
+    Ok(())
+}
+
+/// A subsystem names each of its states, parameters, inputs and outputs
+/// once.
+fn check_counts(names: &[String], infos: &[PartInfo]) -> Result<(), Error> {
+    for (name, info) in names.iter().zip(infos) {
+        let named = [&info.states, &info.params, &info.inputs, &info.outputs];
+        let kinds = ["states", "parameters", "inputs", "outputs"];
+        for ((list, &count), kind) in named.iter().zip(&info.counts).zip(kinds) {
+            if list.len() != count {
+                return Err(invalid(name, format!("it has {count} {kind} but names {}", list.len())));
+            }
         }
     }
     Ok(())

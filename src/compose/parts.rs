@@ -18,6 +18,9 @@ pub(crate) struct PartInfo {
     pub params: Vec<String>,
     pub inputs: Vec<String>,
     pub outputs: Vec<String>,
+    /// Its numbers of states, parameters, inputs and outputs, which the
+    /// names must match.
+    pub counts: [usize; 4],
     /// `feedthrough[o][i]`: output `o` reads input `i` directly.
     pub feedthrough: Vec<Vec<bool>>,
     pub events: Vec<Event>,
@@ -286,6 +289,7 @@ fn info<M: Model>(m: &M) -> PartInfo {
         params: m.param_names(),
         inputs: m.input_names(),
         outputs: m.output_names(),
+        counts: [m.dim().value(), m.n_params(), m.n_inputs(), m.n_outputs()],
         feedthrough,
         events: m.events(),
         schedule: m.schedule(),

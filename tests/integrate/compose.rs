@@ -376,6 +376,28 @@ fn a_loop_of_three_direct_feedthroughs_is_named() {
     assert!(ok.is_ok());
 }
 
+/// A lag that names two parameters but has one.
+struct Misnamed;
+
+impl Model for Misnamed {
+    type Dim = Const<1>;
+    fn dim(&self) -> Const<1> {
+        Const
+    }
+    fn n_params(&self) -> usize {
+        1
+    }
+    fn n_inputs(&self) -> usize {
+        1
+    }
+    fn rhs<D: DualScalar>(&self, t: D, x: &SVector<D, 1>, u: &[D], p: &[D], dx: &mut SVector<D, 1>) {
+        Lag.rhs(t, x, u, p, dx)
+    }
+    fn param_names(&self) -> Vec<String> {
+        vec!["tau".into(), "gain".into()]
+    }
+}
+
 #[test]
 fn bad_wiring_is_a_typed_error_naming_the_path() {
     fn fails<P: Parts>(b: Builder<P>, path: &str, words: &str) {
@@ -400,6 +422,8 @@ fn bad_wiring_is_a_typed_error_naming_the_path() {
     fails(one().add("lag", Lag).fix("lag.u", 0.0), "lag", "two subsystems");
     fails(Composite::builder().add("a.b", Lag).fix("a.b.u", 0.0), "a.b", "without dots");
     fails(Composite::builder().add("", Lag), "", "non-empty");
+    // A subsystem whose names do not match its counts.
+    fails(Composite::builder().add("m", Misnamed).fix("m.u", 0.0), "m", "it has 1 parameters but names 2");
     let built = one().external("lag.u").build().unwrap();
     assert!(matches!(one().fix("lag.u", 0.0).build_const::<2>(), Err(Error::InvalidComposite { .. })));
     // Solved without its external input given.
