@@ -30,7 +30,13 @@
 //! subsystems are held by type, not behind `dyn`, so every call is
 //! resolved at compile time, and no name is looked up, nothing hashed
 //! and nothing allocated once it is built (a subsystem with a run-time
-//! dimension, `Dyn`, copies its states into a vector per call).
+//! dimension, `Dyn`, copies its states into a vector per call, and a
+//! composite with more than 128 signals and inputs takes its buffer from
+//! the heap). Each subsystem's `rhs` and `outputs` are inlined into the
+//! composite's evaluation when the program has one caller of them; a
+//! small subsystem that several composites of one program share is
+//! faster with `#[inline]` on those methods (as odeon's
+//! [`blocks`] have).
 //!
 //! # Example
 //! ```
