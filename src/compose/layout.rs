@@ -85,7 +85,7 @@ pub(crate) struct Layout {
 
 impl Layout {
     /// The slots of the signal buffer: every output, then the external
-    /// inputs, then the fixed values.
+    /// inputs, then the fixed values, then the gained outputs.
     pub fn n_signals(&self) -> usize {
         self.n_outputs + self.input_names.len() + self.fixed.len() + self.gains.len()
     }

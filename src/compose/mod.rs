@@ -284,6 +284,7 @@ impl<P: Parts, N: Dim> Composite<P, N> {
         let (sig, ins) = buf.split_at_mut(layout.n_signals());
         let (_, rest) = sig.split_at_mut(layout.n_outputs);
         let (ext, fixed) = rest.split_at_mut(layout.input_names.len());
+        debug_assert!(u.len() >= ext.len(), "one value per external input");
         copy_short(ext, u);
         for (s, &v) in fixed.iter_mut().zip(&layout.fixed) {
             *s = D::from(v);

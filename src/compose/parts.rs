@@ -301,7 +301,7 @@ fn info<M: Model>(m: &M) -> PartInfo {
 /// offsets fit `u32`: [`Layout::new`] checks).
 fn place<M: Model>(m: &M, layout: &Layout, k: usize) -> Placed {
     let slot = layout.parts[k].clone();
-    let owned = |g: &super::layout::Gain| slot.outputs.contains(&(g.from as usize));
+    let owned = |g: &Gain| slot.outputs.contains(&(g.from as usize));
     let first = layout.gains.iter().position(owned).unwrap_or(0);
     let count = layout.gains.iter().filter(|g| owned(g)).count();
     Placed {

@@ -83,48 +83,40 @@ fn a_composite_evaluates_the_flat_equations_bit_for_bit() {
     }
 }
 
+/// The loop added in reverse, so the controller's output (which reads the
+/// plant's directly) is computed in a later pass than the plant's; the
+/// actuator drives the plant through a gain; the setpoint left open.
+fn reversed_loop() -> Builder<impl Parts> {
+    Composite::builder()
+        .add("actuator", Lag)
+        .add("controller", Pi)
+        .add("plant", ForcedVanDerPol)
+        .connect("plant.x", "controller.y")
+        .connect("controller.u", "actuator.u")
+        .connect_gain("actuator.y", "plant.force", 0.5)
+}
+
 #[test]
 fn outputs_are_computed_in_passes_whatever_the_order_added_with_gains_and_fixed_values() {
-    // Added in reverse, so the controller's output (which reads the
-    // plant's directly) is computed in a later pass than the plant's; the
-    // actuator drives the plant through a gain, and the setpoint is fixed.
-    let reversed = Composite::builder()
-        .add("actuator", Lag)
-        .add("controller", Pi)
-        .add("plant", ForcedVanDerPol)
-        .connect("plant.x", "controller.y")
-        .connect("controller.u", "actuator.u")
-        .connect_gain("actuator.y", "plant.force", 0.5)
-        .connect_gain("actuator.y", "controller.r", -0.25)
-        .build_const::<4>()
-        .unwrap();
-    assert_eq!(reversed.state_names(), ["actuator.y", "controller.z", "plant.x", "plant.v"]);
-    let fixed = Composite::builder()
-        .add("actuator", Lag)
-        .add("controller", Pi)
-        .add("plant", ForcedVanDerPol)
-        .connect("plant.x", "controller.y")
-        .connect("controller.u", "actuator.u")
-        .connect_gain("actuator.y", "plant.force", 0.5)
-        .fix("controller.r", 0.3)
-        .build()
-        .unwrap();
+    // The setpoint from the actuator through a second gain, or fixed.
+    let gained = reversed_loop().connect_gain("actuator.y", "controller.r", -0.25).build_const::<4>().unwrap();
+    assert_eq!(gained.state_names(), ["actuator.y", "controller.z", "plant.x", "plant.v"]);
+    let fixed = reversed_loop().fix("controller.r", 0.3).build().unwrap();
     let p = [0.3, 2.0, 0.8, 1.5]; // tau, kp, ki, mu
     for k in 0..10 {
         let s = k as f64;
         let x = SVector::<f64, 4>::from_fn(|i, _| (1.7 * s + i as f64).sin() * 2.0);
         let (a, z, y, v) = (x[0], x[1], x[2], x[3]);
+        let want = |r: f64| {
+            let command = p[1] * (r - y) + p[2] * z;
+            [(command - a) / p[0], r - y, v, p[3] * (-y * y + 1.0) * v - y + a * 0.5]
+        };
         let mut got = SVector::zeros();
-        reversed.rhs(0.0, &x, &[], &p, &mut got);
-        let r = a * -0.25;
-        let command = p[1] * (r - y) + p[2] * z;
-        let want = [(command - a) / p[0], r - y, v, p[3] * (-y * y + 1.0) * v - y + a * 0.5];
-        assert_eq!(got.as_slice(), want, "{k}");
+        gained.rhs(0.0, &x, &[], &p, &mut got);
+        assert_eq!(got.as_slice(), want(a * -0.25), "{k}");
         let mut got = DVector::zeros(4);
         fixed.rhs(0.0, &DVector::from_column_slice(x.as_slice()), &[], &p, &mut got);
-        let command = p[1] * (0.3 - y) + p[2] * z;
-        let want = [(command - a) / p[0], 0.3 - y, v, p[3] * (-y * y + 1.0) * v - y + a * 0.5];
-        assert_eq!(got.as_slice(), want, "{k}");
+        assert_eq!(got.as_slice(), want(0.3), "{k}");
     }
 }
 
