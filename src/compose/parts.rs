@@ -2,13 +2,14 @@
 //! Nil>>`), so that each one's methods are known at compile time and a
 //! pass over them is straight-line code after inlining.
 
-use super::layout::{Gain, Layout, Slot};
+use super::layout::{Gain, Layout};
 use crate::DualScalar;
 use crate::events::{Cause, Event, Schedule};
 use crate::integrate::MassMatrix;
 use crate::system::{Model, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim, U1};
+use std::ops::Range;
 
 /// What a composite needs to know of one subsystem, read once when it is
 /// built.
@@ -157,7 +158,6 @@ pub struct Many<M> {
 #[derive(Clone, Debug, Default)]
 #[doc(hidden)]
 pub struct Placed {
-    slot: Slot,
     states: u32,
     params: u32,
     outputs: u32,
@@ -170,12 +170,21 @@ pub struct Placed {
     passes: u64,
     /// Some output reads an input directly.
     feedthrough: bool,
+    /// Its event functions among the composite's.
+    events: (u32, u32),
 }
 
 impl Placed {
     #[inline(always)]
     fn runs(&self, pass: usize) -> bool {
         self.passes >> pass.min(63) & 1 == 1
+    }
+
+    /// Subsystem `m`'s states and parameters in the composite's.
+    #[inline(always)]
+    fn states_params<M: Model>(&self, m: &M) -> (Range<usize>, Range<usize>) {
+        let (x, p) = (self.states as usize, self.params as usize);
+        (x..x + m.dim().value(), p..p + m.n_params())
     }
 }
 
@@ -300,7 +309,7 @@ fn info<M: Model>(m: &M) -> PartInfo {
 /// Subsystem `m`'s place as the `k`-th subsystem of `layout` (whose
 /// offsets fit `u32`: [`Layout::new`] checks).
 fn place<M: Model>(m: &M, layout: &Layout, k: usize) -> Placed {
-    let slot = layout.parts[k].clone();
+    let slot = &layout.parts[k];
     let owned = |g: &Gain| slot.outputs.contains(&(g.from as usize));
     let first = layout.gains.iter().position(owned).unwrap_or(0);
     let count = layout.gains.iter().filter(|g| owned(g)).count();
@@ -312,7 +321,7 @@ fn place<M: Model>(m: &M, layout: &Layout, k: usize) -> Placed {
         gains: (first as u32, (first + count) as u32),
         passes: (0..layout.levels).filter(|&l| layout.runs(l, k)).fold(0, |m, l| m | 1 << l.min(63)),
         feedthrough: (0..m.n_outputs()).any(|o| (0..m.n_inputs()).any(|i| m.feedthrough(o, i))),
-        slot,
+        events: (slot.events.start as u32, slot.events.end as u32),
     }
 }
 
@@ -325,9 +334,8 @@ where
     if !at.runs(level) {
         return;
     }
-    let xs = at.states as usize..at.states as usize + m.dim().value();
-    let (t, x) = (e.t, local(m, &e.x[xs]));
-    let p = &e.p[at.params as usize..at.params as usize + m.n_params()];
+    let (xs, ps) = at.states_params(m);
+    let (t, x, p) = (e.t, local(m, &e.x[xs]), &e.p[ps]);
     let ys = at.outputs as usize..at.outputs as usize + m.n_outputs();
     if at.feedthrough {
         e.with_inputs(m, at, |u, sig| m.outputs(t, &x, u, p, &mut sig[ys]));
@@ -349,9 +357,8 @@ fn rhs_of<D: DualScalar, M: Model>(m: &M, at: &Placed, e: &mut Eval<'_, D>, dx: 
 where
     DefaultAllocator: Allocator<M::Dim>,
 {
-    let xs = at.states as usize..at.states as usize + m.dim().value();
-    let (t, x) = (e.t, local(m, &e.x[xs.clone()]));
-    let p = &e.p[at.params as usize..at.params as usize + m.n_params()];
+    let (xs, ps) = at.states_params(m);
+    let (t, x, p) = (e.t, local(m, &e.x[xs.clone()]), &e.p[ps]);
     let mut f = x.clone();
     e.with_inputs(m, at, |u, _| m.rhs(t, &x, u, p, &mut f));
     dx[xs].copy_from_slice(f.as_slice());
@@ -362,13 +369,13 @@ fn event_values_of<D: DualScalar, M: Model>(m: &M, at: &Placed, e: &mut Eval<'_,
 where
     DefaultAllocator: Allocator<M::Dim>,
 {
-    let slot = &at.slot;
-    if slot.events.is_empty() {
+    let events = at.events.0 as usize..at.events.1 as usize;
+    if events.is_empty() {
         return;
     }
-    let (t, x) = (e.t, local(m, &e.x[slot.states.clone()]));
-    let p = &e.p[slot.params.clone()];
-    e.with_inputs(m, at, |u, _| m.event_values(t, &x, u, p, &mut g[slot.events.clone()]));
+    let (xs, ps) = at.states_params(m);
+    let (t, x, p) = (e.t, local(m, &e.x[xs]), &e.p[ps]);
+    e.with_inputs(m, at, |u, _| m.event_values(t, &x, u, p, &mut g[events]));
 }
 
 /// Subsystem `m`'s reset on its states `x` and parameters `p`.

@@ -143,7 +143,10 @@ pub struct DenseLu<D> {
 /// substitution's, which the Newton iteration's fixed point does not see.
 /// Smaller systems gain nothing; larger ones pay `n` substitutions per
 /// factorization for it.
-pub const INVERSE_SIZES: std::ops::RangeInclusive<usize> = 5..=16;
+pub const INVERSE_SIZES: std::ops::RangeInclusive<usize> = 5..=MAX_INVERSE;
+
+/// The largest system [`INVERSE_SIZES`] holds (its solves' stack buffer).
+const MAX_INVERSE: usize = 16;
 
 impl<D: DualScalar> DenseLu<D> {
     /// Buffers for an `n × n` system.
@@ -176,7 +179,7 @@ impl<D: DualScalar> DenseLu<D> {
             self.inv = inv;
             self.inv_ready = true;
         }
-        let mut x = [E::from(0.0); 16];
+        let mut x = [E::from(0.0); MAX_INVERSE];
         for (xi, row) in x.iter_mut().zip(self.inv[..n * n].chunks_exact(n)) {
             let mut s = E::from(0.0);
             for (&bj, &w) in b.iter().zip(row) {

@@ -61,6 +61,11 @@ fn problem(nlp: &Circle) -> Problem<'_, Circle> {
     Problem::new(nlp, HessianMode::Exact).unwrap().0
 }
 
+/// The subproblem at `it` after no QP (an empty last active set).
+fn fresh(pb: &Problem<'_, Circle>, it: &Iterate, radius: f64) -> Subproblem {
+    Subproblem::new(pb, it, radius, &ActiveSet::empty(pb.m, pb.n))
+}
+
 fn iterate(pb: &Problem<'_, Circle>, x: &[f64], lambda: f64) -> Iterate {
     let cur = pb.point(x.to_vec());
     let (mut grad, mut jval) = (vec![0.0; 2], vec![0.0; 2]);
@@ -73,23 +78,23 @@ fn subproblem_shifts_the_bounds_and_keeps_newton_steps_in_the_radius() {
     let nlp = circle([1.0, 1.0]);
     let pb = problem(&nlp);
     let mut it = iterate(&pb, &[1.0, 1.0], 0.0);
-    let sub = Subproblem::new(&pb, &it, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n));
+    let sub = fresh(&pb, &it, f64::INFINITY);
     assert_eq!((sub.rl[0], sub.ru[0]), (0.0, 0.0)); // g = 2 on its bounds
     assert_eq!((sub.dl.clone(), sub.du.clone()), (vec![-6.0, -6.0], vec![4.0, 4.0]));
     assert_eq!(sub.active_rows, [true]); // an equality
     assert_eq!(sub.active_vars, [false, false]);
-    let sub = Subproblem::new(&pb, &it, 0.5, &ActiveSet::empty(pb.m, pb.n));
+    let sub = fresh(&pb, &it, 0.5);
     assert_eq!((sub.dl, sub.du), (vec![-0.5, -0.5], vec![0.5, 0.5]));
     // A variable on its upper bound, held there by its multiplier, is
     // active; the same multiplier away from the bound is not.
     let nlp = Circle { x1_max: 1.0, lo: 0.0, hi: 10.0, ..circle([1.0, 1.0]) };
     let pb = problem(&nlp);
     it.zb = vec![0.0, 3.0];
-    let sub = Subproblem::new(&pb, &it, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n));
+    let sub = fresh(&pb, &it, f64::INFINITY);
     assert_eq!(sub.active_vars, [false, true]);
     assert_eq!(sub.active_rows, [false]); // an inequality without multiplier
     it.cur.x[1] = 0.5;
-    assert_eq!(Subproblem::new(&pb, &it, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n)).active_vars, [false, false]);
+    assert_eq!(fresh(&pb, &it, f64::INFINITY).active_vars, [false, false]);
     // An inequality row counts when its multiplier holds it at that bound
     // (g = 2 under g ≤ 2, λ > 0), not with a multiplier off its bound
     // (g ≤ 10): ρ there would hold the step back (the cannonball's muzzle
@@ -97,13 +102,12 @@ fn subproblem_shifts_the_bounds_and_keeps_newton_steps_in_the_radius() {
     let nlp = Circle { lo: 0.0, hi: 2.0, ..circle([1.0, 1.0]) };
     let pb = problem(&nlp);
     let held = iterate(&pb, &[1.0, 1.0], 3.0);
-    assert_eq!(Subproblem::new(&pb, &held, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n)).active_rows, [true]);
+    assert_eq!(fresh(&pb, &held, f64::INFINITY).active_rows, [true]);
     let wrong_side = iterate(&pb, &[1.0, 1.0], -3.0);
-    assert_eq!(Subproblem::new(&pb, &wrong_side, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n)).active_rows, [false]);
+    assert_eq!(fresh(&pb, &wrong_side, f64::INFINITY).active_rows, [false]);
     let nlp = Circle { lo: 0.0, hi: 10.0, ..circle([1.0, 1.0]) };
     let pb = problem(&nlp);
-    let none = ActiveSet::empty(pb.m, pb.n);
-    assert_eq!(Subproblem::new(&pb, &iterate(&pb, &[1.0, 1.0], 3.0), f64::INFINITY, &none).active_rows, [false]);
+    assert_eq!(fresh(&pb, &iterate(&pb, &[1.0, 1.0], 3.0), f64::INFINITY).active_rows, [false]);
     // ... unless the last QP held it at that bound (a full step leaves a
     // nonlinear row at its bound only to the linearization's error), and
     // then only with a multiplier of that bound's sign.
@@ -121,7 +125,7 @@ fn newton_model_that_needs_a_large_shift_falls_back_to_the_convexified_one() {
     // λ = −1: the Lagrangian's Hessian is −2I, concave on the circle's
     // tangent; Newton mode needs a large shift and is left.
     let it = iterate(&pb, &[1.0, 1.0], -1.0);
-    let sub = Subproblem::new(&pb, &it, 1.0, &ActiveSet::empty(pb.m, pb.n));
+    let sub = fresh(&pb, &it, 1.0);
     let mut glob = Globalization::new(0.0);
     (glob.newton, glob.newton_tol) = (true, 1.0);
     let m = hm.qp_matrix(&pb, &it, &sub, &mut glob).unwrap();
@@ -143,7 +147,7 @@ fn slow_convexified_steps_let_newton_keep_a_large_shift() {
     let pb = problem(&nlp);
     let mut hm = HessianModel::new(&pb);
     let it = iterate(&pb, &[1.0, 1.0], -1.0);
-    let sub = Subproblem::new(&pb, &it, 1.0, &ActiveSet::empty(pb.m, pb.n));
+    let sub = fresh(&pb, &it, 1.0);
     // Three full convexified steps, each longer than 0.7 of the one
     // before (Newton's threshold kept below them): slow progress.
     let mut glob = Globalization::new(0.0);
@@ -174,7 +178,7 @@ fn bfgs_model_starts_from_the_identity() {
     let pb = Problem::new(&nlp, HessianMode::Bfgs).unwrap().0;
     let mut hm = HessianModel::new(&pb);
     let it = iterate(&pb, &[1.0, 1.0], 0.0);
-    let sub = Subproblem::new(&pb, &it, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n));
+    let sub = fresh(&pb, &it, f64::INFINITY);
     let m = hm.qp_matrix(&pb, &it, &sub, &mut Globalization::new(0.0)).unwrap();
     assert_eq!(m.p.nzval, [1.0 + 1e-10; 2]);
 }
@@ -185,7 +189,7 @@ fn unbounded_qp_is_regularized_until_it_has_a_solution() {
     let nlp = circle([1.0, 1.0]);
     let pb = problem(&nlp);
     let it = iterate(&pb, &[1.0, 1.0], 0.0);
-    let mut sub = Subproblem::new(&pb, &it, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n));
+    let mut sub = fresh(&pb, &it, f64::INFINITY);
     (sub.rl[0], sub.ru[0]) = (f64::NEG_INFINITY, f64::INFINITY);
     sub.dl.fill(f64::NEG_INFINITY);
     sub.du.fill(f64::INFINITY);
@@ -206,7 +210,7 @@ fn infeasible_linearization_gets_an_elastic_step_then_a_verdict() {
     let nlp = circle([0.0, 0.0]);
     let pb = problem(&nlp);
     let it = iterate(&pb, &[0.0, 0.0], 0.0);
-    let sub = Subproblem::new(&pb, &it, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n));
+    let sub = fresh(&pb, &it, f64::INFINITY);
     let p = identity();
     let none = ActiveSet::empty(pb.m, pb.n);
     let qp = sub.qp(&pb, &it, &p, &none);
@@ -222,7 +226,7 @@ fn infeasible_linearization_gets_an_elastic_step_then_a_verdict() {
     // Away from the origin the linearization is feasible: the elastic QP
     // needs no slack and the stall count stays.
     let it = iterate(&pb, &[0.5, 0.5], 0.0);
-    let sub = Subproblem::new(&pb, &it, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n));
+    let sub = fresh(&pb, &it, f64::INFINITY);
     let none = ActiveSet::empty(pb.m, pb.n);
     let qp = Qp { elastic: Some(1e3), ..sub.qp(&pb, &it, &p, &none) };
     let mut stall = 0;
@@ -235,7 +239,7 @@ fn convexification_term_is_folded_into_the_multipliers() {
     let nlp = circle([1.0, 1.0]);
     let pb = problem(&nlp);
     let it = iterate(&pb, &[1.0, 1.0], 0.0);
-    let mut sub = Subproblem::new(&pb, &it, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n));
+    let mut sub = fresh(&pb, &it, f64::INFINITY);
     sub.active_vars = vec![true, false];
     let mut sol = QpSolution {
         status: QpStatus::Solved,
@@ -267,7 +271,7 @@ fn line_search_takes_good_steps_whole_and_shortens_bad_ones() {
     let pb = problem(&nlp);
     let it = iterate(&pb, &[2.0, 0.0], 0.0);
     let filter = Filter::new(pb.viol1(&it.cur.g));
-    let (sub, p) = (Subproblem::new(&pb, &it, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n)), identity());
+    let (sub, p) = (fresh(&pb, &it, f64::INFINITY), identity());
     let none = ActiveSet::empty(pb.m, pb.n);
     let qp = sub.qp(&pb, &it, &p, &none);
     let mut flags = String::new();
@@ -297,7 +301,7 @@ fn second_order_correction_returns_to_the_curved_constraint() {
     let it = iterate(&pb, &[1.0, 1.0], 0.0);
     let d = [0.3, -0.3];
     let trial = pb.point(pb.trial_x(&it.cur.x, 1.0, &d));
-    let (sub, p) = (Subproblem::new(&pb, &it, f64::INFINITY, &ActiveSet::empty(pb.m, pb.n)), identity());
+    let (sub, p) = (fresh(&pb, &it, f64::INFINITY), identity());
     let none = ActiveSet::empty(pb.m, pb.n);
     let qp = sub.qp(&pb, &it, &p, &none);
     let step = qp.solve().d;
