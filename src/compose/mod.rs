@@ -94,7 +94,7 @@ use crate::{DualScalar, Error};
 use layout::{Layout, Wiring};
 use nalgebra::allocator::Allocator;
 use nalgebra::{Const, DefaultAllocator, Dim, Dyn};
-use parts::{Eval, FEW_INPUTS};
+use parts::{Eval, FEW_INPUTS, ONE_PASS};
 
 /// Subsystems connected output → input: one [`Model`]. See the
 /// [module documentation](self).
@@ -289,17 +289,28 @@ impl<P: Parts, N: Dim> Composite<P, N> {
         for (s, &v) in fixed.iter_mut().zip(&layout.fixed) {
             *s = D::from(v);
         }
-        let mut e = Eval { t, x, p, sig, wires: &layout.wires, gains: &layout.gains, ins };
-        for level in 0..layout.levels {
-            // Opaque to the optimizer, so that it does not hoist every
-            // subsystem's offsets out of this (usually one-pass) loop
-            // into registers it then has to spill.
-            std::hint::black_box(&self.parts).outputs_at(level, &mut e);
+        // The subsystems' ranges lie inside these totals: with the
+        // slices cut to them once here, the ranges need no checks of
+        // their own (for subsystems whose counts are constants).
+        let end = self.parts.end();
+        debug_assert_eq!((end.states, end.params, end.outputs), (x.len(), layout.n_params, layout.n_outputs));
+        let (x, p, wires) = (&x[..end.states], &p[..end.params], &layout.wires[..end.wires]);
+        assert!(end.outputs <= sig.len(), "the signal buffer holds every output");
+        let mut e = Eval { t, x, p, sig, wires, gains: &layout.gains, ins };
+        // Opaque to the optimizer, so that it does not hoist every
+        // subsystem's place into registers it then has to spill.
+        let parts = std::hint::black_box(&self.parts);
+        if layout.levels == 1 {
+            parts.outputs_at(ONE_PASS, &mut e);
+        } else {
+            for level in 0..layout.levels {
+                parts.outputs_at(level, &mut e);
+            }
         }
         match want {
-            Want::Rhs(dx) => self.parts.rhs(&mut e, dx),
+            Want::Rhs(dx) => _ = self.parts.rhs(&mut e, &mut dx[..end.states]),
             Want::Outputs(y) => copy_short(y, &e.sig[..layout.n_outputs]),
-            Want::Events(g) => self.parts.event_values(&mut e, g),
+            Want::Events(g) => _ = self.parts.event_values(&mut e, g),
         }
     }
 }

@@ -51,10 +51,9 @@ pub(crate) const FEW_INPUTS: usize = 4;
 impl<D: DualScalar> Eval<'_, D> {
     /// Call `f` with subsystem `m`'s inputs, gathered from the signals.
     #[inline(always)]
-    fn with_inputs<M: Model, R>(&mut self, m: &M, at: &Placed, f: impl FnOnce(&[D], &mut [D]) -> R) -> R {
+    fn with_inputs<M: Model, R>(&mut self, m: &M, at: At, f: impl FnOnce(&[D], &mut [D]) -> R) -> R {
         let n = m.n_inputs();
-        let first = at.wires as usize;
-        let wires = &self.wires[first..first + n];
+        let wires = &self.wires[at.wires..at.wires + n];
         if n <= FEW_INPUTS {
             let mut u = [D::from(0.0); FEW_INPUTS];
             for (ui, &w) in u.iter_mut().zip(wires) {
@@ -104,17 +103,24 @@ pub trait Parts: sealed::Sealed {
     #[allow(private_interfaces)]
     fn install(&mut self, layout: &Layout);
 
+    /// Where the subsystems end: the composite's totals.
     #[doc(hidden)]
     #[allow(private_interfaces)]
-    fn outputs_at<D: DualScalar>(&self, level: usize, e: &mut Eval<'_, D>);
+    fn end(&self) -> At;
+
+    /// The outputs computed in pass `level`; returns [`end`](Self::end)
+    /// (as the other evaluations), which the list sums as it goes.
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
+    fn outputs_at<D: DualScalar>(&self, level: usize, e: &mut Eval<'_, D>) -> At;
 
     #[doc(hidden)]
     #[allow(private_interfaces)]
-    fn rhs<D: DualScalar>(&self, e: &mut Eval<'_, D>, dx: &mut [D]);
+    fn rhs<D: DualScalar>(&self, e: &mut Eval<'_, D>, dx: &mut [D]) -> At;
 
     #[doc(hidden)]
     #[allow(private_interfaces)]
-    fn event_values<D: DualScalar>(&self, e: &mut Eval<'_, D>, g: &mut [D]);
+    fn event_values<D: DualScalar>(&self, e: &mut Eval<'_, D>, g: &mut [D]) -> At;
 
     #[doc(hidden)]
     #[allow(clippy::too_many_arguments)]
@@ -150,18 +156,13 @@ pub struct Many<M> {
     pub(crate) parts: Vec<(M, Placed)>,
 }
 
-/// A subsystem's place in its composite, kept beside the subsystem so
-/// that an evaluation looks nothing up: the offsets of its states,
-/// parameters, outputs (in the signal buffer) and wires, and the output
-/// passes it runs in. The lengths are the subsystem's own counts
-/// (constants after inlining).
+/// What an evaluation needs of a subsystem's place beyond its offsets
+/// ([`At`]), kept beside the subsystem so that nothing is looked up: its
+/// gained outputs, the output passes it runs in, its feedthrough and its
+/// events.
 #[derive(Clone, Debug, Default)]
 #[doc(hidden)]
 pub struct Placed {
-    states: u32,
-    params: u32,
-    outputs: u32,
-    wires: u32,
     /// Its outputs' gained copies (`Layout::gains[gains.0..gains.1]`).
     gains: (u32, u32),
     /// Bit `min(pass, 63)`: it computes its outputs in that pass (in every
@@ -170,21 +171,55 @@ pub struct Placed {
     passes: u64,
     /// Some output reads an input directly.
     feedthrough: bool,
+    /// Neither feedthrough nor gained outputs: its outputs are of its
+    /// states alone and are set as they are (the common case, tested
+    /// once).
+    plain: bool,
     /// Its event functions among the composite's.
     events: (u32, u32),
 }
 
+/// The output pass of a composite whose order of addition computes every
+/// output after the outputs it reads: every subsystem, in that order.
+pub(crate) const ONE_PASS: usize = usize::MAX;
+
 impl Placed {
     #[inline(always)]
     fn runs(&self, pass: usize) -> bool {
-        self.passes >> pass.min(63) & 1 == 1
+        pass == ONE_PASS || self.passes >> pass.min(63) & 1 == 1
+    }
+}
+
+/// Where a subsystem's states, parameters, wires (its inputs' sources)
+/// and outputs (in the signal buffer) begin: the sums of the counts of
+/// the subsystems added before it, as the layout places them. Summed
+/// along the typed list from each model's own counts, so that for models
+/// whose counts are constants every offset is a constant after inlining,
+/// and its ranges need no bounds checks inside the composite's totals.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct At {
+    pub states: usize,
+    pub params: usize,
+    pub wires: usize,
+    pub outputs: usize,
+}
+
+impl At {
+    /// Where the subsystem after `m` begins, if `m` begins here.
+    #[inline(always)]
+    fn after<M: Model>(self, m: &M) -> At {
+        At {
+            states: self.states + m.dim().value(),
+            params: self.params + m.n_params(),
+            wires: self.wires + m.n_inputs(),
+            outputs: self.outputs + m.n_outputs(),
+        }
     }
 
     /// Subsystem `m`'s states and parameters in the composite's.
     #[inline(always)]
-    fn states_params<M: Model>(&self, m: &M) -> (Range<usize>, Range<usize>) {
-        let (x, p) = (self.states as usize, self.params as usize);
-        (x..x + m.dim().value(), p..p + m.n_params())
+    fn states_params<M: Model>(self, m: &M) -> (Range<usize>, Range<usize>) {
+        (self.states..self.states + m.dim().value(), self.params..self.params + m.n_params())
     }
 }
 
@@ -195,9 +230,22 @@ impl Parts for Nil {
     }
     fn describe(&self, _: &mut Vec<PartInfo>) {}
     fn install(&mut self, _: &Layout) {}
-    fn outputs_at<D: DualScalar>(&self, _: usize, _: &mut Eval<'_, D>) {}
-    fn rhs<D: DualScalar>(&self, _: &mut Eval<'_, D>, _: &mut [D]) {}
-    fn event_values<D: DualScalar>(&self, _: &mut Eval<'_, D>, _: &mut [D]) {}
+    #[inline(always)]
+    fn end(&self) -> At {
+        At::default()
+    }
+    #[inline(always)]
+    fn outputs_at<D: DualScalar>(&self, _: usize, _: &mut Eval<'_, D>) -> At {
+        At::default()
+    }
+    #[inline(always)]
+    fn rhs<D: DualScalar>(&self, _: &mut Eval<'_, D>, _: &mut [D]) -> At {
+        At::default()
+    }
+    #[inline(always)]
+    fn event_values<D: DualScalar>(&self, _: &mut Eval<'_, D>, _: &mut [D]) -> At {
+        At::default()
+    }
     fn reset<D: DualScalar>(&self, _: usize, _: Cause, _: D, _: &mut [D], _: &[D], _: &mut [bool]) {}
 }
 
@@ -222,20 +270,28 @@ where
     }
 
     #[inline(always)]
-    fn outputs_at<D: DualScalar>(&self, level: usize, e: &mut Eval<'_, D>) {
-        self.tail.outputs_at(level, e);
-        outputs_of(&self.head, &self.at, level, e);
+    fn end(&self) -> At {
+        self.tail.end().after(&self.head)
     }
 
     #[inline(always)]
-    fn rhs<D: DualScalar>(&self, e: &mut Eval<'_, D>, dx: &mut [D]) {
-        self.tail.rhs(e, dx);
-        rhs_of(&self.head, &self.at, e, dx);
+    fn outputs_at<D: DualScalar>(&self, level: usize, e: &mut Eval<'_, D>) -> At {
+        let at = self.tail.outputs_at(level, e);
+        outputs_of(&self.head, at, &self.at, level, e);
+        at.after(&self.head)
     }
 
-    fn event_values<D: DualScalar>(&self, e: &mut Eval<'_, D>, g: &mut [D]) {
-        self.tail.event_values(e, g);
-        event_values_of(&self.head, &self.at, e, g);
+    #[inline(always)]
+    fn rhs<D: DualScalar>(&self, e: &mut Eval<'_, D>, dx: &mut [D]) -> At {
+        let at = self.tail.rhs(e, dx);
+        rhs_of(&self.head, at, e, dx);
+        at.after(&self.head)
+    }
+
+    fn event_values<D: DualScalar>(&self, e: &mut Eval<'_, D>, g: &mut [D]) -> At {
+        let at = self.tail.event_values(e, g);
+        event_values_of(&self.head, at, &self.at, e, g);
+        at.after(&self.head)
     }
 
     fn reset<D: DualScalar>(&self, part: usize, cause: Cause, t: D, x: &mut [D], p: &[D], armed: &mut [bool]) {
@@ -265,22 +321,29 @@ where
         }
     }
 
-    fn outputs_at<D: DualScalar>(&self, level: usize, e: &mut Eval<'_, D>) {
-        for (m, at) in &self.parts {
-            outputs_of(m, at, level, e);
-        }
+    fn end(&self) -> At {
+        self.parts.iter().fold(At::default(), |at, (m, _)| at.after(m))
     }
 
-    fn rhs<D: DualScalar>(&self, e: &mut Eval<'_, D>, dx: &mut [D]) {
-        for (m, at) in &self.parts {
+    fn outputs_at<D: DualScalar>(&self, level: usize, e: &mut Eval<'_, D>) -> At {
+        self.parts.iter().fold(At::default(), |at, (m, placed)| {
+            outputs_of(m, at, placed, level, e);
+            at.after(m)
+        })
+    }
+
+    fn rhs<D: DualScalar>(&self, e: &mut Eval<'_, D>, dx: &mut [D]) -> At {
+        self.parts.iter().fold(At::default(), |at, (m, _)| {
             rhs_of(m, at, e, dx);
-        }
+            at.after(m)
+        })
     }
 
-    fn event_values<D: DualScalar>(&self, e: &mut Eval<'_, D>, g: &mut [D]) {
-        for (m, at) in &self.parts {
-            event_values_of(m, at, e, g);
-        }
+    fn event_values<D: DualScalar>(&self, e: &mut Eval<'_, D>, g: &mut [D]) -> At {
+        self.parts.iter().fold(At::default(), |at, (m, placed)| {
+            event_values_of(m, at, placed, e, g);
+            at.after(m)
+        })
     }
 
     fn reset<D: DualScalar>(&self, part: usize, cause: Cause, t: D, x: &mut [D], p: &[D], armed: &mut [bool]) {
@@ -313,31 +376,29 @@ fn place<M: Model>(m: &M, layout: &Layout, k: usize) -> Placed {
     let owned = |g: &Gain| slot.outputs.contains(&(g.from as usize));
     let first = layout.gains.iter().position(owned).unwrap_or(0);
     let count = layout.gains.iter().filter(|g| owned(g)).count();
+    let feedthrough = (0..m.n_outputs()).any(|o| (0..m.n_inputs()).any(|i| m.feedthrough(o, i)));
     Placed {
-        states: slot.states.start as u32,
-        params: slot.params.start as u32,
-        outputs: slot.outputs.start as u32,
-        wires: slot.inputs.start as u32,
         gains: (first as u32, (first + count) as u32),
         passes: (0..layout.levels).filter(|&l| layout.runs(l, k)).fold(0, |m, l| m | 1 << l.min(63)),
-        feedthrough: (0..m.n_outputs()).any(|o| (0..m.n_inputs()).any(|i| m.feedthrough(o, i))),
+        feedthrough,
+        plain: !feedthrough && count == 0,
         events: (slot.events.start as u32, slot.events.end as u32),
     }
 }
 
 /// Subsystem `m`'s outputs, if it computes them in pass `level`.
 #[inline(always)]
-fn outputs_of<D: DualScalar, M: Model>(m: &M, at: &Placed, level: usize, e: &mut Eval<'_, D>)
+fn outputs_of<D: DualScalar, M: Model>(m: &M, at: At, placed: &Placed, level: usize, e: &mut Eval<'_, D>)
 where
     DefaultAllocator: Allocator<M::Dim>,
 {
-    if !at.runs(level) {
+    if !placed.runs(level) {
         return;
     }
     let (xs, ps) = at.states_params(m);
     let (t, x, p) = (e.t, local(m, &e.x[xs]), &e.p[ps]);
-    let ys = at.outputs as usize..at.outputs as usize + m.n_outputs();
-    if at.feedthrough {
+    let ys = at.outputs..at.outputs + m.n_outputs();
+    if placed.feedthrough {
         e.with_inputs(m, at, |u, sig| m.outputs(t, &x, u, p, &mut sig[ys]));
     } else {
         // Outputs of the states alone: the inputs are not read (zeros, or
@@ -347,13 +408,16 @@ where
             true => m.outputs(t, &x, &[D::from(0.0); FEW_INPUTS][..n], p, &mut e.sig[ys]),
             false => m.outputs(t, &x, &e.ins[..n], p, &mut e.sig[ys]),
         }
+        if placed.plain {
+            return;
+        }
     }
-    e.gains_of(at);
+    e.gains_of(placed);
 }
 
 /// Subsystem `m`'s derivatives into its slice of `dx`.
 #[inline(always)]
-fn rhs_of<D: DualScalar, M: Model>(m: &M, at: &Placed, e: &mut Eval<'_, D>, dx: &mut [D])
+fn rhs_of<D: DualScalar, M: Model>(m: &M, at: At, e: &mut Eval<'_, D>, dx: &mut [D])
 where
     DefaultAllocator: Allocator<M::Dim>,
 {
@@ -365,11 +429,11 @@ where
 }
 
 /// Subsystem `m`'s event functions into its slice of `g`.
-fn event_values_of<D: DualScalar, M: Model>(m: &M, at: &Placed, e: &mut Eval<'_, D>, g: &mut [D])
+fn event_values_of<D: DualScalar, M: Model>(m: &M, at: At, placed: &Placed, e: &mut Eval<'_, D>, g: &mut [D])
 where
     DefaultAllocator: Allocator<M::Dim>,
 {
-    let events = at.events.0 as usize..at.events.1 as usize;
+    let events = placed.events.0 as usize..placed.events.1 as usize;
     if events.is_empty() {
         return;
     }
