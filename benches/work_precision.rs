@@ -180,15 +180,18 @@ fn main() {
     macro_rules! diagram {
         ($name:literal, $problem:expr, $atol_ratio:expr) => {{
             let y_ref = problem_ref(&refs, $name);
-            // Rosenbrock23 and TR-BDF2 (order 2) only down to 1e-8: below,
-            // their steps run into the hundreds of thousands.
+            // Rosenbrock23 and TR-BDF2 (order 2) only down to 1e-7: below,
+            // their steps run into the hundreds of thousands (their error
+            // test tightens below 1e-4 and 1e-2 to keep the global error
+            // proportional to the tolerance, so 1e-7 reaches what 1e-8
+            // did before).
             let ours = vec![
                 sweep(&$problem, Rodas5P, &y_ref, $atol_ratio, 1e-11),
                 sweep(&$problem, Bdf, &y_ref, $atol_ratio, 1e-11),
                 sweep(&$problem, Kvaerno5, &y_ref, $atol_ratio, 1e-11),
-                sweep(&$problem, TrBdf2, &y_ref, $atol_ratio, 1e-8),
+                sweep(&$problem, TrBdf2, &y_ref, $atol_ratio, 1e-7),
                 sweep(&$problem, Rodas4P, &y_ref, $atol_ratio, 1e-11),
-                sweep(&$problem, Rosenbrock23, &y_ref, $atol_ratio, 1e-8),
+                sweep(&$problem, Rosenbrock23, &y_ref, $atol_ratio, 1e-7),
             ];
             report($name, &ours, &peers(&peer_rows, $name));
         }};

@@ -33,7 +33,7 @@ mod trees;
 pub use crate::solution::{Solution, Stats};
 pub use auto::{Auto, AutoStepper};
 pub use bdf::{Bdf, BdfStepper};
-pub use controller::{Controller, MAX_ERROR_TEST_FAILURES};
+pub use controller::{Controller, MAX_ERROR_TEST_FAILURES, tolerance_fraction};
 pub use driver::drive;
 pub use esdirk::EsdirkStepper;
 pub use esdirk::tableau::{EsdirkMethod, EsdirkTableau, Kvaerno5, TrBdf2};

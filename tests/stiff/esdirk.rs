@@ -31,17 +31,19 @@ fn order_on_prothero_robinson() {
     assert!((tr - 2.0).abs() < 0.25, "TR-BDF2: slope {tr}");
 }
 
-/// W6's problems at both tolerance pairs: Kvaerno5 within 10 scaled units
-/// of the reference (measured at most 6.2). TR-BDF2, order 2, is a method for loose tolerances:
-/// over the tens of thousands of steps of the tight pairs its local errors
-/// add up (22–2400 scaled units, as diffsol's TR-BDF2, 13–110 on
-/// Robertson); it is held to converging with the tolerance instead.
+/// W6's problems at both tolerance pairs: Kvaerno5 and TR-BDF2 within 10
+/// scaled units of the reference (measured: Kvaerno5 at most 6.2; TR-BDF2
+/// 0.1–8.2, through its tolerance proportionality — with the plain error
+/// test its local errors added up to 22–2400 units over the tight pairs'
+/// tens of thousands of steps, as diffsol's TR-BDF2 shows 13–110 on
+/// Robertson).
 #[test]
 fn stiff_reference_problems_to_tolerance() {
     let mut failures = Vec::new();
     for (problem, tols) in W6 {
         for (rtol, atol) in tols {
             failures.extend(w6_failure(Kvaerno5, problem, rtol, atol));
+            failures.extend(w6_failure(TrBdf2, problem, rtol, atol));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");

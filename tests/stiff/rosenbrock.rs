@@ -106,23 +106,18 @@ pub(crate) fn w6_failure<A: Algorithm + std::fmt::Display>(
     (err > 10.0).then(|| format!("{m} on {problem} at rtol {rtol:e}: scaled error {err:.2}"))
 }
 
-/// W6's problems at both tolerance pairs: Rodas4P and Rodas5P within 10
-/// scaled units of the reference at the end. Rosenbrock23, an order-2
-/// method for loose tolerances, is held to it where its global error
-/// tracks the tolerance; over the many steps of VDPOL and of the tight
-/// pairs on HIRES and Robertson to 1e11 its local errors add up to 17–150
-/// scaled units (an open item of issue 12).
+/// W6's problems at both tolerance pairs: every Rosenbrock method within
+/// 10 scaled units of the reference at the end (Rosenbrock23 through its
+/// tolerance proportionality, `RosenbrockTableau::error_fraction`: with
+/// the plain error test it left 17–148 units on VDPOL and on the tight
+/// pairs of HIRES and Robertson to 1e11).
 #[test]
 fn stiff_reference_problems_to_tolerance() {
     let mut failures = Vec::new();
     for (problem, tols) in W6 {
         for (rtol, atol) in tols {
-            let low_order_ok =
-                matches!((problem, rtol), ("robertson_t40", _) | ("robertson_t1e11", 1e-6) | ("hires", 1e-6));
             each_method!(m in [Rosenbrock23, Rodas4P, Rodas5P] {
-                if m.to_string() != "Rosenbrock23" || low_order_ok {
-                    failures.extend(w6_failure(m, problem, rtol, atol));
-                }
+                failures.extend(w6_failure(m, problem, rtol, atol));
             });
         }
     }
@@ -273,8 +268,8 @@ fn rosenbrock23_keeps_its_order_with_stale_jacobians() {
 
     // Adaptive, on Robertson: as accurate as with a Jacobian every step.
     // Not cheaper here: the order-3 error estimate needs the exact
-    // Jacobian, so stale ones cost rejected steps (measured: 864 steps and
-    // 393 rejections with 408 Jacobians, against 381, 2 and 381); reuse
+    // Jacobian, so stale ones cost rejected steps (measured: 2396 steps and
+    // 1116 rejections with 1148 Jacobians, against 1073, 2 and 1073); reuse
     // pays only where a Jacobian costs far more than a step's solves.
     let (t1, y0, want) = reference("robertson_t40");
     let opts = Options::default().rtol(1e-6).atol(1e-10).save_final();
@@ -282,6 +277,7 @@ fn rosenbrock23_keeps_its_order_with_stale_jacobians() {
         let sol =
             solve(&Robertson, Rosenbrock23, (0.0, t1), &y0, &Robertson::PARAMS, &opts.clone().max_jacobian_age(age))
                 .unwrap();
+        println!("Rosenbrock23, Jacobian age {age}: {:?}", sol.stats);
         assert!(scaled_error(sol.last().unwrap().1, &want, 1e-6, 1e-10) <= 10.0, "age {age}: {:?}", sol.stats);
         assert!(sol.stats.jac_evals < sol.stats.accepted || age == 1, "age {age}: {:?}", sol.stats);
     }

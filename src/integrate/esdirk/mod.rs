@@ -86,6 +86,8 @@ where
     k_dense: Vec<State<D, S::Dim>>,
     newton: Newton<D, S::Dim>,
     newton_tol: f64,
+    /// The tableau's `error_fraction` of the tolerances.
+    error_fraction: f64,
     failure: Option<Failure>,
     stats: Stats,
     _method: PhantomData<M>,
@@ -123,7 +125,10 @@ where
             k: (0..Self::STAGES).map(|_| zero()).collect(),
             k_dense: (0..Self::STAGES).map(|_| zero()).collect(),
             newton: Newton::new(system, (t_span.0, y0), p, &set, (JACOBIAN_AGE, NEWTON_MAX_ITERS), None)?,
-            newton_tol: set.newton_tol.unwrap_or(NEWTON_TOL),
+            // Newton's default tolerance is a share of what the error test
+            // allows, and tightens with it.
+            newton_tol: set.newton_tol.unwrap_or(NEWTON_TOL * M::TABLEAU.error_fraction(&set.rtol)),
+            error_fraction: M::TABLEAU.error_fraction(&set.rtol),
             failure: None,
             stats: Stats::default(),
             set,
@@ -206,7 +211,7 @@ where
                 self.reject(h * if matches!(f, Failure::Newton) { 0.5 } else { 0.25 });
                 continue;
             }
-            let err = self.error_norm();
+            let err = self.error_norm() / self.error_fraction;
             if !err.is_finite() {
                 let component = self.y_new.iter().position(|v| !v.re().is_finite()).unwrap_or(0);
                 self.failure = Some(Failure::NonFinite(component));

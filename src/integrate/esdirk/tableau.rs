@@ -13,6 +13,8 @@
 //! order conditions (B-series trees) for the solution, the embedded
 //! solution and the dense output, and its stage times.
 
+use crate::integrate::tolerance_fraction;
+
 /// An ESDIRK method as data.
 #[derive(Clone, Copy, Debug)]
 pub struct EsdirkTableau {
@@ -43,6 +45,19 @@ pub struct EsdirkTableau {
     /// Stiffly accurate: `b` is the last row of the stage matrix, so
     /// `y_{n+1} = Y_s` and `F_s = f(t_{n+1}, y_{n+1})` starts the next step.
     pub stiffly_accurate: bool,
+    /// Tolerance proportionality below this relative tolerance `τ₀`
+    /// ([`tolerance_fraction`]); `None` for methods whose global error
+    /// already stays within the tolerance.
+    pub proportional_below: Option<f64>,
+}
+
+impl EsdirkTableau {
+    /// The fraction of the tolerance that the error test (and with it the
+    /// Newton iteration's) holds the local error to, for the relative
+    /// tolerances `rtol` ([`tolerance_fraction`]).
+    pub fn error_fraction(&self, rtol: &[f64]) -> f64 {
+        tolerance_fraction(self.order, self.proportional_below, rtol)
+    }
 }
 
 /// An ESDIRK method chosen at compile time (see [`Kvaerno5`]).
@@ -77,7 +92,9 @@ method!(
 method!(
     /// TR-BDF2 (Bank et al. 1985; Hosea & Shampine 1996): a trapezoidal
     /// stage then BDF2, order 2 with an order-3 estimate, L-stable; cheap
-    /// steps for loose tolerances (MATLAB's `ode23tb`).
+    /// steps for loose tolerances (MATLAB's `ode23tb`). Below `rtol = 1e-2`
+    /// its error test tightens so that the global error keeps tracking the
+    /// tolerance ([`tolerance_fraction`]).
     TrBdf2,
     TRBDF2
 );
@@ -135,6 +152,7 @@ pub const KVAERNO5: EsdirkTableau = EsdirkTableau {
     ],
     dense: &[],
     stiffly_accurate: true,
+    proportional_below: None,
 };
 
 /// `γ = 2 − √2`, TR-BDF2's trapezoidal fraction of the step.
@@ -162,6 +180,7 @@ pub const TRBDF2: EsdirkTableau = EsdirkTableau {
     predictor: &[&[], &[1.0], &[(TR_G - 1.0) / TR_G, 1.0 / TR_G]],
     dense: &[&[2.0 * TR_W, -TR_W], &[2.0 * TR_W, -TR_W], &[TR_G - 1.0, 2.0 * TR_W]],
     stiffly_accurate: true,
+    proportional_below: Some(1e-2),
 };
 
 #[cfg(test)]

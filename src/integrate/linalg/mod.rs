@@ -225,8 +225,8 @@ impl<D: DualScalar> DenseLu<D> {
 #[inline(always)]
 fn substitute_n<E: DualScalar>(lu: &[f64], piv: &[usize], b: &mut [E], n: usize) {
     let (lu, piv, b) = (&lu[..n * n], &piv[..n], &mut b[..n]);
-    for k in 0..n {
-        b.swap(k, piv[k]);
+    for (k, &pk) in piv.iter().enumerate() {
+        b.swap(k, pk);
     }
     for j in 0..n {
         let bj = b[j];

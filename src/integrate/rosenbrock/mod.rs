@@ -73,6 +73,8 @@ where
     dense: Vec<State<D, S::Dim>>,
     dense_ready: bool,
     failure: Option<Failure>,
+    /// [`RosenbrockTableau::error_fraction`] of the tolerances.
+    error_fraction: f64,
     stats: Stats,
     /// A mass matrix (`M y' = f`).
     mass: Option<Mass>,
@@ -131,6 +133,7 @@ where
             dense: (0..M::TABLEAU.h.len()).map(|_| zero()).collect(),
             dense_ready: false,
             failure: None,
+            error_fraction: M::TABLEAU.error_fraction(&set.rtol),
             stats: Stats::default(),
             set,
             mass,
@@ -270,6 +273,7 @@ where
             self.stats.factorizations += 1;
             self.stages(h);
             let (err, bad) = self.error_norm();
+            let err = err / self.error_fraction;
             if let Some(component) = bad {
                 self.failure = Some(Failure::NonFinite(component));
                 if !adaptive {
