@@ -143,9 +143,10 @@ impl Layout {
         let all = |f: fn(&PartInfo) -> &Vec<String>| -> Vec<String> {
             infos.iter().enumerate().flat_map(|(k, info)| f(info).iter().map(move |n| path(k, n))).collect()
         };
-        let end = parts.last().cloned().unwrap_or_default();
-        if [end.states.end, end.params.end, end.inputs.end, n_outputs].iter().any(|&n| n > u32::MAX as usize) {
-            return Err(invalid("composite", "more than 2³² states, parameters, inputs or outputs"));
+        // Signal indices are `u32` (checked by `wires`), and so are the
+        // event ranges the subsystems keep.
+        if parts.last().is_some_and(|s| s.events.end > u32::MAX as usize) {
+            return Err(invalid("composite", "more than 2³² event functions"));
         }
         let Signals { wires, fixed, gains } = wires(&sources, n_outputs, wiring.externals.len(), owner)?;
         Ok(Layout {

@@ -141,7 +141,7 @@ impl Composite<Nil> {
     {
         let (names, parts): (Vec<String>, Vec<(M, parts::Placed)>) =
             parts.into_iter().map(|(name, m)| (name, (m, parts::Placed::default()))).unzip();
-        Builder { parts: Many { parts }, names, wiring: Wiring::default() }
+        Builder { parts: Many { parts, end: Default::default() }, names, wiring: Wiring::default() }
     }
 }
 

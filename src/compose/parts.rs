@@ -154,6 +154,8 @@ pub struct Cons<H, T> {
 #[derive(Clone, Debug)]
 pub struct Many<M> {
     pub(crate) parts: Vec<(M, Placed)>,
+    /// Where they end, summed once when placed.
+    pub(crate) end: At,
 }
 
 /// What an evaluation needs of a subsystem's place beyond its offsets
@@ -319,10 +321,11 @@ where
         for (k, (m, at)) in self.parts.iter_mut().enumerate() {
             *at = place(m, layout, k);
         }
+        self.end = self.parts.iter().fold(At::default(), |at, (m, _)| at.after(m));
     }
 
     fn end(&self) -> At {
-        self.parts.iter().fold(At::default(), |at, (m, _)| at.after(m))
+        self.end
     }
 
     fn outputs_at<D: DualScalar>(&self, level: usize, e: &mut Eval<'_, D>) -> At {

@@ -108,7 +108,7 @@ pub(crate) fn w6_failure<A: Algorithm + std::fmt::Display>(
 
 /// W6's problems at both tolerance pairs: every Rosenbrock method within
 /// 10 scaled units of the reference at the end (Rosenbrock23 through its
-/// tolerance proportionality, `RosenbrockTableau::error_fraction`: with
+/// tolerance proportionality, `odeon::integrate::tolerance_fraction`: with
 /// the plain error test it left 17–148 units on VDPOL and on the tight
 /// pairs of HIRES and Robertson to 1e11).
 #[test]

@@ -11,7 +11,7 @@
 
 pub mod tableau;
 
-use super::controller::{Clock, initial_step_for, rms};
+use super::controller::{Clock, initial_step_for, rms, tolerance_fraction};
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
@@ -86,7 +86,8 @@ where
     k_dense: Vec<State<D, S::Dim>>,
     newton: Newton<D, S::Dim>,
     newton_tol: f64,
-    /// The tableau's `error_fraction` of the tolerances.
+    /// The share of the tolerance the error test allows
+    /// ([`tolerance_fraction`]).
     error_fraction: f64,
     failure: Option<Failure>,
     stats: Stats,
@@ -108,6 +109,7 @@ where
         let dim = system.dim();
         let n = dim.value();
         let set = checked_settings(system, t_span, y0, p, options, CONTROLLER, true)?;
+        let error_fraction = tolerance_fraction(M::TABLEAU.order, M::TABLEAU.proportional_below, &set.rtol);
         super::mass::refuse_mass(system, M::TABLEAU.name)?;
         let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
@@ -127,8 +129,8 @@ where
             newton: Newton::new(system, (t_span.0, y0), p, &set, (JACOBIAN_AGE, NEWTON_MAX_ITERS), None)?,
             // Newton's default tolerance is a share of what the error test
             // allows, and tightens with it.
-            newton_tol: set.newton_tol.unwrap_or(NEWTON_TOL * M::TABLEAU.error_fraction(&set.rtol)),
-            error_fraction: M::TABLEAU.error_fraction(&set.rtol),
+            newton_tol: set.newton_tol.unwrap_or(NEWTON_TOL * error_fraction),
+            error_fraction,
             failure: None,
             stats: Stats::default(),
             set,

@@ -13,8 +13,6 @@
 //! order conditions (B-series trees) for the solution, the embedded
 //! solution and the dense output, and its stage times.
 
-use crate::integrate::tolerance_fraction;
-
 /// An ESDIRK method as data.
 #[derive(Clone, Copy, Debug)]
 pub struct EsdirkTableau {
@@ -46,18 +44,10 @@ pub struct EsdirkTableau {
     /// `y_{n+1} = Y_s` and `F_s = f(t_{n+1}, y_{n+1})` starts the next step.
     pub stiffly_accurate: bool,
     /// Tolerance proportionality below this relative tolerance `τ₀`
-    /// ([`tolerance_fraction`]); `None` for methods whose global error
-    /// already stays within the tolerance.
+    /// ([`tolerance_fraction`](crate::integrate::tolerance_fraction));
+    /// `None` for methods whose global error already stays within the
+    /// tolerance.
     pub proportional_below: Option<f64>,
-}
-
-impl EsdirkTableau {
-    /// The fraction of the tolerance that the error test (and with it the
-    /// Newton iteration's) holds the local error to, for the relative
-    /// tolerances `rtol` ([`tolerance_fraction`]).
-    pub fn error_fraction(&self, rtol: &[f64]) -> f64 {
-        tolerance_fraction(self.order, self.proportional_below, rtol)
-    }
 }
 
 /// An ESDIRK method chosen at compile time (see [`Kvaerno5`]).
@@ -94,7 +84,8 @@ method!(
     /// stage then BDF2, order 2 with an order-3 estimate, L-stable; cheap
     /// steps for loose tolerances (MATLAB's `ode23tb`). Below `rtol = 1e-2`
     /// its error test tightens so that the global error keeps tracking the
-    /// tolerance ([`tolerance_fraction`]).
+    /// tolerance
+    /// ([`tolerance_fraction`](crate::integrate::tolerance_fraction)).
     TrBdf2,
     TRBDF2
 );

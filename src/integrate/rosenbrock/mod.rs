@@ -13,7 +13,7 @@
 
 pub mod tableau;
 
-use super::controller::{Clock, initial_step_for};
+use super::controller::{Clock, initial_step_for, tolerance_fraction};
 use super::iteration::IterationMatrix;
 use super::mass::{Mass, checked_mass};
 use super::options::Settings;
@@ -73,7 +73,8 @@ where
     dense: Vec<State<D, S::Dim>>,
     dense_ready: bool,
     failure: Option<Failure>,
-    /// [`RosenbrockTableau::error_fraction`] of the tolerances.
+    /// The share of the tolerance the error test allows
+    /// ([`tolerance_fraction`]).
     error_fraction: f64,
     stats: Stats,
     /// A mass matrix (`M y' = f`).
@@ -133,7 +134,7 @@ where
             dense: (0..M::TABLEAU.h.len()).map(|_| zero()).collect(),
             dense_ready: false,
             failure: None,
-            error_fraction: M::TABLEAU.error_fraction(&set.rtol),
+            error_fraction: tolerance_fraction(M::TABLEAU.order, M::TABLEAU.proportional_below, &set.rtol),
             stats: Stats::default(),
             set,
             mass,

@@ -15,8 +15,6 @@
 //! to the method's order, for the solution, the embedded solution and the
 //! dense output).
 
-use crate::integrate::tolerance_fraction;
-
 /// A Rosenbrock method as data.
 #[derive(Clone, Copy, Debug)]
 pub struct RosenbrockTableau {
@@ -47,18 +45,10 @@ pub struct RosenbrockTableau {
     /// so one may serve several steps (`Options::max_jacobian_age`).
     pub w_method: bool,
     /// Tolerance proportionality below this relative tolerance `τ₀`
-    /// ([`tolerance_fraction`]); `None` for methods whose global error
-    /// already stays within the tolerance.
+    /// ([`tolerance_fraction`](crate::integrate::tolerance_fraction));
+    /// `None` for methods whose global error already stays within the
+    /// tolerance.
     pub proportional_below: Option<f64>,
-}
-
-impl RosenbrockTableau {
-    /// The fraction of the tolerance that the error test holds the local
-    /// error to, for the relative tolerances `rtol`
-    /// ([`tolerance_fraction`]).
-    pub fn error_fraction(&self, rtol: &[f64]) -> f64 {
-        tolerance_fraction(self.order, self.proportional_below, rtol)
-    }
 }
 
 /// A Rosenbrock method chosen at compile time (see [`Rodas5P`]).
@@ -102,8 +92,9 @@ method!(
     /// 2 with a 3rd-order error estimate, L-stable; order-2 dense output.
     /// For loose tolerances. Below `rtol = 1e-4` its error test tightens
     /// so that the global error keeps tracking the tolerance
-    /// ([`tolerance_fraction`]): more steps than `ode23s` takes at the
-    /// same `rtol`, for the accuracy asked for.
+    /// ([`tolerance_fraction`](crate::integrate::tolerance_fraction)):
+    /// more steps than `ode23s` takes at the same `rtol`, for the accuracy
+    /// asked for.
     Rosenbrock23,
     ROSENBROCK23
 );
