@@ -1,21 +1,19 @@
 //! Integration: accuracy against references, convergence orders, dense
-//! output, events, inputs, composed models, errors, scalar types (the stiff
-//! methods' tests are in `tests/stiff`).
+//! output, events, lanes, errors, scalar types. The stiff methods' tests
+//! are in `tests/stiff`, composed, driven and file-defined models in
+//! `tests/compose` and `tests/files` (apart so that the three compile side by side; one
+//! binary was the last unit of every test build, alone on one core;
+//! docs/benchmarks.md, "Build").
 
 #[path = "../common/mod.rs"]
 #[macro_use]
 mod common;
 
 mod accuracy;
-mod compose;
-mod compose_files;
 mod convergence;
 mod dense_output;
 mod errors;
 mod events;
-mod inputs;
 mod lanes;
-mod sbml;
 mod scalar_types;
 mod schedules;
-mod tape;

@@ -9,11 +9,11 @@ use nalgebra::allocator::Allocator;
 use odeon::compose::Composite;
 use odeon::compose::blocks::Lag;
 use odeon::models::{Hires, Lorenz, LotkaVolterra, Pendulum, Robertson, Sir, VanDerPol};
-use odeon::sensitivity::{Sensitivities, Wrt, solve_sensitivities};
+use odeon::sensitivity::{Sensitivities, Wrt, solve_sensitivities, solve_sensitivities_chunked};
 use odeon::signal::Driven;
 use odeon::system::Model;
 use odeon::tape::TapeModel;
-use odeon::{Error, Method, Options, Solution, solve};
+use odeon::{Algorithm, Bdf, Dop853, Dopri5, Error, Kvaerno5, Options, Rodas5P, Solution, Tsit5, solve};
 
 fn model_file(name: &str) -> TapeModel {
     let path = format!("{}/examples/models/{name}.toml", env!("CARGO_MANIFEST_DIR"));
@@ -22,7 +22,7 @@ fn model_file(name: &str) -> TapeModel {
 
 /// A model file's solution and sensitivities (outside the generic
 /// comparison, whose allocator bound would otherwise shadow `Dyn`'s).
-fn solve_file(tape: &TapeModel, method: Method, t_end: f64, opts: &Options) -> (Solution, Sensitivities) {
+fn solve_file<A: Algorithm>(tape: &TapeModel, method: A, t_end: f64, opts: &Options) -> (Solution, Sensitivities) {
     let (y0, p) = (tape.y0(), tape.params());
     let sol = solve(tape, method, (0.0, t_end), y0, p, opts).unwrap();
     let wrt = Wrt::all(tape);
@@ -31,8 +31,10 @@ fn solve_file(tape: &TapeModel, method: Method, t_end: f64, opts: &Options) -> (
 
 /// The model file `name` and the Rust model `rust`: the same names and
 /// values, the same steps, and bit-identical trajectories and
-/// sensitivities (to every parameter and initial state).
-fn same_as_rust<M: Model>(name: &str, rust: &M, method: Method, t_end: f64, (y0, p): (&[f64], &[f64]))
+/// sensitivities (to every parameter and initial state). The method is a
+/// type, so that each model compiles its one stepper (a `Method` value
+/// compiles all of them).
+fn same_as_rust<M: Model, A: Algorithm>(name: &str, rust: &M, method: A, t_end: f64, (y0, p): (&[f64], &[f64]))
 where
     DefaultAllocator: Allocator<M::Dim>,
 {
@@ -49,24 +51,26 @@ where
     // operations, so the arithmetic is the same: bit for bit.
     assert_eq!(b.y, a.y, "{name}: trajectories");
 
-    let sa = solve_sensitivities(rust, method, (0.0, t_end), y0, p, &Wrt::all(rust), &opts).unwrap();
+    // At the file model's one chunk width (8), which gives each direction
+    // the same arithmetic as any other width, with one width compiled.
+    let sa = solve_sensitivities_chunked::<_, _, 8>(rust, method, (0.0, t_end), y0, p, &Wrt::all(rust), &opts).unwrap();
     assert_eq!(sb.jacobians, sa.jacobians, "{name}: sensitivities");
 }
 
 #[test]
 fn model_files_match_the_rust_models() {
-    same_as_rust("lotka_volterra", &LotkaVolterra, Method::Dopri5, 10.0, (&LotkaVolterra::Y0, &LotkaVolterra::PARAMS));
-    same_as_rust("van_der_pol", &VanDerPol, Method::Tsit5, 10.0, (&VanDerPol::Y0, &VanDerPol::PARAMS));
-    same_as_rust("lorenz", &Lorenz, Method::Dop853, 2.0, (&Lorenz::Y0, &Lorenz::PARAMS));
-    same_as_rust("pendulum", &Pendulum, Method::Tsit5, 10.0, (&Pendulum::Y0, &Pendulum::PARAMS));
-    same_as_rust("sir", &Sir, Method::Dopri5, 100.0, (&Sir::Y0, &Sir::PARAMS));
+    same_as_rust("lotka_volterra", &LotkaVolterra, Dopri5, 10.0, (&LotkaVolterra::Y0, &LotkaVolterra::PARAMS));
+    same_as_rust("van_der_pol", &VanDerPol, Tsit5, 10.0, (&VanDerPol::Y0, &VanDerPol::PARAMS));
+    same_as_rust("lorenz", &Lorenz, Dop853, 2.0, (&Lorenz::Y0, &Lorenz::PARAMS));
+    same_as_rust("pendulum", &Pendulum, Tsit5, 10.0, (&Pendulum::Y0, &Pendulum::PARAMS));
+    same_as_rust("sir", &Sir, Dopri5, 100.0, (&Sir::Y0, &Sir::PARAMS));
 }
 
 #[test]
 fn stiff_model_files_match_the_rust_models() {
-    same_as_rust("robertson", &Robertson, Method::Rodas5P, 100.0, (&Robertson::Y0, &Robertson::PARAMS));
-    same_as_rust("hires", &Hires, Method::Bdf, 321.8122, (&Hires::Y0, &Hires::PARAMS));
-    same_as_rust("hires", &Hires, Method::Kvaerno5, 10.0, (&Hires::Y0, &Hires::PARAMS));
+    same_as_rust("robertson", &Robertson, Rodas5P, 100.0, (&Robertson::Y0, &Robertson::PARAMS));
+    same_as_rust("hires", &Hires, Bdf, 321.8122, (&Hires::Y0, &Hires::PARAMS));
+    same_as_rust("hires", &Hires, Kvaerno5, 10.0, (&Hires::Y0, &Hires::PARAMS));
 }
 
 /// A tank with an inflow input and an outflow output: driven by a signal,
@@ -115,7 +119,7 @@ fn inputs_outputs_and_composition() {
     // Constant inflow 2: h → inflow/k = 4 with rate k/area.
     let driven = Driven::new(&tank, vec![2.0]).unwrap();
     let opts = Options::default().rtol(1e-10).atol(1e-12).save_final();
-    let sol = solve(&driven, Method::Tsit5, (0.0, 3.0), tank.y0(), tank.params(), &opts).unwrap();
+    let sol = solve(&driven, Tsit5, (0.0, 3.0), tank.y0(), tank.params(), &opts).unwrap();
     let exact = 4.0 - 3.0 * (-0.25f64 * 3.0).exp();
     assert!((sol.y[0] - exact).abs() < 1e-9, "{} vs {exact}", sol.y[0]);
 
@@ -130,7 +134,7 @@ fn inputs_outputs_and_composition() {
     assert_eq!(loop_.param_names(), ["valve.tau", "tank.k", "tank.area"]);
     let p = loop_.params(&[("valve.tau", 1e-3), ("tank.k", 0.5), ("tank.area", 2.0)]).unwrap();
     let x0 = loop_.states(&[("valve.y", 2.0), ("tank.h", 1.0)]).unwrap();
-    let sol = solve(&loop_, Method::Rodas5P, (0.0, 3.0), &x0, &p, &opts).unwrap();
+    let sol = solve(&loop_, Rodas5P, (0.0, 3.0), &x0, &p, &opts).unwrap();
     assert!((sol.y[1] - exact).abs() < 1e-8, "{} vs {exact}", sol.y[1]);
 }
 
