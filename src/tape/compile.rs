@@ -76,17 +76,51 @@ pub(crate) fn compile(scope: &Scope<'_>, roots: &[&Expr]) -> Result<Tape, Compil
     for (k, e) in roots.iter().enumerate() {
         results.push(c.expr(e, None, &Origin::Root(k))?);
     }
-    let (n_args, n_consts) = (scope.shape.args() as u32, c.consts.len() as u32);
-    let registers = allocate(&c.code, &results);
-    let base = n_args + n_consts;
+    let code: Vec<Inst> = c.code.iter().map(|&i| immediate(i, |v| c.value_of(v))).collect();
+    // The constants still read from slots (by the instructions without an
+    // immediate form, or as results), numbered afresh.
+    let mut consts = Vec::new();
+    let mut const_slot = vec![u32::MAX; c.consts.len()];
+    for v in code.iter().flat_map(|i| i.operands()).chain(results.iter().copied()).filter(|v| v & CONST != 0) {
+        let k = (v & INDEX) as usize;
+        if const_slot[k] == u32::MAX {
+            const_slot[k] = consts.len() as u32;
+            consts.push(c.consts[k]);
+        }
+    }
+    let n_args = scope.shape.args() as u32;
+    let registers = allocate(&code, &results);
+    let base = n_args + consts.len() as u32;
     let slot = |v: u32| match v {
-        v if v & CONST != 0 => n_args + (v & INDEX),
+        v if v & CONST != 0 => n_args + const_slot[(v & INDEX) as usize],
         v if v & CODE != 0 => base + registers[(v & INDEX) as usize],
         v => v,
     };
-    let code: Vec<(Inst, u32)> = c.code.iter().enumerate().map(|(k, i)| (i.map(slot), base + registers[k])).collect();
+    let code: Vec<(Inst, u32)> = code.iter().enumerate().map(|(k, i)| (i.map(slot), base + registers[k])).collect();
     let n_slots = code.iter().map(|&(_, d)| d as usize + 1).max().unwrap_or(0).max(base as usize);
-    Ok(Tape { shape: scope.shape, consts: c.consts, code, n_slots, results: results.into_iter().map(slot).collect() })
+    Ok(Tape { shape: scope.shape, consts, code, n_slots, results: results.into_iter().map(slot).collect() })
+}
+
+/// `inst` with its constant operand (there is at most one: an instruction
+/// of constants is folded) as an immediate where it has that form. The
+/// values are those of the written operation: `x / c` divides, and IEEE
+/// sums and products commute exactly.
+fn immediate(inst: Inst, value: impl Fn(u32) -> Option<f64>) -> Inst {
+    let c = |v: u32| value(v).map(f64::to_bits);
+    match inst {
+        Inst::Add(a, b) | Inst::Mul(a, b) | Inst::Sub(a, b) | Inst::Div(a, b) => match (c(a), c(b), inst) {
+            (_, Some(k), Inst::Add(..)) => Inst::AddC(a, k),
+            (Some(k), _, Inst::Add(..)) => Inst::AddC(b, k),
+            (_, Some(k), Inst::Mul(..)) => Inst::MulC(a, k),
+            (Some(k), _, Inst::Mul(..)) => Inst::MulC(b, k),
+            (_, Some(k), Inst::Sub(..)) => Inst::SubC(a, k),
+            (Some(k), _, Inst::Sub(..)) => Inst::CSub(k, b),
+            (_, Some(k), Inst::Div(..)) => Inst::DivC(a, k),
+            (Some(k), _, Inst::Div(..)) => Inst::CDiv(k, b),
+            _ => inst,
+        },
+        i => i,
+    }
 }
 
 /// A register for each instruction's result, reused once the value is
@@ -372,9 +406,37 @@ mod tests {
         assert_eq!(tape("x * 1 + 0").instructions(), 0);
         assert_eq!(tape("exp(0) * x / 1").instructions(), 0);
         assert_eq!(tape("if(1 < 2, x, y)").instructions(), 0);
-        assert_eq!(tape("x^2").code, [(Inst::Powi(1, 2), 4)]); // after the constant 2
-        assert_eq!(tape("x^0.5").code, [(Inst::Powf(1, 0.5f64.to_bits()), 4)]);
+        assert_eq!(tape("x^2").code, [(Inst::Powi(1, 2), 3)]);
+        assert_eq!(tape("x^0.5").code, [(Inst::Powf(1, 0.5f64.to_bits()), 3)]);
         assert_eq!(tape("x^y").code, [(Inst::Pow(1, 2), 3)]);
+    }
+
+    /// A constant operand of `+ − · /` is an immediate, on either side;
+    /// the constants other instructions read keep their slots.
+    #[test]
+    fn constants_as_immediates() {
+        let k = |v: f64| v.to_bits();
+        assert_eq!(tape("2 * x").code, [(Inst::MulC(1, k(2.0)), 3)]);
+        assert_eq!(tape("x + 3").code, [(Inst::AddC(1, k(3.0)), 3)]);
+        assert_eq!(tape("3 + x").code, [(Inst::AddC(1, k(3.0)), 3)]);
+        assert_eq!(tape("1 - x").code, [(Inst::CSub(k(1.0), 1), 3)]);
+        assert_eq!(tape("x / 3").code, [(Inst::DivC(1, k(3.0)), 3)]);
+        assert_eq!(tape("3 / x").code, [(Inst::CDiv(k(3.0), 1), 3)]);
+        let t = tape("max(x, 3) * 2");
+        assert_eq!(t.consts, [3.0]);
+        assert_eq!(t.code, [(Inst::Max(1, 3), 4), (Inst::MulC(4, k(2.0)), 4)]);
+        assert_eq!(tape("3").results, [3]);
+        // The real part of a dual evaluation divides as `f64` does.
+        let mut out = [Dual64::from(0.0)];
+        tape("x / 3 + 1 / y").eval(
+            Dual64::from(0.0),
+            &[],
+            &[],
+            &[Dual64::from(0.5).derivative(), 2.0.into()],
+            &mut out,
+        );
+        assert_eq!(out[0].re, 0.5 / 3.0 + 1.0 / 2.0);
+        assert_eq!(out[0].eps, 1.0 / 3.0);
     }
 
     /// A long chain needs two registers, not one slot per instruction, and
@@ -410,6 +472,10 @@ mod tests {
             ("sign(-x) + floor(y + x) + ceil(x) + abs(-x)", -1.0 + 2.0 + 1.0 + 0.5),
             ("sin(pi / 2) + cos(0) + tan(0) + true + false", 3.0),
             ("sqrt(y) * sqrt(y)", 2f64.sqrt() * 2f64.sqrt()),
+            (
+                "3 - x / 7 + 2 / y * 5 - (x - 0.1) + (0.25 + y)",
+                3.0 - 0.5 / 7.0 + 2.0 / 2.0 * 5.0 - (0.5 - 0.1) + (0.25 + 2.0),
+            ),
         ];
         for (src, expected) in cases {
             assert_eq!(value(src), expected, "{src}");

@@ -116,13 +116,27 @@ pub enum Cmp {
     Ne,
 }
 
-/// One instruction; operands are slot numbers.
+/// One instruction; operands are slot numbers, or constants (their bits,
+/// so that instructions hash) where the name says so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Inst {
     Add(u32, u32),
     Sub(u32, u32),
     Mul(u32, u32),
     Div(u32, u32),
+    /// `x + c`: a constant operand is not a slot, so that a dual number's
+    /// derivative parts neither hold zeros for it nor multiply by them.
+    AddC(u32, u64),
+    /// `x − c`.
+    SubC(u32, u64),
+    /// `c − x`.
+    CSub(u64, u32),
+    /// `x · c`.
+    MulC(u32, u64),
+    /// `x / c`.
+    DivC(u32, u64),
+    /// `c / x`.
+    CDiv(u64, u32),
     Neg(u32),
     /// `x^n`, integer `n`.
     Powi(u32, i32),
@@ -161,6 +175,12 @@ impl Inst {
             Sub(a, b) => s(a) - s(b),
             Mul(a, b) => s(a) * s(b),
             Div(a, b) => s(a) / s(b),
+            AddC(a, c) => s(a) + f64::from_bits(c),
+            SubC(a, c) => s(a) - f64::from_bits(c),
+            CSub(c, a) => D::from(f64::from_bits(c)) - s(a),
+            MulC(a, c) => s(a) * f64::from_bits(c),
+            DivC(a, c) => s(a) / f64::from_bits(c),
+            CDiv(c, a) => D::from(f64::from_bits(c)) / s(a),
             Neg(a) => -s(a),
             Powi(a, n) => s(a).powi(n),
             Powf(a, c) => s(a).powf(f64::from_bits(c)),
@@ -202,7 +222,17 @@ impl Inst {
     pub(crate) fn operands(self) -> impl Iterator<Item = u32> {
         use Inst::*;
         let (a, b, c) = match self {
-            Neg(a) | Powi(a, _) | Powf(a, _) | Call(_, a) | Not(a) => (Some(a), None, None),
+            Neg(a)
+            | Powi(a, _)
+            | Powf(a, _)
+            | Call(_, a)
+            | Not(a)
+            | AddC(a, _)
+            | SubC(a, _)
+            | CSub(_, a)
+            | MulC(a, _)
+            | DivC(a, _)
+            | CDiv(_, a) => (Some(a), None, None),
             Add(a, b)
             | Sub(a, b)
             | Mul(a, b)
@@ -226,6 +256,12 @@ impl Inst {
             Sub(a, b) => Sub(f(a), f(b)),
             Mul(a, b) => Mul(f(a), f(b)),
             Div(a, b) => Div(f(a), f(b)),
+            AddC(a, c) => AddC(f(a), c),
+            SubC(a, c) => SubC(f(a), c),
+            CSub(c, a) => CSub(c, f(a)),
+            MulC(a, c) => MulC(f(a), c),
+            DivC(a, c) => DivC(f(a), c),
+            CDiv(c, a) => CDiv(c, f(a)),
             Neg(a) => Neg(f(a)),
             Powi(a, n) => Powi(f(a), n),
             Powf(a, c) => Powf(f(a), c),
