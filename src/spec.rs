@@ -41,7 +41,9 @@ pub(crate) fn parse_toml<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
 /// solve of `y' = 0` over `t_span`): options, tolerances, save times and
 /// the span itself, as `InvalidSpec` naming the spec's key.
 pub(crate) fn check_options(method: crate::Method, t_span: (f64, f64), options: &crate::Options) -> Result<(), Error> {
-    let decay = crate::models::registry::lookup("exponential_decay")?;
+    // As a `Named` model: the library compiles its steppers for the
+    // command line's models anyway.
+    let decay = crate::models::registry::Named::BuiltIn(crate::models::registry::lookup("exponential_decay")?);
     match crate::solve(&decay, method, t_span, &[1.0], &[0.0], options) {
         Err(e) if crate::ensemble::is_configuration_error(&e) => {
             let key = match &e {

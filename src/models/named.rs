@@ -10,6 +10,7 @@ use crate::tape::TapeModel;
 use crate::{DualScalar, Error, State};
 use nalgebra::Dyn;
 use std::path::Path;
+use std::sync::Arc;
 
 /// A model named on the command line or in a spec file: a built-in model
 /// by name, a model file (a name ending in `.toml`; see
@@ -40,8 +41,10 @@ pub enum Named {
     File {
         /// The file as named (joined to the directory it is relative to).
         path: String,
-        /// The model.
-        model: Box<TapeModel>,
+        /// The model (shared: a PEtab problem solves its model as a
+        /// `Named`, so that the library compiles one set of steppers for
+        /// model files).
+        model: Arc<TapeModel>,
         /// A hash of the file's text (so that runs on several machines
         /// can check they read the same model).
         fingerprint: String,
@@ -121,7 +124,7 @@ impl Named {
         let model =
             if sbml { crate::import::sbml_from_str(&path, &text)? } else { TapeModel::from_toml(&path, &text)? };
         let fingerprint = crate::files::fingerprint("odeon-model-file/1", text.as_bytes());
-        Ok(Named::File { path, model: Box::new(model), fingerprint })
+        Ok(Named::File { path, model: Arc::new(model), fingerprint })
     }
 
     /// The built-in model's or block's name, or the file's path.

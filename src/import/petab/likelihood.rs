@@ -133,7 +133,7 @@ impl Petab {
                 let mut switches = self.model.time_switches(&primal);
                 switches.retain(|&t| t > 0.0 && t < t_end);
                 let options = options(settings).t_eval(times.to_vec()).tstops(switches);
-                let sol = solve_dual(&self.model, settings.method, (0.0, t_end), x0, p, &options)?;
+                let sol = solve_dual(&self.solvable, settings.method, (0.0, t_end), x0, p, &options)?;
                 Ok((0..sol.len()).map(|i| sol.state(i).to_vec()).collect())
             }
             _ => Ok(vec![x0.to_vec(); times.len()]),
@@ -244,7 +244,7 @@ impl Petab {
             // starts at 0, so that steps are not limited by the rounding of
             // a large time.
             let t_next = if t == 0.0 { 1.0 } else { 10.0 * t };
-            let sol = solve_dual(&self.model, settings.method, (0.0, t_next - t), &x, p, &options)?;
+            let sol = solve_dual(&self.solvable, settings.method, (0.0, t_next - t), &x, p, &options)?;
             x.copy_from_slice(sol.state(sol.len() - 1));
             t = t_next;
         }

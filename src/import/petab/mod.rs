@@ -43,10 +43,12 @@ pub use prior::{Prior, PriorType};
 pub use problem::Observable;
 
 use crate::integrate::Method;
+use crate::models::registry::Named;
 use crate::tape::TapeModel;
 use problem::Simulation;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::Arc;
 
 /// A parameter's scale for estimation (`parameterScale`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,7 +169,12 @@ impl Default for Settings {
 #[derive(Clone, Debug)]
 pub struct Petab {
     name: String,
-    model: TapeModel,
+    model: Arc<TapeModel>,
+    /// The same model as the integrator sees it: a [`Named`] model file,
+    /// whose steppers the library compiles once for the command line
+    /// and for PEtab (solving a `TapeModel` directly compiled all of
+    /// them a second time).
+    solvable: Named,
     parameters: Vec<Parameter>,
     /// Parameter-table index of each estimated parameter.
     estimated: Vec<usize>,

@@ -6,11 +6,13 @@ use super::table::{Table, parse_number};
 use super::{Distribution, Parameter, Petab, Prior, Scale, Transformation};
 use crate::Error;
 use crate::Model;
+use crate::models::registry::Named;
 use crate::tape::build::{BuildError, Equations, Part};
 use crate::tape::{Expr, Kind, TapeModel};
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Where a value comes from: a number, or an estimated parameter (its
 /// index among the estimated ones, in linear scale).
@@ -164,9 +166,13 @@ pub(super) fn read(path: &Path) -> Result<Petab, Error> {
     let conditions = condition_table(&conditions, &model, &resolver)?;
     let simulations = measurement_table(&measurements, &observables, &conditions, &resolver)?;
     let gradient_order = gradient_order(&model, resolver.estimated.len(), &simulations);
+    let model = Arc::new(model);
+    let solvable =
+        Named::File { path: sbml_path.display().to_string(), model: Arc::clone(&model), fingerprint: String::new() };
     Ok(Petab {
         name,
         model,
+        solvable,
         estimated: resolver.estimated,
         gradient_order,
         parameters: params,
