@@ -285,6 +285,20 @@ impl FitSpec {
         Ok(FitRun { model: self.model.clone(), report, optima })
     }
 
+    /// The plots of a run on this spec's problem: `fit.svg` (the data and
+    /// the fitted curves) and `residuals.svg` in `out` (see
+    /// [`plot::fit_curves`](crate::plot::fit_curves) and
+    /// [`plot::fit_residuals`](crate::plot::fit_residuals); compiled here,
+    /// once, for the run-time [`Named`] model and method).
+    ///
+    /// # Errors
+    /// Those of the two plots.
+    #[cfg(feature = "plot")]
+    pub fn plot(&self, problem: &FitProblem<'_, Named>, run: &FitRun, out: &Path) -> Result<(), Error> {
+        crate::plot::fit_curves(problem, &run.report, 0, out.join("fit.svg"))?;
+        crate::plot::fit_residuals(problem, &run.report, out.join("residuals.svg"))
+    }
+
     /// Read the data and check the problem the spec describes (columns,
     /// times, values, standard deviations, parameters and bounds) without
     /// fitting: what [`run`](Self::run) would refuse, found in

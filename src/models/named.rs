@@ -5,9 +5,10 @@ use crate::compose::blocks::Block;
 use crate::compose::{Composite, CompositeFile, Many};
 use crate::events::{Cause, Event, Schedule};
 use crate::integrate::MassMatrix;
+use crate::sensitivity::{Sensitivities, Wrt, solve_sensitivities};
 use crate::system::Model as M;
 use crate::tape::TapeModel;
-use crate::{DualScalar, Error, State};
+use crate::{DualScalar, Error, Method, Options, Solution, State};
 use nalgebra::Dyn;
 use std::path::Path;
 use std::sync::Arc;
@@ -68,6 +69,54 @@ pub enum Named {
 /// Composite files nested deeper than this are refused (a file that
 /// includes itself would never end).
 const MAX_NESTING: usize = 16;
+
+/// Solves of a `Named` model with a run-time [`Method`]: plain functions,
+/// compiled once into the library. A program that calls the generic
+/// [`solve`](crate::solve) with a `Named` model and a `Method` value
+/// compiles every stepper for it again (the command line did, at about a
+/// third of its build).
+impl Named {
+    /// [`solve`](crate::solve) of this model.
+    ///
+    /// # Errors
+    /// Those of [`solve`](crate::solve).
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::models::registry::Named;
+    /// use odeon::{Method, Options};
+    /// let m = Named::resolve("exponential_decay", ".".as_ref())?;
+    /// let sol = m.solve(Method::Dopri5, (0.0, 1.0), m.y0(), m.params(), &Options::default().save_final())?;
+    /// assert!((sol.y[0] - m.y0()[0] * (-m.params()[0]).exp()).abs() < 1e-6);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn solve(
+        &self,
+        method: Method,
+        t_span: (f64, f64),
+        y0: &[f64],
+        p: &[f64],
+        options: &Options,
+    ) -> Result<Solution, Error> {
+        crate::solve(self, method, t_span, y0, p, options)
+    }
+
+    /// [`solve_sensitivities`] of this model.
+    ///
+    /// # Errors
+    /// Those of [`solve_sensitivities`].
+    pub fn sensitivities(
+        &self,
+        method: Method,
+        t_span: (f64, f64),
+        y0: &[f64],
+        p: &[f64],
+        wrt: &[Wrt],
+        options: &Options,
+    ) -> Result<Sensitivities, Error> {
+        solve_sensitivities(self, method, t_span, y0, p, wrt, options)
+    }
+}
 
 impl Named {
     /// The built-in model `name`, or the model file `name` (relative to

@@ -102,8 +102,7 @@ fn fit(spec: &std::path::Path, out: &std::path::Path) -> Result<bool, Box<dyn st
     odeon::files::write_json(out.join("report.json"), &run, true)?;
     #[cfg(feature = "plot")]
     {
-        odeon::plot::fit_curves(&problem, &run.report, 0, out.join("fit.svg"))?;
-        odeon::plot::fit_residuals(&problem, &run.report, out.join("residuals.svg"))?;
+        spec.plot(&problem, &run, out)?;
     }
     println!("{} fitted to {}\n{}", run.model, spec.data.display(), run.report);
     if !run.optima.is_empty() {

@@ -5,7 +5,7 @@
 use odeon::models::registry::Named;
 use odeon::sensitivity::Wrt;
 use odeon::system::Model;
-use odeon::{Method, OdeProblem, Options};
+use odeon::{Method, Options};
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
@@ -90,8 +90,7 @@ impl RunArgs {
 /// `odeon simulate`: the trajectory as CSV and a plot.
 pub fn simulate(args: &RunArgs) -> Result<(), Box<dyn Error>> {
     let run = args.resolve()?;
-    let problem = OdeProblem::new(&run.model, (args.t0, args.t_end), &run.y0, &run.p);
-    let sol = problem.solve(run.method, &run.options)?;
+    let sol = run.model.solve(run.method, (args.t0, args.t_end), &run.y0, &run.p, &run.options)?;
     let names = run.model.state_names();
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let csv = args.out.join(format!("{}.csv", run.stem));
@@ -115,9 +114,8 @@ pub fn simulate(args: &RunArgs) -> Result<(), Box<dyn Error>> {
 /// and a plot (normalized, `(p/y) ∂y/∂p`).
 pub fn sensitivities(args: &RunArgs) -> Result<(), Box<dyn Error>> {
     let run = args.resolve()?;
-    let problem = OdeProblem::new(&run.model, (args.t0, args.t_end), &run.y0, &run.p);
     let wrt = Wrt::params(&run.model);
-    let s = problem.sensitivities(run.method, &wrt, &run.options)?;
+    let s = run.model.sensitivities(run.method, (args.t0, args.t_end), &run.y0, &run.p, &wrt, &run.options)?;
     let (states, params) = (run.model.state_names(), run.model.param_names());
     let mut csv = String::from("t");
     for j in &states {
