@@ -293,6 +293,27 @@ impl FitSpec {
     ///
     /// # Errors
     /// Those of the two plots.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::fit::FitSpec;
+    /// use odeon::models::registry::Named;
+    /// let dir = std::env::temp_dir().join(format!("odeon-fit-plot-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// // y = e^{-0.7 t}, sampled (the model starts at y = 1).
+    /// let rows: String = (0..8).map(|i| { let t = i as f64 * 0.5; format!("{t},{}\n", (-0.7 * t).exp()) }).collect();
+    /// std::fs::write(dir.join("d.csv"), format!("t,y\n{rows}")).unwrap();
+    /// let text = "model = \"exponential_decay\"\ndata = \"d.csv\"\ntime = \"t\"\n[observe]\ny = \"y\"\n[params]\nk = { guess = 1.0 }\n";
+    /// let spec = FitSpec::parse(text, &dir)?;
+    /// let model = Named::resolve(&spec.model, ".".as_ref())?;
+    /// let problem = spec.problem(&model)?;
+    /// let run = spec.run_problem(&problem)?;
+    /// spec.plot(&problem, &run, &dir)?;
+    /// assert!(run.report.converged);
+    /// assert!(dir.join("fit.svg").exists() && dir.join("residuals.svg").exists());
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
     #[cfg(feature = "plot")]
     pub fn plot(&self, problem: &FitProblem<'_, Named>, run: &FitRun, out: &Path) -> Result<(), Error> {
         crate::plot::fit_curves(problem, &run.report, 0, out.join("fit.svg"))?;

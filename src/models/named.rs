@@ -105,6 +105,20 @@ impl Named {
     ///
     /// # Errors
     /// Those of [`solve_sensitivities`].
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::models::registry::Named;
+    /// use odeon::sensitivity::Wrt;
+    /// use odeon::{Method, Options};
+    /// // y' = -k y: ∂y(1)/∂k = -y0 e^{-k}.
+    /// let m = Named::resolve("exponential_decay", ".".as_ref())?;
+    /// let (y0, k) = (m.y0()[0], m.params()[0]);
+    /// let opts = Options::default().rtol(1e-10).atol(1e-12).save_final();
+    /// let s = m.sensitivities(Method::Tsit5, (0.0, 1.0), m.y0(), m.params(), &[Wrt::Param(0)], &opts)?;
+    /// assert!((s.jacobians[0][(0, 0)] + y0 * (-k).exp()).abs() < 1e-8);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
     pub fn sensitivities(
         &self,
         method: Method,
