@@ -13,12 +13,14 @@
 //! Run: `cargo bench --bench fit`.
 
 use argmin::core::{Error, Executor, Jacobian, Operator};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use nalgebra::DMatrix;
 use odeon::fit::{
     Data, Experiment, FitOptions, FitProblem, LevenbergMarquardt, Objective, Observable, Parameter, States, fit,
 };
 use odeon::models::{LotkaVolterra, OralDosing};
+use odeon::tape::TapeModel;
 use odeon::{Algorithm, Dopri5, OdeSystem, Options, Tsit5};
 use std::hint::black_box;
 use std::time::Duration;
@@ -119,19 +121,22 @@ fn petab(c: &mut Criterion) {
     let times = [0.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 120.0, 160.0, 200.0, 240.0];
     let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(times.to_vec());
     let mut g = c.benchmark_group("petab_boehm");
+    // The method a type (a `Method` value compiles every stepper).
+    fn states<A: Algorithm>(
+        g: &mut BenchmarkGroup<'_, WallTime>,
+        m: A,
+        model: &TapeModel,
+        y0p: [&[f64]; 2],
+        o: &Options,
+    ) {
+        g.bench_function(format!("SBML states at the measurement times (as libroadrunner), {}", m.name()), |b| {
+            b.iter(|| odeon::solve(model, m, (0.0, 240.0), black_box(y0p[0]), y0p[1], o).unwrap())
+        });
+    }
+    states(&mut g, odeon::Rodas5P, model, [&y0, &p], &opts);
+    states(&mut g, odeon::Bdf, model, [&y0, &p], &opts);
     for method in [odeon::Method::Rodas5P, odeon::Method::Bdf] {
         let s = Settings { method, ..Settings::default() };
-        // The method a type (a `Method` value compiles every stepper).
-        let name = format!("SBML states at the measurement times (as libroadrunner), {method}");
-        let span = (0.0, 240.0);
-        match method {
-            odeon::Method::Bdf => g.bench_function(name, |b| {
-                b.iter(|| odeon::solve(model, odeon::Bdf, span, black_box(&y0), &p, &opts).unwrap())
-            }),
-            _ => g.bench_function(name, |b| {
-                b.iter(|| odeon::solve(model, odeon::Rodas5P, span, black_box(&y0), &p, &opts).unwrap())
-            }),
-        };
         g.bench_function(format!("log-likelihood, {method}"), |b| {
             b.iter(|| problem.log_likelihood(black_box(&theta), &s).unwrap())
         });
