@@ -1,7 +1,7 @@
 //! Standard blocks for composites: a first-order lag and a PI controller;
 //! and [`Block`], the blocks by name for composite files.
 
-use super::{Builder, Composite, Parts};
+use super::{Builder, Composite, Parts, Ports, port_names};
 use crate::models::ForcedVanDerPol;
 use crate::system::{Model, SliceModel, State};
 use crate::{DualScalar, Error};
@@ -34,10 +34,10 @@ impl Model for Lag {
         1
     }
     fn n_inputs(&self) -> usize {
-        1
+        Self::INPUTS.len()
     }
     fn n_outputs(&self) -> usize {
-        1
+        Self::OUTPUTS.len()
     }
     #[inline]
     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 1>, u: &[D], p: &[D], dx: &mut SVector<D, 1>) {
@@ -57,11 +57,16 @@ impl Model for Lag {
         vec!["tau".into()]
     }
     fn input_names(&self) -> Vec<String> {
-        vec!["u".into()]
+        port_names(Self::INPUTS)
     }
     fn output_names(&self) -> Vec<String> {
-        vec!["y".into()]
+        port_names(Self::OUTPUTS)
     }
+}
+
+impl Ports for Lag {
+    const INPUTS: &'static [&'static str] = &["u"];
+    const OUTPUTS: &'static [&'static str] = &["y"];
 }
 
 /// A PI controller: error `e = r − y` between the setpoint `r` and the
@@ -90,10 +95,10 @@ impl Model for Pi {
         2
     }
     fn n_inputs(&self) -> usize {
-        2
+        Self::INPUTS.len()
     }
     fn n_outputs(&self) -> usize {
-        1
+        Self::OUTPUTS.len()
     }
     #[inline]
     fn rhs<D: DualScalar>(&self, _t: D, _x: &SVector<D, 1>, u: &[D], _p: &[D], dx: &mut SVector<D, 1>) {
@@ -110,11 +115,16 @@ impl Model for Pi {
         vec!["kp".into(), "ki".into()]
     }
     fn input_names(&self) -> Vec<String> {
-        vec!["r".into(), "y".into()]
+        port_names(Self::INPUTS)
     }
     fn output_names(&self) -> Vec<String> {
-        vec!["u".into()]
+        port_names(Self::OUTPUTS)
     }
+}
+
+impl Ports for Pi {
+    const INPUTS: &'static [&'static str] = &["r", "y"];
+    const OUTPUTS: &'static [&'static str] = &["u"];
 }
 
 /// Van der Pol's oscillator (`plant`, [`ForcedVanDerPol`]) under PI control

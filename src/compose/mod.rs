@@ -84,9 +84,13 @@ pub mod blocks;
 mod file;
 mod layout;
 mod parts;
+mod wired;
 
 pub use file::{CompositeFile, Connection, Subsystem};
 pub use parts::{Cons, Many, Nil, Parts};
+#[doc(hidden)]
+pub use wired::__private;
+pub use wired::{Ports, port_names};
 
 use crate::events::{Cause, Event, Schedule};
 use crate::system::{Model, State};
@@ -179,6 +183,14 @@ impl<P: Parts> Builder<P> {
         self
     }
 
+    /// A connection with or without a gain, as
+    /// [`composite!`](crate::composite) writes it.
+    #[doc(hidden)]
+    pub fn __connect(mut self, from: &str, to: &str, gain: Option<f64>) -> Self {
+        self.wiring.connections.push((from.to_string(), to.to_string(), gain));
+        self
+    }
+
     /// Leave the input `input` open: it becomes an input of the composite,
     /// named by its path (in the order declared).
     pub fn external(mut self, input: &str) -> Self {
@@ -257,8 +269,23 @@ impl<P: Parts, N: Dim> Composite<P, N> {
         by_path("state", &self.layout.state_names, values)
     }
 
-    /// Compute every subsystem's outputs at `(t, x)`, then call `f` with
-    /// the evaluation (signals in place).
+    /// Whether one pass over the subsystems in the order added computes
+    /// every output after the outputs it reads directly, as
+    /// [`composite!`](crate::composite) evaluates them.
+    #[doc(hidden)]
+    pub fn __in_declared_order(&self) -> Result<(), Error> {
+        let layout = &self.layout;
+        match (0..layout.parts.len()).find(|&k| (1..layout.levels).any(|l| layout.runs(l, k))) {
+            None => Ok(()),
+            Some(k) => Err(Error::InvalidComposite {
+                path: layout.names[k].clone(),
+                reason: "an output of it reads directly an output not computed before its own (its own other output, or one \
+                         of a subsystem declared after it); composite! evaluates in the order declared"
+                    .into(),
+            }),
+        }
+    }
+
     /// Evaluate what `want` asks for at `(t, x, u, p)`, after the outputs
     /// pass: the signal buffer on the stack for a small composite.
     #[inline]

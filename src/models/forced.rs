@@ -1,6 +1,7 @@
 //! Models with inputs and outputs, for composition.
 
 use crate::DualScalar;
+use crate::compose::{Ports, port_names};
 use crate::system::Model;
 use nalgebra::{Const, SVector};
 
@@ -32,10 +33,10 @@ impl Model for ForcedVanDerPol {
         1
     }
     fn n_inputs(&self) -> usize {
-        1
+        Self::INPUTS.len()
     }
     fn n_outputs(&self) -> usize {
-        1
+        Self::OUTPUTS.len()
     }
     #[inline]
     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], p: &[D], dx: &mut SVector<D, 2>) {
@@ -56,11 +57,16 @@ impl Model for ForcedVanDerPol {
         vec!["mu".into()]
     }
     fn input_names(&self) -> Vec<String> {
-        vec!["force".into()]
+        port_names(Self::INPUTS)
     }
     fn output_names(&self) -> Vec<String> {
-        vec!["x".into()]
+        port_names(Self::OUTPUTS)
     }
+}
+
+impl Ports for ForcedVanDerPol {
+    const INPUTS: &'static [&'static str] = &["force"];
+    const OUTPUTS: &'static [&'static str] = &["x"];
 }
 
 /// A cart on a rail pushed by a force and loaded by what it carries: states
@@ -101,10 +107,10 @@ impl Model for Cart {
         1
     }
     fn n_inputs(&self) -> usize {
-        3
+        Self::INPUTS.len()
     }
     fn n_outputs(&self) -> usize {
-        2
+        Self::OUTPUTS.len()
     }
     #[inline]
     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], p: &[D], dx: &mut SVector<D, 2>) {
@@ -126,11 +132,16 @@ impl Model for Cart {
         vec!["m_cart".into()]
     }
     fn input_names(&self) -> Vec<String> {
-        vec!["force".into(), "k".into(), "b".into()]
+        port_names(Self::INPUTS)
     }
     fn output_names(&self) -> Vec<String> {
-        vec!["x".into(), "a".into()]
+        port_names(Self::OUTPUTS)
     }
+}
+
+impl Ports for Cart {
+    const INPUTS: &'static [&'static str] = &["force", "k", "b"];
+    const OUTPUTS: &'static [&'static str] = &["x", "a"];
 }
 
 /// The pole of a cart-pole: a pendulum on a pivot that accelerates
@@ -169,10 +180,10 @@ impl Model for Pole {
         2
     }
     fn n_inputs(&self) -> usize {
-        1
+        Self::INPUTS.len()
     }
     fn n_outputs(&self) -> usize {
-        2
+        Self::OUTPUTS.len()
     }
     #[inline]
     fn rhs<D: DualScalar>(&self, _t: D, x: &SVector<D, 2>, u: &[D], p: &[D], dx: &mut SVector<D, 2>) {
@@ -197,9 +208,14 @@ impl Model for Pole {
         vec!["m_pole".into(), "l_pole".into()]
     }
     fn input_names(&self) -> Vec<String> {
-        vec!["a".into()]
+        port_names(Self::INPUTS)
     }
     fn output_names(&self) -> Vec<String> {
-        vec!["k".into(), "b".into()]
+        port_names(Self::OUTPUTS)
     }
+}
+
+impl Ports for Pole {
+    const INPUTS: &'static [&'static str] = &["a"];
+    const OUTPUTS: &'static [&'static str] = &["k", "b"];
 }
