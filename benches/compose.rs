@@ -8,14 +8,17 @@
 //!
 //! Each composite is built with `build_const` (states on the stack, as the
 //! flat model) and with `build` (run-time size); the chain also as a
-//! run-time list of one type (`composite_many`, `Composite::builder_of`). Goal (issue 17): at most
+//! run-time list of one type (`composite_many`, `Composite::builder_of`),
+//! and each wired at compile time (`composite_wired`, `odeon::composite!`).
+//! Goal (issue 17): at most
 //! 1.1× the flat model's time. Run: `cargo bench --bench compose`; figures
 //! in `docs/benchmarks.md`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{Const, SVector};
-use odeon::compose::blocks::{Lag, van_der_pol_pi};
+use odeon::compose::blocks::{Lag, Pi, van_der_pol_pi};
 use odeon::compose::{Builder, Composite, Parts};
+use odeon::models::ForcedVanDerPol;
 use odeon::signal::Driven;
 use odeon::system::Model;
 use odeon::{Algorithm, DualScalar, Options, Rodas5P, Tsit5, solve};
@@ -66,6 +69,40 @@ impl Model for FlatChain {
     }
 }
 
+odeon::composite! {
+    /// VdP + PI + actuator wired at compile time.
+    struct WiredLoop {
+        plant: ForcedVanDerPol,
+        controller: Pi,
+        actuator: Lag,
+    }
+    connect {
+        plant.x -> controller.y,
+        controller.u -> actuator.u,
+        actuator.y -> plant.force,
+    }
+    external { controller.r }
+}
+
+odeon::composite! {
+    /// The fifty lags wired at compile time.
+    struct WiredChain {
+        l0: Lag, l1: Lag, l2: Lag, l3: Lag, l4: Lag, l5: Lag, l6: Lag, l7: Lag, l8: Lag, l9: Lag,
+        l10: Lag, l11: Lag, l12: Lag, l13: Lag, l14: Lag, l15: Lag, l16: Lag, l17: Lag, l18: Lag, l19: Lag,
+        l20: Lag, l21: Lag, l22: Lag, l23: Lag, l24: Lag, l25: Lag, l26: Lag, l27: Lag, l28: Lag, l29: Lag,
+        l30: Lag, l31: Lag, l32: Lag, l33: Lag, l34: Lag, l35: Lag, l36: Lag, l37: Lag, l38: Lag, l39: Lag,
+        l40: Lag, l41: Lag, l42: Lag, l43: Lag, l44: Lag, l45: Lag, l46: Lag, l47: Lag, l48: Lag, l49: Lag,
+    }
+    connect {
+        l0.y -> l1.u, l1.y -> l2.u, l2.y -> l3.u, l3.y -> l4.u, l4.y -> l5.u, l5.y -> l6.u, l6.y -> l7.u, l7.y -> l8.u, l8.y -> l9.u,
+        l9.y -> l10.u, l10.y -> l11.u, l11.y -> l12.u, l12.y -> l13.u, l13.y -> l14.u, l14.y -> l15.u, l15.y -> l16.u, l16.y -> l17.u, l17.y -> l18.u, l18.y -> l19.u,
+        l19.y -> l20.u, l20.y -> l21.u, l21.y -> l22.u, l22.y -> l23.u, l23.y -> l24.u, l24.y -> l25.u, l25.y -> l26.u, l26.y -> l27.u, l27.y -> l28.u, l28.y -> l29.u,
+        l29.y -> l30.u, l30.y -> l31.u, l31.y -> l32.u, l32.y -> l33.u, l33.y -> l34.u, l34.y -> l35.u, l35.y -> l36.u, l36.y -> l37.u, l37.y -> l38.u, l38.y -> l39.u,
+        l39.y -> l40.u, l40.y -> l41.u, l41.y -> l42.u, l42.y -> l43.u, l43.y -> l44.u, l44.y -> l45.u, l45.y -> l46.u, l46.y -> l47.u, l47.y -> l48.u, l48.y -> l49.u,
+    }
+    fix { l0.u = 1.0 }
+}
+
 /// Ten more lags, `lag{base}` … `lag{base + 9}`, each fed by the one before.
 fn ten<P: Parts>(b: Builder<P>, base: usize) -> Builder<impl Parts> {
     let b = b.add(&format!("lag{}", base), Lag).add(&format!("lag{}", base + 1), Lag);
@@ -112,19 +149,30 @@ fn composition(c: &mut Criterion) {
     let fixed = van_der_pol_pi().build_const::<4>().unwrap();
     let dynamic = van_der_pol_pi().build().unwrap();
     let flat = Driven::new(&FlatLoop, vec![1.0]).unwrap();
+    let wired = WiredLoop::new(ForcedVanDerPol, Pi, Lag).unwrap();
     let (fixed, dynamic) = (Driven::new(&fixed, vec![1.0]).unwrap(), Driven::new(&dynamic, vec![1.0]).unwrap());
+    let wired = Driven::new(&wired, vec![1.0]).unwrap();
     let vdp = (60.0, &x0[..], &p[..]);
     bench(&mut g, "vdp_pi flat", &flat, Tsit5, vdp);
     bench(&mut g, "vdp_pi composite_const", &fixed, Tsit5, vdp);
     bench(&mut g, "vdp_pi composite_dyn", &dynamic, Tsit5, vdp);
+    bench(&mut g, "vdp_pi composite_wired", &wired, Tsit5, vdp);
     bench(&mut g, "vdp_pi flat", &flat, Rodas5P, vdp);
     bench(&mut g, "vdp_pi composite_const", &fixed, Rodas5P, vdp);
     bench(&mut g, "vdp_pi composite_dyn", &dynamic, Rodas5P, vdp);
+    bench(&mut g, "vdp_pi composite_wired", &wired, Rodas5P, vdp);
     let (y0, taus) = ([0.0; 50], std::array::from_fn::<f64, 50, _>(|k| 0.5 + 0.01 * k as f64));
     bench(&mut g, "chain50 flat", &FlatChain, Tsit5, (100.0, &y0, &taus));
     bench(&mut g, "chain50 composite_const", &chain().build_const::<50>().unwrap(), Tsit5, (100.0, &y0, &taus));
     bench(&mut g, "chain50 composite_dyn", &chain().build().unwrap(), Tsit5, (100.0, &y0, &taus));
     bench(&mut g, "chain50 composite_many", &chain_of().build_const::<50>().unwrap(), Tsit5, (100.0, &y0, &taus));
+    let wired_chain = WiredChain::new(
+        Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag,
+        Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag, Lag,
+        Lag, Lag, Lag, Lag, Lag, Lag,
+    )
+    .unwrap();
+    bench(&mut g, "chain50 composite_wired", &wired_chain, Tsit5, (100.0, &y0, &taus));
     g.finish();
 }
 

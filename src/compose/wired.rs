@@ -191,10 +191,12 @@ pub mod __private {
 ///
 /// let model = ControlledVdp::new(ForcedVanDerPol, Pi, Lag)?;
 /// assert_eq!(odeon::system::Model::param_names(&model), ["plant.mu", "controller.kp", "controller.ki", "actuator.tau"]);
-/// let driven = Driven::new(&model, vec![1.0])?; // the set point
-/// let sol = solve(&driven, Tsit5, (0.0, 60.0), &[2.0, 0.0, 0.0, 0.0], &[2.0, 8.0, 4.0, 0.2], &Options::default())?;
-/// let (_, x) = sol.last().unwrap();
-/// assert!((x[0] - 1.0).abs() < 0.05); // held at the set point
+/// // The same solve as the builder's composite, step for step.
+/// let built = odeon::compose::blocks::van_der_pol_pi().build_const::<4>()?;
+/// let (x0, p, o) = ([2.0, 0.0, 0.0, 0.0], [2.0, 8.0, 4.0, 0.2], Options::default());
+/// let sol = solve(&Driven::new(&model, vec![1.0])?, Tsit5, (0.0, 60.0), &x0, &p, &o)?; // set point 1
+/// let same = solve(&Driven::new(&built, vec![1.0])?, Tsit5, (0.0, 60.0), &x0, &p, &o)?;
+/// assert_eq!(sol.y, same.y);
 /// # Ok::<(), odeon::Error>(())
 /// ```
 ///
@@ -228,6 +230,14 @@ macro_rules! composite {
                 }>,
             >,
         }
+
+        // Every port named, checked when the program is compiled.
+        const _: () = {
+            $(#[allow(non_camel_case_types)] type $field = $ty;)+
+            $crate::__composite_ports!($conns);
+            $($(_ = $crate::compose::__private::port(<$es as $crate::compose::Ports>::INPUTS, stringify!($ei));)*)?
+            $($(_ = $crate::compose::__private::port(<$fs as $crate::compose::Ports>::INPUTS, stringify!($fi));)*)?
+        };
 
         impl $name {
             /// Build the composite from its subsystems, in the order
@@ -432,6 +442,19 @@ macro_rules! __composite_connect {
     };
     (@gain) => { ::core::option::Option::None };
     (@gain $gain:expr) => { ::core::option::Option::Some($gain) };
+}
+
+/// The ports the connections name, each looked up (a name the
+/// subsystem's [`Ports`] lacks stops the compilation).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __composite_ports {
+    ({ $($from:ident . $out:ident -> $to:ident . $in:ident $(* $gain:expr)?),* $(,)? }) => {
+        $(
+            _ = $crate::compose::__private::port(<$from as $crate::compose::Ports>::OUTPUTS, stringify!($out));
+            _ = $crate::compose::__private::port(<$to as $crate::compose::Ports>::INPUTS, stringify!($in));
+        )*
+    };
 }
 
 /// The connections out of subsystem `$src`, from its outputs (just

@@ -22,7 +22,7 @@ use odeon::{Dop853, DualScalar, Error, Options, Rodas5P, Tsit5, solve};
 
 /// The oscillator under PI control through a lagging actuator, written
 /// flat: states x, v, z, a; parameters mu, kp, ki, tau; input r.
-struct Flat;
+pub(crate) struct Flat;
 
 impl Model for Flat {
     type Dim = Const<4>;
@@ -44,10 +44,10 @@ impl Model for Flat {
     }
 }
 
-const P: [f64; 4] = [1.5, 2.0, 0.8, 0.3];
-const X0: [f64; 4] = [1.0, 0.0, 0.0, 0.0];
+pub(crate) const P: [f64; 4] = [1.5, 2.0, 0.8, 0.3];
+pub(crate) const X0: [f64; 4] = [1.0, 0.0, 0.0, 0.0];
 
-fn setpoint() -> Table {
+pub(crate) fn setpoint() -> Table {
     let t: Vec<f64> = (0..=20).map(|i| i as f64).collect();
     let rows = t.iter().map(|&ti| vec![(0.4 * ti).sin()]).collect();
     Table::new(t, rows, Interpolation::Linear).unwrap()

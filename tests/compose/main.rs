@@ -11,3 +11,4 @@ mod common;
 mod compose;
 mod compose_files;
 mod inputs;
+mod wired;
