@@ -5,9 +5,13 @@
 //! model, so it is simulated and differentiated like any other. The
 //! setpoint is a square wave given as a table.
 //!
+//! The wiring is declared with `odeon::composite!`, known when the program
+//! is compiled: the composite runs as fast as the same equations written
+//! flat. `Composite::builder()` wires the same parts when the program runs
+//! (from names read at run time); a composite file does it without Rust.
+//!
 //! Run: `cargo run --release --example vdp_pi_control` (writes to `out/`).
 
-use odeon::compose::Composite;
 use odeon::compose::blocks::{Lag, Pi};
 use odeon::models::ForcedVanDerPol;
 use odeon::sensitivity::{Wrt, solve_sensitivities};
@@ -16,16 +20,23 @@ use odeon::system::Model;
 use odeon::{Options, Rodas5P};
 use std::error::Error;
 
+odeon::composite! {
+    /// The plant under PI control through a lagging actuator.
+    struct ControlLoop {
+        plant: ForcedVanDerPol,
+        controller: Pi,
+        actuator: Lag,
+    }
+    connect {
+        plant.x -> controller.y,
+        controller.u -> actuator.u,
+        actuator.y -> plant.force,
+    }
+    external { controller.r }
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
-    let system = Composite::builder()
-        .add("plant", ForcedVanDerPol)
-        .add("controller", Pi)
-        .add("actuator", Lag)
-        .connect("plant.x", "controller.y")
-        .connect("controller.u", "actuator.u")
-        .connect("actuator.y", "plant.force")
-        .external("controller.r")
-        .build_const::<4>()?;
+    let system = ControlLoop::new(ForcedVanDerPol, Pi, Lag)?;
     println!("states {:?}\nparameters {:?}", system.state_names(), system.param_names());
 
     // The setpoint steps between +2 and −2 every 10 time units.

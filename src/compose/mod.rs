@@ -20,6 +20,14 @@
 //! Fits name parameters by path ([`Parameter::new`](crate::fit::Parameter::new)`("controller.kp", …)`),
 //! and so do ensembles ([`Dist::by_name`](crate::ensemble::Dist::by_name)).
 //!
+//! Wiring known when the program is compiled is declared with
+//! [`composite!`](crate::composite): the same composite (names, checks,
+//! events), evaluated as the straight-line code of the flat equations,
+//! with each subsystem's port names as constants ([`Ports`]). The builder
+//! is for wiring known only when the program runs: each input then reads
+//! its wire from a buffer (1.1–1.9× the flat model's time for subsystems
+//! of a few operations each; `docs/benchmarks.md` §13).
+//!
 //! The same wiring can be written in a file ([`CompositeFile`]: TOML or
 //! JSON, subsystems by name — the [`blocks`], built-in models, model files,
 //! other composite files), which the command line and spec files read as

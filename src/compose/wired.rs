@@ -148,7 +148,9 @@ pub mod __private {
 /// the external ones in the order listed, the same errors), and `new`
 /// builds that composite to check it and to answer everything but the
 /// right-hand side and the outputs (names, events, resets, schedules).
-/// Two things differ:
+/// It has the composite's [`params`](crate::compose::Composite::params)
+/// and [`states`](crate::compose::Composite::states) by path too. Two
+/// things differ:
 /// - the subsystems are evaluated in the order declared, so an output
 ///   that reads an input directly ([`Model::feedthrough`]) must come after
 ///   the subsystems that feed it (`new` says which one does not);
@@ -253,6 +255,18 @@ macro_rules! composite {
                 __whole.__in_declared_order()?;
                 $($crate::compose::__private::check_ports(&$field, stringify!($field))?;)+
                 ::core::result::Result::Ok(Self { $($field,)+ __whole })
+            }
+
+            /// The parameter vector from values by path, as `Composite::params`.
+            #[allow(dead_code)]
+            $vis fn params(&self, values: &[(&str, f64)]) -> ::core::result::Result<::std::vec::Vec<f64>, $crate::Error> {
+                self.__whole.params(values)
+            }
+
+            /// The state vector from values by path, as `Composite::states`.
+            #[allow(dead_code)]
+            $vis fn states(&self, values: &[(&str, f64)]) -> ::core::result::Result<::std::vec::Vec<f64>, $crate::Error> {
+                self.__whole.states(values)
             }
 
             /// The right-hand side into `dx` and the outputs into `y`:
