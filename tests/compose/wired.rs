@@ -315,3 +315,12 @@ fn the_order_declared_the_ports_and_the_wiring_are_checked_when_built() {
         other => panic!("{:?}", other.map(|_| ())),
     }
 }
+
+#[test]
+fn a_wired_composite_nests_in_a_builders_composite() {
+    let wired = Loop::new(ForcedVanDerPol, Pi, Lag).unwrap();
+    let outer =
+        Composite::builder().add("loop", wired.clone()).external("loop.controller.r").build_const::<4>().unwrap();
+    assert_eq!(outer.param_names()[1], "loop.controller.kp");
+    same_evaluations(&wired, &outer, &[0.4], &P);
+}
