@@ -16,7 +16,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{Const, SVector};
-use odeon::compose::blocks::{Lag, Pi, van_der_pol_pi};
+use odeon::compose::blocks::{Lag, Pi, VanDerPolPi, van_der_pol_pi};
 use odeon::compose::{Builder, Composite, Parts};
 use odeon::models::ForcedVanDerPol;
 use odeon::signal::Driven;
@@ -67,21 +67,6 @@ impl Model for FlatChain {
             dx[k] = (x[k - 1] - x[k]) / p[k];
         }
     }
-}
-
-odeon::composite! {
-    /// VdP + PI + actuator wired at compile time.
-    struct WiredLoop {
-        plant: ForcedVanDerPol,
-        controller: Pi,
-        actuator: Lag,
-    }
-    connect {
-        plant.x -> controller.y,
-        controller.u -> actuator.u,
-        actuator.y -> plant.force,
-    }
-    external { controller.r }
 }
 
 odeon::composite! {
@@ -149,7 +134,7 @@ fn composition(c: &mut Criterion) {
     let fixed = van_der_pol_pi().build_const::<4>().unwrap();
     let dynamic = van_der_pol_pi().build().unwrap();
     let flat = Driven::new(&FlatLoop, vec![1.0]).unwrap();
-    let wired = WiredLoop::new(ForcedVanDerPol, Pi, Lag).unwrap();
+    let wired = VanDerPolPi::new(ForcedVanDerPol, Pi, Lag).unwrap();
     let (fixed, dynamic) = (Driven::new(&fixed, vec![1.0]).unwrap(), Driven::new(&dynamic, vec![1.0]).unwrap());
     let wired = Driven::new(&wired, vec![1.0]).unwrap();
     let vdp = (60.0, &x0[..], &p[..]);

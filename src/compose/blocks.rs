@@ -154,6 +154,35 @@ pub fn van_der_pol_pi() -> Builder<impl Parts> {
         .external("controller.r")
 }
 
+crate::composite! {
+    /// [`van_der_pol_pi`] wired when the program is compiled
+    /// ([`composite!`](crate::composite)): the same names, parameters and
+    /// states, evaluated as fast as the same equations written flat.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::compose::blocks::{Lag, Pi, VanDerPolPi};
+    /// use odeon::models::ForcedVanDerPol;
+    /// use odeon::system::Model;
+    /// let closed = VanDerPolPi::new(ForcedVanDerPol, Pi, Lag)?;
+    /// assert_eq!(closed.input_names(), ["controller.r"]);
+    /// assert_eq!(closed.state_names(), ["plant.x", "plant.v", "controller.z", "actuator.y"]);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    #[derive(Clone, Debug)]
+    pub struct VanDerPolPi {
+        plant: ForcedVanDerPol,
+        controller: Pi,
+        actuator: Lag,
+    }
+    connect {
+        plant.x -> controller.y,
+        controller.u -> actuator.u,
+        actuator.y -> plant.force,
+    }
+    external { controller.r }
+}
+
 /// The blocks a composite file names (besides the built-in models, which
 /// have no inputs): `"lag"` ([`Lag`], τ = 1), `"pi"` ([`Pi`], kp = 1,
 /// ki = 1) and `"forced_van_der_pol"` ([`ForcedVanDerPol`], μ = 1), each

@@ -1,37 +1,19 @@
 //! Composites wired at compile time (`odeon::composite!`): the builder's
 //! composite of the same wiring, evaluated as straight-line code.
 
-use crate::compose::{Flat, P, X0, setpoint};
+use crate::compose::{Flat, P, solves_and_differentiates_as_flat};
 use nalgebra::{Const, SVector};
 use num_dual::DualSVec64;
-use odeon::compose::blocks::{Lag, Pi};
+use odeon::compose::blocks::{Lag, Pi, VanDerPolPi};
 use odeon::compose::{Composite, Ports, port_names};
 use odeon::events::{Cause, Event};
 use odeon::models::{Cart, ForcedVanDerPol, Pole};
-use odeon::sensitivity::{Wrt, solve_sensitivities};
-use odeon::signal::Driven;
 use odeon::system::Model;
 use odeon::{DualScalar, Error, Options, Tsit5, solve};
 
-odeon::composite! {
-    /// The oscillator under PI control through a lagging actuator.
-    #[derive(Clone, Debug)]
-    struct Loop {
-        plant: ForcedVanDerPol,
-        controller: Pi,
-        actuator: Lag,
-    }
-    connect {
-        plant.x -> controller.y,
-        controller.u -> actuator.u,
-        actuator.y -> plant.force,
-    }
-    external { controller.r }
-}
-
 #[test]
 fn a_wired_composite_evaluates_the_flat_equations_bit_for_bit() {
-    let wired = Loop::new(ForcedVanDerPol, Pi, Lag).unwrap();
+    let wired = VanDerPolPi::new(ForcedVanDerPol, Pi, Lag).unwrap();
     let built = odeon::compose::blocks::van_der_pol_pi().build_const::<4>().unwrap();
     assert_eq!(wired.state_names(), built.state_names());
     assert_eq!(wired.param_names(), built.param_names());
@@ -63,19 +45,7 @@ fn a_wired_composite_evaluates_the_flat_equations_bit_for_bit() {
 
 #[test]
 fn a_wired_composite_solves_and_differentiates_as_the_flat_model() {
-    let wired = Loop::new(ForcedVanDerPol, Pi, Lag).unwrap();
-    let (flat, ours) = (Driven::new(&Flat, setpoint()).unwrap(), Driven::new(&wired, setpoint()).unwrap());
-    let o = Options::default().rtol(1e-9).atol(1e-11);
-    each_method!(alg in [Tsit5, Rodas5P] {
-        let want = solve(&flat, alg, (0.0, 20.0), &X0, &P, &o).unwrap();
-        let got = solve(&ours, alg, (0.0, 20.0), &X0, &P, &o).unwrap();
-        assert_eq!(want.t, got.t, "{alg}");
-        assert_eq!(want.y, got.y, "{alg}");
-    });
-    let wrt = Wrt::all(&flat);
-    let want = solve_sensitivities(&flat, Tsit5, (0.0, 20.0), &X0, &P, &wrt, &o).unwrap();
-    let got = solve_sensitivities(&ours, Tsit5, (0.0, 20.0), &X0, &P, &wrt, &o).unwrap();
-    assert_eq!(want.jacobians, got.jacobians);
+    solves_and_differentiates_as_flat(&VanDerPolPi::new(ForcedVanDerPol, Pi, Lag).unwrap());
 }
 
 odeon::composite! {
@@ -318,7 +288,7 @@ fn the_order_declared_the_ports_and_the_wiring_are_checked_when_built() {
 
 #[test]
 fn a_wired_composite_nests_in_a_builders_composite() {
-    let wired = Loop::new(ForcedVanDerPol, Pi, Lag).unwrap();
+    let wired = VanDerPolPi::new(ForcedVanDerPol, Pi, Lag).unwrap();
     let outer =
         Composite::builder().add("loop", wired.clone()).external("loop.controller.r").build_const::<4>().unwrap();
     assert_eq!(outer.param_names()[1], "loop.controller.kp");
