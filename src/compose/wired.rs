@@ -227,9 +227,7 @@ macro_rules! composite {
             $($field: $ty,)+
             __whole: $crate::compose::Composite<
                 $crate::__composite_parts!(@rev [] $($ty),+),
-                $crate::compose::__private::Const<{
-                    0 $(+ <<$ty as $crate::system::Model>::Dim as $crate::compose::__private::DimName>::DIM)+
-                }>,
+                $crate::__composite_dim!($($ty),+),
             >,
         }
 
@@ -343,10 +341,19 @@ macro_rules! composite {
             }
         }
 
+        $crate::__composite_model!($name; $($ty),+);
+    };
+}
+
+/// The [`Model`] of a [`composite!`](crate::composite) struct: its
+/// right-hand side and outputs from its `__eval`, everything else from the
+/// builder's composite it keeps.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __composite_model {
+    ($name:ident; $($ty:ty),+) => {
         impl $crate::system::Model for $name {
-            type Dim = $crate::compose::__private::Const<{
-                0 $(+ <<$ty as $crate::system::Model>::Dim as $crate::compose::__private::DimName>::DIM)+
-            }>;
+            type Dim = $crate::__composite_dim!($($ty),+);
 
             fn dim(&self) -> Self::Dim {
                 $crate::compose::__private::Const
@@ -429,6 +436,17 @@ macro_rules! composite {
                 $crate::system::Model::output_names(&self.__whole)
             }
         }
+    };
+}
+
+/// The state dimension of subsystems of types `A, B, …`: `Const<n_A + n_B + …>`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __composite_dim {
+    ($($ty:ty),+) => {
+        $crate::compose::__private::Const<{
+            0 $(+ <<$ty as $crate::system::Model>::Dim as $crate::compose::__private::DimName>::DIM)+
+        }>
     };
 }
 
