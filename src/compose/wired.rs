@@ -157,7 +157,9 @@ pub mod __private {
 /// - a port name that the subsystem's [`Ports`] does not list is an
 ///   error when the program is compiled.
 ///
-/// Fixed values are evaluated at every evaluation: give constants.
+/// Each subsystem type is `Clone` (the builder's composite keeps a copy),
+/// has `Const` states and implements [`Ports`]. Fixed values are evaluated
+/// at every evaluation: give constants.
 ///
 /// # Errors
 /// `new` returns the errors of [`Builder::build`](crate::compose::Builder::build),
