@@ -10,9 +10,8 @@
 //! flat model) and with `build` (run-time size); the chain also as a
 //! run-time list of one type (`composite_many`, `Composite::builder_of`),
 //! and each wired at compile time (`composite_wired`, `odeon::composite!`).
-//! Goal (issue 17): at most
-//! 1.1× the flat model's time. Run: `cargo bench --bench compose`; figures
-//! in `docs/benchmarks.md`.
+//! Goal (issue 17): at most 1.1× the flat model's time. Run: `cargo bench
+//! --bench compose`; figures in `docs/benchmarks.md`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use nalgebra::{Const, SVector};
