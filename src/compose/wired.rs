@@ -492,17 +492,25 @@ macro_rules! __composite_ports {
 }
 
 /// The connections out of subsystem `$src`, from its outputs (just
-/// computed) to the inputs they feed: every port a constant.
+/// computed) to the inputs they feed: every port a constant. The
+/// connections are sorted by their source when the macro expands (a local
+/// matcher for `$src`), so that each one becomes code once, not once per
+/// subsystem.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __composite_wire {
     ($src:ident; { $($from:ident . $out:ident -> $to:ident . $in:ident $(* $gain:expr)?),* $(,)? }) => {
-        $(
-            if const { $crate::compose::__private::same(stringify!($from), stringify!($src)) } {
-                $to.2[const { $crate::compose::__private::port(<$to as $crate::compose::Ports>::INPUTS, stringify!($in)) }] =
-                    $from.3[const { $crate::compose::__private::port(<$from as $crate::compose::Ports>::OUTPUTS, stringify!($out)) }]
-                    $(* $gain)?;
-            }
-        )*
+        $crate::__composite_wire!(@from ($) $src; $($from . $out -> $to . $in $(* $gain)?),*);
+    };
+    (@from ($d:tt) $src:ident; $($from:ident . $out:ident -> $to:ident . $in:ident $(* $gain:expr)?),*) => {
+        macro_rules! __wire_from_source {
+            ($src . $d out:ident -> $d to:ident . $d in:ident $d(* $d gain:expr)?) => {
+                $d to.2[const { $crate::compose::__private::port(<$d to as $crate::compose::Ports>::INPUTS, stringify!($d in)) }] =
+                    $src.3[const { $crate::compose::__private::port(<$src as $crate::compose::Ports>::OUTPUTS, stringify!($d out)) }]
+                    $d(* $d gain)?;
+            };
+            ($d other:ident . $d out:ident -> $d to:ident . $d in:ident $d(* $d gain:expr)?) => {};
+        }
+        $(__wire_from_source!($from . $out -> $to . $in $(* $gain)?);)*
     };
 }
