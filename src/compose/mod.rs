@@ -179,20 +179,19 @@ impl<P: Parts> Builder<P> {
 
     /// Connect the output `from` (`"subsystem.output"`) to the input `to`
     /// (`"subsystem.input"`).
-    pub fn connect(mut self, from: &str, to: &str) -> Self {
-        self.wiring.connections.push((from.to_string(), to.to_string(), None));
-        self
+    pub fn connect(self, from: &str, to: &str) -> Self {
+        self.__connect(from, to, None)
     }
 
     /// Connect the output `from` to the input `to` through a gain: the
     /// input reads `gain · output`.
-    pub fn connect_gain(mut self, from: &str, to: &str, gain: f64) -> Self {
-        self.wiring.connections.push((from.to_string(), to.to_string(), Some(gain)));
-        self
+    pub fn connect_gain(self, from: &str, to: &str, gain: f64) -> Self {
+        self.__connect(from, to, Some(gain))
     }
 
-    /// A connection with or without a gain, as
-    /// [`composite!`](crate::composite) writes it.
+    /// A connection with or without a gain: what
+    /// [`connect`](Self::connect), [`connect_gain`](Self::connect_gain) and
+    /// [`composite!`](crate::composite) record.
     #[doc(hidden)]
     pub fn __connect(mut self, from: &str, to: &str, gain: Option<f64>) -> Self {
         self.wiring.connections.push((from.to_string(), to.to_string(), gain));
