@@ -122,6 +122,8 @@ fn petab(c: &mut Criterion) {
     let opts = Options::default().rtol(1e-8).atol(1e-8).t_eval(times.to_vec());
     let mut g = c.benchmark_group("petab_boehm");
     // The method a type (a `Method` value compiles every stepper).
+    // With the `jit` feature the model runs compiled code, and
+    // `interpreted` the interpreter; without it both rows interpret.
     fn states<A: Algorithm>(
         g: &mut BenchmarkGroup<'_, WallTime>,
         m: A,
@@ -131,6 +133,10 @@ fn petab(c: &mut Criterion) {
     ) {
         g.bench_function(format!("SBML states at the measurement times (as libroadrunner), {}", m.name()), |b| {
             b.iter(|| odeon::solve(model, m, (0.0, 240.0), black_box(y0p[0]), y0p[1], o).unwrap())
+        });
+        let slow = model.clone().interpreted();
+        g.bench_function(format!("SBML states at the measurement times, {}, interpreted", m.name()), |b| {
+            b.iter(|| odeon::solve(&slow, m, (0.0, 240.0), black_box(y0p[0]), y0p[1], o).unwrap())
         });
     }
     states(&mut g, odeon::Rodas5P, model, [&y0, &p], &opts);

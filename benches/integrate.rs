@@ -129,10 +129,11 @@ fn events(c: &mut Criterion) {
 
 /// Lotka–Volterra from `examples/models/lotka_volterra.toml` against
 /// `odeon::models::LotkaVolterra` (issue 18's goals: ≤ 3× for the
-/// right-hand side, ≤ 2× end to end with sensitivities).
+/// right-hand side, ≤ 2× end to end with sensitivities). With the `jit`
+/// feature the file's `f64` rows run compiled code, and the `interpreted`
+/// rows the interpreter; without it both are the interpreter.
 fn tape(c: &mut Criterion) {
     use nalgebra::{DVector, SVector};
-    use num_dual::DualSVec64;
     use odeon::models::LotkaVolterra as Lv;
     use odeon::sensitivity::{Wrt, solve_sensitivities};
     use odeon::system::Model;
@@ -145,9 +146,11 @@ fn tape(c: &mut Criterion) {
     g.bench_function("rhs rust f64", |b| b.iter(|| Model::rhs(&Lv, 0.0, black_box(&y), &[], &p, &mut dy)));
     let (yd, mut dyd) = (DVector::from_column_slice(&Lv::Y0), DVector::zeros(2));
     g.bench_function("rhs file f64", |b| b.iter(|| file.rhs(0.0, black_box(&yd), &[], &p, &mut dyd)));
+    let slow = file.clone().interpreted();
+    g.bench_function("rhs file f64 interpreted", |b| b.iter(|| slow.rhs(0.0, black_box(&yd), &[], &p, &mut dyd)));
     // Six directions, as the sensitivities to four parameters and two
     // initial states.
-    type D6 = DualSVec64<6>;
+    type D6 = odeon::scalar::InlineDual64<6>;
     let seed = |v: f64, k: usize| D6::from_re(v).derivative(k);
     let (y6, p6) = (SVector::from([seed(1.0, 4), seed(1.0, 5)]), [0, 1, 2, 3].map(|k| seed(Lv::PARAMS[k], k)));
     let mut dy6 = y6;
@@ -156,6 +159,9 @@ fn tape(c: &mut Criterion) {
     });
     let (y6d, mut dy6d) = (DVector::from_column_slice(y6.as_slice()), DVector::from_element(2, D6::from(0.0)));
     g.bench_function("rhs file dual6", |b| b.iter(|| file.rhs(D6::from(0.0), black_box(&y6d), &[], &p6, &mut dy6d)));
+    g.bench_function("rhs file dual6 interpreted", |b| {
+        b.iter(|| slow.rhs(D6::from(0.0), black_box(&y6d), &[], &p6, &mut dy6d))
+    });
     let opts = Options::default().rtol(1e-8).atol(1e-10).save_final();
     let span = (0.0, 10.0);
     g.bench_function("solve rust", |b| {
@@ -164,12 +170,18 @@ fn tape(c: &mut Criterion) {
     g.bench_function("solve file", |b| {
         b.iter(|| solve(&file, Dopri5, span, black_box(&Lv::Y0), &Lv::PARAMS, &opts).unwrap())
     });
+    g.bench_function("solve file interpreted", |b| {
+        b.iter(|| solve(&slow, Dopri5, span, black_box(&Lv::Y0), &Lv::PARAMS, &opts).unwrap())
+    });
     let wrt = Wrt::all(&Lv);
     g.bench_function("sensitivities rust", |b| {
         b.iter(|| solve_sensitivities(&Lv, Dopri5, span, black_box(&Lv::Y0), &Lv::PARAMS, &wrt, &opts).unwrap())
     });
     g.bench_function("sensitivities file", |b| {
         b.iter(|| solve_sensitivities(&file, Dopri5, span, black_box(&Lv::Y0), &Lv::PARAMS, &wrt, &opts).unwrap())
+    });
+    g.bench_function("sensitivities file interpreted", |b| {
+        b.iter(|| solve_sensitivities(&slow, Dopri5, span, black_box(&Lv::Y0), &Lv::PARAMS, &wrt, &opts).unwrap())
     });
     g.finish();
 }

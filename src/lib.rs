@@ -44,7 +44,9 @@
 //!   transcriptions, exact sparse derivatives, a pure-Rust SQP;
 //! - [`models`]: classic test models and a registry of them by name;
 //! - [`fem`]: quad8 finite elements and transient heat conduction;
-//! - `plot` (feature `plot`, default): SVG and PNG plots with plotters.
+//! - `plot` (feature `plot`, default): SVG and PNG plots with plotters;
+//! - feature `jit` (opt-in): model files' equations compiled to machine
+//!   code by Cranelift instead of interpreted ([`tape`]).
 
 pub mod collocation;
 pub mod compose;

@@ -98,7 +98,15 @@ pub(crate) fn compile(scope: &Scope<'_>, roots: &[&Expr]) -> Result<Tape, Compil
     };
     let code: Vec<(Inst, u32)> = code.iter().enumerate().map(|(k, i)| (i.map(slot), base + registers[k])).collect();
     let n_slots = code.iter().map(|&(_, d)| d as usize + 1).max().unwrap_or(0).max(base as usize);
-    Ok(Tape { shape: scope.shape, consts, code, n_slots, results: results.into_iter().map(slot).collect() })
+    Ok(Tape {
+        shape: scope.shape,
+        consts,
+        code,
+        n_slots,
+        results: results.into_iter().map(slot).collect(),
+        #[cfg(feature = "jit")]
+        jit: Default::default(),
+    })
 }
 
 /// `inst` with its constant operand (there is at most one: an instruction

@@ -203,6 +203,32 @@ impl TapeModel {
         self.outputs.eval(t, x, &[], p, y);
     }
 
+    /// The model with its equations interpreted, also where the `jit`
+    /// feature compiles them to machine code (which it does for `f64`
+    /// evaluations, with the same results to the bit): for comparisons.
+    /// Without the feature every model is interpreted.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::tape::TapeModel;
+    /// use odeon::{solve, Options, Tsit5};
+    ///
+    /// let file = "[[parameters]]\nname = \"k\"\nvalue = 0.5\n[[states]]\nname = \"x\"\ninitial = 2.0\nrate = \"-k * x^1.5\"";
+    /// let model = TapeModel::from_toml("decay.toml", file)?;
+    /// let slow = model.clone().interpreted();
+    /// let opts = Options::default().save_final();
+    /// let a = solve(&model, Tsit5, (0.0, 2.0), model.y0(), model.params(), &opts)?;
+    /// let b = solve(&slow, Tsit5, (0.0, 2.0), slow.y0(), slow.params(), &opts)?;
+    /// assert_eq!(a.y, b.y);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn interpreted(mut self) -> Self {
+        let tapes =
+            [&mut self.rhs, &mut self.outputs, &mut self.initial, &mut self.switches, &mut self.event_functions];
+        tapes.into_iter().chain(self.events.iter_mut().map(|e| &mut e.2)).for_each(Tape::interpret_always);
+        self
+    }
+
     /// Number of instructions of the right-hand side's tape (after
     /// sharing common subexpressions and folding constants).
     pub fn rhs_instructions(&self) -> usize {

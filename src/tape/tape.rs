@@ -308,6 +308,9 @@ pub struct Tape {
     pub(crate) n_slots: usize,
     /// The slot of each result.
     pub(crate) results: Vec<u32>,
+    /// The tape as machine code, for `f64` (feature `jit`).
+    #[cfg(feature = "jit")]
+    pub(crate) jit: super::jit::Jit,
 }
 
 impl Tape {
@@ -321,6 +324,24 @@ impl Tape {
     /// tape checks them; missing values read as zero); `out` has one entry
     /// per result.
     pub(crate) fn eval<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], out: &mut [D]) {
+        #[cfg(feature = "jit")]
+        if self.jit.run(self, t, x, u, p, out) {
+            return;
+        }
+        self.interpret(t, x, u, p, out);
+    }
+
+    /// Interpret from now on, even where the `jit` feature would compile.
+    pub(crate) fn interpret_always(&mut self) {
+        #[cfg(feature = "jit")]
+        self.jit.turn_off();
+    }
+
+    /// [`eval`](Self::eval) by the interpreter (apart, with the `jit`
+    /// feature, so that its large stack frame does not slow the call of
+    /// compiled code).
+    #[cfg_attr(feature = "jit", inline(never))]
+    pub(crate) fn interpret<D: DualScalar>(&self, t: D, x: &[D], u: &[D], p: &[D], out: &mut [D]) {
         with_scratch(self.n_slots, |slots| {
             let (args, rest) = slots.split_at_mut(self.shape.args());
             let (t_x, u_p) = args.split_at_mut(1 + self.shape.states);
