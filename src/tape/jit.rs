@@ -120,8 +120,8 @@ impl Jit {
             && p.len() >= shape.params
             && out.len() >= tape.results.len();
         let Some(layout) = layout::<D>().filter(|_| fits && !self.off) else { return false };
-        let compile = || compile(tape, layout).ok();
-        let Some(code) = self.code[layout.k].get_or_init(compile) else { return false };
+        let cell = &self.code[layout.k];
+        let Some(code) = cell.get().unwrap_or_else(|| first_use(cell, tape, layout)) else { return false };
         let ptr = |s: &[D]| s.as_ptr().cast::<u8>();
         // Safety: the code was compiled for `D`'s layout, reads as many
         // values from each slice as the tape's shape says (checked above)
@@ -129,6 +129,14 @@ impl Jit {
         unsafe { (code.entry)((&raw const t).cast(), ptr(x), ptr(u), ptr(p), out.as_mut_ptr().cast()) };
         true
     }
+}
+
+/// Compile `tape` for `layout` into `cell` (out of line: the call of
+/// compiled code stays short).
+#[cold]
+#[inline(never)]
+fn first_use<'c>(cell: &'c OnceLock<Option<Compiled>>, tape: &Tape, layout: Layout) -> &'c Option<Compiled> {
+    cell.get_or_init(|| compile(tape, layout).ok())
 }
 
 /// A compiled tape: its module owns the code's memory.
