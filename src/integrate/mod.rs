@@ -19,6 +19,7 @@ pub mod events;
 mod explicit;
 mod iteration;
 mod jacobian;
+pub(crate) use jacobian::CHUNK as JACOBIAN_CHUNK;
 pub mod linalg;
 mod mass;
 pub mod newton;

@@ -1,27 +1,30 @@
 //! Tapes compiled to machine code by Cranelift (feature `jit`).
 //!
-//! A tape evaluated with `f64`, or with first-order dual numbers
+//! A tape evaluated with `f64`, with first-order dual numbers
 //! [`InlineDual64<K>`] (`K ≤ 8`: what sensitivities, fits and stiff
-//! Jacobians use), runs as one native function instead of the
-//! interpreter's loop: every slot's real and derivative parts become SSA
-//! values in registers, each instruction a few machine instructions, with
-//! no dispatch and no store and load between instructions. The arithmetic
-//! is the interpreter's, operation for operation: `+ − · /`, `sqrt` and
-//! `abs` of `f64`, comparisons and selects are IEEE operations in both
-//! (Cranelift neither fuses nor reorders them), the dual numbers' product
-//! and quotient rules are written as [`InlineDual`](crate::scalar::InlineDual)
-//! writes them, and every function and power calls the interpreter's own
-//! code for that scalar. So a compiled tape gives the interpreter's bits
-//! (tested; of two NaN operands either may be returned). Other scalars
-//! (second-order duals, lanes) keep the interpreter.
+//! Jacobians use) or with the second-order numbers of a stiff sensitivity
+//! solve's Jacobian ([`Nested<K>`]) runs as one native function instead
+//! of the interpreter's loop: every slot's real and derivative parts
+//! become SSA values in registers, each instruction a few machine
+//! instructions, with no dispatch and no store and load between
+//! instructions. The arithmetic is the interpreter's, operation for
+//! operation: `+ − · /`, `sqrt` and `abs` of `f64`, comparisons and
+//! selects are IEEE operations in both (Cranelift neither fuses nor
+//! reorders them), the dual numbers' product and quotient rules are
+//! written, level by level, as [`InlineDual`] writes them, and every
+//! function and power calls the interpreter's own code for that scalar.
+//! So a compiled tape gives the interpreter's bits (tested; of two NaN
+//! operands either may be returned). Other scalars (Hessians' numbers,
+//! lanes) keep the interpreter.
 //!
-//! A tape is compiled the first time it is evaluated with a scalar type,
-//! one function per type, shared by the tape's clones. If Cranelift cannot
-//! compile it (a host it does not support), the interpreter runs.
+//! A tape is compiled for a type once it has been evaluated [`HOT`] times
+//! with it, one function per type, shared by the tape's clones. If
+//! Cranelift cannot compile it (a host it does not support), the
+//! interpreter runs.
 
 use super::tape::{Cmp as Compare, Func, Inst, Tape};
 use crate::DualScalar;
-use crate::scalar::InlineDual64;
+use crate::scalar::{InlineDual, InlineDual64};
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{
     AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind, Value, types,
@@ -30,8 +33,10 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::Module;
+use nalgebra::Const;
 use std::any::TypeId;
 use std::mem::{offset_of, size_of};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// `out = tape(t, x, u, p)`: each pointer to scalars of the type the code
@@ -39,59 +44,123 @@ use std::sync::{Arc, OnceLock};
 /// (results for `out`).
 type Entry = unsafe extern "C" fn(*const u8, *const u8, *const u8, *const u8, *mut u8);
 
-/// Most derivative directions compiled.
-const MAX_K: usize = 8;
+/// The directions of the outer dual number of the second-order types
+/// compiled: the stiff methods' Jacobian chunk, which carries the
+/// sensitivities' dual numbers in a sensitivity solve.
+const OUTER: usize = 4;
+const _: () = assert!(OUTER == crate::integrate::JACOBIAN_CHUNK);
 
-/// Where a scalar type keeps its parts in memory.
-#[derive(Clone, Copy, Debug)]
-struct Layout {
-    /// Derivative directions (0 for `f64`).
-    k: usize,
-    size: i32,
-    re: i32,
-    /// The first derivative part; the others follow contiguously.
-    eps: i32,
-}
+/// The second-order type compiled for `K` inner directions.
+type Nested<const K: usize> = InlineDual<InlineDual64<K>, Const<OUTER>>;
 
-/// The layout of `D` if compiled code handles it.
-fn layout<D: DualScalar>() -> Option<Layout> {
+/// The scalar types compiled: `f64`, `InlineDual64<K>` and `Nested<K>`
+/// for `K = 1 … 8`.
+const TYPES: usize = 17;
+
+/// Which of the compiled types `D` is (its cell in [`Jit`]).
+fn type_index<D: DualScalar>() -> Option<usize> {
     let id = TypeId::of::<D>();
+    let mut index = 0;
     if id == TypeId::of::<f64>() {
-        return Some(Layout { k: 0, size: 8, re: 0, eps: 0 });
+        return Some(index);
     }
-    macro_rules! inline_duals {
+    macro_rules! each_k {
         ($($k:literal)+) => {$(
+            index += 1;
             if id == TypeId::of::<InlineDual64<$k>>() {
-                return Some(Layout {
-                    k: $k,
-                    size: size_of::<InlineDual64<$k>>() as i32,
-                    re: offset_of!(InlineDual64<$k>, re) as i32,
-                    eps: offset_of!(InlineDual64<$k>, eps.0.data.0) as i32,
-                });
+                return Some(index);
+            }
+            index += 1;
+            if id == TypeId::of::<Nested<$k>>() {
+                return Some(index);
             }
         )+};
     }
-    inline_duals!(1 2 3 4 5 6 7 8);
+    each_k!(1 2 3 4 5 6 7 8);
     None
 }
 
-/// A tape's compiled code, one function per scalar type (by number of
-/// derivative directions), each made on first use and shared by clones of
-/// the tape.
+/// Where a scalar type keeps its real numbers in memory.
+#[derive(Clone, Debug)]
+struct Layout {
+    /// Directions per level, outermost first: `[]` for `f64`, `[K]` for
+    /// `InlineDual64<K>`, `[OUTER, K]` for `Nested<K>`.
+    dims: Vec<usize>,
+    size: i32,
+    /// The byte offset of each real number, in the order of a
+    /// [`Scalar`]'s parts.
+    offsets: Vec<i32>,
+    /// [`dual_shim`] for the type.
+    shim: *const u8,
+}
+
+/// The layout of the type [`type_index`] numbers `index`.
+fn layout(index: usize) -> Layout {
+    /// `InlineDual<T, Const<C>>` from `T`'s offsets: the real part's, then
+    /// each direction's.
+    fn nest<T: nalgebra::Scalar, const C: usize>(inner: &[i32]) -> Vec<i32> {
+        let re = offset_of!(InlineDual<T, Const<C>>, re) as i32;
+        let eps = offset_of!(InlineDual<T, Const<C>>, eps.0.data.0) as i32;
+        let stride = size_of::<T>() as i32;
+        (0..=C as i32)
+            .flat_map(|i| inner.iter().map(move |o| if i == 0 { re + o } else { eps + stride * (i - 1) + o }))
+            .collect()
+    }
+    let mut next = 0;
+    let mut found = None;
+    let mut candidate = |dims: Vec<usize>, size: usize, offsets: Vec<i32>, shim: *const u8| {
+        if next == index {
+            found = Some(Layout { dims, size: size as i32, offsets, shim });
+        }
+        next += 1;
+    };
+    candidate(vec![], 8, vec![0], std::ptr::null());
+    macro_rules! each_k {
+        ($($k:literal)+) => {$(
+            let first = nest::<f64, $k>(&[0]);
+            let shim = dual_shim::<InlineDual64<$k>> as *const u8;
+            candidate(vec![$k], size_of::<InlineDual64<$k>>(), first.clone(), shim);
+            let shim = dual_shim::<Nested<$k>> as *const u8;
+            candidate(vec![OUTER, $k], size_of::<Nested<$k>>(), nest::<InlineDual64<$k>, OUTER>(&first), shim);
+        )+};
+    }
+    each_k!(1 2 3 4 5 6 7 8);
+    found.expect("an index from type_index")
+}
+
+/// Evaluations with one scalar type after which a tape is compiled for
+/// it. Compiling costs about as much as ten thousand interpreted
+/// evaluations (a Lotka–Volterra tape in `f64`, the Boehm model with the
+/// second-order type of a Rosenbrock gradient: 0.1–0.2 s), so a short run
+/// (one solve, one PEtab gradient) stays interpreted and a long one (a
+/// fit, an ensemble, a benchmark) runs compiled after a small fraction of
+/// its work.
+pub(crate) const HOT: u32 = 1000;
+
+/// A tape's compiled code, one function per scalar type, each made once
+/// the tape has been evaluated [`HOT`] times with that type; shared by the
+/// tape's clones.
 #[derive(Clone, Default)]
 pub(crate) struct Jit {
-    code: Arc<[OnceLock<Option<Compiled>>; MAX_K + 1]>,
+    cells: Arc<Cells>,
     /// Always interpret ([`TapeModel::interpreted`](super::TapeModel::interpreted)).
     off: bool,
 }
 
+#[derive(Default)]
+struct Cells {
+    code: [OnceLock<Option<Compiled>>; TYPES],
+    /// Interpreted evaluations so far, per type.
+    uses: [AtomicU32; TYPES],
+}
+
 impl std::fmt::Debug for Jit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let compiled: Vec<usize> = (0..=MAX_K).filter(|&k| matches!(self.code[k].get(), Some(Some(_)))).collect();
+        let compiled: Vec<usize> = (0..TYPES).filter(|&k| matches!(self.cells.code[k].get(), Some(Some(_)))).collect();
         match compiled.as_slice() {
             _ if self.off => f.write_str("off"),
             [] => f.write_str("not compiled"),
-            k => write!(f, "compiled for {k:?} directions"),
+            k => write!(f, "compiled for scalar types {k:?}"),
         }
     }
 }
@@ -111,17 +180,20 @@ impl Jit {
     }
 
     /// Evaluate `tape` with compiled code if there is code for the scalar
-    /// type and the slices are long enough for it; `false`: the
-    /// interpreter must.
+    /// type (or it is time to make it) and the slices are long enough for
+    /// it; `false`: the interpreter must.
     pub(crate) fn run<D: DualScalar>(&self, tape: &Tape, t: D, x: &[D], u: &[D], p: &[D], out: &mut [D]) -> bool {
         let shape = tape.shape;
         let fits = x.len() >= shape.states
             && u.len() >= shape.inputs
             && p.len() >= shape.params
             && out.len() >= tape.results.len();
-        let Some(layout) = layout::<D>().filter(|_| fits && !self.off) else { return false };
-        let cell = &self.code[layout.k];
-        let Some(code) = cell.get().unwrap_or_else(|| first_use(cell, tape, layout)) else { return false };
+        let Some(index) = type_index::<D>().filter(|_| fits && !self.off) else { return false };
+        let code = match self.cells.code[index].get() {
+            Some(code) => code.as_ref(),
+            None => self.warm(tape, index),
+        };
+        let Some(code) = code else { return false };
         let ptr = |s: &[D]| s.as_ptr().cast::<u8>();
         // Safety: the code was compiled for `D`'s layout, reads as many
         // values from each slice as the tape's shape says (checked above)
@@ -129,14 +201,18 @@ impl Jit {
         unsafe { (code.entry)((&raw const t).cast(), ptr(x), ptr(u), ptr(p), out.as_mut_ptr().cast()) };
         true
     }
-}
 
-/// Compile `tape` for `layout` into `cell` (out of line: the call of
-/// compiled code stays short).
-#[cold]
-#[inline(never)]
-fn first_use<'c>(cell: &'c OnceLock<Option<Compiled>>, tape: &Tape, layout: Layout) -> &'c Option<Compiled> {
-    cell.get_or_init(|| compile(tape, layout).ok())
+    /// Count an evaluation with the type numbered `index`, and compile
+    /// `tape` for it once it has been evaluated [`HOT`] times (out of
+    /// line: the call of compiled code stays short).
+    #[cold]
+    #[inline(never)]
+    fn warm(&self, tape: &Tape, index: usize) -> Option<&Compiled> {
+        if self.cells.uses[index].fetch_add(1, Ordering::Relaxed) < HOT {
+            return None;
+        }
+        self.cells.code[index].get_or_init(|| compile(tape, layout(index)).ok()).as_ref()
+    }
 }
 
 /// A compiled tape: its module owns the code's memory.
@@ -210,22 +286,7 @@ unsafe extern "C" fn dual_shim<D: DualScalar>(inst: *const Inst, x: *mut D) {
     unsafe { *x = (*inst).apply(|s| *x.add(s as usize)) }
 }
 
-/// [`dual_shim`] for `InlineDual64<k>` (instantiated here, once, rather
-/// than for every scalar type the interpreter runs).
-fn dual_shim_for(k: usize) -> *const u8 {
-    macro_rules! by_k {
-        ($($k:literal)+) => {
-            match k {
-                $($k => dual_shim::<InlineDual64<$k>> as *const u8,)+
-                _ => std::ptr::null(),
-            }
-        };
-    }
-    by_k!(1 2 3 4 5 6 7 8)
-}
-
 fn compile(tape: &Tape, layout: Layout) -> Result<Compiled, String> {
-    let dual_shim = dual_shim_for(layout.k);
     let mut flags = settings::builder();
     let set = |f: &mut settings::Builder, k, v| f.set(k, v).map_err(|e| e.to_string());
     set(&mut flags, "opt_level", "speed")?;
@@ -250,7 +311,7 @@ fn compile(tape: &Tape, layout: Layout) -> Result<Compiled, String> {
     // and 1 (allocated before the code takes their addresses).
     let insts: Box<[Inst]> = tape.code.iter().map(|&(inst, _)| renumbered(inst)).collect();
     let call_conv = module.isa().default_call_conv();
-    let mut e = Emitter { b: &mut b, ptr, call_conv, layout, dual_shim, scratch: None };
+    let mut e = Emitter { b: &mut b, ptr, call_conv, layout, scratch: None };
     e.body(tape, &insts, &params);
     b.finalize(module.target_config());
     module.define_function(id, &mut ctx).map_err(|e| e.to_string())?;
@@ -277,7 +338,6 @@ struct Emitter<'a, 'b> {
     ptr: types::Type,
     call_conv: cranelift_codegen::isa::CallConv,
     layout: Layout,
-    dual_shim: *const u8,
     /// Stack space for two dual numbers passed to `dual_shim`.
     scratch: Option<cranelift_codegen::ir::StackSlot>,
 }
@@ -289,7 +349,8 @@ impl Emitter<'_, '_> {
         // Each slot's current value; arguments loaded where first read.
         let mut slots: Vec<Option<Scalar>> = vec![None; tape.n_slots.max(shape.args() + tape.consts.len())];
         for (k, &c) in tape.consts.iter().enumerate() {
-            slots[shape.args() + k] = Some(self.constant(c));
+            let dims = self.layout.dims.clone();
+            slots[shape.args() + k] = Some(self.constant(c, &dims));
         }
         let bases = [
             (0, 1, args[0]),
@@ -306,7 +367,10 @@ impl Emitter<'_, '_> {
                 Some(&(first, _, base)) => e.load(base, s - first),
                 // A slot read before it is written reads zero, as in the
                 // interpreter's zeroed scratch.
-                None => e.constant(0.0),
+                None => {
+                    let dims = e.layout.dims.clone();
+                    e.constant(0.0, &dims)
+                }
             };
             slots[s] = Some(v.clone());
             v
@@ -323,11 +387,10 @@ impl Emitter<'_, '_> {
         self.b.ins().return_(&[]);
     }
 
-    /// The byte offsets of a value's parts, real part first.
+    /// The byte offsets of the parts of value `index` of an array.
     fn offsets(&self, index: usize) -> impl Iterator<Item = i32> + use<> {
-        let Layout { k, size, re, eps } = self.layout;
-        let base = size * index as i32;
-        std::iter::once(base + re).chain((0..k as i32).map(move |j| base + eps + 8 * j))
+        let base = self.layout.size * index as i32;
+        self.layout.offsets.clone().into_iter().map(move |o| base + o)
     }
 
     fn load(&mut self, base: Value, index: usize) -> Scalar {
@@ -335,22 +398,22 @@ impl Emitter<'_, '_> {
         self.offsets(index).map(|o| self.b.ins().load(types::F64, flags, base, o)).collect()
     }
 
-    fn store(&mut self, v: &Scalar, base: Value, index: usize) {
+    fn store(&mut self, v: &[Value], base: Value, index: usize) {
         let flags = MemFlagsData::trusted();
         for (&part, o) in v.iter().zip(self.offsets(index)) {
             self.b.ins().store(flags, part, base, o);
         }
     }
 
-    /// `c` with zero derivatives.
-    fn constant(&mut self, c: f64) -> Scalar {
-        let re = self.b.ins().f64const(c);
-        let zero = self.b.ins().f64const(0.0);
-        std::iter::once(re).chain(std::iter::repeat_n(zero, self.layout.k)).collect()
-    }
-
     fn f(&mut self, c: f64) -> Value {
         self.b.ins().f64const(c)
+    }
+
+    /// `c` with zero derivatives, at the nesting `dims`.
+    fn constant(&mut self, c: f64, dims: &[usize]) -> Scalar {
+        let re = self.f(c);
+        let zero = self.f(0.0);
+        std::iter::once(re).chain(std::iter::repeat_n(zero, width(dims) - 1)).collect()
     }
 
     /// One instruction's value from its operands' values (in the order
@@ -359,45 +422,30 @@ impl Emitter<'_, '_> {
     fn inst(&mut self, inst: Inst, o: &[Scalar], shim_inst: &Inst) -> Scalar {
         use Inst::*;
         let k = |bits: u64| f64::from_bits(bits);
-        let dual = self.layout.k > 0;
+        let dims = self.layout.dims.clone();
+        let dims = dims.as_slice();
+        let dual = !dims.is_empty();
         match inst {
             Add(..) => self.zip(&o[0], &o[1], |b, x, y| b.ins().fadd(x, y)),
             Sub(..) => self.zip(&o[0], &o[1], |b, x, y| b.ins().fsub(x, y)),
-            Mul(..) => self.mul(&o[0], &o[1]),
-            Div(..) if dual => self.div(&o[0], &o[1]),
-            Div(..) => vec![self.b.ins().fdiv(o[0][0], o[1][0])],
-            // Constants act on the real part, scale the derivatives.
-            AddC(_, c) => {
-                let c = self.f(k(c));
-                self.real(o, |e, x| e.b.ins().fadd(x, c))
-            }
-            SubC(_, c) => {
-                let c = self.f(k(c));
-                self.real(o, |e, x| e.b.ins().fsub(x, c))
-            }
-            MulC(_, c) => {
-                let c = self.f(k(c));
-                self.each(&o[0], |e, x| e.b.ins().fmul(x, c))
-            }
-            DivC(_, c) => {
-                let c = self.f(k(c));
-                self.each(&o[0], |e, x| e.b.ins().fdiv(x, c))
-            }
+            Mul(..) => self.mul(&o[0], &o[1], dims),
+            Div(..) => self.div(&o[0], &o[1], dims),
+            // A constant adds to the real part and scales each part.
+            AddC(_, c) => self.real(&o[0], k(c), |b, x, c| b.ins().fadd(x, c)),
+            SubC(_, c) => self.real(&o[0], k(c), |b, x, c| b.ins().fsub(x, c)),
+            MulC(_, c) => self.scale(&o[0], k(c), dims, false),
+            DivC(_, c) => self.scale(&o[0], k(c), dims, true),
             // `c − x` and `c / x` as the constant made a scalar, then the
             // operation of two scalars.
             CSub(c, _) => {
-                let c = self.constant(k(c));
+                let c = self.constant(k(c), dims);
                 self.zip(&c, &o[0], |b, x, y| b.ins().fsub(x, y))
             }
-            CDiv(c, _) if dual => {
-                let c = self.constant(k(c));
-                self.div(&c, &o[0])
-            }
             CDiv(c, _) => {
-                let c = self.f(k(c));
-                vec![self.b.ins().fdiv(c, o[0][0])]
+                let c = self.constant(k(c), dims);
+                self.div(&c, &o[0], dims)
             }
-            Neg(_) => self.each(&o[0], |e, x| e.b.ins().fneg(x)),
+            Neg(_) => o[0].iter().map(|&x| self.b.ins().fneg(x)).collect(),
             _ if dual && matches!(inst, Powi(..) | Powf(..) | Pow(..) | Call(..)) => self.call_dual(shim_inst, o),
             Powi(_, n) => {
                 let n = self.b.ins().iconst(types::I32, i64::from(n));
@@ -442,56 +490,89 @@ impl Emitter<'_, '_> {
         }
     }
 
-    /// Part by part.
-    fn zip(&mut self, x: &Scalar, y: &Scalar, f: impl Fn(&mut FunctionBuilder<'_>, Value, Value) -> Value) -> Scalar {
+    /// Part by part (sums and differences, at any nesting).
+    fn zip(&mut self, x: &[Value], y: &[Value], f: impl Fn(&mut FunctionBuilder<'_>, Value, Value) -> Value) -> Scalar {
         x.iter().zip(y).map(|(&a, &b)| f(self.b, a, b)).collect()
     }
 
-    /// Every part alike.
-    fn each(&mut self, x: &Scalar, f: impl Fn(&mut Self, Value) -> Value) -> Scalar {
-        x.iter().map(|&a| f(self, a)).collect()
-    }
-
-    /// The real part changed, the derivatives kept.
-    fn real(&mut self, o: &[Scalar], f: impl Fn(&mut Self, Value) -> Value) -> Scalar {
-        let mut v = o[0].clone();
-        v[0] = f(self, v[0]);
+    /// The innermost real part combined with the constant `c`, the rest
+    /// kept (`x + c`, `x − c`).
+    fn real(&mut self, x: &[Value], c: f64, f: impl Fn(&mut FunctionBuilder<'_>, Value, Value) -> Value) -> Scalar {
+        let c = self.f(c);
+        let mut v = x.to_vec();
+        v[0] = f(self.b, v[0], c);
         v
     }
 
-    /// The product rule as `InlineDual` computes it: `x'·b + y'·a`.
-    fn mul(&mut self, x: &Scalar, y: &Scalar) -> Scalar {
-        let (a, b) = (x[0], y[0]);
-        let re = self.b.ins().fmul(a, b);
-        let eps = x[1..].iter().zip(&y[1..]).map(|(&dx, &dy)| {
-            let l = self.b.ins().fmul(dx, b);
-            let r = self.b.ins().fmul(dy, a);
-            self.b.ins().fadd(l, r)
-        });
-        std::iter::once(re).chain(eps.collect::<Vec<_>>()).collect()
+    /// `x · c` or `x / c` as `InlineDual` computes them: the real part by
+    /// `c`, each direction by `c` made a scalar of the level below.
+    fn scale(&mut self, x: &[Value], c: f64, dims: &[usize], divide: bool) -> Scalar {
+        let Some((&d, rest)) = dims.split_first() else {
+            let c = self.f(c);
+            return vec![if divide { self.b.ins().fdiv(x[0], c) } else { self.b.ins().fmul(x[0], c) }];
+        };
+        let w = width(rest);
+        let mut out = self.scale(&x[..w], c, rest, divide);
+        let by = self.constant(c, rest);
+        for i in 1..=d {
+            let part = &x[i * w..(i + 1) * w];
+            out.extend(if divide { self.div(part, &by, rest) } else { self.mul(part, &by, rest) });
+        }
+        out
+    }
+
+    /// The product rule as `InlineDual` computes it, `(a·b, x'·b + y'·a)`,
+    /// each part a scalar of the level below.
+    fn mul(&mut self, x: &[Value], y: &[Value], dims: &[usize]) -> Scalar {
+        let Some((&d, rest)) = dims.split_first() else { return vec![self.b.ins().fmul(x[0], y[0])] };
+        let w = width(rest);
+        let (a, b) = (&x[..w], &y[..w]);
+        let mut out = self.mul(a, b, rest);
+        for i in 1..=d {
+            let l = self.mul(&x[i * w..(i + 1) * w], b, rest);
+            let r = self.mul(&y[i * w..(i + 1) * w], a, rest);
+            out.extend(self.zip(&l, &r, |b, x, y| b.ins().fadd(x, y)));
+        }
+        out
     }
 
     /// The quotient rule as `InlineDual` computes it: `q = a·(1/b)`,
-    /// `(x' − y'·q)·(1/b)`.
-    fn div(&mut self, x: &Scalar, y: &Scalar) -> Scalar {
-        let one = self.f(1.0);
-        let inv = self.b.ins().fdiv(one, y[0]);
-        let q = self.b.ins().fmul(x[0], inv);
-        let eps: Vec<Value> = x[1..]
-            .iter()
-            .zip(&y[1..])
-            .map(|(&dx, &dy)| {
-                let t = self.b.ins().fmul(dy, q);
-                let d = self.b.ins().fsub(dx, t);
-                self.b.ins().fmul(d, inv)
-            })
-            .collect();
-        std::iter::once(q).chain(eps).collect()
+    /// `(x' − y'·q)·(1/b)`; plain division of `f64`.
+    fn div(&mut self, x: &[Value], y: &[Value], dims: &[usize]) -> Scalar {
+        let Some((&d, rest)) = dims.split_first() else { return vec![self.b.ins().fdiv(x[0], y[0])] };
+        let w = width(rest);
+        let inv = self.recip(&y[..w], rest);
+        let q = self.mul(&x[..w], &inv, rest);
+        let mut out = q.clone();
+        for i in 1..=d {
+            let t = self.mul(&y[i * w..(i + 1) * w], &q, rest);
+            let diff = self.zip(&x[i * w..(i + 1) * w], &t, |b, x, y| b.ins().fsub(x, y));
+            out.extend(self.mul(&diff, &inv, rest));
+        }
+        out
+    }
+
+    /// `1/x` as num-dual's `recip` computes it: `r = 1/re`, each
+    /// direction times `−r·r`, each a scalar of the level below.
+    fn recip(&mut self, x: &[Value], dims: &[usize]) -> Scalar {
+        let Some((&d, rest)) = dims.split_first() else {
+            let one = self.f(1.0);
+            return vec![self.b.ins().fdiv(one, x[0])];
+        };
+        let w = width(rest);
+        let rec = self.recip(&x[..w], rest);
+        let neg: Scalar = rec.iter().map(|&v| self.b.ins().fneg(v)).collect();
+        let f1 = self.mul(&neg, &rec, rest);
+        let mut out = rec;
+        for i in 1..=d {
+            out.extend(self.mul(&x[i * w..(i + 1) * w], &f1, rest));
+        }
+        out
     }
 
     /// `y` if `y cc x`, else `x` (the interpreter's `min` and `max`),
     /// decided on real parts.
-    fn pick(&mut self, cc: FloatCC, x: &Scalar, y: &Scalar) -> Scalar {
+    fn pick(&mut self, cc: FloatCC, x: &[Value], y: &[Value]) -> Scalar {
         let test = self.b.ins().fcmp(cc, y[0], x[0]);
         y.iter().zip(x).map(|(&a, &b)| self.b.ins().select(test, a, b)).collect()
     }
@@ -505,7 +586,8 @@ impl Emitter<'_, '_> {
     /// 1 or 0, with zero derivatives.
     fn boolean(&mut self, test: Value) -> Scalar {
         let (one, zero) = (self.f(1.0), self.f(0.0));
-        let mut v = self.constant(0.0);
+        let dims = self.layout.dims.clone();
+        let mut v = self.constant(0.0, &dims);
         v[0] = self.b.ins().select(test, one, zero);
         v
     }
@@ -540,11 +622,16 @@ impl Emitter<'_, '_> {
         let mut sig = Signature::new(self.call_conv);
         sig.params.extend([AbiParam::new(self.ptr); 2]);
         let sig = self.b.import_signature(sig);
-        let callee = self.b.ins().iconst(self.ptr, self.dual_shim as i64);
+        let callee = self.b.ins().iconst(self.ptr, self.layout.shim as i64);
         let inst = self.b.ins().iconst(self.ptr, std::ptr::from_ref(inst) as i64);
         self.b.ins().call_indirect(sig, callee, &[inst, addr]);
         self.load(addr, 0)
     }
+}
+
+/// The number of real numbers of a scalar nested as `dims`.
+fn width(dims: &[usize]) -> usize {
+    dims.iter().map(|d| d + 1).product()
 }
 
 #[cfg(test)]
@@ -575,7 +662,8 @@ mod tests {
         let n = tape.results.len();
         let zero = D::from(0.0);
         let (mut jit, mut interpreted) = (vec![zero; n], vec![zero; n]);
-        assert!(tape.jit.run(tape, v[0], &v[1..3], &v[3..4], &v[4..], &mut jit), "compiled");
+        let hot = (0..=super::HOT).any(|_| tape.jit.run(tape, v[0], &v[1..3], &v[3..4], &v[4..], &mut jit));
+        assert!(hot, "compiled after HOT evaluations");
         tape.interpret(v[0], &v[1..3], &v[3..4], &v[4..], &mut interpreted);
         let bits = |v: Vec<D>| {
             let mut reals = vec![0.0; n * D::REALS];
@@ -596,6 +684,19 @@ mod tests {
     fn seeded<const K: usize>(v: [f64; 5], eps: &[f64]) -> [InlineDual64<K>; 5] {
         std::array::from_fn(|i| {
             InlineDual64::<K>::from_parts(v[i], std::array::from_fn(|j| eps[(i * 7 + j) % eps.len()]))
+        })
+    }
+
+    /// `v` as the second-order type compiled for `K` inner directions (a
+    /// Jacobian chunk over sensitivity directions), every part from `eps`.
+    fn nested<const K: usize>(v: [f64; 5], eps: &[f64]) -> [super::Nested<K>; 5] {
+        let e = |i: usize| eps[i % eps.len()];
+        let inner = |re: f64, at: usize| InlineDual64::<K>::from_parts(re, std::array::from_fn(|j| e(at + j)));
+        std::array::from_fn(|i| {
+            super::Nested::<K>::from_parts(
+                inner(v[i], 3 * i),
+                std::array::from_fn(|c| inner(e(5 * i + c), i + 2 * c + 1)),
+            )
         })
     }
 
@@ -662,6 +763,11 @@ mod tests {
                 }
                 let (jit, interpreted) = both_as(&t, seeded::<1>(v, &eps));
                 assert_eq!(jit, interpreted, "one direction, x = {x}, y = {y}");
+                let (jit, interpreted) = both_as(&t, nested::<2>(v, &eps));
+                for (k, src) in srcs.iter().enumerate() {
+                    let parts = 15 * k..15 * k + 15;
+                    assert_eq!(jit[parts.clone()], interpreted[parts], "{src} at x = {x}, y = {y} (second order)");
+                }
             }
         }
     }
@@ -684,15 +790,21 @@ mod tests {
         assert_eq!(out[0], 6.0);
     }
 
-    /// A clone shares the code; a tape turned off interprets.
+    /// A tape is interpreted until it is hot, counted over its clones,
+    /// which share the code; a tape turned off interprets.
     #[test]
     fn clones_share_and_off_interprets() {
         let t = tape(&["x * y"]);
         let mut out = [0.0];
-        t.eval(0.0, &[2.0, 3.0], &[0.0], &[0.0], &mut out);
         let c = t.clone();
-        assert!(std::sync::Arc::ptr_eq(&t.jit.code, &c.jit.code));
-        assert_eq!(format!("{:?}", c.jit), "compiled for [0] directions");
+        for k in 0..super::HOT {
+            assert!(!c.jit.run(&c, 0.0, &[2.0, 3.0], &[0.0], &[0.0], &mut out), "interpreted at first ({k})");
+        }
+        assert_eq!(format!("{:?}", t.jit), "not compiled");
+        t.eval(0.0, &[2.0, 3.0], &[0.0], &[0.0], &mut out);
+        assert_eq!(out[0], 6.0);
+        assert!(std::sync::Arc::ptr_eq(&t.jit.cells, &c.jit.cells));
+        assert_eq!(format!("{:?}", c.jit), "compiled for scalar types [0]");
         let mut off = t.clone();
         off.interpret_always();
         assert!(!off.jit.run(&off, 0.0, &[2.0, 3.0], &[0.0], &[0.0], &mut out));
@@ -736,6 +848,8 @@ mod tests {
             prop_assert_eq!(jit, interpreted, "{} ; {} at {:?} (dual)", a, b, v);
             let (jit, interpreted) = both_as(&t, seeded::<8>(v, &[0.5, -1.0, 2.0]));
             prop_assert_eq!(jit, interpreted, "{} ; {} at {:?} (eight directions)", a, b, v);
+            let (jit, interpreted) = both_as(&t, nested::<3>(v, &[0.5, -1.0, 2.0, 0.0, 1e-3]));
+            prop_assert_eq!(jit, interpreted, "{} ; {} at {:?} (second order)", a, b, v);
         }
     }
 }

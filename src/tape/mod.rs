@@ -8,11 +8,11 @@
 //! constants folded. An interpreter generic over [`DualScalar`](crate::DualScalar) runs a
 //! tape, so a [`TapeModel`] simulates with `f64` and gives exact
 //! sensitivities with dual numbers, like a model written in Rust. With
-//! the opt-in feature `jit` a tape evaluated with `f64` or with a
-//! first-order dual number (`InlineDual64<K>`, `K ≤ 8`) is compiled to
-//! machine code by Cranelift on first use, with the interpreter's results
-//! to the bit and 1.5–1.7× faster solves ([`TapeModel::interpreted`]
-//! turns it off).
+//! the opt-in feature `jit` a tape evaluated often enough with `f64` or
+//! with the dual numbers of sensitivities and stiff Jacobians is compiled
+//! to machine code by Cranelift, with the interpreter's results to the
+//! bit and 1.5–1.7× faster solves ([`TapeModel::interpreted`] turns it
+//! off).
 //!
 //! # Expressions
 //! - Numbers (`2`, `0.5`, `1.5e-3`), names, parentheses.
