@@ -19,6 +19,8 @@ pub mod events;
 mod explicit;
 mod iteration;
 mod jacobian;
+/// The Jacobian chunk, for the compiled tapes' second-order type.
+#[cfg(feature = "jit")]
 pub(crate) use jacobian::CHUNK as JACOBIAN_CHUNK;
 pub mod linalg;
 mod mass;
