@@ -4,10 +4,10 @@
 //! [`InlineDual64<K>`] (`K ≤ 8`: what sensitivities, fits and stiff
 //! Jacobians use) or with the second-order numbers of a stiff sensitivity
 //! solve's Jacobian ([`Nested<K>`]) runs as one native function instead
-//! of the interpreter's loop: every slot's real and derivative parts
-//! become SSA values in registers, each instruction a few machine
-//! instructions, with no dispatch and no store and load between
-//! instructions. The arithmetic is the interpreter's, operation for
+//! of the interpreter's loop: every slot's real part becomes an SSA value
+//! in a register and its directions pairs in vector registers (`F64X2`),
+//! each instruction a few machine instructions, with no dispatch and no
+//! store and load between instructions. The arithmetic is the interpreter's, operation for
 //! operation: `+ − · /`, `sqrt` and `abs` of `f64`, comparisons and
 //! selects are IEEE operations in both (Cranelift neither fuses nor
 //! reorders them), the dual numbers' product and quotient rules are
@@ -87,9 +87,10 @@ struct Layout {
     /// `InlineDual64<K>`, `[OUTER, K]` for `Nested<K>`.
     dims: Vec<usize>,
     size: i32,
-    /// The byte offset of each real number, in the order of a
-    /// [`Scalar`]'s parts.
-    offsets: Vec<i32>,
+    /// Each part of a [`Scalar`], in order: its byte offset and type (a
+    /// real part `F64`, the directions of the innermost dual number in
+    /// pairs, `F64X2`, an odd last one `F64`).
+    parts: Vec<(i32, types::Type)>,
     /// [`dual_shim`] for the type.
     shim: *const u8,
 }
@@ -110,7 +111,18 @@ fn layout(index: usize) -> Layout {
     let mut found = None;
     let mut candidate = |dims: Vec<usize>, size: usize, offsets: Vec<i32>, shim: *const u8| {
         if next == index {
-            found = Some(Layout { dims, size: size as i32, offsets, shim });
+            // The innermost dual numbers' reals, each as a real part and
+            // pairs of directions (contiguous in their array).
+            let k = dims.last().copied().unwrap_or(0);
+            let parts = offsets
+                .chunks(1 + k)
+                .flat_map(|group| {
+                    let pairs =
+                        group[1..].chunks(2).map(|p| (p[0], if p.len() == 2 { types::F64X2 } else { types::F64 }));
+                    std::iter::once((group[0], types::F64)).chain(pairs.collect::<Vec<_>>())
+                })
+                .collect();
+            found = Some(Layout { dims, size: size as i32, parts, shim });
         }
         next += 1;
     };
@@ -330,7 +342,9 @@ fn renumbered(inst: Inst) -> Inst {
     inst.map(|s| order.iter().position(|&o| o == s).unwrap_or(0) as u32)
 }
 
-/// A scalar while compiling: its real part, then its derivative parts.
+/// A scalar while compiling: its parts in the order of [`Layout::parts`]
+/// (the real part, then each direction's part, nested; the innermost
+/// directions in pairs).
 type Scalar = Vec<Value>;
 
 struct Emitter<'a, 'b> {
@@ -387,22 +401,31 @@ impl Emitter<'_, '_> {
         self.b.ins().return_(&[]);
     }
 
-    /// The byte offsets of the parts of value `index` of an array.
-    fn offsets(&self, index: usize) -> impl Iterator<Item = i32> + use<> {
+    /// The byte offsets and types of the parts of value `index` of an
+    /// array, with the flags of their loads and stores (pairs are aligned
+    /// to 8 bytes only).
+    fn parts(&self, index: usize) -> impl Iterator<Item = (i32, types::Type, MemFlagsData)> + use<> {
         let base = self.layout.size * index as i32;
-        self.layout.offsets.clone().into_iter().map(move |o| base + o)
+        self.layout.parts.clone().into_iter().map(move |(o, ty)| {
+            let flags = if ty == types::F64 { MemFlagsData::trusted() } else { MemFlagsData::new().with_notrap() };
+            (base + o, ty, flags)
+        })
     }
 
     fn load(&mut self, base: Value, index: usize) -> Scalar {
-        let flags = MemFlagsData::trusted();
-        self.offsets(index).map(|o| self.b.ins().load(types::F64, flags, base, o)).collect()
+        self.parts(index).map(|(o, ty, flags)| self.b.ins().load(ty, flags, base, o)).collect()
     }
 
     fn store(&mut self, v: &[Value], base: Value, index: usize) {
-        let flags = MemFlagsData::trusted();
-        for (&part, o) in v.iter().zip(self.offsets(index)) {
+        for (&part, (o, _, flags)) in v.iter().zip(self.parts(index)) {
             self.b.ins().store(flags, part, base, o);
         }
+    }
+
+    /// `s` in every lane of a value shaped like `like` (`s` itself if
+    /// `like` is one real).
+    fn lanes(&mut self, like: Value, s: Value) -> Value {
+        if self.b.func.dfg.value_type(like) == types::F64X2 { self.b.ins().splat(types::F64X2, s) } else { s }
     }
 
     fn f(&mut self, c: f64) -> Value {
@@ -413,7 +436,11 @@ impl Emitter<'_, '_> {
     fn constant(&mut self, c: f64, dims: &[usize]) -> Scalar {
         let re = self.f(c);
         let zero = self.f(0.0);
-        std::iter::once(re).chain(std::iter::repeat_n(zero, width(dims) - 1)).collect()
+        let pair = self.b.ins().splat(types::F64X2, zero);
+        let shape = self.layout.parts.iter().map(|&(_, ty)| ty).take(width(dims));
+        let mut parts: Scalar = shape.map(|ty| if ty == types::F64X2 { pair } else { zero }).collect();
+        parts[0] = re;
+        parts
     }
 
     /// One instruction's value from its operands' values (in the order
@@ -507,8 +534,9 @@ impl Emitter<'_, '_> {
     /// `x · c` or `x / c` as `InlineDual` computes them: the real part by
     /// `c`, each direction by `c` made a scalar of the level below.
     fn scale(&mut self, x: &[Value], c: f64, dims: &[usize], divide: bool) -> Scalar {
-        let Some((&d, rest)) = dims.split_first() else {
+        let Some((d, rest)) = level(dims) else {
             let c = self.f(c);
+            let c = self.lanes(x[0], c);
             return vec![if divide { self.b.ins().fdiv(x[0], c) } else { self.b.ins().fmul(x[0], c) }];
         };
         let w = width(rest);
@@ -524,7 +552,10 @@ impl Emitter<'_, '_> {
     /// The product rule as `InlineDual` computes it, `(a·b, x'·b + y'·a)`,
     /// each part a scalar of the level below.
     fn mul(&mut self, x: &[Value], y: &[Value], dims: &[usize]) -> Scalar {
-        let Some((&d, rest)) = dims.split_first() else { return vec![self.b.ins().fmul(x[0], y[0])] };
+        let Some((d, rest)) = level(dims) else {
+            let y = self.lanes(x[0], y[0]);
+            return vec![self.b.ins().fmul(x[0], y)];
+        };
         let w = width(rest);
         let (a, b) = (&x[..w], &y[..w]);
         let mut out = self.mul(a, b, rest);
@@ -539,7 +570,10 @@ impl Emitter<'_, '_> {
     /// The quotient rule as `InlineDual` computes it: `q = a·(1/b)`,
     /// `(x' − y'·q)·(1/b)`; plain division of `f64`.
     fn div(&mut self, x: &[Value], y: &[Value], dims: &[usize]) -> Scalar {
-        let Some((&d, rest)) = dims.split_first() else { return vec![self.b.ins().fdiv(x[0], y[0])] };
+        let Some((d, rest)) = level(dims) else {
+            let y = self.lanes(x[0], y[0]);
+            return vec![self.b.ins().fdiv(x[0], y)];
+        };
         let w = width(rest);
         let inv = self.recip(&y[..w], rest);
         let q = self.mul(&x[..w], &inv, rest);
@@ -555,7 +589,7 @@ impl Emitter<'_, '_> {
     /// `1/x` as num-dual's `recip` computes it: `r = 1/re`, each
     /// direction times `−r·r`, each a scalar of the level below.
     fn recip(&mut self, x: &[Value], dims: &[usize]) -> Scalar {
-        let Some((&d, rest)) = dims.split_first() else {
+        let Some((d, rest)) = level(dims) else {
             let one = self.f(1.0);
             return vec![self.b.ins().fdiv(one, x[0])];
         };
@@ -629,9 +663,20 @@ impl Emitter<'_, '_> {
     }
 }
 
-/// The number of real numbers of a scalar nested as `dims`.
+/// The number of parts of a scalar nested as `dims` (the innermost
+/// directions in pairs).
 fn width(dims: &[usize]) -> usize {
-    dims.iter().map(|d| d + 1).product()
+    match level(dims) {
+        None => 1,
+        Some((d, rest)) => (1 + d) * width(rest),
+    }
+}
+
+/// The outermost level of `dims`: its number of direction parts (pairs
+/// at the innermost level), and the levels below.
+fn level(dims: &[usize]) -> Option<(usize, &[usize])> {
+    let (&d, rest) = dims.split_first()?;
+    Some((if rest.is_empty() { d.div_ceil(2) } else { d }, rest))
 }
 
 #[cfg(test)]

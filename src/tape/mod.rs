@@ -11,7 +11,7 @@
 //! the opt-in feature `jit` a tape evaluated often enough with `f64` or
 //! with the dual numbers of sensitivities and stiff Jacobians is compiled
 //! to machine code by Cranelift, with the interpreter's results to the
-//! bit and 1.5–1.7× faster solves ([`TapeModel::interpreted`] turns it
+//! bit and 1.4–1.9× faster solves ([`TapeModel::interpreted`] turns it
 //! off).
 //!
 //! # Expressions
