@@ -204,9 +204,10 @@ impl TapeModel {
     }
 
     /// The model with its equations interpreted, also where the `jit`
-    /// feature compiles them to machine code (which it does for `f64`
-    /// evaluations, with the same results to the bit): for comparisons.
-    /// Without the feature every model is interpreted.
+    /// feature would compile them to machine code (for `f64` and the dual
+    /// numbers of sensitivities and stiff Jacobians, once evaluated often,
+    /// with the same results to the bit): for comparisons. Without the
+    /// feature every model is interpreted.
     ///
     /// # Example
     /// ```

@@ -308,7 +308,8 @@ pub struct Tape {
     pub(crate) n_slots: usize,
     /// The slot of each result.
     pub(crate) results: Vec<u32>,
-    /// The tape as machine code, for `f64` (feature `jit`).
+    /// The tape as machine code, for `f64` and dual numbers (feature
+    /// `jit`).
     #[cfg(feature = "jit")]
     pub(crate) jit: super::jit::Jit,
 }
