@@ -31,8 +31,7 @@ impl Emitter<'_, '_> {
         // Each slot's current value; arguments loaded where first read.
         let mut slots: Vec<Option<Scalar>> = vec![None; tape.n_slots.max(shape.args() + tape.consts.len())];
         for (k, &c) in tape.consts.iter().enumerate() {
-            let dims = self.layout.dims.clone();
-            slots[shape.args() + k] = Some(self.constant(c, &dims));
+            slots[shape.args() + k] = Some(self.scalar(c));
         }
         let bases = [
             (0, 1, args[0]),
@@ -49,10 +48,7 @@ impl Emitter<'_, '_> {
                 Some(&(first, _, base)) => e.load(base, s - first),
                 // A slot read before it is written reads zero, as in the
                 // interpreter's zeroed scratch.
-                None => {
-                    let dims = e.layout.dims.clone();
-                    e.constant(0.0, &dims)
-                }
+                None => e.scalar(0.0),
             };
             slots[s] = Some(v.clone());
             v
@@ -100,12 +96,18 @@ impl Emitter<'_, '_> {
         self.b.ins().f64const(c)
     }
 
-    /// `c` with zero derivatives, at the nesting `dims`.
-    fn constant(&mut self, c: f64, dims: &[usize]) -> Scalar {
+    /// `c` with zero derivatives, a value of the type compiled for.
+    fn scalar(&mut self, c: f64) -> Scalar {
+        self.constant(c, self.layout.parts.len())
+    }
+
+    /// `c` with zero derivatives, a value of `n` parts (a scalar of a
+    /// level below the type's, of [`width`] parts).
+    fn constant(&mut self, c: f64, n: usize) -> Scalar {
         let re = self.f(c);
         let zero = self.f(0.0);
         let pair = self.b.ins().splat(types::F64X2, zero);
-        let shape = self.layout.parts.iter().map(|&(_, ty)| ty).take(width(dims));
+        let shape = self.layout.parts.iter().map(|&(_, ty)| ty).take(n);
         let mut parts: Scalar = shape.map(|ty| if ty == types::F64X2 { pair } else { zero }).collect();
         parts[0] = re;
         parts
@@ -133,11 +135,11 @@ impl Emitter<'_, '_> {
             // `c − x` and `c / x` as the constant made a scalar, then the
             // operation of two scalars.
             CSub(c, _) => {
-                let c = self.constant(k(c), dims);
+                let c = self.scalar(k(c));
                 self.zip(&c, &o[0], |b, x, y| b.ins().fsub(x, y))
             }
             CDiv(c, _) => {
-                let c = self.constant(k(c), dims);
+                let c = self.scalar(k(c));
                 self.div(&c, &o[0], dims)
             }
             Neg(_) => o[0].iter().map(|&x| self.b.ins().fneg(x)).collect(),
@@ -209,7 +211,7 @@ impl Emitter<'_, '_> {
         };
         let w = width(rest);
         let mut out = self.scale(&x[..w], c, rest, divide);
-        let by = self.constant(c, rest);
+        let by = self.constant(c, width(rest));
         for i in 1..=d {
             let part = &x[i * w..(i + 1) * w];
             out.extend(if divide { self.div(part, &by, rest) } else { self.mul(part, &by, rest) });
@@ -288,8 +290,7 @@ impl Emitter<'_, '_> {
     /// 1 or 0, with zero derivatives.
     fn boolean(&mut self, test: Value) -> Scalar {
         let (one, zero) = (self.f(1.0), self.f(0.0));
-        let dims = self.layout.dims.clone();
-        let mut v = self.constant(0.0, &dims);
+        let mut v = self.scalar(0.0);
         v[0] = self.b.ins().select(test, one, zero);
         v
     }
