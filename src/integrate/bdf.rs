@@ -132,6 +132,8 @@ where
     n_equal_steps: usize,
     /// `∇ʲy` at the current time, `j = 0 … MAX_ORDER + 2`.
     diff: Vec<State<D, S::Dim>>,
+    /// The table before a rescaling (`j = 0 … MAX_ORDER`).
+    old: Vec<State<D, S::Dim>>,
     /// The state at `t_prev`.
     y_prev: State<D, S::Dim>,
     y_pred: State<D, S::Dim>,
@@ -167,6 +169,7 @@ where
         let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
         let mut diff: Vec<_> = (0..MAX_ORDER + 3).map(|_| zero()).collect();
+        let old = (0..=MAX_ORDER).map(|_| zero()).collect();
         diff[0].copy_from(&y);
         let mut it = BdfStepper {
             system,
@@ -180,6 +183,7 @@ where
             order: 1,
             n_equal_steps: 0,
             diff,
+            old,
             y_prev: y,
             y_pred: zero(),
             psi: zero(),
@@ -446,25 +450,27 @@ where
         }
         self.h_abs *= factor;
         let k = self.order;
-        let r = step_change_matrix(k, factor);
-        let u = step_change_matrix(k, 1.0);
+        let (r, u) = (step_change_matrix(k, factor), &STEP_CHANGE_U[k]);
         let mut ru = [[0.0; MAX_ORDER + 1]; MAX_ORDER + 1];
         for i in 0..=k {
             for j in 0..=k {
                 ru[i][j] = (0..=k).map(|m| r[i][m] * u[m][j]).sum();
             }
         }
-        let mut old = [D::from(0.0); MAX_ORDER + 1];
-        for c in 0..self.n {
-            for (j, o) in old.iter_mut().enumerate().take(k + 1) {
-                *o = self.diff[j][c];
-            }
-            for (i, d) in self.diff.iter_mut().enumerate().take(k + 1) {
-                let mut acc = D::from(0.0);
-                for (o, row) in old.iter().zip(&ru).take(k + 1) {
-                    acc += *o * row[i];
+        // Whole vectors: per component the same sums in the same order as
+        // a loop over components (`0 + Σₘ ∇ᵐ·(RU)ₘᵢ`, m ascending).
+        let (old, diff) = (&mut self.old, &mut self.diff);
+        for (o, d) in old.iter_mut().zip(diff.iter()).take(k + 1) {
+            o.copy_from(d);
+        }
+        for (i, d) in diff.iter_mut().enumerate().take(k + 1) {
+            let d = d.as_mut_slice();
+            d.fill(D::from(0.0));
+            for (o, row) in old.iter().zip(&ru).take(k + 1) {
+                let w = row[i];
+                for (x, &v) in d.iter_mut().zip(o.as_slice()) {
+                    *x += v * w;
                 }
-                d[c] = acc;
             }
         }
     }
@@ -491,17 +497,33 @@ where
 
 /// Shampine & Reichelt's `R(k, ρ)`: `R[0][j] = 1`,
 /// `R[i][j] = Π_{m=1..i} (m − 1 − ρ j)/m` for `i, j ≥ 1`, `R[i][0] = 0`.
-fn step_change_matrix(k: usize, factor: f64) -> [[f64; MAX_ORDER + 1]; MAX_ORDER + 1] {
+/// A `const fn`, so that [`STEP_CHANGE_U`] is computed at compile time
+/// with the same IEEE operations as at run time.
+const fn step_change_matrix(k: usize, factor: f64) -> [[f64; MAX_ORDER + 1]; MAX_ORDER + 1] {
     let mut r = [[0.0; MAX_ORDER + 1]; MAX_ORDER + 1];
     r[0] = [1.0; MAX_ORDER + 1];
-    for i in 1..=k {
-        let prev = r[i - 1];
-        for (j, v) in r[i].iter_mut().enumerate().take(k + 1).skip(1) {
-            *v = prev[j] * ((i - 1) as f64 - factor * j as f64) / i as f64;
+    let mut i = 1;
+    while i <= k {
+        let mut j = 1;
+        while j <= k {
+            r[i][j] = r[i - 1][j] * ((i - 1) as f64 - factor * j as f64) / i as f64;
+            j += 1;
         }
+        i += 1;
     }
     r
 }
+
+/// `U(k) = R(k, 1)` for each order `k`: the same for every step change.
+const STEP_CHANGE_U: [[[f64; MAX_ORDER + 1]; MAX_ORDER + 1]; MAX_ORDER + 1] = {
+    let mut u = [[[0.0; MAX_ORDER + 1]; MAX_ORDER + 1]; MAX_ORDER + 1];
+    let mut k = 0;
+    while k <= MAX_ORDER {
+        u[k] = step_change_matrix(k, 1.0);
+        k += 1;
+    }
+    u
+};
 
 impl<S, D> Stepper<D, S::Dim> for BdfStepper<'_, S, D>
 where
@@ -619,6 +641,14 @@ mod tests {
             let errs: Vec<f64> = ns.iter().map(|&n| fixed_order_error(k, n)).collect();
             let got = slope(&hs, &errs);
             assert!((got - k as f64).abs() < 0.25, "order {k}: slope {got}, errors {errs:?}");
+        }
+    }
+
+    #[test]
+    fn the_compile_time_table_is_the_run_time_one() {
+        for (k, u) in STEP_CHANGE_U.iter().enumerate() {
+            let run_time = step_change_matrix(k, std::hint::black_box(1.0));
+            assert_eq!(u.map(|row| row.map(f64::to_bits)), run_time.map(|row| row.map(f64::to_bits)), "k = {k}");
         }
     }
 

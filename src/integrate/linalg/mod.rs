@@ -197,15 +197,14 @@ impl<D: DualScalar> DenseLu<D> {
             self.inv = inv;
             self.inv_ready = true;
         }
-        let mut x = [E::from(0.0); MAX_INVERSE];
-        for (xi, row) in x.iter_mut().zip(self.inv[..n * n].chunks_exact(n)) {
-            let mut s = E::from(0.0);
-            for (&bj, &w) in b.iter().zip(row) {
-                s += bj * w;
-            }
-            *xi = s;
+        let inv = &self.inv[..n * n];
+        match n {
+            5 => inverse_times::<E, 5>(inv, b, 5),
+            6 => inverse_times::<E, 6>(inv, b, 6),
+            7 => inverse_times::<E, 7>(inv, b, 7),
+            8 => inverse_times::<E, 8>(inv, b, 8),
+            n => inverse_times::<E, MAX_INVERSE>(inv, b, n),
         }
-        b.copy_from_slice(&x[..n]);
     }
 
     /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic (the factors are
@@ -214,6 +213,25 @@ impl<D: DualScalar> DenseLu<D> {
         let (lu, piv) = (&self.lu[..], &self.piv[..]);
         small_sizes!(self.n, |n| substitute_n(lu, piv, b, n))
     }
+}
+
+/// `b ← W⁻¹ b` with `inv` the `n × n` row-major inverse, `n ≤ N`: each
+/// entry a dot product summed from the first column on. `N` the size
+/// itself for the small ones, so that the loops unroll and the result
+/// stays in registers (the operations are the same at every `N`, so the
+/// results are too).
+#[inline(always)]
+fn inverse_times<E: DualScalar, const N: usize>(inv: &[f64], b: &mut [E], n: usize) {
+    let (inv, b) = (&inv[..n * n], &mut b[..n]);
+    let mut x = [E::from(0.0); N];
+    for (i, xi) in x.iter_mut().enumerate().take(n) {
+        let mut s = E::from(0.0);
+        for (&bj, &w) in b.iter().zip(&inv[i * n..(i + 1) * n]) {
+            s += bj * w;
+        }
+        *xi = s;
+    }
+    b.copy_from_slice(&x[..n]);
 }
 
 /// [`DenseLu::substitute`] of size `n`, inlined into each arm of its
