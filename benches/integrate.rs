@@ -184,6 +184,19 @@ fn tape(c: &mut Criterion) {
         b.iter(|| solve_sensitivities(&slow, Dopri5, span, black_box(&Lv::Y0), &Lv::PARAMS, &wrt, &opts).unwrap())
     });
     g.finish();
+    // A larger right-hand side (8 states, 24 terms), where the call of the
+    // file model's code weighs less against its arithmetic.
+    use odeon::models::Hires;
+    let file = TapeModel::from_toml("hires.toml", include_str!("../examples/models/hires.toml")).unwrap();
+    let mut g = c.benchmark_group("tape_vs_rust_hires");
+    let (y, p) = (SVector::from(Hires::Y0), Hires::PARAMS);
+    let mut dy = y;
+    g.bench_function("rhs rust f64", |b| b.iter(|| Model::rhs(&Hires, 0.0, black_box(&y), &[], &p, &mut dy)));
+    let (yd, mut dyd) = (DVector::from_column_slice(&Hires::Y0), DVector::zeros(8));
+    g.bench_function("rhs file f64", |b| b.iter(|| file.rhs(0.0, black_box(&yd), &[], &p, &mut dyd)));
+    let slow = file.clone().interpreted();
+    g.bench_function("rhs file f64 interpreted", |b| b.iter(|| slow.rhs(0.0, black_box(&yd), &[], &p, &mut dyd)));
+    g.finish();
 }
 
 criterion_group! {
