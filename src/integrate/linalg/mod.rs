@@ -140,6 +140,8 @@ pub struct DenseLu<D> {
     n: usize,
     /// `L` (unit diagonal, below) and `U` (on and above), column-major.
     lu: Vec<f64>,
+    /// `1 / U[j][j]`.
+    inv_diag: Vec<f64>,
     /// Row exchanged with row `k` at step `k`.
     piv: Vec<usize>,
     shift: f64,
@@ -175,7 +177,17 @@ impl<D: DualScalar> DenseLu<D> {
             true => vec![0.0; n * n + n],
             false => Vec::new(),
         };
-        DenseLu { n, lu: vec![0.0; n * n], piv: vec![0; n], shift: 0.0, b, r, inv, inv_ready: false }
+        DenseLu {
+            n,
+            lu: vec![0.0; n * n],
+            inv_diag: vec![0.0; n],
+            piv: vec![0; n],
+            shift: 0.0,
+            b,
+            r,
+            inv,
+            inv_ready: false,
+        }
     }
 
     /// `b ← W⁻¹ b` by the explicit inverse (computed from the factors on
@@ -210,8 +222,8 @@ impl<D: DualScalar> DenseLu<D> {
     /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic (the factors are
     /// real, so every part of `b` is transformed alike).
     fn substitute<E: DualScalar>(&self, b: &mut [E]) {
-        let (lu, piv) = (&self.lu[..], &self.piv[..]);
-        small_sizes!(self.n, |n| substitute_n(lu, piv, b, n))
+        let (lu, inv_diag, piv) = (&self.lu[..], &self.inv_diag[..], &self.piv[..]);
+        small_sizes!(self.n, |n| substitute_n(lu, inv_diag, piv, b, n))
     }
 }
 
@@ -241,7 +253,7 @@ fn inverse_times<E: DualScalar, const N: usize>(inv: &[f64], b: &mut [E], n: usi
 /// pharmacokinetic models most stiff solves run, measured 5–25% faster
 /// per solve on VDPOL, Robertson and HIRES (`docs/benchmarks.md` §9).
 #[inline(always)]
-fn substitute_n<E: DualScalar>(lu: &[f64], piv: &[usize], b: &mut [E], n: usize) {
+fn substitute_n<E: DualScalar>(lu: &[f64], inv_diag: &[f64], piv: &[usize], b: &mut [E], n: usize) {
     let (lu, piv, b) = (&lu[..n * n], &piv[..n], &mut b[..n]);
     for (k, &pk) in piv.iter().enumerate() {
         b.swap(k, pk);
@@ -257,7 +269,7 @@ fn substitute_n<E: DualScalar>(lu: &[f64], piv: &[usize], b: &mut [E], n: usize)
     }
     for j in (0..n).rev() {
         let col = &lu[j * n..(j + 1) * n];
-        b[j] /= col[j];
+        b[j] *= inv_diag[j];
         let bj = b[j];
         for i in 0..j {
             if col[i] != 0.0 {
@@ -285,7 +297,11 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
             a[k * n + k] += shift;
         }
         self.inv_ready = false;
-        getf2(a, &mut self.piv, n)
+        getf2(a, &mut self.piv, n)?;
+        for (j, d) in self.inv_diag.iter_mut().enumerate() {
+            *d = 1.0 / a[j * n + j];
+        }
+        Ok(())
     }
 
     fn solve(&mut self, jac: &DenseMatrix<D>, b: &mut [D]) {
