@@ -138,10 +138,11 @@ macro_rules! small_sizes {
 #[derive(Clone, Debug)]
 pub struct DenseLu<D> {
     n: usize,
-    /// `L` (unit diagonal, below) and `U` (on and above), column-major.
+    /// `L` (unit diagonal, below) and `U` (on and above), column-major;
+    /// then `1 / U[j][j]` for each column, which the back substitution
+    /// multiplies by (a division there was the latency chain of small
+    /// systems' solves).
     lu: Vec<f64>,
-    /// `1 / U[j][j]`.
-    inv_diag: Vec<f64>,
     /// Row exchanged with row `k` at step `k`.
     piv: Vec<usize>,
     shift: f64,
@@ -177,17 +178,7 @@ impl<D: DualScalar> DenseLu<D> {
             true => vec![0.0; n * n + n],
             false => Vec::new(),
         };
-        DenseLu {
-            n,
-            lu: vec![0.0; n * n],
-            inv_diag: vec![0.0; n],
-            piv: vec![0; n],
-            shift: 0.0,
-            b,
-            r,
-            inv,
-            inv_ready: false,
-        }
+        DenseLu { n, lu: vec![0.0; n * n + n], piv: vec![0; n], shift: 0.0, b, r, inv, inv_ready: false }
     }
 
     /// `b ← W⁻¹ b` by the explicit inverse (computed from the factors on
@@ -222,7 +213,7 @@ impl<D: DualScalar> DenseLu<D> {
     /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic (the factors are
     /// real, so every part of `b` is transformed alike).
     fn substitute<E: DualScalar>(&self, b: &mut [E]) {
-        let (lu, inv_diag, piv) = (&self.lu[..], &self.inv_diag[..], &self.piv[..]);
+        let ((lu, inv_diag), piv) = (self.lu.split_at(self.n * self.n), &self.piv[..]);
         small_sizes!(self.n, |n| substitute_n(lu, inv_diag, piv, b, n))
     }
 }
@@ -298,7 +289,8 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
         }
         self.inv_ready = false;
         getf2(a, &mut self.piv, n)?;
-        for (j, d) in self.inv_diag.iter_mut().enumerate() {
+        let (a, inv_diag) = self.lu.split_at_mut(n * n);
+        for (j, d) in inv_diag.iter_mut().enumerate() {
             *d = 1.0 / a[j * n + j];
         }
         Ok(())
