@@ -141,13 +141,8 @@ fn tape(c: &mut Criterion) {
     let file =
         TapeModel::from_toml("lotka_volterra.toml", include_str!("../examples/models/lotka_volterra.toml")).unwrap();
     let mut g = c.benchmark_group("tape_vs_rust_lotka_volterra");
-    let (y, p) = (SVector::from(Lv::Y0), Lv::PARAMS);
-    let mut dy = y;
-    g.bench_function("rhs rust f64", |b| b.iter(|| Model::rhs(&Lv, 0.0, black_box(&y), &[], &p, &mut dy)));
-    let (yd, mut dyd) = (DVector::from_column_slice(&Lv::Y0), DVector::zeros(2));
-    g.bench_function("rhs file f64", |b| b.iter(|| file.rhs(0.0, black_box(&yd), &[], &p, &mut dyd)));
+    rhs_rows(&mut g, &Lv, &file, Lv::Y0, &Lv::PARAMS);
     let slow = file.clone().interpreted();
-    g.bench_function("rhs file f64 interpreted", |b| b.iter(|| slow.rhs(0.0, black_box(&yd), &[], &p, &mut dyd)));
     // Six directions, as the sensitivities to four parameters and two
     // initial states.
     type D6 = odeon::scalar::InlineDual64<6>;
@@ -189,14 +184,28 @@ fn tape(c: &mut Criterion) {
     use odeon::models::Hires;
     let file = TapeModel::from_toml("hires.toml", include_str!("../examples/models/hires.toml")).unwrap();
     let mut g = c.benchmark_group("tape_vs_rust_hires");
-    let (y, p) = (SVector::from(Hires::Y0), Hires::PARAMS);
-    let mut dy = y;
-    g.bench_function("rhs rust f64", |b| b.iter(|| Model::rhs(&Hires, 0.0, black_box(&y), &[], &p, &mut dy)));
-    let (yd, mut dyd) = (DVector::from_column_slice(&Hires::Y0), DVector::zeros(8));
-    g.bench_function("rhs file f64", |b| b.iter(|| file.rhs(0.0, black_box(&yd), &[], &p, &mut dyd)));
-    let slow = file.clone().interpreted();
-    g.bench_function("rhs file f64 interpreted", |b| b.iter(|| slow.rhs(0.0, black_box(&yd), &[], &p, &mut dyd)));
+    rhs_rows(&mut g, &Hires, &file, Hires::Y0, &Hires::PARAMS);
     g.finish();
+}
+
+/// The `f64` right-hand side of `rust` against the same equations read
+/// from a file, compiled (with the `jit` feature) and interpreted.
+fn rhs_rows<S: odeon::system::Model<Dim = Const<N>>, const N: usize>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    rust: &S,
+    file: &odeon::tape::TapeModel,
+    y0: [f64; N],
+    p: &[f64],
+) {
+    use nalgebra::{DVector, SVector};
+    use odeon::system::Model;
+    let y = SVector::from(y0);
+    let mut dy = y;
+    g.bench_function("rhs rust f64", |b| b.iter(|| Model::rhs(rust, 0.0, black_box(&y), &[], p, &mut dy)));
+    let (yd, mut dyd) = (DVector::from_column_slice(&y0), DVector::zeros(N));
+    g.bench_function("rhs file f64", |b| b.iter(|| file.rhs(0.0, black_box(&yd), &[], p, &mut dyd)));
+    let slow = file.clone().interpreted();
+    g.bench_function("rhs file f64 interpreted", |b| b.iter(|| slow.rhs(0.0, black_box(&yd), &[], p, &mut dyd)));
 }
 
 criterion_group! {
