@@ -227,12 +227,7 @@ where
             mass.make_consistent(self.system, t, &mut self.diff[0], self.p, &mut self.stats)?;
             self.y_prev.copy_from(&self.diff[0]);
         }
-        // f(t0, y0) into `psi` while it is free (with a mass matrix, y'
-        // where it is known and 0 on the algebraic rows).
-        eval_start(self.system, (t, &self.diff[0]), self.p, &mut self.psi, &mut self.stats)?;
-        if let Some(mass) = &self.newton.mass {
-            mass.derivative(self.psi.as_mut_slice());
-        }
+        self.derivative_into_psi()?;
         self.h_abs = match (self.set.h0, &self.newton.mass) {
             (Some(h0), _) => h0.min(self.set.h_max),
             (None, None) => self.initial_step(),
@@ -240,11 +235,30 @@ where
             // which the controller grows.
             (None, Some(_)) => 1e-6 * (t_end - t).abs().min(self.set.h_max),
         };
+        self.order_one_history();
+        Ok(())
+    }
+
+    /// `f(t, y)` into `psi`, which is free between steps (with a mass
+    /// matrix, `y'` where it is known and 0 on the algebraic rows).
+    fn derivative_into_psi(&mut self) -> Result<(), Error> {
+        eval_start(self.system, (self.t, &self.diff[0]), self.p, &mut self.psi, &mut self.stats)?;
+        if let Some(mass) = &self.newton.mass {
+            mass.derivative(self.psi.as_mut_slice());
+        }
+        Ok(())
+    }
+
+    /// The history of an order-1 start at the current step: `∇¹y = h·y'`
+    /// with `y'` in `psi`, the higher differences zero.
+    fn order_one_history(&mut self) {
+        for d in &mut self.diff[2..] {
+            d.fill(D::from(0.0));
+        }
         let h = self.dir * self.h_abs;
         for i in 0..self.n {
             self.diff[1][i] = self.psi[i] * h;
         }
-        Ok(())
     }
 
     /// Start again at `(t, y)` towards `t_end`, as after an event's reset
@@ -336,14 +350,22 @@ where
             if err > 1.0 {
                 self.failure = None;
                 self.n_err_fail += 1;
-                let mut factor = MIN_FACTOR.max(safety * err.powf(-1.0 / (self.order + 1) as f64));
+                let factor = MIN_FACTOR.max(safety * err.powf(-1.0 / (self.order + 1) as f64));
                 if self.n_err_fail >= 3 {
                     // Repeated failures at one time: the history is not to be
-                    // trusted (CVODE drops to order 1 and cuts the step).
+                    // trusted. As CVODE: order 1, the step cut, and the
+                    // history reloaded from `f(t, y)` (the backward
+                    // difference of a step across a sharp turn is no
+                    // derivative: with it the error estimate fell only in
+                    // proportion to the step, down to the smallest step, on
+                    // VDPOL at rtol 1e-9).
                     self.order = 1;
-                    factor = factor.min(0.25);
+                    self.reduce(factor.min(0.25));
+                    self.derivative_into_psi()?;
+                    self.order_one_history();
+                } else {
+                    self.reduce(factor);
                 }
-                self.reduce(factor);
                 if self.n_err_fail >= MAX_ERROR_TEST_FAILURES {
                     let failures = self.n_err_fail;
                     return Err(Error::ErrorTestFailures { t: self.t, failures, h, partial: None });
