@@ -1,7 +1,8 @@
 //! Large stiff systems: Hairer's 1-D Brusselator with N = 500 (1000
 //! states, the peers' W6 `bruss1d`) with the sparse path against the dense
 //! one in the same run, and the 2-D Brusselator's growth with the grid
-//! (`2m²` states for m = 32 and 64; the dense path at m = 32; larger grids with `examples/brusselator.rs`),
+//! (`2m²` states for m = 32 and 64: sparse LU against the Krylov path, and
+//! the dense path at m = 32; larger grids with `examples/brusselator.rs`),
 //! and parallel finite-element assembly (1 and 2 threads).
 //!
 //! Run: `cargo bench --bench sparse`. The peers' times come from
@@ -57,6 +58,7 @@ fn bruss2d(c: &mut Criterion) {
         let problem = (&m, y0.as_slice(), Brusselator2D::PARAMS.as_slice(), 1.0);
         let n = y0.len();
         row(&mut g, &format!("n={n} sparse"), problem, Bdf, &base.clone().linsolve(Linsolve::Sparse));
+        row(&mut g, &format!("n={n} krylov"), problem, Bdf, &base.clone().linsolve(Linsolve::Krylov));
         if side == 32 {
             row(&mut g, &format!("n={n} dense"), problem, Bdf, &base.clone().linsolve(Linsolve::Dense));
         }

@@ -52,6 +52,11 @@ pub struct Stats {
     /// then grew (a warning: the pattern missed a dependency).
     #[serde(default)]
     pub pattern_growths: usize,
+    /// GMRES iterations of the Krylov linear solver
+    /// ([`Linsolve::Krylov`](crate::Linsolve::Krylov)), each one multigrid
+    /// cycle and one product with `W`; 0 for the direct solvers.
+    #[serde(default)]
+    pub krylov_iters: usize,
 }
 
 /// Saved times and states of a solve.

@@ -235,6 +235,7 @@ where
             total.jac_evals += st.jac_evals;
             total.factorizations += st.factorizations;
             total.linear_solves += st.linear_solves;
+            total.krylov_iters += st.krylov_iters;
             total.stiff_steps += st.stiff_steps;
         }
         total.switches = self.switches;

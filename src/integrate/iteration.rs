@@ -18,8 +18,8 @@
 use super::Stats;
 use super::jacobian::{ColoredJacobian, DualJacobian};
 use super::linalg::{
-    BandLu, CscPattern, DenseLu, DenseMatrix, LinearSolver, NotSpd, Singular, SparseCholesky, SparseLu, SparseMatrix,
-    bandwidths, mirror, symmetric,
+    BandLu, CscPattern, DenseLu, DenseMatrix, KrylovSolver, LinearSolver, NotSpd, Singular, SparseCholesky, SparseLu,
+    SparseMatrix, bandwidths, mirror, symmetric,
 };
 use super::mass::Mass;
 use super::options::{Linsolve, Settings};
@@ -40,6 +40,14 @@ pub(crate) const SPARSE_MIN_STATES: usize = 16;
 /// ahead from 128 — BDF 1.5×, Rodas5P 2×); a pattern that fits a narrow
 /// band takes the banded LU anyway.
 pub(crate) const GENERAL_SPARSE_MIN_STATES: usize = 100;
+/// From this many states [`Linsolve::Auto`] solves a sparse system whose
+/// pattern is not a narrow band by GMRES with a multigrid preconditioner
+/// unless `W` is symmetric positive definite (sparse Cholesky). Measured
+/// (docs/benchmarks.md §12): on the periodic 2-D Brusselator the Krylov
+/// path overtakes the sparse LU at about 2,500 states with BDF and 7,000
+/// with Rodas5P (whose stage solves must be exact); on the quad8 heat
+/// plate, whose `W` is SPD, Cholesky stays 2× faster up to 38,720 states.
+pub(crate) const KRYLOV_MIN_STATES: usize = 5_000;
 /// Above this fraction of nonzeros [`Linsolve::Auto`] stays dense.
 pub(crate) const SPARSE_MAX_DENSITY: f64 = 0.1;
 
@@ -96,6 +104,13 @@ where
 /// `W` is symmetric positive definite; else general sparse LU.
 pub(crate) enum Factor<D> {
     Band(BandLu<D>),
+    /// GMRES with a multigrid preconditioner; with `fallback` (chosen by
+    /// [`Linsolve::Auto`]) the sparse LU takes over for good once a
+    /// factorization fails or a solve misses its tolerance.
+    Krylov {
+        solver: Box<KrylovSolver<D>>,
+        fallback: bool,
+    },
     General(Box<SparseLu<D>>),
     /// Cholesky while `W` is SPD, analyzed when first met symmetric (the
     /// mirror positions then move into it); the LU (analyzed when first
@@ -106,25 +121,49 @@ pub(crate) enum Factor<D> {
         lu: Option<Box<SparseLu<D>>>,
         use_lu: bool,
         asymmetric: bool,
+        /// Chosen by [`Linsolve::Auto`] for a large system: an asymmetric
+        /// `W` goes to the Krylov solver, not the LU.
+        large: bool,
     },
 }
 
 impl<D: DualScalar> Factor<D> {
-    fn new(jac: &SparseMatrix<D>) -> Result<Self, Error> {
-        if band_fits(jac) {
+    fn new(jac: &SparseMatrix<D>, linsolve: Linsolve) -> Result<Self, Error> {
+        let band = band_fits(jac);
+        let large = linsolve == Linsolve::Auto && !band && jac.n() >= KRYLOV_MIN_STATES;
+        if linsolve == Linsolve::Krylov {
+            return Ok(Factor::krylov(jac, false));
+        }
+        if band {
             return Ok(Factor::Band(BandLu::new(jac)));
         }
         Ok(match mirror(jac.pattern()) {
-            Some(mirror) => Factor::Symmetric { mirror, chol: None, lu: None, use_lu: false, asymmetric: false },
+            Some(mirror) => Factor::Symmetric { mirror, chol: None, lu: None, use_lu: false, asymmetric: false, large },
+            None if large => Factor::krylov(jac, true),
             None => Factor::General(Box::new(SparseLu::new(jac)?)),
         })
+    }
+
+    fn krylov(jac: &SparseMatrix<D>, fallback: bool) -> Self {
+        Factor::Krylov { solver: Box::new(KrylovSolver::new(jac)), fallback }
     }
 
     fn factor(&mut self, jac: &SparseMatrix<D>, shift: f64) -> Result<(), Singular> {
         match self {
             Factor::Band(lu) => lu.factor(jac, shift),
+            Factor::Krylov { solver, fallback } => {
+                let result = match solver.failures() {
+                    0 => solver.factor(jac, shift),
+                    _ => Err(Singular { column: 0 }),
+                };
+                if result.is_err() && *fallback {
+                    *self = Factor::new(jac, Linsolve::Sparse).map_err(|_| Singular { column: 0 })?;
+                    return self.factor(jac, shift);
+                }
+                result
+            }
             Factor::General(lu) => lu.factor(jac, shift),
-            Factor::Symmetric { mirror, chol, lu, use_lu, asymmetric } => {
+            Factor::Symmetric { mirror, chol, lu, use_lu, asymmetric, large } => {
                 if chol.is_none() && !*asymmetric {
                     // The mirror moves into the Cholesky; a failed analysis
                     // (out of memory) leaves the LU, as an asymmetric `W` does.
@@ -145,6 +184,10 @@ impl<D: DualScalar> Factor<D> {
                         Err(NotSpd::Indefinite) => {}
                     }
                 }
+                if *asymmetric && *large {
+                    *self = Factor::krylov(jac, true);
+                    return self.factor(jac, shift);
+                }
                 *use_lu = true;
                 let lu = match lu {
                     Some(lu) => lu,
@@ -158,6 +201,7 @@ impl<D: DualScalar> Factor<D> {
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
         match self {
             Factor::Band(lu) => lu.solve(jac, b),
+            Factor::Krylov { solver, .. } => solver.solve(jac, b),
             Factor::General(lu) => lu.solve(jac, b),
             Factor::Symmetric { lu: Some(lu), use_lu: true, .. } => lu.solve(jac, b),
             Factor::Symmetric { chol: Some(chol), .. } => chol.solve(jac, b),
@@ -168,6 +212,7 @@ impl<D: DualScalar> Factor<D> {
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
         match self {
             Factor::Band(lu) => LinearSolver::<D>::solve_primal(lu, b),
+            Factor::Krylov { solver, .. } => LinearSolver::<D>::solve_primal(&mut **solver, b),
             Factor::General(lu) => LinearSolver::<D>::solve_primal(&mut **lu, b),
             Factor::Symmetric { lu: Some(lu), use_lu: true, .. } => LinearSolver::<D>::solve_primal(&mut **lu, b),
             Factor::Symmetric { chol: Some(chol), .. } => LinearSolver::<D>::solve_primal(&mut **chol, b),
@@ -198,6 +243,8 @@ where
     jac: SparseMatrix<D>,
     lu: Factor<D>,
     p: Vec<D>,
+    /// The choice it was made for.
+    linsolve: Linsolve,
 }
 
 impl<D, N> Sparse<D, N>
@@ -206,10 +253,10 @@ where
     N: Dim,
     DefaultAllocator: Allocator<N>,
 {
-    fn new(dim: N, p: &[D], jac: SparseMatrix<D>) -> Result<Self, Error> {
-        let lu = Factor::new(&jac)?;
+    fn new(dim: N, p: &[D], jac: SparseMatrix<D>, linsolve: Linsolve) -> Result<Self, Error> {
+        let lu = Factor::new(&jac, linsolve)?;
         let eval = ColoredJacobian::new(dim, p, jac.pattern().clone());
-        Ok(Sparse { eval, jac, lu, p: p.to_vec() })
+        Ok(Sparse { eval, jac, lu, p: p.to_vec(), linsolve })
     }
 }
 
@@ -335,7 +382,7 @@ where
                 return Ok(dense());
             }
         }
-        Ok(Kind::Sparse(Box::new(Sparse::new(dim, p, jac)?)))
+        Ok(Kind::Sparse(Box::new(Sparse::new(dim, p, jac, set.linsolve)?)))
     }
 
     /// Another of the same kind (dense, or sparse on the same pattern).
@@ -346,7 +393,9 @@ where
                 jac: jac.clone(),
                 lu: DenseLu::new(jac.n()),
             },
-            Kind::Sparse(sp) => Kind::Sparse(Box::new(Sparse::new(dim, &sp.p, SparseMatrix::new(sp.jac.pattern())?)?)),
+            Kind::Sparse(sp) => {
+                Kind::Sparse(Box::new(Sparse::new(dim, &sp.p, SparseMatrix::new(sp.jac.pattern())?, sp.linsolve)?))
+            }
         };
         Self::assemble(kind, self.fold.clone())
     }
@@ -383,7 +432,7 @@ where
                     }
                     let n = old.rows();
                     let grown = SparseMatrix::new(&CscPattern::new(n, n, &entries)?.0)?;
-                    **sp = Sparse::new(system.dim(), &sp.p, grown)?;
+                    **sp = Sparse::new(system.dim(), &sp.p, grown, sp.linsolve)?;
                     sp.eval.eval(system, t, y, f, sp.jac.values_mut(), dfdt);
                     stats.pattern_growths += 1;
                     stats.jac_colors = sp.eval.colors();
@@ -445,6 +494,18 @@ where
         }
     }
 
+    /// The GMRES iterations of the Krylov solver since the last call (0
+    /// for the direct solvers).
+    pub fn take_krylov_iters(&mut self) -> usize {
+        match &mut self.kind {
+            Kind::Sparse(sp) => match &mut sp.lu {
+                Factor::Krylov { solver, .. } => solver.take_iterations(),
+                _ => 0,
+            },
+            Kind::Dense { .. } => 0,
+        }
+    }
+
     /// `‖J‖_∞` of the real parts (the largest absolute row sum).
     pub fn norm_inf(&mut self) -> f64 {
         let rows = &mut self.rows;
@@ -464,5 +525,37 @@ where
             }
         }
         rows.iter().copied().fold(0.0, f64::max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `J` on the pattern of a 2 × 2 swap and a diagonal: `W = −J` at
+    /// shift 0 has zeros on its diagonal, which the multigrid cannot smooth.
+    fn swap(n: usize) -> SparseMatrix<f64> {
+        let mut entries = vec![(0, 1), (1, 0)];
+        entries.extend((2..n).map(|i| (i, i)));
+        let mut jac = SparseMatrix::new(&CscPattern::new(n, n, &entries).unwrap().0).unwrap();
+        for (r, c) in entries {
+            let at = jac.pattern().position(r, c).unwrap();
+            jac.values_mut()[at] = -1.0;
+        }
+        jac
+    }
+
+    #[test]
+    fn auto_falls_back_from_krylov_to_the_lu() {
+        let jac = swap(50);
+        let mut chosen = Factor::krylov(&jac, false);
+        assert_eq!(chosen.factor(&jac, 0.0), Err(Singular { column: 0 }));
+        let mut auto = Factor::krylov(&jac, true);
+        auto.factor(&jac, 0.0).unwrap();
+        assert!(!matches!(auto, Factor::Krylov { .. }));
+        let mut x = vec![1.0; 50];
+        x[0] = 2.0;
+        auto.solve(&jac, &mut x);
+        assert_eq!((x[0], x[1]), (1.0, 2.0));
     }
 }

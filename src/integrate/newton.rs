@@ -303,10 +303,12 @@ where
                 }
             }
         }
-        match (&mut self.exact, exact) {
-            (Some(w), true) => w.solve_primal(self.dy.as_mut_slice()),
-            _ => self.w.solve_primal(self.dy.as_mut_slice()),
-        }
+        let w = match (&mut self.exact, exact) {
+            (Some(w), true) => w,
+            _ => &mut self.w,
+        };
+        w.solve_primal(self.dy.as_mut_slice());
+        stats.krylov_iters += w.take_krylov_iters();
         Ok(())
     }
 

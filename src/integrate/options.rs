@@ -192,14 +192,23 @@ pub enum Linsolve {
     /// Dense below 16 states; above, sparse if the traced pattern of
     /// `∂f/∂y` has at most 10% nonzeros and either fits a narrow band
     /// (banded LU) or the system has at least 100 states (general sparse
-    /// LU), else dense — thresholds measured on the Brusselators
-    /// (docs/benchmarks.md, section 12).
+    /// LU; from 5,000 states GMRES with a multigrid preconditioner, as
+    /// [`Krylov`](Self::Krylov), unless `W` is symmetric positive definite,
+    /// which sparse Cholesky solves faster; the LU takes over if the Krylov
+    /// solver fails), else dense — thresholds measured on the Brusselators
+    /// and a finite-element heat plate (docs/benchmarks.md, section 12).
     #[default]
     Auto,
     /// Dense Jacobian and LU.
     Dense,
     /// Sparse Jacobian (traced pattern, colored dual passes) and sparse LU.
     Sparse,
+    /// Sparse Jacobian, and GMRES preconditioned by algebraic multigrid
+    /// instead of an LU ([`KrylovSolver`](super::linalg::KrylovSolver)):
+    /// work and memory about linear in the states, for very large systems
+    /// from 2-D and 3-D grids, where a sparse LU's fill grows faster.
+    /// Needs a `W = shift·M − J` with a nonzero diagonal (not for DAEs).
+    Krylov,
 }
 
 impl Default for Options {

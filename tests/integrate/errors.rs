@@ -368,7 +368,14 @@ fn wild_options() -> impl proptest::strategy::Strategy<Value = Options> {
             proptest::sample::select(vec![0usize, 1, 100_000]),
         ),
         (
-            or(odeon::Linsolve::Auto, proptest::sample::select(vec![odeon::Linsolve::Dense, odeon::Linsolve::Sparse])),
+            or(
+                odeon::Linsolve::Auto,
+                proptest::sample::select(vec![
+                    odeon::Linsolve::Dense,
+                    odeon::Linsolve::Sparse,
+                    odeon::Linsolve::Krylov,
+                ]),
+            ),
             or(None, proptest::collection::vec((0usize..5, 0usize..5), 0..6).prop_map(Some)),
         ),
     )

@@ -12,6 +12,7 @@ mod bdf;
 mod dae;
 mod esdirk;
 mod fem;
+mod krylov;
 mod rosenbrock;
 mod sparse;
 mod stiffness;

@@ -9,10 +9,12 @@
 //! elimination: the real part of the result is exactly the `f64` solve's,
 //! and the derivative parts are exact derivatives of it.
 
+mod amg;
 mod band;
 mod cholesky;
 mod coloring;
 mod csc;
+mod krylov;
 mod real;
 mod sparse;
 
@@ -23,6 +25,7 @@ pub(crate) use cholesky::{NotSpd, mirror, symmetric};
 pub use coloring::Coloring;
 pub use csc::CscPattern;
 pub(crate) use csc::{Buckets, ColumnSplit};
+pub use krylov::{KrylovSolver, NEWTON_RTOL, SOLVE_RTOL};
 pub use sparse::{SparseLu, SparseMatrix};
 
 use crate::DualScalar;

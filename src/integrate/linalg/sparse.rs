@@ -130,6 +130,12 @@ pub(super) fn fill_w<D: DualScalar>(w: &mut [f64], jac: &SparseMatrix<D>, shift:
     Ok(())
 }
 
+/// [`fill_w`], a non-finite entry reported as [`Singular`] in its column.
+pub(super) fn fill_w_checked<D: DualScalar>(w: &mut [f64], jac: &SparseMatrix<D>, shift: f64) -> Result<(), Singular> {
+    fill_w(w, jac, shift)
+        .map_err(|k| Singular { column: jac.pattern().colptr().partition_point(|&start| start <= k) - 1 })
+}
+
 /// A scalar's real numbers (its real and derivative parts) as the columns
 /// of one real multi-column solve.
 #[derive(Default)]
@@ -215,10 +221,7 @@ impl<D: DualScalar> LinearSolver<D> for SparseLu<D> {
 
     fn factor(&mut self, jac: &SparseMatrix<D>, shift: f64) -> Result<(), Singular> {
         self.shift = shift;
-        if let Err(k) = fill_w(&mut self.w, jac, shift) {
-            let column = jac.pattern().colptr().partition_point(|&start| start <= k) - 1;
-            return Err(Singular { column });
-        }
+        fill_w_checked(&mut self.w, jac, shift)?;
         self.lu.factor(&self.w).map_err(|column| Singular { column })?;
         // A zero pivot leaves infinities in the factors: one real solve
         // finds it (whatever the scalar carries).

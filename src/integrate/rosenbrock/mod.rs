@@ -357,6 +357,7 @@ where
         }
         self.stats.rhs_evals += Self::STAGES - 1;
         self.stats.linear_solves += Self::STAGES;
+        self.stats.krylov_iters += self.w.take_krylov_iters();
         self.y_new.copy_from(&self.y);
         for (kj, &b) in self.k.iter().zip(tab.b) {
             if b != 0.0 {

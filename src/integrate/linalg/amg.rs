@@ -1,0 +1,503 @@
+//! Smoothed-aggregation algebraic multigrid: the preconditioner of the
+//! Krylov path ([`KrylovSolver`](super::KrylovSolver)) for large sparse
+//! systems, whose iteration matrices come from diffusion-like operators
+//! (method-of-lines PDEs, finite elements) where a direct LU's fill grows
+//! faster than the system.
+//!
+//! Setup, level by level until at most [`COARSE_SIZE`] unknowns remain:
+//! the strong couplings `|a_ij| ≥ θ·√|a_ii·a_jj|` (both directions, θ =
+//! [`THETA`]), aggregates of strongly coupled unknowns (Vaněk's three
+//! passes), the piecewise-constant tentative prolongator `T`, smoothed
+//! by one damped Jacobi step, `P = (I − ω D⁻¹A) T` with `ω = (4/3)/ρ(D⁻¹A)`
+//! (ρ bounded by Gershgorin), and the Galerkin product `A_c = Pᵀ A P`. The
+//! coarsest level is factored by the sparse LU. One application is a
+//! V-cycle with one forward Gauss–Seidel sweep before and one backward
+//! sweep after each coarse correction.
+//!
+//! Couplings between different unknowns of one point (the reactions of a
+//! reaction–diffusion system) are much weaker than the diffusion between
+//! neighbours, so the aggregates stay within one species, as the
+//! "unknown-based" approach to systems does.
+//!
+//! Reference: P. Vaněk, J. Mandel, M. Brezina, *Algebraic multigrid by
+//! smoothed aggregation for second and fourth order elliptic problems*,
+//! Computing 56 (1996) 179–196; Y. Saad, *Iterative Methods for Sparse
+//! Linear Systems*, 2nd ed., SIAM 2003, ch. 13.
+
+use super::real::RealLu;
+
+/// Coarsening stops at this many unknowns, whose matrix is factored.
+pub(super) const COARSE_SIZE: usize = 400;
+/// The strength-of-connection threshold θ.
+const THETA: f64 = 0.08;
+/// At most this many levels.
+const MAX_LEVELS: usize = 24;
+/// A level that keeps more than this fraction of its unknowns has stalled:
+/// it becomes the coarsest.
+const STALL: f64 = 0.85;
+/// Above this many unknowns a stalled coarsest level is not factored but
+/// smoothed (its matrix is then strongly diagonal: nothing was coupled
+/// strongly enough to aggregate).
+const DIRECT_MAX: usize = 5_000;
+/// Symmetric Gauss–Seidel sweeps of such a coarsest level.
+const COARSE_SWEEPS: usize = 4;
+
+/// A real sparse matrix in compressed rows: the multigrid's own storage,
+/// whose Gauss–Seidel sweeps run along rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Csr {
+    rows: usize,
+    cols: usize,
+    ptr: Vec<usize>,
+    col: Vec<usize>,
+    val: Vec<f64>,
+}
+
+impl Csr {
+    /// The `rows × cols` matrix given in compressed columns (rows
+    /// increasing in each column): its rows come out with columns
+    /// increasing.
+    pub(super) fn from_csc(rows: usize, cols: usize, colptr: &[usize], rowval: &[usize], vals: &[f64]) -> Csr {
+        let mut ptr = vec![0; rows + 1];
+        for &r in rowval {
+            ptr[r + 1] += 1;
+        }
+        for i in 0..rows {
+            ptr[i + 1] += ptr[i];
+        }
+        let mut next = ptr.clone();
+        let (mut col, mut val) = (vec![0; rowval.len()], vec![0.0; rowval.len()]);
+        for c in 0..cols {
+            for k in colptr[c]..colptr[c + 1] {
+                let d = &mut next[rowval[k]];
+                (col[*d], val[*d]) = (c, vals[k]);
+                *d += 1;
+            }
+        }
+        Csr { rows, cols, ptr, col, val }
+    }
+
+    /// The transpose.
+    fn transpose(&self) -> Csr {
+        Csr::from_csc(self.cols, self.rows, &self.ptr, &self.col, &self.val)
+    }
+
+    /// The rows.
+    pub(super) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Row `i`'s columns and values.
+    #[inline]
+    fn row(&self, i: usize) -> (&[usize], &[f64]) {
+        let r = self.ptr[i]..self.ptr[i + 1];
+        (&self.col[r.clone()], &self.val[r])
+    }
+
+    /// `y ← y + A x`.
+    pub(super) fn mul_add(&self, x: &[f64], y: &mut [f64]) {
+        for (i, yi) in y.iter_mut().enumerate() {
+            let (cols, vals) = self.row(i);
+            *yi += cols.iter().zip(vals).map(|(&j, &v)| v * x[j]).sum::<f64>();
+        }
+    }
+
+    /// `r ← b − A x`.
+    pub(super) fn residual(&self, b: &[f64], x: &[f64], r: &mut [f64]) {
+        r.copy_from_slice(b);
+        for (i, ri) in r.iter_mut().enumerate() {
+            let (cols, vals) = self.row(i);
+            *ri -= cols.iter().zip(vals).map(|(&j, &v)| v * x[j]).sum::<f64>();
+        }
+    }
+
+    /// The product `A B` (Gustavson's row-by-row algorithm), columns
+    /// increasing in each row.
+    fn matmul(&self, b: &Csr) -> Csr {
+        let mut at = vec![usize::MAX; b.cols];
+        let (mut ptr, mut col, mut val) = (vec![0], Vec::new(), Vec::new());
+        let mut row: Vec<(usize, f64)> = Vec::new();
+        for i in 0..self.rows {
+            row.clear();
+            let (ks, avs) = self.row(i);
+            for (&k, &av) in ks.iter().zip(avs) {
+                let (js, bvs) = b.row(k);
+                for (&j, &bv) in js.iter().zip(bvs) {
+                    match at[j] {
+                        p if p < row.len() && row[p].0 == j => row[p].1 += av * bv,
+                        _ => {
+                            at[j] = row.len();
+                            row.push((j, av * bv));
+                        }
+                    }
+                }
+            }
+            row.sort_unstable_by_key(|e| e.0);
+            col.extend(row.iter().map(|e| e.0));
+            val.extend(row.iter().map(|e| e.1));
+            ptr.push(col.len());
+        }
+        Csr { rows: self.rows, cols: b.cols, ptr, col, val }
+    }
+
+    /// `1 / a_ii` for every row; `Err(i)` at the first zero or non-finite
+    /// diagonal (or any non-finite entry of row `i`).
+    fn inverse_diagonal(&self) -> Result<Vec<f64>, usize> {
+        (0..self.rows)
+            .map(|i| {
+                let (cols, vals) = self.row(i);
+                let d = cols.iter().zip(vals).filter(|e| *e.0 == i).map(|e| *e.1).sum::<f64>();
+                match vals.iter().all(|v| v.is_finite()) && d != 0.0 {
+                    true => Ok(1.0 / d),
+                    false => Err(i),
+                }
+            })
+            .collect()
+    }
+
+    /// One Gauss–Seidel sweep for `A x = b`, rows in increasing order
+    /// (`forward`) or decreasing.
+    fn gauss_seidel(&self, inv_diag: &[f64], b: &[f64], x: &mut [f64], forward: bool) {
+        let mut sweep = |i: usize| {
+            let (cols, vals) = self.row(i);
+            let s = cols.iter().zip(vals).map(|(&j, &v)| v * x[j]).sum::<f64>();
+            x[i] += (b[i] - s) * inv_diag[i];
+        };
+        match forward {
+            true => (0..self.rows).for_each(&mut sweep),
+            false => (0..self.rows).rev().for_each(&mut sweep),
+        }
+    }
+}
+
+/// One level of the hierarchy: its matrix, the prolongator to it from the
+/// next coarser level and the restriction `Pᵀ`, and the cycle's buffers.
+#[derive(Debug)]
+struct Level {
+    a: Csr,
+    inv_diag: Vec<f64>,
+    p: Csr,
+    r: Csr,
+    /// The residual (this level's size), the coarse right-hand side and
+    /// correction (the next level's).
+    res: Vec<f64>,
+    coarse_b: Vec<f64>,
+    coarse_x: Vec<f64>,
+}
+
+/// The coarsest level: factored, or (large and without strong couplings)
+/// smoothed.
+enum Coarsest {
+    Direct { a: Csr, lu: Box<RealLu> },
+    Smooth { a: Csr, inv_diag: Vec<f64> },
+}
+
+/// A smoothed-aggregation multigrid hierarchy of a real square matrix
+/// (see the module documentation).
+pub(super) struct Amg {
+    levels: Vec<Level>,
+    coarsest: Coarsest,
+}
+
+impl Amg {
+    /// The hierarchy of `a`. `Err(row)`: a zero or non-finite diagonal, or
+    /// a coarsest matrix the sparse LU found singular (`row` then 0).
+    pub(super) fn new(mut a: Csr) -> Result<Amg, usize> {
+        let mut levels = Vec::new();
+        loop {
+            let inv_diag = a.inverse_diagonal()?;
+            let n = a.rows();
+            let coarse = (n > COARSE_SIZE && levels.len() < MAX_LEVELS).then(|| aggregate(&a, &inv_diag));
+            let (agg, nc) = match coarse {
+                Some((agg, nc)) if nc > 0 && (nc as f64) <= STALL * n as f64 => (agg, nc),
+                _ => {
+                    let coarsest = match n <= DIRECT_MAX {
+                        true => Coarsest::Direct { lu: Box::new(factor(&a)?), a },
+                        false => Coarsest::Smooth { a, inv_diag },
+                    };
+                    return Ok(Amg { levels, coarsest });
+                }
+            };
+            let p = prolongator(&a, &inv_diag, &agg, nc);
+            let r = p.transpose();
+            let next = r.matmul(&a.matmul(&p));
+            levels.push(Level {
+                a,
+                inv_diag,
+                p,
+                r,
+                res: vec![0.0; n],
+                coarse_b: vec![0.0; nc],
+                coarse_x: vec![0.0; nc],
+            });
+            a = next;
+        }
+    }
+
+    /// The finest level's matrix (the one the hierarchy was built from).
+    pub(super) fn matrix(&self) -> &Csr {
+        match (self.levels.first(), &self.coarsest) {
+            (Some(level), _) => &level.a,
+            (None, Coarsest::Direct { a, .. } | Coarsest::Smooth { a, .. }) => a,
+        }
+    }
+
+    /// The unknowns of each level, finest first.
+    #[cfg(test)]
+    fn sizes(&self) -> Vec<usize> {
+        let (Coarsest::Direct { a, .. } | Coarsest::Smooth { a, .. }) = &self.coarsest;
+        self.levels.iter().map(|l| l.a.rows()).chain([a.rows()]).collect()
+    }
+
+    /// `x ← M⁻¹ b`, one V-cycle from `x = 0`.
+    pub(super) fn apply(&mut self, b: &[f64], x: &mut [f64]) {
+        cycle(&mut self.levels, &mut self.coarsest, b, x);
+    }
+}
+
+/// The V-cycle from the first of `levels` down.
+fn cycle(levels: &mut [Level], coarsest: &mut Coarsest, b: &[f64], x: &mut [f64]) {
+    let Some((lv, rest)) = levels.split_first_mut() else {
+        match coarsest {
+            Coarsest::Direct { lu, .. } => {
+                x.copy_from_slice(b);
+                lu.solve(x, 1);
+            }
+            Coarsest::Smooth { a, inv_diag } => {
+                x.fill(0.0);
+                for _ in 0..COARSE_SWEEPS {
+                    a.gauss_seidel(inv_diag, b, x, true);
+                    a.gauss_seidel(inv_diag, b, x, false);
+                }
+            }
+        }
+        return;
+    };
+    x.fill(0.0);
+    lv.a.gauss_seidel(&lv.inv_diag, b, x, true);
+    lv.a.residual(b, x, &mut lv.res);
+    lv.coarse_b.fill(0.0);
+    lv.r.mul_add(&lv.res, &mut lv.coarse_b);
+    cycle(rest, coarsest, &lv.coarse_b, &mut lv.coarse_x);
+    lv.p.mul_add(&lv.coarse_x, x);
+    lv.a.gauss_seidel(&lv.inv_diag, b, x, false);
+}
+
+/// The sparse LU of the coarsest matrix; `Err(0)` if it is singular.
+fn factor(a: &Csr) -> Result<RealLu, usize> {
+    // Compressed rows of Aᵀ are compressed columns of A.
+    let csc = a.transpose();
+    let n = a.rows();
+    let mut lu = RealLu::new(n, &csc.ptr, &csc.col, 1).map_err(|_| 0_usize)?;
+    lu.factor(&csc.val)?;
+    let mut probe = vec![1.0; n];
+    lu.solve(&mut probe, 1);
+    match probe.iter().all(|v| v.is_finite()) {
+        true => Ok(lu),
+        false => Err(0),
+    }
+}
+
+/// Marks an unknown in no aggregate.
+const NONE: usize = usize::MAX;
+
+/// The aggregate of each unknown ([`NONE`] for one with no strong
+/// coupling) and the number of aggregates: Vaněk, Mandel and Brezina's
+/// three passes over the strong couplings, made symmetric.
+fn aggregate(a: &Csr, inv_diag: &[f64]) -> (Vec<usize>, usize) {
+    let n = a.rows();
+    let (mut ptr, mut col) = (vec![0], Vec::new());
+    for i in 0..n {
+        let (cols, vals) = a.row(i);
+        for (&j, &v) in cols.iter().zip(vals) {
+            if j != i && v * v * (inv_diag[i] * inv_diag[j]).abs() >= THETA * THETA {
+                col.push(j);
+            }
+        }
+        ptr.push(col.len());
+    }
+    let strong = Csr { rows: n, cols: n, val: vec![0.0; col.len()], ptr, col };
+    let strong_t = strong.transpose();
+    let neighbours = |i: usize| strong.row(i).0.iter().chain(strong_t.row(i).0).copied();
+    let mut agg = vec![NONE; n];
+    let mut count = 0;
+    // 1. An unknown whose strong neighbours are all free starts an
+    //    aggregate with them.
+    for i in 0..n {
+        if agg[i] == NONE && neighbours(i).next().is_some() && neighbours(i).all(|j| agg[j] == NONE) {
+            agg[i] = count;
+            neighbours(i).for_each(|j| agg[j] = count);
+            count += 1;
+        }
+    }
+    // 2. The rest join an aggregate of a strong neighbour's from pass 1.
+    let first = agg.clone();
+    for (i, g) in agg.iter_mut().enumerate() {
+        if *g == NONE
+            && let Some(j) = neighbours(i).find(|&j| first[j] != NONE)
+        {
+            *g = first[j];
+        }
+    }
+    // 3. What is still free forms aggregates with its free neighbours.
+    for i in 0..n {
+        if agg[i] == NONE && neighbours(i).next().is_some() {
+            agg[i] = count;
+            neighbours(i).filter(|&j| agg[j] == NONE).collect::<Vec<_>>().into_iter().for_each(|j| agg[j] = count);
+            count += 1;
+        }
+    }
+    (agg, count)
+}
+
+/// The smoothed prolongator `P = (I − ω D⁻¹A) T` of the aggregates `agg`
+/// (`nc` of them), `T` piecewise constant with unit columns.
+fn prolongator(a: &Csr, inv_diag: &[f64], agg: &[usize], nc: usize) -> Csr {
+    let n = a.rows();
+    let mut size = vec![0_usize; nc];
+    agg.iter().filter(|&&g| g != NONE).for_each(|&g| size[g] += 1);
+    let weight: Vec<f64> = size.iter().map(|&s| 1.0 / (s as f64).sqrt()).collect();
+    let (mut ptr, mut col, mut val) = (vec![0], Vec::new(), Vec::new());
+    for &g in agg {
+        if g != NONE {
+            col.push(g);
+            val.push(weight[g]);
+        }
+        ptr.push(col.len());
+    }
+    let t = Csr { rows: n, cols: nc, ptr, col, val };
+    // ρ(D⁻¹A) ≤ max_i Σ_j |a_ij / a_ii| (Gershgorin).
+    let rho = (0..n).map(|i| a.row(i).1.iter().map(|v| v.abs()).sum::<f64>() * inv_diag[i].abs()).fold(0.0, f64::max);
+    let omega = 4.0 / 3.0 / rho;
+    let mut p = a.matmul(&t);
+    for i in 0..n {
+        let (lo, hi) = (p.ptr[i], p.ptr[i + 1]);
+        for k in lo..hi {
+            let own = if p.col[k] == agg[i] { weight[agg[i]] } else { 0.0 };
+            p.val[k] = own - omega * inv_diag[i] * p.val[k];
+        }
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `shift·I − Δ` on an `m × m` grid with Dirichlet walls (5-point
+    /// stencil, unit spacing), as compressed rows.
+    fn poisson(m: usize, shift: f64) -> Csr {
+        let n = m * m;
+        let (mut ptr, mut col, mut val) = (vec![0], Vec::new(), Vec::new());
+        for i in 0..n {
+            let (x, y) = (i % m, i / m);
+            let mut entry = |j: usize, v: f64| {
+                col.push(j);
+                val.push(v);
+            };
+            if y > 0 {
+                entry(i - m, -1.0);
+            }
+            if x > 0 {
+                entry(i - 1, -1.0);
+            }
+            entry(i, 4.0 + shift);
+            if x + 1 < m {
+                entry(i + 1, -1.0);
+            }
+            if y + 1 < m {
+                entry(i + m, -1.0);
+            }
+            ptr.push(col.len());
+        }
+        Csr { rows: n, cols: n, ptr, col, val }
+    }
+
+    /// The residual reduction of `cycles` V-cycles used as a stationary
+    /// iteration `x ← x + M⁻¹(b − A x)`, per cycle (geometric mean).
+    fn contraction(a: &Csr, cycles: usize) -> f64 {
+        let n = a.rows();
+        let mut amg = Amg::new(a.clone()).unwrap();
+        let b: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0).collect();
+        let (mut x, mut r, mut z) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        a.residual(&b, &x, &mut r);
+        let r0 = norm(&r);
+        for _ in 0..cycles {
+            amg.apply(&r, &mut z);
+            x.iter_mut().zip(&z).for_each(|(x, z)| *x += z);
+            a.residual(&b, &x, &mut r);
+        }
+        (norm(&r) / r0).powf(1.0 / cycles as f64)
+    }
+
+    #[test]
+    fn the_v_cycle_contracts_independently_of_the_grid() {
+        // The point of multigrid: the same contraction at 4× and 16× the
+        // unknowns (a Gauss–Seidel sweep alone tends to 1 as h → 0).
+        let rates: Vec<f64> = [32, 64, 128].iter().map(|&m| contraction(&poisson(m, 0.0), 8)).collect();
+        for (m, rate) in [32, 64, 128].iter().zip(&rates) {
+            assert!(*rate < 0.35, "m = {m}: contraction {rate}");
+        }
+        eprintln!("{rates:?}");
+        assert!(rates[2] < rates[0] + 0.1, "{rates:?}");
+    }
+
+    #[test]
+    fn the_hierarchy_coarsens_by_about_the_aggregate_size() {
+        let amg = Amg::new(poisson(128, 0.0)).unwrap();
+        let sizes = amg.sizes();
+        assert_eq!(sizes[0], 128 * 128);
+        for w in sizes.windows(2) {
+            assert!(w[1] * 3 <= w[0], "{sizes:?}");
+        }
+        assert!(*sizes.last().unwrap() <= COARSE_SIZE, "{sizes:?}");
+    }
+
+    #[test]
+    fn a_strongly_diagonal_matrix_is_smoothed_not_factored() {
+        // Nothing couples strongly: no aggregate, the matrix is smoothed.
+        let a = poisson(100, 1e6);
+        let amg = Amg::new(a.clone()).unwrap();
+        assert_eq!(amg.sizes(), vec![10_000]);
+        assert!(contraction(&a, 1) < 1e-10);
+    }
+
+    #[test]
+    fn the_galerkin_product_is_exact() {
+        // Pᵀ A P against dense products.
+        let a = poisson(30, 0.5);
+        let inv = a.inverse_diagonal().unwrap();
+        let (agg, nc) = aggregate(&a, &inv);
+        let p = prolongator(&a, &inv, &agg, nc);
+        let coarse = p.transpose().matmul(&a.matmul(&p));
+        let dense = |m: &Csr| {
+            let mut d = vec![vec![0.0; m.cols]; m.rows];
+            for (i, row) in d.iter_mut().enumerate() {
+                let (c, v) = m.row(i);
+                c.iter().zip(v).for_each(|(&j, &x)| row[j] += x);
+            }
+            d
+        };
+        let (da, dp, dc) = (dense(&a), dense(&p), dense(&coarse));
+        let n = a.rows();
+        let ap: Vec<Vec<f64>> =
+            (0..n).map(|k| (0..nc).map(|j| (0..n).map(|l| da[k][l] * dp[l][j]).sum()).collect()).collect();
+        for i in 0..nc {
+            for j in 0..nc {
+                let want: f64 = (0..n).map(|k| dp[k][i] * ap[k][j]).sum();
+                assert!((dc[i][j] - want).abs() <= 1e-12 * (1.0 + want.abs()), "({i}, {j}): {} vs {want}", dc[i][j]);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_diagonals_are_reported_with_their_row() {
+        let mut a = poisson(4, 0.0);
+        let k = a.ptr[5] + a.row(5).0.iter().position(|&j| j == 5).unwrap();
+        a.val[k] = 0.0;
+        assert_eq!(Amg::new(a.clone()).err(), Some(5));
+        a.val[k] = f64::NAN;
+        assert_eq!(Amg::new(a).err(), Some(5));
+    }
+}

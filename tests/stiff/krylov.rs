@@ -1,0 +1,84 @@
+//! The Krylov path (GMRES preconditioned by algebraic multigrid) against
+//! the sparse LU, whose own agreement with the dense path is tested in
+//! `sparse.rs`; and `Auto`'s choice between them.
+
+use nalgebra::Dyn;
+use num_dual::Dual64;
+use odeon::fem::{HeatConduction, Quad8Mesh};
+use odeon::models::Brusselator2D;
+use odeon::{Algorithm, Bdf, Linsolve, OdeSystem, Options, Solution, solve, solve_dual};
+
+fn run<A: Algorithm>(alg: A, m: &impl OdeSystem<Dim = Dyn>, y0: &[f64], p: &[f64], o: &Options) -> Solution {
+    solve(m, alg, (0.0, 1.0), y0, p, o).unwrap()
+}
+
+/// The largest difference of two end states in units of the tolerance.
+fn units(a: &Solution, b: &Solution, rtol: f64, atol: f64) -> f64 {
+    let (a, b) = (a.last().unwrap().1, b.last().unwrap().1);
+    a.iter().zip(b).map(|(x, y)| (x - y).abs() / (atol + rtol * y.abs())).fold(0.0, f64::max)
+}
+
+/// The same problem solved with the Krylov path and with the sparse LU
+/// ends at the same state to a small fraction of the tolerance — the
+/// linear solves are exact to 1e-10 (Rosenbrock stages) or converge with
+/// Newton's iteration (BDF, ESDIRK) — in about the same steps.
+#[test]
+fn krylov_and_lu_paths_agree() {
+    let m = Brusselator2D::new(16).unwrap();
+    let y0 = m.initial_state();
+    let (rtol, atol) = (1e-7, 1e-9);
+    let base = Options::default().rtol(rtol).atol(atol).save_final();
+    each_method!(alg in [Rodas5P, Bdf, Kvaerno5] {
+        let lu = run(alg, &m, &y0, &Brusselator2D::PARAMS, &base.clone().linsolve(Linsolve::Sparse));
+        let kr = run(alg, &m, &y0, &Brusselator2D::PARAMS, &base.clone().linsolve(Linsolve::Krylov));
+        let diff = units(&kr, &lu, rtol, atol);
+        println!("{alg}: {diff:.2e} units; LU {:?}; Krylov {:?}", lu.stats, kr.stats);
+        assert!(kr.stats.krylov_iters > 0 && lu.stats.krylov_iters == 0);
+        assert!(diff < 0.05, "{alg}: Krylov and LU differ by {diff} units");
+        assert!(kr.stats.accepted.abs_diff(lu.stats.accepted) * 20 <= lu.stats.accepted, "{alg}");
+    });
+}
+
+/// Exact sensitivities through the Krylov path: ∂y/∂α of a dual solve
+/// equals the sparse LU's to the linear solves' accuracy.
+#[test]
+fn sensitivities_through_the_krylov_path() {
+    let m = Brusselator2D::new(8).unwrap();
+    let y0: Vec<Dual64> = m.initial_state().iter().map(|&v| Dual64::from(v)).collect();
+    let [a, b, alpha] = Brusselator2D::PARAMS;
+    let p = [Dual64::from(a), Dual64::from(b), Dual64::from(alpha).derivative()];
+    let o = Options::default().rtol(1e-9).atol(1e-11).save_final();
+    each_method!(alg in [Rodas5P, Bdf] {
+        let end = |ls: Linsolve| {
+            let s = solve_dual(&m, alg, (0.0, 0.5), &y0, &p, &o.clone().linsolve(ls)).unwrap();
+            s.last().unwrap().1.to_vec()
+        };
+        let (kr, lu) = (end(Linsolve::Krylov), end(Linsolve::Sparse));
+        let scale = lu.iter().map(|v| v.eps.abs()).fold(0.0, f64::max);
+        let worst = kr.iter().zip(&lu).map(|(k, l)| (k.eps - l.eps).abs()).fold(0.0, f64::max) / scale;
+        println!("{alg}: ∂y/∂α differs by {worst:.1e} of its largest entry ({scale:.3e})");
+        assert!(scale > 1e-5 && worst < 1e-6, "{alg}: {worst:e}");
+    });
+}
+
+/// `Auto` takes the Krylov path for a large system whose `W` is not
+/// symmetric (the periodic 2-D Brusselator at 5,408 states), and keeps
+/// the sparse Cholesky for a symmetric positive definite one (the quad8
+/// heat plate at 5,520 temperatures), where it measured faster.
+#[test]
+fn auto_chooses_krylov_for_large_asymmetric_systems() {
+    let m = Brusselator2D::new(52).unwrap();
+    let y0 = m.initial_state();
+    let base = Options::default().rtol(1e-6).atol(1e-6).save_final();
+    let auto = run(Bdf, &m, &y0, &Brusselator2D::PARAMS, &base);
+    let lu = run(Bdf, &m, &y0, &Brusselator2D::PARAMS, &base.clone().linsolve(Linsolve::Sparse));
+    assert!(auto.stats.krylov_iters > 0, "{:?}", auto.stats);
+    assert!(units(&auto, &lu, 1e-6, 1e-6) < 0.05);
+
+    let mesh = Quad8Mesh::rectangle((0.0, 2.0), (0.0, 1.0), 60, 30).unwrap();
+    let heat = HeatConduction::builder(mesh).fixed_temperature("left", 0.0).heat_flux("top").build().unwrap();
+    assert!(heat.n_states() >= 5_000);
+    let y0 = vec![0.0; heat.n_states()];
+    let sol = solve(&heat, Bdf, (0.0, 0.05), &y0, &[1.0, 1.0, 0.5], &base).unwrap();
+    assert!(sol.stats.jac_colors > 0 && sol.stats.krylov_iters == 0, "{:?}", sol.stats);
+}
