@@ -1,9 +1,11 @@
 //! Reaction–diffusion by the method of lines: Hairer's 1-D Brusselator
 //! (N = 500, 1,000 states) and the 2-D Brusselator on a periodic grid
 //! (default 64 × 64, 8,192 states), solved with BDF on odeon's sparse path
-//! — the pattern of ∂f/∂y traced from the model, a colored Jacobian, sparse
-//! LU — and the exact sensitivity of the 1-D solution to the diffusion
-//! coefficient α through the same sparse solves.
+//! — the pattern of ∂f/∂y traced from the model, a colored Jacobian, and a
+//! banded LU in 1-D, GMRES with an algebraic-multigrid preconditioner in
+//! 2-D (`Linsolve::Auto` from 5,000 states) — and the exact sensitivity of
+//! the 1-D solution to the diffusion coefficient α through the same sparse
+//! solves.
 //!
 //! Run: `cargo run --release --example brusselator [m]`. Writes
 //! `out/bruss1d_u.svg` (u(x, t)), `out/bruss1d_du_dalpha.svg` and

@@ -152,9 +152,9 @@ impl<D: DualScalar> Factor<D> {
         match self {
             Factor::Band(lu) => lu.factor(jac, shift),
             Factor::Krylov { solver, fallback } => {
-                let result = match solver.failures() {
-                    0 => solver.factor(jac, shift),
-                    _ => Err(Singular { column: 0 }),
+                let result = match *fallback && solver.failures() > 0 {
+                    false => solver.factor(jac, shift),
+                    true => Err(Singular { column: 0 }),
                 };
                 if result.is_err() && *fallback {
                     *self = Factor::new(jac, Linsolve::Sparse).map_err(|_| Singular { column: 0 })?;

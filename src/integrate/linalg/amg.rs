@@ -102,6 +102,14 @@ impl Csr {
         }
     }
 
+    /// `y ← y + Aᵀ x`.
+    fn mul_transpose_add(&self, x: &[f64], y: &mut [f64]) {
+        for (i, &xi) in x.iter().enumerate() {
+            let (cols, vals) = self.row(i);
+            cols.iter().zip(vals).for_each(|(&j, &v)| y[j] += v * xi);
+        }
+    }
+
     /// `r ← b − A x`.
     pub(super) fn residual(&self, b: &[f64], x: &[f64], r: &mut [f64]) {
         r.copy_from_slice(b);
@@ -160,8 +168,18 @@ impl Csr {
     fn gauss_seidel(&self, inv_diag: &[f64], b: &[f64], x: &mut [f64], forward: bool) {
         let mut sweep = |i: usize| {
             let (cols, vals) = self.row(i);
-            let s = cols.iter().zip(vals).map(|(&j, &v)| v * x[j]).sum::<f64>();
-            x[i] += (b[i] - s) * inv_diag[i];
+            // Two partial sums: half the dependent additions after the
+            // entry just updated.
+            let (mut s0, mut s1) = (0.0, 0.0);
+            let (c2, v2) = (cols.chunks_exact(2), vals.chunks_exact(2));
+            if let (&[j], &[v]) = (c2.remainder(), v2.remainder()) {
+                s1 = v * x[j];
+            }
+            for (c, v) in c2.zip(v2) {
+                s0 += v[0] * x[c[0]];
+                s1 += v[1] * x[c[1]];
+            }
+            x[i] += (b[i] - (s0 + s1)) * inv_diag[i];
         };
         match forward {
             true => (0..self.rows).for_each(&mut sweep),
@@ -171,13 +189,13 @@ impl Csr {
 }
 
 /// One level of the hierarchy: its matrix, the prolongator to it from the
-/// next coarser level and the restriction `Pᵀ`, and the cycle's buffers.
+/// next coarser level (whose transpose is the restriction), and the
+/// cycle's buffers.
 #[derive(Debug)]
 struct Level {
     a: Csr,
     inv_diag: Vec<f64>,
     p: Csr,
-    r: Csr,
     /// The residual (this level's size), the coarse right-hand side and
     /// correction (the next level's).
     res: Vec<f64>,
@@ -200,12 +218,13 @@ pub(super) struct Amg {
 }
 
 impl Amg {
-    /// The hierarchy of `a`. `Err(row)`: a zero or non-finite diagonal, or
-    /// a coarsest matrix the sparse LU found singular (`row` then 0).
+    /// The hierarchy of `a`. `Err(row)`: a zero or non-finite diagonal of
+    /// `a`, or (`row` then 0) of a coarse level, or a coarsest matrix the
+    /// sparse LU found singular.
     pub(super) fn new(mut a: Csr) -> Result<Amg, usize> {
-        let mut levels = Vec::new();
+        let mut levels: Vec<Level> = Vec::new();
         loop {
-            let inv_diag = a.inverse_diagonal()?;
+            let inv_diag = a.inverse_diagonal().map_err(|row| if levels.is_empty() { row } else { 0 })?;
             let n = a.rows();
             let coarse = (n > COARSE_SIZE && levels.len() < MAX_LEVELS).then(|| aggregate(&a, &inv_diag));
             let (agg, nc) = match coarse {
@@ -219,17 +238,8 @@ impl Amg {
                 }
             };
             let p = prolongator(&a, &inv_diag, &agg, nc);
-            let r = p.transpose();
-            let next = r.matmul(&a.matmul(&p));
-            levels.push(Level {
-                a,
-                inv_diag,
-                p,
-                r,
-                res: vec![0.0; n],
-                coarse_b: vec![0.0; nc],
-                coarse_x: vec![0.0; nc],
-            });
+            let next = p.transpose().matmul(&a.matmul(&p));
+            levels.push(Level { a, inv_diag, p, res: vec![0.0; n], coarse_b: vec![0.0; nc], coarse_x: vec![0.0; nc] });
             a = next;
         }
     }
@@ -277,7 +287,7 @@ fn cycle(levels: &mut [Level], coarsest: &mut Coarsest, b: &[f64], x: &mut [f64]
     lv.a.gauss_seidel(&lv.inv_diag, b, x, true);
     lv.a.residual(b, x, &mut lv.res);
     lv.coarse_b.fill(0.0);
-    lv.r.mul_add(&lv.res, &mut lv.coarse_b);
+    lv.p.mul_transpose_add(&lv.res, &mut lv.coarse_b);
     cycle(rest, coarsest, &lv.coarse_b, &mut lv.coarse_x);
     lv.p.mul_add(&lv.coarse_x, x);
     lv.a.gauss_seidel(&lv.inv_diag, b, x, false);
