@@ -47,9 +47,17 @@ impl Coloring {
         let a = graph.color(&largest_first);
         let b = graph.color(&graph.smallest_last());
         let mut best = if b.n_colors < a.n_colors { b } else { a };
+        // No coloring has fewer colors than a row has entries: there the
+        // search stops (the 1-D and 2-D stencils reach it at once).
+        let mut per_row = vec![0usize; pattern.rows()];
+        pattern.rowval().iter().for_each(|&r| per_row[r] += 1);
+        let bound = per_row.into_iter().max().unwrap_or(0);
         // Culberson's iterated greedy: recoloring class by class (largest
         // color first) never needs more colors, and often fewer.
         for round in 0..ITERATED_GREEDY_ROUNDS {
+            if best.n_colors <= bound {
+                break;
+            }
             let mut order: Vec<usize> = (0..cols).collect();
             if round % 2 == 0 {
                 order.sort_by_key(|&c| (std::cmp::Reverse(best.colors[c]), c));
