@@ -8,7 +8,9 @@
 //! and two random states near it (or given as
 //! [`Options::jac_pattern`](super::Options::jac_pattern)); its columns
 //! are colored so that `J` costs `⌈(colors + 1)/4⌉` passes, and `W` is
-//! factored by sparse LU whose symbolic analysis is done once. A nonzero
+//! factored by sparse LU whose symbolic analysis is done once (or, for
+//! very large systems, solved by GMRES with a multigrid preconditioner:
+//! `Factor`). A nonzero
 //! met later outside the pattern (a branch no probe took) is seen when its
 //! row has no entry of that color: the pattern grows by a trace at that
 //! state, and `Stats::pattern_growths` counts it. A missed entry whose row
@@ -101,7 +103,9 @@ where
 
 /// A sparse matrix's factorization: banded LU when the band holds the
 /// pattern compactly; else, for a symmetric pattern, sparse Cholesky while
-/// `W` is symmetric positive definite; else general sparse LU.
+/// `W` is symmetric positive definite; else general sparse LU, or for a
+/// large system ([`KRYLOV_MIN_STATES`], with `Auto`) or by request the
+/// Krylov solver, whose "factorization" is its multigrid setup.
 pub(crate) enum Factor<D> {
     Band(BandLu<D>),
     /// GMRES with a multigrid preconditioner; with `fallback` (chosen by

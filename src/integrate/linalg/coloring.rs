@@ -48,7 +48,7 @@ impl Coloring {
         let b = graph.color(&graph.smallest_last());
         let mut best = if b.n_colors < a.n_colors { b } else { a };
         // No coloring has fewer colors than a row has entries: there the
-        // search stops (the 1-D and 2-D stencils reach it at once).
+        // search stops (the 1-D Brusselator's pattern reaches it at once).
         let mut per_row = vec![0usize; pattern.rows()];
         pattern.rowval().iter().for_each(|&r| per_row[r] += 1);
         let bound = per_row.into_iter().max().unwrap_or(0);
