@@ -82,3 +82,29 @@ fn auto_chooses_krylov_for_large_asymmetric_systems() {
     let sol = solve(&heat, Bdf, (0.0, 0.05), &y0, &[1.0, 1.0, 0.5], &base).unwrap();
     assert!(sol.stats.jac_colors > 0 && sol.stats.krylov_iters == 0, "{:?}", sol.stats);
 }
+
+/// With a mass matrix (`W = shift·M − J`, the quad8 heat plate's
+/// consistent mass): the Krylov path ends where the sparse Cholesky does,
+/// and carries ∂T/∂κ alike.
+#[test]
+fn krylov_with_a_mass_matrix() {
+    let mesh = Quad8Mesh::rectangle((0.0, 2.0), (0.0, 1.0), 16, 8).unwrap();
+    let heat = HeatConduction::builder(mesh).fixed_temperature("left", 0.0).heat_flux("top").build().unwrap();
+    let n = heat.n_states();
+    let o = Options::default().rtol(1e-7).atol(1e-9).save_final();
+    let y0 = vec![Dual64::from(0.0); n];
+    let p = [Dual64::from(1.0).derivative(), Dual64::from(1.0), Dual64::from(0.5)];
+    let end = |ls: Linsolve| {
+        let s = solve_dual(&heat, Bdf, (0.0, 1.0), &y0, &p, &o.clone().linsolve(ls)).unwrap();
+        (s.stats, s.last().unwrap().1.to_vec())
+    };
+    let ((sk, kr), (sc, ch)) = (end(Linsolve::Krylov), end(Linsolve::Sparse));
+    assert!(sk.krylov_iters > 0 && sc.krylov_iters == 0);
+    let scale = |f: fn(&Dual64) -> f64| ch.iter().map(|v| f(v).abs()).fold(0.0, f64::max);
+    let (re, eps) = (scale(|v| v.re), scale(|v| v.eps));
+    for (k, c) in kr.iter().zip(&ch) {
+        assert!((k.re - c.re).abs() <= 0.05 * (1e-9 + 1e-7 * c.re.abs()), "{} vs {}", k.re, c.re);
+        assert!((k.eps - c.eps).abs() <= 1e-6 * eps, "{} vs {}", k.eps, c.eps);
+    }
+    assert!(re > 0.1 && eps > 0.01, "{re} {eps}");
+}
