@@ -20,4 +20,4 @@ pub use classic::{
 pub use forced::{Cart, ForcedVanDerPol, Pole};
 pub use hybrid::{BouncingBall, OralDosing, Thermostat};
 pub use lorenz96::Lorenz96;
-pub use mol::{Brusselator1D, Brusselator2D};
+pub use mol::{Brusselator1D, Brusselator2D, Brusselator3D};

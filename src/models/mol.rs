@@ -163,3 +163,103 @@ impl OdeSystem for Brusselator2D {
         }
     }
 }
+
+/// The 3-D Brusselator on the periodic unit cube, an `m × m × m` grid
+/// (`2m³` states, `u` and `v` interleaved per grid point): the equations
+/// and parameters of [`Brusselator2D`] with the 7-point Laplacian, started
+/// from `u = 22 (y(1 − y))^{3/2}`, `v = 27 (x(1 − x))^{3/2} + 10 (z(1 −
+/// z))^{3/2}`. A direct LU's fill grows like `n²` on a 3-D grid; this is
+/// the problem for the Krylov path (`Linsolve::Krylov`).
+///
+/// # Example
+/// ```
+/// use odeon::models::Brusselator3D;
+/// use odeon::{integrate::sparsity, OdeSystem};
+/// let m = Brusselator3D::new(6)?;
+/// let pattern = sparsity(&m, 0.0, &m.initial_state(), &Brusselator3D::PARAMS)?;
+/// assert_eq!(pattern.nnz(), 2 * 216 * 8); // the 7-point stencil and the other species
+/// # Ok::<(), odeon::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Brusselator3D {
+    m: usize,
+}
+
+impl Brusselator3D {
+    /// `[A, B, α]`.
+    pub const PARAMS: [f64; 3] = Brusselator2D::PARAMS;
+
+    /// An `m × m × m` grid, `m ≥ 3`.
+    pub fn new(m: usize) -> Result<Self, Error> {
+        if m < 3 {
+            return Err(Error::InvalidOption { name: "m", reason: format!("the grid needs m ≥ 3, got {m}") });
+        }
+        Ok(Brusselator3D { m })
+    }
+
+    /// Grid points per side.
+    pub fn m(&self) -> usize {
+        self.m
+    }
+
+    /// The initial state at the grid points `(i/m, j/m, l/m)` (see the
+    /// type's documentation).
+    pub fn initial_state(&self) -> Vec<f64> {
+        let m = self.m;
+        let h = 1.0 / m as f64;
+        let bump = |s: f64| (s * (1.0 - s)).powf(1.5);
+        let mut y = vec![0.0; 2 * m * m * m];
+        for i in 0..m {
+            for j in 0..m {
+                for l in 0..m {
+                    let (x, yy, z) = (i as f64 * h, j as f64 * h, l as f64 * h);
+                    let k = 2 * ((i * m + j) * m + l);
+                    y[k] = 22.0 * bump(yy);
+                    y[k + 1] = 27.0 * bump(x) + 10.0 * bump(z);
+                }
+            }
+        }
+        y
+    }
+}
+
+impl OdeSystem for Brusselator3D {
+    type Dim = Dyn;
+    fn dim(&self) -> Dyn {
+        Dyn(2 * self.m * self.m * self.m)
+    }
+    fn n_params(&self) -> usize {
+        3
+    }
+    fn rhs<D: DualScalar>(&self, _t: D, y: &State<D, Dyn>, p: &[D], dy: &mut State<D, Dyn>) {
+        let (a, b) = (p[0], p[1]);
+        let m = self.m;
+        let c = p[2] * (m * m) as f64;
+        let (y, dy) = (y.as_slice(), dy.as_mut_slice());
+        let at = |i: usize, j: usize, l: usize| 2 * ((i * m + j) * m + l);
+        let around = |i: usize| [(i + m - 1) % m, (i + 1) % m];
+        for i in 0..m {
+            for j in 0..m {
+                for l in 0..m {
+                    let k = at(i, j, l);
+                    let (u, v) = (y[k], y[k + 1]);
+                    let lap = |s: usize| {
+                        let [i0, i1] = around(i);
+                        let [j0, j1] = around(j);
+                        let [l0, l1] = around(l);
+                        y[at(i0, j, l) + s]
+                            + y[at(i1, j, l) + s]
+                            + y[at(i, j0, l) + s]
+                            + y[at(i, j1, l) + s]
+                            + y[at(i, j, l0) + s]
+                            + y[at(i, j, l1) + s]
+                            - y[k + s] * 6.0
+                    };
+                    let uuv = u * u * v;
+                    dy[k] = b + uuv - u * (a + 1.0) + c * lap(0);
+                    dy[k + 1] = a * u - uuv + c * lap(1);
+                }
+            }
+        }
+    }
+}

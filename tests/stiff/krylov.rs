@@ -5,7 +5,7 @@
 use nalgebra::Dyn;
 use num_dual::Dual64;
 use odeon::fem::{HeatConduction, Quad8Mesh};
-use odeon::models::Brusselator2D;
+use odeon::models::{Brusselator2D, Brusselator3D};
 use odeon::{Algorithm, Bdf, Linsolve, OdeSystem, Options, Solution, solve, solve_dual};
 
 fn run<A: Algorithm>(alg: A, m: &impl OdeSystem<Dim = Dyn>, y0: &[f64], p: &[f64], o: &Options) -> Solution {
@@ -107,4 +107,18 @@ fn krylov_with_a_mass_matrix() {
         assert!((k.eps - c.eps).abs() <= 1e-6 * eps, "{} vs {}", k.eps, c.eps);
     }
     assert!(re > 0.1 && eps > 0.01, "{re} {eps}");
+}
+
+/// The 3-D Brusselator (7-point stencil, 2,000 states): the Krylov path
+/// ends where the sparse LU does.
+#[test]
+fn krylov_in_three_dimensions() {
+    let m = Brusselator3D::new(10).unwrap();
+    let y0 = m.initial_state();
+    let base = Options::default().rtol(1e-6).atol(1e-6).save_final();
+    let lu = run(Bdf, &m, &y0, &Brusselator3D::PARAMS, &base.clone().linsolve(Linsolve::Sparse));
+    let kr = run(Bdf, &m, &y0, &Brusselator3D::PARAMS, &base.clone().linsolve(Linsolve::Krylov));
+    assert!(kr.stats.krylov_iters > 0 && lu.stats.jac_colors > 0);
+    let diff = units(&kr, &lu, 1e-6, 1e-6);
+    assert!(diff < 0.05, "Krylov and LU differ by {diff} units");
 }

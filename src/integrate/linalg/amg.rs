@@ -10,7 +10,9 @@
 //! passes), the piecewise-constant tentative prolongator `T`, smoothed
 //! by one damped Jacobi step, `P = (I − ω D⁻¹A) T` with `ω = (4/3)/ρ(D⁻¹A)`
 //! (ρ bounded by Gershgorin), and the Galerkin product `A_c = Pᵀ A P`. The
-//! coarsest level is factored by the sparse LU. One application is a
+//! coarsest level is factored by the sparse LU — or smoothed, where
+//! nothing couples strongly (a large shift: the matrix is close to its
+//! diagonal, and a factorization of a 3-D grid's would fill in). One application is a
 //! V-cycle with one forward Gauss–Seidel sweep before and one backward
 //! sweep after each coarse correction.
 //!
@@ -36,8 +38,8 @@ const MAX_LEVELS: usize = 24;
 /// it becomes the coarsest.
 const STALL: f64 = 0.85;
 /// Above this many unknowns a stalled coarsest level is not factored but
-/// smoothed (its matrix is then strongly diagonal: nothing was coupled
-/// strongly enough to aggregate).
+/// smoothed (as is one where nothing couples strongly enough to aggregate,
+/// whatever its size: its matrix is close to its diagonal).
 const DIRECT_MAX: usize = 5_000;
 /// Symmetric Gauss–Seidel sweeps of such a coarsest level.
 const COARSE_SWEEPS: usize = 4;
@@ -229,6 +231,9 @@ impl Amg {
             let coarse = (n > COARSE_SIZE && levels.len() < MAX_LEVELS).then(|| aggregate(&a, &inv_diag));
             let (agg, nc) = match coarse {
                 Some((agg, nc)) if nc > 0 && (nc as f64) <= STALL * n as f64 => (agg, nc),
+                // Nothing couples strongly (a large shift: short steps):
+                // `W` is close to its diagonal, and smoothing solves it.
+                Some((_, 0)) => return Ok(Amg { levels, coarsest: Coarsest::Smooth { a, inv_diag } }),
                 _ => {
                     let coarsest = match n <= DIRECT_MAX {
                         true => Coarsest::Direct { lu: Box::new(factor(&a)?), a },
@@ -466,11 +471,16 @@ mod tests {
 
     #[test]
     fn a_strongly_diagonal_matrix_is_smoothed_not_factored() {
-        // Nothing couples strongly: no aggregate, the matrix is smoothed.
-        let a = poisson(100, 1e6);
-        let amg = Amg::new(a.clone()).unwrap();
-        assert_eq!(amg.sizes(), vec![10_000]);
-        assert!(contraction(&a, 1) < 1e-10);
+        // Nothing couples strongly: no aggregate, the matrix is smoothed
+        // (a factorization of a 3-D grid's matrix would fill in), whatever
+        // its size.
+        for m in [30, 100] {
+            let a = poisson(m, 1e6);
+            let amg = Amg::new(a.clone()).unwrap();
+            assert_eq!(amg.sizes(), vec![m * m]);
+            assert!(matches!(amg.coarsest, Coarsest::Smooth { .. }));
+            assert!(contraction(&a, 1) < 1e-10);
+        }
     }
 
     #[test]
