@@ -74,6 +74,15 @@ impl OdeSystem for Brusselator1D {
     }
 }
 
+/// `m` as the side of a periodic grid: at least 3 points, so that a
+/// point's neighbours on either side differ.
+fn grid_side(m: usize) -> Result<usize, Error> {
+    match m >= 3 {
+        true => Ok(m),
+        false => Err(Error::InvalidOption { name: "m", reason: format!("the grid needs m ≥ 3, got {m}") }),
+    }
+}
+
 /// The 2-D Brusselator on the periodic unit square, an `m × m` grid
 /// (`2m²` states, `u` and `v` interleaved per grid point):
 ///
@@ -104,10 +113,7 @@ impl Brusselator2D {
 
     /// An `m × m` grid, `m ≥ 3`.
     pub fn new(m: usize) -> Result<Self, Error> {
-        if m < 3 {
-            return Err(Error::InvalidOption { name: "m", reason: format!("the grid needs m ≥ 3, got {m}") });
-        }
-        Ok(Brusselator2D { m })
+        Ok(Brusselator2D { m: grid_side(m)? })
     }
 
     /// Grid points per side.
@@ -191,10 +197,7 @@ impl Brusselator3D {
 
     /// An `m × m × m` grid, `m ≥ 3`.
     pub fn new(m: usize) -> Result<Self, Error> {
-        if m < 3 {
-            return Err(Error::InvalidOption { name: "m", reason: format!("the grid needs m ≥ 3, got {m}") });
-        }
-        Ok(Brusselator3D { m })
+        Ok(Brusselator3D { m: grid_side(m)? })
     }
 
     /// Grid points per side.
