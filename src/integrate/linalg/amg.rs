@@ -358,7 +358,11 @@ fn aggregate(a: &Csr, inv_diag: &[f64]) -> (Vec<usize>, usize) {
     for i in 0..n {
         if agg[i] == NONE && neighbours(i).next().is_some() {
             agg[i] = count;
-            neighbours(i).filter(|&j| agg[j] == NONE).collect::<Vec<_>>().into_iter().for_each(|j| agg[j] = count);
+            for j in neighbours(i) {
+                if agg[j] == NONE {
+                    agg[j] = count;
+                }
+            }
             count += 1;
         }
     }
