@@ -9,12 +9,13 @@ B = 1, alpha = 10, t in [0, 1]) for m = 32 and 64. rtol = atol = 1e-6.
 Tools: scipy solve_ivp BDF with `jac_sparsity` (its sparse finite-difference
 Jacobian and splu), CasADi's CVODES (BDF, Newton, an exact symbolic sparse
 Jacobian; linear solver csparse), and diffsol's BDF with faer sparse LU
-through pydiffsol (DiffSL, JIT-compiled; bruss1d only).
+through pydiffsol (DiffSL, JIT-compiled).
 
 Run in a virtual environment with numpy, scipy, casadi and pydiffsol
 (never part of odeon's build): `python benches/peers/w9_sparse.py` from the
 repository root; `python benches/peers/w9_sparse.py 32,64,128` runs the 2-D
-problem alone at those sides (CVODES only up to m = 64). Prints one JSON
+problem alone at those sides (CVODES only up to m = 64, diffsol up to
+m = 32: at 64 its DiffSL build ran out of the machine's 24 GiB). Prints one JSON
 line per row.
 """
 import json
@@ -164,6 +165,58 @@ F_i {{ gu_i + gv_i }}
 """
 
 
+def diffsl_bruss2d(m, y0):
+    """The 2-D Brusselator in DiffSL with the states in two blocks, all u then
+    all v (DiffSL's diagonal ranges then write the periodic 5-point Laplacian
+    and the block selections in O(m) entries; entry-by-entry lists took
+    minutes to compile at m = 64). `y0` and the result are interleaved as
+    odeon's; `bruss2d_blocks` converts."""
+    n = m * m
+    c = 10.0 * m * m
+    lap = [f"(0..{n}, 0..{n}): -4.0", f"({m}..{n}, 0..{n - m}): 1.0", f"(0..{n - m}, {m}..{n}): 1.0",
+           f"(0..{m}, {n - m}..{n}): 1.0", f"({n - m}..{n}, 0..{m}): 1.0"]
+    for i in range(m):
+        a, b = i * m, i * m + m
+        lap += [f"({a}..{b - 1}, {a + 1}..{b}): 1.0", f"({a + 1}..{b}, {a}..{b - 1}): 1.0",
+                f"({a},{b - 1}): 1.0", f"({b - 1},{a}): 1.0"]
+    lap = ",\n".join(lap)
+    y0s = ",\n".join(repr(float(v)) for v in bruss2d_blocks(y0))
+    return f"""
+c {{ {c!r} }}
+L_ij {{
+{lap}
+}}
+Pu_ij {{ (0..{n}, 0..{n}): 1.0, ({n - 1},{2 * n - 1}): 0.0 }}
+Pv_ij {{ (0..{n}, {n}..{2 * n}): 1.0 }}
+Eu_ij {{ (0..{n}, 0..{n}): 1.0, ({2 * n - 1},{n - 1}): 0.0 }}
+Ev_ij {{ ({n}..{2 * n}, 0..{n}): 1.0 }}
+u_i {{
+{y0s}
+}}
+uu_i {{ Pu_ij * u_j }}
+vv_i {{ Pv_ij * u_j }}
+lu_i {{ L_ij * uu_j }}
+lv_i {{ L_ij * vv_j }}
+ru_i {{ 1.0 + uu_i * uu_i * vv_i - 4.4 * uu_i + c * lu_i }}
+rv_i {{ 3.4 * uu_i - uu_i * uu_i * vv_i + c * lv_i }}
+gu_i {{ Eu_ij * ru_j }}
+gv_i {{ Ev_ij * rv_j }}
+F_i {{ gu_i + gv_i }}
+"""
+
+
+def bruss2d_blocks(y):
+    """Interleaved (u1, v1, u2, ...) to blocks (u1, u2, ..., v1, v2, ...)."""
+    return np.concatenate((y[0::2], y[1::2]))
+
+
+def bruss2d_interleaved(y):
+    """The inverse of `bruss2d_blocks`."""
+    out = np.empty_like(y)
+    out[0::2], out[1::2] = y[: y.size // 2], y[y.size // 2:]
+    return out
+
+
 def report(problem, tool, timing, y, ref=None, **extra):
     row = {"problem": problem, "tool": tool, "median_ms": 1e3 * timing["median_s"], "min_ms": 1e3 * timing["min_s"],
            "repeats": timing["repeats"], **extra}
@@ -194,6 +247,17 @@ def main():
         report(name, "scipy BDF [jac_sparsity]", t, y, ref)
         if ref is None:
             ref = y
+        if m is None or m <= 32:  # diffsol's DiffSL build ran out of 24 GiB at m = 64
+            import pydiffsol as ds
+
+            t0 = time.perf_counter()
+            code = diffsl_bruss1d(y0) if m is None else diffsl_bruss2d(m, y0)
+            ode = ds.Ode(code, matrix_type=ds.faer_sparse, ode_solver=ds.bdf)
+            ode.rtol, ode.atol = RTOL, ATOL
+            build = time.perf_counter() - t0
+            t, sol = bench(lambda: ode.solve_dense(np.array([]), np.array([t1])), min_repeats=3)
+            y = np.asarray(sol.ys)[:, -1]
+            report(name, "diffsol bdf [faer_sparse]", t, y if m is None else bruss2d_interleaved(y), ref, build_s=build)
         if m is not None and m > 64:
             continue  # CVODES with csparse took 25 s at m = 64 already
         t0 = time.perf_counter()
@@ -202,14 +266,6 @@ def main():
         t, y = bench(lambda: np.asarray(F(x0=y0)["xf"]).ravel(), min_repeats=3)
         st = F.stats()
         report(name, "casadi cvodes [csparse]", t, y, ref, build_s=build, steps=int(st["nsteps"]))
-        if m is None:
-            import pydiffsol as ds
-
-            ode = ds.Ode(diffsl_bruss1d(y0), matrix_type=ds.faer_sparse, ode_solver=ds.bdf)
-            ode.rtol, ode.atol = RTOL, ATOL
-            t, sol = bench(lambda: ode.solve_dense(np.array([]), np.array([t1])), min_repeats=3)
-            report(name, "diffsol bdf [faer_sparse]", t, np.asarray(sol.ys)[:, -1], ref)
-
 
 if __name__ == "__main__":
     main()
