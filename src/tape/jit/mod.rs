@@ -36,7 +36,7 @@ use emit::width;
 use nalgebra::Const;
 use std::any::TypeId;
 use std::mem::{offset_of, size_of};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// `out = tape(t, x, u, p)`: each pointer to scalars of the type the code
@@ -152,25 +152,34 @@ pub(crate) const HOT: u32 = 1000;
 /// A tape's compiled code, one function per scalar type, each made once
 /// the tape has been evaluated [`HOT`] times with that type; shared by the
 /// tape's clones.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Jit {
-    cells: Arc<Cells>,
-    /// Always interpret ([`TapeModel::interpreted`](super::TapeModel::interpreted)).
-    off: bool,
+    /// `None`: always interpret ([`TapeModel::interpreted`](super::TapeModel::interpreted)).
+    cells: Option<Arc<Cells>>,
+}
+
+impl Default for Jit {
+    fn default() -> Jit {
+        Jit { cells: Some(Arc::default()) }
+    }
 }
 
 #[derive(Default)]
 struct Cells {
     code: [OnceLock<Option<Compiled>>; TYPES],
+    /// Each type's entry point once compiled, null before: what a call
+    /// reads (one load, where the cell above needs its state, its
+    /// option and then the entry).
+    entries: [AtomicPtr<u8>; TYPES],
     /// Interpreted evaluations so far, per type.
     uses: [AtomicU32; TYPES],
 }
 
 impl std::fmt::Debug for Jit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let compiled: Vec<usize> = (0..TYPES).filter(|&k| matches!(self.cells.code[k].get(), Some(Some(_)))).collect();
+        let Some(cells) = &self.cells else { return f.write_str("off") };
+        let compiled: Vec<usize> = (0..TYPES).filter(|&k| matches!(cells.code[k].get(), Some(Some(_)))).collect();
         match compiled.as_slice() {
-            _ if self.off => f.write_str("off"),
             [] => f.write_str("not compiled"),
             k => write!(f, "compiled for scalar types {k:?}"),
         }
@@ -188,42 +197,57 @@ impl PartialEq for Jit {
 impl Jit {
     /// Interpret from now on.
     pub(crate) fn turn_off(&mut self) {
-        self.off = true;
+        self.cells = None;
     }
 
     /// Evaluate `tape` with compiled code if there is code for the scalar
     /// type (or it is time to make it) and the slices are long enough for
     /// it; `false`: the interpreter must.
+    #[inline(always)]
     pub(crate) fn run<D: DualScalar>(&self, tape: &Tape, t: D, x: &[D], u: &[D], p: &[D], out: &mut [D]) -> bool {
         let shape = tape.shape;
         let fits = x.len() >= shape.states
             && u.len() >= shape.inputs
             && p.len() >= shape.params
             && out.len() >= tape.results.len();
-        let Some(index) = type_index::<D>().filter(|_| fits && !self.off) else { return false };
-        let code = match self.cells.code[index].get() {
-            Some(code) => code.as_ref(),
-            None => self.warm(tape, index),
-        };
-        let Some(code) = code else { return false };
+        let (Some(cells), Some(index), true) = (&self.cells, type_index::<D>(), fits) else { return false };
+        let mut entry = cells.entries[index].load(Ordering::Acquire);
+        if entry.is_null() {
+            entry = warm(cells, tape, index);
+            if entry.is_null() {
+                return false;
+            }
+        }
+        // Safety: a non-null entry is the `Entry` of code compiled for
+        // `D`'s layout (stored by `warm`, which published it after the
+        // code was finalized), kept alive by `cells.code`.
+        let entry = unsafe { std::mem::transmute::<*mut u8, Entry>(entry) };
         let ptr = |s: &[D]| s.as_ptr().cast::<u8>();
-        // Safety: the code was compiled for `D`'s layout, reads as many
-        // values from each slice as the tape's shape says (checked above)
-        // and writes as many results.
-        unsafe { (code.entry)((&raw const t).cast(), ptr(x), ptr(u), ptr(p), out.as_mut_ptr().cast()) };
+        // Safety: the code reads as many values from each slice as the
+        // tape's shape says (checked above) and writes as many results.
+        unsafe { entry((&raw const t).cast(), ptr(x), ptr(u), ptr(p), out.as_mut_ptr().cast()) };
         true
     }
+}
 
-    /// Count an evaluation with the type numbered `index`, and compile
-    /// `tape` for it once it has been evaluated [`HOT`] times (out of
-    /// line: the call of compiled code stays short).
-    #[cold]
-    #[inline(never)]
-    fn warm(&self, tape: &Tape, index: usize) -> Option<&Compiled> {
-        if self.cells.uses[index].fetch_add(1, Ordering::Relaxed) < HOT {
-            return None;
+/// Count an evaluation with the type numbered `index`, and compile `tape`
+/// for it once it has been evaluated [`HOT`] times: its entry point, null
+/// while it is interpreted (out of line: the call of compiled code stays
+/// short).
+#[cold]
+#[inline(never)]
+fn warm(cells: &Cells, tape: &Tape, index: usize) -> *mut u8 {
+    // Code that could not be compiled, or not counted far enough yet.
+    if matches!(cells.code[index].get(), Some(None)) || cells.uses[index].fetch_add(1, Ordering::Relaxed) < HOT {
+        return std::ptr::null_mut();
+    }
+    match cells.code[index].get_or_init(|| compile(tape, layout(index)).ok()) {
+        Some(code) => {
+            let entry = code.entry as *mut u8;
+            cells.entries[index].store(entry, Ordering::Release);
+            entry
         }
-        self.cells.code[index].get_or_init(|| compile(tape, layout(index)).ok()).as_ref()
+        None => std::ptr::null_mut(),
     }
 }
 
