@@ -79,7 +79,7 @@ where
     pub y: State<D, N>,
     f: State<D, N>,
     dy: State<D, N>,
-    /// `atol + rtol·|y_pred|`.
+    /// The error weights `1/(atol + rtol·|y_pred|)`.
     scale: Vec<f64>,
     /// The convergence rate, carried from step to step.
     rate: f64,
@@ -243,14 +243,14 @@ where
     pub fn solve<S: Model<Dim = N>>(&mut self, eq: &Equation<'_, S, D>, stats: &mut Stats) -> Result<usize, Failure> {
         let (atol, rtol, y_pred) = (eq.atol, eq.rtol, eq.y_pred);
         for i in 0..self.n {
-            self.scale[i] = atol[i] + rtol[i] * y_pred[i].re().abs();
+            self.scale[i] = 1.0 / (atol[i] + rtol[i] * y_pred[i].re().abs());
         }
         self.d.fill(D::from(0.0));
         self.y.copy_from(y_pred);
         let mut norm_old = 0.0;
         for k in 0..self.max_iters {
             self.correction(eq, false, stats)?;
-            let norm = rms(self.dy.as_slice().iter().zip(&self.scale).map(|(v, s)| v.re() / s), self.n);
+            let norm = rms(self.dy.as_slice().iter().zip(&self.scale).map(|(v, w)| v.re() * w), self.n);
             if k > 0 {
                 if norm > 2.0 * norm_old {
                     return Err(Failure::Newton);

@@ -52,8 +52,10 @@ pub struct BandLu<D> {
     /// The band storage, column by column ([`band_position`]).
     ab: Vec<f64>,
     piv: Vec<usize>,
-    /// `1/u_jj`: the back substitution multiplies (a division's latency
-    /// would sit on its dependency chain).
+    /// `1/u_jj`. `ab` holds `U`'s rows scaled by it (unit diagonal) and
+    /// the forward pass scales each row of `b` as it finishes, so that
+    /// neither a division nor this product sits on the back
+    /// substitution's dependency chain.
     inv_diag: Vec<f64>,
     shift: f64,
     b: Vec<D>,
@@ -112,7 +114,8 @@ impl Substitution<'_> {
         band_position(self.bw, j, j)
     }
 
-    /// `b ← L⁻¹ P b` from row `from` on (the rows before it done).
+    /// `b ← D⁻¹ L⁻¹ P b` from row `from` on (the rows before it done),
+    /// `D` the diagonal of `U`.
     fn forward<E: DualScalar>(&self, b: &mut [E], from: usize) {
         let (n, kl) = (b.len(), self.bw.0);
         for j in from..n {
@@ -125,15 +128,16 @@ impl Substitution<'_> {
             for i in 1..=kl.min(n - 1 - j) {
                 b[j + i] -= bj * self.ab[col + i];
             }
+            b[j] = bj * self.inv_diag[j];
         }
     }
 
-    /// `b ← U⁻¹ b` for the rows before `to` (the rows from it on done).
+    /// `b ← (D⁻¹U)⁻¹ b` for the rows before `to` (the rows from it on
+    /// done).
     fn backward<E: DualScalar>(&self, b: &mut [E], to: usize) {
         let kv = self.bw.0 + self.bw.1;
         for j in (0..to).rev() {
             let col = self.diag(j);
-            b[j] *= self.inv_diag[j];
             let bj = b[j];
             let first = j.saturating_sub(kv);
             for (bi, &u) in b[first..j].iter_mut().zip(&self.ab[col + first - j..col]) {
@@ -167,17 +171,17 @@ impl Substitution<'_> {
                         }
                     }
                 }
-                b[j] = cur;
+                b[j] = cur * self.inv_diag[j];
                 let col = self.diag(j);
                 let l = &self.ab[col + 1..col + 1 + KL];
                 for (wi, &li) in w.iter_mut().zip(l) {
                     *wi -= cur * li;
                 }
+                // The window moves by one row: rebuilt, not rotated in
+                // place, so that it stays in registers.
+                let next = if j + KL + 1 < n { b[j + KL + 1] } else { w[0] };
                 cur = w[0];
-                w.rotate_left(1);
-                if j + KL + 1 < n {
-                    w[KL - 1] = b[j + KL + 1];
-                }
+                w = std::array::from_fn(|i| if i + 1 < KL { w[i + 1] } else { next });
             }
             b[n - KL] = cur;
             b[n - KL + 1..].copy_from_slice(&w[..KL - 1]);
@@ -190,18 +194,15 @@ impl Substitution<'_> {
             let mut cur = b[n - 1];
             let mut w: [E; KV] = std::array::from_fn(|i| b[n - 1 - KV + i]);
             for j in (KV..n).rev() {
-                cur *= self.inv_diag[j];
                 b[j] = cur;
                 let col = self.diag(j);
                 let u = &self.ab[col - KV..col];
                 for (wi, &ui) in w.iter_mut().zip(u) {
                     *wi -= cur * ui;
                 }
+                let next = if j > KV { b[j - KV - 1] } else { w[KV - 1] };
                 cur = w[KV - 1];
-                w.rotate_right(1);
-                if j > KV {
-                    w[0] = b[j - KV - 1];
-                }
+                w = std::array::from_fn(|i| if i == 0 { next } else { w[i - 1] });
             }
             // Rows 0 .. KV remain: row KV − 1 in `cur`, the others in `w`.
             b[KV - 1] = cur;
@@ -262,7 +263,9 @@ fn band_position((kl, ku): (usize, usize), i: usize, j: usize) -> usize {
 
 /// LAPACK's `gbtf2` on the band storage `ab` of an `n × n` matrix with
 /// bandwidths `(kl, ku)`: column by column, the pivot among the `kl`
-/// entries below. Not generic: compiled once, into the library.
+/// entries below; then `U`'s rows scaled by the reciprocals of their
+/// pivots, kept in `inv_diag`. Not generic: compiled once, into the
+/// library.
 fn gbtf2(
     ab: &mut [f64],
     piv: &mut [usize],
@@ -298,6 +301,8 @@ fn gbtf2(
                 for i in 1..=km {
                     ab[base + i] -= ab[col + i] * a;
                 }
+                // Row j of U is final: scaled once it has been used.
+                ab[base] = a * inv_diag[j];
             }
         }
     }

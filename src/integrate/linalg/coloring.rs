@@ -44,14 +44,17 @@ impl Coloring {
         let cols = graph.adj.len();
         let mut largest_first: Vec<usize> = (0..cols).collect();
         largest_first.sort_by_key(|&c| (std::cmp::Reverse(graph.adj[c].len()), c));
-        let a = graph.color(&largest_first);
-        let b = graph.color(&graph.smallest_last());
-        let mut best = if b.n_colors < a.n_colors { b } else { a };
         // No coloring has fewer colors than a row has entries: there the
         // search stops (the 1-D Brusselator's pattern reaches it at once).
         let mut per_row = vec![0usize; pattern.rows()];
         pattern.rowval().iter().for_each(|&r| per_row[r] += 1);
         let bound = per_row.into_iter().max().unwrap_or(0);
+        let a = graph.color(&largest_first);
+        if a.n_colors <= bound {
+            return a;
+        }
+        let b = graph.color(&graph.smallest_last());
+        let mut best = if b.n_colors < a.n_colors { b } else { a };
         // Culberson's iterated greedy: recoloring class by class (largest
         // color first) never needs more colors, and often fewer.
         for round in 0..ITERATED_GREEDY_ROUNDS {
