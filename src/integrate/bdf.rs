@@ -217,7 +217,7 @@ where
         self.failure = None;
         self.y_prev.copy_from(&self.diff[0]);
         for d in &mut self.diff[1..] {
-            d.fill(D::from(0.0));
+            d.as_mut_slice().fill(D::from(0.0));
         }
         self.newton.invalidate();
         if t == t_end {
@@ -253,7 +253,7 @@ where
     /// with `y'` in `psi`, the higher differences zero.
     fn order_one_history(&mut self) {
         for d in &mut self.diff[2..] {
-            d.fill(D::from(0.0));
+            d.as_mut_slice().fill(D::from(0.0));
         }
         let h = self.dir * self.h_abs;
         for i in 0..self.n {
@@ -390,7 +390,7 @@ where
         // Whole vectors, one difference at a time: per component the same
         // sums in the same order as a loop over components, but contiguous.
         self.y_pred.copy_from(&self.diff[0]);
-        self.psi.fill(D::from(0.0));
+        self.psi.as_mut_slice().fill(D::from(0.0));
         for j in 1..=k {
             self.y_pred += &self.diff[j];
             axpy(&mut self.psi, COEF.gamma[j], &self.diff[j]);

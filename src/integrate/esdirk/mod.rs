@@ -253,7 +253,7 @@ where
             let (done, rest) = self.k.split_at_mut(i);
             // base = y + h Σ a_ij F_j; the predictor F_i ≈ Σ α_ij F_j.
             self.base.copy_from(&self.y);
-            self.psi.fill(D::from(0.0));
+            self.psi.as_mut_slice().fill(D::from(0.0));
             for ((kj, &aij), &alpha) in done.iter().zip(tab.a[i]).zip(tab.predictor[i]) {
                 if aij != 0.0 {
                     axpy(&mut self.base, h * aij, kj);
@@ -291,7 +291,7 @@ where
                 axpy(&mut self.y_new, h * b, kj);
             }
         }
-        self.err.fill(D::from(0.0));
+        self.err.as_mut_slice().fill(D::from(0.0));
         for (kj, &e) in self.k.iter().zip(tab.btilde) {
             if e != 0.0 {
                 axpy(&mut self.err, h * e, kj);

@@ -346,7 +346,7 @@ where
                 // M Σ_j (c_ij/h) k_j, the sum in the stage buffer (free
                 // once the stage's f is evaluated).
                 Some(mass) => {
-                    self.y_stage.fill(D::from(0.0));
+                    self.y_stage.as_mut_slice().fill(D::from(0.0));
                     for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
                         axpy(&mut self.y_stage, cij / h, kj);
                     }
@@ -372,7 +372,7 @@ where
     fn error_norm(&mut self) -> (f64, Option<usize>) {
         // The estimate `Σ_j ẽ_j k_j` into the stage buffer (free after the
         // stages), whole vectors at a time.
-        self.y_stage.fill(D::from(0.0));
+        self.y_stage.as_mut_slice().fill(D::from(0.0));
         for (kj, &w) in self.k.iter().zip(M::TABLEAU.btilde) {
             if w != 0.0 {
                 axpy(&mut self.y_stage, w, kj);
