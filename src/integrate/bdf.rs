@@ -395,7 +395,10 @@ where
             self.y_pred += &self.diff[j];
             axpy(&mut self.psi, COEF.gamma[j], &self.diff[j]);
         }
-        self.psi.as_mut_slice().iter_mut().for_each(|v| *v /= alpha);
+        // A product, not a division per component (whose throughput showed
+        // on large systems).
+        let inv_alpha = 1.0 / alpha;
+        self.psi.as_mut_slice().iter_mut().for_each(|v| *v *= inv_alpha);
     }
 
     /// The scaled RMS norm of `coef·v` (real parts, and with
@@ -404,7 +407,9 @@ where
     fn error_norm(&self, v: &State<D, S::Dim>, coef: f64) -> f64 {
         let (atol, rtol, y) = (&self.set.atol, &self.set.rtol, &self.newton.y);
         let n = self.n;
-        let mut err = rms((0..n).map(|i| coef * v[i].re() / (atol[i] + rtol[i] * y[i].re().abs())), n);
+        let (v, y) = (v.as_slice(), y.as_slice());
+        let parts = v.iter().zip(y).zip(atol).zip(rtol);
+        let mut err = rms(parts.map(|(((v, y), a), r)| coef * v.re() / (a + r * y.re().abs())), n);
         if self.set.sensitivity_error_control {
             for l in 0..D::N_EPS {
                 let part = (0..n).map(|i| coef * v[i].eps_part(l) / (atol[i] + rtol[i] * y[i].eps_part(l).abs()));
@@ -450,8 +455,8 @@ where
         let k = self.order;
         let d = &self.newton.d;
         let (low, high) = self.diff.split_at_mut(k + 2);
-        for i in 0..self.n {
-            high[0][i] = d[i] - low[k + 1][i];
+        for ((h, &d), &l) in high[0].as_mut_slice().iter_mut().zip(d.as_slice()).zip(low[k + 1].as_slice()) {
+            *h = d - l;
         }
         low[k + 1].copy_from(d);
         // Whole vectors, highest difference first: per component the same
