@@ -1,6 +1,7 @@
 //! Large stiff systems: Hairer's 1-D Brusselator with N = 500 (1000
 //! states, the peers' W6 `bruss1d`) with the sparse path against the dense
-//! one in the same run, and the 2-D Brusselator's growth with the grid
+//! one in the same run (and with the Jacobian's pattern given, as the
+//! peers' script gives scipy its `jac_sparsity`), and the 2-D Brusselator's growth with the grid
 //! (`2m²` states for m = 32 and 64: sparse LU against the Krylov path, and
 //! the dense path at m = 32; larger grids with `examples/brusselator.rs`),
 //! and parallel finite-element assembly (1 and 2 threads).
@@ -45,6 +46,12 @@ fn bruss1d(c: &mut Criterion) {
         row(&mut g, kind, problem, Rodas5P, &o);
         row(&mut g, kind, problem, Kvaerno5, &o);
     }
+    // The pattern given, as scipy's `jac_sparsity` is in the peers' script
+    // (found there before the timing): no tracing inside the solve.
+    let pattern = odeon::integrate::sparsity(&m, 0.0, &y0, &Brusselator1D::PARAMS).unwrap();
+    let entries = (0..pattern.cols()).flat_map(|c| pattern.column(c).iter().map(move |&r| (r, c))).collect();
+    let o = base.clone().linsolve(Linsolve::Sparse).jac_pattern(entries);
+    row(&mut g, "sparse, pattern given", problem, Bdf, &o);
     g.finish();
 }
 

@@ -14,7 +14,8 @@ through pydiffsol (DiffSL, JIT-compiled).
 Run in a virtual environment with numpy, scipy, casadi and pydiffsol
 (never part of odeon's build): `python benches/peers/w9_sparse.py` from the
 repository root; `python benches/peers/w9_sparse.py 32,64,128` runs the 2-D
-problem alone at those sides (CVODES only up to m = 64, diffsol up to
+problem alone at those sides, `python benches/peers/w9_sparse.py 1d` the
+1-D problem alone (CVODES only up to m = 64, diffsol up to
 m = 32: at 64 its DiffSL build ran out of the machine's 24 GiB). Prints one JSON
 line per row.
 """
@@ -232,7 +233,9 @@ def main():
     y0 = bruss1d_y0()
     problems = [("bruss1d", None, y0, bruss1d_rhs, 10.0, ref1)]
     sides = (32, 64)
-    if len(sys.argv) > 1:
+    if sys.argv[1:] == ["1d"]:
+        sides = ()  # `w9_sparse.py 1d`: bruss1d alone
+    elif len(sys.argv) > 1:
         # `w9_sparse.py 32,64,128`: the 2-D problem alone at these sides.
         problems, sides = [], [int(s) for s in sys.argv[1].split(",")]
     for m in sides:
