@@ -395,10 +395,7 @@ where
             self.y_pred += &self.diff[j];
             axpy(&mut self.psi, COEF.gamma[j], &self.diff[j]);
         }
-        // A product, not a division per component (whose throughput showed
-        // on large systems).
-        let inv_alpha = 1.0 / alpha;
-        self.psi.as_mut_slice().iter_mut().for_each(|v| *v *= inv_alpha);
+        self.psi.as_mut_slice().iter_mut().for_each(|v| *v /= alpha);
     }
 
     /// The scaled RMS norm of `coef·v` (real parts, and with

@@ -157,13 +157,17 @@ pub fn tolerance_fraction(order: u32, tau0: Option<f64>, rtol: &[f64]) -> f64 {
     (tau / tau0).powf(1.0 / order as f64).max((100.0 * f64::EPSILON / tau).min(1.0))
 }
 
-/// The root-mean-square of `xs`, whose squares are summed in four
-/// partial sums (element `i` into sum `i mod 4`, then `(s₀ + s₁) + (s₂ +
-/// s₃)`): four independent chains of additions instead of one, whose
-/// latency bounded the norms of large systems. Up to three elements the
-/// same sum as one chain's.
+/// The root-mean-square of `xs` (`n` of them). From [`RMS_SPLIT`]
+/// elements on, the squares are summed in four partial sums (element `i`
+/// into sum `i mod 4`, then `(s₀ + s₁) + (s₂ + s₃)`): four independent
+/// chains of additions instead of one, whose latency bounded the norms of
+/// large systems. Below it, one chain: the branches of the four sums cost
+/// more than they save on a few components.
 #[inline]
 pub(crate) fn rms(mut xs: impl Iterator<Item = f64>, n: usize) -> f64 {
+    if n < RMS_SPLIT {
+        return (xs.map(|x| x * x).sum::<f64>() / n as f64).sqrt();
+    }
     let mut s = [0.0; 4];
     'all: loop {
         for sk in &mut s {
@@ -173,6 +177,9 @@ pub(crate) fn rms(mut xs: impl Iterator<Item = f64>, n: usize) -> f64 {
     }
     (((s[0] + s[1]) + (s[2] + s[3])) / n as f64).sqrt()
 }
+
+/// Components from which [`rms`] sums in four partial sums.
+const RMS_SPLIT: usize = 32;
 
 /// Hairer–Nørsett–Wanner's starting step (§II.4, algorithm of the codes
 /// DOPRI5 and DOP853, with RMS norms as in scipy's `select_initial_step`).

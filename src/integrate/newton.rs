@@ -79,7 +79,8 @@ where
     pub y: State<D, N>,
     f: State<D, N>,
     dy: State<D, N>,
-    /// The error weights `1/(atol + rtol·|y_pred|)`.
+    /// `atol + rtol·|y_pred|`, or its reciprocal where the size is known
+    /// only at run time ([`solve`](Self::solve)).
     scale: Vec<f64>,
     /// The convergence rate, carried from step to step.
     rate: f64,
@@ -242,15 +243,26 @@ where
     /// succeeded. Returns the iterations used.
     pub fn solve<S: Model<Dim = N>>(&mut self, eq: &Equation<'_, S, D>, stats: &mut Stats) -> Result<usize, Failure> {
         let (atol, rtol, y_pred) = (eq.atol, eq.rtol, eq.y_pred);
+        // A size known only at run time (large systems): the weights'
+        // reciprocals, so that each iteration's norm multiplies instead of
+        // dividing (7% of a 1,000-state BDF solve). A size known when
+        // compiled: the weights themselves.
+        let reciprocal = N::try_to_usize().is_none();
         for (((w, &a), &r), y) in self.scale.iter_mut().zip(atol).zip(rtol).zip(y_pred.as_slice()) {
-            *w = 1.0 / (a + r * y.re().abs());
+            let s = a + r * y.re().abs();
+            *w = if reciprocal { 1.0 / s } else { s };
         }
         self.d.as_mut_slice().fill(D::from(0.0));
         self.y.copy_from(y_pred);
         let mut norm_old = 0.0;
         for k in 0..self.max_iters {
             self.correction(eq, false, stats)?;
-            let norm = rms(self.dy.as_slice().iter().zip(&self.scale).map(|(v, w)| v.re() * w), self.n);
+            let scaled = self.dy.as_slice().iter().zip(&self.scale);
+            let norm = if reciprocal {
+                rms(scaled.map(|(v, w)| v.re() * w), self.n)
+            } else {
+                rms(scaled.map(|(v, s)| v.re() / s), self.n)
+            };
             if k > 0 {
                 if norm > 2.0 * norm_old {
                     return Err(Failure::Newton);
@@ -291,10 +303,20 @@ where
         let scale = 2.0 / (1.0 + c / lu_c) / lu_c;
         match &self.mass {
             None => {
-                // Zipped slices: a loop without bounds checks, vectorized.
-                let (dy, f, d) = (self.dy.as_mut_slice(), self.f.as_slice(), self.d.as_slice());
-                for (((dy, &f), &psi), &d) in dy.iter_mut().zip(f).zip(psi.as_slice()).zip(d) {
-                    *dy = (f * c - psi - d) * scale;
+                if N::try_to_usize().is_some() {
+                    // A size known when compiled: the indexed loop (the
+                    // zipped one below measured 30% slower on Robertson's
+                    // three states with Kvaerno5).
+                    for i in 0..self.n {
+                        self.dy[i] = (self.f[i] * c - psi[i] - self.d[i]) * scale;
+                    }
+                } else {
+                    // Zipped slices: no bounds checks, vectorized (7% of a
+                    // 1,000-state BDF solve).
+                    let (dy, f, d) = (self.dy.as_mut_slice(), self.f.as_slice(), self.d.as_slice());
+                    for (((dy, &f), &psi), &d) in dy.iter_mut().zip(f).zip(psi.as_slice()).zip(d) {
+                        *dy = (f * c - psi - d) * scale;
+                    }
                 }
             }
             Some(mass) => {
