@@ -157,14 +157,8 @@ impl OdeSystem for Brusselator2D {
             let (up, down) = ((i + m - 1) % m, (i + 1) % m);
             for j in 0..m {
                 let (left, right) = ((j + m - 1) % m, (j + 1) % m);
-                let k = at(i, j);
-                let (u, v) = (y[k], y[k + 1]);
-                let lap = |s: usize| {
-                    y[at(up, j) + s] + y[at(down, j) + s] + y[at(i, left) + s] + y[at(i, right) + s] - y[k + s] * 4.0
-                };
-                let uuv = u * u * v;
-                dy[k] = b + uuv - u * (a + 1.0) + c * lap(0);
-                dy[k + 1] = a * u - uuv + c * lap(1);
+                let around = [at(up, j), at(down, j), at(i, left), at(i, right)];
+                periodic_point(y, dy, at(i, j), &around, (a, b, c));
             }
         }
     }
@@ -240,29 +234,34 @@ impl OdeSystem for Brusselator3D {
         let c = p[2] * (m * m) as f64;
         let (y, dy) = (y.as_slice(), dy.as_mut_slice());
         let at = |i: usize, j: usize, l: usize| 2 * ((i * m + j) * m + l);
-        let around = |i: usize| [(i + m - 1) % m, (i + 1) % m];
+        let sides = |i: usize| [(i + m - 1) % m, (i + 1) % m];
         for i in 0..m {
+            let [i0, i1] = sides(i);
             for j in 0..m {
+                let [j0, j1] = sides(j);
                 for l in 0..m {
-                    let k = at(i, j, l);
-                    let (u, v) = (y[k], y[k + 1]);
-                    let lap = |s: usize| {
-                        let [i0, i1] = around(i);
-                        let [j0, j1] = around(j);
-                        let [l0, l1] = around(l);
-                        y[at(i0, j, l) + s]
-                            + y[at(i1, j, l) + s]
-                            + y[at(i, j0, l) + s]
-                            + y[at(i, j1, l) + s]
-                            + y[at(i, j, l0) + s]
-                            + y[at(i, j, l1) + s]
-                            - y[k + s] * 6.0
-                    };
-                    let uuv = u * u * v;
-                    dy[k] = b + uuv - u * (a + 1.0) + c * lap(0);
-                    dy[k + 1] = a * u - uuv + c * lap(1);
+                    let [l0, l1] = sides(l);
+                    let around = [at(i0, j, l), at(i1, j, l), at(i, j0, l), at(i, j1, l), at(i, j, l0), at(i, j, l1)];
+                    periodic_point(y, dy, at(i, j, l), &around, (a, b, c));
                 }
             }
         }
     }
+}
+
+/// One grid point of the periodic Brusselators, `u` and `v` at `k` and
+/// `k + 1` and the neighbours' at `around` (and one after each):
+/// `u' = B + u²v − (A + 1)u + c ∇²u`, `v' = A u − u²v + c ∇²v`, the
+/// Laplacian the neighbours' sum, in order, less their number times the
+/// point's value.
+#[inline(always)]
+fn periodic_point<D: DualScalar>(y: &[D], dy: &mut [D], k: usize, around: &[usize], (a, b, c): (D, D, D)) {
+    let lap = |s: usize| {
+        let sum = around[1..].iter().fold(y[around[0] + s], |acc, &q| acc + y[q + s]);
+        sum - y[k + s] * around.len() as f64
+    };
+    let (u, v) = (y[k], y[k + 1]);
+    let uuv = u * u * v;
+    dy[k] = b + uuv - u * (a + 1.0) + c * lap(0);
+    dy[k + 1] = a * u - uuv + c * lap(1);
 }
