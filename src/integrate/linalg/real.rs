@@ -72,6 +72,11 @@ impl RealLu {
         Ok(RealLu { structure, symbolic, numeric: NumericLu::new(), work })
     }
 
+    /// Whether `colptr`/`rowval` is the pattern this analysis was made for.
+    pub(super) fn has_pattern(&self, colptr: &[usize], rowval: &[usize]) -> bool {
+        self.structure.col_ptr() == colptr && self.structure.row_idx() == rowval
+    }
+
     /// Factor the matrix with `values` (the pattern's order). `Err(column)`
     /// where elimination met a structural zero; a zero pivot shows as
     /// non-finite entries in the factors, which the caller detects by a
