@@ -98,9 +98,8 @@ impl Csr {
 
     /// `y ← y + A x`.
     pub(super) fn mul_add(&self, x: &[f64], y: &mut [f64]) {
-        for (i, yi) in y.iter_mut().enumerate() {
-            let (cols, vals) = self.row(i);
-            *yi += cols.iter().zip(vals).map(|(&j, &v)| v * x[j]).sum::<f64>();
+        for (yi, r) in y.iter_mut().zip(self.ptr.windows(2)) {
+            *yi += row_dot(&self.col[r[0]..r[1]], &self.val[r[0]..r[1]], x);
         }
     }
 
@@ -114,10 +113,8 @@ impl Csr {
 
     /// `r ← b − A x`.
     pub(super) fn residual(&self, b: &[f64], x: &[f64], r: &mut [f64]) {
-        r.copy_from_slice(b);
-        for (i, ri) in r.iter_mut().enumerate() {
-            let (cols, vals) = self.row(i);
-            *ri -= cols.iter().zip(vals).map(|(&j, &v)| v * x[j]).sum::<f64>();
+        for ((ri, bi), w) in r.iter_mut().zip(b).zip(self.ptr.windows(2)) {
+            *ri = bi - row_dot(&self.col[w[0]..w[1]], &self.val[w[0]..w[1]], x);
         }
     }
 
@@ -168,26 +165,37 @@ impl Csr {
     /// One Gauss–Seidel sweep for `A x = b`, rows in increasing order
     /// (`forward`) or decreasing.
     fn gauss_seidel(&self, inv_diag: &[f64], b: &[f64], x: &mut [f64], forward: bool) {
-        let mut sweep = |i: usize| {
-            let (cols, vals) = self.row(i);
-            // Two partial sums: half the dependent additions after the
-            // entry just updated.
-            let (mut s0, mut s1) = (0.0, 0.0);
-            let (c2, v2) = (cols.chunks_exact(2), vals.chunks_exact(2));
-            if let (&[j], &[v]) = (c2.remainder(), v2.remainder()) {
-                s1 = v * x[j];
+        // Plain loops over the rows, each row's update inlined: as a
+        // closure per row the sweep was a call per row that reloaded its
+        // captures (a fifth of a 2,048-state Krylov solve, 5–7% slower).
+        if forward {
+            for i in 0..self.rows {
+                let (cols, vals) = self.row(i);
+                x[i] += (b[i] - row_dot(cols, vals, x)) * inv_diag[i];
             }
-            for (c, v) in c2.zip(v2) {
-                s0 += v[0] * x[c[0]];
-                s1 += v[1] * x[c[1]];
+        } else {
+            for i in (0..self.rows).rev() {
+                let (cols, vals) = self.row(i);
+                x[i] += (b[i] - row_dot(cols, vals, x)) * inv_diag[i];
             }
-            x[i] += (b[i] - (s0 + s1)) * inv_diag[i];
-        };
-        match forward {
-            true => (0..self.rows).for_each(&mut sweep),
-            false => (0..self.rows).rev().for_each(&mut sweep),
         }
     }
+}
+
+/// `Σ_k vals_k · x[cols_k]`, in two partial sums (for a Gauss–Seidel
+/// sweep, half the dependent additions after the entry just updated).
+#[inline(always)]
+fn row_dot(cols: &[usize], vals: &[f64], x: &[f64]) -> f64 {
+    let (mut s0, mut s1) = (0.0, 0.0);
+    let (c2, v2) = (cols.chunks_exact(2), vals.chunks_exact(2));
+    if let (&[j], &[v]) = (c2.remainder(), v2.remainder()) {
+        s1 = v * x[j];
+    }
+    for (c, v) in c2.zip(v2) {
+        s0 += v[0] * x[c[0]];
+        s1 += v[1] * x[c[1]];
+    }
+    s0 + s1
 }
 
 /// One level of the hierarchy: its matrix, the prolongator to it from the
