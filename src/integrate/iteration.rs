@@ -80,7 +80,10 @@ where
     let dim = system.dim();
     let n = dim.value();
     let tp: Vec<Tracer> = p.iter().map(|&v| Tracer::constant(v)).collect();
-    let mut entries = Vec::new();
+    // Each probe's rows are merged into the union as they come (sorted,
+    // without repeats): one pattern built from the union's entries.
+    let mut union: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut merged = Vec::new();
     for probe in 0..3 {
         let mut rng = SampleRng::new(0, Domain::Probe, probe);
         let at: Vec<f64> = if probe == 0 {
@@ -94,10 +97,20 @@ where
             system.rhs(Tracer::constant(t), &ty, &[], &tp, &mut dy);
             dy.iter().copied().collect()
         })?;
-        for (r, cols) in rows.iter().enumerate() {
-            entries.extend(cols.iter().map(|&c| (r, c)));
+        for (u, cols) in union.iter_mut().zip(rows) {
+            if u.is_empty() {
+                *u = cols;
+            } else if *u != cols {
+                merged.clear();
+                merged.extend(u.iter().chain(&cols).copied());
+                merged.sort_unstable();
+                merged.dedup();
+                u.clone_from(&merged);
+            }
         }
     }
+    let entries: Vec<(usize, usize)> =
+        union.iter().enumerate().flat_map(|(r, cols)| cols.iter().map(move |&c| (r, c))).collect();
     Ok(CscPattern::new(n, n, &entries)?.0)
 }
 

@@ -78,7 +78,7 @@ impl Coloring {
     /// Whether this is a coloring of `pattern`'s columns in which no two
     /// columns of one color share a row.
     pub fn is_valid(&self, pattern: &CscPattern) -> bool {
-        let by_row = transpose(pattern);
+        let by_row = pattern.transpose();
         self.colors.len() == pattern.cols()
             && self.colors.iter().all(|&k| k < self.n_colors)
             && (0..pattern.rows()).all(|r| {
@@ -98,7 +98,7 @@ struct Intersections {
 impl Intersections {
     fn new(pattern: &CscPattern) -> Self {
         let cols = pattern.cols();
-        let by_row = transpose(pattern);
+        let by_row = pattern.transpose();
         let mut seen = vec![usize::MAX; cols];
         let adj = (0..cols)
             .map(|c| {
@@ -163,14 +163,6 @@ impl Intersections {
         order.reverse();
         order
     }
-}
-
-/// The pattern's rows as a compressed pattern (columns of each row,
-/// increasing).
-fn transpose(pattern: &CscPattern) -> CscPattern {
-    let entries: Vec<(usize, usize)> =
-        (0..pattern.cols()).flat_map(|c| pattern.column(c).iter().map(move |&r| (c, r))).collect();
-    CscPattern::new(pattern.cols(), pattern.rows(), &entries).expect("the transpose of a valid pattern").0
 }
 
 #[cfg(test)]
@@ -246,7 +238,7 @@ mod tests {
             let coloring = Coloring::greedy(&p);
             proptest::prop_assert!(coloring.is_valid(&p));
             proptest::prop_assert!(coloring.n_colors <= cols);
-            let by_row = transpose(&p);
+            let by_row = p.transpose();
             let fullest = (0..rows).map(|r| by_row.column(r).len()).max().unwrap_or(0);
             proptest::prop_assert!(coloring.n_colors >= fullest);
         }

@@ -200,6 +200,39 @@ impl CscPattern {
         &self.rowval[self.colptr[c]..self.colptr[c + 1]]
     }
 
+    /// The transpose's pattern (this pattern's rows as columns), by one
+    /// counting pass: rows come out increasing in each column.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::integrate::linalg::CscPattern;
+    /// // A 2 × 3 pattern with entries (0, 2) and (1, 0).
+    /// let (p, _) = CscPattern::new(2, 3, &[(0, 2), (1, 0)])?;
+    /// let t = p.transpose();
+    /// assert_eq!((t.rows(), t.cols()), (3, 2));
+    /// assert_eq!(t.column(0), &[2]);
+    /// assert_eq!(t.column(1), &[0]);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn transpose(&self) -> CscPattern {
+        let mut colptr = vec![0; self.rows + 1];
+        for &r in &self.rowval {
+            colptr[r + 1] += 1;
+        }
+        for i in 0..self.rows {
+            colptr[i + 1] += colptr[i];
+        }
+        let mut next = colptr.clone();
+        let mut rowval = vec![0; self.rowval.len()];
+        for c in 0..self.cols() {
+            for &r in self.column(c) {
+                rowval[next[r]] = c;
+                next[r] += 1;
+            }
+        }
+        CscPattern { rows: self.cols(), colptr, rowval }
+    }
+
     /// `(colptr, rowval)`, for a sparse matrix type.
     pub fn into_parts(self) -> (Vec<usize>, Vec<usize>) {
         (self.colptr, self.rowval)
@@ -331,6 +364,16 @@ mod tests {
             let got: Vec<(usize, usize, f64)> =
                 (0..30).flat_map(|c| (p.colptr[c]..p.colptr[c + 1]).map(move |k| (k, c))).map(|(k, c)| (p.rowval[k], c, values[k])).collect();
             prop_assert_eq!(got, expect);
+        }
+
+        /// The transpose is the pattern of the swapped entries.
+        #[test]
+        fn transpose_is_the_pattern_of_swapped_entries(
+            entries in proptest::collection::vec((0usize..40, 0usize..30), 0..400),
+        ) {
+            let swapped: Vec<(usize, usize)> = entries.iter().map(|&(r, c)| (c, r)).collect();
+            let p = CscPattern::new(40, 30, &entries).unwrap().0;
+            prop_assert_eq!(p.transpose(), CscPattern::new(30, 40, &swapped).unwrap().0);
         }
     }
 

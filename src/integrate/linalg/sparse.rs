@@ -44,12 +44,18 @@ impl<D: DualScalar> SparseMatrix<D> {
         if pattern.cols() != n {
             return Err(Error::DimensionMismatch { what: "sparse matrix columns", expected: n, got: pattern.cols() });
         }
-        let mut entries: Vec<(usize, usize)> = (0..n).map(|i| (i, i)).collect();
-        for c in 0..n {
-            entries.extend(pattern.column(c).iter().map(|&r| (r, c)));
-        }
-        let (pattern, positions) = CscPattern::new(n, n, &entries)?;
-        let diag = positions[..n].to_vec();
+        let diagonal = |p: &CscPattern| (0..n).map(|i| p.position(i, i)).collect::<Option<Vec<usize>>>();
+        let (pattern, diag) = match diagonal(pattern) {
+            Some(diag) => (pattern.clone(), diag),
+            None => {
+                let mut entries: Vec<(usize, usize)> = (0..n).map(|i| (i, i)).collect();
+                for c in 0..n {
+                    entries.extend(pattern.column(c).iter().map(|&r| (r, c)));
+                }
+                let (pattern, positions) = CscPattern::new(n, n, &entries)?;
+                (pattern, positions[..n].to_vec())
+            }
+        };
         Ok(SparseMatrix { values: vec![D::from(0.0); pattern.nnz()], pattern, diag })
     }
 
