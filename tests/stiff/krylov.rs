@@ -62,12 +62,12 @@ fn sensitivities_through_the_krylov_path() {
 }
 
 /// `Auto` takes the Krylov path for a large system whose `W` is not
-/// symmetric (the periodic 2-D Brusselator at 5,408 states), and keeps
+/// symmetric (the periodic 2-D Brusselator at 1,152 states), and keeps
 /// the sparse Cholesky for a symmetric positive definite one (the quad8
-/// heat plate at 5,520 temperatures), where it measured faster.
+/// heat plate at over 1,000 temperatures), where it measured faster.
 #[test]
 fn auto_chooses_krylov_for_large_asymmetric_systems() {
-    let m = Brusselator2D::new(52).unwrap();
+    let m = Brusselator2D::new(24).unwrap();
     let y0 = m.initial_state();
     let base = Options::default().rtol(1e-6).atol(1e-6).save_final();
     let auto = run(Bdf, &m, &y0, &Brusselator2D::PARAMS, &base);
@@ -75,9 +75,9 @@ fn auto_chooses_krylov_for_large_asymmetric_systems() {
     assert!(auto.stats.krylov_iters > 0, "{:?}", auto.stats);
     assert!(units(&auto, &lu, 1e-6, 1e-6) < 0.05);
 
-    let mesh = Quad8Mesh::rectangle((0.0, 2.0), (0.0, 1.0), 60, 30).unwrap();
+    let mesh = Quad8Mesh::rectangle((0.0, 2.0), (0.0, 1.0), 26, 13).unwrap();
     let heat = HeatConduction::builder(mesh).fixed_temperature("left", 0.0).heat_flux("top").build().unwrap();
-    assert!(heat.n_states() >= 5_000);
+    assert!(heat.n_states() >= 1_000);
     let y0 = vec![0.0; heat.n_states()];
     let sol = solve(&heat, Bdf, (0.0, 0.05), &y0, &[1.0, 1.0, 0.5], &base).unwrap();
     assert!(sol.stats.jac_colors > 0 && sol.stats.krylov_iters == 0, "{:?}", sol.stats);
