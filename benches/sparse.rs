@@ -49,7 +49,7 @@ fn bruss1d(c: &mut Criterion) {
     // The pattern given, as scipy's `jac_sparsity` is in the peers' script
     // (found there before the timing): no tracing inside the solve.
     let pattern = odeon::integrate::sparsity(&m, 0.0, &y0, &Brusselator1D::PARAMS).unwrap();
-    let entries = (0..pattern.cols()).flat_map(|c| pattern.column(c).iter().map(move |&r| (r, c))).collect();
+    let entries = pattern.entries().collect();
     let o = base.clone().linsolve(Linsolve::Sparse).jac_pattern(entries);
     row(&mut g, "sparse, pattern given", problem, Bdf, &o);
     g.finish();

@@ -81,11 +81,22 @@ pub fn sparsity<S: Model>(system: &S, t: f64, y: &[f64], p: &[f64]) -> Result<Cs
 where
     DefaultAllocator: Allocator<S::Dim>,
 {
+    let n = system.dim().value();
+    Ok(CscPattern::new(n, n, &traced_entries(system, t, y, p)?)?.0)
+}
+
+/// [`sparsity`]'s `(row, column)` entries, row by row, before a pattern
+/// is built of them (the sparse path joins them with the mass matrix's
+/// first).
+fn traced_entries<S: Model>(system: &S, t: f64, y: &[f64], p: &[f64]) -> Result<Vec<(usize, usize)>, Error>
+where
+    DefaultAllocator: Allocator<S::Dim>,
+{
     let dim = system.dim();
     let n = dim.value();
     let tp: Vec<Tracer> = p.iter().map(|&v| Tracer::constant(v)).collect();
     // Each probe's rows are merged into the union as they come (sorted,
-    // without repeats): one pattern built from the union's entries.
+    // without repeats).
     let mut union: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut merged = Vec::new();
     for probe in 0..3 {
@@ -113,9 +124,7 @@ where
             }
         }
     }
-    let entries: Vec<(usize, usize)> =
-        union.iter().enumerate().flat_map(|(r, cols)| cols.iter().map(move |&c| (r, c))).collect();
-    Ok(CscPattern::new(n, n, &entries)?.0)
+    Ok(union.iter().enumerate().flat_map(|(r, cols)| cols.iter().map(move |&c| (r, c))).collect())
 }
 
 /// A sparse matrix's factorization: banded LU when the band holds the
@@ -389,8 +398,7 @@ where
             None => {
                 let y_re: Vec<f64> = y.iter().map(|v| v.re()).collect();
                 let p_re: Vec<f64> = p.iter().map(|v| v.re()).collect();
-                let traced = sparsity(system, t, &y_re, &p_re)?;
-                (0..n).flat_map(|c| traced.column(c).iter().map(move |&r| (r, c))).collect()
+                traced_entries(system, t, &y_re, &p_re)?
             }
         };
         // W = shift·M − J lives on the union of both patterns.
@@ -443,14 +451,9 @@ where
                 if sp.eval.misses > misses {
                     let y_re: Vec<f64> = y.iter().map(|v| v.re()).collect();
                     let p_re: Vec<f64> = sp.p.iter().map(|v| v.re()).collect();
-                    let found = sparsity(system, t, &y_re, &p_re)?;
+                    let mut entries = traced_entries(system, t, &y_re, &p_re)?;
                     let old = sp.jac.pattern();
-                    let mut entries: Vec<(usize, usize)> = Vec::with_capacity(old.nnz() + found.nnz());
-                    for pat in [old, &found] {
-                        for c in 0..pat.cols() {
-                            entries.extend(pat.column(c).iter().map(|&r| (r, c)));
-                        }
-                    }
+                    entries.extend(old.entries());
                     let n = old.rows();
                     let grown = SparseMatrix::new(&CscPattern::new(n, n, &entries)?.0)?;
                     **sp = Sparse::new(system.dim(), &sp.p, grown, sp.linsolve)?;

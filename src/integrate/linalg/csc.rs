@@ -200,6 +200,19 @@ impl CscPattern {
         &self.rowval[self.colptr[c]..self.colptr[c + 1]]
     }
 
+    /// The `(row, column)` entries, column by column.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::integrate::linalg::CscPattern;
+    /// let (p, _) = CscPattern::new(2, 2, &[(1, 1), (0, 1), (1, 0)])?;
+    /// assert_eq!(p.entries().collect::<Vec<_>>(), [(1, 0), (0, 1), (1, 1)]);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn entries(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        (0..self.cols()).flat_map(move |c| self.column(c).iter().map(move |&r| (r, c)))
+    }
+
     /// The transpose's pattern (this pattern's rows as columns), by one
     /// counting pass: rows come out increasing in each column.
     ///

@@ -48,10 +48,7 @@ impl<D: DualScalar> SparseMatrix<D> {
         let (pattern, diag) = match diagonal(pattern) {
             Some(diag) => (pattern.clone(), diag),
             None => {
-                let mut entries: Vec<(usize, usize)> = (0..n).map(|i| (i, i)).collect();
-                for c in 0..n {
-                    entries.extend(pattern.column(c).iter().map(|&r| (r, c)));
-                }
+                let entries: Vec<(usize, usize)> = (0..n).map(|i| (i, i)).chain(pattern.entries()).collect();
                 let (pattern, positions) = CscPattern::new(n, n, &entries)?;
                 (pattern, positions[..n].to_vec())
             }
