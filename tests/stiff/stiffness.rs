@@ -74,6 +74,23 @@ fn auto_solves_robertson_and_vdpol_to_tolerance() {
 }
 
 #[test]
+fn auto_switches_at_tight_tolerances_where_the_stages_hide_stiffness() {
+    // At rtol 1e-12 Tsit5 crawls at its stability limit on Robertson while
+    // Hairer's estimate from its stages stays below the vote (12,380 Tsit5
+    // steps before the plateau check, 251 with it); the check's power
+    // iterations find |hλ| at 0.6 of the bound within a few checks.
+    let (rtol, atol) = (1e-12, 1e-14);
+    let opts = Options::default().rtol(rtol).atol(atol).save_final();
+    let rob = solve(&Robertson, Auto, (0.0, 40.0), &Robertson::Y0, &Robertson::PARAMS, &opts).unwrap();
+    let s = rob.stats;
+    let explicit = s.accepted - s.stiff_steps;
+    assert!(s.switches == 1 && explicit < 1000, "{explicit} Tsit5 steps: {s:?}");
+    let want = [0.7158270687194067, 9.185534764557781e-06, 0.2841637457458304];
+    // The reference is scipy's Radau at 1e-12: its own error bounds this.
+    assert!(scaled_error(rob.last().unwrap().1, &want, 1e-10, 1e-14) <= 10.0);
+}
+
+#[test]
 fn auto_stays_explicit_on_a_non_stiff_problem_and_matches_tsit5() {
     let opts = Options::default().rtol(1e-8).atol(1e-10);
     let auto = solve(&VanDerPol, Auto, (0.0, 20.0), &[2.0, 0.0], &[1.0], &opts).unwrap();

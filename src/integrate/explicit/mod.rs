@@ -115,6 +115,15 @@ where
         self.c.clock.h
     }
 
+    /// The error weights `atol + rtol·|y|` of the current state's real
+    /// parts, into `w`.
+    pub(crate) fn error_weights(&self, w: &mut [f64]) {
+        let set = &self.c.set;
+        for (i, (w, y)) in w.iter_mut().zip(self.c.y.iter()).enumerate() {
+            *w = set.atol[i] + set.rtol[i] * y.re().abs();
+        }
+    }
+
     /// Work done so far.
     pub fn stats(&self) -> Stats {
         self.c.stats
