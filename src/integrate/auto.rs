@@ -33,9 +33,10 @@ use nalgebra::{DefaultAllocator, Dim};
 /// `|hλ|` above 0.6 of the bound switches at once (a step held by
 /// stability at rtol 1e-12 sat at 0.6–1.0 of it on Robertson, HIRES and a
 /// PEtab model, where Hairer's estimate gave 0.02–0.9; Van der Pol's
-/// accuracy-held steps at μ = 10, rtol 1e-6, at 0.5–0.6). A check that finds no
-/// stiffness doubles the steps until the next one. [`Stats::stiff_steps`]
-/// and [`Stats::switches`] report how the steps were shared.
+/// accuracy-held steps at μ = 10, rtol 1e-6, at 0.5–0.6). A check that
+/// finds no stiffness doubles the steps until the next one.
+/// [`Stats::stiff_steps`] and [`Stats::switches`] report how the steps
+/// were shared.
 ///
 /// # Example
 /// ```
@@ -64,7 +65,7 @@ const TO_NONSTIFF: i32 = 4;
 /// Steps within [`PLATEAU_BAND`] of each other before the first check of
 /// a plateau, and the most a check's failures make the wait.
 const PLATEAU_STEPS: usize = 25;
-const PLATEAU_MAX_WAIT: usize = 25 << 7;
+const PLATEAU_MAX_WAIT: usize = PLATEAU_STEPS << 7;
 /// The step sizes of a plateau stay within this factor of its first.
 const PLATEAU_BAND: f64 = 1.2;
 /// Power iterations of a plateau's check.
