@@ -177,8 +177,11 @@ where
         for (i, u) in u.iter_mut().enumerate() {
             *u = if i % 2 == 0 { 1.0 } else { -1.0 } * (1.0 + 0.1 * (i % 7) as f64);
         }
+        let start = norm(u);
+        u.iter_mut().for_each(|x| *x /= start);
+        // `u` has unit norm from here on: each growth factor is `‖J u‖`.
         let size = y.iter().zip(w.iter()).fold(1.0, |m: f64, (y, w)| m.max((y / w).abs()));
-        let sigma = f64::EPSILON.sqrt() * size / norm(u);
+        let sigma = f64::EPSILON.sqrt() * size;
         let mut growth = [0.0; 2];
         for _ in 0..POWER_ITERATIONS {
             for i in 0..n {
@@ -186,17 +189,15 @@ where
             }
             system.rhs(t, y_pert, &[], p, f_pert);
             *rhs_evals += 1;
-            let before = norm(u);
             for i in 0..n {
                 u[i] = (f_pert[i] - f[i]) / (sigma * w[i]);
             }
-            let after = norm(u);
-            if !(after.is_finite() && after > 0.0) {
+            let g = norm(u);
+            if !(g.is_finite() && g > 0.0) {
                 return 0.0;
             }
-            growth = [growth[1], after / before];
-            let scale = before / after;
-            u.iter_mut().for_each(|x| *x *= scale);
+            growth = [growth[1], g];
+            u.iter_mut().for_each(|x| *x /= g);
         }
         (growth[0] * growth[1]).sqrt()
     }
