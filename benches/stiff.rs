@@ -2,8 +2,9 @@
 //! 1e11, Hairer's scaled Van der Pol (ε = 1e-6) and HIRES, each at W6's
 //! loose and tight tolerance pair, with the Rosenbrock methods, BDF and
 //! the ESDIRK methods;
-//! and the cost of Robertson's sensitivities to its three rate constants
-//! against the `f64` solve in the same run.
+//! the cost of Robertson's sensitivities to its three rate constants
+//! against the `f64` solve in the same run; and `Auto` at tight
+//! tolerances against Rodas5P (the baseline) in the same run.
 //!
 //! Run: `cargo bench --bench stiff`. The peers' times come from their own
 //! script (`w6_stiff.py`), run beside this bench; see `docs/benchmarks.md`.
@@ -11,7 +12,9 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use odeon::models::{Hires, Robertson, StiffVanDerPol};
 use odeon::sensitivity::{Wrt, solve_sensitivities};
-use odeon::{Algorithm, Bdf, Kvaerno5, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, TrBdf2, solve};
+use odeon::{
+    Algorithm, Auto, Bdf, Kvaerno5, OdeProblem, OdeSystem, Options, Rodas4P, Rodas5P, Rosenbrock23, TrBdf2, solve,
+};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -87,5 +90,20 @@ fn sensitivities(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, problems, sensitivities);
+/// `Auto` where Tsit5's stages hide the stiffness (rtol 1e-10 and 1e-12,
+/// atol = rtol·1e-2: its plateau check switches), against Rodas5P alone.
+fn auto_tight(c: &mut Criterion) {
+    let rob = OdeProblem::new(&Robertson, (0.0, 1e5), &Robertson::Y0, &Robertson::PARAMS);
+    let hires = OdeProblem::new(&Hires, (0.0, 321.8122), &Hires::Y0, &Hires::PARAMS);
+    let tols = [(1e-10, 1e-12), (1e-12, 1e-14)];
+    let mut g = c.benchmark_group("auto_tight");
+    g.measurement_time(Duration::from_secs(3)).sample_size(20);
+    solve_row(&mut g, "robertson_t1e5", &rob, Rodas5P, tols);
+    solve_row(&mut g, "robertson_t1e5", &rob, Auto, tols);
+    solve_row(&mut g, "hires", &hires, Rodas5P, tols);
+    solve_row(&mut g, "hires", &hires, Auto, tols);
+    g.finish();
+}
+
+criterion_group!(benches, problems, sensitivities, auto_tight);
 criterion_main!(benches);
