@@ -284,7 +284,15 @@ impl Amg {
             let p = prolongator(&a, &inv_diag, &agg, nc);
             let next = p.transpose().matmul(&a.matmul(&p));
             let split = a.diagonal_split();
-            levels.push(Level { a, inv_diag, split, p, res: vec![0.0; n], coarse_b: vec![0.0; nc], coarse_x: vec![0.0; nc] });
+            levels.push(Level {
+                a,
+                inv_diag,
+                split,
+                p,
+                res: vec![0.0; n],
+                coarse_b: vec![0.0; nc],
+                coarse_x: vec![0.0; nc],
+            });
             a = next;
         }
     }
