@@ -22,7 +22,7 @@ use crate::integrate::driver::Saver;
 use crate::integrate::options::Settings;
 use crate::integrate::stepper::{check_accepted, check_inputs, sound, zeros};
 use crate::integrate::tableau::ExplicitRk;
-use crate::integrate::{Options, Stats};
+use crate::integrate::{Options, Save, Stats};
 use crate::scalar::{Lanes, check_divergence};
 use crate::{DualScalar, Error, Model, Solution, State};
 use nalgebra::allocator::Allocator;
@@ -98,11 +98,15 @@ where
     let mut run = Run::<S, M, T, L>::new(system, t_span, options, set);
     let mut next = 0;
     loop {
-        for l in 0..L {
-            next = run.fill(l, next, n, input, sink);
-        }
-        if run.sample.iter().all(Option::is_none) {
-            return Ok(());
+        // Only lanes that are free or have reached the end need `fill`.
+        let free: [bool; L] = std::array::from_fn(|l| run.sample[l].is_none() | (run.clock[l].t == run.clock[l].t_end));
+        if free.contains(&true) {
+            for l in (0..L).filter(|&l| free[l]) {
+                next = run.fill(l, next, n, input, sink);
+            }
+            if run.sample.iter().all(Option::is_none) {
+                return Ok(());
+            }
         }
         // A diverged evaluation ends the round before its values are used.
         let diverged = run.prepare_k0() || {
@@ -308,7 +312,10 @@ where
                 (self.k0[l], self.fnew[l]) = (true, false);
             }
         }
-        if copy.contains(&true) {
+        if copy == [true; L] {
+            // `k[FNEW]` is stale from here on (`fnew` cleared above).
+            self.k.swap(0, Self::FNEW);
+        } else if copy.contains(&true) {
             let (k0, rest) = self.k.split_at_mut(1);
             select_lanes(&mut k0[0], &rest[Self::FNEW - 1], &copy);
         }
@@ -434,7 +441,8 @@ where
         if self.test_stiffness(&test, &mut accepted, sink) {
             return true;
         }
-        for (l, accepted) in accepted.iter_mut().enumerate() {
+        let saves = !matches!(self.options.save, Save::Final);
+        for (l, accepted) in accepted.iter_mut().enumerate().filter(|_| saves) {
             if !*accepted || !self.saver[l].due(self.clock[l].t) {
                 continue;
             }
@@ -443,7 +451,13 @@ where
                 self.fail(l, e, sink);
             }
         }
-        select_lanes(&mut self.y, &self.y_new, &accepted);
+        if accepted == [true; L] {
+            // The trial states are not read again before the next stages
+            // overwrite them.
+            std::mem::swap(&mut self.y, &mut self.y_new);
+        } else {
+            select_lanes(&mut self.y, &self.y_new, &accepted);
+        }
         false
     }
 
