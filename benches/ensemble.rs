@@ -6,8 +6,9 @@
 //!
 //! The ensemble runs with lanes 1 (one sample at a time) and 4 and 8
 //! (samples integrated together, issue 19), and a six-state model
-//! (Lorenz-96) likewise; and Sobol indices of an 8-input model at 2^14
-//! base rows, lanes against one solve at a time.
+//! (Lorenz-96) likewise; Lorenz-96 of 8, 16 and 32 sites, where lanes stop
+//! paying; and Sobol indices of an 8-input model at 2^14 base rows, lanes
+//! against one solve at a time.
 //!
 //! Run: `cargo bench --bench ensemble`.
 
@@ -66,6 +67,38 @@ fn w4(c: &mut Criterion) {
                     .unwrap()
             })
         });
+    }
+    g.finish();
+}
+
+/// Where lanes stop paying (`LANES_MAX_STATES`): Lorenz-96 of `n` sites,
+/// its size known at run time, 60,000 states' worth of samples (`60,000 /
+/// n`), lanes 4 against one sample at a time, one thread.
+fn lanes_by_size(c: &mut Criterion) {
+    let opts = Options::default().rtol(1e-6).atol(1e-6).save_final();
+    let mut g = c.benchmark_group("lanes_by_size_1_thread");
+    g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    for n in [8, 16, 32] {
+        let model = Lorenz96::new(n).unwrap();
+        let sampler = Independent::new(
+            vec![Dist::Uniform { low: 7.0, high: 9.0 }; n],
+            vec![Dist::Uniform { low: 6.0, high: 10.0 }],
+        )
+        .unwrap();
+        for lanes in [1, 4] {
+            let name =
+                if lanes == 1 { format!("{n} states, lanes 1 (baseline)") } else { format!("{n} states, lanes 4") };
+            g.bench_function(name, |b| {
+                b.iter(|| {
+                    Ensemble::new(&model, Dopri5, (0.0, 5.0), sampler.clone(), black_box(60_000 / n as u64))
+                        .options(opts.clone())
+                        .threads(1)
+                        .lanes(lanes)
+                        .run()
+                        .unwrap()
+                })
+            });
+        }
     }
     g.finish();
 }
@@ -149,5 +182,5 @@ fn sobol(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, w4, lorenz96, sobol);
+criterion_group!(benches, w4, lorenz96, lanes_by_size, sobol);
 criterion_main!(benches);

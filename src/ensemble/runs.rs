@@ -6,15 +6,25 @@
 use super::{Draw, Ensemble, Failure, SampleRng, Sampler, failure, is_configuration_error};
 use crate::integrate::LaneSink;
 use crate::{Algorithm, Error, Method, Model, Options, Solution, solve};
-use nalgebra::DefaultAllocator;
 use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim};
 use std::ops::Range;
 
 /// The lane counts runs use (1: one sample at a time).
 pub const LANE_COUNTS: [usize; 4] = [1, 2, 4, 8];
-/// Default number of samples integrated together in one step loop (see
-/// [`Runs::lanes`]).
+/// Samples integrated together in one step loop by default (see
+/// [`Runs::lanes`]), for models of at most [`LANES_MAX_STATES`] states.
 pub const DEFAULT_LANES: usize = 4;
+/// The most states a model may have for lanes by default; larger models
+/// are solved one sample at a time unless [`Runs::lanes`] says otherwise.
+/// A larger model's own step already fills the vector units (its loops
+/// run over the components), and the lanes' bookkeeping costs more than
+/// they save. Measured with ensembles of Lorenz-96 (Dopri5, rtol 1e-6,
+/// 60,000 states' worth of samples, one thread), 4 lanes against one
+/// sample at a time: 2.0× at 4 states, 1.6× at 8, 1.2× at 16, 1.0× at
+/// 24, 0.88× at 40, 0.84× at 100 (Dop853, with twice the stages, 1.4× at
+/// 16 and 1.2× at 32). `docs/benchmarks.md` section 5.
+pub const LANES_MAX_STATES: usize = 16;
 
 /// One model, method and time span, solved for many inputs: what an
 /// [`Ensemble`] runs and what [`Sobol::analyze_runs`](super::Sobol::analyze_runs)
@@ -37,7 +47,8 @@ pub struct Runs<'a, S, A = Method> {
     pub(super) method: A,
     pub(super) t_span: (f64, f64),
     pub(super) options: Options,
-    pub(super) lanes: usize,
+    /// `None`: the automatic choice ([`lane_count`](Self::lane_count)).
+    pub(super) lanes: Option<usize>,
 }
 
 impl<'a, S, A> Runs<'a, S, A>
@@ -47,9 +58,9 @@ where
     DefaultAllocator: Allocator<S::Dim>,
 {
     /// Solves of `system` with `method` over `t_span`; default options,
-    /// [`DEFAULT_LANES`] lanes.
+    /// lanes by [`lane_count`](Self::lane_count).
     pub fn new(system: &'a S, method: A, t_span: (f64, f64)) -> Self {
-        Runs { system, method, t_span, options: Options::default(), lanes: DEFAULT_LANES }
+        Runs { system, method, t_span, options: Options::default(), lanes: None }
     }
 
     /// Integration options.
@@ -59,23 +70,45 @@ where
     }
 
     /// Integrate `n` samples together in one step loop (one of
-    /// [`LANE_COUNTS`]; default [`DEFAULT_LANES`]; 1 turns lanes off), each
+    /// [`LANE_COUNTS`]; default: see [`lane_count`](Self::lane_count); 1
+    /// turns lanes off), each
     /// with its own step control, where the method and the model allow it
     /// (explicit methods; no events, stops or inputs; see
     /// [`solve_lanes`](crate::integrate::solve_lanes)); the rest run one
     /// by one. Results are the same bits for every lane count: only the
     /// speed differs.
     pub fn lanes(mut self, n: usize) -> Self {
-        self.lanes = n;
+        self.lanes = Some(n);
         self
+    }
+
+    /// The samples integrated together: as set by [`lanes`](Self::lanes),
+    /// else [`DEFAULT_LANES`] for a model of at most [`LANES_MAX_STATES`]
+    /// states and 1 (one at a time) for a larger one.
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::ensemble::{DEFAULT_LANES, Runs};
+    /// use odeon::models::{Lorenz96, VanDerPol};
+    /// use odeon::Dopri5;
+    /// assert_eq!(Runs::new(&VanDerPol, Dopri5, (0.0, 10.0)).lane_count(), DEFAULT_LANES);
+    /// let large = Lorenz96::new(40)?;
+    /// assert_eq!(Runs::new(&large, Dopri5, (0.0, 10.0)).lane_count(), 1);
+    /// assert_eq!(Runs::new(&large, Dopri5, (0.0, 10.0)).lanes(8).lane_count(), 8);
+    /// # Ok::<(), odeon::Error>(())
+    /// ```
+    pub fn lane_count(&self) -> usize {
+        let small = self.system.dim().value() <= LANES_MAX_STATES;
+        self.lanes.unwrap_or(if small { DEFAULT_LANES } else { 1 })
     }
 
     /// [`Error::InvalidOption`] for a lane count not in [`LANE_COUNTS`].
     pub(super) fn check_lanes(&self) -> Result<(), Error> {
-        if LANE_COUNTS.contains(&self.lanes) {
+        let lanes = self.lane_count();
+        if LANE_COUNTS.contains(&lanes) {
             return Ok(());
         }
-        let reason = format!("must be one of {LANE_COUNTS:?}, got {}", self.lanes);
+        let reason = format!("must be one of {LANE_COUNTS:?}, got {lanes}");
         Err(Error::InvalidOption { name: "lanes", reason })
     }
 
@@ -131,7 +164,7 @@ where
         };
         // Whatever lanes leave (a method or model they do not do, samples
         // whose lanes diverged) is solved one by one below.
-        let _ = match self.lanes {
+        let _ = match self.lane_count() {
             2 => method.solve_lanes::<S, f64, 2>(system, t_span, opts, n, input, &mut sink),
             4 => method.solve_lanes::<S, f64, 4>(system, t_span, opts, n, input, &mut sink),
             8 => method.solve_lanes::<S, f64, 8>(system, t_span, opts, n, input, &mut sink),

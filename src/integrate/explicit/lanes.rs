@@ -49,9 +49,9 @@ pub enum Unbatched {
 ///
 /// Speed: the stages, the right-hand side, the error norms and the checks
 /// run for all lanes at once, each lane's controller after the other;
-/// measured on 10,000 Van der Pol samples it is 1.5–1.9× one-by-one solves
-/// at 4 lanes (`docs/benchmarks.md`, section 5), not yet the 3× a loop
-/// written for lanes by hand reaches.
+/// measured on 10,000 Van der Pol samples it is 2.1–2.4× one-by-one solves
+/// at 4 and 8 lanes (`docs/benchmarks.md`, section 5), not yet the 3.4–4×
+/// a loop written for lanes by hand reaches.
 ///
 /// # Errors
 /// [`Unbatched`] names the samples not done: all of them when the model
