@@ -9,7 +9,7 @@
 
 use odeon::Dopri5;
 use odeon::Options;
-use odeon::ensemble::{Dist, Ensemble, Independent, Keep};
+use odeon::ensemble::{Dist, Ensemble, Independent, Keep, Runs};
 use odeon::models::VanDerPol;
 use std::error::Error;
 use std::time::Instant;
@@ -39,7 +39,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // 1. Throughput: 10,000 runs, final state, best of 5 per thread count,
     // with the default lanes and one sample at a time (lanes 1).
-    let runs = [(1, 1), (1, odeon::ensemble::DEFAULT_LANES), (2, 1), (2, odeon::ensemble::DEFAULT_LANES)];
+    let lanes = Runs::new(&VanDerPol, Dopri5, (0.0, 20.0)).lane_count();
+    let runs = [(1, 1), (1, lanes), (2, 1), (2, lanes)];
     let mut best = [f64::INFINITY; 4];
     for _ in 0..5 {
         for (k, &(threads, lanes)) in runs.iter().enumerate() {

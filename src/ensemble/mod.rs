@@ -47,7 +47,7 @@ mod tree;
 pub use crate::random::{SampleRng, normal_quantile};
 pub use dist::{Dist, Draw, Independent, LatinHypercube, Sampler};
 pub use morris::{Morris, MorrisIndices};
-pub use runs::{DEFAULT_LANES, LANE_COUNTS, LANES_MAX_STATES, PointInputs, RunOutput, Runs};
+pub use runs::{DEFAULT_LANES, LANE_COUNTS, LANES_MAX_STATES, PointInputs, RunOutput, Runs, WIDE_LANES_MAX_STATES};
 pub use sketch::DdSketch;
 pub use sobol::{Sobol, SobolIndices, SobolSampling};
 pub use stats::{QUANTILE_LEVELS, SeriesStats};
@@ -221,8 +221,8 @@ where
     }
 
     /// Integrate `n` samples together in one step loop (see
-    /// [`Runs::lanes`]; default [`DEFAULT_LANES`] for models of at most
-    /// [`LANES_MAX_STATES`] states, 1 above; 1 turns lanes off).
+    /// [`Runs::lanes`]; default by the model's size,
+    /// [`Runs::lane_count`]; 1 turns lanes off).
     /// Results are the same bits for every lane count.
     pub fn lanes(mut self, n: usize) -> Self {
         self.runs.lanes = Some(n);

@@ -54,8 +54,8 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
         /// Samples integrated together per step loop: 1, 2, 4 or 8
-        /// (default 4 for models of up to 16 states, else 1; 1 turns lanes
-        /// off). The results are the same.
+        /// (default 8 for models of up to 6 states, 4 up to 16, else 1;
+        /// 1 turns lanes off). The results are the same.
         #[arg(long)]
         lanes: Option<usize>,
         /// No progress bar (it is drawn only on a terminal anyway).
