@@ -16,8 +16,9 @@
 mod baseline;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use nalgebra::Const;
 use nalgebra::SVector;
+use nalgebra::allocator::Allocator;
+use nalgebra::{Const, DefaultAllocator, Dim};
 use odeon::Dopri5;
 use odeon::ensemble::{Dist, Ensemble, Independent, Runs, SampleRng, Sampler, Sobol};
 use odeon::models::{Lorenz96, VanDerPol};
@@ -71,33 +72,41 @@ fn w4(c: &mut Criterion) {
     g.finish();
 }
 
+/// Lorenz-96's inputs on `n` sites: the sites' start ~ U(7, 9) (about
+/// the forcing), the forcing F ~ U(6, 10).
+fn lorenz96_sampler(n: usize) -> Independent {
+    Independent::new(vec![Dist::Uniform { low: 7.0, high: 9.0 }; n], vec![Dist::Uniform { low: 6.0, high: 10.0 }])
+        .unwrap()
+}
+
+/// `samples` Lorenz-96 runs, t in [0, 5], rtol = atol = 1e-6, final state,
+/// on one thread with `lanes`.
+fn lorenz96_ensemble<N: Dim>(model: &Lorenz96<N>, samples: u64, lanes: usize)
+where
+    DefaultAllocator: Allocator<N>,
+{
+    let opts = Options::default().rtol(1e-6).atol(1e-6).save_final();
+    let n = model.dim().value();
+    let run = Ensemble::new(model, Dopri5, (0.0, 5.0), lorenz96_sampler(n), black_box(samples))
+        .options(opts)
+        .threads(1)
+        .lanes(lanes)
+        .run();
+    black_box(run.unwrap());
+}
+
 /// Where lanes stop paying (`LANES_MAX_STATES`): Lorenz-96 of `n` sites,
 /// its size known at run time, 60,000 states' worth of samples (`60,000 /
 /// n`), lanes 4 against one sample at a time, one thread.
 fn lanes_by_size(c: &mut Criterion) {
-    let opts = Options::default().rtol(1e-6).atol(1e-6).save_final();
     let mut g = c.benchmark_group("lanes_by_size_1_thread");
     g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
     for n in [8, 16, 32] {
         let model = Lorenz96::new(n).unwrap();
-        let sampler = Independent::new(
-            vec![Dist::Uniform { low: 7.0, high: 9.0 }; n],
-            vec![Dist::Uniform { low: 6.0, high: 10.0 }],
-        )
-        .unwrap();
         for lanes in [1, 4] {
             let name =
                 if lanes == 1 { format!("{n} states, lanes 1 (baseline)") } else { format!("{n} states, lanes 4") };
-            g.bench_function(name, |b| {
-                b.iter(|| {
-                    Ensemble::new(&model, Dopri5, (0.0, 5.0), sampler.clone(), black_box(60_000 / n as u64))
-                        .options(opts.clone())
-                        .threads(1)
-                        .lanes(lanes)
-                        .run()
-                        .unwrap()
-                })
-            });
+            g.bench_function(name, |b| b.iter(|| lorenz96_ensemble(&model, 60_000 / n as u64, lanes)));
         }
     }
     g.finish();
@@ -108,25 +117,12 @@ fn lanes_by_size(c: &mut Criterion) {
 /// 10,000 samples on one thread, lanes against one sample at a time.
 fn lorenz96(c: &mut Criterion) {
     let model = Lorenz96::<Const<6>>::fixed();
-    let sampler =
-        Independent::new(vec![Dist::Uniform { low: 7.0, high: 9.0 }; 6], vec![Dist::Uniform { low: 6.0, high: 10.0 }])
-            .unwrap();
-    let opts = Options::default().rtol(1e-6).atol(1e-6).save_final();
     let mut g = c.benchmark_group("lorenz96_6_states_10k_1_thread");
     g.sample_size(10).measurement_time(Duration::from_secs(8)).warm_up_time(Duration::from_secs(1));
     for lanes in [1, 4, 8] {
         let name =
             if lanes == 1 { "ensemble, lanes 1 (baseline)".to_string() } else { format!("ensemble, lanes {lanes}") };
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                Ensemble::new(&model, Dopri5, (0.0, 5.0), sampler.clone(), black_box(N))
-                    .options(opts.clone())
-                    .threads(1)
-                    .lanes(lanes)
-                    .run()
-                    .unwrap()
-            })
-        });
+        g.bench_function(name, |b| b.iter(|| lorenz96_ensemble(&model, N, lanes)));
     }
     g.finish();
 }

@@ -77,9 +77,9 @@ where
     }
 
     /// Integrate `n` samples together in one step loop (one of
-    /// [`LANE_COUNTS`]; default: see [`lane_count`](Self::lane_count); 1
-    /// turns lanes off), each
-    /// with its own step control, where the method and the model allow it
+    /// [`LANE_COUNTS`]; default by the model's size, see
+    /// [`lane_count`](Self::lane_count); 1 turns lanes off), each with its
+    /// own step control, where the method and the model allow it
     /// (explicit methods; no events, stops or inputs; see
     /// [`solve_lanes`](crate::integrate::solve_lanes)); the rest run one
     /// by one. Results are the same bits for every lane count: only the
