@@ -113,7 +113,7 @@ where
             for l in 0..L {
                 run.trial(l, sink);
             }
-            run.trial.iter().any(Option::is_some) && (run.stages() || run.judge(sink))
+            run.on.contains(&true) && (run.stages() || run.judge(sink))
         };
         if diverged {
             let mut left: Vec<usize> = run.sample.iter().filter_map(|k| *k).collect();
@@ -173,7 +173,11 @@ where
     /// `k[FNEW]` holds `f` at the end of the last accepted step.
     fnew: [bool; L],
     sample: [Option<usize>; L],
-    trial: [Option<(f64, bool)>; L],
+    /// The lanes with a trial step this round, the step (0 elsewhere) and
+    /// whether it ends the span.
+    on: [bool; L],
+    h: [f64; L],
+    last: [bool; L],
     sol: [Solution<T>; L],
     saver: [Saver<'o>; L],
     // The lanes' states, stages and parameters, structure of arrays.
@@ -216,7 +220,9 @@ where
             k0: [false; L],
             fnew: [false; L],
             sample: [None; L],
-            trial: [None; L],
+            on: [false; L],
+            h: [0.0; L],
+            last: [false; L],
             sol: std::array::from_fn(|_| Solution::new(n)),
             saver: std::array::from_fn(|_| Saver::new(&options.save, t_span)),
             y: zeros(dim),
@@ -343,19 +349,14 @@ where
     /// Lane `l`'s trial step for this round, if it has a sample (a lane
     /// that cannot take one ends its sample with the error).
     fn trial(&mut self, l: usize, sink: &mut LaneSink<'_, T>) {
-        self.trial[l] = None;
+        (self.on[l], self.h[l]) = (false, 0.0);
         if self.sample[l].is_none() {
             return;
         }
         match trial(&self.set, &mut self.clock[l], &self.stats[l], self.nonfinite[l]) {
-            Ok(step) => self.trial[l] = Some(step),
+            Ok((h, last)) => (self.on[l], self.h[l], self.last[l]) = (true, h, last),
             Err(e) => self.fail(l, e, sink),
         }
-    }
-
-    /// Each lane's trial step (0 for a lane without one).
-    fn trial_steps(&self) -> [f64; L] {
-        self.trial.map(|t| t.map_or(0.0, |(h, _)| h))
     }
 
     /// Evaluate stages 2…s and the trial states of all lanes (lanes
@@ -363,7 +364,7 @@ where
     /// used). `true`: the lanes' branches diverged.
     fn stages(&mut self) -> bool {
         let s = Self::STAGES;
-        let h = self.trial_steps();
+        let h = self.h;
         // Unrolled, as the one-sample stepper's stages: every tableau entry
         // a compile-time constant.
         let ((), diverged) = check_divergence(|| {
@@ -381,9 +382,7 @@ where
             }
         });
         for l in 0..L {
-            if self.trial[l].is_some() {
-                self.stats[l].rhs_evals += s - 1;
-            }
+            self.stats[l].rhs_evals += if self.on[l] { s - 1 } else { 0 };
         }
         diverged
     }
@@ -410,7 +409,10 @@ where
         let mut accepted = [false; L];
         let mut test = [false; L];
         for l in 0..L {
-            let Some((h, last)) = self.trial[l] else { continue };
+            if !self.on[l] {
+                continue;
+            }
+            let (h, last) = (self.h[l], self.last[l]);
             // A lane whose norm is not finite finds its component alone.
             let (norm, powers) =
                 if finite[l] { ((err.0[l], None), Some(powers[l])) } else { (self.error_norm(l, h), None) };
@@ -466,7 +468,7 @@ where
     /// finite.
     fn error_norms(&self) -> (Lanes<f64, L>, [bool; L]) {
         let n = self.n;
-        let h = Lanes(self.trial_steps());
+        let h = Lanes(self.h);
         let ks = stage_slices(&self.k, Self::STAGES, n);
         let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
         let part = |v: &Lanes<T, L>, part: Option<usize>| {
@@ -518,7 +520,7 @@ where
         let ys = (&self.y_new.as_slice()[..n], &self.y_stage.as_slice()[..n]);
         let re = |v: &Lanes<T, L>| Lanes(std::array::from_fn(|l| v.0[l].re()));
         let (num, den): (Lanes<f64, L>, _) = stiffness_sums(&self.set, f, ys, re);
-        let h = Lanes(self.trial_steps());
+        let h = Lanes(self.h);
         let rho = stiffness_rho(h, (num, den));
         for l in (0..L).filter(|&l| test[l]) {
             self.fnew[l] = true;
@@ -580,7 +582,7 @@ where
             self.sol[l].stats = self.stats[l];
             sink(k, Err(e.with_partial(self.sol[l].primal())));
         }
-        self.trial[l] = None;
+        self.on[l] = false;
     }
 }
 
