@@ -286,7 +286,7 @@ impl<D: DualScalar> LinearSolver<D> for KrylovSolver<D> {
 
     /// Builds the multigrid hierarchy of `W = shift·I − J` — or, where
     /// only the shift has changed since the last one, within a factor
-    /// [`RESHIFT_MAX`], gives its finest level the new `W` and keeps the
+    /// (`RESHIFT_MAX`, 4), gives its finest level the new `W` and keeps the
     /// coarse levels: GMRES then iterates on the exact `W` with a
     /// slightly older preconditioner.
     fn factor(&mut self, jac: &SparseMatrix<D>, shift: f64) -> Result<(), Singular> {
