@@ -99,7 +99,7 @@ where
     let mut next = 0;
     loop {
         // Only lanes that are free or have reached the end need `fill`.
-        let free: [bool; L] = std::array::from_fn(|l| run.sample[l].is_none() | (run.clock[l].t == run.clock[l].t_end));
+        let free: [bool; L] = std::array::from_fn(|l| run.sample[l].is_none() | run.at_end(l));
         if free.contains(&true) {
             for l in (0..L).filter(|&l| free[l]) {
                 next = run.fill(l, next, n, input, sink);
@@ -180,6 +180,8 @@ where
     last: [bool; L],
     sol: [Solution<T>; L],
     saver: [Saver<'o>; L],
+    /// Whether accepted steps may save anything (not only the final state).
+    saves_steps: bool,
     // The lanes' states, stages and parameters, structure of arrays.
     y: LaneState<T, S::Dim, L>,
     y_new: LaneState<T, S::Dim, L>,
@@ -225,6 +227,7 @@ where
             last: [false; L],
             sol: std::array::from_fn(|_| Solution::new(n)),
             saver: std::array::from_fn(|_| Saver::new(&options.save, t_span)),
+            saves_steps: !matches!(options.save, Save::Final),
             y: zeros(dim),
             y_new: zeros(dim),
             y_stage: zeros(dim),
@@ -235,6 +238,12 @@ where
             row: vec![zero; n],
             state: zeros(dim),
         }
+    }
+
+    /// Whether lane `l` has reached the end of the span.
+    #[inline(always)]
+    fn at_end(&self, l: usize) -> bool {
+        self.clock[l].t == self.clock[l].t_end
     }
 
     /// Finish lane `l`'s sample if it has reached the end, and start
@@ -253,7 +262,7 @@ where
     {
         loop {
             match self.sample[l] {
-                Some(k) if self.clock[l].t == self.clock[l].t_end => {
+                Some(k) if self.at_end(l) => {
                     lane_row(&self.y, l, &mut self.row);
                     match self.saver[l].finish(&mut self.sol[l], self.clock[l].t, &self.row) {
                         Ok(()) => {
@@ -318,12 +327,10 @@ where
                 (self.k0[l], self.fnew[l]) = (true, false);
             }
         }
-        if copy == [true; L] {
+        if copy.contains(&true) {
             // `k[FNEW]` is stale from here on (`fnew` cleared above).
-            self.k.swap(0, Self::FNEW);
-        } else if copy.contains(&true) {
             let (k0, rest) = self.k.split_at_mut(1);
-            select_lanes(&mut k0[0], &rest[Self::FNEW - 1], &copy);
+            take_lanes(&mut k0[0], &mut rest[Self::FNEW - 1], &copy);
         }
         self.eval_here(0, &eval, false)
     }
@@ -339,7 +346,7 @@ where
         let y = if at_new { &self.y_new } else { &self.y };
         let (system, ps, out) = (self.system, &self.ps, &mut self.tmp);
         let ((), diverged) = check_divergence(|| system.rhs(t, y, &[], ps, out));
-        select_lanes(&mut self.k[slot], &self.tmp, which);
+        take_lanes(&mut self.k[slot], &mut self.tmp, which);
         for l in (0..L).filter(|&l| which[l]) {
             self.stats[l].rhs_evals += 1;
         }
@@ -443,7 +450,7 @@ where
         if self.test_stiffness(&test, &mut accepted, sink) {
             return true;
         }
-        let saves = !matches!(self.options.save, Save::Final);
+        let saves = self.saves_steps;
         for (l, accepted) in accepted.iter_mut().enumerate().filter(|_| saves) {
             if !*accepted || !self.saver[l].due(self.clock[l].t) {
                 continue;
@@ -453,13 +460,9 @@ where
                 self.fail(l, e, sink);
             }
         }
-        if accepted == [true; L] {
-            // The trial states are not read again before the next stages
-            // overwrite them.
-            std::mem::swap(&mut self.y, &mut self.y_new);
-        } else {
-            select_lanes(&mut self.y, &self.y_new, &accepted);
-        }
+        // The trial states are not read again before the next stages
+        // overwrite them.
+        take_lanes(&mut self.y, &mut self.y_new, &accepted);
         false
     }
 
@@ -614,15 +617,21 @@ where
     }
 }
 
-/// `x`'s lanes in `which` set from `v`'s.
+/// `x`'s lanes in `which` set from `v`'s; `v` is scratch afterwards (where
+/// every lane is taken, the two swap: the common round, in which every
+/// lane accepted its step).
 #[inline(always)]
-fn select_lanes<T: DualScalar, N: Dim, const L: usize>(
+fn take_lanes<T: DualScalar, N: Dim, const L: usize>(
     x: &mut LaneState<T, N, L>,
-    v: &LaneState<T, N, L>,
+    v: &mut LaneState<T, N, L>,
     which: &[bool; L],
 ) where
     DefaultAllocator: Allocator<N>,
 {
+    if *which == [true; L] {
+        std::mem::swap(x, v);
+        return;
+    }
     let n = x.len();
     for (x, v) in x.as_mut_slice()[..n].iter_mut().zip(&v.as_slice()[..n]) {
         *x = Lanes(std::array::from_fn(|l| if which[l] { v.0[l] } else { x.0[l] }));
