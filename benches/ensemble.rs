@@ -6,8 +6,8 @@
 //!
 //! The ensemble runs with lanes 1 (one sample at a time) and 4 and 8
 //! (samples integrated together, issue 19), and a six-state model
-//! (Lorenz-96) likewise; Lorenz-96 of 8, 16 and 32 sites, where lanes stop
-//! paying; and Sobol indices of an 8-input model at 2^14 base rows, lanes
+//! (Lorenz-96) likewise; Lorenz-96 of 4 to 64 sites, which lane count
+//! pays for which size; and Sobol indices of an 8-input model at 2^14 base rows, lanes
 //! against one solve at a time.
 //!
 //! Run: `cargo bench --bench ensemble`.
@@ -95,17 +95,21 @@ where
     black_box(run.unwrap());
 }
 
-/// Where lanes stop paying (`LANES_MAX_STATES`): Lorenz-96 of `n` sites,
-/// its size known at run time, 60,000 states' worth of samples (`60,000 /
-/// n`), lanes 4 against one sample at a time, one thread.
+/// Which lane count pays for which size (`WIDE_LANES_MAX_STATES`,
+/// `LANES_MAX_STATES`): Lorenz-96 of `n` sites, its size known at run
+/// time, 60,000 states' worth of samples (`60,000 / n`), lanes 4 and 8
+/// against one sample at a time, one thread.
 fn lanes_by_size(c: &mut Criterion) {
     let mut g = c.benchmark_group("lanes_by_size_1_thread");
     g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
-    for n in [8, 16, 32] {
+    for n in [4, 8, 16, 32, 64] {
         let model = Lorenz96::new(n).unwrap();
-        for lanes in [1, 4] {
-            let name =
-                if lanes == 1 { format!("{n} states, lanes 1 (baseline)") } else { format!("{n} states, lanes 4") };
+        for lanes in [1, 4, 8] {
+            let name = if lanes == 1 {
+                format!("{n} states, lanes 1 (baseline)")
+            } else {
+                format!("{n} states, lanes {lanes}")
+            };
             g.bench_function(name, |b| b.iter(|| lorenz96_ensemble(&model, 60_000 / n as u64, lanes)));
         }
     }
