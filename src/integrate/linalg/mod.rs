@@ -104,20 +104,45 @@ pub trait LinearSolver<D: DualScalar> {
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]);
 }
 
-/// `$f(n)`, with `n` a constant in each arm for sizes 1–8, so that what
-/// `$f` inlines unrolls for them (see [`substitute_n`]).
+/// `$small` with the constant `$N` the size `$n` for sizes 1–8, so that
+/// what it inlines unrolls for them (see [`substitute_small`]); `$general`
+/// for the other sizes.
 macro_rules! small_sizes {
-    ($n:expr, $f:expr) => {
+    ($n:expr, $N:ident => $small:expr, _ => $general:expr) => {
         match $n {
-            1 => $f(1),
-            2 => $f(2),
-            3 => $f(3),
-            4 => $f(4),
-            5 => $f(5),
-            6 => $f(6),
-            7 => $f(7),
-            8 => $f(8),
-            n => $f(n),
+            1 => {
+                const $N: usize = 1;
+                $small
+            }
+            2 => {
+                const $N: usize = 2;
+                $small
+            }
+            3 => {
+                const $N: usize = 3;
+                $small
+            }
+            4 => {
+                const $N: usize = 4;
+                $small
+            }
+            5 => {
+                const $N: usize = 5;
+                $small
+            }
+            6 => {
+                const $N: usize = 6;
+                $small
+            }
+            7 => {
+                const $N: usize = 7;
+                $small
+            }
+            8 => {
+                const $N: usize = 8;
+                $small
+            }
+            _ => $general,
         }
     };
 }
@@ -217,7 +242,11 @@ impl<D: DualScalar> DenseLu<D> {
     /// real, so every part of `b` is transformed alike).
     fn substitute<E: DualScalar>(&self, b: &mut [E]) {
         let ((lu, inv_diag), piv) = (self.lu.split_at(self.n * self.n), &self.piv[..]);
-        small_sizes!(self.n, |n| substitute_n(lu, inv_diag, piv, b, n))
+        let (n, piv) = (self.n, &piv[..self.n]);
+        small_sizes!(n, N => substitute_small::<E, N>(lu, inv_diag, piv, b), _ => {
+            permute(piv, b);
+            eliminate(lu, inv_diag, &mut b[..n]);
+        })
     }
 }
 
@@ -240,34 +269,50 @@ fn inverse_times<E: DualScalar, const N: usize>(inv: &[f64], b: &mut [E], n: usi
     b.copy_from_slice(&x[..n]);
 }
 
-/// [`DenseLu::substitute`] of size `n`, inlined into each arm of its
-/// dispatch so that a small constant `n` unrolls the loops and removes
-/// their bounds checks (the operations and their order are the same at
-/// every size, so the results are too). Sizes 1–8, the kinetic and
-/// pharmacokinetic models most stiff solves run, measured 5–25% faster
-/// per solve on VDPOL, Robertson and HIRES (`docs/benchmarks.md` §9).
+/// [`DenseLu::substitute`] of size `N`, inlined into each arm of its
+/// dispatch: the constant size unrolls the loops, removes their bounds
+/// checks and keeps the vector in registers (the operations and their
+/// order are those of every size, so the results are too). Sizes 1–8, the
+/// kinetic and pharmacokinetic models most stiff solves run (`docs/benchmarks.md` §9).
 #[inline(always)]
-fn substitute_n<E: DualScalar>(lu: &[f64], inv_diag: &[f64], piv: &[usize], b: &mut [E], n: usize) {
-    let (lu, piv, b) = (&lu[..n * n], &piv[..n], &mut b[..n]);
+fn substitute_small<E: DualScalar, const N: usize>(lu: &[f64], inv_diag: &[f64], piv: &[usize], b: &mut [E]) {
+    permute(piv, b);
+    let mut x: [E; N] = std::array::from_fn(|i| b[i]);
+    eliminate(&lu[..N * N], &inv_diag[..N], &mut x);
+    b[..N].copy_from_slice(&x);
+}
+
+/// `b ← P b`, the row exchanges of [`getf2`] in order.
+#[inline(always)]
+fn permute<E: Copy>(piv: &[usize], b: &mut [E]) {
     for (k, &pk) in piv.iter().enumerate() {
         b.swap(k, pk);
     }
+}
+
+/// `x ← U⁻¹ L⁻¹ x`, column by column. A zero entry is skipped where that
+/// saves a dual product; for `f64` the branch costs more than the
+/// multiply–subtract it saves (`x − b·0 = x` but for the sign of a zero).
+#[inline(always)]
+fn eliminate<E: DualScalar>(lu: &[f64], inv_diag: &[f64], x: &mut [E]) {
+    let n = x.len();
+    let skip = |a: f64| E::N_EPS > 0 && a == 0.0;
     for j in 0..n {
-        let bj = b[j];
+        let xj = x[j];
         let col = &lu[j * n..(j + 1) * n];
         for i in j + 1..n {
-            if col[i] != 0.0 {
-                b[i] -= bj * col[i];
+            if !skip(col[i]) {
+                x[i] -= xj * col[i];
             }
         }
     }
     for j in (0..n).rev() {
         let col = &lu[j * n..(j + 1) * n];
-        b[j] *= inv_diag[j];
-        let bj = b[j];
+        x[j] *= inv_diag[j];
+        let xj = x[j];
         for i in 0..j {
-            if col[i] != 0.0 {
-                b[i] -= bj * col[i];
+            if !skip(col[i]) {
+                x[i] -= xj * col[i];
             }
         }
     }
@@ -281,11 +326,15 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
         debug_assert_eq!(jac.n(), n);
         self.shift = shift;
         let a = &mut self.lu[..n * n];
-        for (idx, (dst, src)) in a.iter_mut().zip(jac.as_slice()).enumerate() {
+        // Checked all at once, without a branch per entry.
+        let mut finite = true;
+        for (dst, src) in a.iter_mut().zip(jac.as_slice()) {
             *dst = -src.re();
-            if !dst.is_finite() {
-                return Err(Singular { column: idx / n });
-            }
+            finite &= dst.is_finite();
+        }
+        if !finite {
+            let idx = a.iter().position(|x| !x.is_finite()).unwrap_or(0);
+            return Err(Singular { column: idx / n });
         }
         for k in 0..n {
             a[k * n + k] += shift;
@@ -324,34 +373,67 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
 /// below the diagonal, `U` on and above), the row exchanged with row `k`
 /// in `piv[k]`. Not generic: compiled once, into the library.
 fn getf2(a: &mut [f64], piv: &mut [usize], n: usize) -> Result<(), Singular> {
-    small_sizes!(n, |n| getf2_n(a, piv, n))
+    small_sizes!(n, N => getf2_small::<N>(a, piv), _ => getf2_n(a, piv, n))
 }
 
+/// [`getf2`] of size `N` on a copy held on the stack.
 #[inline(always)]
+fn getf2_small<const N: usize>(a: &mut [f64], piv: &mut [usize]) -> Result<(), Singular> {
+    const { assert!(N <= 8, "getf2_small unrolls at most 8 columns") };
+    let mut m = [[0.0; N]; N];
+    let flat = m.as_flattened_mut();
+    flat.copy_from_slice(&a[..N * N]);
+    let piv = &mut piv[..N];
+    // Each column with its index a constant, so that every loop unrolls.
+    macro_rules! columns {
+        ($($k:literal)+) => {$(
+            if $k < N {
+                lu_column(flat, piv, N, $k)?;
+            }
+        )+};
+    }
+    columns!(0 1 2 3 4 5 6 7);
+    a[..N * N].copy_from_slice(flat);
+    Ok(())
+}
+
 fn getf2_n(a: &mut [f64], piv: &mut [usize], n: usize) -> Result<(), Singular> {
     let (a, piv) = (&mut a[..n * n], &mut piv[..n]);
     for k in 0..n {
-        let col = k * n;
-        let p = (k..n).fold(k, |p, i| if a[col + i].abs() > a[col + p].abs() { i } else { p });
-        let pivot = a[col + p];
-        if pivot == 0.0 || !pivot.is_finite() {
-            return Err(Singular { column: k });
+        lu_column(a, piv, n, k)?;
+    }
+    Ok(())
+}
+
+/// Column `k` of [`getf2`]: its pivot, the row exchange, the multipliers
+/// and the update of the columns right of it.
+#[inline(always)]
+fn lu_column(a: &mut [f64], piv: &mut [usize], n: usize, k: usize) -> Result<(), Singular> {
+    let col = k * n;
+    let mut p = k;
+    for i in k + 1..n {
+        if a[col + i].abs() > a[col + p].abs() {
+            p = i;
         }
-        piv[k] = p;
-        if p != k {
-            for j in 0..n {
-                a.swap(j * n + k, j * n + p);
-            }
+    }
+    let pivot = a[col + p];
+    if pivot == 0.0 || !pivot.is_finite() {
+        return Err(Singular { column: k });
+    }
+    piv[k] = p;
+    if p != k {
+        for j in 0..n {
+            a.swap(j * n + k, j * n + p);
         }
-        for i in k + 1..n {
-            a[col + i] /= pivot;
-        }
-        for j in k + 1..n {
-            let akj = a[j * n + k];
-            if akj != 0.0 {
-                for i in k + 1..n {
-                    a[j * n + i] -= a[col + i] * akj;
-                }
+    }
+    for i in k + 1..n {
+        a[col + i] /= pivot;
+    }
+    for j in k + 1..n {
+        let akj = a[j * n + k];
+        if akj != 0.0 {
+            for i in k + 1..n {
+                a[j * n + i] -= a[col + i] * akj;
             }
         }
     }
@@ -489,6 +571,41 @@ mod tests {
             }
             assert_eq!(lu.inv_ready, INVERSE_SIZES.contains(&n));
         }
+    }
+
+    #[test]
+    fn small_sizes_give_the_general_paths_bits() {
+        // The unrolled kernels of sizes 1–8 against the loops every other
+        // size runs, on matrices that exchange rows and hold zeros.
+        let (mut factored, mut exchanged) = (0, false);
+        for n in 1..=8 {
+            let entry = |r: usize, c: usize| match (r * 5 + c * 3) % 7 {
+                0 => 0.0,
+                v => (v as f64 - 3.5) * (1.0 + 0.1 * r as f64) + if r == c { 0.5 } else { 0.0 },
+            };
+            let a: Vec<f64> = (0..n * n).map(|idx| entry(idx % n, idx / n)).collect();
+            let (mut small, mut general) = (a.clone(), a.clone());
+            let (mut piv_s, mut piv_g) = (vec![0; n], vec![0; n]);
+            let ok = getf2(&mut small, &mut piv_s, n);
+            assert_eq!(ok, getf2_n(&mut general, &mut piv_g, n), "n {n}");
+            if ok.is_err() {
+                continue;
+            }
+            assert_eq!((&small, &piv_s), (&general, &piv_g), "n {n}");
+            (factored, exchanged) = (factored + 1, exchanged || piv_s.iter().enumerate().any(|(k, &p)| p != k));
+            let inv_diag: Vec<f64> = (0..n).map(|j| 1.0 / small[j * n + j]).collect();
+            let b: Vec<Dual64> = (0..n).map(|i| Dual64::new((i as f64 * 0.7).cos(), i as f64 - 1.0)).collect();
+            let lu = DenseLu::<f64> { n, lu: [small, inv_diag.clone()].concat(), piv: piv_s, ..DenseLu::new(n) };
+            let (mut x_small, mut x_general) = (b.clone(), b.clone());
+            lu.substitute(&mut x_small);
+            permute(&piv_g, &mut x_general);
+            eliminate(&general, &inv_diag, &mut x_general);
+            assert_eq!(x_small, x_general, "n {n}");
+            let mut re: Vec<f64> = b.iter().map(|v| v.re).collect();
+            lu.substitute(&mut re);
+            assert!(re.iter().zip(&x_small).all(|(a, b)| a.to_bits() == b.re.to_bits()), "n {n}");
+        }
+        assert!(factored >= 6 && exchanged, "{factored} sizes factored");
     }
 
     #[test]
