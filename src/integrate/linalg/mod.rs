@@ -217,14 +217,17 @@ impl<D: DualScalar> DenseLu<D> {
         if !self.inv_ready {
             let mut inv = std::mem::take(&mut self.inv);
             let (rows, e) = inv.split_at_mut(n * n);
-            for j in 0..n {
-                e.fill(0.0);
-                e[j] = 1.0;
-                self.substitute(e);
-                for (i, &v) in e.iter().enumerate() {
-                    rows[i * n + j] = v;
+            let ((lu, inv_diag), piv) = (self.lu.split_at(n * n), &self.piv[..n]);
+            small_sizes!(n, N => invert_small::<N>(lu, inv_diag, piv, rows), _ => {
+                for j in 0..n {
+                    e.fill(0.0);
+                    e[j] = 1.0;
+                    self.substitute(e);
+                    for (i, &v) in e.iter().enumerate() {
+                        rows[i * n + j] = v;
+                    }
                 }
-            }
+            });
             self.inv = inv;
             self.inv_ready = true;
         }
@@ -280,6 +283,43 @@ fn substitute_small<E: DualScalar, const N: usize>(lu: &[f64], inv_diag: &[f64],
     let mut x: [E; N] = std::array::from_fn(|i| b[i]);
     eliminate(&lu[..N * N], &inv_diag[..N], &mut x);
     b[..N].copy_from_slice(&x);
+}
+
+/// `W⁻¹` of size `N`, row-major into `rows`, from the factors: every
+/// column of the identity substituted at once, each row of the running
+/// matrix a vector over the `N` columns — for each column the operations
+/// of [`eliminate`] on it, so the bits of `N` substitutions, but `N`
+/// independent chains instead of `N` in sequence.
+#[inline(always)]
+fn invert_small<const N: usize>(lu: &[f64], inv_diag: &[f64], piv: &[usize], rows: &mut [f64]) {
+    let lu = &lu[..N * N];
+    let mut x = [[0.0; N]; N];
+    for (i, row) in x.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    permute(piv, &mut x);
+    for j in 0..N {
+        let xj = x[j];
+        for i in j + 1..N {
+            let l = lu[j * N + i];
+            for (v, &w) in x[i].iter_mut().zip(&xj) {
+                *v -= w * l;
+            }
+        }
+    }
+    for j in (0..N).rev() {
+        for v in x[j].iter_mut() {
+            *v *= inv_diag[j];
+        }
+        let xj = x[j];
+        for i in 0..j {
+            let u = lu[j * N + i];
+            for (v, &w) in x[i].iter_mut().zip(&xj) {
+                *v -= w * u;
+            }
+        }
+    }
+    rows[..N * N].copy_from_slice(x.as_flattened());
 }
 
 /// `b ← P b`, the row exchanges of [`getf2`] in order.
@@ -410,10 +450,13 @@ fn getf2_n(a: &mut [f64], piv: &mut [usize], n: usize) -> Result<(), Singular> {
 #[inline(always)]
 fn lu_column(a: &mut [f64], piv: &mut [usize], n: usize, k: usize) -> Result<(), Singular> {
     let col = k * n;
-    let mut p = k;
+    // The largest magnitude kept beside its row, so that each comparison
+    // does not wait on a load from the row found so far.
+    let (mut p, mut largest) = (k, a[col + k].abs());
     for i in k + 1..n {
-        if a[col + i].abs() > a[col + p].abs() {
-            p = i;
+        let v = a[col + i].abs();
+        if v > largest {
+            (p, largest) = (i, v);
         }
     }
     let pivot = a[col + p];
@@ -578,11 +621,11 @@ mod tests {
         // The unrolled kernels of sizes 1–8 against the loops every other
         // size runs, on matrices that exchange rows and hold zeros.
         let (mut factored, mut exchanged) = (0, false);
+        let entry = |r: usize, c: usize| match (r * 5 + c * 3) % 7 {
+            0 => 0.0,
+            v => (v as f64 - 3.5) * (1.0 + 0.1 * r as f64) + if r == c { 0.5 } else { 0.0 },
+        };
         for n in 1..=8 {
-            let entry = |r: usize, c: usize| match (r * 5 + c * 3) % 7 {
-                0 => 0.0,
-                v => (v as f64 - 3.5) * (1.0 + 0.1 * r as f64) + if r == c { 0.5 } else { 0.0 },
-            };
             let a: Vec<f64> = (0..n * n).map(|idx| entry(idx % n, idx / n)).collect();
             let (mut small, mut general) = (a.clone(), a.clone());
             let (mut piv_s, mut piv_g) = (vec![0; n], vec![0; n]);
@@ -606,6 +649,28 @@ mod tests {
             assert!(re.iter().zip(&x_small).all(|(a, b)| a.to_bits() == b.re.to_bits()), "n {n}");
         }
         assert!(factored >= 6 && exchanged, "{factored} sizes factored");
+        // The inverse of sizes 5–8, all columns at once, against the
+        // substitution of each column of the identity.
+        for n in INVERSE_SIZES.take(4) {
+            let mut jac = DenseMatrix::from_element(n, 0.0);
+            for c in 0..n {
+                for r in 0..n {
+                    jac.column_mut(c)[r] = entry(r, c);
+                }
+            }
+            let mut lu = DenseLu::<f64>::new(n);
+            lu.factor(&jac, 0.3).unwrap();
+            assert!(lu.piv.iter().enumerate().any(|(k, &p)| p != k), "n {n}: rows exchanged");
+            let mut b = vec![0.0; n];
+            lu.apply_inverse(&mut b);
+            for j in 0..n {
+                let mut e: Vec<f64> = (0..n).map(|i| if i == j { 1.0 } else { 0.0 }).collect();
+                lu.substitute(&mut e);
+                for (i, v) in e.iter().enumerate() {
+                    assert_eq!(lu.inv[i * n + j].to_bits(), v.to_bits(), "n {n}, ({i}, {j})");
+                }
+            }
+        }
     }
 
     #[test]
