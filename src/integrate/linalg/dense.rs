@@ -10,39 +10,14 @@ use crate::DualScalar;
 /// for the other sizes.
 macro_rules! small_sizes {
     ($n:expr, $N:ident => $small:expr, _ => $general:expr) => {
+        small_sizes!(@arms $n, $N, $small, $general, 1 2 3 4 5 6 7 8)
+    };
+    (@arms $n:expr, $N:ident, $small:expr, $general:expr, $($k:literal)+) => {
         match $n {
-            1 => {
-                const $N: usize = 1;
+            $($k => {
+                const $N: usize = $k;
                 $small
-            }
-            2 => {
-                const $N: usize = 2;
-                $small
-            }
-            3 => {
-                const $N: usize = 3;
-                $small
-            }
-            4 => {
-                const $N: usize = 4;
-                $small
-            }
-            5 => {
-                const $N: usize = 5;
-                $small
-            }
-            6 => {
-                const $N: usize = 6;
-                $small
-            }
-            7 => {
-                const $N: usize = 7;
-                $small
-            }
-            8 => {
-                const $N: usize = 8;
-                $small
-            }
+            })+
             _ => $general,
         }
     };
@@ -133,13 +108,7 @@ impl<D: DualScalar> DenseLu<D> {
             self.inv_ready = true;
         }
         let inv = &self.inv[..n * n];
-        match n {
-            5 => inverse_times::<E, 5>(inv, b, 5),
-            6 => inverse_times::<E, 6>(inv, b, 6),
-            7 => inverse_times::<E, 7>(inv, b, 7),
-            8 => inverse_times::<E, 8>(inv, b, 8),
-            n => inverse_times::<E, MAX_INVERSE>(inv, b, n),
-        }
+        small_sizes!(n, N => inverse_times::<E, N>(inv, b, N), _ => inverse_times::<E, MAX_INVERSE>(inv, b, n))
     }
 
     /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic (the factors are
@@ -186,41 +155,19 @@ fn substitute_small<E: DualScalar, const N: usize>(lu: &[f64], inv_diag: &[f64],
     b[..N].copy_from_slice(&x);
 }
 
-/// `W⁻¹` of size `N`, row-major into `rows`, from the factors: every
-/// column of the identity substituted at once, each row of the running
-/// matrix a vector over the `N` columns — for each column the operations
-/// of [`eliminate`] on it, so the bits of `N` substitutions, but `N`
-/// independent chains instead of `N` in sequence.
+/// `W⁻¹` of size `N`, row-major into `rows`, from the factors: the
+/// substitution of each column of the identity, each in its own stack
+/// buffer so that the `N` chains run side by side.
 #[inline(always)]
 fn invert_small<const N: usize>(lu: &[f64], inv_diag: &[f64], piv: &[usize], rows: &mut [f64]) {
-    let lu = &lu[..N * N];
-    let mut x = [[0.0; N]; N];
-    for (i, row) in x.iter_mut().enumerate() {
-        row[i] = 1.0;
-    }
-    permute(piv, &mut x);
     for j in 0..N {
-        let xj = x[j];
-        for i in j + 1..N {
-            let l = lu[j * N + i];
-            for (v, &w) in x[i].iter_mut().zip(&xj) {
-                *v -= w * l;
-            }
+        let mut e = [0.0; N];
+        e[j] = 1.0;
+        substitute_small::<f64, N>(lu, inv_diag, piv, &mut e);
+        for (i, &v) in e.iter().enumerate() {
+            rows[i * N + j] = v;
         }
     }
-    for j in (0..N).rev() {
-        for v in x[j].iter_mut() {
-            *v *= inv_diag[j];
-        }
-        let xj = x[j];
-        for i in 0..j {
-            let u = lu[j * N + i];
-            for (v, &w) in x[i].iter_mut().zip(&xj) {
-                *v -= w * u;
-            }
-        }
-    }
-    rows[..N * N].copy_from_slice(x.as_flattened());
 }
 
 /// `b ← P b`, the row exchanges of [`getf2`] in order.
@@ -517,7 +464,7 @@ mod tests {
             assert!(re.iter().zip(&x_small).all(|(a, b)| a.to_bits() == b.re.to_bits()), "n {n}");
         }
         assert!(factored >= 6 && exchanged, "{factored} sizes factored");
-        // The inverse of sizes 5–8, all columns at once, against the
+        // The inverse of sizes 5–8, built column by column side by side, against the
         // substitution of each column of the identity.
         for n in INVERSE_SIZES.take(4) {
             let mut jac = DenseMatrix::from_element(n, 0.0);
