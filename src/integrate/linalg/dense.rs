@@ -464,8 +464,8 @@ mod tests {
             assert!(re.iter().zip(&x_small).all(|(a, b)| a.to_bits() == b.re.to_bits()), "n {n}");
         }
         assert!(factored >= 6 && exchanged, "{factored} sizes factored");
-        // The inverse of sizes 5–8, built column by column side by side, against the
-        // substitution of each column of the identity.
+        // The inverse of sizes 5–8 (inlined, a buffer per column) against
+        // `substitute` of each column of the identity.
         for n in INVERSE_SIZES.take(4) {
             let mut jac = DenseMatrix::from_element(n, 0.0);
             for c in 0..n {
