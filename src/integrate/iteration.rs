@@ -20,8 +20,8 @@
 use super::Stats;
 use super::jacobian::{ColoredJacobian, DualJacobian};
 use super::linalg::{
-    BandLu, CscPattern, DenseLu, DenseMatrix, KrylovSolver, LinearSolver, NotSpd, Singular, SparseCholesky, SparseLu,
-    SparseMatrix, bandwidths, mirror, symmetric,
+    BandLu, CscPattern, DenseLu, DenseMatrix, KrylovSolver, LinearSolver, NewtonTarget, NotSpd, Singular,
+    SparseCholesky, SparseLu, SparseMatrix, bandwidths, mirror, symmetric,
 };
 use super::mass::Mass;
 use super::options::{Linsolve, Settings};
@@ -239,13 +239,15 @@ impl<D: DualScalar> Factor<D> {
         }
     }
 
-    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
+    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], newton: Option<NewtonTarget<'_>>) {
         match self {
-            Factor::Band(lu) => LinearSolver::<D>::solve_primal(lu, b),
-            Factor::Krylov { solver, .. } => LinearSolver::<D>::solve_primal(&mut **solver, b),
-            Factor::General(lu) => LinearSolver::<D>::solve_primal(&mut **lu, b),
-            Factor::Symmetric { lu: Some(lu), use_lu: true, .. } => LinearSolver::<D>::solve_primal(&mut **lu, b),
-            Factor::Symmetric { chol: Some(chol), .. } => LinearSolver::<D>::solve_primal(&mut **chol, b),
+            Factor::Band(lu) => LinearSolver::<D>::solve_primal(lu, b, newton),
+            Factor::Krylov { solver, .. } => LinearSolver::<D>::solve_primal(&mut **solver, b, newton),
+            Factor::General(lu) => LinearSolver::<D>::solve_primal(&mut **lu, b, newton),
+            Factor::Symmetric { lu: Some(lu), use_lu: true, .. } => {
+                LinearSolver::<D>::solve_primal(&mut **lu, b, newton)
+            }
+            Factor::Symmetric { chol: Some(chol), .. } => LinearSolver::<D>::solve_primal(&mut **chol, b, newton),
             Factor::Symmetric { .. } => unreachable!("solve before a factorization"),
         }
     }
@@ -511,10 +513,10 @@ where
     }
 
     /// `b ← W₀⁻¹ b` with the real factorization, every part alike.
-    pub fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
+    pub fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], newton: Option<NewtonTarget<'_>>) {
         match &mut self.kind {
-            Kind::Dense { lu, .. } => LinearSolver::<D>::solve_primal(lu, b),
-            Kind::Sparse(sp) => sp.lu.solve_primal(b),
+            Kind::Dense { lu, .. } => LinearSolver::<D>::solve_primal(lu, b, newton),
+            Kind::Sparse(sp) => sp.lu.solve_primal(b, newton),
         }
     }
 

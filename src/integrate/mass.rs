@@ -200,7 +200,7 @@ impl Mass {
             if lu.factor(&block, 0.0).is_err() {
                 return Err(fail(&f));
             }
-            lu.solve_primal(&mut step);
+            lu.solve_primal(&mut step, None);
             let mut small = true;
             for (a, &i) in alg.iter().enumerate() {
                 small &= step[a].re().abs() <= 1e-12 * (1.0 + y[i].re().abs());

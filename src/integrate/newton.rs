@@ -33,6 +33,7 @@
 
 use super::controller::rms;
 use super::iteration::IterationMatrix;
+use super::linalg::NewtonTarget;
 use super::mass::Mass;
 use super::options::Settings;
 use super::stepper::{Failure, zeros};
@@ -325,7 +326,11 @@ where
             (Some(w), true) => w,
             _ => &mut self.w,
         };
-        w.solve_primal(self.dy.as_mut_slice());
+        // How accurate an iterative solve must be: its bound on the error
+        // assumes `W = I/c_J − J` (no mass matrix, whose algebraic rows
+        // `W⁻¹` does not shrink by `c_J`).
+        let target = self.mass.is_none().then_some(NewtonTarget { weights: &self.scale, tol: eq.tol });
+        w.solve_primal(self.dy.as_mut_slice(), target);
         stats.krylov_iters += w.take_krylov_iters();
         Ok(())
     }

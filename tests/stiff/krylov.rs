@@ -18,23 +18,40 @@ fn units(a: &Solution, b: &Solution, rtol: f64, atol: f64) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs() / (atol + rtol * y.abs())).fold(0.0, f64::max)
 }
 
-/// The same problem solved with the Krylov path and with the sparse LU
-/// ends at the same state to a small fraction of the tolerance — the
-/// linear solves are exact to 1e-10 (Rosenbrock stages) or converge with
-/// Newton's iteration (BDF, ESDIRK) — in about the same steps.
+/// The largest error of an end state against a reference end state, in
+/// units of the tolerance.
+fn error(a: &Solution, reference: &[f64], rtol: f64, atol: f64) -> f64 {
+    let a = a.last().unwrap().1;
+    a.iter().zip(reference).map(|(x, y)| (x - y).abs() / (atol + rtol * y.abs())).fold(0.0, f64::max)
+}
+
+/// The same problem solved with the Krylov path and with the sparse LU,
+/// in about the same steps, is as accurate against a reference solution
+/// (the LU at a 10⁵ times tighter tolerance). Rosenbrock's stage solves
+/// are exact to 1e-10, so its two paths end at the same state; BDF's and
+/// ESDIRK's Newton corrections are solved only to 5% of Newton's
+/// tolerance (an inexact Newton method, as CVODE's), so their end states
+/// differ by up to the global error itself, neither systematically worse
+/// (measured: BDF 2.6 against the LU's 3.7 units; before the Newton
+/// target, at a thousandth of the residual, 3.7 and 3.7).
 #[test]
 fn krylov_and_lu_paths_agree() {
     let m = Brusselator2D::new(16).unwrap();
     let y0 = m.initial_state();
     let (rtol, atol) = (1e-7, 1e-9);
     let base = Options::default().rtol(rtol).atol(atol).save_final();
+    let tight = base.clone().rtol(1e-12).atol(1e-14).linsolve(Linsolve::Sparse);
+    let reference = run(Bdf, &m, &y0, &Brusselator2D::PARAMS, &tight).last().unwrap().1.to_vec();
     each_method!(alg in [Rodas5P, Bdf, Kvaerno5] {
         let lu = run(alg, &m, &y0, &Brusselator2D::PARAMS, &base.clone().linsolve(Linsolve::Sparse));
         let kr = run(alg, &m, &y0, &Brusselator2D::PARAMS, &base.clone().linsolve(Linsolve::Krylov));
-        let diff = units(&kr, &lu, rtol, atol);
-        println!("{alg}: {diff:.2e} units; LU {:?}; Krylov {:?}", lu.stats, kr.stats);
+        let (diff, e_lu, e_kr) = (units(&kr, &lu, rtol, atol), error(&lu, &reference, rtol, atol), error(&kr, &reference, rtol, atol));
+        println!("{alg}: {diff:.2e} units apart, errors LU {e_lu:.2} Krylov {e_kr:.2}; LU {:?}; Krylov {:?}", lu.stats, kr.stats);
         assert!(kr.stats.krylov_iters > 0 && lu.stats.krylov_iters == 0);
-        assert!(diff < 0.05, "{alg}: Krylov and LU differ by {diff} units");
+        assert!(e_lu < 10.0 && e_kr <= 1.25 * e_lu + 0.25, "{alg}: errors LU {e_lu}, Krylov {e_kr} units");
+        if alg.name() == "Rodas5P" {
+            assert!(diff < 1e-3, "{alg}: Krylov and LU differ by {diff} units");
+        }
         assert!(kr.stats.accepted.abs_diff(lu.stats.accepted) * 20 <= lu.stats.accepted, "{alg}");
     });
 }

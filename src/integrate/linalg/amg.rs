@@ -103,11 +103,10 @@ impl Csr {
         }
     }
 
-    /// `y ← y + Aᵀ x`.
-    fn mul_transpose_add(&self, x: &[f64], y: &mut [f64]) {
-        for (i, &xi) in x.iter().enumerate() {
-            let (cols, vals) = self.row(i);
-            cols.iter().zip(vals).for_each(|(&j, &v)| y[j] += v * xi);
+    /// `y ← A x`.
+    fn mul(&self, x: &[f64], y: &mut [f64]) {
+        for (yi, r) in y.iter_mut().zip(self.ptr.windows(2)) {
+            *yi = row_dot(&self.col[r[0]..r[1]], &self.val[r[0]..r[1]], x);
         }
     }
 
@@ -225,8 +224,10 @@ fn row_dot(cols: &[usize], vals: &[f64], x: &[f64]) -> f64 {
 }
 
 /// One level of the hierarchy: its matrix, the prolongator to it from the
-/// next coarser level (whose transpose is the restriction), and the
-/// cycle's buffers.
+/// next coarser level and its transpose, the restriction (by rows, so
+/// that restricting gathers instead of scattering: a scatter's additions
+/// to one coarse unknown from the consecutive rows of its aggregate wait
+/// on each other through memory), and the cycle's buffers.
 #[derive(Debug)]
 struct Level {
     a: Csr,
@@ -234,6 +235,7 @@ struct Level {
     /// [`Csr::diagonal_split`] of `a`.
     split: Vec<[usize; 2]>,
     p: Csr,
+    r: Csr,
     /// The residual (this level's size), the coarse right-hand side and
     /// correction (the next level's).
     res: Vec<f64>,
@@ -282,13 +284,15 @@ impl Amg {
                 }
             };
             let p = prolongator(&a, &inv_diag, &agg, nc);
-            let next = p.transpose().matmul(&a.matmul(&p));
+            let r = p.transpose();
+            let next = r.matmul(&a.matmul(&p));
             let split = a.diagonal_split();
             levels.push(Level {
                 a,
                 inv_diag,
                 split,
                 p,
+                r,
                 res: vec![0.0; n],
                 coarse_b: vec![0.0; nc],
                 coarse_x: vec![0.0; nc],
@@ -368,8 +372,7 @@ fn cycle(levels: &mut [Level], coarsest: &mut Coarsest, b: &[f64], x: &mut [f64]
         return;
     };
     lv.a.gauss_seidel_from_zero(&lv.inv_diag, &lv.split, b, x, &mut lv.res);
-    lv.coarse_b.fill(0.0);
-    lv.p.mul_transpose_add(&lv.res, &mut lv.coarse_b);
+    lv.r.mul(&lv.res, &mut lv.coarse_b);
     cycle(rest, coarsest, &lv.coarse_b, &mut lv.coarse_x);
     lv.p.mul_add(&lv.coarse_x, x);
     lv.a.gauss_seidel(&lv.inv_diag, b, x, false);

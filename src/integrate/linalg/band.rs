@@ -4,7 +4,7 @@
 //! general sparse LU by a wide margin: `O(n·kl·(kl + ku))` to factor,
 //! `O(n·(2kl + ku))` to solve, no symbolic analysis, no permutations.
 
-use super::{LinearSolver, Singular, SparseMatrix, corrected_solve};
+use super::{LinearSolver, NewtonTarget, Singular, SparseMatrix, corrected_solve};
 use crate::DualScalar;
 
 /// The lower and upper bandwidths of `jac`'s pattern (the largest
@@ -242,7 +242,7 @@ impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
         (self.b, self.r) = buffers;
     }
 
-    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
+    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {
         self.substitute(b);
     }
 }

@@ -6,7 +6,7 @@
 
 use super::real::RealCholesky;
 use super::sparse::{Columns, fill_w};
-use super::{CscPattern, LinearSolver, Singular, SparseMatrix, corrected_solve};
+use super::{CscPattern, LinearSolver, NewtonTarget, Singular, SparseMatrix, corrected_solve};
 use crate::{DualScalar, Error};
 
 /// Why a Cholesky factorization was not made.
@@ -139,7 +139,7 @@ impl<D: DualScalar> LinearSolver<D> for SparseCholesky<D> {
         (self.b, self.r) = buffers;
     }
 
-    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
+    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {
         self.substitute(b);
     }
 }

@@ -2,7 +2,7 @@
 //! mid-sized systems, its kernels unrolled for sizes 1–8, and the explicit
 //! inverse for Newton's preconditioner solves.
 
-use super::{DenseMatrix, LinearSolver, Singular, corrected_solve};
+use super::{DenseMatrix, LinearSolver, NewtonTarget, Singular, corrected_solve};
 use crate::DualScalar;
 
 /// `$small` with the constant `$N` the size `$n` for sizes 1–8, so that
@@ -249,7 +249,7 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
         (self.b, self.r) = buffers;
     }
 
-    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
+    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {
         match INVERSE_SIZES.contains(&self.n) {
             true => self.apply_inverse(b),
             false => self.substitute(b),
@@ -417,12 +417,12 @@ mod tests {
                 let b: Vec<f64> = (0..n).map(|i| ((i + k) as f64 * 0.7).cos()).collect();
                 let want = w.clone().lu().solve(&nalgebra::DVector::from_column_slice(&b)).unwrap();
                 let mut x = b.clone();
-                LinearSolver::<f64>::solve_primal(&mut lu, &mut x);
+                LinearSolver::<f64>::solve_primal(&mut lu, &mut x, None);
                 for i in 0..n {
                     assert!((x[i] - want[i]).abs() < 1e-14 * want.amax(), "n {n}: {} vs {}", x[i], want[i]);
                 }
                 let mut xd: Vec<Dual64> = b.iter().map(|&v| Dual64::from(v).derivative()).collect();
-                LinearSolver::<f64>::solve_primal(&mut lu, &mut xd);
+                LinearSolver::<f64>::solve_primal(&mut lu, &mut xd, None);
                 for i in 0..n {
                     assert_eq!(xd[i].re, x[i]);
                 }

@@ -12,7 +12,9 @@
 //! and [`NEWTON_RTOL`] for [`solve_primal`](LinearSolver::solve_primal),
 //! the correction of a Newton iteration, which converges to the same
 //! point whatever the accuracy of its linear solves (an inexact Newton
-//! method). The derivative parts are corrected as for the direct solvers,
+//! method) — or, given Newton's weights and tolerance, to a residual that
+//! bounds the correction's error by 5% of that tolerance, whichever comes
+//! first (CVODE's test for its Krylov solvers). The derivative parts are corrected as for the direct solvers,
 //! `x_ε = W⁻¹(b_ε − W_ε x)`, so they are exact to the solve's tolerance.
 //!
 //! Reference: Y. Saad, M. H. Schultz, *GMRES: a generalized minimal
@@ -23,7 +25,7 @@
 
 use super::amg::{Amg, Csr};
 use super::sparse::{Columns, fill_w_checked};
-use super::{LinearSolver, Singular, SparseMatrix, corrected_solve};
+use super::{LinearSolver, NewtonTarget, Singular, SparseMatrix, corrected_solve};
 use crate::DualScalar;
 
 /// The relative residual `‖b − W x‖ / ‖b‖` of [`LinearSolver::solve`].
@@ -38,6 +40,15 @@ pub const SOLVE_RTOL: f64 = 1e-10;
 /// units from the LU's (0.19 at 1e-3), Newton's convergence test no longer
 /// bounding what its inexact solves leave (docs/benchmarks.md §12).
 pub const NEWTON_RTOL: f64 = 1e-3;
+/// A Newton correction's solve also stops once its residual, in Newton's
+/// weighted RMS norm and divided by the shift, is this fraction of
+/// Newton's tolerance (CVODE's `epslin`, 0.05): for a dissipative `J`,
+/// `‖W⁻¹‖ ≤ 1/shift` in that norm, so the correction is then within 5% of
+/// the tolerance of the exact one and Newton's convergence test still
+/// bounds the error. The later iterations of a Newton solve, whose
+/// corrections are already small, stop after one or two GMRES iterations
+/// instead of reducing their residual a thousandfold.
+const NEWTON_ETA: f64 = 0.05;
 /// A hierarchy built for one shift serves others up to this factor away
 /// (for the same `J`). Measured on the periodic 2-D Brusselator (BDF,
 /// rtol 1e-6; a new hierarchy for every factorization before): at 2,048
@@ -65,6 +76,18 @@ struct Gmres {
     /// The right-hand side and the residual.
     rhs: Vec<f64>,
     r: Vec<f64>,
+    /// The weights of a weighted solve ([`Stop::weighted`]): the residual's
+    /// norm is `‖scale ∘ r‖₂`.
+    scale: Vec<f64>,
+}
+
+/// Where a GMRES solve stops: a residual `rtol` of the right-hand side's,
+/// or (`weighted`) a residual measured as `‖scale ∘ r‖₂` below that
+/// absolute bound or `rtol` of `‖scale ∘ b‖₂`, whichever comes first.
+#[derive(Clone, Copy)]
+struct Stop {
+    rtol: f64,
+    weighted: Option<f64>,
 }
 
 impl Gmres {
@@ -78,16 +101,28 @@ impl Gmres {
             g: vec![0.0; RESTART + 1],
             rhs: vec![0.0; n],
             r: vec![0.0; n],
+            scale: vec![1.0; n],
         }
     }
 
-    /// `x ← A⁻¹ x` to a residual `rtol` of the right-hand side's (2-norm),
-    /// from `x = 0`; the iterations taken, and whether the tolerance was
-    /// reached (else `x` is the best iterate after [`MAX_ITERS`]).
-    fn solve(&mut self, amg: &mut Amg, x: &mut [f64], rtol: f64) -> (usize, bool) {
-        let n = self.n;
+    /// `r ← scale ∘ r` if the solve is weighted.
+    fn weigh(&mut self, weighted: bool) {
+        if weighted {
+            self.r.iter_mut().zip(&self.scale).for_each(|(r, s)| *r *= s);
+        }
+    }
+
+    /// `x ← A⁻¹ x` to the residual `stop` asks for, from `x = 0`; the
+    /// iterations taken, and whether the tolerance was reached (else `x` is
+    /// the best iterate after [`MAX_ITERS`]). A weighted solve runs GMRES on
+    /// the scaled system `S A S⁻¹ (S x) = S b`, `S = diag(scale)`, whose
+    /// residual norm is the weighted one.
+    fn solve(&mut self, amg: &mut Amg, x: &mut [f64], stop: Stop) -> (usize, bool) {
+        let (n, weighted) = (self.n, stop.weighted.is_some());
         self.rhs.copy_from_slice(x);
-        let b_norm = norm(&self.rhs);
+        self.r.copy_from_slice(x);
+        self.weigh(weighted);
+        let b_norm = norm(&self.r);
         if !b_norm.is_finite() {
             x.fill(f64::NAN);
             return (0, false);
@@ -96,18 +131,20 @@ impl Gmres {
         if b_norm == 0.0 {
             return (0, true);
         }
-        let target = rtol * b_norm;
-        self.r.copy_from_slice(&self.rhs);
+        let target = (stop.rtol * b_norm).max(stop.weighted.unwrap_or(0.0));
         let mut beta = b_norm;
         let mut iters = 0;
         loop {
+            if beta <= target {
+                return (iters, true);
+            }
             self.v[..n].iter_mut().zip(&self.r).for_each(|(v, r)| *v = r / beta);
             self.g.fill(0.0);
             self.g[0] = beta;
             let mut k = 0;
             while k < RESTART && iters < MAX_ITERS {
                 iters += 1;
-                if !self.arnoldi(amg, k) {
+                if !self.arnoldi(amg, k, weighted) {
                     break;
                 }
                 k += 1;
@@ -124,12 +161,15 @@ impl Gmres {
             for (j, &yj) in y[..k].iter().enumerate() {
                 x.iter_mut().zip(&self.z[j * n..(j + 1) * n]).for_each(|(x, z)| *x += yj * z);
             }
-            amg.matrix().residual(&self.rhs, x, &mut self.r);
-            beta = norm(&self.r);
-            if beta <= target {
+            // The rotated right-hand side's last entry is the residual's
+            // norm: computed anew only for a restart.
+            if k > 0 && self.g[k].abs() <= target {
                 return (iters, true);
             }
-            if k == 0 || iters >= MAX_ITERS || !beta.is_finite() {
+            amg.matrix().residual(&self.rhs, x, &mut self.r);
+            self.weigh(weighted);
+            beta = norm(&self.r);
+            if beta > target && (k == 0 || iters >= MAX_ITERS || !beta.is_finite()) {
                 return (iters, false);
             }
         }
@@ -138,15 +178,24 @@ impl Gmres {
     /// Step `j` of Arnoldi's process with modified Gram–Schmidt: `z_j`,
     /// `v_{j+1}`, column `j` of `H` rotated into triangular form and `g`
     /// with it. `false` if the step adds nothing (a breakdown: column `j`
-    /// is not used).
-    fn arnoldi(&mut self, amg: &mut Amg, j: usize) -> bool {
+    /// is not used). Weighted: `z_j = M⁻¹ S⁻¹ v_j` and `v_{j+1}` from
+    /// `S A z_j`.
+    fn arnoldi(&mut self, amg: &mut Amg, j: usize, weighted: bool) -> bool {
         let n = self.n;
         let (basis, rest) = self.v.split_at_mut((j + 1) * n);
         let w = &mut rest[..n];
         let z = &mut self.z[j * n..(j + 1) * n];
-        amg.apply(&basis[j * n..], z);
+        if weighted {
+            w.iter_mut().zip(&basis[j * n..]).zip(&self.scale).for_each(|((w, v), s)| *w = v / s);
+            amg.apply(w, z);
+        } else {
+            amg.apply(&basis[j * n..], z);
+        }
         w.fill(0.0);
         amg.matrix().mul_add(z, w);
+        if weighted {
+            w.iter_mut().zip(&self.scale).for_each(|(w, s)| *w *= s);
+        }
         let col = &mut self.h[j * (RESTART + 1)..(j + 1) * (RESTART + 1)];
         for (i, vi) in basis.chunks_exact(n).enumerate() {
             let hij = dot(w, vi);
@@ -173,8 +222,18 @@ impl Gmres {
     }
 }
 
+/// `Σ aᵢbᵢ` in four partial sums: one chain of additions waits on each
+/// (a Krylov vector has thousands of entries).
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = a4.remainder().iter().zip(b4.remainder()).map(|(x, y)| x * y).sum();
+    let mut s = [0.0; 4];
+    for (x, y) in a4.zip(b4) {
+        for k in 0..4 {
+            s[k] += x[k] * y[k];
+        }
+    }
+    (s[0] + s[1]) + (s[2] + s[3]) + tail
 }
 
 fn norm(a: &[f64]) -> f64 {
@@ -260,18 +319,29 @@ impl<D: DualScalar> KrylovSolver<D> {
         self.failures
     }
 
-    /// `b ← W⁻¹ b` for every real number of `E`, each to `rtol`.
-    fn substitute<E: DualScalar>(&mut self, b: &mut [E], rtol: f64) {
+    /// `b ← W⁻¹ b` for every real number of `E`, each to `rtol`; with a
+    /// Newton target, the real part also stops at [`NEWTON_ETA`] of it.
+    fn substitute<E: DualScalar>(&mut self, b: &mut [E], rtol: f64, newton: Option<NewtonTarget<'_>>) {
         let (gmres, n) = (&mut self.gmres, b.len());
         let Some(amg) = self.amg.as_mut() else {
             // No factorization (or a failed one): no solution.
             b.iter_mut().for_each(|v| *v = E::from(f64::NAN));
             return;
         };
+        let real = Stop {
+            rtol,
+            weighted: newton.map(|t| {
+                // `S = diag(weights)/√n`: the 2-norm of `S r` is the RMS norm.
+                let root = (n as f64).sqrt();
+                gmres.scale.iter_mut().zip(t.weights).for_each(|(s, w)| *s = w / root);
+                NEWTON_ETA * t.tol * self.shift
+            }),
+        };
         let (mut iterations, mut failures) = (0, 0);
         self.cols.solve(b, |x, k| {
-            for column in x.chunks_exact_mut(n).take(k) {
-                let (its, converged) = gmres.solve(amg, column, rtol);
+            for (l, column) in x.chunks_exact_mut(n).take(k).enumerate() {
+                let stop = if l == 0 { real } else { Stop { rtol, weighted: None } };
+                let (its, converged) = gmres.solve(amg, column, stop);
                 iterations += its;
                 failures += usize::from(!converged);
             }
@@ -311,12 +381,18 @@ impl<D: DualScalar> LinearSolver<D> for KrylovSolver<D> {
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
         let mut buffers = (std::mem::take(&mut self.b), std::mem::take(&mut self.r));
-        corrected_solve(b, &mut buffers, self.shift, |x| self.substitute(x, SOLVE_RTOL), |x, r| jac.mul_add(x, r));
+        corrected_solve(
+            b,
+            &mut buffers,
+            self.shift,
+            |x| self.substitute(x, SOLVE_RTOL, None),
+            |x, r| jac.mul_add(x, r),
+        );
         (self.b, self.r) = buffers;
     }
 
-    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
-        self.substitute(b, NEWTON_RTOL);
+    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], newton: Option<NewtonTarget<'_>>) {
+        self.substitute(b, NEWTON_RTOL, newton);
     }
 }
 
@@ -453,6 +529,40 @@ mod tests {
         eprintln!("{counts:?}");
         assert!(counts.iter().all(|&c| c <= 25), "{counts:?}");
         assert!(counts[2] <= counts[0] + 6, "{counts:?}");
+    }
+
+    #[test]
+    fn a_newton_correction_stops_at_its_weighted_target() {
+        let jac = jacobian(24, 0.7);
+        let (n, shift) = (jac.n(), 20.0);
+        let mut k = KrylovSolver::new(&jac);
+        k.factor(&jac, shift).unwrap();
+        let b = rhs(n, 0.7);
+        let weights: Vec<f64> = (0..n).map(|i| 1.0 / (1.0 + (i % 5) as f64)).collect();
+        let rms = |v: &[f64]| (v.iter().zip(&weights).map(|(v, w)| (v * w).powi(2)).sum::<f64>() / n as f64).sqrt();
+        // The weighted residual `‖diag(w) (b − W x)‖_rms / shift` against
+        // the looser of its two bounds, for each tolerance; a loose one
+        // takes fewer iterations.
+        let residual = |x: &[f64]| {
+            let mut r: Vec<f64> = b.iter().zip(x).map(|(b, x)| b - shift * x).collect();
+            jac.mul_add(x, &mut r);
+            rms(&r) / shift
+        };
+        let relative = NEWTON_RTOL * rms(&b) / shift;
+        let mut iterations = Vec::new();
+        for tol in [1e-5, 1e-2, 1.0] {
+            let mut x = b.clone();
+            k.solve_primal(&mut x, Some(NewtonTarget { weights: &weights, tol }));
+            let (r, its) = (residual(&x), k.take_iterations());
+            assert!(r <= (NEWTON_ETA * tol).max(relative), "tol {tol}: {r} ({relative})");
+            iterations.push(its);
+        }
+        assert!(NEWTON_ETA * 1e-5 < relative && relative < NEWTON_ETA * 1e-2);
+        let mut x = b.clone();
+        k.solve_primal(&mut x, None);
+        let relative_only = k.take_iterations();
+        assert!(iterations.windows(2).all(|w| w[0] >= w[1]), "{iterations:?}");
+        assert!(iterations[2] < iterations[0].min(relative_only), "{iterations:?}, {relative_only}");
     }
 
     #[test]

@@ -102,8 +102,21 @@ pub trait LinearSolver<D: DualScalar> {
     /// Overwrite `b` with `W₀⁻¹ b`, `W₀` the real matrix of the last
     /// [`factor`](Self::factor), applied alike to every part of `b`: the
     /// preconditioner of a Newton iteration, whose fixed point (and so its
-    /// derivative parts) does not depend on it.
-    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]);
+    /// derivative parts) does not depend on it. `newton` tells an iterative
+    /// solver how accurate a Newton correction must be; direct solvers
+    /// ignore it.
+    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], newton: Option<NewtonTarget<'_>>);
+}
+
+/// What a Newton correction needs of [`LinearSolver::solve_primal`]: its
+/// error, in Newton's RMS norm with `weights` (the reciprocals of
+/// `atol + rtol·|y|`), well below Newton's tolerance `tol`.
+#[derive(Clone, Copy, Debug)]
+pub struct NewtonTarget<'a> {
+    /// The reciprocal error weights, one per unknown.
+    pub weights: &'a [f64],
+    /// Newton's convergence tolerance in that norm.
+    pub tol: f64,
 }
 
 /// `b ← W⁻¹ b` exactly in every part of the scalar, `W = shift·I − J`:

@@ -10,7 +10,7 @@
 //! back-substitutions per solve, never a dense anything.
 
 use super::real::RealLu;
-use super::{CscPattern, LinearSolver, Singular, corrected_solve};
+use super::{CscPattern, LinearSolver, NewtonTarget, Singular, corrected_solve};
 use crate::{DualScalar, Error};
 
 /// A square sparse matrix whose pattern holds the diagonal (the pattern
@@ -242,7 +242,7 @@ impl<D: DualScalar> LinearSolver<D> for SparseLu<D> {
         (self.b, self.r) = buffers;
     }
 
-    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E]) {
+    fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {
         self.substitute(b);
     }
 }
