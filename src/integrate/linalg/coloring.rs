@@ -41,9 +41,9 @@ impl Coloring {
     /// color none of its neighbours has yet.
     pub fn greedy(pattern: &CscPattern) -> Coloring {
         let graph = Intersections::new(pattern);
-        let cols = graph.adj.len();
+        let cols = graph.cols();
         let mut largest_first: Vec<usize> = (0..cols).collect();
-        largest_first.sort_by_key(|&c| (std::cmp::Reverse(graph.adj[c].len()), c));
+        largest_first.sort_by_key(|&c| (std::cmp::Reverse(graph.neighbours(c).len()), c));
         // No coloring has fewer colors than a row has entries: there the
         // search stops (the 1-D Brusselator's pattern reaches it at once).
         let mut per_row = vec![0usize; pattern.rows()];
@@ -56,21 +56,33 @@ impl Coloring {
         let b = graph.color(&graph.smallest_last());
         let mut best = if b.n_colors < a.n_colors { b } else { a };
         // Culberson's iterated greedy: recoloring class by class (largest
-        // color first) never needs more colors, and often fewer.
+        // color first, or largest class first) never needs more colors,
+        // and often fewer. Each order is a counting sort of the classes.
+        let mut order = Vec::with_capacity(cols);
         for round in 0..ITERATED_GREEDY_ROUNDS {
             if best.n_colors <= bound {
                 break;
             }
-            let mut order: Vec<usize> = (0..cols).collect();
-            if round % 2 == 0 {
-                order.sort_by_key(|&c| (std::cmp::Reverse(best.colors[c]), c));
-            } else {
-                let mut size = vec![0usize; best.n_colors];
-                best.colors.iter().for_each(|&k| size[k] += 1);
-                order.sort_by_key(|&c| (std::cmp::Reverse(size[best.colors[c]]), best.colors[c], c));
+            let mut size = vec![0usize; best.n_colors];
+            best.colors.iter().for_each(|&k| size[k] += 1);
+            let mut classes: Vec<usize> = (0..best.n_colors).rev().collect();
+            if round % 2 == 1 {
+                classes.sort_by_key(|&k| (std::cmp::Reverse(size[k]), k));
             }
-            let next = graph.color(&order);
-            best = next;
+            // Where each class starts in the order; columns ascending in it.
+            let mut start = vec![0usize; best.n_colors];
+            let mut at = 0;
+            for &k in &classes {
+                start[k] = at;
+                at += size[k];
+            }
+            order.clear();
+            order.resize(cols, 0);
+            for (c, &k) in best.colors.iter().enumerate() {
+                order[start[k]] = c;
+                start[k] += 1;
+            }
+            best = graph.color(&order);
         }
         best
     }
@@ -90,9 +102,10 @@ impl Coloring {
 }
 
 /// The column intersection graph: columns are adjacent when they share a
-/// row (each neighbour listed once).
+/// row (each neighbour listed once), the lists one after another.
 struct Intersections {
-    adj: Vec<Vec<usize>>,
+    ptr: Vec<usize>,
+    adj: Vec<usize>,
 }
 
 impl Intersections {
@@ -100,30 +113,38 @@ impl Intersections {
         let cols = pattern.cols();
         let by_row = pattern.transpose();
         let mut seen = vec![usize::MAX; cols];
-        let adj = (0..cols)
-            .map(|c| {
-                let mut list = Vec::new();
-                for &r in pattern.column(c) {
-                    for &o in by_row.column(r) {
-                        if o != c && seen[o] != c {
-                            seen[o] = c;
-                            list.push(o);
-                        }
+        let (mut ptr, mut adj) = (Vec::with_capacity(cols + 1), Vec::new());
+        ptr.push(0);
+        for c in 0..cols {
+            for &r in pattern.column(c) {
+                for &o in by_row.column(r) {
+                    if o != c && seen[o] != c {
+                        seen[o] = c;
+                        adj.push(o);
                     }
                 }
-                list
-            })
-            .collect();
-        Intersections { adj }
+            }
+            ptr.push(adj.len());
+        }
+        Intersections { ptr, adj }
+    }
+
+    fn cols(&self) -> usize {
+        self.ptr.len() - 1
+    }
+
+    /// The columns that share a row with column `c`.
+    fn neighbours(&self, c: usize) -> &[usize] {
+        &self.adj[self.ptr[c]..self.ptr[c + 1]]
     }
 
     /// Greedy coloring in `order`.
     fn color(&self, order: &[usize]) -> Coloring {
-        let mut colors = vec![usize::MAX; self.adj.len()];
+        let mut colors = vec![usize::MAX; self.cols()];
         // `used[k] == c`: color k is taken by a neighbour of column c.
         let mut used: Vec<usize> = Vec::new();
         for &c in order {
-            for &o in &self.adj[c] {
+            for &o in self.neighbours(c) {
                 if colors[o] != usize::MAX {
                     used[colors[o]] = c;
                 }
@@ -138,25 +159,34 @@ impl Intersections {
     }
 
     /// Smallest-last order: repeatedly remove a column of least remaining
-    /// degree; color in the reverse order of removal.
+    /// degree; color in the reverse order of removal. The columns wait in
+    /// one list per degree (Matula & Beck's buckets: time linear in the
+    /// graph), a column moved to a lower list when a neighbour goes, its
+    /// older entry skipped when met.
     fn smallest_last(&self) -> Vec<usize> {
-        use std::cmp::Reverse;
-        use std::collections::BinaryHeap;
-        let mut degree: Vec<usize> = self.adj.iter().map(Vec::len).collect();
-        let mut heap: BinaryHeap<Reverse<(usize, usize)>> =
-            (0..degree.len()).map(|c| Reverse((degree[c], c))).collect();
-        let mut removed = vec![false; degree.len()];
-        let mut order = Vec::with_capacity(degree.len());
-        while let Some(Reverse((d, c))) = heap.pop() {
-            if removed[c] || d != degree[c] {
+        let cols = self.cols();
+        let mut degree: Vec<usize> = (0..cols).map(|c| self.neighbours(c).len()).collect();
+        let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); degree.iter().max().map_or(0, |d| d + 1)];
+        // Pushed in reverse, so that equal degrees leave lowest column first.
+        (0..cols).rev().for_each(|c| buckets[degree[c]].push(c));
+        let mut removed = vec![false; cols];
+        let mut order = Vec::with_capacity(cols);
+        let mut low = 0;
+        while order.len() < cols {
+            let Some(c) = buckets[low].pop() else {
+                low += 1;
+                continue;
+            };
+            if removed[c] || degree[c] != low {
                 continue;
             }
             removed[c] = true;
             order.push(c);
-            for &o in &self.adj[c] {
+            for &o in self.neighbours(c) {
                 if !removed[o] {
                     degree[o] -= 1;
-                    heap.push(Reverse((degree[o], o)));
+                    buckets[degree[o]].push(o);
+                    low = low.min(degree[o]);
                 }
             }
         }
