@@ -60,6 +60,14 @@ impl Csr {
     /// increasing in each column): its rows come out with columns
     /// increasing.
     pub(super) fn from_csc(rows: usize, cols: usize, colptr: &[usize], rowval: &[usize], vals: &[f64]) -> Csr {
+        let (mut a, to_row) = Csr::pattern_of_csc(rows, cols, colptr, rowval);
+        a.set_values(&to_row, vals);
+        a
+    }
+
+    /// The pattern of [`from_csc`](Self::from_csc) (values zero), and where
+    /// each entry of the compressed columns lands in it.
+    pub(super) fn pattern_of_csc(rows: usize, cols: usize, colptr: &[usize], rowval: &[usize]) -> (Csr, Vec<usize>) {
         let mut ptr = vec![0; rows + 1];
         for &r in rowval {
             ptr[r + 1] += 1;
@@ -68,15 +76,24 @@ impl Csr {
             ptr[i + 1] += ptr[i];
         }
         let mut next = ptr.clone();
-        let (mut col, mut val) = (vec![0; rowval.len()], vec![0.0; rowval.len()]);
+        let (mut col, mut to_row) = (vec![0; rowval.len()], vec![0; rowval.len()]);
         for c in 0..cols {
             for k in colptr[c]..colptr[c + 1] {
                 let d = &mut next[rowval[k]];
-                (col[*d], val[*d]) = (c, vals[k]);
+                (col[*d], to_row[k]) = (c, *d);
                 *d += 1;
             }
         }
-        Csr { rows, cols, ptr, col, val }
+        let val = vec![0.0; rowval.len()];
+        (Csr { rows, cols, ptr, col, val }, to_row)
+    }
+
+    /// The values, given in the order `to_row` maps into this pattern
+    /// ([`pattern_of_csc`](Self::pattern_of_csc)).
+    pub(super) fn set_values(&mut self, to_row: &[usize], vals: &[f64]) {
+        for (&at, &v) in to_row.iter().zip(vals) {
+            self.val[at] = v;
+        }
     }
 
     /// The transpose.
@@ -311,23 +328,24 @@ impl Amg {
     }
 
     /// Give the finest level new values of its pattern (`values` in the
-    /// compressed columns it was built from), keeping the coarse levels:
-    /// the cycle smooths the new matrix and corrects with the old one's
-    /// coarse levels. `false` (nothing changed) where the finest level is
-    /// factored, or a new diagonal is zero or not finite.
-    pub(super) fn refill_finest(&mut self, colptr: &[usize], rowval: &[usize], values: &[f64]) -> bool {
+    /// order `to_row` maps into it, [`Csr::pattern_of_csc`]), keeping the
+    /// coarse levels: the cycle smooths the new matrix and corrects with
+    /// the old one's coarse levels. `false` where the finest level is
+    /// factored, or a new diagonal is zero or not finite (the hierarchy
+    /// must then be built anew).
+    pub(super) fn refill_finest(&mut self, to_row: &[usize], values: &[f64]) -> bool {
         let (a, inv_diag) = match (self.levels.first_mut(), &mut self.coarsest) {
             (Some(level), _) => (&mut level.a, &mut level.inv_diag),
             (None, Coarsest::Smooth { a, inv_diag }) => (a, inv_diag),
             (None, Coarsest::Direct { .. }) => return false,
         };
-        let new = Csr::from_csc(a.rows, a.cols, colptr, rowval, values);
-        match new.inverse_diagonal() {
-            Ok(d) if new.ptr == a.ptr && new.col == a.col => {
-                (*a, *inv_diag) = (new, d);
+        a.set_values(to_row, values);
+        match a.inverse_diagonal() {
+            Ok(d) => {
+                *inv_diag = d;
                 true
             }
-            _ => false,
+            Err(_) => false,
         }
     }
 

@@ -269,6 +269,10 @@ fn norm(a: &[f64]) -> f64 {
 pub struct KrylovSolver<D> {
     /// The real values of `W` (in `J`'s pattern order).
     w: Vec<f64>,
+    /// `J`'s pattern, by rows ([`Csr::pattern_of_csc`]), and where each of
+    /// its entries lands there.
+    rows: Csr,
+    to_row: Vec<usize>,
     /// The multigrid hierarchy of `W` (which holds `W` by rows).
     amg: Option<Amg>,
     shift: f64,
@@ -286,10 +290,13 @@ pub struct KrylovSolver<D> {
 impl<D: DualScalar> KrylovSolver<D> {
     /// Buffers for `jac`'s pattern.
     pub fn new(jac: &SparseMatrix<D>) -> Self {
-        let n = jac.n();
+        let (n, p) = (jac.n(), jac.pattern());
         let zero = D::from(0.0);
+        let (rows, to_row) = Csr::pattern_of_csc(n, n, p.colptr(), p.rowval());
         KrylovSolver {
-            w: vec![0.0; jac.pattern().nnz()],
+            w: vec![0.0; p.nnz()],
+            rows,
+            to_row,
             amg: None,
             shift: 0.0,
             built: vec![0.0; jac.pattern().nnz()],
@@ -362,16 +369,16 @@ impl<D: DualScalar> LinearSolver<D> for KrylovSolver<D> {
     fn factor(&mut self, jac: &SparseMatrix<D>, shift: f64) -> Result<(), Singular> {
         self.shift = shift;
         fill_w_checked(&mut self.w, jac, shift)?;
-        let p = jac.pattern();
         let ratio = shift / self.built_shift;
         if let Some(amg) = self.amg.as_mut()
             && (1.0 / RESHIFT_MAX..=RESHIFT_MAX).contains(&ratio)
             && jac.values().iter().zip(&self.built).all(|(v, b)| v.re() == *b)
-            && amg.refill_finest(p.colptr(), p.rowval(), &self.w)
+            && amg.refill_finest(&self.to_row, &self.w)
         {
             return Ok(());
         }
-        let a = Csr::from_csc(jac.n(), jac.n(), p.colptr(), p.rowval(), &self.w);
+        let mut a = self.rows.clone();
+        a.set_values(&self.to_row, &self.w);
         let symbolic = self.amg.take().and_then(Amg::into_coarse_lu);
         self.amg = Some(Amg::new(a, symbolic).map_err(|column| Singular { column })?);
         self.built.iter_mut().zip(jac.values()).for_each(|(b, v)| *b = v.re());
