@@ -134,30 +134,40 @@ impl Csr {
         }
     }
 
-    /// The product `A B` (Gustavson's row-by-row algorithm), columns
-    /// increasing in each row.
-    fn matmul(&self, b: &Csr) -> Csr {
+    /// The product `A B` (Gustavson's row-by-row algorithm); with
+    /// `sorted`, columns increasing in each row (else in the order met:
+    /// enough for a product that is only multiplied or transposed).
+    fn matmul(&self, b: &Csr, sorted: bool) -> Csr {
+        // `at[j]`: where column j's entry of the current row is, if at or
+        // after the row's start.
         let mut at = vec![usize::MAX; b.cols];
-        let (mut ptr, mut col, mut val) = (vec![0], Vec::new(), Vec::new());
+        let (mut ptr, mut col, mut val) = (Vec::with_capacity(self.rows + 1), Vec::new(), Vec::new());
+        ptr.push(0);
         let mut row: Vec<(usize, f64)> = Vec::new();
         for i in 0..self.rows {
-            row.clear();
+            let start = col.len();
             let (ks, avs) = self.row(i);
             for (&k, &av) in ks.iter().zip(avs) {
                 let (js, bvs) = b.row(k);
                 for (&j, &bv) in js.iter().zip(bvs) {
                     match at[j] {
-                        p if p < row.len() && row[p].0 == j => row[p].1 += av * bv,
+                        p if (start..col.len()).contains(&p) => val[p] += av * bv,
                         _ => {
-                            at[j] = row.len();
-                            row.push((j, av * bv));
+                            at[j] = col.len();
+                            col.push(j);
+                            val.push(av * bv);
                         }
                     }
                 }
             }
-            row.sort_unstable_by_key(|e| e.0);
-            col.extend(row.iter().map(|e| e.0));
-            val.extend(row.iter().map(|e| e.1));
+            if sorted {
+                row.clear();
+                row.extend(col[start..].iter().copied().zip(val[start..].iter().copied()));
+                row.sort_unstable_by_key(|e| e.0);
+                for (k, &(j, v)) in row.iter().enumerate() {
+                    (col[start + k], val[start + k]) = (j, v);
+                }
+            }
             ptr.push(col.len());
         }
         Csr { rows: self.rows, cols: b.cols, ptr, col, val }
@@ -302,7 +312,7 @@ impl Amg {
             };
             let p = prolongator(&a, &inv_diag, &agg, nc);
             let r = p.transpose();
-            let next = r.matmul(&a.matmul(&p));
+            let next = r.matmul(&a.matmul(&p, false), true);
             let split = a.diagonal_split();
             levels.push(Level {
                 a,
@@ -490,7 +500,7 @@ fn prolongator(a: &Csr, inv_diag: &[f64], agg: &[usize], nc: usize) -> Csr {
     // ρ(D⁻¹A) ≤ max_i Σ_j |a_ij / a_ii| (Gershgorin).
     let rho = (0..n).map(|i| a.row(i).1.iter().map(|v| v.abs()).sum::<f64>() * inv_diag[i].abs()).fold(0.0, f64::max);
     let omega = 4.0 / 3.0 / rho;
-    let mut p = a.matmul(&t);
+    let mut p = a.matmul(&t, false);
     for i in 0..n {
         let (lo, hi) = (p.ptr[i], p.ptr[i + 1]);
         for k in lo..hi {
@@ -616,7 +626,7 @@ mod tests {
         let inv = a.inverse_diagonal().unwrap();
         let (agg, nc) = aggregate(&a, &inv);
         let p = prolongator(&a, &inv, &agg, nc);
-        let coarse = p.transpose().matmul(&a.matmul(&p));
+        let coarse = p.transpose().matmul(&a.matmul(&p, false), true);
         let dense = |m: &Csr| {
             let mut d = vec![vec![0.0; m.cols]; m.rows];
             for (i, row) in d.iter_mut().enumerate() {
