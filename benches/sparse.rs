@@ -1,10 +1,11 @@
 //! Large stiff systems: Hairer's 1-D Brusselator with N = 500 (1000
 //! states, the peers' W6 `bruss1d`) with the sparse path against the dense
 //! one in the same run (and with the Jacobian's pattern given, as the
-//! peers' script gives scipy its `jac_sparsity`), and the 2-D Brusselator's growth with the grid
-//! (`2m²` states for m = 32 and 64: sparse LU against the Krylov path, and
-//! the dense path at m = 32; larger grids with `examples/brusselator.rs`),
-//! and parallel finite-element assembly (1 and 2 threads).
+//! peers' script gives scipy its `jac_sparsity`), the 2-D Brusselator's
+//! growth with the grid (`2m²` states for m = 32 and 64: sparse LU against
+//! the Krylov path, the latter also with the pattern given, and the dense
+//! path at m = 32; larger grids with `examples/brusselator.rs`), and
+//! parallel finite-element assembly (1 and 2 threads).
 //!
 //! Run: `cargo bench --bench sparse`. The peers' times come from
 //! `benches/peers/w6_bruss.py`, run beside this bench; see
@@ -66,6 +67,10 @@ fn bruss2d(c: &mut Criterion) {
         let n = y0.len();
         row(&mut g, &format!("n={n} sparse"), problem, Bdf, &base.clone().linsolve(Linsolve::Sparse));
         row(&mut g, &format!("n={n} krylov"), problem, Bdf, &base.clone().linsolve(Linsolve::Krylov));
+        // As scipy's `jac_sparsity` is given (peers' W9 script).
+        let pattern = odeon::integrate::sparsity(&m, 0.0, &y0, &Brusselator2D::PARAMS).unwrap();
+        let given = base.clone().linsolve(Linsolve::Krylov).jac_pattern(pattern.entries().collect());
+        row(&mut g, &format!("n={n} krylov, pattern given"), problem, Bdf, &given);
         if side == 32 {
             row(&mut g, &format!("n={n} dense"), problem, Bdf, &base.clone().linsolve(Linsolve::Dense));
         }
