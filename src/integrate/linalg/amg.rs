@@ -176,16 +176,23 @@ impl Csr {
     /// `1 / a_ii` for every row; `Err(i)` at the first zero or non-finite
     /// diagonal (or any non-finite entry of row `i`).
     fn inverse_diagonal(&self) -> Result<Vec<f64>, usize> {
-        (0..self.rows)
-            .map(|i| {
-                let (cols, vals) = self.row(i);
-                let d = cols.iter().zip(vals).filter(|e| *e.0 == i).map(|e| *e.1).sum::<f64>();
-                match vals.iter().all(|v| v.is_finite()) && d != 0.0 {
-                    true => Ok(1.0 / d),
-                    false => Err(i),
-                }
-            })
-            .collect()
+        let mut out = Vec::with_capacity(self.rows);
+        self.inverse_diagonal_into(&mut out).map(|()| out)
+    }
+
+    /// [`inverse_diagonal`](Self::inverse_diagonal) into `out`'s storage
+    /// (its contents unspecified on `Err`).
+    fn inverse_diagonal_into(&self, out: &mut Vec<f64>) -> Result<(), usize> {
+        out.clear();
+        for i in 0..self.rows {
+            let (cols, vals) = self.row(i);
+            let d = cols.iter().zip(vals).filter(|e| *e.0 == i).map(|e| *e.1).sum::<f64>();
+            if !(vals.iter().all(|v| v.is_finite()) && d != 0.0) {
+                return Err(i);
+            }
+            out.push(1.0 / d);
+        }
+        Ok(())
     }
 
     /// For each row, where its entries left of the diagonal end and those
@@ -350,13 +357,7 @@ impl Amg {
             (None, Coarsest::Direct { .. }) => return false,
         };
         a.set_values(to_row, values);
-        match a.inverse_diagonal() {
-            Ok(d) => {
-                *inv_diag = d;
-                true
-            }
-            Err(_) => false,
-        }
+        a.inverse_diagonal_into(inv_diag).is_ok()
     }
 
     /// The finest level's matrix (the one the hierarchy was built from, or

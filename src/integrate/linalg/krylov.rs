@@ -76,18 +76,23 @@ struct Gmres {
     /// The right-hand side and the residual.
     rhs: Vec<f64>,
     r: Vec<f64>,
-    /// The weights of a weighted solve ([`Stop::weighted`]): the residual's
-    /// norm is `‖scale ∘ r‖₂`.
-    scale: Vec<f64>,
 }
 
 /// Where a GMRES solve stops: a residual `rtol` of the right-hand side's,
-/// or (`weighted`) a residual measured as `‖scale ∘ r‖₂` below that
-/// absolute bound or `rtol` of `‖scale ∘ b‖₂`, whichever comes first.
+/// or (`weighted`) a residual measured as `‖w ∘ r‖₂`, `w` the weights,
+/// below that absolute bound or `rtol` of `‖w ∘ b‖₂`, whichever comes
+/// first.
 #[derive(Clone, Copy)]
-struct Stop {
+struct Stop<'w> {
     rtol: f64,
-    weighted: Option<f64>,
+    weighted: Option<(&'w [f64], f64)>,
+}
+
+/// `r ← w ∘ r` for a weighted solve.
+fn weigh(r: &mut [f64], weights: Option<&[f64]>) {
+    if let Some(w) = weights {
+        r.iter_mut().zip(w).for_each(|(r, w)| *r *= w);
+    }
 }
 
 impl Gmres {
@@ -101,27 +106,19 @@ impl Gmres {
             g: vec![0.0; RESTART + 1],
             rhs: vec![0.0; n],
             r: vec![0.0; n],
-            scale: vec![1.0; n],
-        }
-    }
-
-    /// `r ← scale ∘ r` if the solve is weighted.
-    fn weigh(&mut self, weighted: bool) {
-        if weighted {
-            self.r.iter_mut().zip(&self.scale).for_each(|(r, s)| *r *= s);
         }
     }
 
     /// `x ← A⁻¹ x` to the residual `stop` asks for, from `x = 0`; the
     /// iterations taken, and whether the tolerance was reached (else `x` is
     /// the best iterate after [`MAX_ITERS`]). A weighted solve runs GMRES on
-    /// the scaled system `S A S⁻¹ (S x) = S b`, `S = diag(scale)`, whose
+    /// the scaled system `S A S⁻¹ (S x) = S b`, `S = diag(w)`, whose
     /// residual norm is the weighted one.
-    fn solve(&mut self, amg: &mut Amg, x: &mut [f64], stop: Stop) -> (usize, bool) {
-        let (n, weighted) = (self.n, stop.weighted.is_some());
+    fn solve(&mut self, amg: &mut Amg, x: &mut [f64], stop: Stop<'_>) -> (usize, bool) {
+        let (n, weights) = (self.n, stop.weighted.map(|(w, _)| w));
         self.rhs.copy_from_slice(x);
         self.r.copy_from_slice(x);
-        self.weigh(weighted);
+        weigh(&mut self.r, weights);
         let b_norm = norm(&self.r);
         if !b_norm.is_finite() {
             x.fill(f64::NAN);
@@ -131,7 +128,7 @@ impl Gmres {
         if b_norm == 0.0 {
             return (0, true);
         }
-        let target = (stop.rtol * b_norm).max(stop.weighted.unwrap_or(0.0));
+        let target = (stop.rtol * b_norm).max(stop.weighted.map_or(0.0, |(_, bound)| bound));
         let mut beta = b_norm;
         let mut iters = 0;
         loop {
@@ -144,7 +141,7 @@ impl Gmres {
             let mut k = 0;
             while k < RESTART && iters < MAX_ITERS {
                 iters += 1;
-                if !self.arnoldi(amg, k, weighted) {
+                if !self.arnoldi(amg, k, weights) {
                     break;
                 }
                 k += 1;
@@ -167,7 +164,7 @@ impl Gmres {
                 return (iters, true);
             }
             amg.matrix().residual(&self.rhs, x, &mut self.r);
-            self.weigh(weighted);
+            weigh(&mut self.r, weights);
             beta = norm(&self.r);
             if beta > target && (k == 0 || iters >= MAX_ITERS || !beta.is_finite()) {
                 return (iters, false);
@@ -180,22 +177,21 @@ impl Gmres {
     /// with it. `false` if the step adds nothing (a breakdown: column `j`
     /// is not used). Weighted: `z_j = M⁻¹ S⁻¹ v_j` and `v_{j+1}` from
     /// `S A z_j`.
-    fn arnoldi(&mut self, amg: &mut Amg, j: usize, weighted: bool) -> bool {
+    fn arnoldi(&mut self, amg: &mut Amg, j: usize, weights: Option<&[f64]>) -> bool {
         let n = self.n;
         let (basis, rest) = self.v.split_at_mut((j + 1) * n);
         let w = &mut rest[..n];
         let z = &mut self.z[j * n..(j + 1) * n];
-        if weighted {
-            w.iter_mut().zip(&basis[j * n..]).zip(&self.scale).for_each(|((w, v), s)| *w = v / s);
-            amg.apply(w, z);
-        } else {
-            amg.apply(&basis[j * n..], z);
+        match weights {
+            Some(s) => {
+                w.iter_mut().zip(&basis[j * n..]).zip(s).for_each(|((w, v), s)| *w = v / s);
+                amg.apply(w, z);
+            }
+            None => amg.apply(&basis[j * n..], z),
         }
         w.fill(0.0);
         amg.matrix().mul_add(z, w);
-        if weighted {
-            w.iter_mut().zip(&self.scale).for_each(|(w, s)| *w *= s);
-        }
+        weigh(w, weights);
         let col = &mut self.h[j * (RESTART + 1)..(j + 1) * (RESTART + 1)];
         for (i, vi) in basis.chunks_exact(n).enumerate() {
             let hij = dot(w, vi);
@@ -335,15 +331,9 @@ impl<D: DualScalar> KrylovSolver<D> {
             b.iter_mut().for_each(|v| *v = E::from(f64::NAN));
             return;
         };
-        let real = Stop {
-            rtol,
-            weighted: newton.map(|t| {
-                // `S = diag(weights)/√n`: the 2-norm of `S r` is the RMS norm.
-                let root = (n as f64).sqrt();
-                gmres.scale.iter_mut().zip(t.weights).for_each(|(s, w)| *s = w / root);
-                NEWTON_ETA * t.tol * self.shift
-            }),
-        };
+        // Newton's RMS norm is `‖w ∘ r‖₂ / √n`: the bound times `√n`.
+        let root = (n as f64).sqrt();
+        let real = Stop { rtol, weighted: newton.map(|t| (t.weights, NEWTON_ETA * t.tol * self.shift * root)) };
         let (mut iterations, mut failures) = (0, 0);
         self.cols.solve(b, |x, k| {
             for (l, column) in x.chunks_exact_mut(n).take(k).enumerate() {
