@@ -176,23 +176,16 @@ impl Csr {
     /// `1 / a_ii` for every row; `Err(i)` at the first zero or non-finite
     /// diagonal (or any non-finite entry of row `i`).
     fn inverse_diagonal(&self) -> Result<Vec<f64>, usize> {
-        let mut out = Vec::with_capacity(self.rows);
-        self.inverse_diagonal_into(&mut out).map(|()| out)
-    }
-
-    /// [`inverse_diagonal`](Self::inverse_diagonal) into `out`'s storage
-    /// (its contents unspecified on `Err`).
-    fn inverse_diagonal_into(&self, out: &mut Vec<f64>) -> Result<(), usize> {
-        out.clear();
-        for i in 0..self.rows {
-            let (cols, vals) = self.row(i);
-            let d = cols.iter().zip(vals).filter(|e| *e.0 == i).map(|e| *e.1).sum::<f64>();
-            if !(vals.iter().all(|v| v.is_finite()) && d != 0.0) {
-                return Err(i);
-            }
-            out.push(1.0 / d);
-        }
-        Ok(())
+        (0..self.rows)
+            .map(|i| {
+                let (cols, vals) = self.row(i);
+                let d = cols.iter().zip(vals).filter(|e| *e.0 == i).map(|e| *e.1).sum::<f64>();
+                match vals.iter().all(|v| v.is_finite()) && d != 0.0 {
+                    true => Ok(1.0 / d),
+                    false => Err(i),
+                }
+            })
+            .collect()
     }
 
     /// For each row, where its entries left of the diagonal end and those
@@ -344,20 +337,24 @@ impl Amg {
         }
     }
 
-    /// Give the finest level new values of its pattern (`values` in the
-    /// order `to_row` maps into it, [`Csr::pattern_of_csc`]), keeping the
-    /// coarse levels: the cycle smooths the new matrix and corrects with
-    /// the old one's coarse levels. `false` where the finest level is
-    /// factored, or a new diagonal is zero or not finite (the hierarchy
-    /// must then be built anew).
-    pub(super) fn refill_finest(&mut self, to_row: &[usize], values: &[f64]) -> bool {
+    /// Give the finest level new values of its pattern (`values`, all
+    /// finite, in the order `to_row` maps into it, [`Csr::pattern_of_csc`];
+    /// `diag[i]`: where `a_ii` is among them), keeping the coarse levels:
+    /// the cycle smooths the new matrix and corrects with the old one's
+    /// coarse levels. `false` where the finest level is factored, or a new
+    /// diagonal is zero or not finite (the hierarchy must then be built
+    /// anew).
+    pub(super) fn refill_finest(&mut self, to_row: &[usize], values: &[f64], diag: &[usize]) -> bool {
         let (a, inv_diag) = match (self.levels.first_mut(), &mut self.coarsest) {
             (Some(level), _) => (&mut level.a, &mut level.inv_diag),
             (None, Coarsest::Smooth { a, inv_diag }) => (a, inv_diag),
             (None, Coarsest::Direct { .. }) => return false,
         };
         a.set_values(to_row, values);
-        a.inverse_diagonal_into(inv_diag).is_ok()
+        inv_diag.iter_mut().zip(diag).all(|(inv, &k)| {
+            *inv = 1.0 / values[k];
+            inv.is_finite() && values[k] != 0.0
+        })
     }
 
     /// The finest level's matrix (the one the hierarchy was built from, or

@@ -363,7 +363,7 @@ impl<D: DualScalar> LinearSolver<D> for KrylovSolver<D> {
         if let Some(amg) = self.amg.as_mut()
             && (1.0 / RESHIFT_MAX..=RESHIFT_MAX).contains(&ratio)
             && jac.values().iter().zip(&self.built).all(|(v, b)| v.re() == *b)
-            && amg.refill_finest(&self.to_row, &self.w)
+            && amg.refill_finest(&self.to_row, &self.w, &jac.diag)
         {
             return Ok(());
         }
