@@ -12,9 +12,12 @@
 //! (ρ bounded by Gershgorin), and the Galerkin product `A_c = Pᵀ A P`. The
 //! coarsest level is factored by the sparse LU — or smoothed, where
 //! nothing couples strongly (a large shift: the matrix is close to its
-//! diagonal, and a factorization of a 3-D grid's would fill in). One application is a
-//! V-cycle with one forward Gauss–Seidel sweep before and one backward
-//! sweep after each coarse correction.
+//! diagonal, and a factorization of a 3-D grid's would fill in). A level
+//! that is diagonally dominant by rows (off-diagonal sums at most
+//! [`DOMINANT`] of the diagonal) is not coarsened at all: one symmetric
+//! sweep preconditions it. One application is a V-cycle with one forward
+//! Gauss–Seidel sweep before and one backward sweep after each coarse
+//! correction.
 //!
 //! Couplings between different unknowns of one point (the reactions of a
 //! reaction–diffusion system) are much weaker than the diffusion between
