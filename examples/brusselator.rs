@@ -3,7 +3,7 @@
 //! (default 64 × 64, 8,192 states), solved with BDF on odeon's sparse path
 //! — the pattern of ∂f/∂y traced from the model, a colored Jacobian, and a
 //! banded LU in 1-D, GMRES with an algebraic-multigrid preconditioner in
-//! 2-D (`Linsolve::Auto` from 1,000 states) — and the exact sensitivity of
+//! 2-D (`Linsolve::Auto` from 500 states) — and the exact sensitivity of
 //! the 1-D solution to the diffusion coefficient α through the same sparse
 //! solves.
 //!

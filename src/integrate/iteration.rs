@@ -45,15 +45,15 @@ pub(crate) const GENERAL_SPARSE_MIN_STATES: usize = 100;
 /// From this many states [`Linsolve::Auto`] solves a sparse system whose
 /// pattern is not a narrow band by GMRES with a multigrid preconditioner
 /// unless `W` is symmetric positive definite (sparse Cholesky). Measured
-/// (docs/benchmarks.md §12, since the multigrid hierarchy is kept across
-/// changes of the shift): on the periodic 2-D Brusselator the Krylov path
-/// is ahead of the sparse LU from about 500 states with BDF and Kvaerno5
-/// (2.5× and 1.6× at 1,152 states) and level with it at 1,152 with
-/// Rodas5P (whose stage solves must be exact; 1.4× ahead at 4,050); on
-/// the 3-D Brusselator ahead from 432 states with every method; on the
-/// quad8 heat plate, whose `W` is SPD, Cholesky stays 2× faster up to
+/// (docs/benchmarks.md §12, since diagonally dominant levels are not
+/// coarsened): on the periodic 2-D Brusselator the Krylov path is ahead
+/// of the sparse LU from 288 states with BDF and Kvaerno5 (3.5× and 1.9×
+/// at 512 states) and level with it with Rodas5P (whose stage solves must
+/// be exact) at 288 and 512 states, 1.3× ahead at 1,152; on the 3-D
+/// Brusselator ahead from 432 states with every method (Rodas5P 1.9×); on
+/// the quad8 heat plate, whose `W` is SPD, Cholesky stays 2× faster up to
 /// 38,720 states.
-pub(crate) const KRYLOV_MIN_STATES: usize = 1_000;
+pub(crate) const KRYLOV_MIN_STATES: usize = 500;
 /// Above this fraction of nonzeros [`Linsolve::Auto`] stays dense.
 pub(crate) const SPARSE_MAX_DENSITY: f64 = 0.1;
 

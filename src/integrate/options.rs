@@ -192,7 +192,7 @@ pub enum Linsolve {
     /// Dense below 16 states; above, sparse if the traced pattern of
     /// `∂f/∂y` has at most 10% nonzeros and either fits a narrow band
     /// (banded LU) or the system has at least 100 states (general sparse
-    /// LU; from 1,000 states GMRES with a multigrid preconditioner, as
+    /// LU; from 500 states GMRES with a multigrid preconditioner, as
     /// [`Krylov`](Self::Krylov), unless `W` is symmetric positive definite,
     /// which sparse Cholesky solves faster; the LU takes over if the Krylov
     /// solver fails), else dense — thresholds measured on the Brusselators

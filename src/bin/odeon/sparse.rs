@@ -84,7 +84,7 @@ fn bruss2d() -> Result<(), Box<dyn Error>> {
         ends.push(sol.last().ok_or("empty solution")?.1.to_vec());
     }
     let units = ends[0].iter().zip(&ends[1]).map(|(a, b)| (a - b).abs() / (1e-6 + 1e-6 * a.abs())).fold(0.0, f64::max);
-    println!("   end states apart by {units:.1e} of the tolerance (Krylov is Auto's choice from 1,000 states)");
+    println!("   end states apart by {units:.1e} of the tolerance (Krylov is Auto's choice from 500 states)");
     Ok(())
 }
 
