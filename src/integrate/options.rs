@@ -135,7 +135,9 @@ pub struct Options {
     /// Let explicit methods that can (Dopri5, Tsit5, Dop853) stop with
     /// [`Error::Stiff`] when the problem turns out to be stiff: 15 steps
     /// limited by stability, not accuracy, without 6 in a row that were
-    /// not (Hairer's test). Default `true`; `false` lets them grind on.
+    /// not (Hairer's test, run every 100th accepted step and, once one is
+    /// positive, at every step, as his DOPRI5 does). Default `true`;
+    /// `false` lets them grind on.
     pub detect_stiffness: bool,
     /// Most accepted steps one Jacobian serves; default: the method's own
     /// (1 for Rosenbrock methods, a fresh Jacobian every step; 50 for

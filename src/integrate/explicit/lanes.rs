@@ -428,7 +428,9 @@ where
                 Ok(None) => {}
                 Ok(Some(stage_done)) => {
                     accepted[l] = true;
-                    test[l] = stage_done && M::STIFFNESS.is_some();
+                    test[l] = stage_done
+                        && M::STIFFNESS.is_some()
+                        && self.stiffness[l].due(&self.set, self.stats[l].accepted);
                     (self.k0[l], self.fnew[l]) = (false, M::TABLEAU.fsal);
                 }
                 Err(e) => self.fail(l, e, sink),

@@ -180,7 +180,10 @@ where
 
     /// The last stiffness estimate `ρ ≈ |h λ|` divided by the method's
     /// stability bound (above 1: the step is limited by stability), or 0
-    /// for methods without a stiffness test.
+    /// for methods without a stiffness test. With
+    /// [`detect_stiffness`](crate::Options::detect_stiffness) on (the
+    /// default) the test runs every 100th accepted step until one is
+    /// positive, as Hairer's DOPRI5 does; with it off, at every step.
     pub fn stiffness_ratio(&self) -> f64 {
         M::STIFFNESS.map_or(0.0, |test| self.c.stiffness.rho / test.bound)
     }

@@ -13,6 +13,14 @@ use nalgebra::{DefaultAllocator, Dim};
 use std::marker::PhantomData;
 use std::ops::{Add, Div, Mul, Sub};
 
+/// Accepted steps between two stiffness tests while none has been
+/// positive (Hairer's `NSTIFF`, whose DOPRI5 default is 1,000): a problem
+/// that turns stiff is tested within this many steps, and then at every
+/// step until 15 positive tests end the solve or 6 negative ones in a row
+/// clear the count. The test costs about a tenth of a small model's step
+/// (docs/benchmarks.md, section 5), which most solves need only rarely.
+pub(crate) const STIFFNESS_EVERY: usize = 100;
+
 /// The state of Hairer's stiffness test.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct StiffnessCount {
@@ -55,6 +63,15 @@ where
 }
 
 impl StiffnessCount {
+    /// Whether the step just accepted, the `accepted`-th, is tested: on
+    /// Hairer's schedule ([`STIFFNESS_EVERY`]) when stiffness ends the
+    /// solve, else at every step (the estimate is then read step by step,
+    /// by `Auto`'s switching and [`stiffness_ratio`](super::Integrator::stiffness_ratio)).
+    #[inline(always)]
+    pub(super) fn due(&self, set: &Settings, accepted: usize) -> bool {
+        !set.detect_stiffness || self.positives > 0 || accepted.is_multiple_of(STIFFNESS_EVERY)
+    }
+
     /// Count one test with estimate `rho` (`None`: no estimate, the last
     /// one stands); [`Error::Stiff`] after 15 positive tests not
     /// interrupted by 6 negative ones in a row.
@@ -203,7 +220,9 @@ where
         self.dense_ready = false;
         check_accepted(self.clock.t, self.y.as_slice())?;
         Ok(match M::STIFFNESS {
-            Some(test) if stage_done => Verdict::TestStiffness(test),
+            Some(test) if stage_done && self.stiffness.due(&self.set, self.stats.accepted) => {
+                Verdict::TestStiffness(test)
+            }
             _ => Verdict::Accepted,
         })
     }
