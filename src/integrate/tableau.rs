@@ -194,7 +194,8 @@ pub trait ExplicitRk: Copy + Default + Send + Sync + 'static {
 }
 
 /// Hairer's stiffness test for an explicit method (*Solving ODEs II*,
-/// §IV.2; the codes DOPRI5 and DOP853): after each accepted step,
+/// §IV.2; the codes DOPRI5 and DOP853): after an accepted step (on the
+/// schedule [`Options::detect_stiffness`](super::Options::detect_stiffness) describes),
 /// `ρ = |h| ‖f(t₁, y₁) − k_s‖₂ / ‖y₁ − Y_s‖₂`, where `Y_s` is the argument of
 /// a stage at `c_s = 1` and `k_s` its slope, estimates `|h λ|` for the
 /// dominant eigenvalue `λ`. When `ρ` exceeds a bound near the edge of the

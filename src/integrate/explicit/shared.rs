@@ -362,8 +362,8 @@ pub(super) fn controller_q<M: ExplicitRk>() -> f64 {
 
 /// Accept or reject a trial step `h` with error norm `(err, bad)`, and
 /// choose the next step size: `None` when rejected, `Some(stage_done)`
-/// when accepted (the clock at the step's end; `stage_done`: run the
-/// stiffness test). `powers`: the step's [`Powers`] if computed ahead
+/// when accepted (the clock at the step's end; `stage_done`: the step may
+/// be tested for stiffness, if [`StiffnessCount::due`]). `powers`: the step's [`Powers`] if computed ahead
 /// (for finite norms only).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // the step's state, spelled out for the lanes
