@@ -13,7 +13,9 @@ fn explicit_methods_report_stiffness_within_a_few_hundred_steps() {
         let Error::Stiff { t, method, .. } = &e else { panic!("{m}: {e}") };
         assert_eq!(*method, m.to_string());
         let steps = e.partial().unwrap().stats.accepted + e.partial().unwrap().stats.rejected;
-        assert!(steps < 2000, "{m}: {steps} steps before giving up");
+        // Tested every 100th step until one is positive, then every step:
+        // 15 positive tests from the first at step 100 (114 measured).
+        assert!(steps < 300, "{m}: {steps} steps before giving up");
         assert!(*t > 0.0 && *t < 40.0);
         assert!(e.to_string().contains("Rodas5P"), "the message suggests a stiff method: {e}");
     });

@@ -17,9 +17,9 @@ use std::ops::{Add, Div, Mul, Sub};
 /// positive (Hairer's `NSTIFF`, whose DOPRI5 default is 1,000): a problem
 /// that turns stiff is tested within this many steps, and then at every
 /// step until 15 positive tests end the solve or 6 negative ones in a row
-/// clear the count. The test costs about a tenth of a small model's step
-/// (docs/benchmarks.md, section 5), which most solves need only rarely.
-pub(crate) const STIFFNESS_EVERY: usize = 100;
+/// clear the count. A test costs about a tenth of a small model's step in
+/// lanes (docs/benchmarks.md, section 5), and most solves never need one.
+const STIFFNESS_EVERY: usize = 100;
 
 /// The state of Hairer's stiffness test.
 #[derive(Clone, Copy, Debug, Default)]
@@ -363,8 +363,8 @@ pub(super) fn controller_q<M: ExplicitRk>() -> f64 {
 /// Accept or reject a trial step `h` with error norm `(err, bad)`, and
 /// choose the next step size: `None` when rejected, `Some(stage_done)`
 /// when accepted (the clock at the step's end; `stage_done`: the step may
-/// be tested for stiffness, if [`StiffnessCount::due`]). `powers`: the step's [`Powers`] if computed ahead
-/// (for finite norms only).
+/// be tested for stiffness, if [`StiffnessCount::due`]). `powers`: the
+/// step's [`Powers`] if computed ahead (for finite norms only).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // the step's state, spelled out for the lanes
 pub(super) fn control<M: ExplicitRk>(
@@ -657,4 +657,30 @@ where
         *slot = &kj.as_slice()[..n];
     }
     ks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::integrate::{Controller, Options};
+
+    #[test]
+    fn stiffness_is_tested_on_hairers_schedule_unless_detection_is_off() {
+        let settings = |detect| {
+            Settings::new(&Options::default().detect_stiffness(detect), 2, 1.0, Controller::HAIRER, true).unwrap()
+        };
+        let (on, off) = (settings(true), settings(false));
+        let mut count = StiffnessCount::default();
+        let tested: Vec<usize> = (1..=350).filter(|&k| count.due(&on, k)).collect();
+        assert_eq!(tested, [100, 200, 300]);
+        assert!((1..=350).all(|k| count.due(&off, k)), "Auto reads the estimate at every step");
+        // A positive test: every step until six negative ones in a row.
+        let test = StiffnessTest { stage: 5, bound: 3.25 };
+        count.record::<crate::integrate::Dopri5>(Some(10.0), test, &on, 1.0, 0.1).unwrap();
+        assert!((101..=106).all(|k| count.due(&on, k)));
+        for _ in 0..6 {
+            count.record::<crate::integrate::Dopri5>(Some(1.0), test, &on, 1.0, 0.1).unwrap();
+        }
+        assert!(!count.due(&on, 107) && count.due(&on, 400));
+    }
 }
