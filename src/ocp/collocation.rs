@@ -554,28 +554,37 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
 
     /// A readable name of constraint row `r`.
     pub(crate) fn row_name(&self, r: usize) -> String {
-        for b in &self.blocks {
-            if let Some(i) = b.rows.iter().position(|&x| x == r) {
-                return match &b.kind {
-                    BlockKind::Segment(s, _) => {
-                        let nd = self.grid.seg(*s).col_nodes.len() * n_states(self.problem.model());
-                        if i < nd {
-                            let names = self.problem.model().state_names();
-                            let k = i % n_states(self.problem.model());
-                            format!("defect of state {} in segment {s}", names[k])
-                        } else {
-                            format!("path constraint {} in segment {s}", (i - nd) % self.problem.n_path().max(1))
-                        }
-                    }
-                    BlockKind::Boundary(end) => format!("{end:?} boundary constraint {i}"),
-                    BlockKind::Rate { seg } => format!("control rate continuity after segment {seg}"),
-                    BlockKind::ControlEnd(s) => format!("control at the end of Radau segment {s}"),
-                    BlockKind::Variation(_) => "control variation penalty".into(),
-                };
-            }
-        }
-        format!("constraint {r}")
+        let model = self.problem.model();
+        let sizes = (n_states(model), self.problem.n_path());
+        name_of_row(&self.blocks, &self.grid, &model.state_names(), sizes, r)
     }
+}
+
+/// [`Collocation::row_name`] from the blocks, the grid, the state names
+/// and the numbers of states and path constraints: compiled once, not
+/// once per problem type.
+fn name_of_row(blocks: &[Block], grid: &Grid, names: &[String], (nx, n_path): (usize, usize), r: usize) -> String {
+    for b in blocks {
+        if let Some(i) = b.rows.iter().position(|&x| x == r) {
+            return match &b.kind {
+                BlockKind::Segment(s, _) => {
+                    let nd = grid.seg(*s).col_nodes.len() * nx;
+                    if i < nd {
+                        let k = i % nx;
+                        let name = names.get(k).map_or_else(|| k.to_string(), String::clone);
+                        format!("defect of state {name} in segment {s}")
+                    } else {
+                        format!("path constraint {} in segment {s}", (i - nd) % n_path.max(1))
+                    }
+                }
+                BlockKind::Boundary(end) => format!("{end:?} boundary constraint {i}"),
+                BlockKind::Rate { seg } => format!("control rate continuity after segment {seg}"),
+                BlockKind::ControlEnd(s) => format!("control at the end of Radau segment {s}"),
+                BlockKind::Variation(_) => "control variation penalty".into(),
+            };
+        }
+    }
+    format!("constraint {r}")
 }
 
 fn push_bounds(

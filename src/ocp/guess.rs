@@ -2,9 +2,11 @@
 //! (a user's, or a previous solution's for a warm start) interpolated onto
 //! the nodes.
 
-use super::collocation::Collocation;
+use super::Phase;
+use super::collocation::{Collocation, Layout};
 use super::problem::OptimalControl;
 use super::solution::{OcpSolution, Timeseries};
+use super::transcription::Grid;
 use crate::Error;
 
 /// Where the starting point comes from.
@@ -55,10 +57,22 @@ pub(crate) fn interp(time: &[f64], value: impl Fn(usize) -> f64, t: f64) -> f64 
 impl Guess {
     /// The scaled starting point of `c`, projected into the bounds.
     pub(crate) fn point<P: OptimalControl>(&self, c: &Collocation<'_, P>) -> Result<Vec<f64>, Error> {
-        let ph = &c.phase;
+        self.point_in(&c.phase, &c.grid, &c.layout, &c.scale, (&c.xl, &c.xu))
+    }
+
+    /// [`point`](Self::point) from the transcription's parts: compiled
+    /// once, not once per problem type.
+    fn point_in(
+        &self,
+        ph: &Phase,
+        grid: &Grid,
+        layout: &Layout,
+        scale: &[f64],
+        (lo, hi): (&[f64], &[f64]),
+    ) -> Result<Vec<f64>, Error> {
         let (nx, nu) = (ph.states.len(), ph.controls.len());
-        let nseg = c.grid.segments;
-        let mut x = vec![0.0; c.n];
+        let nseg = grid.segments;
+        let mut x = vec![0.0; scale.len()];
         let (t0, dur, params) = match self {
             Guess::Linear => (ph.time.initial, ph.time.duration, ph.params.iter().map(|p| p.value).collect()),
             Guess::Trajectory { series, params } => {
@@ -85,11 +99,11 @@ impl Guess {
             }
         };
         for s in 0..nseg {
-            for j in 0..c.grid.seg(s).npn {
-                let (phi, node) = (c.grid.frac(s, j), c.grid.node(s, j));
+            for j in 0..grid.seg(s).npn {
+                let (phi, node) = (grid.frac(s, j), grid.node(s, j));
                 let t = t0 + dur * phi;
                 for k in 0..nx {
-                    let v = c.layout.state[node * nx + k];
+                    let v = layout.state[node * nx + k];
                     if v != usize::MAX {
                         x[v] = match self {
                             Guess::Linear => lerp(ph.states[k].guess, phi),
@@ -98,7 +112,7 @@ impl Guess {
                     }
                 }
                 for k in 0..nu {
-                    let v = c.layout.control[node * nu + k];
+                    let v = layout.control[node * nu + k];
                     x[v] = match self {
                         Guess::Linear => lerp(ph.controls[k].guess, phi),
                         Guess::Trajectory { series, .. } => interp(&series.time, |i| series.controls[i][k], t),
@@ -106,14 +120,12 @@ impl Guess {
                 }
             }
         }
-        let t = c.layout.t0;
+        let t = layout.t0;
         x[t] = t0;
         x[t + 1] = dur;
         x[t + 2..t + 2 + params.len()].copy_from_slice(&params);
-        let (mut lo, mut hi) = (vec![0.0; c.n], vec![0.0; c.n]);
-        super::Nlp::x_bounds(c, &mut lo, &mut hi);
-        for i in 0..c.n {
-            x[i] = (x[i] / c.scale[i]).clamp(lo[i], hi[i]);
+        for (i, xi) in x.iter_mut().enumerate() {
+            *xi = (*xi / scale[i]).clamp(lo[i], hi[i]);
         }
         Ok(x)
     }

@@ -449,21 +449,36 @@ impl Phase {
     /// [`Error::InvalidOcp`] naming the variable for a bad bound, scale or
     /// fixed value.
     pub fn check<P: OptimalControl>(&self, problem: &P) -> Result<(), Error> {
+        let model = problem.model();
+        self.check_sizes([
+            n_states(model),
+            model.n_inputs(),
+            model.n_params(),
+            problem.n_path(),
+            problem.n_boundary(End::Initial),
+            problem.n_boundary(End::Final),
+        ])
+    }
+
+    /// [`check`](Self::check) with the problem's sizes (states, controls,
+    /// parameters, path, initial and final constraints): compiled once,
+    /// not once per problem type.
+    fn check_sizes(&self, expected: [usize; 6]) -> Result<(), Error> {
         if let Some((what, i)) = self.out_of_range {
             return Err(Error::InvalidOcp {
                 what: format!("phase.{what}({i}, …)"),
                 reason: "index out of range for this problem".into(),
             });
         }
-        let sizes = [
-            ("phase.states", n_states(problem.model()), self.states.len()),
-            ("phase.controls", problem.model().n_inputs(), self.controls.len()),
-            ("phase.params", problem.model().n_params(), self.params.len()),
-            ("phase.path", problem.n_path(), self.path.len()),
-            ("phase.initial", problem.n_boundary(End::Initial), self.initial.len()),
-            ("phase.final_", problem.n_boundary(End::Final), self.final_.len()),
+        let got = [
+            ("phase.states", self.states.len()),
+            ("phase.controls", self.controls.len()),
+            ("phase.params", self.params.len()),
+            ("phase.path", self.path.len()),
+            ("phase.initial", self.initial.len()),
+            ("phase.final_", self.final_.len()),
         ];
-        for (what, expected, got) in sizes {
+        for ((what, got), expected) in got.into_iter().zip(expected) {
             if expected != got {
                 return Err(Error::DimensionMismatch { what, expected, got });
             }
