@@ -103,6 +103,88 @@ pub(crate) struct Layout {
     pub t0: usize,
 }
 
+impl Layout {
+    /// Number the variables node by node (a segment's first node shares
+    /// the states, and continuous controls, of the last one's end), then
+    /// t₀, the duration and the `np` parameters; with their count.
+    fn new(grid: &Grid, phase: &Phase, (nx, nu, np): (usize, usize, usize)) -> (Layout, usize) {
+        let mut state = vec![NONE; grid.n_nodes() * nx];
+        let mut control = vec![NONE; grid.n_nodes() * nu];
+        let mut n = 0;
+        for s in 0..grid.segments {
+            for j in 0..grid.seg(s).npn {
+                let (node, shared) = (grid.node(s, j), s > 0 && j == 0);
+                if grid.is_state_node(j) {
+                    for k in 0..nx {
+                        state[node * nx + k] = if shared {
+                            state[(node - 1) * nx + k]
+                        } else {
+                            n += 1;
+                            n - 1
+                        };
+                    }
+                }
+                for c in 0..nu {
+                    control[node * nu + c] = if shared && phase.controls[c].continuity {
+                        control[(node - 1) * nu + c]
+                    } else {
+                        n += 1;
+                        n - 1
+                    };
+                }
+            }
+        }
+        (Layout { state, control, t0: n }, n + 2 + np)
+    }
+
+    /// The scaled bounds `(xl, xu)` and the scales of the `n` variables:
+    /// the phase's bounds, the fixed initial and final states at the ends.
+    fn bounds(&self, grid: &Grid, phase: &Phase, n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let (mut xl, mut xu, mut scale) = (vec![f64::NEG_INFINITY; n], vec![f64::INFINITY; n], vec![1.0; n]);
+        let mut set = |v: usize, (lo, hi): (f64, f64), s: f64| {
+            let (a, b) = (lo / s, hi / s);
+            scale[v] = s;
+            (xl[v], xu[v]) = if s > 0.0 { (a, b) } else { (b, a) };
+        };
+        let (nx, nu, nseg) = (phase.states.len(), phase.controls.len(), grid.segments);
+        for s in 0..nseg {
+            let npn = grid.seg(s).npn;
+            for j in 0..npn {
+                let node = grid.node(s, j);
+                for (k, sv) in phase.states.iter().enumerate() {
+                    let v = self.state[node * nx + k];
+                    if v == NONE {
+                        continue;
+                    }
+                    let (mut lo, mut hi) = sv.bounds;
+                    if s == 0 && j == 0 {
+                        if let Some(x) = sv.initial {
+                            (lo, hi) = (x, x);
+                        }
+                    } else if s + 1 == nseg
+                        && j + 1 == npn
+                        && let Some(x) = sv.final_value
+                    {
+                        (lo, hi) = (x, x);
+                    }
+                    set(v, (lo, hi), sv.scale);
+                }
+                for (c, cv) in phase.controls.iter().enumerate() {
+                    set(self.control[node * nu + c], cv.bounds, cv.scale);
+                }
+            }
+        }
+        let (t, t0) = (&phase.time, self.t0);
+        set(t0, t.initial_bounds, t.initial_scale);
+        set(t0 + 1, t.duration_bounds, t.duration_scale);
+        for (i, p) in phase.params.iter().enumerate() {
+            let b = if p.optimize { p.bounds } else { (p.value, p.value) };
+            set(t0 + 2 + i, b, p.scale);
+        }
+        (xl, xu, scale)
+    }
+}
+
 /// One phase transcribed into a sparse NLP ([`Nlp`](super::Nlp)).
 ///
 /// # Example
@@ -233,38 +315,9 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
     ) -> Result<Self, Error> {
         phase.check(problem)?;
         let grid = Grid::new(transcription, segment_ends, orders)?;
-        let (nx, nu, np) = (n_states(problem.model()), problem.model().n_inputs(), problem.model().n_params());
-        let nseg = grid.segments;
-        // Variables, node by node.
-        let mut state = vec![NONE; grid.n_nodes() * nx];
-        let mut control = vec![NONE; grid.n_nodes() * nu];
-        let mut n = 0;
-        for s in 0..nseg {
-            for j in 0..grid.seg(s).npn {
-                let (node, shared) = (grid.node(s, j), s > 0 && j == 0);
-                if grid.is_state_node(j) {
-                    for k in 0..nx {
-                        state[node * nx + k] = if shared {
-                            state[(node - 1) * nx + k]
-                        } else {
-                            n += 1;
-                            n - 1
-                        };
-                    }
-                }
-                for c in 0..nu {
-                    control[node * nu + c] = if shared && phase.controls[c].continuity {
-                        control[(node - 1) * nu + c]
-                    } else {
-                        n += 1;
-                        n - 1
-                    };
-                }
-            }
-        }
-        let t0 = n;
-        n += 2 + np;
-        let layout = Layout { state, control, t0 };
+        let model = problem.model();
+        let (layout, n) = Layout::new(&grid, phase, (n_states(model), model.n_inputs(), model.n_params()));
+        let (xl, xu, scale) = layout.bounds(&grid, phase, n);
         let mut this = Collocation {
             problem,
             phase: phase.clone(),
@@ -273,9 +326,9 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
             blocks: Vec::new(),
             n,
             m: 0,
-            scale: vec![1.0; n],
-            xl: vec![f64::NEG_INFINITY; n],
-            xu: vec![f64::INFINITY; n],
+            scale,
+            xl,
+            xu,
             gl: Vec::new(),
             gu: Vec::new(),
             x0: vec![0.0; n],
@@ -287,7 +340,6 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
             extra: Mutex::new(HashMap::new()),
             missed: AtomicBool::new(false),
         };
-        this.variable_bounds();
         this.build_blocks();
         this.x0 = guess.point(&this)?;
         this.structure()?;
@@ -321,53 +373,6 @@ impl<'a, P: OptimalControl> Collocation<'a, P> {
     /// The problem.
     pub fn problem(&self) -> &'a P {
         self.problem
-    }
-
-    fn variable_bounds(&mut self) {
-        let (nx, nu) = (n_states(self.problem.model()), self.problem.model().n_inputs());
-        let nseg = self.grid.segments;
-        let (states, controls) = (self.phase.states.clone(), self.phase.controls.clone());
-        for s in 0..nseg {
-            let npn = self.grid.seg(s).npn;
-            for j in 0..npn {
-                let node = self.grid.node(s, j);
-                for (k, sv) in states.iter().enumerate() {
-                    let v = self.layout.state[node * nx + k];
-                    if v == NONE {
-                        continue;
-                    }
-                    let (mut lo, mut hi) = sv.bounds;
-                    if s == 0 && j == 0 {
-                        if let Some(x) = sv.initial {
-                            (lo, hi) = (x, x);
-                        }
-                    } else if s + 1 == nseg
-                        && j + 1 == npn
-                        && let Some(x) = sv.final_value
-                    {
-                        (lo, hi) = (x, x);
-                    }
-                    self.set_var(v, (lo, hi), sv.scale);
-                }
-                for (c, cv) in controls.iter().enumerate() {
-                    self.set_var(self.layout.control[node * nu + c], cv.bounds, cv.scale);
-                }
-            }
-        }
-        let t = self.phase.time.clone();
-        let t0 = self.layout.t0;
-        self.set_var(t0, t.initial_bounds, t.initial_scale);
-        self.set_var(t0 + 1, t.duration_bounds, t.duration_scale);
-        for (i, p) in self.phase.params.clone().iter().enumerate() {
-            let b = if p.optimize { p.bounds } else { (p.value, p.value) };
-            self.set_var(t0 + 2 + i, b, p.scale);
-        }
-    }
-
-    fn set_var(&mut self, v: usize, (lo, hi): (f64, f64), scale: f64) {
-        let (a, b) = (lo / scale, hi / scale);
-        self.scale[v] = scale;
-        (self.xl[v], self.xu[v]) = if scale > 0.0 { (a, b) } else { (b, a) };
     }
 
     fn build_blocks(&mut self) {
