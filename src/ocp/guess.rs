@@ -3,7 +3,8 @@
 //! the nodes.
 
 use super::Phase;
-use super::collocation::{Collocation, Layout};
+use super::collocation::Collocation;
+use super::layout::Layout;
 use super::problem::OptimalControl;
 use super::solution::{OcpSolution, Timeseries};
 use super::transcription::Grid;

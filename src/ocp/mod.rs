@@ -59,6 +59,7 @@ mod collocation;
 mod derivatives;
 mod duals;
 mod guess;
+mod layout;
 mod nlp;
 mod phase;
 mod problem;
