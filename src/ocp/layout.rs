@@ -3,7 +3,7 @@
 //! is compiled once, not once per problem type.
 
 use super::collocation::NONE;
-use super::phase::Phase;
+use super::phase::{Phase, scaled_bounds};
 use super::transcription::Grid;
 
 /// Variable layout of the transcription.
@@ -56,10 +56,9 @@ impl Layout {
     /// the phase's bounds, the fixed initial and final states at the ends.
     pub(crate) fn bounds(&self, grid: &Grid, phase: &Phase, n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let (mut xl, mut xu, mut scale) = (vec![f64::NEG_INFINITY; n], vec![f64::INFINITY; n], vec![1.0; n]);
-        let mut set = |v: usize, (lo, hi): (f64, f64), s: f64| {
-            let (a, b) = (lo / s, hi / s);
+        let mut set = |v: usize, bounds: (f64, f64), s: f64| {
             scale[v] = s;
-            (xl[v], xu[v]) = if s > 0.0 { (a, b) } else { (b, a) };
+            (xl[v], xu[v]) = scaled_bounds(bounds, s);
         };
         let (nx, nu, nseg) = (phase.states.len(), phase.controls.len(), grid.segments);
         for s in 0..nseg {

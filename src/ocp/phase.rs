@@ -68,8 +68,7 @@ impl Bounds {
     /// The bounds of the scaled constraint g / scale (swapped for a
     /// negative scale).
     pub(crate) fn scaled(&self) -> (f64, f64) {
-        let (lo, hi) = (self.lower / self.scale, self.upper / self.scale);
-        if self.scale > 0.0 { (lo, hi) } else { (hi, lo) }
+        scaled_bounds((self.lower, self.upper), self.scale)
     }
     /// Valid bounds and scale; or [`Error::InvalidOcp`] naming `what`.
     pub(crate) fn check(&self, what: &str) -> Result<(), Error> {
@@ -532,6 +531,14 @@ impl Phase {
         }
         Ok(())
     }
+}
+
+/// The bounds `(lo, hi)` of a quantity divided by `scale` (swapped for a
+/// negative scale): of a constraint, or of a variable the optimizer sees
+/// as `value / scale`.
+pub(crate) fn scaled_bounds((lo, hi): (f64, f64), scale: f64) -> (f64, f64) {
+    let (a, b) = (lo / scale, hi / scale);
+    if scale > 0.0 { (a, b) } else { (b, a) }
 }
 
 /// Lower ≤ upper, neither NaN, each finite on its own side; or
