@@ -76,13 +76,18 @@ fn dense_output_is_close_between_steps_and_exact_at_them() {
     }
 }
 
+/// Backward in time `y' = −y + …` is unstable: an error made at `t`
+/// grows by `e^(4 − t)` on the way to 0, so the end is held to a few
+/// tolerance units times `e⁴` (measured: 1.3e-7, 2.3 such units).
 #[test]
 fn backward_in_time() {
-    let opts = Options::default().rtol(1e-9).atol(1e-12).t_eval(vec![4.0, 2.0, 0.0]);
+    let rtol = 1e-9;
+    let opts = Options::default().rtol(rtol).atol(1e-12).t_eval(vec![4.0, 2.0, 0.0]);
     let sol = solve(&Forced, Bdf, (4.0, 0.0), &[Forced::exact(4.0)], &[0.0], &opts).unwrap();
     assert_eq!(sol.t, vec![4.0, 2.0, 0.0]);
     for (i, &t) in sol.t.iter().enumerate() {
-        assert!((sol.state(i)[0] - Forced::exact(t)).abs() < 1e-7, "at {t}");
+        let err = (sol.state(i)[0] - Forced::exact(t)).abs();
+        assert!(err < 4.0 * (4.0 - t).exp() * rtol, "at {t}: {err:e}");
     }
 }
 
