@@ -22,7 +22,7 @@
 //! difference-table rescaling; A. C. Hindmarsh et al., "SUNDIALS", ACM
 //! TOMS 31 (2005) — the reuse of Jacobians and factorizations.
 
-use super::controller::{MAX_ERROR_TEST_FAILURES, initial_step_for, rms, too_small};
+use super::controller::{GROWTH_THRESHOLD, MAX_ERROR_TEST_FAILURES, initial_step_for, rms, too_small};
 use super::mass::checked_mass;
 use super::newton::{Equation, Newton};
 use super::options::Settings;
@@ -81,16 +81,6 @@ const MAX_FACTOR: f64 = 10.0;
 /// most 6.1, for about 15% more steps (RADAU5 scales its tolerance
 /// similarly).
 const ERROR_FRACTION: f64 = 0.3;
-/// The smallest growth of the step, at an unchanged order, that is taken
-/// (CVODE's `THRESH`; scipy's BDF takes every change): a smaller one
-/// costs a rewrite of the difference table and moves `γ h` towards a new
-/// factorization for little gain. Measured against taking every change
-/// (`cargo bench --bench work_precision`, `cargo bench --bench fit --
-/// petab_boehm/SBML`, 2026-12-07): the Boehm solve 12% faster, W6's
-/// curves 0–25% faster at LSODA's errors; 1.2 and 2.0 gained less, and
-/// CVODE's whole rule (no change of step or order below 1.5, shrinking
-/// included) was slower on VDPOL and HIRES.
-const GROWTH_THRESHOLD: f64 = 1.5;
 /// Steps one Jacobian serves by default (CVODE's `msbj`).
 const JACOBIAN_AGE: usize = 50;
 

@@ -234,6 +234,7 @@ where
                 continue;
             }
             self.clock.control(&self.set.controller, err, q, h, self.set.h_max);
+            self.clock.hold_small_growth(h, M::TABLEAU.growth_threshold);
             self.accept(h, last)?;
             return Ok(StepResult::Stepped);
         }

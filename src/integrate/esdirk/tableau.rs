@@ -13,6 +13,8 @@
 //! order conditions (B-series trees) for the solution, the embedded
 //! solution and the dense output, and its stage times.
 
+use crate::integrate::controller::GROWTH_THRESHOLD;
+
 /// An ESDIRK method as data.
 #[derive(Clone, Copy, Debug)]
 pub struct EsdirkTableau {
@@ -48,6 +50,11 @@ pub struct EsdirkTableau {
     /// `None` for methods whose global error already stays within the
     /// tolerance.
     pub proportional_below: Option<f64>,
+    /// The smallest growth of the step taken after a successful step: a
+    /// smaller one keeps the step, and `γ h` of the factored Newton matrix
+    /// with it (CVODE's `THRESH`, 1.5; 1 takes every change the controller
+    /// asks for).
+    pub growth_threshold: f64,
 }
 
 /// An ESDIRK method chosen at compile time (see [`Kvaerno5`]).
@@ -144,6 +151,9 @@ pub const KVAERNO5: EsdirkTableau = EsdirkTableau {
     dense: &[],
     stiffly_accurate: true,
     proportional_below: None,
+    // Measured on W6 against taking every change: 25–36% faster at the
+    // tight tolerances, within ±10% at the loose ones (docs/benchmarks.md §10).
+    growth_threshold: GROWTH_THRESHOLD,
 };
 
 /// `γ = 2 − √2`, TR-BDF2's trapezoidal fraction of the step.
@@ -172,6 +182,9 @@ pub const TRBDF2: EsdirkTableau = EsdirkTableau {
     dense: &[&[2.0 * TR_W, -TR_W], &[2.0 * TR_W, -TR_W], &[TR_G - 1.0, 2.0 * TR_W]],
     stiffly_accurate: true,
     proportional_below: Some(1e-2),
+    // With 1.5 this order-2 method was 10–17% slower on HIRES, about even
+    // on VDPOL and faster only on Robertson (docs/benchmarks.md §10).
+    growth_threshold: 1.0,
 };
 
 #[cfg(test)]
