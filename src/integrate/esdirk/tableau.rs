@@ -152,7 +152,7 @@ pub const KVAERNO5: EsdirkTableau = EsdirkTableau {
     stiffly_accurate: true,
     proportional_below: None,
     // Measured on W6 against taking every change: 25–36% faster at the
-    // tight tolerances, within ±10% at the loose ones (docs/benchmarks.md §10).
+    // tight tolerances, within ±12% at the loose ones (docs/benchmarks.md §10).
     growth_threshold: GROWTH_THRESHOLD,
 };
 
