@@ -22,7 +22,7 @@
 //! difference-table rescaling; A. C. Hindmarsh et al., "SUNDIALS", ACM
 //! TOMS 31 (2005) — the reuse of Jacobians and factorizations.
 
-use super::controller::{GROWTH_THRESHOLD, MAX_ERROR_TEST_FAILURES, initial_step_for, rms, too_small};
+use super::controller::{GROWTH_THRESHOLD, MAX_ERROR_TEST_FAILURES, initial_step_for, keeps_step, rms, too_small};
 use super::mass::checked_mass;
 use super::newton::{Equation, Newton};
 use super::options::Settings;
@@ -440,7 +440,7 @@ where
         let (best, &fmax) =
             factors.iter().enumerate().fold((1, &factors[1]), |b, (i, f)| if *f > *b.1 { (i, f) } else { b });
         let factor = MAX_FACTOR.min(safety * fmax);
-        if best == 1 && (1.0..GROWTH_THRESHOLD).contains(&factor) {
+        if best == 1 && keeps_step(factor, GROWTH_THRESHOLD) {
             // Not worth rewriting the table and moving off the factored
             // step: keep the step, and look again `k + 1` steps later.
             self.n_equal_steps = 0;

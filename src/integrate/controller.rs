@@ -261,6 +261,14 @@ pub(crate) fn too_small(h: f64, t: f64, h_min: f64) -> bool {
 /// 2.0 for BDF, 1.2 and 1.3 for Kvaerno5) gained less.
 pub(crate) const GROWTH_THRESHOLD: f64 = 1.5;
 
+/// Whether a step the controller would change by the ratio `growth` is
+/// kept as it is: a growth of at least 1 and below `threshold` (see
+/// [`GROWTH_THRESHOLD`]).
+#[inline]
+pub(crate) fn keeps_step(growth: f64, threshold: f64) -> bool {
+    (1.0..threshold).contains(&growth)
+}
+
 /// Error-test failures in a row at one time before a solve stops with
 /// [`Error::ErrorTestFailures`] (CVODE stops at 7 with step cuts of 10×;
 /// here each cut is at most 5×, so 15 cuts reach 3e-11 of the first step:
@@ -376,7 +384,7 @@ impl Clock {
     /// by less than `threshold` (see [`GROWTH_THRESHOLD`]).
     #[inline]
     pub fn hold_small_growth(&mut self, h: f64, threshold: f64) {
-        if (1.0..threshold).contains(&(self.h / h)) {
+        if keeps_step(self.h / h, threshold) {
             self.h = h;
         }
     }
