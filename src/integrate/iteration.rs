@@ -313,6 +313,10 @@ where
 }
 
 /// Dense or sparse storage and factorization.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per solve and never moved after; the dense variant is the small systems' hot path, kept unboxed"
+)]
 pub(crate) enum Kind<D, N>
 where
     D: DualScalar,

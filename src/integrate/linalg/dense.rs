@@ -49,6 +49,9 @@ pub struct DenseLu<D> {
     lu: Vec<f64>,
     /// Row exchanged with row `k` at step `k`.
     piv: Vec<usize>,
+    /// The exchanges as one gather: row `i` of `P b` is row `order[i]`
+    /// of `b`.
+    order: Vec<usize>,
     shift: f64,
     /// The right-hand side kept for the derivative corrections, and the residual.
     b: Vec<D>,
@@ -82,7 +85,17 @@ impl<D: DualScalar> DenseLu<D> {
             true => vec![0.0; n * n + n],
             false => Vec::new(),
         };
-        DenseLu { n, lu: vec![0.0; n * n + n], piv: vec![0; n], shift: 0.0, b, r, inv, inv_ready: false }
+        DenseLu {
+            n,
+            lu: vec![0.0; n * n + n],
+            piv: vec![0; n],
+            order: vec![0; n],
+            shift: 0.0,
+            b,
+            r,
+            inv,
+            inv_ready: false,
+        }
     }
 
     /// `b ← W⁻¹ b` by the explicit inverse (computed from the factors on
@@ -93,8 +106,8 @@ impl<D: DualScalar> DenseLu<D> {
         if !self.inv_ready {
             let mut inv = std::mem::take(&mut self.inv);
             let (rows, e) = inv.split_at_mut(n * n);
-            let ((lu, inv_diag), piv) = (self.lu.split_at(n * n), &self.piv[..n]);
-            small_sizes!(n, N => invert_small::<N>(lu, inv_diag, piv, rows), _ => {
+            let ((lu, inv_diag), order) = (self.lu.split_at(n * n), &self.order[..n]);
+            small_sizes!(n, N => invert_small::<N>(lu, inv_diag, order, rows), _ => {
                 for j in 0..n {
                     e.fill(0.0);
                     e[j] = 1.0;
@@ -114,10 +127,10 @@ impl<D: DualScalar> DenseLu<D> {
     /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic (the factors are
     /// real, so every part of `b` is transformed alike).
     fn substitute<E: DualScalar>(&self, b: &mut [E]) {
-        let ((lu, inv_diag), piv) = (self.lu.split_at(self.n * self.n), &self.piv[..]);
-        let (n, piv) = (self.n, &piv[..self.n]);
-        small_sizes!(n, N => substitute_small::<E, N>(lu, inv_diag, piv, b), _ => {
-            permute(piv, b);
+        let n = self.n;
+        let (lu, inv_diag) = self.lu.split_at(n * n);
+        small_sizes!(n, N => substitute_small::<E, N>(lu, inv_diag, &self.order, b), _ => {
+            permute(&self.piv[..n], b);
             eliminate(lu, inv_diag, &mut b[..n]);
         })
     }
@@ -148,29 +161,32 @@ fn inverse_times<E: DualScalar, const N: usize>(inv: &[f64], b: &mut [E], n: usi
 /// order are those of every size, so the results are too). Sizes 1–8, the
 /// kinetic and pharmacokinetic models most stiff solves run (`docs/benchmarks.md` §9).
 #[inline(always)]
-fn substitute_small<E: DualScalar, const N: usize>(lu: &[f64], inv_diag: &[f64], piv: &[usize], b: &mut [E]) {
-    permute(piv, b);
-    let mut x: [E; N] = std::array::from_fn(|i| b[i]);
+fn substitute_small<E: DualScalar, const N: usize>(lu: &[f64], inv_diag: &[f64], order: &[usize], b: &mut [E]) {
+    let (b, order) = (&mut b[..N], &order[..N]);
+    // The row exchanges as one gather of independent loads, so that the
+    // vector is built in registers (exchanges at run-time indices would
+    // keep it in memory, one after the other).
+    let mut x: [E; N] = std::array::from_fn(|i| b[order[i]]);
     eliminate(&lu[..N * N], &inv_diag[..N], &mut x);
-    b[..N].copy_from_slice(&x);
+    b.copy_from_slice(&x);
 }
 
 /// `W⁻¹` of size `N`, row-major into `rows`, from the factors: the
 /// substitution of each column of the identity, each in its own stack
 /// buffer so that the `N` chains run side by side.
 #[inline(always)]
-fn invert_small<const N: usize>(lu: &[f64], inv_diag: &[f64], piv: &[usize], rows: &mut [f64]) {
+fn invert_small<const N: usize>(lu: &[f64], inv_diag: &[f64], order: &[usize], rows: &mut [f64]) {
     for j in 0..N {
         let mut e = [0.0; N];
         e[j] = 1.0;
-        substitute_small::<f64, N>(lu, inv_diag, piv, &mut e);
+        substitute_small::<f64, N>(lu, inv_diag, order, &mut e);
         for (i, &v) in e.iter().enumerate() {
             rows[i * N + j] = v;
         }
     }
 }
 
-/// `b ← P b`, the row exchanges of [`getf2`] in order.
+/// `b ← P b`, the row exchanges of [`factor_shifted`] in order.
 #[inline(always)]
 fn permute<E: Copy>(piv: &[usize], b: &mut [E]) {
     for (k, &pk) in piv.iter().enumerate() {
@@ -213,6 +229,7 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
         let n = self.n;
         debug_assert_eq!(jac.n(), n);
         self.shift = shift;
+        self.inv_ready = false;
         let a = &mut self.lu[..n * n];
         // Checked all at once, without a branch per entry.
         let mut finite = true;
@@ -224,19 +241,17 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
             let idx = a.iter().position(|x| !x.is_finite()).unwrap_or(0);
             return Err(Singular { column: idx / n });
         }
-        for k in 0..n {
-            a[k * n + k] += shift;
-        }
-        self.inv_ready = false;
-        getf2(a, &mut self.piv, n)?;
-        let (a, inv_diag) = self.lu.split_at_mut(n * n);
-        for (j, d) in inv_diag.iter_mut().enumerate() {
-            *d = 1.0 / a[j * n + j];
-        }
+        factor_shifted(&mut self.lu, &mut self.piv, n, shift)?;
+        gather_order(&self.piv[..n], &mut self.order);
         Ok(())
     }
 
     fn solve(&mut self, jac: &DenseMatrix<D>, b: &mut [D]) {
+        if D::ORDER == 0 {
+            // Nothing to correct: no buffers moved in and out (a fifth of
+            // a small system's solve).
+            return self.substitute(b);
+        }
         let mut buffers = (std::mem::take(&mut self.b), std::mem::take(&mut self.r));
         let jac_mul_add = |x: &[D], r: &mut [D]| {
             for (j, &xj) in x.iter().enumerate() {
@@ -257,31 +272,74 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
     }
 }
 
-/// LU with partial pivoting of the `n × n` column-major `a` in place (`L`
-/// below the diagonal, `U` on and above), the row exchanged with row `k`
-/// in `piv[k]`. Not generic: compiled once, into the library.
-fn getf2(a: &mut [f64], piv: &mut [usize], n: usize) -> Result<(), Singular> {
-    small_sizes!(n, N => getf2_small::<N>(a, piv), _ => getf2_n(a, piv, n))
+/// `a[..n²] + shift·I` factored in place (LU with partial pivoting in
+/// LAPACK's `getf2` order), then `1 / U[j][j]` into `a[n²..]`. Not
+/// generic: compiled once, into the library.
+fn factor_shifted(a: &mut [f64], piv: &mut [usize], n: usize, shift: f64) -> Result<(), Singular> {
+    let (a, inv_diag) = a.split_at_mut(n * n);
+    let piv = &mut piv[..n];
+    small_sizes!(n, N => {
+        // On a copy held on the stack, every loop of constant length.
+        let mut m = [0.0; N * N];
+        m.copy_from_slice(a);
+        shift_diagonal(&mut m, N, shift);
+        lu_columns::<N>(&mut m, piv)?;
+        invert_diagonal(&m, &mut inv_diag[..N], N);
+        a.copy_from_slice(&m);
+    }, _ => {
+        shift_diagonal(a, n, shift);
+        getf2_n(a, piv, n)?;
+        invert_diagonal(a, inv_diag, n);
+    });
+    Ok(())
 }
 
-/// [`getf2`] of size `N` on a copy held on the stack.
 #[inline(always)]
-fn getf2_small<const N: usize>(a: &mut [f64], piv: &mut [usize]) -> Result<(), Singular> {
-    const { assert!(N <= 8, "getf2_small unrolls at most 8 columns") };
-    let mut m = [[0.0; N]; N];
-    let flat = m.as_flattened_mut();
-    flat.copy_from_slice(&a[..N * N]);
-    let piv = &mut piv[..N];
-    // Each column with its index a constant, so that every loop unrolls.
+fn shift_diagonal(a: &mut [f64], n: usize, shift: f64) {
+    for k in 0..n {
+        a[k * n + k] += shift;
+    }
+}
+
+#[inline(always)]
+fn invert_diagonal(a: &[f64], inv_diag: &mut [f64], n: usize) {
+    for (j, d) in inv_diag.iter_mut().enumerate().take(n) {
+        *d = 1.0 / a[j * n + j];
+    }
+}
+
+/// The row exchanges `piv` (in order) as one gather into `order`.
+fn gather_order(piv: &[usize], order: &mut [usize]) {
+    for (i, o) in order.iter_mut().enumerate() {
+        *o = i;
+    }
+    for (k, &pk) in piv.iter().enumerate() {
+        order.swap(k, pk);
+    }
+}
+
+/// LU with partial pivoting of the `n × n` column-major `a` in place (`L`
+/// below the diagonal, `U` on and above), the row exchanged with row `k`
+/// in `piv[k]`: the kernels of [`factor_shifted`], checked against each
+/// other.
+#[cfg(test)]
+fn getf2(a: &mut [f64], piv: &mut [usize], n: usize) -> Result<(), Singular> {
+    small_sizes!(n, N => lu_columns::<N>(&mut a[..N * N], &mut piv[..N]), _ => getf2_n(a, piv, n))
+}
+
+/// The columns of an `N × N` LU, each with its index a constant, so that
+/// every loop unrolls.
+#[inline(always)]
+fn lu_columns<const N: usize>(a: &mut [f64], piv: &mut [usize]) -> Result<(), Singular> {
+    const { assert!(N <= 8, "lu_columns unrolls at most 8 columns") };
     macro_rules! columns {
         ($($k:literal)+) => {$(
             if $k < N {
-                lu_column(flat, piv, N, $k)?;
+                lu_column(a, piv, N, $k)?;
             }
         )+};
     }
     columns!(0 1 2 3 4 5 6 7);
-    a[..N * N].copy_from_slice(flat);
     Ok(())
 }
 
@@ -293,7 +351,7 @@ fn getf2_n(a: &mut [f64], piv: &mut [usize], n: usize) -> Result<(), Singular> {
     Ok(())
 }
 
-/// Column `k` of [`getf2`]: its pivot, the row exchange, the multipliers
+/// Column `k` of the LU: its pivot, the row exchange, the multipliers
 /// and the update of the columns right of it.
 #[inline(always)]
 fn lu_column(a: &mut [f64], piv: &mut [usize], n: usize, k: usize) -> Result<(), Singular> {
@@ -453,7 +511,9 @@ mod tests {
             (factored, exchanged) = (factored + 1, exchanged || piv_s.iter().enumerate().any(|(k, &p)| p != k));
             let inv_diag: Vec<f64> = (0..n).map(|j| 1.0 / small[j * n + j]).collect();
             let b: Vec<Dual64> = (0..n).map(|i| Dual64::new((i as f64 * 0.7).cos(), i as f64 - 1.0)).collect();
-            let lu = DenseLu::<f64> { n, lu: [small, inv_diag.clone()].concat(), piv: piv_s, ..DenseLu::new(n) };
+            let mut order = vec![0; n];
+            gather_order(&piv_s, &mut order);
+            let lu = DenseLu::<f64> { n, lu: [small, inv_diag.clone()].concat(), piv: piv_s, order, ..DenseLu::new(n) };
             let (mut x_small, mut x_general) = (b.clone(), b.clone());
             lu.substitute(&mut x_small);
             permute(&piv_g, &mut x_general);

@@ -318,62 +318,76 @@ where
 
     /// The stages `k_i` and the trial state `y_new`.
     fn stages(&mut self, h: f64) {
-        let tab = &M::TABLEAU;
-        for i in 0..Self::STAGES {
-            let (done, rest) = self.k.split_at_mut(i);
-            let ki = &mut rest[0];
-            // First the part of `k_i` its `f` does not enter, `h d_i T +
-            // Σ_j (c_ij/h) k_j` (`M Σ_j …` with a mass matrix), then `f`
-            // added to it: the sum need not wait for the right-hand side
-            // (on small systems the stages are a chain of latencies, and
-            // this took 5–15% off a Rodas5P step of VDPOL and HIRES).
-            // Whole-vector updates, one earlier stage at a time: the same
-            // sums in the same order per component as a loop over
-            // components, but contiguous and vectorizable.
-            ki.as_mut_slice().fill(D::from(0.0));
-            let hd = h * tab.d[i];
-            if hd != 0.0 {
-                axpy(ki, hd, &self.dfdt);
-            }
-            match &self.mass {
-                None => {
-                    for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
-                        axpy(ki, cij / h, kj);
-                    }
+        // Unrolled, as the explicit stepper's stages: with the stage index
+        // a constant every tableau entry is one, its zeros drop out and the
+        // sums over earlier stages unroll.
+        macro_rules! stage {
+            ($($i:literal)+) => {$(
+                if $i < Self::STAGES {
+                    self.stage($i, h);
                 }
-                // The sum in the stage buffer, free until the stage's state.
-                Some(mass) => {
-                    self.y_stage.as_mut_slice().fill(D::from(0.0));
-                    for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
-                        axpy(&mut self.y_stage, cij / h, kj);
-                    }
-                    mass.mul_add(self.y_stage.as_slice(), ki.as_mut_slice());
-                }
-            }
-            let f = if i == 0 {
-                &self.f0
-            } else {
-                self.y_stage.copy_from(&self.y);
-                for (kj, &aij) in done.iter().zip(tab.a[i]) {
-                    if aij != 0.0 {
-                        axpy(&mut self.y_stage, aij, kj);
-                    }
-                }
-                self.system.rhs(D::from(self.clock.t + tab.c[i] * h), &self.y_stage, &[], self.p, &mut self.f_stage);
-                &self.f_stage
-            };
-            ki.iter_mut().zip(f.iter()).for_each(|(k, &f)| *k = f + *k);
-            self.w.solve(ki.as_mut_slice());
+            )+};
         }
+        stage!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
         self.stats.rhs_evals += Self::STAGES - 1;
         self.stats.linear_solves += Self::STAGES;
         self.stats.krylov_iters += self.w.take_krylov_iters();
         self.y_new.copy_from(&self.y);
-        for (kj, &b) in self.k.iter().zip(tab.b) {
+        for (kj, &b) in self.k.iter().zip(M::TABLEAU.b) {
             if b != 0.0 {
                 axpy(&mut self.y_new, b, kj);
             }
         }
+    }
+
+    /// Stage `i`: `k_i` from `f` at its state and the earlier stages.
+    #[inline(always)]
+    fn stage(&mut self, i: usize, h: f64) {
+        let tab = &M::TABLEAU;
+        let (done, rest) = self.k.split_at_mut(i);
+        let ki = &mut rest[0];
+        // First the part of `k_i` its `f` does not enter, `h d_i T +
+        // Σ_j (c_ij/h) k_j` (`M Σ_j …` with a mass matrix), then `f`
+        // added to it: the sum need not wait for the right-hand side
+        // (on small systems the stages are a chain of latencies, and
+        // this took 5–15% off a Rodas5P step of VDPOL and HIRES).
+        // Whole-vector updates, one earlier stage at a time: the same
+        // sums in the same order per component as a loop over
+        // components, but contiguous and vectorizable.
+        ki.as_mut_slice().fill(D::from(0.0));
+        let hd = h * tab.d[i];
+        if hd != 0.0 {
+            axpy(ki, hd, &self.dfdt);
+        }
+        match &self.mass {
+            None => {
+                for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
+                    axpy(ki, cij / h, kj);
+                }
+            }
+            // The sum in the stage buffer, free until the stage's state.
+            Some(mass) => {
+                self.y_stage.as_mut_slice().fill(D::from(0.0));
+                for (kj, &cij) in done.iter().zip(tab.c_mat[i]) {
+                    axpy(&mut self.y_stage, cij / h, kj);
+                }
+                mass.mul_add(self.y_stage.as_slice(), ki.as_mut_slice());
+            }
+        }
+        let f = if i == 0 {
+            &self.f0
+        } else {
+            self.y_stage.copy_from(&self.y);
+            for (kj, &aij) in done.iter().zip(tab.a[i]) {
+                if aij != 0.0 {
+                    axpy(&mut self.y_stage, aij, kj);
+                }
+            }
+            self.system.rhs(D::from(self.clock.t + tab.c[i] * h), &self.y_stage, &[], self.p, &mut self.f_stage);
+            &self.f_stage
+        };
+        ki.iter_mut().zip(f.iter()).for_each(|(k, &f)| *k = f + *k);
+        self.w.solve(ki.as_mut_slice());
     }
 
     /// The scaled RMS error of the trial step (the largest over the real
