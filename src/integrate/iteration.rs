@@ -2,7 +2,9 @@
 //! by dual numbers, dense or sparse, and its factorization — one owner for
 //! the choice, so Rosenbrock, BDF and ESDIRK see one interface.
 //!
-//! **Dense** (small systems): `J` by `⌈(n + 1)/4⌉` dual passes, dense LU.
+//! **Dense** (small systems): `J` by `⌈(n + 1)/4⌉` dual passes (`⌈n/4⌉`
+//! for an [`autonomous`](crate::Model::autonomous) model: no time
+//! direction), dense LU.
 //! **Sparse** (large systems): the pattern of `∂f/∂y` is traced through
 //! the model's generic right-hand side ([`Tracer`]) at the initial state
 //! and two random states near it (or given as

@@ -74,7 +74,8 @@ where
     }
 
     /// The dual passes: state `j` seeded on direction `color(j)` (of
-    /// `dirs`, then time as direction `dirs`), [`CHUNK`] directions a
+    /// `dirs`, then time as direction `dirs` unless the model is
+    /// [`autonomous`](Model::autonomous)), [`CHUNK`] directions a
     /// pass; with `weights`, direction `dirs − 1` is instead seeded with
     /// `weights[j]` on every state (a Jacobian–vector product); `f` from
     /// the first pass, `∂f/∂t` into `dfdt`, and `take(k, l, f̃)` for each
@@ -93,8 +94,15 @@ where
         S: Model<Dim = N>,
     {
         let n = y.len();
+        // The time direction last, unless the model does not read time.
+        let time = !system.autonomous();
+        let total = dirs + usize::from(time);
+        if !time {
+            dfdt.fill(D::from(0.0));
+        }
         let mut passes = 0;
-        for start in (0..=dirs).step_by(CHUNK) {
+        // One pass at least, for `f`.
+        for start in (0..total.max(1)).step_by(CHUNK) {
             // Every part written by a select, none stored to a computed
             // index: the wide loads of the seeded values waited on such a
             // store (a failed store forwarding, 8% of a HIRES Rodas5P solve).
@@ -122,7 +130,7 @@ where
                     f[i] = self.f[i].re;
                 }
             }
-            for l in 0..CHUNK.min(dirs + 1 - start) {
+            for l in 0..CHUNK.min(total.saturating_sub(start)) {
                 let k = start + l;
                 if k == dirs {
                     for i in 0..n {
@@ -313,6 +321,47 @@ mod tests {
             }
             assert!((t[i].re - 0.5f64.cos() * ((i + 1) % 6) as f64 * 2.0).abs() < 1e-15);
         }
+    }
+    /// HIRES with the default answer to `autonomous`: its time direction
+    /// is evaluated (and found zero).
+    struct Timed;
+    impl OdeSystem for Timed {
+        type Dim = Const<8>;
+        fn dim(&self) -> Const<8> {
+            Const
+        }
+        fn n_params(&self) -> usize {
+            crate::models::Hires::PARAMS.len()
+        }
+        fn rhs<D: DualScalar>(&self, t: D, y: &State<D, Const<8>>, p: &[D], dy: &mut State<D, Const<8>>) {
+            OdeSystem::rhs(&crate::models::Hires, t, y, p, dy);
+        }
+    }
+
+    #[test]
+    fn an_autonomous_model_skips_the_time_direction() {
+        use crate::models::Hires;
+        assert!(OdeSystem::autonomous(&Hires) && !OdeSystem::autonomous(&Timed));
+        let y = State::<f64, Const<8>>::from_fn(|i, _| 0.1 + 0.05 * i as f64);
+        let mut out = Vec::new();
+        for (passes, autonomous) in [(2, true), (3, false)] {
+            let mut jd = DualJacobian::new(Const::<8>, &Hires::PARAMS);
+            let (mut f, mut t) = (SVector::zeros(), SVector::from_element(1.0));
+            let mut jac = DenseMatrix::from_element(8, 0.0);
+            let got = match autonomous {
+                true => jd.eval(&Hires, 3.0, &y, &mut f, &mut jac, &mut t),
+                false => jd.eval(&Timed, 3.0, &y, &mut f, &mut jac, &mut t),
+            };
+            assert_eq!(got, passes);
+            assert_eq!(t, SVector::<f64, 8>::zeros());
+            out.push((f, jac.as_slice().to_vec()));
+        }
+        assert_eq!(out[0], out[1]);
+        // A Rosenbrock solve drops the `∂f/∂t` terms: the same bits.
+        let opts = crate::Options::default().rtol(1e-6).atol(1e-10);
+        let (span, p) = ((0.0, 321.8122), &Hires::PARAMS);
+        let a = crate::solve(&Hires, crate::Rodas5P, span, &Hires::Y0, p, &opts).unwrap();
+        assert_eq!(a, crate::solve(&Timed, crate::Rodas5P, span, &Hires::Y0, p, &opts).unwrap());
     }
 }
 

@@ -39,6 +39,10 @@ macro_rules! model {
                 $pp: &[D],
                 $dy: &mut SVector<D, { [$($s),+].len() }>,
             ) $body
+            // None of these right-hand sides reads `t`.
+            fn autonomous(&self) -> bool {
+                true
+            }
             fn state_names(&self) -> Vec<String> {
                 vec![$($s.to_string()),+]
             }

@@ -43,6 +43,9 @@ impl OdeSystem for BouncingBall {
     fn n_params(&self) -> usize {
         2
     }
+    fn autonomous(&self) -> bool {
+        true
+    }
     #[inline]
     fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
         dy[0] = y[1];
@@ -108,6 +111,9 @@ impl OdeSystem for OralDosing {
     fn n_params(&self) -> usize {
         4
     }
+    fn autonomous(&self) -> bool {
+        true
+    }
     #[inline]
     fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {
         let absorbed = p[0] * y[0];
@@ -157,6 +163,9 @@ impl OdeSystem for Thermostat {
     }
     fn n_params(&self) -> usize {
         5
+    }
+    fn autonomous(&self) -> bool {
+        true
     }
     #[inline]
     fn rhs<D: DualScalar>(&self, _t: D, y: &SVector<D, 2>, p: &[D], dy: &mut SVector<D, 2>) {

@@ -71,6 +71,9 @@ impl<N: Dim> OdeSystem for Lorenz96<N> {
     fn n_params(&self) -> usize {
         1
     }
+    fn autonomous(&self) -> bool {
+        true
+    }
     fn rhs<D: DualScalar>(&self, _t: D, x: &State<D, N>, p: &[D], dx: &mut State<D, N>)
     where
         DefaultAllocator: Allocator<N>,

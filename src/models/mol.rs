@@ -58,6 +58,9 @@ impl OdeSystem for Brusselator1D {
     fn n_params(&self) -> usize {
         3
     }
+    fn autonomous(&self) -> bool {
+        true
+    }
     fn rhs<D: DualScalar>(&self, _t: D, y: &State<D, Dyn>, p: &[D], dy: &mut State<D, Dyn>) {
         let (a, b) = (p[0], p[1]);
         let n = self.points;
@@ -147,6 +150,9 @@ impl OdeSystem for Brusselator2D {
     fn n_params(&self) -> usize {
         3
     }
+    fn autonomous(&self) -> bool {
+        true
+    }
     fn rhs<D: DualScalar>(&self, _t: D, y: &State<D, Dyn>, p: &[D], dy: &mut State<D, Dyn>) {
         let (a, b) = (p[0], p[1]);
         let m = self.m;
@@ -227,6 +233,9 @@ impl OdeSystem for Brusselator3D {
     }
     fn n_params(&self) -> usize {
         3
+    }
+    fn autonomous(&self) -> bool {
+        true
     }
     fn rhs<D: DualScalar>(&self, _t: D, y: &State<D, Dyn>, p: &[D], dy: &mut State<D, Dyn>) {
         let (a, b) = (p[0], p[1]);

@@ -267,6 +267,9 @@ impl M for Named {
     fn rhs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], dxdt: &mut State<D, Dyn>) {
         each!(self, m => M::rhs(m, t, x, u, p, dxdt))
     }
+    fn autonomous(&self) -> bool {
+        each!(self, m => M::autonomous(m))
+    }
     fn outputs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], y: &mut [D]) {
         each!(self, m => M::outputs(m, t, x, u, p, y))
     }

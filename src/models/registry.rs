@@ -103,6 +103,12 @@ macro_rules! builtins {
                 }
             }
 
+            fn autonomous(&self) -> bool {
+                match self.which {
+                    $(Which::$ty => OdeSystem::autonomous(&$ty),)+
+                }
+            }
+
             fn state_names(&self) -> Vec<String> {
                 match self.which {
                     $(Which::$ty => OdeSystem::state_names(&$ty),)+

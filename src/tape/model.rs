@@ -57,6 +57,8 @@ pub struct TapeModel {
     event_functions: Tape,
     /// Each event, the states it sets and their new values.
     events: Vec<(Event, Vec<usize>, Tape)>,
+    /// Whether the right-hand side reads time (argument slot 0).
+    autonomous: bool,
 }
 
 impl TapeModel {
@@ -71,6 +73,7 @@ impl TapeModel {
     ) -> Self {
         let first_input = 1 + names[0].len();
         let feedthrough = outputs.reads(first_input, names[1].len());
+        let autonomous = rhs.reads(0, 1).iter().all(|r| !r[0]);
         let mut model = TapeModel {
             name,
             description,
@@ -86,6 +89,7 @@ impl TapeModel {
             event_functions: switches.clone(),
             switches,
             events: Vec::new(),
+            autonomous,
         };
         model.y0 = model.initial_state(&model.params);
         model
@@ -261,6 +265,11 @@ impl Model for TapeModel {
         DefaultAllocator: Allocator<Dyn>,
     {
         self.rhs.eval(t, x.as_slice(), u, p, dxdt.as_mut_slice());
+    }
+
+    /// Whether no rate reads time, from the tape itself.
+    fn autonomous(&self) -> bool {
+        self.autonomous
     }
 
     fn outputs<D: DualScalar>(&self, t: D, x: &State<D, Dyn>, u: &[D], p: &[D], y: &mut [D])

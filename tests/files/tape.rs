@@ -288,3 +288,20 @@ fn the_documented_model_file_reads() {
     let infection = 0.3 * 990.0 * 10.0 / 1000.0;
     assert_eq!(dx.as_slice(), [-infection, infection - 0.1 * 10.0, 0.1 * 10.0]);
 }
+
+#[test]
+fn a_model_that_reads_time_is_not_autonomous() {
+    // Read off the tape: time in a rate, inside a function, or only in a
+    // condition (a switch in time) makes the model non-autonomous.
+    let decay = |rate: &str| {
+        let text = format!(
+            "[[parameters]]\nname = \"k\"\nvalue = 0.5\n\n[[states]]\nname = \"x\"\ninitial = 2.0\nrate = \"{rate}\"\n"
+        );
+        TapeModel::from_toml("decay.toml", &text).unwrap().autonomous()
+    };
+    assert!(decay("-k * x"));
+    assert!(!decay("-k * x * t"));
+    assert!(!decay("-k * x + sin(time)"));
+    assert!(!decay("if(t > 1, -k * x, 0)"));
+    assert!(model_file("hires").autonomous() && model_file("robertson").autonomous());
+}

@@ -81,6 +81,8 @@ where
     stats: Stats,
     /// A mass matrix (`M y' = f`).
     mass: Option<Mass>,
+    /// Whether `f` reads `t` (else `∂f/∂t = 0` and its terms drop out).
+    reads_time: bool,
     _method: PhantomData<M>,
 }
 
@@ -141,6 +143,7 @@ where
             stats: Stats::default(),
             set,
             mass,
+            reads_time: !system.autonomous(),
             _method: PhantomData,
         };
         if t_span.0 == t_span.1 {
@@ -356,7 +359,7 @@ where
         // components, but contiguous and vectorizable.
         ki.as_mut_slice().fill(D::from(0.0));
         let hd = h * tab.d[i];
-        if hd != 0.0 {
+        if hd != 0.0 && self.reads_time {
             axpy(ki, hd, &self.dfdt);
         }
         match &self.mass {
