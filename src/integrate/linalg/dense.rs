@@ -88,8 +88,8 @@ impl<D: DualScalar> DenseLu<D> {
         DenseLu {
             n,
             lu: vec![0.0; n * n + n],
-            piv: vec![0; n],
-            order: vec![0; n],
+            piv: (0..n).collect(),
+            order: (0..n).collect(),
             shift: 0.0,
             b,
             r,
