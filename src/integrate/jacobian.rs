@@ -322,6 +322,7 @@ mod tests {
             assert!((t[i].re - 0.5f64.cos() * ((i + 1) % 6) as f64 * 2.0).abs() < 1e-15);
         }
     }
+
     /// HIRES with the default answer to `autonomous`: its time direction
     /// is evaluated (and found zero).
     struct Timed;

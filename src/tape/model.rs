@@ -57,7 +57,7 @@ pub struct TapeModel {
     event_functions: Tape,
     /// Each event, the states it sets and their new values.
     events: Vec<(Event, Vec<usize>, Tape)>,
-    /// Whether the right-hand side reads time (argument slot 0).
+    /// Whether the right-hand side never reads time (argument slot 0).
     autonomous: bool,
 }
 
