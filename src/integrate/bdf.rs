@@ -132,8 +132,6 @@ where
     n_equal_steps: usize,
     /// `∇ʲy` at the current time, `j = 0 … MAX_ORDER + 2`.
     diff: Vec<State<D, S::Dim>>,
-    /// The table before a rescaling (`j = 0 … MAX_ORDER`).
-    old: Vec<State<D, S::Dim>>,
     /// The state at `t_prev`.
     y_prev: State<D, S::Dim>,
     y_pred: State<D, S::Dim>,
@@ -169,7 +167,6 @@ where
         let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
         let mut diff: Vec<_> = (0..MAX_ORDER + 3).map(|_| zero()).collect();
-        let old = (0..=MAX_ORDER).map(|_| zero()).collect();
         diff[0].copy_from(&y);
         let mut it = BdfStepper {
             system,
@@ -183,7 +180,6 @@ where
             order: 1,
             n_equal_steps: 0,
             diff,
-            old,
             y_prev: y,
             y_pred: zero(),
             psi: zero(),
@@ -482,29 +478,13 @@ where
             return;
         }
         self.h_abs *= factor;
-        let k = self.order;
-        let (r, u) = (step_change_matrix(k, factor), &STEP_CHANGE_U[k]);
-        let mut ru = [[0.0; MAX_ORDER + 1]; MAX_ORDER + 1];
-        for i in 0..=k {
-            for j in 0..=k {
-                ru[i][j] = (0..=k).map(|m| r[i][m] * u[m][j]).sum();
-            }
-        }
-        // Whole vectors: per component the same sums in the same order as
-        // a loop over components (`0 + Σₘ ∇ᵐ·(RU)ₘᵢ`, m ascending).
-        let (old, diff) = (&mut self.old, &mut self.diff);
-        for (o, d) in old.iter_mut().zip(diff.iter()).take(k + 1) {
-            o.copy_from(d);
-        }
-        for (i, d) in diff.iter_mut().enumerate().take(k + 1) {
-            let d = d.as_mut_slice();
-            d.fill(D::from(0.0));
-            for (o, row) in old.iter().zip(&ru).take(k + 1) {
-                let w = row[i];
-                for (x, &v) in d.iter_mut().zip(o.as_slice()) {
-                    *x += v * w;
-                }
-            }
+        match self.order {
+            0 => rescale_table::<D, S::Dim, 0>(&mut self.diff, factor),
+            1 => rescale_table::<D, S::Dim, 1>(&mut self.diff, factor),
+            2 => rescale_table::<D, S::Dim, 2>(&mut self.diff, factor),
+            3 => rescale_table::<D, S::Dim, 3>(&mut self.diff, factor),
+            4 => rescale_table::<D, S::Dim, 4>(&mut self.diff, factor),
+            _ => rescale_table::<D, S::Dim, MAX_ORDER>(&mut self.diff, factor),
         }
     }
 
@@ -545,6 +525,36 @@ const fn step_change_matrix(k: usize, factor: f64) -> [[f64; MAX_ORDER + 1]; MAX
         i += 1;
     }
     r
+}
+
+/// `∇ ← (R U)ᵀ ∇` for the table of order `K` (a constant, so that the
+/// loops unroll and no buffer is copied: a step change of a 2-state model
+/// took ~2,000 instructions with the order a variable and each row copied
+/// out first). Component by component, each new entry `0 + Σₘ ∇ᵐ·(RU)ₘᵢ`
+/// summed with `m` ascending: the same sums in the same order as before.
+#[inline(always)]
+fn rescale_table<D: DualScalar, N: Dim, const K: usize>(diff: &mut [State<D, N>], factor: f64)
+where
+    DefaultAllocator: Allocator<N>,
+{
+    let (r, u) = (step_change_matrix(K, factor), &STEP_CHANGE_U[K]);
+    let mut ru = [[0.0; MAX_ORDER + 1]; MAX_ORDER + 1];
+    for (i, row) in ru.iter_mut().enumerate().take(K + 1) {
+        for (j, x) in row.iter_mut().enumerate().take(K + 1) {
+            *x = (0..K + 1).map(|m| r[i][m] * u[m][j]).sum();
+        }
+    }
+    let diff = &mut diff[..K + 1];
+    for c in 0..diff[0].len() {
+        let x: [D; MAX_ORDER + 1] = std::array::from_fn(|m| if m <= K { diff[m][c] } else { D::from(0.0) });
+        for (i, d) in diff.iter_mut().enumerate() {
+            let mut s = D::from(0.0);
+            for (xm, row) in x.iter().zip(&ru).take(K + 1) {
+                s += *xm * row[i];
+            }
+            d[c] = s;
+        }
+    }
 }
 
 /// `U(k) = R(k, 1)` for each order `k`: the same for every step change.
