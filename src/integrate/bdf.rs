@@ -27,8 +27,8 @@ use super::mass::checked_mass;
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, Stepper, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, eval_start,
-    zeros,
+    Failure, StepResult, Stepper, add_assign, at_step_ends, axpy, check_accepted, checked_settings, collapse_error,
+    eval_start, zeros,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, Model, State};
@@ -388,7 +388,7 @@ where
         self.y_pred.copy_from(&self.diff[0]);
         self.psi.as_mut_slice().fill(D::from(0.0));
         for j in 1..=k {
-            self.y_pred += &self.diff[j];
+            add_assign(&mut self.y_pred, &self.diff[j]);
             axpy(&mut self.psi, COEF.gamma[j], &self.diff[j]);
         }
         self.psi.as_mut_slice().iter_mut().for_each(|v| *v /= alpha);
@@ -465,7 +465,7 @@ where
         // additions in the same order as a loop over components.
         for j in (0..=k).rev() {
             let (lower, upper) = self.diff.split_at_mut(j + 1);
-            lower[j] += &upper[0];
+            add_assign(&mut lower[j], &upper[0]);
         }
     }
 

@@ -261,8 +261,7 @@ where
                 }
                 self.rate = (0.3 * self.rate).max(norm / norm_old);
             }
-            self.y += &self.dy;
-            self.d += &self.dy;
+            step_both(&mut self.y, &mut self.d, &self.dy);
             if norm * self.rate.min(1.0) <= eq.tol {
                 return Ok(k + 1);
             }
@@ -368,8 +367,7 @@ where
                     rms(s, self.n)
                 })
                 .fold(0.0, f64::max);
-            self.y += &self.dy;
-            self.d += &self.dy;
+            step_both(&mut self.y, &mut self.d, &self.dy);
             iters += 1;
             let rate = norm_old.map(|o| norm / o);
             if norm == 0.0 || rate.is_some_and(|r| r < 1.0 && r / (1.0 - r) * norm < tol) || (exact && iters >= 3) {
@@ -407,5 +405,17 @@ where
         }
         stats.factorizations += 1;
         w.factor(1.0 / c).is_ok()
+    }
+}
+
+/// `y += Δ` and `d += Δ` in one pass over the components.
+#[inline]
+fn step_both<D: DualScalar, N: Dim>(y: &mut State<D, N>, d: &mut State<D, N>, delta: &State<D, N>)
+where
+    DefaultAllocator: Allocator<N>,
+{
+    for ((y, d), &dv) in y.as_mut_slice().iter_mut().zip(d.as_mut_slice()).zip(delta.as_slice()) {
+        *y += dv;
+        *d += dv;
     }
 }

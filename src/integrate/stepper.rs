@@ -223,6 +223,18 @@ where
     }
 }
 
+/// `y += x` on slices, as [`axpy`]: for sizes known only at run time
+/// nalgebra's `+=` checks the shapes and walks strides at every call.
+#[inline]
+pub(crate) fn add_assign<D: DualScalar, N: Dim>(y: &mut State<D, N>, x: &State<D, N>)
+where
+    DefaultAllocator: Allocator<N>,
+{
+    for (yi, &xi) in y.as_mut_slice().iter_mut().zip(x.as_slice()) {
+        *yi += xi;
+    }
+}
+
 /// Why an implicit method's last trial step failed, for the error if the
 /// step collapses.
 #[derive(Clone, Copy, Debug)]

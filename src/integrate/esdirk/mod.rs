@@ -15,8 +15,8 @@ use super::controller::{Clock, initial_step_for, rms, tolerance_fraction};
 use super::newton::{Equation, Newton};
 use super::options::Settings;
 use super::stepper::{
-    Failure, StepResult, at_step_ends, axpy, check_accepted, checked_settings, collapse_error, delegate_stepper,
-    eval_start, zeros,
+    Failure, StepResult, add_assign, at_step_ends, axpy, check_accepted, checked_settings, collapse_error,
+    delegate_stepper, eval_start, zeros,
 };
 use super::{Controller, Options, Stats};
 use crate::{DualScalar, Error, Model, State};
@@ -264,7 +264,7 @@ where
                 }
             }
             self.y_pred.copy_from(&self.base);
-            self.y_pred += &self.psi;
+            add_assign(&mut self.y_pred, &self.psi);
             let eq = Equation {
                 system: self.system,
                 p: self.p,
