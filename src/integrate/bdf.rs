@@ -527,11 +527,12 @@ const fn step_change_matrix(k: usize, factor: f64) -> [[f64; MAX_ORDER + 1]; MAX
     r
 }
 
-/// `∇ ← (R U)ᵀ ∇` for the table of order `K` (a constant, so that the
-/// loops unroll and no buffer is copied: a step change of a 2-state model
-/// took ~2,000 instructions with the order a variable and each row copied
-/// out first). Component by component, each new entry `0 + Σₘ ∇ᵐ·(RU)ₘᵢ`
-/// summed with `m` ascending: the same sums in the same order as before.
+/// `∇ ← (R U)ᵀ ∇` for the table of order `K`: a constant, so that the
+/// loops unroll and no row is copied out (with the order a variable and a
+/// copy buffer a step change of a 2-state model took ~2,000 instructions,
+/// docs/benchmarks.md §10). Component by component, each new entry
+/// `0 + Σₘ ∇ᵐ·(RU)ₘᵢ` summed with `m` ascending, as whole-vector passes
+/// sum it: the results do not depend on the layout of the loops.
 #[inline(always)]
 fn rescale_table<D: DualScalar, N: Dim, const K: usize>(diff: &mut [State<D, N>], factor: f64)
 where
