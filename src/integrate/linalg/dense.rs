@@ -56,7 +56,7 @@ pub struct DenseLu<D> {
     /// The right-hand side kept for the derivative corrections, and the residual.
     b: Vec<D>,
     r: Vec<D>,
-    /// `W⁻¹`, row-major, for the preconditioner solves of a mid-sized
+    /// `W⁻¹`, column-major, for the preconditioner solves of a mid-sized
     /// system ([`INVERSE_SIZES`]), then room for one column; computed on
     /// the first such solve after a factorization.
     inv: Vec<f64>,
@@ -105,16 +105,14 @@ impl<D: DualScalar> DenseLu<D> {
         let n = self.n;
         if !self.inv_ready {
             let mut inv = std::mem::take(&mut self.inv);
-            let (rows, e) = inv.split_at_mut(n * n);
+            let (cols, e) = inv.split_at_mut(n * n);
             let ((lu, inv_diag), order) = (self.lu.split_at(n * n), &self.order[..n]);
-            small_sizes!(n, N => invert_small::<N>(lu, inv_diag, order, rows), _ => {
-                for j in 0..n {
+            small_sizes!(n, N => invert_small::<N>(lu, inv_diag, order, cols), _ => {
+                for (j, col) in cols.chunks_exact_mut(n).enumerate() {
                     e.fill(0.0);
                     e[j] = 1.0;
                     self.substitute(e);
-                    for (i, &v) in e.iter().enumerate() {
-                        rows[i * n + j] = v;
-                    }
+                    col.copy_from_slice(e);
                 }
             });
             self.inv = inv;
@@ -136,8 +134,11 @@ impl<D: DualScalar> DenseLu<D> {
     }
 }
 
-/// `b ← W⁻¹ b` with `inv` the `n × n` row-major inverse, `n ≤ N`: each
-/// entry a dot product summed from the first column on. `N` the size
+/// `b ← W⁻¹ b` with `inv` the `n × n` column-major inverse, `n ≤ N`:
+/// column by column, `x += b_j·W⁻¹[:, j]`, so each entry is its row's dot
+/// product summed from the first column on while the rows' sums advance
+/// side by side in vector registers (by rows, one dot product after the
+/// other, each entry waited for its own chain of additions). `N` the size
 /// itself for the small ones, so that the loops unroll and the result
 /// stays in registers (the operations are the same at every `N`, so the
 /// results are too).
@@ -145,12 +146,10 @@ impl<D: DualScalar> DenseLu<D> {
 fn inverse_times<E: DualScalar, const N: usize>(inv: &[f64], b: &mut [E], n: usize) {
     let (inv, b) = (&inv[..n * n], &mut b[..n]);
     let mut x = [E::from(0.0); N];
-    for (i, xi) in x.iter_mut().enumerate().take(n) {
-        let mut s = E::from(0.0);
-        for (&bj, &w) in b.iter().zip(&inv[i * n..(i + 1) * n]) {
-            s += bj * w;
+    for (&bj, col) in b.iter().zip(inv.chunks_exact(n)) {
+        for (xi, &w) in x.iter_mut().zip(col) {
+            *xi += bj * w;
         }
-        *xi = s;
     }
     b.copy_from_slice(&x[..n]);
 }
@@ -171,18 +170,16 @@ fn substitute_small<E: DualScalar, const N: usize>(lu: &[f64], inv_diag: &[f64],
     b.copy_from_slice(&x);
 }
 
-/// `W⁻¹` of size `N`, row-major into `rows`, from the factors: the
+/// `W⁻¹` of size `N`, column-major into `cols`, from the factors: the
 /// substitution of each column of the identity, each in its own stack
 /// buffer so that the `N` chains run side by side.
 #[inline(always)]
-fn invert_small<const N: usize>(lu: &[f64], inv_diag: &[f64], order: &[usize], rows: &mut [f64]) {
-    for j in 0..N {
+fn invert_small<const N: usize>(lu: &[f64], inv_diag: &[f64], order: &[usize], cols: &mut [f64]) {
+    for (j, col) in cols[..N * N].chunks_exact_mut(N).enumerate() {
         let mut e = [0.0; N];
         e[j] = 1.0;
         substitute_small::<f64, N>(lu, inv_diag, order, &mut e);
-        for (i, &v) in e.iter().enumerate() {
-            rows[i * N + j] = v;
-        }
+        col.copy_from_slice(&e);
     }
 }
 
@@ -542,7 +539,7 @@ mod tests {
                 let mut e: Vec<f64> = (0..n).map(|i| if i == j { 1.0 } else { 0.0 }).collect();
                 lu.substitute(&mut e);
                 for (i, v) in e.iter().enumerate() {
-                    assert_eq!(lu.inv[i * n + j].to_bits(), v.to_bits(), "n {n}, ({i}, {j})");
+                    assert_eq!(lu.inv[j * n + i].to_bits(), v.to_bits(), "n {n}, ({i}, {j})");
                 }
             }
         }
