@@ -478,8 +478,8 @@ where
             return;
         }
         self.h_abs *= factor;
+        // The order is 1 … MAX_ORDER (`accept` never picks `k − 1` at 1).
         match self.order {
-            0 => rescale_table::<D, S::Dim, 0>(&mut self.diff, factor),
             1 => rescale_table::<D, S::Dim, 1>(&mut self.diff, factor),
             2 => rescale_table::<D, S::Dim, 2>(&mut self.diff, factor),
             3 => rescale_table::<D, S::Dim, 3>(&mut self.diff, factor),

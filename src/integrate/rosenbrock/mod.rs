@@ -81,8 +81,6 @@ where
     stats: Stats,
     /// A mass matrix (`M y' = f`).
     mass: Option<Mass>,
-    /// Whether `f` reads `t` (else `∂f/∂t = 0` and its terms drop out).
-    reads_time: bool,
     _method: PhantomData<M>,
 }
 
@@ -143,7 +141,6 @@ where
             stats: Stats::default(),
             set,
             mass,
-            reads_time: !system.autonomous(),
             _method: PhantomData,
         };
         if t_span.0 == t_span.1 {
@@ -355,7 +352,8 @@ where
         // components, but contiguous and vectorizable.
         ki.as_mut_slice().fill(D::from(0.0));
         let hd = h * tab.d[i];
-        if hd != 0.0 && self.reads_time {
+        // `∂f/∂t = 0` where the model never reads `t`: its term drops out.
+        if hd != 0.0 && !self.system.autonomous() {
             axpy(ki, hd, &self.dfdt);
         }
         match &self.mass {
