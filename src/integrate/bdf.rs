@@ -35,6 +35,35 @@ use crate::{DualScalar, Error, Model, State};
 use nalgebra::allocator::Allocator;
 use nalgebra::{DefaultAllocator, Dim};
 
+/// `$body` with `$K` the order `$k` (1 … [`MAX_ORDER`]) as a constant, so
+/// that the kernels' loops over the differences unroll.
+macro_rules! by_order {
+    ($k:expr, $K:ident => $body:expr) => {
+        match $k {
+            1 => {
+                const $K: usize = 1;
+                $body
+            }
+            2 => {
+                const $K: usize = 2;
+                $body
+            }
+            3 => {
+                const $K: usize = 3;
+                $body
+            }
+            4 => {
+                const $K: usize = 4;
+                $body
+            }
+            _ => {
+                const $K: usize = MAX_ORDER;
+                $body
+            }
+        }
+    };
+}
+
 /// The variable-order BDF method (orders 1–5, NDF form): CVODE's,
 /// `ode15s`' and scipy's stiff workhorse. It reuses one Jacobian and
 /// factorization over many steps, so it does well on larger systems and
@@ -131,7 +160,7 @@ where
     /// Steps taken at this step size and order.
     n_equal_steps: usize,
     /// `∇ʲy` at the current time, `j = 0 … MAX_ORDER + 2`.
-    diff: Vec<State<D, S::Dim>>,
+    diff: [State<D, S::Dim>; ROWS],
     /// The state at `t_prev`.
     y_prev: State<D, S::Dim>,
     y_pred: State<D, S::Dim>,
@@ -166,7 +195,7 @@ where
         let set = checked_settings(system, t_span, y0, p, options, Controller::HAIRER, true)?;
         let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
-        let mut diff: Vec<_> = (0..MAX_ORDER + 3).map(|_| zero()).collect();
+        let mut diff: [_; ROWS] = std::array::from_fn(|_| zero());
         diff[0].copy_from(&y);
         let mut it = BdfStepper {
             system,
@@ -379,19 +408,23 @@ where
         self.rescale(factor);
     }
 
-    /// `y_pred`, `ψ` and Newton's scale for the current order.
+    /// `y_pred` and `ψ` for the current order: `y_pred = Σ_{j≤k} ∇ʲy` and
+    /// `ψ = Σ_{1≤j≤k} γⱼ∇ʲy / α_k`, each sum in `j` ascending.
     fn predict(&mut self) {
         let k = self.order;
-        let alpha = COEF.alpha[k];
-        // Whole vectors, one difference at a time: per component the same
-        // sums in the same order as a loop over components, but contiguous.
+        if S::Dim::try_to_usize().is_none() {
+            let (diff, y_pred, psi) = (&self.diff, &mut self.y_pred, &mut self.psi);
+            return by_order!(k, K => predict_table::<D, S::Dim, K>(diff, y_pred, psi));
+        }
+        // A compile-time size: whole vectors, a pass per difference, each
+        // unrolled into a few vector instructions.
         self.y_pred.copy_from(&self.diff[0]);
         self.psi.as_mut_slice().fill(D::from(0.0));
         for j in 1..=k {
             add_assign(&mut self.y_pred, &self.diff[j]);
             axpy(&mut self.psi, COEF.gamma[j], &self.diff[j]);
         }
-        self.psi.as_mut_slice().iter_mut().for_each(|v| *v /= alpha);
+        self.psi.as_mut_slice().iter_mut().for_each(|v| *v /= COEF.alpha[k]);
     }
 
     /// The scaled RMS norm of `coef·v` (real parts, and with
@@ -453,16 +486,19 @@ where
     fn push_difference(&mut self, t_new: f64) {
         self.t_prev = self.t;
         self.t = t_new;
-        self.y_prev.copy_from(&self.diff[0]);
         let k = self.order;
+        if S::Dim::try_to_usize().is_none() {
+            let (diff, d, y_prev) = (&mut self.diff, &self.newton.d, &mut self.y_prev);
+            return by_order!(k, K => push_table::<D, S::Dim, K>(diff, d, y_prev));
+        }
+        // A compile-time size: whole vectors, highest difference first.
+        self.y_prev.copy_from(&self.diff[0]);
         let d = &self.newton.d;
         let (low, high) = self.diff.split_at_mut(k + 2);
         for ((h, &d), &l) in high[0].as_mut_slice().iter_mut().zip(d.as_slice()).zip(low[k + 1].as_slice()) {
             *h = d - l;
         }
         low[k + 1].copy_from(d);
-        // Whole vectors, highest difference first: per component the same
-        // additions in the same order as a loop over components.
         for j in (0..=k).rev() {
             let (lower, upper) = self.diff.split_at_mut(j + 1);
             add_assign(&mut lower[j], &upper[0]);
@@ -479,13 +515,7 @@ where
         }
         self.h_abs *= factor;
         // The order is 1 … MAX_ORDER (`accept` never picks `k − 1` at 1).
-        match self.order {
-            1 => rescale_table::<D, S::Dim, 1>(&mut self.diff, factor),
-            2 => rescale_table::<D, S::Dim, 2>(&mut self.diff, factor),
-            3 => rescale_table::<D, S::Dim, 3>(&mut self.diff, factor),
-            4 => rescale_table::<D, S::Dim, 4>(&mut self.diff, factor),
-            _ => rescale_table::<D, S::Dim, MAX_ORDER>(&mut self.diff, factor),
-        }
+        by_order!(self.order, K => rescale_table::<D, S::Dim, K>(&mut self.diff, factor));
     }
 
     /// The solution at `t` inside the last accepted step: the polynomial
@@ -554,6 +584,73 @@ where
                 s += *xm * row[i];
             }
             d[c] = s;
+        }
+    }
+}
+
+/// The difference table's rows: `∇⁰y … ∇^{MAX_ORDER+2}y`.
+const ROWS: usize = MAX_ORDER + 3;
+
+/// [`BdfStepper::predict`] at order `K` for a size known only at run time
+/// (model files, SBML): one pass over the components, each sum in `j`
+/// ascending as the whole-vector passes sum it (the same bits), without
+/// a loop's set-up and the two sums' loads and stores in every pass (~40
+/// instructions a pass for 8 states). Compile-time sizes keep the passes,
+/// which unroll into a few vector instructions (docs/benchmarks.md §10,
+/// "The difference table in one pass").
+#[inline(always)]
+fn predict_table<D: DualScalar, N: Dim, const K: usize>(
+    diff: &[State<D, N>; ROWS],
+    y_pred: &mut State<D, N>,
+    psi: &mut State<D, N>,
+) where
+    DefaultAllocator: Allocator<N>,
+{
+    let n = y_pred.len();
+    let rows = diff.each_ref().map(|r| &r.as_slice()[..n]);
+    let (y_pred, psi) = (&mut y_pred.as_mut_slice()[..n], &mut psi.as_mut_slice()[..n]);
+    for i in 0..n {
+        let mut y = rows[0][i];
+        let mut s = D::from(0.0);
+        for (j, row) in rows.iter().enumerate().take(K + 1).skip(1) {
+            let x = row[i];
+            y += x;
+            s += x * COEF.gamma[j];
+        }
+        s /= COEF.alpha[K];
+        (y_pred[i], psi[i]) = (y, s);
+    }
+}
+
+/// [`BdfStepper::push_difference`] at order `K` for a size known only at
+/// run time, one component at a time (see [`predict_table`]): the old
+/// `∇⁰y` into `y_prev`, `∇^{K+2}y = d − ∇^{K+1}y`, `∇^{K+1}y = d`, and
+/// `∇ʲy += ∇^{j+1}y` from `j = K` down — the same additions as the passes.
+#[inline(always)]
+fn push_table<D: DualScalar, N: Dim, const K: usize>(
+    diff: &mut [State<D, N>; ROWS],
+    d: &State<D, N>,
+    y_prev: &mut State<D, N>,
+) where
+    DefaultAllocator: Allocator<N>,
+{
+    let n = d.len();
+    let mut rows = diff.each_mut().map(|r| &mut r.as_mut_slice()[..n]);
+    let (d, y_prev) = (&d.as_slice()[..n], &mut y_prev.as_mut_slice()[..n]);
+    for i in 0..n {
+        // Loaded first, stored last: the rows are separate slices the
+        // compiler cannot prove apart.
+        let mut x: [D; ROWS] = std::array::from_fn(|j| if j < K + 2 { rows[j][i] } else { D::from(0.0) });
+        y_prev[i] = x[0];
+        let di = d[i];
+        x[K + 2] = di - x[K + 1];
+        x[K + 1] = di;
+        for j in (0..K + 1).rev() {
+            let above = x[j + 1];
+            x[j] += above;
+        }
+        for (row, x) in rows.iter_mut().zip(x).take(K + 3) {
+            row[i] = x;
         }
     }
 }
