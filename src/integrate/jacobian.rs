@@ -67,7 +67,7 @@ where
     {
         let n = y.len();
         self.passes(system, (t, y), (f, dfdt), (n, |j| j), None, |k, l, fd| {
-            for (c, f) in jac.column_mut(k).iter_mut().zip(fd.iter()) {
+            for (c, f) in jac.column_mut(k).iter_mut().zip(fd.as_slice()) {
                 *c = f.eps.0[l];
             }
         })
@@ -229,7 +229,7 @@ where
         let check = Some(self.weights.as_slice());
         let passes = self.dense.passes(system, (t, y), (f, dfdt), (colors + 1, color), check, |k, l, fd| {
             if k == colors {
-                for (v, fi) in jw.iter_mut().zip(fd.iter()) {
+                for (v, fi) in jw.iter_mut().zip(fd.as_slice()) {
                     *v = fi.eps.0[l].re();
                 }
                 return;
