@@ -39,23 +39,14 @@ use nalgebra::{DefaultAllocator, Dim};
 /// that the kernels' loops over the differences unroll.
 macro_rules! by_order {
     ($k:expr, $K:ident => $body:expr) => {
+        by_order!($k, $K => $body; 1 2 3 4)
+    };
+    ($k:expr, $K:ident => $body:expr; $($n:literal)*) => {
         match $k {
-            1 => {
-                const $K: usize = 1;
+            $($n => {
+                const $K: usize = $n;
                 $body
-            }
-            2 => {
-                const $K: usize = 2;
-                $body
-            }
-            3 => {
-                const $K: usize = 3;
-                $body
-            }
-            4 => {
-                const $K: usize = 4;
-                $body
-            }
+            })*
             _ => {
                 const $K: usize = MAX_ORDER;
                 $body
