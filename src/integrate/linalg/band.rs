@@ -4,7 +4,7 @@
 //! general sparse LU by a wide margin: `O(n·kl·(kl + ku))` to factor,
 //! `O(n·(2kl + ku))` to solve, no symbolic analysis, no permutations.
 
-use super::{LinearSolver, NewtonTarget, Singular, SparseMatrix, corrected_solve};
+use super::{Corrections, LinearSolver, NewtonTarget, Singular, SparseMatrix, Substitute, exact_solve};
 use crate::DualScalar;
 
 /// The lower and upper bandwidths of `jac`'s pattern (the largest
@@ -58,8 +58,8 @@ pub struct BandLu<D> {
     /// substitution's dependency chain.
     inv_diag: Vec<f64>,
     shift: f64,
-    b: Vec<D>,
-    r: Vec<D>,
+    /// The buffers of the derivative parts' corrections.
+    corr: Corrections<D>,
 }
 
 impl<D: DualScalar> BandLu<D> {
@@ -67,9 +67,8 @@ impl<D: DualScalar> BandLu<D> {
     pub fn new(jac: &SparseMatrix<D>) -> Self {
         let n = jac.n();
         let (kl, ku) = bandwidths(jac);
-        let zero = D::from(0.0);
         let (ab, piv, inv_diag) = (vec![0.0; n * band_rows((kl, ku))], vec![0; n], vec![0.0; n]);
-        BandLu { n, kl, ku, ab, piv, inv_diag, shift: 0.0, b: vec![zero; n], r: vec![zero; n] }
+        BandLu { n, kl, ku, ab, piv, inv_diag, shift: 0.0, corr: Corrections::new(n) }
     }
 
     /// The lower and upper bandwidths.
@@ -80,22 +79,6 @@ impl<D: DualScalar> BandLu<D> {
     #[inline]
     fn at(&self, i: usize, j: usize) -> usize {
         band_position((self.kl, self.ku), i, j)
-    }
-
-    /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic.
-    fn substitute<E: DualScalar>(&self, b: &mut [E]) {
-        let sub = Substitution { ab: &self.ab, piv: &self.piv, inv_diag: &self.inv_diag, bw: (self.kl, self.ku) };
-        let b = &mut b[..self.n];
-        // The narrow bands of 1-D problems (one or two interleaved fields)
-        // through a window of registers; the rest row by row in memory.
-        match (self.kl, self.ku) {
-            (1, 1) => sub.windowed::<E, 1, 2>(b),
-            (2, 2) => sub.windowed::<E, 2, 4>(b),
-            _ => {
-                sub.forward(b, 0);
-                sub.backward(b, b.len());
-            }
-        }
     }
 }
 
@@ -213,6 +196,24 @@ impl Substitution<'_> {
     }
 }
 
+impl<D> Substitute for BandLu<D> {
+    /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic.
+    fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
+        let sub = Substitution { ab: &self.ab, piv: &self.piv, inv_diag: &self.inv_diag, bw: (self.kl, self.ku) };
+        let b = &mut b[..self.n];
+        // The narrow bands of 1-D problems (one or two interleaved fields)
+        // through a window of registers; the rest row by row in memory.
+        match (self.kl, self.ku) {
+            (1, 1) => sub.windowed::<E, 1, 2>(b),
+            (2, 2) => sub.windowed::<E, 2, 4>(b),
+            _ => {
+                sub.forward(b, 0);
+                sub.backward(b, b.len());
+            }
+        }
+    }
+}
+
 impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
     type Matrix = SparseMatrix<D>;
 
@@ -237,9 +238,9 @@ impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
-        let mut buffers = (std::mem::take(&mut self.b), std::mem::take(&mut self.r));
-        corrected_solve(b, &mut buffers, self.shift, |x| self.substitute(x), |x, r| jac.mul_add(x, r));
-        (self.b, self.r) = buffers;
+        let mut corr = std::mem::take(&mut self.corr);
+        exact_solve(self, &mut corr, jac, self.shift, b);
+        self.corr = corr;
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {
@@ -379,7 +380,7 @@ mod tests {
     fn windowed_substitution_equals_the_row_by_row_one_bit_for_bit() {
         for k in [1, 2] {
             for n in (1..=12).chain([41]) {
-                let band = factored(n, k);
+                let mut band = factored(n, k);
                 assert!(n < 4 || band.piv.iter().enumerate().any(|(j, &p)| p != j), "no row exchange: k {k}, n {n}");
                 let b: Vec<Dual64> = (0..n).map(|i| Dual64::new((i as f64).sin() + 2.0, (i as f64).cos())).collect();
                 let (mut x, mut y) = (b.clone(), b);

@@ -6,7 +6,7 @@
 
 use super::real::RealCholesky;
 use super::sparse::{Columns, fill_w};
-use super::{CscPattern, LinearSolver, NewtonTarget, Singular, SparseMatrix, corrected_solve};
+use super::{Corrections, CscPattern, LinearSolver, NewtonTarget, Singular, SparseMatrix, Substitute, exact_solve};
 use crate::{DualScalar, Error};
 
 /// Why a Cholesky factorization was not made.
@@ -45,8 +45,8 @@ pub struct SparseCholesky<D> {
     mirror: Vec<usize>,
     shift: f64,
     cols: Columns,
-    b: Vec<D>,
-    r: Vec<D>,
+    /// The buffers of the derivative parts' corrections.
+    corr: Corrections<D>,
 }
 
 impl<D: DualScalar> SparseCholesky<D> {
@@ -73,15 +73,13 @@ impl<D: DualScalar> SparseCholesky<D> {
             name: "linsolve",
             reason: format!("sparse Cholesky analysis of the {n} × {n} pattern failed: {e}"),
         })?;
-        let zero = D::from(0.0);
         Ok(SparseCholesky {
             llt,
             w: vec![0.0; p.nnz()],
             mirror,
             shift: 0.0,
             cols: Columns::default(),
-            b: vec![zero; n],
-            r: vec![zero; n],
+            corr: Corrections::new(n),
         })
     }
 
@@ -94,12 +92,6 @@ impl<D: DualScalar> SparseCholesky<D> {
             return Err(NotSpd::Asymmetric);
         }
         if self.llt.factor(&self.w) { Ok(()) } else { Err(NotSpd::Indefinite) }
-    }
-
-    /// `b ← W₀⁻¹ b` for every real number of the scalar `E`.
-    fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
-        let llt = &mut self.llt;
-        self.cols.solve(b, |x, k| llt.solve(x, k));
     }
 }
 
@@ -124,6 +116,14 @@ pub(crate) fn symmetric<D: DualScalar>(values: &[D], mirror: &[usize]) -> bool {
     })
 }
 
+impl<D> Substitute for SparseCholesky<D> {
+    /// `b ← W₀⁻¹ b` for every real number of the scalar `E`.
+    fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
+        let llt = &mut self.llt;
+        self.cols.solve(b, |x, k| llt.solve(x, k));
+    }
+}
+
 impl<D: DualScalar> LinearSolver<D> for SparseCholesky<D> {
     type Matrix = SparseMatrix<D>;
 
@@ -134,9 +134,9 @@ impl<D: DualScalar> LinearSolver<D> for SparseCholesky<D> {
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
-        let mut buffers = (std::mem::take(&mut self.b), std::mem::take(&mut self.r));
-        corrected_solve(b, &mut buffers, self.shift, |x| self.substitute(x), |x, r| jac.mul_add(x, r));
-        (self.b, self.r) = buffers;
+        let mut corr = std::mem::take(&mut self.corr);
+        exact_solve(self, &mut corr, jac, self.shift, b);
+        self.corr = corr;
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {

@@ -2,7 +2,7 @@
 //! mid-sized systems, its kernels unrolled for sizes 1–8, and the explicit
 //! inverse for Newton's preconditioner solves.
 
-use super::{DenseMatrix, LinearSolver, NewtonTarget, Singular, corrected_solve};
+use super::{Corrections, DenseMatrix, LinearSolver, NewtonTarget, Singular, Substitute, exact_solve};
 use crate::DualScalar;
 
 /// `$small` with the constant `$N` the size `$n` for sizes 1–8, so that
@@ -53,9 +53,8 @@ pub struct DenseLu<D> {
     /// of `b`.
     order: Vec<usize>,
     shift: f64,
-    /// The right-hand side kept for the derivative corrections, and the residual.
-    b: Vec<D>,
-    r: Vec<D>,
+    /// The buffers of the derivative parts' corrections.
+    corr: Corrections<D>,
     /// `W⁻¹`, column-major, for the preconditioner solves of a mid-sized
     /// system ([`INVERSE_SIZES`]), then room for one column; computed on
     /// the first such solve after a factorization.
@@ -79,8 +78,6 @@ const MAX_INVERSE: usize = 16;
 impl<D: DualScalar> DenseLu<D> {
     /// Buffers for an `n × n` system.
     pub fn new(n: usize) -> Self {
-        let zero = D::from(0.0);
-        let (b, r) = (vec![zero; n], vec![zero; n]);
         let inv = match INVERSE_SIZES.contains(&n) {
             true => vec![0.0; n * n + n],
             false => Vec::new(),
@@ -91,8 +88,7 @@ impl<D: DualScalar> DenseLu<D> {
             piv: (0..n).collect(),
             order: (0..n).collect(),
             shift: 0.0,
-            b,
-            r,
+            corr: Corrections::new(n),
             inv,
             inv_ready: false,
         }
@@ -120,17 +116,6 @@ impl<D: DualScalar> DenseLu<D> {
         }
         let inv = &self.inv[..n * n];
         small_sizes!(n, N => inverse_times::<E, N>(inv, b, N), _ => inverse_times::<E, MAX_INVERSE>(inv, b, n))
-    }
-
-    /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic (the factors are
-    /// real, so every part of `b` is transformed alike).
-    fn substitute<E: DualScalar>(&self, b: &mut [E]) {
-        let n = self.n;
-        let (lu, inv_diag) = self.lu.split_at(n * n);
-        small_sizes!(n, N => substitute_small::<E, N>(lu, inv_diag, &self.order, b), _ => {
-            permute(&self.piv[..n], b);
-            eliminate(lu, inv_diag, &mut b[..n]);
-        })
     }
 }
 
@@ -219,6 +204,19 @@ fn eliminate<E: DualScalar>(lu: &[f64], inv_diag: &[f64], x: &mut [E]) {
     }
 }
 
+impl<D> Substitute for DenseLu<D> {
+    /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic (the factors are
+    /// real, so every part of `b` is transformed alike).
+    fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
+        let n = self.n;
+        let (lu, inv_diag) = self.lu.split_at(n * n);
+        small_sizes!(n, N => substitute_small::<E, N>(lu, inv_diag, &self.order, b), _ => {
+            permute(&self.piv[..n], b);
+            eliminate(lu, inv_diag, &mut b[..n]);
+        })
+    }
+}
+
 impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
     type Matrix = DenseMatrix<D>;
 
@@ -249,16 +247,9 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
             // a small system's solve).
             return self.substitute(b);
         }
-        let mut buffers = (std::mem::take(&mut self.b), std::mem::take(&mut self.r));
-        let jac_mul_add = |x: &[D], r: &mut [D]| {
-            for (j, &xj) in x.iter().enumerate() {
-                for (ri, &a) in r.iter_mut().zip(jac.column(j)) {
-                    *ri += a * xj;
-                }
-            }
-        };
-        corrected_solve(b, &mut buffers, self.shift, |x| self.substitute(x), jac_mul_add);
-        (self.b, self.r) = buffers;
+        let mut corr = std::mem::take(&mut self.corr);
+        exact_solve(self, &mut corr, jac, self.shift, b);
+        self.corr = corr;
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {
@@ -510,7 +501,8 @@ mod tests {
             let b: Vec<Dual64> = (0..n).map(|i| Dual64::new((i as f64 * 0.7).cos(), i as f64 - 1.0)).collect();
             let mut order = vec![0; n];
             gather_order(&piv_s, &mut order);
-            let lu = DenseLu::<f64> { n, lu: [small, inv_diag.clone()].concat(), piv: piv_s, order, ..DenseLu::new(n) };
+            let mut lu =
+                DenseLu::<f64> { n, lu: [small, inv_diag.clone()].concat(), piv: piv_s, order, ..DenseLu::new(n) };
             let (mut x_small, mut x_general) = (b.clone(), b.clone());
             lu.substitute(&mut x_small);
             permute(&piv_g, &mut x_general);

@@ -14,8 +14,11 @@
 //! point whatever the accuracy of its linear solves (an inexact Newton
 //! method) — or, given Newton's weights and tolerance, to a residual that
 //! bounds the correction's error by 5% of that tolerance, whichever comes
-//! first (CVODE's test for its Krylov solvers). The derivative parts are corrected as for the direct solvers,
-//! `x_ε = W⁻¹(b_ε − W_ε x)`, so they are exact to the solve's tolerance.
+//! first (CVODE's test for its Krylov solvers). The derivative parts are
+//! solved with the real part and then corrected, `x ← x + W̃⁻¹(b − W x)`
+//! once per order (`linalg::refined_solve`): with an
+//! inexact `W̃⁻¹` each correction also shrinks their error by the solve's
+//! tolerance.
 //!
 //! Reference: Y. Saad, M. H. Schultz, *GMRES: a generalized minimal
 //! residual algorithm for solving nonsymmetric linear systems*, SIAM J.
@@ -25,7 +28,7 @@
 
 use super::amg::{Amg, Csr};
 use super::sparse::{Columns, fill_w_checked};
-use super::{LinearSolver, NewtonTarget, Singular, SparseMatrix, corrected_solve};
+use super::{Corrections, LinearSolver, NewtonTarget, Singular, SparseMatrix, Substitute, refined_solve};
 use crate::DualScalar;
 
 /// The relative residual `‖b − W x‖ / ‖b‖` of [`LinearSolver::solve`].
@@ -277,8 +280,8 @@ pub struct KrylovSolver<D> {
     built_shift: f64,
     gmres: Gmres,
     cols: Columns,
-    b: Vec<D>,
-    r: Vec<D>,
+    /// The buffers of the derivative parts' corrections.
+    corr: Corrections<D>,
     iterations: usize,
     failures: usize,
 }
@@ -287,7 +290,6 @@ impl<D: DualScalar> KrylovSolver<D> {
     /// Buffers for `jac`'s pattern.
     pub fn new(jac: &SparseMatrix<D>) -> Self {
         let (n, p) = (jac.n(), jac.pattern());
-        let zero = D::from(0.0);
         let (rows, to_row) = Csr::pattern_of_csc(n, n, p.colptr(), p.rowval());
         KrylovSolver {
             w: vec![0.0; p.nnz()],
@@ -299,8 +301,7 @@ impl<D: DualScalar> KrylovSolver<D> {
             built_shift: 0.0,
             gmres: Gmres::new(n),
             cols: Columns::default(),
-            b: vec![zero; n],
-            r: vec![zero; n],
+            corr: Corrections::new(n),
             iterations: 0,
             failures: 0,
         }
@@ -348,6 +349,16 @@ impl<D: DualScalar> KrylovSolver<D> {
     }
 }
 
+/// The solver's substitution at [`SOLVE_RTOL`], for the derivative
+/// parts' corrections.
+struct AtTolerance<'a, D>(&'a mut KrylovSolver<D>);
+
+impl<D: DualScalar> Substitute for AtTolerance<'_, D> {
+    fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
+        self.0.substitute(b, SOLVE_RTOL, None);
+    }
+}
+
 impl<D: DualScalar> LinearSolver<D> for KrylovSolver<D> {
     type Matrix = SparseMatrix<D>;
 
@@ -377,15 +388,10 @@ impl<D: DualScalar> LinearSolver<D> for KrylovSolver<D> {
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
-        let mut buffers = (std::mem::take(&mut self.b), std::mem::take(&mut self.r));
-        corrected_solve(
-            b,
-            &mut buffers,
-            self.shift,
-            |x| self.substitute(x, SOLVE_RTOL, None),
-            |x, r| jac.mul_add(x, r),
-        );
-        (self.b, self.r) = buffers;
+        let mut corr = std::mem::take(&mut self.corr);
+        let shift = self.shift;
+        refined_solve(&mut AtTolerance(self), &mut corr, jac, shift, b);
+        self.corr = corr;
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], newton: Option<NewtonTarget<'_>>) {
@@ -395,7 +401,7 @@ impl<D: DualScalar> LinearSolver<D> for KrylovSolver<D> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{CscPattern, SparseLu};
+    use super::super::{CscPattern, MulAdd, SparseLu};
     use super::*;
     use crate::scalar::InlineDual64;
     use num_dual::Dual64;

@@ -10,7 +10,7 @@
 //! back-substitutions per solve, never a dense anything.
 
 use super::real::RealLu;
-use super::{CscPattern, LinearSolver, NewtonTarget, Singular, corrected_solve};
+use super::{Corrections, CscPattern, LinearSolver, MulAdd, NewtonTarget, Singular, Substitute, exact_solve};
 use crate::{DualScalar, Error};
 
 /// A square sparse matrix whose pattern holds the diagonal (the pattern
@@ -75,9 +75,13 @@ impl<D: DualScalar> SparseMatrix<D> {
     pub fn values_mut(&mut self) -> &mut [D] {
         &mut self.values
     }
+}
 
-    /// `r += J x` (the scalar's own arithmetic).
-    pub(crate) fn mul_add(&self, x: &[D], r: &mut [D]) {
+impl<D: DualScalar> MulAdd<D> for SparseMatrix<D> {
+    fn mul_add<X: Copy>(&self, x: &[X], r: &mut [D])
+    where
+        D: std::ops::Mul<X, Output = D>,
+    {
         let colptr = self.pattern.colptr();
         for (c, &xc) in x.iter().enumerate() {
             for pos in colptr[c]..colptr[c + 1] {
@@ -110,10 +114,8 @@ pub struct SparseLu<D> {
     w: Vec<f64>,
     shift: f64,
     cols: Columns,
-    /// The right-hand side kept for the derivative corrections, and the
-    /// residual.
-    b: Vec<D>,
-    r: Vec<D>,
+    /// The buffers of the derivative parts' corrections.
+    corr: Corrections<D>,
     /// The real solve that checks a factorization.
     probe: Vec<f64>,
 }
@@ -199,18 +201,18 @@ impl<D: DualScalar> SparseLu<D> {
             name: "linsolve",
             reason: format!("sparse LU analysis of the {n} × {n} pattern failed: {e}"),
         })?;
-        let zero = D::from(0.0);
         Ok(SparseLu {
             lu,
             w: vec![0.0; p.nnz()],
             shift: 0.0,
             cols: Columns::default(),
-            b: vec![zero; n],
-            r: vec![zero; n],
+            corr: Corrections::new(n),
             probe: vec![0.0; n],
         })
     }
+}
 
+impl<D> Substitute for SparseLu<D> {
     /// `b ← W₀⁻¹ b` for every real number of the scalar `E`, by one faer
     /// solve with `E::REALS` columns.
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
@@ -237,9 +239,9 @@ impl<D: DualScalar> LinearSolver<D> for SparseLu<D> {
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
-        let mut buffers = (std::mem::take(&mut self.b), std::mem::take(&mut self.r));
-        corrected_solve(b, &mut buffers, self.shift, |x| self.substitute(x), |x, r| jac.mul_add(x, r));
-        (self.b, self.r) = buffers;
+        let mut corr = std::mem::take(&mut self.corr);
+        exact_solve(self, &mut corr, jac, self.shift, b);
+        self.corr = corr;
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {
