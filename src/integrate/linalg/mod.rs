@@ -140,7 +140,9 @@ impl<D: DualScalar> MulAdd<D> for DenseMatrix<D> {
     where
         D: std::ops::Mul<X, Output = D>,
     {
-        for (&xj, col) in x.iter().zip(self.data.chunks_exact(self.n)) {
+        // (`max(1)`: an empty matrix has no columns, and `chunks_exact`
+        // needs a positive size.)
+        for (&xj, col) in x.iter().zip(self.data.chunks_exact(self.n.max(1))) {
             for (ri, &a) in r.iter_mut().zip(col) {
                 *ri += a * xj;
             }
