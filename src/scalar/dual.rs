@@ -205,8 +205,13 @@ impl<T: DualNum, D: Dim> InlineDual<T, D>
 where
     DefaultAllocator: Allocator<D>,
 {
-    /// `self · other` (product rule), reusing `self`'s storage.
-    #[inline]
+    /// `self · other` (product rule), reusing `self`'s storage. Always
+    /// inlined, with the operator that forwards to it: for nested numbers
+    /// (a Jacobian of dual states, second derivatives) LLVM kept the inner
+    /// product a call, and the call's latency was 5–7% of Robertson's
+    /// Rodas5P sensitivities (`docs/benchmarks.md` §9); no build time
+    /// measurable.
+    #[inline(always)]
     fn mul_by(mut self, other: &Self) -> Self {
         let (a, b) = (self.re.clone(), other.re.clone());
         self.eps.zip_assign(&other.eps, |x, y| *x = x.clone() * b.clone() + y.clone() * a.clone());
@@ -258,7 +263,7 @@ macro_rules! binop {
             DefaultAllocator: Allocator<D>,
         {
             type Output = Self;
-            #[inline]
+            #[inline(always)]
             fn $method(self, other: Self) -> Self {
                 self.$by(&other)
             }
