@@ -196,7 +196,7 @@ impl Substitution<'_> {
     }
 }
 
-impl<D> Substitute for BandLu<D> {
+impl<D> Substitute<D> for BandLu<D> {
     /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic.
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
         let sub = Substitution { ab: &self.ab, piv: &self.piv, inv_diag: &self.inv_diag, bw: (self.kl, self.ku) };
@@ -211,6 +211,14 @@ impl<D> Substitute for BandLu<D> {
                 sub.backward(b, b.len());
             }
         }
+    }
+
+    fn corrections(&mut self) -> &mut Corrections<D> {
+        &mut self.corr
+    }
+
+    fn shift(&self) -> f64 {
+        self.shift
     }
 }
 
@@ -238,9 +246,7 @@ impl<D: DualScalar> LinearSolver<D> for BandLu<D> {
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
-        let mut corr = std::mem::take(&mut self.corr);
-        exact_solve(self, &mut corr, jac, self.shift, b);
-        self.corr = corr;
+        exact_solve(self, jac, b);
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {

@@ -116,11 +116,19 @@ pub(crate) fn symmetric<D: DualScalar>(values: &[D], mirror: &[usize]) -> bool {
     })
 }
 
-impl<D> Substitute for SparseCholesky<D> {
+impl<D> Substitute<D> for SparseCholesky<D> {
     /// `b ← W₀⁻¹ b` for every real number of the scalar `E`.
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
         let llt = &mut self.llt;
         self.cols.solve(b, |x, k| llt.solve(x, k));
+    }
+
+    fn corrections(&mut self) -> &mut Corrections<D> {
+        &mut self.corr
+    }
+
+    fn shift(&self) -> f64 {
+        self.shift
     }
 }
 
@@ -134,9 +142,7 @@ impl<D: DualScalar> LinearSolver<D> for SparseCholesky<D> {
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
-        let mut corr = std::mem::take(&mut self.corr);
-        exact_solve(self, &mut corr, jac, self.shift, b);
-        self.corr = corr;
+        exact_solve(self, jac, b);
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {

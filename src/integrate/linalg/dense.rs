@@ -204,7 +204,7 @@ fn eliminate<E: DualScalar>(lu: &[f64], inv_diag: &[f64], x: &mut [E]) {
     }
 }
 
-impl<D> Substitute for DenseLu<D> {
+impl<D> Substitute<D> for DenseLu<D> {
     /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic (the factors are
     /// real, so every part of `b` is transformed alike).
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
@@ -214,6 +214,14 @@ impl<D> Substitute for DenseLu<D> {
             permute(&self.piv[..n], b);
             eliminate(lu, inv_diag, &mut b[..n]);
         })
+    }
+
+    fn corrections(&mut self) -> &mut Corrections<D> {
+        &mut self.corr
+    }
+
+    fn shift(&self) -> f64 {
+        self.shift
     }
 }
 
@@ -242,14 +250,7 @@ impl<D: DualScalar> LinearSolver<D> for DenseLu<D> {
     }
 
     fn solve(&mut self, jac: &DenseMatrix<D>, b: &mut [D]) {
-        if D::ORDER == 0 {
-            // Nothing to correct: no buffers moved in and out (a fifth of
-            // a small system's solve).
-            return self.substitute(b);
-        }
-        let mut corr = std::mem::take(&mut self.corr);
-        exact_solve(self, &mut corr, jac, self.shift, b);
-        self.corr = corr;
+        exact_solve(self, jac, b);
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {

@@ -353,9 +353,17 @@ impl<D: DualScalar> KrylovSolver<D> {
 /// parts' corrections.
 struct AtTolerance<'a, D>(&'a mut KrylovSolver<D>);
 
-impl<D: DualScalar> Substitute for AtTolerance<'_, D> {
+impl<D: DualScalar> Substitute<D> for AtTolerance<'_, D> {
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
         self.0.substitute(b, SOLVE_RTOL, None);
+    }
+
+    fn corrections(&mut self) -> &mut Corrections<D> {
+        &mut self.0.corr
+    }
+
+    fn shift(&self) -> f64 {
+        self.0.shift
     }
 }
 
@@ -388,10 +396,7 @@ impl<D: DualScalar> LinearSolver<D> for KrylovSolver<D> {
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
-        let mut corr = std::mem::take(&mut self.corr);
-        let shift = self.shift;
-        refined_solve(&mut AtTolerance(self), &mut corr, jac, shift, b);
-        self.corr = corr;
+        refined_solve(&mut AtTolerance(self), jac, b);
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], newton: Option<NewtonTarget<'_>>) {

@@ -119,11 +119,17 @@ pub struct NewtonTarget<'a> {
     pub tol: f64,
 }
 
-/// A factorization's substitution `b ← W₀⁻¹ b`, `W₀` the real matrix of
-/// the last [`LinearSolver::factor`], applied alike to every part of any
-/// scalar (so to a real vector too).
-pub(crate) trait Substitute {
+/// What [`exact_solve`] and [`refined_solve`] need of a solver of
+/// `W = shift·I − J` with scalar `D`.
+pub(crate) trait Substitute<D> {
+    /// `b ← W₀⁻¹ b`, `W₀` the real matrix of the last
+    /// [`LinearSolver::factor`], applied alike to every part of any scalar
+    /// (so to a real vector too).
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]);
+    /// The buffers of the derivative parts' corrections.
+    fn corrections(&mut self) -> &mut Corrections<D>;
+    /// The shift of the last factorization.
+    fn shift(&self) -> f64;
 }
 
 /// `r += J x` for a Jacobian `J` whose entries carry derivative parts, `x`
@@ -185,15 +191,18 @@ impl<D> Default for Corrections<D> {
 /// `J′ x′` fewer: Robertson's sensitivities through Rodas5P 18% fewer
 /// instructions and 9% faster (`docs/benchmarks.md` §9). The derivative
 /// parts round differently from the correction's (1e-15 relative there).
-pub(crate) fn exact_solve<D, S, J>(solver: &mut S, c: &mut Corrections<D>, jac: &J, shift: f64, b: &mut [D])
+pub(crate) fn exact_solve<D, S, J>(solver: &mut S, jac: &J, b: &mut [D])
 where
     D: DualScalar,
-    S: Substitute,
+    S: Substitute<D>,
     J: MulAdd<D>,
 {
     if D::ORDER == 0 {
+        // Nothing to correct: no buffers moved out and back (a fifth of a
+        // small system's solve).
         return solver.substitute(b);
     }
+    let c = &mut std::mem::take(solver.corrections());
     if D::ORDER > 1 {
         c.rhs.copy_from_slice(b);
     }
@@ -208,35 +217,39 @@ where
         c.reals[0] = x;
         *v = D::from_reals(&c.reals);
     }
-    refine(solver, c, jac, shift, b, D::ORDER - 1);
+    refine(solver, c, jac, b, D::ORDER - 1);
+    *solver.corrections() = std::mem::take(c);
 }
 
 /// `b ← W⁻¹ b` for an iterative solver of `W₀`: every part substituted,
 /// then `D::ORDER` corrections ([`refine`]), each of which also reduces
 /// the derivative parts' error from the inexact solve by its tolerance.
-pub(crate) fn refined_solve<D, S, J>(solver: &mut S, c: &mut Corrections<D>, jac: &J, shift: f64, b: &mut [D])
+pub(crate) fn refined_solve<D, S, J>(solver: &mut S, jac: &J, b: &mut [D])
 where
     D: DualScalar,
-    S: Substitute,
+    S: Substitute<D>,
     J: MulAdd<D>,
 {
+    let c = &mut std::mem::take(solver.corrections());
     if D::ORDER > 0 {
         c.rhs.copy_from_slice(b);
     }
     solver.substitute(b);
-    refine(solver, c, jac, shift, b, D::ORDER);
+    refine(solver, c, jac, b, D::ORDER);
+    *solver.corrections() = std::mem::take(c);
 }
 
 /// `times` corrections `x ← x + W₀⁻¹ (b − W x)` (derivative parts of the
 /// residual only; `b` in `c.rhs`): each makes one more order of
 /// derivative parts exact — the derivative parts of `W` are nilpotent —
 /// while the real part stays.
-fn refine<D, S, J>(solver: &mut S, c: &mut Corrections<D>, jac: &J, shift: f64, x: &mut [D], times: usize)
+fn refine<D, S, J>(solver: &mut S, c: &mut Corrections<D>, jac: &J, x: &mut [D], times: usize)
 where
     D: DualScalar,
-    S: Substitute,
+    S: Substitute<D>,
     J: MulAdd<D>,
 {
+    let shift = solver.shift();
     for _ in 0..times {
         for ((ri, &bi), &xi) in c.r.iter_mut().zip(&c.rhs).zip(x.iter()) {
             *ri = bi - xi * shift;

@@ -212,12 +212,20 @@ impl<D: DualScalar> SparseLu<D> {
     }
 }
 
-impl<D> Substitute for SparseLu<D> {
+impl<D> Substitute<D> for SparseLu<D> {
     /// `b ← W₀⁻¹ b` for every real number of the scalar `E`, by one faer
     /// solve with `E::REALS` columns.
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
         let lu = &mut self.lu;
         self.cols.solve(b, |x, k| lu.solve(x, k));
+    }
+
+    fn corrections(&mut self) -> &mut Corrections<D> {
+        &mut self.corr
+    }
+
+    fn shift(&self) -> f64 {
+        self.shift
     }
 }
 
@@ -239,9 +247,7 @@ impl<D: DualScalar> LinearSolver<D> for SparseLu<D> {
     }
 
     fn solve(&mut self, jac: &SparseMatrix<D>, b: &mut [D]) {
-        let mut corr = std::mem::take(&mut self.corr);
-        exact_solve(self, &mut corr, jac, self.shift, b);
-        self.corr = corr;
+        exact_solve(self, jac, b);
     }
 
     fn solve_primal<E: DualScalar>(&mut self, b: &mut [E], _newton: Option<NewtonTarget<'_>>) {
