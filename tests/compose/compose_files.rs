@@ -1,7 +1,7 @@
 //! Composite files (`compose::CompositeFile`, read through
 //! `models::registry::Named`): the file's composite equals the same wiring
 //! built in Rust bit for bit, nests, is saved and read back, runs in an
-//! ensemble spec and on the command line, and every kind of bad file gets
+//! ensemble spec (the command line: `cli/tests/cli/compose.rs`), and every kind of bad file gets
 //! a typed error naming the file, key or path (2,000 hand-edited files
 //! resolve and run, or get one; never a panic).
 
@@ -140,7 +140,7 @@ to = "process.actuator.u"
 }
 
 #[test]
-fn an_ensemble_spec_and_the_command_line_take_a_composite_file() {
+fn an_ensemble_spec_takes_a_composite_file() {
     let spec = EnsembleSpec::parse(&format!(
         r#"
 model = "{FILE}"
@@ -154,15 +154,6 @@ samples = 64
     .unwrap();
     let summary = spec.run(None, &Execution { threads: Some(1), ..Execution::default() }).unwrap();
     assert_eq!((summary.succeeded, summary.failed), (64, 0));
-    let out = dir("cli");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_odeon"))
-        .args(["simulate", FILE, "--t-end", "30", "--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let csv = std::fs::read_to_string(out.join("van_der_pol_pi.csv")).unwrap();
-    assert!(csv.lines().next().unwrap().contains("plant.x"), "{csv}");
-    std::fs::remove_dir_all(out).ok();
 }
 
 /// Resolve `text` written as `name` in a scratch directory.

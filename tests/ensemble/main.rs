@@ -7,7 +7,6 @@ static ALLOCATOR: allocations::Counting = allocations::Counting;
 mod common;
 
 mod allocations;
-mod cli;
 mod determinism;
 mod events;
 mod failures;

@@ -213,23 +213,6 @@ fn amounts_concentrations_and_rules() {
     }
 }
 
-/// `odeon simulate model.xml`: an SBML model from the command line.
-#[test]
-fn command_line_runs_sbml() {
-    let out = std::env::temp_dir().join(format!("odeon-sbml-cli-{}", std::process::id()));
-    let model = model_file("Boehm_JProteomeRes2014");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_odeon"))
-        .args(["sensitivities", &model, "--t-end", "240", "--method", "Rodas5P", "--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("k_phos") && stdout.contains("STAT5A"), "{stdout}");
-    let csv = std::fs::read_to_string(out.join("model_Boehm_JProteomeRes2014_sensitivities.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 202);
-    std::fs::remove_dir_all(out).ok();
-}
-
 /// SBML events against the analytic solution: `A' = -k A` from A = 1,
 /// k = 0.5; at `time >= 2` a dose `A = A + 1`; when A falls below 0.3,
 /// A is refilled to 1 and k doubles (a parameter an event assigns is a

@@ -231,42 +231,6 @@ fn bad_models_are_refused_with_positions() {
     assert!(matches!(missing, Error::Io { .. }), "{missing:?}");
 }
 
-fn odeon(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_odeon")).args(args).output().unwrap()
-}
-
-/// `odeon simulate` and `odeon sensitivities` take a model file wherever
-/// they take a built-in model, and write the same numbers for it.
-#[test]
-fn command_line_runs_model_files() {
-    let dir = std::env::temp_dir().join(format!("odeon-tape-cli-{}", std::process::id()));
-    let file = format!("{}/examples/models/robertson.toml", env!("CARGO_MANIFEST_DIR"));
-    let (by_file, by_name) = (dir.join("file"), dir.join("name"));
-    for command in ["simulate", "sensitivities"] {
-        for (model, out) in [(file.as_str(), &by_file), ("robertson", &by_name)] {
-            let args = [command, model, "--t-end", "40", "--method", "Rodas5P", "--set", "k1=0.05", "--out"];
-            let o = odeon(&[&args[..], &[out.to_str().unwrap()]].concat());
-            assert!(o.status.success(), "{command} {model}: {}", String::from_utf8_lossy(&o.stderr));
-        }
-    }
-    for csv in ["robertson.csv", "robertson_sensitivities.csv"] {
-        let (a, b) =
-            (std::fs::read_to_string(by_file.join(csv)).unwrap(), std::fs::read_to_string(by_name.join(csv)).unwrap());
-        assert_eq!(a, b, "{csv}");
-        assert!(a.lines().count() == 202, "{csv}: header and 201 rows");
-    }
-    // Errors name what is wrong.
-    let o = odeon(&["simulate", &file, "--set", "k4=1", "--out", by_file.to_str().unwrap()]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("k4") && err.contains("k1, k2, k3"), "{err}");
-    let bad = dir.join("bad.toml");
-    std::fs::write(&bad, with_state("-k * y")).unwrap();
-    let o = odeon(&["sensitivities", bad.to_str().unwrap(), "--out", by_file.to_str().unwrap()]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("bad.toml:7:14: unknown symbol `y`"), "{err}");
-    std::fs::remove_dir_all(dir).ok();
-}
-
 /// The complete model file in `docs/models.md` reads, and means what the
 /// page says.
 #[test]

@@ -3,7 +3,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod cli;
 mod events;
 mod outputs;
 mod petab;

@@ -1,4 +1,10 @@
-//! The odeon command line. With no arguments it runs the tour.
+//! The odeon command line: its subcommands, their spec runners and the
+//! tour. The binary (`src/main.rs`) only calls [`main`].
+//!
+//! A crate of its own so that it compiles beside odeon's library rather
+//! than after it: a dependent library starts once odeon's metadata is
+//! written (about 17 s into the library's 110 s), where a binary waits for
+//! the whole library (`docs/benchmarks.md` §8, "Sixteenth look").
 
 mod compose;
 mod ensemble;
@@ -119,7 +125,8 @@ fn fit(spec: &std::path::Path, out: &std::path::Path) -> Result<bool, Box<dyn st
     Ok(run.report.converged)
 }
 
-fn main() -> ExitCode {
+/// Parse the command line and run it; the process's exit code.
+pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Ok(false): finished, but the result is not usable (exit code 2).
     let result: Result<bool, Box<dyn std::error::Error>> =

@@ -2,6 +2,7 @@
 //! shards (run with different lane counts) merged equal the single run bit
 //! for bit; bad input gets clear errors.
 
+use crate::odeon;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -22,10 +23,6 @@ mu = { dist = "uniform", low = 0.5, high = 2.0 }
 [y0]
 x = { dist = "lognormal", mu = 0.5, sigma = 0.3 }
 "#;
-
-fn odeon(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_odeon")).args(args).output().expect("odeon runs")
-}
 
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("odeon-cli-{name}-{}", std::process::id()));

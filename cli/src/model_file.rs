@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// `examples/models/sir.toml`, built into the binary so that the tour runs
 /// anywhere.
-const SIR: &str = include_str!("../../../examples/models/sir.toml");
+const SIR: &str = include_str!("../../examples/models/sir.toml");
 
 pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     println!("\n10. Models from files: the SIR epidemic as equations in a TOML file (examples/models/sir.toml),");

@@ -1,6 +1,7 @@
 //! `odeon fit spec.toml`: the report, report.json, and errors that name the
 //! key and the line.
 
+use crate::repo;
 use odeon::fit::{FitRun, FitSpec};
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,7 +9,7 @@ use std::process::Command;
 fn workdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("odeon-fit-cli-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(format!("{}/examples/data/lv_noisy.csv", env!("CARGO_MANIFEST_DIR")), dir.join("lv.csv")).unwrap();
+    std::fs::copy(repo("examples/data/lv_noisy.csv"), dir.join("lv.csv")).unwrap();
     dir
 }
 
@@ -55,8 +56,7 @@ fn fit_from_the_command_line() {
 #[test]
 fn fit_a_model_file() {
     let dir = workdir("file");
-    std::fs::copy(format!("{}/examples/models/lotka_volterra.toml", env!("CARGO_MANIFEST_DIR")), dir.join("lv.toml"))
-        .unwrap();
+    std::fs::copy(repo("examples/models/lotka_volterra.toml"), dir.join("lv.toml")).unwrap();
     let spec = FitSpec::parse(&SPEC.replace("\"lotka_volterra\"", "\"lv.toml\""), &dir).unwrap();
     let builtin = FitSpec::parse(SPEC, &dir).unwrap();
     assert_eq!(spec.model, dir.join("lv.toml").display().to_string());
@@ -97,7 +97,7 @@ fn spec_errors_name_key_and_line() {
 #[test]
 fn stiff_fit_from_the_docs_spec() {
     let dir = std::env::temp_dir().join(format!("odeon-fit-cli-stiff-{}", std::process::id()));
-    let spec = format!("{}/docs/examples/fit_robertson.toml", env!("CARGO_MANIFEST_DIR"));
+    let spec = repo("docs/examples/fit_robertson.toml");
     let out = odeon_fit(spec.as_ref(), &dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let run: FitRun = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();

@@ -176,7 +176,7 @@ fn differentiate(out: &Path) -> Result<(), Box<dyn Error>> {
 
 /// The noisy Lotka–Volterra data of the peers' fitting benchmark
 /// (examples/data/lv_noisy.csv), embedded so the tour runs anywhere.
-const LV_NOISY: &str = include_str!("../../../examples/data/lv_noisy.csv");
+const LV_NOISY: &str = include_str!("../../examples/data/lv_noisy.csv");
 
 fn fit(out: &Path) -> Result<(), Box<dyn Error>> {
     use odeon::fit::{Data, Experiment, FitOptions, FitProblem, Multistart, Parameter, States, multistart};

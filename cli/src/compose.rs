@@ -66,7 +66,8 @@ pub fn run(out: &Path) -> Result<(), Box<dyn Error>> {
     );
     // The same wiring written as a file, read as a model (no Rust needed).
     let file = "examples/models/van_der_pol_pi.toml";
-    let named = Named::resolve(file, env!("CARGO_MANIFEST_DIR").as_ref())?;
+    // Relative to the repository (this crate's parent directory).
+    let named = Named::resolve(file, std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")))?;
     let from_file = OdeProblem::new(&named, (0.0, 30.0), &x0, named.params()).solve(Tsit5, &plain)?;
     let in_rust = problem.solve(Tsit5, &plain)?;
     println!(
