@@ -21,7 +21,7 @@ use nalgebra::{Const, SVector};
 /// optimum is 30.6255° at t_f = 2198.67 s.
 ///
 /// # Example
-/// ```
+/// ```no_run
 /// use odeon::ocp::{problems::ShuttleReentry, Collocation, SqpOptions, Transcription};
 /// let t = Transcription::Radau { segments: 30, order: 3 };
 /// let sol = Collocation::new(&ShuttleReentry, &ShuttleReentry::phase(), t)?.solve(&SqpOptions::default())?;

@@ -43,7 +43,7 @@ const ISP: f64 = 1600.0;
 /// dymos's SNOPT settings for this problem limit the major step.
 ///
 /// # Example
-/// ```
+/// ```no_run
 /// use odeon::ocp::{problems::MinTimeClimb, Collocation, SqpOptions, Transcription};
 /// let f4 = MinTimeClimb::new();
 /// let t = Transcription::GaussLobatto { segments: 12, order: 3 };
