@@ -510,6 +510,14 @@ where
         result.map_err(|s| Failure::Singular(s, bad_jac))
     }
 
+    /// Real parts of [`solve`](Self::solve) by the dense LU's explicit
+    /// inverse ([`DenseLu::prefer_inverse`]); nothing on the sparse path.
+    pub fn prefer_inverse(&mut self) {
+        if let Kind::Dense { lu, .. } = &mut self.kind {
+            lu.prefer_inverse();
+        }
+    }
+
     /// `b ← (shift·I − J)⁻¹ b`, exact in every part of the scalar.
     pub fn solve(&mut self, b: &mut [D]) {
         match &mut self.kind {

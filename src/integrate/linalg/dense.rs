@@ -60,6 +60,9 @@ pub struct DenseLu<D> {
     /// the first such solve after a factorization.
     inv: Vec<f64>,
     inv_ready: bool,
+    /// The real parts of [`LinearSolver::solve`] by the inverse too
+    /// ([`prefer_inverse`](Self::prefer_inverse)).
+    inverse_primal: bool,
 }
 
 /// The sizes for which [`LinearSolver::solve_primal`] applies the explicit
@@ -91,6 +94,21 @@ impl<D: DualScalar> DenseLu<D> {
             corr: Corrections::new(n),
             inv,
             inv_ready: false,
+            inverse_primal: false,
+        }
+    }
+
+    /// Solve the real parts by the explicit inverse for 5–8 states: for a
+    /// caller with many solves per factorization (Rodas5P and Rodas4P,
+    /// eight and six stages: 6–8% off a Rodas5P step of HIRES). With
+    /// fewer, building the inverse costs more than it saves (Rosenbrock23,
+    /// three solves: 16% slower); the derivative parts keep the
+    /// substitution, which skips the factors' zeros (`docs/benchmarks.md`
+    /// §9, "The stage solves by the explicit inverse").
+    pub fn prefer_inverse(&mut self) {
+        self.inverse_primal = true;
+        if self.inv.is_empty() && INVERSE_SIZES.contains(&self.n) {
+            self.inv = vec![0.0; self.n * self.n + self.n];
         }
     }
 
@@ -204,7 +222,7 @@ fn eliminate<E: DualScalar>(lu: &[f64], inv_diag: &[f64], x: &mut [E]) {
     }
 }
 
-impl<D> Substitute<D> for DenseLu<D> {
+impl<D: DualScalar> Substitute<D> for DenseLu<D> {
     /// `b ← U⁻¹ L⁻¹ P b` in the scalar's own arithmetic (the factors are
     /// real, so every part of `b` is transformed alike).
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]) {
@@ -214,6 +232,13 @@ impl<D> Substitute<D> for DenseLu<D> {
             permute(&self.piv[..n], b);
             eliminate(lu, inv_diag, &mut b[..n]);
         })
+    }
+
+    fn substitute_primal<E: DualScalar>(&mut self, b: &mut [E]) {
+        match self.inverse_primal && INVERSE_SIZES.contains(&self.n) && self.n <= 8 {
+            true => self.apply_inverse(b),
+            false => self.substitute(b),
+        }
     }
 
     fn corrections(&mut self) -> &mut Corrections<D> {
@@ -475,6 +500,44 @@ mod tests {
                 }
             }
             assert_eq!(lu.inv_ready, INVERSE_SIZES.contains(&n));
+        }
+    }
+
+    #[test]
+    fn solves_preferring_the_inverse_keep_their_real_parts_to_the_bit() {
+        // 5–8 states with `prefer_inverse`: the `f64` solve and a dual
+        // solve's real part both by the inverse, bit for bit; both against
+        // nalgebra's LU, and the derivative parts against the plain
+        // solver's to rounding. Other sizes are not affected.
+        for n in [4, 6, 8, 12] {
+            let p = Dual64::from(0.3).derivative();
+            let jac = jac_of(n, p);
+            let jac_re = jac_of(n, 0.3);
+            let (mut lu, mut plain, mut lu_re) = (DenseLu::new(n), DenseLu::new(n), DenseLu::<f64>::new(n));
+            lu.prefer_inverse();
+            lu_re.prefer_inverse();
+            lu.factor(&jac, 2.0).unwrap();
+            plain.factor(&jac, 2.0).unwrap();
+            lu_re.factor(&jac_re, 2.0).unwrap();
+            let w = nalgebra::DMatrix::from_fn(n, n, |i, j| if i == j { 2.0 } else { 0.0 } - jac_re.get(i, j));
+            let b: Vec<Dual64> = (0..n).map(|i| p * (i as f64 + 1.0) + 1.0).collect();
+            let (mut x, mut y) = (b.clone(), b.clone());
+            let mut x_re: Vec<f64> = b.iter().map(|v| v.re).collect();
+            let want = w.lu().solve(&nalgebra::DVector::from_column_slice(&x_re)).unwrap();
+            lu.solve(&jac, &mut x);
+            plain.solve(&jac, &mut y);
+            lu_re.solve(&jac_re, &mut x_re);
+            assert_eq!(lu_re.inv_ready, (5..=8).contains(&n), "n {n}");
+            for i in 0..n {
+                assert_eq!(x[i].re, x_re[i], "n {n}");
+                assert!((x_re[i] - want[i]).abs() < 1e-14 * want.amax(), "n {n}: {} vs {}", x_re[i], want[i]);
+                assert!(
+                    (x[i].eps - y[i].eps).abs() < 1e-14 * y[i].eps.abs().max(1.0),
+                    "n {n}: {} vs {}",
+                    x[i].eps,
+                    y[i].eps
+                );
+            }
         }
     }
 

@@ -126,6 +126,13 @@ pub(crate) trait Substitute<D> {
     /// [`LinearSolver::factor`], applied alike to every part of any scalar
     /// (so to a real vector too).
     fn substitute<E: DualScalar>(&mut self, b: &mut [E]);
+    /// `b ← W₀⁻¹ b` for the real part of a solve (`E` is `f64`): the
+    /// `f64` solve and the real part of every dual solve, so that the two
+    /// stay the same to the bit. [`substitute`](Self::substitute) unless a
+    /// solver has a quicker way for the real part alone.
+    fn substitute_primal<E: DualScalar>(&mut self, b: &mut [E]) {
+        self.substitute(b);
+    }
     /// The buffers of the derivative parts' corrections.
     fn corrections(&mut self) -> &mut Corrections<D>;
     /// The shift of the last factorization.
@@ -200,7 +207,7 @@ where
     if D::ORDER == 0 {
         // Nothing to correct: no buffers moved out and back (a fifth of a
         // small system's solve).
-        return solver.substitute(b);
+        return solver.substitute_primal(b);
     }
     let c = &mut std::mem::take(solver.corrections());
     if D::ORDER > 1 {
@@ -209,7 +216,7 @@ where
     for (x, v) in c.re.iter_mut().zip(b.iter()) {
         *x = v.re();
     }
-    solver.substitute(&mut c.re[..]);
+    solver.substitute_primal(&mut c.re[..]);
     jac.mul_add(&c.re, b);
     solver.substitute(b);
     for (v, &x) in b.iter_mut().zip(&c.re) {

@@ -119,7 +119,11 @@ where
         let zero = || zeros::<D, _>(dim);
         let y = State::<D, S::Dim>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied());
         let mass = checked_mass(system)?;
-        let w = IterationMatrix::new(system, (t_span.0, y0), p, &set, mass.as_ref())?;
+        let mut w = IterationMatrix::new(system, (t_span.0, y0), p, &set, mass.as_ref())?;
+        // Six stage solves or more per factorization pay for an inverse.
+        if Self::STAGES >= 6 {
+            w.prefer_inverse();
+        }
         let mut it = RosenbrockStepper {
             system,
             p,
