@@ -105,6 +105,22 @@ impl<D: DualScalar> DenseLu<D> {
     /// three solves: 16% slower); the derivative parts keep the
     /// substitution, which skips the factors' zeros (`docs/benchmarks.md`
     /// §9, "The stage solves by the explicit inverse").
+    ///
+    /// # Example
+    /// ```
+    /// use odeon::integrate::linalg::{DenseLu, DenseMatrix, LinearSolver};
+    /// // J = −I (6 × 6): (1·I − J) x = b is 2x = b.
+    /// let mut jac = DenseMatrix::from_element(6, 0.0);
+    /// for j in 0..6 {
+    ///     jac.column_mut(j)[j] = -1.0;
+    /// }
+    /// let mut lu = DenseLu::new(6);
+    /// lu.prefer_inverse();
+    /// lu.factor(&jac, 1.0).unwrap();
+    /// let mut x = [2.0; 6];
+    /// lu.solve(&jac, &mut x);
+    /// assert_eq!(x, [1.0; 6]);
+    /// ```
     pub fn prefer_inverse(&mut self) {
         self.inverse_primal = true;
         if self.inv.is_empty() && INVERSE_SIZES.contains(&self.n) {
