@@ -1,10 +1,9 @@
 //! `odeon fit spec.toml`: the report, report.json, and errors that name the
 //! key and the line.
 
-use crate::repo;
+use crate::{odeon, repo};
 use odeon::fit::{FitRun, FitSpec};
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
 
 fn workdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("odeon-fit-cli-{name}-{}", std::process::id()));
@@ -14,8 +13,8 @@ fn workdir(name: &str) -> PathBuf {
 }
 
 /// `odeon fit SPEC --out OUT`.
-fn odeon_fit(spec: &std::path::Path, out: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_odeon")).arg("fit").arg(spec).arg("--out").arg(out).output().unwrap()
+fn odeon_fit(spec: &Path, out: &Path) -> std::process::Output {
+    odeon(&["fit", spec.to_str().unwrap(), "--out", out.to_str().unwrap()])
 }
 
 const SPEC: &str = r#"model = "lotka_volterra"

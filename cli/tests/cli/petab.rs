@@ -1,7 +1,7 @@
 //! `odeon petab`: a PEtab problem's likelihood, gradient and JSON from
 //! the command line, and a sharded multistart merged into the whole run.
 
-use crate::repo;
+use crate::{odeon, repo};
 use std::path::PathBuf;
 
 fn dir(name: &str) -> PathBuf {
@@ -14,15 +14,8 @@ fn dir(name: &str) -> PathBuf {
 fn command_line_evaluates_a_problem() {
     let out = std::env::temp_dir().join(format!("odeon-petab-cli-{}", std::process::id()));
     let yaml = dir("Boehm_JProteomeRes2014").join("Boehm_JProteomeRes2014.yaml");
-    let run = |extra: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_odeon"))
-            .arg("petab")
-            .arg(&yaml)
-            .args(["--out", out.to_str().unwrap()])
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let run =
+        |extra: &[&str]| odeon(&[&["petab", yaml.to_str().unwrap(), "--out", out.to_str().unwrap()], extra].concat());
     let o = run(&[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
@@ -42,13 +35,9 @@ fn sharded_fit_merges_exactly() {
     let out = std::env::temp_dir().join(format!("odeon-petab-shards-{}", std::process::id()));
     let yaml = dir("Boehm_JProteomeRes2014").join("Boehm_JProteomeRes2014.yaml");
     let run = |extra: &[&str]| {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_odeon"))
-            .arg("petab")
-            .arg(&yaml)
-            .args(["--out", out.to_str().unwrap(), "--method", "Bdf", "--max-iters", "5"])
-            .args(extra)
-            .output()
-            .unwrap();
+        let common =
+            ["petab", yaml.to_str().unwrap(), "--out", out.to_str().unwrap(), "--method", "Bdf", "--max-iters", "5"];
+        let o = odeon(&[&common[..], extra].concat());
         (o.status.success(), String::from_utf8_lossy(&o.stderr).to_string())
     };
     let read = |file: &str| -> serde_json::Value {

@@ -61,7 +61,8 @@ pub struct DenseLu<D> {
     inv: Vec<f64>,
     inv_ready: bool,
     /// The real parts of [`LinearSolver::solve`] by the inverse too
-    /// ([`prefer_inverse`](Self::prefer_inverse)).
+    /// ([`prefer_inverse`](Self::prefer_inverse) on a size of
+    /// [`INVERSE_PRIMAL_SIZES`]).
     inverse_primal: bool,
 }
 
@@ -74,6 +75,11 @@ pub struct DenseLu<D> {
 /// Smaller systems gain nothing; larger ones pay `n` substitutions per
 /// factorization for it.
 pub const INVERSE_SIZES: std::ops::RangeInclusive<usize> = 5..=MAX_INVERSE;
+
+/// The sizes for which [`DenseLu::prefer_inverse`] takes the real parts of
+/// every solve by the inverse (within [`INVERSE_SIZES`], so its buffer is
+/// there): measured at 8, where eight stage solves pay for building it.
+const INVERSE_PRIMAL_SIZES: std::ops::RangeInclusive<usize> = 5..=8;
 
 /// The largest system [`INVERSE_SIZES`] holds (its solves' stack buffer).
 const MAX_INVERSE: usize = 16;
@@ -122,10 +128,7 @@ impl<D: DualScalar> DenseLu<D> {
     /// assert_eq!(x, [1.0; 6]);
     /// ```
     pub fn prefer_inverse(&mut self) {
-        self.inverse_primal = true;
-        if self.inv.is_empty() && INVERSE_SIZES.contains(&self.n) {
-            self.inv = vec![0.0; self.n * self.n + self.n];
-        }
+        self.inverse_primal = INVERSE_PRIMAL_SIZES.contains(&self.n);
     }
 
     /// `b ← W⁻¹ b` by the explicit inverse (computed from the factors on
@@ -251,7 +254,7 @@ impl<D: DualScalar> Substitute<D> for DenseLu<D> {
     }
 
     fn substitute_primal<E: DualScalar>(&mut self, b: &mut [E]) {
-        match self.inverse_primal && INVERSE_SIZES.contains(&self.n) && self.n <= 8 {
+        match self.inverse_primal {
             true => self.apply_inverse(b),
             false => self.substitute(b),
         }
