@@ -151,9 +151,10 @@ pub struct Options {
     /// fail to converge.
     pub max_jacobian_age: Option<usize>,
     /// Convergence tolerance of the Newton iterations of implicit methods
-    /// (BDF): the largest estimated remaining correction, as an RMS norm
+    /// (BDF, ESDIRK): the largest estimated remaining correction, as an RMS norm
     /// scaled by `atol + rtol·|y|`; default: 1% of what the error test
-    /// allows at the current order (CVODE's rule, with its 10% tightened). Smaller values
+    /// allows at the current order for BDF (CVODE's rule, with its 10%
+    /// tightened), 5% for each ESDIRK stage. Smaller values
     /// solve each step's equations more exactly; sensitivities are those of
     /// the exactly solved equations whatever this is.
     pub newton_tol: Option<f64>,
