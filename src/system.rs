@@ -376,6 +376,7 @@ impl<S: OdeSystem> Model for S {
     fn n_params(&self) -> usize {
         OdeSystem::n_params(self)
     }
+    #[inline]
     fn rhs<D: DualScalar>(&self, t: D, x: &State<D, S::Dim>, _u: &[D], p: &[D], dxdt: &mut State<D, S::Dim>)
     where
         DefaultAllocator: Allocator<S::Dim>,

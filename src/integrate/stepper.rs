@@ -149,6 +149,7 @@ pub(crate) const UNSTABLE: f64 = 1e150;
 /// component past ±[`UNSTABLE`] is a blow-up, and derivatives that are
 /// not finite (e.g. `sqrt` at an exact zero) would otherwise spread
 /// silently. Stop and say where.
+#[inline]
 pub(crate) fn check_accepted<D: DualScalar>(t: f64, y: &[D]) -> Result<(), Error> {
     if y.iter().fold(true, |ok, v| ok & sound(v)) {
         return Ok(());
@@ -281,6 +282,7 @@ macro_rules! delegate_stepper {
             fn y(&self) -> &State<D, S::Dim> {
                 &self$(.$inner)?.y
             }
+            #[inline]
             fn step(&mut self) -> Result<StepResult, Error> {
                 $ty::step(self)
             }

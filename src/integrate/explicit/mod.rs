@@ -131,6 +131,7 @@ where
 
     /// Take one accepted step (retrying rejected ones), or report that the
     /// end of the span has been reached.
+    #[inline]
     pub fn step(&mut self) -> Result<StepResult, Error> {
         if self.c.clock.t == self.c.clock.t_end {
             return Ok(StepResult::Finished);

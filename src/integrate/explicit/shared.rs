@@ -190,12 +190,14 @@ where
 
     /// The next trial step `(h, last)`, or the error that ends the solve
     /// (too many steps, or a step too small after repeated rejections).
+    #[inline]
     pub(super) fn trial(&mut self) -> Result<(f64, bool), Error> {
         trial(&self.set, &mut self.clock, &self.stats, self.nonfinite)
     }
 
     /// Accept or reject the trial step just computed, and choose the next
     /// step size.
+    #[inline]
     pub(super) fn judge(&mut self, h: f64, last: bool) -> Result<Verdict, Error> {
         let n = self.n;
         let ks = stage_slices(&self.k, Self::STAGES, n);
