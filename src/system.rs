@@ -376,6 +376,10 @@ impl<S: OdeSystem> Model for S {
     fn n_params(&self) -> usize {
         OdeSystem::n_params(self)
     }
+    // `#[inline]` here and on the explicit step's path (`Core::trial`,
+    // `Core::judge`, `Integrator::step`, `check_accepted`): a user's crate
+    // compiles them in its own codegen units, where uninlined calls cost
+    // W1 15% (docs/benchmarks.md, "Build", the downstream rows).
     #[inline]
     fn rhs<D: DualScalar>(&self, t: D, x: &State<D, S::Dim>, _u: &[D], p: &[D], dxdt: &mut State<D, S::Dim>)
     where
