@@ -30,11 +30,11 @@ use tableau::EsdirkMethod;
 const CONTROLLER: Controller = Controller { safety: 0.9, fac_min: 0.2, fac_max: 6.0, beta: 0.04 };
 /// Newton's tolerance for each stage, in the error test's scaled norm.
 /// Measured on W6 (2026-12-07, `Options::newton_tol` over 0.01 … 0.1 in
-/// one program): with Kvaerno5 at W6's tolerance pairs, 0.05 takes 3–15%
+/// one program): with Kvaerno5 at W6's tolerance pairs, 0.05 takes 2–14%
 /// fewer iterations than 0.01 and 2–15% less time, the largest scaled
 /// error against the references 1.1 (0.01: 2.5; 0.1: 5.8, HIRES at
 /// 1e-10); TR-BDF2 (whose tolerance also scales with
-/// [`tolerance_fraction`]) 9–20% fewer iterations, the same errors. (An
+/// [`tolerance_fraction`]) 9–21% fewer iterations, the same errors. (An
 /// earlier measurement, on the code of 2026-12-01, had 0.1 reaching 260
 /// there.)
 const NEWTON_TOL: f64 = 0.05;
