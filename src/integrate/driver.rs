@@ -58,6 +58,10 @@ pub(crate) trait Steps<D> {
     fn restart(&mut self, t: f64, y: &[D], t_end: f64) -> Result<(), Error>;
     fn derivative(&self) -> Option<&[D]>;
     fn stats(&self) -> super::Stats;
+    /// Step to the end of the span with nothing left to watch (no event
+    /// functions, no stops ahead), saving what `saver` asks for: the plain
+    /// step loop, in the stepper's typed code.
+    fn run_quiet(&mut self, saver: &mut Saver<'_>, sol: &mut Solution<D>, buf: &mut [D]) -> Result<(), Error>;
 }
 
 /// A typed stepper with a state buffer for [`Steps`].
@@ -103,6 +107,20 @@ where
     fn stats(&self) -> super::Stats {
         self.it.stats()
     }
+    fn run_quiet(&mut self, saver: &mut Saver<'_>, sol: &mut Solution<D>, buf: &mut [D]) -> Result<(), Error> {
+        loop {
+            match self.it.step()? {
+                StepResult::Finished => return saver.finish(sol, self.it.t(), self.it.y().as_slice()),
+                StepResult::Stepped => {
+                    let b = self.it.t();
+                    if saver.due(b) {
+                        saver.until(sol, &mut |t, out| self.interpolate(t, out), b, true, buf)?;
+                        saver.step_end(sol, b, self.it.y().as_slice());
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn run<D: DualScalar>(
@@ -129,6 +147,9 @@ fn run<D: DualScalar>(
     }
     saver.at_time(sol, t_span.0, it.y());
     loop {
+        if events.quiet() {
+            return it.run_quiet(&mut saver, sol, &mut buf);
+        }
         match it.step()? {
             StepResult::Finished => {
                 let t = it.t();
@@ -212,6 +233,7 @@ impl<'o> Saver<'o> {
 
     /// Whether a step ending at `t` saves anything ([`step_end`](Self::step_end)
     /// or [`until`](Self::until) `t` inclusive).
+    #[inline]
     pub fn due(&self, t: f64) -> bool {
         match self.save {
             Save::Steps => true,

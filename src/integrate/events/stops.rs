@@ -77,7 +77,15 @@ impl<D: DualScalar> Tracker<'_, D> {
         Ok(())
     }
 
+    /// Whether neither an event function nor a stop is left to watch:
+    /// steps need no scan.
+    #[inline]
+    pub fn quiet(&self) -> bool {
+        self.specs.is_empty() && !self.has_stops()
+    }
+
     /// Whether any stop is still ahead.
+    #[inline]
     pub fn has_stops(&self) -> bool {
         self.next_stop < self.stops.len()
     }

@@ -158,7 +158,6 @@ where
     t_span: (f64, f64),
     options: &'o Options,
     set: Settings,
-    n: usize,
     /// A one-sample stepper: starts samples and interpolates inside a
     /// lane's step, with the one-sample code.
     one: Core<M, T, S::Dim>,
@@ -212,7 +211,6 @@ where
             system,
             t_span,
             options,
-            n,
             one: Core::new(set.clone(), dim, t_span, &vec![zero; n]),
             set,
             clock: [Clock::new(t_span); L],
@@ -292,7 +290,7 @@ where
     /// one-sample solve does, and take its state over.
     fn start(&mut self, l: usize, y0: &[T], p: &[T]) -> Result<(), Error> {
         let (system, t_span, one) = (self.system, self.t_span, &mut self.one);
-        check_inputs(t_span, y0, p, self.n, system.n_params())?;
+        check_inputs(t_span, y0, p, self.y.len(), system.n_params())?;
         one.y.as_mut_slice().copy_from_slice(y0);
         one.stats = Stats::default();
         one.begin(system, p, t_span.0, t_span.1)?;
@@ -472,7 +470,7 @@ where
     /// a value not used), and which lanes' norms and trial states are
     /// finite.
     fn error_norms(&self) -> (Lanes<f64, L>, [bool; L]) {
-        let n = self.n;
+        let n = self.y.len();
         let h = Lanes(self.h);
         let ks = stage_slices(&self.k, Self::STAGES, n);
         let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
@@ -491,7 +489,7 @@ where
 
     /// Lane `l`'s error norm and first non-finite component, alone.
     fn error_norm(&self, l: usize, h: f64) -> (f64, Option<usize>) {
-        let n = self.n;
+        let n = self.y.len();
         let ks = stage_slices(&self.k, Self::STAGES, n);
         let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
         error_norm::<M, T, _>(&self.set, h, &ks, y, y1, |v: &Lanes<T, L>| v.0[l])
@@ -500,7 +498,7 @@ where
     /// Which lanes' trial states pass [`check_accepted`].
     fn sound(&self) -> [bool; L] {
         let mut ok = [true; L];
-        for v in &self.y_new.as_slice()[..self.n] {
+        for v in &self.y_new.as_slice()[..self.y.len()] {
             for (ok, x) in ok.iter_mut().zip(&v.0) {
                 *ok &= sound(x);
             }
@@ -520,7 +518,7 @@ where
         if self.eval_here(Self::FNEW, &need, true) {
             return true;
         }
-        let n = self.n;
+        let n = self.y.len();
         let f = (&self.k[Self::FNEW].as_slice()[..n], &self.k[st.stage].as_slice()[..n]);
         let ys = (&self.y_new.as_slice()[..n], &self.y_stage.as_slice()[..n]);
         let re = |v: &Lanes<T, L>| Lanes(std::array::from_fn(|l| v.0[l].re()));

@@ -161,13 +161,17 @@ where
         let tab = &M::TABLEAU;
         let s = Core::<M, D, S::Dim>::STAGES;
         let c = &mut self.c;
+        // The stages as a slice of constant length, and the time, held in
+        // registers: the splits below need no checks, and no reloads after
+        // the model's calls.
+        let (k, t) = (&mut c.k[..s], c.clock.t);
         macro_rules! stage {
             ($($j:literal)+) => {$(
                 if $j < s {
-                    let (done, rest) = c.k.split_at_mut($j);
+                    let (done, rest) = k.split_at_mut($j);
                     let target = if tab.fsal && $j == s - 1 { &mut c.y_new } else { &mut c.y_stage };
                     combine(target, &c.y, h, tab.a[$j], done);
-                    self.system.rhs(D::from(c.clock.t + tab.c[$j] * h), target, &[], self.p, &mut rest[0]);
+                    self.system.rhs(D::from(t + tab.c[$j] * h), target, &[], self.p, &mut rest[0]);
                 }
             )+};
         }
@@ -247,6 +251,7 @@ where
 
     /// `f(t, y)` at the step's start into the first stage: the FSAL stage
     /// of the last step, or evaluated.
+    #[inline]
     fn prepare_k0<S: Model<Dim = N>>(&mut self, system: &S, p: &[D]) {
         if self.k0_ready {
             return;

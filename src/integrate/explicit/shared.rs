@@ -178,6 +178,13 @@ where
         self.stiffness = StiffnessCount::default();
     }
 
+    /// The state's size: a constant where the model's size is, so that
+    /// loops over the components unroll.
+    #[inline(always)]
+    fn n(&self) -> usize {
+        N::try_to_usize().unwrap_or(self.n)
+    }
+
     pub(super) fn derivative(&self) -> Option<&State<D, N>> {
         if self.fnew_ready {
             Some(&self.k[Self::FNEW])
@@ -199,7 +206,7 @@ where
     /// step size.
     #[inline]
     pub(super) fn judge(&mut self, h: f64, last: bool) -> Result<Verdict, Error> {
-        let n = self.n;
+        let n = self.n();
         let ks = stage_slices(&self.k, Self::STAGES, n);
         let (y, y1) = (&self.y.as_slice()[..n], &self.y_new.as_slice()[..n]);
         let norm = error_norm::<M, D, D>(&self.set, h, &ks, y, y1, |v| *v);
@@ -234,7 +241,7 @@ where
     /// [`Error::Stiff`] after 15 positive tests not interrupted by 6
     /// negative ones in a row.
     pub(super) fn test_stiffness(&mut self, test: StiffnessTest, h: f64) -> Result<(), Error> {
-        let n = self.n;
+        let n = self.n();
         let (f1, ks) = (&self.k[Self::FNEW].as_slice()[..n], &self.k[test.stage].as_slice()[..n]);
         let (y, y_stage) = (&self.y.as_slice()[..n], &self.y_stage.as_slice()[..n]);
         let sums = stiffness_sums(&self.set, (f1, ks), (y, y_stage), |v: &D| v.re());
@@ -253,11 +260,11 @@ where
     /// `f(t1, y1)` and Dop853's extra stages, evaluated beforehand by
     /// `Integrator::dense_stages`).
     pub(super) fn build_dense(&mut self) {
-        let h = self.clock.h_prev;
+        let (h, n) = (self.clock.h_prev, self.n());
         match M::TABLEAU.dense {
             Interpolant::Polynomial(p) => {
                 for (j, d) in self.dense.iter_mut().enumerate() {
-                    for i in 0..self.n {
+                    for i in 0..n {
                         let mut acc = D::from(0.0);
                         for (row, k) in p.iter().zip(&self.k) {
                             if row[j] != 0.0 {
@@ -271,7 +278,7 @@ where
             Interpolant::Hermite => {
                 let (f0, f1) = (&self.k[0], &self.k[Self::FNEW]);
                 let [d0, d1, d2] = &mut self.dense[..] else { unreachable!("three Hermite coefficients") };
-                for i in 0..self.n {
+                for i in 0..n {
                     let dy = self.y[i] - self.y_new[i];
                     d0[i] = f0[i] * h;
                     d1[i] = dy * 3.0 - (f0[i] * 2.0 + f1[i]) * h;
@@ -280,14 +287,14 @@ where
             }
             Interpolant::Dop853 { d, .. } => {
                 let (f0, f1) = (&self.k[0], &self.k[Self::FNEW]);
-                for i in 0..self.n {
+                for i in 0..n {
                     let dy = self.y[i] - self.y_new[i];
                     self.dense[0][i] = dy;
                     self.dense[1][i] = f0[i] * h - dy;
                     self.dense[2][i] = dy * 2.0 - (f1[i] + f0[i]) * h;
                 }
                 for (r, row) in d.iter().enumerate() {
-                    for i in 0..self.n {
+                    for i in 0..n {
                         let mut acc = D::from(0.0);
                         for (w, k) in row.iter().zip(&self.k) {
                             if *w != 0.0 {
@@ -311,7 +318,7 @@ where
         match M::TABLEAU.dense {
             Interpolant::Dop853 { .. } => {
                 let th1 = 1.0 - theta;
-                for i in 0..self.n {
+                for i in 0..self.n() {
                     let mut acc = self.dense[last][i];
                     for (r, d) in self.dense.iter().enumerate().rev().skip(1) {
                         acc = d[i] + acc * if r % 2 == 0 { th1 } else { theta };
@@ -320,7 +327,7 @@ where
                 }
             }
             _ => {
-                for i in 0..self.n {
+                for i in 0..self.n() {
                     let mut acc = self.dense[last][i];
                     for d in self.dense.iter().rev().skip(1) {
                         acc = d[i] + acc * theta;
@@ -482,7 +489,9 @@ pub(super) fn error_norm<M: ExplicitRk, D: DualScalar, X>(
     get: impl Fn(&X) -> D + Copy,
 ) -> (f64, Option<usize>) {
     let (n, stages) = (y.len(), M::TABLEAU.b.len());
-    let mut bad = y1.iter().position(|v| !get(v).re().is_finite());
+    // One branch for the common case, all finite.
+    let finite = y1.iter().fold(true, |ok, v| ok & get(v).re().is_finite());
+    let mut bad = if finite { None } else { y1.iter().position(|v| !get(v).re().is_finite()) };
     let err = error_estimate::<M, X, f64>(set, h, ks, y, y1, D::N_EPS, |v, part| match part {
         None => get(v).re(),
         Some(l) => get(v).eps_part(l),
@@ -529,25 +538,31 @@ fn scaled_error<M: ExplicitRk, X, R: Reals>(
     y: &[X],
     y1: &[X],
 ) -> R {
-    let (n, stages) = (y.len(), M::TABLEAU.b.len());
+    let n = y.len();
     let (rtol, atol) = (&set.rtol[..n], &set.atol[..n]);
-    let sc = |i: usize| R::splat(atol[i]) + R::splat(rtol[i]) * part(&y[i]).abs().max(part(&y1[i]).abs());
-    let dot = |w: &[f64], i: usize| {
+    // Functions, not closures: inlined wherever this is (a closure called
+    // in the loop was left a call in some programs).
+    #[inline(always)]
+    fn sc<X, R: Reals>(part: &impl Fn(&X) -> R, tol: (f64, f64), y: &X, y1: &X) -> R {
+        R::splat(tol.1) + R::splat(tol.0) * part(y).abs().max(part(y1).abs())
+    }
+    #[inline(always)]
+    fn dot<X, R: Reals>(part: &impl Fn(&X) -> R, w: &[f64], ks: &[&[X]; 16], i: usize) -> R {
         let mut acc = R::splat(0.0);
-        for j in 0..stages {
+        for j in 0..w.len() {
             if w[j] != 0.0 {
                 acc = acc + R::splat(w[j]) * part(&ks[j][i]);
             }
         }
         acc
-    };
+    }
     let n_real = R::splat(n as f64);
     match M::TABLEAU.error {
         ErrorEstimator::None => R::splat(0.0),
         ErrorEstimator::Embedded { e, .. } => {
             let mut s = R::splat(0.0);
             for i in 0..n {
-                let ei = h * dot(e, i) / sc(i);
+                let ei = h * dot(&part, e, ks, i) / sc(&part, (rtol[i], atol[i]), &y[i], &y1[i]);
                 s = s + ei * ei;
             }
             (s / n_real).sqrt()
@@ -555,7 +570,8 @@ fn scaled_error<M: ExplicitRk, X, R: Reals>(
         ErrorEstimator::Dop853 { e5, e3 } => {
             let (mut s5, mut s3) = (R::splat(0.0), R::splat(0.0));
             for i in 0..n {
-                let (e5i, e3i) = (dot(e5, i) / sc(i), dot(e3, i) / sc(i));
+                let sci = sc(&part, (rtol[i], atol[i]), &y[i], &y1[i]);
+                let (e5i, e3i) = (dot(&part, e5, ks, i) / sci, dot(&part, e3, ks, i) / sci);
                 s5 = s5 + e5i * e5i;
                 s3 = s3 + e3i * e3i;
             }
