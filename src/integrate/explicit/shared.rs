@@ -489,9 +489,7 @@ pub(super) fn error_norm<M: ExplicitRk, D: DualScalar, X>(
     get: impl Fn(&X) -> D + Copy,
 ) -> (f64, Option<usize>) {
     let (n, stages) = (y.len(), M::TABLEAU.b.len());
-    // One branch for the common case, all finite.
-    let finite = y1.iter().fold(true, |ok, v| ok & get(v).re().is_finite());
-    let mut bad = if finite { None } else { y1.iter().position(|v| !get(v).re().is_finite()) };
+    let mut bad = y1.iter().position(|v| !get(v).re().is_finite());
     let err = error_estimate::<M, X, f64>(set, h, ks, y, y1, D::N_EPS, |v, part| match part {
         None => get(v).re(),
         Some(l) => get(v).eps_part(l),
@@ -538,31 +536,25 @@ fn scaled_error<M: ExplicitRk, X, R: Reals>(
     y: &[X],
     y1: &[X],
 ) -> R {
-    let n = y.len();
+    let (n, stages) = (y.len(), M::TABLEAU.b.len());
     let (rtol, atol) = (&set.rtol[..n], &set.atol[..n]);
-    // Functions, not closures: inlined wherever this is (a closure called
-    // in the loop was left a call in some programs).
-    #[inline(always)]
-    fn sc<X, R: Reals>(part: &impl Fn(&X) -> R, tol: (f64, f64), y: &X, y1: &X) -> R {
-        R::splat(tol.1) + R::splat(tol.0) * part(y).abs().max(part(y1).abs())
-    }
-    #[inline(always)]
-    fn dot<X, R: Reals>(part: &impl Fn(&X) -> R, w: &[f64], ks: &[&[X]; 16], i: usize) -> R {
+    let sc = |i: usize| R::splat(atol[i]) + R::splat(rtol[i]) * part(&y[i]).abs().max(part(&y1[i]).abs());
+    let dot = |w: &[f64], i: usize| {
         let mut acc = R::splat(0.0);
-        for j in 0..w.len() {
+        for j in 0..stages {
             if w[j] != 0.0 {
                 acc = acc + R::splat(w[j]) * part(&ks[j][i]);
             }
         }
         acc
-    }
+    };
     let n_real = R::splat(n as f64);
     match M::TABLEAU.error {
         ErrorEstimator::None => R::splat(0.0),
         ErrorEstimator::Embedded { e, .. } => {
             let mut s = R::splat(0.0);
             for i in 0..n {
-                let ei = h * dot(&part, e, ks, i) / sc(&part, (rtol[i], atol[i]), &y[i], &y1[i]);
+                let ei = h * dot(e, i) / sc(i);
                 s = s + ei * ei;
             }
             (s / n_real).sqrt()
@@ -570,8 +562,8 @@ fn scaled_error<M: ExplicitRk, X, R: Reals>(
         ErrorEstimator::Dop853 { e5, e3 } => {
             let (mut s5, mut s3) = (R::splat(0.0), R::splat(0.0));
             for i in 0..n {
-                let sci = sc(&part, (rtol[i], atol[i]), &y[i], &y1[i]);
-                let (e5i, e3i) = (dot(&part, e5, ks, i) / sci, dot(&part, e3, ks, i) / sci);
+                let sci = sc(i);
+                let (e5i, e3i) = (dot(e5, i) / sci, dot(e3, i) / sci);
                 s5 = s5 + e5i * e5i;
                 s3 = s3 + e3i * e3i;
             }
