@@ -42,7 +42,6 @@ where
     DefaultAllocator: Allocator<N>,
 {
     pub(super) set: Settings,
-    n: usize,
     pub(super) clock: Clock,
     pub(super) y: State<D, N>,
     /// The trial state; after an accepted step, the state at `t_prev`.
@@ -140,7 +139,6 @@ where
         let mut dense = Vec::with_capacity(n_dense);
         dense.resize_with(n_dense, zero);
         Core {
-            n: dim.value(),
             clock: Clock::new(t_span),
             y: State::<D, N>::from_iterator_generic(dim, nalgebra::U1, y0.iter().copied()),
             y_new: zero(),
@@ -178,11 +176,11 @@ where
         self.stiffness = StiffnessCount::default();
     }
 
-    /// The state's size: a constant where the model's size is, so that
-    /// loops over the components unroll.
+    /// The state's size: a constant where the model's size is (as in the
+    /// lane stepper), so that loops over the components unroll.
     #[inline(always)]
     fn n(&self) -> usize {
-        N::try_to_usize().unwrap_or(self.n)
+        self.y.len()
     }
 
     pub(super) fn derivative(&self) -> Option<&State<D, N>> {
