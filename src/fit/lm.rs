@@ -165,6 +165,80 @@ impl LevenbergMarquardt {
     }
 }
 
+/// The SVD `A = U Σ Vᵀ` as `(σ, Vᵀ, Uᵀ r)`. A tall `A` (more residuals
+/// than parameters, the usual fit) is first factored as `A = Q R`: then
+/// `R = U_R Σ Vᵀ` and `Uᵀ r = U_Rᵀ Qᵀ r`, the SVD of a small square matrix
+/// instead of the tall one with its `m × n` factor `U` (MINPACK's `lmpar`
+/// works on the same triangular factor). On the 40 × 4 Jacobian of the
+/// Lotka–Volterra fit this took the step's linear algebra from 9% of the
+/// fit's instructions to about 2%.
+fn svd_projected(a: DMatrix<f64>, r: &DVector<f64>) -> (DVector<f64>, DMatrix<f64>, DVector<f64>) {
+    let (m, n) = a.shape();
+    let (square, qtr) = if m > n {
+        let qr = a.qr();
+        let mut qtr = r.clone();
+        qr.q_tr_mul(&mut qtr);
+        (qr.r(), qtr.rows(0, n).into_owned())
+    } else {
+        (a, r.clone())
+    };
+    if let Some(small) = jacobi_svd(square.clone(), &qtr) {
+        return small;
+    }
+    let svd = square.svd(true, true);
+    let (u, vt) = (svd.u.expect("U requested"), svd.v_t.expect("V requested"));
+    (svd.singular_values, vt, u.transpose() * qtr)
+}
+
+/// The one-sided Jacobi SVD (Hestenes) of a small square `a`, as
+/// `(σ, Vᵀ, Uᵀ b)`, or `None` if it has not converged after 60 sweeps
+/// (quadratic convergence takes a handful). Plane rotations `V` make the
+/// columns of `a V = U Σ` orthogonal; `σᵢ` are their norms and
+/// `(Uᵀ b)ᵢ = (a V)ᵢ · b / σᵢ` (0 where `σᵢ = 0`). Accurate to the unit
+/// roundoff relative to each singular value's own size (Demmel &
+/// Veselić, SIAM J. Matrix Anal. Appl. 13 (1992) 1204–1245), and about
+/// 20 times cheaper than nalgebra's bidiagonal SVD at 4 × 4.
+fn jacobi_svd(mut a: DMatrix<f64>, b: &DVector<f64>) -> Option<(DVector<f64>, DMatrix<f64>, DVector<f64>)> {
+    let n = a.ncols();
+    let mut v = DMatrix::<f64>::identity(n, n);
+    let rotate = |m: &mut DMatrix<f64>, (p, q): (usize, usize), (c, s): (f64, f64)| {
+        for i in 0..m.nrows() {
+            let (mp, mq) = (m[(i, p)], m[(i, q)]);
+            m[(i, p)] = c * mp - s * mq;
+            m[(i, q)] = s * mp + c * mq;
+        }
+    };
+    for _ in 0..60 {
+        let mut rotated = false;
+        for p in 0..n {
+            for q in p + 1..n {
+                let (ap, aq) = (a.column(p), a.column(q));
+                let (alpha, beta, gamma) = (ap.norm_squared(), aq.norm_squared(), ap.dot(&aq));
+                if gamma.abs() <= f64::EPSILON * (alpha * beta).sqrt() {
+                    continue;
+                }
+                rotated = true;
+                // The smaller root of t² + 2ζt − 1 = 0: the rotation that
+                // makes columns p and q orthogonal.
+                let zeta = (beta - alpha) / (2.0 * gamma);
+                let t = zeta.signum() / (zeta.abs() + zeta.hypot(1.0));
+                let c = 1.0 / t.hypot(1.0);
+                rotate(&mut a, (p, q), (c, c * t));
+                rotate(&mut v, (p, q), (c, c * t));
+            }
+        }
+        if !rotated {
+            let sigma = DVector::from_iterator(n, a.column_iter().map(|col| col.norm()));
+            let g = DVector::from_iterator(
+                n,
+                a.column_iter().zip(sigma.iter()).map(|(col, &s)| if s > 0.0 { col.dot(b) / s } else { 0.0 }),
+            );
+            return Some((sigma, v.transpose(), g));
+        }
+    }
+    None
+}
+
 /// The step `δ` with `‖D δ‖ ≈ Δ` (or the Gauss–Newton step if shorter) and
 /// its damping λ.
 fn lm_step(j: &DMatrix<f64>, r: &DVector<f64>, diag: &[f64], delta: f64) -> (DVector<f64>, f64) {
@@ -173,9 +247,7 @@ fn lm_step(j: &DMatrix<f64>, r: &DVector<f64>, diag: &[f64], delta: f64) -> (DVe
     for (c, d) in diag.iter().enumerate() {
         js.column_mut(c).unscale_mut(*d);
     }
-    let svd = js.svd(true, true);
-    let (u, vt, s) = (svd.u.expect("U requested"), svd.v_t.expect("V requested"), svd.singular_values);
-    let g = u.transpose() * r;
+    let (s, vt, g) = svd_projected(js, r);
     let tol = s.max() * f64::EPSILON * (j.nrows().max(n) as f64);
     // p(λ) = −V diag(σ/(σ² + λ)) Uᵀ r in scaled coordinates.
     let p = |lambda: f64| -> DVector<f64> {
@@ -394,6 +466,69 @@ mod tests {
         type Jacobian = DMatrix<f64>;
         fn jacobian(&self, z: &Vec<f64>) -> Result<DMatrix<f64>, Error> {
             Ok(DMatrix::from_row_slice(2, 2, &[-20.0 * z[0], 10.0, -1.0, 0.0]))
+        }
+    }
+
+    /// The LM step `−V diag(σ/(σ² + λ)) Uᵀ b` of an SVD given as
+    /// `(σ, Vᵀ, Uᵀ b)`: independent of the order and signs of the
+    /// singular vectors, so two SVDs can be compared through it.
+    fn step_of((s, vt, g): &(DVector<f64>, DMatrix<f64>, DVector<f64>), lambda: f64) -> DVector<f64> {
+        let coef = DVector::from_iterator(s.len(), (0..s.len()).map(|i| s[i] / (s[i] * s[i] + lambda) * g[i]));
+        -(vt.transpose() * coef)
+    }
+
+    #[test]
+    fn the_jacobi_svd_gives_the_damped_steps() {
+        // Deterministic pseudo-random matrices, one with columns scaled
+        // over ten decades, one nearly rank-deficient.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        for case in 0..40 {
+            let n = 1 + case % 6;
+            let mut a = DMatrix::from_fn(n, n, |_, _| next());
+            let b = DVector::from_fn(n, |_, _| next());
+            if case % 3 == 1 {
+                for (c, mut col) in a.column_iter_mut().enumerate() {
+                    col *= 10f64.powi(2 * c as i32 - 5);
+                }
+            }
+            if case % 3 == 2 && n > 1 {
+                let first = a.column(0).clone_owned();
+                a.set_column(n - 1, &(first * 2.0 + a.column(n - 1) * 1e-9));
+            }
+            let ours = jacobi_svd(a.clone(), &b).expect("converges");
+            let theirs = a.singular_values();
+            let (mut s1, mut s2) = (ours.0.as_slice().to_vec(), theirs.as_slice().to_vec());
+            s1.sort_by(f64::total_cmp);
+            s2.sort_by(f64::total_cmp);
+            let top = s2[n - 1];
+            for (x, y) in s1.iter().zip(&s2) {
+                assert!((x - y).abs() <= 1e-13 * top, "case {case}: σ {x} against {y}");
+            }
+            // Vᵀ orthogonal, and the damped steps right.
+            assert!((&ours.1 * ours.1.transpose() - DMatrix::identity(n, n)).norm() < 1e-13);
+            for lambda in [1e-2 * top * top, top * top] {
+                // The damped step from the augmented least-squares problem
+                // [A; √λ I] p = −[b; 0] (condition at most 10 here).
+                let mut aug = DMatrix::zeros(2 * n, n);
+                aug.rows_mut(0, n).copy_from(&a);
+                aug.rows_mut(n, n).fill_with_identity();
+                aug.rows_mut(n, n).scale_mut(lambda.sqrt());
+                let mut rhs = DVector::zeros(2 * n);
+                rhs.rows_mut(0, n).copy_from(&(-&b));
+                let qr = aug.qr();
+                qr.q_tr_mul(&mut rhs);
+                let exact = qr.r().solve_upper_triangular(&rhs.rows(0, n)).unwrap();
+                // (nalgebra's bidiagonal SVD misses it by up to 1e-8 on the
+                // nearly rank-deficient cases.)
+                let err = (step_of(&ours, lambda) - &exact).norm() / exact.norm();
+                assert!(err <= 1e-12, "case {case}, λ = {lambda}: {err:e}");
+            }
         }
     }
 

@@ -55,9 +55,12 @@ pub struct Objective<'p> {
     layout: Layout,
     lower: Vec<f64>,
     upper: Vec<f64>,
-    /// Residuals of the last Jacobian evaluation, so that `apply` at the
-    /// same point costs nothing.
-    memo: Mutex<Option<(Vec<f64>, DVector<f64>)>>,
+    /// The last two Jacobian evaluations (the point, its residuals and
+    /// their Jacobian with respect to the values), latest first: `apply`
+    /// at the same point costs nothing, and neither does the report at an
+    /// optimum whose Jacobian the solver asked for (the last or, after a
+    /// rejected trial point, the one before).
+    memo: Mutex<[Option<Memo>; 2]>,
     /// The last point where the gradient could be evaluated: the point,
     /// its (scaled) cost and gradient norm.
     last_good: Mutex<Option<(Vec<f64>, f64, f64)>>,
@@ -66,6 +69,9 @@ pub struct Objective<'p> {
     /// line searches start from a unit-sized gradient.
     cost_scale: f64,
 }
+
+/// A point with its residuals and value Jacobian.
+type Memo = (Vec<f64>, DVector<f64>, DMatrix<f64>);
 
 /// Integrations done through an objective, shared with whoever created it
 /// (argmin keeps the objective while it runs).
@@ -120,7 +126,7 @@ where
             layout,
             lower,
             upper,
-            memo: Mutex::new(None),
+            memo: Mutex::new([None, None]),
             last_good: Mutex::new(None),
             counts: Arc::new(Counts::default()),
             cost_scale: 1.0,
@@ -160,10 +166,8 @@ impl Objective<'_> {
     /// Residuals at `z`.
     pub fn residuals(&self, z: &[f64]) -> Result<DVector<f64>, Error> {
         self.check_len(z)?;
-        if let Some((at, r)) = self.memo.lock().expect("memo lock").as_ref()
-            && at.as_slice() == z
-        {
-            return Ok(r.clone());
+        if let Some((r, _)) = self.remembered(z) {
+            return Ok(r);
         }
         self.counts.residuals.fetch_add(1, Ordering::Relaxed);
         Ok(self.problem.evaluate(&self.layout, &self.layout.values(z), false)?.r)
@@ -182,10 +186,23 @@ impl Objective<'_> {
     /// values (user units, before the solver's transforms).
     pub(crate) fn residuals_and_value_jacobian(&self, z: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>), Error> {
         self.check_len(z)?;
+        if let Some(both) = self.remembered(z) {
+            return Ok(both);
+        }
         self.counts.jacobians.fetch_add(1, Ordering::Relaxed);
         let Residuals { r, jac } = self.problem.evaluate(&self.layout, &self.layout.values(z), true)?;
-        *self.memo.lock().expect("memo lock") = Some((z.to_vec(), r.clone()));
-        Ok((r, jac.expect("requested")))
+        let jac = jac.expect("requested");
+        let mut memo = self.memo.lock().expect("memo lock");
+        memo[1] = memo[0].replace((z.to_vec(), r.clone(), jac.clone()));
+        Ok((r, jac))
+    }
+
+    /// The residuals and value Jacobian at `z`, if one of the last two
+    /// Jacobian evaluations was there.
+    fn remembered(&self, z: &[f64]) -> Option<(DVector<f64>, DMatrix<f64>)> {
+        let memo = self.memo.lock().expect("memo lock");
+        let (_, r, j) = memo.iter().flatten().find(|(at, ..)| at.as_slice() == z)?;
+        Some((r.clone(), j.clone()))
     }
 
     /// Projection onto the bounds and the squared distance to it.

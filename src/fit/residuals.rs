@@ -120,8 +120,13 @@ struct ObservableDerivatives {
 impl ObservableDerivatives {
     fn eval<O: Observable>(&mut self, obs: &O, t: f64, y: &[f64], p: &[f64]) {
         let n_out = obs.n_outputs();
-        self.dy.resize_mut(n_out, y.len(), 0.0);
-        self.dp.resize_mut(n_out, p.len(), 0.0);
+        // Every entry is written below: new buffers only for a new shape
+        // (`resize_mut` would allocate at every point).
+        for (m, cols) in [(&mut self.dy, y.len()), (&mut self.dp, p.len())] {
+            if m.shape() != (n_out, cols) {
+                *m = DMatrix::zeros(n_out, cols);
+            }
+        }
         self.out.resize(n_out, Dual64::from(0.0));
         self.yd.clear();
         self.yd.extend(y.iter().map(|&v| Dual64::from(v)));

@@ -37,6 +37,15 @@ fn drive_sliced<D: DualScalar>(
     options: &Options,
 ) -> Result<Solution<D>, Error> {
     let mut sol = Solution::new(it.y().len());
+    // The saved points known ahead (events may add some) in one allocation.
+    let known = match &options.save {
+        Save::At(times) => times.len(),
+        Save::Final => 1,
+        Save::Steps => 0,
+    };
+    // (A request too large to reserve is left to grow, and fail, as before.)
+    let _ = sol.t.try_reserve_exact(known);
+    let _ = sol.y.try_reserve_exact(known.saturating_mul(sol.n_states));
     let mut events = Tracker::new(model, p, t_span, options, it.y())?;
     let result = run(it, &mut events, t_span, options, &mut sol);
     sol.stats = it.stats();

@@ -181,7 +181,8 @@ where
     const { assert!(K >= 1, "a chunk holds at least one direction") };
     let seeds = wrt::Seeds::new(system, t_span, y0, p, wrt)?;
     let n = y0.len();
-    let mut options = options.clone();
+    // Copied only where a later chunk must save at the first one's times.
+    let mut options = std::borrow::Cow::Borrowed(options);
     let mut out: Option<Sensitivities> = None;
     let chunks: Vec<&[Wrt]> = if wrt.is_empty() { vec![&[]] } else { wrt.chunks(K).collect() };
     for (c, chunk) in chunks.iter().enumerate() {
@@ -191,7 +192,7 @@ where
             (0..n).map(|i| seeded::<K>(y0[i], |l| if l < width { seeds.y0(first + l, i) } else { 0.0 })).collect();
         let pd: Vec<_> =
             (0..p.len()).map(|k| seeded::<K>(p[k], |l| if l < width { seeds.p(first + l, k) } else { 0.0 })).collect();
-        let sol = solve_dual(system, method, t_span, &y0d, &pd, &options).map_err(|e| seeds.name(e, first))?;
+        let sol = solve_dual(system, method, t_span, &y0d, &pd, &options).map_err(|e| seeds.name(system, e, first))?;
         let out = out.get_or_insert_with(|| Sensitivities {
             solution: sol.primal(),
             wrt: wrt.to_vec(),
@@ -202,7 +203,7 @@ where
         if c == 0 && options.sensitivity_error_control && chunks.len() > 1 {
             // With derivatives in the error norm each chunk would choose its
             // own steps: save the later chunks at the first chunk's times.
-            options.save = Save::At(sol.t.clone());
+            options.to_mut().save = Save::At(sol.t.clone());
         }
         for (jac, i) in out.jacobians.iter_mut().zip(0..sol.len()) {
             for (l, w) in chunk.iter().enumerate() {

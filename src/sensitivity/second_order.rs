@@ -163,7 +163,13 @@ where
                 Error::NonFiniteDerivative { t, component, direction, partial, .. } => {
                     // Directions 0..B are the row block, B..2B the column block.
                     let col = if direction < B { ri.start + direction } else { rj.start + direction - B };
-                    Error::NonFiniteDerivative { t, component, direction: col, wrt: seeds.describe(col), partial }
+                    Error::NonFiniteDerivative {
+                        t,
+                        component,
+                        direction: col,
+                        wrt: seeds.describe(system, col),
+                        partial,
+                    }
                 }
                 other => other,
             })?;

@@ -66,8 +66,6 @@ pub(crate) struct Seeds {
     wrt: Vec<Wrt>,
     /// `−f(t0, y0, p)`: the `y0` direction that equals a shift of `t0`.
     minus_f0: Vec<f64>,
-    state_names: Vec<String>,
-    param_names: Vec<String>,
 }
 
 impl Seeds {
@@ -95,7 +93,7 @@ impl Seeds {
         if wrt.contains(&Wrt::T0) {
             minus_f0 = rhs(system, t_span.0, y0, p).iter().map(|v| -v).collect();
         }
-        Ok(Seeds { wrt: wrt.to_vec(), minus_f0, state_names: system.state_names(), param_names: system.param_names() })
+        Ok(Seeds { wrt: wrt.to_vec(), minus_f0 })
     }
 
     /// Seed of direction `col` in the initial state `y0[i]`.
@@ -112,12 +110,13 @@ impl Seeds {
         if self.wrt[col] == Wrt::Param(k) { 1.0 } else { 0.0 }
     }
 
-    /// A readable name of direction `col`.
-    pub fn describe(&self, col: usize) -> String {
-        let name = |names: &[String], i: usize| names.get(i).cloned().unwrap_or_default();
+    /// A readable name of direction `col` (the system's names are asked
+    /// for here, on the error path, not at every solve).
+    pub fn describe<S: Model>(&self, system: &S, col: usize) -> String {
+        let name = |names: Vec<String>, i: usize| names.get(i).cloned().unwrap_or_default();
         match self.wrt[col] {
-            Wrt::Param(k) => format!("parameter {} (p[{k}])", name(&self.param_names, k)),
-            Wrt::Y0(j) => format!("initial state {} (y0[{j}])", name(&self.state_names, j)),
+            Wrt::Param(k) => format!("parameter {} (p[{k}])", name(system.param_names(), k)),
+            Wrt::Y0(j) => format!("initial state {} (y0[{j}])", name(system.state_names(), j)),
             Wrt::T0 => "t0".into(),
             Wrt::TEnd => "the end time".into(),
         }
@@ -125,13 +124,13 @@ impl Seeds {
 
     /// Name the direction of a `NonFiniteDerivative` raised in a pass whose
     /// first direction is `first`.
-    pub fn name(&self, e: Error, first: usize) -> Error {
+    pub fn name<S: Model>(&self, system: &S, e: Error, first: usize) -> Error {
         match e {
             Error::NonFiniteDerivative { t, component, direction, partial, .. } => Error::NonFiniteDerivative {
                 t,
                 component,
                 direction: first + direction,
-                wrt: self.describe(first + direction),
+                wrt: self.describe(system, first + direction),
                 partial,
             },
             other => other,
