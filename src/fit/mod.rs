@@ -34,6 +34,7 @@ mod predict;
 mod problem;
 mod report;
 mod residuals;
+mod secant;
 mod spec;
 mod stats;
 

@@ -1,0 +1,144 @@
+//! The structured secant model of [`LevenbergMarquardt`](super::LevenbergMarquardt)
+//! for large-residual fits (Dennis, Gay & Welsch's NL2SOL).
+//!
+//! The Hessian of `½‖r‖²` is `JᵀJ + S` with `S = Σ rᵢ ∇²rᵢ`. Gauss–Newton
+//! drops `S`: where the residuals stay large at the optimum (a model that
+//! cannot fit the data, or a local minimum) its steps overshoot by a
+//! constant factor and converge only linearly. NL2SOL keeps a secant
+//! estimate `A ≈ S`, updated after every accepted step so that
+//! `A s = (J₁ − J₀)ᵀ r₁`, and after each step uses whichever model —
+//! Gauss–Newton or `JᵀJ + A` — predicted the actual reduction better.
+//!
+//! References: J. E. Dennis, D. M. Gay, R. E. Welsch, "An adaptive
+//! nonlinear least-squares algorithm", ACM TOMS 7 (1981) 348–368; the
+//! trust-region step for an indefinite model by J. J. Moré and D. C.
+//! Sorensen, SIAM J. Sci. Stat. Comput. 4 (1983) 553–572.
+
+use nalgebra::{DMatrix, DVector, SymmetricEigen};
+
+/// The secant estimate `A` of the residuals' curvature term, in the
+/// parameters' own coordinates.
+#[derive(Clone, Debug)]
+pub(super) struct Secant {
+    a: DMatrix<f64>,
+    /// Whether the next step uses `JᵀJ + A` (else Gauss–Newton).
+    pub(super) augmented: bool,
+}
+
+impl Secant {
+    pub(super) fn new(n: usize) -> Self {
+        Secant { a: DMatrix::zeros(n, n), augmented: false }
+    }
+
+    /// `sᵀ A s`.
+    pub(super) fn curvature(&self, s: &DVector<f64>) -> f64 {
+        s.dot(&(&self.a * s))
+    }
+
+    /// `A` restricted to the parameters `free`.
+    pub(super) fn restricted(&self, free: &[usize]) -> DMatrix<f64> {
+        DMatrix::from_fn(free.len(), free.len(), |i, k| self.a[(free[i], free[k])])
+    }
+
+    /// After an accepted step `s` from `(J₀, r₀)` to `(J₁, r₁)`: the sized
+    /// secant update of NL2SOL, `A s = y♯ = (J₁ − J₀)ᵀ r₁`, with the
+    /// gradient difference `y = J₁ᵀr₁ − J₀ᵀr₀` in its rank-two terms. No
+    /// update where `sᵀy` is not positive (the model would lose its
+    /// curvature along `s`) or anything is not finite.
+    pub(super) fn update(
+        &mut self,
+        s: &DVector<f64>,
+        (j0, r0): (&DMatrix<f64>, &DVector<f64>),
+        (j1, r1): (&DMatrix<f64>, &DVector<f64>),
+    ) {
+        let g1 = j1.tr_mul(r1);
+        let y_sharp = &g1 - j0.tr_mul(r1);
+        let y = &g1 - j0.tr_mul(r0);
+        let sy = s.dot(&y);
+        if !(sy > 0.0 && sy.is_finite()) {
+            return;
+        }
+        let sas = s.dot(&(&self.a * s));
+        if sas != 0.0 {
+            // Sizing: shrink A where it overstates the curvature seen.
+            self.a *= (s.dot(&y_sharp).abs() / sas.abs()).min(1.0);
+        }
+        let w = &y_sharp - &self.a * s;
+        let sw = s.dot(&w);
+        let update = (&w * y.transpose() + &y * w.transpose()) / sy - (&y * y.transpose()) * (sw / (sy * sy));
+        let next = &self.a + update;
+        if next.iter().all(|v| v.is_finite()) {
+            self.a = next;
+        }
+    }
+}
+
+/// The step `δ` minimizing `gᵀδ + ½ δᵀ(JᵀJ + A)δ` with `‖D δ‖ ≤ Δ`, and
+/// its shift μ (0 for the model's own minimizer inside the region), or
+/// `None` where the model gives no usable step (the caller then takes
+/// the Gauss–Newton one). In the scaled coordinates `q = D δ` the model's
+/// Hessian is diagonalized; the boundary step `q(μ) = −(H + μI)⁻¹ g` is
+/// found by bisection on μ (the norm falls monotonically in μ), with
+/// Moré and Sorensen's hard case (`g` orthogonal to the lowest
+/// eigenvector of an indefinite model) completed along that vector.
+pub(super) fn model_step(
+    j: &DMatrix<f64>,
+    r: &DVector<f64>,
+    a: &DMatrix<f64>,
+    diag: &[f64],
+    delta: f64,
+) -> Option<(DVector<f64>, f64)> {
+    let n = j.ncols();
+    let g = j.tr_mul(r);
+    let h = j.tr_mul(j) + a;
+    let hs = DMatrix::from_fn(n, n, |i, k| h[(i, k)] / (diag[i] * diag[k]));
+    let gs = DVector::from_fn(n, |i, _| g[i] / diag[i]);
+    if !(hs.iter().all(|v| v.is_finite()) && gs.iter().all(|v| v.is_finite())) {
+        return None;
+    }
+    let eig = SymmetricEigen::new(hs);
+    let (lam, v) = (&eig.eigenvalues, &eig.eigenvectors);
+    let c = v.tr_mul(&gs);
+    let q = |mu: f64| -> DVector<f64> {
+        let coef = DVector::from_fn(n, |i, _| if lam[i] + mu > 0.0 { -c[i] / (lam[i] + mu) } else { 0.0 });
+        v * coef
+    };
+    let lam_min = lam.min();
+    let scale = lam.amax().max(f64::MIN_POSITIVE);
+    let unscale = |mut q: DVector<f64>| {
+        for (qi, d) in q.iter_mut().zip(diag) {
+            *qi /= d;
+        }
+        q
+    };
+    if lam_min > 1e-12 * scale {
+        let q0 = q(0.0);
+        if q0.norm() <= delta {
+            return Some((unscale(q0), 0.0));
+        }
+    }
+    let lo0 = (-lam_min).max(0.0);
+    let (mut lo, mut hi) = (lo0, lo0 + gs.norm() / delta + 1e-12 * scale);
+    // The hard case: even at the lowest admissible shift the step stays
+    // inside; fill it up along the lowest eigenvector.
+    let at_lo = q(lo0 + 1e-12 * scale);
+    if lam_min <= 0.0 && at_lo.norm() < delta {
+        let i_min = lam.imin();
+        let tau = (delta * delta - at_lo.norm_squared()).max(0.0).sqrt();
+        let q = at_lo + v.column(i_min) * tau;
+        return q.iter().all(|x| x.is_finite()).then(|| (unscale(q), lo0));
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if q(mid).norm() > delta {
+            lo = mid
+        } else {
+            hi = mid
+        }
+        if hi - lo <= 1e-10 * hi {
+            break;
+        }
+    }
+    let q = q(hi);
+    q.iter().all(|x| x.is_finite()).then(|| (unscale(q), hi))
+}
