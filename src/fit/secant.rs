@@ -103,6 +103,10 @@ pub(super) fn model_step(
         let coef = DVector::from_fn(n, |i, _| if lam[i] + mu > 0.0 { -c[i] / (lam[i] + mu) } else { 0.0 });
         v * coef
     };
+    // ‖q(μ)‖ without forming q (V is orthogonal).
+    let norm = |mu: f64| -> f64 {
+        (0..n).filter(|&i| lam[i] + mu > 0.0).map(|i| (c[i] / (lam[i] + mu)).powi(2)).sum::<f64>().sqrt()
+    };
     let lam_min = lam.min();
     let scale = lam.amax().max(f64::MIN_POSITIVE);
     let unscale = |mut q: DVector<f64>| {
@@ -130,7 +134,7 @@ pub(super) fn model_step(
     }
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        if q(mid).norm() > delta {
+        if norm(mid) > delta {
             lo = mid
         } else {
             hi = mid
@@ -141,4 +145,65 @@ pub(super) fn model_step(
     }
     let q = q(hi);
     q.iter().all(|x| x.is_finite()).then(|| (unscale(q), hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The model `gᵀδ + ½ δᵀ(JᵀJ + A)δ`.
+    fn model(j: &DMatrix<f64>, r: &DVector<f64>, a: &DMatrix<f64>, d: &DVector<f64>) -> f64 {
+        j.tr_mul(r).dot(d) + 0.5 * d.dot(&((j.tr_mul(j) + a) * d))
+    }
+
+    fn sample(seed: &mut u64) -> f64 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (*seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    }
+
+    #[test]
+    fn the_secant_update_meets_the_secant_condition() {
+        let mut seed = 7;
+        let mut next = || sample(&mut seed);
+        let (j0, j1) = (DMatrix::from_fn(6, 3, |_, _| next()), DMatrix::from_fn(6, 3, |_, _| next()));
+        let (r0, r1) = (DVector::from_fn(6, |_, _| next()), DVector::from_fn(6, |_, _| next()));
+        let s = DVector::from_fn(3, |_, _| next());
+        let y = j1.tr_mul(&r1) - j0.tr_mul(&r0);
+        // A step along which the gradient grows (sᵀy > 0), as the update needs.
+        let s = if s.dot(&y) > 0.0 { s } else { -s };
+        let mut sec = Secant::new(3);
+        sec.update(&s, (&j0, &r0), (&j1, &r1));
+        let y_sharp = (&j1 - &j0).tr_mul(&r1);
+        assert!((&sec.a * &s - &y_sharp).norm() <= 1e-12 * y_sharp.norm());
+        assert!((&sec.a - sec.a.transpose()).norm() <= 1e-14 * sec.a.norm(), "symmetric");
+    }
+
+    #[test]
+    fn model_steps_minimize_the_model_in_the_region() {
+        let mut seed = 11;
+        let mut next = || sample(&mut seed);
+        for case in 0..30 {
+            let n = 2 + case % 4;
+            let j = DMatrix::from_fn(n + 3, n, |_, _| next());
+            let r = DVector::from_fn(n + 3, |_, _| next());
+            // Symmetric, indefinite in two cases of three.
+            let b = DMatrix::from_fn(n, n, |_, _| 3.0 * next());
+            let a = if case % 3 == 0 { DMatrix::zeros(n, n) } else { &b + b.transpose() };
+            let diag: Vec<f64> = (0..n).map(|i| 1.0 + i as f64).collect();
+            let delta = 0.05 + 0.3 * (case % 5) as f64;
+            let (step, mu) = model_step(&j, &r, &a, &diag, delta).expect("a step");
+            let scaled = |d: &DVector<f64>| d.iter().zip(&diag).map(|(x, w)| (x * w).powi(2)).sum::<f64>().sqrt();
+            assert!(scaled(&step) <= delta * (1.0 + 1e-8), "case {case}: inside the region");
+            assert!(mu == 0.0 || scaled(&step) >= delta * (1.0 - 1e-8), "case {case}: shifted steps on the boundary");
+            // No point of the region does better (2,000 random points,
+            // half of them on the boundary).
+            let best = model(&j, &r, &a, &step);
+            for k in 0..2000 {
+                let q = DVector::from_fn(n, |_, _| next());
+                let radius = if k % 2 == 0 { delta } else { delta * (next() + 0.5) };
+                let d = DVector::from_fn(n, |i, _| q[i] / q.norm() * radius / diag[i]);
+                assert!(best <= model(&j, &r, &a, &d) + 1e-10, "case {case}: a better point");
+            }
+        }
+    }
 }
