@@ -448,9 +448,14 @@ where
             }
             None => (-1.0, -1.0),
         };
-        // NL2SOL's choice: the next step by the model that predicted this
-        // one's actual reduction better.
-        if let (Some(sec), Some(p), true) = (&mut self.secant, predicted_secant, residuals.is_some()) {
+        // NL2SOL's choice: a model that predicted this step's actual
+        // reduction to 10% is kept; else the next step is by the model that
+        // predicted it better. (Without the 10%, early secant estimates from
+        // one or two updates took steps away from Gauss–Newton where it
+        // converged quadratically.)
+        if let (Some(sec), Some(p), true) = (&mut self.secant, predicted_secant, residuals.is_some())
+            && (actual - predicted).abs() > 0.1 * predicted.abs()
+        {
             sec.augmented = (actual - p).abs() < (actual - predicted_gn).abs();
         }
         if ratio >= 1e-4 && jacobian.is_none() {
@@ -469,7 +474,10 @@ where
             self.delta = self.delta.max(2.0 * pnorm);
         }
         let znorm = z.iter().zip(&self.diag).map(|(z, d)| (z * d).powi(2)).sum::<f64>().sqrt();
-        if actual.abs() <= self.ftol && predicted <= self.ftol && ratio <= 2.0 && accepted {
+        // MINPACK's test, rejected trial points included: a step whose
+        // actual and predicted reductions are both at the noise level ends
+        // the fit at the current point.
+        if actual.abs() <= self.ftol && predicted <= self.ftol && ratio <= 2.0 {
             self.converged = Some("relative reduction of the cost below ftol");
         } else if self.delta <= self.xtol * znorm.max(f64::MIN_POSITIVE) {
             self.converged = Some("step below xtol");
