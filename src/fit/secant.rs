@@ -58,7 +58,7 @@ impl Secant {
         if !(sy > 0.0 && sy.is_finite()) {
             return;
         }
-        let sas = s.dot(&(&self.a * s));
+        let sas = self.curvature(s);
         if sas != 0.0 {
             // Sizing: shrink A where it overstates the curvature seen.
             self.a *= (s.dot(&y_sharp).abs() / sas.abs()).min(1.0);
