@@ -14,7 +14,7 @@
 //! convergence tests look at the free parameters, so a fit ending on a
 //! bound converges like any other.
 
-use super::secant::{Secant, model_step};
+use super::secant::{Secant, boundary_shift, model_step};
 use argmin::core::{
     Error, IterState, Jacobian, KV, Operator, Problem, Solver, State, TerminationReason, TerminationStatus,
 };
@@ -300,45 +300,13 @@ fn lm_step(j: &DMatrix<f64>, r: &DVector<f64>, diag: &[f64], delta: f64) -> (DVe
     if p0.norm() <= 1.1 * delta {
         return (unscale(p0), 0.0);
     }
-    // Newton on φ(λ) = 1/Δ − 1/‖p(λ)‖ (nearly linear in λ), safeguarded by
-    // the bracket [lo, hi].
-    let norm_dp = |lambda: f64| {
-        // ‖p‖ and d‖p‖/dλ.
-        let mut n2 = 0.0;
-        let mut dn2 = 0.0;
-        for i in 0..s.len() {
-            if s[i] > tol {
-                let c = s[i] * g[i];
-                let den = s[i] * s[i] + lambda;
-                n2 += c * c / (den * den);
-                dn2 += -2.0 * c * c / (den * den * den);
-            }
-        }
-        let nrm = n2.sqrt();
-        (nrm, dn2 / (2.0 * nrm))
-    };
+    // The damping where ‖p‖ = Δ to 10% (MINPACK's acceptance), over the
+    // diagonalized model JᵀJ = V diag(σ²) Vᵀ with gradient σ·Uᵀr.
+    let kept: Vec<usize> = (0..s.len()).filter(|&i| s[i] > tol).collect();
+    let lam: Vec<f64> = kept.iter().map(|&i| s[i] * s[i]).collect();
+    let c: Vec<f64> = kept.iter().map(|&i| s[i] * g[i]).collect();
     let gnorm = (0..s.len()).map(|i| (s[i] * g[i]).powi(2)).sum::<f64>().sqrt();
-    let (mut lo, mut hi) = (0.0, gnorm / delta);
-    // From λ = 0 the Newton iterates increase monotonically to the root.
-    let mut lambda = 0.0;
-    for _ in 0..50 {
-        let (nrm, dnrm) = norm_dp(lambda);
-        let phi = nrm - delta;
-        if phi.abs() <= 0.1 * delta {
-            break;
-        }
-        if phi > 0.0 {
-            lo = lambda
-        } else {
-            hi = lambda
-        }
-        // Newton step for 1/‖p‖ = 1/Δ.
-        let step = (nrm / delta) * (phi / -dnrm);
-        lambda += step;
-        if !(lambda > lo && lambda < hi) {
-            lambda = if lo > 0.0 { (lo * hi).sqrt() } else { 0.5 * hi };
-        }
-    }
+    let lambda = boundary_shift(&lam, &c, (0.0, gnorm / delta), 0.0, delta, 0.1);
     (unscale(p(lambda)), lambda)
 }
 

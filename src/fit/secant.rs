@@ -78,7 +78,7 @@ impl Secant {
 /// `None` where the model gives no usable step (the caller then takes
 /// the Gauss–Newton one). In the scaled coordinates `q = D δ` the model's
 /// Hessian is diagonalized; the boundary step `q(μ) = −(H + μI)⁻¹ g` is
-/// found by bisection on μ (the norm falls monotonically in μ), with
+/// found by [`boundary_shift`] (to 1e-10 of Δ), with
 /// Moré and Sorensen's hard case (`g` orthogonal to the lowest
 /// eigenvector of an indefinite model) completed along that vector.
 pub(super) fn model_step(
@@ -103,10 +103,6 @@ pub(super) fn model_step(
         let coef = DVector::from_fn(n, |i, _| if lam[i] + mu > 0.0 { -c[i] / (lam[i] + mu) } else { 0.0 });
         v * coef
     };
-    // ‖q(μ)‖ without forming q (V is orthogonal).
-    let norm = |mu: f64| -> f64 {
-        (0..n).filter(|&i| lam[i] + mu > 0.0).map(|i| (c[i] / (lam[i] + mu)).powi(2)).sum::<f64>().sqrt()
-    };
     let lam_min = lam.min();
     let scale = lam.amax().max(f64::MIN_POSITIVE);
     let unscale = |mut q: DVector<f64>| {
@@ -122,29 +118,70 @@ pub(super) fn model_step(
         }
     }
     let lo0 = (-lam_min).max(0.0);
-    let (mut lo, mut hi) = (lo0, lo0 + gs.norm() / delta + 1e-12 * scale);
+    let start = lo0 + 1e-12 * scale;
     // The hard case: even at the lowest admissible shift the step stays
     // inside; fill it up along the lowest eigenvector.
-    let at_lo = q(lo0 + 1e-12 * scale);
+    let at_lo = q(start);
     if lam_min <= 0.0 && at_lo.norm() < delta {
         let i_min = lam.imin();
         let tau = (delta * delta - at_lo.norm_squared()).max(0.0).sqrt();
         let q = at_lo + v.column(i_min) * tau;
         return q.iter().all(|x| x.is_finite()).then(|| (unscale(q), lo0));
     }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if norm(mid) > delta {
-            lo = mid
-        } else {
-            hi = mid
+    let admissible: Vec<usize> = (0..n).filter(|&i| lam[i] + start > 0.0).collect();
+    let lam_a: Vec<f64> = admissible.iter().map(|&i| lam[i]).collect();
+    let c_a: Vec<f64> = admissible.iter().map(|&i| c[i]).collect();
+    let mu = boundary_shift(&lam_a, &c_a, (lo0, start + gs.norm() / delta), start, delta, 1e-10);
+    let q = q(mu);
+    q.iter().all(|x| x.is_finite()).then(|| (unscale(q), mu))
+}
+
+/// The shift `μ` at which the step `qᵢ(μ) = −cᵢ / (λᵢ + μ)` of a model in
+/// its eigenbasis (eigenvalues `lam`, gradient components `c`; every
+/// `λᵢ + μ > 0` in the bracket) has `|‖q‖ − Δ| ≤ rel·Δ`: Newton on
+/// `1/‖q(μ)‖ = 1/Δ` (nearly linear in μ) from `start`, on the left of the
+/// root, where its iterates rise monotonically to it, safeguarded by the
+/// bracket `[lo, hi]` (Moré & Sorensen). The one search of both steps of
+/// the LM: its Gauss–Newton model (`λᵢ = σᵢ²`, `cᵢ = σᵢ (Uᵀr)ᵢ`, MINPACK's
+/// 10% acceptance) and the secant model's [`model_step`].
+pub(super) fn boundary_shift(
+    lam: &[f64],
+    c: &[f64],
+    (mut lo, mut hi): (f64, f64),
+    start: f64,
+    delta: f64,
+    rel: f64,
+) -> f64 {
+    // ‖q‖ and d‖q‖/dμ.
+    let norm_dq = |mu: f64| {
+        let (mut n2, mut dn2) = (0.0, 0.0);
+        for (l, c) in lam.iter().zip(c) {
+            let den = l + mu;
+            n2 += c * c / (den * den);
+            dn2 += -2.0 * c * c / (den * den * den);
         }
-        if hi - lo <= 1e-10 * hi {
+        let nrm: f64 = n2.sqrt();
+        (nrm, dn2 / (2.0 * nrm))
+    };
+    let mut mu = start;
+    for _ in 0..50 {
+        let (nrm, dnrm) = norm_dq(mu);
+        let phi = nrm - delta;
+        if phi.abs() <= rel * delta {
             break;
         }
+        if phi > 0.0 {
+            lo = mu
+        } else {
+            hi = mu
+        }
+        // Newton step for 1/‖q‖ = 1/Δ.
+        mu += (nrm / delta) * (phi / -dnrm);
+        if !(mu > lo && mu < hi) {
+            mu = if lo > 0.0 { (lo * hi).sqrt() } else { 0.5 * hi };
+        }
     }
-    let q = q(hi);
-    q.iter().all(|x| x.is_finite()).then(|| (unscale(q), hi))
+    mu
 }
 
 #[cfg(test)]
