@@ -393,8 +393,8 @@ where
         // The relative reductions the two models predict for the step.
         let predicted_gn = (fnorm * fnorm - (&r + &j * &dp).norm_squared()) / (fnorm * fnorm);
         let predicted_secant = self.secant.as_ref().map(|sec| predicted_gn - sec.curvature(&dp) / (fnorm * fnorm));
-        let predicted = match (&self.secant, predicted_secant) {
-            (Some(sec), Some(p)) if sec.augmented => p,
+        let predicted = match &self.secant {
+            Some(sec) if sec.augmented => predicted_secant.unwrap_or(predicted_gn),
             _ => predicted_gn,
         };
         // The residuals at the trial point decide; its Jacobian is needed
@@ -416,15 +416,8 @@ where
             }
             None => (-1.0, -1.0),
         };
-        // NL2SOL's choice: a model that predicted this step's actual
-        // reduction to 10% is kept; else the next step is by the model that
-        // predicted it better. (Without the 10%, early secant estimates from
-        // one or two updates took steps away from Gauss–Newton where it
-        // converged quadratically.)
-        if let (Some(sec), Some(p), true) = (&mut self.secant, predicted_secant, residuals.is_some())
-            && (actual - predicted).abs() > 0.1 * predicted.abs()
-        {
-            sec.augmented = (actual - p).abs() < (actual - predicted_gn).abs();
+        if let (Some(sec), Some(p), true) = (&mut self.secant, predicted_secant, residuals.is_some()) {
+            sec.choose(actual, predicted_gn, p);
         }
         if ratio >= 1e-4 && jacobian.is_none() {
             match problem.jacobian(&trial) {

@@ -35,6 +35,19 @@ impl Secant {
         s.dot(&(&self.a * s))
     }
 
+    /// NL2SOL's choice of the next step's model from this step's actual
+    /// relative reduction and the two models' predictions: a model that
+    /// predicted it to 10% is kept, else the one that predicted it better
+    /// is taken. (Without the 10%, early secant estimates from one or two
+    /// updates took steps away from Gauss–Newton where it converged
+    /// quadratically.)
+    pub(super) fn choose(&mut self, actual: f64, predicted_gn: f64, predicted_secant: f64) {
+        let used = if self.augmented { predicted_secant } else { predicted_gn };
+        if (actual - used).abs() > 0.1 * used.abs() {
+            self.augmented = (actual - predicted_secant).abs() < (actual - predicted_gn).abs();
+        }
+    }
+
     /// `A` restricted to the parameters `free`.
     pub(super) fn restricted(&self, free: &[usize]) -> DMatrix<f64> {
         DMatrix::from_fn(free.len(), free.len(), |i, k| self.a[(free[i], free[k])])
